@@ -1,0 +1,99 @@
+"""Building the HTML lab book from executed notebooks.
+
+The book's sources (``_config.yml``, ``_toc.yml``, ``book/``) are staged in
+``_build/book_src/`` together with the notebooks the runner executed, so the
+HTML shows real outputs, and the Results page is written there from
+``_build/results.json``. The HTML lands in ``_build/html/``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .runner import find_root, list_notebooks
+
+
+def _format_metric(name: str, value: float) -> str:
+    if "accuracy" in name:
+        return f"{100 * value:.2f}%"
+    if name.endswith("seconds"):
+        return f"{value:.2f} s"
+    return f"{value:.4g}"
+
+
+def results_page(records: list[dict]) -> str:
+    """The Results page (MyST Markdown) for the collected records."""
+    lines = [
+        "# Results",
+        "",
+        "Every figure below was measured by the notebooks when this book was built:",
+        "which notebook, which profile (`smoke`, `quick` or `lab`), which data and which machine.",
+        "Timings depend on the machine; accuracies of the `smoke` and `quick` profiles are",
+        "not the lab records' settings.",
+        "",
+    ]
+    if not records:
+        lines.append("No results were collected: run `python -m labhelpers run` before building the book.")
+    for record in records:
+        machine = record.get("machine", {})
+        where = f"{machine.get('platform', 'unknown')}, {machine.get('cpu_count', '?')} CPU cores"
+        if "gpu" in machine:
+            where += f", GPU {machine['gpu']}"
+        lines += [
+            f"## {record['title']}",
+            "",
+            f"Notebook [{record['notebook']}](../notebooks/{record['notebook']}.ipynb); "
+            f"profile `{record['profile']}`; data: {record['data']}; machine: {where}; "
+            f"finished {record['finished']}.",
+            "",
+            "| figure | value |",
+            "| --- | --- |",
+        ]
+        lines += [f"| {name} | {_format_metric(name, value)} |" for name, value in record["metrics"].items()]
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def stage_sources(root: Path) -> Path:
+    """Copy the book's sources and the executed notebooks into ``_build/book_src``."""
+    executed_dir = root / "_build" / "executed"
+    missing = [p.name for p in list_notebooks(root) if not (executed_dir / p.name).exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"no executed copy of {', '.join(missing)} in {executed_dir}: "
+            "run `python -m labhelpers run --profile quick` first"
+        )
+    stage = root / "_build" / "book_src"
+    if stage.exists():
+        shutil.rmtree(stage)
+    shutil.copytree(root / "book", stage / "book")
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy2(root / name, stage / name)
+    (stage / "notebooks").mkdir()
+    for path in list_notebooks(root):
+        shutil.copy2(executed_dir / path.name, stage / "notebooks" / path.name)
+    results_path = root / "_build" / "results.json"
+    records = json.loads(results_path.read_text()) if results_path.exists() else []
+    (stage / "book" / "results.md").write_text(results_page(records))
+    return stage
+
+
+def build_book(root: Path | None = None) -> Path:
+    """Stage the sources and run Jupyter Book; any Sphinx warning fails the build. Returns the HTML folder."""
+    root = find_root(root)
+    stage = stage_sources(root)
+    command = [
+        str(Path(sys.executable).parent / "jupyter-book"), "build", str(stage),
+        "--path-output", str(root), "--warningiserror", "--keep-going", "--quiet",
+    ]
+    completed = subprocess.run(command, capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise RuntimeError(
+            "the book did not build (every warning counts as an error):\n"
+            + completed.stdout[-4000:] + completed.stderr[-4000:]
+        )
+    return root / "_build" / "html"

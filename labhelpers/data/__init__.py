@@ -1,0 +1,1 @@
+"""Datasets for the lessons: generated ones here, real ones loaded offline."""

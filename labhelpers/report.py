@@ -1,0 +1,127 @@
+"""The lab-record report: Observation table, Result sentence, recorded results.
+
+Everything here is computed from a run (its history and metrics), so the
+Observation and Result of a notebook are never typed in by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+from typing import Any, Mapping, Sequence
+
+import pandas as pd
+
+# Outputs of this MIME type carry a notebook's results; the batch runner reads
+# them back from the executed notebook and nbval does not compare them.
+RESULTS_MIME = "application/vnd.labhelpers.results+json"
+
+
+def observation_table(history: Mapping[str, Sequence[float]], every: int = 1) -> pd.DataFrame:
+    """Per-epoch table (epoch, loss, accuracy, val_loss, val_accuracy, seconds).
+
+    ``every`` keeps every n-th epoch (and always the last), as the records print
+    the losses every 10 epochs.
+    """
+    if every < 1:
+        raise ValueError(f"every must be a positive integer, got {every!r}")
+    n_epochs = len(history.get("loss", ()))
+    if n_epochs == 0:
+        raise ValueError("history has no 'loss' entries: train for at least one epoch first")
+    columns = [key for key in ("loss", "accuracy", "val_loss", "val_accuracy", "seconds") if key in history]
+    table = pd.DataFrame({key: list(history[key]) for key in columns})
+    table.insert(0, "epoch", range(1, n_epochs + 1))
+    keep = [i for i in range(n_epochs) if (i + 1) % every == 0 or i == n_epochs - 1]
+    return table.iloc[keep].set_index("epoch")
+
+
+def percent(value: float) -> str:
+    return f"{100 * value:.2f}%"
+
+
+def result_sentence(
+    model: str,
+    metrics: Mapping[str, float],
+    epochs: int,
+    seconds: float,
+    data: str,
+    record: Mapping[str, float] | None = None,
+) -> str:
+    """One or two sentences with the measured numbers, compared with the record's.
+
+    ``metrics`` and ``record`` map names such as ``accuracy`` and ``f1`` to
+    values in [0, 1]; accuracy is written as a percentage.
+    """
+    def show(name: str, value: float) -> str:
+        return f"accuracy {percent(value)}" if name == "accuracy" else f"{name} {value:.4f}"
+
+    measured = ", ".join(show(name, value) for name, value in metrics.items())
+    sentence = f"{model} reached {measured} on {data} after {epochs} epochs ({seconds:.2f} s of training)."
+    if record:
+        shared = [name for name in record if name in metrics]
+        reported = ", ".join(show(name, record[name]) for name in record)
+        if shared:
+            differences = ", ".join(
+                f"{name} {100 * (metrics[name] - record[name]):+.2f} points" for name in shared
+            )
+            sentence += f" The lab record reported {reported}; this run differs by {differences}."
+        else:
+            sentence += f" The lab record reported {reported}."
+    return sentence
+
+
+def machine_description() -> dict[str, Any]:
+    """Which machine produced a result: OS, CPU count, Python, torch and its device."""
+    info: dict[str, Any] = {
+        "platform": platform.platform(terse=True),
+        "machine": platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+    }
+    import sys
+
+    if "torch" in sys.modules:
+        torch = sys.modules["torch"]
+        info["torch"] = torch.__version__
+        info["torch_threads"] = torch.get_num_threads()
+        if torch.cuda.is_available():
+            info["gpu"] = torch.cuda.get_device_name(0)
+    if "tensorflow" in sys.modules:
+        info["tensorflow"] = sys.modules["tensorflow"].__version__
+    return info
+
+
+def record_results(
+    title: str,
+    profile: str,
+    data: str,
+    metrics: Mapping[str, float],
+    settings: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Record a notebook's key results for the Results page and return them.
+
+    In a notebook the record is displayed as an output of its own MIME type,
+    which the batch runner collects from the executed notebook; its plain-text
+    form is a short deterministic line, so regression tests are unaffected.
+    """
+    record = {
+        "title": title,
+        "profile": profile,
+        "data": data,
+        "metrics": {name: float(value) for name, value in metrics.items()},
+        "settings": dict(settings or {}),
+        "machine": machine_description(),
+        "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    json.dumps(record)  # fail here, not in the runner, if something is not JSON
+    try:
+        from IPython.display import display
+    except ImportError:
+        return record
+    display(
+        {RESULTS_MIME: record, "text/plain": f"Results of {title} recorded ({len(record['metrics'])} figures)."},
+        raw=True,
+    )
+    return record

@@ -1,0 +1,291 @@
+"""One PyTorch training loop for every lesson.
+
+``fit`` trains any ``nn.Module`` and returns a :class:`History` with the keys
+Keras users know (``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``) plus
+``seconds`` per epoch. Options: gradient-norm clipping (the norms are
+recorded), early stopping with the best weights restored, and a checkpoint
+written atomically after every epoch from which an interrupted run resumes.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import torch
+from torch import nn
+
+
+class History(dict):
+    """Per-epoch metrics: ``history["val_loss"][e]`` is epoch e+1's validation loss.
+
+    ``history["grad_norm"]`` (only with ``clip_grad_norm``) holds one norm per
+    training step, measured before clipping.
+    """
+
+    @property
+    def epochs(self) -> int:
+        return len(self.get("loss", ()))
+
+
+def logits_accuracy(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Number of correct predictions in a batch of logits.
+
+    ``output`` of shape (N, C) with C > 1 is scored by its argmax; shape (N,)
+    or (N, 1) holds one binary logit per sample (positive when > 0).
+    """
+    if output.ndim == 2 and output.shape[1] > 1:
+        predicted = output.argmax(dim=1)
+    else:
+        predicted = (output.reshape(-1) > 0).long()
+    return (predicted == target.reshape(-1).long()).sum()
+
+
+class TensorBatches:
+    """Mini-batches sliced from in-memory tensors: a much lighter DataLoader.
+
+    Shuffling draws from torch's global generator, like DataLoader does, so a
+    seeded run (and a run resumed from a checkpoint) sees the same batches.
+    """
+
+    def __init__(self, *tensors: torch.Tensor, batch_size: int, shuffle: bool = False):
+        if not tensors:
+            raise ValueError("TensorBatches needs at least one tensor")
+        n = len(tensors[0])
+        if any(len(t) != n for t in tensors):
+            raise ValueError(f"all tensors must have the same first dimension, got {[len(t) for t in tensors]}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        self.tensors, self.batch_size, self.shuffle = tensors, batch_size, shuffle
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.tensors[0]) / self.batch_size)
+
+    def __iter__(self):
+        n = len(self.tensors[0])
+        if self.shuffle:
+            order = torch.randperm(n)
+            tensors = [t[order] for t in self.tensors]
+        else:
+            tensors = self.tensors
+        for start in range(0, n, self.batch_size):
+            yield tuple(t[start:start + self.batch_size] for t in tensors)
+
+
+@dataclass
+class EarlyStopping:
+    """Stop when ``monitor`` has not improved for ``patience`` epochs; restore the best weights."""
+
+    monitor: str = "val_loss"
+    patience: int = 5
+    min_delta: float = 0.0
+
+    def __post_init__(self):
+        if self.patience < 1:
+            raise ValueError(f"patience must be a positive integer, got {self.patience!r}")
+        self.maximize = "accuracy" in self.monitor
+
+    def improved(self, value: float, best: float | None) -> bool:
+        if best is None:
+            return True
+        return value > best + self.min_delta if self.maximize else value < best - self.min_delta
+
+
+def is_interactive() -> bool:
+    """True when a person watches: a terminal or a live Jupyter kernel.
+
+    Batch runs (papermill through ``python -m labhelpers run``, the tests, CI)
+    set ``LABHELPERS_BATCH=1`` or ``CI`` and get plain lines instead of bars.
+    """
+    if os.environ.get("LABHELPERS_BATCH") or os.environ.get("CI"):
+        return False
+    if sys.stderr is not None and sys.stderr.isatty():
+        return True
+    return "ipykernel" in sys.modules
+
+
+def _run_epoch(model, loss_fn, batches, device, accuracy_fn, optimizer=None, clip_grad_norm=None, grad_norms=None):
+    """One pass over ``batches``; trains when an optimizer is given. Returns (mean loss, accuracy)."""
+    training = optimizer is not None
+    model.train(training)
+    total_loss = torch.zeros((), device=device)
+    correct = torch.zeros((), device=device, dtype=torch.long)
+    count = 0
+    with torch.set_grad_enabled(training):
+        for inputs, target in batches:
+            inputs, target = inputs.to(device, non_blocking=True), target.to(device, non_blocking=True)
+            output = model(inputs)
+            loss = loss_fn(output, target)
+            if training:
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if clip_grad_norm is not None:
+                    norm = nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
+                    grad_norms.append(norm.detach())
+                optimizer.step()
+            # Accumulate on the device: one synchronisation per epoch, not per batch.
+            total_loss += loss.detach() * len(target)
+            if accuracy_fn is not None:
+                correct += accuracy_fn(output.detach(), target)
+            count += len(target)
+    if count == 0:
+        raise ValueError("a data loader yielded no batches: check that the dataset is not empty")
+    mean_loss = total_loss.item() / count
+    return mean_loss, (correct.item() / count if accuracy_fn is not None else None)
+
+
+def _save_checkpoint(path: Path, state: dict) -> None:
+    partial = path.with_name(path.name + ".partial")
+    torch.save(state, partial)
+    os.replace(partial, path)  # atomic: a crash leaves the previous checkpoint intact
+
+
+def fit(
+    model: nn.Module,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    optimizer: torch.optim.Optimizer,
+    train_batches: Iterable,
+    val_batches: Iterable | None = None,
+    *,
+    epochs: int,
+    device: torch.device | str | None = None,
+    accuracy_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = logits_accuracy,
+    clip_grad_norm: float | None = None,
+    early_stopping: EarlyStopping | None = None,
+    checkpoint_path: str | Path | None = None,
+    log_every: int = 1,
+    progress: bool | None = None,
+) -> History:
+    """Train ``model`` for ``epochs`` epochs and return its :class:`History`.
+
+    - ``train_batches``/``val_batches``: re-iterable sources of ``(inputs, target)``
+      batches (a ``DataLoader`` or :class:`TensorBatches`).
+    - ``accuracy_fn(output, target)`` returns the number of correct predictions
+      in a batch; pass ``None`` for regression (no accuracy keys).
+    - ``clip_grad_norm``: rescale gradients whose total 2-norm exceeds it; the
+      norm before clipping is recorded per step in ``history["grad_norm"]``
+      (``math.inf`` records without clipping).
+    - ``early_stopping``: see :class:`EarlyStopping`; the best weights are restored.
+    - ``checkpoint_path``: written after every epoch (temporary file, then
+      rename). If it exists when ``fit`` starts, training resumes from it.
+    - ``log_every``: in batch runs, print one line every n epochs (and the last).
+    - ``progress``: a tqdm bar (True) or plain lines (False); default: a bar
+      when a person is watching (see :func:`is_interactive`).
+
+    Ctrl-C (KeyboardInterrupt) stops after the current batch and returns the
+    history of the finished epochs; the model keeps its latest weights.
+    """
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    if log_every < 1:
+        raise ValueError(f"log_every must be a positive integer, got {log_every!r}")
+    if clip_grad_norm is not None and not clip_grad_norm > 0:
+        raise ValueError(f"clip_grad_norm must be positive (or None for no clipping), got {clip_grad_norm!r}")
+    if early_stopping is not None and val_batches is None and early_stopping.monitor.startswith("val_"):
+        raise ValueError(f"early stopping on {early_stopping.monitor!r} needs val_batches")
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    model.to(device)
+
+    history = History(loss=[], seconds=[])
+    if accuracy_fn is not None:
+        history["accuracy"] = []
+    if val_batches is not None:
+        history["val_loss"] = []
+        if accuracy_fn is not None:
+            history["val_accuracy"] = []
+    grad_norms: list[torch.Tensor] = []
+    if clip_grad_norm is not None:
+        history["grad_norm"] = []
+    best_value, best_state, best_epoch, start_epoch = None, None, 0, 0
+
+    checkpoint_path = Path(checkpoint_path) if checkpoint_path is not None else None
+    if checkpoint_path is not None and checkpoint_path.exists():
+        state = torch.load(checkpoint_path, map_location=device, weights_only=True)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        history.update(state["history"])
+        torch.set_rng_state(state["rng"])
+        start_epoch, best_value, best_epoch = state["epoch"], state["best_value"], state["best_epoch"]
+        best_state = state["best_model"]
+        print(f"Resuming from {checkpoint_path} after epoch {start_epoch}.")
+
+    show_bar = is_interactive() if progress is None else progress
+    bar = None
+    if show_bar and start_epoch < epochs:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=epochs, initial=start_epoch, unit="epoch", desc="training")
+    try:
+        for epoch in range(start_epoch, epochs):
+            started = time.perf_counter()
+            loss, acc = _run_epoch(model, loss_fn, train_batches, device, accuracy_fn,
+                                   optimizer, clip_grad_norm, grad_norms)
+            history["loss"].append(loss)
+            if acc is not None:
+                history["accuracy"].append(acc)
+            if val_batches is not None:
+                val_loss, val_acc = _run_epoch(model, loss_fn, val_batches, device, accuracy_fn)
+                history["val_loss"].append(val_loss)
+                if val_acc is not None:
+                    history["val_accuracy"].append(val_acc)
+            if grad_norms:
+                history["grad_norm"].extend(torch.stack(grad_norms).tolist())
+                grad_norms.clear()
+            history["seconds"].append(time.perf_counter() - started)
+
+            summary = "  ".join(
+                f"{key} {history[key][-1]:.4f}"
+                for key in ("loss", "accuracy", "val_loss", "val_accuracy") if key in history
+            )
+            if bar is not None:
+                bar.set_postfix_str(summary)
+                bar.update(1)
+            elif (epoch + 1) % log_every == 0 or epoch + 1 == epochs:
+                width = len(str(epochs))
+                print(f"epoch {epoch + 1:>{width}}/{epochs}  {summary}  ({history['seconds'][-1]:.2f} s)")
+
+            stop = False
+            if early_stopping is not None:
+                value = history[early_stopping.monitor][-1]
+                if early_stopping.improved(value, best_value):
+                    best_value, best_epoch = value, epoch + 1
+                    best_state = copy.deepcopy(model.state_dict())
+                stop = epoch + 1 - best_epoch >= early_stopping.patience
+            if checkpoint_path is not None:
+                _save_checkpoint(checkpoint_path, {
+                    "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                    "history": dict(history), "rng": torch.get_rng_state(), "epoch": epoch + 1,
+                    "best_value": best_value, "best_epoch": best_epoch, "best_model": best_state,
+                })
+            if stop:
+                print(f"Early stopping after epoch {epoch + 1}: {early_stopping.monitor} has not "
+                      f"improved for {early_stopping.patience} epochs (best at epoch {best_epoch}).")
+                break
+    except KeyboardInterrupt:
+        print(f"Interrupted: returning the history of {history.epochs} finished epochs"
+              + (f"; the checkpoint {checkpoint_path} holds them." if checkpoint_path else "."))
+    finally:
+        if bar is not None:
+            bar.close()
+    if best_state is not None:
+        model.load_state_dict(best_state)
+        print(f"Restored the weights of epoch {best_epoch} (best {early_stopping.monitor} {best_value:.4f}).")
+    return history
+
+
+def predict(model: nn.Module, batches: Iterable, device: torch.device | str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Run ``model`` over ``(inputs, target)`` batches; return (outputs, targets), concatenated on the CPU."""
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    model.eval()
+    outputs, targets = [], []
+    with torch.no_grad():
+        for inputs, target in batches:
+            outputs.append(model(inputs.to(device)).cpu())
+            targets.append(target)
+    return torch.cat(outputs), torch.cat(targets)

@@ -1,0 +1,27 @@
+"""Shared test set-up: a quiet, batch-mode environment and nbval's comparison rules."""
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Set before any kernel starts, so nbval's and papermill's kernels inherit it:
+# plain progress lines instead of bars, and no writes into the home folder.
+os.environ["LABHELPERS_BATCH"] = "1"
+_cache = Path(tempfile.gettempdir()) / "labhelpers-test-cache"
+os.environ.setdefault("MPLCONFIGDIR", str(_cache / "matplotlib"))
+os.environ.setdefault("KERAS_HOME", str(_cache / "keras"))
+
+
+def pytest_collectstart(collector):
+    # The recorded-results output carries timings; its text/plain line is still compared.
+    if collector.fspath and collector.fspath.ext == ".ipynb":
+        collector.skip_compare += ("application/vnd.labhelpers.results+json", "stderr")
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT

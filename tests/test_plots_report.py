@@ -1,0 +1,72 @@
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from labhelpers.plots import plot_confusion_matrix, plot_history  # noqa: E402
+from labhelpers.report import RESULTS_MIME, observation_table, record_results, result_sentence  # noqa: E402
+
+HISTORY = {
+    "loss": [0.7, 0.5, 0.4], "accuracy": [0.5, 0.7, 0.8],
+    "val_loss": [0.69, 0.6, 0.55], "val_accuracy": [0.52, 0.65, 0.7], "seconds": [0.1, 0.1, 0.1],
+}
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def test_history_plot_has_loss_and_accuracy_side_by_side(tmp_path):
+    fig = plot_history(HISTORY, title="t", path=tmp_path / "curves.png")
+    assert [ax.get_ylabel() for ax in fig.axes] == ["loss", "accuracy"]
+    assert [len(ax.get_lines()) for ax in fig.axes] == [2, 2]  # training and validation
+    assert fig.axes[1].get_lines()[1].get_ydata().tolist() == HISTORY["val_accuracy"]
+    assert (tmp_path / "curves.png").read_bytes()[:8] == PNG_MAGIC
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_regression_history_has_only_the_loss_panel():
+    fig = plot_history({"loss": [1.0, 0.5]})
+    assert [ax.get_ylabel() for ax in fig.axes] == ["loss"]
+    with pytest.raises(ValueError, match="non-empty 'loss'"):
+        plot_history({"loss": []})
+
+
+def test_confusion_matrix_plot(tmp_path):
+    fig = plot_confusion_matrix(np.array([[5, 1], [2, 7]]), ["a", "b"], path=tmp_path / "cm.png")
+    texts = sorted(t.get_text() for t in fig.axes[0].texts)
+    assert texts == ["1", "2", "5", "7"]
+    with pytest.raises(ValueError, match="square"):
+        plot_confusion_matrix(np.ones((2, 3)), ["a", "b"])
+
+
+def test_observation_table_every_n_epochs_keeps_the_last():
+    table = observation_table(HISTORY, every=2)
+    assert table.index.tolist() == [2, 3]
+    assert table.loc[3, "val_accuracy"] == 0.7
+    with pytest.raises(ValueError, match="every"):
+        observation_table(HISTORY, every=0)
+    with pytest.raises(ValueError, match="no 'loss'"):
+        observation_table({"loss": []})
+
+
+def test_result_sentence_states_measured_and_record_numbers():
+    sentence = result_sentence("The RNN", {"accuracy": 0.915, "f1": 0.912}, 50, 1.234, "200 sequences",
+                               record={"accuracy": 0.94, "f1": 0.9375})
+    assert "accuracy 91.50%" in sentence and "f1 0.9120" in sentence
+    assert "after 50 epochs (1.23 s of training)" in sentence
+    assert "reported accuracy 94.00%, f1 0.9375" in sentence
+    assert "accuracy -2.50 points" in sentence and "f1 -2.55 points" in sentence
+    assert "record" not in result_sentence("M", {"accuracy": 0.5}, 1, 0.1, "d")
+
+
+def test_record_results_is_json_and_displayed_with_its_mime(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append(obj))
+    record = record_results("E6", "smoke", "generated", {"val_accuracy": np.float32(0.75)}, {"epochs": 3})
+    assert json.loads(json.dumps(record))["metrics"] == {"val_accuracy": 0.75}
+    assert record["machine"]["cpu_count"] >= 1
+    assert shown[0][RESULTS_MIME] == record
+    assert shown[0]["text/plain"] == "Results of E6 recorded (1 figures)."
+    with pytest.raises(TypeError):
+        record_results("E6", "smoke", "generated", {}, {"model": object()})

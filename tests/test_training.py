@@ -1,0 +1,217 @@
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from labhelpers.models import LastStepRNN, count_parameters
+from labhelpers.training import EarlyStopping, History, TensorBatches, fit, logits_accuracy, predict
+
+
+def sum_task(n=256, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    X = torch.rand(n, 6, 1, generator=generator)
+    y = (X.sum(dim=(1, 2)) > 3).long()
+    return X, y
+
+
+def make(seed=0, hidden=8):
+    torch.manual_seed(seed)
+    model = LastStepRNN(1, hidden, 2)
+    return model, torch.optim.Adam(model.parameters(), lr=0.02)
+
+
+def loaders(batch_size=32):
+    X, y = sum_task()
+    return TensorBatches(X[:192], y[:192], batch_size=batch_size, shuffle=True), TensorBatches(X[192:], y[192:], batch_size=64)
+
+
+def test_fit_learns_and_reports_keras_keys():
+    model, optimizer = make()
+    train, val = loaders()
+    history = fit(model, nn.CrossEntropyLoss(), optimizer, train, val, epochs=30, progress=False, log_every=100)
+    assert isinstance(history, History) and history.epochs == 30
+    assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy", "seconds"}
+    assert all(len(values) == 30 for values in history.values())
+    assert history["loss"][-1] < history["loss"][0]
+    assert history["val_accuracy"][-1] > 0.8
+
+
+def test_fit_matches_a_hand_written_loop_exactly():
+    train, val = loaders()
+    model, optimizer = make()
+    torch.manual_seed(5)
+    history = fit(model, nn.CrossEntropyLoss(), optimizer, train, val, epochs=3, progress=False)
+
+    reference, ref_optimizer = make()
+    torch.manual_seed(5)
+    losses = []
+    for _ in range(3):
+        total, count = 0.0, 0
+        for inputs, target in train:
+            loss = nn.functional.cross_entropy(reference(inputs), target)
+            ref_optimizer.zero_grad()
+            loss.backward()
+            ref_optimizer.step()
+            total, count = total + loss.item() * len(target), count + len(target)
+        losses.append(total / count)
+    for ours, theirs in zip(model.parameters(), reference.parameters()):
+        torch.testing.assert_close(ours, theirs, rtol=0, atol=0)
+    assert history["loss"] == pytest.approx(losses, rel=1e-6)
+    with torch.no_grad():
+        X_val, y_val = next(iter(val))
+        expected = nn.functional.cross_entropy(reference(X_val), y_val).item()
+    assert history["val_loss"][-1] == pytest.approx(expected, rel=1e-6)
+
+
+def test_plain_lines_every_n_epochs(capsys):
+    model, optimizer = make()
+    train, val = loaders()
+    fit(model, nn.CrossEntropyLoss(), optimizer, train, val, epochs=5, progress=False, log_every=2)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[1] for line in lines] == ["2/5", "4/5", "5/5"]
+    assert "val_accuracy" in lines[0]
+
+
+def test_regression_without_accuracy():
+    X = torch.randn(64, 5, 1)
+    y = X.sum(dim=1)
+    torch.manual_seed(0)
+    model = LastStepRNN(1, 8, 1)
+    history = fit(model, nn.MSELoss(), torch.optim.Adam(model.parameters(), 0.01),
+                  TensorBatches(X, y, batch_size=16), epochs=2, accuracy_fn=None, progress=False)
+    assert set(history) == {"loss", "seconds"}
+
+
+def test_gradient_clipping_records_the_norm_before_clipping():
+    model, optimizer = make()
+    train, _ = loaders()
+    history = fit(model, nn.CrossEntropyLoss(), optimizer, train, epochs=2, clip_grad_norm=1e-3, progress=False)
+    assert len(history["grad_norm"]) == 2 * len(train)
+    assert min(history["grad_norm"]) > 1e-3  # measured before clipping
+    total = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in model.parameters()]))
+    assert total.item() <= 1e-3 * 1.0001  # the last step's gradient was clipped
+
+
+def test_infinite_clip_records_norms_without_clipping():
+    model, optimizer = make()
+    train, _ = loaders()
+    history = fit(model, nn.CrossEntropyLoss(), optimizer, train, epochs=1, clip_grad_norm=math.inf, progress=False)
+    total = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in model.parameters()]))
+    assert history["grad_norm"][-1] == pytest.approx(total.item(), rel=1e-5)
+
+
+def test_early_stopping_restores_the_best_weights(capsys):
+    model, optimizer = make()
+    train, val = loaders()
+    for group in optimizer.param_groups:
+        group["lr"] = 0.5  # too large on purpose: validation loss soon gets worse
+    history = fit(model, nn.CrossEntropyLoss(), optimizer, train, val, epochs=60, progress=False, log_every=100,
+                  early_stopping=EarlyStopping("val_loss", patience=3))
+    best_epoch = min(range(history.epochs), key=lambda e: history["val_loss"][e])
+    assert history.epochs == best_epoch + 1 + 3
+    _, val_loss = _evaluate(model, val)
+    assert val_loss == pytest.approx(history["val_loss"][best_epoch], rel=1e-5)
+    assert "Early stopping" in capsys.readouterr().out
+
+
+def _evaluate(model, batches):
+    logits, target = predict(model, batches)
+    return logits_accuracy(logits, target).item(), nn.functional.cross_entropy(logits, target).item()
+
+
+def test_checkpoint_resume_gives_the_same_model_as_one_run(tmp_path):
+    train, val = loaders()
+    model, optimizer = make()
+    torch.manual_seed(1)
+    straight = fit(model, nn.CrossEntropyLoss(), optimizer, train, val, epochs=4, progress=False)
+
+    path = tmp_path / "run.pt"
+    first, first_optimizer = make()
+    torch.manual_seed(1)
+    fit(first, nn.CrossEntropyLoss(), first_optimizer, train, val, epochs=2, progress=False, checkpoint_path=path)
+    assert path.exists() and not list(tmp_path.glob("*.partial"))
+    torch.manual_seed(999)  # a new session: other RNG state, fresh model
+    resumed_model, resumed_optimizer = make(seed=7)
+    resumed = fit(resumed_model, nn.CrossEntropyLoss(), resumed_optimizer, train, val, epochs=4,
+                  progress=False, checkpoint_path=path)
+    assert resumed["loss"] == pytest.approx(straight["loss"], rel=1e-6)
+    for ours, theirs in zip(resumed_model.parameters(), model.parameters()):
+        torch.testing.assert_close(ours, theirs)
+
+
+class InterruptingBatches:
+    def __init__(self, batches, after):
+        self.batches, self.after, self.seen = batches, after, 0
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __iter__(self):
+        for batch in self.batches:
+            self.seen += 1
+            if self.seen > self.after:
+                raise KeyboardInterrupt
+            yield batch
+
+
+def test_ctrl_c_returns_the_finished_epochs_and_keeps_the_checkpoint(tmp_path, capsys):
+    train, val = loaders()
+    model, optimizer = make()
+    path = tmp_path / "run.pt"
+    history = fit(model, nn.CrossEntropyLoss(), optimizer, InterruptingBatches(train, after=2 * len(train) + 1),
+                  val, epochs=5, progress=False, checkpoint_path=path)
+    assert history.epochs == 2
+    assert torch.load(path, weights_only=True)["epoch"] == 2
+    assert "Interrupted" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"epochs": 0}, "epochs must be a positive integer"),
+    ({"epochs": 2, "log_every": 0}, "log_every"),
+    ({"epochs": 2, "clip_grad_norm": 0}, "clip_grad_norm must be positive"),
+    ({"epochs": 2, "val_batches": None, "early_stopping": EarlyStopping()}, "needs val_batches"),
+])
+def test_bad_arguments(kwargs, message):
+    model, optimizer = make()
+    train, val = loaders()
+    with pytest.raises(ValueError, match=message):
+        fit(model, nn.CrossEntropyLoss(), optimizer, train, **{"val_batches": val, **kwargs})
+
+
+def test_empty_loader_is_a_clear_error():
+    model, optimizer = make()
+    with pytest.raises(ValueError, match="yielded no batches"):
+        fit(model, nn.CrossEntropyLoss(), optimizer, [], epochs=1, progress=False)
+
+
+def test_tensor_batches_cover_every_row_once_and_shuffle_by_seed():
+    X = torch.arange(10)
+    batches = TensorBatches(X, X * 2, batch_size=4, shuffle=True)
+    assert len(batches) == 3
+    torch.manual_seed(0)
+    first = torch.cat([b[0] for b in batches])
+    torch.manual_seed(0)
+    again = torch.cat([b[0] for b in batches])
+    assert sorted(first.tolist()) == list(range(10)) and first.tolist() == again.tolist()
+    assert all((b[1] == 2 * b[0]).all() for b in batches)
+    with pytest.raises(ValueError, match="batch_size"):
+        TensorBatches(X, batch_size=0)
+    with pytest.raises(ValueError, match="same first dimension"):
+        TensorBatches(X, X[:3], batch_size=2)
+
+
+def test_logits_accuracy_binary_and_multiclass():
+    assert logits_accuracy(torch.tensor([[2.0, 1.0], [0.0, 3.0]]), torch.tensor([0, 0])).item() == 1
+    assert logits_accuracy(torch.tensor([0.3, -2.0, 1.0]), torch.tensor([1.0, 0.0, 0.0])).item() == 2
+
+
+def test_last_step_rnn_shapes_and_errors():
+    for cell in ("rnn", "gru", "lstm"):
+        model = LastStepRNN(3, 5, 2, num_layers=2, cell=cell)
+        assert model(torch.zeros(4, 7, 3)).shape == (4, 2)
+    assert count_parameters(LastStepRNN(1, 16, 2)) == 16 * 1 + 16 * 16 + 2 * 16 + 16 * 2 + 2
+    with pytest.raises(ValueError, match="hidden_size must be a positive integer"):
+        LastStepRNN(1, 0, 2)
+    with pytest.raises(ValueError, match="cell must be one of"):
+        LastStepRNN(1, 4, 2, cell="transformer")
