@@ -1,0 +1,52 @@
+# The two commands of the README, and the chores behind them.
+#   make book   execute every notebook (quick profile) and build the HTML book into _build/html/
+#   make test   unit tests and notebook regression tests (pytest --nbval)
+# Both first create .venv/ with pinned versions when it is missing or out of date.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+PROFILE ?= quick
+# Keep matplotlib's and Keras's caches out of the home folder.
+export MPLCONFIGDIR := $(CURDIR)/_build/cache/matplotlib
+export KERAS_HOME := $(CURDIR)/_build/cache/keras
+
+.PHONY: install book test references sync lock bench clean
+
+install: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml requirements/constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	# torch first, pinned: its CPU build lies on disk; an unpinned torch pulls a multi-GB CUDA build.
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[dev]"
+	touch $@
+
+book: $(INSTALLED)
+	$(BIN)/python -m labhelpers run --profile $(PROFILE) --book
+
+test: $(INSTALLED)
+	$(BIN)/python -m pytest
+
+# Regenerate the nbval references (smoke profile) after changing a notebook.
+references: $(INSTALLED)
+	$(BIN)/python -m labhelpers references
+
+# After editing notebooks/*.py or _config.yml's repository: refresh badges and pairs.
+sync: $(INSTALLED)
+	$(BIN)/python -m labhelpers colab
+	$(BIN)/jupytext --sync notebooks/[0-9][0-9]_*.py
+
+lock: $(INSTALLED)
+	{ echo "# Exact versions for local installs (make install), written by 'make lock'."; \
+	  echo "# pyproject.toml keeps loose lower bounds so that Colab keeps its own versions."; \
+	  $(BIN)/python -m pip freeze --exclude-editable | sed 's/+cpu$$//'; } > requirements/constraints.txt.new
+	mv requirements/constraints.txt.new requirements/constraints.txt
+
+bench: $(INSTALLED)
+	$(BIN)/python bench/fit_overhead.py
+
+clean:
+	rm -rf _build

@@ -1,0 +1,69 @@
+"""The batch runner and the book build, end to end, on a copy of the book in a temporary folder."""
+
+import json
+import shutil
+
+import pytest
+
+from labhelpers.__main__ import main
+from labhelpers.book import build_book, results_page
+from labhelpers.runner import list_notebooks, parse_value, run, select_notebooks
+from conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def book_copy(tmp_path_factory):
+    root = tmp_path_factory.mktemp("book")
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy2(ROOT / name, root / name)
+    shutil.copytree(ROOT / "book", root / "book")
+    (root / "notebooks").mkdir()
+    for path in list_notebooks(ROOT):
+        shutil.copy2(path, root / "notebooks" / path.name)
+    return root
+
+
+@pytest.fixture(scope="module")
+def built_book(book_copy):
+    results = run("smoke", root=book_copy)
+    html = build_book(book_copy)
+    return book_copy, json.loads(results.read_text()), html
+
+
+def test_runner_collects_one_record_per_notebook(built_book):
+    root, records, _ = built_book
+    assert sorted(r["notebook"] for r in records) == [p.stem for p in list_notebooks(root)]
+    for record in records:
+        assert record["profile"] == "smoke"
+        assert record["metrics"] and record["machine"]["cpu_count"] >= 1
+        assert (root / "_build" / "executed" / f"{record['notebook']}.ipynb").exists()
+
+
+def test_book_has_every_lesson_and_the_results_page(built_book):
+    root, records, html = built_book
+    assert (html / "index.html").exists()
+    lesson = (html / "notebooks" / "01_sum_classifier.html").read_text()
+    assert "Classification report" in lesson or "precision" in lesson
+    assert "data:image/png" in lesson or "_images/" in lesson  # the training curves
+    record = next(r for r in records if r["notebook"] == "01_sum_classifier")
+    assert f"{100 * record['metrics']['val_accuracy']:.2f}%" in lesson  # the Result sentence
+    page = (html / "book" / "results.html").read_text()
+    assert "E6 sum classifier" in page and "smoke" in page
+
+
+def test_runner_errors_name_the_problem(book_copy, capsys):
+    with pytest.raises(ValueError, match="--only 'bogus' names no notebook"):
+        select_notebooks(book_copy, ["bogus"])
+    assert main(["--root", str(book_copy), "run", "--profile", "smoke", "-p", "hiden_size", "3"]) == 1
+    assert "has no parameter 'hiden_size'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--root", str(book_copy), "run", "--profile", "fast"])
+
+
+def test_parameter_values_are_python_literals():
+    assert parse_value("3") == 3 and parse_value("0.01") == 0.01 and parse_value("None") is None
+    assert parse_value("lab") == "lab" and parse_value("[1, 2]") == [1, 2]
+
+
+def test_results_page_without_results_says_what_to_run():
+    assert "python -m labhelpers run" in results_page([])
