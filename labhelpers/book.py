@@ -32,8 +32,8 @@ def results_page(records: list[dict]) -> str:
         "",
         "Every figure below was measured by the notebooks when this book was built:",
         "which notebook, which profile (`smoke`, `quick` or `lab`), which data and which machine.",
-        "Timings depend on the machine; accuracies of the `smoke` and `quick` profiles are",
-        "not the lab records' settings.",
+        "Timings depend on the machine. The `smoke` profile runs on tiny data and `quick` may",
+        "shrink a lesson for a CPU: check a notebook's profile before comparing with a lab record.",
         "",
     ]
     if not records:
