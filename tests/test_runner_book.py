@@ -47,6 +47,7 @@ def test_book_has_every_lesson_and_the_results_page(built_book):
     assert "data:image/png" in lesson or "_images/" in lesson  # the training curves
     record = next(r for r in records if r["notebook"] == "01_sum_classifier")
     assert f"{100 * record['metrics']['val_accuracy']:.2f}%" in lesson  # the Result sentence
+    assert 'src="../_static/mathjax/tex-chtml.js"' in lesson  # equations render offline
     page = (html / "book" / "results.html").read_text()
     assert "E6 sum classifier" in page and "smoke" in page
 
