@@ -180,6 +180,11 @@ import matplotlib.pyplot as plt
 
 plot_history(history, title=f"RNN(hidden {settings['hidden_size']}) on the sum task")
 plt.show()
+window = min(10, history.epochs - 1)
+if window > 0:
+    before, after = history["val_loss"][-1 - window], history["val_loss"][-1]
+    trend = "still falling: more epochs would likely help" if after < 0.95 * before else "levelling off"
+    print(f"validation loss over the last {window} epochs: {before:.4f} -> {after:.4f} ({trend})")
 
 # %% [markdown]
 # Classification report and confusion matrix on the validation sequences:
