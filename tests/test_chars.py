@@ -1,0 +1,137 @@
+import math
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from labhelpers.data import chars
+from labhelpers.data.chars import (
+    BPTTBatches, CharCodec, available_corpora, load_corpus, shifted_pair, split_text, unigram_cross_entropy,
+)
+
+TEXT = "hello world, hello rnn!\nThe quick brown fox."
+
+
+def test_codec_round_trips_and_orders_the_vocabulary():
+    codec = CharCodec(TEXT)
+    assert codec.idx2char == sorted(set(TEXT))
+    assert all(codec.idx2char[codec.char2idx[c]] == c for c in set(TEXT))
+    encoded = codec.encode(TEXT)
+    assert encoded.dtype == np.int64 and encoded.shape == (len(TEXT),)
+    assert codec.decode(encoded) == TEXT
+    assert codec.decode(list(encoded[:5])) == TEXT[:5]
+    assert codec.encode("") .shape == (0,) and codec.decode([]) == ""
+    assert codec.vocab_size == len(set(TEXT)) and repr(codec) == f"CharCodec({len(set(TEXT))} characters)"
+
+
+def test_codec_errors_speak_plainly():
+    with pytest.raises(ValueError, match="text is empty"):
+        CharCodec("")
+    with pytest.raises(ValueError, match="text must be a string"):
+        CharCodec(["a", "b"])
+    codec = CharCodec("abc")
+    with pytest.raises(ValueError, match="text contains 'z', which is not in the vocabulary of 3 characters"):
+        codec.encode("abz")
+    with pytest.raises(ValueError, match=r"indices must lie in \[0, 3\)"):
+        codec.decode([0, 3])
+
+
+def test_shifted_pair_targets_the_next_character():
+    codec = CharCodec(TEXT)
+    inputs, targets = shifted_pair(codec.encode("hello"))
+    assert codec.decode(inputs) == "hell" and codec.decode(targets) == "ello"
+    with pytest.raises(ValueError, match="at least 2 characters"):
+        shifted_pair([1])
+
+
+def test_offline_corpora_load():
+    assert available_corpora()["python_docs"]
+    docs = load_corpus("python_docs")
+    assert len(docs) > 100_000 and "assert" in docs.text and "pydoc_data" in docs.source
+    short = load_corpus("python_docs", max_chars=500)
+    assert short.text == docs.text[:500]
+
+
+def test_lee_corpus_ships_with_gensim():
+    if not available_corpora()["lee"]:
+        pytest.skip("gensim, which ships the Lee corpus, is not installed")
+    lee = load_corpus("lee")
+    assert len(lee) == 360_082  # bytes of lee_background.cor, all ASCII
+    assert lee.text.startswith("Hundreds of people have been forced to vacate their homes")
+
+
+def test_corpus_errors(tmp_path, monkeypatch):
+    with pytest.raises(ValueError, match="name must be one of 'lee', 'python_docs', 'tiny_shakespeare', got 'war'"):
+        load_corpus("war")
+    with pytest.raises(ValueError, match="max_chars must be a positive integer, got 0"):
+        load_corpus("python_docs", max_chars=0)
+    with pytest.raises(FileNotFoundError, match="pass download=True"):
+        load_corpus("tiny_shakespeare", cache_dir=tmp_path)
+    monkeypatch.setattr(chars, "TINY_SHAKESPEARE_URL", "http://127.0.0.1:9/input.txt")  # nothing listens there
+    with pytest.raises(ConnectionError, match="could not download .* use an offline corpus"):
+        load_corpus("tiny_shakespeare", cache_dir=tmp_path, download=True, timeout=2)
+    assert not (tmp_path / "tiny_shakespeare.txt").exists()
+
+
+def test_tiny_shakespeare_is_downloaded_once_then_read_from_the_cache(tmp_path, monkeypatch):
+    source = tmp_path / "source.txt"
+    source.write_text("First Citizen:\nBefore we proceed any further, hear me speak.\n")
+    monkeypatch.setattr(chars, "TINY_SHAKESPEARE_URL", source.as_uri())
+    cache = tmp_path / "cache"
+    first = load_corpus("tiny_shakespeare", cache_dir=cache, download=True)
+    assert first.text == source.read_text() and (cache / "tiny_shakespeare.txt").is_file()
+    source.unlink()  # the cached copy is read without fetching again
+    assert load_corpus("tiny_shakespeare", cache_dir=cache).text == first.text
+    monkeypatch.setenv("LABHELPERS_DATA_DIR", str(cache))
+    assert available_corpora()["tiny_shakespeare"]
+
+
+def test_split_text_in_order():
+    train, val = split_text(np.arange(100), 0.9)
+    np.testing.assert_array_equal(train, np.arange(90))
+    np.testing.assert_array_equal(val, np.arange(90, 100))
+    with pytest.raises(ValueError, match="train_fraction must lie strictly between 0 and 1"):
+        split_text(np.arange(100), 0)
+    with pytest.raises(ValueError, match="fewer than 2 characters"):
+        split_text(np.arange(3), 0.5)
+
+
+def test_bptt_batches_continue_each_stream_and_target_the_next_character():
+    text = np.arange(103)  # index = position, so the next character is index + 1
+    batches = BPTTBatches(text, batch_size=4, seq_len=7)
+    assert batches.stream_len == 25 and len(batches) == 4 and batches.n_characters == 100
+    pieces = list(batches)
+    assert [p[0].shape for p in pieces] == [(4, 7), (4, 7), (4, 7), (4, 4)]
+    inputs = np.concatenate([p[0] for p in pieces], axis=1)
+    targets = np.concatenate([p[1] for p in pieces], axis=1)
+    for b in range(4):  # row b of each batch continues row b of the one before
+        np.testing.assert_array_equal(inputs[b], text[25 * b:25 * b + 25])
+    np.testing.assert_array_equal(targets, inputs + 1)
+    assert pieces[0][0].dtype == np.int64
+
+
+def test_bptt_batches_reject_bad_input():
+    with pytest.raises(ValueError, match="the encoded text is empty"):
+        BPTTBatches([], 2, 5)
+    with pytest.raises(ValueError, match="too few for batch_size=8"):
+        BPTTBatches(np.arange(5), 8, 5)
+    with pytest.raises(ValueError, match="seq_len must be a positive integer, got 0"):
+        BPTTBatches(np.arange(50), 2, 0)
+    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+        BPTTBatches(np.arange(50), -1, 5)
+
+
+def test_unigram_cross_entropy_matches_counting_by_hand():
+    train, evaluated = "abracadabra", "cabbage"
+    codec = CharCodec(train + evaluated)
+    counts = Counter(train)
+    total = len(train) + codec.vocab_size  # add-one smoothing
+    expected = -sum(math.log((counts[c] + 1) / total) for c in evaluated) / len(evaluated)
+    got = unigram_cross_entropy(codec.encode(train), codec.encode(evaluated), codec.vocab_size)
+    assert got == pytest.approx(expected, rel=1e-12)
+    uniform = unigram_cross_entropy(np.arange(5), np.arange(5), 5)
+    assert math.exp(uniform) == pytest.approx(5.0)  # every character equally likely: perplexity = V
+    with pytest.raises(ValueError, match="eval_indices is empty"):
+        unigram_cross_entropy([0, 1], [], 2)
+    with pytest.raises(ValueError, match="outside vocab_size=2"):
+        unigram_cross_entropy([0, 5], [0], 2)
