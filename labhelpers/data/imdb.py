@@ -1,0 +1,570 @@
+"""The IMDB movie reviews (50,000, labelled positive or negative), found and loaded offline.
+
+Where the CSV is looked for, in this order (:func:`find_imdb_csv`):
+
+1. a path given by the caller (a file, or a folder that holds it);
+2. the folder named by the environment variable ``LABHELPERS_DATA_DIR``;
+3. kagglehub's cache for the versioned handle :data:`KAGGLE_HANDLE`, then a
+   kagglehub download bounded to about 10 seconds;
+4. otherwise :class:`ImdbNotFoundError`, whose message names the three ways.
+
+Two splits: the lab record's random 80/20 split (``random_state=42``) and the
+official 25,000/25,000 split of Maas et al. (2011), read from the split file
+that lies beside the CSV (the Kaggle CSV itself does not record it).
+:func:`load_keras_imdb` gives the ``keras.datasets.imdb`` format, from Keras's
+own loader when the genuine ``imdb.npz`` is there, else built from the CSV and
+the official word index. :func:`load_review_data` falls back to the generated
+corpus of :mod:`labhelpers.data.reviews` when IMDB cannot be had, and says so.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+DATA_DIR_ENV = "LABHELPERS_DATA_DIR"
+KAGGLE_HANDLE = "lakshmi25npathi/imdb-dataset-of-50k-movie-reviews/versions/1"
+KAGGLE_FILE = "IMDB Dataset.csv"
+CSV_NAMES = ("imdb_50k.csv.gz", "imdb_50k.csv", KAGGLE_FILE, KAGGLE_FILE + ".gz")
+SPLIT_NAMES = ("imdb_50k_meta.csv.gz", "imdb_50k_meta.csv")
+WORD_INDEX_NAMES = ("keras/imdb_word_index.json", "imdb_word_index.json")
+KERAS_NPZ_NAMES = ("keras/imdb.npz", "imdb.npz")
+KERAS_NPZ_SHA256 = "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f"
+LABELS = {"negative": 0, "positive": 1}
+KAGGLEHUB_TIMEOUT = 10.0
+
+_BR_TAG = re.compile(r"<br\s*/?>", flags=re.IGNORECASE)
+
+
+class ImdbNotFoundError(FileNotFoundError):
+    """The IMDB CSV is in none of the places looked at; the message says where they were."""
+
+
+# --------------------------------------------------------------------------- finding the file
+
+
+def _csv_in_folder(folder: Path) -> Path | None:
+    for name in CSV_NAMES:
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def kagglehub_cached_csv(cache_dir: str | Path | None = None) -> Path | None:
+    """The CSV in kagglehub's cache for :data:`KAGGLE_HANDLE`, if a finished download is there.
+
+    Reads the cache folders directly (``$KAGGLEHUB_CACHE``, default
+    ``~/.cache/kagglehub``), so it never touches the network.
+    """
+    base = Path(cache_dir or os.environ.get("KAGGLEHUB_CACHE") or Path.home() / ".cache" / "kagglehub")
+    owner, dataset, _, version = KAGGLE_HANDLE.split("/")
+    root = base / "datasets" / owner / dataset
+    if not (root / f"{version}.complete").exists():
+        return None
+    return _csv_in_folder(root / "versions" / version)
+
+
+def kagglehub_download(timeout: float = KAGGLEHUB_TIMEOUT) -> tuple[Path | None, str]:
+    """Ask kagglehub for the dataset in a child process stopped after ``timeout`` seconds.
+
+    kagglehub sets no network timeout of its own, so the call runs in a
+    subprocess that is killed when the time is up. Returns ``(csv path or
+    None, what happened)``.
+    """
+    try:
+        import importlib.util
+
+        if importlib.util.find_spec("kagglehub") is None:
+            return None, "kagglehub is not installed"
+    except (ImportError, ValueError):
+        return None, "kagglehub is not installed"
+    code = ("import kagglehub, sys; "
+            f"sys.stdout.write(kagglehub.dataset_download({KAGGLE_HANDLE!r}))")
+    try:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, f"kagglehub gave no answer within {timeout:g} s (no network?)"
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        if any(word in last for word in ("ConnectionError", "NameResolution", "Max retries", "timed out")):
+            return None, "kagglehub could not reach kaggle.com (no network?)"
+        return None, f"kagglehub failed: {last[:160]}"
+    found = _csv_in_folder(Path(done.stdout.strip()))
+    return (found, "downloaded by kagglehub") if found else (None, f"kagglehub's folder {done.stdout.strip()} has no CSV")
+
+
+def find_imdb_csv(path: str | Path | None = None, *, kagglehub: bool = True,
+                  timeout: float = KAGGLEHUB_TIMEOUT) -> Path:
+    """Path of the 50k-review CSV: an explicit ``path``, else ``$LABHELPERS_DATA_DIR``, else kagglehub.
+
+    ``path`` may be the CSV itself or a folder holding one of :data:`CSV_NAMES`;
+    a ``path`` that does not exist is an error (it is not skipped). With
+    ``kagglehub=False`` no download is tried. Raises :class:`ImdbNotFoundError`.
+    """
+    if path is not None and str(path) != "":
+        path = Path(path).expanduser()
+        if path.is_dir():
+            found = _csv_in_folder(path)
+            if found is None:
+                raise ImdbNotFoundError(f"path {str(path)!r} is a folder without any of {', '.join(CSV_NAMES)}")
+            return found
+        if not path.exists():
+            raise ImdbNotFoundError(f"path {str(path)!r} does not exist: give the IMDB CSV file or its folder")
+        return path
+    tried = []
+    folder = os.environ.get(DATA_DIR_ENV)
+    if folder:
+        found = _csv_in_folder(Path(folder).expanduser())
+        if found is not None:
+            return found
+        tried.append(f"{DATA_DIR_ENV}={folder} has none of {', '.join(CSV_NAMES)}")
+    else:
+        tried.append(f"the environment variable {DATA_DIR_ENV} is not set")
+    cached = kagglehub_cached_csv()
+    if cached is not None:
+        return cached
+    if kagglehub:
+        found, what = kagglehub_download(timeout)
+        if found is not None:
+            return found
+        tried.append(f"kagglehub ({KAGGLE_HANDLE}): not in its cache, and {what}")
+    else:
+        tried.append(f"kagglehub ({KAGGLE_HANDLE}): not in its cache (download not tried)")
+    raise ImdbNotFoundError(
+        "The IMDB 50k-review CSV was not found. It is looked for in three ways:\n"
+        "  1. an explicit path (the `path` argument, or the notebook's `data_path` parameter);\n"
+        f"  2. the folder named by the environment variable {DATA_DIR_ENV} (for example ../shared/data);\n"
+        f"  3. kagglehub's cache or a kagglehub download of {KAGGLE_HANDLE}.\n"
+        "What happened: " + "; ".join(tried) + "."
+    )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _file_error(path: Path, error: Exception) -> ValueError:
+    return ValueError(f"path {str(path)!r} is not a readable gzip file; it may be truncated or damaged "
+                      f"({type(error).__name__}: {error}). Copy or download it again.")
+
+
+def read_imdb_csv(path: str | Path) -> pd.DataFrame:
+    """Read and check an IMDB CSV: columns ``review, sentiment``, labels ``positive``/``negative``.
+
+    Returns a DataFrame with ``review`` (str), ``sentiment`` (str) and
+    ``label`` (int64: 1 positive, 0 negative), one row per review, in file
+    order; ``frame.attrs["source"]`` is the path. Clear errors for a missing,
+    empty or damaged file, other columns and other labels.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"path {str(path)!r} does not exist or is not a file")
+    if path.stat().st_size == 0:
+        raise ValueError(f"path {str(path)!r} is empty (0 bytes): expected a CSV with the header review,sentiment")
+    gzipped = _starts_with_gzip(path)
+    if path.suffix == ".gz" and not gzipped:
+        raise ValueError(f"path {str(path)!r} ends in .gz but is not a gzip file; it may be damaged")
+    try:
+        frame = pd.read_csv(path, compression="gzip" if gzipped else None, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"path {str(path)!r} holds no data: expected a CSV with the header review,sentiment") from None
+    except (gzip.BadGzipFile, EOFError, zlib.error) as error:
+        raise _file_error(path, error) from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        if gzipped:
+            raise _file_error(path, error) from None
+        raise ValueError(f"path {str(path)!r} could not be read as a CSV ({type(error).__name__}: {error})") from None
+    columns = [str(c) for c in frame.columns]
+    if sorted(columns[:2]) != ["review", "sentiment"] or len(columns) != 2:
+        raise ValueError(f"path {str(path)!r} has the columns {columns}; an IMDB CSV has exactly review,sentiment")
+    if len(frame) == 0:
+        raise ValueError(f"path {str(path)!r} has a header but no reviews")
+    bad = ~frame["sentiment"].isin(list(LABELS))
+    if bad.any():
+        values = sorted(frame.loc[bad, "sentiment"].unique())[:5]
+        raise ValueError(f"path {str(path)!r}: sentiment must be 'positive' or 'negative', but {int(bad.sum())} "
+                         f"rows have other values {values} (first at row {int(np.flatnonzero(bad)[0])})")
+    empty = frame["review"].str.strip() == ""
+    if empty.any():
+        raise ValueError(f"path {str(path)!r}: {int(empty.sum())} reviews are empty (first at row {int(np.flatnonzero(empty)[0])})")
+    frame = frame[["review", "sentiment"]].copy()
+    frame["label"] = frame["sentiment"].map(LABELS).astype(np.int64)
+    frame.attrs["source"] = str(path)
+    return frame
+
+
+def _starts_with_gzip(path: Path) -> bool:
+    with open(path, "rb") as file:
+        return file.read(2) == b"\x1f\x8b"
+
+
+def load_imdb(path: str | Path | None = None, *, clean: bool = False, kagglehub: bool = True) -> pd.DataFrame:
+    """Find (:func:`find_imdb_csv`) and read (:func:`read_imdb_csv`) the 50k reviews.
+
+    ``clean=True`` replaces the ``<br />`` tags by spaces (:func:`clean_reviews`).
+    Returns the DataFrame of :func:`read_imdb_csv`, shape (50000, 3) for the full file.
+    """
+    frame = read_imdb_csv(find_imdb_csv(path, kagglehub=kagglehub))
+    if clean:
+        frame["review"] = clean_reviews(frame["review"])
+    frame.attrs["cleaned"] = bool(clean)
+    return frame
+
+
+def clean_review(text: str) -> str:
+    """Replace the HTML line breaks (``<br />``, ``<br/>``, ``<br>``) of a review by a space."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a string, got {type(text).__name__}")
+    return _BR_TAG.sub(" ", text)
+
+
+def clean_reviews(texts: Sequence[str]) -> list[str]:
+    """:func:`clean_review` for every text."""
+    if isinstance(texts, str):
+        raise TypeError("texts must be a sequence of strings, got a single string")
+    return [clean_review(text) for text in texts]
+
+
+# --------------------------------------------------------------------------- splits
+
+
+def split_random(frame: pd.DataFrame, test_size: float = 0.2, random_state: int = 42) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The lab record's split: ``train_test_split(test_size=0.2, random_state=42)`` of the rows.
+
+    Returns ``(train, test)`` in the order scikit-learn gives them (40,000 and
+    10,000 rows for the full file).
+    """
+    from sklearn.model_selection import train_test_split
+
+    if not 0 < test_size < 1:
+        raise ValueError(f"test_size must lie strictly between 0 and 1, got {test_size!r}")
+    train, test = train_test_split(frame, test_size=test_size, random_state=random_state)
+    return train, test
+
+
+def find_split_file(csv_path: str | Path) -> Path | None:
+    """The official-split file beside ``csv_path`` (one of :data:`SPLIT_NAMES`), or None."""
+    folder = Path(csv_path).parent
+    for name in SPLIT_NAMES:
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def read_split_file(split_path: str | Path, frame: pd.DataFrame) -> pd.Series:
+    """``"train"`` or ``"test"`` for every row of ``frame``, from the split file, checked against it."""
+    split_path = Path(split_path)
+    meta = pd.read_csv(split_path, dtype={"split": str, "sentiment": str})
+    missing = {"row", "split", "sentiment"} - set(meta.columns)
+    if missing:
+        raise ValueError(f"split file {split_path} lacks the columns {sorted(missing)}")
+    if len(meta) != len(frame) or not np.array_equal(meta["row"].to_numpy(), np.arange(len(frame))):
+        raise ValueError(f"split file {split_path} has {len(meta)} rows numbered differently from the "
+                         f"{len(frame)} reviews of the CSV: it does not belong to this CSV")
+    if not np.array_equal(meta["sentiment"].to_numpy(), frame["sentiment"].to_numpy()):
+        raise ValueError(f"split file {split_path} disagrees with the CSV's labels: it belongs to a CSV "
+                         "with another row order (for example the original Kaggle file)")
+    if not meta["split"].isin(["train", "test"]).all():
+        raise ValueError(f"split file {split_path}: split must be 'train' or 'test' on every row")
+    return pd.Series(meta["split"].to_numpy(), index=frame.index, name="split")
+
+
+def split_official(frame: pd.DataFrame, split_path: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The official 25,000/25,000 train/test split of Maas et al. (2011), in file order.
+
+    The split is read from ``split_path``, by default the split file beside the
+    CSV that ``frame`` was read from. The Kaggle CSV does not record it, so
+    without a split file this is an error.
+    """
+    if split_path is None:
+        source = frame.attrs.get("source")
+        split_path = find_split_file(source) if source else None
+        if split_path is None:
+            raise FileNotFoundError(
+                "the official train/test split is not recorded in the Kaggle CSV, and no split file "
+                f"({' or '.join(SPLIT_NAMES)}) lies beside {source or 'this data'}. Use split='random' "
+                "(the lab record's 80/20 split) or pass split_path.")
+    split = read_split_file(split_path, frame)
+    return frame[split == "train"], frame[split == "test"]
+
+
+def split_imdb(frame: pd.DataFrame, split: str = "random", *, test_size: float = 0.2, random_state: int = 42,
+               split_path: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``split="random"`` (:func:`split_random`) or ``"official"`` (:func:`split_official`)."""
+    if split == "random":
+        return split_random(frame, test_size, random_state)
+    if split == "official":
+        return split_official(frame, split_path)
+    raise ValueError(f"split must be 'random' (the record's 80/20 split) or 'official' (25k/25k), got {split!r}")
+
+
+# --------------------------------------------------------------------------- with a fallback
+
+
+@dataclass
+class ReviewData:
+    """Training and test reviews, and where they come from.
+
+    ``train`` and ``test`` are DataFrames with ``review``, ``sentiment`` and
+    ``label``; ``source`` is ``"imdb"`` or ``"synthetic"``; ``description`` is
+    one line for a notebook's output; ``fallback_reason`` says why IMDB was not
+    used (None when it was, or when the synthetic corpus was asked for).
+    """
+
+    train: pd.DataFrame
+    test: pd.DataFrame
+    source: str
+    description: str
+    split: str
+    path: str | None = None
+    fallback_reason: str | None = None
+
+    @property
+    def is_imdb(self) -> bool:
+        return self.source == "imdb"
+
+    def subset(self, n_train: int | None, n_test: int | None, seed: int = 0) -> "ReviewData":
+        """The first ``n_train`` / ``n_test`` rows of a random shuffle of each part (None: all of it)."""
+        def take(part: pd.DataFrame, n: int | None) -> pd.DataFrame:
+            if n is None or n >= len(part):
+                return part
+            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
+                raise ValueError(f"subset sizes must be integers of at least 2 (or None), got {n!r}")
+            return part.sample(n=int(n), random_state=seed)
+
+        train, test = take(self.train, n_train), take(self.test, n_test)
+        if len(train) == len(self.train) and len(test) == len(self.test):
+            return self
+        description = self.description + f"; a random subset of {len(train)} training and {len(test)} test reviews"
+        return ReviewData(train, test, self.source, description, self.split, self.path, self.fallback_reason)
+
+
+def load_review_data(
+    data: str = "auto",
+    path: str | Path | None = None,
+    *,
+    split: str = "random",
+    clean: bool = False,
+    n_synthetic: int = 2000,
+    seed: int = 0,
+    kagglehub: bool = True,
+) -> ReviewData:
+    """IMDB reviews split for training and test, or the generated corpus when IMDB cannot be had.
+
+    - ``data="imdb"``: IMDB or an error; ``"synthetic"``: the generated corpus
+      (:func:`labhelpers.data.reviews.make_review_corpus`, ``n_synthetic``
+      reviews, ``seed``); ``"auto"``: IMDB when found, else the generated corpus,
+      with the reason in ``fallback_reason`` and in ``description``.
+    - ``split``: ``"random"`` (80/20, ``random_state=42``) or ``"official"``
+      (25k/25k). For the generated corpus, "official" cuts it in two halves.
+    """
+    if data not in ("auto", "imdb", "synthetic"):
+        raise ValueError(f"data must be 'auto', 'imdb' or 'synthetic', got {data!r}")
+    if split not in ("random", "official"):
+        raise ValueError(f"split must be 'random' or 'official', got {split!r}")
+    reason = None
+    if data in ("auto", "imdb"):
+        try:
+            frame = load_imdb(path, clean=clean, kagglehub=kagglehub)
+            train, test = split_imdb(frame, split)
+            description = (f"IMDB, {len(frame)} reviews from {frame.attrs['source']}; "
+                           f"{'official 25k/25k' if split == 'official' else 'random 80/20 (random_state=42)'} split: "
+                           f"{len(train)} training, {len(test)} test reviews"
+                           + ("; <br /> tags removed" if clean else ""))
+            return ReviewData(train, test, "imdb", description, split, frame.attrs["source"])
+        except ImdbNotFoundError as error:
+            if data == "imdb":
+                raise
+            reason = str(error).splitlines()[-1].removeprefix("What happened: ").rstrip(".")
+    from .reviews import make_review_corpus
+
+    frame = make_review_corpus(n_synthetic, seed=seed)
+    if clean:
+        frame["review"] = clean_reviews(frame["review"])
+    frame["label"] = frame["sentiment"].map(LABELS).astype(np.int64)
+    if split == "official":
+        half = len(frame) // 2
+        train, test = frame.iloc[:half], frame.iloc[half:]
+    else:
+        train, test = split_random(frame)
+    description = (f"SYNTHETIC reviews generated by labhelpers (not IMDB): {len(frame)} reviews, seed {seed}; "
+                   f"{len(train)} training, {len(test)} test")
+    if reason:
+        description += f". IMDB was not found ({reason}), so this run falls back to them"
+    return ReviewData(train, test, "synthetic", description, split, None, reason)
+
+
+# --------------------------------------------------------------------------- the Keras format
+
+
+def find_word_index(csv_path: str | Path | None = None) -> Path | None:
+    """The official ``imdb_word_index.json`` beside the CSV or in ``$LABHELPERS_DATA_DIR``, or None."""
+    folders = [Path(csv_path).parent] if csv_path else []
+    if os.environ.get(DATA_DIR_ENV):
+        folders.append(Path(os.environ[DATA_DIR_ENV]).expanduser())
+    for folder in folders:
+        for name in WORD_INDEX_NAMES:
+            if (folder / name).is_file():
+                return folder / name
+    return None
+
+
+def load_word_index(path: str | Path) -> dict[str, int]:
+    """The Keras IMDB word index (word -> frequency rank, ``the`` = 1) from its JSON file."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"word index path {str(path)!r} does not exist")
+    try:
+        index = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"word index {path} is not valid JSON ({error})") from None
+    if not isinstance(index, dict) or not all(isinstance(v, int) and v >= 1 for v in index.values()):
+        raise ValueError(f"word index {path} must map words to positive integers")
+    return index
+
+
+def find_genuine_keras_npz(csv_path: str | Path | None = None) -> Path | None:
+    """Keras's own ``imdb.npz``, if present (beside the CSV, in the data folder or Keras's cache) with the right SHA-256."""
+    candidates = []
+    folders = [Path(csv_path).parent] if csv_path else []
+    if os.environ.get(DATA_DIR_ENV):
+        folders.append(Path(os.environ[DATA_DIR_ENV]).expanduser())
+    for folder in folders:
+        candidates += [folder / name for name in KERAS_NPZ_NAMES]
+    keras_home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")).expanduser()
+    candidates.append(keras_home / "datasets" / "imdb.npz")
+    for candidate in candidates:
+        if candidate.is_file() and candidate.stat().st_size == 17_464_789:
+            if hashlib.sha256(candidate.read_bytes()).hexdigest() == KERAS_NPZ_SHA256:
+                return candidate
+    return None
+
+
+def keras_format(
+    train_texts: Sequence[str],
+    test_texts: Sequence[str],
+    y_train: Sequence[int],
+    y_test: Sequence[int],
+    word_index: dict[str, int],
+    *,
+    num_words: int | None = None,
+    start_char: int = 1,
+    oov_char: int = 2,
+    index_from: int = 3,
+    seed: int = 113,
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Reviews in the ``keras.datasets.imdb.load_data`` format, built from texts and a word index.
+
+    Each review becomes ``[start_char] + [word_index[w] + index_from ...]``,
+    words split as the Keras ``Tokenizer`` splits them (lower case, default
+    filters); a word missing from the index, or whose id is ``num_words`` or
+    more, becomes ``oov_char``. So 0 is padding, 1 the start, 2 an unknown word
+    and ``the`` (rank 1) is 4. Training and test reviews are shuffled with
+    ``seed`` as Keras does. Returns ``(x_train, y_train), (x_test, y_test)``:
+    object arrays of int lists and int64 label arrays.
+    """
+    from ..text import _check_texts, _positive_int, lookup_words
+
+    num_words = _positive_int("num_words", num_words, allow_none=True)
+    vocabulary = sorted(word_index, key=word_index.__getitem__)
+    ids = np.fromiter((word_index[w] + index_from for w in vocabulary), dtype=np.int64, count=len(vocabulary))
+    if num_words is not None:
+        ids[ids >= num_words] = oov_char
+    lut = np.append(ids, oov_char)
+    rng = np.random.RandomState(seed)
+
+    def convert(texts, labels):
+        texts = _check_texts(texts)
+        labels = np.asarray(labels, dtype=np.int64)
+        if len(labels) != len(texts):
+            raise ValueError(f"got {len(texts)} texts but {len(labels)} labels")
+        positions, lengths = lookup_words(texts, vocabulary)
+        flat = lut[positions].tolist()
+        bounds = np.concatenate([[0], np.cumsum(lengths)]).tolist()
+        x = np.empty(len(texts), dtype=object)
+        x[:] = [[start_char] + flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+        order = np.arange(len(texts))
+        rng.shuffle(order)
+        return x[order], labels[order]
+
+    return convert(train_texts, y_train), convert(test_texts, y_test)
+
+
+def load_keras_imdb(
+    num_words: int | None = None,
+    path: str | Path | None = None,
+    *,
+    data: str = "auto",
+    genuine: bool = True,
+    n_synthetic: int = 2000,
+    seed: int = 0,
+    kagglehub: bool = True,
+):
+    """``(x_train, y_train), (x_test, y_test), description`` in the ``keras.datasets.imdb`` format.
+
+    - With the genuine ``imdb.npz`` (checked by its SHA-256) and ``genuine=True``:
+      Keras's own ``imdb.load_data(num_words=...)``.
+    - Else, from the IMDB CSV, its official split file and the official word
+      index (:func:`keras_format`): the same format, built offline.
+    - Else (``data="auto"``) or with ``data="synthetic"``: the generated
+      corpus, with a word index fitted on its training half.
+
+    ``description`` says which of the three was used.
+    """
+    if data not in ("auto", "imdb", "synthetic"):
+        raise ValueError(f"data must be 'auto', 'imdb' or 'synthetic', got {data!r}")
+    if data != "synthetic":
+        npz = find_genuine_keras_npz(path if path and Path(path).is_file() else None)
+        if npz is not None and genuine:
+            import keras
+
+            (x_train, y_train), (x_test, y_test) = keras.datasets.imdb.load_data(path=str(npz.resolve()), num_words=num_words)
+            return (x_train, y_train), (x_test, y_test), f"IMDB from Keras's own imdb.npz ({npz}), official 25k/25k split"
+        try:
+            records = load_review_data("imdb", path, split="official", kagglehub=kagglehub)
+        except (ImdbNotFoundError, FileNotFoundError) as error:
+            if data == "imdb":
+                raise
+            reason = str(error).splitlines()[-1]
+        else:
+            index_path = find_word_index(records.path)
+            if index_path is None:
+                if data == "imdb":
+                    raise FileNotFoundError(
+                        f"the official word index ({' or '.join(WORD_INDEX_NAMES)}) is needed to build the Keras "
+                        f"format offline; it was found neither beside {records.path} nor in ${DATA_DIR_ENV}")
+                reason = "the official word index was not found"
+            else:
+                word_index = load_word_index(index_path)
+                (x_train, y_train), (x_test, y_test) = keras_format(
+                    records.train["review"].tolist(), records.test["review"].tolist(),
+                    records.train["label"], records.test["label"], word_index, num_words=num_words)
+                return ((x_train, y_train), (x_test, y_test),
+                        f"IMDB in the keras.datasets.imdb format, built offline from {records.path} and "
+                        f"{index_path} (Keras's imdb.npz is not here), official split: "
+                        f"{len(x_train)} training, {len(x_test)} test reviews")
+    else:
+        reason = None
+    from ..text import WordTokenizer
+
+    records = load_review_data("synthetic", split="official", n_synthetic=n_synthetic, seed=seed)
+    tokenizer = WordTokenizer().fit_on_texts(records.train["review"].tolist())
+    (x_train, y_train), (x_test, y_test) = keras_format(
+        records.train["review"].tolist(), records.test["review"].tolist(),
+        records.train["label"], records.test["label"], tokenizer.word_index, num_words=num_words)
+    description = (f"SYNTHETIC reviews generated by labhelpers (not IMDB) in the keras.datasets.imdb format: "
+                   f"{len(x_train)} training, {len(x_test)} test reviews, seed {seed}")
+    if reason:
+        description += f". IMDB was not available, so this run falls back to them ({reason})"
+    return (x_train, y_train), (x_test, y_test), description
