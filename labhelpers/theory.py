@@ -1,0 +1,453 @@
+"""The vanilla RNN from scratch in NumPy: forward pass, Jacobians and BPTT.
+
+The equations of the theory lessons (T1, T2, T3), one function each. The
+notation is the book's (see the theory page):
+
+- hidden-state update  h_t = tanh(W_hh h_{t-1} + W_in x_t + b),  h_0 = 0;
+- output               g_t = W_g h_t (+ b_g);
+- one-step Jacobian    dh_i/dh_{i-1} = diag(1 - h_i^2) W_hh;
+- product over a lag   dh_t/dh_k = prod_{i=t..k+1} dh_i/dh_{i-1}  (leftmost factor i = t);
+- BPTT                 dL/dW_hh = sum_t sum_{k<=t} [(dh_t/dh_k)^T dL^(t)/dh_t * (1 - h_k^2)] h_{k-1}^T.
+
+Matrices act on column vectors as in the equations (W_hh has shape
+(hidden, hidden), W_in has shape (hidden, input)); arrays of many vectors keep
+the batch first, as ``torch.nn.RNN(batch_first=True)`` does, so a batch of
+states is ``(batch, time, hidden)``. NumPy only: the frameworks are what this
+module is checked against, never what it uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+
+__all__ = [
+    "RNNLayerWeights", "init_rnn_weights", "weights_from_torch", "weights_from_keras",
+    "rnn_cell_forward", "rnn_forward", "rnn_output",
+    "step_jacobians", "jacobian_product", "jacobian_products_to", "jacobian_norms_by_lag",
+    "squared_error_loss", "bptt_grad_W_hh",
+    "spectral_norm", "random_orthogonal", "scale_to_spectral_norm", "norm_bound_by_lag",
+]
+
+
+# --------------------------------------------------------------------------- weights
+
+@dataclass
+class RNNLayerWeights:
+    """The weights of one RNN layer, in the book's notation.
+
+    - ``W_in``: (hidden, input), the input weights (torch ``weight_ih_l{k}``,
+      Keras ``kernel`` transposed);
+    - ``W_hh``: (hidden, hidden), the recurrent weights (torch ``weight_hh_l{k}``,
+      Keras ``recurrent_kernel`` transposed);
+    - ``b``: (hidden,), one bias (torch ``bias_ih_l{k} + bias_hh_l{k}``, Keras ``bias``).
+    """
+
+    W_in: np.ndarray
+    W_hh: np.ndarray
+    b: np.ndarray
+
+    def __post_init__(self):
+        self.W_in = np.asarray(self.W_in)
+        self.W_hh = np.asarray(self.W_hh)
+        self.b = np.asarray(self.b)
+        if self.W_hh.ndim != 2 or self.W_hh.shape[0] != self.W_hh.shape[1]:
+            raise ValueError(f"W_hh must be a square (hidden, hidden) matrix, got shape {self.W_hh.shape}")
+        hidden = self.W_hh.shape[0]
+        if self.W_in.ndim != 2 or self.W_in.shape[0] != hidden:
+            raise ValueError(
+                f"W_in must have shape (hidden, input) = ({hidden}, input) to match W_hh {self.W_hh.shape}, "
+                f"got {self.W_in.shape}")
+        if self.b.shape != (hidden,):
+            raise ValueError(f"b must have shape (hidden,) = ({hidden},) to match W_hh {self.W_hh.shape}, got {self.b.shape}")
+
+    @property
+    def hidden_size(self) -> int:
+        return self.W_hh.shape[0]
+
+    @property
+    def input_size(self) -> int:
+        return self.W_in.shape[1]
+
+
+def _positive_int(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def init_rnn_weights(
+    input_size: int, hidden_size: int, num_layers: int = 1, seed: int = 0, dtype=np.float64,
+) -> list[RNNLayerWeights]:
+    """Random weights for a ``num_layers`` RNN, drawn as ``torch.nn.RNN`` draws them.
+
+    Every entry is uniform in [-1/sqrt(hidden), 1/sqrt(hidden)]; layer 1 reads
+    ``input_size`` features, the layers above read the ``hidden_size`` states of
+    the layer below. Returns one :class:`RNNLayerWeights` per layer.
+    """
+    input_size = _positive_int("input_size", input_size)
+    hidden_size = _positive_int("hidden_size", hidden_size)
+    num_layers = _positive_int("num_layers", num_layers)
+    rng = np.random.default_rng(seed)
+    bound = 1 / np.sqrt(hidden_size)
+    layers = []
+    for layer in range(num_layers):
+        n_in = input_size if layer == 0 else hidden_size
+        layers.append(RNNLayerWeights(
+            W_in=rng.uniform(-bound, bound, (hidden_size, n_in)).astype(dtype),
+            W_hh=rng.uniform(-bound, bound, (hidden_size, hidden_size)).astype(dtype),
+            b=rng.uniform(-bound, bound, hidden_size).astype(dtype)))
+    return layers
+
+
+def weights_from_torch(state_dict: Mapping[str, object], dtype=np.float64) -> list[RNNLayerWeights]:
+    """The layers of a ``torch.nn.RNN`` (tanh, unidirectional) from its ``state_dict()``.
+
+    Reads ``weight_ih_l{k}`` (hidden, input), ``weight_hh_l{k}`` (hidden, hidden)
+    and, when present, ``bias_ih_l{k} + bias_hh_l{k}`` (torch keeps two biases;
+    only their sum matters). Works on any mapping of array-likes, so this module
+    needs no torch: pass ``rnn.state_dict()``.
+    """
+    if "weight_ih_l0" not in state_dict:
+        raise ValueError(
+            f"state_dict has no 'weight_ih_l0': pass the state_dict() of a torch.nn.RNN, got keys {sorted(state_dict)}")
+    if any(key.endswith("_reverse") for key in state_dict):
+        raise ValueError("state_dict is of a bidirectional RNN; only unidirectional RNNs are supported")
+    layers = []
+    k = 0
+    while f"weight_ih_l{k}" in state_dict:
+        W_in = np.asarray(state_dict[f"weight_ih_l{k}"], dtype=dtype)
+        W_hh = np.asarray(state_dict[f"weight_hh_l{k}"], dtype=dtype)
+        b = np.zeros(W_hh.shape[0], dtype=dtype)
+        for name in (f"bias_ih_l{k}", f"bias_hh_l{k}"):
+            if name in state_dict:
+                b = b + np.asarray(state_dict[name], dtype=dtype)
+        layers.append(RNNLayerWeights(W_in, W_hh, b))
+        k += 1
+    return layers
+
+
+def weights_from_keras(layer_weights: Sequence[Sequence[object]], dtype=np.float64) -> list[RNNLayerWeights]:
+    """The layers of stacked Keras ``SimpleRNN`` layers from their ``get_weights()``.
+
+    ``layer_weights`` holds one ``[kernel, recurrent_kernel, bias]`` list per
+    layer. Keras multiplies row vectors (x_t @ kernel), so its ``kernel`` of
+    shape (input, hidden) is W_in transposed and its ``recurrent_kernel`` is
+    W_hh transposed; a layer built with ``use_bias=False`` gives two arrays.
+    """
+    if len(layer_weights) == 0:
+        raise ValueError("layer_weights is empty: pass [layer.get_weights() for each SimpleRNN layer]")
+    layers = []
+    for number, weights in enumerate(layer_weights, start=1):
+        if len(weights) not in (2, 3):
+            raise ValueError(
+                f"layer_weights[{number - 1}] must be [kernel, recurrent_kernel, bias] "
+                f"(SimpleRNN.get_weights()), got {len(weights)} arrays")
+        kernel = np.asarray(weights[0], dtype=dtype)
+        recurrent = np.asarray(weights[1], dtype=dtype)
+        bias = np.asarray(weights[2], dtype=dtype) if len(weights) == 3 else np.zeros(recurrent.shape[0], dtype)
+        layers.append(RNNLayerWeights(W_in=kernel.T, W_hh=recurrent.T, b=bias))
+    return layers
+
+
+# --------------------------------------------------------------------------- forward pass
+
+def rnn_cell_forward(x_t: np.ndarray, h_prev: np.ndarray, W_in: np.ndarray, W_hh: np.ndarray,
+                     b: np.ndarray) -> np.ndarray:
+    r"""One step of the vanilla RNN cell: $h_t = \tanh(W_{hh} h_{t-1} + W_{in} x_t + b)$.
+
+    Shapes: ``x_t`` (batch, input), ``h_prev`` (batch, hidden), ``W_in``
+    (hidden, input), ``W_hh`` (hidden, hidden), ``b`` (hidden,). Returns h_t,
+    (batch, hidden). With vectors in rows, W h becomes h @ W.T.
+    """
+    layer = RNNLayerWeights(W_in, W_hh, b)  # checks the weight shapes
+    x_t, h_prev = np.asarray(x_t), np.asarray(h_prev)
+    if x_t.ndim != 2 or x_t.shape[1] != layer.input_size:
+        raise ValueError(f"x_t must have shape (batch, input) = (batch, {layer.input_size}) to match W_in "
+                         f"{layer.W_in.shape}, got {x_t.shape}")
+    if h_prev.shape != (x_t.shape[0], layer.hidden_size):
+        raise ValueError(f"h_prev must have shape (batch, hidden) = ({x_t.shape[0]}, {layer.hidden_size}), "
+                         f"got {h_prev.shape}")
+    return np.tanh(h_prev @ layer.W_hh.T + x_t @ layer.W_in.T + layer.b)
+
+
+def rnn_forward(x: np.ndarray, layers: Sequence[RNNLayerWeights],
+                h0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    r"""A whole sequence through a stack of RNN layers (batch first).
+
+    For each layer $\ell$ and step t = 1..T:
+    $h^{(\ell)}_t = \tanh(W^{(\ell)}_{hh} h^{(\ell)}_{t-1} + W^{(\ell)}_{in} h^{(\ell-1)}_t + b^{(\ell)})$
+    with $h^{(0)}_t = x_t$ and $h^{(\ell)}_0$ = ``h0[l]`` (zeros by default).
+
+    Shapes: ``x`` (batch, T, input); ``h0`` (layers, batch, hidden) or None.
+    Returns ``(states, h_n)``: ``states`` (layers, batch, T, hidden) holds every
+    hidden state of every layer (``states[-1]`` is what ``torch.nn.RNN`` calls
+    its output), and ``h_n`` (layers, batch, hidden) the last step's states.
+    """
+    layers = list(layers)
+    if not layers:
+        raise ValueError("layers is empty: give at least one RNNLayerWeights (see init_rnn_weights)")
+    x = np.asarray(x)
+    if x.ndim != 3:
+        raise ValueError(f"x must have shape (batch, time, input), got {x.shape}")
+    batch, T, n_in = x.shape
+    if T == 0:
+        raise ValueError("x has a sequence of length 0 (time dimension x.shape[1] == 0): give at least one step")
+    if batch == 0:
+        raise ValueError("x has a batch of 0 sequences (x.shape[0] == 0)")
+    hidden = layers[0].hidden_size
+    for number, layer in enumerate(layers):
+        expected_in = n_in if number == 0 else hidden
+        if layer.hidden_size != hidden:
+            raise ValueError(f"layers[{number}] has hidden size {layer.hidden_size}, layers[0] has {hidden}")
+        if layer.input_size != expected_in:
+            what = f"x has {n_in} input features" if number == 0 else f"the layer below has {hidden} hidden units"
+            raise ValueError(f"layers[{number}].W_in has shape {layer.W_in.shape} but {what}: "
+                             f"it must be ({hidden}, {expected_in})")
+    if h0 is None:
+        h0 = np.zeros((len(layers), batch, hidden), dtype=np.result_type(x, layers[0].W_hh))
+    h0 = np.asarray(h0)
+    if h0.shape != (len(layers), batch, hidden):
+        raise ValueError(f"h0 must have shape (layers, batch, hidden) = {(len(layers), batch, hidden)}, got {h0.shape}")
+    states = np.empty((len(layers), batch, T, hidden), dtype=np.result_type(x, h0, layers[0].W_hh))
+    below = x
+    for number, layer in enumerate(layers):
+        h = h0[number]
+        for t in range(T):
+            h = rnn_cell_forward(below[:, t], h, layer.W_in, layer.W_hh, layer.b)
+            states[number, :, t] = h
+        below = states[number]
+    return states, states[:, :, -1].copy()
+
+
+def rnn_output(states: np.ndarray, W_g: np.ndarray, b_g: np.ndarray | None = None) -> np.ndarray:
+    r"""The output read from the hidden states: $g_t = W_g h_t$ (+ $b_g$ when given).
+
+    ``states`` (..., hidden), for example (batch, T, hidden); ``W_g`` (output,
+    hidden); ``b_g`` (output,). Returns (..., output).
+    """
+    states, W_g = np.asarray(states), np.asarray(W_g)
+    if W_g.ndim != 2 or states.shape[-1] != W_g.shape[1]:
+        raise ValueError(f"W_g must have shape (output, hidden) = (output, {states.shape[-1]}), got {W_g.shape}")
+    g = states @ W_g.T
+    if b_g is not None:
+        b_g = np.asarray(b_g)
+        if b_g.shape != (W_g.shape[0],):
+            raise ValueError(f"b_g must have shape (output,) = ({W_g.shape[0]},), got {b_g.shape}")
+        g = g + b_g
+    return g
+
+
+# --------------------------------------------------------------------------- Jacobians
+
+def _check_states(states: np.ndarray, W_hh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    states, W_hh = np.asarray(states), np.asarray(W_hh)
+    if W_hh.ndim != 2 or W_hh.shape[0] != W_hh.shape[1]:
+        raise ValueError(f"W_hh must be a square (hidden, hidden) matrix, got shape {W_hh.shape}")
+    if states.ndim < 2 or states.shape[-1] != W_hh.shape[0]:
+        raise ValueError(f"states must have shape (..., T, hidden) = (..., T, {W_hh.shape[0]}) to match W_hh, "
+                         f"got {states.shape}")
+    if states.shape[-2] == 0:
+        raise ValueError("states holds a sequence of length 0 (states.shape[-2] == 0): give at least one step")
+    return states, W_hh
+
+
+def step_jacobians(states: np.ndarray, W_hh: np.ndarray) -> np.ndarray:
+    r"""Every one-step Jacobian $\partial h_i / \partial h_{i-1} = \mathrm{diag}(1 - h_i^2)\, W_{hh}$.
+
+    ``states`` (..., T, hidden) holds h_1..h_T of one layer (for example one
+    sequence, (T, hidden), or a batch, (batch, T, hidden)). Returns
+    (..., T, hidden, hidden); entry ``[..., i - 1, :, :]`` is dh_i/dh_{i-1}.
+    Row a of diag(d) W is d_a times row a of W, so no diagonal matrix is built.
+    """
+    states, W_hh = _check_states(states, W_hh)
+    return (1 - states ** 2)[..., :, None] * W_hh
+
+
+def _check_steps(t: int, k: int, T: int) -> tuple[int, int]:
+    for name, value in (("t", t), ("k", k)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise ValueError(f"{name} must be an integer time step, got {value!r}")
+    if not 1 <= t <= T:
+        raise ValueError(f"t must be a time step between 1 and T = {T}, got {t}")
+    if not 0 <= k <= t:
+        raise ValueError(f"k must be a time step between 0 and t = {t} (k <= t), got {k}")
+    return int(t), int(k)
+
+
+def jacobian_product(states: np.ndarray, W_hh: np.ndarray, t: int, k: int) -> np.ndarray:
+    r"""$\partial h_t / \partial h_k = \prod_{i=t}^{k+1} \mathrm{diag}(1 - h_i^2) W_{hh}$ (identity when k = t).
+
+    Time steps count from 1 as in the equations: ``states[..., t - 1, :]`` is
+    h_t, and k = 0 is the initial state h_0. The factors are multiplied with
+    the latest step on the left: J_t J_{t-1} ... J_{k+1}.
+    ``states`` (..., T, hidden); returns (..., hidden, hidden).
+    """
+    states, W_hh = _check_states(states, W_hh)
+    t, k = _check_steps(t, k, states.shape[-2])
+    product = np.broadcast_to(np.eye(W_hh.shape[0], dtype=np.result_type(states, W_hh)),
+                              states.shape[:-2] + W_hh.shape).copy()
+    if t > k:
+        jacobians = step_jacobians(states[..., k:t, :], W_hh)  # J_{k+1} .. J_t
+        for i in range(t - k):
+            product = jacobians[..., i, :, :] @ product  # J_{k+1+i} on the left
+    return product
+
+
+def jacobian_products_to(states: np.ndarray, W_hh: np.ndarray, t: int | None = None) -> np.ndarray:
+    r"""All products $\partial h_t / \partial h_k$ for k = t, t-1, ..., 0, by lag t - k.
+
+    Built right to left from h_t backwards, one factor per step:
+    P(lag 0) = I, P(lag m) = P(lag m-1) J_{t-m+1}. ``states`` (..., T, hidden);
+    ``t`` defaults to T. Returns (..., t + 1, hidden, hidden); entry
+    ``[..., lag, :, :]`` is dh_t/dh_{t - lag}.
+    """
+    states, W_hh = _check_states(states, W_hh)
+    T = states.shape[-2]
+    t, _ = _check_steps(T if t is None else t, 0, T)
+    jacobians = step_jacobians(states[..., :t, :], W_hh)  # J_1 .. J_t
+    hidden = W_hh.shape[0]
+    products = np.empty(states.shape[:-2] + (t + 1, hidden, hidden), dtype=jacobians.dtype)
+    product = np.broadcast_to(np.eye(hidden, dtype=jacobians.dtype), states.shape[:-2] + (hidden, hidden)).copy()
+    products[..., 0, :, :] = product
+    for lag in range(1, t + 1):
+        product = product @ jacobians[..., t - lag, :, :]  # J_{t-lag+1}
+        products[..., lag, :, :] = product
+    return products
+
+
+def jacobian_norms_by_lag(states: np.ndarray, W_hh: np.ndarray, t: int | None = None) -> np.ndarray:
+    r"""Spectral norms $\lVert \partial h_t / \partial h_{t-\text{lag}} \rVert_2$ for lag = 0..t.
+
+    The spectral norm (largest singular value) is the most that the product can
+    stretch a gradient passed back over ``lag`` steps. ``states`` (..., T,
+    hidden); returns (..., t + 1), entry ``[..., lag]``.
+    """
+    products = jacobian_products_to(states, W_hh, t)
+    return np.linalg.norm(products, ord=2, axis=(-2, -1))
+
+
+# --------------------------------------------------------------------------- BPTT
+
+def squared_error_loss(states: np.ndarray, W_g: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
+    r"""$L = \sum_t L^{(t)}$ with $L^{(t)} = \tfrac12 \lVert W_g h_t - y_t \rVert^2$, and each $\partial L^{(t)} / \partial h_t$.
+
+    ``states`` (batch, T, hidden), ``W_g`` (output, hidden), ``targets``
+    (batch, T, output). The loss sums over the batch too. Returns
+    ``(L, dL_dh)`` with ``dL_dh[:, t-1] = W_g^T (g_t - y_t)``, shape
+    (batch, T, hidden): the gradient that reaches h_t *directly* from its own
+    output, before anything is passed back through time.
+    """
+    states, targets = np.asarray(states), np.asarray(targets)
+    g = rnn_output(states, W_g)
+    if targets.shape != g.shape:
+        raise ValueError(f"targets must have shape (batch, T, output) = {g.shape}, got {targets.shape}")
+    error = g - targets
+    return float(0.5 * np.sum(error ** 2)), error @ np.asarray(W_g)
+
+
+def bptt_grad_W_hh(states: np.ndarray, h0: np.ndarray, dL_dh: np.ndarray, W_hh: np.ndarray,
+                   truncate: int | None = None) -> np.ndarray:
+    r"""$\partial L / \partial W_{hh}$ of one RNN layer, assembled as the sum over earlier steps.
+
+    $$\frac{\partial L}{\partial W_{hh}} = \sum_{t=1}^{T} \sum_{k=1}^{t}
+      \Big[\big(\tfrac{\partial h_t}{\partial h_k}\big)^{\!\top} \tfrac{\partial L^{(t)}}{\partial h_t}
+      \odot (1 - h_k^2)\Big]\, h_{k-1}^{\top}$$
+
+    Step k's own use of W_hh contributes (1 - h_k^2) h_{k-1}^T; the loss at a
+    later step t reaches it through the Jacobian product dh_t/dh_k. This is
+    the textbook double sum, O(T^2) products, written out to be read; the
+    backward pass of a framework gets the same number in O(T) by passing one
+    vector back.
+
+    - ``states`` (batch, T, hidden): h_1..h_T; ``h0`` (batch, hidden): h_0;
+    - ``dL_dh`` (batch, T, hidden): dL^(t)/dh_t, the direct gradient of each
+      step's loss (see :func:`squared_error_loss`);
+    - ``truncate``: truncated BPTT, keep only the terms with t - k < truncate
+      (None: the full sum).
+
+    Returns (hidden, hidden), summed over the batch.
+    """
+    states, W_hh = _check_states(states, W_hh)
+    if states.ndim != 3:
+        raise ValueError(f"states must have shape (batch, T, hidden), got {states.shape}")
+    batch, T, hidden = states.shape
+    h0, dL_dh = np.asarray(h0), np.asarray(dL_dh)
+    if h0.shape != (batch, hidden):
+        raise ValueError(f"h0 must have shape (batch, hidden) = {(batch, hidden)}, got {h0.shape}")
+    if dL_dh.shape != states.shape:
+        raise ValueError(f"dL_dh must have the shape of states, (batch, T, hidden) = {states.shape}, got {dL_dh.shape}")
+    if truncate is not None:
+        truncate = _positive_int("truncate", truncate)
+    previous = np.concatenate([h0[:, None, :], states[:, :-1, :]], axis=1)  # h_0 .. h_{T-1}
+    derivative = 1 - states ** 2                                           # tanh'(.) at steps 1..T
+    grad = np.zeros((hidden, hidden), dtype=np.result_type(states, W_hh, dL_dh))
+    for t in range(1, T + 1):
+        products = jacobian_products_to(states, W_hh, t)                  # (batch, t + 1, H, H)
+        max_lag = t - 1 if truncate is None else min(t - 1, truncate - 1)
+        for lag in range(max_lag + 1):
+            k = t - lag
+            # (dh_t/dh_k)^T dL^(t)/dh_t, one vector per sequence in the batch
+            delta = np.einsum("bij,bi->bj", products[:, lag], dL_dh[:, t - 1])
+            grad += (delta * derivative[:, k - 1]).T @ previous[:, k - 1]
+    return grad
+
+
+# --------------------------------------------------------------------------- scaling W_hh
+
+def spectral_norm(W: np.ndarray) -> float:
+    """The largest singular value of a matrix, ||W||_2."""
+    W = np.asarray(W)
+    if W.ndim != 2 or W.size == 0:
+        raise ValueError(f"W must be a non-empty matrix, got shape {W.shape}")
+    return float(np.linalg.norm(W, ord=2))
+
+
+def random_orthogonal(hidden_size: int, seed: int = 0) -> np.ndarray:
+    """A random orthogonal (hidden, hidden) matrix: every singular value is exactly 1.
+
+    Scaled by s it has every singular value (and every eigenvalue's modulus)
+    equal to s, so s alone decides whether W_hh shrinks or stretches a
+    vector: the cleanest W_hh on which to watch gradients vanish or explode.
+    (The QR factor of a Gaussian matrix, signs fixed so that it is uniformly
+    distributed.)
+    """
+    hidden_size = _positive_int("hidden_size", hidden_size)
+    rng = np.random.default_rng(seed)
+    Q, R = np.linalg.qr(rng.normal(size=(hidden_size, hidden_size)))
+    return Q * np.where(np.diag(R) < 0, -1.0, 1.0)
+
+
+def scale_to_spectral_norm(W_hh: np.ndarray, scale: float) -> np.ndarray:
+    r"""W_hh rescaled so that its largest singular value is ``scale``: $W_{hh} \cdot s / \lVert W_{hh} \rVert_2$.
+
+    Since $\lVert \mathrm{diag}(1 - h^2) W_{hh} \rVert_2 \le \lVert W_{hh} \rVert_2$, the scale
+    bounds the norm of every one-step Jacobian. Returns a new (hidden, hidden) array.
+    """
+    if isinstance(scale, bool) or not isinstance(scale, (int, float, np.integer, np.floating)):
+        raise ValueError(f"scale must be a positive finite number, got {scale!r}")
+    if not np.isfinite(scale) or scale <= 0:
+        raise ValueError(f"scale must be a positive finite number, got {scale!r}")
+    W_hh = np.asarray(W_hh)
+    if W_hh.ndim != 2 or W_hh.shape[0] != W_hh.shape[1]:
+        raise ValueError(f"W_hh must be a square (hidden, hidden) matrix, got shape {W_hh.shape}")
+    current = spectral_norm(W_hh)
+    if current == 0 or not np.isfinite(current):
+        raise ValueError(f"W_hh must have a positive finite largest singular value to be rescaled, got {current}")
+    return W_hh * (float(scale) / current)
+
+
+def norm_bound_by_lag(W_hh: np.ndarray, max_lag: int) -> np.ndarray:
+    r"""The bound $\lVert \partial h_t / \partial h_{t-m} \rVert_2 \le \lVert W_{hh} \rVert_2^{\,m}$ for m = 0..max_lag.
+
+    Each factor diag(1 - h_i^2) W_hh has norm at most ||W_hh||_2 because
+    |1 - h^2| <= 1, and the norm of a product is at most the product of the
+    norms. Below 1 the product must shrink geometrically (vanishing); above 1
+    it *may* grow (exploding), unless tanh saturation (small 1 - h^2) holds it
+    down. Returns (max_lag + 1,).
+    """
+    if isinstance(max_lag, bool) or not isinstance(max_lag, (int, np.integer)) or max_lag < 0:
+        raise ValueError(f"max_lag must be a non-negative integer, got {max_lag!r}")
+    return spectral_norm(W_hh) ** np.arange(int(max_lag) + 1, dtype=np.float64)
