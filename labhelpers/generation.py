@@ -9,6 +9,7 @@ out through :class:`labhelpers.data.chars.CharCodec`.
 from __future__ import annotations
 
 import math
+import numbers
 import time
 from typing import Iterable, Union
 
@@ -143,7 +144,7 @@ def temperature_softmax(logits: torch.Tensor, temperature: float) -> torch.Tenso
     T < 1 sharpens the distribution (lower entropy, towards the argmax),
     T > 1 flattens it (towards uniform); T = 1 is the model's own softmax.
     """
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0 \
+    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or not temperature > 0 \
             or not math.isfinite(temperature):
         raise ValueError(f"temperature must be a positive number, got {temperature!r}")
     return torch.softmax(logits / temperature, dim=-1)

@@ -103,6 +103,7 @@ def test_temperature_softmax_matches_numpy_and_sharpens_below_one():
     entropies = [entropy(temperature_softmax(logits, t)).item() for t in (0.25, 0.5, 1.0, 1.5, 3.0)]
     assert entropies == sorted(entropies) and entropies[0] < entropies[-1]
     assert entropies[-1] < math.log(5)  # never above uniform
+    torch.testing.assert_close(temperature_softmax(logits, np.float32(0.5)), temperature_softmax(logits, 0.5))
 
 
 @pytest.mark.parametrize("temperature", [0, 0.0, -1.0, float("nan"), float("inf"), True])

@@ -145,6 +145,7 @@ def test_split_refuses_parts_that_are_too_short():
         split_windows(np.arange(10.0), window=2, horizon=3, train_fraction=0.8)
     with pytest.raises(ValueError, match="train_fraction must lie strictly between 0 and 1"):
         split_windows(np.arange(10.0), window=2, train_fraction=1.0)
+    assert split_windows(np.arange(10.0), window=2, train_fraction=np.float32(0.7)).n_train == 7
 
 
 @pytest.mark.parametrize("kind, reference", [("minmax", MinMaxScaler), ("standard", StandardScaler)])

@@ -11,6 +11,7 @@ at time ``t`` (its *forecast origin*) predicts the ``horizon`` values at times
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from typing import Callable
 
@@ -25,7 +26,7 @@ def _positive_int(name: str, value) -> int:
 
 
 def _fraction(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
         raise ValueError(f"{name} must lie strictly between 0 and 1, got {value!r}")
     return float(value)
 
