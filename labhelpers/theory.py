@@ -27,7 +27,7 @@ __all__ = [
     "RNNLayerWeights", "init_rnn_weights", "weights_from_torch", "weights_from_keras",
     "rnn_cell_forward", "rnn_forward", "rnn_output",
     "step_jacobians", "jacobian_product", "jacobian_products_to", "jacobian_norms_by_lag",
-    "squared_error_loss", "bptt_grad_W_hh",
+    "squared_error_loss", "bptt_grad_W_hh", "bptt_grad_W_hh_by_lag",
     "spectral_norm", "random_orthogonal", "scale_to_spectral_norm", "norm_bound_by_lag",
 ]
 
@@ -348,6 +348,38 @@ def squared_error_loss(states: np.ndarray, W_g: np.ndarray, targets: np.ndarray)
     return float(0.5 * np.sum(error ** 2)), error @ np.asarray(W_g)
 
 
+def bptt_grad_W_hh_by_lag(states: np.ndarray, h0: np.ndarray, dL_dh: np.ndarray, W_hh: np.ndarray) -> np.ndarray:
+    r"""The terms of $\partial L / \partial W_{hh}$ grouped by their lag m = t - k.
+
+    Entry ``[m]`` is $\sum_{t} \big[(\partial h_t / \partial h_{t-m})^{\top}
+    \partial L^{(t)} / \partial h_t \odot (1 - h_{t-m}^2)\big]\, h_{t-m-1}^{\top}$: what
+    the losses contribute to W_hh through its use m steps before them. Their sum
+    over m is the full gradient (:func:`bptt_grad_W_hh`); the sum over m < n is
+    the gradient of truncated BPTT with n steps. Same arguments as
+    :func:`bptt_grad_W_hh`; returns (T, hidden, hidden).
+    """
+    states, W_hh = _check_states(states, W_hh)
+    if states.ndim != 3:
+        raise ValueError(f"states must have shape (batch, T, hidden), got {states.shape}")
+    batch, T, hidden = states.shape
+    h0, dL_dh = np.asarray(h0), np.asarray(dL_dh)
+    if h0.shape != (batch, hidden):
+        raise ValueError(f"h0 must have shape (batch, hidden) = {(batch, hidden)}, got {h0.shape}")
+    if dL_dh.shape != states.shape:
+        raise ValueError(f"dL_dh must have the shape of states, (batch, T, hidden) = {states.shape}, got {dL_dh.shape}")
+    previous = np.concatenate([h0[:, None, :], states[:, :-1, :]], axis=1)  # h_0 .. h_{T-1}
+    derivative = 1 - states ** 2                                           # tanh' at steps 1..T
+    terms = np.zeros((T, hidden, hidden), dtype=np.result_type(states, W_hh, dL_dh))
+    for t in range(1, T + 1):
+        products = jacobian_products_to(states, W_hh, t)                  # (batch, t + 1, H, H): dh_t/dh_{t-lag}
+        for lag in range(t):
+            k = t - lag
+            # (dh_t/dh_k)^T dL^(t)/dh_t, one vector per sequence in the batch
+            delta = np.einsum("bij,bi->bj", products[:, lag], dL_dh[:, t - 1])
+            terms[lag] += (delta * derivative[:, k - 1]).T @ previous[:, k - 1]
+    return terms
+
+
 def bptt_grad_W_hh(states: np.ndarray, h0: np.ndarray, dL_dh: np.ndarray, W_hh: np.ndarray,
                    truncate: int | None = None) -> np.ndarray:
     r"""$\partial L / \partial W_{hh}$ of one RNN layer, assembled as the sum over earlier steps.
@@ -370,29 +402,10 @@ def bptt_grad_W_hh(states: np.ndarray, h0: np.ndarray, dL_dh: np.ndarray, W_hh: 
 
     Returns (hidden, hidden), summed over the batch.
     """
-    states, W_hh = _check_states(states, W_hh)
-    if states.ndim != 3:
-        raise ValueError(f"states must have shape (batch, T, hidden), got {states.shape}")
-    batch, T, hidden = states.shape
-    h0, dL_dh = np.asarray(h0), np.asarray(dL_dh)
-    if h0.shape != (batch, hidden):
-        raise ValueError(f"h0 must have shape (batch, hidden) = {(batch, hidden)}, got {h0.shape}")
-    if dL_dh.shape != states.shape:
-        raise ValueError(f"dL_dh must have the shape of states, (batch, T, hidden) = {states.shape}, got {dL_dh.shape}")
     if truncate is not None:
         truncate = _positive_int("truncate", truncate)
-    previous = np.concatenate([h0[:, None, :], states[:, :-1, :]], axis=1)  # h_0 .. h_{T-1}
-    derivative = 1 - states ** 2                                           # tanh'(.) at steps 1..T
-    grad = np.zeros((hidden, hidden), dtype=np.result_type(states, W_hh, dL_dh))
-    for t in range(1, T + 1):
-        products = jacobian_products_to(states, W_hh, t)                  # (batch, t + 1, H, H)
-        max_lag = t - 1 if truncate is None else min(t - 1, truncate - 1)
-        for lag in range(max_lag + 1):
-            k = t - lag
-            # (dh_t/dh_k)^T dL^(t)/dh_t, one vector per sequence in the batch
-            delta = np.einsum("bij,bi->bj", products[:, lag], dL_dh[:, t - 1])
-            grad += (delta * derivative[:, k - 1]).T @ previous[:, k - 1]
-    return grad
+    terms = bptt_grad_W_hh_by_lag(states, h0, dL_dh, W_hh)
+    return terms[:truncate].sum(axis=0)
 
 
 # --------------------------------------------------------------------------- scaling W_hh

@@ -9,7 +9,7 @@ import torch
 from torch.autograd.functional import jacobian
 
 from labhelpers.theory import (
-    RNNLayerWeights, bptt_grad_W_hh, init_rnn_weights, jacobian_norms_by_lag, jacobian_product,
+    RNNLayerWeights, bptt_grad_W_hh, bptt_grad_W_hh_by_lag, init_rnn_weights, jacobian_norms_by_lag, jacobian_product,
     jacobian_products_to, norm_bound_by_lag, random_orthogonal, rnn_cell_forward, rnn_forward, rnn_output,
     scale_to_spectral_norm, spectral_norm, squared_error_loss, step_jacobians, weights_from_keras,
     weights_from_torch,
@@ -305,6 +305,27 @@ def test_truncated_bptt_matches_autograd_with_a_detached_state(truncate):
     assert not np.allclose(ours, full)  # the truncation does change the gradient
     np.testing.assert_allclose(
         bptt_grad_W_hh(states[0], np.zeros((2, 4)), dL_dh, rnn.weight_hh_l0.detach().numpy(), truncate=8), full)
+
+
+def test_terms_by_lag_add_up_to_the_full_and_the_truncated_gradients():
+    rnn = torch_rnn(2, 3, 1)
+    rng = np.random.default_rng(6)
+    x, h0 = inputs(2, 5, 2), rng.normal(size=(2, 3))
+    W_g, targets = rng.normal(size=(1, 3)), rng.normal(size=(2, 5, 1))
+    states, _ = rnn_forward(x, weights_from_torch(rnn.state_dict()), h0[None])
+    _, dL_dh = squared_error_loss(states[0], W_g, targets)
+    W_hh = rnn.weight_hh_l0.detach().numpy()
+    terms = bptt_grad_W_hh_by_lag(states[0], h0, dL_dh, W_hh)
+    assert terms.shape == (5, 3, 3)
+    _, grads = autograd_loss_and_grads(rnn, x, h0[None], W_g, targets)
+    assert relative_difference(terms.sum(axis=0), grads["weight_hh_l0"]) < 1e-8
+    for n in (1, 3):
+        np.testing.assert_allclose(terms[:n].sum(axis=0), bptt_grad_W_hh(states[0], h0, dL_dh, W_hh, truncate=n),
+                                   rtol=1e-12, atol=1e-15)
+    # lag 0 alone: each step's immediate use of W_hh, (dL^(t)/dh_t * (1 - h_t^2)) h_{t-1}^T
+    previous = np.concatenate([h0[:, None], states[0, :, :-1]], axis=1)
+    immediate = sum((dL_dh[:, t] * (1 - states[0, :, t] ** 2)).T @ previous[:, t] for t in range(5))
+    np.testing.assert_allclose(terms[0], immediate, rtol=1e-12, atol=1e-15)
 
 
 # --------------------------------------------------------------------------- scaling W_hh

@@ -1,10 +1,12 @@
 """A long-range memory task: the label is one token d steps back, distractors in between.
 
 Each sequence has d + 1 tokens. The first is a *key*, one of ``n_keys``
-symbols; the d tokens after it are *distractors*, drawn from ``n_distractors``
-other symbols. The label is the key. To answer at the last step a model must
-carry the key over d steps of noise: easy for a gated cell (LSTM, GRU), hard
-for a vanilla RNN once d grows, because the gradient that would teach it
+symbols; the d tokens after it are *distractors*: random tokens, drawn either
+from ``n_distractors`` other symbols or, harder, from all the symbols keys
+included (``shared_tokens=True``: a network cannot just ignore the symbols it
+must remember). The label is the key. To answer at the last step a model must
+carry the key over d steps of noise: a gated cell (LSTM, GRU) can close its
+gates to the distractors, while a vanilla RNN's gradient that would teach it
 passes through d Jacobian factors.
 """
 
@@ -20,14 +22,17 @@ def _positive_int(name: str, value) -> int:
 
 
 def make_long_range_dataset(
-    n_samples: int, distance: int, n_keys: int = 4, n_distractors: int = 4, seed: int = 0,
+    n_samples: int, distance: int, n_keys: int = 4, n_distractors: int = 4, shared_tokens: bool = False,
+    seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Token sequences whose label is the token ``distance`` steps before the last.
 
-    Tokens 0..n_keys-1 are keys, n_keys..n_keys+n_distractors-1 distractors.
-    Sequence i is ``[key_i, r_1, ..., r_distance]`` and its label is ``key_i``,
-    so at the last step the key lies exactly ``distance`` steps back. Keys are
-    balanced (each appears n_samples / n_keys times, up to one) and shuffled.
+    Tokens 0..n_keys-1 are keys, n_keys..n_keys+n_distractors-1 are the other
+    symbols. Sequence i is ``[key_i, r_1, ..., r_distance]`` and its label is
+    ``key_i``, so at the last step the key lies exactly ``distance`` steps back.
+    The r's are drawn uniformly from the other symbols, or from all
+    n_keys + n_distractors symbols with ``shared_tokens``. Keys are balanced
+    (each appears n_samples / n_keys times, up to one) and shuffled.
 
     Returns ``tokens`` of shape (n_samples, distance + 1), int64, and ``labels``
     of shape (n_samples,), int64. Chance accuracy is 1 / n_keys.
@@ -42,7 +47,8 @@ def make_long_range_dataset(
     labels = rng.permutation(np.arange(n_samples) % n_keys).astype(np.int64)
     tokens = np.empty((n_samples, distance + 1), dtype=np.int64)
     tokens[:, 0] = labels
-    tokens[:, 1:] = rng.integers(n_keys, n_keys + n_distractors, size=(n_samples, distance))
+    low = 0 if shared_tokens else n_keys
+    tokens[:, 1:] = rng.integers(low, n_keys + n_distractors, size=(n_samples, distance))
     return tokens, labels
 
 

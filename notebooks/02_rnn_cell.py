@@ -1,0 +1,327 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson T1: the RNN cell from scratch
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-lab-book/rnn-lab-book/blob/main/notebooks/02_rnn_cell.ipynb)
+#
+# Theory T1 of the lab catalogue: the hidden-state update and the output, as the
+# lab records write them by hand.
+
+# %%
+# Colab only: install labhelpers from the lab book's repository (does nothing elsewhere).
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    "labhelpers @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"], check=True)
+
+# %% [markdown]
+# ## Aim
+#
+# Write the vanilla RNN cell and its forward pass in NumPy, from the equations,
+# and show that it computes exactly what `torch.nn.RNN` and Keras `SimpleRNN`
+# compute when they hold the same weights.
+#
+# ## Objectives
+#
+# - read the equations $h_t = \tanh(W_{hh} h_{t-1} + W_{in} x_t + b)$ and
+#   $g_t = W_g h_t$, and the shape of every symbol;
+# - draw the network unrolled in time and see that every step shares the same weights;
+# - run one step and a whole sequence, one layer and two, batch first;
+# - copy the weights out of PyTorch and Keras (which store them differently) and
+#   measure the largest difference between their hidden states and ours.
+#
+# ## Parameters
+#
+# Pick a profile with `profile`; leave a parameter at `None` to take the
+# profile's value. With papermill:
+# `papermill 02_rnn_cell.ipynb out.ipynb -p profile lab -p hidden_size 64`.
+
+# %% tags=["parameters"]
+profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (the record's sizes).
+batch_size = None  # type: int  Sequences in the batch (the first dimension of x).
+seq_len = None  # type: int  Time steps T per sequence.
+input_size = None  # type: int  Features per time step (the size of x_t).
+hidden_size = None  # type: int  Size of the hidden state h_t.
+output_size = None  # type: int  Size of the output g_t (the rows of W_g).
+tolerance = None  # type: float  Largest absolute difference allowed between our hidden states and a framework's (the catalogue asks for < 1e-6).
+compare_keras = True  # type: bool  Also compare with Keras SimpleRNN (imports TensorFlow: a few seconds).
+seed = 0  # type: int  Seed of the inputs and of the frameworks' weights.
+
+# %%
+from labhelpers.profiles import resolve_settings
+
+PROFILES = {
+    "smoke": dict(batch_size=3, seq_len=6, input_size=3, hidden_size=5, output_size=2, tolerance=1e-6),
+    "quick": dict(batch_size=32, seq_len=50, input_size=8, hidden_size=32, output_size=4, tolerance=1e-6),
+    "lab": dict(batch_size=1000, seq_len=10, input_size=1, hidden_size=16, output_size=2, tolerance=1e-6),
+}
+settings = resolve_settings(profile, PROFILES, dict(
+    batch_size=batch_size, seq_len=seq_len, input_size=input_size, hidden_size=hidden_size,
+    output_size=output_size, tolerance=tolerance))
+settings
+
+# %% [markdown]
+# ## Algorithm
+#
+# A vanilla RNN reads a sequence $x_1, \dots, x_T$ one step at a time. It keeps a
+# hidden state $h_t$, updated from the previous state and the current input, and
+# reads an output $g_t$ from it:
+#
+# $$h_t = \tanh(W_{hh}\, h_{t-1} + W_{in}\, x_t + b), \qquad h_0 = 0, \qquad g_t = W_g\, h_t.$$
+#
+# (The records also write $y_t = W_y h_t + b_y$ for the output, and one writes a
+# generic activation $\sigma$ for $\tanh$.) The same $W_{in}$, $W_{hh}$, $b$ and
+# $W_g$ serve every step: the network is one cell applied $T$ times.
+#
+# | symbol | shape | meaning |
+# | --- | --- | --- |
+# | $x_t$ | (input,) | the input at step $t$ |
+# | $h_t$ | (hidden,) | the hidden state after step $t$ |
+# | $W_{in}$ | (hidden, input) | input weights |
+# | $W_{hh}$ | (hidden, hidden) | recurrent weights |
+# | $b$ | (hidden,) | bias |
+# | $W_g$ | (output, hidden) | output weights |
+# | $g_t$ | (output,) | the output at step $t$ |
+#
+# The book's [notation page](../book/theory.md) gives their names in PyTorch and
+# Keras. In code, a batch of sequences is an array of shape (batch, T, input)
+# (batch first), vectors sit in rows, and $W h$ becomes `h @ W.T`. With several
+# layers, layer $\ell$ reads the states of layer $\ell - 1$ as its input.
+#
+# ```text
+# for each layer l = 1..L:                  # input of layer 1: x; of layer l: the states of layer l-1
+#     h = h0[l]                             # zeros unless given
+#     for t = 1..T:
+#         h = tanh(h @ W_hh[l].T + input[:, t] @ W_in[l].T + b[l])
+#         states[l][:, t] = h
+# g = states[L] @ W_g.T
+# ```
+
+# %% [markdown]
+# ## Program
+#
+# ### The network unrolled in time
+
+# %%
+import matplotlib.pyplot as plt
+
+from labhelpers.theory_plots import plot_unrolled_rnn
+
+plot_unrolled_rnn(steps=4)
+plt.show()
+
+# %% [markdown]
+# ### One step and a whole sequence, in NumPy
+#
+# The cell and the forward pass are `labhelpers.theory.rnn_cell_forward` and
+# `rnn_forward`; their source:
+
+# %%
+import inspect
+
+from labhelpers import theory
+
+print(inspect.getsource(theory.rnn_cell_forward))
+print(inspect.getsource(theory.rnn_forward))
+
+# %% [markdown]
+# One step by hand, on random inputs, with weights drawn the way `torch.nn.RNN`
+# draws them (uniform in $\pm 1/\sqrt{\text{hidden}}$):
+
+# %%
+import numpy as np
+
+from labhelpers.seeding import seed_everything
+
+seed_everything(seed)
+rng = np.random.default_rng(seed)
+x = rng.normal(size=(settings["batch_size"], settings["seq_len"], settings["input_size"]))  # float64
+layer, = theory.init_rnn_weights(settings["input_size"], settings["hidden_size"], seed=seed)
+h0 = np.zeros((settings["batch_size"], settings["hidden_size"]))
+h1 = theory.rnn_cell_forward(x[:, 0], h0, layer.W_in, layer.W_hh, layer.b)
+print(f"x {x.shape} (batch, T, input); W_in {layer.W_in.shape}, W_hh {layer.W_hh.shape}, b {layer.b.shape}")
+print(f"h_1 = tanh(W_hh h_0 + W_in x_1 + b): shape {h1.shape} (batch, hidden), "
+      f"values in [{h1.min():.4f}, {h1.max():.4f}]")
+states, h_n = theory.rnn_forward(x, [layer])
+print(f"all states: {states.shape} (layers, batch, T, hidden); last states h_n: {h_n.shape}")
+print(f"the first step of the sequence is the step above: {np.array_equal(states[0, :, 0], h1)}")
+
+# %% [markdown]
+# ### The same weights in `torch.nn.RNN`
+#
+# PyTorch keeps `weight_ih_l{k}` $= W_{in}$ and `weight_hh_l{k}` $= W_{hh}$ in the
+# book's orientation, and two biases, `bias_ih_l{k}` and `bias_hh_l{k}`, whose
+# sum is our $b$. `labhelpers.theory.weights_from_torch` reads them from the
+# module's `state_dict()`. We compare every hidden state, in float64, for one
+# layer and for two: torch's `output` holds the top layer's states at every
+# step, `h_n` every layer's last state.
+
+# %%
+import torch
+
+comparisons = []  # one row per check, for the Observation table
+
+
+def compare(framework, layers, ours, theirs, what, dtype="float64", check=True):
+    """Print, record and (with check) assert the largest absolute difference of two arrays."""
+    difference = float(np.max(np.abs(ours - theirs)))
+    comparisons.append(dict(framework=framework, layers=layers, compared=what, dtype=dtype,
+                            max_abs_difference=difference, asserted=check))
+    print(f"{framework}, {layers} layer(s), {what}, {dtype}: largest absolute difference {difference:.1e}")
+    if check:
+        assert difference < settings["tolerance"], f"{framework} differs by {difference} (> {settings['tolerance']})"
+
+
+torch_rnns = {}
+for num_layers in (1, 2):
+    torch.manual_seed(seed)
+    rnn = torch.nn.RNN(settings["input_size"], settings["hidden_size"], num_layers=num_layers,
+                       batch_first=True).double()
+    torch_rnns[num_layers] = rnn
+    with torch.no_grad():
+        output, torch_h_n = rnn(torch.from_numpy(x))
+    ours, ours_h_n = theory.rnn_forward(x, theory.weights_from_torch(rnn.state_dict()))
+    compare("torch nn.RNN", num_layers, ours[-1], output.numpy(), "top layer, every step")
+    compare("torch nn.RNN", num_layers, ours_h_n, torch_h_n.numpy(), "every layer, last step (h_n)")
+
+# %% [markdown]
+# torch returns only the top layer at every step. The lower layer of the
+# two-layer network is checked too: it is a one-layer RNN with the lower
+# weights.
+
+# %%
+two_layers = torch_rnns[2]
+lower = torch.nn.RNN(settings["input_size"], settings["hidden_size"], batch_first=True).double()
+with torch.no_grad():
+    for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+        getattr(lower, f"{name}_l0").copy_(getattr(two_layers, f"{name}_l0"))
+    lower_output, _ = lower(torch.from_numpy(x))
+ours, _ = theory.rnn_forward(x, theory.weights_from_torch(two_layers.state_dict()))
+compare("torch nn.RNN", 2, ours[0], lower_output.numpy(), "lower layer, every step")
+
+# %% [markdown]
+# Why float64? The same one-layer network run by torch in float32 (single
+# precision, what training normally uses) against our float64 states: the
+# difference is float32 rounding, shown here but not held to the tolerance.
+
+# %%
+import copy
+
+single = copy.deepcopy(torch_rnns[1]).float()  # the same weights, rounded to float32
+with torch.no_grad():
+    output32, _ = single(torch.from_numpy(x.astype(np.float32)))
+ours, _ = theory.rnn_forward(x, theory.weights_from_torch(torch_rnns[1].state_dict()))
+compare("torch nn.RNN", 1, ours[-1], output32.numpy().astype(np.float64), "top layer, every step",
+        dtype="float32", check=False)
+
+# %% [markdown]
+# ### The output $g_t = W_g h_t$
+#
+# A `torch.nn.Linear(hidden, output, bias=False)` applied to every state is
+# $g_t = W_g h_t$ with `weight` $= W_g$:
+
+# %%
+from labhelpers.theory import rnn_output
+
+torch.manual_seed(seed)
+readout = torch.nn.Linear(settings["hidden_size"], settings["output_size"], bias=False).double()
+rnn = torch_rnns[1]
+with torch.no_grad():
+    torch_g = readout(rnn(torch.from_numpy(x))[0]).numpy()
+ours, _ = theory.rnn_forward(x, theory.weights_from_torch(rnn.state_dict()))
+g = rnn_output(ours[-1], readout.weight.detach().numpy())
+print(f"g: {g.shape} (batch, T, output)")
+compare("torch nn.Linear", 1, g, torch_g, "output g_t, every step")
+
+# %% [markdown]
+# ### The same weights in Keras `SimpleRNN`
+#
+# Keras multiplies row vectors, $x_t^\top K$, so it stores the transposes:
+# `kernel` (input, hidden) $= W_{in}^\top$ and `recurrent_kernel` (hidden,
+# hidden) $= W_{hh}^\top$, with one `bias` $= b$. We build the layers in float64
+# (`dtype="float64"`), give the bias random values (its default is zeros,
+# which would test nothing), and stack two layers with `return_sequences=True`.
+
+# %%
+keras_available = False
+if compare_keras:
+    try:
+        import keras
+        keras_available = True
+    except ImportError:
+        print("Keras (TensorFlow) is not installed here: skipping the Keras comparison. "
+              "Install it with: pip install tensorflow")
+if keras_available:
+    seed_everything(seed)  # seeds TensorFlow too, now that it is imported
+    for num_layers in (1, 2):
+        layers = [keras.layers.SimpleRNN(settings["hidden_size"], return_sequences=True, dtype="float64",
+                                         bias_initializer=keras.initializers.RandomUniform(-0.5, 0.5, seed=seed + n))
+                  for n in range(num_layers)]
+        model = keras.Sequential([keras.Input((settings["seq_len"], settings["input_size"]), dtype="float64"),
+                                  *layers])
+        keras_states = np.asarray(model(x))
+        kernel, recurrent_kernel, bias = layers[0].get_weights()
+        if num_layers == 1:
+            print(f"Keras kernel {kernel.shape}, recurrent_kernel {recurrent_kernel.shape}, bias {bias.shape}")
+        ours, _ = theory.rnn_forward(x, theory.weights_from_keras([layer.get_weights() for layer in layers]))
+        compare("Keras SimpleRNN", num_layers, ours[-1], keras_states, "top layer, every step")
+
+# %% [markdown]
+# ## Observation
+#
+# Every comparison (the float32 row is shown, not asserted):
+
+# %%
+import pandas as pd
+
+table = pd.DataFrame(comparisons)
+table["below tolerance"] = table["max_abs_difference"] < settings["tolerance"]
+table["max_abs_difference"] = table["max_abs_difference"].map(lambda value: f"{value:.1e}")
+table
+
+# %%
+checked = [row["max_abs_difference"] for row in comparisons if row["asserted"]]
+single_row = [row["max_abs_difference"] for row in comparisons if row["dtype"] == "float32"]
+print(f"float64: {len(checked)} comparisons, largest difference {max(checked):.1e} "
+      f"(float64 machine epsilon {np.finfo(np.float64).eps:.1e})")
+print(f"float32: largest difference {single_row[0]:.1e} (float32 machine epsilon {np.finfo(np.float32).eps:.1e})")
+
+# %% [markdown]
+# In float64 the differences are a few machine epsilons: the frameworks
+# compute the same function with the operations in a different order, not a
+# different function. In float32 the rounding of single precision shows up,
+# which is why the checks run in float64.
+
+# %% [markdown]
+# ## Result
+
+# %%
+from IPython.display import Markdown, display
+
+from labhelpers.report import record_results
+
+worst = {name: max(row["max_abs_difference"] for row in comparisons if row["framework"] == name and row["asserted"])
+         for name in dict.fromkeys(row["framework"] for row in comparisons)}
+shape = f"{settings['batch_size']} sequences of {settings['seq_len']} steps, input {settings['input_size']}, " \
+        f"hidden {settings['hidden_size']}"
+sentence = (f"The NumPy RNN reproduced every hidden state of `torch.nn.RNN` (1 and 2 layers) to within "
+            f"{worst['torch nn.RNN']:.1e}")
+if "Keras SimpleRNN" in worst:
+    sentence += f" and of Keras `SimpleRNN` (1 and 2 layers) to within {worst['Keras SimpleRNN']:.1e}"
+sentence += (f", and the output $g_t = W_g h_t$ to within {worst['torch nn.Linear']:.1e}, in float64 on {shape} "
+             f"(tolerance {settings['tolerance']:g}).")
+display(Markdown(sentence))
+recorded = record_results(
+    "T1 RNN cell from scratch", profile, data=f"random float64 inputs (seed {seed}): {shape}",
+    metrics={{"torch nn.RNN": "max_abs_difference_torch_rnn", "torch nn.Linear": "max_abs_difference_output",
+              "Keras SimpleRNN": "max_abs_difference_keras"}[name]: value for name, value in worst.items()},
+    settings=settings)

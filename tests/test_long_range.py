@@ -1,0 +1,60 @@
+"""The long-range task generator and the one-hot encoding."""
+
+import numpy as np
+import pytest
+
+from labhelpers.data.long_range import make_long_range_dataset, one_hot
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_label_is_the_token_distance_steps_before_the_last(shared):
+    tokens, labels = make_long_range_dataset(101, 7, n_keys=3, n_distractors=5, shared_tokens=shared, seed=1)
+    assert tokens.shape == (101, 8) and labels.shape == (101,)
+    assert tokens.dtype == np.int64 and labels.dtype == np.int64
+    np.testing.assert_array_equal(tokens[:, -1 - 7], labels)
+    assert set(labels) == {0, 1, 2}
+    assert np.bincount(labels).max() - np.bincount(labels).min() <= 1  # balanced
+    distractors = tokens[:, 1:]
+    if shared:
+        assert distractors.min() == 0 and distractors.max() == 7  # keys appear among the distractors too
+    else:
+        assert distractors.min() == 3 and distractors.max() == 7  # never a key
+    # the distractors carry no information about the label
+    for key in range(3):
+        assert abs(np.mean(distractors[labels == key]) - np.mean(distractors)) < 0.5
+
+
+def test_same_seed_same_data_other_seed_other_data():
+    a = make_long_range_dataset(50, 4, seed=3)
+    b = make_long_range_dataset(50, 4, seed=3)
+    c = make_long_range_dataset(50, 4, seed=4)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert not np.array_equal(a[0], c[0])
+
+
+def test_distance_one_and_one_sample():
+    tokens, labels = make_long_range_dataset(1, 1, seed=0)
+    assert tokens.shape == (1, 2) and tokens[0, 0] == labels[0]
+
+
+@pytest.mark.parametrize("argument, value", [("n_samples", 0), ("distance", 0), ("distance", 2.5),
+                                             ("n_keys", 1), ("n_distractors", 0), ("distance", True)])
+def test_bad_arguments_are_named(argument, value):
+    kwargs = dict(n_samples=10, distance=3, n_keys=4, n_distractors=4)
+    kwargs[argument] = value
+    with pytest.raises(ValueError, match=argument):
+        make_long_range_dataset(**kwargs)
+
+
+def test_one_hot():
+    tokens = np.array([[0, 2], [1, 1]])
+    encoded = one_hot(tokens, 3)
+    assert encoded.shape == (2, 2, 3) and encoded.dtype == np.float32
+    np.testing.assert_array_equal(encoded.argmax(axis=-1), tokens)
+    np.testing.assert_array_equal(encoded.sum(axis=-1), np.ones((2, 2)))
+    with pytest.raises(ValueError, match=r"tokens must lie in \[0, vocab_size\) = \[0, 2\)"):
+        one_hot(tokens, 2)
+    with pytest.raises(ValueError, match="tokens must be integers"):
+        one_hot(np.array([0.5]), 2)
+    with pytest.raises(ValueError, match="vocab_size must be a positive integer"):
+        one_hot(tokens, 0)
