@@ -113,10 +113,12 @@ def train_word2vec(
         _positive_int(name, value)
     from gensim.models import Word2Vec
 
-    model = Word2Vec(sentences=sentences, vector_size=vector_size, window=window, min_count=min_count,
-                     epochs=epochs, sg=int(bool(skip_gram)), seed=seed, workers=workers, hashfxn=stable_hash)
+    model = Word2Vec(vector_size=vector_size, window=window, min_count=min_count, epochs=epochs,
+                     sg=int(bool(skip_gram)), seed=seed, workers=workers, hashfxn=stable_hash)
+    model.build_vocab(sentences)
     if len(model.wv) == 0:
         raise ValueError(f"no word occurs at least min_count={min_count} times: lower min_count or give more text")
+    model.train(sentences, total_examples=model.corpus_count, epochs=model.epochs)
     words = list(model.wv.index_to_key)
     return WordVectors(words, model.wv.vectors.copy(),
                        f"word2vec ({'skip-gram' if skip_gram else 'CBOW'}, gensim), {len(words)} words, "

@@ -44,6 +44,8 @@ KERAS_NPZ_NAMES = ("keras/imdb.npz", "imdb.npz")
 KERAS_NPZ_SHA256 = "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f"
 LABELS = {"negative": 0, "positive": 1}
 KAGGLEHUB_TIMEOUT = 10.0
+# What the child process runs to ask kagglehub for the dataset (a test replaces it).
+_KAGGLEHUB_CODE = "import kagglehub, sys; sys.stdout.write(kagglehub.dataset_download({handle!r}))"
 
 _BR_TAG = re.compile(r"<br\s*/?>", flags=re.IGNORECASE)
 
@@ -90,10 +92,9 @@ def kagglehub_download(timeout: float = KAGGLEHUB_TIMEOUT) -> tuple[Path | None,
             return None, "kagglehub is not installed"
     except (ImportError, ValueError):
         return None, "kagglehub is not installed"
-    code = ("import kagglehub, sys; "
-            f"sys.stdout.write(kagglehub.dataset_download({KAGGLE_HANDLE!r}))")
     try:
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run([sys.executable, "-c", _KAGGLEHUB_CODE.format(handle=KAGGLE_HANDLE)],
+                              capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return None, f"kagglehub gave no answer within {timeout:g} s (no network?)"
     if done.returncode != 0:
@@ -501,6 +502,37 @@ def keras_format(
     return convert(train_texts, y_train), convert(test_texts, y_test)
 
 
+@dataclass
+class KerasImdb:
+    """Reviews in the ``keras.datasets.imdb`` format: id lists, labels, the word index, and their origin.
+
+    ``x_train``/``x_test`` are object arrays of int lists (1 = start, 2 =
+    out of vocabulary, word index rank + 3 for a word); ``y_*`` int64 labels
+    (1 positive). ``word_index`` maps a word to its rank (add 3 for its id).
+    ``source`` is ``"keras"`` (Keras's own imdb.npz), ``"imdb"`` (built from
+    the CSV) or ``"synthetic"``.
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    word_index: dict[str, int]
+    description: str
+    source: str
+    fallback_reason: str | None = None
+
+    @property
+    def is_imdb(self) -> bool:
+        return self.source in ("keras", "imdb")
+
+    def decode(self, ids: Sequence[int], index_from: int = 3) -> str:
+        """Ids back to words; 0 is shown as nothing, 1 as ``<START>``, 2 as ``<OOV>``."""
+        words = {i + index_from: w for w, i in self.word_index.items()}
+        words.update({1: "<START>", 2: "<OOV>"})
+        return " ".join(words.get(int(i), "<?>") for i in ids if int(i) != 0)
+
+
 def load_keras_imdb(
     num_words: int | None = None,
     path: str | Path | None = None,
@@ -510,33 +542,39 @@ def load_keras_imdb(
     n_synthetic: int = 2000,
     seed: int = 0,
     kagglehub: bool = True,
-):
-    """``(x_train, y_train), (x_test, y_test), description`` in the ``keras.datasets.imdb`` format.
+) -> KerasImdb:
+    """IMDB in the ``keras.datasets.imdb`` format (:class:`KerasImdb`), from the best source there is.
 
     - With the genuine ``imdb.npz`` (checked by its SHA-256) and ``genuine=True``:
       Keras's own ``imdb.load_data(num_words=...)``.
     - Else, from the IMDB CSV, its official split file and the official word
       index (:func:`keras_format`): the same format, built offline.
     - Else (``data="auto"``) or with ``data="synthetic"``: the generated
-      corpus, with a word index fitted on its training half.
+      corpus cut in two halves, with a word index fitted on the first half.
 
     ``description`` says which of the three was used.
     """
     if data not in ("auto", "imdb", "synthetic"):
         raise ValueError(f"data must be 'auto', 'imdb' or 'synthetic', got {data!r}")
+    reason = None
     if data != "synthetic":
-        npz = find_genuine_keras_npz(path if path and Path(path).is_file() else None)
+        csv_hint = path if path and Path(path).is_file() else None
+        npz = find_genuine_keras_npz(csv_hint)
         if npz is not None and genuine:
             import keras
 
-            (x_train, y_train), (x_test, y_test) = keras.datasets.imdb.load_data(path=str(npz.resolve()), num_words=num_words)
-            return (x_train, y_train), (x_test, y_test), f"IMDB from Keras's own imdb.npz ({npz}), official 25k/25k split"
+            (x_train, y_train), (x_test, y_test) = keras.datasets.imdb.load_data(path=str(npz.resolve()),
+                                                                                 num_words=num_words)
+            index_path = find_word_index(csv_hint)
+            word_index = load_word_index(index_path) if index_path else {}
+            return KerasImdb(x_train, y_train, x_test, y_test, word_index,
+                             f"IMDB from Keras's own imdb.npz ({npz}), official 25k/25k split", "keras")
         try:
             records = load_review_data("imdb", path, split="official", kagglehub=kagglehub)
-        except (ImdbNotFoundError, FileNotFoundError) as error:
+        except ImdbNotFoundError as error:
             if data == "imdb":
                 raise
-            reason = str(error).splitlines()[-1]
+            reason = str(error).splitlines()[-1].removeprefix("What happened: ").rstrip(".")
         else:
             index_path = find_word_index(records.path)
             if index_path is None:
@@ -544,27 +582,25 @@ def load_keras_imdb(
                     raise FileNotFoundError(
                         f"the official word index ({' or '.join(WORD_INDEX_NAMES)}) is needed to build the Keras "
                         f"format offline; it was found neither beside {records.path} nor in ${DATA_DIR_ENV}")
-                reason = "the official word index was not found"
+                reason = "the official word index imdb_word_index.json was not found"
             else:
                 word_index = load_word_index(index_path)
                 (x_train, y_train), (x_test, y_test) = keras_format(
                     records.train["review"].tolist(), records.test["review"].tolist(),
                     records.train["label"], records.test["label"], word_index, num_words=num_words)
-                return ((x_train, y_train), (x_test, y_test),
-                        f"IMDB in the keras.datasets.imdb format, built offline from {records.path} and "
-                        f"{index_path} (Keras's imdb.npz is not here), official split: "
-                        f"{len(x_train)} training, {len(x_test)} test reviews")
-    else:
-        reason = None
+                return KerasImdb(x_train, y_train, x_test, y_test, word_index,
+                                 f"IMDB in the keras.datasets.imdb format, built offline from {records.path} and "
+                                 f"{index_path} (Keras's own imdb.npz is not here), official split: "
+                                 f"{len(x_train)} training, {len(x_test)} test reviews", "imdb")
     from ..text import WordTokenizer
 
     records = load_review_data("synthetic", split="official", n_synthetic=n_synthetic, seed=seed)
-    tokenizer = WordTokenizer().fit_on_texts(records.train["review"].tolist())
+    word_index = WordTokenizer().fit_on_texts(records.train["review"].tolist()).word_index
     (x_train, y_train), (x_test, y_test) = keras_format(
         records.train["review"].tolist(), records.test["review"].tolist(),
-        records.train["label"], records.test["label"], tokenizer.word_index, num_words=num_words)
+        records.train["label"], records.test["label"], word_index, num_words=num_words)
     description = (f"SYNTHETIC reviews generated by labhelpers (not IMDB) in the keras.datasets.imdb format: "
                    f"{len(x_train)} training, {len(x_test)} test reviews, seed {seed}")
     if reason:
-        description += f". IMDB was not available, so this run falls back to them ({reason})"
-    return (x_train, y_train), (x_test, y_test), description
+        description += f". IMDB was not found ({reason}), so this run falls back to them"
+    return KerasImdb(x_train, y_train, x_test, y_test, word_index, description, "synthetic", reason)

@@ -1,0 +1,124 @@
+"""Keras pieces of the IMDB lessons: the records' review classifiers and callbacks that measure them.
+
+This module imports Keras (and so TensorFlow) at its top; nothing else in
+``labhelpers`` imports it. The torch side of the same lessons is
+:mod:`labhelpers.imdb_models`.
+"""
+
+from __future__ import annotations
+
+import time
+
+import keras
+import numpy as np
+
+RECURRENT_LAYERS = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
+
+
+def build_review_classifier(
+    cell: str,
+    num_words: int,
+    embedding_dim: int,
+    units: int,
+    *,
+    maxlen: int | None = None,
+    dropout: float = 0.2,
+    recurrent_dropout: float = 0.0,
+    learning_rate: float = 0.001,
+) -> keras.Model:
+    """Embedding(num_words, embedding_dim) -> SimpleRNN/LSTM/GRU(units) -> Dense(1, sigmoid), compiled.
+
+    The records' models (E2): binary cross-entropy, Adam, accuracy. Input ids
+    of shape (batch, maxlen); output shape (batch, 1), the probability that the
+    review is positive. ``dropout`` drops inputs of the recurrent layer,
+    ``recurrent_dropout`` drops its hidden state between steps.
+    """
+    if cell not in RECURRENT_LAYERS:
+        raise ValueError(f"cell must be one of {sorted(RECURRENT_LAYERS)}, got {cell!r}")
+    for name, value in (("num_words", num_words), ("embedding_dim", embedding_dim), ("units", units)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    for name, value in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
+        if not 0 <= value < 1:
+            raise ValueError(f"{name} must lie in [0, 1), got {value!r}")
+    model = keras.Sequential([
+        keras.Input(shape=(maxlen,), dtype="int32"),
+        keras.layers.Embedding(int(num_words), int(embedding_dim)),
+        RECURRENT_LAYERS[cell](int(units), dropout=dropout, recurrent_dropout=recurrent_dropout),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ], name=cell)
+    model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(learning_rate), metrics=["accuracy"])
+    return model
+
+
+class StepTimer(keras.callbacks.Callback):
+    """Seconds of every training step (``step_seconds``) and of every epoch (``epoch_seconds``).
+
+    A step is one batch: forward, backward and the optimizer update. The first
+    step of a run also builds the graph; :meth:`seconds_per_step` leaves it out.
+    """
+
+    def on_train_begin(self, logs=None):
+        self.step_seconds: list[float] = []
+        self.epoch_seconds: list[float] = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_started = time.perf_counter()
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._step_started = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.step_seconds.append(time.perf_counter() - self._step_started)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch_seconds.append(time.perf_counter() - self._epoch_started)
+
+    def seconds_per_step(self) -> float:
+        """Median seconds per training step, the first (graph-building) step left out."""
+        steps = self.step_seconds[1:] or self.step_seconds
+        return float(np.median(steps))
+
+
+class EpochLog(keras.callbacks.Callback):
+    """One plain line per epoch, in the format of ``labhelpers.training.fit`` (timings as ``1.23 s``)."""
+
+    def __init__(self, epochs: int):
+        super().__init__()
+        self.epochs = epochs
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        shown = "  ".join(f"{key} {logs[key]:.4f}" for key in ("loss", "accuracy", "val_loss", "val_accuracy")
+                          if key in logs)
+        width = len(str(self.epochs))
+        print(f"epoch {epoch + 1:>{width}}/{self.epochs}  {shown}  ({time.perf_counter() - self._started:.2f} s)")
+
+
+class ValidationPredictions(keras.callbacks.Callback):
+    """The model's probabilities on ``x_val`` after every epoch: ``predictions[e]`` has shape (len(x_val),)."""
+
+    def __init__(self, x_val: np.ndarray, batch_size: int = 256):
+        super().__init__()
+        self.x_val, self.batch_size = x_val, batch_size
+        self.predictions: list[np.ndarray] = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.predictions.append(self.model.predict(self.x_val, batch_size=self.batch_size, verbose=0).reshape(-1))
+
+
+def history_of(history: keras.callbacks.History, timer: StepTimer | None = None) -> dict[str, list[float]]:
+    """A Keras ``History`` as the dict that :func:`labhelpers.plots.plot_history` draws (plus ``seconds``)."""
+    result = {key: [float(v) for v in values] for key, values in history.history.items()}
+    if timer is not None:
+        result["seconds"] = list(timer.epoch_seconds)
+    return result
+
+
+def flip_rates(predictions: list[np.ndarray]) -> np.ndarray:
+    """Share of reviews whose predicted class (p > 0.5) changes from one epoch to the next; shape (epochs - 1,)."""
+    classes = [p > 0.5 for p in predictions]
+    return np.array([np.mean(a != b) for a, b in zip(classes[:-1], classes[1:])])

@@ -1,0 +1,472 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 5: IMDB sentiment with a PyTorch RNN, and the four defects of the record
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-lab-book/rnn-lab-book/blob/main/notebooks/05_imdb_rnn_pytorch.ipynb)
+#
+# Experiment E1 of the lab catalogue (lab record 000).
+
+# %%
+# Colab only: install labhelpers from the lab book's repository (does nothing elsewhere).
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    "labhelpers @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"], check=True)
+
+# %% [markdown]
+# ## Aim
+#
+# Classify movie reviews from IMDB as positive or negative with a recurrent
+# neural network in PyTorch: first exactly as lab record 000 did it, then with
+# each of the record's four defects shown and fixed.
+#
+# ## Objectives
+#
+# - turn reviews into padded sequences of word ids (a tokenizer with the Keras
+#   `Tokenizer`'s rules, `pad_sequences`);
+# - train Embedding -> RNN -> Linear on the last hidden state, as the record does;
+# - find and fix four defects of the record: an accuracy line that compares
+#   the predictions with `y_batch.sum()`, the test set used for validation, a
+#   tokenizer fitted on the test reviews, and Sigmoid + `BCELoss`;
+# - report the classification report, the confusion matrix and the learning curves;
+# - explain from the run why validation accuracy stalls near 70%.
+#
+# ## Parameters
+#
+# Pick a profile with `profile`; leave a parameter at `None` to take the
+# profile's value, or set it to override. `lab` is the record's exact settings
+# (all 50,000 reviews, 20 epochs: about 25 s per epoch on a 2-core CPU, less
+# on a GPU). `quick` keeps the record's model and tokenizer but trains on a
+# random 10,000 of the 40,000 training reviews and tests on 2,500 of the
+# 10,000 test reviews, for 6 epochs. `smoke` runs on the generated reviews.
+# With papermill: `papermill 05_imdb_rnn_pytorch.ipynb out.ipynb -p profile lab`.
+
+# %% tags=["parameters"]
+profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (the record's settings).
+data = None  # type: str  "imdb", "synthetic" (generated reviews) or "auto" (IMDB when it is found, else the generated reviews, said so in the output).
+data_path = ""  # type: str  The IMDB CSV or its folder; empty: $LABHELPERS_DATA_DIR, then kagglehub's cache.
+n_train = None  # type: int  Training reviews used, drawn at random from the 80% training part; 0 uses all of them (the record: 40000).
+n_test = None  # type: int  Test reviews used, drawn at random from the 20% test part; 0 uses all of them (the record: 10000).
+n_synthetic = None  # type: int  Number of generated reviews when the generated corpus is used.
+num_words = None  # type: int  Vocabulary of the tokenizer: ids below num_words are kept, the rest become the OOV id (the record: 10000).
+maxlen = None  # type: int  Words per review after padding ("pre") and truncation ("post") (the record: 200).
+embedding_dim = None  # type: int  Size of the word embeddings (the record: 64).
+hidden_size = None  # type: int  Hidden units of the RNN (the record: 64).
+learning_rate = None  # type: float  Adam's learning rate (the record: 0.001).
+epochs = None  # type: int  Passes over the training reviews (the record: 20).
+batch_size = None  # type: int  Reviews per gradient step (the record: 64).
+validation_fraction = None  # type: float  Share of the training reviews held out for validation in the fixed pipeline.
+cache = None  # type: bool  Keep the tokenized arrays on disk ($LABHELPERS_CACHE_DIR or ~/.cache/labhelpers) so a second run does not tokenize again.
+threads = None  # type: int  CPU threads for torch; 0 keeps torch's default. 1 is as fast for this small model and much faster on a busy machine.
+seed = 0  # type: int  Seed of the subsets, the validation split and the models.
+device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" or "cpu".
+
+# %%
+from labhelpers.profiles import resolve_settings
+
+PROFILES = {
+    "smoke": dict(data="synthetic", n_train=0, n_test=0, n_synthetic=600, num_words=400, maxlen=60,
+                  embedding_dim=16, hidden_size=16, learning_rate=0.005, epochs=3, batch_size=32,
+                  validation_fraction=0.2, cache=False, threads=1),
+    "quick": dict(data="auto", n_train=10000, n_test=2500, n_synthetic=4000, num_words=10000, maxlen=200,
+                  embedding_dim=64, hidden_size=64, learning_rate=0.001, epochs=6, batch_size=64,
+                  validation_fraction=0.2, cache=True, threads=1),
+    "lab": dict(data="auto", n_train=0, n_test=0, n_synthetic=50000, num_words=10000, maxlen=200,
+                embedding_dim=64, hidden_size=64, learning_rate=0.001, epochs=20, batch_size=64,
+                validation_fraction=0.2, cache=True, threads=0),
+}
+settings = resolve_settings(profile, PROFILES, dict(
+    data=data, n_train=n_train, n_test=n_test, n_synthetic=n_synthetic, num_words=num_words, maxlen=maxlen,
+    embedding_dim=embedding_dim, hidden_size=hidden_size, learning_rate=learning_rate, epochs=epochs,
+    batch_size=batch_size, validation_fraction=validation_fraction, cache=cache, threads=threads))
+settings
+
+# %% [markdown]
+# ## Algorithm
+#
+# A review is a sequence of words $w_1, \dots, w_T$. The tokenizer gives every
+# word an id, its frequency rank among the words it was fitted on (the 9,998
+# most frequent words keep their ids, every other word becomes the
+# out-of-vocabulary id 1), and `pad_sequences` makes every review exactly
+# $T = 200$ ids long: shorter reviews get zeros *in front* (`padding="pre"`),
+# longer ones lose their *end* (`truncating="post"`). Then
+#
+# $$e_t = E[w_t], \qquad h_t = \tanh(W_{ih} e_t + W_{hh} h_{t-1} + b), \qquad
+# z = w^\top h_T + b_{out}, \qquad p = \sigma(z),$$
+#
+# and training minimises the binary cross-entropy
+# $-[y \log p + (1 - y) \log(1 - p)]$ with Adam.
+#
+# ```text
+# the record's pipeline                     the fixed pipeline
+# ---------------------                     ------------------
+# tokenizer.fit(all 50,000 reviews)         tokenizer.fit(training reviews only)
+# pad to 200 ids; 80/20 train/test split    same split; 20% of training held out for validation
+# model ends in Sigmoid; loss BCELoss       model outputs the logit z; loss BCEWithLogitsLoss
+# validate on the TEST set every epoch      validate on the validation set; keep the best epoch
+# accuracy: (predicted == y_batch.sum())    accuracy: (predicted == y_batch)
+#                                           test set used once, at the end
+# ```
+
+# %% [markdown]
+# ## Program
+#
+# ### Data
+
+# %%
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from labhelpers.data.imdb import load_review_data
+from labhelpers.device import choose_device, describe_device
+from labhelpers.seeding import seed_everything
+
+seed_everything(seed)
+device = choose_device(device)
+if settings["threads"]:
+    torch.set_num_threads(settings["threads"])
+records = load_review_data(settings["data"], data_path or None, split="random",
+                           n_synthetic=settings["n_synthetic"], seed=seed)
+print(records.description)
+if records.fallback_reason:
+    print("NOTE: these are generated reviews, not IMDB; every number below is a number about them.")
+print(f"device: {describe_device(device)}")
+
+
+def pick(n_available, n_wanted, offset):
+    """Positions of a random subset (0: all), the same for every run with this seed."""
+    if not n_wanted or n_wanted >= n_available:
+        return np.arange(n_available)
+    return np.sort(np.random.default_rng(seed + offset).permutation(n_available)[:n_wanted])
+
+
+train_rows, test_rows = pick(len(records.train), settings["n_train"], 1), pick(len(records.test), settings["n_test"], 2)
+y_train = records.train["label"].to_numpy()[train_rows].astype(np.float32)
+y_test = records.test["label"].to_numpy()[test_rows].astype(np.float32)
+print(f"training reviews used: {len(train_rows)} of {len(records.train)}; test reviews used: {len(test_rows)} of {len(records.test)}")
+print(f"positive: {y_train.mean():.1%} of training, {y_test.mean():.1%} of test")
+print("first training review:", records.train["review"].iloc[train_rows[0]][:300], "...")
+
+# %% [markdown]
+# ### The record's tokenizer: fitted on every review
+#
+# The record fits the tokenizer on the whole CSV, test reviews included, then
+# pads and splits. `labhelpers.text.encode_texts` does the fitting and padding
+# (with the Keras `Tokenizer`'s rules; a test checks that the ids are the same)
+# and keeps the arrays on disk, so a second run reads them back.
+
+# %%
+from labhelpers.text import encode_texts
+
+all_reviews = records.train["review"].tolist() + records.test["review"].tolist()
+started = time.perf_counter()
+leaky = encode_texts(all_reviews, {"train": records.train["review"].tolist(), "test": records.test["review"].tolist()},
+                     num_words=settings["num_words"], oov_token="<OOV>", maxlen=settings["maxlen"],
+                     truncating="post", name=f"e1-{records.source}-all", cache=settings["cache"])
+print(f"{'read back from the cache' if leaky.from_cache else 'tokenized'} in {time.perf_counter() - started:.2f} s")
+X_train_leaky, X_test_leaky = leaky.arrays["train"][train_rows], leaky.arrays["test"][test_rows]
+print(f"X_train {X_train_leaky.shape}, X_test {X_test_leaky.shape}, ids from 0 to {X_train_leaky.max()}")
+print("the 10 most frequent words:", list(leaky.tokenizer.word_index)[1:11])
+print("first training review as ids (its last 20):", X_train_leaky[0, -20:].tolist())
+
+# %% [markdown]
+# ### The record's model and training, as the record ran them
+#
+# `ReviewRNN` (from `labhelpers.imdb_models`) with `sigmoid=True` is the
+# record's model: it outputs a probability. The record trains it with
+# `BCELoss` and, every epoch, evaluates it on the *test* set, which it calls
+# validation.
+
+# %%
+import inspect
+
+from labhelpers.imdb_models import ReviewRNN, probability_accuracy, record_accuracy_line
+from labhelpers.models import count_parameters
+from labhelpers.training import EarlyStopping, TensorBatches, fit, logits_accuracy, predict
+
+print(inspect.getsource(ReviewRNN.forward))
+
+
+def batches(X, y, shuffle):
+    return TensorBatches(torch.from_numpy(X).long(), torch.from_numpy(y), batch_size=settings["batch_size"], shuffle=shuffle)
+
+
+def new_model(sigmoid):
+    torch.manual_seed(seed)
+    return ReviewRNN(settings["num_words"], settings["embedding_dim"], settings["hidden_size"], sigmoid=sigmoid)
+
+
+record_model = new_model(sigmoid=True)
+print(f"{count_parameters(record_model)} trainable parameters")
+optimizer = torch.optim.Adam(record_model.parameters(), lr=settings["learning_rate"])
+record_history = fit(record_model, nn.BCELoss(), optimizer,
+                     batches(X_train_leaky, y_train, shuffle=True), batches(X_test_leaky, y_test, shuffle=False),
+                     epochs=settings["epochs"], device=device, accuracy_fn=probability_accuracy)
+
+# %% [markdown]
+# ## Defect 1: the accuracy line
+#
+# The record counts correct predictions with `(predicted == y_batch.sum())`:
+# the parenthesis closes after `.sum()`, so every prediction (0 or 1) is
+# compared with the *number* of positive reviews in the batch. Both lines on
+# the same predictions of the test set:
+
+# %%
+wrong = right = 0
+record_model.eval()
+with torch.no_grad():
+    for inputs, target in batches(X_test_leaky, y_test, shuffle=False):
+        output = record_model(inputs.to(device)).cpu()
+        wrong += int(record_accuracy_line(output, target))
+        right += int(probability_accuracy(output, target))
+print(f"record's line  (predicted == y_batch.sum()): {wrong / len(y_test):.2%}")
+print(f"fixed line     (predicted == y_batch):       {right / len(y_test):.2%}")
+record_test_accuracy = right / len(y_test)
+
+# %% [markdown]
+# The wrong figure is close to zero whatever the model does: a batch of 64
+# reviews holds about 32 positives, and no prediction equals 32. Only a batch
+# with 0 or 1 positive reviews (the small last batch, say) can score at all.
+#
+# ## Defect 2: the test set used for validation
+#
+# The record watches the test accuracy every epoch. Whoever picks the epoch
+# (or the learning rate, or the model) that looks best on that curve has used
+# the test set for model selection, and the chosen figure is optimistic:
+
+# %%
+test_curve = np.array(record_history["val_accuracy"])
+print(f"test accuracy after the last epoch ({record_history.epochs}): {test_curve[-1]:.2%}")
+print(f"best test accuracy over the epochs (epoch {test_curve.argmax() + 1}): {test_curve.max():.2%}  <- chosen on the test set itself")
+
+# %% [markdown]
+# The fix: hold out part of the *training* reviews for validation, choose on
+# them, and touch the test set once, at the end.
+#
+# ## Defect 3: the tokenizer fitted on the test reviews
+#
+# The record's vocabulary was built from all 50,000 reviews, so words that
+# appear only in test reviews got ids, and the test reviews lose fewer words
+# to the OOV id than unseen reviews would. The fixed tokenizer is fitted on the
+# training reviews only:
+
+# %%
+clean = encode_texts(records.train["review"].tolist(),
+                     {"train": records.train["review"].tolist(), "test": records.test["review"].tolist()},
+                     num_words=settings["num_words"], oov_token="<OOV>", maxlen=settings["maxlen"],
+                     truncating="post", name=f"e1-{records.source}-train", cache=settings["cache"])
+X_train_clean, X_test_clean = clean.arrays["train"][train_rows], clean.arrays["test"][test_rows]
+kept = settings["num_words"] - 2  # ids 2..num_words-1 are words, 1 is the OOV id
+vocab_leaky = set(list(leaky.tokenizer.word_index)[1:kept + 1])
+vocab_clean = set(list(clean.tokenizer.word_index)[1:kept + 1])
+train_words = set(clean.tokenizer.word_counts)
+only_test = sorted(w for w in vocab_leaky if w not in train_words)
+print(f"words in the record's vocabulary of {kept}: {len(vocab_leaky - vocab_clean)} differ from the training-only vocabulary")
+print(f"{len(only_test)} of them never occur in a training review, e.g. {only_test[:8]}")
+
+
+def oov_share(X):
+    words = X[X > 0]
+    return float((words == 1).mean())
+
+
+print(f"share of test-review words mapped to OOV: {oov_share(X_test_leaky):.3%} with the record's tokenizer, "
+      f"{oov_share(X_test_clean):.3%} with the training-only one")
+
+# %% [markdown]
+# ## Defect 4: Sigmoid + `BCELoss`
+#
+# `BCELoss` takes a probability $p = \sigma(z)$. In float32, $\sigma(z)$ is
+# exactly 1 for $z \gtrsim 17$ and underflows towards 0 for very negative $z$,
+# so $\log p$ or $\log(1 - p)$ is $-\infty$; PyTorch clamps the log at $-100$
+# and the gradient with respect to $z$ vanishes. `BCEWithLogitsLoss` takes
+# $z$ itself and computes $\log(1 + e^{-z})$ stably: the loss of a confident
+# mistake keeps growing, and so does its gradient.
+
+# %%
+import pandas as pd
+
+z = torch.tensor([-120.0, -40.0, -20.0, 0.0, 20.0, 40.0, 120.0], requires_grad=True)
+y = torch.zeros_like(z)  # every one is a negative review: large z is a confident mistake
+rows = []
+for name, loss_of in (("Sigmoid + BCELoss", lambda z: nn.functional.binary_cross_entropy(torch.sigmoid(z), y, reduction="none")),
+                      ("BCEWithLogitsLoss", lambda z: nn.functional.binary_cross_entropy_with_logits(z, y, reduction="none"))):
+    loss = loss_of(z)
+    (grad,) = torch.autograd.grad(loss.sum(), z)
+    rows.append(pd.Series(loss.detach().numpy(), index=[f"z={v:g}" for v in z.detach().tolist()], name=f"{name}: loss"))
+    rows.append(pd.Series(grad.numpy(), index=rows[-1].index, name=f"{name}: dloss/dz"))
+pd.DataFrame(rows).round(4)
+
+# %% [markdown]
+# ## The fixed pipeline
+#
+# Training-only tokenizer, a validation split of the training reviews, a
+# model that outputs the logit with `BCEWithLogitsLoss`, the right accuracy
+# line (`logits_accuracy`), and the weights of the epoch with the best
+# *validation* accuracy. The test set is used once.
+
+# %%
+rng = np.random.default_rng(seed + 3)
+order = rng.permutation(len(X_train_clean))
+n_val = int(round(settings["validation_fraction"] * len(order)))
+val_part, fit_part = order[:n_val], order[n_val:]
+print(f"training {len(fit_part)}, validation {len(val_part)}, test {len(X_test_clean)} reviews")
+
+model = new_model(sigmoid=False)
+optimizer = torch.optim.Adam(model.parameters(), lr=settings["learning_rate"])
+history = fit(model, nn.BCEWithLogitsLoss(), optimizer,
+              batches(X_train_clean[fit_part], y_train[fit_part], shuffle=True),
+              batches(X_train_clean[val_part], y_train[val_part], shuffle=False),
+              epochs=settings["epochs"], device=device, accuracy_fn=logits_accuracy,
+              early_stopping=EarlyStopping(monitor="val_accuracy", patience=settings["epochs"]))
+best_epoch = int(np.argmax(history["val_accuracy"])) + 1
+
+# %% [markdown]
+# ## Observation
+
+# %%
+from IPython.display import Markdown, display
+
+from labhelpers.report import observation_table
+
+if not records.is_imdb:
+    display(Markdown(f"**These runs used generated reviews, not IMDB** ({records.description}). "
+                     "Their numbers say how the pipeline behaves on that corpus, not what it reaches on IMDB."))
+table = observation_table(history).drop(columns="seconds")
+table.insert(2, "record: test acc. (its 'validation')", record_history["val_accuracy"])
+table.round(4)
+
+# %%
+import matplotlib.pyplot as plt
+
+from labhelpers.plots import plot_confusion_matrix, plot_history
+
+plot_history(record_history, title="The record's pipeline ('validation' is the test set)")
+plt.show()
+plot_history(history, title="The fixed pipeline (validation split of the training reviews)")
+plt.show()
+
+# %% [markdown]
+# Classification report and confusion matrix of the fixed pipeline on the test reviews:
+
+# %%
+from labhelpers.metrics import accuracy, classification_report_table, confusion_matrix
+
+logits, targets = predict(model, batches(X_test_clean, y_test, shuffle=False))
+predicted = (logits > 0).long().numpy()
+truth = targets.long().numpy()
+test_accuracy = accuracy(truth, predicted)
+names = ["negative", "positive"]
+classification_report_table(truth, predicted, names).round(4)
+
+# %%
+plot_confusion_matrix(confusion_matrix(truth, predicted, 2), names, title="Fixed pipeline, test reviews")
+plt.show()
+
+# %% [markdown]
+# ### Why does validation accuracy stall?
+#
+# The model reads the review through 200 steps of $h_t = \tanh(\dots)$ and
+# classifies from $h_T$ alone. How much can a word at position $t$ still move
+# the output? The mean of $\lVert \partial z / \partial e_t \rVert$ over the
+# test reviews, by position:
+
+# %%
+from labhelpers.imdb_models import saliency_by_position
+
+saliency = saliency_by_position(model, torch.from_numpy(X_test_clean[:1000]).long())
+T = settings["maxlen"]
+positions = [p for p in (T - 1, T - 10, T - 25, T - 50, T - 100, 0) if p >= 0]
+fig, ax = plt.subplots(figsize=(7, 3.5))
+ax.semilogy(np.arange(1, T + 1), saliency)
+ax.set_xlabel("position in the padded review (200 = the last step, read by h_T)")
+ax.set_ylabel("mean ||dz / de_t|| (log scale)")
+ax.set_title("How much each position can move the output")
+ax.grid(alpha=0.3)
+plt.show()
+print("steps before the end -> sensitivity relative to the last word:")
+for p in positions:
+    print(f"  {T - 1 - p:>4} steps before: {saliency[p] / saliency[-1]:.2e}")
+
+# %% [markdown]
+# And where do the reviews' words sit? With `padding="pre"` a short review
+# ends at the last step; with `truncating="post"` a long one loses its end,
+# which is where reviewers often give their verdict.
+
+# %%
+lengths_test = clean.lengths["test"][test_rows]
+cut = lengths_test > T
+print(f"test reviews longer than {T} words (their end is cut off): {cut.mean():.1%}")
+groups = [("kept whole (<= %d words)" % T, ~cut), ("truncated (> %d words)" % T, cut)]
+for label, mask in groups:
+    if mask.any():
+        print(f"  accuracy on reviews {label}: {accuracy(truth[mask], predicted[mask]):.2%} ({mask.sum()} reviews)")
+gap = history["accuracy"][best_epoch - 1] - history["val_accuracy"][best_epoch - 1]
+print(f"at the best epoch ({best_epoch}): training accuracy {history['accuracy'][best_epoch - 1]:.2%}, "
+      f"validation {history['val_accuracy'][best_epoch - 1]:.2%} (gap {gap:+.2%}); "
+      f"after the last epoch: training {history['accuracy'][-1]:.2%}, validation {history['val_accuracy'][-1]:.2%}")
+
+# %%
+far = max(p for p in positions if p <= T - 51) if T > 51 else 0
+train_last, val_last = history["accuracy"][-1], history["val_accuracy"][-1]
+cut_acc = accuracy(truth[cut], predicted[cut]) if cut.any() else float("nan")
+whole_acc = accuracy(truth[~cut], predicted[~cut]) if (~cut).any() else float("nan")
+text = (f"**Reading the run.** The output is about {saliency[-1] / saliency[far]:.0e} times more sensitive to the "
+        f"last word than to the word {T - 1 - far} steps earlier: through {T} tanh steps the gradient vanishes, "
+        f"so the model effectively learns from the last words it reads. ")
+if cut.any():
+    text += (f"{cut.mean():.0%} of the test reviews are longer than {T} words and lose their ending to "
+             f"`truncating=\"post\"`, so for them those last words come from the middle of the review; the model "
+             f"scores {cut_acc:.2%} on them and {whole_acc:.2%} on the reviews it reads whole. ")
+if train_last - val_last > 0.05:
+    text += (f"Training accuracy climbs to {train_last:.2%} after {history.epochs} epochs while validation accuracy "
+             f"stays at {val_last:.2%}: the model memorises training reviews instead of learning what it cannot reach. ")
+else:
+    text += (f"Training and validation accuracy are still close ({train_last:.2%} and {val_last:.2%}): this run is "
+             f"too short to overfit. ")
+if records.is_imdb:
+    text += ("Together these are why the record's validation accuracy stalls near 70%: a bag-of-words model that "
+             "sees every word reaches about 90% on the same data (lab catalogue).")
+else:
+    text += "These are generated reviews: on IMDB the same effects hold validation accuracy near 70%."
+display(Markdown(text))
+
+# %% [markdown]
+# ## Result
+
+# %%
+from labhelpers.report import record_results, result_sentence
+
+seconds = sum(history["seconds"]) + sum(record_history["seconds"])
+data_label = records.description if records.is_imdb else "GENERATED reviews (not IMDB): " + records.description
+sentence = result_sentence(
+    "The fixed RNN pipeline", {"accuracy": test_accuracy}, epochs=history.epochs, seconds=sum(history["seconds"]),
+    data=f"{len(y_test)} {'IMDB' if records.is_imdb else 'generated'} test reviews",
+    record={"accuracy": 0.71} if records.is_imdb else None)
+sentence += (f" The record's pipeline, run as written, scored {record_test_accuracy:.2%} on the same test reviews "
+             f"with the accuracy line fixed, and {wrong / len(y_test):.2%} with the record's line "
+             f"(the record reported 71-75% after 20 epochs).")
+if not records.is_imdb:
+    sentence += " These are numbers on generated reviews, not on IMDB."
+display(Markdown(sentence))
+recorded = record_results(
+    "E1 IMDB RNN (PyTorch)", profile, data=data_label,
+    metrics={"test_accuracy": test_accuracy, "record_pipeline_test_accuracy": record_test_accuracy,
+             "record_accuracy_line": wrong / len(y_test), "best_test_accuracy_over_epochs": float(test_curve.max()),
+             "best_epoch": best_epoch, "epochs": history.epochs,
+             "seconds_per_epoch": float(np.mean(history["seconds"])),
+             "record_seconds_per_epoch": float(np.mean(record_history["seconds"])),
+             "uses_imdb": float(records.is_imdb)},
+    settings=settings)

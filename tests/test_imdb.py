@@ -1,0 +1,440 @@
+"""labhelpers.data.imdb (finding, reading, splitting, the Keras format) and the IMDB model helpers."""
+
+import csv
+import gzip
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from labhelpers.data import imdb
+from labhelpers.data.imdb import (ImdbNotFoundError, clean_review, clean_reviews, find_imdb_csv, keras_format,
+                                  kagglehub_cached_csv, load_imdb, load_keras_imdb, load_review_data, read_imdb_csv,
+                                  split_imdb, split_official, split_random)
+
+DATA_DIR = os.environ.get("LABHELPERS_DATA_DIR")
+IMDB_CSV = Path(DATA_DIR, "imdb_50k.csv.gz") if DATA_DIR else None
+needs_imdb = pytest.mark.skipif(IMDB_CSV is None or not IMDB_CSV.is_file(),
+                                reason="the IMDB CSV is absent: LABHELPERS_DATA_DIR does not name a folder with imdb_50k.csv.gz")
+
+ROWS = [("A great film.<br /><br />Loved it", "positive"), ("Dull, not good", "negative"),
+        ('He said "wow", twice', "positive"), ("Boring\nand long", "negative")]
+
+
+def write_csv(path: Path, rows=ROWS, header=("review", "sentiment"), compress=None):
+    opener = gzip.open if (compress if compress is not None else path.suffix == ".gz") else open
+    with opener(path, "wt", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def write_split(folder: Path, splits, sentiments):
+    rows = [(i, s, 100 + i, 8 if label == "positive" else 2, label) for i, (s, label) in enumerate(zip(splits, sentiments))]
+    with gzip.open(folder / "imdb_50k_meta.csv.gz", "wt", newline="") as file:
+        writer = csv.writer(file, lineterminator="\n")
+        writer.writerow(("row", "split", "acl_id", "rating", "sentiment"))
+        writer.writerows(rows)
+
+
+@pytest.fixture
+def offline(monkeypatch, tmp_path):
+    """No data folder, an empty kagglehub cache, and kagglehub pointed at a local address that refuses."""
+    monkeypatch.delenv("LABHELPERS_DATA_DIR", raising=False)
+    monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path / "kagglehub-empty"))
+    monkeypatch.setenv("KAGGLE_API_ENVIRONMENT", "LOCALHOST")  # http://localhost: never the real Kaggle
+    return tmp_path
+
+
+# --------------------------------------------------------------------------- finding
+
+
+def test_an_explicit_file_or_folder_is_used(tmp_path):
+    path = write_csv(tmp_path / "imdb_50k.csv.gz")
+    assert find_imdb_csv(path) == path
+    assert find_imdb_csv(tmp_path) == path
+
+
+def test_a_missing_explicit_path_is_an_error_not_skipped(tmp_path, monkeypatch):
+    monkeypatch.setenv("LABHELPERS_DATA_DIR", str(tmp_path))
+    write_csv(tmp_path / "imdb_50k.csv.gz")
+    with pytest.raises(ImdbNotFoundError, match="path .*nowhere.csv' does not exist"):
+        find_imdb_csv(tmp_path / "nowhere.csv")
+    with pytest.raises(ImdbNotFoundError, match="is a folder without any of"):
+        find_imdb_csv(tmp_path / "..")
+
+
+def test_the_data_folder_comes_second(tmp_path, monkeypatch):
+    write_csv(tmp_path / "IMDB Dataset.csv")
+    monkeypatch.setenv("LABHELPERS_DATA_DIR", str(tmp_path))
+    assert find_imdb_csv() == tmp_path / "IMDB Dataset.csv"
+
+
+def test_kagglehubs_cache_is_read_without_the_network(offline):
+    base = offline / "kagglehub-empty" / "datasets" / "lakshmi25npathi" / "imdb-dataset-of-50k-movie-reviews"
+    (base / "versions" / "1").mkdir(parents=True)
+    write_csv(base / "versions" / "1" / "IMDB Dataset.csv")
+    assert kagglehub_cached_csv() is None  # no completion marker: an unfinished download
+    (base / "1.complete").touch()
+    assert kagglehub_cached_csv() == base / "versions" / "1" / "IMDB Dataset.csv"
+    assert find_imdb_csv() == base / "versions" / "1" / "IMDB Dataset.csv"
+
+
+def test_nothing_found_names_the_three_ways_and_comes_back_fast(offline):
+    started = time.perf_counter()
+    with pytest.raises(ImdbNotFoundError) as error:
+        find_imdb_csv()
+    assert time.perf_counter() - started < 12
+    message = str(error.value)
+    assert "explicit path" in message and "LABHELPERS_DATA_DIR" in message and "kagglehub" in message
+    assert imdb.KAGGLE_HANDLE in message
+
+
+def test_a_kagglehub_attempt_is_stopped_after_the_timeout(monkeypatch):
+    monkeypatch.setattr(imdb, "_KAGGLEHUB_CODE", "import time; time.sleep(60)  # {handle}")
+    started = time.perf_counter()
+    found, what = imdb.kagglehub_download(timeout=1.0)
+    assert found is None and "no answer within 1 s" in what
+    assert time.perf_counter() - started < 10
+
+
+def test_without_kagglehub_no_download_is_tried(offline, monkeypatch):
+    monkeypatch.setattr(imdb, "kagglehub_download", lambda timeout: pytest.fail("a download was tried"))
+    with pytest.raises(ImdbNotFoundError, match="download not tried"):
+        find_imdb_csv(kagglehub=False)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def test_reading_a_good_file(tmp_path):
+    frame = read_imdb_csv(write_csv(tmp_path / "imdb_50k.csv.gz"))
+    assert list(frame.columns) == ["review", "sentiment", "label"]
+    assert frame["review"].tolist() == [r for r, _ in ROWS]
+    assert frame["label"].tolist() == [1, 0, 1, 0] and frame["label"].dtype == np.int64
+    assert frame.attrs["source"].endswith("imdb_50k.csv.gz")
+    plain = read_imdb_csv(write_csv(tmp_path / "IMDB Dataset.csv"))
+    assert plain["review"].tolist() == frame["review"].tolist()
+
+
+def test_a_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        read_imdb_csv(tmp_path / "absent.csv")
+
+
+def test_an_empty_file(tmp_path):
+    (tmp_path / "empty.csv").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"is empty \(0 bytes\)"):
+        read_imdb_csv(tmp_path / "empty.csv")
+    with gzip.open(tmp_path / "empty.csv.gz", "wb"):
+        pass
+    with pytest.raises(ValueError, match="holds no data"):
+        read_imdb_csv(tmp_path / "empty.csv.gz")
+    write_csv(tmp_path / "header.csv", rows=[])
+    with pytest.raises(ValueError, match="has a header but no reviews"):
+        read_imdb_csv(tmp_path / "header.csv")
+
+
+def test_wrong_columns(tmp_path):
+    write_csv(tmp_path / "x.csv", header=("text", "label"))
+    with pytest.raises(ValueError, match=r"has the columns \['text', 'label'\]; an IMDB CSV has exactly review,sentiment"):
+        read_imdb_csv(tmp_path / "x.csv")
+
+
+def test_labels_other_than_positive_or_negative(tmp_path):
+    write_csv(tmp_path / "x.csv", rows=ROWS + [("meh", "neutral"), ("ok", "Positive")])
+    with pytest.raises(ValueError, match=r"sentiment must be 'positive' or 'negative', but 2 rows .*'Positive', 'neutral'.*row 4"):
+        read_imdb_csv(tmp_path / "x.csv")
+
+
+def test_empty_reviews(tmp_path):
+    write_csv(tmp_path / "x.csv", rows=ROWS + [("", "positive")])
+    with pytest.raises(ValueError, match="1 reviews are empty"):
+        read_imdb_csv(tmp_path / "x.csv")
+
+
+@pytest.mark.parametrize("damage", ["truncated", "flipped", "not_gzip"])
+def test_a_corrupted_gzip(tmp_path, damage):
+    path = write_csv(tmp_path / "imdb_50k.csv.gz", rows=ROWS * 500)
+    data = bytearray(path.read_bytes())
+    if damage == "truncated":
+        data = data[: len(data) // 2]
+    elif damage == "flipped":
+        for i in range(len(data) // 3, len(data) // 3 + 40):
+            data[i] ^= 0xFF
+    else:
+        data = bytearray(b"review,sentiment\nplain text pretending to be gzip,positive\n")
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="gzip"):
+        read_imdb_csv(path)
+
+
+def test_cleaning_removes_the_html_line_breaks():
+    assert clean_review("a<br /><br />b<br/>c<BR>d") == "a  b c d"
+    assert clean_reviews(["x<br />y", "z"]) == ["x y", "z"]
+    with pytest.raises(TypeError, match="text must be a string"):
+        clean_review(None)
+    with pytest.raises(TypeError, match="texts must be a sequence of strings"):
+        clean_reviews("one string")
+
+
+def test_load_imdb_cleans_when_asked(tmp_path):
+    path = write_csv(tmp_path / "imdb_50k.csv.gz")
+    assert "<br />" in load_imdb(path)["review"][0]
+    frame = load_imdb(path, clean=True)
+    assert "<br />" not in frame["review"][0] and frame.attrs["cleaned"]
+
+
+# --------------------------------------------------------------------------- splits
+
+
+def test_the_random_split_is_scikit_learns_with_random_state_42(tmp_path):
+    from sklearn.model_selection import train_test_split
+
+    rows = [(f"review {i}", "positive" if i % 2 else "negative") for i in range(50)]
+    frame = read_imdb_csv(write_csv(tmp_path / "x.csv", rows=rows))
+    train, test = split_random(frame)
+    X_train, X_test = train_test_split(np.arange(50), test_size=0.2, random_state=42)
+    assert train.index.tolist() == X_train.tolist() and test.index.tolist() == X_test.tolist()
+    with pytest.raises(ValueError, match="test_size must lie strictly between 0 and 1"):
+        split_random(frame, test_size=1.5)
+
+
+def test_the_official_split_comes_from_the_split_file(tmp_path):
+    frame = read_imdb_csv(write_csv(tmp_path / "imdb_50k.csv.gz"))
+    write_split(tmp_path, ["train", "test", "test", "train"], [s for _, s in ROWS])
+    train, test = split_official(frame)
+    assert train.index.tolist() == [0, 3] and test.index.tolist() == [1, 2]
+    assert split_imdb(frame, "official")[0].index.tolist() == [0, 3]
+
+
+def test_the_official_split_without_a_split_file_is_a_clear_error(tmp_path):
+    frame = read_imdb_csv(write_csv(tmp_path / "imdb_50k.csv.gz"))
+    with pytest.raises(FileNotFoundError, match="not recorded in the Kaggle CSV"):
+        split_official(frame)
+    with pytest.raises(ValueError, match="split must be 'random'"):
+        split_imdb(frame, "kaggle")
+
+
+def test_a_split_file_of_another_csv_is_refused(tmp_path):
+    frame = read_imdb_csv(write_csv(tmp_path / "imdb_50k.csv.gz"))
+    write_split(tmp_path, ["train", "test", "test", "train"], ["negative", "positive", "positive", "negative"])
+    with pytest.raises(ValueError, match="disagrees with the CSV's labels"):
+        split_official(frame)
+    write_split(tmp_path, ["train", "test"], ["positive", "negative"])
+    with pytest.raises(ValueError, match="does not belong to this CSV"):
+        split_official(frame)
+
+
+# --------------------------------------------------------------------------- with a fallback
+
+
+def test_the_generated_corpus_is_used_and_said_to_be_used(offline):
+    records = load_review_data("auto", n_synthetic=100, kagglehub=False)
+    assert records.source == "synthetic" and not records.is_imdb
+    assert "SYNTHETIC" in records.description and "IMDB was not found" in records.description
+    assert "LABHELPERS_DATA_DIR" in records.fallback_reason
+    assert len(records.train) == 80 and len(records.test) == 20
+    asked = load_review_data("synthetic", n_synthetic=100, split="official")
+    assert asked.fallback_reason is None and len(asked.train) == 50
+    with pytest.raises(ImdbNotFoundError):
+        load_review_data("imdb", kagglehub=False)
+    with pytest.raises(ValueError, match="data must be 'auto', 'imdb' or 'synthetic'"):
+        load_review_data("kaggle")
+
+
+def test_a_subset_is_random_and_reproducible():
+    records = load_review_data("synthetic", n_synthetic=200)
+    a, b = records.subset(50, 10, seed=1), records.subset(50, 10, seed=1)
+    assert len(a.train) == 50 and len(a.test) == 10 and a.train.index.equals(b.train.index)
+    assert records.subset(None, None) is records
+    with pytest.raises(ValueError, match="subset sizes must be integers"):
+        records.subset(1, 5)
+
+
+# --------------------------------------------------------------------------- the Keras format
+
+
+def test_keras_format_from_texts_and_a_word_index():
+    word_index = {"the": 1, "film": 2, "good": 3, "bad": 4}
+    (x_train, y_train), (x_test, y_test) = keras_format(
+        ["The film, good!", "bad bad unknown"], ["the end"], [1, 0], [1], word_index, num_words=6, seed=113)
+    order = np.arange(2)
+    np.random.RandomState(113).shuffle(order)  # Keras shuffles the training half with seed 113 ...
+    expected = [[1, 4, 5, 2], [1, 2, 2, 2]]  # "good" is 3 + 3 = 6 >= num_words: out of vocabulary (2)
+    assert [expected[i] for i in order] == [list(x) for x in x_train]
+    assert y_train.tolist() == [[1, 0][i] for i in order]
+    assert [list(x) for x in x_test] == [[1, 4, 2]] and y_test.tolist() == [1]
+
+
+def test_keras_format_checks_its_inputs():
+    with pytest.raises(ValueError, match="got 2 texts but 1 labels"):
+        keras_format(["a", "b"], ["c"], [1], [0], {"a": 1})
+    with pytest.raises(ValueError, match="num_words must be a positive integer"):
+        keras_format(["a"], ["c"], [1], [0], {"a": 1}, num_words=0)
+
+
+def test_the_keras_format_falls_back_to_generated_reviews(offline):
+    data = load_keras_imdb(50, data="auto", n_synthetic=60, kagglehub=False)
+    assert data.source == "synthetic" and not data.is_imdb and "SYNTHETIC" in data.description
+    assert len(data.x_train) == 30 and all(x[0] == 1 for x in data.x_train)
+    assert max(max(x) for x in data.x_train) < 50
+    assert data.decode([0, 1, 2, 4]) == "<START> <OOV> " + min(data.word_index, key=data.word_index.get)
+
+
+def test_a_file_with_the_wrong_hash_is_not_taken_for_keras_imdb_npz(tmp_path, monkeypatch):
+    (tmp_path / "keras").mkdir()
+    (tmp_path / "keras" / "imdb.npz").write_bytes(b"\0" * 1000)
+    monkeypatch.setenv("LABHELPERS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
+    assert imdb.find_genuine_keras_npz() is None
+
+
+@needs_imdb
+def test_the_real_files():
+    frame = load_imdb(IMDB_CSV)
+    assert frame.shape == (50000, 3) and frame["label"].sum() == 25000
+    assert frame["review"][0].startswith("One of the other reviewers has mentioned")
+    train, test = split_official(frame)
+    assert len(train) == len(test) == 25000 and train["label"].sum() == test["label"].sum() == 12500
+    train, test = split_random(frame)
+    assert len(train) == 40000 and len(test) == 10000
+
+
+@needs_imdb
+def test_the_keras_format_built_from_the_real_files():
+    data = load_keras_imdb(10000, IMDB_CSV, data="imdb", kagglehub=False)
+    assert data.source == "imdb" and len(data.x_train) == len(data.x_test) == 25000
+    assert all(x[0] == 1 for x in data.x_train[:100])
+    assert max(max(x) for x in data.x_train) == 9999
+    assert data.word_index["the"] == 1 and data.word_index["br"] == 7
+    first = data.decode(data.x_train[0])
+    assert first.startswith("<START> ") and len(first.split()) == len(data.x_train[0])
+
+
+# --------------------------------------------------------------------------- the torch model helpers
+
+
+def test_review_rnn_equals_an_embedding_and_nn_rnn_read_at_the_last_step():
+    import torch
+    from torch import nn
+
+    from labhelpers.imdb_models import ReviewRNN
+
+    torch.manual_seed(0)
+    model = ReviewRNN(30, 5, 7, sigmoid=True)
+    ids = torch.randint(0, 30, (4, 9))
+    rnn = nn.RNN(5, 7, batch_first=True)
+    rnn.load_state_dict(model.rnn.state_dict())
+    _, h_last = rnn(model.embedding.weight[ids])
+    expected = torch.sigmoid(h_last[0] @ model.out.weight.T + model.out.bias).squeeze(-1)
+    torch.testing.assert_close(model(ids), expected)
+    model.sigmoid = False  # now the logit z itself, for BCEWithLogitsLoss
+    assert model(ids).shape == (4,)
+    torch.testing.assert_close(torch.sigmoid(model(ids)), expected)
+
+
+def test_review_rnn_starts_from_pre_trained_vectors_frozen_or_not():
+    import torch
+
+    from labhelpers.imdb_models import ReviewRNN
+
+    weights = np.arange(30, dtype=np.float32).reshape(10, 3)
+    frozen = ReviewRNN(10, 3, 4, cell="lstm", embedding_weights=weights, freeze_embedding=True)
+    tuned = ReviewRNN(10, 3, 4, cell="gru", embedding_weights=weights)
+    np.testing.assert_array_equal(frozen.embedding.weight.detach().numpy(), weights)
+    assert not frozen.embedding.weight.requires_grad and tuned.embedding.weight.requires_grad
+    tuned.embedding.weight.data += 1
+    assert weights[0, 0] == 0  # the caller's array is not changed
+    with pytest.raises(ValueError, match=r"embedding_weights must have shape \(vocab_size, embedding_dim\) = \(10, 4\)"):
+        ReviewRNN(10, 4, 4, embedding_weights=weights)
+    with pytest.raises(ValueError, match="freeze_embedding=True needs embedding_weights"):
+        ReviewRNN(10, 3, 4, freeze_embedding=True)
+    with pytest.raises(ValueError, match="hidden_size must be a positive integer"):
+        ReviewRNN(10, 3, 0)
+    with pytest.raises(ValueError, match="cell must be one of"):
+        ReviewRNN(10, 3, 4, cell="transformer")
+    assert torch.is_tensor(frozen(torch.zeros(2, 5, dtype=torch.long)))
+
+
+def test_the_records_accuracy_line_compares_with_the_batch_sum():
+    import torch
+
+    from labhelpers.imdb_models import probability_accuracy, record_accuracy_line
+
+    output = torch.tensor([0.9, 0.2, 0.7, 0.4])
+    target = torch.tensor([1.0, 0.0, 0.0, 0.0])  # one positive: y_batch.sum() == 1
+    assert int(probability_accuracy(output, target)) == 3
+    assert int(record_accuracy_line(output, target)) == 2  # the two predictions equal to 1 "match" the sum
+    assert int(record_accuracy_line(output, torch.tensor([1.0, 1.0, 0.0, 0.0]))) == 0  # the sum is 2
+
+
+def test_saliency_by_position_is_the_mean_gradient_norm_per_position():
+    import torch
+
+    from labhelpers.imdb_models import ReviewRNN, saliency_by_position
+
+    torch.manual_seed(1)
+    model = ReviewRNN(20, 4, 6)
+    ids = torch.randint(0, 20, (5, 8))
+    norms = []
+    for row in ids:
+        embedded = model.embedding(row[None]).detach().requires_grad_(True)
+        states, _ = model.rnn(embedded)
+        model.out(states[:, -1]).sum().backward()
+        norms.append(embedded.grad[0].norm(dim=1))
+    expected = torch.stack(norms).mean(dim=0).double().numpy()
+    np.testing.assert_allclose(saliency_by_position(model, ids, batch_size=2), expected, rtol=1e-5)
+
+
+# --------------------------------------------------------------------------- the Keras model helpers
+
+
+@pytest.fixture(scope="module")
+def keras_models():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from labhelpers import keras_models
+
+    return keras_models
+
+
+def test_the_keras_classifier_and_its_callbacks(keras_models, capsys):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    x = np.random.default_rng(0).integers(0, 50, (40, 12))
+    y = (x[:, -1] > 25).astype(np.int64)
+    model = keras_models.build_review_classifier("simple_rnn", 50, 4, 3, maxlen=12)
+    assert [type(layer).__name__ for layer in model.layers] == ["Embedding", "SimpleRNN", "Dense"]
+    assert model.output_shape == (None, 1)
+    timer, watcher = keras_models.StepTimer(), keras_models.ValidationPredictions(x[32:])
+    fitted = model.fit(x, y, epochs=3, batch_size=8, validation_split=0.2, verbose=0,
+                       callbacks=[timer, keras_models.EpochLog(3), watcher])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 3 and lines[0].startswith("epoch 1/3  loss ") and lines[0].endswith(" s)")
+    assert len(timer.step_seconds) == 3 * 4 and len(timer.epoch_seconds) == 3 and timer.seconds_per_step() > 0
+    assert len(watcher.predictions) == 3 and watcher.predictions[0].shape == (8,)
+    np.testing.assert_allclose(watcher.predictions[-1], model.predict(x[32:], verbose=0).reshape(-1), rtol=1e-5)
+    history = keras_models.history_of(fitted, timer)
+    assert set(history) >= {"loss", "accuracy", "val_loss", "val_accuracy", "seconds"} and len(history["loss"]) == 3
+    lstm = keras_models.build_review_classifier("lstm", 50, 4, 3, maxlen=12, recurrent_dropout=0.2)
+    assert type(lstm.layers[1]).__name__ == "LSTM" and lstm.layers[1].recurrent_dropout == 0.2
+
+
+def test_the_keras_classifier_checks_its_arguments(keras_models):
+    with pytest.raises(ValueError, match="cell must be one of"):
+        keras_models.build_review_classifier("rnn", 10, 2, 2)
+    with pytest.raises(ValueError, match="units must be a positive integer"):
+        keras_models.build_review_classifier("lstm", 10, 2, 0)
+    with pytest.raises(ValueError, match=r"dropout must lie in \[0, 1\)"):
+        keras_models.build_review_classifier("lstm", 10, 2, 2, dropout=1.0)
+
+
+def test_flip_rates_count_reviews_changing_class(keras_models):
+    predictions = [np.array([0.1, 0.6, 0.7, 0.2]), np.array([0.6, 0.6, 0.4, 0.2]), np.array([0.6, 0.6, 0.4, 0.2])]
+    np.testing.assert_allclose(keras_models.flip_rates(predictions), [0.5, 0.0])
