@@ -32,6 +32,22 @@ def test_same_seed_same_data_other_seed_other_data():
     assert not np.array_equal(a[0], c[0])
 
 
+def test_prefix_puts_the_key_after_random_tokens_and_the_marker_flags_it():
+    tokens, labels = make_long_range_dataset(40, 5, shared_tokens=True, prefix=3, seed=2)
+    assert tokens.shape == (40, 9)
+    np.testing.assert_array_equal(tokens[:, 3], labels)
+    np.testing.assert_array_equal(tokens[:, -1 - 5], labels)
+    assert len(np.unique(tokens[:, :3])) > 4  # the prefix is random, keys included
+    encoded = one_hot(tokens, 8, mark_position=3)
+    assert encoded.shape == (40, 9, 9)
+    np.testing.assert_array_equal(encoded[..., :8].argmax(axis=-1), tokens)
+    np.testing.assert_array_equal(encoded[..., 8].sum(axis=0), [0, 0, 0, 40, 0, 0, 0, 0, 0])
+    with pytest.raises(ValueError, match=r"mark_position must be a step index in \[0, 9\), got 9"):
+        one_hot(tokens, 8, mark_position=9)
+    with pytest.raises(ValueError, match="prefix must be a non-negative integer, got -1"):
+        make_long_range_dataset(4, 2, prefix=-1)
+
+
 def test_distance_one_and_one_sample():
     tokens, labels = make_long_range_dataset(1, 1, seed=0)
     assert tokens.shape == (1, 2) and tokens[0, 0] == labels[0]
