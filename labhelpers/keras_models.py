@@ -107,7 +107,10 @@ class ValidationPredictions(keras.callbacks.Callback):
         self.predictions: list[np.ndarray] = []
 
     def on_epoch_end(self, epoch, logs=None):
-        self.predictions.append(self.model.predict(self.x_val, batch_size=self.batch_size, verbose=0).reshape(-1))
+        # Called directly rather than with model.predict, which would trace one more graph.
+        parts = [np.asarray(self.model(self.x_val[i:i + self.batch_size], training=False)).reshape(-1)
+                 for i in range(0, len(self.x_val), self.batch_size)]
+        self.predictions.append(np.concatenate(parts) if parts else np.zeros(0, np.float32))
 
 
 def history_of(history: keras.callbacks.History, timer: StepTimer | None = None) -> dict[str, list[float]]:
