@@ -2,7 +2,7 @@
 
 Each notebook is executed with papermill (``labhelpers.runner.execute_notebook``)
 into ``_build/bench/``; its recorded results are read back and printed as one
-table, and written to ``_build/bench/imdb_records.json``. A notebook that does
+table, and added to ``_build/bench/imdb_records.json``. A notebook that does
 not find IMDB would fall back to generated reviews, so the script refuses to
 start without the data (``--data-dir`` or ``LABHELPERS_DATA_DIR``).
 
@@ -79,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {machine.get('cpu_count')} CPU cores, torch threads {machine.get('torch_threads', '-')}, "
           f"{machine.get('gpu', 'no GPU')}; profile {args.profile}")
     out.mkdir(parents=True, exist_ok=True)
-    (out / "imdb_records.json").write_text(json.dumps(records, indent=2) + "\n")
+    saved = out / "imdb_records.json"  # notebooks not run this time keep their earlier record
+    previous = json.loads(saved.read_text()) if saved.exists() else {}
+    saved.write_text(json.dumps({**previous, **records}, indent=2) + "\n")
     return 0
 
 

@@ -295,6 +295,25 @@ def test_a_file_with_the_wrong_hash_is_not_taken_for_keras_imdb_npz(tmp_path, mo
     assert imdb.find_genuine_keras_npz() is None
 
 
+def test_the_genuine_keras_file_is_read_by_keras_itself(monkeypatch, tmp_path, keras_models):
+    import keras
+
+    npz = tmp_path / "imdb.npz"
+    npz.write_bytes(b"stand-in")
+    calls = []
+
+    def fake_load_data(path, num_words):
+        calls.append((path, num_words))
+        return (np.array([[1, 14]], dtype=object), np.array([1])), (np.array([[1, 20]], dtype=object), np.array([0]))
+
+    monkeypatch.setattr(imdb, "find_genuine_keras_npz", lambda csv_path=None: npz)
+    monkeypatch.setattr(keras.datasets.imdb, "load_data", fake_load_data)
+    data = load_keras_imdb(100, kagglehub=False)
+    assert calls == [(str(npz.resolve()), 100)]
+    assert data.source == "keras" and data.is_imdb and "Keras's own imdb.npz" in data.description
+    assert list(data.x_train[0]) == [1, 14]
+
+
 @needs_imdb
 def test_the_real_files():
     frame = load_imdb(IMDB_CSV)
