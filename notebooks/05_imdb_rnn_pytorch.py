@@ -423,9 +423,11 @@ far = max(p for p in positions if p <= T - 51) if T > 51 else 0
 train_last, val_last = history["accuracy"][-1], history["val_accuracy"][-1]
 cut_acc = accuracy(truth[cut], predicted[cut]) if cut.any() else float("nan")
 whole_acc = accuracy(truth[~cut], predicted[~cut]) if (~cut).any() else float("nan")
-text = (f"**Reading the run.** The output is about {saliency[-1] / saliency[far]:.0e} times more sensitive to the "
-        f"last word than to the word {T - 1 - far} steps earlier: through {T} tanh steps the gradient vanishes, "
-        f"so the model effectively learns from the last words it reads. ")
+times = (f"about {saliency[-1] / saliency[far]:.0e} times" if saliency[far] > 0
+         else "infinitely (in float32 the gradient underflows to zero)")
+text = (f"**Reading the run.** The output is {times} more sensitive to the last word than to the word "
+        f"{T - 1 - far} steps earlier: through {T} tanh steps the gradient vanishes, so the model effectively "
+        "learns from the last words it reads. ")
 if cut.any():
     text += (f"{cut.mean():.0%} of the test reviews are longer than {T} words and lose their ending to "
              f"`truncating=\"post\"`, so for them those last words come from the middle of the review; the model "
