@@ -18,6 +18,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .checks import positive_int
+
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "tanh": torch.tanh,
     "relu": torch.relu,
@@ -47,8 +49,7 @@ class ActivationLSTM(nn.Module):
     def __init__(self, input_size: int, hidden_size: int, activation: str = "relu"):
         super().__init__()
         for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            positive_int(name, value)
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
         self.input_size, self.hidden_size, self.activation = input_size, hidden_size, activation
@@ -84,8 +85,7 @@ class LastStepActivationLSTM(nn.Module):
 
     def __init__(self, input_size: int, hidden_size: int, output_size: int, activation: str = "relu"):
         super().__init__()
-        if isinstance(output_size, bool) or not isinstance(output_size, int) or output_size < 1:
-            raise ValueError(f"output_size must be a positive integer, got {output_size!r}")
+        positive_int("output_size", output_size)
         self.rnn = ActivationLSTM(input_size, hidden_size, activation)
         self.out = nn.Linear(hidden_size, output_size)
 

@@ -19,6 +19,8 @@ from torch import nn
 
 from .training import History
 
+from .checks import positive_int
+
 CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
 State = Union[torch.Tensor, tuple[torch.Tensor, torch.Tensor], None]
 
@@ -41,8 +43,7 @@ class CharRNN(nn.Module):
         embedding_dim = hidden_size if embedding_dim is None else embedding_dim
         for name, value in (("vocab_size", vocab_size), ("hidden_size", hidden_size),
                             ("embedding_dim", embedding_dim), ("num_layers", num_layers)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            positive_int(name, value)
         if cell not in CELLS:
             raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
         self.cell = cell
@@ -114,8 +115,7 @@ def fit_char_model(model: CharRNN, optimizer: torch.optim.Optimizer, train_batch
     (and ``val_loss``, ``val_perplexity`` with validation batches) and
     ``seconds`` per epoch; prints one line every ``log_every`` epochs.
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    positive_int("epochs", epochs)
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(device)
     history = History(loss=[], perplexity=[], seconds=[])
@@ -190,8 +190,7 @@ def generate_text(model: CharRNN, codec, prompt: str, length: int, temperature: 
     fed back as the next input. ``codec`` is a
     :class:`labhelpers.data.chars.CharCodec`. Returns prompt + continuation.
     """
-    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
-        raise ValueError(f"length must be a positive integer, got {length!r}")
+    positive_int("length", length)
     if not prompt:
         raise ValueError("prompt must hold at least one character to start from")
     temperature_softmax(torch.zeros(1), temperature)  # check the temperature before any work

@@ -14,6 +14,8 @@ from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
+from .checks import positive_int
+
 # Outputs of this MIME type carry a notebook's results; the batch runner reads
 # them back from the executed notebook and nbval does not compare them.
 RESULTS_MIME = "application/vnd.labhelpers.results+json"
@@ -25,8 +27,7 @@ def observation_table(history: Mapping[str, Sequence[float]], every: int = 1) ->
     ``every`` keeps every n-th epoch (and always the last), as the records print
     the losses every 10 epochs.
     """
-    if every < 1:
-        raise ValueError(f"every must be a positive integer, got {every!r}")
+    positive_int("every", every)
     n_epochs = len(history.get("loss", ()))
     if n_epochs == 0:
         raise ValueError("history has no 'loss' entries: train for at least one epoch first")

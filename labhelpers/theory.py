@@ -23,6 +23,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from .checks import positive_int
+
 __all__ = [
     "RNNLayerWeights", "init_rnn_weights", "weights_from_torch", "weights_from_keras",
     "rnn_cell_forward", "rnn_forward", "rnn_output",
@@ -72,12 +74,6 @@ class RNNLayerWeights:
         return self.W_in.shape[1]
 
 
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def init_rnn_weights(
     input_size: int, hidden_size: int, num_layers: int = 1, seed: int = 0, dtype=np.float64,
 ) -> list[RNNLayerWeights]:
@@ -87,9 +83,9 @@ def init_rnn_weights(
     ``input_size`` features, the layers above read the ``hidden_size`` states of
     the layer below. Returns one :class:`RNNLayerWeights` per layer.
     """
-    input_size = _positive_int("input_size", input_size)
-    hidden_size = _positive_int("hidden_size", hidden_size)
-    num_layers = _positive_int("num_layers", num_layers)
+    input_size = positive_int("input_size", input_size)
+    hidden_size = positive_int("hidden_size", hidden_size)
+    num_layers = positive_int("num_layers", num_layers)
     rng = np.random.default_rng(seed)
     bound = 1 / np.sqrt(hidden_size)
     layers = []
@@ -403,7 +399,7 @@ def bptt_grad_W_hh(states: np.ndarray, h0: np.ndarray, dL_dh: np.ndarray, W_hh: 
     Returns (hidden, hidden), summed over the batch.
     """
     if truncate is not None:
-        truncate = _positive_int("truncate", truncate)
+        truncate = positive_int("truncate", truncate)
     terms = bptt_grad_W_hh_by_lag(states, h0, dL_dh, W_hh)
     return terms[:truncate].sum(axis=0)
 
@@ -427,7 +423,7 @@ def random_orthogonal(hidden_size: int, seed: int = 0) -> np.ndarray:
     (The QR factor of a Gaussian matrix, signs fixed so that it is uniformly
     distributed.)
     """
-    hidden_size = _positive_int("hidden_size", hidden_size)
+    hidden_size = positive_int("hidden_size", hidden_size)
     rng = np.random.default_rng(seed)
     Q, R = np.linalg.qr(rng.normal(size=(hidden_size, hidden_size)))
     return Q * np.where(np.diag(R) < 0, -1.0, 1.0)

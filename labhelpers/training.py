@@ -21,6 +21,8 @@ from typing import Callable, Iterable
 import torch
 from torch import nn
 
+from .checks import positive_int
+
 
 class History(dict):
     """Per-epoch metrics: ``history["val_loss"][e]`` is epoch e+1's validation loss.
@@ -60,8 +62,7 @@ class TensorBatches:
         n = len(tensors[0])
         if any(len(t) != n for t in tensors):
             raise ValueError(f"all tensors must have the same first dimension, got {[len(t) for t in tensors]}")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        positive_int("batch_size", batch_size)
         self.tensors, self.batch_size, self.shuffle = tensors, batch_size, shuffle
 
     def __len__(self) -> int:
@@ -87,8 +88,7 @@ class EarlyStopping:
     min_delta: float = 0.0
 
     def __post_init__(self):
-        if self.patience < 1:
-            raise ValueError(f"patience must be a positive integer, got {self.patience!r}")
+        positive_int("patience", self.patience)
         self.maximize = "accuracy" in self.monitor
 
     def improved(self, value: float, best: float | None) -> bool:
@@ -181,10 +181,8 @@ def fit(
     Ctrl-C (KeyboardInterrupt) stops after the current batch and returns the
     history of the finished epochs; the model keeps its latest weights.
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
-    if log_every < 1:
-        raise ValueError(f"log_every must be a positive integer, got {log_every!r}")
+    positive_int("epochs", epochs)
+    positive_int("log_every", log_every)
     if clip_grad_norm is not None and not clip_grad_norm > 0:
         raise ValueError(f"clip_grad_norm must be positive (or None for no clipping), got {clip_grad_norm!r}")
     if early_stopping is not None and val_batches is None and early_stopping.monitor.startswith("val_"):

@@ -26,13 +26,9 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from ..checks import positive_int
+
 TINY_SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
-
-
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 class CharCodec:
@@ -132,7 +128,7 @@ def load_corpus(name: str = "lee", max_chars: int | None = None, cache_dir: str 
     ``timeout`` seconds.
     """
     if max_chars is not None:
-        max_chars = _positive_int("max_chars", max_chars)
+        max_chars = positive_int("max_chars", max_chars)
     if name == "lee":
         path = _lee_path()
         if path is None:
@@ -208,8 +204,8 @@ class BPTTBatches:
     """
 
     def __init__(self, indices, batch_size: int, seq_len: int):
-        self.batch_size = _positive_int("batch_size", batch_size)
-        self.seq_len = _positive_int("seq_len", seq_len)
+        self.batch_size = positive_int("batch_size", batch_size)
+        self.seq_len = positive_int("seq_len", seq_len)
         indices = np.asarray(indices, dtype=np.int64).reshape(-1)
         if len(indices) == 0:
             raise ValueError("the encoded text is empty: there is nothing to batch")
@@ -242,7 +238,7 @@ def unigram_cross_entropy(train_indices, eval_indices, vocab_size: int, smoothin
     returns -mean over the evaluated text of log p(c). exp() of it is the
     perplexity a character model must beat to have learned anything from context.
     """
-    vocab_size = _positive_int("vocab_size", vocab_size)
+    vocab_size = positive_int("vocab_size", vocab_size)
     if not smoothing > 0:
         raise ValueError(f"smoothing must be positive (it keeps unseen characters possible), got {smoothing!r}")
     train_indices = np.asarray(train_indices, dtype=np.int64).reshape(-1)

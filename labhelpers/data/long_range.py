@@ -16,11 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+from ..checks import positive_int
 
 
 def make_long_range_dataset(
@@ -40,10 +36,10 @@ def make_long_range_dataset(
     Returns ``tokens`` of shape (n_samples, prefix + distance + 1), int64, and
     ``labels`` of shape (n_samples,), int64. Chance accuracy is 1 / n_keys.
     """
-    n_samples = _positive_int("n_samples", n_samples)
-    distance = _positive_int("distance", distance)
-    n_keys = _positive_int("n_keys", n_keys)
-    n_distractors = _positive_int("n_distractors", n_distractors)
+    n_samples = positive_int("n_samples", n_samples)
+    distance = positive_int("distance", distance)
+    n_keys = positive_int("n_keys", n_keys)
+    n_distractors = positive_int("n_distractors", n_distractors)
     if isinstance(prefix, bool) or not isinstance(prefix, (int, np.integer)) or prefix < 0:
         raise ValueError(f"prefix must be a non-negative integer, got {prefix!r}")
     if n_keys < 2:
@@ -63,7 +59,7 @@ def one_hot(tokens: np.ndarray, vocab_size: int, mark_position: int | None = Non
     (..., T, vocab_size + 1) and ``[..., mark_position, vocab_size]`` is 1
     (the position of the key in :func:`make_long_range_dataset`).
     """
-    vocab_size = _positive_int("vocab_size", vocab_size)
+    vocab_size = positive_int("vocab_size", vocab_size)
     tokens = np.asarray(tokens)
     if not np.issubdtype(tokens.dtype, np.integer):
         raise ValueError(f"tokens must be integers, got dtype {tokens.dtype}")

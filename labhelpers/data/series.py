@@ -18,11 +18,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+from ..checks import positive_int
 
 
 def _fraction(name: str, value) -> float:
@@ -75,8 +71,8 @@ def make_sine_sequences(
     Returns ``X`` of shape (n_samples, seq_len, 1) and ``y`` of shape
     (n_samples, 1), both float32.
     """
-    n_samples = _positive_int("n_samples", n_samples)
-    seq_len = _positive_int("seq_len", seq_len)
+    n_samples = positive_int("n_samples", n_samples)
+    seq_len = positive_int("seq_len", seq_len)
     if not np.isfinite(noise) or noise < 0:
         raise ValueError(f"noise must be a non-negative number, got {noise!r}")
     rng = np.random.default_rng(seed)
@@ -93,7 +89,7 @@ def sine_wave(n_points: int = 1000, period: float = 50.0, noise: float = 0.0, se
 
     Returns shape (n_points,), float64.
     """
-    n_points = _positive_int("n_points", n_points)
+    n_points = positive_int("n_points", n_points)
     if not np.isfinite(period) or period <= 0:
         raise ValueError(f"period must be a positive number of steps, got {period!r}")
     if not np.isfinite(noise) or noise < 0:
@@ -108,7 +104,7 @@ def arithmetic_sequence(start: float = 1.0, step: float = 1.0, length: int = 10)
 
     Lab record 003's toy series (1, 2, ..., 10) is the default.
     """
-    length = _positive_int("length", length)
+    length = positive_int("length", length)
     if not (np.isfinite(start) and np.isfinite(step)):
         raise ValueError(f"start and step must be finite numbers, got start={start!r}, step={step!r}")
     return start + step * np.arange(length, dtype=np.float64)
@@ -128,8 +124,8 @@ def make_windows(series, window: int, horizon: int = 1) -> tuple[np.ndarray, np.
     (pairs, window, 1) and ``y`` of shape (pairs, horizon), float32 (what an
     ``nn.RNN(batch_first=True)`` reads).
     """
-    window = _positive_int("window", window)
-    horizon = _positive_int("horizon", horizon)
+    window = positive_int("window", window)
+    horizon = positive_int("horizon", horizon)
     values = check_series(series)
     n_pairs = len(values) - window - horizon + 1
     if n_pairs < 1:
@@ -216,8 +212,8 @@ def split_windows(
     ``scaling=None`` keeps the original units (an identity scaler).
     """
     values = check_series(series)
-    window = _positive_int("window", window)
-    horizon = _positive_int("horizon", horizon)
+    window = positive_int("window", window)
+    horizon = positive_int("horizon", horizon)
     train_fraction = _fraction("train_fraction", train_fraction)
     n_train = int(round(len(values) * train_fraction))
     if n_train < window + horizon:
@@ -261,7 +257,7 @@ def naive_forecast(X, horizon: int = 1) -> np.ndarray:
 
     y_hat[i, k] = X[i, -1] for k = 0..horizon-1. Returns shape (pairs, horizon).
     """
-    horizon = _positive_int("horizon", horizon)
+    horizon = positive_int("horizon", horizon)
     X = _check_windows(X)
     return np.repeat(X[:, -1:], horizon, axis=1)
 
@@ -274,8 +270,8 @@ def seasonal_naive_forecast(X, season: int, horizon: int = 1) -> np.ndarray:
     position ``window - season + (k mod season)`` of the window. Needs
     ``window >= season``. Returns shape (pairs, horizon).
     """
-    season = _positive_int("season", season)
-    horizon = _positive_int("horizon", horizon)
+    season = positive_int("season", season)
+    horizon = positive_int("horizon", horizon)
     X = _check_windows(X)
     window = X.shape[1]
     if window < season:
@@ -308,7 +304,7 @@ def recursive_forecast(predict_next: Callable[[np.ndarray], np.ndarray], X, step
     oldest value drops out and the prediction comes in. Returns shape
     (pairs, steps); errors compound, which is the point of the exercise.
     """
-    steps = _positive_int("steps", steps)
+    steps = positive_int("steps", steps)
     windows = _check_windows(X)[:, :, None].astype(np.float32)
     forecasts = np.empty((len(windows), steps), dtype=np.float64)
     for step in range(steps):

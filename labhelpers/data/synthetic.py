@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+from ..checks import positive_int
 
 
 def make_sum_dataset(
@@ -25,8 +21,8 @@ def make_sum_dataset(
     Returns ``X`` of shape (n_samples, seq_len, 1), float32, and ``y`` of shape
     (n_samples,), int64.
     """
-    n_samples = _positive_int("n_samples", n_samples)
-    seq_len = _positive_int("seq_len", seq_len)
+    n_samples = positive_int("n_samples", n_samples)
+    seq_len = positive_int("seq_len", seq_len)
     if not np.isfinite(threshold):
         raise ValueError(f"threshold must be a finite number, got {threshold!r}")
     # Sums of seq_len values in [0, 1) lie in [0, seq_len): a threshold outside
