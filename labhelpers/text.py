@@ -374,7 +374,9 @@ class WordTokenizer:
       left for padding.
 
     The ids are the same as ``tf.keras.preprocessing.text.Tokenizer``'s with the
-    same arguments (a test checks it on the IMDB reviews).
+    same arguments (a test checks it on the IMDB reviews). Converting the very
+    texts it was last fitted on (the same str objects) reuses the word codes
+    found while fitting instead of splitting the texts again.
     """
 
     def __init__(
