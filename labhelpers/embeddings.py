@@ -20,6 +20,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from .checks import positive_int
+
 
 @dataclass
 class WordVectors:
@@ -73,12 +75,6 @@ def stable_hash(text: str) -> int:
     return zlib.crc32(text.encode("utf-8", "surrogatepass"))
 
 
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def train_word2vec(
     sentences: Sequence[Sequence[str]],
     *,
@@ -110,7 +106,7 @@ def train_word2vec(
                             "Tokenize first, e.g. with labhelpers.text.text_to_word_sequence.")
     for name, value in (("vector_size", vector_size), ("window", window), ("min_count", min_count),
                         ("epochs", epochs), ("workers", workers)):
-        _positive_int(name, value)
+        positive_int(name, value)
     from gensim.models import Word2Vec
 
     model = Word2Vec(vector_size=vector_size, window=window, min_count=min_count, epochs=epochs,
@@ -183,7 +179,7 @@ def embedding_matrix(
     they are neither zero nor out of scale. Returns ``(matrix, found)``, where
     ``found[i]`` is True when row i came from ``vectors``.
     """
-    num_words = _positive_int("num_words", num_words)
+    num_words = positive_int("num_words", num_words)
     if not isinstance(vectors, WordVectors):
         raise TypeError(f"vectors must be WordVectors (from train_word2vec or read_glove), got {type(vectors).__name__}")
     rng = np.random.default_rng(seed)

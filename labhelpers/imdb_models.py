@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .checks import one_of, positive_int
 from .models import CELLS
 
 
@@ -33,10 +34,8 @@ class ReviewRNN(nn.Module):
         super().__init__()
         for name, value in (("vocab_size", vocab_size), ("embedding_dim", embedding_dim),
                             ("hidden_size", hidden_size)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if cell not in CELLS:
-            raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
+            positive_int(name, value)
+        one_of("cell", cell, sorted(CELLS))
         if embedding_weights is not None:
             weights = torch.as_tensor(np.asarray(embedding_weights), dtype=torch.float32)
             if tuple(weights.shape) != (vocab_size, embedding_dim):

@@ -12,6 +12,8 @@ import time
 import keras
 import numpy as np
 
+from .checks import one_of, positive_int
+
 RECURRENT_LAYERS = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 
 
@@ -33,11 +35,9 @@ def build_review_classifier(
     review is positive. ``dropout`` drops inputs of the recurrent layer,
     ``recurrent_dropout`` drops its hidden state between steps.
     """
-    if cell not in RECURRENT_LAYERS:
-        raise ValueError(f"cell must be one of {sorted(RECURRENT_LAYERS)}, got {cell!r}")
+    one_of("cell", cell, sorted(RECURRENT_LAYERS))
     for name, value in (("num_words", num_words), ("embedding_dim", embedding_dim), ("units", units)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        positive_int(name, value)
     for name, value in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
         if not 0 <= value < 1:
             raise ValueError(f"{name} must lie in [0, 1), got {value!r}")

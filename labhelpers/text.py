@@ -27,6 +27,8 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from .checks import one_of, positive_int
+
 DEFAULT_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 PADDING_CHOICES = ("pre", "post")
 CACHE_ENV = "LABHELPERS_CACHE_DIR"
@@ -37,20 +39,6 @@ _BYTE_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1],
 
 
 # --------------------------------------------------------------------------- checks
-
-
-def _positive_int(name: str, value, allow_none: bool = False) -> int | None:
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer{' or None' if allow_none else ''}, got {value!r}")
-    return int(value)
-
-
-def _check_choice(name: str, value, choices: Sequence[str]) -> str:
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
-    return value
 
 
 def _check_texts(texts, name: str = "texts") -> list[str]:
@@ -324,9 +312,9 @@ def _pad_ragged(flat: np.ndarray, lengths: np.ndarray, maxlen: int | None, paddi
 
 
 def _check_padding_args(maxlen, padding, truncating) -> int | None:
-    maxlen = _positive_int("maxlen", maxlen, allow_none=True)
-    _check_choice("padding", padding, PADDING_CHOICES)
-    _check_choice("truncating", truncating, PADDING_CHOICES)
+    maxlen = positive_int("maxlen", maxlen, allow_none=True)
+    one_of("padding", padding, PADDING_CHOICES)
+    one_of("truncating", truncating, PADDING_CHOICES)
     return maxlen
 
 
@@ -387,7 +375,7 @@ class WordTokenizer:
         filters: str = DEFAULT_FILTERS,
         split: str = " ",
     ):
-        self.num_words = _positive_int("num_words", num_words, allow_none=True)
+        self.num_words = positive_int("num_words", num_words, allow_none=True)
         if oov_token is not None and not isinstance(oov_token, str):
             raise TypeError(f"oov_token must be a string or None, got {type(oov_token).__name__}")
         if not isinstance(filters, str):

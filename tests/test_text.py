@@ -183,7 +183,7 @@ def test_maxlen_must_be_a_positive_integer(maxlen):
 
 @pytest.mark.parametrize("name", ["padding", "truncating"])
 def test_padding_and_truncating_must_be_pre_or_post(name):
-    with pytest.raises(ValueError, match=f"{name} must be one of 'pre', 'post', got 'middle'"):
+    with pytest.raises(ValueError, match=f"{name} must be one of 'pre', 'post'; got 'middle'"):
         pad_sequences([[1, 2]], maxlen=2, **{name: "middle"})
     with pytest.raises(ValueError, match=f"{name} must be one of 'pre', 'post'"):
         WordTokenizer().fit_on_texts(["a"]).texts_to_padded(["a"], 3, **{name: "both"})

@@ -475,9 +475,10 @@ def keras_format(
     ``seed`` as Keras does. Returns ``(x_train, y_train), (x_test, y_test)``:
     object arrays of int lists and int64 label arrays.
     """
-    from ..text import _check_texts, _positive_int, lookup_words
+    from ..checks import positive_int
+    from ..text import _check_texts, lookup_words
 
-    num_words = _positive_int("num_words", num_words, allow_none=True)
+    num_words = positive_int("num_words", num_words, allow_none=True)
     vocabulary = sorted(word_index, key=word_index.__getitem__)
     ids = np.fromiter((word_index[w] + index_from for w in vocabulary), dtype=np.int64, count=len(vocabulary))
     if num_words is not None:
