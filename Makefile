@@ -45,8 +45,11 @@ lock: $(INSTALLED)
 	  $(BIN)/python -m pip freeze --exclude-editable | sed 's/+cpu$$//'; } > requirements/constraints.txt.new
 	mv requirements/constraints.txt.new requirements/constraints.txt
 
+# Speed targets (IMDB ones need LABHELPERS_DATA_DIR). The long accuracy run,
+# bench/imdb_records.py (the IMDB lessons' lab profiles, about an hour), is run by hand.
 bench: $(INSTALLED)
 	$(BIN)/python bench/fit_overhead.py
+	$(BIN)/python bench/tokenizer_speed.py
 
 clean:
 	rm -rf _build
