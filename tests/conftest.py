@@ -28,3 +28,14 @@ def pytest_collectstart(collector):
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Tiny models: a second torch thread only adds waiting, badly so on a busy machine."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
