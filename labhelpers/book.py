@@ -25,8 +25,32 @@ def _format_metric(name: str, value: float) -> str:
     return f"{value:.4g}"
 
 
+BASELINE_NOTEBOOK = "11_imdb_strong"
+
+
+def _split_of(data: str) -> str | None:
+    """Which IMDB split a record's data line names: "official", "random", or None (not IMDB)."""
+    if not data.startswith("IMDB"):
+        return None
+    return "random" if "random 80/20" in data else "official"
+
+
+def _baseline_line(record: dict, baseline: dict | None) -> list[str]:
+    """The bag-of-words baseline on the split of an IMDB record, from lesson 11's run."""
+    split = _split_of(record["data"])
+    if split is None:
+        return []
+    if baseline is None or not baseline["data"].startswith("IMDB"):
+        return [f"Bag-of-words baseline: not measured in this build (run {BASELINE_NOTEBOOK} on IMDB).", ""]
+    value = baseline["metrics"][f"tfidf_{split}_test_accuracy"]
+    return [f"Bag-of-words baseline on the same split ({split}; TF-IDF of words and word pairs + logistic "
+            f"regression, all the split's training reviews, measured by {BASELINE_NOTEBOOK}): "
+            f"**{_format_metric('accuracy', value)}** test accuracy. A recurrent model below it is reported as such.",
+            ""]
+
+
 def results_page(records: list[dict]) -> str:
-    """The Results page (MyST Markdown) for the collected records."""
+    """The Results page (MyST Markdown) for the collected records; IMDB results get the baseline beside them."""
     lines = [
         "# Results",
         "",
@@ -38,6 +62,7 @@ def results_page(records: list[dict]) -> str:
     ]
     if not records:
         lines.append("No results were collected: run `python -m labhelpers run` before building the book.")
+    baseline = next((r for r in records if r.get("notebook") == BASELINE_NOTEBOOK), None)
     for record in records:
         machine = record.get("machine", {})
         where = f"{machine.get('platform', 'unknown')}, {machine.get('cpu_count', '?')} CPU cores"
@@ -55,6 +80,7 @@ def results_page(records: list[dict]) -> str:
         ]
         lines += [f"| {name} | {_format_metric(name, value)} |" for name, value in record["metrics"].items()]
         lines.append("")
+        lines += _baseline_line(record, baseline)
     return "\n".join(lines) + "\n"
 
 

@@ -242,6 +242,7 @@ class StepConfig:
     first ``maxlen`` words and padded in front ("pre") to exactly ``maxlen``,
     read by :class:`labhelpers.imdb_models.ReviewRNN` at its last step;
     ``"buckets"`` is :class:`LengthBuckets` + :class:`PooledReviewRNN`.
+    ``lr_decay``: the learning rate is multiplied by it after every epoch.
     ``word2vec``: start the embedding from word2vec vectors trained on the
     training reviews (0: random; else the number of word2vec passes).
     """
@@ -262,6 +263,7 @@ class StepConfig:
     weight_decay: float = 0.0
     clip_grad_norm: float | None = 1.0
     lr: float = 2e-3
+    lr_decay: float = 1.0
     batch_size: int = 64
     bucket_batches: int = 50
     epochs: int = 5
@@ -274,6 +276,8 @@ class StepConfig:
             positive_int(name, getattr(self, name))
         if self.batching == "fixed" and (self.bidirectional or self.pooling != "last" or self.layers != 1):
             raise ValueError("batching='fixed' is the record's model: one layer, one direction, pooling='last'")
+        if not 0 < self.lr_decay <= 1:
+            raise ValueError(f"lr_decay must be in (0, 1] (1: a constant learning rate), got {self.lr_decay!r}")
 
 
 # The record's model, lab record 000 (E1), with the fixed pipeline's logits loss, on the official split.
@@ -451,8 +455,10 @@ def train_step(config: StepConfig, splits: ReviewSplits, *, seed: int = 0, devic
     train, val, test = (step_batches(config, splits, part, seed) for part in ("train", "val", "test"))
     optimizer = (torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
                  if config.weight_decay else torch.optim.Adam(model.parameters(), lr=config.lr))
+    scheduler = (torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=config.lr_decay)
+                 if config.lr_decay != 1 else None)
     history = fit(model, nn.BCEWithLogitsLoss(), optimizer, train, val, epochs=config.epochs,
-                  clip_grad_norm=config.clip_grad_norm, progress=progress,
+                  clip_grad_norm=config.clip_grad_norm, scheduler=scheduler, progress=progress,
                   early_stopping=EarlyStopping("val_accuracy", patience=config.epochs))
     output, target = predict(model, test)
     test_accuracy = float(logits_accuracy(output, target)) / len(target)

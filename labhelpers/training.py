@@ -157,6 +157,7 @@ def fit(
     device: torch.device | str | None = None,
     accuracy_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = logits_accuracy,
     clip_grad_norm: float | None = None,
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
     early_stopping: EarlyStopping | None = None,
     checkpoint_path: str | Path | None = None,
     log_every: int = 1,
@@ -171,6 +172,8 @@ def fit(
     - ``clip_grad_norm``: rescale gradients whose total 2-norm exceeds it; the
       norm before clipping is recorded per step in ``history["grad_norm"]``
       (``math.inf`` records without clipping).
+    - ``scheduler``: a learning-rate scheduler of ``optimizer``, stepped after
+      every epoch (the rate used is recorded in ``history["lr"]``).
     - ``early_stopping``: see :class:`EarlyStopping`; the best weights are restored.
     - ``checkpoint_path``: written after every epoch (temporary file, then
       rename). If it exists when ``fit`` starts, training resumes from it.
@@ -200,6 +203,8 @@ def fit(
     grad_norms: list[torch.Tensor] = []
     if clip_grad_norm is not None:
         history["grad_norm"] = []
+    if scheduler is not None:
+        history["lr"] = []
     best_value, best_state, best_epoch, start_epoch = None, None, 0, 0
 
     checkpoint_path = Path(checkpoint_path) if checkpoint_path is not None else None
@@ -207,6 +212,8 @@ def fit(
         state = torch.load(checkpoint_path, map_location=device, weights_only=True)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
+        if scheduler is not None:
+            scheduler.load_state_dict(state["scheduler"])
         history.update(state["history"])
         torch.set_rng_state(state["rng"])
         start_epoch, best_value, best_epoch = state["epoch"], state["best_value"], state["best_epoch"]
@@ -236,6 +243,9 @@ def fit(
                 history["grad_norm"].extend(torch.stack(grad_norms).tolist())
                 grad_norms.clear()
             history["seconds"].append(time.perf_counter() - started)
+            if scheduler is not None:
+                history["lr"].append(optimizer.param_groups[0]["lr"])
+                scheduler.step()
 
             summary = "  ".join(
                 f"{key} {history[key][-1]:.4f}"
@@ -258,6 +268,7 @@ def fit(
             if checkpoint_path is not None:
                 _save_checkpoint(checkpoint_path, {
                     "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict() if scheduler is not None else None,
                     "history": dict(history), "rng": torch.get_rng_state(), "epoch": epoch + 1,
                     "best_value": best_value, "best_epoch": best_epoch, "best_model": best_state,
                 })

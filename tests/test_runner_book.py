@@ -66,5 +66,26 @@ def test_parameter_values_are_python_literals():
     assert parse_value("lab") == "lab" and parse_value("[1, 2]") == [1, 2]
 
 
+def imdb_record(notebook, data, **metrics):
+    return {"title": notebook, "notebook": notebook, "profile": "lab", "data": data, "metrics": metrics,
+            "machine": {}, "finished": "now"}
+
+
+def test_results_page_sets_the_baseline_of_the_same_split_beside_every_imdb_result():
+    strong = imdb_record("11_imdb_strong", "IMDB, 50000 reviews; official 25k/25k split",
+                         tfidf_official_test_accuracy=0.9071, tfidf_random_test_accuracy=0.9152)
+    e1 = imdb_record("05_imdb_rnn_pytorch", "IMDB, 50000 reviews; random 80/20 (random_state=42) split",
+                     test_accuracy=0.75)
+    e2 = imdb_record("06_imdb_keras", "IMDB in the keras.datasets.imdb format", test_accuracy=0.8)
+    other = imdb_record("01_sum_classifier", "generated sum sequences", val_accuracy=0.93)
+    page = results_page([e1, e2, other, strong])
+    sections = page.split("\n## ")
+    assert "**91.52%**" in sections[1] and "(random;" in sections[1]
+    assert "**90.71%**" in sections[2] and "(official;" in sections[2]
+    assert "baseline" not in sections[3]
+    without = results_page([e1])
+    assert "not measured in this build" in without
+
+
 def test_results_page_without_results_says_what_to_run():
     assert "python -m labhelpers run" in results_page([])

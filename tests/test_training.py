@@ -140,6 +140,26 @@ def test_checkpoint_resume_gives_the_same_model_as_one_run(tmp_path):
         torch.testing.assert_close(ours, theirs)
 
 
+def test_scheduler_steps_each_epoch_and_resumes_from_the_checkpoint(tmp_path):
+    train, val = loaders()
+
+    def run(epochs, path, seed=0):
+        model, optimizer = make(seed)
+        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+        torch.manual_seed(1)
+        return model, fit(model, nn.CrossEntropyLoss(), optimizer, train, val, epochs=epochs, scheduler=scheduler,
+                          progress=False, checkpoint_path=path)
+
+    model, straight = run(4, None)
+    assert straight["lr"] == pytest.approx([0.02, 0.01, 0.005, 0.0025])
+    path = tmp_path / "run.pt"
+    run(2, path)
+    resumed_model, resumed = run(4, path, seed=7)
+    assert resumed["lr"] == straight["lr"]
+    for ours, theirs in zip(resumed_model.parameters(), model.parameters()):
+        torch.testing.assert_close(ours, theirs)
+
+
 class InterruptingBatches:
     def __init__(self, batches, after):
         self.batches, self.after, self.seen = batches, after, 0
