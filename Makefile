@@ -45,8 +45,9 @@ lock: $(INSTALLED)
 	  $(BIN)/python -m pip freeze --exclude-editable | sed 's/+cpu$$//'; } > requirements/constraints.txt.new
 	mv requirements/constraints.txt.new requirements/constraints.txt
 
-# Speed targets (IMDB ones need LABHELPERS_DATA_DIR). The long accuracy run,
-# bench/imdb_records.py (the IMDB lessons' lab profiles, about an hour), is run by hand.
+# Speed targets (IMDB ones need LABHELPERS_DATA_DIR). The long accuracy runs are run
+# by hand: bench/imdb_records.py (the IMDB lessons' lab profiles, about an hour) and
+# bench/imdb_strong.py (lesson 11's models and the record configuration, about an hour).
 bench: $(INSTALLED)
 	$(BIN)/python bench/fit_overhead.py
 	$(BIN)/python bench/tokenizer_speed.py

@@ -175,3 +175,16 @@ def test_tfidf_baseline_learns_the_generated_reviews(synthetic_splits):
     result = tfidf_baseline(records.train["review"], records.train["label"], records.test["review"],
                             records.test["label"])
     assert 0.5 < result.accuracy <= 1 and result.features > 0
+
+
+def test_validation_is_a_block_of_review_ids_per_label_when_ids_are_known():
+    import pandas as pd
+
+    from labhelpers.strong_imdb import validation_rows
+
+    frame = pd.DataFrame({"label": [0, 1] * 10, "review_id": list(range(20))[::-1]})
+    rows = validation_rows(frame, 4)
+    assert sorted(frame.iloc[rows]["review_id"]) == [16, 17, 18, 19]  # the highest ids, two of each label
+    assert frame.iloc[rows]["label"].sum() == 2
+    random_rows = validation_rows(frame.drop(columns="review_id"), 4, seed=1)
+    assert len(set(random_rows)) == 4 and random_rows.max() < 20

@@ -284,6 +284,11 @@ def read_split_file(split_path: str | Path, frame: pd.DataFrame) -> pd.Series:
 def split_official(frame: pd.DataFrame, split_path: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The official 25,000/25,000 train/test split of Maas et al. (2011), in file order.
 
+    The split puts all the reviews of a movie on the same side. When the split
+    file has the column ``acl_id`` (the review's number in the original files,
+    where the reviews of a movie are numbered together), the frames get it as
+    ``review_id``.
+
     The split is read from ``split_path``, by default the split file beside the
     CSV that ``frame`` was read from. The Kaggle CSV does not record it, so
     without a split file this is an error.
@@ -297,6 +302,9 @@ def split_official(frame: pd.DataFrame, split_path: str | Path | None = None) ->
                 f"({' or '.join(SPLIT_NAMES)}) lies beside {source or 'this data'}. Use split='random' "
                 "(the lab record's 80/20 split) or pass split_path.")
     split = read_split_file(split_path, frame)
+    ids = pd.read_csv(split_path, usecols=lambda column: column == "acl_id")
+    if "acl_id" in ids.columns:  # the review's number in Maas et al.'s files: a movie's reviews are numbered together
+        frame = frame.assign(review_id=ids["acl_id"].to_numpy())
     return frame[split == "train"], frame[split == "test"]
 
 
