@@ -315,6 +315,10 @@ text = (f"**Reading the run.** The record's model reaches {record.test_accuracy:
         f"with {best.test_accuracy:.2%}; the TF-IDF baseline on the same split reaches {baseline:.2%}"
         + (" with all the training reviews" if len(splits.ids['train']) < len(full.train) - settings["n_val"] else "")
         + ". ")
+if len(splits.ids["train"]) < len(full.train) - settings["n_val"]:
+    text += (f"These models learned from {len(splits.ids['train'])} training reviews only (profile `{profile}`), so "
+             "their accuracies are far below what the same steps reach on all 22,500: run the `lab` profile, or see "
+             "the figures of `bench/imdb_strong.py` in the README. ")
 text += ("The largest single gains came from " + ", ".join(f"*{name}* ({gain:+.2f} points)"
                                                            for name, gain in biggest.head(3).items()) + ". ")
 pool_gain = gains.get("max+mean pooling", np.nan)
