@@ -36,16 +36,17 @@ from pathlib import Path
 
 import torch
 
-from labhelpers.strong_imdb import ENCODING, RECORD_STEP, StepConfig, ablation_steps, tfidf_baseline
+from labhelpers.data.imdb import load_review_data
+from labhelpers.report import machine_description
+from labhelpers.strong_imdb import (
+    ENCODING, RECORD_STEP, StepConfig, ablation_steps, split_reviews, tfidf_baseline, train_step, training_throughput,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 VANILLA_TARGET, MINUTES_LIMIT = 0.88, 20.0
 
 
 def load_splits(data_dir: str):
-    from labhelpers.data.imdb import load_review_data
-    from labhelpers.strong_imdb import split_reviews
-
     os.environ["LABHELPERS_DATA_DIR"] = data_dir
     records = load_review_data("imdb", split="official", clean=True)
     return records, split_reviews(records, **ENCODING)
@@ -53,8 +54,6 @@ def load_splits(data_dir: str):
 
 def train_one(data_dir: str, config: dict, threads: int, seed: int) -> dict:
     """Run in a worker process: one model, ``threads`` torch threads."""
-    from labhelpers.strong_imdb import train_step
-
     torch.set_num_threads(threads)
     os.environ["LABHELPERS_BATCH"] = "1"
     _, splits = load_splits(data_dir)
@@ -64,8 +63,6 @@ def train_one(data_dir: str, config: dict, threads: int, seed: int) -> dict:
 
 
 def speed_section(splits) -> list[dict]:
-    from labhelpers.strong_imdb import training_throughput
-
     base = next(step for step in ablation_steps() if step.name == "BiRNN + word2vec")
     variants = [("length buckets, masked padding", base),
                 ("length buckets, packed sequences", replace(base, padding="packed")),
@@ -95,8 +92,6 @@ def main(argv: list[str] | None = None) -> int:
         print("The IMDB data were not found: pass --data-dir ../shared/data or set LABHELPERS_DATA_DIR.")
         return 2
     data_dir = str(data_dir.resolve())
-
-    from labhelpers.report import machine_description
 
     started = time.perf_counter()
     records, splits = load_splits(data_dir)
