@@ -15,6 +15,7 @@ Three pieces, each one step of the lesson:
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import asdict, dataclass, field, replace
 
@@ -25,6 +26,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .checks import one_of, positive_int
 from .models import CELLS
+from .training import _run_epoch
 
 POOLINGS = ("last", "max", "mean", "max+mean")
 PADDINGS = ("masked", "packed")
@@ -75,12 +77,11 @@ class LengthBuckets:
         """Words (non-padded positions) in one pass."""
         return int(self.lengths.sum())
 
-    def _batches(self) -> list[torch.Tensor]:
+    def _batches(self, epoch: int) -> list[torch.Tensor]:
         if not self.shuffle:
             order = torch.argsort(self.lengths, descending=True, stable=True)
             return list(order.split(self.batch_size))
-        generator = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
-        self.epoch += 1
+        generator = torch.Generator().manual_seed(self.seed * 100_003 + epoch)
         order = torch.randperm(len(self.ids), generator=generator)
         batches = []
         for pool in order.split(self.batch_size * self.pool_batches):
@@ -89,15 +90,14 @@ class LengthBuckets:
         return [batches[i] for i in torch.randperm(len(batches), generator=generator)]
 
     def __iter__(self):
-        for rows in self._batches():
+        self.epoch += 1
+        for rows in self._batches(self.epoch - 1):
             width = int(self.lengths[rows].max())
             yield self.ids[rows, :width], self.labels[rows]
 
     def padded_fraction(self) -> float:
         """Share of the positions in one pass's batches that are padding (0 means none)."""
-        total = sum(int(self.lengths[rows].max()) * len(rows) for rows in self._batches())
-        if self.shuffle:
-            self.epoch -= 1  # measuring must not move the shuffling on
+        total = sum(int(self.lengths[rows].max()) * len(rows) for rows in self._batches(self.epoch))
         return 1 - self.tokens() / total
 
 
@@ -519,20 +519,16 @@ def training_throughput(config: StepConfig, splits: ReviewSplits, *, batches: in
         torch.manual_seed(seed)
         model = build_step_model(config)
         optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-        loss_fn = nn.BCEWithLogitsLoss()
-        words, seconds = 0, 0.0
-        for i, (ids, labels) in enumerate(step_batches(config, splits, "train", seed)):
-            if i > batches:
-                break
-            started = time.perf_counter()
-            optimizer.zero_grad(set_to_none=True)
-            loss_fn(model(ids), labels).backward()
-            if config.clip_grad_norm:
-                nn.utils.clip_grad_norm_(model.parameters(), config.clip_grad_norm)
-            optimizer.step()
-            if i > 0:
-                seconds += time.perf_counter() - started
-                words += int((ids != 0).sum())
-        return words / seconds
+        timed = list(itertools.islice(step_batches(config, splits, "train", seed), batches + 1))
+
+        def train_on(part):  # the training step of fit, on these batches only
+            _run_epoch(model, nn.BCEWithLogitsLoss(), part, torch.device("cpu"), None, optimizer,
+                       config.clip_grad_norm, [])
+
+        train_on(timed[:1])
+        started = time.perf_counter()
+        train_on(timed[1:])
+        seconds = time.perf_counter() - started
+        return sum(int((ids != 0).sum()) for ids, _ in timed[1:]) / seconds
     finally:
         torch.set_num_threads(previous)
