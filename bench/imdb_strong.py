@@ -52,12 +52,20 @@ def load_splits(data_dir: str):
     return records, split_reviews(records, **ENCODING)
 
 
-def train_one(data_dir: str, config: dict, threads: int, seed: int) -> dict:
-    """Run in a worker process: one model, ``threads`` torch threads."""
+WORKER_SPLITS = None  # a worker process's encoded reviews, loaded once by start_worker
+
+
+def start_worker(data_dir: str, threads: int) -> None:
+    """Set up a worker process: ``threads`` torch threads, batch-mode logging, the reviews read once."""
+    global WORKER_SPLITS
     torch.set_num_threads(threads)
     os.environ["LABHELPERS_BATCH"] = "1"
-    _, splits = load_splits(data_dir)
-    result = train_step(StepConfig(**config), splits, seed=seed, progress=False)
+    _, WORKER_SPLITS = load_splits(data_dir)
+
+
+def train_one(config: dict, seed: int) -> dict:
+    """Run in a worker process: train one model on the worker's reviews."""
+    result = train_step(StepConfig(**config), WORKER_SPLITS, seed=seed, progress=False)
     return {**result.row(), "padded fraction": result.padded_fraction, "history": result.history,
             "config": result.config}
 
@@ -120,8 +128,9 @@ def main(argv: list[str] | None = None) -> int:
         steps = [step for step in steps if step.name in args.only]
     print(f"Training {len(steps)} models, {args.jobs} at a time, {args.threads} torch thread(s) each ...", flush=True)
     results = {}
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        futures = {step.name: pool.submit(train_one, data_dir, asdict(step), args.threads, args.seed)
+    with ProcessPoolExecutor(max_workers=args.jobs, initializer=start_worker,
+                             initargs=(data_dir, args.threads)) as pool:
+        futures = {step.name: pool.submit(train_one, asdict(step), args.seed)
                    for step in steps}
         for name, future in futures.items():
             results[name] = future.result()
@@ -175,6 +184,8 @@ def save(report: dict) -> int:
     out = ROOT / "_build" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     path = out / "imdb_strong.json"
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    report = {**previous, **report}  # a --speed-only run keeps the models of the last full run
     partial = path.with_name(path.name + ".partial")
     partial.write_text(json.dumps(report, indent=2) + "\n")
     os.replace(partial, path)
