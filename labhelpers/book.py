@@ -14,7 +14,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .colab import BADGE_IMAGE
 from .runner import find_root, list_notebooks
+
+LOCAL_BADGE = "../book/images/colab-badge.svg"  # relative to a notebook in notebooks/
 
 
 def _format_metric(name: str, value: float) -> str:
@@ -23,6 +26,48 @@ def _format_metric(name: str, value: float) -> str:
     if name.endswith("seconds"):
         return f"{value:.2f} s"
     return f"{value:.4g}"
+
+
+# How the parts of a metric's key read in words, e.g. val_accuracy -> validation accuracy.
+_WORDS = {"val": "validation", "mse": "MSE", "rmse": "RMSE", "f1": "F1", "lstm": "LSTM", "gru": "GRU",
+          "rnn": "RNN", "tfidf": "TF-IDF", "w": "W", "hh": "hh", "abs": "absolute"}
+
+
+def metric_words(name: str) -> str:
+    """A metric key in words: ``val_accuracy`` -> ``validation accuracy``, ``test_mse`` -> ``test MSE``."""
+    return " ".join(_WORDS.get(part, part) for part in name.split("_"))
+
+
+def lesson_label(record: dict) -> str:
+    """``Lesson 5`` for a record of ``05_imdb_rnn_pytorch``: the number every page and file name uses."""
+    number = record.get("notebook", "")[:2]
+    return f"Lesson {int(number)}" if number.isdigit() else record.get("notebook", record["title"])
+
+
+def data_in_words(data: str) -> str:
+    """The data of a record, short: which corpus, and for IMDB which split."""
+    split = _split_of(data)
+    if split is not None:
+        return "IMDB, official 25k/25k split" if split == "official" else "IMDB, random 80/20 split"
+    if data.startswith("SYNTHETIC"):
+        return "generated reviews (not IMDB)"
+    return data.split(";")[0].split(" (")[0]
+
+
+def summary_table(records: list[dict]) -> list[str]:
+    """The cross-lesson table: lesson, model, data, profile, our figure, the lab record's figure."""
+    lines = ["| lesson | model | data | profile | our figure | the lab record's figure |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for record in records:
+        name = record.get("headline") or next(iter(record["metrics"]), None)
+        if name is None:
+            continue
+        ours = f"{metric_words(name)} {_format_metric(name, record['metrics'][name])}"
+        theirs = record.get("lab_record", {}).get(name)
+        lines.append(f"| {lesson_label(record)} | {record.get('model', record['title'])} | "
+                     f"{data_in_words(record['data'])} | {record['profile']} | {ours} | "
+                     f"{_format_metric(name, theirs) if theirs is not None else 'not reported'} |")
+    return lines + [""]
 
 
 BASELINE_NOTEBOOK = "11_imdb_strong"
@@ -62,6 +107,8 @@ def results_page(records: list[dict]) -> str:
     ]
     if not records:
         lines.append("No results were collected: run `python -m labhelpers run` before building the book.")
+    else:
+        lines += summary_table(records)
     baseline = next((r for r in records if r.get("notebook") == BASELINE_NOTEBOOK), None)
     for record in records:
         machine = record.get("machine", {})
@@ -69,7 +116,7 @@ def results_page(records: list[dict]) -> str:
         if "gpu" in machine:
             where += f", GPU {machine['gpu']}"
         lines += [
-            f"## {record['title']}",
+            f"## {record.get('lesson') or lesson_label(record)}",
             "",
             f"Notebook [{record['notebook']}](../notebooks/{record['notebook']}.ipynb); "
             f"profile `{record['profile']}`; data: {record['data']}; machine: {where}; "
@@ -78,7 +125,7 @@ def results_page(records: list[dict]) -> str:
             "| figure | value |",
             "| --- | --- |",
         ]
-        lines += [f"| {name} | {_format_metric(name, value)} |" for name, value in record["metrics"].items()]
+        lines += [f"| {metric_words(name)} | {_format_metric(name, value)} |" for name, value in record["metrics"].items()]
         lines.append("")
         lines += _baseline_line(record, baseline)
     return "\n".join(lines) + "\n"
@@ -101,7 +148,9 @@ def stage_sources(root: Path) -> Path:
         shutil.copy2(root / name, stage / name)
     (stage / "notebooks").mkdir()
     for path in list_notebooks(root):
-        shutil.copy2(executed_dir / path.name, stage / "notebooks" / path.name)
+        # The badge image ships with the book, so it shows offline too.
+        text = (executed_dir / path.name).read_text(encoding="utf-8")
+        (stage / "notebooks" / path.name).write_text(text.replace(BADGE_IMAGE, LOCAL_BADGE), encoding="utf-8")
     results_path = root / "_build" / "results.json"
     records = json.loads(results_path.read_text()) if results_path.exists() else []
     (stage / "book" / "results.md").write_text(results_page(records))

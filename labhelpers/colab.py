@@ -2,7 +2,12 @@
 
 The repository URL and branch are written once, under ``repository:`` in
 ``_config.yml``. ``python -m labhelpers colab`` rewrites each notebook's badge
-and install line from them; a test fails when a notebook is out of step.
+and install cell from them; a test fails when a notebook is out of step.
+
+On Colab the install cell adds ``labhelpers`` with its ``colab`` extra (every
+package a lesson uses that Colab does not ship); pip keeps the torch,
+TensorFlow, Keras and NumPy that Colab already has, since the extra asks for
+none of them and labhelpers' own lower bounds are met.
 """
 
 from __future__ import annotations
@@ -14,7 +19,27 @@ import yaml
 
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BADGE_PATTERN = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
-INSTALL_PATTERN = re.compile(r'"labhelpers @ git\+[^"]*"')
+# The install cell: from its first comment line to the next cell marker.
+INSTALL_PATTERN = re.compile(r"^# Colab only:.*?(?=^# %%)", flags=re.MULTILINE | re.DOTALL)
+INSTALL_CELL = """\
+# Colab only: install labhelpers and the packages the lessons use that Colab lacks (gensim and the
+# rest of the `colab` extra); Colab's own torch, TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
+import importlib.util
+import subprocess
+import sys
+import time
+
+if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is None:
+    started = time.perf_counter()
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                          {requirement}],
+                         capture_output=True, text=True)
+    if pip.returncode != 0:
+        print(pip.stdout, pip.stderr, sep="\\n")
+        raise RuntimeError("pip could not install labhelpers: its own message is printed above.")
+    print(f"labhelpers and the lessons' packages installed in {{time.perf_counter() - started:.0f}} s")
+
+"""
 
 
 def repository(root: Path) -> tuple[str, str, str]:
@@ -36,20 +61,25 @@ def badge(root: Path, notebook: str) -> str:
 
 
 def install_requirement(root: Path) -> str:
-    """The pip requirement that installs ``labhelpers`` from the repository, quoted."""
+    """The pip requirement that installs ``labhelpers`` and its ``colab`` extra from the repository, quoted."""
     url, branch, _ = repository(root)
-    return f'"labhelpers @ git+{url}@{branch}"'
+    return f'"labhelpers[colab] @ git+{url}@{branch}"'
+
+
+def install_cell(root: Path) -> str:
+    """The code of every notebook's Colab install cell (py:percent text, without its ``# %%`` line)."""
+    return INSTALL_CELL.format(requirement=install_requirement(root))
 
 
 def expected_source(root: Path, source: str, notebook: str) -> str:
-    """``source`` (a notebook's py:percent text) with its badge and install line made current."""
+    """``source`` (a notebook's py:percent text) with its badge and install cell made current."""
     if not BADGE_PATTERN.search(source) or not INSTALL_PATTERN.search(source):
         raise ValueError(
-            f"{notebook} needs an 'Open In Colab' badge and a Colab install cell with "
-            '"labhelpers @ git+..."; copy them from notebooks/01_sum_classifier.py'
+            f"{notebook} needs an 'Open In Colab' badge and a Colab install cell starting with "
+            '"# Colab only:"; copy them from notebooks/01_sum_classifier.py'
         )
     source = BADGE_PATTERN.sub(lambda _: badge(root, notebook), source)
-    return INSTALL_PATTERN.sub(lambda _: install_requirement(root), source)
+    return INSTALL_PATTERN.sub(lambda _: install_cell(root), source, count=1)
 
 
 def sync_colab(root: Path) -> list[Path]:

@@ -8,6 +8,9 @@ overrides it.
 
 from __future__ import annotations
 
+import ast
+import difflib
+import re
 from typing import Any, Mapping
 
 PROFILE_NAMES = ("smoke", "quick", "lab")
@@ -49,3 +52,109 @@ def resolve_settings(
         )
     settings.update({key: value for key, value in overrides.items() if value is not None})
     return settings
+
+
+# --------------------------------------------------------------------------- the notebook's parameters
+
+PARAMETER_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "list": list}
+_PARAMETER_LINE = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s*=.*#\s*type:\s*(?P<type>\w+)", flags=re.MULTILINE)
+# papermill writes the values given with -p / -y / -f into a cell that starts with this line.
+INJECTED_MARK = "# Parameters"
+
+
+def declared_parameters(source: str) -> dict[str, str]:
+    """``{name: type}`` from a parameters cell whose lines read ``name = default  # type: T  help``."""
+    return {match["name"]: match["type"] for match in _PARAMETER_LINE.finditer(source)}
+
+
+def _assigned_names(source: str) -> list[str]:
+    return [target.id for node in ast.parse(source).body if isinstance(node, ast.Assign)
+            for target in node.targets if isinstance(target, ast.Name)]
+
+
+def convert_parameter(name: str, value: Any, type_name: str) -> Any:
+    """``value`` as the declared type ``type_name`` (None stays None), or a ValueError naming ``name``.
+
+    Values often arrive as strings (YAML reads ``1e-3`` as a string, a
+    parameters file may quote numbers): they are converted when they spell a
+    value of the type; a value that cannot be is rejected by name.
+    """
+    kind = PARAMETER_TYPES.get(type_name)
+    if value is None or kind is None or (isinstance(value, kind) and not (kind is int and isinstance(value, bool))):
+        return value
+    problem = f"parameter {name} must be of type {type_name}, got {value!r} ({type(value).__name__})"
+    if isinstance(value, str):
+        text = value.strip()
+        if kind is bool and text.lower() in ("true", "false"):
+            return text.lower() == "true"
+        if kind in (int, float, list):
+            try:
+                parsed = ast.literal_eval(text) if kind is list else kind(text)
+            except (ValueError, SyntaxError):
+                try:  # "1e3" for an int
+                    parsed = float(text)
+                except ValueError:
+                    raise ValueError(problem) from None
+            return convert_parameter(name, parsed, type_name)
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if kind is int and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if kind is list and isinstance(value, tuple):
+        return list(value)
+    if kind is str and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError(problem)
+
+
+def check_parameters(parameters_source: str, injected_source: str | None, namespace: dict[str, Any]) -> dict[str, str]:
+    """Check the values a notebook's parameters hold in ``namespace``, converting them to their declared types.
+
+    ``parameters_source`` is the text of the cell tagged ``parameters``;
+    ``injected_source`` the cell papermill added after it (None without
+    papermill). A name papermill injected that the notebook does not declare
+    (``-p hiden_size 32``) is an error listing the parameters; every declared
+    value is converted by :func:`convert_parameter`, in ``namespace``.
+    Returns ``{name: type}`` of the declared parameters.
+    """
+    declared = declared_parameters(parameters_source)
+    if not declared:
+        raise ValueError("the parameters cell declares no parameter: write each as `name = default  # type: T  help`")
+    unknown = [name for name in _assigned_names(injected_source) if name not in declared] if injected_source else []
+    if unknown:
+        hints = [f"{name!r} (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(name, declared, 1))
+                 else repr(name) for name in unknown]
+        raise ValueError(f"this notebook has no parameter {', '.join(hints)}. Its parameters are: {', '.join(declared)}")
+    for name, type_name in declared.items():
+        if name in namespace:
+            namespace[name] = convert_parameter(name, namespace[name], type_name)
+    return declared
+
+
+def notebook_settings(table: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The settings of the running notebook: its parameters checked, then merged with its profile.
+
+    Call it in the cell after the ``parameters`` cell. It reads that cell (and
+    the one papermill injects after it) from the kernel's input history,
+    checks and converts the parameters (:func:`check_parameters`), then
+    returns :func:`resolve_settings` for the notebook's ``profile`` with every
+    parameter named in ``table`` as an override.
+    """
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None or "In" not in shell.user_ns:
+        raise RuntimeError("notebook_settings reads a notebook's parameters cell: call it inside a notebook, "
+                           "or use resolve_settings(profile, table, overrides) elsewhere")
+    namespace = shell.user_ns
+    history = list(namespace["In"])[:-1]  # the current cell is the last entry
+    found = [i for i, source in enumerate(history) if _PARAMETER_LINE.search(source or "") and "profile" in
+             declared_parameters(source)]
+    if not found:
+        raise RuntimeError("run the cell tagged `parameters` (the one that sets profile = ...) before this one")
+    position = found[-1]
+    after = history[position + 1] if position + 1 < len(history) else ""
+    injected = after if after.lstrip().startswith(INJECTED_MARK) else None
+    declared = check_parameters(history[position], injected, namespace)
+    overrides = {name: namespace[name] for name in table.get(namespace["profile"], {}) if name in declared}
+    return resolve_settings(namespace["profile"], table, overrides)

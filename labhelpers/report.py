@@ -100,17 +100,32 @@ def record_results(
     data: str,
     metrics: Mapping[str, float],
     settings: Mapping[str, Any] | None = None,
+    *,
+    model: str,
+    headline: str,
+    lab_record: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     """Record a notebook's key results for the Results page and return them.
 
+    ``model`` says in words what was trained or checked; ``headline`` names the
+    metric the Results page's cross-lesson table shows; ``lab_record`` holds the
+    lab record's own figures by metric name, where it reported any.
     In a notebook the record is displayed as an output of its own MIME type,
     which the batch runner collects from the executed notebook; its plain-text
     form is a short deterministic line, so regression tests are unaffected.
     """
+    if headline not in metrics:
+        raise ValueError(f"headline {headline!r} must name one of the metrics: {', '.join(metrics)}")
+    unknown = sorted(set(lab_record or {}) - set(metrics))
+    if unknown:
+        raise ValueError(f"lab_record names {unknown}, which are not among the metrics {', '.join(metrics)}")
     record = {
         "title": title,
         "profile": profile,
         "data": data,
+        "model": model,
+        "headline": headline,
+        "lab_record": {name: float(value) for name, value in (lab_record or {}).items()},
         "metrics": {name: float(value) for name, value in metrics.items()},
         "settings": dict(settings or {}),
         "machine": machine_description(),

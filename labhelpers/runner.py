@@ -54,6 +54,18 @@ def select_notebooks(root: Path, only: Iterable[str] | None = None) -> list[Path
     return chosen
 
 
+def lesson_title(path: Path) -> str:
+    """The notebook's title, its first Markdown heading without the ``#``: ``Lesson 1: does the sum ...``."""
+    import nbformat
+
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return path.stem
+
+
 def parse_value(text: str) -> Any:
     """A ``-p key value`` value: a Python literal (3, 0.01, True, None, "x") or else the plain string."""
     try:
@@ -150,7 +162,7 @@ def run(
         found = results_of(executed)
         if not found:
             raise NotebookFailed(f"{path.name} ran but recorded no results: it must call record_results")
-        records.extend({"notebook": path.stem, **record} for record in found)
+        records.extend({"notebook": path.stem, "lesson": lesson_title(path), **record} for record in found)
         write_json_atomically(results_path, records)  # keep what finished if a later notebook fails
     write_json_atomically(results_path, records)
     return results_path

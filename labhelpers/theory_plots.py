@@ -147,7 +147,7 @@ def show_gradient_norm_slider(
 
     ``compute(scale)`` returns ``(norms, bound)``, each one value per lag. With
     a person at a live notebook (JupyterLab, Colab; see
-    :func:`labhelpers.training.is_interactive`) and ipywidgets installed, an
+    :func:`labhelpers.runtime.is_interactive`) and ipywidgets installed, an
     ``interact`` slider over ``limits`` redraws one line per move. Otherwise
     (papermill, the HTML book, the tests) no widget is made: it draws the
     static figure for every scale in ``scales``.
@@ -155,7 +155,7 @@ def show_gradient_norm_slider(
     """
     import matplotlib.pyplot as plt
 
-    from .training import is_interactive
+    from .runtime import is_interactive
 
     if not scales:
         raise ValueError("scales is empty: give the scales the static figure should show")

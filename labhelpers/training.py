@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import math
 import os
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ import torch
 from torch import nn
 
 from .checks import positive_int
+from .runtime import is_interactive
 
 
 class History(dict):
@@ -97,19 +97,6 @@ class EarlyStopping:
         return value > best + self.min_delta if self.maximize else value < best - self.min_delta
 
 
-def is_interactive() -> bool:
-    """True when a person watches: a terminal or a live Jupyter kernel.
-
-    Batch runs (papermill through ``python -m labhelpers run``, the tests, CI)
-    set ``LABHELPERS_BATCH=1`` or ``CI`` and get plain lines instead of bars.
-    """
-    if os.environ.get("LABHELPERS_BATCH") or os.environ.get("CI"):
-        return False
-    if sys.stderr is not None and sys.stderr.isatty():
-        return True
-    return "ipykernel" in sys.modules
-
-
 def _run_epoch(model, loss_fn, batches, device, accuracy_fn, optimizer=None, clip_grad_norm=None, grad_norms=None):
     """One pass over ``batches``; trains when an optimizer is given. Returns (mean loss, accuracy)."""
     training = optimizer is not None
@@ -179,7 +166,7 @@ def fit(
       rename). If it exists when ``fit`` starts, training resumes from it.
     - ``log_every``: in batch runs, print one line every n epochs (and the last).
     - ``progress``: a tqdm bar (True) or plain lines (False); default: a bar
-      when a person is watching (see :func:`is_interactive`).
+      when a person is watching (see :func:`labhelpers.runtime.is_interactive`).
 
     Ctrl-C (KeyboardInterrupt) stops after the current batch and returns the
     history of the finished epochs; the model keeps its latest weights.

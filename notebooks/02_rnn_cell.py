@@ -7,7 +7,7 @@
 # ---
 
 # %% [markdown]
-# # Lesson T1: the RNN cell from scratch
+# # Lesson 2: the RNN cell from scratch
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-lab-book/rnn-lab-book/blob/main/notebooks/02_rnn_cell.ipynb)
 #
@@ -15,13 +15,22 @@
 # lab records write them by hand.
 
 # %%
-# Colab only: install labhelpers from the lab book's repository (does nothing elsewhere).
+# Colab only: install labhelpers and the packages the lessons use that Colab lacks (gensim and the
+# rest of the `colab` extra); Colab's own torch, TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
+import importlib.util
 import subprocess
 import sys
+import time
 
-if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "labhelpers @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"], check=True)
+if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is None:
+    started = time.perf_counter()
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                          "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"],
+                         capture_output=True, text=True)
+    if pip.returncode != 0:
+        print(pip.stdout, pip.stderr, sep="\n")
+        raise RuntimeError("pip could not install labhelpers: its own message is printed above.")
+    print(f"labhelpers and the lessons' packages installed in {time.perf_counter() - started:.0f} s")
 
 # %% [markdown]
 # ## Aim
@@ -57,16 +66,14 @@ compare_keras = True  # type: bool  Also compare with Keras SimpleRNN (imports T
 seed = 0  # type: int  Seed of the inputs and of the frameworks' weights.
 
 # %%
-from labhelpers.profiles import resolve_settings
+from labhelpers.profiles import notebook_settings
 
 PROFILES = {
     "smoke": dict(batch_size=3, seq_len=6, input_size=3, hidden_size=5, output_size=2, tolerance=1e-6),
     "quick": dict(batch_size=32, seq_len=50, input_size=8, hidden_size=32, output_size=4, tolerance=1e-6),
     "lab": dict(batch_size=1000, seq_len=10, input_size=1, hidden_size=16, output_size=2, tolerance=1e-6),
 }
-settings = resolve_settings(profile, PROFILES, dict(
-    batch_size=batch_size, seq_len=seq_len, input_size=input_size, hidden_size=hidden_size,
-    output_size=output_size, tolerance=tolerance))
+settings = notebook_settings(PROFILES)  # checks the parameters, then fills in the profile's values
 settings
 
 # %% [markdown]
@@ -255,11 +262,13 @@ compare("torch nn.Linear", 1, g, torch_g, "output g_t, every step")
 keras_available = False
 if compare_keras:
     try:
-        import keras
+        from labhelpers.runtime import import_keras
+
+        keras = import_keras()  # without TensorFlow's start-up lines on stderr
         keras_available = True
     except ImportError:
         print("Keras (TensorFlow) is not installed here: skipping the Keras comparison. "
-              "Install it with: pip install tensorflow")
+              "Install it with: pip install 'labhelpers[keras]'")
 if keras_available:
     seed_everything(seed)  # seeds TensorFlow too, now that it is imported
     for num_layers in (1, 2):
@@ -324,4 +333,5 @@ recorded = record_results(
     "T1 RNN cell from scratch", profile, data=f"random float64 inputs (seed {seed}): {shape}",
     metrics={{"torch nn.RNN": "max_abs_difference_torch_rnn", "torch nn.Linear": "max_abs_difference_output",
               "Keras SimpleRNN": "max_abs_difference_keras"}[name]: value for name, value in worst.items()},
-    settings=settings)
+    settings=settings,
+    model="NumPy RNN cell against torch nn.RNN", headline="max_abs_difference_torch_rnn")

@@ -7,7 +7,7 @@
 # ---
 
 # %% [markdown]
-# # Lesson T2: backpropagation through time
+# # Lesson 3: backpropagation through time
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-lab-book/rnn-lab-book/blob/main/notebooks/03_bptt.ipynb)
 #
@@ -15,13 +15,22 @@
 # its recurrent weights, written out as the records derive it by hand.
 
 # %%
-# Colab only: install labhelpers from the lab book's repository (does nothing elsewhere).
+# Colab only: install labhelpers and the packages the lessons use that Colab lacks (gensim and the
+# rest of the `colab` extra); Colab's own torch, TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
+import importlib.util
 import subprocess
 import sys
+import time
 
-if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "labhelpers @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"], check=True)
+if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is None:
+    started = time.perf_counter()
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                          "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"],
+                         capture_output=True, text=True)
+    if pip.returncode != 0:
+        print(pip.stdout, pip.stderr, sep="\n")
+        raise RuntimeError("pip could not install labhelpers: its own message is printed above.")
+    print(f"labhelpers and the lessons' packages installed in {time.perf_counter() - started:.0f} s")
 
 # %% [markdown]
 # ## Aim
@@ -54,22 +63,20 @@ truncate = None  # type: int  Steps kept by the truncated-BPTT example (the grad
 seed = 0  # type: int  Seed of the inputs, the targets and the weights.
 
 # %%
-from labhelpers.profiles import resolve_settings
+from labhelpers.profiles import notebook_settings
 
 PROFILES = {
     "smoke": dict(batch_size=2, seq_len=8, input_size=3, hidden_size=4, output_size=2, truncate=3),
     "quick": dict(batch_size=8, seq_len=40, input_size=4, hidden_size=16, output_size=2, truncate=10),
     "lab": dict(batch_size=32, seq_len=100, input_size=4, hidden_size=32, output_size=2, truncate=20),
 }
-settings = resolve_settings(profile, PROFILES, dict(
-    batch_size=batch_size, seq_len=seq_len, input_size=input_size, hidden_size=hidden_size,
-    output_size=output_size, truncate=truncate))
+settings = notebook_settings(PROFILES)  # checks the parameters, then fills in the profile's values
 settings
 
 # %% [markdown]
 # ## Algorithm
 #
-# The network of lesson T1, $h_t = \tanh(a_t)$ with $a_t = W_{hh} h_{t-1} + W_{in} x_t + b$,
+# The network of lesson 2, $h_t = \tanh(a_t)$ with $a_t = W_{hh} h_{t-1} + W_{in} x_t + b$,
 # reads an output $g_t = W_g h_t$ at every step, and the loss adds up one term
 # per step: $L = \sum_{t=1}^{T} L^{(t)}$, here $L^{(t)} = \tfrac12 \lVert g_t - y_t \rVert^2$.
 #
@@ -97,7 +104,7 @@ settings
 #   \qquad \frac{\partial L^{(t)}}{\partial h_t} = W_g^\top (g_t - y_t).$$
 #
 # ```text
-# forward: h_1..h_T (lesson T1); dL_dh[t] = W_g^T (g_t - y_t)
+# forward: h_1..h_T (lesson 2); dL_dh[t] = W_g^T (g_t - y_t)
 # grad = 0
 # for t = 1..T:
 #     P = I                                    # dh_t/dh_t
@@ -336,7 +343,7 @@ assert truncated_relative < 1e-8
 # boundary (it cannot *learn* dependencies longer than $n$ steps). The error
 # table above measures what is lost for this network.
 #
-# Where the lessons use it: the character-level language model (experiment E5)
+# Where the lessons use it: the character-level language model (lesson 10)
 # trains on a long text in chunks, carrying the hidden state across batches
 # and detaching it, which is truncated BPTT. The IMDB lessons do something
 # different: they cut each review to 200 tokens, so the network never sees
@@ -364,4 +371,5 @@ recorded = record_results(
              "grad_W_hh_relative_difference": grad_relative,
              "norm_at_full_lag": mean_norms[T], "shrink_per_step": per_step,
              "truncated_relative_error": truncation_error[n]},
-    settings=settings)
+    settings=settings,
+    model="hand-written BPTT against autograd", headline="grad_W_hh_relative_difference")

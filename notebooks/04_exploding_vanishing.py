@@ -7,7 +7,7 @@
 # ---
 
 # %% [markdown]
-# # Lesson T3: exploding and vanishing gradients
+# # Lesson 4: exploding and vanishing gradients
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-lab-book/rnn-lab-book/blob/main/notebooks/04_exploding_vanishing.ipynb)
 #
@@ -16,13 +16,22 @@
 # gated cells do about the first.
 
 # %%
-# Colab only: install labhelpers from the lab book's repository (does nothing elsewhere).
+# Colab only: install labhelpers and the packages the lessons use that Colab lacks (gensim and the
+# rest of the `colab` extra); Colab's own torch, TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
+import importlib.util
 import subprocess
 import sys
+import time
 
-if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "labhelpers @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"], check=True)
+if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is None:
+    started = time.perf_counter()
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                          "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"],
+                         capture_output=True, text=True)
+    if pip.returncode != 0:
+        print(pip.stdout, pip.stderr, sep="\n")
+        raise RuntimeError("pip could not install labhelpers: its own message is printed above.")
+    print(f"labhelpers and the lessons' packages installed in {time.perf_counter() - started:.0f} s")
 
 # %% [markdown]
 # ## Aim
@@ -66,7 +75,7 @@ gate_bias = None  # type: float  Initial bias of the LSTM forget gate (its input
 seed = 0  # type: int  Seed of the data and of the weights.
 
 # %%
-from labhelpers.profiles import resolve_settings
+from labhelpers.profiles import notebook_settings
 
 CATALOGUE_SCALES = [0.5, 0.9, 1.0, 1.1, 1.5]
 PROFILES = {
@@ -85,18 +94,13 @@ PROFILES = {
                 distances=[2, 5, 10, 20, 40, 80, 160], task_samples=2048, task_epochs=30, task_hidden_size=64,
                 gate_bias=3.0),
 }
-settings = resolve_settings(profile, PROFILES, dict(
-    scales=scales, hidden_size=hidden_size, norm_seq_len=norm_seq_len, norm_sequences=norm_sequences,
-    input_scale=input_scale, blowup_seq_len=blowup_seq_len, blowup_samples=blowup_samples,
-    blowup_scale=blowup_scale, blowup_learning_rate=blowup_learning_rate, blowup_epochs=blowup_epochs,
-    clip_threshold=clip_threshold, distances=distances, task_samples=task_samples, task_epochs=task_epochs,
-    task_hidden_size=task_hidden_size, gate_bias=gate_bias))
+settings = notebook_settings(PROFILES)  # checks the parameters, then fills in the profile's values
 settings
 
 # %% [markdown]
 # ## Algorithm
 #
-# Lesson T2 showed that the gradient reaching step $k$ from the loss at step $t$
+# Lesson 3 showed that the gradient reaching step $k$ from the loss at step $t$
 # passes through the product
 #
 # $$\frac{\partial h_t}{\partial h_k} = \prod_{i=k+1}^{t} \mathrm{diag}(1 - h_i^2)\, W_{hh}.$$
@@ -434,4 +438,5 @@ recorded = record_results(
              **{f"accuracy_{name.split()[-1].lower()}_d{d}": value
                 for name, values in task_accuracy.items() for d, value in zip(settings["distances"], values)},
              "long_range_train_seconds": task_seconds},
-    settings=settings)
+    settings=settings,
+    model="RNN with W_hh scaled up, trained with clipping", headline="clipped_final_loss")

@@ -14,13 +14,22 @@
 # Experiment E1 of the lab catalogue (lab record 000).
 
 # %%
-# Colab only: install labhelpers from the lab book's repository (does nothing elsewhere).
+# Colab only: install labhelpers and the packages the lessons use that Colab lacks (gensim and the
+# rest of the `colab` extra); Colab's own torch, TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
+import importlib.util
 import subprocess
 import sys
+import time
 
-if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "labhelpers @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"], check=True)
+if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is None:
+    started = time.perf_counter()
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                          "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"],
+                         capture_output=True, text=True)
+    if pip.returncode != 0:
+        print(pip.stdout, pip.stderr, sep="\n")
+        raise RuntimeError("pip could not install labhelpers: its own message is printed above.")
+    print(f"labhelpers and the lessons' packages installed in {time.perf_counter() - started:.0f} s")
 
 # %% [markdown]
 # ## Aim
@@ -71,7 +80,7 @@ seed = 0  # type: int  Seed of the subsets, the validation split and the models.
 device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" or "cpu".
 
 # %%
-from labhelpers.profiles import resolve_settings
+from labhelpers.profiles import notebook_settings
 
 PROFILES = {
     "smoke": dict(data="synthetic", n_train=0, n_test=0, n_synthetic=600, num_words=400, maxlen=60,
@@ -84,10 +93,7 @@ PROFILES = {
                 embedding_dim=64, hidden_size=64, learning_rate=0.001, epochs=20, batch_size=64,
                 validation_fraction=0.2, cache=True, threads=0),
 }
-settings = resolve_settings(profile, PROFILES, dict(
-    data=data, n_train=n_train, n_test=n_test, n_synthetic=n_synthetic, num_words=num_words, maxlen=maxlen,
-    embedding_dim=embedding_dim, hidden_size=hidden_size, learning_rate=learning_rate, epochs=epochs,
-    batch_size=batch_size, validation_fraction=validation_fraction, cache=cache, threads=threads))
+settings = notebook_settings(PROFILES)  # checks the parameters, then fills in the profile's values
 settings
 
 # %% [markdown]
@@ -471,4 +477,6 @@ recorded = record_results(
              "seconds_per_epoch": float(np.mean(history["seconds"])),
              "record_seconds_per_epoch": float(np.mean(record_history["seconds"])),
              "uses_imdb": float(records.is_imdb)},
-    settings=settings)
+    settings=settings,
+    model="PyTorch RNN(64), fixed pipeline", headline="test_accuracy",
+    lab_record={"test_accuracy": 0.71} if records.is_imdb else None)

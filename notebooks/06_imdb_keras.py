@@ -14,13 +14,22 @@
 # Experiment E2 of the lab catalogue (lab records 001 and 002).
 
 # %%
-# Colab only: install labhelpers from the lab book's repository (does nothing elsewhere).
+# Colab only: install labhelpers and the packages the lessons use that Colab lacks (gensim and the
+# rest of the `colab` extra); Colab's own torch, TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
+import importlib.util
 import subprocess
 import sys
+import time
 
-if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "labhelpers @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"], check=True)
+if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is None:
+    started = time.perf_counter()
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                          "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"],
+                         capture_output=True, text=True)
+    if pip.returncode != 0:
+        print(pip.stdout, pip.stderr, sep="\n")
+        raise RuntimeError("pip could not install labhelpers: its own message is printed above.")
+    print(f"labhelpers and the lessons' packages installed in {time.perf_counter() - started:.0f} s")
 
 # %% [markdown]
 # ## Aim
@@ -70,7 +79,7 @@ validation_split = None  # type: float  Share of the training reviews (the last 
 seed = 0  # type: int  Seed of TensorFlow, Keras and NumPy.
 
 # %%
-from labhelpers.profiles import resolve_settings
+from labhelpers.profiles import notebook_settings
 
 PROFILES = {
     "smoke": dict(data="synthetic", n_train=0, n_test=0, n_synthetic=500, num_words=400, maxlen=60,
@@ -83,10 +92,7 @@ PROFILES = {
                 embedding_dim=128, units=128, dropout=0.2, recurrent_dropout=0.2, epochs=5, batch_size=64,
                 validation_split=0.2),
 }
-settings = resolve_settings(profile, PROFILES, dict(
-    data=data, n_train=n_train, n_test=n_test, n_synthetic=n_synthetic, num_words=num_words, maxlen=maxlen,
-    embedding_dim=embedding_dim, units=units, dropout=dropout, recurrent_dropout=recurrent_dropout,
-    epochs=epochs, batch_size=batch_size, validation_split=validation_split))
+settings = notebook_settings(PROFILES)  # checks the parameters, then fills in the profile's values
 settings
 
 # %% [markdown]
@@ -122,10 +128,9 @@ settings
 # ### Data
 
 # %%
-import os
+from labhelpers.runtime import import_keras
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-import keras
+keras = import_keras()  # TensorFlow's start-up lines on stderr are not errors: they are kept out
 import numpy as np
 import tensorflow as tf
 
@@ -318,4 +323,6 @@ recorded = record_results(
              "simple_rnn_seconds_per_epoch": float(np.mean(simple["timer"].epoch_seconds)),
              "lstm_seconds_per_epoch": float(np.mean(lstm["timer"].epoch_seconds)),
              "epochs": settings["epochs"], "uses_imdb": float(imdb.is_imdb)},
-    settings=settings)
+    settings=settings,
+    model="Keras LSTM(128) (and SimpleRNN)", headline="lstm_test_accuracy",
+    lab_record={"simple_rnn_test_accuracy": 0.6815, "simple_rnn_test_loss": 0.584, "lstm_test_accuracy": 0.8348, "lstm_test_loss": 0.395} if imdb.is_imdb else None)

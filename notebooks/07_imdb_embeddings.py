@@ -14,13 +14,22 @@
 # Experiment E7 of the lab catalogue (lab record 003).
 
 # %%
-# Colab only: install labhelpers from the lab book's repository (does nothing elsewhere).
+# Colab only: install labhelpers and the packages the lessons use that Colab lacks (gensim and the
+# rest of the `colab` extra); Colab's own torch, TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
+import importlib.util
 import subprocess
 import sys
+import time
 
-if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "labhelpers @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"], check=True)
+if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is None:
+    started = time.perf_counter()
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                          "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"],
+                         capture_output=True, text=True)
+    if pip.returncode != 0:
+        print(pip.stdout, pip.stderr, sep="\n")
+        raise RuntimeError("pip could not install labhelpers: its own message is printed above.")
+    print(f"labhelpers and the lessons' packages installed in {time.perf_counter() - started:.0f} s")
 
 # %% [markdown]
 # ## Aim
@@ -76,7 +85,7 @@ seed = 0  # type: int  Seed of the subsets, the word vectors and the models.
 device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" or "cpu".
 
 # %%
-from labhelpers.profiles import resolve_settings
+from labhelpers.profiles import notebook_settings
 
 PROFILES = {
     "smoke": dict(data="synthetic", n_train=0, n_test=0, n_synthetic=600, num_words=400, maxlen=60,
@@ -89,11 +98,7 @@ PROFILES = {
                 embedding_dim=100, hidden_size=64, cell="lstm", learning_rate=0.001, epochs=5, batch_size=64,
                 validation_fraction=0.1, w2v_epochs=5, w2v_window=5, w2v_min_count=2, cache=True, threads=0),
 }
-settings = resolve_settings(profile, PROFILES, dict(
-    data=data, n_train=n_train, n_test=n_test, n_synthetic=n_synthetic, num_words=num_words, maxlen=maxlen,
-    embedding_dim=embedding_dim, hidden_size=hidden_size, cell=cell, learning_rate=learning_rate, epochs=epochs,
-    batch_size=batch_size, validation_fraction=validation_fraction, w2v_epochs=w2v_epochs, w2v_window=w2v_window,
-    w2v_min_count=w2v_min_count, cache=cache, threads=threads))
+settings = notebook_settings(PROFILES)  # checks the parameters, then fills in the profile's values
 settings
 
 # %% [markdown]
@@ -341,4 +346,5 @@ recorded = record_results(
              "test_accuracy": accuracies[best], "epochs": settings["epochs"],
              "seconds_per_epoch": float(np.mean([s for r in results.values() for s in r["history"]["seconds"]])),
              "vectors_found": int(found.sum()), "uses_imdb": float(records.is_imdb), "uses_glove": float(bool(glove_path))},
-    settings=settings)
+    settings=settings,
+    model=f"{settings['cell'].upper()} on pre-trained word vectors (best of three)", headline="test_accuracy")

@@ -14,13 +14,22 @@
 # Experiment E3 of the lab catalogue (lab record 001).
 
 # %%
-# Colab only: install labhelpers from the lab book's repository (does nothing elsewhere).
+# Colab only: install labhelpers and the packages the lessons use that Colab lacks (gensim and the
+# rest of the `colab` extra); Colab's own torch, TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
+import importlib.util
 import subprocess
 import sys
+import time
 
-if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "labhelpers @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"], check=True)
+if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is None:
+    started = time.perf_counter()
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                          "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"],
+                         capture_output=True, text=True)
+    if pip.returncode != 0:
+        print(pip.stdout, pip.stderr, sep="\n")
+        raise RuntimeError("pip could not install labhelpers: its own message is printed above.")
+    print(f"labhelpers and the lessons' packages installed in {time.perf_counter() - started:.0f} s")
 
 # %% [markdown]
 # ## Aim
@@ -60,7 +69,7 @@ seed = 0  # type: int  Seed of the data and of the first (reported) model.
 device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" or "cpu".
 
 # %%
-from labhelpers.profiles import resolve_settings
+from labhelpers.profiles import notebook_settings
 
 PROFILES = {
     "smoke": dict(n_samples=200, seq_len=20, noise=0.1, train_fraction=0.8, hidden_size=32, num_layers=2,
@@ -70,9 +79,7 @@ PROFILES = {
     "lab": dict(n_samples=1000, seq_len=20, noise=0.1, train_fraction=0.8, hidden_size=32, num_layers=2,
                 learning_rate=0.01, epochs=100, n_seeds=10),
 }
-settings = resolve_settings(profile, PROFILES, dict(
-    n_samples=n_samples, seq_len=seq_len, noise=noise, train_fraction=train_fraction, hidden_size=hidden_size,
-    num_layers=num_layers, learning_rate=learning_rate, epochs=epochs, n_seeds=n_seeds))
+settings = notebook_settings(PROFILES)  # checks the parameters, then fills in the profile's values
 settings
 
 # %% [markdown]
@@ -310,4 +317,5 @@ recorded = record_results(
     metrics={"test_mse": test_mse, "test_mse_epoch_10": at_ten, "mean_predictor_mse": mean_mse,
              "last_value_mse": last_value_mse, "mean_test_mse_1_layer": one, "mean_test_mse_2_layers": two,
              "train_seconds": sum(history["seconds"])},
-    settings=settings)
+    settings=settings,
+    model=f"{settings['num_layers']}-layer RNN({settings['hidden_size']})", headline="test_mse")

@@ -14,13 +14,22 @@
 # Experiment E4 of the lab catalogue (lab records 002 and 003).
 
 # %%
-# Colab only: install labhelpers from the lab book's repository (does nothing elsewhere).
+# Colab only: install labhelpers and the packages the lessons use that Colab lacks (gensim and the
+# rest of the `colab` extra); Colab's own torch, TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
+import importlib.util
 import subprocess
 import sys
+import time
 
-if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "labhelpers @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"], check=True)
+if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is None:
+    started = time.perf_counter()
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                          "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"],
+                         capture_output=True, text=True)
+    if pip.returncode != 0:
+        print(pip.stdout, pip.stderr, sep="\n")
+        raise RuntimeError("pip could not install labhelpers: its own message is printed above.")
+    print(f"labhelpers and the lessons' packages installed in {time.perf_counter() - started:.0f} s")
 
 # %% [markdown]
 # ## Aim
@@ -69,7 +78,7 @@ seed = 0  # type: int  Seed of the generated data and of the models.
 device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" or "cpu".
 
 # %%
-from labhelpers.profiles import resolve_settings
+from labhelpers.profiles import notebook_settings
 
 PROFILES = {
     "smoke": dict(sine_points=400, sine_period=50.0, sine_noise=0.05, sine_window=20, sine_epochs=5,
@@ -82,11 +91,7 @@ PROFILES = {
                 demo_hidden=50, demo_epochs=200, series_name="elnino", window=24, train_fraction=0.8,
                 val_fraction=0.15, hidden_size=64, learning_rate=0.003, batch_size=32, epochs=200, horizon=24),
 }
-settings = resolve_settings(profile, PROFILES, dict(
-    sine_points=sine_points, sine_period=sine_period, sine_noise=sine_noise, sine_window=sine_window,
-    sine_epochs=sine_epochs, demo_hidden=demo_hidden, demo_epochs=demo_epochs, series_name=series_name,
-    window=window, train_fraction=train_fraction, val_fraction=val_fraction, hidden_size=hidden_size,
-    learning_rate=learning_rate, batch_size=batch_size, epochs=epochs, horizon=horizon))
+settings = notebook_settings(PROFILES)  # checks the parameters, then fills in the profile's values
 settings
 
 # %% [markdown]
@@ -467,7 +472,9 @@ recorded = record_results(
              "rnn_multistep_rmse": multi_table.loc["RNN", multi_column],
              "lstm_multistep_rmse": multi_table.loc["LSTM", multi_column],
              "seasonal_naive_multistep_rmse": multi_table.loc[baseline_names[-1], multi_column]},
-    settings=settings)
+    settings=settings,
+    model=f"RNN on {measured.name}, one step ahead", headline="rnn_test_rmse",
+    lab_record={"demo_prediction_after_567": 8.01})
 
 # %% [markdown]
 # To try: `series_name="co2"`. Its upward trend carries the test period above

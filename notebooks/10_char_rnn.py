@@ -14,13 +14,22 @@
 # Experiment E5 of the lab catalogue (lab record 002, "Week-11 RNN").
 
 # %%
-# Colab only: install labhelpers from the lab book's repository (does nothing elsewhere).
+# Colab only: install labhelpers and the packages the lessons use that Colab lacks (gensim and the
+# rest of the `colab` extra); Colab's own torch, TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
+import importlib.util
 import subprocess
 import sys
+import time
 
-if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "labhelpers @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"], check=True)
+if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is None:
+    started = time.perf_counter()
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                          "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"],
+                         capture_output=True, text=True)
+    if pip.returncode != 0:
+        print(pip.stdout, pip.stderr, sep="\n")
+        raise RuntimeError("pip could not install labhelpers: its own message is printed above.")
+    print(f"labhelpers and the lessons' packages installed in {time.perf_counter() - started:.0f} s")
 
 # %% [markdown]
 # ## Aim
@@ -70,7 +79,7 @@ seed = 0  # type: int  Seed of the models and of the sampling.
 device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" or "cpu".
 
 # %%
-from labhelpers.profiles import resolve_settings
+from labhelpers.profiles import notebook_settings
 
 PROFILES = {
     "smoke": dict(toy_text="hello world", toy_hidden=16, toy_epochs=60, corpus="lee", max_chars=20000,
@@ -86,11 +95,7 @@ PROFILES = {
                 seq_len=100, batch_size=64, learning_rate=0.003, epochs=30, clip_grad_norm=1.0,
                 temperatures=[0.5, 1.0, 1.5], sample_length=500, prompt="The "),
 }
-settings = resolve_settings(profile, PROFILES, dict(
-    toy_text=toy_text, toy_hidden=toy_hidden, toy_epochs=toy_epochs, corpus=corpus, max_chars=max_chars,
-    train_fraction=train_fraction, cells=cells, embedding_dim=embedding_dim, hidden_size=hidden_size,
-    seq_len=seq_len, batch_size=batch_size, learning_rate=learning_rate, epochs=epochs,
-    clip_grad_norm=clip_grad_norm, temperatures=temperatures, sample_length=sample_length, prompt=prompt))
+settings = notebook_settings(PROFILES)  # checks the parameters, then fills in the profile's values
 settings
 
 # %% [markdown]
@@ -369,4 +374,6 @@ recorded = record_results(
              **{f"{cell}_val_perplexity": history["val_perplexity"][-1] for cell, history in char_histories.items()},
              **{f"{cell}_seconds_per_epoch": float(np.mean(history["seconds"]))
                 for cell, history in char_histories.items()}},
-    settings=settings)
+    settings=settings,
+    model=f"character-level {best_cell.upper()} (the best cell)",
+    headline=f"{best_cell}_val_perplexity")

@@ -11,17 +11,26 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-lab-book/rnn-lab-book/blob/main/notebooks/11_imdb_strong.ipynb)
 #
-# Beyond the lab records: the E1 model (lab record 000) made strong, step by
+# Beyond the lab records: lesson 5's model (lab record 000, experiment E1) made strong, step by
 # step, on the official 25k/25k split, and set beside a bag-of-words baseline.
 
 # %%
-# Colab only: install labhelpers from the lab book's repository (does nothing elsewhere).
+# Colab only: install labhelpers and the packages the lessons use that Colab lacks (gensim and the
+# rest of the `colab` extra); Colab's own torch, TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
+import importlib.util
 import subprocess
 import sys
+import time
 
-if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "labhelpers @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"], check=True)
+if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is None:
+    started = time.perf_counter()
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                          "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"],
+                         capture_output=True, text=True)
+    if pip.returncode != 0:
+        print(pip.stdout, pip.stderr, sep="\n")
+        raise RuntimeError("pip could not install labhelpers: its own message is printed above.")
+    print(f"labhelpers and the lessons' packages installed in {time.perf_counter() - started:.0f} s")
 
 # %% [markdown]
 # ## Aim
@@ -34,7 +43,7 @@ if "google.colab" in sys.modules:
 # ## Objectives
 #
 # - compute the TF-IDF + logistic regression baseline on the same data;
-# - start from E1's model (a tanh RNN read at its last step, reviews padded in
+# - start from lesson 5's model (a tanh RNN read at its last step, reviews padded in
 #   front to 200 words) and add one change at a time: padding that never
 #   reaches a real word, pooling over every hidden state, a second direction,
 #   gradient clipping, more words and longer reviews, width and dropout, word
@@ -71,7 +80,7 @@ seed = 0  # type: int  Seed of the subsets, the word vectors and the models.
 device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" or "cpu".
 
 # %%
-from labhelpers.profiles import resolve_settings
+from labhelpers.profiles import notebook_settings
 
 PROFILES = {
     "smoke": dict(data="synthetic", n_train=0, n_test=0, n_val=60, n_synthetic=600, epochs=1, max_units=16,
@@ -81,10 +90,7 @@ PROFILES = {
     "lab": dict(data="auto", n_train=0, n_test=0, n_val=2500, n_synthetic=50000, epochs=0, max_units=128,
                 num_words=30000, maxlen=800, w2v_epochs=5, speed_batches=15, threads=1),
 }
-settings = resolve_settings(profile, PROFILES, dict(
-    data=data, n_train=n_train, n_test=n_test, n_val=n_val, n_synthetic=n_synthetic, epochs=epochs,
-    max_units=max_units, num_words=num_words, maxlen=maxlen, w2v_epochs=w2v_epochs, speed_batches=speed_batches,
-    threads=threads))
+settings = notebook_settings(PROFILES)  # checks the parameters, then fills in the profile's values
 settings
 
 # %% [markdown]
@@ -93,7 +99,7 @@ settings
 # Every model is an embedding, a recurrent layer and one output logit. What
 # changes is how the recurrent layer is read and fed:
 #
-# - **Last state (E1).** $z = w^\top h_T$. The word at position $t$ reaches the
+# - **Last state (lesson 5).** $z = w^\top h_T$. The word at position $t$ reaches the
 #   output only through the product $\prod_{k=t+1}^{T} \partial h_k / \partial
 #   h_{k-1}$, which shrinks geometrically with $T - t$ (lesson 4): with 200
 #   steps, the start of a review is out of reach.
@@ -368,4 +374,4 @@ metrics = {"record_test_accuracy": record.test_accuracy, "vanilla_test_accuracy"
            "uses_imdb": float(records.is_imdb)}
 metrics.update({f"{r.name} test_accuracy": r.test_accuracy for r in results})
 recorded = record_results("Strong recurrent models on IMDB", profile, data=splits.description, metrics=metrics,
-                          settings=settings)
+                          settings=settings, model=f"best of the steps: {best.name}", headline="best_test_accuracy")

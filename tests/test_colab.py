@@ -22,7 +22,7 @@ def test_badge_and_install_line_derive_from_the_config(fork):
     assert badge(fork, "01_sum_classifier") == (
         "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
         "(https://colab.research.google.com/github/someone/fork/blob/dev/notebooks/01_sum_classifier.ipynb)")
-    assert install_requirement(fork) == '"labhelpers @ git+https://github.com/someone/fork@dev"'
+    assert install_requirement(fork) == '"labhelpers[colab] @ git+https://github.com/someone/fork@dev"'
 
 
 def test_sync_rewrites_stale_notebooks_once(fork):

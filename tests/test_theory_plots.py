@@ -72,7 +72,7 @@ def test_slider_falls_back_to_a_static_figure_in_batch_runs(monkeypatch, capsys)
 
 
 def test_slider_uses_ipywidgets_interact_when_a_person_watches(monkeypatch):
-    import labhelpers.training
+    import labhelpers.runtime
 
     calls = {}
 
@@ -82,7 +82,7 @@ def test_slider_uses_ipywidgets_interact_when_a_person_watches(monkeypatch):
 
     fake = types.SimpleNamespace(interact=interact, FloatSlider=lambda **kwargs: types.SimpleNamespace(**kwargs))
     monkeypatch.setitem(sys.modules, "ipywidgets", fake)
-    monkeypatch.setattr(labhelpers.training, "is_interactive", lambda: True)
+    monkeypatch.setattr(labhelpers.runtime, "is_interactive", lambda: True)
     shown = []
     monkeypatch.setattr(plt, "show", lambda: shown.append(plt.gcf()))
     assert show_gradient_norm_slider(fake_compute, [0.5, 1.5], value=1.2, limits=(0.3, 2.0)) == "slider"

@@ -1,0 +1,136 @@
+"""Where a lesson runs: is a person watching, and a quiet TensorFlow.
+
+A notebook runs either in front of a person (JupyterLab, Colab, VS Code, a
+terminal) or in batch (papermill, nbval, ``python -m labhelpers run``,
+``jupyter nbconvert --execute``). Progress bars and sliders are widgets that
+only make sense to a person; an executed notebook should hold plain lines and
+static figures. :func:`is_interactive` tells the two apart without the user
+setting anything, by looking at the program that started the kernel.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BATCH_ENV = "LABHELPERS_BATCH"
+# Programs that execute notebooks with nobody watching, and programs that show them to a person.
+BATCH_PROGRAMS = ("papermill", "pytest", "py.test", "jupyter-nbconvert", "nbconvert", "nbclient",
+                  "jupyter-execute", "labhelpers")
+FRONTEND_PROGRAMS = ("jupyter-lab", "jupyterlab", "jupyter-notebook", "notebook", "jupyter-server",
+                     "jupyter_server", "voila", "jupyter-voila")
+
+
+def _program(argv: list[str]) -> str:
+    """The program a command line runs: ``papermill`` for ``python /venv/bin/papermill ...``, ``pytest`` for ``python -m pytest``."""
+    if not argv:
+        return ""
+    name = Path(argv[0]).name
+    if not name.startswith("python"):
+        return name
+    args = iter(argv[1:])
+    for arg in args:
+        if arg == "-m":
+            return next(args, "").split(".")[0]
+        if arg in ("-c", "-"):
+            return ""
+        if not arg.startswith("-"):
+            return Path(arg).name
+    return ""
+
+
+def _parent(pid: int) -> tuple[int, list[str]] | None:
+    """``(parent pid, command line)`` of process ``pid``, from /proc or ``ps``; None when unknown."""
+    proc = Path(f"/proc/{pid}")
+    try:
+        stat = (proc / "stat").read_text()
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        argv = [a for a in (proc / "cmdline").read_bytes().decode(errors="replace").split("\0") if a]
+        return ppid, argv
+    except (OSError, ValueError, IndexError):
+        pass
+    try:  # macOS and other systems without /proc
+        line = subprocess.run(["ps", "-o", "ppid=,command=", "-p", str(pid)],
+                              capture_output=True, text=True, timeout=2).stdout.strip()
+        ppid, _, command = line.partition(" ")
+        return int(ppid), command.split()
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
+
+
+def kernel_launcher(max_depth: int = 6) -> str | None:
+    """``"batch"`` or ``"frontend"``: the first known program among this process's ancestors; None if none is known."""
+    pid = os.getppid()
+    for _ in range(max_depth):
+        if pid <= 1:
+            return None
+        found = _parent(pid)
+        if found is None:
+            return None
+        ppid, argv = found
+        program = _program(argv)
+        if program in FRONTEND_PROGRAMS:
+            return "frontend"
+        if program in BATCH_PROGRAMS:
+            return "batch"
+        pid = ppid
+    return None
+
+
+def is_interactive() -> bool:
+    """True when a person is watching: progress bars and sliders; False in batch: plain lines, static figures.
+
+    In order: ``LABHELPERS_BATCH=1`` (or ``0``) decides when set; ``CI`` means
+    batch; a Jupyter kernel asks who started it (papermill, pytest/nbval,
+    nbconvert or the runner: batch; JupyterLab, Notebook, Colab, anything
+    unknown: a person); a plain script is interactive when it writes to a terminal.
+    """
+    flag = os.environ.get(BATCH_ENV)
+    if flag is not None and flag.strip() != "":
+        return flag.strip() in ("0", "false", "False", "no")
+    if os.environ.get("CI"):
+        return False
+    if "ipykernel" in sys.modules:
+        return kernel_launcher() != "batch"
+    return sys.stderr is not None and sys.stderr.isatty()
+
+
+@contextlib.contextmanager
+def _stderr_to_devnull():
+    """Send file descriptor 2 to /dev/null: C++ libraries write there directly, past Python's sys.stderr."""
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no file descriptor 2 (some embedded interpreters): nothing to hide
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def import_keras():
+    """Import Keras (with TensorFlow) without TensorFlow's start-up lines, and return the ``keras`` module.
+
+    TensorFlow writes log lines to the process's stderr when it is imported
+    ("Could not find cuda drivers", "failed call to cuInit", oneDNN notes) and,
+    later, graph-optimizer warnings; a notebook shows them as red error boxes.
+    ``TF_CPP_MIN_LOG_LEVEL=3`` keeps only fatal messages from then on; the lines
+    written before TensorFlow's logging starts are sent to /dev/null. Every
+    lesson imports Keras through this function, before anything else imports
+    TensorFlow. Python warnings are left alone.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if "tensorflow" not in sys.modules:
+        with _stderr_to_devnull():
+            import tensorflow  # noqa: F401
+    import keras
+
+    return keras
