@@ -1,7 +1,10 @@
-"""Argument checks whose errors name the argument, shared by every module."""
+"""Argument checks whose errors name the argument, and optional imports that say how to install what is missing."""
 
 from __future__ import annotations
 
+import importlib
+import importlib.metadata
+import re
 from typing import Sequence
 
 import numpy as np
@@ -21,3 +24,38 @@ def one_of(name: str, value, choices: Sequence[str]) -> str:
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
     return value
+
+
+def require(module: str, extra: str, needed_for: str, *, package: str | None = None):
+    """Import and return ``module``, or raise a ModuleNotFoundError that says what needs it and how to install it.
+
+    ``extra`` is the labhelpers optional group (pyproject.toml) that lists the
+    package and ``package`` its pip name when it differs from the module's
+    (``keras`` comes with ``tensorflow``). The command names the package with
+    that group's version bound, read from the installed labhelpers' metadata:
+    ``pip install 'labhelpers[text]'`` would look for labhelpers on PyPI, which
+    fails on Colab, where labhelpers is installed from git.
+    """
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as error:
+        if error.name not in (module, module.split(".")[0]):
+            raise  # the module is there but one of its own dependencies is not: its message says which
+        spec = _requirement(package or module.split(".")[0], extra)
+        raise ModuleNotFoundError(
+            f"{needed_for} needs {module}, which is not installed. Install it with: pip install '{spec}' "
+            f"(labhelpers' optional group '{extra}')", name=module) from None
+
+
+def _requirement(package: str, extra: str) -> str:
+    """``package`` with its version bound in labhelpers' group ``extra`` (just ``package`` if that is unknown)."""
+    try:
+        requirements = importlib.metadata.requires("labhelpers") or []
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout that is not installed
+        return package
+    for requirement in requirements:
+        spec, _, marker = requirement.partition(";")
+        name = re.match(r"[A-Za-z0-9._-]+", spec.strip())
+        if name and name.group().lower() == package.lower() and re.search(rf"extra\s*==\s*['\"]{extra}['\"]", marker):
+            return spec.strip()
+    return package

@@ -20,7 +20,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .checks import positive_int
+from .checks import positive_int, require
 
 
 @dataclass
@@ -107,10 +107,11 @@ def train_word2vec(
     for name, value in (("vector_size", vector_size), ("window", window), ("min_count", min_count),
                         ("epochs", epochs), ("workers", workers)):
         positive_int(name, value)
-    from gensim.models import Word2Vec
+    gensim_models = require("gensim.models", "text", "train_word2vec (word vectors of lessons 7 and 11)",
+                            package="gensim")
 
-    model = Word2Vec(vector_size=vector_size, window=window, min_count=min_count, epochs=epochs,
-                     sg=int(bool(skip_gram)), seed=seed, workers=workers, hashfxn=stable_hash)
+    model = gensim_models.Word2Vec(vector_size=vector_size, window=window, min_count=min_count, epochs=epochs,
+                                   sg=int(bool(skip_gram)), seed=seed, workers=workers, hashfxn=stable_hash)
     model.build_vocab(sentences)
     if len(model.wv) == 0:
         raise ValueError(f"no word occurs at least min_count={min_count} times: lower min_count or give more text")

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import time
 
-import keras
 import numpy as np
 
-from .checks import one_of, positive_int
+from .checks import one_of, positive_int, require
+
+keras = require("keras", "keras", "labhelpers.keras_models (lesson 6, IMDB with Keras)", package="tensorflow")
 
 RECURRENT_LAYERS = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 

@@ -358,7 +358,8 @@ def validation_rows(train, n_val: int, seed: int = 0) -> np.ndarray:
     the test set. With ``review_id`` (Maas et al.'s numbering, where a movie's
     reviews are numbered together) the validation part is, for each label, the
     reviews with the highest numbers: a block of whole movies but the one at
-    its edge. Without it, a random draw.
+    its edge. Without it (the random split, the official split taken from
+    ``keras.datasets.imdb``, generated reviews), a random draw seeded by ``seed``.
     """
     if "review_id" not in train:
         return np.sort(np.random.default_rng(seed).permutation(len(train))[:n_val])
@@ -384,6 +385,12 @@ def split_reviews(records, *, num_words: int, maxlen: int, n_val: int, seed: int
                            oov_token="<OOV>", maxlen=maxlen, padding="post", truncating="post",
                            name=f"strong-{records.source}-{records.split}", cache=cache)
     val = validation_rows(records.train, n_val, seed)
+    if "review_id" in records.train:
+        carve = "a block of review ids: other movies"
+    elif records.is_imdb:
+        carve = f"a random draw, seed {seed}: this split has no review ids, so validation may share movies with training"
+    else:
+        carve = "random"  # generated reviews are about no movie
     train = np.setdiff1d(np.arange(len(train_texts)), val)
     labels = records.train["label"].to_numpy().astype(np.float32)
     return ReviewSplits(
@@ -393,9 +400,8 @@ def split_reviews(records, *, num_words: int, maxlen: int, n_val: int, seed: int
                 "test": records.test["label"].to_numpy().astype(np.float32)},
         word_index=encoded.tokenizer.word_index,
         train_texts=[train_texts[i] for i in train],
-        description=f"{records.description}; {len(train)} training, {n_val} validation "
-                    f"({'a block of review ids: other movies' if 'review_id' in records.train else 'random'}, "
-                    f"carved from the training reviews), {len(test_texts)} test")
+        description=f"{records.description}; {len(train)} training, {n_val} validation ({carve}, carved from "
+                    f"the training reviews), {len(test_texts)} test")
 
 
 @dataclass

@@ -4,7 +4,11 @@ import csv
 import gzip
 import json
 import os
+import shutil
+import sys
+import threading
 import time
+import types
 from pathlib import Path
 
 import numpy as np
@@ -44,11 +48,43 @@ def write_split(folder: Path, splits, sentiments):
 
 @pytest.fixture
 def offline(monkeypatch, tmp_path):
-    """No data folder, an empty kagglehub cache, and kagglehub pointed at a local address that refuses."""
+    """No data folder, empty kagglehub and Keras caches, kagglehub pointed at a local address that refuses,
+    and keras.datasets.imdb's host replaced by a name that never resolves (RFC 6761: .invalid)."""
     monkeypatch.delenv("LABHELPERS_DATA_DIR", raising=False)
     monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path / "kagglehub-empty"))
     monkeypatch.setenv("KAGGLE_API_ENVIRONMENT", "LOCALHOST")  # http://localhost: never the real Kaggle
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
+    monkeypatch.setattr(imdb, "KERAS_HOST", "keras-origin.invalid")
     return tmp_path
+
+
+def small_imdb(folder: Path, n: int = 60) -> Path:
+    """A CSV of n short reviews, half of them positive, in ``folder``, with no split file beside it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = [(f"review {i}: {'a good fine film' if i % 2 else 'a bad dull film'} number{i % 7}",
+             "positive" if i % 2 else "negative") for i in range(n)]
+    return write_csv(folder / "IMDB Dataset.csv", rows=rows)
+
+
+@pytest.fixture
+def fake_kagglehub(monkeypatch):
+    """A module object standing in for kagglehub, for the contract tests of kagglehub_download only:
+    the real client is tested offline below and in the Colab harness. Its dataset_download runs the
+    test's ``behave(handle)``; a hanging one is released when the test ends."""
+    release, calls = threading.Event(), []
+    module = types.ModuleType("kagglehub")
+
+    def dataset_download(handle):
+        calls.append((handle, os.getpid(), threading.current_thread().name))
+        return module.behave(handle)
+
+    module.dataset_download, module.release, module.calls = dataset_download, release, calls
+    monkeypatch.setitem(sys.modules, "kagglehub", module)
+    yield module
+    release.set()
+    thread, _ = imdb._running.get(f"kagglehub {imdb.KAGGLE_HANDLE}", (None, None))
+    if thread is not None:
+        thread.join(10)
 
 
 # --------------------------------------------------------------------------- finding
@@ -95,12 +131,59 @@ def test_nothing_found_names_the_three_ways_and_comes_back_fast(offline):
     assert imdb.KAGGLE_HANDLE in message
 
 
-def test_a_kagglehub_attempt_is_stopped_after_the_timeout(monkeypatch):
-    monkeypatch.setattr(imdb, "_KAGGLEHUB_CODE", "import time; time.sleep(60)  # {handle}")
+def test_contract_kagglehub_is_called_in_this_process_and_only_its_return_value_is_used(fake_kagglehub, tmp_path):
+    folder = tmp_path / "kaggle-folder"
+    small_imdb(folder)
+
+    def behave(handle):  # what kagglehub does: progress lines on stdout, then the folder as its return value
+        print(f"Downloading to {tmp_path}/elsewhere ...\nExtracting files...\n100%|##########| 26.7M/26.7M")
+        return str(folder)
+
+    fake_kagglehub.behave = behave
+    found, what = imdb.kagglehub_download(timeout=30)
+    assert found == folder / "IMDB Dataset.csv" and what == "downloaded by kagglehub"
+    assert fake_kagglehub.calls[0][:2] == (imdb.KAGGLE_HANDLE, os.getpid())  # this process, the versioned handle
+
+
+def test_contract_a_kagglehub_that_hangs_is_waited_for_only_the_timeout(fake_kagglehub):
+    fake_kagglehub.behave = lambda handle: fake_kagglehub.release.wait(60) and "/nowhere"
     started = time.perf_counter()
-    found, what = imdb.kagglehub_download(timeout=1.0)
-    assert found is None and "no answer within 1 s" in what
-    assert time.perf_counter() - started < 10
+    found, what = imdb.kagglehub_download(timeout=0.5)
+    waited = time.perf_counter() - started
+    assert found is None and "no answer within 0.5 s" in what and "carries on in the background" in what
+    # It returned while the call it started was still running, after waiting at least the timeout.
+    assert not fake_kagglehub.release.is_set() and len(fake_kagglehub.calls) == 1 and waited >= 0.5
+    # Asked again while that call runs: it waits for the same call instead of starting a second download.
+    assert imdb.kagglehub_download(timeout=0.2)[0] is None and len(fake_kagglehub.calls) == 1
+
+
+def test_contract_kagglehubs_errors_are_said_not_raised(fake_kagglehub):
+    import requests
+
+    def refuse(handle):
+        raise requests.exceptions.ConnectionError("Failed to resolve 'api.kaggle.com'")
+
+    fake_kagglehub.behave = refuse
+    assert imdb.kagglehub_download(timeout=30) == (
+        None, "kagglehub could not reach Kaggle (no network?): ConnectionError: Failed to resolve 'api.kaggle.com'")
+    fake_kagglehub.behave = lambda handle: (_ for _ in ()).throw(ValueError("bad handle"))
+    assert imdb.kagglehub_download(timeout=30) == (None, "kagglehub failed: ValueError: bad handle")
+
+
+def test_the_real_kagglehub_client_offline_answers_at_once(offline):
+    pytest.importorskip("kagglehub", reason="kagglehub is not installed")
+    started = time.perf_counter()
+    found, what = imdb.kagglehub_download()
+    assert found is None and what.startswith("kagglehub could not reach Kaggle (no network?): ConnectionError")
+    assert time.perf_counter() - started < imdb.KAGGLEHUB_TIMEOUT  # refused at once: the bound was not needed
+
+
+def test_without_kagglehub_installed_the_message_says_how_to_install_it(offline, monkeypatch):
+    monkeypatch.setitem(sys.modules, "kagglehub", None)
+    with pytest.raises(ImdbNotFoundError) as error:
+        find_imdb_csv()
+    assert "downloading IMDB from Kaggle needs kagglehub, which is not installed. Install it with: pip install " \
+           "'kagglehub" in str(error.value)
 
 
 def test_without_kagglehub_no_download_is_tried(offline, monkeypatch):
@@ -248,6 +331,112 @@ def test_the_generated_corpus_is_used_and_said_to_be_used(offline):
         load_review_data("kaggle")
 
 
+SHARED_CSV = Path("/work/shared/data/imdb_50k.csv.gz")  # the real data, when this machine has it
+
+
+@pytest.mark.parametrize("csv_file", ["small", "shared"])
+def test_official_without_a_split_file_falls_back_to_the_random_split_and_says_why(offline, csv_file):
+    from sklearn.model_selection import train_test_split
+
+    folder = offline / "kaggle"
+    if csv_file == "shared":
+        if not SHARED_CSV.is_file():
+            pytest.skip(f"the real IMDB CSV is absent: {SHARED_CSV} does not exist")
+        folder.mkdir()
+        path = Path(shutil.copy(SHARED_CSV, folder))  # without its split file
+    else:
+        path = small_imdb(folder)
+    started = time.perf_counter()
+    records = load_review_data("auto", path, split="official", kagglehub=False)
+    print(f"official split asked, no split file, offline: {time.perf_counter() - started:.2f} s")
+    assert records.is_imdb and records.split == "random" and records.fallback_reason is None
+    assert "no split file" in records.split_note and "keras.datasets.imdb was not tried" in records.split_note
+    assert "keras-origin.invalid did not answer" in records.split_note
+    assert "random 80/20 (random_state=42) split" in records.description
+    assert records.description.endswith("NOTE: " + records.split_note)
+    rows = pd.read_csv(path).shape[0]
+    train_rows, test_rows = train_test_split(np.arange(rows), test_size=0.2, random_state=42)
+    assert records.train.index.tolist() == train_rows.tolist() and records.test.index.tolist() == test_rows.tolist()
+    assert "review_id" not in records.train
+    without = load_review_data("imdb", path, split="official", kagglehub=False, use_keras=False)
+    assert without.split == "random" and "use_keras=False" in without.split_note
+    assert without.train.index.equals(records.train.index)
+    asked = load_review_data("imdb", path, split="random", kagglehub=False)
+    assert asked.split == "random" and asked.split_note is None and "NOTE" not in asked.description
+
+
+def test_a_subset_keeps_the_split_and_its_note(offline):
+    records = load_review_data("imdb", small_imdb(offline / "kaggle"), split="official", kagglehub=False)
+    part = records.subset(10, 5)
+    assert (part.split, part.split_note, part.path) == (records.split, records.split_note, records.path)
+
+
+def test_with_the_split_file_the_official_split_has_no_note(tmp_path):
+    path = write_csv(tmp_path / "imdb_50k.csv.gz")
+    write_split(tmp_path, ["train", "test", "test", "train"], [s for _, s in ROWS])
+    records = load_review_data("imdb", path, split="official", kagglehub=False)
+    assert records.split == "official" and records.split_note is None
+    assert records.train.index.tolist() == [0, 3] and records.train["review_id"].tolist() == [100, 103]
+
+
+def test_imdb_not_found_with_the_official_split_asks_keras_then_falls_back(offline):
+    records = load_review_data("auto", split="official", kagglehub=False, n_synthetic=40)
+    assert records.source == "synthetic" and records.split == "official"
+    assert "; keras.datasets.imdb was not tried" in records.fallback_reason
+    with pytest.raises(ImdbNotFoundError, match="keras-origin.invalid did not answer"):
+        load_review_data("imdb", split="official", kagglehub=False)
+
+
+def test_the_keras_route_fails_fast_when_its_host_does_not_answer(offline):
+    started = time.perf_counter()
+    parts, what = imdb.keras_official_reviews()
+    took = time.perf_counter() - started
+    print(f"keras.datasets.imdb offline: {took:.3f} s")
+    assert parts is None and what.startswith("keras.datasets.imdb was not tried: keras-origin.invalid did not answer")
+    assert "keras" not in sys.modules or took < imdb.PROBE_TIMEOUT  # no download attempt, no wait
+
+
+def test_the_real_keras_client_offline_fails_fast_and_is_said(offline, monkeypatch):
+    """Keras's own downloader, through a proxy that refuses (so no host probe, and no network even if there is one)."""
+    pytest.importorskip("keras", reason="Keras is not installed")
+    monkeypatch.setattr(imdb, "KERAS_HOST", "storage.googleapis.com")
+    monkeypatch.setenv("https_proxy", "http://127.0.0.1:9")
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    started = time.perf_counter()
+    parts, what = imdb.keras_official_reviews(timeout=60)
+    took = time.perf_counter() - started
+    print(f"keras.datasets.imdb through a refusing proxy: {took:.2f} s")
+    assert parts is None and what.startswith("keras.datasets.imdb failed: ") and "imdb" in what
+    assert took < 60  # refused: the answer came before the bound
+
+
+def test_contract_the_official_split_from_keras_decodes_its_word_ids(offline, monkeypatch):
+    """Our decoding of Keras's ids back into words. Keras's loader is replaced by the arrays it returns: the real
+    one accepts only its genuine 17 MB file (it checks the hash), which only the network gives."""
+    keras = pytest.importorskip("keras", reason="Keras is not installed")
+    word_index = {"the": 1, "film": 2, "good": 3, "bad": 4}
+    calls = []
+
+    def load_data(num_words=None):  # the arrays keras.datasets.imdb.load_data returns: start 1, ids rank + 3
+        calls.append(num_words)
+        return ((np.array([[1, 4, 5, 6], [1, 7, 2, 5]], dtype=object), np.array([1, 0])),
+                (np.array([[1, 5, 7]], dtype=object), np.array([0])))
+
+    (offline / "keras-home" / "datasets").mkdir(parents=True)
+    (offline / "keras-home" / "datasets" / "imdb.npz").write_bytes(b"cached")  # so no host is asked
+    monkeypatch.setattr(keras.datasets.imdb, "load_data", load_data)
+    (train, test), what = imdb.keras_official_reviews(word_index)
+    assert calls == [8] and what == "read from Keras's cache"  # every word kept: ids below 4 + 4
+    assert train["review"].tolist() == ["the film good", "bad film"] and train["label"].tolist() == [1, 0]
+    assert train["sentiment"].tolist() == ["positive", "negative"] and test.index.tolist() == [2]
+    assert test["review"].tolist() == ["film bad"]
+    path = small_imdb(offline / "kaggle")
+    (path.parent / "imdb_word_index.json").write_text(json.dumps(word_index))  # found beside the CSV
+    records = load_review_data("imdb", path, split="official", kagglehub=False)
+    assert records.split == "official" and records.is_imdb and len(records.train) == 2
+    assert "so the official split and its texts come from keras.datasets.imdb" in records.split_note
+
+
 def test_a_subset_is_random_and_reproducible():
     records = load_review_data("synthetic", n_synthetic=200)
     a, b = records.subset(50, 10, seed=1), records.subset(50, 10, seed=1)
@@ -285,6 +474,67 @@ def test_the_keras_format_falls_back_to_generated_reviews(offline):
     assert len(data.x_train) == 30 and all(x[0] == 1 for x in data.x_train)
     assert max(max(x) for x in data.x_train) < 50
     assert data.decode([0, 1, 2, 4]) == "<START> <OOV> " + min(data.word_index, key=data.word_index.get)
+
+
+def test_load_keras_imdb_with_only_a_csv_uses_the_random_split_and_a_fitted_word_index(offline):
+    from labhelpers.text import WordTokenizer, text_to_word_sequence
+
+    path = small_imdb(offline / "kaggle")
+    started = time.perf_counter()
+    data = load_keras_imdb(None, path, data="imdb", kagglehub=False)
+    print(f"load_keras_imdb, only a CSV, offline: {time.perf_counter() - started:.2f} s")
+    assert data.source == "imdb" and data.is_imdb and data.split == "random"
+    assert "no split file" in data.split_note and "keras-origin.invalid did not answer" in data.split_note
+    assert "a word index fitted on its 48 training reviews" in data.description
+    assert data.description.endswith("NOTE: " + data.split_note)
+    records = load_review_data("imdb", path, kagglehub=False)  # the record's random split of the same CSV
+    assert data.word_index == WordTokenizer().fit_on_texts(records.train["review"].tolist()).word_index
+    order = np.arange(len(records.train))
+    np.random.RandomState(113).shuffle(order)  # Keras's shuffle of the training half
+    for row, ids, label in zip(order, data.x_train, data.y_train):
+        review = records.train.iloc[row]
+        assert data.decode(ids).split() == ["<START>"] + text_to_word_sequence(review["review"])
+        assert label == review["label"]
+    assert len(data.x_test) == 12
+
+
+def test_load_keras_imdb_with_a_csv_and_the_word_index_but_no_split_file(offline):
+    path = small_imdb(offline / "kaggle")
+    word_index = {"a": 1, "film": 2, "good": 3}
+    (path.parent / "imdb_word_index.json").write_text(json.dumps(word_index))
+    data = load_keras_imdb(None, path, data="imdb", kagglehub=False)
+    assert data.split == "random" and data.word_index == word_index
+    assert f"the official word index {path.parent / 'imdb_word_index.json'}" in data.description
+    without_keras = load_keras_imdb(None, path, data="imdb", kagglehub=False, genuine=False)
+    assert "genuine=False" in without_keras.split_note
+
+
+def test_contract_load_keras_imdb_asks_keras_when_the_split_file_is_missing(offline, monkeypatch):
+    """Which source load_keras_imdb takes; Keras's loader is replaced by the arrays it returns (see above)."""
+    keras = pytest.importorskip("keras", reason="Keras is not installed")
+    calls = []
+
+    def load_data(num_words=None):
+        calls.append(num_words)
+        return (np.array([[1, 4, 5]], dtype=object), np.array([1])), (np.array([[1, 5]], dtype=object), np.array([0]))
+
+    path = small_imdb(offline / "kaggle")
+    (path.parent / "imdb_word_index.json").write_text(json.dumps({"the": 1, "film": 2}))
+    (offline / "keras-home" / "datasets").mkdir(parents=True)
+    (offline / "keras-home" / "datasets" / "imdb.npz").write_bytes(b"cached")  # so no host is asked
+    monkeypatch.setattr(keras.datasets.imdb, "load_data", load_data)
+    data = load_keras_imdb(100, path, kagglehub=False)
+    assert calls == [100] and data.source == "keras" and data.split == "official" and data.split_note is None
+    assert data.description.startswith("IMDB from keras.datasets.imdb.load_data(num_words=100) "
+                                       "(read from Keras's cache)")
+    assert data.decode(data.x_train[0]) == "<START> the film" and data.y_test.tolist() == [0]
+
+
+def test_load_keras_imdb_with_nothing_says_why_in_its_fallback(offline):
+    data = load_keras_imdb(50, data="auto", n_synthetic=60, kagglehub=False)
+    assert data.source == "synthetic" and "keras-origin.invalid did not answer" in data.fallback_reason
+    with pytest.raises(ImdbNotFoundError, match="; keras.datasets.imdb was not tried"):
+        load_keras_imdb(50, data="imdb", kagglehub=False)
 
 
 def test_a_file_with_the_wrong_hash_is_not_taken_for_keras_imdb_npz(tmp_path, monkeypatch):

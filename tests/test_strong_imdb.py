@@ -188,3 +188,27 @@ def test_validation_is_a_block_of_review_ids_per_label_when_ids_are_known():
     assert frame.iloc[rows]["label"].sum() == 2
     random_rows = validation_rows(frame.drop(columns="review_id"), 4, seed=1)
     assert len(set(random_rows)) == 4 and random_rows.max() < 20
+
+
+def test_split_reviews_without_review_ids_draws_validation_at_random_and_says_so(tmp_path, monkeypatch):
+    """The official split asked for, the Kaggle CSV without a split file, offline: the random split, no review ids."""
+    import csv
+
+    from labhelpers.data import imdb
+
+    monkeypatch.delenv("LABHELPERS_DATA_DIR", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
+    monkeypatch.setattr(imdb, "KERAS_HOST", "keras-origin.invalid")  # never resolves: no network
+    with open(tmp_path / "IMDB Dataset.csv", "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(("review", "sentiment"))
+        writer.writerows((f"review {i} {'good fine' if i % 2 else 'bad dull'} film",
+                          "positive" if i % 2 else "negative") for i in range(100))
+    records = load_review_data("imdb", tmp_path, split="official", kagglehub=False)
+    assert records.split == "random" and "review_id" not in records.train
+    splits = split_reviews(records, num_words=50, maxlen=10, n_val=16, seed=3, cache=False)
+    expected = np.sort(np.random.default_rng(3).permutation(80)[:16])  # validation_rows' seeded draw
+    assert splits.labels["val"].tolist() == records.train["label"].to_numpy()[expected].astype(np.float32).tolist()
+    assert splits.train_texts == [t for i, t in enumerate(records.train["review"]) if i not in set(expected)]
+    assert "16 validation (a random draw, seed 3: this split has no review ids" in splits.description
+    assert "NOTE: the official 25k/25k split was asked for" in splits.description

@@ -26,7 +26,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from ..checks import positive_int
+from ..checks import positive_int, require
 
 TINY_SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
 
@@ -132,8 +132,10 @@ def load_corpus(name: str = "lee", max_chars: int | None = None, cache_dir: str 
     if name == "lee":
         path = _lee_path()
         if path is None:
-            raise FileNotFoundError("the 'lee' corpus ships with gensim (pip install gensim); without it use "
-                                    "name='python_docs', which ships with Python")
+            if importlib.util.find_spec("gensim") is None:
+                require("gensim", "text", "load_corpus('lee') (without gensim use name='python_docs')")
+            raise FileNotFoundError("the 'lee' corpus ships with gensim, but this gensim has no test/test_data/"
+                                    "lee_background.cor; use name='python_docs', which ships with Python")
         text = path.read_text(encoding="utf-8")
         source = f"Lee Background Corpus (300 ABC news articles), shipped with gensim: {path.name}"
     elif name == "python_docs":

@@ -4,17 +4,23 @@ Where the CSV is looked for, in this order (:func:`find_imdb_csv`):
 
 1. a path given by the caller (a file, or a folder that holds it);
 2. the folder named by the environment variable ``LABHELPERS_DATA_DIR``;
-3. kagglehub's cache for the versioned handle :data:`KAGGLE_HANDLE`, then a
-   kagglehub download bounded to about 10 seconds;
+3. kagglehub's cache for the versioned handle :data:`KAGGLE_HANDLE`, then
+   ``kagglehub.dataset_download`` in this process (Colab's cache of Kaggle
+   datasets only answers the notebook's own process), waited for at most
+   :data:`KAGGLEHUB_TIMEOUT` seconds;
 4. otherwise :class:`ImdbNotFoundError`, whose message names the three ways.
 
 Two splits: the lab record's random 80/20 split (``random_state=42``) and the
-official 25,000/25,000 split of Maas et al. (2011), read from the split file
-that lies beside the CSV (the Kaggle CSV itself does not record it).
-:func:`load_keras_imdb` gives the ``keras.datasets.imdb`` format, from Keras's
-own loader when the genuine ``imdb.npz`` is there, else built from the CSV and
-the official word index. :func:`load_review_data` falls back to the generated
-corpus of :mod:`labhelpers.data.reviews` when IMDB cannot be had, and says so.
+official 25,000/25,000 split of Maas et al. (2011). The Kaggle CSV does not
+record the official one: it is read from the split file beside the CSV, else
+taken from ``keras.datasets.imdb`` when Keras is installed and the network
+answers (:func:`keras_official_reviews`), else the random split is used and
+the data says so (:attr:`ReviewData.split_note`). :func:`load_keras_imdb`
+gives the ``keras.datasets.imdb`` format: from Keras's own loader (its
+``imdb.npz`` at hand, or downloaded), else built from the CSV. Only IMDB not
+found makes :func:`load_review_data` fall back to the generated corpus of
+:mod:`labhelpers.data.reviews`, and it says so. Every network call is bounded
+in time (:data:`KAGGLEHUB_TIMEOUT`, :data:`KERAS_TIMEOUT`).
 """
 
 from __future__ import annotations
@@ -24,15 +30,18 @@ import hashlib
 import json
 import os
 import re
-import subprocess
-import sys
+import socket
+import threading
+import urllib.request
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
+
+from ..checks import require
 
 DATA_DIR_ENV = "LABHELPERS_DATA_DIR"
 KAGGLE_HANDLE = "lakshmi25npathi/imdb-dataset-of-50k-movie-reviews/versions/1"
@@ -43,9 +52,13 @@ WORD_INDEX_NAMES = ("keras/imdb_word_index.json", "imdb_word_index.json")
 KERAS_NPZ_NAMES = ("keras/imdb.npz", "imdb.npz")
 KERAS_NPZ_SHA256 = "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f"
 LABELS = {"negative": 0, "positive": 1}
-KAGGLEHUB_TIMEOUT = 10.0
-# What the child process runs to ask kagglehub for the dataset (a test replaces it).
-_KAGGLEHUB_CODE = "import kagglehub, sys; sys.stdout.write(kagglehub.dataset_download({handle!r}))"
+# Seconds waited for an answer from kagglehub (26 MB to download) and from keras.datasets.imdb (19 MB).
+KAGGLEHUB_TIMEOUT = 60.0
+KERAS_TIMEOUT = 120.0
+# Where keras.datasets.imdb downloads from; asked first, for at most PROBE_TIMEOUT seconds, so that an
+# offline run does not import TensorFlow (seconds) only to learn that the download fails.
+KERAS_HOST = "storage.googleapis.com"
+PROBE_TIMEOUT = 5.0
 
 _BR_TAG = re.compile(r"<br\s*/?>", flags=re.IGNORECASE)
 
@@ -78,32 +91,91 @@ def kagglehub_cached_csv(cache_dir: str | Path | None = None) -> Path | None:
     return _csv_in_folder(root / "versions" / version)
 
 
-def kagglehub_download(timeout: float = KAGGLEHUB_TIMEOUT) -> tuple[Path | None, str]:
-    """Ask kagglehub for the dataset in a child process stopped after ``timeout`` seconds.
+class _StillRunning(TimeoutError):
+    """A call of :func:`_bounded` gave no answer in time (and carries on in the background)."""
 
-    kagglehub sets no network timeout of its own, so the call runs in a
-    subprocess that is killed when the time is up. Returns ``(csv path or
-    None, what happened)``.
+
+# Calls still running after their caller stopped waiting, by key (see _bounded).
+_running: dict[str, tuple[threading.Thread, dict]] = {}
+
+
+def _bounded(key: str, seconds: float, function):
+    """``function()`` in a daemon thread, waited for at most ``seconds``: its value, its exception, or _StillRunning.
+
+    kagglehub, kagglesdk and Keras's downloader set no network timeout, and
+    Python cannot stop a thread. A call still running when the time is up
+    carries on in the background: a download may still finish and fill its
+    cache, where the next attempt finds it; being a daemon thread, it does not
+    keep the interpreter from exiting. A second call with the same ``key``
+    while the first still runs waits for that one instead of starting a second
+    download into the same folder.
+    """
+    thread, outcome = _running.get(key, (None, {}))
+    if thread is None or not thread.is_alive():
+        outcome = {}
+
+        def run():
+            try:
+                outcome["value"] = function()
+            except Exception as error:  # handed to the waiting caller below
+                outcome["error"] = error
+
+        thread = threading.Thread(target=run, name=f"labhelpers: {key}", daemon=True)
+        _running[key] = (thread, outcome)
+        thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise _StillRunning(f"no answer within {seconds:g} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def _short(error: Exception, length: int = 200) -> str:
+    """``Type: message`` of an exception, the message cut to ``length`` characters."""
+    text = str(error)
+    return f"{type(error).__name__}: {text if len(text) <= length else text[:length - 3] + '...'}"
+
+
+def _unreachable(host: str, port: int = 443, timeout: float = PROBE_TIMEOUT) -> str | None:
+    """None when a connection to ``host`` opens within ``timeout`` seconds (name lookup included), else why not."""
+    if urllib.request.getproxies().get("https"):
+        return None  # only the proxy can tell; the download itself is bounded anyway
+
+    def connect():
+        socket.create_connection((host, port), timeout=timeout).close()
+
+    try:
+        _bounded(f"connect {host}:{port}", timeout, connect)
+    except _StillRunning as error:  # the name lookup hangs
+        return f"{host} did not answer ({error}; no network?)"
+    except OSError as error:  # the name lookup failed, the connection was refused or timed out
+        return f"{host} did not answer ({_short(error)}; no network?)"
+    return None
+
+
+def kagglehub_download(timeout: float = KAGGLEHUB_TIMEOUT) -> tuple[Path | None, str]:
+    """``kagglehub.dataset_download(KAGGLE_HANDLE)`` in this process, waited for at most ``timeout`` seconds.
+
+    In this process, because Colab's cache of Kaggle datasets answers only the
+    notebook's own process. Only the returned folder is used: kagglehub logs
+    its progress to stdout. Returns ``(csv path or None, what happened)``.
     """
     try:
-        import importlib.util
-
-        if importlib.util.find_spec("kagglehub") is None:
-            return None, "kagglehub is not installed"
-    except (ImportError, ValueError):
-        return None, "kagglehub is not installed"
+        kagglehub = require("kagglehub", "text", "downloading IMDB from Kaggle")
+    except ModuleNotFoundError as missing:
+        return None, str(missing)
     try:
-        done = subprocess.run([sys.executable, "-c", _KAGGLEHUB_CODE.format(handle=KAGGLE_HANDLE)],
-                              capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return None, f"kagglehub gave no answer within {timeout:g} s (no network?)"
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        if any(word in last for word in ("ConnectionError", "NameResolution", "Max retries", "timed out")):
-            return None, "kagglehub could not reach kaggle.com (no network?)"
-        return None, f"kagglehub failed: {last[:160]}"
-    found = _csv_in_folder(Path(done.stdout.strip()))
-    return (found, "downloaded by kagglehub") if found else (None, f"kagglehub's folder {done.stdout.strip()} has no CSV")
+        folder = _bounded(f"kagglehub {KAGGLE_HANDLE}", timeout, lambda: kagglehub.dataset_download(KAGGLE_HANDLE))
+    except _StillRunning:
+        return None, (f"kagglehub gave no answer within {timeout:g} s (no network?); a download it started "
+                      "carries on in the background, and a later run finds it in kagglehub's cache")
+    except OSError as error:  # requests' ConnectionError and timeouts are OSErrors
+        return None, f"kagglehub could not reach Kaggle (no network?): {_short(error)}"
+    except Exception as error:  # kagglehub's own errors (not found, refused, ...): said, not raised
+        return None, f"kagglehub failed: {_short(error)}"
+    found = _csv_in_folder(Path(folder)) if isinstance(folder, (str, os.PathLike)) else None
+    return (found, "downloaded by kagglehub") if found else (None, f"kagglehub's folder {folder!r} has no CSV")
 
 
 def find_imdb_csv(path: str | Path | None = None, *, kagglehub: bool = True,
@@ -327,8 +399,12 @@ class ReviewData:
 
     ``train`` and ``test`` are DataFrames with ``review``, ``sentiment`` and
     ``label``; ``source`` is ``"imdb"`` or ``"synthetic"``; ``description`` is
-    one line for a notebook's output; ``fallback_reason`` says why IMDB was not
-    used (None when it was, or when the synthetic corpus was asked for).
+    one line for a notebook's output, which names the split used; ``split`` is
+    the split used (``"random"`` or ``"official"``), which is not always the one
+    asked for; ``split_note`` says why, or where the official split came from
+    when not from the split file (None when the split asked for came from its
+    usual place); ``fallback_reason`` says why IMDB was not used (None when it
+    was, or when the synthetic corpus was asked for).
     """
 
     train: pd.DataFrame
@@ -338,6 +414,7 @@ class ReviewData:
     split: str
     path: str | None = None
     fallback_reason: str | None = None
+    split_note: str | None = None
 
     @property
     def is_imdb(self) -> bool:
@@ -356,7 +433,23 @@ class ReviewData:
         if len(train) == len(self.train) and len(test) == len(self.test):
             return self
         description = self.description + f"; a random subset of {len(train)} training and {len(test)} test reviews"
-        return ReviewData(train, test, self.source, description, self.split, self.path, self.fallback_reason)
+        return replace(self, train=train, test=test, description=description)
+
+
+_SPLIT_NAMES = {"random": "random 80/20 (random_state=42)", "official": "official 25k/25k"}
+
+
+def _no_split_file(csv_path: str) -> str:
+    return f"no split file ({' or '.join(SPLIT_NAMES)}) lies beside {csv_path}"
+
+
+def _from_csv(frame: pd.DataFrame, train: pd.DataFrame, test: pd.DataFrame, split: str, clean: bool,
+              split_note: str | None = None) -> ReviewData:
+    description = (f"IMDB, {len(frame)} reviews from {frame.attrs['source']}; {_SPLIT_NAMES[split]} split: "
+                   f"{len(train)} training, {len(test)} test reviews" + ("; <br /> tags removed" if clean else ""))
+    if split_note:
+        description += f". NOTE: {split_note}"
+    return ReviewData(train, test, "imdb", description, split, frame.attrs["source"], None, split_note)
 
 
 def load_review_data(
@@ -368,6 +461,7 @@ def load_review_data(
     n_synthetic: int = 2000,
     seed: int = 0,
     kagglehub: bool = True,
+    use_keras: bool = True,
 ) -> ReviewData:
     """IMDB reviews split for training and test, or the generated corpus when IMDB cannot be had.
 
@@ -376,7 +470,13 @@ def load_review_data(
       reviews, ``seed``); ``"auto"``: IMDB when found, else the generated corpus,
       with the reason in ``fallback_reason`` and in ``description``.
     - ``split``: ``"random"`` (80/20, ``random_state=42``) or ``"official"``
-      (25k/25k). For the generated corpus, "official" cuts it in two halves.
+      (25k/25k). The official split comes from the split file beside the CSV;
+      without one (the Kaggle CSV), from ``keras.datasets.imdb``
+      (:func:`keras_official_reviews`, its texts decoded from word ids; also
+      when the CSV is not found), unless ``use_keras=False``; when that fails
+      too, the random split is used: ``split`` says which split was used, and
+      ``split_note`` and ``description`` say why. For the generated corpus,
+      "official" cuts it in two halves.
     """
     if data not in ("auto", "imdb", "synthetic"):
         raise ValueError(f"data must be 'auto', 'imdb' or 'synthetic', got {data!r}")
@@ -385,17 +485,37 @@ def load_review_data(
     reason = None
     if data in ("auto", "imdb"):
         try:
-            frame = load_imdb(path, clean=clean, kagglehub=kagglehub)
-            train, test = split_imdb(frame, split)
-            description = (f"IMDB, {len(frame)} reviews from {frame.attrs['source']}; "
-                           f"{'official 25k/25k' if split == 'official' else 'random 80/20 (random_state=42)'} split: "
-                           f"{len(train)} training, {len(test)} test reviews"
-                           + ("; <br /> tags removed" if clean else ""))
-            return ReviewData(train, test, "imdb", description, split, frame.attrs["source"])
+            frame, not_found = load_imdb(path, clean=clean, kagglehub=kagglehub), None
         except ImdbNotFoundError as error:
-            if data == "imdb":
-                raise
-            reason = str(error).splitlines()[-1].removeprefix("What happened: ").rstrip(".")
+            frame, not_found = None, error
+        if frame is not None and split == "random":
+            return _from_csv(frame, *split_random(frame), "random", clean)
+        source = frame.attrs["source"] if frame is not None else None
+        split_file = find_split_file(source) if source else None
+        if split_file is not None:
+            return _from_csv(frame, *split_official(frame, split_file), "official", clean)
+        if split == "official":
+            why = _no_split_file(source) if source else "the IMDB CSV was not found"
+            index_path = find_word_index(source)
+            parts, what = (keras_official_reviews(load_word_index(index_path) if index_path else None) if use_keras
+                           else (None, "keras.datasets.imdb was not asked (use_keras=False)"))
+            if parts is not None:
+                train, test = parts
+                note = f"{why}, so the official split and its texts come from keras.datasets.imdb ({what})"
+                description = (f"IMDB from keras.datasets.imdb (word ids decoded back to words: lower case, no "
+                               f"punctuation); official 25k/25k split: {len(train)} training, {len(test)} test "
+                               f"reviews. NOTE: {note}")
+                npz = _keras_datasets() / "imdb.npz"
+                return ReviewData(train, test, "imdb", description, "official",
+                                  str(npz) if npz.is_file() else None, None, note)
+            if frame is not None:
+                note = (f"the official 25k/25k split was asked for, but {why} and {what}; so this is the lab "
+                        "record's random 80/20 split (random_state=42)")
+                return _from_csv(frame, *split_random(frame), "random", clean, note)
+            not_found = ImdbNotFoundError(f"{str(not_found).rstrip('.')}; {what}.")
+        if data == "imdb":
+            raise not_found
+        reason = str(not_found).splitlines()[-1].removeprefix("What happened: ").rstrip(".")
     from .reviews import make_review_corpus
 
     frame = make_review_corpus(n_synthetic, seed=seed)
@@ -451,13 +571,85 @@ def find_genuine_keras_npz(csv_path: str | Path | None = None) -> Path | None:
         folders.append(Path(os.environ[DATA_DIR_ENV]).expanduser())
     for folder in folders:
         candidates += [folder / name for name in KERAS_NPZ_NAMES]
-    keras_home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")).expanduser()
-    candidates.append(keras_home / "datasets" / "imdb.npz")
+    candidates.append(_keras_datasets() / "imdb.npz")
     for candidate in candidates:
         if candidate.is_file() and candidate.stat().st_size == 17_464_789:
             if hashlib.sha256(candidate.read_bytes()).hexdigest() == KERAS_NPZ_SHA256:
                 return candidate
     return None
+
+
+def _keras_datasets() -> Path:
+    """Where ``keras.datasets`` keeps its downloads: ``$KERAS_HOME/datasets``, by default ``~/.keras/datasets``."""
+    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")).expanduser() / "datasets"
+
+
+def _keras_download(num_words: int | None, word_index: dict[str, int] | None, timeout: float, *,
+                    all_words: bool = False) -> tuple[tuple | None, str]:
+    """``keras.datasets.imdb.load_data(num_words=...)`` and its word index, waited for at most ``timeout`` seconds.
+
+    ``word_index`` given: used instead of ``get_word_index()``. ``all_words``:
+    every word kept (``load_data(num_words=None)`` turns the rarest word into the
+    out-of-vocabulary id). Returns ``(((x_train, y_train), (x_test, y_test),
+    word_index) or None, what happened)``; never raises for a missing Keras or
+    network.
+    """
+    cached = (_keras_datasets() / "imdb.npz").is_file() and (
+        word_index is not None or (_keras_datasets() / "imdb_word_index.json").is_file())
+    if not cached:
+        unreachable = _unreachable(KERAS_HOST)
+        if unreachable:
+            return None, f"keras.datasets.imdb was not tried: {unreachable}"
+    try:
+        keras = require("keras", "keras", "the official split from keras.datasets.imdb", package="tensorflow")
+    except ModuleNotFoundError as missing:
+        return None, str(missing)
+
+    def fetch():
+        index = word_index if word_index is not None else keras.datasets.imdb.get_word_index()
+        # ids are ranks + 3 (0 padding, 1 start, 2 out of vocabulary); load_data keeps ids below num_words
+        keep = max(index.values()) + 4 if all_words else num_words
+        return keras.datasets.imdb.load_data(num_words=keep), index
+
+    try:
+        (train, test), index = _bounded(f"keras.datasets.imdb {num_words} {all_words}", timeout, fetch)
+    except _StillRunning:
+        return None, (f"keras.datasets.imdb gave no answer within {timeout:g} s; a download it started carries "
+                      "on in the background, and a later run finds it in Keras's cache")
+    except Exception as error:  # a failed download, a damaged file: said, not raised
+        return None, f"keras.datasets.imdb failed: {_short(error)}"
+    return (train, test, index), ("read from Keras's cache" if cached else "downloaded by keras.datasets.imdb")
+
+
+def keras_official_reviews(word_index: dict[str, int] | None = None, timeout: float = KERAS_TIMEOUT
+                           ) -> tuple[tuple[pd.DataFrame, pd.DataFrame] | None, str]:
+    """The official 25k/25k split as texts, from ``keras.datasets.imdb`` (its cache, or a download bounded in time).
+
+    Each review's word ids are decoded through the word index (``word_index``,
+    else ``keras.datasets.imdb.get_word_index()``): id ``rank + 3`` is the word
+    of that rank; the start marker (1) is dropped. So the texts are lower case
+    and without punctuation, in Keras's shuffled order. Returns ``((train,
+    test) or None, what happened)``, DataFrames with ``review``, ``sentiment``
+    and ``label`` (train rows numbered from 0, test rows after them); never
+    raises for a missing Keras or network.
+    """
+    got, what = _keras_download(None, word_index, timeout, all_words=True)
+    if got is None:
+        return None, what
+    (x_train, y_train), (x_test, y_test), index = got
+    words = [""] * (max(index.values()) + 4)
+    for word, rank in index.items():
+        words[rank + 3] = word
+
+    def frame(ids, labels, start):
+        labels = np.asarray(labels, dtype=np.int64)
+        texts = [" ".join([words[i] for i in review if i > 2]) for review in ids]  # 1 start, 2 unknown: no word
+        part = pd.DataFrame({"review": texts, "sentiment": np.where(labels == 1, "positive", "negative"),
+                             "label": labels}, index=pd.RangeIndex(start, start + len(labels)))
+        part.attrs["source"] = "keras.datasets.imdb"
+        return part
+
+    return (frame(x_train, y_train, 0), frame(x_test, y_test, len(y_train))), what
 
 
 def keras_format(
@@ -518,8 +710,9 @@ class KerasImdb:
     ``x_train``/``x_test`` are object arrays of int lists (1 = start, 2 =
     out of vocabulary, word index rank + 3 for a word); ``y_*`` int64 labels
     (1 positive). ``word_index`` maps a word to its rank (add 3 for its id).
-    ``source`` is ``"keras"`` (Keras's own imdb.npz), ``"imdb"`` (built from
-    the CSV) or ``"synthetic"``.
+    ``source`` is ``"keras"`` (Keras's own loader), ``"imdb"`` (built from
+    the CSV) or ``"synthetic"``. ``split`` is the split used (``"official"``
+    or ``"random"``); ``split_note`` says why it is not the official one.
     """
 
     x_train: np.ndarray
@@ -530,6 +723,8 @@ class KerasImdb:
     description: str
     source: str
     fallback_reason: str | None = None
+    split: str = "official"
+    split_note: str | None = None
 
     @property
     def is_imdb(self) -> bool:
@@ -554,55 +749,85 @@ def load_keras_imdb(
 ) -> KerasImdb:
     """IMDB in the ``keras.datasets.imdb`` format (:class:`KerasImdb`), from the best source there is.
 
-    - With the genuine ``imdb.npz`` (checked by its SHA-256) and ``genuine=True``:
-      Keras's own ``imdb.load_data(num_words=...)``.
-    - Else, from the IMDB CSV, its official split file and the official word
-      index (:func:`keras_format`): the same format, built offline.
-    - Else (``data="auto"``) or with ``data="synthetic"``: the generated
-      corpus cut in two halves, with a word index fitted on the first half.
+    In this order:
 
-    ``description`` says which of the three was used.
+    1. Keras's own ``imdb.load_data(num_words=...)`` on the genuine
+       ``imdb.npz`` (checked by its SHA-256) found on this machine;
+    2. built offline (:func:`keras_format`) from the IMDB CSV, its official
+       split file and the official word index;
+    3. Keras's own ``imdb.load_data(num_words=...)`` downloading its file
+       (bounded in time; what the course's Keras records did on Colab);
+    4. built from the CSV alone: the official split when its file is there,
+       else the lab record's random 80/20 split; the official word index when
+       found, else one fitted on the training reviews;
+    5. with ``data="auto"``, or asked for with ``data="synthetic"``: the
+       generated corpus cut in two halves, with a word index fitted on the first.
+
+    ``genuine=False`` skips Keras's own loader (1 and 3). ``description``
+    says which source, split and word index were used; ``split`` and
+    ``split_note`` say which split and why.
     """
     if data not in ("auto", "imdb", "synthetic"):
         raise ValueError(f"data must be 'auto', 'imdb' or 'synthetic', got {data!r}")
+    from ..text import WordTokenizer
+
     reason = None
     if data != "synthetic":
         csv_hint = path if path and Path(path).is_file() else None
         npz = find_genuine_keras_npz(csv_hint)
         if npz is not None and genuine:
-            import keras
-
+            keras = require("keras", "keras", "reading Keras's imdb.npz", package="tensorflow")
             (x_train, y_train), (x_test, y_test) = keras.datasets.imdb.load_data(path=str(npz.resolve()),
                                                                                  num_words=num_words)
             index_path = find_word_index(csv_hint)
             word_index = load_word_index(index_path) if index_path else {}
             return KerasImdb(x_train, y_train, x_test, y_test, word_index,
-                             f"IMDB from Keras's own imdb.npz ({npz}), official 25k/25k split", "keras")
+                             f"IMDB from Keras's own imdb.npz ({npz}), official 25k/25k split: {len(x_train)} "
+                             f"training, {len(x_test)} test reviews", "keras")
         try:
-            records = load_review_data("imdb", path, split="official", kagglehub=kagglehub)
+            frame, not_found = load_imdb(path, kagglehub=kagglehub), None
         except ImdbNotFoundError as error:
-            if data == "imdb":
-                raise
-            reason = str(error).splitlines()[-1].removeprefix("What happened: ").rstrip(".")
-        else:
-            index_path = find_word_index(records.path)
-            if index_path is None:
-                if data == "imdb":
-                    raise FileNotFoundError(
-                        f"the official word index ({' or '.join(WORD_INDEX_NAMES)}) is needed to build the Keras "
-                        f"format offline; it was found neither beside {records.path} nor in ${DATA_DIR_ENV}")
-                reason = "the official word index imdb_word_index.json was not found"
+            frame, not_found = None, error
+        source = frame.attrs["source"] if frame is not None else None
+        split_file = find_split_file(source) if source else None
+        index_path = find_word_index(source)
+        word_index = load_word_index(index_path) if index_path else None
+        what = "Keras's own loader was not asked (genuine=False)"
+        if genuine and (split_file is None or word_index is None):
+            got, what = _keras_download(num_words, word_index, KERAS_TIMEOUT)
+            if got is not None:
+                (x_train, y_train), (x_test, y_test), word_index = got
+                return KerasImdb(x_train, np.asarray(y_train, dtype=np.int64), x_test,
+                                 np.asarray(y_test, dtype=np.int64), word_index,
+                                 f"IMDB from keras.datasets.imdb.load_data(num_words={num_words}) ({what}), official "
+                                 f"25k/25k split: {len(x_train)} training, {len(x_test)} test reviews", "keras")
+        if frame is not None:
+            note = None
+            if split_file is not None:
+                (train, test), split = split_official(frame, split_file), "official"
             else:
-                word_index = load_word_index(index_path)
-                (x_train, y_train), (x_test, y_test) = keras_format(
-                    records.train["review"].tolist(), records.test["review"].tolist(),
-                    records.train["label"], records.test["label"], word_index, num_words=num_words)
-                return KerasImdb(x_train, y_train, x_test, y_test, word_index,
-                                 f"IMDB in the keras.datasets.imdb format, built offline from {records.path} and "
-                                 f"{index_path} (Keras's own imdb.npz is not here), official split: "
-                                 f"{len(x_train)} training, {len(x_test)} test reviews", "imdb")
-    from ..text import WordTokenizer
-
+                (train, test), split = split_random(frame), "random"
+                note = (f"keras.datasets.imdb has the official 25k/25k split, but {_no_split_file(source)} and "
+                        f"{what}; so this is the lab record's random 80/20 split (random_state=42)")
+            if word_index is not None:
+                index_text = f"the official word index {index_path}"
+            else:
+                word_index = WordTokenizer().fit_on_texts(train["review"].tolist()).word_index
+                index_text = (f"a word index fitted on its {len(train)} training reviews (the official "
+                              f"{' or '.join(WORD_INDEX_NAMES)} is not here)")
+            (x_train, y_train), (x_test, y_test) = keras_format(
+                train["review"].tolist(), test["review"].tolist(), train["label"], test["label"], word_index,
+                num_words=num_words)
+            description = (f"IMDB in the keras.datasets.imdb format, built offline from {source} with {index_text}; "
+                           f"{_SPLIT_NAMES[split]} split: {len(x_train)} training, {len(x_test)} test reviews")
+            if note:
+                description += f". NOTE: {note}"
+            return KerasImdb(x_train, y_train, x_test, y_test, word_index, description, "imdb", None, split, note)
+        if genuine:  # Keras's loader was tried too
+            not_found = ImdbNotFoundError(f"{str(not_found).rstrip('.')}; {what}.")
+        if data == "imdb":
+            raise not_found
+        reason = str(not_found).splitlines()[-1].removeprefix("What happened: ").rstrip(".")
     records = load_review_data("synthetic", split="official", n_synthetic=n_synthetic, seed=seed)
     word_index = WordTokenizer().fit_on_texts(records.train["review"].tolist()).word_index
     (x_train, y_train), (x_test, y_test) = keras_format(

@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ..checks import positive_int
+from ..checks import positive_int, require
 
 
 def _fraction(name: str, value) -> float:
@@ -347,11 +347,8 @@ def load_statsmodels_series(name: str = "co2") -> MeasuredSeries:
     """
     if name not in MEASURED_SERIES:
         raise ValueError(f"name must be one of {sorted(MEASURED_SERIES)}, got {name!r}")
-    try:
-        from statsmodels import datasets
-    except ImportError as error:
-        raise ImportError("load_statsmodels_series needs statsmodels: pip install statsmodels "
-                          "(or pip install 'labhelpers[series]')") from error
+    datasets = require("statsmodels.datasets", "series", "load_statsmodels_series (lesson 9's measured series)",
+                       package="statsmodels")
     if name == "co2":
         weekly = datasets.co2.load_pandas().data["co2"]
         values = weekly.resample("MS").mean().interpolate(method="linear")
