@@ -85,9 +85,11 @@ def _baseline_line(record: dict, baseline: dict | None) -> list[str]:
     split = _split_of(record["data"])
     if split is None:
         return []
-    if baseline is None or not baseline["data"].startswith("IMDB"):
-        return [f"Bag-of-words baseline: not measured in this build (run {BASELINE_NOTEBOOK} on IMDB).", ""]
-    value = baseline["metrics"][f"tfidf_{split}_test_accuracy"]
+    value = None if baseline is None or not baseline["data"].startswith("IMDB") else \
+        baseline["metrics"].get(f"tfidf_{split}_test_accuracy")
+    if value is None:
+        return [f"Bag-of-words baseline on the {split} split: not measured in this build "
+                f"(run {BASELINE_NOTEBOOK} on IMDB with that split).", ""]
     return [f"Bag-of-words baseline on the same split ({split}; TF-IDF of words and word pairs + logistic "
             f"regression, all the split's training reviews, measured by {BASELINE_NOTEBOOK}): "
             f"**{_format_metric('accuracy', value)}** test accuracy. A recurrent model below it is reported as such.",

@@ -11,9 +11,10 @@ import time
 
 import numpy as np
 
-from .checks import one_of, positive_int, require
+from .checks import one_of, positive_int
+from .runtime import import_keras
 
-keras = require("keras", "keras", "labhelpers.keras_models (lesson 6, IMDB with Keras)", package="tensorflow")
+keras = import_keras()
 
 RECURRENT_LAYERS = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 

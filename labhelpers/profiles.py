@@ -138,23 +138,25 @@ def notebook_settings(table: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     the one papermill injects after it) from the kernel's input history,
     checks and converts the parameters (:func:`check_parameters`), then
     returns :func:`resolve_settings` for the notebook's ``profile`` with every
-    parameter named in ``table`` as an override.
+    parameter named in ``table`` as an override. A kernel that keeps no input
+    history (nbval replays cells without storing them) gets no check: the
+    values are taken as they are.
     """
     from IPython import get_ipython
 
     shell = get_ipython()
-    if shell is None or "In" not in shell.user_ns:
+    if shell is None:
         raise RuntimeError("notebook_settings reads a notebook's parameters cell: call it inside a notebook, "
                            "or use resolve_settings(profile, table, overrides) elsewhere")
     namespace = shell.user_ns
-    history = list(namespace["In"])[:-1]  # the current cell is the last entry
-    found = [i for i, source in enumerate(history) if _PARAMETER_LINE.search(source or "") and "profile" in
-             declared_parameters(source)]
-    if not found:
+    if "profile" not in namespace:
         raise RuntimeError("run the cell tagged `parameters` (the one that sets profile = ...) before this one")
-    position = found[-1]
-    after = history[position + 1] if position + 1 < len(history) else ""
-    injected = after if after.lstrip().startswith(INJECTED_MARK) else None
-    declared = check_parameters(history[position], injected, namespace)
-    overrides = {name: namespace[name] for name in table.get(namespace["profile"], {}) if name in declared}
+    history = list(namespace.get("In", []))[:-1]  # the current cell is the last entry
+    found = [i for i, source in enumerate(history) if "profile" in declared_parameters(source or "")]
+    if found:
+        position = found[-1]
+        after = history[position + 1] if position + 1 < len(history) else ""
+        injected = after if after.lstrip().startswith(INJECTED_MARK) else None
+        check_parameters(history[position], injected, namespace)
+    overrides = {name: namespace[name] for name in table.get(namespace["profile"], {}) if name in namespace}
     return resolve_settings(namespace["profile"], table, overrides)

@@ -127,10 +127,12 @@ def import_keras():
     lesson imports Keras through this function, before anything else imports
     TensorFlow. Python warnings are left alone.
     """
+    from .checks import require
+
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if "tensorflow" not in sys.modules:
         with _stderr_to_devnull():
-            import tensorflow  # noqa: F401
+            require("tensorflow", "keras", "Keras (lessons 2 and 6)")
     import keras
 
     return keras

@@ -64,8 +64,8 @@ profile = "quick"  # type: str  Profile for every setting left at None: "smoke" 
 data = None  # type: str  "imdb", "synthetic" (generated reviews) or "auto" (IMDB when it is found, else the generated reviews, said so in the output).
 data_path = ""  # type: str  The IMDB CSV or its folder; empty: $LABHELPERS_DATA_DIR, then kagglehub's cache.
 glove_path = ""  # type: str  A GloVe text file (word and values per line, .txt or .gz); empty: train word2vec on the training reviews instead.
-n_train = None  # type: int  Training reviews the classifiers learn from, drawn from the official training half; 0 uses all 25000.
-n_test = None  # type: int  Test reviews, drawn from the official test half; 0 uses all 25000.
+n_train = None  # type: int  Training reviews the classifiers learn from, drawn from the official training half (the random 80% when the official split cannot be had); 0 uses all.
+n_test = None  # type: int  Test reviews, drawn from the official test half (or the random 20%); 0 uses all.
 n_synthetic = None  # type: int  Number of generated reviews when the generated corpus is used.
 num_words = None  # type: int  Vocabulary of the tokenizer (ids below num_words; the rest become the OOV id).
 maxlen = None  # type: int  Ids per review (padded and cut at the start, so the last words are kept).
@@ -119,7 +119,7 @@ settings
 # larger text (Wikipedia and news) and read from a file.
 #
 # ```text
-# split the reviews: official training half / test half; hold out a validation part of the training reviews
+# split the reviews: official training half / test half (random 80/20 without the official split); hold out a validation part of the training reviews
 # tokenizer.fit(training reviews); ids padded to maxlen
 # vectors = word2vec(training reviews)  or  read_glove(glove_path)
 # E0[i] = vectors[word with id i]  (words without a vector: random, same scale; E0[0] = 0 for padding)

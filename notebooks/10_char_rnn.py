@@ -213,11 +213,15 @@ print(f"{toy_correct:.0%} of the next characters predicted correctly")
 # ### The corpus
 
 # %%
+from labhelpers.checks import require
 from labhelpers.data.chars import available_corpora, load_corpus, split_text, unigram_cross_entropy
 
 corpus_name = settings["corpus"]
 if corpus_name == "lee" and not available_corpora()["lee"]:
-    print("The Lee corpus ships with gensim, which is not installed here: using Python's own help texts.")
+    try:
+        require("gensim", "text", "the Lee corpus")
+    except ModuleNotFoundError as missing:
+        print(f"{missing}. This run uses Python's own help texts instead.")
     corpus_name = "python_docs"
 text_corpus = load_corpus(corpus_name, max_chars=settings["max_chars"] or None,
                           download=corpus_name == "tiny_shakespeare")
