@@ -1,5 +1,6 @@
 """Checks of the notebooks themselves: pairing, parameters, Colab cells, references."""
 
+import importlib.util
 import subprocess
 import sys
 
@@ -8,7 +9,7 @@ import nbformat
 import papermill as pm
 import pytest
 
-from labhelpers.colab import badge, expected_source, install_requirement
+from labhelpers.colab import badge, expected_source, install_cell, install_requirement
 from labhelpers.runner import NotebookFailed, check_parameters, execute_notebook, list_notebooks
 from conftest import ROOT
 
@@ -62,7 +63,46 @@ def test_colab_badge_and_install_cell_follow_the_config(path):
     notebook = nbformat.read(path, as_version=4)
     assert badge(ROOT, path.stem) in notebook.cells[0].source
     assert install_requirement(ROOT) in notebook.cells[1].source
-    assert 'if "google.colab" in sys.modules:' in notebook.cells[1].source
+    assert notebook.cells[1].source.rstrip() == install_cell(ROOT).rstrip()
+
+
+FIND_SPEC = importlib.util.find_spec  # before any test patches it
+
+
+def run_install_cell(monkeypatch, *, colab: bool, installed: bool, pip_returncode: int = 0):
+    """Execute the install cell; returns the pip commands it ran (pip itself is not run here: see test_colab_harness)."""
+    import types
+
+    if colab:
+        monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    else:
+        monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    find_spec = FIND_SPEC
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "labhelpers" and not installed else find_spec(name, *a))
+    commands = []
+
+    def fake_run(command, **kwargs):
+        commands.append(command)
+        return subprocess.CompletedProcess(command, pip_returncode, "", "ERROR: No matching distribution found")
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    exec(install_cell(ROOT), {})
+    return commands
+
+
+def test_install_cell_installs_only_on_colab_and_only_once(monkeypatch, capsys):
+    assert run_install_cell(monkeypatch, colab=False, installed=False) == []
+    assert run_install_cell(monkeypatch, colab=True, installed=True) == []
+    [command] = run_install_cell(monkeypatch, colab=True, installed=False)
+    assert command[1:4] == ["-m", "pip", "install"] and command[-1] == install_requirement(ROOT).strip('"')
+    assert "installed in" in capsys.readouterr().out  # how long it took
+
+
+def test_install_cell_shows_pips_own_error(monkeypatch, capsys):
+    with pytest.raises(RuntimeError, match="pip could not install labhelpers"):
+        run_install_cell(monkeypatch, colab=True, installed=False, pip_returncode=1)
+    assert "ERROR: No matching distribution found" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)

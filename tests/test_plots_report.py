@@ -63,10 +63,17 @@ def test_result_sentence_states_measured_and_record_numbers():
 def test_record_results_is_json_and_displayed_with_its_mime(monkeypatch):
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append(obj))
-    record = record_results("E6", "smoke", "generated", {"val_accuracy": np.float32(0.75)}, {"epochs": 3})
+    record = record_results("E6", "smoke", "generated", {"val_accuracy": np.float32(0.75)}, {"epochs": 3},
+                            model="RNN(16)", headline="val_accuracy", lab_record={"val_accuracy": 0.94})
     assert json.loads(json.dumps(record))["metrics"] == {"val_accuracy": 0.75}
+    assert (record["model"], record["headline"], record["lab_record"]) == ("RNN(16)", "val_accuracy",
+                                                                           {"val_accuracy": 0.94})
     assert record["machine"]["cpu_count"] >= 1
     assert shown[0][RESULTS_MIME] == record
     assert shown[0]["text/plain"] == "Results of E6 recorded (1 figures)."
     with pytest.raises(TypeError):
-        record_results("E6", "smoke", "generated", {}, {"model": object()})
+        record_results("E6", "smoke", "generated", {"a": 1.0}, {"model": object()}, model="m", headline="a")
+    with pytest.raises(ValueError, match="headline 'loss' must name one of the metrics: a"):
+        record_results("E6", "smoke", "generated", {"a": 1.0}, model="m", headline="loss")
+    with pytest.raises(ValueError, match=r"lab_record names \['f1'\]"):
+        record_results("E6", "smoke", "generated", {"a": 1.0}, model="m", headline="a", lab_record={"f1": 0.9})
