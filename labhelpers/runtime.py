@@ -116,7 +116,7 @@ def _stderr_to_devnull():
         os.close(saved)
 
 
-def import_keras():
+def import_keras(needed_for: str = "Keras (lessons 2 and 6)"):
     """Import Keras (with TensorFlow) without TensorFlow's start-up lines, and return the ``keras`` module.
 
     TensorFlow writes log lines to the process's stderr when it is imported
@@ -125,14 +125,15 @@ def import_keras():
     ``TF_CPP_MIN_LOG_LEVEL=3`` keeps only fatal messages from then on; the lines
     written before TensorFlow's logging starts are sent to /dev/null. Every
     lesson imports Keras through this function, before anything else imports
-    TensorFlow. Python warnings are left alone.
+    TensorFlow; without TensorFlow the error says what ``needed_for`` it and
+    how to install it. Python warnings are left alone.
     """
     from .checks import require
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if "tensorflow" not in sys.modules:
         with _stderr_to_devnull():
-            require("tensorflow", "keras", "Keras (lessons 2 and 6)")
+            require("tensorflow", "keras", needed_for)
     import keras
 
     return keras

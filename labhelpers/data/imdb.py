@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ..checks import require
+from ..runtime import import_keras
 
 DATA_DIR_ENV = "LABHELPERS_DATA_DIR"
 KAGGLE_HANDLE = "lakshmi25npathi/imdb-dataset-of-50k-movie-reviews/versions/1"
@@ -601,7 +602,7 @@ def _keras_download(num_words: int | None, word_index: dict[str, int] | None, ti
         if unreachable:
             return None, f"keras.datasets.imdb was not tried: {unreachable}"
     try:
-        keras = require("keras", "keras", "the official split from keras.datasets.imdb", package="tensorflow")
+        keras = import_keras("the official split from keras.datasets.imdb")
     except ModuleNotFoundError as missing:
         return None, str(missing)
 
@@ -776,7 +777,7 @@ def load_keras_imdb(
         csv_hint = path if path and Path(path).is_file() else None
         npz = find_genuine_keras_npz(csv_hint)
         if npz is not None and genuine:
-            keras = require("keras", "keras", "reading Keras's imdb.npz", package="tensorflow")
+            keras = import_keras("reading Keras's imdb.npz")
             (x_train, y_train), (x_test, y_test) = keras.datasets.imdb.load_data(path=str(npz.resolve()),
                                                                                  num_words=num_words)
             index_path = find_word_index(csv_hint)
