@@ -23,7 +23,7 @@ LOCAL_BADGE = "../book/images/colab-badge.svg"  # relative to a notebook in note
 def _format_metric(name: str, value: float) -> str:
     if "accuracy" in name:
         return f"{100 * value:.2f}%"
-    if name.endswith("seconds"):
+    if "seconds" in name:
         return f"{value:.2f} s"
     return f"{value:.4g}"
 
