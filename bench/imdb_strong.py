@@ -37,6 +37,7 @@ from pathlib import Path
 import torch
 
 from labhelpers.data.imdb import load_review_data
+from labhelpers.files import atomic_write
 from labhelpers.report import machine_description
 from labhelpers.strong_imdb import (
     ENCODING, RECORD_STEP, StepConfig, ablation_steps, split_reviews, tfidf_baseline, train_step, training_throughput,
@@ -186,9 +187,8 @@ def save(report: dict) -> int:
     path = out / "imdb_strong.json"
     previous = json.loads(path.read_text()) if path.exists() else {}
     report = {**previous, **report}  # a --speed-only run keeps the models of the last full run
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(report, indent=2) + "\n")
-    os.replace(partial, path)
+    with atomic_write(path, "w") as file:
+        file.write(json.dumps(report, indent=2) + "\n")
     print(f"saved {path}")
     return 0
 

@@ -7,14 +7,14 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from .files import atomic_write
 
-def _save(fig, path: str | Path | None):
+
+def save_figure(fig, path: str | Path | None):
+    """Write ``fig`` as a PNG to ``path`` (atomically; nothing when ``path`` is None) and return it."""
     if path is not None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        fig.savefig(partial, format="png", dpi=100, bbox_inches="tight")
-        partial.replace(path)  # never leave half a PNG behind
+        with atomic_write(path) as file:
+            fig.savefig(file, format="png", dpi=100, bbox_inches="tight")
     return fig
 
 
@@ -48,7 +48,7 @@ def plot_history(
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_confusion_matrix(
@@ -77,4 +77,4 @@ def plot_confusion_matrix(
     ax.set_title(title)
     fig.colorbar(image, ax=ax, label="samples")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)

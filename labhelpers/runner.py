@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from .files import atomic_write
 from .profiles import check_profile
 from .report import RESULTS_MIME
 
@@ -128,10 +129,8 @@ def results_of(executed: Path) -> list[dict]:
 
 
 def write_json_atomically(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(data, indent=2) + "\n")
-    partial.replace(path)
+    with atomic_write(path, "w") as file:
+        file.write(json.dumps(data, indent=2) + "\n")
 
 
 def run(
@@ -180,10 +179,8 @@ def strip_for_reference(executed: Path, reference: Path) -> None:
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")]
-    reference.parent.mkdir(parents=True, exist_ok=True)
-    partial = reference.with_name(reference.name + ".partial")
-    nbformat.write(notebook, partial)
-    partial.replace(reference)
+    with atomic_write(reference, "w") as file:
+        nbformat.write(notebook, file)
 
 
 def make_references(only: Iterable[str] | None = None, root: Path | None = None) -> list[Path]:

@@ -18,7 +18,6 @@ import hashlib
 import json
 import operator
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from itertools import chain
@@ -28,6 +27,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 
 from .checks import one_of, positive_int
+from .files import atomic_write
 
 DEFAULT_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 PADDING_CHOICES = ("pre", "post")
@@ -550,18 +550,6 @@ class EncodedTexts:
     note: str = ""
 
 
-def _write_npz_atomically(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, partial = tempfile.mkstemp(prefix=path.name + ".", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            np.savez(file, **arrays)
-        os.replace(partial, path)  # readers see the old file or the whole new one, never half a file
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
-
-
 def _read_cache(path: Path, expected: dict, names: Sequence[str]):
     """``((tokenizer, arrays, lengths), "")`` from a cache file, or ``(None, why not)`` when it is stale or damaged."""
     try:
@@ -646,7 +634,8 @@ def encode_texts(
         stored.update({f"x_{n}": arrays[n] for n in names})
         stored.update({f"len_{n}": lengths[n] for n in names})
         try:
-            _write_npz_atomically(path, stored)
+            with atomic_write(path) as file:
+                np.savez(file, **stored)
         except OSError as error:  # a read-only home folder must not stop a lesson
             note = (note + "; " if note else "") + f"could not write the cache ({error})"
             path = None

@@ -13,7 +13,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from .plots import _save
+from .plots import save_figure
 
 
 # --------------------------------------------------------------------------- T1: the unrolled network
@@ -81,7 +81,7 @@ def plot_unrolled_rnn(steps: int = 3, path: str | Path | None = None):
             ha="center", fontsize=14)
     ax.set_title("A recurrent network unrolled in time")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 # --------------------------------------------------------------------------- T2/T3: norms against lag
@@ -133,7 +133,7 @@ def plot_norms_by_lag(
     ax.grid(alpha=0.3, which="major")
     ax.legend(fontsize=9)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def show_gradient_norm_slider(
@@ -272,7 +272,7 @@ def plot_clipping_comparison(
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 # --------------------------------------------------------------------------- T3: long-range task
@@ -315,4 +315,4 @@ def plot_accuracy_by_distance(
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)

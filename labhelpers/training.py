@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import math
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ import torch
 from torch import nn
 
 from .checks import positive_int
+from .files import atomic_write
 from .runtime import is_interactive
 
 
@@ -125,12 +125,6 @@ def _run_epoch(model, loss_fn, batches, device, accuracy_fn, optimizer=None, cli
         raise ValueError("a data loader yielded no batches: check that the dataset is not empty")
     mean_loss = total_loss.item() / count
     return mean_loss, (correct.item() / count if accuracy_fn is not None else None)
-
-
-def _save_checkpoint(path: Path, state: dict) -> None:
-    partial = path.with_name(path.name + ".partial")
-    torch.save(state, partial)
-    os.replace(partial, path)  # atomic: a crash leaves the previous checkpoint intact
 
 
 def fit(
@@ -253,12 +247,13 @@ def fit(
                     best_state = copy.deepcopy(model.state_dict())
                 stop = epoch + 1 - best_epoch >= early_stopping.patience
             if checkpoint_path is not None:
-                _save_checkpoint(checkpoint_path, {
-                    "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict() if scheduler is not None else None,
-                    "history": dict(history), "rng": torch.get_rng_state(), "epoch": epoch + 1,
-                    "best_value": best_value, "best_epoch": best_epoch, "best_model": best_state,
-                })
+                with atomic_write(checkpoint_path) as file:  # a crash leaves the previous checkpoint intact
+                    torch.save({
+                        "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                        "scheduler": scheduler.state_dict() if scheduler is not None else None,
+                        "history": dict(history), "rng": torch.get_rng_state(), "epoch": epoch + 1,
+                        "best_value": best_value, "best_epoch": best_epoch, "best_model": best_state,
+                    }, file)
             if stop:
                 print(f"Early stopping after epoch {epoch + 1}: {early_stopping.monitor} has not "
                       f"improved for {early_stopping.patience} epochs (best at epoch {best_epoch}).")

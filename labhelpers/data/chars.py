@@ -27,6 +27,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from ..checks import positive_int, require
+from ..files import atomic_write
 
 TINY_SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
 
@@ -173,10 +174,8 @@ def _download(url: str, path: Path, timeout: float) -> None:
         raise ConnectionError(
             f"could not download {url} within {timeout} s ({error}); use an offline corpus, "
             "name='lee' or name='python_docs'") from None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(data)
-    partial.replace(path)
+    with atomic_write(path) as file:
+        file.write(data)
 
 
 def split_text(indices, train_fraction: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
