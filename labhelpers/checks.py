@@ -26,6 +26,24 @@ def one_of(name: str, value, choices: Sequence[str]) -> str:
     return value
 
 
+def check_texts(texts, name: str = "texts") -> list[str]:
+    """``texts`` as a list of str, or a TypeError naming the argument and the first bad item."""
+    if isinstance(texts, (str, bytes)):
+        raise TypeError(f"{name} must be a sequence of strings, one per document, got a single "
+                        f"{type(texts).__name__}; wrap it in a list: [{name}]")
+    try:
+        texts = list(texts)
+    except TypeError:
+        raise TypeError(f"{name} must be a sequence of strings, got {type(texts).__name__}") from None
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            shown = repr(text)
+            shown = shown if len(shown) < 40 else shown[:37] + "..."
+            raise TypeError(f"{name} must contain only strings; item {i} is a {type(text).__name__} ({shown}). "
+                            "Missing reviews read by pandas are floats (NaN): drop or fill them first.")
+    return texts
+
+
 def require(module: str, extra: str, needed_for: str, *, package: str | None = None):
     """Import and return ``module``, or raise a ModuleNotFoundError that says what needs it and how to install it.
 

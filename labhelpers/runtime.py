@@ -134,6 +134,4 @@ def import_keras(needed_for: str = "Keras (lessons 2 and 6)"):
     if "tensorflow" not in sys.modules:
         with _stderr_to_devnull():
             require("tensorflow", "keras", needed_for)
-    import keras
-
-    return keras
+    return require("keras", "keras", needed_for, package="tensorflow")

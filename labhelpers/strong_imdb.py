@@ -26,7 +26,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .checks import one_of, positive_int
 from .models import CELLS
-from .training import _run_epoch
+from .training import run_epoch
 
 POOLINGS = ("last", "max", "mean", "max+mean")
 PADDINGS = ("masked", "packed")
@@ -528,7 +528,7 @@ def training_throughput(config: StepConfig, splits: ReviewSplits, *, batches: in
         timed = list(itertools.islice(step_batches(config, splits, "train", seed), batches + 1))
 
         def train_on(part):  # the training step of fit, on these batches only
-            _run_epoch(model, nn.BCEWithLogitsLoss(), part, torch.device("cpu"), None, optimizer,
+            run_epoch(model, nn.BCEWithLogitsLoss(), part, torch.device("cpu"), None, optimizer,
                        config.clip_grad_norm, [])
 
         train_on(timed[:1])

@@ -26,7 +26,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .checks import one_of, positive_int
+from .checks import check_texts, one_of, positive_int
 from .files import atomic_write
 
 DEFAULT_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
@@ -36,27 +36,6 @@ CACHE_VERSION = 1
 
 # Masks keeping the first k bytes of a little-endian 8-byte word (k = 0..8).
 _BYTE_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
-
-
-# --------------------------------------------------------------------------- checks
-
-
-def _check_texts(texts, name: str = "texts") -> list[str]:
-    """``texts`` as a list of str, or a TypeError naming the argument and the first bad item."""
-    if isinstance(texts, (str, bytes)):
-        raise TypeError(f"{name} must be a sequence of strings, one per document, got a single "
-                        f"{type(texts).__name__}; wrap it in a list: [{name}]")
-    try:
-        texts = list(texts)
-    except TypeError:
-        raise TypeError(f"{name} must be a sequence of strings, got {type(texts).__name__}") from None
-    for i, text in enumerate(texts):
-        if not isinstance(text, str):
-            shown = repr(text)
-            shown = shown if len(shown) < 40 else shown[:37] + "..."
-            raise TypeError(f"{name} must contain only strings; item {i} is a {type(text).__name__} ({shown}). "
-                            "Missing reviews read by pandas are floats (NaN): drop or fill them first.")
-    return texts
 
 
 # --------------------------------------------------------------------------- words
@@ -283,7 +262,7 @@ def lookup_words(
     the number of words of each text. Words are split as
     :func:`text_to_word_sequence` splits them.
     """
-    texts = _check_texts(texts)
+    texts = check_texts(texts)
     seed, seed_positions = _usable_seed(list(vocabulary), filters, split)
     coded = _code_texts(texts, filters, lower, split, seed)
     lut = np.full(max(coded.n_codes, len(seed)), -1, dtype=np.int64)
@@ -393,7 +372,7 @@ class WordTokenizer:
 
     def fit_on_texts(self, texts: Sequence[str]) -> "WordTokenizer":
         """Count the words of ``texts`` (adding to earlier calls) and rank them. Returns ``self``."""
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         coded = _code_texts(texts, self.filters, self.lower, self.split, seed=self._words)
         # Kept for texts_to_* on these very texts (the same str objects): no second tokenization.
         self._memo = (texts, coded.codes, coded.doc_lengths)
@@ -429,7 +408,7 @@ class WordTokenizer:
         :meth:`texts_to_sequences` (same ids, no Python lists).
         """
         self._check_fitted()
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         memo_texts, memo_codes, memo_lengths = self._memo
         if len(memo_texts) == len(texts) and all(map(operator.is_, memo_texts, texts)):
             codes, lengths, n_codes = memo_codes, memo_lengths, len(self._words)
@@ -525,7 +504,7 @@ def texts_fingerprint(*groups: Sequence[str]) -> str:
     """SHA-256 of the texts themselves (each group and each text length-prefixed): equal texts, equal hash."""
     digest = hashlib.sha256()
     for group in groups:
-        group = _check_texts(group)
+        group = check_texts(group)
         digest.update(f"group {len(group)}\n".encode())
         lengths = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
         digest.update(lengths.tobytes())
@@ -596,10 +575,10 @@ def encode_texts(
     instead of tokenizing; a file whose texts or settings differ (stale) or that
     cannot be read (damaged) is rebuilt, and ``note`` says why.
     """
-    fit_texts = _check_texts(fit_texts, "fit_texts")
+    fit_texts = check_texts(fit_texts, "fit_texts")
     if not isinstance(texts, Mapping) or not texts:
         raise TypeError("texts must be a non-empty dict of group name -> list of texts, e.g. {'train': ..., 'test': ...}")
-    groups = {str(key): _check_texts(value, f"texts[{key!r}]") for key, value in texts.items()}
+    groups = {str(key): check_texts(value, f"texts[{key!r}]") for key, value in texts.items()}
     tokenizer = WordTokenizer(num_words, oov_token, lower, filters)  # checks num_words and the rest
     maxlen = _check_padding_args(maxlen, padding, truncating)
     if maxlen is None:

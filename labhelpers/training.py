@@ -97,8 +97,14 @@ class EarlyStopping:
         return value > best + self.min_delta if self.maximize else value < best - self.min_delta
 
 
-def _run_epoch(model, loss_fn, batches, device, accuracy_fn, optimizer=None, clip_grad_norm=None, grad_norms=None):
-    """One pass over ``batches``; trains when an optimizer is given. Returns (mean loss, accuracy)."""
+def run_epoch(model, loss_fn, batches, device, accuracy_fn, optimizer=None, clip_grad_norm=None, grad_norms=None):
+    """One pass over ``batches``: training when an ``optimizer`` is given, else evaluation without gradients.
+
+    Each batch is ``(inputs, target)``; with ``clip_grad_norm`` the gradient norm
+    before clipping is appended to ``grad_norms``. Returns ``(mean loss,
+    accuracy)``, the accuracy None without ``accuracy_fn``. This is the step
+    that :func:`fit` repeats every epoch.
+    """
     training = optimizer is not None
     model.train(training)
     total_loss = torch.zeros((), device=device)
@@ -210,13 +216,13 @@ def fit(
     try:
         for epoch in range(start_epoch, epochs):
             started = time.perf_counter()
-            loss, acc = _run_epoch(model, loss_fn, train_batches, device, accuracy_fn,
+            loss, acc = run_epoch(model, loss_fn, train_batches, device, accuracy_fn,
                                    optimizer, clip_grad_norm, grad_norms)
             history["loss"].append(loss)
             if acc is not None:
                 history["accuracy"].append(acc)
             if val_batches is not None:
-                val_loss, val_acc = _run_epoch(model, loss_fn, val_batches, device, accuracy_fn)
+                val_loss, val_acc = run_epoch(model, loss_fn, val_batches, device, accuracy_fn)
                 history["val_loss"].append(val_loss)
                 if val_acc is not None:
                     history["val_accuracy"].append(val_acc)

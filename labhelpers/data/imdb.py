@@ -41,7 +41,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..checks import require
+from ..checks import check_texts, require
 from ..runtime import import_keras
 
 DATA_DIR_ENV = "LABHELPERS_DATA_DIR"
@@ -677,7 +677,7 @@ def keras_format(
     object arrays of int lists and int64 label arrays.
     """
     from ..checks import positive_int
-    from ..text import _check_texts, lookup_words
+    from ..text import lookup_words
 
     num_words = positive_int("num_words", num_words, allow_none=True)
     vocabulary = sorted(word_index, key=word_index.__getitem__)
@@ -688,7 +688,7 @@ def keras_format(
     rng = np.random.RandomState(seed)
 
     def convert(texts, labels):
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         labels = np.asarray(labels, dtype=np.int64)
         if len(labels) != len(texts):
             raise ValueError(f"got {len(texts)} texts but {len(labels)} labels")
