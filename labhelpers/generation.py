@@ -17,9 +17,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from .training import History
-
 from .checks import positive_int
+from .report import epoch_line
+from .training import History
 
 CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
 State = Union[torch.Tensor, tuple[torch.Tensor, torch.Tensor], None]
@@ -132,9 +132,9 @@ def fit_char_model(model: CharRNN, optimizer: torch.optim.Optimizer, train_batch
             history["val_perplexity"].append(perplexity(val_loss))
         history["seconds"].append(time.perf_counter() - started)
         if epoch % log_every == 0 or epoch == epochs:
-            shown = "  ".join(f"{key} {history[key][-1]:.4f}" for key in
-                              ("loss", "perplexity", "val_loss", "val_perplexity") if key in history)
-            print(f"epoch {epoch:>{len(str(epochs))}}/{epochs}  {shown}  ({history['seconds'][-1]:.2f} s)")
+            shown = {key: history[key][-1] for key in ("loss", "perplexity", "val_loss", "val_perplexity")
+                     if key in history}
+            print(epoch_line(epoch, epochs, shown, history["seconds"][-1]))
     return history
 
 

@@ -12,6 +12,7 @@ import time
 import numpy as np
 
 from .checks import one_of, positive_int
+from .report import epoch_line
 from .runtime import import_keras
 
 keras = import_keras("labhelpers.keras_models (lesson 6, IMDB with Keras)")
@@ -94,10 +95,8 @@ class EpochLog(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
-        shown = "  ".join(f"{key} {logs[key]:.4f}" for key in ("loss", "accuracy", "val_loss", "val_accuracy")
-                          if key in logs)
-        width = len(str(self.epochs))
-        print(f"epoch {epoch + 1:>{width}}/{self.epochs}  {shown}  ({time.perf_counter() - self._started:.2f} s)")
+        shown = {key: logs[key] for key in ("loss", "accuracy", "val_loss", "val_accuracy") if key in logs}
+        print(epoch_line(epoch + 1, self.epochs, shown, time.perf_counter() - self._started))
 
 
 class ValidationPredictions(keras.callbacks.Callback):

@@ -21,6 +21,7 @@ from torch import nn
 
 from .checks import positive_int
 from .files import atomic_write
+from .report import epoch_line, epoch_summary
 from .runtime import is_interactive
 
 
@@ -234,16 +235,12 @@ def fit(
                 history["lr"].append(optimizer.param_groups[0]["lr"])
                 scheduler.step()
 
-            summary = "  ".join(
-                f"{key} {history[key][-1]:.4f}"
-                for key in ("loss", "accuracy", "val_loss", "val_accuracy") if key in history
-            )
+            shown = {key: history[key][-1] for key in ("loss", "accuracy", "val_loss", "val_accuracy") if key in history}
             if bar is not None:
-                bar.set_postfix_str(summary)
+                bar.set_postfix_str(epoch_summary(shown))
                 bar.update(1)
             elif (epoch + 1) % log_every == 0 or epoch + 1 == epochs:
-                width = len(str(epochs))
-                print(f"epoch {epoch + 1:>{width}}/{epochs}  {summary}  ({history['seconds'][-1]:.2f} s)")
+                print(epoch_line(epoch + 1, epochs, shown, history["seconds"][-1]))
 
             stop = False
             if early_stopping is not None:

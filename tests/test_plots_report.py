@@ -7,7 +7,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from labhelpers.plots import plot_confusion_matrix, plot_history  # noqa: E402
-from labhelpers.report import RESULTS_MIME, observation_table, record_results, result_sentence  # noqa: E402
+from labhelpers.report import (  # noqa: E402
+    RESULTS_MIME, epoch_line, epoch_summary, observation_table, record_results, result_sentence)
 
 HISTORY = {
     "loss": [0.7, 0.5, 0.4], "accuracy": [0.5, 0.7, 0.8],
@@ -77,3 +78,9 @@ def test_record_results_is_json_and_displayed_with_its_mime(monkeypatch):
         record_results("E6", "smoke", "generated", {"a": 1.0}, model="m", headline="loss")
     with pytest.raises(ValueError, match=r"lab_record names \['f1'\]"):
         record_results("E6", "smoke", "generated", {"a": 1.0}, model="m", headline="a", lab_record={"f1": 0.9})
+
+
+def test_epoch_line_is_the_one_format_of_every_training_loop():
+    assert epoch_summary({"loss": 0.47, "val_accuracy": 0.8875}) == "loss 0.4700  val_accuracy 0.8875"
+    assert epoch_line(7, 20, {"loss": 0.47}, 0.354) == "epoch  7/20  loss 0.4700  (0.35 s)"
+    assert epoch_line(20, 20, {}, 1.0) == "epoch 20/20    (1.00 s)"
