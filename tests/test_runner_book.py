@@ -89,3 +89,75 @@ def test_results_page_sets_the_baseline_of_the_same_split_beside_every_imdb_resu
 
 def test_results_page_without_results_says_what_to_run():
     assert "python -m labhelpers run" in results_page([])
+
+
+# --------------------------------------------------------------------------- the built book in headless Chromium
+
+from browser import broken_images, chromium_page, is_external, raw_tex, serve_folder, unrendered_maths, wait_for_mathjax  # noqa: E402
+
+SCREENSHOTS = ("notebooks/04_exploding_vanishing.html", "book/results.html")
+REDIRECT = '<meta http-equiv="Refresh" content="0; url='
+
+
+def redirect_target(page) -> str | None:
+    """Where a page that only redirects (index.html) sends the reader; None for a page of its own."""
+    text = page.read_text().strip()
+    return text[len(REDIRECT):].split('"')[0] if text.startswith(REDIRECT) and "\n" not in text else None
+
+
+@pytest.fixture(scope="module")
+def book_in_chromium(built_book, tmp_path_factory):
+    """Every page of the built book, served on 127.0.0.1 and read by headless Chromium: what each shows."""
+    _, _, html = built_book
+    shots = tmp_path_factory.mktemp("book-screenshots")
+    names = sorted(path.relative_to(html).as_posix() for path in html.rglob("*.html")
+                   if not path.relative_to(html).parts[0].startswith("_"))
+    # index.html only redirects to the first page, which is visited in its own right.
+    names = [name for name in names if redirect_target(html / name) is None]
+    seen = {}
+    with serve_folder(html) as base, chromium_page(tmp_path_factory.mktemp("chromium-profile")) as (page, requests):
+        for name in names:
+            first = len(requests)
+            page.goto(base + name)
+            seen[name] = {"mathjax": wait_for_mathjax(page), "maths": unrendered_maths(page),
+                          "broken images": broken_images(page), "raw tex": raw_tex(page),
+                          "external requests": [url for url in requests[first:] if is_external(url)]}
+            if name in SCREENSHOTS:
+                page.screenshot(path=shots / name.replace("/", "_").replace(".html", ".png"), full_page=True)
+    return seen, shots
+
+
+def pages_with(seen, key) -> str:
+    """One line per page that has something under ``key``: empty when no page has."""
+    return "\n".join(f"{name}: {found[key]}" for name, found in seen.items() if found[key])
+
+
+def test_book_pages_render_their_maths_offline(built_book, book_in_chromium):
+    seen, _ = book_in_chromium
+    first = redirect_target(built_book[2] / "index.html")
+    assert {first, "notebooks/01_sum_classifier.html", "book/results.html"} <= seen.keys()
+    assert seen["book/theory.html"]["maths"][0] > 10  # the notation page is mostly maths
+    assert not pages_with(seen, "mathjax"), pages_with(seen, "mathjax")
+    unrendered = "\n".join(f"{name}: {found['maths'][1]} of {found['maths'][0]} maths elements"
+                           for name, found in seen.items() if found["maths"][1])
+    assert not unrendered, f"maths left without MathJax output:\n{unrendered}"
+
+
+def test_book_pages_show_no_raw_tex(book_in_chromium):
+    # Sentences a notebook builds in Python and shows with display(Markdown(...)) hold
+    # maths too; the book must render them like the notebook's own Markdown.
+    seen, shots = book_in_chromium
+    raw = pages_with(seen, "raw tex")
+    assert not raw, f"TeX shown as text (screenshots in {shots}):\n{raw}"
+
+
+def test_book_images_load_offline(book_in_chromium):
+    seen, _ = book_in_chromium
+    broken = pages_with(seen, "broken images")
+    assert not broken, f"images that did not load:\n{broken}"
+
+
+def test_book_requests_nothing_but_its_own_server(book_in_chromium):
+    seen, _ = book_in_chromium
+    external = pages_with(seen, "external requests")
+    assert not external, f"requests to other hosts (the book must work offline):\n{external}"

@@ -1,0 +1,140 @@
+"""Headless Chromium for the browser tests: Debian's /usr/bin/chromium driven by Playwright, offline.
+
+Playwright cannot download its own browsers here, so the tests use the system
+Chromium (`apt-get install -y chromium`; `.ci/run` installs it). Every page
+request is recorded, and every host other than 127.0.0.1 fails at once instead
+of waiting for a network that is not there.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import socket
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags, Chromium's own services dial out and the
+# closed network refuses them; the resolver rule makes any other host fail instantly.
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+LOCAL_SCHEMES = {"data", "blob", "about", "file"}
+
+
+def require_chromium() -> None:
+    """Skip, naming the fix, when the system Chromium is missing (CI installs it)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: install it with `apt-get install -y chromium` (.ci/run does)")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def is_external(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme not in LOCAL_SCHEMES and parts.hostname != "127.0.0.1"
+
+
+@contextmanager
+def chromium_page(user_data_dir: Path, width: int = 1280, height: int = 900):
+    """A page of a fresh headless Chromium profile, and the list of every URL it requested."""
+    from playwright.sync_api import sync_playwright
+
+    require_chromium()
+    requests: list[str] = []
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            user_data_dir, executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": width, "height": height})
+        try:
+            context.on("request", lambda request: requests.append(request.url))
+            yield context.new_page(), requests
+        finally:
+            context.close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # the test reports what failed; no access log
+        pass
+
+
+@contextmanager
+def serve_folder(folder: Path):
+    """Serve ``folder`` over HTTP on 127.0.0.1 (a free port) for the duration; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# TeX left as text: $...$ holding a command, a sub/superscript or a brace, or \( \) \[ \] delimiters.
+RAW_TEX = re.compile(r"\$[^$\n]{0,120}?(?:\\[A-Za-z]+|[_^{])[^$\n]{0,120}?\$|\\[()\[\]]")
+
+# The page's visible text outside code (source cells and printed output may hold TeX on
+# purpose) and outside rendered maths.
+_VISIBLE_PROSE_JS = """() => {
+  const skip = 'pre, code, script, style, mjx-container, .MathJax';
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const parts = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const element = node.parentElement;
+    if (!element || element.closest(skip) || !element.checkVisibility()) continue;
+    parts.push(node.textContent);
+  }
+  return parts.join('');
+}"""
+
+
+def raw_tex(page) -> list[str]:
+    """Pieces of TeX that a reader of ``page`` sees as source text instead of maths."""
+    text = page.evaluate(_VISIBLE_PROSE_JS)
+    return [match.group(0) for match in RAW_TEX.finditer(text)]
+
+
+def wait_for_mathjax(page, timeout_ms: int = 15000) -> str | None:
+    """Wait until MathJax 3 has typeset the page; returns why not, or None."""
+    if not page.evaluate("() => !!document.querySelector('script[src*=\"mathjax\" i]')"):
+        return None
+    try:
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+                               timeout=timeout_ms)
+        page.evaluate("() => MathJax.startup.promise")
+    except Exception as error:  # Playwright's TimeoutError: MathJax never started
+        return f"MathJax did not start within {timeout_ms} ms ({type(error).__name__})"
+    return None
+
+
+def unrendered_maths(page) -> tuple[int, int]:
+    """(elements Sphinx marked as maths, how many of them hold no MathJax output)."""
+    return page.evaluate("""() => {
+      const maths = [...document.querySelectorAll('.math')];
+      return [maths.length, maths.filter(m => !m.querySelector('mjx-container')).length];
+    }""")
+
+
+def broken_images(page) -> list[str]:
+    """The src of every img on the page that did not load (lazy ones are loaded first)."""
+    return page.evaluate("""async () => {
+      const images = [...document.images];
+      images.forEach(img => { img.loading = 'eager'; });
+      await Promise.all(images.map(img => img.decode().catch(() => null)));
+      return images.filter(img => !(img.complete && img.naturalWidth > 0))
+                   .map(img => img.currentSrc || img.src);
+    }""")
