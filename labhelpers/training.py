@@ -213,7 +213,8 @@ def fit(
     if show_bar and start_epoch < epochs:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=epochs, initial=start_epoch, unit="epoch", desc="training")
+        bar = tqdm(total=epochs, initial=start_epoch, unit="epoch", desc="training",
+                   dynamic_ncols=True)  # the bar keeps its width next to the long postfix of figures
     try:
         for epoch in range(start_epoch, epochs):
             started = time.perf_counter()

@@ -1,7 +1,9 @@
 """The batch runner and the book build, end to end, on a copy of the book in a temporary folder."""
 
 import json
+import re
 import shutil
+from html import unescape
 
 import pytest
 
@@ -49,7 +51,11 @@ def test_book_has_every_lesson_and_the_results_page(built_book):
     assert f"{100 * record['metrics']['val_accuracy']:.2f}%" in lesson  # the Result sentence
     assert 'src="../_static/mathjax/tex-chtml.js"' in lesson  # equations render offline
     page = (html / "book" / "results.html").read_text()
-    assert "E6 sum classifier" in page and "smoke" in page
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert "Lesson 1: does the sum exceed a threshold?" in text  # the notebook's own title
+    accuracy = f"{100 * record['metrics']['val_accuracy']:.2f}%"
+    assert (f"Lesson 1 RNN(16), last state -> linear generated sum sequences smoke "
+            f"validation accuracy {accuracy} 94.00%") in text
 
 
 def test_runner_errors_name_the_problem(book_copy, capsys):
@@ -89,6 +95,19 @@ def test_results_page_sets_the_baseline_of_the_same_split_beside_every_imdb_resu
 
 def test_results_page_without_results_says_what_to_run():
     assert "python -m labhelpers run" in results_page([])
+
+
+def test_results_page_opens_with_one_table_in_words():
+    e1 = {**imdb_record("05_imdb_rnn_pytorch", "IMDB, 50000 reviews; random 80/20 (random_state=42) split: 40000",
+                        test_accuracy=0.75, seconds_per_epoch=3.5),
+          "model": "PyTorch RNN(64)", "headline": "test_accuracy", "lab_record": {"test_accuracy": 0.71}}
+    e3 = {**imdb_record("08_sequence_regression", "generated noisy sine sequences (seed 0)", test_mse=0.0196),
+          "model": "2-layer RNN(32)", "headline": "test_mse", "lab_record": {}}
+    page = results_page([e1, e3])
+    table = page.split("\n## ")[0]
+    assert "| Lesson 5 | PyTorch RNN(64) | IMDB, random 80/20 split | lab | test accuracy 75.00% | 71.00% |" in table
+    assert "| Lesson 8 | 2-layer RNN(32) | generated noisy sine sequences | lab | test MSE 0.0196 | not reported |" in table
+    assert "| seconds per epoch | 3.50 s |" in page  # every metric in words in the lesson's own table
 
 
 # --------------------------------------------------------------------------- the built book in headless Chromium
