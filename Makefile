@@ -12,7 +12,7 @@ PROFILE ?= quick
 export MPLCONFIGDIR := $(CURDIR)/_build/cache/matplotlib
 export KERAS_HOME := $(CURDIR)/_build/cache/keras
 
-.PHONY: install book test references sync lock bench clean
+.PHONY: install book test references sync lock bench clean colab-wheelhouse
 
 install: $(INSTALLED)
 
@@ -22,6 +22,7 @@ $(INSTALLED): pyproject.toml requirements/constraints.txt
 	# torch first, pinned: its CPU build lies on disk; an unpinned torch pulls a multi-GB CUDA build.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[dev]"
+	$(MAKE) colab-wheelhouse
 	touch $@
 
 book: $(INSTALLED)
@@ -51,6 +52,17 @@ lock: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python bench/fit_overhead.py
 	$(BIN)/python bench/tokenizer_speed.py
+
+# What the Colab test harness (tests/colab/) lets pip install offline: gensim, the package of
+# the notebooks' install cell that a Colab runtime lacks (at its pinned version), and
+# setuptools, the build backend of labhelpers' git install.
+WHEELHOUSE := _build/wheelhouse
+colab-wheelhouse: $(WHEELHOUSE)/.complete
+$(WHEELHOUSE)/.complete: requirements/constraints.txt
+	$(BIN)/python -m pip download --quiet --no-deps --dest $(WHEELHOUSE) \
+	  $$(grep -i '^gensim==' requirements/constraints.txt) \
+	  setuptools==$$($(BIN)/python -c "import importlib.metadata as m; print(m.version('setuptools'))")
+	touch $@
 
 clean:
 	rm -rf _build
