@@ -17,7 +17,9 @@
 - a kernelspec whose kernel starts with a clean environment (``env -i``): no
   ``LABHELPERS_*`` or ``CI`` variable, kagglehub's cache in the fresh home,
   ``KAGGLE_API_ENVIRONMENT=TEST`` so the real kagglehub client talks to the
-  stand-in Kaggle server of :mod:`colab.kaggle_server` on 127.0.0.1:7777.
+  stand-in Kaggle server of :mod:`colab.kaggle_server` on 127.0.0.1:7777, and
+  every other address refused (a proxy on a closed port), so runs are the same
+  with or without network.
 
 A run with ``colab_cache=True`` uses a second kernelspec whose kernel also has
 ``TBE_RUNTIME_ADDR`` and ``COLAB_CACHE_MOUNT_FOLDER``, as on Colab, so kagglehub
@@ -302,6 +304,11 @@ class ColabHarness:
             "PIP_CONFIG_FILE": os.devnull,  # this machine's pip configuration is not Colab's
             "PIP_DISABLE_PIP_VERSION_CHECK": "1",  # offline: no question to PyPI
         }
+        # Nothing but the stand-in is reachable, even on a machine with network (Keras's
+        # imdb.npz download among others): a proxy on a closed port refuses at once.
+        for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+            env[name] = "http://127.0.0.1:9"
+        env["no_proxy"] = env["NO_PROXY"] = "localhost,127.0.0.1"
         if colab_cache:
             env["TBE_RUNTIME_ADDR"] = f"{kaggle_server.HOST}:{self.server.port}"
             env["COLAB_CACHE_MOUNT_FOLDER"] = str(self.mount_folder)
