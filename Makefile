@@ -28,7 +28,7 @@ $(INSTALLED): pyproject.toml requirements/constraints.txt
 book: $(INSTALLED)
 	$(BIN)/python -m labhelpers run --profile $(PROFILE) --book
 
-test: $(INSTALLED)
+test: $(INSTALLED) colab-wheelhouse
 	$(BIN)/python -m pytest
 
 # Regenerate the nbval references (smoke profile) after changing a notebook.

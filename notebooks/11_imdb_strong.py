@@ -301,7 +301,7 @@ colors = ["tab:gray" if name == RECORD_STEP.name else "tab:blue" if by_name[name
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), sharey=True)
 axes[0].barh(names, 100 * table.loc[names, "test accuracy"], color=colors)
 axes[0].axvline(100 * baselines[full.split].accuracy, color="black", linestyle="--",
-                label=f"TF-IDF + logistic regression ({baselines['official'].accuracy:.1%})")
+                label=f"TF-IDF + logistic regression ({baselines[full.split].accuracy:.1%})")
 low = 100 * min(table["test accuracy"].min(), baselines[full.split].accuracy)
 axes[0].set_xlim(max(0, low - 5), 100)
 axes[0].set_xlabel("test accuracy (%)")

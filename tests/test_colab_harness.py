@@ -39,9 +39,7 @@ def _say(config, line: str) -> None:
 
 @pytest.fixture(scope="module")
 def harness(request):
-    if not (ROOT / "_build" / "wheelhouse" / ".complete").exists():
-        pytest.skip("the offline wheelhouse _build/wheelhouse is absent: run `make colab-wheelhouse` "
-                    "(part of `make install`) once with network")
+    # Without the wheelhouse (`make test` fills it) ColabHarness fails, naming `make colab-wheelhouse`.
     with ColabHarness(ROOT) as built:
         _say(request.config, built.data_note)
         _say(request.config, f"harness built in {built.timings['build']:.1f} s")
