@@ -19,9 +19,10 @@ import time
 import torch
 from torch import nn
 
-from labhelpers.device import choose_device, describe_device
+from labhelpers.data.batches import TensorBatches
 from labhelpers.models import LastStepRNN
-from labhelpers.training import TensorBatches, fit
+from labhelpers.runtime import choose_device, describe_device
+from labhelpers.training import fit
 
 LIMIT = 1.05
 

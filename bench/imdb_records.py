@@ -1,6 +1,6 @@
 """The IMDB lessons (E1, E2, E7) in their lab profiles on the real data: test accuracy, epochs, seconds per epoch.
 
-Each notebook is executed with papermill (``labhelpers.runner.execute_notebook``)
+Each notebook is executed with papermill (``labhelpers.tools.runner.execute_notebook``)
 into ``_build/bench/``; its recorded results are read back and printed as one
 table, and added to ``_build/bench/imdb_records.json``. A notebook that does
 not find IMDB would fall back to generated reviews, so the script refuses to
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="a notebook parameter for every notebook run, e.g. -p threads 1")
     args = parser.parse_args(argv)
 
-    from labhelpers.runner import execute_notebook, parse_value, results_of
+    from labhelpers.tools.runner import execute_notebook, parse_value, results_of
 
     data_dir = Path(args.data_dir or os.environ.get("LABHELPERS_DATA_DIR") or "").expanduser()
     if not (data_dir / "imdb_50k.csv.gz").is_file():

@@ -1,6 +1,6 @@
 """Lesson 11's models trained from scratch on the official IMDB split, with the E1 record configuration beside them.
 
-For every step of ``labhelpers.strong_imdb.ablation_steps()`` (and the record
+For every step of ``labhelpers.lessons.imdb_strong.ablation_steps()`` (and the record
 configuration, lab record 000's model for 20 epochs) it trains on the 22,500
 training reviews (2,500 more carved off for validation; no other text), keeps
 the epoch with the best validation accuracy, and prints: test accuracy, epochs,
@@ -36,12 +36,18 @@ from pathlib import Path
 
 import torch
 
-from labhelpers.data.imdb import load_review_data
+from labhelpers.data.imdb import load_review_data, split_reviews
 from labhelpers.files import atomic_write
-from labhelpers.report import machine_description
-from labhelpers.strong_imdb import (
-    ENCODING, RECORD_STEP, StepConfig, ablation_steps, split_reviews, tfidf_baseline, train_step, training_throughput,
+from labhelpers.lessons.imdb_strong import (
+    ENCODING,
+    RECORD_STEP,
+    StepConfig,
+    ablation_steps,
+    tfidf_baseline,
+    train_step,
+    training_throughput,
 )
+from labhelpers.report import machine_description
 
 ROOT = Path(__file__).resolve().parents[1]
 VANILLA_TARGET, MINUTES_LIMIT = 0.88, 20.0

@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("colab", help="rewrite each notebook's Colab badge and install line from _config.yml")
 
     args = parser.parse_args(argv)
-    from . import runner
+    from .tools import runner
 
     try:
         if args.command == "run":
@@ -37,18 +37,18 @@ def main(argv: list[str] | None = None) -> int:
             results = runner.run(args.profile, args.only, parameters, args.root)
             print(f"Results collected in {results}")
             if args.book:
-                from .book import build_book
+                from .tools.book import build_book
 
                 print(f"Book built in {build_book(args.root)}")
         elif args.command == "book":
-            from .book import build_book
+            from .tools.book import build_book
 
             print(f"Book built in {build_book(args.root)}")
         elif args.command == "references":
             for path in runner.make_references(args.only, args.root):
                 print(f"Wrote {path}")
         elif args.command == "colab":
-            from .colab import sync_colab
+            from .tools.colab import sync_colab
 
             changed = sync_colab(runner.find_root(args.root))
             print("Updated: " + ", ".join(p.name for p in changed) if changed else "Every notebook is current.")

@@ -1,7 +1,8 @@
-"""Classification metrics in NumPy (tested against scikit-learn)."""
+"""Metrics in NumPy: classification (tested against scikit-learn) and perplexity."""
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import numpy as np
@@ -83,3 +84,11 @@ def classification_report_table(
     table = pd.DataFrame.from_dict(rows, orient="index", columns=["precision", "recall", "f1-score", "support"])
     table["support"] = table["support"].astype(int)
     return table
+
+
+def perplexity(mean_cross_entropy: float) -> float:
+    """Perplexity = exp(mean cross-entropy per character, in nats).
+
+    A model that spreads its probability evenly over V characters scores V.
+    """
+    return float(math.exp(mean_cross_entropy))

@@ -1,11 +1,26 @@
-"""Small recurrent models shared by the lessons."""
+"""Every PyTorch model of the lessons, with the choices they share.
+
+- :class:`LastStepRNN`: a recurrent layer read at its last step, then a linear layer (lessons 1, 4, 8).
+- :class:`ReviewRNN`: embedding, recurrent layer, last state, one output unit (lab record 000; lessons 5, 7).
+- :class:`PooledReviewRNN`: the strong review classifier, masked or packed padding, pooling over time (lesson 11).
+- :class:`ActivationLSTM` and :class:`LastStepActivationLSTM`: an LSTM with a choosable activation (lesson 9).
+- :class:`CharRNN`: a character-level language model that carries its state (lesson 10).
+
+``CELLS`` maps ``"rnn"``, ``"gru"``, ``"lstm"`` to the torch layers every model accepts.
+"""
 
 from __future__ import annotations
 
+import math
+from typing import Callable, Union
+
+import numpy as np
 import torch
 from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from .checks import positive_int
+from .checks import one_of, positive_int
+from .data.batches import review_lengths
 
 CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
 
@@ -39,3 +54,267 @@ class LastStepRNN(nn.Module):
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+State = Union[torch.Tensor, tuple[torch.Tensor, torch.Tensor], None]
+
+
+class CharRNN(nn.Module):
+    """Embedding -> recurrent layer -> Linear: next-character scores at every step.
+
+    For ``cell="rnn"``: e_t = E[x_t], h_t = tanh(W_ih e_t + b_ih + W_hh h_{t-1} + b_hh),
+    logits_t = W_out h_t + b_out (scores for the character that follows x_t).
+
+    ``forward(x, state)`` takes indices of shape (batch, seq_len) and an
+    optional state (``None`` means zeros; for an LSTM a pair (h, c), each of
+    shape (num_layers, batch, hidden_size)); it returns logits of shape
+    (batch, seq_len, vocab_size) and the final state, to pass to the next call.
+    """
+
+    def __init__(self, vocab_size: int, hidden_size: int, cell: str = "rnn",
+                 embedding_dim: int | None = None, num_layers: int = 1):
+        super().__init__()
+        embedding_dim = hidden_size if embedding_dim is None else embedding_dim
+        for name, value in (("vocab_size", vocab_size), ("hidden_size", hidden_size),
+                            ("embedding_dim", embedding_dim), ("num_layers", num_layers)):
+            positive_int(name, value)
+        if cell not in CELLS:
+            raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
+        self.cell = cell
+        self.embedding = nn.Embedding(vocab_size, embedding_dim)
+        self.rnn = CELLS[cell](embedding_dim, hidden_size, num_layers=num_layers, batch_first=True)
+        self.out = nn.Linear(hidden_size, vocab_size)
+
+    def forward(self, x: torch.Tensor, state: State = None) -> tuple[torch.Tensor, State]:
+        states, state = self.rnn(self.embedding(x), state)  # states: (batch, seq_len, hidden_size)
+        return self.out(states), state
+
+
+def detach_state(state: State) -> State:
+    """The same state cut from the autograd graph: gradients stop here (truncated BPTT)."""
+    if state is None:
+        return None
+    if isinstance(state, tuple):
+        return tuple(part.detach() for part in state)
+    return state.detach()
+
+
+class ReviewRNN(nn.Module):
+    """Embedding -> recurrent layer -> its last hidden state -> Linear(hidden, 1) [-> Sigmoid].
+
+    e_t = E[x_t];  h_t = tanh(W_ih e_t + b_ih + W_hh h_{t-1} + b_hh)  (``cell="rnn"``);
+    z = w_out . h_T + b_out;  output z (``sigmoid=False``) or sigmoid(z).
+
+    Input: ids of shape (batch, seq_len), int64. Output: shape (batch,), one
+    logit or probability per review. ``embedding_weights`` (vocab_size,
+    embedding_dim) starts the embedding from pre-trained vectors;
+    ``freeze_embedding`` keeps them fixed during training.
+    """
+
+    def __init__(self, vocab_size: int, embedding_dim: int, hidden_size: int, *, cell: str = "rnn",
+                 sigmoid: bool = False, embedding_weights: np.ndarray | torch.Tensor | None = None,
+                 freeze_embedding: bool = False):
+        super().__init__()
+        for name, value in (("vocab_size", vocab_size), ("embedding_dim", embedding_dim),
+                            ("hidden_size", hidden_size)):
+            positive_int(name, value)
+        one_of("cell", cell, sorted(CELLS))
+        if embedding_weights is not None:
+            weights = torch.as_tensor(np.asarray(embedding_weights), dtype=torch.float32)
+            if tuple(weights.shape) != (vocab_size, embedding_dim):
+                raise ValueError(f"embedding_weights must have shape (vocab_size, embedding_dim) = "
+                                 f"({vocab_size}, {embedding_dim}), got {tuple(weights.shape)}")
+            self.embedding = nn.Embedding.from_pretrained(weights.clone(), freeze=freeze_embedding)
+        else:
+            if freeze_embedding:
+                raise ValueError("freeze_embedding=True needs embedding_weights: freezing a random embedding "
+                                 "would leave it random")
+            self.embedding = nn.Embedding(vocab_size, embedding_dim)
+        self.rnn = CELLS[cell](embedding_dim, hidden_size, batch_first=True)
+        self.out = nn.Linear(hidden_size, 1)
+        self.sigmoid = sigmoid
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        states, _ = self.rnn(self.embedding(ids))  # (batch, seq_len, hidden): every h_t
+        z = self.out(states[:, -1]).squeeze(-1)     # read only the last one, h_T
+        return torch.sigmoid(z) if self.sigmoid else z
+
+
+ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "tanh": torch.tanh,
+    "relu": torch.relu,
+    "linear": lambda x: x,
+}
+
+
+class ActivationLSTM(nn.Module):
+    """A one-layer LSTM with a chosen cell activation phi (tanh, relu or linear).
+
+    With sigma the logistic sigmoid, for each step t (gate order i, f, g, o as
+    in ``nn.LSTM``, whose weight layout this module shares):
+
+        i_t = sigma(W_ii x_t + b_ii + W_hi h_{t-1} + b_hi)
+        f_t = sigma(W_if x_t + b_if + W_hf h_{t-1} + b_hf)
+        g_t = phi  (W_ig x_t + b_ig + W_hg h_{t-1} + b_hg)
+        o_t = sigma(W_io x_t + b_io + W_ho h_{t-1} + b_ho)
+        c_t = f_t * c_{t-1} + i_t * g_t
+        h_t = o_t * phi(c_t)
+
+    ``activation="tanh"`` is exactly ``nn.LSTM``; ``"relu"`` is Keras'
+    ``LSTM(activation="relu")``. Input (batch, seq_len, input_size); returns
+    every h_t, shape (batch, seq_len, hidden_size), and the final ``(h_T, c_T)``.
+    h_0 = c_0 = 0. The loop over time runs in Python: fine for short windows.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, activation: str = "relu"):
+        super().__init__()
+        for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
+            positive_int(name, value)
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        self.input_size, self.hidden_size, self.activation = input_size, hidden_size, activation
+        self.weight_ih = nn.Parameter(torch.empty(4 * hidden_size, input_size))
+        self.weight_hh = nn.Parameter(torch.empty(4 * hidden_size, hidden_size))
+        self.bias_ih = nn.Parameter(torch.empty(4 * hidden_size))
+        self.bias_hh = nn.Parameter(torch.empty(4 * hidden_size))
+        bound = 1 / math.sqrt(hidden_size)  # nn.LSTM's initialisation
+        for weight in self.parameters():
+            nn.init.uniform_(weight, -bound, bound)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        if x.ndim != 3 or x.shape[2] != self.input_size:
+            raise ValueError(f"x must have shape (batch, seq_len, {self.input_size}), got {tuple(x.shape)}")
+        phi = ACTIVATIONS[self.activation]
+        h = x.new_zeros(x.shape[0], self.hidden_size)
+        c = x.new_zeros(x.shape[0], self.hidden_size)
+        inputs = x @ self.weight_ih.T + self.bias_ih + self.bias_hh  # all steps at once
+        states = []
+        for t in range(x.shape[1]):
+            i, f, g, o = (inputs[:, t] + h @ self.weight_hh.T).chunk(4, dim=1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * phi(g)
+            h = torch.sigmoid(o) * phi(c)
+            states.append(h)
+        return torch.stack(states, dim=1), (h, c)
+
+
+class LastStepActivationLSTM(nn.Module):
+    """:class:`ActivationLSTM` read at its last step, then ``nn.Linear(hidden_size, output_size)``.
+
+    Input (batch, seq_len, input_size); output (batch, output_size).
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, output_size: int, activation: str = "relu"):
+        super().__init__()
+        positive_int("output_size", output_size)
+        self.rnn = ActivationLSTM(input_size, hidden_size, activation)
+        self.out = nn.Linear(hidden_size, output_size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        states, _ = self.rnn(x)
+        return self.out(states[:, -1])
+
+
+POOLINGS = ("last", "max", "mean", "max+mean")
+
+
+PADDINGS = ("masked", "packed")
+
+
+def reverse_within_length(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Reverse each row's first ``lengths[i]`` steps, leave its padding where it is (batch-first)."""
+    steps = torch.arange(x.shape[1], device=x.device)
+    index = torch.where(steps < lengths[:, None], lengths[:, None] - 1 - steps, steps)
+    if x.ndim == 3:
+        index = index.unsqueeze(-1).expand(-1, -1, x.shape[2])
+    return x.gather(1, index)
+
+
+class PooledReviewRNN(nn.Module):
+    """Embedding -> recurrent layers (one or both directions) -> pooling over time -> Linear(., 1), one logit.
+
+    Input: ids of shape (batch, seq_len) padded at the end with 0; the
+    lengths are the counts of non-zero ids. Output: shape (batch,), a logit.
+
+    - ``cell``: ``"rnn"`` (tanh), ``"gru"`` or ``"lstm"``; ``layers`` stacked.
+    - ``padding="masked"``: every layer runs over the padded batch, but
+      padding comes after the words, so no padded step reaches a real one; the
+      backward direction reads each review reversed within its length, and
+      pooling ignores the padded positions. ``"packed"``: packed sequences
+      (padded steps are never computed; slower on a CPU, see the lesson).
+    - ``pooling``: ``"last"`` reads h at each review's last word (and, backward,
+      at its first); ``"max"`` / ``"mean"`` over every word's hidden state;
+      ``"max+mean"`` both, concatenated.
+    - ``dropout``: on the embeddings, between layers and before the output layer.
+    - ``embedding_weights``: start the embedding from word vectors (fine-tuned).
+    """
+
+    def __init__(self, vocab_size: int, embedding_dim: int, hidden_size: int, *, cell: str = "rnn",
+                 layers: int = 1, bidirectional: bool = True, pooling: str = "max", padding: str = "masked",
+                 dropout: float = 0.0, embedding_weights: np.ndarray | torch.Tensor | None = None):
+        super().__init__()
+        for name, value in (("vocab_size", vocab_size), ("embedding_dim", embedding_dim),
+                            ("hidden_size", hidden_size), ("layers", layers)):
+            positive_int(name, value)
+        one_of("cell", cell, sorted(CELLS))
+        one_of("pooling", pooling, POOLINGS)
+        one_of("padding", padding, PADDINGS)
+        if not 0 <= dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
+        if embedding_weights is not None:
+            weights = torch.as_tensor(np.asarray(embedding_weights), dtype=torch.float32)
+            if tuple(weights.shape) != (vocab_size, embedding_dim):
+                raise ValueError(f"embedding_weights must have shape (vocab_size, embedding_dim) = "
+                                 f"({vocab_size}, {embedding_dim}), got {tuple(weights.shape)}")
+            with torch.no_grad():
+                self.embedding.weight.copy_(weights)
+        self.directions = 2 if bidirectional else 1
+        self.cell, self.pooling, self.padding = cell, pooling, padding
+        rnn = CELLS[cell]
+        if padding == "packed":
+            self.rnn = rnn(embedding_dim, hidden_size, num_layers=layers, batch_first=True,
+                           bidirectional=bidirectional, dropout=dropout if layers > 1 else 0.0)
+        else:  # one unidirectional module per layer and direction
+            width = hidden_size * self.directions
+            self.layers = nn.ModuleList(
+                nn.ModuleList(rnn(embedding_dim if i == 0 else width, hidden_size, batch_first=True)
+                              for _ in range(self.directions))
+                for i in range(layers))
+        self.dropout = nn.Dropout(dropout)
+        features = hidden_size * self.directions * (2 if pooling == "max+mean" else 1)
+        self.out = nn.Linear(features, 1)
+
+    def _states_masked(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        for i, layer in enumerate(self.layers):
+            if i > 0:
+                x = self.dropout(x)
+            outputs = [layer[0](x)[0]]
+            if self.directions == 2:
+                backward, _ = layer[1](reverse_within_length(x, lengths))
+                outputs.append(reverse_within_length(backward, lengths))
+            x = torch.cat(outputs, dim=2) if len(outputs) == 2 else outputs[0]
+        return x
+
+    def _states_packed(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        states, _ = self.rnn(packed)
+        states, _ = pad_packed_sequence(states, batch_first=True, total_length=x.shape[1])
+        return states
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        lengths = review_lengths(ids)
+        x = self.dropout(self.embedding(ids))
+        states = (self._states_masked if self.padding == "masked" else self._states_packed)(x, lengths)
+        mask = (torch.arange(ids.shape[1], device=ids.device) < lengths[:, None]).unsqueeze(-1)
+        if self.pooling == "last":
+            hidden = states.shape[2] // self.directions
+            last = states[torch.arange(len(ids), device=ids.device), lengths - 1, :hidden]
+            features = torch.cat([last, states[:, 0, hidden:]], dim=1) if self.directions == 2 else last
+        else:
+            pooled = []
+            if self.pooling in ("max", "max+mean"):
+                pooled.append(states.masked_fill(~mask, float("-inf")).amax(dim=1))
+            if self.pooling in ("mean", "max+mean"):
+                pooled.append((states * mask).sum(dim=1) / lengths[:, None])
+            features = torch.cat(pooled, dim=1)
+        return self.out(self.dropout(features)).squeeze(-1)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -76,5 +77,299 @@ def plot_confusion_matrix(
     ax.set_ylabel("true class")
     ax.set_title(title)
     fig.colorbar(image, ax=ax, label="samples")
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def plot_unrolled_rnn(steps: int = 3, path: str | Path | None = None):
+    """The vanilla RNN folded (left) and unrolled over ``steps`` time steps (right).
+
+    Nodes x_t (input), h_t (hidden state) and g_t (output); arrows labelled
+    with the weights they carry: W_in (input to hidden), W_hh (hidden to the
+    next hidden state, shared by every step), W_g (hidden to output). The
+    equations are written under the drawing.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 8:
+        raise ValueError(f"steps must be an integer from 1 to 8 (the figure gets crowded beyond), got {steps!r}")
+    colours = {"x": "#dbe9f6", "h": "#fde2c4", "g": "#d9f0d3", "h0": "#eeeeee"}
+    fig, ax = plt.subplots(figsize=(2.1 * (steps + 3), 4.6))
+    ax.set_xlim(-0.6, steps + 2.6)
+    ax.set_ylim(-1.25, 2.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+
+    def node(x, y, text, colour):
+        ax.add_patch(FancyBboxPatch((x - 0.28, y - 0.2), 0.56, 0.4, boxstyle="round,pad=0.04",
+                                    facecolor=colour, edgecolor="black", linewidth=1.2))
+        ax.text(x, y, text, ha="center", va="center", fontsize=13)
+
+    def arrow(start, end, label, offset=(0.0, 0.0), style="-|>", connection="arc3"):
+        ax.add_patch(FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=14, linewidth=1.3,
+                                     color="black", connectionstyle=connection))
+        middle = ((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1])
+        ax.text(*middle, label, ha="center", va="center", fontsize=11, color="#8b1a1a",
+                bbox=dict(facecolor="white", edgecolor="none", pad=0.5))
+
+    # Folded: one cell with a loop through W_hh.
+    node(0, 0, r"$x_t$", colours["x"])
+    node(0, 1, r"$h_t$", colours["h"])
+    node(0, 2, r"$g_t$", colours["g"])
+    arrow((0, 0.24), (0, 0.76), r"$W_{in}$", offset=(0.3, 0))
+    arrow((0, 1.24), (0, 1.76), r"$W_g$", offset=(0.28, 0))
+    ax.add_patch(FancyArrowPatch((0.32, 1.1), (0.32, 0.9), arrowstyle="-|>", mutation_scale=14, linewidth=1.3,
+                                 color="black", connectionstyle="arc,angleA=0,angleB=0,armA=28,armB=28,rad=8"))
+    ax.text(0.62, 1.3, r"$W_{hh}$", ha="center", va="center", fontsize=11, color="#8b1a1a")
+    ax.text(0, -0.55, "folded", ha="center", fontsize=11, style="italic")
+    ax.text(1.3, 1.0, "=", ha="center", va="center", fontsize=20)
+
+    # Unrolled: h_0, then one column per time step.
+    first = 2.0
+    node(first, 1, r"$h_0$", colours["h0"])
+    for step in range(1, steps + 1):
+        x = first + step
+        node(x, 0, rf"$x_{{{step}}}$", colours["x"])
+        node(x, 1, rf"$h_{{{step}}}$", colours["h"])
+        node(x, 2, rf"$g_{{{step}}}$", colours["g"])
+        arrow((x, 0.24), (x, 0.76), r"$W_{in}$", offset=(0.26, 0.0))
+        arrow((x, 1.24), (x, 1.76), r"$W_g$", offset=(0.24, 0.0))
+        arrow((x - 0.68, 1), (x - 0.32, 1), r"$W_{hh}$", offset=(0, 0.2))
+    ax.text(first + steps / 2, -0.55,
+            rf"unrolled over $T = {steps}$ steps: the same $W_{{in}}$, $W_{{hh}}$, $W_g$, $b$ at every step",
+            ha="center", fontsize=11, style="italic")
+    ax.text((steps + 2.0) / 2, -1.05,
+            r"$h_t = \tanh(W_{hh}\,h_{t-1} + W_{in}\,x_t + b), \qquad g_t = W_g\,h_t, \qquad h_0 = 0$",
+            ha="center", fontsize=14)
+    ax.set_title("A recurrent network unrolled in time")
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def plot_norms_by_lag(
+    norms: Mapping[str, Sequence[float]],
+    bounds: Mapping[str, Sequence[float]] | None = None,
+    title: str = r"Norm of $\partial h_t / \partial h_{t-\mathrm{lag}}$ against the lag",
+    ylabel: str = r"spectral norm $\|\partial h_t / \partial h_k\|_2$ (log scale)",
+    ylim: tuple[float, float] | None = None,
+    ax=None,
+    path: str | Path | None = None,
+):
+    """One line per entry of ``norms`` (label -> norm at lag 0, 1, 2, ...), on a log scale.
+
+    ``bounds`` (same labels) are drawn dashed in the same colour: the upper
+    bound ||W_hh||_2^lag. A horizontal line marks 1, where a product neither
+    shrinks nor grows. Zeros (underflow) are left out of the log plot.
+    Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    if not norms:
+        raise ValueError("norms is empty: give at least one {label: norms by lag}")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7.5, 4.6))
+    else:
+        fig = ax.figure
+    for index, (label, values) in enumerate(norms.items()):
+        values = np.asarray(values, dtype=float)
+        if values.ndim != 1 or len(values) == 0:
+            raise ValueError(f"norms[{label!r}] must be a non-empty 1-D sequence (one norm per lag), got shape {values.shape}")
+        colour = f"C{index % 10}"
+        lags = np.arange(len(values))
+        shown = np.where(values > 0, values, np.nan)
+        ax.plot(lags, shown, color=colour, linewidth=2, label=label)
+        if bounds is not None and label in bounds:
+            bound = np.asarray(bounds[label], dtype=float)
+            ax.plot(np.arange(len(bound)), bound, color=colour, linestyle="--", linewidth=1, alpha=0.8)
+    if bounds:
+        ax.plot([], [], color="grey", linestyle="--", linewidth=1, label=r"bound $\|W_{hh}\|_2^{\,\mathrm{lag}}$")
+    ax.axhline(1.0, color="black", linewidth=0.8, alpha=0.6)
+    ax.set_yscale("log")
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.set_xlabel(r"lag $t - k$ (time steps)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3, which="major")
+    ax.legend(fontsize=9)
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def show_gradient_norm_slider(
+    compute: Callable[[float], tuple[np.ndarray, np.ndarray]],
+    scales: Sequence[float],
+    value: float = 1.0,
+    limits: tuple[float, float] = (0.3, 2.0),
+    ylim: tuple[float, float] | None = (1e-12, 1e8),
+) -> str:
+    """A slider for the scale of W_hh that redraws the gradient-norm plot; a static figure in batch runs.
+
+    ``compute(scale)`` returns ``(norms, bound)``, each one value per lag. With
+    a person at a live notebook (JupyterLab, Colab; see
+    :func:`labhelpers.runtime.is_interactive`) and ipywidgets installed, an
+    ``interact`` slider over ``limits`` redraws one line per move. Otherwise
+    (papermill, the HTML book, the tests) no widget is made: it draws the
+    static figure for every scale in ``scales``.
+    Returns ``"slider"`` or ``"static"``, the one it showed.
+    """
+    import matplotlib.pyplot as plt
+
+    from .runtime import is_interactive
+
+    if not scales:
+        raise ValueError("scales is empty: give the scales the static figure should show")
+    low, high = limits
+    if not (math.isfinite(low) and math.isfinite(high) and 0 < low < high):
+        raise ValueError(f"limits must be two finite numbers with 0 < low < high, got {limits!r}")
+    if not low <= value <= high:
+        raise ValueError(f"value must lie within limits {limits}, got {value!r}")
+
+    def draw(scale: float):
+        norms, bound = compute(scale)
+        label = rf"$\|W_{{hh}}\|_2$ = {scale:.2f}"
+        plot_norms_by_lag({label: norms}, {label: bound}, ylim=ylim,
+                          title=rf"Gradient factor $\|\partial h_t/\partial h_k\|_2$ with $\|W_{{hh}}\|_2$ = {scale:.2f}")
+        plt.show()
+
+    widgets = None
+    if is_interactive():
+        try:
+            import ipywidgets as widgets
+        except ImportError:
+            print("ipywidgets is not installed: showing the static figure instead of a slider.")
+    if widgets is not None:
+        widgets.interact(draw, scale=widgets.FloatSlider(
+            value=value, min=low, max=high, step=0.05, description="||W_hh||_2", continuous_update=False))
+        return "slider"
+    results = {rf"$\|W_{{hh}}\|_2$ = {scale:.2f}": compute(scale) for scale in scales}
+    plot_norms_by_lag({label: norms for label, (norms, _) in results.items()},
+                      {label: bound for label, (_, bound) in results.items()}, ylim=ylim,
+                      title=r"Gradient factor $\|\partial h_t/\partial h_k\|_2$ for each scale of $W_{hh}$")
+    plt.show()
+    return "static"
+
+
+def _first_bad(values: np.ndarray) -> int | None:
+    bad = np.flatnonzero(~np.isfinite(values))
+    return int(bad[0]) if len(bad) else None
+
+
+def plot_clipping_comparison(
+    loss_plain: Sequence[float],
+    loss_clipped: Sequence[float],
+    grad_norm_plain: Sequence[float],
+    grad_norm_clipped: Sequence[float],
+    threshold: float,
+    title: str | None = None,
+    path: str | Path | None = None,
+):
+    """The same training run without and with gradient-norm clipping, side by side.
+
+    Left: training loss per epoch of both runs (log scale); a non-finite loss
+    (inf, NaN) is marked with a cross at the top edge. Middle: the gradient
+    norm of every step of the unclipped run. Right: the clipped run's norm
+    before clipping and the norm actually applied, min(norm, threshold), with
+    the threshold line. ``grad_norm_*`` hold one norm per training step, as
+    ``fit(..., clip_grad_norm=...)`` records them in ``history["grad_norm"]``.
+    """
+    import matplotlib.pyplot as plt
+
+    if not (isinstance(threshold, (int, float)) and math.isfinite(threshold) and threshold > 0):
+        raise ValueError(f"threshold must be a positive finite number, got {threshold!r}")
+    loss_plain, loss_clipped = np.asarray(loss_plain, float), np.asarray(loss_clipped, float)
+    norm_plain, norm_clipped = np.asarray(grad_norm_plain, float), np.asarray(grad_norm_clipped, float)
+    for name, values in (("loss_plain", loss_plain), ("loss_clipped", loss_clipped),
+                         ("grad_norm_plain", norm_plain), ("grad_norm_clipped", norm_clipped)):
+        if values.ndim != 1 or len(values) == 0:
+            raise ValueError(f"{name} must be a non-empty 1-D sequence, got shape {values.shape}")
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+
+    ax = axes[0]
+    for values, label, colour in ((loss_plain, "no clipping", "C3"), (loss_clipped, f"clipped at {threshold:g}", "C0")):
+        epochs = np.arange(1, len(values) + 1)
+        ax.plot(epochs, np.where(np.isfinite(values), values, np.nan), marker="o", markersize=3, color=colour, label=label)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            ax.plot(epochs[bad], np.ones(bad.sum()), linestyle="none", marker="x", markersize=8, color=colour,
+                    transform=ax.get_xaxis_transform(), clip_on=False,
+                    label=f"{label}: loss inf/NaN from epoch {_first_bad(values) + 1}")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss (MSE, log scale)")
+    ax.set_title("Training loss per epoch")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+
+    ax = axes[1]
+    steps = np.arange(1, len(norm_plain) + 1)
+    ax.plot(steps, np.where(np.isfinite(norm_plain), norm_plain, np.nan), color="C3", linewidth=1, label="no clipping")
+    first = _first_bad(norm_plain)
+    if first is not None:
+        ax.axvline(first + 1, color="C3", linestyle=":", label=f"norm inf/NaN from step {first + 1}")
+    ax.axhline(threshold, color="black", linestyle="--", linewidth=1, label=f"threshold {threshold:g}")
+    ax.set_yscale("log")
+    ax.set_xlabel("training step (mini-batch)")
+    ax.set_ylabel(r"gradient norm $\|\nabla_\theta L\|_2$ (log scale)")
+    ax.set_title("Gradient norm, unclipped run")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+
+    ax = axes[2]
+    steps = np.arange(1, len(norm_clipped) + 1)
+    ax.plot(steps, norm_clipped, color="C0", linewidth=1, label="before clipping")
+    ax.plot(steps, np.minimum(norm_clipped, threshold), color="C2", linewidth=1.5, label="applied: min(norm, threshold)")
+    ax.axhline(threshold, color="black", linestyle="--", linewidth=1, label=f"threshold {threshold:g}")
+    clipped_share = float(np.mean(norm_clipped > threshold))
+    ax.set_yscale("log")
+    ax.set_xlabel("training step (mini-batch)")
+    ax.set_ylabel(r"gradient norm $\|\nabla_\theta L\|_2$ (log scale)")
+    ax.set_title(f"Gradient norm, clipped run ({clipped_share:.0%} of steps clipped)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def plot_accuracy_by_distance(
+    distances: Sequence[int],
+    accuracies: Mapping[str, Sequence[float]],
+    chance: float | None = None,
+    title: str = "Long-range task: test accuracy against the distance d",
+    path: str | Path | None = None,
+):
+    """Test accuracy (in %) against the distance d, one line per model, with the chance level.
+
+    ``accuracies`` maps a model name to one accuracy in [0, 1] per distance.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import PercentFormatter
+
+    distances = np.asarray(distances)
+    if distances.ndim != 1 or len(distances) == 0:
+        raise ValueError(f"distances must be a non-empty 1-D sequence, got shape {distances.shape}")
+    if not accuracies:
+        raise ValueError("accuracies is empty: give at least one {model: accuracy per distance}")
+    fig, ax = plt.subplots(figsize=(7.5, 4.4))
+    for index, (name, values) in enumerate(accuracies.items()):
+        values = np.asarray(values, dtype=float)
+        if values.shape != distances.shape:
+            raise ValueError(f"accuracies[{name!r}] has {values.shape} values, distances has {distances.shape}")
+        ax.plot(distances, 100 * values, marker="o", color=f"C{index % 10}", linewidth=2, label=name)
+    if chance is not None:
+        ax.axhline(100 * chance, color="grey", linestyle="--", linewidth=1, label=f"chance ({chance:.0%})")
+    ax.set_xscale("log")
+    ax.set_xticks(distances, [str(d) for d in distances])
+    ax.minorticks_off()
+    ax.set_ylim(0, 105)
+    ax.yaxis.set_major_formatter(PercentFormatter())
+    ax.set_xlabel("distance d: steps between the key token and the answer (log scale)")
+    ax.set_ylabel("test accuracy")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
     fig.tight_layout()
     return save_figure(fig, path)

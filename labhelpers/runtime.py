@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
+
+import numpy as np
 
 BATCH_ENV = "LABHELPERS_BATCH"
 # Programs that execute notebooks with nobody watching, and programs that show them to a person.
@@ -135,3 +138,75 @@ def import_keras(needed_for: str = "Keras (lessons 2 and 6)"):
         with _stderr_to_devnull():
             require("tensorflow", "keras", needed_for)
     return require("keras", "keras", needed_for, package="tensorflow")
+
+
+_KNOWN = ("auto", "cuda", "mps", "cpu")
+
+
+def choose_device(prefer: str = "auto"):
+    """Return a ``torch.device``.
+
+    ``prefer="auto"`` takes CUDA when available, then MPS, then the CPU. Naming
+    a device that is not available is an error rather than a silent fallback, so
+    a Colab run without a GPU runtime says so instead of crawling on the CPU.
+    """
+    import torch
+
+    if prefer not in _KNOWN:
+        raise ValueError(f"device must be one of {', '.join(_KNOWN)}; got {prefer!r}")
+    cuda = torch.cuda.is_available()
+    mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+    if prefer == "auto":
+        return torch.device("cuda" if cuda else "mps" if mps else "cpu")
+    if prefer == "cuda" and not cuda:
+        raise RuntimeError(
+            "device='cuda' was asked for but torch sees no CUDA GPU. On Colab choose "
+            "Runtime > Change runtime type > GPU, or pass device='auto'."
+        )
+    if prefer == "mps" and not mps:
+        raise RuntimeError("device='mps' was asked for but MPS is not available; pass device='auto'.")
+    return torch.device(prefer)
+
+
+def describe_device(device) -> str:
+    """A short human description, such as ``cpu (2 threads)`` or ``cuda (NVIDIA H100)``."""
+    import torch
+
+    device = torch.device(device)
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    if device.type == "cpu":
+        return f"cpu ({torch.get_num_threads()} threads)"
+    return device.type
+
+
+def seed_everything(seed: int, deterministic: bool = True) -> None:
+    """Seed Python, NumPy, torch (when installed) and TensorFlow (when imported).
+
+    TensorFlow is seeded only when it is already imported, so that seeding never
+    pays for a TensorFlow import: import it before calling this function.
+    With ``deterministic=True`` torch is asked for deterministic algorithms
+    (warning, not failing, where an operation has none).
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = int(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)  # for subprocesses started later
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    if torch is not None:
+        torch.manual_seed(seed)
+        if deterministic:
+            # cuBLAS needs this before its first use to be deterministic.
+            os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+            torch.use_deterministic_algorithms(True, warn_only=True)
+            torch.backends.cudnn.benchmark = False
+    if "tensorflow" in sys.modules:
+        tf = sys.modules["tensorflow"]
+        tf.keras.utils.set_random_seed(seed)
+        if deterministic:
+            tf.config.experimental.enable_op_determinism()

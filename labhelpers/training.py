@@ -10,17 +10,19 @@ written atomically after every epoch from which an interrupted run resumes.
 from __future__ import annotations
 
 import copy
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+import numpy as np
 import torch
 from torch import nn
 
 from .checks import positive_int
 from .files import atomic_write
+from .metrics import perplexity
+from .models import CharRNN, detach_state
 from .report import epoch_line, epoch_summary
 from .runtime import is_interactive
 
@@ -48,36 +50,6 @@ def logits_accuracy(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     else:
         predicted = (output.reshape(-1) > 0).long()
     return (predicted == target.reshape(-1).long()).sum()
-
-
-class TensorBatches:
-    """Mini-batches sliced from in-memory tensors: a much lighter DataLoader.
-
-    Shuffling draws from torch's global generator, like DataLoader does, so a
-    seeded run (and a run resumed from a checkpoint) sees the same batches.
-    """
-
-    def __init__(self, *tensors: torch.Tensor, batch_size: int, shuffle: bool = False):
-        if not tensors:
-            raise ValueError("TensorBatches needs at least one tensor")
-        n = len(tensors[0])
-        if any(len(t) != n for t in tensors):
-            raise ValueError(f"all tensors must have the same first dimension, got {[len(t) for t in tensors]}")
-        positive_int("batch_size", batch_size)
-        self.tensors, self.batch_size, self.shuffle = tensors, batch_size, shuffle
-
-    def __len__(self) -> int:
-        return math.ceil(len(self.tensors[0]) / self.batch_size)
-
-    def __iter__(self):
-        n = len(self.tensors[0])
-        if self.shuffle:
-            order = torch.randperm(n)
-            tensors = [t[order] for t in self.tensors]
-        else:
-            tensors = self.tensors
-        for start in range(0, n, self.batch_size):
-            yield tuple(t[start:start + self.batch_size] for t in tensors)
 
 
 @dataclass
@@ -284,3 +256,94 @@ def predict(model: nn.Module, batches: Iterable, device: torch.device | str | No
             outputs.append(model(inputs.to(device)).cpu())
             targets.append(target)
     return torch.cat(outputs), torch.cat(targets)
+
+
+def run_bptt_epoch(model: CharRNN, batches: Iterable, device: torch.device | str,
+                   optimizer: torch.optim.Optimizer | None = None,
+                   clip_grad_norm: float | None = None) -> float:
+    """One pass over truncated-BPTT batches; trains when an optimizer is given.
+
+    The hidden state starts at zeros, is carried from each batch to the next
+    and detached in between, so gradients flow back at most one batch
+    (``seq_len`` steps). Returns the mean cross-entropy per character (nats).
+    """
+    training = optimizer is not None
+    model.train(training)
+    loss_fn = nn.CrossEntropyLoss(reduction="sum")
+    total, count, state = torch.zeros((), device=device), 0, None
+    with torch.set_grad_enabled(training):
+        for inputs, targets in batches:
+            inputs = torch.as_tensor(inputs, device=device)
+            targets = torch.as_tensor(targets, device=device)
+            logits, state = model(inputs, detach_state(state))
+            loss = loss_fn(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+            if training:
+                optimizer.zero_grad(set_to_none=True)
+                (loss / targets.numel()).backward()
+                if clip_grad_norm is not None:
+                    nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
+                optimizer.step()
+            total += loss.detach()
+            count += targets.numel()
+    if count == 0:
+        raise ValueError("the batches were empty: check the corpus and batch sizes")
+    return total.item() / count
+
+
+def fit_char_model(model: CharRNN, optimizer: torch.optim.Optimizer, train_batches: Iterable,
+                   val_batches: Iterable | None = None, *, epochs: int,
+                   device: torch.device | str | None = None, clip_grad_norm: float | None = 1.0,
+                   log_every: int = 1) -> History:
+    """Train with :func:`run_bptt_epoch` for ``epochs`` epochs.
+
+    Returns a :class:`labhelpers.training.History` with ``loss``, ``perplexity``
+    (and ``val_loss``, ``val_perplexity`` with validation batches) and
+    ``seconds`` per epoch; prints one line every ``log_every`` epochs.
+    """
+    positive_int("epochs", epochs)
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    model.to(device)
+    history = History(loss=[], perplexity=[], seconds=[])
+    if val_batches is not None:
+        history.update(val_loss=[], val_perplexity=[])
+    for epoch in range(1, epochs + 1):
+        started = time.perf_counter()
+        loss = run_bptt_epoch(model, train_batches, device, optimizer, clip_grad_norm)
+        history["loss"].append(loss)
+        history["perplexity"].append(perplexity(loss))
+        if val_batches is not None:
+            val_loss = run_bptt_epoch(model, val_batches, device)
+            history["val_loss"].append(val_loss)
+            history["val_perplexity"].append(perplexity(val_loss))
+        history["seconds"].append(time.perf_counter() - started)
+        if epoch % log_every == 0 or epoch == epochs:
+            shown = {key: history[key][-1] for key in ("loss", "perplexity", "val_loss", "val_perplexity")
+                     if key in history}
+            print(epoch_line(epoch, epochs, shown, history["seconds"][-1]))
+    return history
+
+
+def probability_accuracy(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Correct predictions in a batch of probabilities (predicted positive when > 0.5)."""
+    return ((output.reshape(-1) > 0.5).long() == target.reshape(-1).long()).sum()
+
+
+def next_value_predictor(model: nn.Module, device: torch.device | str | None = None,
+                         batch_size: int = 4096) -> Callable[[np.ndarray], np.ndarray]:
+    """A NumPy function windows (pairs, window, 1) -> next values (pairs, 1) from a one-step model.
+
+    The model runs in evaluation mode without gradients, ``batch_size`` windows
+    at a time.
+    """
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+
+    def predict_next(windows: np.ndarray) -> np.ndarray:
+        model.eval()
+        outputs = []
+        with torch.no_grad():
+            for start in range(0, len(windows), batch_size):
+                chunk = torch.as_tensor(np.asarray(windows[start:start + batch_size], dtype=np.float32), device=device)
+                outputs.append(model(chunk)[:, :1].cpu().numpy())
+        return np.concatenate(outputs).astype(np.float64)
+
+    return predict_next

@@ -118,8 +118,7 @@ import torch
 from torch import nn
 
 from labhelpers.data.synthetic import make_sum_dataset, split_in_order
-from labhelpers.device import choose_device, describe_device
-from labhelpers.seeding import seed_everything
+from labhelpers.runtime import choose_device, describe_device, seed_everything
 
 seed_everything(seed)
 device = choose_device(device)
@@ -149,7 +148,8 @@ print(inspect.getsource(LastStepRNN))
 # as the record prints them.
 
 # %%
-from labhelpers.training import TensorBatches, fit, predict
+from labhelpers.data.batches import TensorBatches
+from labhelpers.training import fit, predict
 
 
 def batches(X_part, y_part, shuffle):

@@ -121,7 +121,7 @@ settings
 # %%
 import matplotlib.pyplot as plt
 
-from labhelpers.theory_plots import plot_unrolled_rnn
+from labhelpers.plots import plot_unrolled_rnn
 
 plot_unrolled_rnn(steps=4)
 plt.show()
@@ -147,7 +147,7 @@ print(inspect.getsource(theory.rnn_forward))
 # %%
 import numpy as np
 
-from labhelpers.seeding import seed_everything
+from labhelpers.runtime import seed_everything
 
 seed_everything(seed)
 rng = np.random.default_rng(seed)

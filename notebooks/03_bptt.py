@@ -131,7 +131,7 @@ import numpy as np
 import torch
 
 from labhelpers import theory
-from labhelpers.seeding import seed_everything
+from labhelpers.runtime import seed_everything
 
 seed_everything(seed)
 B, T, H = settings["batch_size"], settings["seq_len"], settings["hidden_size"]
@@ -257,7 +257,7 @@ assert grad_relative < 1e-8, grad_relative
 # %%
 import matplotlib.pyplot as plt
 
-from labhelpers.theory_plots import plot_norms_by_lag
+from labhelpers.plots import plot_norms_by_lag
 
 norms = np.linalg.norm(products, ord=2, axis=(-2, -1))  # (batch, T + 1), by lag
 mean_norms = np.exp(np.log(np.maximum(norms, np.finfo(float).tiny)).mean(axis=0))

@@ -145,7 +145,7 @@ settings
 import numpy as np
 
 from labhelpers import theory
-from labhelpers.seeding import seed_everything
+from labhelpers.runtime import seed_everything
 
 seed_everything(seed)
 H, T = settings["hidden_size"], settings["norm_seq_len"]
@@ -169,7 +169,7 @@ print(f"W_hh = s Q with Q a random {H}x{H} orthogonal matrix; {settings['norm_se
 # %%
 import matplotlib.pyplot as plt
 
-from labhelpers.theory_plots import plot_norms_by_lag
+from labhelpers.plots import plot_norms_by_lag
 
 labels = {scale: rf"$\sigma_{{\max}}(W_{{hh}})$ = {scale:g}" for scale in settings["scales"]}
 plot_norms_by_lag({labels[s]: norms for s, (norms, _) in norms_by_scale.items()},
@@ -187,7 +187,7 @@ plt.show()
 # so the same cell draws the static figure for the scales above instead.
 
 # %%
-from labhelpers.theory_plots import show_gradient_norm_slider
+from labhelpers.plots import show_gradient_norm_slider
 
 shown = show_gradient_norm_slider(gradient_norms, settings["scales"], value=1.0, limits=(0.3, 2.0), ylim=(1e-20, 1e12))
 print(f"shown: {shown}")
@@ -209,8 +209,9 @@ import math
 import torch
 from torch import nn
 
+from labhelpers.data.batches import TensorBatches
 from labhelpers.models import LastStepRNN
-from labhelpers.training import TensorBatches, fit
+from labhelpers.training import fit
 
 # These networks are tiny: one CPU thread is as fast as several, and much faster
 # when other programs share the CPU (threads that wait for each other spin).
@@ -241,7 +242,7 @@ print(f"with clipping at {settings['clip_threshold']:g}:")
 clipped = blowup_run(settings["clip_threshold"])
 
 # %%
-from labhelpers.theory_plots import plot_clipping_comparison
+from labhelpers.plots import plot_clipping_comparison
 
 plot_clipping_comparison(plain["loss"], clipped["loss"], plain["grad_norm"], clipped["grad_norm"],
                          settings["clip_threshold"],
@@ -381,7 +382,7 @@ observation_table
 # ### How far back each cell learns to look
 
 # %%
-from labhelpers.theory_plots import plot_accuracy_by_distance
+from labhelpers.plots import plot_accuracy_by_distance
 
 plot_accuracy_by_distance(settings["distances"], task_accuracy, chance=1 / N_KEYS,
                           title=f"Long-range task: test accuracy against d ({settings['task_samples']} training "

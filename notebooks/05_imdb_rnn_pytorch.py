@@ -136,8 +136,7 @@ import torch
 from torch import nn
 
 from labhelpers.data.imdb import load_review_data
-from labhelpers.device import choose_device, describe_device
-from labhelpers.seeding import seed_everything
+from labhelpers.runtime import choose_device, describe_device, seed_everything
 
 seed_everything(seed)
 device = choose_device(device)
@@ -190,7 +189,7 @@ print("first training review as ids (its last 20):", X_train_leaky[0, -20:].toli
 # %% [markdown]
 # ### The record's model and training, as the record ran them
 #
-# `ReviewRNN` (from `labhelpers.imdb_models`) with `sigmoid=True` is the
+# `ReviewRNN` (from `labhelpers.models`) with `sigmoid=True` is the
 # record's model: it outputs a probability. The record trains it with
 # `BCELoss` and, every epoch, evaluates it on the *test* set, which it calls
 # validation.
@@ -198,9 +197,10 @@ print("first training review as ids (its last 20):", X_train_leaky[0, -20:].toli
 # %%
 import inspect
 
-from labhelpers.imdb_models import ReviewRNN, probability_accuracy, record_accuracy_line
-from labhelpers.models import count_parameters
-from labhelpers.training import EarlyStopping, TensorBatches, fit, logits_accuracy, predict
+from labhelpers.data.batches import TensorBatches
+from labhelpers.lessons.imdb_rnn import record_accuracy_line
+from labhelpers.models import ReviewRNN, count_parameters
+from labhelpers.training import EarlyStopping, fit, logits_accuracy, predict, probability_accuracy
 
 print(inspect.getsource(ReviewRNN.forward))
 
@@ -390,7 +390,7 @@ plt.show()
 # test reviews, by position:
 
 # %%
-from labhelpers.imdb_models import saliency_by_position
+from labhelpers.lessons.imdb_rnn import saliency_by_position
 
 saliency = saliency_by_position(model, torch.from_numpy(X_test_clean[:1000]).long())
 T = settings["maxlen"]

@@ -135,7 +135,7 @@ import numpy as np
 import tensorflow as tf
 
 from labhelpers.data.imdb import load_keras_imdb
-from labhelpers.seeding import seed_everything
+from labhelpers.runtime import seed_everything
 
 seed_everything(seed)  # TensorFlow is imported: seeds it and asks for deterministic ops
 imdb = load_keras_imdb(settings["num_words"], data_path or None, data=settings["data"],
@@ -170,7 +170,7 @@ print(f"Keras trains on the first {split_at} and validates on the last {len(x_tr
 # %% [markdown]
 # ### The two models and their training
 #
-# `labhelpers.keras_models.build_review_classifier` builds the records' model
+# `labhelpers.lessons.keras_imdb.build_review_classifier` builds the records' model
 # for a given recurrent layer. `StepTimer` times every training step;
 # `ValidationPredictions` keeps the validation predictions of every epoch, for
 # the Observation.
@@ -178,8 +178,14 @@ print(f"Keras trains on the first {split_at} and validates on the last {len(x_tr
 # %%
 import inspect
 
-from labhelpers.keras_models import (EpochLog, StepTimer, ValidationPredictions, build_review_classifier,
-                                     flip_rates, history_of)
+from labhelpers.lessons.keras_imdb import (
+    EpochLog,
+    StepTimer,
+    ValidationPredictions,
+    build_review_classifier,
+    flip_rates,
+    history_of,
+)
 
 print(inspect.getsource(build_review_classifier))
 

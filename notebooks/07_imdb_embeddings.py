@@ -142,8 +142,7 @@ import torch
 from torch import nn
 
 from labhelpers.data.imdb import load_review_data
-from labhelpers.device import choose_device, describe_device
-from labhelpers.seeding import seed_everything
+from labhelpers.runtime import choose_device, describe_device, seed_everything
 from labhelpers.text import encode_texts
 
 seed_everything(seed)
@@ -229,15 +228,15 @@ pd.DataFrame({w: [f"{n} ({s:.2f})" for n, s in vectors.most_similar(w, 5)] for w
 #
 # ### The three models
 #
-# The same `ReviewRNN` (`labhelpers.imdb_models`), outputting a logit, trained
+# The same `ReviewRNN` (`labhelpers.models`), outputting a logit, trained
 # with the same seed, data and settings; only the embedding differs.
 
 # %%
 import inspect
 
-from labhelpers.imdb_models import ReviewRNN
-from labhelpers.models import count_parameters
-from labhelpers.training import EarlyStopping, TensorBatches, fit, logits_accuracy, predict
+from labhelpers.data.batches import TensorBatches
+from labhelpers.models import ReviewRNN, count_parameters
+from labhelpers.training import EarlyStopping, fit, logits_accuracy, predict
 
 print(inspect.getsource(ReviewRNN))
 

@@ -129,8 +129,7 @@ from torch import nn
 
 from labhelpers.data.series import make_sine_sequences
 from labhelpers.data.synthetic import split_in_order
-from labhelpers.device import choose_device, describe_device
-from labhelpers.seeding import seed_everything
+from labhelpers.runtime import choose_device, describe_device, seed_everything
 
 seed_everything(seed)
 device = choose_device(device)
@@ -176,7 +175,8 @@ print(inspect.getsource(LastStepRNN.forward))
 # one full batch per epoch, as the record trains.
 
 # %%
-from labhelpers.training import TensorBatches, fit
+from labhelpers.data.batches import TensorBatches
+from labhelpers.training import fit
 
 
 def full_batch(X_part, y_part):

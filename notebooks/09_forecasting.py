@@ -150,8 +150,7 @@ import torch
 from torch import nn
 
 from labhelpers.data.series import make_windows, split_windows
-from labhelpers.device import choose_device, describe_device
-from labhelpers.seeding import seed_everything
+from labhelpers.runtime import choose_device, describe_device, seed_everything
 
 seed_everything(seed)
 device = choose_device(device)
@@ -174,9 +173,10 @@ print(f"first test window {ramp_split.X_test[0, :, 0].astype(int).tolist()} read
 # period.
 
 # %%
+from labhelpers.data.batches import TensorBatches
 from labhelpers.data.series import forecast_errors, sine_wave
 from labhelpers.models import LastStepRNN, count_parameters
-from labhelpers.training import TensorBatches, fit, predict
+from labhelpers.training import fit, predict
 
 wave = sine_wave(settings["sine_points"], settings["sine_period"], settings["sine_noise"], seed=seed)
 sine = split_windows(wave, settings["sine_window"], train_fraction=0.8)
@@ -229,7 +229,7 @@ plt.show()
 # Adam and MSE for 200 epochs on windows of three values of 1, 2, ..., 10, and
 # reports 8.01 after [5, 6, 7]. PyTorch's `nn.LSTM` has no `activation`
 # argument: it always squashes the cell input and the cell output with tanh.
-# `labhelpers.forecasting.ActivationLSTM` is a small LSTM where that function
+# `labhelpers.models.ActivationLSTM` is a small LSTM where that function
 # can be chosen; with tanh it equals `nn.LSTM` and with ReLU it equals Keras'
 # layer (both checked in the unit tests, with the same weights). Its step:
 
@@ -237,7 +237,7 @@ plt.show()
 import inspect
 
 from labhelpers.data.series import arithmetic_sequence
-from labhelpers.forecasting import ActivationLSTM, LastStepActivationLSTM
+from labhelpers.models import ActivationLSTM, LastStepActivationLSTM
 
 print(inspect.getsource(ActivationLSTM.forward))
 
@@ -390,7 +390,7 @@ plt.show()
 
 # %%
 from labhelpers.data.series import recursive_forecast
-from labhelpers.forecasting import next_value_predictor
+from labhelpers.training import next_value_predictor
 
 H = settings["horizon"]
 scaled = split.scaler.transform(series.to_numpy())

@@ -157,8 +157,7 @@ import numpy as np
 import torch
 
 from labhelpers.data.chars import CharCodec, shifted_pair
-from labhelpers.device import choose_device, describe_device
-from labhelpers.seeding import seed_everything
+from labhelpers.runtime import choose_device, describe_device, seed_everything
 
 seed_everything(seed)
 device = choose_device(device)
@@ -174,12 +173,13 @@ print(f"target {toy_codec.decode(toy_target)!r} = {toy_target.tolist()}")
 
 # %% [markdown]
 # Embedding(vocabulary, hidden) -> RNN(hidden, hidden) -> Linear(hidden,
-# vocabulary), as in the record; `labhelpers.generation.CharRNN`:
+# vocabulary), as in the record; `labhelpers.models.CharRNN`:
 
 # %%
 import inspect
 
-from labhelpers.generation import CharRNN, run_bptt_epoch
+from labhelpers.models import CharRNN
+from labhelpers.training import run_bptt_epoch
 
 torch.manual_seed(seed)
 toy_model = CharRNN(toy_codec.vocab_size, settings["toy_hidden"], "rnn").to(device)
@@ -234,7 +234,7 @@ print(f"{len(text_corpus):,} characters ({len(text_corpus.text.encode('utf-8')):
 print(f"the text begins: {text_corpus.text[:240]!r}")
 
 # %%
-from labhelpers.generation import perplexity
+from labhelpers.metrics import perplexity
 
 unigram_perplexity = perplexity(unigram_cross_entropy(train_text, val_text, codec.vocab_size))
 print(f"validation perplexity without context (character frequencies): {unigram_perplexity:.2f}; "
@@ -247,7 +247,7 @@ print(f"validation perplexity without context (character frequencies): {unigram_
 # state from batch to batch and detaches it in between:
 
 # %%
-from labhelpers.data.chars import BPTTBatches
+from labhelpers.data.batches import BPTTBatches
 
 train_batches = BPTTBatches(train_text, settings["batch_size"], settings["seq_len"])
 val_batches = BPTTBatches(val_text, min(settings["batch_size"], len(val_text) // (2 * settings["seq_len"]) or 1),
@@ -268,8 +268,8 @@ print(inspect.getsource(run_bptt_epoch))
 # gradient spike can otherwise undo an epoch).
 
 # %%
-from labhelpers.generation import fit_char_model
 from labhelpers.models import count_parameters
+from labhelpers.training import fit_char_model
 
 char_models, char_histories = {}, {}
 for cell in settings["cells"]:
@@ -337,7 +337,7 @@ summary.drop(columns="seconds per epoch").round(3)
 # character's distribution shows what the temperature does:
 
 # %%
-from labhelpers.generation import entropy, generate_text, temperature_softmax
+from labhelpers.lessons.char_rnn import entropy, generate_text, temperature_softmax
 
 best_cell = min(char_histories, key=lambda cell: char_histories[cell]["val_loss"][-1])
 best_model = char_models[best_cell].eval()

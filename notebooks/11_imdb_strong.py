@@ -138,10 +138,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from labhelpers.data.imdb import load_review_data
-from labhelpers.device import choose_device, describe_device
-from labhelpers.seeding import seed_everything
-from labhelpers.strong_imdb import ablation_steps, RECORD_STEP, split_reviews
+from labhelpers.data.imdb import load_review_data, split_reviews
+from labhelpers.lessons.imdb_strong import RECORD_STEP, ablation_steps
+from labhelpers.runtime import choose_device, describe_device, seed_everything
 
 seed_everything(seed)
 device = choose_device(device)
@@ -177,7 +176,7 @@ print(f"tokenized in {time.perf_counter() - started:.2f} s")
 # %%
 import matplotlib.pyplot as plt
 
-from labhelpers.strong_imdb import review_lengths
+from labhelpers.data.batches import review_lengths
 
 lengths = review_lengths(torch.from_numpy(splits.ids["train"].astype(np.int64))).numpy()
 fig, ax = plt.subplots(figsize=(8, 3))
@@ -201,7 +200,7 @@ print(f"median {np.median(lengths):.0f} words, mean {lengths.mean():.0f}, 90th p
 # Results page sets it beside every IMDB result.
 
 # %%
-from labhelpers.strong_imdb import tfidf_baseline
+from labhelpers.lessons.imdb_strong import tfidf_baseline
 
 baselines = {}
 # Without the official split (no split file, no Keras download) only the random one is measured.
@@ -230,7 +229,7 @@ print(baselines[full.split].description)
 # %% tags=["nbval-ignore-output"]
 from dataclasses import replace
 
-from labhelpers.strong_imdb import training_throughput
+from labhelpers.lessons.imdb_strong import training_throughput
 
 
 def fit_to_profile(step):
@@ -262,7 +261,7 @@ speed_table
 # same seed; the epoch with the best validation accuracy is tested.
 
 # %%
-from labhelpers.strong_imdb import train_step
+from labhelpers.lessons.imdb_strong import train_step
 
 pd.DataFrame([{"model": s.name, "change": s.change, "epochs": s.epochs} for s in steps]).set_index("model")
 

@@ -5,8 +5,14 @@ import numpy as np
 import pytest
 
 from labhelpers.data import chars
+from labhelpers.data.batches import BPTTBatches
 from labhelpers.data.chars import (
-    BPTTBatches, CharCodec, available_corpora, load_corpus, shifted_pair, split_text, unigram_cross_entropy,
+    CharCodec,
+    available_corpora,
+    load_corpus,
+    shifted_pair,
+    split_text,
+    unigram_cross_entropy,
 )
 
 TEXT = "hello world, hello rnn!\nThe quick brown fox."

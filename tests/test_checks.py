@@ -87,9 +87,11 @@ def test_measured_series_without_statsmodels(monkeypatch):
         load_statsmodels_series("co2")
 
 
-def test_the_keras_models_without_keras(monkeypatch):
+def test_the_keras_models_without_tensorflow(monkeypatch):
+    # Both names, so that no half-imported TensorFlow is left behind for later tests.
+    monkeypatch.setitem(sys.modules, "tensorflow", None)
     monkeypatch.setitem(sys.modules, "keras", None)
-    monkeypatch.delitem(sys.modules, "labhelpers.keras_models", raising=False)
-    with pytest.raises(ModuleNotFoundError, match=r"^labhelpers.keras_models \(lesson 6, IMDB with Keras\) needs "
+    monkeypatch.delitem(sys.modules, "labhelpers.lessons.keras_imdb", raising=False)
+    with pytest.raises(ModuleNotFoundError, match=r"^labhelpers.lessons.keras_imdb \(lesson 6, IMDB with Keras\) needs "
                        r"keras, which is not installed. " + INSTALL.format(package="tensorflow", extra="keras")):
-        importlib.import_module("labhelpers.keras_models")
+        importlib.import_module("labhelpers.lessons.keras_imdb")

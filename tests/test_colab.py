@@ -1,9 +1,9 @@
 import shutil
 
 import pytest
-
-from labhelpers.colab import badge, install_requirement, repository, sync_colab
 from conftest import ROOT
+
+from labhelpers.tools.colab import badge, install_requirement, repository, sync_colab
 
 
 @pytest.fixture

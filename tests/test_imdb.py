@@ -16,9 +16,21 @@ import pandas as pd
 import pytest
 
 from labhelpers.data import imdb
-from labhelpers.data.imdb import (ImdbNotFoundError, clean_review, clean_reviews, find_imdb_csv, keras_format,
-                                  kagglehub_cached_csv, load_imdb, load_keras_imdb, load_review_data, read_imdb_csv,
-                                  split_imdb, split_official, split_random)
+from labhelpers.data.imdb import (
+    ImdbNotFoundError,
+    clean_review,
+    clean_reviews,
+    find_imdb_csv,
+    kagglehub_cached_csv,
+    keras_format,
+    load_imdb,
+    load_keras_imdb,
+    load_review_data,
+    read_imdb_csv,
+    split_imdb,
+    split_official,
+    split_random,
+)
 
 DATA_DIR = os.environ.get("LABHELPERS_DATA_DIR")
 IMDB_CSV = Path(DATA_DIR, "imdb_50k.csv.gz") if DATA_DIR else None
@@ -593,7 +605,7 @@ def test_review_rnn_equals_an_embedding_and_nn_rnn_read_at_the_last_step():
     import torch
     from torch import nn
 
-    from labhelpers.imdb_models import ReviewRNN
+    from labhelpers.models import ReviewRNN
 
     torch.manual_seed(0)
     model = ReviewRNN(30, 5, 7, sigmoid=True)
@@ -611,7 +623,7 @@ def test_review_rnn_equals_an_embedding_and_nn_rnn_read_at_the_last_step():
 def test_review_rnn_starts_from_pre_trained_vectors_frozen_or_not():
     import torch
 
-    from labhelpers.imdb_models import ReviewRNN
+    from labhelpers.models import ReviewRNN
 
     weights = np.arange(30, dtype=np.float32).reshape(10, 3)
     frozen = ReviewRNN(10, 3, 4, cell="lstm", embedding_weights=weights, freeze_embedding=True)
@@ -634,7 +646,8 @@ def test_review_rnn_starts_from_pre_trained_vectors_frozen_or_not():
 def test_the_records_accuracy_line_compares_with_the_batch_sum():
     import torch
 
-    from labhelpers.imdb_models import probability_accuracy, record_accuracy_line
+    from labhelpers.lessons.imdb_rnn import record_accuracy_line
+    from labhelpers.training import probability_accuracy
 
     output = torch.tensor([0.9, 0.2, 0.7, 0.4])
     target = torch.tensor([1.0, 0.0, 0.0, 0.0])  # one positive: y_batch.sum() == 1
@@ -646,7 +659,8 @@ def test_the_records_accuracy_line_compares_with_the_batch_sum():
 def test_saliency_by_position_is_the_mean_gradient_norm_per_position():
     import torch
 
-    from labhelpers.imdb_models import ReviewRNN, saliency_by_position
+    from labhelpers.lessons.imdb_rnn import saliency_by_position
+    from labhelpers.models import ReviewRNN
 
     torch.manual_seed(1)
     model = ReviewRNN(20, 4, 6)
@@ -666,10 +680,9 @@ def test_saliency_by_position_is_the_mean_gradient_norm_per_position():
 
 @pytest.fixture(scope="module")
 def keras_models():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from labhelpers import keras_models
+    from labhelpers.lessons import keras_imdb
 
-    return keras_models
+    return keras_imdb
 
 
 def test_the_keras_classifier_and_its_callbacks(keras_models, capsys):

@@ -8,10 +8,10 @@ import jupytext
 import nbformat
 import papermill as pm
 import pytest
-
-from labhelpers.colab import badge, expected_source, install_cell, install_requirement
-from labhelpers.runner import NotebookFailed, check_parameters, execute_notebook, list_notebooks
 from conftest import ROOT
+
+from labhelpers.tools.colab import badge, expected_source, install_cell, install_requirement
+from labhelpers.tools.runner import NotebookFailed, check_parameters, execute_notebook, list_notebooks
 
 NOTEBOOKS = list_notebooks(ROOT)
 IDS = [path.stem for path in NOTEBOOKS]
@@ -130,6 +130,7 @@ def test_an_unknown_profile_stops_the_notebook_with_a_clear_error(tmp_path):
 
 
 def test_importing_labhelpers_imports_no_framework():
-    code = ("import labhelpers, labhelpers.profiles, labhelpers.metrics, labhelpers.report, labhelpers.runner, sys; "
+    code = ("import labhelpers, labhelpers.profiles, labhelpers.metrics, labhelpers.report, labhelpers.runtime, "
+            "labhelpers.files, labhelpers.tools.runner, sys; "
             "assert 'torch' not in sys.modules and 'tensorflow' not in sys.modules, sorted(sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True)

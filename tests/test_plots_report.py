@@ -8,7 +8,13 @@ import pytest  # noqa: E402
 
 from labhelpers.plots import plot_confusion_matrix, plot_history  # noqa: E402
 from labhelpers.report import (  # noqa: E402
-    RESULTS_MIME, epoch_line, epoch_summary, observation_table, record_results, result_sentence)
+    RESULTS_MIME,
+    epoch_line,
+    epoch_summary,
+    observation_table,
+    record_results,
+    result_sentence,
+)
 
 HISTORY = {
     "loss": [0.7, 0.5, 0.4], "accuracy": [0.5, 0.7, 0.8],

@@ -5,11 +5,20 @@ from sklearn.metrics import mean_absolute_error, mean_squared_error
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from labhelpers.data.series import (
-    MEASURED_SERIES, arithmetic_sequence, check_series, fit_scaler, forecast_errors, load_statsmodels_series,
-    make_sine_sequences, make_windows, naive_forecast, recursive_forecast, seasonal_naive_forecast,
-    sine_wave, split_windows,
+    MEASURED_SERIES,
+    arithmetic_sequence,
+    check_series,
+    fit_scaler,
+    forecast_errors,
+    load_statsmodels_series,
+    make_sine_sequences,
+    make_windows,
+    naive_forecast,
+    recursive_forecast,
+    seasonal_naive_forecast,
+    sine_wave,
+    split_windows,
 )
-
 
 # ---------------------------------------------------------------- generated data
 

@@ -9,8 +9,16 @@ import pytest
 
 from labhelpers import text as text_module
 from labhelpers.data.reviews import make_review_corpus
-from labhelpers.text import (DEFAULT_FILTERS, WordTokenizer, cache_folder, encode_texts, lookup_words, pad_sequences,
-                             text_to_word_sequence, texts_fingerprint)
+from labhelpers.text import (
+    DEFAULT_FILTERS,
+    WordTokenizer,
+    cache_folder,
+    encode_texts,
+    lookup_words,
+    pad_sequences,
+    text_to_word_sequence,
+    texts_fingerprint,
+)
 
 DATA_DIR = os.environ.get("LABHELPERS_DATA_DIR")
 IMDB_CSV = Path(DATA_DIR, "imdb_50k.csv.gz") if DATA_DIR else None
@@ -21,8 +29,8 @@ needs_imdb = pytest.mark.skipif(IMDB_CSV is None or not IMDB_CSV.is_file(),
 @pytest.fixture(scope="module")
 def keras_text():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from tensorflow.keras.preprocessing import text as legacy  # the legacy copy TensorFlow 2.21 still ships
     import keras
+    from tensorflow.keras.preprocessing import text as legacy  # the legacy copy TensorFlow 2.21 still ships
 
     return legacy, keras
 

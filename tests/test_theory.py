@@ -9,9 +9,23 @@ import torch
 from torch.autograd.functional import jacobian
 
 from labhelpers.theory import (
-    RNNLayerWeights, bptt_grad_W_hh, bptt_grad_W_hh_by_lag, init_rnn_weights, jacobian_norms_by_lag, jacobian_product,
-    jacobian_products_to, norm_bound_by_lag, random_orthogonal, rnn_cell_forward, rnn_forward, rnn_output,
-    scale_to_spectral_norm, spectral_norm, squared_error_loss, step_jacobians, weights_from_keras,
+    RNNLayerWeights,
+    bptt_grad_W_hh,
+    bptt_grad_W_hh_by_lag,
+    init_rnn_weights,
+    jacobian_norms_by_lag,
+    jacobian_product,
+    jacobian_products_to,
+    norm_bound_by_lag,
+    random_orthogonal,
+    rnn_cell_forward,
+    rnn_forward,
+    rnn_output,
+    scale_to_spectral_norm,
+    spectral_norm,
+    squared_error_loss,
+    step_jacobians,
+    weights_from_keras,
     weights_from_torch,
 )
 
@@ -428,6 +442,6 @@ def test_other_bad_arguments_are_named():
 def test_theory_module_imports_no_framework():
     import subprocess
 
-    code = ("import labhelpers.theory, labhelpers.data.long_range, labhelpers.theory_plots, sys; "
+    code = ("import labhelpers.theory, labhelpers.data.long_range, labhelpers.plots, sys; "
             "assert 'torch' not in sys.modules and 'tensorflow' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -4,8 +4,9 @@ import pytest
 import torch
 from torch import nn
 
+from labhelpers.data.batches import TensorBatches
 from labhelpers.models import LastStepRNN, count_parameters
-from labhelpers.training import EarlyStopping, History, TensorBatches, fit, logits_accuracy, predict
+from labhelpers.training import EarlyStopping, History, fit, logits_accuracy, predict
 
 
 def sum_task(n=256, seed=0):

@@ -22,7 +22,7 @@ import importlib.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -188,48 +188,6 @@ def split_text(indices, train_fraction: float = 0.9) -> tuple[np.ndarray, np.nda
         raise ValueError(f"train_fraction={train_fraction} of {len(indices)} characters leaves a part with "
                          "fewer than 2 characters: use a longer text")
     return indices[:n_train], indices[n_train:]
-
-
-class BPTTBatches:
-    """Batches for truncated backpropagation through time, with a state that can be carried over.
-
-    The encoded text s_0..s_{n-1} is cut into ``batch_size`` contiguous streams
-    of L = (n - 1) // batch_size characters each (the remainder is dropped);
-    stream b reads s_{bL}..s_{bL+L-1} and its target is the same stream shifted
-    by one, s_{bL+1}..s_{bL+L}. Batch k holds columns k*seq_len to
-    (k+1)*seq_len - 1 of every stream (the last batch may be shorter), so row b
-    of batch k+1 continues row b of batch k: a model may keep its hidden state
-    from one batch to the next (detached from the graph, which is the
-    truncation). Yields ``(inputs, targets)``, both int64 of shape
-    (batch_size, <= seq_len).
-    """
-
-    def __init__(self, indices, batch_size: int, seq_len: int):
-        self.batch_size = positive_int("batch_size", batch_size)
-        self.seq_len = positive_int("seq_len", seq_len)
-        indices = np.asarray(indices, dtype=np.int64).reshape(-1)
-        if len(indices) == 0:
-            raise ValueError("the encoded text is empty: there is nothing to batch")
-        self.stream_len = (len(indices) - 1) // self.batch_size
-        if self.stream_len < 1:
-            raise ValueError(f"{len(indices)} characters are too few for batch_size={batch_size} streams "
-                             "(each needs at least 2): lower batch_size or use a longer text")
-        used = self.batch_size * self.stream_len
-        self.inputs = indices[:used].reshape(self.batch_size, self.stream_len)
-        # targets[b, j] = indices[b L + j + 1]: the character after inputs[b, j].
-        self.targets = indices[1:used + 1].reshape(self.batch_size, self.stream_len)
-
-    def __len__(self) -> int:
-        return -(-self.stream_len // self.seq_len)
-
-    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        for start in range(0, self.stream_len, self.seq_len):
-            yield self.inputs[:, start:start + self.seq_len], self.targets[:, start:start + self.seq_len]
-
-    @property
-    def n_characters(self) -> int:
-        """How many (input, target) character pairs one pass covers."""
-        return self.batch_size * self.stream_len
 
 
 def unigram_cross_entropy(train_indices, eval_indices, vocab_size: int, smoothing: float = 1.0) -> float:

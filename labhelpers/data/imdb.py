@@ -41,7 +41,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..checks import check_texts, require
+from ..checks import check_texts, positive_int, require
 from ..runtime import import_keras
 
 DATA_DIR_ENV = "LABHELPERS_DATA_DIR"
@@ -676,7 +676,6 @@ def keras_format(
     ``seed`` as Keras does. Returns ``(x_train, y_train), (x_test, y_test)``:
     object arrays of int lists and int64 label arrays.
     """
-    from ..checks import positive_int
     from ..text import lookup_words
 
     num_words = positive_int("num_words", num_words, allow_none=True)
@@ -839,3 +838,97 @@ def load_keras_imdb(
     if reason:
         description += f". IMDB was not found ({reason}), so this run falls back to them"
     return KerasImdb(x_train, y_train, x_test, y_test, word_index, description, "synthetic", reason)
+
+
+@dataclass
+class ReviewSplits:
+    """Reviews encoded once at the largest vocabulary and length, cut down per step by :meth:`ids`.
+
+    ``ids[part]`` has shape (n, maxlen), padded and truncated at the end;
+    ``labels[part]`` float32. Parts: ``"train"``, ``"val"`` (carved from the
+    training reviews), ``"test"``. ``train_texts`` are the texts of the
+    ``"train"`` part, for word2vec.
+    """
+
+    ids: dict
+    labels: dict
+    word_index: dict
+    train_texts: list
+    description: str
+
+    @property
+    def maxlen(self) -> int:
+        return self.ids["train"].shape[1]
+
+    def inputs(self, part: str, num_words: int, maxlen: int, batching: str) -> np.ndarray:
+        """Ids of a part with words ranked ``num_words`` or below mapped to the OOV id 1, first ``maxlen`` words.
+
+        ``batching="fixed"``: padded in front to exactly ``maxlen`` (the record's
+        layout); ``"buckets"``: padded at the end.
+        """
+        if maxlen > self.maxlen:
+            raise ValueError(f"maxlen {maxlen} is longer than the encoded reviews ({self.maxlen}): "
+                             "encode with a larger maxlen")
+        ids = self.ids[part][:, :maxlen]
+        ids = np.where(ids >= num_words, 1, ids).astype(np.int64)
+        if batching == "fixed":  # move each review's words to the end: "pre" padding
+            lengths = (ids != 0).sum(axis=1)
+            shift = (maxlen - lengths)[:, None]
+            columns = (np.arange(maxlen)[None, :] - shift) % maxlen
+            ids = np.take_along_axis(ids, columns, axis=1)
+        return ids
+
+
+def validation_rows(train, n_val: int, seed: int = 0) -> np.ndarray:
+    """Positions of the validation reviews in the training frame ``train``.
+
+    The official split keeps each movie's reviews on one side, so a test review
+    is about a movie the model never read about. A random validation part would
+    share movies (names, plots) with the training part and score higher than
+    the test set. With ``review_id`` (Maas et al.'s numbering, where a movie's
+    reviews are numbered together) the validation part is, for each label, the
+    reviews with the highest numbers: a block of whole movies but the one at
+    its edge. Without it (the random split, the official split taken from
+    ``keras.datasets.imdb``, generated reviews), a random draw seeded by ``seed``.
+    """
+    if "review_id" not in train:
+        return np.sort(np.random.default_rng(seed).permutation(len(train))[:n_val])
+    labels = train["label"].to_numpy()
+    ids = train["review_id"].to_numpy()
+    rows = []
+    for label, share in zip((0, 1), (n_val // 2, n_val - n_val // 2)):
+        candidates = np.flatnonzero(labels == label)
+        rows.append(candidates[np.argsort(ids[candidates], kind="stable")[len(candidates) - share:]])
+    return np.sort(np.concatenate(rows))
+
+
+def split_reviews(records, *, num_words: int, maxlen: int, n_val: int, seed: int = 0,
+                  cache: bool = True) -> ReviewSplits:
+    """Tokenize ``records`` (:class:`labhelpers.data.imdb.ReviewData`) on the training reviews; carve a validation part."""
+    from ..text import encode_texts
+
+    positive_int("n_val", n_val)
+    train_texts, test_texts = records.train["review"].tolist(), records.test["review"].tolist()
+    if n_val >= len(train_texts):
+        raise ValueError(f"n_val={n_val} leaves no training reviews (there are {len(train_texts)})")
+    encoded = encode_texts(train_texts, {"train": train_texts, "test": test_texts}, num_words=num_words,
+                           oov_token="<OOV>", maxlen=maxlen, padding="post", truncating="post",
+                           name=f"strong-{records.source}-{records.split}", cache=cache)
+    val = validation_rows(records.train, n_val, seed)
+    if "review_id" in records.train:
+        carve = "a block of review ids: other movies"
+    elif records.is_imdb:
+        carve = f"a random draw, seed {seed}: this split has no review ids, so validation may share movies with training"
+    else:
+        carve = "random"  # generated reviews are about no movie
+    train = np.setdiff1d(np.arange(len(train_texts)), val)
+    labels = records.train["label"].to_numpy().astype(np.float32)
+    return ReviewSplits(
+        ids={"train": encoded.arrays["train"][train], "val": encoded.arrays["train"][val],
+             "test": encoded.arrays["test"]},
+        labels={"train": labels[train], "val": labels[val],
+                "test": records.test["label"].to_numpy().astype(np.float32)},
+        word_index=encoded.tokenizer.word_index,
+        train_texts=[train_texts[i] for i in train],
+        description=f"{records.description}; {len(train)} training, {n_val} validation ({carve}, carved from "
+                    f"the training reviews), {len(test_texts)} test")

@@ -6,13 +6,13 @@ import torch
 import torch.nn.functional as F
 from scipy.stats import entropy as scipy_entropy
 
-from labhelpers.data.chars import BPTTBatches, CharCodec
-from labhelpers.generation import (
-    CharRNN, detach_state, entropy, fit_char_model, generate_text, perplexity, run_bptt_epoch,
-    sample_next, temperature_softmax,
-)
-from labhelpers.seeding import seed_everything
-
+from labhelpers.data.batches import BPTTBatches
+from labhelpers.data.chars import CharCodec
+from labhelpers.lessons.char_rnn import entropy, generate_text, sample_next, temperature_softmax
+from labhelpers.metrics import perplexity
+from labhelpers.models import CharRNN, detach_state
+from labhelpers.runtime import seed_everything
+from labhelpers.training import fit_char_model, run_bptt_epoch
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -14,9 +14,9 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .files import atomic_write
-from .profiles import check_profile
-from .report import RESULTS_MIME
+from ..files import atomic_write
+from ..profiles import check_profile
+from ..report import RESULTS_MIME
 
 
 class NotebookFailed(RuntimeError):

@@ -11,9 +11,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from labhelpers import theory_plots
-from labhelpers.theory_plots import (
-    plot_accuracy_by_distance, plot_clipping_comparison, plot_norms_by_lag, plot_unrolled_rnn,
+from labhelpers.plots import (
+    plot_accuracy_by_distance,
+    plot_clipping_comparison,
+    plot_norms_by_lag,
+    plot_unrolled_rnn,
     show_gradient_norm_slider,
 )
 

@@ -6,11 +6,18 @@ import numpy as np
 import pytest
 import torch
 
-from labhelpers.data.imdb import load_review_data
-from labhelpers.strong_imdb import (
-    ENCODING, RECORD_STEP, LengthBuckets, PooledReviewRNN, StepConfig, ablation_steps, reverse_within_length,
-    review_lengths, split_reviews, tfidf_baseline, train_step, training_throughput,
+from labhelpers.data.batches import LengthBuckets, review_lengths
+from labhelpers.data.imdb import load_review_data, split_reviews
+from labhelpers.lessons.imdb_strong import (
+    ENCODING,
+    RECORD_STEP,
+    StepConfig,
+    ablation_steps,
+    tfidf_baseline,
+    train_step,
+    training_throughput,
 )
+from labhelpers.models import PooledReviewRNN, reverse_within_length
 
 
 def post_padded(lengths, vocab=50, width=None, seed=0):
@@ -180,7 +187,7 @@ def test_tfidf_baseline_learns_the_generated_reviews(synthetic_splits):
 def test_validation_is_a_block_of_review_ids_per_label_when_ids_are_known():
     import pandas as pd
 
-    from labhelpers.strong_imdb import validation_rows
+    from labhelpers.data.imdb import validation_rows
 
     frame = pd.DataFrame({"label": [0, 1] * 10, "review_id": list(range(20))[::-1]})
     rows = validation_rows(frame, 4)

@@ -3,9 +3,9 @@ import pytest
 import torch
 from torch import nn
 
-from labhelpers.forecasting import ActivationLSTM, LastStepActivationLSTM, next_value_predictor
-from labhelpers.seeding import seed_everything
-
+from labhelpers.models import ActivationLSTM, LastStepActivationLSTM
+from labhelpers.runtime import seed_everything
+from labhelpers.training import next_value_predictor
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from labhelpers.device import choose_device, describe_device
 from labhelpers.profiles import PROFILE_NAMES, check_profile, resolve_settings
-from labhelpers.seeding import seed_everything
+from labhelpers.runtime import choose_device, describe_device, seed_everything
 
 
 def draw():

@@ -1,8 +1,8 @@
-"""Keras pieces of the IMDB lessons: the records' review classifiers and callbacks that measure them.
+"""Lesson 6 only: the Keras review classifiers of lab records 001 and 002, and callbacks that measure them.
 
-This module imports Keras (and so TensorFlow) at its top; nothing else in
-``labhelpers`` imports it. The torch side of the same lessons is
-:mod:`labhelpers.imdb_models`.
+This module imports Keras (and so TensorFlow) at its top, through
+:func:`labhelpers.runtime.import_keras`. The torch side of the IMDB lessons is
+:class:`labhelpers.models.ReviewRNN`.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import time
 
 import numpy as np
 
-from .checks import one_of, positive_int
-from .report import epoch_line
-from .runtime import import_keras
+from ..checks import one_of, positive_int
+from ..report import epoch_line
+from ..runtime import import_keras
 
-keras = import_keras("labhelpers.keras_models (lesson 6, IMDB with Keras)")
+keras = import_keras("labhelpers.lessons.keras_imdb (lesson 6, IMDB with Keras)")
 
 RECURRENT_LAYERS = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 

@@ -1,0 +1,1 @@
+"""Authoring machinery no notebook imports: the batch runner, the book build, the Colab cells."""
