@@ -28,8 +28,8 @@ CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
 class LastStepRNN(nn.Module):
     """A recurrent layer read at its last time step, then a linear layer.
 
-    h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)  (for ``cell="rnn"``),
-    output = W_out h_T + b_out.
+    h_t = tanh(W_hh h_{t-1} + W_in x_t + b)  (for ``cell="rnn"``; torch stores W_in as
+    ``weight_ih_l0`` and b as ``bias_ih_l0 + bias_hh_l0``), output g = W_g h_T + b_g.
 
     Input shape (batch, seq_len, input_size); output shape (batch, output_size).
     The hidden state starts at zeros for every batch.
@@ -62,8 +62,8 @@ State = Union[torch.Tensor, tuple[torch.Tensor, torch.Tensor], None]
 class CharRNN(nn.Module):
     """Embedding -> recurrent layer -> Linear: next-character scores at every step.
 
-    For ``cell="rnn"``: e_t = E[x_t], h_t = tanh(W_ih e_t + b_ih + W_hh h_{t-1} + b_hh),
-    logits_t = W_out h_t + b_out (scores for the character that follows x_t).
+    For ``cell="rnn"``: e_t = E[x_t], h_t = tanh(W_hh h_{t-1} + W_in e_t + b),
+    logits_t = W_g h_t + b_g (scores for the character that follows x_t).
 
     ``forward(x, state)`` takes indices of shape (batch, seq_len) and an
     optional state (``None`` means zeros; for an LSTM a pair (h, c), each of
@@ -102,8 +102,8 @@ def detach_state(state: State) -> State:
 class ReviewRNN(nn.Module):
     """Embedding -> recurrent layer -> its last hidden state -> Linear(hidden, 1) [-> Sigmoid].
 
-    e_t = E[x_t];  h_t = tanh(W_ih e_t + b_ih + W_hh h_{t-1} + b_hh)  (``cell="rnn"``);
-    z = w_out . h_T + b_out;  output z (``sigmoid=False``) or sigmoid(z).
+    e_t = E[x_t];  h_t = tanh(W_hh h_{t-1} + W_in e_t + b)  (``cell="rnn"``);
+    z = w_g . h_T + b_g;  output z (``sigmoid=False``) or sigmoid(z).
 
     Input: ids of shape (batch, seq_len), int64. Output: shape (batch,), one
     logit or probability per review. ``embedding_weights`` (vocab_size,

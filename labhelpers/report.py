@@ -114,12 +114,19 @@ def record_results(
     model: str,
     headline: str,
     lab_record: Mapping[str, float] | None = None,
+    source: str | None = None,
+    split: str | None = None,
+    baselines: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     """Record a notebook's key results for the Results page and return them.
 
     ``model`` says in words what was trained or checked; ``headline`` names the
     metric the Results page's cross-lesson table shows; ``lab_record`` holds the
-    lab record's own figures by metric name, where it reported any.
+    lab record's own figures by metric name, where it reported any. For the
+    review lessons, ``source`` is where the reviews came from (``"imdb"`` or
+    ``"synthetic"``), ``split`` the IMDB split used (``"official"`` or
+    ``"random"``) and ``baselines`` the bag-of-words test accuracy by split,
+    which the Results page sets beside every IMDB result of the same split.
     In a notebook the record is displayed as an output of its own MIME type,
     which the batch runner collects from the executed notebook; its plain-text
     form is a short deterministic line, so regression tests are unaffected.
@@ -136,6 +143,9 @@ def record_results(
         "model": model,
         "headline": headline,
         "lab_record": {name: float(value) for name, value in (lab_record or {}).items()},
+        "source": source,
+        "split": split,
+        "baselines": {name: float(value) for name, value in (baselines or {}).items()},
         "metrics": {name: float(value) for name, value in metrics.items()},
         "settings": dict(settings or {}),
         "machine": machine_description(),

@@ -86,7 +86,7 @@ settings
 # label is $y = 1$ when $\sum_t x_t > \theta$ and $0$ otherwise. The RNN reads one
 # value per step and updates its hidden state
 #
-# $$h_t = \tanh(W_{hh} h_{t-1} + W_{ih} x_t + b), \qquad h_0 = 0,$$
+# $$h_t = \tanh(W_{hh} h_{t-1} + W_{in} x_t + b), \qquad h_0 = 0,$$
 #
 # and a linear layer turns the last state into two class scores (logits)
 # $g = W_g h_T + b_g$. Training minimises the cross-entropy of $\mathrm{softmax}(g)$

@@ -106,7 +106,7 @@ settings
 # $T = 200$ ids long: shorter reviews get zeros *in front* (`padding="pre"`),
 # longer ones lose their *end* (`truncating="post"`). Then
 #
-# $$e_t = E[w_t], \qquad h_t = \tanh(W_{ih} e_t + W_{hh} h_{t-1} + b), \qquad
+# $$e_t = E[w_t], \qquad h_t = \tanh(W_{in} e_t + W_{hh} h_{t-1} + b), \qquad
 # z = w^\top h_T + b_{out}, \qquad p = \sigma(z),$$
 #
 # and training minimises the binary cross-entropy
@@ -479,4 +479,4 @@ recorded = record_results(
              "uses_imdb": float(records.is_imdb)},
     settings=settings,
     model="PyTorch RNN(64), fixed pipeline", headline="test_accuracy",
-    lab_record={"test_accuracy": 0.71} if records.is_imdb else None)
+    lab_record={"test_accuracy": 0.71} if records.is_imdb else None, source=records.source, split=records.split)

@@ -331,4 +331,6 @@ recorded = record_results(
              "epochs": settings["epochs"], "uses_imdb": float(imdb.is_imdb)},
     settings=settings,
     model="Keras LSTM(128) (and SimpleRNN)", headline="lstm_test_accuracy",
-    lab_record={"simple_rnn_test_accuracy": 0.6815, "simple_rnn_test_loss": 0.584, "lstm_test_accuracy": 0.8348, "lstm_test_loss": 0.395} if imdb.is_imdb else None)
+    lab_record={"simple_rnn_test_accuracy": 0.6815, "simple_rnn_test_loss": 0.584, "lstm_test_accuracy": 0.8348,
+                "lstm_test_loss": 0.395} if imdb.is_imdb else None,
+    source="imdb" if imdb.is_imdb else imdb.source, split=imdb.split)

@@ -346,4 +346,5 @@ recorded = record_results(
              "seconds_per_epoch": float(np.mean([s for r in results.values() for s in r["history"]["seconds"]])),
              "vectors_found": int(found.sum()), "uses_imdb": float(records.is_imdb), "uses_glove": float(bool(glove_path))},
     settings=settings,
-    model=f"{settings['cell'].upper()} on pre-trained word vectors (best of three)", headline="test_accuracy")
+    model=f"{settings['cell'].upper()} on pre-trained word vectors (best of three)", headline="test_accuracy",
+    source=records.source, split=records.split)

@@ -110,7 +110,7 @@ settings
 # **Model.** Each index is looked up in an embedding table $E$, read by the
 # recurrent layer, and mapped to one score per vocabulary character:
 #
-# $$e_t = E[c_t], \qquad h_t = \tanh(W_{ih} e_t + W_{hh} h_{t-1} + b), \qquad
+# $$e_t = E[c_t], \qquad h_t = \tanh(W_{in} e_t + W_{hh} h_{t-1} + b), \qquad
 #   z_t = W_o h_t + b_o, \qquad p(c_{t+1} \mid c_{\le t}) = \mathrm{softmax}(z_t),$$
 #
 # with $h_0 = 0$ (a GRU or an LSTM replaces the $\tanh$ update by its gated one).

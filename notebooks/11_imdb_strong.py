@@ -375,4 +375,6 @@ metrics = {"record_test_accuracy": record.test_accuracy, "vanilla_test_accuracy"
            "uses_imdb": float(records.is_imdb)}
 metrics.update({f"{r.name} test_accuracy": r.test_accuracy for r in results})
 recorded = record_results("Strong recurrent models on IMDB", profile, data=splits.description, metrics=metrics,
-                          settings=settings, model=f"best of the steps: {best.name}", headline="best_test_accuracy")
+                          settings=settings, model=f"best of the steps: {best.name}", headline="best_test_accuracy",
+                          source=records.source, split=records.split,
+                          baselines={split: result.accuracy for split, result in baselines.items()})

@@ -44,14 +44,14 @@ def lesson_label(record: dict) -> str:
     return f"Lesson {int(number)}" if number.isdigit() else record.get("notebook", record["title"])
 
 
-def data_in_words(data: str) -> str:
+def data_in_words(record: dict) -> str:
     """The data of a record, short: which corpus, and for IMDB which split."""
-    split = _split_of(data)
-    if split is not None:
-        return "IMDB, official 25k/25k split" if split == "official" else "IMDB, random 80/20 split"
-    if data.startswith("SYNTHETIC"):
+    if record.get("source") == "imdb":
+        return {"official": "IMDB, official 25k/25k split", "random": "IMDB, random 80/20 split"}.get(
+            record.get("split"), "IMDB")
+    if record.get("source") == "synthetic":
         return "generated reviews (not IMDB)"
-    return data.split(";")[0].split(" (")[0]
+    return record["data"].split(";")[0].split(" (")[0]
 
 
 def summary_table(records: list[dict]) -> list[str]:
@@ -65,33 +65,22 @@ def summary_table(records: list[dict]) -> list[str]:
         ours = f"{metric_words(name)} {_format_metric(name, record['metrics'][name])}"
         theirs = record.get("lab_record", {}).get(name)
         lines.append(f"| {lesson_label(record)} | {record.get('model', record['title'])} | "
-                     f"{data_in_words(record['data'])} | {record['profile']} | {ours} | "
+                     f"{data_in_words(record)} | {record['profile']} | {ours} | "
                      f"{_format_metric(name, theirs) if theirs is not None else 'not reported'} |")
     return lines + [""]
 
 
-BASELINE_NOTEBOOK = "11_imdb_strong"
-
-
-def _split_of(data: str) -> str | None:
-    """Which IMDB split a record's data line names: "official", "random", or None (not IMDB)."""
-    if not data.startswith("IMDB"):
-        return None
-    return "random" if "random 80/20" in data else "official"
-
-
 def _baseline_line(record: dict, baseline: dict | None) -> list[str]:
-    """The bag-of-words baseline on the split of an IMDB record, from lesson 11's run."""
-    split = _split_of(record["data"])
-    if split is None:
+    """The bag-of-words baseline on the split of an IMDB record, from the record that measured it."""
+    if record.get("source") != "imdb" or record.get("split") is None:
         return []
-    value = None if baseline is None or not baseline["data"].startswith("IMDB") else \
-        baseline["metrics"].get(f"tfidf_{split}_test_accuracy")
+    split = record["split"]
+    value = (baseline or {}).get("baselines", {}).get(split)
     if value is None:
         return [f"Bag-of-words baseline on the {split} split: not measured in this build "
-                f"(run {BASELINE_NOTEBOOK} on IMDB with that split).", ""]
+                "(lesson 11 measures it on IMDB).", ""]
     return [f"Bag-of-words baseline on the same split ({split}; TF-IDF of words and word pairs + logistic "
-            f"regression, all the split's training reviews, measured by {BASELINE_NOTEBOOK}): "
+            f"regression, all the split's training reviews, measured by {lesson_label(baseline)}): "
             f"**{_format_metric('accuracy', value)}** test accuracy. A recurrent model below it is reported as such.",
             ""]
 
@@ -111,7 +100,7 @@ def results_page(records: list[dict]) -> str:
         lines.append("No results were collected: run `python -m labhelpers run` before building the book.")
     else:
         lines += summary_table(records)
-    baseline = next((r for r in records if r.get("notebook") == BASELINE_NOTEBOOK), None)
+    baseline = next((r for r in records if r.get("source") == "imdb" and r.get("baselines")), None)
     for record in records:
         machine = record.get("machine", {})
         where = f"{machine.get('platform', 'unknown')}, {machine.get('cpu_count', '?')} CPU cores"
