@@ -1,5 +1,13 @@
-"""Helpers for the RNN lab book.
+"""Helpers for the RNN lab book: one module for each concern.
 
+- ``checks``, ``files``, ``runtime`` (device, seeds, batch or person, a quiet TensorFlow), ``profiles``;
+- ``theory`` (the RNN in NumPy), ``models`` (every torch model), ``training`` (every training loop);
+- ``text``, ``embeddings``, ``metrics``, ``plots``, ``report`` (the lab record's Observation and Result);
+- ``data/``: the datasets, their splits and every batcher (``data.batches``);
+- ``lessons/``: code that exists for one lesson, named after it;
+- ``tools/``: the batch runner, the book build and the Colab cells (``python -m labhelpers``).
+
+The book's page "Where the helpers live" lists every module with the lessons that use it.
 Importing the package is light and changes nothing: torch, TensorFlow and the
 other heavy libraries are imported inside the modules that need them
 (``labhelpers.training`` for torch). Import what you need from its module, for

@@ -1,4 +1,4 @@
-"""Figures the lab records draw, as PNG-friendly matplotlib figures."""
+"""Every figure of the lessons (curves, confusion matrices, the theory lessons' gradient norms), as PNG matplotlib figures."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Where a lesson runs: is a person watching, and a quiet TensorFlow.
+"""Where a lesson runs: the device, the seeds, whether a person is watching, and a quiet TensorFlow.
 
 A notebook runs either in front of a person (JupyterLab, Colab, VS Code, a
 terminal) or in batch (papermill, nbval, ``python -m labhelpers run``,

@@ -1,4 +1,4 @@
-"""One PyTorch training loop for every lesson.
+"""The PyTorch training loops of every lesson: ``fit`` (one epoch is ``run_epoch``), the truncated-BPTT loop, predictions.
 
 ``fit`` trains any ``nn.Module`` and returns a :class:`History` with the keys
 Keras users know (``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``) plus

@@ -1,9 +1,10 @@
 import shutil
 
 import pytest
-from conftest import ROOT
 
 from labhelpers.tools.colab import badge, install_requirement, repository, sync_colab
+
+from conftest import ROOT
 
 
 @pytest.fixture

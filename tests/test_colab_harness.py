@@ -13,7 +13,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from colab import kaggle_server
 from colab.harness import ColabHarness, install_cell_seconds, notebooks, results_of
 

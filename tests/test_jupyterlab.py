@@ -16,8 +16,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from browser import chromium_page, free_port, is_external, require_chromium
+
 from conftest import ROOT
 
 LESSONS = ("01_sum_classifier", "04_exploding_vanishing")

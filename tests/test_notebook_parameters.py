@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
 from labhelpers.profiles import check_parameters, convert_parameter, declared_parameters
+
+from conftest import ROOT
 
 PARAMETERS_CELL = '''profile = "quick"  # type: str  Profile.
 hidden_size = None  # type: int  Hidden units.

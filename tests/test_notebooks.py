@@ -8,10 +8,11 @@ import jupytext
 import nbformat
 import papermill as pm
 import pytest
-from conftest import ROOT
 
 from labhelpers.tools.colab import badge, expected_source, install_cell, install_requirement
 from labhelpers.tools.runner import NotebookFailed, check_parameters, execute_notebook, list_notebooks
+
+from conftest import ROOT
 
 NOTEBOOKS = list_notebooks(ROOT)
 IDS = [path.stem for path in NOTEBOOKS]

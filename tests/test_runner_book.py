@@ -6,11 +6,12 @@ import shutil
 from html import unescape
 
 import pytest
-from conftest import ROOT
 
 from labhelpers.__main__ import main
 from labhelpers.tools.book import build_book, results_page
 from labhelpers.tools.runner import list_notebooks, parse_value, run, select_notebooks
+
+from conftest import ROOT
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
-"""Text for the character-level RNN (E5): a character codec, corpora that ship
-offline, and truncated-BPTT batching. NumPy only.
+"""Text for the character-level RNN (lesson 10): a character codec, corpora that ship
+offline, a split in order and the unigram baseline. NumPy only (the batches are in
+:mod:`labhelpers.data.batches`).
 
 Offline corpora (no network needed):
 

@@ -1,4 +1,4 @@
-"""Time series for the sequence lessons (E3, E4): generated and measured series,
+"""Time series for the sequence lessons (8 and 9): generated and measured series,
 windowing, a scaler fitted on the training part only, and naive baselines.
 
 NumPy and pandas only; ``statsmodels`` is imported inside

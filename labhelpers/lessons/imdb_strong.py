@@ -1,16 +1,10 @@
-"""The strong IMDB classifier of lesson 11: length buckets, masking, pooling over time, both directions.
+"""Lesson 11 only: the steps from the record's model to a strong IMDB classifier, and the bag-of-words baseline.
 
-Three pieces, each one step of the lesson:
-
-- :class:`LengthBuckets` batches reviews of similar length together, so a batch
-  is cut at its own longest review instead of a global ``maxlen``.
-- :class:`PooledReviewRNN` reads reviews padded at the end ("post") with id 0,
-  never lets a padded step reach a real one (``padding="masked"``: the
-  backward direction reads each review reversed within its own length;
-  ``padding="packed"``: PyTorch's packed sequences) and pools every hidden
-  state (``pooling="max"``, ``"mean"``, ``"max+mean"``) or reads the state at
-  the review's true last word (``"last"``).
-- :func:`tfidf_baseline`, the bag-of-words model every IMDB result is set beside.
+- :class:`StepConfig`, :func:`ablation_steps`: one change per step (masking, pooling, both directions,
+  clipping, a larger vocabulary, dropout, word vectors, GRU/LSTM), each trained by :func:`train_step`
+  on :class:`labhelpers.models.PooledReviewRNN` with :class:`labhelpers.data.batches.LengthBuckets`.
+- :func:`training_throughput`: words per second of one setting.
+- :func:`tfidf_baseline`: the bag-of-words model every IMDB result is set beside.
 """
 
 from __future__ import annotations

@@ -8,7 +8,9 @@ HTML shows real outputs, and the Results page is written there from
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -122,6 +124,40 @@ def results_page(records: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def module_map(root: Path) -> list[tuple[str, str, list[str]]]:
+    """``(module, the first line of its docstring, the lessons that import it)`` for every module of labhelpers."""
+    package = root / "labhelpers"
+    uses: dict[str, set[str]] = {}
+    for source in sorted((root / "notebooks").glob("[0-9][0-9]_*.py")):
+        text = source.read_text()
+        names = re.findall(r"^\s*(?:from|import) (labhelpers(?:\.\w+)+)", text, flags=re.M)
+        names += [f"labhelpers.{module}" for module in re.findall(r"^\s*from labhelpers import (\w+)", text, flags=re.M)]
+        for name in names:
+            uses.setdefault(name, set()).add(lesson_label({"notebook": source.stem, "title": source.stem}))
+    rows = []
+    for path in sorted(package.rglob("*.py")):
+        if path.name in ("__init__.py", "__main__.py"):
+            continue
+        name = ".".join(("labhelpers", *path.relative_to(package).with_suffix("").parts))
+        docstring = ast.get_docstring(ast.parse(path.read_text())) or ""
+        lessons = sorted(uses.get(name, ()), key=lambda label: int(label.split()[-1]))
+        rows.append((name, " ".join(docstring.split("\n\n")[0].split()), lessons))
+    return rows
+
+
+def module_map_page(root: Path) -> str:
+    """The book's page that says where each helper lives and which lessons use it (MyST Markdown)."""
+    lines = ["# Where the helpers live", "",
+             "Every module of `labhelpers`, what it holds (the first paragraph of its docstring), and the",
+             "lessons whose notebooks import it. Written by the book build from the code itself.", "",
+             "| module | what it holds | lessons |", "| --- | --- | --- |"]
+    for name, summary, lessons in module_map(root):
+        users = ", ".join(lessons) or ("the command line, `python -m labhelpers`" if name.startswith("labhelpers.tools")
+                                       else "none: other modules use it")
+        lines.append(f"| `{name}` | {summary.replace('|', '/')} | {users} |")
+    return "\n".join(lines) + "\n"
+
+
 def stage_sources(root: Path) -> Path:
     """Copy the book's sources and the executed notebooks into ``_build/book_src``."""
     executed_dir = root / "_build" / "executed"
@@ -145,6 +181,7 @@ def stage_sources(root: Path) -> Path:
     results_path = root / "_build" / "results.json"
     records = json.loads(results_path.read_text()) if results_path.exists() else []
     (stage / "book" / "results.md").write_text(results_page(records))
+    (stage / "book" / "modules.md").write_text(module_map_page(root))
     return stage
 
 

@@ -1,0 +1,79 @@
+"""The package's layout: one home per concern, checked from the code itself."""
+
+import ast
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import labhelpers
+from labhelpers.tools.book import lesson_label, module_map, module_map_page
+
+from conftest import ROOT
+
+PACKAGE = ROOT / "labhelpers"
+SOURCES = sorted(PACKAGE.rglob("*.py"))
+
+
+def imported_modules(tree: ast.AST) -> set[str]:
+    """Every ``labhelpers`` module a notebook's code imports, read by the Python parser."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "labhelpers":
+            if node.module == "labhelpers":
+                found |= {f"labhelpers.{alias.name}" for alias in node.names}
+            else:
+                found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name.startswith("labhelpers.")}
+    return found
+
+
+def test_the_module_map_lists_every_module_and_the_lessons_that_import_it():
+    modules = {info.name for info in pkgutil.walk_packages(labhelpers.__path__, "labhelpers.") if not info.ispkg}
+    rows = {name: lessons for name, _, lessons in module_map(ROOT)}
+    assert set(rows) == modules - {"labhelpers.__main__"}
+    expected = {}
+    for source in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py")):
+        for name in imported_modules(ast.parse(source.read_text())):
+            expected.setdefault(name, []).append(lesson_label({"notebook": source.stem, "title": source.stem}))
+    assert {name: lessons for name, lessons in rows.items() if lessons} == expected
+    page = module_map_page(ROOT)
+    assert "| `labhelpers.models` | Every PyTorch model of the lessons" in page
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "lessons").glob("[a-z]*.py")), ids=lambda p: p.stem)
+def test_a_lesson_module_serves_the_one_lesson_its_docstring_names(path):
+    name = f"labhelpers.lessons.{path.stem}"
+    lessons = dict((n, lessons) for n, _, lessons in module_map(ROOT))[name]
+    assert len(lessons) == 1
+    assert ast.get_docstring(ast.parse(path.read_text())).startswith(f"{lessons[0]} only:")
+
+
+def test_torch_models_live_in_models_py():
+    outside = []
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef) and any(ast.unparse(base) in ("nn.Module", "torch.nn.Module")
+                                                      for base in node.bases):
+                if path.name != "models.py":
+                    outside.append(f"{path.relative_to(ROOT)}:{node.name}")
+    assert outside == []
+
+
+def test_no_module_imports_another_modules_private_names():
+    private = []
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("labhelpers")):
+                private += [f"{path.relative_to(ROOT)}: {alias.name}" for alias in node.names if alias.name.startswith("_")]
+    assert private == []
+
+
+def test_ruff_finds_nothing():
+    ruff = Path(sys.executable).parent / "ruff"
+    done = subprocess.run([str(ruff), "check", "labhelpers", "notebooks", "tests", "bench"], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:]
