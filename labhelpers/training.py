@@ -126,7 +126,7 @@ def fit(
     """Train ``model`` for ``epochs`` epochs and return its :class:`History`.
 
     - ``train_batches``/``val_batches``: re-iterable sources of ``(inputs, target)``
-      batches (a ``DataLoader`` or :class:`TensorBatches`).
+      batches (a ``DataLoader`` or :class:`labhelpers.data.batches.TensorBatches`).
     - ``accuracy_fn(output, target)`` returns the number of correct predictions
       in a batch; pass ``None`` for regression (no accuracy keys).
     - ``clip_grad_norm``: rescale gradients whose total 2-norm exceeds it; the
@@ -152,98 +152,133 @@ def fit(
         raise ValueError(f"early stopping on {early_stopping.monitor!r} needs val_batches")
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(device)
+    history = _empty_history(accuracy_fn is not None, val_batches is not None, clip_grad_norm is not None,
+                             scheduler is not None)
+    best = _Best()
+    checkpoint = _Checkpoint(Path(checkpoint_path)) if checkpoint_path is not None else None
+    start_epoch = checkpoint.resume(model, optimizer, scheduler, history, best, device) if checkpoint else 0
+    show = _EpochProgress(epochs, start_epoch, log_every, is_interactive() if progress is None else progress)
+    try:
+        for epoch in range(start_epoch + 1, epochs + 1):
+            _train_and_validate(model, loss_fn, optimizer, train_batches, val_batches, device, accuracy_fn,
+                                clip_grad_norm, scheduler, history)
+            show(epoch, history)
+            stop = early_stopping is not None and best.update(early_stopping, history, epoch, model)
+            if checkpoint:
+                checkpoint.save(epoch, model, optimizer, scheduler, history, best)
+            if stop:
+                print(f"Early stopping after epoch {epoch}: {early_stopping.monitor} has not "
+                      f"improved for {early_stopping.patience} epochs (best at epoch {best.epoch}).")
+                break
+    except KeyboardInterrupt:
+        print(f"Interrupted: returning the history of {history.epochs} finished epochs"
+              + (f"; the checkpoint {checkpoint.path} holds them." if checkpoint else "."))
+    finally:
+        show.close()
+    if best.state is not None:
+        model.load_state_dict(best.state)
+        print(f"Restored the weights of epoch {best.epoch} (best {early_stopping.monitor} {best.value:.4f}).")
+    return history
 
-    history = History(loss=[], seconds=[])
-    if accuracy_fn is not None:
-        history["accuracy"] = []
-    if val_batches is not None:
-        history["val_loss"] = []
-        if accuracy_fn is not None:
-            history["val_accuracy"] = []
+
+def _empty_history(accuracy: bool, validation: bool, clipping: bool, scheduler: bool) -> History:
+    """A History with the keys a run of ``fit`` fills (accuracy, validation, gradient norms, learning rates)."""
+    keys = ["loss", "seconds"] + ["accuracy"] * accuracy + ["val_loss"] * validation
+    keys += ["val_accuracy"] * (validation and accuracy) + ["grad_norm"] * clipping + ["lr"] * scheduler
+    return History({key: [] for key in keys})
+
+
+def _train_and_validate(model, loss_fn, optimizer, train_batches, val_batches, device, accuracy_fn,
+                        clip_grad_norm, scheduler, history: History) -> None:
+    """One epoch of ``fit``: a training pass, a validation pass, the scheduler step; appended to ``history``."""
+    started = time.perf_counter()
     grad_norms: list[torch.Tensor] = []
-    if clip_grad_norm is not None:
-        history["grad_norm"] = []
+    loss, acc = run_epoch(model, loss_fn, train_batches, device, accuracy_fn, optimizer, clip_grad_norm, grad_norms)
+    history["loss"].append(loss)
+    if acc is not None:
+        history["accuracy"].append(acc)
+    if val_batches is not None:
+        val_loss, val_acc = run_epoch(model, loss_fn, val_batches, device, accuracy_fn)
+        history["val_loss"].append(val_loss)
+        if val_acc is not None:
+            history["val_accuracy"].append(val_acc)
+    if grad_norms:
+        history["grad_norm"].extend(torch.stack(grad_norms).tolist())
+    history["seconds"].append(time.perf_counter() - started)
     if scheduler is not None:
-        history["lr"] = []
-    best_value, best_state, best_epoch, start_epoch = None, None, 0, 0
+        history["lr"].append(optimizer.param_groups[0]["lr"])
+        scheduler.step()
 
-    checkpoint_path = Path(checkpoint_path) if checkpoint_path is not None else None
-    if checkpoint_path is not None and checkpoint_path.exists():
-        state = torch.load(checkpoint_path, map_location=device, weights_only=True)
+
+@dataclass
+class _Best:
+    """The best epoch so far under early stopping: its monitored value, number and weights."""
+
+    value: float | None = None
+    epoch: int = 0
+    state: dict | None = None
+
+    def update(self, rule: EarlyStopping, history: History, epoch: int, model: nn.Module) -> bool:
+        """Keep ``epoch`` if it improved on the best; True when training should stop."""
+        value = history[rule.monitor][-1]
+        if rule.improved(value, self.value):
+            self.value, self.epoch, self.state = value, epoch, copy.deepcopy(model.state_dict())
+        return epoch - self.epoch >= rule.patience
+
+
+@dataclass
+class _Checkpoint:
+    """Everything ``fit`` needs to resume exactly where it stopped, written atomically after every epoch."""
+
+    path: Path
+
+    def save(self, epoch: int, model, optimizer, scheduler, history: History, best: _Best) -> None:
+        with atomic_write(self.path) as file:  # a crash leaves the previous checkpoint intact
+            torch.save({
+                "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict() if scheduler is not None else None,
+                "history": dict(history), "rng": torch.get_rng_state(), "epoch": epoch,
+                "best_value": best.value, "best_epoch": best.epoch, "best_model": best.state,
+            }, file)
+
+    def resume(self, model, optimizer, scheduler, history: History, best: _Best, device) -> int:
+        """Load the checkpoint into the arguments when it exists; returns the number of finished epochs."""
+        if not self.path.exists():
+            return 0
+        state = torch.load(self.path, map_location=device, weights_only=True)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         if scheduler is not None:
             scheduler.load_state_dict(state["scheduler"])
         history.update(state["history"])
         torch.set_rng_state(state["rng"])
-        start_epoch, best_value, best_epoch = state["epoch"], state["best_value"], state["best_epoch"]
-        best_state = state["best_model"]
-        print(f"Resuming from {checkpoint_path} after epoch {start_epoch}.")
+        best.value, best.epoch, best.state = state["best_value"], state["best_epoch"], state["best_model"]
+        print(f"Resuming from {self.path} after epoch {state['epoch']}.")
+        return state["epoch"]
 
-    show_bar = is_interactive() if progress is None else progress
-    bar = None
-    if show_bar and start_epoch < epochs:
-        from tqdm.auto import tqdm
 
-        bar = tqdm(total=epochs, initial=start_epoch, unit="epoch", desc="training",
-                   dynamic_ncols=True)  # the bar keeps its width next to the long postfix of figures
-    try:
-        for epoch in range(start_epoch, epochs):
-            started = time.perf_counter()
-            loss, acc = run_epoch(model, loss_fn, train_batches, device, accuracy_fn,
-                                   optimizer, clip_grad_norm, grad_norms)
-            history["loss"].append(loss)
-            if acc is not None:
-                history["accuracy"].append(acc)
-            if val_batches is not None:
-                val_loss, val_acc = run_epoch(model, loss_fn, val_batches, device, accuracy_fn)
-                history["val_loss"].append(val_loss)
-                if val_acc is not None:
-                    history["val_accuracy"].append(val_acc)
-            if grad_norms:
-                history["grad_norm"].extend(torch.stack(grad_norms).tolist())
-                grad_norms.clear()
-            history["seconds"].append(time.perf_counter() - started)
-            if scheduler is not None:
-                history["lr"].append(optimizer.param_groups[0]["lr"])
-                scheduler.step()
+class _EpochProgress:
+    """A tqdm bar when a person watches, else one plain line every ``log_every`` epochs (and the last)."""
 
-            shown = {key: history[key][-1] for key in ("loss", "accuracy", "val_loss", "val_accuracy") if key in history}
-            if bar is not None:
-                bar.set_postfix_str(epoch_summary(shown))
-                bar.update(1)
-            elif (epoch + 1) % log_every == 0 or epoch + 1 == epochs:
-                print(epoch_line(epoch + 1, epochs, shown, history["seconds"][-1]))
+    def __init__(self, epochs: int, start_epoch: int, log_every: int, bar: bool):
+        self.epochs, self.log_every, self.bar = epochs, log_every, None
+        if bar and start_epoch < epochs:
+            from tqdm.auto import tqdm
 
-            stop = False
-            if early_stopping is not None:
-                value = history[early_stopping.monitor][-1]
-                if early_stopping.improved(value, best_value):
-                    best_value, best_epoch = value, epoch + 1
-                    best_state = copy.deepcopy(model.state_dict())
-                stop = epoch + 1 - best_epoch >= early_stopping.patience
-            if checkpoint_path is not None:
-                with atomic_write(checkpoint_path) as file:  # a crash leaves the previous checkpoint intact
-                    torch.save({
-                        "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                        "scheduler": scheduler.state_dict() if scheduler is not None else None,
-                        "history": dict(history), "rng": torch.get_rng_state(), "epoch": epoch + 1,
-                        "best_value": best_value, "best_epoch": best_epoch, "best_model": best_state,
-                    }, file)
-            if stop:
-                print(f"Early stopping after epoch {epoch + 1}: {early_stopping.monitor} has not "
-                      f"improved for {early_stopping.patience} epochs (best at epoch {best_epoch}).")
-                break
-    except KeyboardInterrupt:
-        print(f"Interrupted: returning the history of {history.epochs} finished epochs"
-              + (f"; the checkpoint {checkpoint_path} holds them." if checkpoint_path else "."))
-    finally:
-        if bar is not None:
-            bar.close()
-    if best_state is not None:
-        model.load_state_dict(best_state)
-        print(f"Restored the weights of epoch {best_epoch} (best {early_stopping.monitor} {best_value:.4f}).")
-    return history
+            self.bar = tqdm(total=epochs, initial=start_epoch, unit="epoch", desc="training",
+                            dynamic_ncols=True)  # the bar keeps its width next to the long postfix of figures
+
+    def __call__(self, epoch: int, history: History) -> None:
+        shown = {key: history[key][-1] for key in ("loss", "accuracy", "val_loss", "val_accuracy") if key in history}
+        if self.bar is not None:
+            self.bar.set_postfix_str(epoch_summary(shown))
+            self.bar.update(1)
+        elif epoch % self.log_every == 0 or epoch == self.epochs:
+            print(epoch_line(epoch, self.epochs, shown, history["seconds"][-1]))
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def predict(model: nn.Module, batches: Iterable, device: torch.device | str | None = None) -> tuple[torch.Tensor, torch.Tensor]:

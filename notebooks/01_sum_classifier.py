@@ -143,13 +143,20 @@ print(inspect.getsource(LastStepRNN))
 # %% [markdown]
 # ### Training
 #
-# `labhelpers.training.fit` is the same loop every lesson uses: forward, loss,
-# backward, optimizer step, then the validation pass, one line every 10 epochs
-# as the record prints them.
+# `labhelpers.training.fit` is the loop every PyTorch lesson uses. Each epoch
+# it calls `run_epoch` twice: once on the training batches with the optimizer
+# (forward, loss, backward, optimizer step), once on the validation batches
+# without gradients. Around that, `fit` records the history, prints one line
+# every 10 epochs as the record does, and can clip gradients, stop early and
+# keep a checkpoint. Here is the epoch itself:
 
 # %%
 from labhelpers.data.batches import TensorBatches
-from labhelpers.training import fit, predict
+from labhelpers.training import fit, predict, run_epoch
+
+print(inspect.getsource(run_epoch))
+
+# %%
 
 
 def batches(X_part, y_part, shuffle):
