@@ -39,3 +39,25 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+def post_padded(lengths, vocab=50, width=None, seed=0):
+    """Random review ids (len(lengths), width), each row padded at the end with id 0 after its length."""
+    import numpy as np
+    import torch
+
+    rng = np.random.default_rng(seed)
+    width = width or max(lengths)
+    ids = np.zeros((len(lengths), width), dtype=np.int64)
+    for row, n in enumerate(lengths):
+        ids[row, :n] = rng.integers(1, vocab, n)
+    return torch.from_numpy(ids)
+
+
+@pytest.fixture(scope="module")
+def synthetic_splits():
+    """Generated reviews in the official-split layout and their encoded splits (tokenizer, validation carve)."""
+    from labhelpers.data.imdb import load_review_data, split_reviews
+
+    records = load_review_data("synthetic", split="official", n_synthetic=400)
+    return records, split_reviews(records, num_words=500, maxlen=60, n_val=40, cache=False)

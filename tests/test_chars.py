@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from labhelpers.data import chars
-from labhelpers.data.batches import BPTTBatches
 from labhelpers.data.chars import (
     CharCodec,
     available_corpora,
@@ -100,31 +99,6 @@ def test_split_text_in_order():
         split_text(np.arange(100), 0)
     with pytest.raises(ValueError, match="fewer than 2 characters"):
         split_text(np.arange(3), 0.5)
-
-
-def test_bptt_batches_continue_each_stream_and_target_the_next_character():
-    text = np.arange(103)  # index = position, so the next character is index + 1
-    batches = BPTTBatches(text, batch_size=4, seq_len=7)
-    assert batches.stream_len == 25 and len(batches) == 4 and batches.n_characters == 100
-    pieces = list(batches)
-    assert [p[0].shape for p in pieces] == [(4, 7), (4, 7), (4, 7), (4, 4)]
-    inputs = np.concatenate([p[0] for p in pieces], axis=1)
-    targets = np.concatenate([p[1] for p in pieces], axis=1)
-    for b in range(4):  # row b of each batch continues row b of the one before
-        np.testing.assert_array_equal(inputs[b], text[25 * b:25 * b + 25])
-    np.testing.assert_array_equal(targets, inputs + 1)
-    assert pieces[0][0].dtype == np.int64
-
-
-def test_bptt_batches_reject_bad_input():
-    with pytest.raises(ValueError, match="the encoded text is empty"):
-        BPTTBatches([], 2, 5)
-    with pytest.raises(ValueError, match="too few for batch_size=8"):
-        BPTTBatches(np.arange(5), 8, 5)
-    with pytest.raises(ValueError, match="seq_len must be a positive integer, got 0"):
-        BPTTBatches(np.arange(50), 2, 0)
-    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
-        BPTTBatches(np.arange(50), -1, 5)
 
 
 def test_unigram_cross_entropy_matches_counting_by_hand():

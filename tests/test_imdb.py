@@ -30,6 +30,7 @@ from labhelpers.data.imdb import (
     split_imdb,
     split_official,
     split_random,
+    split_reviews,
 )
 
 DATA_DIR = os.environ.get("LABHELPERS_DATA_DIR")
@@ -720,3 +721,56 @@ def test_the_keras_classifier_checks_its_arguments(keras_models):
 def test_flip_rates_count_reviews_changing_class(keras_models):
     predictions = [np.array([0.1, 0.6, 0.7, 0.2]), np.array([0.6, 0.6, 0.4, 0.2]), np.array([0.6, 0.6, 0.4, 0.2])]
     np.testing.assert_allclose(keras_models.flip_rates(predictions), [0.5, 0.0])
+
+
+def test_split_reviews_carves_validation_from_training(synthetic_splits):
+    records, splits = synthetic_splits
+    assert len(splits.ids["train"]) + len(splits.ids["val"]) == len(records.train)
+    assert len(splits.ids["test"]) == len(records.test)
+    assert len(splits.train_texts) == len(splits.ids["train"])
+    fixed = splits.inputs("train", 100, 30, "fixed")
+    post = splits.inputs("train", 100, 30, "buckets")
+    assert fixed.max() < 100 and fixed.shape == post.shape == (len(post), 30)
+    # the same words, moved to the end
+    for row_fixed, row_post in zip(fixed[:20], post[:20]):
+        assert row_fixed[row_fixed != 0].tolist() == row_post[row_post != 0].tolist()
+        assert (row_post != 0).sum() == 0 or row_fixed[-1] != 0
+    with pytest.raises(ValueError, match="maxlen"):
+        splits.inputs("train", 100, 61, "buckets")
+
+
+def test_validation_is_a_block_of_review_ids_per_label_when_ids_are_known():
+    import pandas as pd
+
+    from labhelpers.data.imdb import validation_rows
+
+    frame = pd.DataFrame({"label": [0, 1] * 10, "review_id": list(range(20))[::-1]})
+    rows = validation_rows(frame, 4)
+    assert sorted(frame.iloc[rows]["review_id"]) == [16, 17, 18, 19]  # the highest ids, two of each label
+    assert frame.iloc[rows]["label"].sum() == 2
+    random_rows = validation_rows(frame.drop(columns="review_id"), 4, seed=1)
+    assert len(set(random_rows)) == 4 and random_rows.max() < 20
+
+
+def test_split_reviews_without_review_ids_draws_validation_at_random_and_says_so(tmp_path, monkeypatch):
+    """The official split asked for, the Kaggle CSV without a split file, offline: the random split, no review ids."""
+    import csv
+
+    from labhelpers.data import imdb
+
+    monkeypatch.delenv("LABHELPERS_DATA_DIR", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
+    monkeypatch.setattr(imdb, "KERAS_HOST", "keras-origin.invalid")  # never resolves: no network
+    with open(tmp_path / "IMDB Dataset.csv", "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(("review", "sentiment"))
+        writer.writerows((f"review {i} {'good fine' if i % 2 else 'bad dull'} film",
+                          "positive" if i % 2 else "negative") for i in range(100))
+    records = load_review_data("imdb", tmp_path, split="official", kagglehub=False)
+    assert records.split == "random" and "review_id" not in records.train
+    splits = split_reviews(records, num_words=50, maxlen=10, n_val=16, seed=3, cache=False)
+    expected = np.sort(np.random.default_rng(3).permutation(80)[:16])  # validation_rows' seeded draw
+    assert splits.labels["val"].tolist() == records.train["label"].to_numpy()[expected].astype(np.float32).tolist()
+    assert splits.train_texts == [t for i, t in enumerate(records.train["review"]) if i not in set(expected)]
+    assert "16 validation (a random draw, seed 3: this split has no review ids" in splits.description
+    assert "NOTE: the official 25k/25k split was asked for" in splits.description

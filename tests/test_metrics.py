@@ -1,8 +1,10 @@
 import numpy as np
 import pytest
+import torch
+import torch.nn.functional as F
 from sklearn import metrics as sk
 
-from labhelpers.metrics import accuracy, classification_report_table, confusion_matrix, f1_score
+from labhelpers.metrics import accuracy, classification_report_table, confusion_matrix, f1_score, perplexity
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -38,3 +40,10 @@ def test_bad_input():
         f1_score([], [])
     with pytest.raises(ValueError, match="target_names has 1 names"):
         classification_report_table([0, 1], [1, 1], ["only"])
+
+
+def test_perplexity_of_uniform_scores_is_the_vocabulary_size():
+    assert perplexity(0.0) == 1.0
+    logits = torch.zeros(10, 13)
+    loss = F.cross_entropy(logits, torch.arange(10))
+    assert perplexity(loss.item()) == pytest.approx(13.0)

@@ -1,12 +1,26 @@
 import math
 
+import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from labhelpers.data.batches import TensorBatches
-from labhelpers.models import LastStepRNN, count_parameters
-from labhelpers.training import EarlyStopping, History, fit, logits_accuracy, predict
+from labhelpers.data.batches import BPTTBatches, TensorBatches
+from labhelpers.data.chars import CharCodec
+from labhelpers.lessons.char_rnn import generate_text
+from labhelpers.models import CharRNN, LastStepRNN
+from labhelpers.runtime import seed_everything
+from labhelpers.training import (
+    EarlyStopping,
+    History,
+    fit,
+    fit_char_model,
+    logits_accuracy,
+    next_value_predictor,
+    predict,
+    run_bptt_epoch,
+)
 
 
 def sum_task(n=256, seed=0):
@@ -206,33 +220,47 @@ def test_empty_loader_is_a_clear_error():
         fit(model, nn.CrossEntropyLoss(), optimizer, [], epochs=1, progress=False)
 
 
-def test_tensor_batches_cover_every_row_once_and_shuffle_by_seed():
-    X = torch.arange(10)
-    batches = TensorBatches(X, X * 2, batch_size=4, shuffle=True)
-    assert len(batches) == 3
-    torch.manual_seed(0)
-    first = torch.cat([b[0] for b in batches])
-    torch.manual_seed(0)
-    again = torch.cat([b[0] for b in batches])
-    assert sorted(first.tolist()) == list(range(10)) and first.tolist() == again.tolist()
-    assert all((b[1] == 2 * b[0]).all() for b in batches)
-    with pytest.raises(ValueError, match="batch_size"):
-        TensorBatches(X, batch_size=0)
-    with pytest.raises(ValueError, match="same first dimension"):
-        TensorBatches(X, X[:3], batch_size=2)
-
-
 def test_logits_accuracy_binary_and_multiclass():
     assert logits_accuracy(torch.tensor([[2.0, 1.0], [0.0, 3.0]]), torch.tensor([0, 0])).item() == 1
     assert logits_accuracy(torch.tensor([0.3, -2.0, 1.0]), torch.tensor([1.0, 0.0, 0.0])).item() == 2
 
 
-def test_last_step_rnn_shapes_and_errors():
-    for cell in ("rnn", "gru", "lstm"):
-        model = LastStepRNN(3, 5, 2, num_layers=2, cell=cell)
-        assert model(torch.zeros(4, 7, 3)).shape == (4, 2)
-    assert count_parameters(LastStepRNN(1, 16, 2)) == 16 * 1 + 16 * 16 + 2 * 16 + 16 * 2 + 2
-    with pytest.raises(ValueError, match="hidden_size must be a positive integer"):
-        LastStepRNN(1, 0, 2)
-    with pytest.raises(ValueError, match="cell must be one of"):
-        LastStepRNN(1, 4, 2, cell="transformer")
+def test_next_value_predictor_runs_the_model_in_chunks():
+    seed_everything(2)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 1))
+    windows = np.random.default_rng(0).normal(size=(10, 4, 1))
+    predict = next_value_predictor(model, batch_size=3)
+    expected = model(torch.as_tensor(windows, dtype=torch.float32)).detach().numpy()
+    got = predict(windows)
+    assert got.shape == (10, 1) and got.dtype == np.float64
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+def test_evaluating_in_chunks_with_carried_state_equals_one_pass():
+    # Truncation changes the gradients, never the forward pass: the mean cross-entropy
+    # over BPTT batches equals the loss of reading every stream in one go.
+    seed_everything(2)
+    model = CharRNN(6, 8, "lstm").eval()
+    text = np.random.default_rng(0).integers(0, 6, size=401)
+    batches = BPTTBatches(text, batch_size=4, seq_len=9)
+    ours = run_bptt_epoch(model, batches, "cpu")
+    logits, _ = model(torch.from_numpy(batches.inputs))
+    reference = F.cross_entropy(logits.reshape(-1, 6), torch.from_numpy(batches.targets).reshape(-1))
+    assert ours == pytest.approx(reference.item(), rel=1e-5)
+
+
+def test_training_learns_a_repeating_text():
+    seed_everything(3)
+    codec = CharCodec("abcd")
+    text = codec.encode("abcd" * 100)
+    model = CharRNN(codec.vocab_size, 16, "gru")
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
+    history = fit_char_model(model, optimizer, BPTTBatches(text, 4, 10), BPTTBatches(text, 2, 20),
+                             epochs=8, log_every=8)
+    assert set(history) == {"loss", "perplexity", "val_loss", "val_perplexity", "seconds"}
+    assert history.epochs == 8
+    assert history["perplexity"][0] > 2.0 and history["val_perplexity"][-1] < 1.1
+    assert history["val_perplexity"][-1] == pytest.approx(math.exp(history["val_loss"][-1]))
+    assert generate_text(model, codec, "ab", 10, temperature=0.5, seed=0) == "abcdabcdabcd"
+    with pytest.raises(ValueError, match="epochs must be a positive integer"):
+        fit_char_model(model, optimizer, BPTTBatches(text, 4, 20), epochs=0)

@@ -1,0 +1,92 @@
+"""labhelpers.data.batches: every batcher covers its data once, in a reproducible order, and rejects bad input."""
+
+import numpy as np
+import pytest
+import torch
+
+from labhelpers.data.batches import BPTTBatches, LengthBuckets, TensorBatches, review_lengths
+
+from conftest import post_padded
+
+
+def test_tensor_batches_cover_every_row_once_and_shuffle_by_seed():
+    X = torch.arange(10)
+    batches = TensorBatches(X, X * 2, batch_size=4, shuffle=True)
+    assert len(batches) == 3
+    torch.manual_seed(0)
+    first = torch.cat([b[0] for b in batches])
+    torch.manual_seed(0)
+    again = torch.cat([b[0] for b in batches])
+    assert sorted(first.tolist()) == list(range(10)) and first.tolist() == again.tolist()
+    assert all((b[1] == 2 * b[0]).all() for b in batches)
+    with pytest.raises(ValueError, match="batch_size"):
+        TensorBatches(X, batch_size=0)
+    with pytest.raises(ValueError, match="same first dimension"):
+        TensorBatches(X, X[:3], batch_size=2)
+
+
+def test_length_buckets_cover_every_review_once_and_cut_at_the_longest():
+    lengths = np.random.default_rng(1).integers(1, 40, 203)
+    ids = post_padded(lengths, width=45)
+    labels = torch.arange(203)
+    batches = LengthBuckets(ids, labels, batch_size=16, shuffle=True, pool_batches=4, seed=3)
+    seen = []
+    for x, y in batches:
+        assert x.shape[1] == int(review_lengths(x).max())  # no all-padding column
+        assert torch.equal(x, ids[y, :x.shape[1]])
+        seen.extend(y.tolist())
+    assert sorted(seen) == list(range(203))
+    assert len(batches) == 13
+    assert batches.tokens() == int(lengths.sum())
+
+
+def test_length_buckets_shuffle_differently_each_epoch_and_reproducibly():
+    ids, labels = post_padded([5, 9, 3, 7] * 20), torch.arange(80)
+    def orders(seed):
+        batches = LengthBuckets(ids, labels, batch_size=8, shuffle=True, seed=seed)
+        return [torch.cat([y for _, y in batches]).tolist() for _ in range(2)]
+    first, second = orders(0)
+    assert first != second
+    assert orders(0) == [first, second]
+
+
+def test_buckets_pad_less_than_random_batches():
+    lengths = np.random.default_rng(0).integers(1, 300, 2000)
+    ids, labels = post_padded(lengths), torch.zeros(2000)
+    bucketed = LengthBuckets(ids, labels, batch_size=32, shuffle=True, pool_batches=50).padded_fraction()
+    random = LengthBuckets(ids, labels, batch_size=32, shuffle=True, pool_batches=1).padded_fraction()
+    assert bucketed < 0.1 < random
+
+
+def test_length_buckets_reject_bad_input():
+    with pytest.raises(ValueError, match="same length"):
+        LengthBuckets(post_padded([2, 3]), torch.zeros(3), batch_size=2)
+    with pytest.raises(ValueError, match="batch_size"):
+        LengthBuckets(post_padded([2, 3]), torch.zeros(2), batch_size=0)
+    with pytest.raises(ValueError, match="shape"):
+        LengthBuckets(np.zeros(4, dtype=np.int64), np.zeros(4), batch_size=2)
+
+
+def test_bptt_batches_continue_each_stream_and_target_the_next_character():
+    text = np.arange(103)  # index = position, so the next character is index + 1
+    batches = BPTTBatches(text, batch_size=4, seq_len=7)
+    assert batches.stream_len == 25 and len(batches) == 4 and batches.n_characters == 100
+    pieces = list(batches)
+    assert [p[0].shape for p in pieces] == [(4, 7), (4, 7), (4, 7), (4, 4)]
+    inputs = np.concatenate([p[0] for p in pieces], axis=1)
+    targets = np.concatenate([p[1] for p in pieces], axis=1)
+    for b in range(4):  # row b of each batch continues row b of the one before
+        np.testing.assert_array_equal(inputs[b], text[25 * b:25 * b + 25])
+    np.testing.assert_array_equal(targets, inputs + 1)
+    assert pieces[0][0].dtype == np.int64
+
+
+def test_bptt_batches_reject_bad_input():
+    with pytest.raises(ValueError, match="the encoded text is empty"):
+        BPTTBatches([], 2, 5)
+    with pytest.raises(ValueError, match="too few for batch_size=8"):
+        BPTTBatches(np.arange(5), 8, 5)
+    with pytest.raises(ValueError, match="seq_len must be a positive integer, got 0"):
+        BPTTBatches(np.arange(50), 2, 0)
+    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+        BPTTBatches(np.arange(50), -1, 5)

@@ -1,0 +1,171 @@
+"""labhelpers.models: every model against its equation or an independent implementation, its shapes and its errors."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from labhelpers.data.batches import review_lengths
+from labhelpers.models import (
+    ActivationLSTM,
+    CharRNN,
+    LastStepActivationLSTM,
+    LastStepRNN,
+    PooledReviewRNN,
+    count_parameters,
+    detach_state,
+    reverse_within_length,
+)
+from labhelpers.runtime import seed_everything
+
+from conftest import post_padded
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+def test_last_step_rnn_shapes_and_errors():
+    for cell in ("rnn", "gru", "lstm"):
+        model = LastStepRNN(3, 5, 2, num_layers=2, cell=cell)
+        assert model(torch.zeros(4, 7, 3)).shape == (4, 2)
+    assert count_parameters(LastStepRNN(1, 16, 2)) == 16 * 1 + 16 * 16 + 2 * 16 + 16 * 2 + 2
+    with pytest.raises(ValueError, match="hidden_size must be a positive integer"):
+        LastStepRNN(1, 0, 2)
+    with pytest.raises(ValueError, match="cell must be one of"):
+        LastStepRNN(1, 4, 2, cell="transformer")
+
+
+def test_reverse_within_length_keeps_padding_in_place():
+    x = torch.tensor([[1, 2, 3, 0], [4, 5, 0, 0]])
+    reversed_ = reverse_within_length(x, review_lengths(x))
+    assert reversed_.tolist() == [[3, 2, 1, 0], [5, 4, 0, 0]]
+    assert torch.equal(reverse_within_length(reversed_, review_lengths(x)), x)
+
+
+def copy_into_packed(masked: PooledReviewRNN, packed: PooledReviewRNN) -> None:
+    """Give the packed model the masked model's weights (its layer i, direction d)."""
+    packed.embedding.load_state_dict(masked.embedding.state_dict())
+    packed.out.load_state_dict(masked.out.state_dict())
+    with torch.no_grad():
+        for i, layer in enumerate(masked.layers):
+            for d, module in enumerate(layer):
+                suffix = "_reverse" if d else ""
+                for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                    getattr(packed.rnn, f"{name}_l{i}{suffix}").copy_(getattr(module, f"{name}_l0"))
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("pooling", ["last", "max", "mean", "max+mean"])
+def test_masked_padding_gives_the_packed_sequences_result(cell, pooling):
+    torch.manual_seed(0)
+    kwargs = dict(cell=cell, layers=2, bidirectional=True, pooling=pooling)
+    masked = PooledReviewRNN(50, 6, 5, padding="masked", **kwargs).eval()
+    packed = PooledReviewRNN(50, 6, 5, padding="packed", **kwargs).eval()
+    copy_into_packed(masked, packed)
+    ids = post_padded([7, 3, 1, 7, 5], width=9)  # two columns of padding beyond the longest review
+    assert torch.allclose(masked(ids), packed(ids), atol=1e-6)
+
+
+@pytest.mark.parametrize("padding", ["masked", "packed"])
+def test_padding_changes_nothing_not_even_the_gradient(padding):
+    torch.manual_seed(0)
+    model = PooledReviewRNN(50, 6, 5, cell="gru", bidirectional=True, pooling="max+mean", padding=padding)
+    model.eval()
+    ids = post_padded([4, 6, 2])
+    longer = torch.cat([ids, torch.zeros(3, 5, dtype=torch.long)], dim=1)
+    grads = []
+    for x in (ids, longer):
+        model.zero_grad()
+        output = model(x)
+        output.sum().backward()
+        grads.append(model.embedding.weight.grad.clone())
+    assert torch.allclose(model(ids), model(longer), atol=1e-6)
+    assert torch.allclose(grads[0], grads[1], atol=1e-6)
+    assert grads[0][0].abs().sum() == 0  # the padding id's embedding gets no gradient
+
+
+def test_pooled_model_checks_its_arguments():
+    with pytest.raises(ValueError, match="pooling"):
+        PooledReviewRNN(10, 4, 4, pooling="sum")
+    with pytest.raises(ValueError, match="dropout"):
+        PooledReviewRNN(10, 4, 4, dropout=1.0)
+    with pytest.raises(ValueError, match="embedding_weights"):
+        PooledReviewRNN(10, 4, 4, embedding_weights=np.zeros((10, 5)))
+
+
+def test_tanh_activation_is_exactly_nn_lstm():
+    seed_everything(0)
+    ours = ActivationLSTM(3, 5, activation="tanh")
+    reference = nn.LSTM(3, 5, batch_first=True)
+    with torch.no_grad():
+        reference.weight_ih_l0.copy_(ours.weight_ih)
+        reference.weight_hh_l0.copy_(ours.weight_hh)
+        reference.bias_ih_l0.copy_(ours.bias_ih)
+        reference.bias_hh_l0.copy_(ours.bias_hh)
+    x = torch.randn(4, 7, 3)
+    states, (h, c) = ours(x)
+    expected, (h_ref, c_ref) = reference(x)
+    torch.testing.assert_close(states, expected)
+    torch.testing.assert_close(h, h_ref[0])
+    torch.testing.assert_close(c, c_ref[0])
+
+
+def test_relu_activation_matches_keras_lstm_relu():
+    keras = pytest.importorskip("keras", reason="Keras (TensorFlow) is not installed")
+    seed_everything(1)
+    ours = ActivationLSTM(2, 6, activation="relu")
+    x = torch.rand(3, 5, 2) * 4  # positive, unscaled inputs as in record 003
+    layer = keras.layers.LSTM(6, activation="relu", return_sequences=True)
+    layer.build((None, 5, 2))
+    # Keras stores W^T with the same gate order (i, f, c, o) and a single bias.
+    layer.set_weights([ours.weight_ih.detach().numpy().T, ours.weight_hh.detach().numpy().T,
+                       (ours.bias_ih + ours.bias_hh).detach().numpy()])
+    expected = np.asarray(layer(x.numpy()))
+    states, _ = ours(x)
+    np.testing.assert_allclose(states.detach().numpy(), expected, atol=1e-5)
+
+
+def test_last_step_model_shapes_and_errors():
+    model = LastStepActivationLSTM(1, 8, 2)
+    assert model(torch.randn(5, 3, 1)).shape == (5, 2)
+    with pytest.raises(ValueError, match="activation must be one of"):
+        ActivationLSTM(1, 4, activation="gelu")
+    with pytest.raises(ValueError, match="hidden_size must be a positive integer, got 0"):
+        ActivationLSTM(1, 0)
+    with pytest.raises(ValueError, match="output_size must be a positive integer"):
+        LastStepActivationLSTM(1, 4, 0)
+    with pytest.raises(ValueError, match=r"x must have shape \(batch, seq_len, 1\)"):
+        model(torch.randn(5, 3))
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_carrying_the_state_equals_reading_the_whole_sequence(cell):
+    seed_everything(0)
+    model = CharRNN(11, 8, cell, embedding_dim=5).eval()
+    x = torch.randint(0, 11, (3, 12))
+    whole, _ = model(x)
+    first, state = model(x[:, :5])
+    second, _ = model(x[:, 5:], detach_state(state))
+    assert whole.shape == (3, 12, 11)
+    torch.testing.assert_close(torch.cat([first, second], dim=1), whole)
+
+
+def test_rnn_cell_follows_its_equation():
+    seed_everything(1)
+    model = CharRNN(7, 4, "rnn").eval()
+    x = torch.tensor([[3, 0, 6, 2]])
+    logits, state = model(x)
+    rnn = model.rnn
+    h = torch.zeros(4)
+    for t in range(4):  # h_t = tanh(W_ih e_t + b_ih + W_hh h_{t-1} + b_hh)
+        e = model.embedding.weight[x[0, t]]
+        h = torch.tanh(rnn.weight_ih_l0 @ e + rnn.bias_ih_l0 + rnn.weight_hh_l0 @ h + rnn.bias_hh_l0)
+        torch.testing.assert_close(logits[0, t], model.out.weight @ h + model.out.bias)
+    torch.testing.assert_close(state[0, 0], h)
+
+
+def test_model_argument_errors():
+    with pytest.raises(ValueError, match="cell must be one of"):
+        CharRNN(5, 4, "transformer")
+    with pytest.raises(ValueError, match="vocab_size must be a positive integer, got 0"):
+        CharRNN(0, 4)
+    assert detach_state(None) is None
