@@ -12,7 +12,7 @@ PROFILE ?= quick
 export MPLCONFIGDIR := $(CURDIR)/_build/cache/matplotlib
 export KERAS_HOME := $(CURDIR)/_build/cache/keras
 
-.PHONY: install book test references sync lock bench clean colab-wheelhouse
+.PHONY: install book test references sync lock bench clean colab-wheelhouse chromium
 
 install: $(INSTALLED)
 
@@ -28,8 +28,15 @@ $(INSTALLED): pyproject.toml requirements/constraints.txt
 book: $(INSTALLED)
 	$(BIN)/python -m labhelpers run --profile $(PROFILE) --book
 
-test: $(INSTALLED) colab-wheelhouse
+test: $(INSTALLED) colab-wheelhouse chromium
 	$(BIN)/python -m pytest
+
+# The browser tests (JupyterLab, the book's pages) drive Debian's Chromium: Playwright cannot
+# download its own browsers on a closed network. Installed when missing and allowed (root with apt).
+chromium:
+	@[ -x /usr/bin/chromium ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || \
+	  echo "Chromium is missing and could not be installed here: run 'sudo apt-get install -y chromium' (the browser tests skip without it)."
 
 # Regenerate the nbval references (smoke profile) after changing a notebook.
 references: $(INSTALLED)

@@ -1,7 +1,7 @@
 """Headless Chromium for the browser tests: Debian's /usr/bin/chromium driven by Playwright, offline.
 
 Playwright cannot download its own browsers here, so the tests use the system
-Chromium (`apt-get install -y chromium`; `.ci/run` installs it). Every page
+Chromium (`apt-get install -y chromium`; `make test` installs it where it can). Every page
 request is recorded, and every host other than 127.0.0.1 fails at once instead
 of waiting for a network that is not there.
 """
@@ -33,7 +33,7 @@ LOCAL_SCHEMES = {"data", "blob", "about", "file"}
 def require_chromium() -> None:
     """Skip, naming the fix, when the system Chromium is missing (CI installs it)."""
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install it with `apt-get install -y chromium` (.ci/run does)")
+        pytest.skip(f"{CHROMIUM} is missing: install it with `apt-get install -y chromium` (make test does when run as root)")
 
 
 def free_port() -> int:
