@@ -10,7 +10,7 @@ import papermill as pm
 import pytest
 
 from labhelpers.tools.colab import badge, expected_source, install_cell, install_requirement
-from labhelpers.tools.runner import NotebookFailed, check_parameters, execute_notebook, list_notebooks
+from labhelpers.tools.runner import NotebookFailed, execute_notebook, list_notebooks, reject_unknown_parameters
 
 from conftest import ROOT
 
@@ -121,7 +121,7 @@ def test_reference_is_a_smoke_run_of_the_current_code(path):
 
 def test_an_unknown_parameter_is_refused_by_name():
     with pytest.raises(ValueError, match=r"has no parameter 'hiden_size'; its parameters are: .*hidden_size"):
-        check_parameters(NOTEBOOKS[0], {"hiden_size": 8})
+        reject_unknown_parameters(NOTEBOOKS[0], {"hiden_size": 8})
 
 
 def test_an_unknown_profile_stops_the_notebook_with_a_clear_error(tmp_path):

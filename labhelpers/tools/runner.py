@@ -82,7 +82,7 @@ def notebook_parameters(path: Path) -> dict[str, Any]:
     return pm.inspect_notebook(str(path))
 
 
-def check_parameters(path: Path, parameters: Mapping[str, Any]) -> None:
+def reject_unknown_parameters(path: Path, parameters: Mapping[str, Any]) -> None:
     """Raise a ValueError naming any parameter the notebook does not declare."""
     known = notebook_parameters(path)
     unknown = sorted(set(parameters) - set(known))
@@ -149,7 +149,7 @@ def run(
     notebooks = select_notebooks(root, only)
     parameters = dict(parameters or {})
     for path in notebooks:  # fail before running anything
-        check_parameters(path, {**parameters, "profile": profile})
+        reject_unknown_parameters(path, {**parameters, "profile": profile})
     executed_dir = root / "_build" / "executed"
     results_path = root / "_build" / "results.json"
     previous = json.loads(results_path.read_text()) if results_path.exists() else []
