@@ -3,6 +3,8 @@
 import json
 import re
 import shutil
+import subprocess
+import sys
 from html import unescape
 
 import pytest
@@ -40,6 +42,22 @@ def test_runner_collects_one_record_per_notebook(built_book):
         assert record["profile"] == "smoke"
         assert record["metrics"] and record["machine"]["cpu_count"] >= 1
         assert (root / "_build" / "executed" / f"{record['notebook']}.ipynb").exists()
+
+
+def test_two_runs_at_once_keep_both_notebooks_results(tmp_path):
+    # Two teaching assistants (or two terminals) running different lessons into the same book.
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy2(ROOT / name, tmp_path / name)
+    (tmp_path / "notebooks").mkdir()
+    for name in ("01_sum_classifier", "08_sequence_regression"):
+        shutil.copy2(ROOT / "notebooks" / f"{name}.ipynb", tmp_path / "notebooks")
+    runs = [subprocess.Popen([sys.executable, "-m", "labhelpers", "--root", str(tmp_path), "run", "--profile", "smoke",
+                              "--only", name], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for name in ("01_sum_classifier", "08_sequence_regression")]
+    outputs = [run.communicate(timeout=600)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    records = json.loads((tmp_path / "_build" / "results.json").read_text())
+    assert [record["notebook"] for record in records] == ["01_sum_classifier", "08_sequence_regression"]
 
 
 def test_book_has_every_lesson_and_the_results_page(built_book):

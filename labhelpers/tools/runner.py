@@ -141,8 +141,11 @@ def run(
 ) -> Path:
     """Execute the chosen notebooks in ``profile`` and collect their results.
 
-    Returns the path of ``_build/results.json``. Results of notebooks not run
-    this time are kept from the previous file, so ``--only`` updates one lesson.
+    Returns the path of ``_build/results.json``. Each notebook's records are
+    written to a file of its own (``_build/results/NAME.json``) as soon as it
+    finishes, and ``results.json`` is assembled from all of them: ``--only``
+    updates one lesson, a failure keeps what finished, and two runs at once
+    (different notebooks) do not drop each other's results.
     """
     check_profile(profile)
     root = find_root(root)
@@ -151,18 +154,23 @@ def run(
     for path in notebooks:  # fail before running anything
         reject_unknown_parameters(path, {**parameters, "profile": profile})
     executed_dir = root / "_build" / "executed"
-    results_path = root / "_build" / "results.json"
-    previous = json.loads(results_path.read_text()) if results_path.exists() else []
-    ran = {path.stem for path in notebooks}
-    records = [record for record in previous if record.get("notebook") not in ran]
     for path in notebooks:
         print(f"Executing {path.name} (profile {profile})", flush=True)
         executed = execute_notebook(path, executed_dir / path.name, {**parameters, "profile": profile})
         found = results_of(executed)
         if not found:
             raise NotebookFailed(f"{path.name} ran but recorded no results: it must call record_results")
-        records.extend({"notebook": path.stem, "lesson": lesson_title(path), **record} for record in found)
-        write_json_atomically(results_path, records)  # keep what finished if a later notebook fails
+        write_json_atomically(root / "_build" / "results" / f"{path.stem}.json",
+                              [{"notebook": path.stem, "lesson": lesson_title(path), **record} for record in found])
+        collect_results(root)  # keep what finished if a later notebook fails
+    return collect_results(root)
+
+
+def collect_results(root: Path) -> Path:
+    """Write ``_build/results.json``: every notebook's records (``_build/results/*.json``), in lesson order."""
+    records = [record for path in sorted((root / "_build" / "results").glob("[0-9][0-9]_*.json"))
+               for record in json.loads(path.read_text())]
+    results_path = root / "_build" / "results.json"
     write_json_atomically(results_path, records)
     return results_path
 
