@@ -118,6 +118,17 @@ def test_a_missing_explicit_path_is_an_error_not_skipped(tmp_path, monkeypatch):
         find_imdb_csv(tmp_path / "..")
 
 
+def test_a_mistyped_data_path_stops_the_lesson_instead_of_falling_back(tmp_path, monkeypatch):
+    # `-p data_path imbd_typo.csv` in the default profile (data="auto") used to train on generated reviews.
+    monkeypatch.setenv("LABHELPERS_DATA_DIR", str(tmp_path))
+    write_csv(tmp_path / "imdb_50k.csv.gz")
+    for load in (lambda: load_review_data("auto", tmp_path / "imbd_typo.csv", kagglehub=False),
+                 lambda: load_keras_imdb(100, tmp_path / "imbd_typo.csv", data="auto", kagglehub=False)):
+        with pytest.raises(ImdbNotFoundError, match="imbd_typo.csv' does not exist"):
+            load()
+    assert load_review_data("auto", kagglehub=False).is_imdb  # without a path the data folder is used
+
+
 def test_the_data_folder_comes_second(tmp_path, monkeypatch):
     write_csv(tmp_path / "IMDB Dataset.csv")
     monkeypatch.setenv("LABHELPERS_DATA_DIR", str(tmp_path))

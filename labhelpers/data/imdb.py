@@ -488,6 +488,8 @@ def load_review_data(
         try:
             frame, not_found = load_imdb(path, clean=clean, kagglehub=kagglehub), None
         except ImdbNotFoundError as error:
+            if path is not None:  # a path given by the user that is wrong is reported, never replaced
+                raise
             frame, not_found = None, error
         if frame is not None and split == "random":
             return _from_csv(frame, *split_random(frame), "random", clean)
@@ -787,6 +789,8 @@ def load_keras_imdb(
         try:
             frame, not_found = load_imdb(path, kagglehub=kagglehub), None
         except ImdbNotFoundError as error:
+            if path is not None:  # a path given by the user that is wrong is reported, never replaced
+                raise
             frame, not_found = None, error
         source = frame.attrs["source"] if frame is not None else None
         split_file = find_split_file(source) if source else None
