@@ -38,7 +38,7 @@ def test_the_module_map_lists_every_module_and_the_lessons_that_import_it():
     expected = {}
     for source in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py")):
         for name in imported_modules(ast.parse(source.read_text())):
-            expected.setdefault(name, []).append(lesson_label({"notebook": source.stem, "title": source.stem}))
+            expected.setdefault(name, []).append(lesson_label(source.stem))
     assert {name: lessons for name, lessons in rows.items() if lessons} == expected
     page = module_map_page(ROOT)
     assert "| `labhelpers.models` | Every PyTorch model of the lessons" in page

@@ -32,7 +32,7 @@ def _format_metric(name: str, value: float) -> str:
 
 # How the parts of a metric's key read in words, e.g. val_accuracy -> validation accuracy.
 _WORDS = {"val": "validation", "mse": "MSE", "rmse": "RMSE", "f1": "F1", "lstm": "LSTM", "gru": "GRU",
-          "rnn": "RNN", "tfidf": "TF-IDF", "w": "W", "hh": "hh", "abs": "absolute"}
+          "rnn": "RNN", "tfidf": "TF-IDF", "abs": "absolute"}
 
 
 def metric_words(name: str) -> str:
@@ -40,10 +40,13 @@ def metric_words(name: str) -> str:
     return " ".join(_WORDS.get(part, part) for part in name.split("_"))
 
 
-def lesson_label(record: dict) -> str:
-    """``Lesson 5`` for a record of ``05_imdb_rnn_pytorch``: the number every page and file name uses."""
-    number = record.get("notebook", "")[:2]
-    return f"Lesson {int(number)}" if number.isdigit() else record.get("notebook", record["title"])
+def lesson_label(notebook: str) -> str:
+    """``Lesson 5`` for ``05_imdb_rnn_pytorch``: the number every page and file name uses (other names as they are)."""
+    return f"Lesson {int(notebook[:2])}" if notebook[:2].isdigit() else notebook
+
+
+def _lesson_of(record: dict) -> str:
+    return lesson_label(record.get("notebook") or record["title"])
 
 
 def data_in_words(record: dict) -> str:
@@ -66,7 +69,7 @@ def summary_table(records: list[dict]) -> list[str]:
             continue
         ours = f"{metric_words(name)} {_format_metric(name, record['metrics'][name])}"
         theirs = record.get("lab_record", {}).get(name)
-        lines.append(f"| {lesson_label(record)} | {record.get('model', record['title'])} | "
+        lines.append(f"| {_lesson_of(record)} | {record.get('model', record['title'])} | "
                      f"{data_in_words(record)} | {record['profile']} | {ours} | "
                      f"{_format_metric(name, theirs) if theirs is not None else 'not reported'} |")
     return lines + [""]
@@ -82,7 +85,7 @@ def _baseline_line(record: dict, baseline: dict | None) -> list[str]:
         return [f"Bag-of-words baseline on the {split} split: not measured in this build "
                 "(lesson 11 measures it on IMDB).", ""]
     return [f"Bag-of-words baseline on the same split ({split}; TF-IDF of words and word pairs + logistic "
-            f"regression, all the split's training reviews, measured by {lesson_label(baseline)}): "
+            f"regression, all the split's training reviews, measured by {_lesson_of(baseline)}): "
             f"**{_format_metric('accuracy', value)}** test accuracy. A recurrent model below it is reported as such.",
             ""]
 
@@ -109,7 +112,7 @@ def results_page(records: list[dict]) -> str:
         if "gpu" in machine:
             where += f", GPU {machine['gpu']}"
         lines += [
-            f"## {record.get('lesson') or lesson_label(record)}",
+            f"## {record.get('lesson') or _lesson_of(record)}",
             "",
             f"Notebook [{record['notebook']}](../notebooks/{record['notebook']}.ipynb); "
             f"profile `{record['profile']}`; data: {record['data']}; machine: {where}; "
@@ -133,7 +136,7 @@ def module_map(root: Path) -> list[tuple[str, str, list[str]]]:
         names = re.findall(r"^\s*(?:from|import) (labhelpers(?:\.\w+)+)", text, flags=re.M)
         names += [f"labhelpers.{module}" for module in re.findall(r"^\s*from labhelpers import (\w+)", text, flags=re.M)]
         for name in names:
-            uses.setdefault(name, set()).add(lesson_label({"notebook": source.stem, "title": source.stem}))
+            uses.setdefault(name, set()).add(lesson_label(source.stem))
     rows = []
     for path in sorted(package.rglob("*.py")):
         if path.name in ("__init__.py", "__main__.py"):
