@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import difflib
 import re
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 PROFILE_NAMES = ("smoke", "quick", "lab")
@@ -56,15 +57,62 @@ def resolve_settings(
 
 # --------------------------------------------------------------------------- the notebook's parameters
 
-PARAMETER_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "list": list}
-_PARAMETER_LINE = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s*=.*#\s*type:\s*(?P<type>\w+)", flags=re.MULTILINE)
+PARAMETER_TYPES = {"int": int, "float": float, "bool": bool, "str": str}
+# ``name = default  # type: T [rule]  help``: T is int, float, bool, str or "list of T"; the optional
+# rule bounds the value (each element of a list): ">= 1", "> 0", "in (0, 1]" or 'in {"rnn", "gru"}'.
+_PARAMETER_LINE = re.compile(
+    r"^(?P<name>[A-Za-z_]\w*)\s*=.*#\s*type:\s*(?P<type>list of \w+|\w+)"
+    r"(?P<rule>\s*(?:>=|<=|>|<)\s*[-+.\w]+|\s+in\s+[\[({][^\])}]*[\])}])?",
+    flags=re.MULTILINE)
 # papermill writes the values given with -p / -y / -f into a cell that starts with this line.
 INJECTED_MARK = "# Parameters"
 
 
-def declared_parameters(source: str) -> dict[str, str]:
-    """``{name: type}`` from a parameters cell whose lines read ``name = default  # type: T  help``."""
-    return {match["name"]: match["type"] for match in _PARAMETER_LINE.finditer(source)}
+@dataclass(frozen=True)
+class Declared:
+    """A parameter's declared type (``"int"``, ``"list of float"``, ...) and the rule its values obey."""
+
+    type: str
+    rule: str = ""
+
+    @property
+    def element(self) -> str | None:
+        """The type of a list's elements (None for a single value)."""
+        return self.type[len("list of "):] if self.type.startswith("list of ") else None
+
+    def check(self, name: str, value: Any) -> str | None:
+        """Why ``value`` breaks the rule (a sentence naming ``name``), or None when it obeys it."""
+        if value is None or not self.rule:
+            return None
+        values = value if self.element else [value]
+        if self.element and not values:
+            return f"{name} must hold at least one value, got an empty list"
+        for item in values:
+            if not _obeys(item, self.rule):
+                which = f"every value of {name}" if self.element else name
+                return f"{which} must be {self.rule}, got {item!r}"
+        return None
+
+
+def _obeys(value: Any, rule: str) -> bool:
+    rule = rule.strip()
+    if rule.startswith("in "):
+        spec = rule[3:].strip()
+        if spec.startswith("{"):
+            return value in ast.literal_eval(spec)
+        low, high = (float(x) for x in spec[1:-1].split(","))
+        above = value >= low if spec[0] == "[" else value > low
+        below = value <= high if spec[-1] == "]" else value < high
+        return above and below
+    operator, bound = re.match(r"(>=|<=|>|<)\s*(.+)", rule).groups()
+    bound = float(bound)
+    return {">=": value >= bound, "<=": value <= bound, ">": value > bound, "<": value < bound}[operator]
+
+
+def declared_parameters(source: str) -> dict[str, Declared]:
+    """``{name: Declared}`` from a parameters cell whose lines read ``name = default  # type: T [rule]  help``."""
+    return {match["name"]: Declared(match["type"], (match["rule"] or "").strip())
+            for match in _PARAMETER_LINE.finditer(source)}
 
 
 def _assigned_names(source: str) -> list[str]:
@@ -77,8 +125,13 @@ def convert_parameter(name: str, value: Any, type_name: str) -> Any:
 
     Values often arrive as strings (YAML reads ``1e-3`` as a string, a
     parameters file may quote numbers): they are converted when they spell a
-    value of the type; a value that cannot be is rejected by name.
+    value of the type; a value that cannot be is rejected by name. For
+    ``list of T``, a single value or a comma-separated string is a list
+    (``-p cells gru`` means ``["gru"]``, ``-p scales 0.5,1.5`` means
+    ``[0.5, 1.5]``), and every element is converted to T.
     """
+    if type_name.startswith("list of "):
+        return _convert_list(name, value, type_name[len("list of "):])
     kind = PARAMETER_TYPES.get(type_name)
     if value is None or kind is None or (isinstance(value, kind) and not (kind is int and isinstance(value, bool))):
         return value
@@ -87,9 +140,9 @@ def convert_parameter(name: str, value: Any, type_name: str) -> Any:
         text = value.strip()
         if kind is bool and text.lower() in ("true", "false"):
             return text.lower() == "true"
-        if kind in (int, float, list):
+        if kind in (int, float):
             try:
-                parsed = ast.literal_eval(text) if kind is list else kind(text)
+                parsed = kind(text)
             except (ValueError, SyntaxError):
                 try:  # "1e3" for an int
                     parsed = float(text)
@@ -100,14 +153,30 @@ def convert_parameter(name: str, value: Any, type_name: str) -> Any:
         return float(value)
     if kind is int and isinstance(value, float) and value.is_integer():
         return int(value)
-    if kind is list and isinstance(value, tuple):
-        return list(value)
     if kind is str and isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     raise ValueError(problem)
 
 
-def check_parameters(parameters_source: str, injected_source: str | None, namespace: dict[str, Any]) -> dict[str, str]:
+def _convert_list(name: str, value: Any, element: str) -> list | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = ast.literal_eval(text) if text[:1] in "[(" else text
+        except (ValueError, SyntaxError):
+            raise ValueError(f"parameter {name} must be a list of {element}, got {value!r}: "
+                             f"write it as [a, b] or a, b") from None
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",")] if "," in value else [value]
+    if not isinstance(value, (list, tuple)):
+        value = [value]
+    return [convert_parameter(f"{name}[{i}]", item, element) for i, item in enumerate(value)]
+
+
+def check_parameters(parameters_source: str, injected_source: str | None,
+                     namespace: dict[str, Any]) -> dict[str, Declared]:
     """Check the values a notebook's parameters hold in ``namespace``, converting them to their declared types.
 
     ``parameters_source`` is the text of the cell tagged ``parameters``;
@@ -115,7 +184,7 @@ def check_parameters(parameters_source: str, injected_source: str | None, namesp
     papermill). A name papermill injected that the notebook does not declare
     (``-p hiden_size 32``) is an error listing the parameters; every declared
     value is converted by :func:`convert_parameter`, in ``namespace``.
-    Returns ``{name: type}`` of the declared parameters.
+    Returns the declared parameters, ``{name: Declared}``.
     """
     declared = declared_parameters(parameters_source)
     if not declared:
@@ -125,10 +194,19 @@ def check_parameters(parameters_source: str, injected_source: str | None, namesp
         hints = [f"{name!r} (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(name, declared, 1))
                  else repr(name) for name in unknown]
         raise ValueError(f"this notebook has no parameter {', '.join(hints)}. Its parameters are: {', '.join(declared)}")
-    for name, type_name in declared.items():
+    for name, declaration in declared.items():
         if name in namespace:
-            namespace[name] = convert_parameter(name, namespace[name], type_name)
+            namespace[name] = convert_parameter(name, namespace[name], declaration.type)
     return declared
+
+
+def check_rules(declared: Mapping[str, Declared], values: Mapping[str, Any], profile: str) -> None:
+    """One ValueError listing every value in ``values`` that breaks its declared rule, and how to fix it."""
+    problems = [problem for name, declaration in declared.items() if name in values
+                and (problem := declaration.check(name, values[name])) is not None]
+    if problems:
+        raise ValueError(f"these settings cannot work (profile {profile!r}):\n- " + "\n- ".join(problems)
+                         + "\nChange them in the parameters cell, or with papermill -p NAME VALUE.")
 
 
 def notebook_settings(table: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
@@ -136,11 +214,13 @@ def notebook_settings(table: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
 
     Call it in the cell after the ``parameters`` cell. It reads that cell (and
     the one papermill injects after it) from the kernel's input history,
-    checks and converts the parameters (:func:`check_parameters`), then
-    returns :func:`resolve_settings` for the notebook's ``profile`` with every
-    parameter named in ``table`` as an override. A kernel that keeps no input
-    history (nbval replays cells without storing them) gets no check: the
-    values are taken as they are.
+    checks and converts the parameters (:func:`check_parameters`), merges them
+    with the notebook's ``profile`` (:func:`resolve_settings`, every parameter
+    named in ``table`` an override), and checks every value, the profile's
+    included, against the rule its declaration states (:func:`check_rules`),
+    so a bad setting stops the notebook before any data is loaded. A kernel
+    that keeps no input history (nbval replays cells without storing them)
+    gets no check: the values are taken as they are.
     """
     from IPython import get_ipython
 
@@ -157,6 +237,11 @@ def notebook_settings(table: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         position = found[-1]
         after = history[position + 1] if position + 1 < len(history) else ""
         injected = after if after.lstrip().startswith(INJECTED_MARK) else None
-        check_parameters(history[position], injected, namespace)
+        declared = check_parameters(history[position], injected, namespace)
+    else:
+        declared = {}
     overrides = {name: namespace[name] for name in table.get(namespace["profile"], {}) if name in namespace}
-    return resolve_settings(namespace["profile"], table, overrides)
+    settings = resolve_settings(namespace["profile"], table, overrides)
+    check_rules(declared, {**{name: namespace[name] for name in declared if name in namespace}, **settings},
+                namespace["profile"])
+    return settings

@@ -10,6 +10,9 @@ written atomically after every epoch from which an interrupted run resumes.
 from __future__ import annotations
 
 import copy
+import math
+import os
+import pickle
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,38 +73,76 @@ class EarlyStopping:
         return value > best + self.min_delta if self.maximize else value < best - self.min_delta
 
 
-def run_epoch(model, loss_fn, batches, device, accuracy_fn, optimizer=None, clip_grad_norm=None, grad_norms=None):
+def _learning_rate(optimizer: torch.optim.Optimizer) -> float:
+    """The optimizer's (first) learning rate, or a ValueError when any group's is not positive."""
+    rates = [float(group["lr"]) for group in optimizer.param_groups]
+    if not all(rate > 0 for rate in rates):
+        raise ValueError(f"the optimizer's learning rate must be positive, got {rates}: a rate of 0 trains "
+                         "nothing and a negative one climbs the loss")
+    return rates[0]
+
+
+def _non_finite_advice(rate: float) -> str:
+    return (f" Usual causes: a learning rate too high (it is {rate:g}: try 10 times lower); exploding gradients "
+            "(clip them: clip_grad_norm=1.0); NaN or infinite values in the inputs or targets; a loss that takes "
+            "the log of 0 (use BCEWithLogitsLoss on logits, not BCELoss on probabilities).")
+
+
+class NonFiniteLoss(FloatingPointError):
+    """Training produced a loss or gradient that is NaN or infinite: the weights can no longer be trusted.
+
+    ``step`` is the 1-based number of the first such batch in its epoch.
+    """
+
+    def __init__(self, message: str, step: int):
+        super().__init__(message)
+        self.step = step
+
+
+def run_epoch(model, loss_fn, batches, device, accuracy_fn, optimizer=None, clip_grad_norm=None, grad_norms=None,
+              name: str = "batches", check_finite: bool = True):
     """One pass over ``batches``: training when an ``optimizer`` is given, else evaluation without gradients.
 
     Each batch is ``(inputs, target)``; with ``clip_grad_norm`` the gradient norm
     before clipping is appended to ``grad_norms``. Returns ``(mean loss,
-    accuracy)``, the accuracy None without ``accuracy_fn``. This is the step
+    accuracy)``, the accuracy None without ``accuracy_fn``. With
+    ``check_finite``, a loss (or, with clipping, a gradient norm) that is NaN or
+    infinite raises :class:`NonFiniteLoss` at the end of the pass, naming the
+    first such step. ``name`` names ``batches`` in the errors. This is the step
     that :func:`fit` repeats every epoch.
     """
     training = optimizer is not None
     model.train(training)
     total_loss = torch.zeros((), device=device)
     correct = torch.zeros((), device=device, dtype=torch.long)
+    first_bad = torch.zeros((), device=device, dtype=torch.long)  # the first non-finite step, 0 for none
     count = 0
     with torch.set_grad_enabled(training):
-        for inputs, target in batches:
+        for step, (inputs, target) in enumerate(batches, start=1):
             inputs, target = inputs.to(device, non_blocking=True), target.to(device, non_blocking=True)
             output = model(inputs)
             loss = loss_fn(output, target)
+            finite = torch.isfinite(loss.detach())
             if training:
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 if clip_grad_norm is not None:
                     norm = nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
                     grad_norms.append(norm.detach())
+                    finite &= torch.isfinite(norm.detach())
                 optimizer.step()
             # Accumulate on the device: one synchronisation per epoch, not per batch.
+            first_bad = torch.where((first_bad == 0) & ~finite, step, first_bad)
             total_loss += loss.detach() * len(target)
             if accuracy_fn is not None:
                 correct += accuracy_fn(output.detach(), target)
             count += len(target)
     if count == 0:
-        raise ValueError("a data loader yielded no batches: check that the dataset is not empty")
+        raise ValueError(f"{name} yielded no batches: check that its dataset is not empty "
+                         "(and, with drop_last, not smaller than one batch)")
+    if check_finite and (bad := int(first_bad.item())):
+        raise NonFiniteLoss(f"the {'loss or gradient norm' if clip_grad_norm else 'loss'} of step {bad} "
+                            f"of {name} is not finite", bad)
     mean_loss = total_loss.item() / count
     return mean_loss, (correct.item() / count if accuracy_fn is not None else None)
 
@@ -122,6 +163,7 @@ def fit(
     checkpoint_path: str | Path | None = None,
     log_every: int = 1,
     progress: bool | None = None,
+    stop_on_non_finite: bool = True,
 ) -> History:
     """Train ``model`` for ``epochs`` epochs and return its :class:`History`.
 
@@ -136,10 +178,15 @@ def fit(
       every epoch (the rate used is recorded in ``history["lr"]``).
     - ``early_stopping``: see :class:`EarlyStopping`; the best weights are restored.
     - ``checkpoint_path``: written after every epoch (temporary file, then
-      rename). If it exists when ``fit`` starts, training resumes from it.
+      rename). If it exists when ``fit`` starts, training resumes from it,
+      provided it was written by the same kind of model, optimizer settings,
+      scheduler and clipping (else a ValueError says what differs).
     - ``log_every``: in batch runs, print one line every n epochs (and the last).
     - ``progress``: a tqdm bar (True) or plain lines (False); default: a bar
       when a person is watching (see :func:`labhelpers.runtime.is_interactive`).
+    - ``stop_on_non_finite``: raise :class:`NonFiniteLoss` after the first epoch
+      with a NaN or infinite loss (or clipped gradient norm), naming the epoch
+      and step; False keeps training (lesson 4 shows an explosion on purpose).
 
     Ctrl-C (KeyboardInterrupt) stops after the current batch and returns the
     history of the finished epochs; the model keeps its latest weights.
@@ -150,18 +197,28 @@ def fit(
         raise ValueError(f"clip_grad_norm must be positive (or None for no clipping), got {clip_grad_norm!r}")
     if early_stopping is not None and val_batches is None and early_stopping.monitor.startswith("val_"):
         raise ValueError(f"early stopping on {early_stopping.monitor!r} needs val_batches")
+    rate = _learning_rate(optimizer)
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(device)
     history = _empty_history(accuracy_fn is not None, val_batches is not None, clip_grad_norm is not None,
                              scheduler is not None)
     best = _Best()
-    checkpoint = _Checkpoint(Path(checkpoint_path)) if checkpoint_path is not None else None
+    checkpoint = None
+    if checkpoint_path is not None:
+        checkpoint = _Checkpoint(Path(checkpoint_path), _run_signature(model, optimizer, scheduler, clip_grad_norm))
     start_epoch = checkpoint.resume(model, optimizer, scheduler, history, best, device) if checkpoint else 0
     show = _EpochProgress(epochs, start_epoch, log_every, is_interactive() if progress is None else progress)
     try:
         for epoch in range(start_epoch + 1, epochs + 1):
-            _train_and_validate(model, loss_fn, optimizer, train_batches, val_batches, device, accuracy_fn,
-                                clip_grad_norm, scheduler, history)
+            try:
+                _train_and_validate(model, loss_fn, optimizer, train_batches, val_batches, device, accuracy_fn,
+                                    clip_grad_norm, scheduler, history, stop_on_non_finite)
+            except NonFiniteLoss as error:
+                raise NonFiniteLoss(
+                    f"epoch {epoch}: {error}, so training stopped: the weights are no longer usable"
+                    + (f" (the checkpoint {checkpoint.path} holds epoch {checkpoint.saved_epoch})."
+                       if checkpoint and checkpoint.saved_epoch else ".")
+                    + _non_finite_advice(rate), error.step) from None
             show(epoch, history)
             stop = early_stopping is not None and best.update(early_stopping, history, epoch, model)
             if checkpoint:
@@ -172,7 +229,8 @@ def fit(
                 break
     except KeyboardInterrupt:
         print(f"Interrupted: returning the history of {history.epochs} finished epochs"
-              + (f"; the checkpoint {checkpoint.path} holds them." if checkpoint else "."))
+              + (f"; the checkpoint {checkpoint.path} holds {checkpoint.saved_epoch} of them."
+                 if checkpoint else "."))
     finally:
         show.close()
     if best.state is not None:
@@ -189,19 +247,20 @@ def _empty_history(accuracy: bool, validation: bool, clipping: bool, scheduler: 
 
 
 def _train_and_validate(model, loss_fn, optimizer, train_batches, val_batches, device, accuracy_fn,
-                        clip_grad_norm, scheduler, history: History) -> None:
+                        clip_grad_norm, scheduler, history: History, check_finite: bool) -> None:
     """One epoch of ``fit``: a training pass, a validation pass, the scheduler step; appended to ``history``."""
     started = time.perf_counter()
     grad_norms: list[torch.Tensor] = []
-    loss, acc = run_epoch(model, loss_fn, train_batches, device, accuracy_fn, optimizer, clip_grad_norm, grad_norms)
-    history["loss"].append(loss)
-    if acc is not None:
-        history["accuracy"].append(acc)
+    loss, acc = run_epoch(model, loss_fn, train_batches, device, accuracy_fn, optimizer, clip_grad_norm, grad_norms,
+                          name="train_batches", check_finite=check_finite)
+    epoch = {"loss": loss, "accuracy": acc}
     if val_batches is not None:
-        val_loss, val_acc = run_epoch(model, loss_fn, val_batches, device, accuracy_fn)
-        history["val_loss"].append(val_loss)
-        if val_acc is not None:
-            history["val_accuracy"].append(val_acc)
+        epoch["val_loss"], epoch["val_accuracy"] = run_epoch(model, loss_fn, val_batches, device, accuracy_fn,
+                                                             name="val_batches", check_finite=check_finite)
+    # Appended together, so that a Ctrl-C leaves every list one entry per finished epoch.
+    for key, value in epoch.items():
+        if value is not None:
+            history[key].append(value)
     if grad_norms:
         history["grad_norm"].extend(torch.stack(grad_norms).tolist())
     history["seconds"].append(time.perf_counter() - started)
@@ -226,26 +285,101 @@ class _Best:
         return epoch - self.epoch >= rule.patience
 
 
+def _run_signature(model: nn.Module, optimizer, scheduler, clip_grad_norm) -> dict:
+    """What a checkpoint must agree with to be resumed: the model's parameters, the optimizer's settings, ..."""
+    def plain(value):
+        value = value.item() if isinstance(value, torch.Tensor) and value.numel() == 1 else value
+        return value if isinstance(value, (bool, int, float, str, tuple, type(None))) else repr(value)
+
+    return {
+        "model": type(model).__name__,
+        "parameter shapes": {name: list(tensor.shape) for name, tensor in model.state_dict().items()},
+        "optimizer": type(optimizer).__name__,
+        "optimizer settings": [{key: plain(value) for key, value in group.items() if key != "params"}
+                               for group in optimizer.param_groups],
+        "scheduler": type(scheduler).__name__ if scheduler is not None else None,
+        "clip_grad_norm": clip_grad_norm,
+    }
+
+
+def _differences(saved: dict, current: dict) -> list[str]:
+    """The entries of two run signatures that differ, in words: ``what: X in the checkpoint, Y now``."""
+    found = []
+    for key in current:
+        there, here = saved.get(key), current[key]
+        if key == "parameter shapes" and there != here:
+            there = there or {}
+            names = [name for name in {**here, **there} if there.get(name) != here.get(name)]
+            found += [f"parameter {name}: {there.get(name)} in the checkpoint, {here.get(name)} now"
+                      for name in names[:3]]
+            if len(names) > 3:
+                found.append(f"and {len(names) - 3} more parameters of other shapes")
+        elif key == "optimizer settings" and there != here:
+            for i, (old, new) in enumerate(zip(there or [{}] * len(here), here)):
+                found += [f"optimizer {name} (group {i}): {old.get(name)!r} in the checkpoint, {new.get(name)!r} now"
+                          for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name)]
+            if len(there or []) != len(here):
+                found.append(f"optimizer parameter groups: {len(there or [])} in the checkpoint, {len(here)} now")
+        elif there != here:
+            found.append(f"{key}: {there!r} in the checkpoint, {here!r} now")
+    return found
+
+
 @dataclass
 class _Checkpoint:
-    """Everything ``fit`` needs to resume exactly where it stopped, written atomically after every epoch."""
+    """Everything ``fit`` needs to resume exactly where it stopped, written atomically after every epoch.
+
+    ``signature`` (see :func:`_run_signature`) is saved with it; a checkpoint
+    is resumed only by a run with the same one. ``saved_epoch`` is the last
+    epoch it holds.
+    """
 
     path: Path
+    signature: dict
+    saved_epoch: int = 0
+
+    def __post_init__(self):
+        # Checked before training, so that a bad path does not cost the first epoch.
+        folder = self.path.parent
+        if self.path.is_dir():
+            raise ValueError(f"checkpoint_path {self.path} is a folder: give a file name inside it, "
+                             f"for example {self.path / 'checkpoint.pt'}")
+        if not folder.exists():
+            raise ValueError(f"checkpoint_path {self.path}: the folder {folder} does not exist; create it first "
+                             f"(Path({str(folder)!r}).mkdir(parents=True)) or choose another path")
+        if not folder.is_dir():
+            raise ValueError(f"checkpoint_path {self.path}: {folder} is a file, not a folder; choose another path")
+        if not os.access(folder, os.W_OK):
+            raise ValueError(f"checkpoint_path {self.path}: the folder {folder} is not writable; choose another path")
 
     def save(self, epoch: int, model, optimizer, scheduler, history: History, best: _Best) -> None:
-        with atomic_write(self.path) as file:  # a crash leaves the previous checkpoint intact
+        with atomic_write(self.path) as file:  # a crash or Ctrl-C leaves the previous checkpoint intact
             torch.save({
+                "signature": self.signature,
                 "model": model.state_dict(), "optimizer": optimizer.state_dict(),
                 "scheduler": scheduler.state_dict() if scheduler is not None else None,
                 "history": dict(history), "rng": torch.get_rng_state(), "epoch": epoch,
                 "best_value": best.value, "best_epoch": best.epoch, "best_model": best.state,
             }, file)
+        self.saved_epoch = epoch
 
     def resume(self, model, optimizer, scheduler, history: History, best: _Best, device) -> int:
         """Load the checkpoint into the arguments when it exists; returns the number of finished epochs."""
         if not self.path.exists():
             return 0
-        state = torch.load(self.path, map_location=device, weights_only=True)
+        fresh = f"delete {self.path} (or pass another checkpoint_path) to start fresh"
+        try:
+            state = torch.load(self.path, map_location=device, weights_only=True)
+        except (RuntimeError, OSError, EOFError, pickle.UnpicklingError) as error:
+            raise ValueError(f"cannot read the checkpoint {self.path} ({type(error).__name__}: {error}); it may be "
+                             f"cut short (an interrupted copy, a full disk) or not a checkpoint: {fresh}") from None
+        if not isinstance(state, dict) or "signature" not in state:
+            raise ValueError(f"{self.path} is not a checkpoint written by fit: {fresh}")
+        differences = _differences(state["signature"], self.signature)
+        if differences:
+            raise ValueError(f"the checkpoint {self.path} was written by another run; what differs:\n- "
+                             + "\n- ".join(differences)
+                             + f"\nResume with the settings it was written with, or {fresh}.")
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         if scheduler is not None:
@@ -253,6 +387,7 @@ class _Checkpoint:
         history.update(state["history"])
         torch.set_rng_state(state["rng"])
         best.value, best.epoch, best.state = state["best_value"], state["best_epoch"], state["best_model"]
+        self.saved_epoch = state["epoch"]
         print(f"Resuming from {self.path} after epoch {state['epoch']}.")
         return state["epoch"]
 
@@ -336,6 +471,7 @@ def fit_char_model(model: CharRNN, optimizer: torch.optim.Optimizer, train_batch
     ``seconds`` per epoch; prints one line every ``log_every`` epochs.
     """
     positive_int("epochs", epochs)
+    rate = _learning_rate(optimizer)
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(device)
     history = History(loss=[], perplexity=[], seconds=[])
@@ -344,6 +480,9 @@ def fit_char_model(model: CharRNN, optimizer: torch.optim.Optimizer, train_batch
     for epoch in range(1, epochs + 1):
         started = time.perf_counter()
         loss = run_bptt_epoch(model, train_batches, device, optimizer, clip_grad_norm)
+        if not math.isfinite(loss):
+            raise NonFiniteLoss(f"epoch {epoch}: the training loss is not finite, so training stopped: the "
+                                "weights are no longer usable." + _non_finite_advice(rate), 0)
         history["loss"].append(loss)
         history["perplexity"].append(perplexity(loss))
         if val_batches is not None:

@@ -54,13 +54,13 @@ if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is N
 
 # %% tags=["parameters"]
 profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (longer sequences).
-batch_size = None  # type: int  Sequences in the batch.
-seq_len = None  # type: int  Time steps T per sequence.
-input_size = None  # type: int  Features per time step (the size of x_t).
-hidden_size = None  # type: int  Size of the hidden state h_t.
-output_size = None  # type: int  Size of the output g_t, compared with a random target y_t at every step.
-truncate = None  # type: int  Steps kept by the truncated-BPTT example (the gradient of step t reaches back to t - truncate + 1).
-seed = 0  # type: int  Seed of the inputs, the targets and the weights.
+batch_size = None  # type: int >= 1  Sequences in the batch.
+seq_len = None  # type: int >= 1  Time steps T per sequence.
+input_size = None  # type: int >= 1  Features per time step (the size of x_t).
+hidden_size = None  # type: int >= 1  Size of the hidden state h_t.
+output_size = None  # type: int >= 1  Size of the output g_t, compared with a random target y_t at every step.
+truncate = None  # type: int >= 1  Steps kept by the truncated-BPTT example (the gradient of step t reaches back to t - truncate + 1).
+seed = 0  # type: int >= 0  Seed of the inputs, the targets and the weights.
 
 # %%
 from labhelpers.profiles import notebook_settings
@@ -71,6 +71,8 @@ PROFILES = {
     "lab": dict(batch_size=32, seq_len=100, input_size=4, hidden_size=32, output_size=2, truncate=20),
 }
 settings = notebook_settings(PROFILES)  # checks the parameters, then fills in the profile's values
+if settings["truncate"] > settings["seq_len"]:
+    raise ValueError(f"truncate ({settings['truncate']}) must be at most seq_len ({settings['seq_len']})")
 settings
 
 # %% [markdown]

@@ -61,27 +61,27 @@ if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is N
 
 # %% tags=["parameters"]
 profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (full data).
-data = None  # type: str  "imdb", "synthetic" (generated reviews) or "auto" (IMDB when it is found, else the generated reviews, said so in the output).
+data = None  # type: str in {"imdb", "synthetic", "auto"}  "imdb", "synthetic" (generated reviews) or "auto" (IMDB when it is found, else the generated reviews, said so in the output).
 data_path = ""  # type: str  The IMDB CSV or its folder; empty: $LABHELPERS_DATA_DIR, then kagglehub's cache.
 glove_path = ""  # type: str  A GloVe text file (word and values per line, .txt or .gz); empty: train word2vec on the training reviews instead.
-n_train = None  # type: int  Training reviews the classifiers learn from, drawn from the official training half (the random 80% when the official split cannot be had); 0 uses all.
-n_test = None  # type: int  Test reviews, drawn from the official test half (or the random 20%); 0 uses all.
-n_synthetic = None  # type: int  Number of generated reviews when the generated corpus is used.
-num_words = None  # type: int  Vocabulary of the tokenizer (ids below num_words; the rest become the OOV id).
-maxlen = None  # type: int  Ids per review (padded and cut at the start, so the last words are kept).
-embedding_dim = None  # type: int  Size of the word vectors (taken from the file with GloVe).
-hidden_size = None  # type: int  Hidden units of the recurrent layer.
-cell = None  # type: str  Recurrent layer: "rnn", "gru" or "lstm".
-learning_rate = None  # type: float  Adam's learning rate.
-epochs = None  # type: int  Passes over the training reviews, per model.
-batch_size = None  # type: int  Reviews per gradient step.
-validation_fraction = None  # type: float  Share of the training reviews held out for validation.
-w2v_epochs = None  # type: int  Passes of word2vec over the training reviews.
-w2v_window = None  # type: int  word2vec context: words on each side.
-w2v_min_count = None  # type: int  word2vec keeps words seen at least this often.
+n_train = None  # type: int >= 0  Training reviews the classifiers learn from, drawn from the official training half (the random 80% when the official split cannot be had); 0 uses all.
+n_test = None  # type: int >= 0  Test reviews, drawn from the official test half (or the random 20%); 0 uses all.
+n_synthetic = None  # type: int >= 1  Number of generated reviews when the generated corpus is used.
+num_words = None  # type: int >= 3  Vocabulary of the tokenizer (ids below num_words; the rest become the OOV id).
+maxlen = None  # type: int >= 1  Ids per review (padded and cut at the start, so the last words are kept).
+embedding_dim = None  # type: int >= 1  Size of the word vectors (taken from the file with GloVe).
+hidden_size = None  # type: int >= 1  Hidden units of the recurrent layer.
+cell = None  # type: str in {"rnn", "gru", "lstm"}  Recurrent layer: "rnn", "gru" or "lstm".
+learning_rate = None  # type: float > 0  Adam's learning rate.
+epochs = None  # type: int >= 1  Passes over the training reviews, per model.
+batch_size = None  # type: int >= 1  Reviews per gradient step.
+validation_fraction = None  # type: float in (0, 1)  Share of the training reviews held out for validation.
+w2v_epochs = None  # type: int >= 1  Passes of word2vec over the training reviews.
+w2v_window = None  # type: int >= 1  word2vec context: words on each side.
+w2v_min_count = None  # type: int >= 1  word2vec keeps words seen at least this often.
 cache = None  # type: bool  Keep the tokenized arrays on disk ($LABHELPERS_CACHE_DIR or ~/.cache/labhelpers).
-threads = None  # type: int  CPU threads for torch; 0 keeps torch's default. 1 is faster on a busy machine.
-seed = 0  # type: int  Seed of the subsets, the word vectors and the models.
+threads = None  # type: int >= 0  CPU threads for torch; 0 keeps torch's default. 1 is faster on a busy machine.
+seed = 0  # type: int >= 0  Seed of the subsets, the word vectors and the models.
 device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" or "cpu".
 
 # %%

@@ -59,23 +59,23 @@ if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is N
 # %% tags=["parameters"]
 profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (longer training).
 toy_text = None  # type: str  The short string of the record-style toy model.
-toy_hidden = None  # type: int  Embedding and hidden size of the toy model.
-toy_epochs = None  # type: int  Training epochs of the toy model (one sequence per epoch).
-corpus = None  # type: str  "lee" (news text shipped with gensim), "python_docs" (ships with Python) or "tiny_shakespeare" (downloaded once, needs the network).
-max_chars = None  # type: int  Keep only the first characters of the corpus; 0 keeps all of it.
-train_fraction = None  # type: float  Share of the corpus, from its start, used for training; the rest validates.
-cells = None  # type: list  Recurrent cells to compare, from "rnn", "gru", "lstm".
-embedding_dim = None  # type: int  Size of the character embeddings.
-hidden_size = None  # type: int  Hidden units of every recurrent model.
-seq_len = None  # type: int  Truncation length: characters per batch row, and steps gradients flow back.
-batch_size = None  # type: int  Parallel text streams per batch.
-learning_rate = None  # type: float  Adam's learning rate on the corpus.
-epochs = None  # type: int  Passes over the training text per model.
-clip_grad_norm = None  # type: float  Gradient-norm clipping threshold during training.
-temperatures = None  # type: list  Sampling temperatures for the generated text.
-sample_length = None  # type: int  Characters generated per sample.
+toy_hidden = None  # type: int >= 1  Embedding and hidden size of the toy model.
+toy_epochs = None  # type: int >= 1  Training epochs of the toy model (one sequence per epoch).
+corpus = None  # type: str in {"lee", "python_docs", "tiny_shakespeare"}  "lee" (news text shipped with gensim), "python_docs" (ships with Python) or "tiny_shakespeare" (downloaded once, needs the network).
+max_chars = None  # type: int >= 0  Keep only the first characters of the corpus; 0 keeps all of it.
+train_fraction = None  # type: float in (0, 1)  Share of the corpus, from its start, used for training; the rest validates.
+cells = None  # type: list of str in {"rnn", "gru", "lstm"}  Recurrent cells to compare, from "rnn", "gru", "lstm".
+embedding_dim = None  # type: int >= 1  Size of the character embeddings.
+hidden_size = None  # type: int >= 1  Hidden units of every recurrent model.
+seq_len = None  # type: int >= 1  Truncation length: characters per batch row, and steps gradients flow back.
+batch_size = None  # type: int >= 1  Parallel text streams per batch.
+learning_rate = None  # type: float > 0  Adam's learning rate on the corpus.
+epochs = None  # type: int >= 1  Passes over the training text per model.
+clip_grad_norm = None  # type: float > 0  Gradient-norm clipping threshold during training.
+temperatures = None  # type: list of float > 0  Sampling temperatures for the generated text.
+sample_length = None  # type: int >= 1  Characters generated per sample.
 prompt = None  # type: str  Text the generated samples start from.
-seed = 0  # type: int  Seed of the models and of the sampling.
+seed = 0  # type: int >= 0  Seed of the models and of the sampling.
 device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" or "cpu".
 
 # %%
@@ -96,6 +96,8 @@ PROFILES = {
                 temperatures=[0.5, 1.0, 1.5], sample_length=500, prompt="The "),
 }
 settings = notebook_settings(PROFILES)  # checks the parameters, then fills in the profile's values
+if not settings["prompt"]:
+    raise ValueError("prompt must hold at least one character: the samples continue it")
 settings
 
 # %% [markdown]
@@ -226,6 +228,7 @@ if corpus_name == "lee" and not available_corpora()["lee"]:
 text_corpus = load_corpus(corpus_name, max_chars=settings["max_chars"] or None,
                           download=corpus_name == "tiny_shakespeare")
 codec = CharCodec(text_corpus.text)
+codec.encode(settings["prompt"], name="prompt")  # a character the corpus lacks stops the lesson here
 encoded = codec.encode(text_corpus.text)
 train_text, val_text = split_text(encoded, settings["train_fraction"])
 print(f"corpus: {text_corpus.source}")

@@ -115,3 +115,8 @@ def test_unigram_cross_entropy_matches_counting_by_hand():
         unigram_cross_entropy([0, 1], [], 2)
     with pytest.raises(ValueError, match="outside vocab_size=2"):
         unigram_cross_entropy([0, 5], [0], 2)
+
+
+def test_encode_names_the_text_with_a_character_outside_the_vocabulary():
+    with pytest.raises(ValueError, match=r"prompt contains 'z', which is not in the vocabulary of 3 characters"):
+        CharCodec("abc").encode("abz", name="prompt")

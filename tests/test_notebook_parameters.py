@@ -2,32 +2,113 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from labhelpers.profiles import check_parameters, convert_parameter, declared_parameters
+from labhelpers.profiles import (
+    PARAMETER_TYPES,
+    PROFILE_NAMES,
+    Declared,
+    check_parameters,
+    check_rules,
+    convert_parameter,
+    declared_parameters,
+    resolve_settings,
+)
+from labhelpers.tools.runner import list_notebooks
 
 from conftest import ROOT
 
 PARAMETERS_CELL = '''profile = "quick"  # type: str  Profile.
-hidden_size = None  # type: int  Hidden units.
-learning_rate = None  # type: float  Adam's learning rate.
-scales = None  # type: list  Scales to compare.
+hidden_size = None  # type: int >= 1  Hidden units.
+learning_rate = None  # type: float > 0  Adam's learning rate.
+scales = None  # type: list of float in (0, 2]  Scales to compare.
+cells = None  # type: list of str in {"rnn", "gru"}  Cells to compare.
+dropout = None  # type: float in [0, 1)  Dropout.
 cache = None  # type: bool  Keep arrays on disk.
 '''
 
 
 def test_declared_parameters_are_read_from_the_type_comments():
     assert declared_parameters(PARAMETERS_CELL) == {
-        "profile": "str", "hidden_size": "int", "learning_rate": "float", "scales": "list", "cache": "bool"}
+        "profile": Declared("str"), "hidden_size": Declared("int", ">= 1"), "learning_rate": Declared("float", "> 0"),
+        "scales": Declared("list of float", "in (0, 2]"), "cells": Declared("list of str", 'in {"rnn", "gru"}'),
+        "dropout": Declared("float", "in [0, 1)"), "cache": Declared("bool")}
+
+
+@pytest.mark.parametrize("name, value, broken", [
+    ("hidden_size", 0, True), ("hidden_size", 1, False), ("learning_rate", 0.0, True), ("learning_rate", -0.1, True),
+    ("learning_rate", 1e-9, False), ("scales", [0.5, 2.0], False), ("scales", [0.0, 1.0], True),
+    ("scales", [2.5], True), ("scales", [], True), ("cells", ["gru"], False), ("cells", ["gru", "lstm"], True),
+    ("dropout", 0.0, False), ("dropout", 1.0, True), ("cache", True, False), ("hidden_size", None, False),
+])
+def test_each_rule_accepts_exactly_its_values(name, value, broken):
+    problem = declared_parameters(PARAMETERS_CELL)[name].check(name, value)
+    assert (problem is not None) == broken, problem
+    if broken:
+        assert problem.startswith((name, f"every value of {name}"))
+
+
+def test_every_broken_setting_is_named_in_one_error():
+    with pytest.raises(ValueError) as error:
+        check_rules(declared_parameters(PARAMETERS_CELL), {"hidden_size": 0, "learning_rate": -0.1, "dropout": 0.5},
+                    "quick")
+    message = str(error.value)
+    assert "hidden_size must be >= 1, got 0" in message and "learning_rate must be > 0, got -0.1" in message
+    assert "dropout" not in message and "papermill -p NAME VALUE" in message
+
+
+def test_a_list_parameter_takes_one_value_or_commas_as_people_type_them():
+    assert convert_parameter("cells", "gru", "list of str") == ["gru"]
+    assert convert_parameter("cells", "gru, lstm", "list of str") == ["gru", "lstm"]
+    assert convert_parameter("scales", 1.0, "list of float") == [1.0]
+    assert convert_parameter("scales", "0.5,1.5", "list of float") == [0.5, 1.5]
+    assert convert_parameter("scales", "[0.5, 2]", "list of float") == [0.5, 2.0]
+    assert convert_parameter("distances", (5, "10"), "list of int") == [5, 10]
+    with pytest.raises(ValueError, match=r"parameter scales\[1\] must be of type float, got 'x'"):
+        convert_parameter("scales", "0.5, x", "list of float")
+
+
+def notebook_declarations_and_profiles(path: Path):
+    """A notebook's declared parameters, their defaults and its PROFILES table, read from its py:percent source."""
+    import ast
+
+    source = path.with_suffix(".py").read_text()
+    cell = source.split('# %% tags=["parameters"]\n', 1)[1].split("\n# %%", 1)[0]
+    defaults = {}
+    exec(cell, {}, defaults)
+    # The constants the table is written with (PROFILES and names like CATALOGUE_SCALES), in order.
+    constants = []
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) and t.id.isupper() for t in node.targets):
+            constants.append(node)
+            if node.targets[0].id == "PROFILES":
+                break
+    namespace = {}
+    exec(compile(ast.Module(constants, type_ignores=[]), str(path), "exec"), namespace)
+    return declared_parameters(cell), defaults, namespace["PROFILES"]
+
+
+@pytest.mark.parametrize("path", list_notebooks(ROOT), ids=lambda p: p.stem)
+def test_every_profile_obeys_the_rules_its_notebook_declares(path):
+    declared, defaults, table = notebook_declarations_and_profiles(path)
+    assert {d.element or d.type for d in declared.values()} <= set(PARAMETER_TYPES), "a type the checks do not know"
+    assert len([d for d in declared.values() if d.rule]) >= len(declared) // 2, "most parameters have a range"
+    for profile in PROFILE_NAMES:
+        settings = resolve_settings(profile, table, {})
+        for name, value in settings.items():
+            assert convert_parameter(name, value, declared[name].type) == value, f"{profile}: {name} has another type"
+        check_rules(declared, {**defaults, **settings}, profile)
 
 
 @pytest.mark.parametrize("value, type_name, expected", [
     ("1e-3", "float", 0.001), (3, "float", 3.0), ("32", "int", 32), (32.0, "int", 32), ("1e3", "int", 1000),
-    ("true", "bool", True), ("False", "bool", False), ("[0.5, 1.5]", "list", [0.5, 1.5]), ((1, 2), "list", [1, 2]),
+    ("true", "bool", True), ("False", "bool", False), ("[0.5, 1.5]", "list of float", [0.5, 1.5]),
+    ((1, 2), "list of int", [1, 2]),
     (None, "int", None), ("lab", "str", "lab"), (7, "str", "7"),
 ])
 def test_values_are_converted_to_their_declared_type(value, type_name, expected):
@@ -35,8 +116,7 @@ def test_values_are_converted_to_their_declared_type(value, type_name, expected)
     assert converted == expected and type(converted) is type(expected)
 
 
-@pytest.mark.parametrize("value, type_name", [("abc", "float"), (2.5, "int"), (True, "int"), ("maybe", "bool"),
-                                              ("1.5", "list"), (1.0, "list")])
+@pytest.mark.parametrize("value, type_name", [("abc", "float"), (2.5, "int"), (True, "int"), ("maybe", "bool")])
 def test_values_that_cannot_be_converted_are_rejected_by_name(value, type_name):
     with pytest.raises(ValueError, match=f"parameter x must be of type {type_name}, got"):
         convert_parameter("x", value, type_name)
@@ -44,7 +124,8 @@ def test_values_that_cannot_be_converted_are_rejected_by_name(value, type_name):
 
 def test_check_parameters_names_the_unknown_one_and_converts_the_rest():
     namespace = {"profile": "smoke", "hidden_size": "8", "learning_rate": "1e-3", "scales": None, "cache": None}
-    assert check_parameters(PARAMETERS_CELL, '# Parameters\nhidden_size = "8"\n', namespace)["hidden_size"] == "int"
+    declared = check_parameters(PARAMETERS_CELL, '# Parameters\nhidden_size = "8"\n', namespace)
+    assert declared["hidden_size"] == Declared("int", ">= 1")
     assert namespace["hidden_size"] == 8 and namespace["learning_rate"] == 0.001
     with pytest.raises(ValueError, match=r"no parameter 'hiden_size' \(did you mean 'hidden_size'\?\)\. "
                                          r"Its parameters are: profile, hidden_size"):
@@ -77,3 +158,33 @@ def test_a_misspelt_parameter_stops_papermill_naming_the_right_one(tmp_path):
     done = papermill(tmp_path, "-p", "hiden_size", "32")
     assert done.returncode != 0
     assert "no parameter 'hiden_size' (did you mean 'hidden_size'?)" in done.stderr
+
+
+# Bad settings a student or a teaching assistant types, each stopped by name in the settings cell
+# (execution count 4: the install cell, the parameters, papermill's injected cell, the settings),
+# before any data is loaded or any model trained.
+BAD_SETTINGS = [
+    ("01_sum_classifier", {"learning_rate": -0.1}, "learning_rate must be > 0, got -0.1"),
+    ("01_sum_classifier", {"learning_rate": 0}, "learning_rate must be > 0, got 0.0"),
+    ("01_sum_classifier", {"train_fraction": 1.0}, r"train_fraction must be in \(0, 1\), got 1.0"),
+    ("03_bptt", {"truncate": 50, "seq_len": 8}, r"truncate \(50\) must be at most seq_len \(8\)"),
+    ("04_exploding_vanishing", {"scales": "0.5, -1"}, r"every value of scales must be > 0, got -1.0"),
+    ("05_imdb_rnn_pytorch", {"num_words": 1, "threads": -1},
+     r"num_words must be >= 3, got 1\n- threads must be >= 0, got -1"),
+    ("06_imdb_keras", {"maxlen": 0}, "maxlen must be >= 1, got 0"),
+    ("09_forecasting", {"window": 1000}, "fewer than window=1000 \\+ horizon=12"),
+    ("10_char_rnn", {"cells": "gru, tanh"}, r"every value of cells must be in \{\"rnn\", \"gru\", \"lstm\"\}, got 'tanh'"),
+    ("10_char_rnn", {"temperatures": 0}, "every value of temperatures must be > 0, got 0.0"),
+    ("10_char_rnn", {"prompt": ""}, "prompt must hold at least one character"),
+]
+
+
+@pytest.mark.parametrize("name, parameters, message", BAD_SETTINGS,
+                         ids=[f"{n[:2]}-{'-'.join(p)}" for n, p, _ in BAD_SETTINGS])
+def test_bad_settings_stop_the_notebook_in_its_settings_cell(tmp_path, name, parameters, message):
+    from labhelpers.tools.runner import NotebookFailed, execute_notebook
+
+    with pytest.raises(NotebookFailed) as failure:
+        execute_notebook(ROOT / "notebooks" / f"{name}.ipynb", tmp_path / "out.ipynb", {"profile": "smoke", **parameters})
+    assert "failed in cell 4 with ValueError" in str(failure.value), str(failure.value)[:2000]
+    assert re.search(message, str(failure.value)), str(failure.value)[:2000]

@@ -262,3 +262,13 @@ def test_co2_months_are_the_means_of_their_weeks():
 def test_unknown_series_name_lists_the_choices():
     with pytest.raises(ValueError, match=r"name must be one of \['co2', 'elnino', 'sunspots'\], got 'nile'"):
         load_statsmodels_series("nile")
+
+
+def test_check_windows_names_the_settings_it_was_given():
+    from labhelpers.data.series import check_windows
+
+    assert check_windows(100, 10, 5, 0.8) == 80
+    with pytest.raises(ValueError, match=r"fewer than sine_window=90 \+ horizon=1: raise train_fraction, shorten sine_window"):
+        check_windows(100, 90, names=("sine_window", "horizon"))
+    with pytest.raises(ValueError, match="the test part has 20 values, fewer than horizon=30"):
+        check_windows(100, 10, 30, 0.8)

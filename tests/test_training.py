@@ -214,10 +214,146 @@ def test_bad_arguments(kwargs, message):
         fit(model, nn.CrossEntropyLoss(), optimizer, train, **{"val_batches": val, **kwargs})
 
 
-def test_empty_loader_is_a_clear_error():
+def test_an_empty_loader_is_named():
     model, optimizer = make()
-    with pytest.raises(ValueError, match="yielded no batches"):
+    train, _ = loaders()
+    with pytest.raises(ValueError, match="train_batches yielded no batches"):
         fit(model, nn.CrossEntropyLoss(), optimizer, [], epochs=1, progress=False)
+    with pytest.raises(ValueError, match="val_batches yielded no batches"):
+        fit(model, nn.CrossEntropyLoss(), optimizer, train, [], epochs=1, progress=False)
+
+
+def test_a_learning_rate_of_zero_is_refused_before_training():
+    model, _ = make()
+    before = [p.detach().clone() for p in model.parameters()]
+    train, val = loaders()
+    with pytest.raises(ValueError, match=r"learning rate must be positive, got \[0.0\]"):
+        fit(model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.0), train, val, epochs=1)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+
+
+def poisoned(batches, epoch, step):
+    """``batches`` whose ``step``-th batch of the ``epoch``-th pass has a NaN input."""
+    passes = []
+
+    class Poisoned:
+        def __len__(self):
+            return len(batches)
+
+        def __iter__(self):
+            passes.append(1)
+            for i, (inputs, target) in enumerate(batches, start=1):
+                if len(passes) == epoch and i == step:
+                    inputs = inputs.clone()
+                    inputs[0, 0, 0] = float("nan")
+                yield inputs, target
+
+    return Poisoned()
+
+
+def test_a_nan_loss_stops_training_naming_the_epoch_and_the_step(tmp_path, capsys):
+    model, optimizer = make()
+    train, val = loaders()
+    path = tmp_path / "run.pt"
+    with pytest.raises(FloatingPointError, match=r"epoch 3: the loss of step 2 of train_batches is not finite.*"
+                                                  r"holds epoch 2.*learning rate too high \(it is 0.02"):
+        fit(model, nn.CrossEntropyLoss(), optimizer, poisoned(train, epoch=3, step=2), val, epochs=6,
+            progress=False, checkpoint_path=path)
+    assert torch.load(path, weights_only=True)["epoch"] == 2  # the last good epoch, not the poisoned one
+    assert capsys.readouterr().out.count("epoch ") == 2  # epochs 3 to 6 did not run
+
+
+def test_a_non_finite_gradient_norm_stops_a_clipped_run():
+    model, optimizer = make()
+    train, _ = loaders()
+    def finite_loss_nan_gradient(output, target):  # sqrt at 0: the loss is 0, its gradient is not finite
+        return torch.sqrt(output.sum() * 0.0)
+
+    with pytest.raises(FloatingPointError, match="epoch 1: the loss or gradient norm of step 1"):
+        fit(model, finite_loss_nan_gradient, optimizer, train, epochs=2, progress=False, clip_grad_norm=1.0,
+            accuracy_fn=None)
+
+
+def test_the_bptt_loop_stops_at_a_non_finite_loss():
+    codec = CharCodec("abcabcabc")
+    model = CharRNN(codec.vocab_size, 8)
+    with torch.no_grad():
+        model.embedding.weight[0, 0] = float("nan")
+    batches = BPTTBatches(codec.encode("abcabcabc" * 20), batch_size=2, seq_len=5)
+    with pytest.raises(FloatingPointError, match="epoch 1: the training loss is not finite.*learning rate"):
+        fit_char_model(model, torch.optim.Adam(model.parameters(), lr=0.01), batches, epochs=2)
+
+
+def test_a_run_may_keep_going_through_non_finite_losses_when_asked():
+    model, optimizer = make()
+    train, _ = loaders()
+    history = fit(model, nn.CrossEntropyLoss(), optimizer, poisoned(train, epoch=1, step=1), epochs=2,
+                  progress=False, stop_on_non_finite=False)
+    assert history.epochs == 2 and not math.isfinite(history["loss"][0])
+
+
+@pytest.mark.parametrize("where, message", [
+    ("missing/run.pt", r"the folder .*missing does not exist; create it first"),
+    ("file/run.pt", r"file is a file, not a folder"),
+    (".", r"is a folder: give a file name inside it"),
+])
+def test_a_checkpoint_path_that_cannot_be_written_stops_before_the_first_epoch(tmp_path, where, message, capsys):
+    (tmp_path / "file").write_text("not a folder")
+    model, optimizer = make()
+    train, val = loaders()
+    with pytest.raises(ValueError, match=message):
+        fit(model, nn.CrossEntropyLoss(), optimizer, train, val, epochs=2, progress=False,
+            checkpoint_path=tmp_path / where)
+    assert "epoch 1" not in capsys.readouterr().out
+
+
+def checkpointed(path, hidden=8, lr=0.02, epochs=1, clip=None):
+    torch.manual_seed(0)
+    model = LastStepRNN(1, hidden, 2)
+    train, val = loaders()
+    return fit(model, nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=lr), train, val,
+               epochs=epochs, progress=False, checkpoint_path=path, clip_grad_norm=clip)
+
+
+@pytest.mark.parametrize("changed, message", [
+    ({"lr": 0.001}, r"optimizer lr \(group 0\): 0.02 in the checkpoint, 0.001 now"),
+    ({"hidden": 16}, r"parameter rnn.weight_hh_l0: \[8, 8\] in the checkpoint, \[16, 16\] now"),
+    ({"clip": 1.0}, r"clip_grad_norm: None in the checkpoint, 1.0 now"),
+])
+def test_a_checkpoint_of_another_run_says_what_differs_and_how_to_start_fresh(tmp_path, changed, message):
+    path = tmp_path / "run.pt"
+    checkpointed(path)
+    with pytest.raises(ValueError, match=message) as error:
+        checkpointed(path, epochs=2, **changed)
+    assert f"delete {path}" in str(error.value)
+    assert checkpointed(path, epochs=2).epochs == 2  # the same settings resume
+
+
+def test_a_truncated_checkpoint_is_named(tmp_path):
+    path = tmp_path / "run.pt"
+    checkpointed(path)
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(ValueError, match=f"cannot read the checkpoint {path} .*cut short"):
+        checkpointed(path, epochs=2)
+
+
+def test_ctrl_c_while_saving_leaves_no_partial_file_and_says_which_epoch_is_saved(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "run.pt"
+    real_save = torch.save
+    saves = []
+
+    def interrupted_save(obj, file):
+        saves.append(1)
+        if len(saves) == 2:
+            raise KeyboardInterrupt
+        real_save(obj, file)
+
+    monkeypatch.setattr(torch, "save", interrupted_save)
+    history = checkpointed(path, epochs=4)
+    assert history.epochs == 2  # the second epoch finished; its checkpoint did not
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.pt"]
+    assert torch.load(path, weights_only=True)["epoch"] == 1
+    assert "returning the history of 2 finished epochs; the checkpoint" in capsys.readouterr().out
 
 
 def test_logits_accuracy_binary_and_multiclass():

@@ -53,12 +53,12 @@ class CharCodec:
     def vocab_size(self) -> int:
         return len(self.idx2char)
 
-    def encode(self, text: str) -> np.ndarray:
-        """Character indices of ``text``, shape (len(text),), int64."""
+    def encode(self, text: str, name: str = "text") -> np.ndarray:
+        """Character indices of ``text``, shape (len(text),), int64; ``name`` names it in the error."""
         try:
             return np.fromiter((self.char2idx[char] for char in text), dtype=np.int64, count=len(text))
         except KeyError as error:
-            raise ValueError(f"text contains {error.args[0]!r}, which is not in the vocabulary "
+            raise ValueError(f"{name} contains {error.args[0]!r}, which is not in the vocabulary "
                              f"of {self.vocab_size} characters") from None
 
     def decode(self, indices: Sequence[int] | np.ndarray) -> str:

@@ -195,6 +195,32 @@ class WindowSplit:
     horizon: int
 
 
+def check_windows(n_values: int, window: int, horizon: int = 1, train_fraction: float = 0.8,
+                  names: tuple[str, str] = ("window", "horizon")) -> int:
+    """The number of training values of a series of ``n_values`` split by :func:`split_windows`.
+
+    A ValueError, naming ``names`` (the settings that hold the window and the
+    horizon), when the training part cannot hold one window and its horizon or
+    the test part is shorter than the horizon: a notebook calls this with its
+    settings before it trains anything.
+    """
+    window = positive_int(names[0], window)
+    horizon = positive_int(names[1], horizon)
+    train_fraction = _fraction("train_fraction", train_fraction)
+    n_train = int(round(n_values * train_fraction))
+    if n_train < window + horizon:
+        raise ValueError(
+            f"the training part has {n_train} values, fewer than {names[0]}={window} + {names[1]}={horizon}: "
+            f"raise train_fraction, shorten {names[0]} or use a longer series"
+        )
+    if n_values - n_train < horizon:
+        raise ValueError(
+            f"the test part has {n_values - n_train} values, fewer than {names[1]}={horizon}: "
+            f"lower train_fraction or {names[1]}"
+        )
+    return n_train
+
+
 def split_windows(
     series,
     window: int,
@@ -212,20 +238,7 @@ def split_windows(
     ``scaling=None`` keeps the original units (an identity scaler).
     """
     values = check_series(series)
-    window = positive_int("window", window)
-    horizon = positive_int("horizon", horizon)
-    train_fraction = _fraction("train_fraction", train_fraction)
-    n_train = int(round(len(values) * train_fraction))
-    if n_train < window + horizon:
-        raise ValueError(
-            f"the training part has {n_train} values, fewer than window={window} + horizon={horizon}: "
-            "raise train_fraction, shorten the window or use a longer series"
-        )
-    if len(values) - n_train < horizon:
-        raise ValueError(
-            f"the test part has {len(values) - n_train} values, fewer than horizon={horizon}: "
-            "lower train_fraction or the horizon"
-        )
+    n_train = check_windows(len(values), window, horizon, train_fraction)
     if scaling is None:
         scaler = SeriesScaler("identity", 0.0, 1.0, n_train)
     else:
