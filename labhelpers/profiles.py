@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import operator
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -58,11 +59,13 @@ def resolve_settings(
 # --------------------------------------------------------------------------- the notebook's parameters
 
 PARAMETER_TYPES = {"int": int, "float": float, "bool": bool, "str": str}
-# ``name = default  # type: T [rule]  help``: T is int, float, bool, str or "list of T"; the optional
-# rule bounds the value (each element of a list): ">= 1", "> 0", "in (0, 1]" or 'in {"rnn", "gru"}'.
+# ``name = default  # type: T[rule]  help``: T is int, float, bool, str or "list of T"; the optional
+# rule bounds the value (each element of a list): ", at least 1", ", above 0", ", at most 1", ", below 1",
+# " in (0, 1]" or ' in {"rnn", "gru"}'. In words, not ">=": papermill reads no line with a second "=".
+_BOUNDS = {"at least": operator.ge, "above": operator.gt, "at most": operator.le, "below": operator.lt}
 _PARAMETER_LINE = re.compile(
     r"^(?P<name>[A-Za-z_]\w*)\s*=.*#\s*type:\s*(?P<type>list of \w+|\w+)"
-    r"(?P<rule>\s*(?:>=|<=|>|<)\s*[-+.\w]+|\s+in\s+[\[({][^\])}]*[\])}])?",
+    r"(?:,\s*(?P<bound>(?:at least|above|at most|below)\s+[-+.\w]+)|\s+(?P<within>in\s+[\[({][^\])}]*[\])}]))?",
     flags=re.MULTILINE)
 # papermill writes the values given with -p / -y / -f into a cell that starts with this line.
 INJECTED_MARK = "# Parameters"
@@ -104,14 +107,13 @@ def _obeys(value: Any, rule: str) -> bool:
         above = value >= low if spec[0] == "[" else value > low
         below = value <= high if spec[-1] == "]" else value < high
         return above and below
-    operator, bound = re.match(r"(>=|<=|>|<)\s*(.+)", rule).groups()
-    bound = float(bound)
-    return {">=": value >= bound, "<=": value <= bound, ">": value > bound, "<": value < bound}[operator]
+    words, bound = rule.rsplit(" ", 1)
+    return _BOUNDS[words](value, float(bound))
 
 
 def declared_parameters(source: str) -> dict[str, Declared]:
-    """``{name: Declared}`` from a parameters cell whose lines read ``name = default  # type: T [rule]  help``."""
-    return {match["name"]: Declared(match["type"], (match["rule"] or "").strip())
+    """``{name: Declared}`` from a parameters cell whose lines read ``name = default  # type: T[rule]  help``."""
+    return {match["name"]: Declared(match["type"], match["bound"] or match["within"] or "")
             for match in _PARAMETER_LINE.finditer(source)}
 
 

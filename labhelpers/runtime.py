@@ -101,6 +101,22 @@ def is_interactive() -> bool:
     return sys.stderr is not None and sys.stderr.isatty()
 
 
+def tell_terminal(message: str) -> None:
+    """Write ``message`` to the terminal that started this process, besides what the notebook shows.
+
+    In a Jupyter kernel ``sys.stderr`` sends to the notebook, but its
+    ``fileno()`` is a copy of the kernel's original stderr: the terminal of
+    papermill, of the batch runner or of ``jupyter lab``. A teaching assistant
+    watching a batch run reads there what the notebooks only say inside (a
+    fallback to generated data). Outside a kernel this is plain stderr.
+    """
+    try:
+        os.write(sys.stderr.fileno(), f"{message}\n".encode(errors="replace"))
+    except (AttributeError, OSError, ValueError):  # a kernel that does not watch file descriptors
+        if sys.__stderr__ is not None:
+            print(message, file=sys.__stderr__, flush=True)
+
+
 @contextlib.contextmanager
 def _stderr_to_devnull():
     """Send file descriptor 2 to /dev/null: C++ libraries write there directly, past Python's sys.stderr."""

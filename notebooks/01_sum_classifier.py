@@ -53,16 +53,16 @@ if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is N
 
 # %% tags=["parameters"]
 profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (the record's settings).
-n_samples = None  # type: int >= 1  Number of generated sequences (the record: 1000).
-seq_len = None  # type: int >= 1  Time steps per sequence (the record: 10).
+n_samples = None  # type: int, at least 1  Number of generated sequences (the record: 1000).
+seq_len = None  # type: int, at least 1  Time steps per sequence (the record: 10).
 threshold = None  # type: float  A sequence is labelled 1 when its sum exceeds this (the record: 5).
 train_fraction = None  # type: float in (0, 1)  Share of the sequences, taken in order, used for training; the rest validate (the record: 0.8).
-hidden_size = None  # type: int >= 1  Size of the RNN's hidden state h_t (the record: 16).
-learning_rate = None  # type: float > 0  Adam's learning rate (the record: 0.01).
-epochs = None  # type: int >= 1  Passes over the training data (the record: 50).
-batch_size = None  # type: int >= 0  Sequences per gradient step; 0 trains on the full batch, as the record does.
-n_seeds = None  # type: int >= 1  How many seeds to train for the spread of accuracy across initialisations.
-seed = 0  # type: int >= 0  Seed of the data and of the first (reported) model.
+hidden_size = None  # type: int, at least 1  Size of the RNN's hidden state h_t (the record: 16).
+learning_rate = None  # type: float, above 0  Adam's learning rate (the record: 0.01).
+epochs = None  # type: int, at least 1  Passes over the training data (the record: 50).
+batch_size = None  # type: int, at least 0  Sequences per gradient step; 0 trains on the full batch, as the record does.
+n_seeds = None  # type: int, at least 1  How many seeds to train for the spread of accuracy across initialisations.
+seed = 0  # type: int, at least 0  Seed of the data and of the first (reported) model.
 device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" or "cpu".
 
 # %%

@@ -56,14 +56,14 @@ if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is N
 
 # %% tags=["parameters"]
 profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (the record's sizes).
-batch_size = None  # type: int >= 1  Sequences in the batch (the first dimension of x).
-seq_len = None  # type: int >= 1  Time steps T per sequence.
-input_size = None  # type: int >= 1  Features per time step (the size of x_t).
-hidden_size = None  # type: int >= 1  Size of the hidden state h_t.
-output_size = None  # type: int >= 1  Size of the output g_t (the rows of W_g).
-tolerance = None  # type: float > 0  Largest absolute difference allowed between our hidden states and a framework's (the catalogue asks for < 1e-6).
+batch_size = None  # type: int, at least 1  Sequences in the batch (the first dimension of x).
+seq_len = None  # type: int, at least 1  Time steps T per sequence.
+input_size = None  # type: int, at least 1  Features per time step (the size of x_t).
+hidden_size = None  # type: int, at least 1  Size of the hidden state h_t.
+output_size = None  # type: int, at least 1  Size of the output g_t (the rows of W_g).
+tolerance = None  # type: float, above 0  Largest absolute difference allowed between our hidden states and a framework's (the catalogue asks for < 1e-6).
 compare_keras = True  # type: bool  Also compare with Keras SimpleRNN (imports TensorFlow: a few seconds).
-seed = 0  # type: int >= 0  Seed of the inputs and of the frameworks' weights.
+seed = 0  # type: int, at least 0  Seed of the inputs and of the frameworks' weights.
 
 # %%
 from labhelpers.profiles import notebook_settings

@@ -54,13 +54,13 @@ if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is N
 
 # %% tags=["parameters"]
 profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (longer sequences).
-batch_size = None  # type: int >= 1  Sequences in the batch.
-seq_len = None  # type: int >= 1  Time steps T per sequence.
-input_size = None  # type: int >= 1  Features per time step (the size of x_t).
-hidden_size = None  # type: int >= 1  Size of the hidden state h_t.
-output_size = None  # type: int >= 1  Size of the output g_t, compared with a random target y_t at every step.
-truncate = None  # type: int >= 1  Steps kept by the truncated-BPTT example (the gradient of step t reaches back to t - truncate + 1).
-seed = 0  # type: int >= 0  Seed of the inputs, the targets and the weights.
+batch_size = None  # type: int, at least 1  Sequences in the batch.
+seq_len = None  # type: int, at least 1  Time steps T per sequence.
+input_size = None  # type: int, at least 1  Features per time step (the size of x_t).
+hidden_size = None  # type: int, at least 1  Size of the hidden state h_t.
+output_size = None  # type: int, at least 1  Size of the output g_t, compared with a random target y_t at every step.
+truncate = None  # type: int, at least 1  Steps kept by the truncated-BPTT example (the gradient of step t reaches back to t - truncate + 1).
+seed = 0  # type: int, at least 0  Seed of the inputs, the targets and the weights.
 
 # %%
 from labhelpers.profiles import notebook_settings

@@ -56,23 +56,23 @@ if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is N
 
 # %% tags=["parameters"]
 profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (longer runs).
-scales = None  # type: list of float > 0  Largest singular values of W_hh to compare (the catalogue: 0.5, 0.9, 1.0, 1.1, 1.5).
-hidden_size = None  # type: int >= 1  Hidden units of the networks whose gradient norms are measured.
-norm_seq_len = None  # type: int >= 1  Time steps of the sequences whose gradient norms are measured (the largest lag).
-norm_sequences = None  # type: int >= 1  Sequences averaged in the gradient-norm plots.
-input_scale = None  # type: float >= 0  Standard deviation of the random inputs of the gradient-norm plots.
-blowup_seq_len = None  # type: int >= 1  Time steps of the sequences in the training run that blows up.
-blowup_samples = None  # type: int >= 1  Training sequences of that run.
-blowup_scale = None  # type: float > 0  Largest singular value of W_hh at the start of that run.
-blowup_learning_rate = None  # type: float > 0  SGD learning rate of that run.
-blowup_epochs = None  # type: int >= 1  Epochs of that run.
-clip_threshold = None  # type: float > 0  Gradient-norm clipping threshold of the second run.
-distances = None  # type: list of int >= 1  Distances d (steps between the key token and the answer) of the long-range task.
-task_samples = None  # type: int >= 1  Training sequences per distance in the long-range task.
-task_epochs = None  # type: int >= 1  Epochs per model and distance in the long-range task.
-task_hidden_size = None  # type: int >= 1  Hidden units of the RNN, LSTM and GRU of the long-range task.
+scales = None  # type: list of float, above 0  Largest singular values of W_hh to compare (the catalogue: 0.5, 0.9, 1.0, 1.1, 1.5).
+hidden_size = None  # type: int, at least 1  Hidden units of the networks whose gradient norms are measured.
+norm_seq_len = None  # type: int, at least 1  Time steps of the sequences whose gradient norms are measured (the largest lag).
+norm_sequences = None  # type: int, at least 1  Sequences averaged in the gradient-norm plots.
+input_scale = None  # type: float, at least 0  Standard deviation of the random inputs of the gradient-norm plots.
+blowup_seq_len = None  # type: int, at least 1  Time steps of the sequences in the training run that blows up.
+blowup_samples = None  # type: int, at least 1  Training sequences of that run.
+blowup_scale = None  # type: float, above 0  Largest singular value of W_hh at the start of that run.
+blowup_learning_rate = None  # type: float, above 0  SGD learning rate of that run.
+blowup_epochs = None  # type: int, at least 1  Epochs of that run.
+clip_threshold = None  # type: float, above 0  Gradient-norm clipping threshold of the second run.
+distances = None  # type: list of int, at least 1  Distances d (steps between the key token and the answer) of the long-range task.
+task_samples = None  # type: int, at least 1  Training sequences per distance in the long-range task.
+task_epochs = None  # type: int, at least 1  Epochs per model and distance in the long-range task.
+task_hidden_size = None  # type: int, at least 1  Hidden units of the RNN, LSTM and GRU of the long-range task.
 gate_bias = None  # type: float  Initial bias of the LSTM forget gate (its input gate gets minus it) and of the GRU update gate (PyTorch default: 0).
-seed = 0  # type: int >= 0  Seed of the data and of the weights.
+seed = 0  # type: int, at least 0  Seed of the data and of the weights.
 
 # %%
 from labhelpers.profiles import notebook_settings

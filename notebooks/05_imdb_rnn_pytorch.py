@@ -63,20 +63,20 @@ if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is N
 profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (the record's settings).
 data = None  # type: str in {"imdb", "synthetic", "auto"}  "imdb", "synthetic" (generated reviews) or "auto" (IMDB when it is found, else the generated reviews, said so in the output).
 data_path = ""  # type: str  The IMDB CSV or its folder; empty: $LABHELPERS_DATA_DIR, then kagglehub's cache.
-n_train = None  # type: int >= 0  Training reviews used, drawn at random from the 80% training part; 0 uses all of them (the record: 40000).
-n_test = None  # type: int >= 0  Test reviews used, drawn at random from the 20% test part; 0 uses all of them (the record: 10000).
-n_synthetic = None  # type: int >= 1  Number of generated reviews when the generated corpus is used.
-num_words = None  # type: int >= 3  Vocabulary of the tokenizer: ids below num_words are kept, the rest become the OOV id (the record: 10000).
-maxlen = None  # type: int >= 1  Words per review after padding ("pre") and truncation ("post") (the record: 200).
-embedding_dim = None  # type: int >= 1  Size of the word embeddings (the record: 64).
-hidden_size = None  # type: int >= 1  Hidden units of the RNN (the record: 64).
-learning_rate = None  # type: float > 0  Adam's learning rate (the record: 0.001).
-epochs = None  # type: int >= 1  Passes over the training reviews (the record: 20).
-batch_size = None  # type: int >= 1  Reviews per gradient step (the record: 64).
+n_train = None  # type: int, at least 0  Training reviews used, drawn at random from the 80% training part; 0 uses all of them (the record: 40000).
+n_test = None  # type: int, at least 0  Test reviews used, drawn at random from the 20% test part; 0 uses all of them (the record: 10000).
+n_synthetic = None  # type: int, at least 1  Number of generated reviews when the generated corpus is used.
+num_words = None  # type: int, at least 3  Vocabulary of the tokenizer: ids below num_words are kept, the rest become the OOV id (the record: 10000).
+maxlen = None  # type: int, at least 1  Words per review after padding ("pre") and truncation ("post") (the record: 200).
+embedding_dim = None  # type: int, at least 1  Size of the word embeddings (the record: 64).
+hidden_size = None  # type: int, at least 1  Hidden units of the RNN (the record: 64).
+learning_rate = None  # type: float, above 0  Adam's learning rate (the record: 0.001).
+epochs = None  # type: int, at least 1  Passes over the training reviews (the record: 20).
+batch_size = None  # type: int, at least 1  Reviews per gradient step (the record: 64).
 validation_fraction = None  # type: float in (0, 1)  Share of the training reviews held out for validation in the fixed pipeline.
 cache = None  # type: bool  Keep the tokenized arrays on disk ($LABHELPERS_CACHE_DIR or ~/.cache/labhelpers) so a second run does not tokenize again.
-threads = None  # type: int >= 0  CPU threads for torch; 0 keeps torch's default. 1 is as fast for this small model and much faster on a busy machine.
-seed = 0  # type: int >= 0  Seed of the subsets, the validation split and the models.
+threads = None  # type: int, at least 0  CPU threads for torch; 0 keeps torch's default. 1 is as fast for this small model and much faster on a busy machine.
+seed = 0  # type: int, at least 0  Seed of the subsets, the validation split and the models.
 device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" or "cpu".
 
 # %%

@@ -64,19 +64,19 @@ if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is N
 profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (the records' settings).
 data = None  # type: str in {"imdb", "synthetic", "auto"}  "imdb", "synthetic" (generated reviews) or "auto" (IMDB when it is found, else the generated reviews, said so in the output).
 data_path = ""  # type: str  The IMDB CSV or its folder; empty: $LABHELPERS_DATA_DIR, then kagglehub's cache.
-n_train = None  # type: int >= 0  Training reviews used, the first of the shuffled official training half; 0 uses all 25000.
-n_test = None  # type: int >= 0  Test reviews used, the first of the shuffled official test half; 0 uses all 25000.
-n_synthetic = None  # type: int >= 1  Number of generated reviews when the generated corpus is used.
-num_words = None  # type: int >= 4  Ids kept: words ranked below num_words (the records: 10000).
-maxlen = None  # type: int >= 1  Ids per review after pad_sequences (Keras defaults: pad and cut at the start) (the records: 200).
-embedding_dim = None  # type: int >= 1  Size of the word embeddings (the records: 128).
-units = None  # type: int >= 1  Units of the SimpleRNN and of the LSTM (the records: 128).
+n_train = None  # type: int, at least 0  Training reviews used, the first of the shuffled official training half; 0 uses all 25000.
+n_test = None  # type: int, at least 0  Test reviews used, the first of the shuffled official test half; 0 uses all 25000.
+n_synthetic = None  # type: int, at least 1  Number of generated reviews when the generated corpus is used.
+num_words = None  # type: int, at least 4  Ids kept: words ranked below num_words (the records: 10000).
+maxlen = None  # type: int, at least 1  Ids per review after pad_sequences (Keras defaults: pad and cut at the start) (the records: 200).
+embedding_dim = None  # type: int, at least 1  Size of the word embeddings (the records: 128).
+units = None  # type: int, at least 1  Units of the SimpleRNN and of the LSTM (the records: 128).
 dropout = None  # type: float in [0, 1)  Dropout on the recurrent layers' inputs (the records: 0.2).
 recurrent_dropout = None  # type: float in [0, 1)  Dropout on the LSTM's hidden state between steps (record 002: 0.2).
-epochs = None  # type: int >= 1  Passes over the training reviews (the records: 5).
-batch_size = None  # type: int >= 1  Reviews per training step (the records: 64).
+epochs = None  # type: int, at least 1  Passes over the training reviews (the records: 5).
+batch_size = None  # type: int, at least 1  Reviews per training step (the records: 64).
 validation_split = None  # type: float in (0, 1)  Share of the training reviews (the last ones) Keras holds out for validation (the records: 0.2).
-seed = 0  # type: int >= 0  Seed of TensorFlow, Keras and NumPy.
+seed = 0  # type: int, at least 0  Seed of TensorFlow, Keras and NumPy.
 
 # %%
 from labhelpers.profiles import notebook_settings

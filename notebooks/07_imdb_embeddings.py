@@ -64,24 +64,24 @@ profile = "quick"  # type: str  Profile for every setting left at None: "smoke" 
 data = None  # type: str in {"imdb", "synthetic", "auto"}  "imdb", "synthetic" (generated reviews) or "auto" (IMDB when it is found, else the generated reviews, said so in the output).
 data_path = ""  # type: str  The IMDB CSV or its folder; empty: $LABHELPERS_DATA_DIR, then kagglehub's cache.
 glove_path = ""  # type: str  A GloVe text file (word and values per line, .txt or .gz); empty: train word2vec on the training reviews instead.
-n_train = None  # type: int >= 0  Training reviews the classifiers learn from, drawn from the official training half (the random 80% when the official split cannot be had); 0 uses all.
-n_test = None  # type: int >= 0  Test reviews, drawn from the official test half (or the random 20%); 0 uses all.
-n_synthetic = None  # type: int >= 1  Number of generated reviews when the generated corpus is used.
-num_words = None  # type: int >= 3  Vocabulary of the tokenizer (ids below num_words; the rest become the OOV id).
-maxlen = None  # type: int >= 1  Ids per review (padded and cut at the start, so the last words are kept).
-embedding_dim = None  # type: int >= 1  Size of the word vectors (taken from the file with GloVe).
-hidden_size = None  # type: int >= 1  Hidden units of the recurrent layer.
+n_train = None  # type: int, at least 0  Training reviews the classifiers learn from, drawn from the official training half (the random 80% when the official split cannot be had); 0 uses all.
+n_test = None  # type: int, at least 0  Test reviews, drawn from the official test half (or the random 20%); 0 uses all.
+n_synthetic = None  # type: int, at least 1  Number of generated reviews when the generated corpus is used.
+num_words = None  # type: int, at least 3  Vocabulary of the tokenizer (ids below num_words; the rest become the OOV id).
+maxlen = None  # type: int, at least 1  Ids per review (padded and cut at the start, so the last words are kept).
+embedding_dim = None  # type: int, at least 1  Size of the word vectors (taken from the file with GloVe).
+hidden_size = None  # type: int, at least 1  Hidden units of the recurrent layer.
 cell = None  # type: str in {"rnn", "gru", "lstm"}  Recurrent layer: "rnn", "gru" or "lstm".
-learning_rate = None  # type: float > 0  Adam's learning rate.
-epochs = None  # type: int >= 1  Passes over the training reviews, per model.
-batch_size = None  # type: int >= 1  Reviews per gradient step.
+learning_rate = None  # type: float, above 0  Adam's learning rate.
+epochs = None  # type: int, at least 1  Passes over the training reviews, per model.
+batch_size = None  # type: int, at least 1  Reviews per gradient step.
 validation_fraction = None  # type: float in (0, 1)  Share of the training reviews held out for validation.
-w2v_epochs = None  # type: int >= 1  Passes of word2vec over the training reviews.
-w2v_window = None  # type: int >= 1  word2vec context: words on each side.
-w2v_min_count = None  # type: int >= 1  word2vec keeps words seen at least this often.
+w2v_epochs = None  # type: int, at least 1  Passes of word2vec over the training reviews.
+w2v_window = None  # type: int, at least 1  word2vec context: words on each side.
+w2v_min_count = None  # type: int, at least 1  word2vec keeps words seen at least this often.
 cache = None  # type: bool  Keep the tokenized arrays on disk ($LABHELPERS_CACHE_DIR or ~/.cache/labhelpers).
-threads = None  # type: int >= 0  CPU threads for torch; 0 keeps torch's default. 1 is faster on a busy machine.
-seed = 0  # type: int >= 0  Seed of the subsets, the word vectors and the models.
+threads = None  # type: int, at least 0  CPU threads for torch; 0 keeps torch's default. 1 is faster on a busy machine.
+seed = 0  # type: int, at least 0  Seed of the subsets, the word vectors and the models.
 device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" or "cpu".
 
 # %%

@@ -56,16 +56,16 @@ if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is N
 
 # %% tags=["parameters"]
 profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (the record's settings).
-n_samples = None  # type: int >= 1  Number of generated sequences (training and test together).
-seq_len = None  # type: int >= 1  Time steps per sequence.
-noise = None  # type: float >= 0  Standard deviation of the Gaussian noise added to every input value.
+n_samples = None  # type: int, at least 1  Number of generated sequences (training and test together).
+seq_len = None  # type: int, at least 1  Time steps per sequence.
+noise = None  # type: float, at least 0  Standard deviation of the Gaussian noise added to every input value.
 train_fraction = None  # type: float in (0, 1)  Share of the sequences, taken in order, used for training; the rest are the test set.
-hidden_size = None  # type: int >= 1  Size of each RNN layer's hidden state (the record: 32).
-num_layers = None  # type: int >= 1  Stacked RNN layers of the main model (the record: 2).
-learning_rate = None  # type: float > 0  Adam's learning rate (the record: 0.01).
-epochs = None  # type: int >= 1  Full-batch passes over the training data (the record: 100).
-n_seeds = None  # type: int >= 1  Seeds per model in the one-layer against two-layer comparison.
-seed = 0  # type: int >= 0  Seed of the data and of the first (reported) model.
+hidden_size = None  # type: int, at least 1  Size of each RNN layer's hidden state (the record: 32).
+num_layers = None  # type: int, at least 1  Stacked RNN layers of the main model (the record: 2).
+learning_rate = None  # type: float, above 0  Adam's learning rate (the record: 0.01).
+epochs = None  # type: int, at least 1  Full-batch passes over the training data (the record: 100).
+n_seeds = None  # type: int, at least 1  Seeds per model in the one-layer against two-layer comparison.
+seed = 0  # type: int, at least 0  Seed of the data and of the first (reported) model.
 device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" or "cpu".
 
 # %%

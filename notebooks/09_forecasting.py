@@ -58,23 +58,23 @@ if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is N
 
 # %% tags=["parameters"]
 profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (longer training).
-sine_points = None  # type: int >= 1  Length of the generated sine wave.
-sine_period = None  # type: float > 0  Period of the sine wave, in steps.
-sine_noise = None  # type: float >= 0  Standard deviation of the noise added to the sine wave.
-sine_window = None  # type: int >= 1  Lookback window (input steps) for the sine wave.
-sine_epochs = None  # type: int >= 1  Training epochs of the sine-wave LSTM.
-demo_hidden = None  # type: int >= 1  Units of record 003's ReLU LSTM (the record: 50).
-demo_epochs = None  # type: int >= 1  Training epochs of record 003's demo (the record: 200).
+sine_points = None  # type: int, at least 1  Length of the generated sine wave.
+sine_period = None  # type: float, above 0  Period of the sine wave, in steps.
+sine_noise = None  # type: float, at least 0  Standard deviation of the noise added to the sine wave.
+sine_window = None  # type: int, at least 1  Lookback window (input steps) for the sine wave.
+sine_epochs = None  # type: int, at least 1  Training epochs of the sine-wave LSTM.
+demo_hidden = None  # type: int, at least 1  Units of record 003's ReLU LSTM (the record: 50).
+demo_epochs = None  # type: int, at least 1  Training epochs of record 003's demo (the record: 200).
 series_name = None  # type: str in {"elnino", "co2", "sunspots"}  Measured series from statsmodels: "elnino" (sea temperature), "co2" (Mauna Loa) or "sunspots".
-window = None  # type: int >= 1  Lookback window for the measured series (months, or years for sunspots).
+window = None  # type: int, at least 1  Lookback window for the measured series (months, or years for sunspots).
 train_fraction = None  # type: float in (0, 1)  Share of the measured series, from its start, used for training; the rest is the test period.
 val_fraction = None  # type: float in (0, 1)  Share of the training windows, the latest ones, held out to watch validation loss.
-hidden_size = None  # type: int >= 1  Hidden units of the RNN and the LSTM on the measured series.
-learning_rate = None  # type: float > 0  Adam's learning rate for the sine wave and the measured series.
-batch_size = None  # type: int >= 1  Windows per gradient step.
-epochs = None  # type: int >= 1  Training epochs on the measured series.
-horizon = None  # type: int >= 1  Steps ahead for the recursive multi-step forecasts.
-seed = 0  # type: int >= 0  Seed of the generated data and of the models.
+hidden_size = None  # type: int, at least 1  Hidden units of the RNN and the LSTM on the measured series.
+learning_rate = None  # type: float, above 0  Adam's learning rate for the sine wave and the measured series.
+batch_size = None  # type: int, at least 1  Windows per gradient step.
+epochs = None  # type: int, at least 1  Training epochs on the measured series.
+horizon = None  # type: int, at least 1  Steps ahead for the recursive multi-step forecasts.
+seed = 0  # type: int, at least 0  Seed of the generated data and of the models.
 device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" or "cpu".
 
 # %%

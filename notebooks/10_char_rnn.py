@@ -59,23 +59,23 @@ if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is N
 # %% tags=["parameters"]
 profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (longer training).
 toy_text = None  # type: str  The short string of the record-style toy model.
-toy_hidden = None  # type: int >= 1  Embedding and hidden size of the toy model.
-toy_epochs = None  # type: int >= 1  Training epochs of the toy model (one sequence per epoch).
+toy_hidden = None  # type: int, at least 1  Embedding and hidden size of the toy model.
+toy_epochs = None  # type: int, at least 1  Training epochs of the toy model (one sequence per epoch).
 corpus = None  # type: str in {"lee", "python_docs", "tiny_shakespeare"}  "lee" (news text shipped with gensim), "python_docs" (ships with Python) or "tiny_shakespeare" (downloaded once, needs the network).
-max_chars = None  # type: int >= 0  Keep only the first characters of the corpus; 0 keeps all of it.
+max_chars = None  # type: int, at least 0  Keep only the first characters of the corpus; 0 keeps all of it.
 train_fraction = None  # type: float in (0, 1)  Share of the corpus, from its start, used for training; the rest validates.
 cells = None  # type: list of str in {"rnn", "gru", "lstm"}  Recurrent cells to compare, from "rnn", "gru", "lstm".
-embedding_dim = None  # type: int >= 1  Size of the character embeddings.
-hidden_size = None  # type: int >= 1  Hidden units of every recurrent model.
-seq_len = None  # type: int >= 1  Truncation length: characters per batch row, and steps gradients flow back.
-batch_size = None  # type: int >= 1  Parallel text streams per batch.
-learning_rate = None  # type: float > 0  Adam's learning rate on the corpus.
-epochs = None  # type: int >= 1  Passes over the training text per model.
-clip_grad_norm = None  # type: float > 0  Gradient-norm clipping threshold during training.
-temperatures = None  # type: list of float > 0  Sampling temperatures for the generated text.
-sample_length = None  # type: int >= 1  Characters generated per sample.
+embedding_dim = None  # type: int, at least 1  Size of the character embeddings.
+hidden_size = None  # type: int, at least 1  Hidden units of every recurrent model.
+seq_len = None  # type: int, at least 1  Truncation length: characters per batch row, and steps gradients flow back.
+batch_size = None  # type: int, at least 1  Parallel text streams per batch.
+learning_rate = None  # type: float, above 0  Adam's learning rate on the corpus.
+epochs = None  # type: int, at least 1  Passes over the training text per model.
+clip_grad_norm = None  # type: float, above 0  Gradient-norm clipping threshold during training.
+temperatures = None  # type: list of float, above 0  Sampling temperatures for the generated text.
+sample_length = None  # type: int, at least 1  Characters generated per sample.
 prompt = None  # type: str  Text the generated samples start from.
-seed = 0  # type: int >= 0  Seed of the models and of the sampling.
+seed = 0  # type: int, at least 0  Seed of the models and of the sampling.
 device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" or "cpu".
 
 # %%

@@ -65,18 +65,18 @@ if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is N
 profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (full data).
 data = None  # type: str in {"imdb", "synthetic", "auto"}  "imdb", "synthetic" (generated reviews) or "auto" (IMDB when it is found, else the generated reviews, said so in the output).
 data_path = ""  # type: str  The IMDB CSV or its folder; empty: $LABHELPERS_DATA_DIR, then kagglehub's cache.
-n_train = None  # type: int >= 0  Training reviews (validation ones not counted), drawn from the official training half; 0 uses all.
-n_test = None  # type: int >= 0  Test reviews, drawn from the official test half; 0 uses all 25000.
-n_val = None  # type: int >= 1  Validation reviews carved from the training half (chooses each model's best epoch).
-n_synthetic = None  # type: int >= 1  Number of generated reviews when the generated corpus is used.
-epochs = None  # type: int >= 0  Passes over the training reviews for every step; 0 keeps each step's own number.
-max_units = None  # type: int >= 1  Cap on embedding and hidden sizes (the steps use 64 and 128).
-num_words = None  # type: int >= 4  Cap on the vocabulary (the steps use 10000 and 30000).
-maxlen = None  # type: int >= 1  Cap on words per review (the steps use 200 and 800).
-w2v_epochs = None  # type: int >= 1  Cap on word2vec passes for the steps that use word vectors.
-speed_batches = None  # type: int >= 1  Training batches timed per setting in the speed section.
-threads = None  # type: int >= 0  CPU threads for torch while training; 0 keeps torch's default.
-seed = 0  # type: int >= 0  Seed of the subsets, the word vectors and the models.
+n_train = None  # type: int, at least 0  Training reviews (validation ones not counted), drawn from the official training half; 0 uses all.
+n_test = None  # type: int, at least 0  Test reviews, drawn from the official test half; 0 uses all 25000.
+n_val = None  # type: int, at least 1  Validation reviews carved from the training half (chooses each model's best epoch).
+n_synthetic = None  # type: int, at least 1  Number of generated reviews when the generated corpus is used.
+epochs = None  # type: int, at least 0  Passes over the training reviews for every step; 0 keeps each step's own number.
+max_units = None  # type: int, at least 1  Cap on embedding and hidden sizes (the steps use 64 and 128).
+num_words = None  # type: int, at least 4  Cap on the vocabulary (the steps use 10000 and 30000).
+maxlen = None  # type: int, at least 1  Cap on words per review (the steps use 200 and 800).
+w2v_epochs = None  # type: int, at least 1  Cap on word2vec passes for the steps that use word vectors.
+speed_batches = None  # type: int, at least 1  Training batches timed per setting in the speed section.
+threads = None  # type: int, at least 0  CPU threads for torch while training; 0 keeps torch's default.
+seed = 0  # type: int, at least 0  Seed of the subsets, the word vectors and the models.
 device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" or "cpu".
 
 # %%

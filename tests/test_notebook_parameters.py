@@ -19,13 +19,13 @@ from labhelpers.profiles import (
     declared_parameters,
     resolve_settings,
 )
-from labhelpers.tools.runner import list_notebooks
+from labhelpers.tools.runner import list_notebooks, notebook_parameters
 
 from conftest import ROOT
 
 PARAMETERS_CELL = '''profile = "quick"  # type: str  Profile.
-hidden_size = None  # type: int >= 1  Hidden units.
-learning_rate = None  # type: float > 0  Adam's learning rate.
+hidden_size = None  # type: int, at least 1  Hidden units.
+learning_rate = None  # type: float, above 0  Adam's learning rate.
 scales = None  # type: list of float in (0, 2]  Scales to compare.
 cells = None  # type: list of str in {"rnn", "gru"}  Cells to compare.
 dropout = None  # type: float in [0, 1)  Dropout.
@@ -35,7 +35,7 @@ cache = None  # type: bool  Keep arrays on disk.
 
 def test_declared_parameters_are_read_from_the_type_comments():
     assert declared_parameters(PARAMETERS_CELL) == {
-        "profile": Declared("str"), "hidden_size": Declared("int", ">= 1"), "learning_rate": Declared("float", "> 0"),
+        "profile": Declared("str"), "hidden_size": Declared("int", "at least 1"), "learning_rate": Declared("float", "above 0"),
         "scales": Declared("list of float", "in (0, 2]"), "cells": Declared("list of str", 'in {"rnn", "gru"}'),
         "dropout": Declared("float", "in [0, 1)"), "cache": Declared("bool")}
 
@@ -58,7 +58,7 @@ def test_every_broken_setting_is_named_in_one_error():
         check_rules(declared_parameters(PARAMETERS_CELL), {"hidden_size": 0, "learning_rate": -0.1, "dropout": 0.5},
                     "quick")
     message = str(error.value)
-    assert "hidden_size must be >= 1, got 0" in message and "learning_rate must be > 0, got -0.1" in message
+    assert "hidden_size must be at least 1, got 0" in message and "learning_rate must be above 0, got -0.1" in message
     assert "dropout" not in message and "papermill -p NAME VALUE" in message
 
 
@@ -98,6 +98,8 @@ def test_every_profile_obeys_the_rules_its_notebook_declares(path):
     declared, defaults, table = notebook_declarations_and_profiles(path)
     assert {d.element or d.type for d in declared.values()} <= set(PARAMETER_TYPES), "a type the checks do not know"
     assert len([d for d in declared.values() if d.rule]) >= len(declared) // 2, "most parameters have a range"
+    # papermill reads the same lines (its --help-notebook; it skips a line with a second "=")
+    assert set(notebook_parameters(path)) == set(declared)
     for profile in PROFILE_NAMES:
         settings = resolve_settings(profile, table, {})
         for name, value in settings.items():
@@ -125,7 +127,7 @@ def test_values_that_cannot_be_converted_are_rejected_by_name(value, type_name):
 def test_check_parameters_names_the_unknown_one_and_converts_the_rest():
     namespace = {"profile": "smoke", "hidden_size": "8", "learning_rate": "1e-3", "scales": None, "cache": None}
     declared = check_parameters(PARAMETERS_CELL, '# Parameters\nhidden_size = "8"\n', namespace)
-    assert declared["hidden_size"] == Declared("int", ">= 1")
+    assert declared["hidden_size"] == Declared("int", "at least 1")
     assert namespace["hidden_size"] == 8 and namespace["learning_rate"] == 0.001
     with pytest.raises(ValueError, match=r"no parameter 'hiden_size' \(did you mean 'hidden_size'\?\)\. "
                                          r"Its parameters are: profile, hidden_size"):
@@ -164,17 +166,17 @@ def test_a_misspelt_parameter_stops_papermill_naming_the_right_one(tmp_path):
 # (execution count 4: the install cell, the parameters, papermill's injected cell, the settings),
 # before any data is loaded or any model trained.
 BAD_SETTINGS = [
-    ("01_sum_classifier", {"learning_rate": -0.1}, "learning_rate must be > 0, got -0.1"),
-    ("01_sum_classifier", {"learning_rate": 0}, "learning_rate must be > 0, got 0.0"),
+    ("01_sum_classifier", {"learning_rate": -0.1}, "learning_rate must be above 0, got -0.1"),
+    ("01_sum_classifier", {"learning_rate": 0}, "learning_rate must be above 0, got 0.0"),
     ("01_sum_classifier", {"train_fraction": 1.0}, r"train_fraction must be in \(0, 1\), got 1.0"),
     ("03_bptt", {"truncate": 50, "seq_len": 8}, r"truncate \(50\) must be at most seq_len \(8\)"),
-    ("04_exploding_vanishing", {"scales": "0.5, -1"}, r"every value of scales must be > 0, got -1.0"),
+    ("04_exploding_vanishing", {"scales": "0.5, -1"}, r"every value of scales must be above 0, got -1.0"),
     ("05_imdb_rnn_pytorch", {"num_words": 1, "threads": -1},
-     r"num_words must be >= 3, got 1\n- threads must be >= 0, got -1"),
-    ("06_imdb_keras", {"maxlen": 0}, "maxlen must be >= 1, got 0"),
+     r"num_words must be at least 3, got 1\n- threads must be at least 0, got -1"),
+    ("06_imdb_keras", {"maxlen": 0}, "maxlen must be at least 1, got 0"),
     ("09_forecasting", {"window": 1000}, "fewer than window=1000 \\+ horizon=12"),
     ("10_char_rnn", {"cells": "gru, tanh"}, r"every value of cells must be in \{\"rnn\", \"gru\", \"lstm\"\}, got 'tanh'"),
-    ("10_char_rnn", {"temperatures": 0}, "every value of temperatures must be > 0, got 0.0"),
+    ("10_char_rnn", {"temperatures": 0}, "every value of temperatures must be above 0, got 0.0"),
     ("10_char_rnn", {"prompt": ""}, "prompt must hold at least one character"),
 ]
 

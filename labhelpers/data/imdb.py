@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ..checks import check_texts, positive_int, require
-from ..runtime import import_keras
+from ..runtime import import_keras, tell_terminal
 
 DATA_DIR_ENV = "LABHELPERS_DATA_DIR"
 KAGGLE_HANDLE = "lakshmi25npathi/imdb-dataset-of-50k-movie-reviews/versions/1"
@@ -534,6 +534,7 @@ def load_review_data(
                    f"{len(train)} training, {len(test)} test")
     if reason:
         description += f". IMDB was not found ({reason}), so this run falls back to them"
+        tell_terminal(f"labhelpers NOTE: {description}")
     return ReviewData(train, test, "synthetic", description, split, None, reason)
 
 
@@ -841,6 +842,7 @@ def load_keras_imdb(
                    f"{len(x_train)} training, {len(x_test)} test reviews, seed {seed}")
     if reason:
         description += f". IMDB was not found ({reason}), so this run falls back to them"
+        tell_terminal(f"labhelpers NOTE: {description}")
     return KerasImdb(x_train, y_train, x_test, y_test, word_index, description, "synthetic", reason)
 
 
