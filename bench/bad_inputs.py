@@ -27,7 +27,8 @@ SETTINGS_CELL = 4  # the install cell, the parameters, papermill's injected cell
 NOTEBOOK_CASES = [
     ("01_sum_classifier", {"learning_rate": -0.1}, r"learning_rate must be above 0, got -0.1", SETTINGS_CELL),
     ("01_sum_classifier", {"learning_rate": 0}, r"learning_rate must be above 0, got 0.0", SETTINGS_CELL),
-    ("01_sum_classifier", {"hiden_size": 32}, r"no parameter 'hiden_size' \(did you mean 'hidden_size'\?\)", 3),
+    ("01_sum_classifier", {"hiden_size": 32}, r"no parameter 'hiden_size' \(did you mean 'hidden_size'\?\)",
+     SETTINGS_CELL),
     ("01_sum_classifier", {"profile": "fast"}, r"profile must be one of", SETTINGS_CELL),
     ("01_sum_classifier", {"epochs": 0}, r"epochs must be at least 1, got 0", SETTINGS_CELL),
     ("01_sum_classifier", {"train_fraction": 1.5}, r"train_fraction must be in \(0, 1\), got 1.5", SETTINGS_CELL),
@@ -40,7 +41,10 @@ NOTEBOOK_CASES = [
     ("04_exploding_vanishing", {"distances": 0}, r"every value of distances must be at least 1, got 0", SETTINGS_CELL),
     ("05_imdb_rnn_pytorch", {"num_words": 1}, r"num_words must be at least 3, got 1", SETTINGS_CELL),
     ("05_imdb_rnn_pytorch", {"threads": -1}, r"threads must be at least 0, got -1", SETTINGS_CELL),
-    ("05_imdb_rnn_pytorch", {"data_path": "imbd_typo.csv"}, r"imbd_typo.csv", 6),
+    ("05_imdb_rnn_pytorch", {"data_path": "imbd_typo.csv"}, r"data_path 'imbd_typo.csv' does not exist",
+     SETTINGS_CELL),
+    ("05_imdb_rnn_pytorch", {"data_path": "{folder}/reviews.csv"}, r"data is 'synthetic'.*-p data imdb",
+     SETTINGS_CELL),
     ("05_imdb_rnn_pytorch", {"data": "kaggle"}, r"data must be in \{\"imdb\", \"synthetic\", \"auto\"\}",
      SETTINGS_CELL),
     ("06_imdb_keras", {"maxlen": 0}, r"maxlen must be at least 1, got 0", SETTINGS_CELL),
@@ -60,6 +64,8 @@ NOTEBOOK_CASES = [
 def notebook_case(name: str, parameters: dict, expected: str, cell: int | None, folder: Path) -> tuple[bool, str]:
     from labhelpers.tools.runner import NotebookFailed, execute_notebook
 
+    parameters = {key: value.replace("{folder}", str(folder)) if isinstance(value, str) else value
+                  for key, value in parameters.items()}
     try:
         execute_notebook(ROOT / "notebooks" / f"{name}.ipynb", folder / f"{name}.ipynb",
                          {"profile": "smoke", **parameters})
@@ -124,6 +130,7 @@ def main() -> int:
     print("| input | answer | seconds | as expected |\n| --- | --- | --- | --- |")
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
+        (folder / "reviews.csv").write_text("review,sentiment\na fine film,positive\na dull film,negative\n")
         for name, parameters, expected, cell in NOTEBOOK_CASES:
             what = f"{name} " + " ".join(f"-p {key} {value!r}" for key, value in parameters.items())
             if args.only not in what:

@@ -792,3 +792,18 @@ def test_split_reviews_without_review_ids_draws_validation_at_random_and_says_so
     assert splits.train_texts == [t for i, t in enumerate(records.train["review"]) if i not in set(expected)]
     assert "16 validation (a random draw, seed 3: this split has no review ids" in splits.description
     assert "NOTE: the official 25k/25k split was asked for" in splits.description
+
+
+def test_a_data_path_that_cannot_be_used_is_refused_before_loading(tmp_path):
+    from labhelpers.data.imdb import check_data_path
+
+    csv_file = small_imdb(tmp_path / "data")
+    check_data_path("imdb", csv_file)
+    check_data_path("auto", csv_file.parent)
+    check_data_path("synthetic", "")  # empty: the usual places
+    with pytest.raises(FileNotFoundError, match=r"data_path 'imbd_typo.csv' does not exist: give the IMDB CSV"):
+        check_data_path("synthetic", "imbd_typo.csv")  # a typo is an error whatever the data setting
+    with pytest.raises(FileNotFoundError, match="is a folder without any of"):
+        check_data_path("imdb", tmp_path)
+    with pytest.raises(ValueError, match=r"data is 'synthetic' .* which would ignore it: set data to 'imdb'"):
+        check_data_path("synthetic", csv_file)

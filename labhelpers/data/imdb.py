@@ -228,6 +228,30 @@ def find_imdb_csv(path: str | Path | None = None, *, kagglehub: bool = True,
 # --------------------------------------------------------------------------- reading
 
 
+def check_data_path(data: str, data_path: str | Path | None) -> None:
+    """Stop a lesson before it loads anything when its ``data_path`` setting cannot be used.
+
+    A ``data_path`` that does not exist (a typo) or a folder without the CSV is
+    an error whatever ``data`` says; so is a ``data_path`` given with
+    ``data="synthetic"`` (the smoke profile's choice), which would ignore it.
+    An empty ``data_path`` means "look in the usual places": nothing to check.
+    """
+    if data_path is None or str(data_path) == "":
+        return
+    path = Path(data_path).expanduser()
+    usual = f"or leave data_path empty to look in ${DATA_DIR_ENV} and kagglehub's cache"
+    if not path.exists():
+        raise FileNotFoundError(f"data_path {str(data_path)!r} does not exist: give the IMDB CSV file or its "
+                                f"folder, {usual}")
+    if path.is_dir() and _csv_in_folder(path) is None:
+        raise FileNotFoundError(f"data_path {str(data_path)!r} is a folder without any of {', '.join(CSV_NAMES)}: "
+                                f"give the CSV file itself, {usual}")
+    if data == "synthetic":
+        raise ValueError(f"data_path {str(data_path)!r} is given but data is 'synthetic' (generated reviews), "
+                         "which would ignore it: set data to 'imdb' (papermill -p data imdb) to use the file, "
+                         "or leave data_path empty")
+
+
 def _file_error(path: Path, error: Exception) -> ValueError:
     return ValueError(f"path {str(path)!r} is not a readable gzip file; it may be truncated or damaged "
                       f"({type(error).__name__}: {error}). Copy or download it again.")
