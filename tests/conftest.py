@@ -14,6 +14,9 @@ os.environ["LABHELPERS_BATCH"] = "1"
 # OpenMP threads that spin while waiting starve each other when the pytest process
 # and a notebook kernel share 2 cores (a tiny GRU: 0.9 s with this, 41 s without).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# The shared IMDB data beside the repository, found as .ci/run finds it: `make test` and CI run the same tests.
+if (ROOT.parent / "shared" / "data").is_dir():
+    os.environ.setdefault("LABHELPERS_DATA_DIR", str(ROOT.parent / "shared" / "data"))
 _cache = Path(tempfile.gettempdir()) / "labhelpers-test-cache"
 os.environ.setdefault("MPLCONFIGDIR", str(_cache / "matplotlib"))
 os.environ.setdefault("KERAS_HOME", str(_cache / "keras"))

@@ -169,3 +169,74 @@ def test_model_argument_errors():
     with pytest.raises(ValueError, match="vocab_size must be a positive integer, got 0"):
         CharRNN(0, 4)
     assert detach_state(None) is None
+
+
+# --------------------------------------------------------------------------- against nn.GRU / nn.LSTM, review by review
+
+
+@pytest.mark.parametrize("cell, reference", [("rnn", nn.RNN), ("gru", nn.GRU), ("lstm", nn.LSTM)])
+def test_review_rnn_reads_the_last_state_of_torchs_own_cell(cell, reference):
+    from labhelpers.models import ReviewRNN
+
+    torch.manual_seed(0)
+    model = ReviewRNN(30, 4, 6, cell=cell).eval()
+    rnn = reference(4, 6, batch_first=True)
+    rnn.load_state_dict(model.rnn.state_dict())
+    ids = torch.randint(1, 30, (5, 8))
+    with torch.no_grad():
+        _, final = rnn(model.embedding(ids))
+        h_T = final[0] if cell == "lstm" else final  # (layers, batch, hidden): h_n, not c_n
+        expected = h_T[-1] @ model.out.weight.T + model.out.bias
+        torch.testing.assert_close(model(ids), expected.squeeze(-1))
+        model.sigmoid = True  # the record's variant: a probability
+        torch.testing.assert_close(model(ids), torch.sigmoid(expected.squeeze(-1)))
+
+
+def test_last_step_activation_lstm_is_nn_lstm_read_at_its_last_step():
+    torch.manual_seed(2)
+    model = LastStepActivationLSTM(3, 5, 2, activation="tanh")
+    reference = nn.LSTM(3, 5, batch_first=True)
+    with torch.no_grad():
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            getattr(reference, f"{name}_l0").copy_(getattr(model.rnn, name))
+    x = torch.randn(4, 6, 3)
+    _, (h_n, _) = reference(x)
+    torch.testing.assert_close(model(x), model.out(h_n[0]))
+
+
+def pooled_by_hand(model: PooledReviewRNN, review: torch.Tensor) -> torch.Tensor:
+    """The features of one review, unpadded, computed step by step without masks, packing or reversal helpers."""
+    x = model.embedding(review[None])  # (1, L, E)
+    if model.padding == "packed":
+        states, _ = model.rnn(x)  # the review alone: nothing to pack
+    else:
+        for layer in model.layers:
+            forward, _ = layer[0](x)
+            parts = [forward]
+            if model.directions == 2:
+                backward, _ = layer[1](x.flip(1))
+                parts.append(backward.flip(1))
+            x = torch.cat(parts, dim=2)
+        states = x
+    states = states[0]  # (L, directions * hidden)
+    hidden = states.shape[1] // model.directions
+    if model.pooling == "last":  # forward: after the last word; backward: after reading back to the first
+        return torch.cat([states[-1, :hidden], states[0, hidden:]]) if model.directions == 2 else states[-1]
+    pooled = {"max": [states.max(dim=0).values], "mean": [states.mean(dim=0)],
+              "max+mean": [states.max(dim=0).values, states.mean(dim=0)]}[model.pooling]
+    return torch.cat(pooled)
+
+
+@pytest.mark.parametrize("padding", ["masked", "packed"])
+@pytest.mark.parametrize("pooling", ["last", "max", "mean", "max+mean"])
+@pytest.mark.parametrize("bidirectional", [True, False])
+def test_pooling_of_a_padded_batch_equals_each_review_alone(padding, pooling, bidirectional):
+    torch.manual_seed(3)
+    model = PooledReviewRNN(50, 5, 4, cell="gru", layers=2, bidirectional=bidirectional, pooling=pooling,
+                            padding=padding).eval()
+    ids = post_padded([6, 2, 9, 1, 4], width=11)
+    with torch.no_grad():
+        logits = model(ids)
+        for i, length in enumerate(review_lengths(ids).tolist()):
+            expected = model.out(pooled_by_hand(model, ids[i, :length]))
+            torch.testing.assert_close(logits[i], expected[0], atol=1e-6, rtol=1e-5)

@@ -50,7 +50,10 @@ def test_norms_by_lag_log_scale_labels_legend_and_bounds():
     assert legend[:2] == ["a", "b"] and "bound" in legend[2]
     dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
     assert len(dashed) == 2  # the bound of "a" and its legend entry
-    assert np.isnan(ax.get_lines()[1].get_ydata()[2]) or len(ax.get_lines()[1].get_ydata()) == 3  # zero left out
+    # A norm of 0 has no logarithm: it is left out (NaN, a gap), and only it; the other points are the values.
+    curves = {line.get_label(): np.asarray(line.get_ydata(), dtype=float) for line in ax.get_lines()}
+    np.testing.assert_array_equal(curves["b"], [1.0, 2.0, np.nan])
+    np.testing.assert_array_equal(curves["a"], [1.0, 0.5, 0.25])
     with pytest.raises(ValueError, match="norms is empty"):
         plot_norms_by_lag({})
     with pytest.raises(ValueError, match=r"norms\['a'\] must be a non-empty 1-D sequence"):

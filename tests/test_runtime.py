@@ -1,13 +1,23 @@
 """labhelpers.runtime: who started the kernel (a person or a batch run), and a quiet TensorFlow."""
 
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 
-from labhelpers.runtime import _program, is_interactive, kernel_launcher
+from labhelpers.runtime import (
+    _program,
+    choose_device,
+    describe_device,
+    is_interactive,
+    kernel_launcher,
+    seed_everything,
+)
 
 
 @pytest.mark.parametrize("argv, program", [
@@ -77,3 +87,38 @@ def test_tell_terminal_reaches_the_terminal_of_a_papermill_run_not_only_the_note
                                str(tmp_path / "out.ipynb")], capture_output=True, text=True, timeout=300, env=environment)
         assert done.returncode == 0, done.stderr[-2000:]
         assert "fell back to generated reviews" in done.stderr, done.stderr
+
+def draw():
+    return random.random(), np.random.rand(), torch.rand(1).item()
+
+
+def test_same_seed_same_numbers_in_every_library():
+    seed_everything(3)
+    first = draw()
+    seed_everything(3)
+    assert draw() == first
+    seed_everything(4)
+    assert draw() != first
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "0", True])
+def test_seed_must_be_a_non_negative_integer(bad):
+    with pytest.raises(ValueError, match="seed"):
+        seed_everything(bad)
+
+
+@pytest.mark.parametrize("cuda, mps, expected", [(True, True, "cuda"), (False, True, "mps"), (False, False, "cpu")])
+def test_auto_takes_cuda_then_mps_then_the_cpu(monkeypatch, cuda, mps, expected):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+    assert choose_device().type == expected
+    assert choose_device("cpu").type == "cpu"  # asked for by name: always there
+    assert describe_device("cpu").startswith("cpu (")
+
+
+def test_unknown_or_missing_device_is_a_clear_error():
+    with pytest.raises(ValueError, match="device must be one of"):
+        choose_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(RuntimeError, match="Change runtime type"):
+            choose_device("cuda")

@@ -400,3 +400,27 @@ def test_training_learns_a_repeating_text():
     assert generate_text(model, codec, "ab", 10, temperature=0.5, seed=0) == "abcdabcdabcd"
     with pytest.raises(ValueError, match="epochs must be a positive integer"):
         fit_char_model(model, optimizer, BPTTBatches(text, 4, 20), epochs=0)
+
+
+@pytest.mark.parametrize("monitor, min_delta, best, value, improved", [
+    ("val_loss", 0.0, 0.50, 0.49, True), ("val_loss", 0.0, 0.50, 0.51, False), ("val_loss", 0.0, 0.50, 0.50, False),
+    ("val_loss", 0.05, 0.50, 0.46, False), ("val_loss", 0.05, 0.50, 0.44, True),
+    ("val_accuracy", 0.0, 0.80, 0.81, True), ("val_accuracy", 0.0, 0.80, 0.79, False),
+    ("val_accuracy", 0.0, 0.80, 0.80, False), ("val_accuracy", 0.02, 0.80, 0.81, False),
+    ("val_accuracy", 0.02, 0.80, 0.83, True), ("accuracy", 0.0, 0.5, 0.6, True), ("loss", 0.0, 0.5, 0.6, False),
+    ("val_loss", 0.0, None, 9.9, True), ("val_accuracy", 0.0, None, 0.1, True),
+])
+def test_early_stopping_improves_in_the_monitors_direction_by_more_than_min_delta(monitor, min_delta, best, value,
+                                                                                   improved):
+    assert EarlyStopping(monitor, patience=2, min_delta=min_delta).improved(value, best) is improved
+
+
+def test_early_stopping_on_accuracy_keeps_the_most_accurate_epoch(capsys):
+    model, optimizer = make()
+    train, val = loaders()
+    history = fit(model, nn.CrossEntropyLoss(), optimizer, train, val, epochs=12, progress=False,
+                  early_stopping=EarlyStopping("val_accuracy", patience=12))
+    best = int(np.argmax(history["val_accuracy"]))  # the first epoch with the highest accuracy
+    accuracy, _ = _evaluate(model, val)
+    assert accuracy / 64 == pytest.approx(history["val_accuracy"][best])
+    assert f"Restored the weights of epoch {best + 1} (best val_accuracy" in capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""A notebook's parameters as papermill passes them: unknown names stop the run, values take their declared type."""
+"""labhelpers.profiles: profiles, and a notebook's parameters as papermill passes them (names, types, ranges)."""
 
 import json
 import os
@@ -14,6 +14,7 @@ from labhelpers.profiles import (
     PROFILE_NAMES,
     Declared,
     check_parameters,
+    check_profile,
     check_rules,
     convert_parameter,
     declared_parameters,
@@ -190,3 +191,25 @@ def test_bad_settings_stop_the_notebook_in_its_settings_cell(tmp_path, name, par
         execute_notebook(ROOT / "notebooks" / f"{name}.ipynb", tmp_path / "out.ipynb", {"profile": "smoke", **parameters})
     assert "failed in cell 4 with ValueError" in str(failure.value), str(failure.value)[:2000]
     assert re.search(message, str(failure.value)), str(failure.value)[:2000]
+
+
+TABLE = {name: {"epochs": i + 1, "hidden_size": 16} for i, name in enumerate(PROFILE_NAMES)}
+
+
+def test_profile_values_and_explicit_overrides():
+    assert resolve_settings("lab", TABLE, {"epochs": None, "hidden_size": None}) == {"epochs": 3, "hidden_size": 16}
+    assert resolve_settings("smoke", TABLE, {"epochs": 7, "hidden_size": None}) == {"epochs": 7, "hidden_size": 16}
+
+
+def test_unknown_profile_names_the_choices():
+    with pytest.raises(ValueError, match=r"profile must be one of .*'smoke'.*'quick'.*'lab'.*Got 'fast'"):
+        check_profile("fast")
+    with pytest.raises(ValueError, match="profile must be one of"):
+        resolve_settings("fast", TABLE, {})
+
+
+def test_unknown_setting_and_incomplete_table_are_errors():
+    with pytest.raises(ValueError, match=r"unknown setting\(s\) \['epoch'\]"):
+        resolve_settings("quick", TABLE, {"epoch": 3})
+    with pytest.raises(ValueError, match="no entry for"):
+        resolve_settings("quick", {"quick": {}}, {})
