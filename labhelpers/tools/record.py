@@ -36,6 +36,7 @@ A TeX route needs a TeX distribution (hundreds of MB) and pandoc.
 from __future__ import annotations
 
 import ast
+import concurrent.futures
 import datetime as _dt
 import importlib.util
 import os
@@ -596,18 +597,21 @@ def record_this_notebook(name: str, register: str, date: str | None = None, expe
         print("To make your lab record: run the whole notebook, save it, then fill in student_name "
               "and register_number in this cell and run it.")
         return None
+    import nbformat
+    from IPython import get_ipython
+
     if _on_colab():
         _colab_prepare()
     with tempfile.TemporaryDirectory(prefix="lab-record-") as scratch:
         source = _this_notebook(Path(scratch))
-        import nbformat
-        from IPython import get_ipython
-
         shell = get_ipython()
         if shell is not None:
             check_same_run(nbformat.read(source, as_version=4), list(shell.user_ns.get("In", [])), source.name)
         folder = Path(out) if out is not None else (Path.cwd() if _on_colab() else source.parent)
-        html, pdf = make_record(source, name, register, date, experiment, folder)
+        # In a kernel an asyncio loop is running, where Playwright's sync API refuses to work:
+        # the record is made in a thread of its own.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            html, pdf = pool.submit(make_record, source, name, register, date, experiment, folder).result()
     print(f"Lab record written: {html} and {pdf}")
     if _on_colab():
         from google.colab import files
