@@ -60,12 +60,17 @@ INSTALL_FIRST_LINE = INSTALL_CELL.splitlines()[0]
 TEMPLATES = Path(__file__).parent / "templates"
 # Chromium with no way out: the record loads only local files.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
 ]
 
-# The notebook's last cell (notebooks/01_sum_classifier.py holds it verbatim; a test keeps them equal).
-RECORD_CELL = '''\
+# The notebook's last cell (notebooks/01_sum_classifier.py holds it verbatim; a test checks).
+RECORD_CELL = """\
 # Your lab record: run the whole notebook first (Restart and run all), and
 # outside Colab save it (Ctrl+S). Then fill in your name and register number
 # and run this cell: it writes the record as HTML and PDF from this run (on
@@ -76,11 +81,11 @@ register_number = ""  # e.g. "21BCE1234"
 from labhelpers.tools.record import record_this_notebook
 
 record_this_notebook(student_name, register_number)
-'''
+"""
 
 
 class RecordRefused(ValueError):
-    """The notebook's stored run would give a misleading record; the message says why and what to do."""
+    """The stored run would give a misleading record; the message says why and what to do."""
 
 
 class NotExecuted(RecordRefused):
@@ -100,10 +105,12 @@ class RanOutOfOrder(RecordRefused):
 
 
 class NotThisRun(RecordRefused):
-    """From inside a notebook: the saved file does not hold the run this kernel made (not saved since)."""
+    """In a notebook: the saved file does not hold this kernel's run (not saved since)."""
 
 
-_RERUN = "Restart the kernel and run all cells (or run it with papermill), then make the record again."
+_RERUN = (
+    "Restart the kernel and run all cells (or run it with papermill), then make the record again."
+)
 
 
 def _label(cell: dict, index: int) -> str:
@@ -112,14 +119,18 @@ def _label(cell: dict, index: int) -> str:
 
 
 def run_cells(notebook: dict) -> list[tuple[int, dict]]:
-    """``(index, cell)`` of the code cells that make the run: not empty, not the record cell itself."""
-    return [(i, cell) for i, cell in enumerate(notebook["cells"])
-            if cell["cell_type"] == "code" and cell["source"].strip()
-            and RECORD_TAG not in cell.get("metadata", {}).get("tags", [])]
+    """``(index, cell)`` of the code cells that make the run: not empty, not the record cell."""
+    return [
+        (i, cell)
+        for i, cell in enumerate(notebook["cells"])
+        if cell["cell_type"] == "code"
+        and cell["source"].strip()
+        and RECORD_TAG not in cell.get("metadata", {}).get("tags", [])
+    ]
 
 
 def check_run(notebook: dict, name: str = "the notebook") -> None:
-    """Raise a :class:`RecordRefused` subclass when the stored run is not one whole, clean, in-order run.
+    """Raise a :class:`RecordRefused` subclass unless the stored run is one clean run in order.
 
     In this order: no cell ran (:class:`NotExecuted`); an error output
     (:class:`Interrupted` for ``KeyboardInterrupt``, else :class:`StoppedWithError`;
@@ -128,39 +139,55 @@ def check_run(notebook: dict, name: str = "the notebook") -> None:
     down the notebook (:class:`RanOutOfOrder`).
     """
     cells = run_cells(notebook)
-    ran = [(i, cell) for i, cell in cells if cell.get("execution_count") is not None or cell.get("outputs")]
+    ran = [
+        (i, cell)
+        for i, cell in cells
+        if cell.get("execution_count") is not None or cell.get("outputs")
+    ]
     if not ran:
-        raise NotExecuted(f"{name} was not executed: none of its {len(cells)} code cells has run. "
-                          f"Run it first: {_RERUN}")
+        raise NotExecuted(
+            f"{name} was not executed: none of its {len(cells)} code cells has run. "
+            f"Run it first: {_RERUN}"
+        )
     for i, cell in cells:
         for output in cell.get("outputs", []):
             if output.get("output_type") != "error":
                 continue
             where = f"{_label(cell, i)}: {output.get('ename')}: {output.get('evalue')}"
             if output.get("ename") == "KeyboardInterrupt":
-                raise Interrupted(f"{name} was interrupted in {where}; the cells after it did not run. "
-                                  f"{_RERUN}")
-            raise StoppedWithError(f"{name} stopped with an error in {where}. Fix the cause, then: {_RERUN}")
+                raise Interrupted(
+                    f"{name} was interrupted in {where}; the cells after it did not run. {_RERUN}"
+                )
+            raise StoppedWithError(
+                f"{name} stopped with an error in {where}. Fix the cause, then: {_RERUN}"
+            )
     if notebook.get("metadata", {}).get("papermill", {}).get("exception"):
-        raise StoppedWithError(f"{name} stopped with an error (papermill marked the run as failed). {_RERUN}")
+        raise StoppedWithError(
+            f"{name} stopped with an error (papermill marked the run as failed). {_RERUN}"
+        )
     missing = [i for i, cell in cells if cell.get("execution_count") is None]
     if missing:
         last = max(i for i, _ in ran)
         kind = "did not reach the end" if any(i > last for i in missing) else "skipped cells"
-        raise NotExecuted(f"{name} was not executed to the end: the run {kind}; "
-                          f"{', '.join(f'cell {i + 1}' for i in missing[:5])}"
-                          f"{' ...' if len(missing) > 5 else ''} never ran. {_RERUN}")
+        raise NotExecuted(
+            f"{name} was not executed to the end: the run {kind}; "
+            f"{', '.join(f'cell {i + 1}' for i in missing[:5])}"
+            f"{' ...' if len(missing) > 5 else ''} never ran. {_RERUN}"
+        )
     counts = [cell["execution_count"] for _, cell in cells]
     if counts != list(range(1, len(counts) + 1)):
         first = next(k for k, count in enumerate(counts) if count != k + 1)
         i, cell = cells[first]
-        raise RanOutOfOrder(f"{name} did not run top to bottom once: {_label(cell, i)} has execution count "
-                            f"{counts[first]} where a single run in order gives {first + 1} (counts "
-                            f"{counts[:first + 3]}...). A cell was run twice, skipped or run out of "
-                            f"order, so the outputs may not belong together. {_RERUN}")
+        raise RanOutOfOrder(
+            f"{name} did not run top to bottom once: {_label(cell, i)} has execution count "
+            f"{counts[first]} where a single run in order gives {first + 1} (counts "
+            f"{counts[: first + 3]}...). A cell was run twice, skipped or run out of "
+            f"order, so the outputs may not belong together. {_RERUN}"
+        )
 
 
 # --- reading the notebook -------------------------------------------------------------------------
+
 
 def _split_markdown(source: str) -> list[tuple[str | None, str]]:
     """``(heading, text)`` pieces of a Markdown cell, cut before each ``## heading`` line."""
@@ -182,7 +209,11 @@ def _split_markdown(source: str) -> list[tuple[str | None, str]]:
 def _is_scaffolding(cell: dict, section: str | None) -> bool:
     tags = set(cell.get("metadata", {}).get("tags", []))
     first_line = cell["source"].lstrip().splitlines()[0] if cell["source"].strip() else ""
-    return bool(tags & SCAFFOLDING_TAGS) or first_line == INSTALL_FIRST_LINE or section == PARAMETERS_SECTION
+    return (
+        bool(tags & SCAFFOLDING_TAGS)
+        or first_line == INSTALL_FIRST_LINE
+        or section == PARAMETERS_SECTION
+    )
 
 
 def title_of(notebook: dict) -> str:
@@ -192,7 +223,10 @@ def title_of(notebook: dict) -> str:
             for line in cell["source"].splitlines():
                 if line.startswith("# "):
                     return line[2:].strip()
-    raise ValueError("the notebook has no '# title' line in a Markdown cell: a lab record needs the experiment's title")
+    raise ValueError(
+        "the notebook has no '# title' line in a Markdown cell: "
+        "a lab record needs the experiment's title"
+    )
 
 
 def recorded_results(notebook: dict) -> dict[str, Any] | None:
@@ -207,7 +241,11 @@ def recorded_results(notebook: dict) -> dict[str, Any] | None:
 def _literal_assignments(source: str) -> dict[str, Any]:
     values = {}
     for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
             try:
                 values[node.targets[0].id] = ast.literal_eval(node.value)
             except ValueError:
@@ -216,7 +254,7 @@ def _literal_assignments(source: str) -> dict[str, Any]:
 
 
 def settings_used(notebook: dict, results: dict | None) -> dict[str, Any]:
-    """The run's settings: the parameters (papermill's injected values over the cell's), then the profile's.
+    """The run's settings: the parameters (papermill's injected values first), then the profile's.
 
     A parameter left at None takes its profile's value, which the run recorded
     in its results' ``settings``.
@@ -235,7 +273,7 @@ def settings_used(notebook: dict, results: dict | None) -> dict[str, Any]:
 
 
 def run_seconds(notebook: dict) -> float | None:
-    """The run's wall time: papermill's duration, else the sum of the cells' timings (Jupyter's or Colab's)."""
+    """The run's wall time: papermill's duration, else the sum of the cells' timings."""
     duration = notebook.get("metadata", {}).get("papermill", {}).get("duration")
     if duration is not None:
         return float(duration)
@@ -256,8 +294,23 @@ def _machine_in_words(machine: dict) -> str:
     words = f"{machine.get('platform', 'unknown')}, {machine.get('cpu_count', '?')} CPU cores"
     if machine.get("gpu"):
         words += f", GPU {machine['gpu']}"
-    versions = [f"{package} {machine[package]}" for package in ("python", "torch", "tensorflow") if package in machine]
+    versions = [
+        f"{package} {machine[package]}"
+        for package in ("python", "torch", "tensorflow")
+        if package in machine
+    ]
     return words + (f"; {', '.join(versions)}" if versions else "")
+
+
+def _when(iso: str) -> str:
+    """``2026-11-30T01:09:53+00:00`` as ``2026-11-30 01:09 UTC`` (other forms as they are)."""
+    try:
+        moment = _dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if moment.utcoffset() is not None:
+        return moment.astimezone(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def _capitalised(text: str) -> str:
@@ -269,7 +322,7 @@ def _value_in_words(value: Any) -> str:
 
 
 def record_notebook(notebook: dict, results: dict | None) -> dict:
-    """The record's body as a notebook (nbformat 4 dict): section headings, prose, code and outputs, in order.
+    """The record's body as a notebook (nbformat 4 dict): headings, prose, code, outputs, in order.
 
     Cells tagged ``record-output-only`` show their outputs without code,
     ``record-code-only`` their code without outputs (nbconvert's
@@ -283,15 +336,22 @@ def record_notebook(notebook: dict, results: dict | None) -> dict:
             for heading, text in _split_markdown(cell["source"]):
                 if heading is not None and (heading in SECTIONS or heading == PARAMETERS_SECTION):
                     section = heading
-                elif heading is not None and section in SECTIONS:  # a part of a section: "Defect 1: ..."
+                elif (
+                    heading is not None and section in SECTIONS
+                ):  # a part of a section: "Defect 1: ..."
                     text = f"### {heading}\n\n{text}"
                 if section in SECTIONS and text:
                     found[section].append({"cell_type": "markdown", "metadata": {}, "source": text})
         elif cell["cell_type"] == "code" and cell["source"].strip():
             if _is_scaffolding(cell, section) or section not in SECTIONS:
                 continue
-            code = {"cell_type": "code", "metadata": {}, "source": cell["source"],
-                    "execution_count": cell.get("execution_count"), "outputs": _shown_outputs(cell)}
+            code = {
+                "cell_type": "code",
+                "metadata": {},
+                "source": cell["source"],
+                "execution_count": cell.get("execution_count"),
+                "outputs": _shown_outputs(cell),
+            }
             if section in ("Program", "Aim", "Objectives", "Algorithm"):
                 found["Program"].append(code)
             else:
@@ -299,8 +359,10 @@ def record_notebook(notebook: dict, results: dict | None) -> dict:
                 found[section].append({**code, "metadata": {"tags": ["record-output-only"]}})
     missing = [name for name in SECTIONS if not found[name]]
     if missing:
-        raise ValueError(f"the notebook has no '## {missing[0]}' section (a lab record needs all of "
-                         f"{', '.join(SECTIONS)}): is it one of the lab book's lessons?")
+        raise ValueError(
+            f"the notebook has no '## {missing[0]}' section (a lab record needs all of "
+            f"{', '.join(SECTIONS)}): is it one of the lab book's lessons?"
+        )
     settings = settings_used(notebook, results)
     table = ["### Settings used", "", "| setting | value |", "| --- | --- |"]
     table += [f"| {name} | `{_value_in_words(value)}` |" for name, value in settings.items()]
@@ -311,13 +373,25 @@ def record_notebook(notebook: dict, results: dict | None) -> dict:
             cells.append({"cell_type": "markdown", "metadata": {}, "source": "\n".join(table)})
         cells += found[name]
         if name == "Program" and later_code:
-            cells.append({"cell_type": "markdown", "metadata": {},
-                          "source": "### The code behind the Observation and the Result"})
+            cells.append(
+                {
+                    "cell_type": "markdown",
+                    "metadata": {},
+                    "source": "### The code behind the Observation and the Result",
+                }
+            )
             cells += later_code
     cells = [{**cell, "id": f"record-{k}"} for k, cell in enumerate(cells)]
-    return {"cells": cells, "metadata": {k: v for k, v in notebook.get("metadata", {}).items()
-                                         if k in ("kernelspec", "language_info")},
-            "nbformat": 4, "nbformat_minor": 5}
+    return {
+        "cells": cells,
+        "metadata": {
+            k: v
+            for k, v in notebook.get("metadata", {}).items()
+            if k in ("kernelspec", "language_info")
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
 
 
 def _shown_outputs(cell: dict) -> list[dict]:
@@ -350,6 +424,7 @@ def result_sentences(notebook: dict) -> list[str]:
 
 # --- the header -----------------------------------------------------------------------------------
 
+
 def _parse_date(date: str | _dt.date | None) -> _dt.date:
     if date is None:
         return _dt.date.today()
@@ -358,7 +433,9 @@ def _parse_date(date: str | _dt.date | None) -> _dt.date:
     try:
         return _dt.date.fromisoformat(str(date).strip())
     except ValueError:
-        raise ValueError(f"date must be written YYYY-MM-DD, e.g. 2026-11-30; got {date!r}") from None
+        raise ValueError(
+            f"date must be written YYYY-MM-DD, e.g. 2026-11-30; got {date!r}"
+        ) from None
 
 
 def _required_text(name: str, value: Any) -> str:
@@ -367,14 +444,22 @@ def _required_text(name: str, value: Any) -> str:
     return " ".join(value.split())
 
 
-def header_fields(notebook: dict, results: dict | None, name: str, register: str,
-                  date: str | _dt.date | None, experiment: int | str | None) -> dict[str, Any]:
+def header_fields(
+    notebook: dict,
+    results: dict | None,
+    name: str,
+    register: str,
+    date: str | _dt.date | None,
+    experiment: int | str | None,
+) -> dict[str, Any]:
     """The header's fields, each a string: the student's, the experiment's and the run's."""
     title = title_of(notebook)
     match = re.match(r"Lesson (\d+):\s*(.+)", title)
     if experiment is None:
         if not match:
-            raise ValueError(f"experiment must be given: the title {title!r} holds no lesson number to use")
+            raise ValueError(
+                f"experiment must be given: the title {title!r} holds no lesson number to use"
+            )
         experiment = match.group(1)
     experiment = _required_text("experiment", str(experiment))
     seconds = run_seconds(notebook)
@@ -384,21 +469,32 @@ def header_fields(notebook: dict, results: dict | None, name: str, register: str
         "Data": (results or {}).get("data", "not recorded"),
         "Machine": _machine_in_words(machine) if machine else "not recorded",
         "Run time": f"{seconds:.1f} s (whole notebook)" if seconds is not None else "not recorded",
-        "Finished": (results or {}).get("finished", "not recorded"),
+        "Finished": _when(results.get("finished"))
+        if results and results.get("finished")
+        else "not recorded",
     }
-    return {"name": _required_text("name", name), "register": _required_text("register", register),
-            "date": _parse_date(date).strftime("%d %B %Y").lstrip("0"), "experiment": experiment,
-            "title": _capitalised(match.group(2) if match else title), "lesson": title, "run": run}
+    return {
+        "name": _required_text("name", name),
+        "register": _required_text("register", register),
+        "date": _parse_date(date).strftime("%d %B %Y").lstrip("0"),
+        "experiment": experiment,
+        "title": _capitalised(match.group(2) if match else title),
+        "lesson": title,
+        "run": run,
+    }
 
 
 # --- rendering ------------------------------------------------------------------------------------
 
+
 def mathjax_script() -> Path:
-    """MathJax 3's ``tex-svg.js`` from the ``sphinx-mathjax-offline`` package (the copy the book serves)."""
+    """MathJax 3's ``tex-svg.js`` from the ``sphinx-mathjax-offline`` package (the book's copy)."""
     spec = importlib.util.find_spec("sphinx-mathjax-offline")
     if spec is None or spec.origin is None:
-        raise RuntimeError("the record renders maths with the MathJax copy of the package "
-                           "sphinx-mathjax-offline, which is not installed: pip install 'labhelpers[record]'")
+        raise RuntimeError(
+            "the record renders maths with the MathJax copy of the package "
+            "sphinx-mathjax-offline, which is not installed: pip install 'labhelpers[record]'"
+        )
     script = Path(spec.origin).parent / "static" / "mathjax" / "tex-svg.js"
     if not script.is_file():
         raise RuntimeError(f"{script} is missing: reinstall sphinx-mathjax-offline")
@@ -406,26 +502,37 @@ def mathjax_script() -> Path:
 
 
 def record_html(notebook: dict, header: dict, mathjax_url: str) -> str:
-    """The record as HTML (nbconvert, template ``lab_record``); MathJax still to run in a browser."""
+    """The record as HTML (nbconvert, template ``lab_record``); MathJax yet to run in a browser."""
     import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    exporter = HTMLExporter(template_name="lab_record", extra_template_basedirs=[str(TEMPLATES)],
-                            exclude_input_prompt=True, exclude_output_prompt=True)
-    exporter.register_preprocessor(TagRemovePreprocessor(remove_input_tags={"record-output-only"},
-                                                         remove_all_outputs_tags={"record-code-only"}),
-                                   enabled=True)
+    exporter = HTMLExporter(
+        template_name="lab_record",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(
+            remove_input_tags={"record-output-only"}, remove_all_outputs_tags={"record-code-only"}
+        ),
+        enabled=True,
+    )
     css = (TEMPLATES / "lab_record" / "record.css").read_text(encoding="utf-8")
     body = nbformat.from_dict(notebook)
     html, _ = exporter.from_notebook_node(
-        body, resources={"metadata": {"name": header["lesson"]},
-                         "record": {**header, "css": css, "mathjax_url": mathjax_url}})
+        body,
+        resources={
+            "metadata": {"name": header["lesson"]},
+            "record": {**header, "css": css, "mathjax_url": mathjax_url},
+        },
+    )
     return html
 
 
 def chromium_executable() -> str | None:
-    """The Chromium to drive: ``$LABHELPERS_CHROMIUM``, else a system Chromium, else Playwright's own (None)."""
+    """The Chromium to drive: ``$LABHELPERS_CHROMIUM``, a system one, else Playwright's (None)."""
     chosen = os.environ.get("LABHELPERS_CHROMIUM")
     if chosen:
         if not Path(chosen).is_file():
@@ -433,21 +540,28 @@ def chromium_executable() -> str | None:
         return chosen
     for name in ("chromium", "chromium-browser"):
         found = shutil.which(name)
-        if found and "snap" not in Path(found).resolve().parts:  # Ubuntu's snap stub cannot be driven
+        if (
+            found and "snap" not in Path(found).resolve().parts
+        ):  # Ubuntu's snap stub cannot be driven
             return found
     return None
 
 
 _TYPESET_JS = """async () => {
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await MathJax.startup.promise;
+  }
   const pending = [...document.querySelectorAll('mjx-merror, .mjx-merror')].length;
   document.querySelectorAll('script').forEach(s => s.remove());
   return pending;
 }"""
 
-_FOOTER = ('<div style="font-size:8px; width:100%; margin:0 14mm; display:flex; justify-content:space-between;'
-           ' font-family:sans-serif; color:#444"><span>{left}</span>'
-           '<span>page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>')
+_FOOTER = (
+    '<div style="font-size:8px; width:100%; margin:0 14mm; display:flex;'
+    ' justify-content:space-between;'
+    ' font-family:sans-serif; color:#444"><span>{left}</span>'
+    '<span>page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>'
+)
 
 
 def print_record(html: str, folder: Path, footer: str) -> tuple[str, bytes]:
@@ -456,8 +570,10 @@ def print_record(html: str, folder: Path, footer: str) -> tuple[str, bytes]:
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
     except ImportError:
-        raise RuntimeError("the PDF is printed by Chromium through Playwright, which is not installed: "
-                           "pip install 'labhelpers[record]'") from None
+        raise RuntimeError(
+            "the PDF is printed by Chromium through Playwright, which is not installed: "
+            "pip install 'labhelpers[record]'"
+        ) from None
     page_file = folder / "record.html"
     page_file.write_text(html, encoding="utf-8")
     with sync_playwright() as playwright:
@@ -466,20 +582,28 @@ def print_record(html: str, folder: Path, footer: str) -> tuple[str, bytes]:
             browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         except PlaywrightError as error:
             raise RuntimeError(
-                "no Chromium to print the PDF with. Install one: on Debian/Ubuntu `apt-get install chromium` "
+                "no Chromium to print the PDF with. On Debian `apt-get install chromium` "
                 "(or set LABHELPERS_CHROMIUM to a Chromium or Chrome), elsewhere and on Colab "
-                f"`python -m playwright install --with-deps chromium`. Playwright said: {str(error)[:300]}"
+                "`python -m playwright install --with-deps chromium`. "
+                f"Playwright said: {str(error)[:300]}"
             ) from None
         try:
             page = browser.new_page()
             page.goto(page_file.as_uri(), wait_until="load")
             errors = page.evaluate(_TYPESET_JS)
             if errors:
-                raise RuntimeError(f"MathJax could not typeset {errors} formula(s) of the notebook's Markdown")
+                raise RuntimeError(
+                    f"MathJax could not typeset {errors} formula(s) of the notebook's Markdown"
+                )
             final = "<!DOCTYPE html>\n" + page.evaluate("() => document.documentElement.outerHTML")
-            pdf = page.pdf(format="A4", print_background=True, display_header_footer=True,
-                           header_template="<span></span>", footer_template=_FOOTER.format(left=footer),
-                           margin={"top": "14mm", "bottom": "16mm", "left": "14mm", "right": "14mm"})
+            pdf = page.pdf(
+                format="A4",
+                print_background=True,
+                display_header_footer=True,
+                header_template="<span></span>",
+                footer_template=_FOOTER.format(left=footer),
+                margin={"top": "14mm", "bottom": "16mm", "left": "14mm", "right": "14mm"},
+            )
         finally:
             browser.close()
     return final, pdf
@@ -489,8 +613,14 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def make_record(executed_ipynb: str | Path, name: str, register: str, date: str | _dt.date | None = None,
-                experiment: int | str | None = None, out: str | Path | None = None) -> tuple[Path, Path]:
+def make_record(
+    executed_ipynb: str | Path,
+    name: str,
+    register: str,
+    date: str | _dt.date | None = None,
+    experiment: int | str | None = None,
+    out: str | Path | None = None,
+) -> tuple[Path, Path]:
     """Write the lab record of an executed notebook as HTML and PDF; return ``(html, pdf)``.
 
     ``name`` and ``register`` are the student's; ``date`` is ``YYYY-MM-DD``
@@ -511,8 +641,10 @@ def make_record(executed_ipynb: str | Path, name: str, register: str, date: str 
     body = record_notebook(notebook, results)
     folder = Path(out) if out is not None else path.parent
     stem = path.name.removesuffix(".ipynb")
-    footer = _escape(f"{header['name']} ({header['register']}): experiment {header['experiment']}, "
-                     f"{header['title']}")[:160]
+    footer = _escape(
+        f"{header['name']} ({header['register']}): experiment {header['experiment']}, "
+        f"{header['title']}"
+    )[:160]
     with tempfile.TemporaryDirectory(prefix="lab-record-") as scratch:
         html = record_html(body, header, mathjax_script().as_uri())
         final, pdf = print_record(html, Path(scratch), footer)
@@ -526,51 +658,73 @@ def make_record(executed_ipynb: str | Path, name: str, register: str, date: str 
 
 # --- from inside a notebook -----------------------------------------------------------------------
 
+
 def _on_colab() -> bool:
     return "google.colab" in sys.modules
 
 
 def _colab_prepare() -> None:
     """On Colab: install what the PDF needs (Playwright, its Chromium, MathJax) when missing."""
-    wanted = [package for package, module in (("playwright", "playwright"),
-                                              ("sphinx-mathjax-offline", "sphinx-mathjax-offline"))
-              if importlib.util.find_spec(module) is None]
+    wanted = [
+        package
+        for package, module in (
+            ("playwright", "playwright"),
+            ("sphinx-mathjax-offline", "sphinx-mathjax-offline"),
+        )
+        if importlib.util.find_spec(module) is None
+    ]
     if wanted:
         print(f"Installing {', '.join(wanted)} for the PDF (once per Colab session)...", flush=True)
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *wanted], check=True)
+        importlib.invalidate_caches()  # so that this process finds the packages just installed
     marker = Path.home() / ".cache" / "labhelpers-record-chromium"
     if not marker.exists():
-        print("Installing Chromium for the PDF (once per Colab session, about a minute)...", flush=True)
-        subprocess.run([sys.executable, "-m", "playwright", "install", "--with-deps", "chromium"],
-                       check=True, capture_output=True)
+        print(
+            "Installing Chromium for the PDF (once per Colab session, about a minute)...",
+            flush=True,
+        )
+        subprocess.run(
+            [sys.executable, "-m", "playwright", "install", "--with-deps", "chromium"],
+            check=True,
+            capture_output=True,
+        )
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.touch()
 
 
 def _this_notebook(scratch: Path) -> Path:
-    """The running notebook as a file: Colab's live copy, else the saved file Jupyter or VS Code names."""
+    """The running notebook as a file: Colab's live copy, else the saved file Jupyter names."""
     if _on_colab():
         import nbformat
-        from google.colab import _message  # Colab's own front-end call, the one way to read the live notebook
+        from google.colab import (
+            _message,
+        )  # Colab's own front-end call, the one way to read the live notebook
 
         live = _message.blocking_request("get_ipynb", timeout_sec=60)["ipynb"]
-        name = Path(live.get("metadata", {}).get("colab", {}).get("name") or "lab_record.ipynb").name
+        name = Path(
+            live.get("metadata", {}).get("colab", {}).get("name") or "lab_record.ipynb"
+        ).name
         path = scratch / (name if name.endswith(".ipynb") else "lab_record.ipynb")
         nbformat.write(nbformat.from_dict(live), str(path))
         return path
     from IPython import get_ipython
 
     shell = get_ipython()
-    candidates = [(shell.user_ns.get("__vsc_ipynb_file__") if shell else None), os.environ.get("JPY_SESSION_NAME")]
+    candidates = [
+        (shell.user_ns.get("__vsc_ipynb_file__") if shell else None),
+        os.environ.get("JPY_SESSION_NAME"),
+    ]
     for candidate in candidates:
         if candidate and Path(candidate).suffix == ".ipynb" and Path(candidate).is_file():
             return Path(candidate)
-    raise RuntimeError("could not tell which notebook this is: save it, then call "
-                       "make_record('NOTEBOOK.ipynb', name, register) from labhelpers.tools.record")
+    raise RuntimeError(
+        "could not tell which notebook this is: save it, then call "
+        "make_record('NOTEBOOK.ipynb', name, register) from labhelpers.tools.record"
+    )
 
 
 def check_same_run(notebook: dict, history: list[str], name: str) -> None:
-    """Raise :class:`NotThisRun` unless every run cell's code is what this kernel ran at its execution count.
+    """Raise :class:`NotThisRun` unless each run cell's code is what this kernel ran as its number.
 
     ``history`` is IPython's ``In`` list (``In[n]`` is the code run as ``In [n]``).
     Cells with magics (``%``, ``!``) are passed over: IPython stores them rewritten.
@@ -580,22 +734,33 @@ def check_same_run(notebook: dict, history: list[str], name: str) -> None:
         if count is None or re.search(r"^\s*[%!]", code, flags=re.MULTILINE):
             continue
         if count >= len(history) or history[count].strip() != code:
-            raise NotThisRun(f"{name} as saved does not hold this kernel's run: cell {i + 1} (In [{count}]) "
-                             "is not the code this kernel ran under that number. Save the notebook "
-                             "(Ctrl+S) after running it, then run this cell again.")
+            raise NotThisRun(
+                f"{name} as saved does not hold this kernel's run: cell {i + 1} (In [{count}]) "
+                "is not the code this kernel ran under that number. Save the notebook "
+                "(Ctrl+S) after running it, then run this cell again."
+            )
 
 
-def record_this_notebook(name: str, register: str, date: str | None = None, experiment: int | None = None,
-                         out: str | Path | None = None) -> tuple[Path, Path] | None:
+def record_this_notebook(
+    name: str,
+    register: str,
+    date: str | None = None,
+    experiment: int | None = None,
+    out: str | Path | None = None,
+) -> tuple[Path, Path] | None:
     """The notebook's last cell: make the record of this notebook's run; on Colab, download it too.
 
     With ``name`` or ``register`` empty it only prints how to use it (so a
     batch run or a regression test passes over it). Outside Colab it reads the
     notebook's saved file: save the notebook after running it.
     """
-    if not (isinstance(name, str) and name.strip()) or not (isinstance(register, str) and register.strip()):
-        print("To make your lab record: run the whole notebook, save it, then fill in student_name "
-              "and register_number in this cell and run it.")
+    if not (isinstance(name, str) and name.strip()) or not (
+        isinstance(register, str) and register.strip()
+    ):
+        print(
+            "To make your lab record: run the whole notebook, save it, then fill in student_name "
+            "and register_number in this cell and run it."
+        )
         return None
     import nbformat
     from IPython import get_ipython
@@ -606,12 +771,16 @@ def record_this_notebook(name: str, register: str, date: str | None = None, expe
         source = _this_notebook(Path(scratch))
         shell = get_ipython()
         if shell is not None:
-            check_same_run(nbformat.read(source, as_version=4), list(shell.user_ns.get("In", [])), source.name)
+            check_same_run(
+                nbformat.read(source, as_version=4), list(shell.user_ns.get("In", [])), source.name
+            )
         folder = Path(out) if out is not None else (Path.cwd() if _on_colab() else source.parent)
         # In a kernel an asyncio loop is running, where Playwright's sync API refuses to work:
         # the record is made in a thread of its own.
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-            html, pdf = pool.submit(make_record, source, name, register, date, experiment, folder).result()
+            html, pdf = pool.submit(
+                make_record, source, name, register, date, experiment, folder
+            ).result()
     print(f"Lab record written: {html} and {pdf}")
     if _on_colab():
         from google.colab import files
@@ -619,4 +788,3 @@ def record_this_notebook(name: str, register: str, date: str | None = None, expe
         files.download(str(html))
         files.download(str(pdf))
     return html, pdf
-
