@@ -369,10 +369,19 @@ def test_lesson_01_ends_with_the_record_cell_which_does_nothing_in_a_batch_run()
     assert last.metadata.get("tags") == [RECORD_TAG] and last.source == RECORD_CELL.rstrip("\n")
     assert max(len(line) for line in RECORD_CELL.splitlines()) <= 79
     reference = nbformat.read(ROOT / "tests" / "nbval" / "01_sum_classifier.ipynb", as_version=4)
-    assert [o.get("text", "") for o in reference.cells[-1].outputs] == [
+    assert [o.get("text", "") for o in reference.cells[-1].outputs] == [  # in a batch run, only this
         "To make your lab record: run the whole notebook, save it, then fill in student_name and "
         "register_number in this cell and run it.\n"
     ]
+
+
+def test_every_record_cell_is_the_template_and_the_last_cell():
+    # Lesson 1 has it; the other lessons get the same cell (copied from RECORD_CELL) later.
+    sources = {path.stem: path.read_text() for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.py")}
+    having = sorted(name for name, source in sources.items() if RECORD_TAG in source)
+    assert "01_sum_classifier" in having
+    cell = f'# %% tags=["{RECORD_TAG}"]\n{RECORD_CELL}'
+    assert [name for name in having if not sources[name].endswith(cell)] == []
 
 
 def test_a_saved_file_that_is_not_this_kernels_run_is_refused():
