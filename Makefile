@@ -1,5 +1,6 @@
 # The two commands of the README, and the chores behind them.
 #   make book   execute every notebook (quick profile) and build the HTML book into _build/html/
+#               (with a sample lab record of lesson 1, printed to PDF by Chromium)
 #   make test   unit tests and notebook regression tests (pytest --nbval)
 # Both first create .venv/ with pinned versions when it is missing or out of date.
 
@@ -25,7 +26,7 @@ $(INSTALLED): pyproject.toml requirements/constraints.txt
 	$(MAKE) colab-wheelhouse
 	touch $@
 
-book: $(INSTALLED)
+book: $(INSTALLED) chromium
 	$(BIN)/python -m labhelpers run --profile $(PROFILE) --book
 
 test: $(INSTALLED) colab-wheelhouse chromium

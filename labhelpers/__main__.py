@@ -1,4 +1,4 @@
-"""Command line: ``python -m labhelpers run | book | references | colab``."""
+"""Command line: ``python -m labhelpers run | book | references | colab | record``."""
 
 from __future__ import annotations
 
@@ -25,6 +25,16 @@ def main(argv: list[str] | None = None) -> int:
     references = commands.add_parser("references", help="regenerate the nbval references in tests/nbval/ (smoke profile)")
     references.add_argument("--only", action="append", metavar="NAME")
     commands.add_parser("colab", help="rewrite each notebook's Colab badge and install line from _config.yml")
+    record = commands.add_parser("record", help="write the lab record of an executed notebook")
+    record.add_argument("notebook", type=Path, metavar="EXECUTED.ipynb",
+                        help="the notebook, executed to its end")
+    record.add_argument("--name", required=True, help="the student's name, as the record shows it")
+    record.add_argument("--register", required=True, help="the student's register number")
+    record.add_argument("--date", default=None, help="YYYY-MM-DD (default: today)")
+    record.add_argument("--experiment", default=None, metavar="N",
+                        help="the experiment number (default: the lesson number of the title)")
+    record.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="folder for NAME.record.html and .pdf (default: beside it)")
 
     args = parser.parse_args(argv)
     from .tools import runner
@@ -54,6 +64,12 @@ def main(argv: list[str] | None = None) -> int:
             print("Updated: " + ", ".join(p.name for p in changed) if changed else "Every notebook is current.")
             if changed:
                 print("Now run: jupytext --sync notebooks/*.py")
+        elif args.command == "record":
+            from .tools.record import make_record
+
+            html, pdf = make_record(args.notebook, args.name, args.register, args.date,
+                                    args.experiment, args.out)
+            print(f"Lab record written: {html} and {pdf}")
     except (runner.NotebookFailed, ValueError, FileNotFoundError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

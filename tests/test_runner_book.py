@@ -77,6 +77,19 @@ def test_book_has_every_lesson_and_the_results_page(built_book):
             f"validation accuracy {accuracy} 94.00%") in text
 
 
+def test_book_shows_a_sample_lab_record_of_lesson_1_made_from_its_run(built_book):
+    _, records, html = built_book
+    page = (html / "book" / "sample_record.html").read_text()
+    assert 'src="../_static/records/01_sum_classifier.record.html"' in page
+    folder = html / "_static" / "records"
+    assert (folder / "01_sum_classifier.record.pdf").read_bytes().startswith(b"%PDF-")
+    record = next(r for r in records if r["notebook"] == "01_sum_classifier")
+    shown = (folder / "01_sum_classifier.record.html").read_text()
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", shown)).split())
+    assert f"accuracy {100 * record['metrics']['val_accuracy']:.2f}%" in text  # this run's Result
+    assert "Profile smoke" in text and "A. Student (sample)" in text
+
+
 def test_runner_errors_name_the_problem(book_copy, capsys):
     with pytest.raises(ValueError, match="--only 'bogus' names no notebook"):
         select_notebooks(book_copy, ["bogus"])

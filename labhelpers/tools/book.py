@@ -185,7 +185,45 @@ def stage_sources(root: Path) -> Path:
     records = json.loads(results_path.read_text()) if results_path.exists() else []
     (stage / "book" / "results.md").write_text(results_page(records))
     (stage / "book" / "modules.md").write_text(module_map_page(root))
+    (stage / "book" / "sample_record.md").write_text(sample_record_page(executed_dir, stage))
     return stage
+
+
+SAMPLE_LESSON = "01_sum_classifier"
+SAMPLE_STUDENT = {"name": "A. Student (sample)", "register": "SAMPLE-0001"}
+
+
+def sample_record_page(executed_dir: Path, stage: Path) -> str:
+    """The page that shows lesson 1's lab record, made from this build's run (MyST Markdown).
+
+    The record's HTML and PDF go to the book's ``_static/records/``. Where no
+    Chromium can print the PDF, the page says so (and why) instead of showing a record.
+    """
+    import nbformat
+
+    from .record import make_record, recorded_results
+
+    executed = executed_dir / f"{SAMPLE_LESSON}.ipynb"
+    lines = ["# A sample lab record", "",
+             "The lab record that `python -m labhelpers record` (or the last cell of Lesson 1)",
+             "makes from a run: a header with the student's name, register number and date, the",
+             "run's profile, data, machine and time, then Aim, Objectives, Algorithm, Program,",
+             "Observation and Result, every figure taken from the run itself. This one was made",
+             "by the book's build from its own run of Lesson 1, for a made-up student. The README",
+             "says how to make yours.", ""]
+    results = recorded_results(nbformat.read(executed, as_version=4)) or {}
+    date = str(results.get("finished", ""))[:10] or None
+    try:
+        html, pdf = make_record(executed, SAMPLE_STUDENT["name"], SAMPLE_STUDENT["register"],
+                                date=date, out=stage / "_static" / "records")
+    except RuntimeError as error:  # no Chromium or MathJax copy here: the page says so
+        print(f"warning: the sample lab record was not made: {error}", file=sys.stderr)
+        return "\n".join(lines + [f"**Not made in this build:** {error}", ""])
+    lines += [f"The record as [PDF (A4)](../_static/records/{pdf.name}) and as "
+              f"[HTML](../_static/records/{html.name}) (it opens offline).", "",
+              f'<iframe src="../_static/records/{html.name}" title="Sample lab record of Lesson 1" '
+              'style="width: 100%; height: 80vh; border: 1px solid #999;"></iframe>', ""]
+    return "\n".join(lines)
 
 
 def build_book(root: Path | None = None) -> Path:

@@ -1,0 +1,790 @@
+"""The lab record a student hands in, made from an executed notebook: HTML and PDF.
+
+``python -m labhelpers record EXECUTED.ipynb --name ... --register ...`` (or the
+notebook's last cell, :func:`record_this_notebook`) writes ``NAME.record.html``
+and ``NAME.record.pdf``. The record holds a header (name, register number,
+date, experiment number and title, and the run: profile, data, machine, run
+time), then the notebook's sections Aim, Objectives, Algorithm, Program,
+Observation and Result:
+
+- Aim, Objectives and Algorithm: the notebook's Markdown, maths rendered;
+- Program: the settings used, as one table, then every code cell the student
+  ran (the Program section's cells with their printed output, then the code
+  behind the Observation and the Result), without the scaffolding: the Colab
+  install cell, the parameters cells and the profile table;
+- Observation: its prose, tables, classification report and figures, without code;
+- Result: the sentence the run displayed.
+
+Every figure in it comes from the notebook's stored outputs and the results it
+recorded with :func:`labhelpers.report.record_results`; nothing is re-run or
+typed in. A run that would mislead is refused, each case with an error class of
+its own (:class:`NotExecuted`, :class:`StoppedWithError`, :class:`Interrupted`,
+:class:`RanOutOfOrder`).
+
+How the PDF is made: nbconvert renders the HTML with a template of ours
+(``templates/lab_record``), headless Chromium (driven by Playwright) typesets
+the maths with the MathJax copy of the ``sphinx-mathjax-offline`` package
+(SVG output, so the saved HTML needs no script or font to show it) and prints
+the page to an A4 PDF. Chromium rather than a TeX engine because the record is
+HTML already (pandas tables, PNG figures, MathJax maths print as they look on
+screen, with no HTML-to-LaTeX conversion that would lose the tables' styling),
+it works offline, and it is one package away on every platform: Debian's
+``chromium`` or the browser ``python -m playwright install chromium`` fetches.
+A TeX route needs a TeX distribution (hundreds of MB) and pandoc.
+"""
+
+from __future__ import annotations
+
+import ast
+import concurrent.futures
+import datetime as _dt
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..files import atomic_write
+from ..report import RESULTS_MIME
+from .colab import INSTALL_CELL
+
+SECTIONS = ("Aim", "Objectives", "Algorithm", "Program", "Observation", "Result")
+PARAMETERS_SECTION = "Parameters"  # its code (parameters cells, profile table) is scaffolding
+RECORD_TAG = "lab-record"  # the notebook's own record cell: not part of the run it records
+SCAFFOLDING_TAGS = {"parameters", "injected-parameters", RECORD_TAG}
+INSTALL_FIRST_LINE = INSTALL_CELL.splitlines()[0]
+TEMPLATES = Path(__file__).parent / "templates"
+# Chromium with no way out: the record loads only local files.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+]
+
+# The notebook's last cell (notebooks/01_sum_classifier.py holds it verbatim; a test checks).
+RECORD_CELL = """\
+# Your lab record: run the whole notebook first (Restart and run all), and
+# outside Colab save it (Ctrl+S). Then fill in your name and register number
+# and run this cell: it writes the record as HTML and PDF from this run (on
+# Colab it also downloads both). Left empty, it only says how to use it.
+student_name = ""  # e.g. "A. Student"
+register_number = ""  # e.g. "21BCE1234"
+
+from labhelpers.tools.record import record_this_notebook
+
+record_this_notebook(student_name, register_number)
+"""
+
+
+class RecordRefused(ValueError):
+    """The stored run would give a misleading record; the message says why and what to do."""
+
+
+class NotExecuted(RecordRefused):
+    """The notebook was not executed, or not to its end."""
+
+
+class StoppedWithError(RecordRefused):
+    """A cell raised an error."""
+
+
+class Interrupted(RecordRefused):
+    """The run was interrupted (Ctrl-C, the stop button, a kernel interrupt)."""
+
+
+class RanOutOfOrder(RecordRefused):
+    """The cells did not run once each, top to bottom."""
+
+
+class NotThisRun(RecordRefused):
+    """In a notebook: the saved file does not hold this kernel's run (not saved since)."""
+
+
+_RERUN = (
+    "Restart the kernel and run all cells (or run it with papermill), then make the record again."
+)
+
+
+def _label(cell: dict, index: int) -> str:
+    count = cell.get("execution_count")
+    return f"cell {index + 1} (In [{count}])" if count is not None else f"cell {index + 1}"
+
+
+def run_cells(notebook: dict) -> list[tuple[int, dict]]:
+    """``(index, cell)`` of the code cells that make the run: not empty, not the record cell."""
+    return [
+        (i, cell)
+        for i, cell in enumerate(notebook["cells"])
+        if cell["cell_type"] == "code"
+        and cell["source"].strip()
+        and RECORD_TAG not in cell.get("metadata", {}).get("tags", [])
+    ]
+
+
+def check_run(notebook: dict, name: str = "the notebook") -> None:
+    """Raise a :class:`RecordRefused` subclass unless the stored run is one clean run in order.
+
+    In this order: no cell ran (:class:`NotExecuted`); an error output
+    (:class:`Interrupted` for ``KeyboardInterrupt``, else :class:`StoppedWithError`;
+    papermill's own failure flag counts too); cells that never ran after
+    others did (:class:`NotExecuted`); execution counts that are not 1, 2, 3, ...
+    down the notebook (:class:`RanOutOfOrder`).
+    """
+    cells = run_cells(notebook)
+    ran = [
+        (i, cell)
+        for i, cell in cells
+        if cell.get("execution_count") is not None or cell.get("outputs")
+    ]
+    if not ran:
+        raise NotExecuted(
+            f"{name} was not executed: none of its {len(cells)} code cells has run. "
+            f"Run it first: {_RERUN}"
+        )
+    for i, cell in cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") != "error":
+                continue
+            where = f"{_label(cell, i)}: {output.get('ename')}: {output.get('evalue')}"
+            if output.get("ename") == "KeyboardInterrupt":
+                raise Interrupted(
+                    f"{name} was interrupted in {where}; the cells after it did not run. {_RERUN}"
+                )
+            raise StoppedWithError(
+                f"{name} stopped with an error in {where}. Fix the cause, then: {_RERUN}"
+            )
+    if notebook.get("metadata", {}).get("papermill", {}).get("exception"):
+        raise StoppedWithError(
+            f"{name} stopped with an error (papermill marked the run as failed). {_RERUN}"
+        )
+    missing = [i for i, cell in cells if cell.get("execution_count") is None]
+    if missing:
+        last = max(i for i, _ in ran)
+        kind = "did not reach the end" if any(i > last for i in missing) else "skipped cells"
+        raise NotExecuted(
+            f"{name} was not executed to the end: the run {kind}; "
+            f"{', '.join(f'cell {i + 1}' for i in missing[:5])}"
+            f"{' ...' if len(missing) > 5 else ''} never ran. {_RERUN}"
+        )
+    counts = [cell["execution_count"] for _, cell in cells]
+    if counts != list(range(1, len(counts) + 1)):
+        first = next(k for k, count in enumerate(counts) if count != k + 1)
+        i, cell = cells[first]
+        raise RanOutOfOrder(
+            f"{name} did not run top to bottom once: {_label(cell, i)} has execution count "
+            f"{counts[first]} where a single run in order gives {first + 1} (counts "
+            f"{counts[: first + 3]}...). A cell was run twice, skipped or run out of "
+            f"order, so the outputs may not belong together. {_RERUN}"
+        )
+
+
+# --- reading the notebook -------------------------------------------------------------------------
+
+
+def _split_markdown(source: str) -> list[tuple[str | None, str]]:
+    """``(heading, text)`` pieces of a Markdown cell, cut before each ``## heading`` line."""
+    pieces: list[tuple[str | None, str]] = []
+    heading, lines = None, []
+    for line in source.splitlines():
+        match = re.match(r"^## (.+?)\s*$", line)
+        if match:
+            if heading is not None or "".join(lines).strip():
+                pieces.append((heading, "\n".join(lines).strip()))
+            heading, lines = match.group(1), []
+        else:
+            lines.append(line)
+    if heading is not None or "".join(lines).strip():
+        pieces.append((heading, "\n".join(lines).strip()))
+    return pieces
+
+
+def _is_scaffolding(cell: dict, section: str | None) -> bool:
+    tags = set(cell.get("metadata", {}).get("tags", []))
+    first_line = cell["source"].lstrip().splitlines()[0] if cell["source"].strip() else ""
+    return (
+        bool(tags & SCAFFOLDING_TAGS)
+        or first_line == INSTALL_FIRST_LINE
+        or section == PARAMETERS_SECTION
+    )
+
+
+def title_of(notebook: dict) -> str:
+    """The notebook's first ``# heading``: ``Lesson 1: does the sum exceed a threshold? ...``."""
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "markdown":
+            for line in cell["source"].splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    raise ValueError(
+        "the notebook has no '# title' line in a Markdown cell: "
+        "a lab record needs the experiment's title"
+    )
+
+
+def recorded_results(notebook: dict) -> dict[str, Any] | None:
+    """The first record the run displayed with :func:`labhelpers.report.record_results`, or None."""
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            if RESULTS_MIME in output.get("data", {}):
+                return output["data"][RESULTS_MIME]
+    return None
+
+
+def _literal_assignments(source: str) -> dict[str, Any]:
+    values = {}
+    for node in ast.parse(source).body:
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
+            try:
+                values[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+    return values
+
+
+def settings_used(notebook: dict, results: dict | None) -> dict[str, Any]:
+    """The run's settings: the parameters (papermill's injected values first), then the profile's.
+
+    A parameter left at None takes its profile's value, which the run recorded
+    in its results' ``settings``.
+    """
+    parameters: dict[str, Any] = {}
+    for tag in ("parameters", "injected-parameters"):
+        for cell in notebook["cells"]:
+            if cell["cell_type"] == "code" and tag in cell.get("metadata", {}).get("tags", []):
+                parameters.update(_literal_assignments(cell["source"]))
+    recorded = (results or {}).get("settings", {})
+    merged = {name: value for name, value in parameters.items() if value is not None}
+    merged.update(recorded)
+    if "profile" in merged:
+        merged = {"profile": merged.pop("profile"), **merged}
+    return merged
+
+
+def run_seconds(notebook: dict) -> float | None:
+    """The run's wall time: papermill's duration, else the sum of the cells' timings."""
+    duration = notebook.get("metadata", {}).get("papermill", {}).get("duration")
+    if duration is not None:
+        return float(duration)
+    total, found = 0.0, False
+    for _, cell in run_cells(notebook):
+        meta = cell.get("metadata", {})
+        timing = meta.get("execution", {})
+        if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
+            start = _dt.datetime.fromisoformat(timing["iopub.execute_input"].replace("Z", "+00:00"))
+            end = _dt.datetime.fromisoformat(timing["shell.execute_reply"].replace("Z", "+00:00"))
+            total, found = total + (end - start).total_seconds(), True
+        elif "elapsed" in meta.get("executionInfo", {}):  # Colab, in milliseconds
+            total, found = total + meta["executionInfo"]["elapsed"] / 1000, True
+    return total if found else None
+
+
+def _machine_in_words(machine: dict) -> str:
+    words = f"{machine.get('platform', 'unknown')}, {machine.get('cpu_count', '?')} CPU cores"
+    if machine.get("gpu"):
+        words += f", GPU {machine['gpu']}"
+    versions = [
+        f"{package} {machine[package]}"
+        for package in ("python", "torch", "tensorflow")
+        if package in machine
+    ]
+    return words + (f"; {', '.join(versions)}" if versions else "")
+
+
+def _when(iso: str) -> str:
+    """``2026-11-30T01:09:53+00:00`` as ``2026-11-30 01:09 UTC`` (other forms as they are)."""
+    try:
+        moment = _dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if moment.utcoffset() is not None:
+        return moment.astimezone(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _value_in_words(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def record_notebook(notebook: dict, results: dict | None) -> dict:
+    """The record's body as a notebook (nbformat 4 dict): headings, prose, code, outputs, in order.
+
+    Cells tagged ``record-output-only`` show their outputs without code,
+    ``record-code-only`` their code without outputs (nbconvert's
+    TagRemovePreprocessor reads the tags).
+    """
+    found: dict[str, list[dict]] = {name: [] for name in SECTIONS}
+    later_code: list[dict] = []  # code of the sections after the Program: listed in the Program
+    section: str | None = None
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "markdown":
+            for heading, text in _split_markdown(cell["source"]):
+                if heading is not None and (heading in SECTIONS or heading == PARAMETERS_SECTION):
+                    section = heading
+                elif (
+                    heading is not None and section in SECTIONS
+                ):  # a part of a section: "Defect 1: ..."
+                    text = f"### {heading}\n\n{text}"
+                if section in SECTIONS and text:
+                    found[section].append({"cell_type": "markdown", "metadata": {}, "source": text})
+        elif cell["cell_type"] == "code" and cell["source"].strip():
+            if _is_scaffolding(cell, section) or section not in SECTIONS:
+                continue
+            code = {
+                "cell_type": "code",
+                "metadata": {},
+                "source": cell["source"],
+                "execution_count": cell.get("execution_count"),
+                "outputs": _shown_outputs(cell),
+            }
+            if section in ("Program", "Aim", "Objectives", "Algorithm"):
+                found["Program"].append(code)
+            else:
+                later_code.append({**code, "metadata": {"tags": ["record-code-only"]}})
+                found[section].append({**code, "metadata": {"tags": ["record-output-only"]}})
+    missing = [name for name in SECTIONS if not found[name]]
+    if missing:
+        raise ValueError(
+            f"the notebook has no '## {missing[0]}' section (a lab record needs all of "
+            f"{', '.join(SECTIONS)}): is it one of the lab book's lessons?"
+        )
+    settings = settings_used(notebook, results)
+    table = ["### Settings used", "", "| setting | value |", "| --- | --- |"]
+    table += [f"| {name} | `{_value_in_words(value)}` |" for name, value in settings.items()]
+    cells: list[dict] = []
+    for name in SECTIONS:
+        cells.append({"cell_type": "markdown", "metadata": {}, "source": f"## {name}"})
+        if name == "Program" and settings:
+            cells.append({"cell_type": "markdown", "metadata": {}, "source": "\n".join(table)})
+        cells += found[name]
+        if name == "Program" and later_code:
+            cells.append(
+                {
+                    "cell_type": "markdown",
+                    "metadata": {},
+                    "source": "### The code behind the Observation and the Result",
+                }
+            )
+            cells += later_code
+    cells = [{**cell, "id": f"record-{k}"} for k, cell in enumerate(cells)]
+    return {
+        "cells": cells,
+        "metadata": {
+            k: v
+            for k, v in notebook.get("metadata", {}).items()
+            if k in ("kernelspec", "language_info")
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def _shown_outputs(cell: dict) -> list[dict]:
+    """A cell's outputs for the record: stderr and the recorded-results output are left out."""
+    shown = []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            continue
+        if RESULTS_MIME in output.get("data", {}):
+            continue
+        shown.append(output)
+    return shown
+
+
+def result_sentences(notebook: dict) -> list[str]:
+    """The Markdown the Result section's cells displayed: the sentence(s) the run produced."""
+    section, sentences = None, []
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "markdown":
+            for heading, _ in _split_markdown(cell["source"]):
+                if heading in SECTIONS or heading == PARAMETERS_SECTION:
+                    section = heading
+        elif section == "Result" and RECORD_TAG not in cell.get("metadata", {}).get("tags", []):
+            for output in cell.get("outputs", []):
+                text = output.get("data", {}).get("text/markdown")
+                if text:
+                    sentences.append("".join(text) if isinstance(text, list) else text)
+    return sentences
+
+
+# --- the header -----------------------------------------------------------------------------------
+
+
+def _parse_date(date: str | _dt.date | None) -> _dt.date:
+    if date is None:
+        return _dt.date.today()
+    if isinstance(date, _dt.date):
+        return date
+    try:
+        return _dt.date.fromisoformat(str(date).strip())
+    except ValueError:
+        raise ValueError(
+            f"date must be written YYYY-MM-DD, e.g. 2026-11-30; got {date!r}"
+        ) from None
+
+
+def _required_text(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{name} must be given (a non-empty text), got {value!r}")
+    return " ".join(value.split())
+
+
+def header_fields(
+    notebook: dict,
+    results: dict | None,
+    name: str,
+    register: str,
+    date: str | _dt.date | None,
+    experiment: int | str | None,
+) -> dict[str, Any]:
+    """The header's fields, each a string: the student's, the experiment's and the run's."""
+    title = title_of(notebook)
+    match = re.match(r"Lesson (\d+):\s*(.+)", title)
+    if experiment is None:
+        if not match:
+            raise ValueError(
+                f"experiment must be given: the title {title!r} holds no lesson number to use"
+            )
+        experiment = match.group(1)
+    experiment = _required_text("experiment", str(experiment))
+    seconds = run_seconds(notebook)
+    machine = (results or {}).get("machine")
+    run = {
+        "Profile": str(settings_used(notebook, results).get("profile", "not recorded")),
+        "Data": (results or {}).get("data", "not recorded"),
+        "Machine": _machine_in_words(machine) if machine else "not recorded",
+        "Run time": f"{seconds:.1f} s (whole notebook)" if seconds is not None else "not recorded",
+        "Finished": _when(results.get("finished"))
+        if results and results.get("finished")
+        else "not recorded",
+    }
+    return {
+        "name": _required_text("name", name),
+        "register": _required_text("register", register),
+        "date": _parse_date(date).strftime("%d %B %Y").lstrip("0"),
+        "experiment": experiment,
+        "title": _capitalised(match.group(2) if match else title),
+        "lesson": title,
+        "run": run,
+    }
+
+
+# --- rendering ------------------------------------------------------------------------------------
+
+
+def mathjax_script() -> Path:
+    """MathJax 3's ``tex-svg.js`` from the ``sphinx-mathjax-offline`` package (the book's copy)."""
+    spec = importlib.util.find_spec("sphinx-mathjax-offline")
+    if spec is None or spec.origin is None:
+        raise RuntimeError(
+            "the record renders maths with the MathJax copy of the package "
+            "sphinx-mathjax-offline, which is not installed: pip install 'labhelpers[record]'"
+        )
+    script = Path(spec.origin).parent / "static" / "mathjax" / "tex-svg.js"
+    if not script.is_file():
+        raise RuntimeError(f"{script} is missing: reinstall sphinx-mathjax-offline")
+    return script
+
+
+def record_html(notebook: dict, header: dict, mathjax_url: str) -> str:
+    """The record as HTML (nbconvert, template ``lab_record``); MathJax yet to run in a browser."""
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = HTMLExporter(
+        template_name="lab_record",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(
+            remove_input_tags={"record-output-only"}, remove_all_outputs_tags={"record-code-only"}
+        ),
+        enabled=True,
+    )
+    css = (TEMPLATES / "lab_record" / "record.css").read_text(encoding="utf-8")
+    body = nbformat.from_dict(notebook)
+    html, _ = exporter.from_notebook_node(
+        body,
+        resources={
+            "metadata": {"name": header["lesson"]},
+            "record": {**header, "css": css, "mathjax_url": mathjax_url},
+        },
+    )
+    return html
+
+
+def chromium_executable() -> str | None:
+    """The Chromium to drive: ``$LABHELPERS_CHROMIUM``, a system one, else Playwright's (None)."""
+    chosen = os.environ.get("LABHELPERS_CHROMIUM")
+    if chosen:
+        if not Path(chosen).is_file():
+            raise RuntimeError(f"LABHELPERS_CHROMIUM names {chosen}, which does not exist")
+        return chosen
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if (
+            found and "snap" not in Path(found).resolve().parts
+        ):  # Ubuntu's snap stub cannot be driven
+            return found
+    return None
+
+
+_TYPESET_JS = """async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await MathJax.startup.promise;
+  }
+  const pending = [...document.querySelectorAll('mjx-merror, .mjx-merror')].length;
+  document.querySelectorAll('script').forEach(s => s.remove());
+  return pending;
+}"""
+
+_FOOTER = (
+    '<div style="font-size:8px; width:100%; margin:0 14mm; display:flex;'
+    ' justify-content:space-between;'
+    ' font-family:sans-serif; color:#444"><span>{left}</span>'
+    '<span>page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>'
+)
+
+
+def print_record(html: str, folder: Path, footer: str) -> tuple[str, bytes]:
+    """Typeset the maths in headless Chromium; return the final HTML (no scripts) and the A4 PDF."""
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise RuntimeError(
+            "the PDF is printed by Chromium through Playwright, which is not installed: "
+            "pip install 'labhelpers[record]'"
+        ) from None
+    page_file = folder / "record.html"
+    page_file.write_text(html, encoding="utf-8")
+    with sync_playwright() as playwright:
+        executable = chromium_executable()
+        try:
+            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        except PlaywrightError as error:
+            raise RuntimeError(
+                "no Chromium to print the PDF with. On Debian `apt-get install chromium` "
+                "(or set LABHELPERS_CHROMIUM to a Chromium or Chrome), elsewhere and on Colab "
+                "`python -m playwright install --with-deps chromium`. "
+                f"Playwright said: {str(error)[:300]}"
+            ) from None
+        try:
+            page = browser.new_page()
+            page.goto(page_file.as_uri(), wait_until="load")
+            errors = page.evaluate(_TYPESET_JS)
+            if errors:
+                raise RuntimeError(
+                    f"MathJax could not typeset {errors} formula(s) of the notebook's Markdown"
+                )
+            final = "<!DOCTYPE html>\n" + page.evaluate("() => document.documentElement.outerHTML")
+            pdf = page.pdf(
+                format="A4",
+                print_background=True,
+                display_header_footer=True,
+                header_template="<span></span>",
+                footer_template=_FOOTER.format(left=footer),
+                margin={"top": "14mm", "bottom": "16mm", "left": "14mm", "right": "14mm"},
+            )
+        finally:
+            browser.close()
+    return final, pdf
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def make_record(
+    executed_ipynb: str | Path,
+    name: str,
+    register: str,
+    date: str | _dt.date | None = None,
+    experiment: int | str | None = None,
+    out: str | Path | None = None,
+) -> tuple[Path, Path]:
+    """Write the lab record of an executed notebook as HTML and PDF; return ``(html, pdf)``.
+
+    ``name`` and ``register`` are the student's; ``date`` is ``YYYY-MM-DD``
+    (default today); ``experiment`` defaults to the lesson number of the title;
+    ``out`` is the folder (default: the notebook's), and the files are named
+    after the notebook: ``01_sum_classifier.record.html`` and ``.pdf``. A run
+    that would mislead raises a :class:`RecordRefused` subclass and writes nothing.
+    """
+    import nbformat
+
+    path = Path(executed_ipynb)
+    if not path.is_file():
+        raise FileNotFoundError(f"executed_ipynb: no notebook at {path}")
+    notebook = nbformat.read(path, as_version=4)
+    check_run(notebook, path.name)
+    results = recorded_results(notebook)
+    header = header_fields(notebook, results, name, register, date, experiment)
+    body = record_notebook(notebook, results)
+    folder = Path(out) if out is not None else path.parent
+    stem = path.name.removesuffix(".ipynb")
+    footer = _escape(
+        f"{header['name']} ({header['register']}): experiment {header['experiment']}, "
+        f"{header['title']}"
+    )[:160]
+    with tempfile.TemporaryDirectory(prefix="lab-record-") as scratch:
+        html = record_html(body, header, mathjax_script().as_uri())
+        final, pdf = print_record(html, Path(scratch), footer)
+    html_path, pdf_path = folder / f"{stem}.record.html", folder / f"{stem}.record.pdf"
+    with atomic_write(html_path, "w") as file:
+        file.write(final)
+    with atomic_write(pdf_path, "wb") as file:
+        file.write(pdf)
+    return html_path, pdf_path
+
+
+# --- from inside a notebook -----------------------------------------------------------------------
+
+
+def _on_colab() -> bool:
+    return "google.colab" in sys.modules
+
+
+def _colab_prepare() -> None:
+    """On Colab: install what the PDF needs (Playwright, its Chromium, MathJax) when missing."""
+    wanted = [
+        package
+        for package, module in (
+            ("playwright", "playwright"),
+            ("sphinx-mathjax-offline", "sphinx-mathjax-offline"),
+        )
+        if importlib.util.find_spec(module) is None
+    ]
+    if wanted:
+        print(f"Installing {', '.join(wanted)} for the PDF (once per Colab session)...", flush=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *wanted], check=True)
+        importlib.invalidate_caches()  # so that this process finds the packages just installed
+    marker = Path.home() / ".cache" / "labhelpers-record-chromium"
+    if not marker.exists():
+        print(
+            "Installing Chromium for the PDF (once per Colab session, about a minute)...",
+            flush=True,
+        )
+        subprocess.run(
+            [sys.executable, "-m", "playwright", "install", "--with-deps", "chromium"],
+            check=True,
+            capture_output=True,
+        )
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+
+
+def _this_notebook(scratch: Path) -> Path:
+    """The running notebook as a file: Colab's live copy, else the saved file Jupyter names."""
+    if _on_colab():
+        import nbformat
+        from google.colab import (
+            _message,
+        )  # Colab's own front-end call, the one way to read the live notebook
+
+        live = _message.blocking_request("get_ipynb", timeout_sec=60)["ipynb"]
+        name = Path(
+            live.get("metadata", {}).get("colab", {}).get("name") or "lab_record.ipynb"
+        ).name
+        path = scratch / (name if name.endswith(".ipynb") else "lab_record.ipynb")
+        nbformat.write(nbformat.from_dict(live), str(path))
+        return path
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    candidates = [
+        (shell.user_ns.get("__vsc_ipynb_file__") if shell else None),
+        os.environ.get("JPY_SESSION_NAME"),
+    ]
+    for candidate in candidates:
+        if candidate and Path(candidate).suffix == ".ipynb" and Path(candidate).is_file():
+            return Path(candidate)
+    raise RuntimeError(
+        "could not tell which notebook this is: save it, then call "
+        "make_record('NOTEBOOK.ipynb', name, register) from labhelpers.tools.record"
+    )
+
+
+def check_same_run(notebook: dict, history: list[str], name: str) -> None:
+    """Raise :class:`NotThisRun` unless each run cell's code is what this kernel ran as its number.
+
+    ``history`` is IPython's ``In`` list (``In[n]`` is the code run as ``In [n]``).
+    Cells with magics (``%``, ``!``) are passed over: IPython stores them rewritten.
+    """
+    for i, cell in run_cells(notebook):
+        count, code = cell.get("execution_count"), cell["source"].strip()
+        if count is None or re.search(r"^\s*[%!]", code, flags=re.MULTILINE):
+            continue
+        if count >= len(history) or history[count].strip() != code:
+            raise NotThisRun(
+                f"{name} as saved does not hold this kernel's run: cell {i + 1} (In [{count}]) "
+                "is not the code this kernel ran under that number. Save the notebook "
+                "(Ctrl+S) after running it, then run this cell again."
+            )
+
+
+def record_this_notebook(
+    name: str,
+    register: str,
+    date: str | None = None,
+    experiment: int | None = None,
+    out: str | Path | None = None,
+) -> tuple[Path, Path] | None:
+    """The notebook's last cell: make the record of this notebook's run; on Colab, download it too.
+
+    With ``name`` or ``register`` empty it only prints how to use it (so a
+    batch run or a regression test passes over it). Outside Colab it reads the
+    notebook's saved file: save the notebook after running it.
+    """
+    if not (isinstance(name, str) and name.strip()) or not (
+        isinstance(register, str) and register.strip()
+    ):
+        print(
+            "To make your lab record: run the whole notebook, save it, then fill in student_name "
+            "and register_number in this cell and run it."
+        )
+        return None
+    import nbformat
+    from IPython import get_ipython
+
+    if _on_colab():
+        _colab_prepare()
+    with tempfile.TemporaryDirectory(prefix="lab-record-") as scratch:
+        source = _this_notebook(Path(scratch))
+        shell = get_ipython()
+        if shell is not None:
+            check_same_run(
+                nbformat.read(source, as_version=4), list(shell.user_ns.get("In", [])), source.name
+            )
+        folder = Path(out) if out is not None else (Path.cwd() if _on_colab() else source.parent)
+        # In a kernel an asyncio loop is running, where Playwright's sync API refuses to work:
+        # the record is made in a thread of its own.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            html, pdf = pool.submit(
+                make_record, source, name, register, date, experiment, folder
+            ).result()
+    print(f"Lab record written: {html} and {pdf}")
+    if _on_colab():
+        from google.colab import files
+
+        files.download(str(html))
+        files.download(str(pdf))
+    return html, pdf

@@ -1,0 +1,426 @@
+"""The lab record (issue 15): from an executed notebook to HTML and A4 PDF; the runs it refuses.
+
+Lessons 1 and 5 are executed here (smoke profile) and their records rendered; the PDF is read back
+with pypdf: its text (header, sections, code, Result sentence) and its images (the notebook's
+figures, pixel for pixel). Whether anything is cut at the page edge is measured in Chromium at the
+PDF's print width.
+"""
+
+import base64
+import io
+import re
+import time
+import unicodedata
+
+import nbformat
+import numpy as np
+import pytest
+from browser import chromium_page, require_chromium
+
+from labhelpers.__main__ import main
+from labhelpers.tools.record import (
+    RECORD_CELL,
+    RECORD_TAG,
+    Interrupted,
+    NotExecuted,
+    NotThisRun,
+    RanOutOfOrder,
+    StoppedWithError,
+    check_run,
+    check_same_run,
+    make_record,
+)
+from labhelpers.tools.runner import NotebookFailed, execute_notebook
+
+from conftest import ROOT
+
+SECTIONS = ["Aim", "Objectives", "Algorithm", "Program", "Observation", "Result"]
+STUDENT = {"name": "Asha Raman", "register": "21BCE1234", "date": "2026-11-30"}
+A4_CONTENT_WIDTH_PX = round(
+    (210 - 2 * 14) / 25.4 * 96
+)  # A4 less the 14 mm margins make_record prints with
+
+
+def pdf_text(pdf) -> str:
+    from pypdf import PdfReader
+
+    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    return unicodedata.normalize(
+        "NFKC", text
+    )  # the "fi" ligature of the PDF's font back to two letters
+
+
+def body_text(pdf) -> str:
+    """The PDF's text without the page footers (a page may break inside a line or a sentence)."""
+    return "\n".join(
+        line for line in pdf_text(pdf).splitlines() if not re.search(r"page \d+ of \d+$", line)
+    )
+
+
+def pdf_images(pdf) -> list[np.ndarray]:
+    from pypdf import PdfReader
+
+    return [
+        np.asarray(image.image.convert("RGB"))
+        for page in PdfReader(pdf).pages
+        for image in page.images
+    ]
+
+
+def squeezed(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def notebook_pngs(notebook) -> list[np.ndarray]:
+    from PIL import Image
+
+    return [
+        np.asarray(
+            Image.open(io.BytesIO(base64.b64decode(output["data"]["image/png"]))).convert("RGB")
+        )
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if "image/png" in output.get("data", {})
+    ]
+
+
+def displayed_result(notebook) -> str:
+    """The Markdown that the cell calling record_results displayed: the run's Result sentence."""
+    for cell in notebook.cells:
+        if (
+            cell.cell_type == "code"
+            and "record_results(" in cell.source
+            and "result_sentence(" in cell.source
+        ):
+            shown = [
+                o["data"]["text/markdown"]
+                for o in cell.outputs
+                if "text/markdown" in o.get("data", {})
+            ]
+            return shown[-1]
+    raise AssertionError("no cell calls result_sentence and record_results")
+
+
+def markdown_text(markdown: str) -> str:
+    """Markdown's visible text: ** and ` marks removed (what the PDF shows)."""
+    return re.sub(r"\*\*|`", "", markdown)
+
+
+@pytest.fixture(scope="module", params=["01_sum_classifier", "05_imdb_rnn_pytorch"])
+def record(request, tmp_path_factory):
+    """(executed notebook, html, pdf, seconds to render) for a lesson run in the smoke profile."""
+    require_chromium()
+    folder = tmp_path_factory.mktemp(request.param)
+    executed = execute_notebook(
+        ROOT / "notebooks" / f"{request.param}.ipynb",
+        folder / f"{request.param}.ipynb",
+        {"profile": "smoke"},
+    )
+    started = time.perf_counter()
+    if request.param == "01_sum_classifier":
+        html, pdf = make_record(
+            executed, STUDENT["name"], STUDENT["register"], STUDENT["date"], out=folder / "out"
+        )
+    else:  # the command line
+        assert (
+            main(
+                [
+                    "record",
+                    str(executed),
+                    "--name",
+                    STUDENT["name"],
+                    "--register",
+                    STUDENT["register"],
+                    "--date",
+                    STUDENT["date"],
+                    "--experiment",
+                    "5",
+                    "--out",
+                    str(folder / "out"),
+                ]
+            )
+            == 0
+        )
+        html, pdf = (folder / "out" / f"{request.param}.record.{kind}" for kind in ("html", "pdf"))
+    seconds = time.perf_counter() - started
+    return nbformat.read(executed, as_version=4), html, pdf, seconds
+
+
+def test_pdf_holds_the_header_and_the_six_sections_in_order(record):
+    notebook, _, pdf, _ = record
+    text = pdf_text(pdf)
+    title = next(
+        line[2:]
+        for cell in notebook.cells
+        if cell.cell_type == "markdown"
+        for line in cell.source.splitlines()
+        if line.startswith("# ")
+    )
+    number, experiment = re.match(r"Lesson (\d+): (.+)", title).groups()
+    for field in (
+        STUDENT["name"],
+        STUDENT["register"],
+        "30 November 2026",
+        f"Lab record: experiment {int(number)}",
+        experiment[0].upper() + experiment[1:],
+        "smoke",
+    ):
+        assert field in text
+    lines = [line.strip() for line in text.splitlines()]
+    positions, start = [], 0
+    for section in SECTIONS:
+        assert section in lines[start:], (
+            f"no heading {section!r} after {SECTIONS[: len(positions)]}"
+        )
+        start = lines.index(section, start) + 1
+        positions.append(start)
+    assert positions == sorted(positions)
+
+
+def test_pdf_images_are_the_notebooks_figures(record):
+    notebook, _, pdf, _ = record
+    expected, found = notebook_pngs(notebook), pdf_images(pdf)
+    assert len(expected) >= 2 and len(found) == len(expected)
+    for figure, image in zip(expected, found):
+        assert image.shape == figure.shape and np.array_equal(
+            image, figure
+        )  # same pixels, not resampled
+
+
+def test_result_sentence_in_the_pdf_is_the_notebooks(record):
+    notebook, _, pdf, _ = record
+    sentence = markdown_text(displayed_result(notebook))
+    assert re.search(r"\d+\.\d\d%", sentence)  # it carries the run's numbers
+    text = " ".join(
+        re.sub(r"-\n", "-", body_text(pdf)).split()
+    )  # a line broken after a hyphen: 71-75%
+    result = text[text.rindex(" Result ") :]  # the Result section, last in the record
+    assert " ".join(sentence.split()) in result
+
+
+def test_every_program_line_is_in_the_pdf_and_nothing_is_wider_than_the_page(record, tmp_path):
+    notebook, html, pdf, _ = record
+    text = squeezed(body_text(pdf))
+    scaffolding = {"parameters", "injected-parameters", RECORD_TAG}
+    code = [
+        cell.source
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        and not scaffolding & set(cell.metadata.get("tags", []))
+        and not cell.source.startswith("# Colab only:")
+        and "PROFILES = {" not in cell.source
+    ]
+    lines = [line for source in code for line in source.splitlines() if line.strip()]
+    assert len(lines) > 30 and [line for line in lines if squeezed(line) not in text] == []
+    with chromium_page(tmp_path / "profile", width=A4_CONTENT_WIDTH_PX, height=1100) as (
+        page,
+        requests,
+    ):
+        page.emulate_media(media="print")
+        page.goto(html.as_uri())
+        wide = page.evaluate(
+            """(width) => [...document.querySelectorAll('pre, img, svg, table, .jp-Cell')]
+          .filter(e => e.scrollWidth > e.clientWidth + 1
+                       || e.getBoundingClientRect().right > width + 1)
+          .map(e => e.tagName + ': ' + e.textContent.slice(0, 60))""",
+            A4_CONTENT_WIDTH_PX,
+        )
+        assert [url for url in requests if not url.startswith("file:")] == []  # nothing fetched
+    assert wide == []
+
+
+def test_maths_is_typeset_into_the_html_which_needs_no_script(record):
+    notebook, html, pdf, _ = record
+    page = html.read_text()
+    assert "<script" not in page and 'src="http' not in page
+    markdown = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    algorithm = markdown[markdown.index("## Algorithm") : markdown.index("## Program")]
+    formulas = re.findall(r"\$\$.+?\$\$|\$[^$\n]+\$", algorithm, flags=re.DOTALL)
+    assert formulas and page.count("<mjx-container") >= len(formulas)
+    assert "\\tanh" not in pdf_text(pdf) and "$" not in pdf_text(pdf).split("Program")[0]
+
+
+def test_rendering_a_record_takes_under_30_seconds(record):
+    *_, seconds = record
+    print(f"rendered in {seconds:.1f} s")
+    assert seconds < 30
+
+
+# --- refusals -----------------------------------------------------------------------------------
+
+
+def small_notebook(*sources):
+    cells = [
+        nbformat.v4.new_markdown_cell(
+            "# Lesson 9: a small notebook\n\n## Aim\n\nA.\n\n## Objectives\n\nB."
+        )
+    ]
+    cells += [nbformat.v4.new_markdown_cell("## Algorithm\n\nC.\n\n## Program")]
+    cells += [nbformat.v4.new_code_cell(source) for source in sources]
+    cells += [nbformat.v4.new_markdown_cell("## Observation\n\nD.\n\n## Result\n\nE.")]
+    return nbformat.v4.new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}
+        },
+    )
+
+
+def refused(notebook, path, error):
+    """make_record on ``notebook`` (saved at ``path``) raises ``error`` and writes nothing."""
+    nbformat.write(notebook, path)
+    with pytest.raises(error) as caught:
+        make_record(path, **STUDENT, out=path.parent / "out")
+    assert not (path.parent / "out").exists()
+    return str(caught.value)
+
+
+def test_an_unexecuted_notebook_is_refused(tmp_path):
+    lesson = nbformat.read(
+        ROOT / "notebooks" / "01_sum_classifier.ipynb", as_version=4
+    )  # the source, not run
+    message = refused(lesson, tmp_path / "01.ipynb", NotExecuted)
+    assert "was not executed" in message and "run all" in message
+
+
+def test_a_notebook_that_stopped_with_an_error_is_refused(tmp_path):
+    executed = tmp_path / "01.ipynb"
+    with pytest.raises(NotebookFailed):
+        execute_notebook(
+            ROOT / "notebooks" / "01_sum_classifier.ipynb",
+            executed,
+            {"profile": "smoke", "epochs": 0},
+        )
+    message = refused(nbformat.read(executed, as_version=4), executed, StoppedWithError)
+    assert "stopped with an error" in message and "epochs" in message
+
+
+def test_an_interrupted_notebook_is_refused(tmp_path):
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    notebook = small_notebook("x = 1", "import time\ntime.sleep(60)", "print(x)")
+    client = NotebookClient(notebook, timeout=3, interrupt_on_timeout=True, kernel_name="python3")
+    with pytest.raises(CellExecutionError):
+        client.execute()  # the kernel is interrupted in the second cell, as the stop button does
+    message = refused(notebook, tmp_path / "interrupted.ipynb", Interrupted)
+    assert "interrupted in cell 4 (In [2])" in message
+
+
+def test_a_notebook_run_out_of_order_is_refused(tmp_path):
+    from nbclient import NotebookClient
+
+    notebook = small_notebook("x = 1", "x = x + 1", "print(x)")
+    client = NotebookClient(notebook, kernel_name="python3")
+    with client.setup_kernel():
+        for index in (2, 3, 3, 4):  # the second code cell run twice
+            client.execute_cell(notebook.cells[index], index)
+    assert (
+        notebook.cells[4].outputs[0]["text"] == "3\n"
+    )  # the state no single top-to-bottom run gives
+    message = refused(notebook, tmp_path / "out_of_order.ipynb", RanOutOfOrder)
+    assert "did not run top to bottom once" in message
+
+
+def test_a_run_that_stopped_before_the_end_is_refused():
+    notebook = small_notebook("x = 1", "y = 2", "print(x)")
+    for count, cell in enumerate(notebook.cells[2:4], start=1):
+        cell.execution_count = count
+    with pytest.raises(NotExecuted, match="did not reach the end; cell 5 never ran"):
+        check_run(notebook)
+
+
+def test_bad_header_fields_are_named(record, tmp_path):
+    notebook, *_ = record
+    path = tmp_path / "run.ipynb"
+    nbformat.write(notebook, path)
+    with pytest.raises(ValueError, match="name must be given"):
+        make_record(path, " ", "21BCE1234")
+    with pytest.raises(ValueError, match="date must be written YYYY-MM-DD"):
+        make_record(path, "A", "21BCE1234", date="30/11/2026")
+
+
+def test_the_command_line_reports_a_refusal(tmp_path, capsys):
+    assert (
+        main(
+            [
+                "record",
+                str(ROOT / "notebooks" / "02_rnn_cell.ipynb"),
+                "--name",
+                "A",
+                "--register",
+                "1",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 1
+    )
+    assert "was not executed" in capsys.readouterr().err and list(tmp_path.iterdir()) == []
+
+
+# --- the notebook's own cell --------------------------------------------------------------------
+
+
+def test_lesson_01_ends_with_the_record_cell_which_does_nothing_in_a_batch_run():
+    lesson = nbformat.read(ROOT / "notebooks" / "01_sum_classifier.ipynb", as_version=4)
+    last = lesson.cells[-1]
+    assert last.metadata.get("tags") == [RECORD_TAG] and last.source == RECORD_CELL.rstrip("\n")
+    assert max(len(line) for line in RECORD_CELL.splitlines()) <= 79
+    reference = nbformat.read(ROOT / "tests" / "nbval" / "01_sum_classifier.ipynb", as_version=4)
+    assert [o.get("text", "") for o in reference.cells[-1].outputs] == [  # in a batch run, only this
+        "To make your lab record: run the whole notebook, save it, then fill in student_name and "
+        "register_number in this cell and run it.\n"
+    ]
+
+
+def test_every_record_cell_is_the_template_and_the_last_cell():
+    # Lesson 1 has it; the other lessons get the same cell (copied from RECORD_CELL) later.
+    sources = {path.stem: path.read_text() for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.py")}
+    having = sorted(name for name, source in sources.items() if RECORD_TAG in source)
+    assert "01_sum_classifier" in having
+    cell = f'# %% tags=["{RECORD_TAG}"]\n{RECORD_CELL}'
+    assert [name for name in having if not sources[name].endswith(cell)] == []
+
+
+def test_a_saved_file_that_is_not_this_kernels_run_is_refused():
+    notebook = small_notebook("x = 1", "y = 2")
+    for count, cell in enumerate(notebook.cells[2:4], start=1):
+        cell.execution_count = count
+    check_same_run(notebook, ["", "x = 1", "y = 2", "record_this_notebook(...)"], "run.ipynb")
+    with pytest.raises(NotThisRun, match="Save the notebook"):
+        check_same_run(
+            notebook, ["", "x = 1", "y = 3"], "run.ipynb"
+        )  # the file is older than the run
+
+
+def test_the_record_cell_makes_the_record_of_the_saved_run_inside_the_kernel(tmp_path, monkeypatch):
+    from nbclient import NotebookClient
+
+    require_chromium()
+    notebook = small_notebook("x = 6 * 7", "print(f'the answer is {x}')")
+    record_cell = nbformat.v4.new_code_cell(
+        RECORD_CELL.replace('""  # e.g. "A. Student"', '"Asha Raman"').replace(
+            '""  # e.g. "21BCE1234"', '"21BCE1234"'
+        )
+    )
+    record_cell.metadata["tags"] = [RECORD_TAG]
+    notebook.cells.append(record_cell)
+    path = tmp_path / "lesson.ipynb"
+    monkeypatch.setenv(
+        "JPY_SESSION_NAME", str(path)
+    )  # as the Jupyter server tells a kernel its notebook
+    client = NotebookClient(notebook, kernel_name="python3", timeout=120)
+    with client.setup_kernel():
+        for index in (2, 3):  # Run All, then Save
+            client.execute_cell(notebook.cells[index], index)
+        nbformat.write(notebook, path)
+        client.execute_cell(
+            record_cell, len(notebook.cells) - 1
+        )  # the student fills in the cell and runs it
+    printed = "".join(output.get("text", "") for output in record_cell.outputs)
+    assert [
+        o for o in record_cell.outputs if o.output_type == "error"
+    ] == [] and "Lab record written" in printed
+    assert "the answer is 42" in pdf_text(tmp_path / "lesson.record.pdf")
