@@ -15,7 +15,9 @@ def positive_int(name: str, value, allow_none: bool = False) -> int | None:
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer{' or None' if allow_none else ''}, got {value!r}")
+        raise ValueError(
+            f"{name} must be a positive integer{' or None' if allow_none else ''}, got {value!r}"
+        )
     return int(value)
 
 
@@ -29,18 +31,24 @@ def one_of(name: str, value, choices: Sequence[str]) -> str:
 def check_texts(texts, name: str = "texts") -> list[str]:
     """``texts`` as a list of str, or a TypeError naming the argument and the first bad item."""
     if isinstance(texts, (str, bytes)):
-        raise TypeError(f"{name} must be a sequence of strings, one per document, got a single "
-                        f"{type(texts).__name__}; wrap it in a list: [{name}]")
+        raise TypeError(
+            f"{name} must be a sequence of strings, one per document, got a single "
+            f"{type(texts).__name__}; wrap it in a list: [{name}]"
+        )
     try:
         texts = list(texts)
     except TypeError:
-        raise TypeError(f"{name} must be a sequence of strings, got {type(texts).__name__}") from None
+        raise TypeError(
+            f"{name} must be a sequence of strings, got {type(texts).__name__}"
+        ) from None
     for i, text in enumerate(texts):
         if not isinstance(text, str):
             shown = repr(text)
             shown = shown if len(shown) < 40 else shown[:37] + "..."
-            raise TypeError(f"{name} must contain only strings; item {i} is a {type(text).__name__} ({shown}). "
-                            "Missing reviews read by pandas are floats (NaN): drop or fill them first.")
+            raise TypeError(
+                f"{name} must contain only strings; item {i} is a {type(text).__name__} ({shown}). "
+                "Missing reviews read by pandas are floats (NaN): drop or fill them first."
+            )
     return texts
 
 
@@ -62,7 +70,9 @@ def require(module: str, extra: str, needed_for: str, *, package: str | None = N
         spec = _requirement(package or module.split(".")[0], extra)
         raise ModuleNotFoundError(
             f"{needed_for} needs {module}, which is not installed. Install it with: pip install '{spec}' "
-            f"(labhelpers' optional group '{extra}')", name=module) from None
+            f"(labhelpers' optional group '{extra}')",
+            name=module,
+        ) from None
 
 
 def _requirement(package: str, extra: str) -> str:
@@ -74,6 +84,10 @@ def _requirement(package: str, extra: str) -> str:
     for requirement in requirements:
         spec, _, marker = requirement.partition(";")
         name = re.match(r"[A-Za-z0-9._-]+", spec.strip())
-        if name and name.group().lower() == package.lower() and re.search(rf"extra\s*==\s*['\"]{extra}['\"]", marker):
+        if (
+            name
+            and name.group().lower() == package.lower()
+            and re.search(rf"extra\s*==\s*['\"]{extra}['\"]", marker)
+        ):
             return spec.strip()
     return package

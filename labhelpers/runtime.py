@@ -21,10 +21,26 @@ import numpy as np
 
 BATCH_ENV = "LABHELPERS_BATCH"
 # Programs that execute notebooks with nobody watching, and programs that show them to a person.
-BATCH_PROGRAMS = ("papermill", "pytest", "py.test", "jupyter-nbconvert", "nbconvert", "nbclient",
-                  "jupyter-execute", "labhelpers")
-FRONTEND_PROGRAMS = ("jupyter-lab", "jupyterlab", "jupyter-notebook", "notebook", "jupyter-server",
-                     "jupyter_server", "voila", "jupyter-voila")
+BATCH_PROGRAMS = (
+    "papermill",
+    "pytest",
+    "py.test",
+    "jupyter-nbconvert",
+    "nbconvert",
+    "nbclient",
+    "jupyter-execute",
+    "labhelpers",
+)
+FRONTEND_PROGRAMS = (
+    "jupyter-lab",
+    "jupyterlab",
+    "jupyter-notebook",
+    "notebook",
+    "jupyter-server",
+    "jupyter_server",
+    "voila",
+    "jupyter-voila",
+)
 
 
 def _program(argv: list[str]) -> str:
@@ -50,14 +66,20 @@ def _parent(pid: int) -> tuple[int, list[str]] | None:
     proc = Path(f"/proc/{pid}")
     try:
         stat = (proc / "stat").read_text()
-        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-        argv = [a for a in (proc / "cmdline").read_bytes().decode(errors="replace").split("\0") if a]
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        argv = [
+            a for a in (proc / "cmdline").read_bytes().decode(errors="replace").split("\0") if a
+        ]
         return ppid, argv
     except (OSError, ValueError, IndexError):
         pass
     try:  # macOS and other systems without /proc
-        line = subprocess.run(["ps", "-o", "ppid=,command=", "-p", str(pid)],
-                              capture_output=True, text=True, timeout=2).stdout.strip()
+        line = subprocess.run(
+            ["ps", "-o", "ppid=,command=", "-p", str(pid)],
+            capture_output=True,
+            text=True,
+            timeout=2,
+        ).stdout.strip()
         ppid, _, command = line.partition(" ")
         return int(ppid), command.split()
     except (OSError, ValueError, subprocess.SubprocessError):
@@ -180,7 +202,9 @@ def choose_device(prefer: str = "auto"):
             "Runtime > Change runtime type > GPU, or pass device='auto'."
         )
     if prefer == "mps" and not mps:
-        raise RuntimeError("device='mps' was asked for but MPS is not available; pass device='auto'.")
+        raise RuntimeError(
+            "device='mps' was asked for but MPS is not available; pass device='auto'."
+        )
     return torch.device(prefer)
 
 

@@ -23,8 +23,14 @@ CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags, Chromium's own services dial out and the
 # closed network refuses them; the resolver rule makes any other host fail instantly.
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 LOCAL_SCHEMES = {"data", "blob", "about", "file"}
@@ -33,7 +39,9 @@ LOCAL_SCHEMES = {"data", "blob", "about", "file"}
 def require_chromium() -> None:
     """Skip, naming the fix, when the system Chromium is missing (CI installs it)."""
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install it with `apt-get install -y chromium` (make test does when run as root)")
+        pytest.skip(
+            f"{CHROMIUM} is missing: install it with `apt-get install -y chromium` (make test does when run as root)"
+        )
 
 
 def free_port() -> int:
@@ -56,8 +64,12 @@ def chromium_page(user_data_dir: Path, width: int = 1280, height: int = 900):
     requests: list[str] = []
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            user_data_dir, executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": width, "height": height})
+            user_data_dir,
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": width, "height": height},
+        )
         try:
             context.on("request", lambda request: requests.append(request.url))
             yield context.new_page(), requests
@@ -113,8 +125,9 @@ def wait_for_mathjax(page, timeout_ms: int = 15000) -> str | None:
     if not page.evaluate("() => !!document.querySelector('script[src*=\"mathjax\" i]')"):
         return None
     try:
-        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
-                               timeout=timeout_ms)
+        page.wait_for_function(
+            "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=timeout_ms
+        )
         page.evaluate("() => MathJax.startup.promise")
     except Exception as error:  # Playwright's TimeoutError: MathJax never started
         return f"MathJax did not start within {timeout_ms} ms ({type(error).__name__})"

@@ -13,7 +13,10 @@ def fork(tmp_path):
     config = (ROOT / "_config.yml").read_text()
     url, branch, _ = repository(ROOT)
     (tmp_path / "_config.yml").write_text(
-        config.replace(url, "https://github.com/someone/fork").replace(f"branch: {branch}", "branch: dev"))
+        config.replace(url, "https://github.com/someone/fork").replace(
+            f"branch: {branch}", "branch: dev"
+        )
+    )
     (tmp_path / "notebooks").mkdir()
     shutil.copy2(ROOT / "notebooks" / "01_sum_classifier.py", tmp_path / "notebooks")
     return tmp_path
@@ -22,8 +25,11 @@ def fork(tmp_path):
 def test_badge_and_install_line_derive_from_the_config(fork):
     assert badge(fork, "01_sum_classifier") == (
         "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
-        "(https://colab.research.google.com/github/someone/fork/blob/dev/notebooks/01_sum_classifier.ipynb)")
-    assert install_requirement(fork) == '"labhelpers[colab] @ git+https://github.com/someone/fork@dev"'
+        "(https://colab.research.google.com/github/someone/fork/blob/dev/notebooks/01_sum_classifier.ipynb)"
+    )
+    assert (
+        install_requirement(fork) == '"labhelpers[colab] @ git+https://github.com/someone/fork@dev"'
+    )
 
 
 def test_sync_rewrites_stale_notebooks_once(fork):

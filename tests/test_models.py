@@ -68,7 +68,9 @@ def test_masked_padding_gives_the_packed_sequences_result(cell, pooling):
 @pytest.mark.parametrize("padding", ["masked", "packed"])
 def test_padding_changes_nothing_not_even_the_gradient(padding):
     torch.manual_seed(0)
-    model = PooledReviewRNN(50, 6, 5, cell="gru", bidirectional=True, pooling="max+mean", padding=padding)
+    model = PooledReviewRNN(
+        50, 6, 5, cell="gru", bidirectional=True, pooling="max+mean", padding=padding
+    )
     model.eval()
     ids = post_padded([4, 6, 2])
     longer = torch.cat([ids, torch.zeros(3, 5, dtype=torch.long)], dim=1)
@@ -117,8 +119,13 @@ def test_relu_activation_matches_keras_lstm_relu():
     layer = keras.layers.LSTM(6, activation="relu", return_sequences=True)
     layer.build((None, 5, 2))
     # Keras stores W^T with the same gate order (i, f, c, o) and a single bias.
-    layer.set_weights([ours.weight_ih.detach().numpy().T, ours.weight_hh.detach().numpy().T,
-                       (ours.bias_ih + ours.bias_hh).detach().numpy()])
+    layer.set_weights(
+        [
+            ours.weight_ih.detach().numpy().T,
+            ours.weight_hh.detach().numpy().T,
+            (ours.bias_ih + ours.bias_hh).detach().numpy(),
+        ]
+    )
     expected = np.asarray(layer(x.numpy()))
     states, _ = ours(x)
     np.testing.assert_allclose(states.detach().numpy(), expected, atol=1e-5)
@@ -158,7 +165,9 @@ def test_rnn_cell_follows_its_equation():
     h = torch.zeros(4)
     for t in range(4):  # h_t = tanh(W_ih e_t + b_ih + W_hh h_{t-1} + b_hh)
         e = model.embedding.weight[x[0, t]]
-        h = torch.tanh(rnn.weight_ih_l0 @ e + rnn.bias_ih_l0 + rnn.weight_hh_l0 @ h + rnn.bias_hh_l0)
+        h = torch.tanh(
+            rnn.weight_ih_l0 @ e + rnn.bias_ih_l0 + rnn.weight_hh_l0 @ h + rnn.bias_hh_l0
+        )
         torch.testing.assert_close(logits[0, t], model.out.weight @ h + model.out.bias)
     torch.testing.assert_close(state[0, 0], h)
 

@@ -28,7 +28,13 @@ def test_seed_must_be_a_non_negative_integer(bad):
 
 
 def test_auto_device_is_cpu_without_a_gpu():
-    expected = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
+    expected = (
+        "cuda"
+        if torch.cuda.is_available()
+        else "mps"
+        if torch.backends.mps.is_available()
+        else "cpu"
+    )
     assert choose_device().type == expected
     assert describe_device("cpu").startswith("cpu (")
 
@@ -45,12 +51,20 @@ TABLE = {name: {"epochs": i + 1, "hidden_size": 16} for i, name in enumerate(PRO
 
 
 def test_profile_values_and_explicit_overrides():
-    assert resolve_settings("lab", TABLE, {"epochs": None, "hidden_size": None}) == {"epochs": 3, "hidden_size": 16}
-    assert resolve_settings("smoke", TABLE, {"epochs": 7, "hidden_size": None}) == {"epochs": 7, "hidden_size": 16}
+    assert resolve_settings("lab", TABLE, {"epochs": None, "hidden_size": None}) == {
+        "epochs": 3,
+        "hidden_size": 16,
+    }
+    assert resolve_settings("smoke", TABLE, {"epochs": 7, "hidden_size": None}) == {
+        "epochs": 7,
+        "hidden_size": 16,
+    }
 
 
 def test_unknown_profile_names_the_choices():
-    with pytest.raises(ValueError, match=r"profile must be one of .*'smoke'.*'quick'.*'lab'.*Got 'fast'"):
+    with pytest.raises(
+        ValueError, match=r"profile must be one of .*'smoke'.*'quick'.*'lab'.*Got 'fast'"
+    ):
         check_profile("fast")
     with pytest.raises(ValueError, match="profile must be one of"):
         resolve_settings("fast", TABLE, {})

@@ -35,9 +35,11 @@ def saliency_by_position(model: ReviewRNN, ids: torch.Tensor, batch_size: int = 
     model.eval()
     device = next(model.parameters()).device
     total = torch.zeros(ids.shape[1], dtype=torch.float64)
-    with torch.backends.cudnn.flags(enabled=False):  # cuDNN RNNs give no input gradients in eval mode
+    with torch.backends.cudnn.flags(
+        enabled=False
+    ):  # cuDNN RNNs give no input gradients in eval mode
         for start in range(0, len(ids), batch_size):
-            batch = ids[start:start + batch_size].to(device)
+            batch = ids[start : start + batch_size].to(device)
             embedded = model.embedding(batch).detach().requires_grad_(True)
             states, _ = model.rnn(embedded)
             z = model.out(states[:, -1]).sum()

@@ -17,7 +17,11 @@ from ..runtime import import_keras
 
 keras = import_keras("labhelpers.lessons.keras_imdb (lesson 6, IMDB with Keras)")
 
-RECURRENT_LAYERS = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
+RECURRENT_LAYERS = {
+    "simple_rnn": keras.layers.SimpleRNN,
+    "lstm": keras.layers.LSTM,
+    "gru": keras.layers.GRU,
+}
 
 
 def build_review_classifier(
@@ -39,18 +43,31 @@ def build_review_classifier(
     ``recurrent_dropout`` drops its hidden state between steps.
     """
     one_of("cell", cell, sorted(RECURRENT_LAYERS))
-    for name, value in (("num_words", num_words), ("embedding_dim", embedding_dim), ("units", units)):
+    for name, value in (
+        ("num_words", num_words),
+        ("embedding_dim", embedding_dim),
+        ("units", units),
+    ):
         positive_int(name, value)
     for name, value in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
         if not 0 <= value < 1:
             raise ValueError(f"{name} must lie in [0, 1), got {value!r}")
-    model = keras.Sequential([
-        keras.Input(shape=(maxlen,), dtype="int32"),
-        keras.layers.Embedding(int(num_words), int(embedding_dim)),
-        RECURRENT_LAYERS[cell](int(units), dropout=dropout, recurrent_dropout=recurrent_dropout),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ], name=cell)
-    model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(learning_rate), metrics=["accuracy"])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(maxlen,), dtype="int32"),
+            keras.layers.Embedding(int(num_words), int(embedding_dim)),
+            RECURRENT_LAYERS[cell](
+                int(units), dropout=dropout, recurrent_dropout=recurrent_dropout
+            ),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ],
+        name=cell,
+    )
+    model.compile(
+        loss="binary_crossentropy",
+        optimizer=keras.optimizers.Adam(learning_rate),
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -95,7 +112,11 @@ class EpochLog(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
-        shown = {key: logs[key] for key in ("loss", "accuracy", "val_loss", "val_accuracy") if key in logs}
+        shown = {
+            key: logs[key]
+            for key in ("loss", "accuracy", "val_loss", "val_accuracy")
+            if key in logs
+        }
         print(epoch_line(epoch + 1, self.epochs, shown, time.perf_counter() - self._started))
 
 
@@ -109,12 +130,16 @@ class ValidationPredictions(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         # Called directly rather than with model.predict, which would trace one more graph.
-        parts = [np.asarray(self.model(self.x_val[i:i + self.batch_size], training=False)).reshape(-1)
-                 for i in range(0, len(self.x_val), self.batch_size)]
+        parts = [
+            np.asarray(self.model(self.x_val[i : i + self.batch_size], training=False)).reshape(-1)
+            for i in range(0, len(self.x_val), self.batch_size)
+        ]
         self.predictions.append(np.concatenate(parts) if parts else np.zeros(0, np.float32))
 
 
-def history_of(history: keras.callbacks.History, timer: StepTimer | None = None) -> dict[str, list[float]]:
+def history_of(
+    history: keras.callbacks.History, timer: StepTimer | None = None
+) -> dict[str, list[float]]:
     """A Keras ``History`` as the dict that :func:`labhelpers.plots.plot_history` draws (plus ``seconds``)."""
     result = {key: [float(v) for v in values] for key, values in history.history.items()}
     if timer is not None:

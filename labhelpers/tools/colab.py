@@ -47,8 +47,14 @@ def repository(root: Path) -> tuple[str, str, str]:
     config = yaml.safe_load((root / "_config.yml").read_text())
     repo = config.get("repository") or {}
     if "url" not in repo:
-        raise ValueError(f"{root / '_config.yml'} needs repository: url: (the GitHub URL of the book)")
-    return repo["url"].rstrip("/"), repo.get("branch", "main"), repo.get("path_to_book", ".").strip("/")
+        raise ValueError(
+            f"{root / '_config.yml'} needs repository: url: (the GitHub URL of the book)"
+        )
+    return (
+        repo["url"].rstrip("/"),
+        repo.get("branch", "main"),
+        repo.get("path_to_book", ".").strip("/"),
+    )
 
 
 def badge(root: Path, notebook: str) -> str:
