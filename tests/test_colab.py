@@ -2,7 +2,7 @@ import shutil
 
 import pytest
 
-from labhelpers.tools.colab import badge, install_requirement, repository, sync_colab
+from labhelpers.tools.colab import badge, install_cell, install_requirement, repository, sync_colab
 
 from conftest import ROOT
 
@@ -36,7 +36,8 @@ def test_sync_rewrites_stale_notebooks_once(fork):
     path = fork / "notebooks" / "01_sum_classifier.py"
     assert sync_colab(fork) == [path]
     text = path.read_text()
-    assert badge(fork, "01_sum_classifier") in text and install_requirement(fork) in text
+    assert badge(fork, "01_sum_classifier") in text and install_cell(fork) in text
+    assert 'url = "https://github.com/someone/fork"' in text and "@dev" in text
     assert "rnn-lab-book/rnn-lab-book" not in text
     assert sync_colab(fork) == []
 
