@@ -23,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS_CELL = 4  # the install cell, the parameters, papermill's injected cell, the settings
 
-# (notebook, parameters, regex the answer must match, the cell it must stop in: None for a run that works)
+# (notebook, parameters, regex the answer must match, the cell it must stop in:
+# None for a run that works)
 NOTEBOOK_CASES = [
     (
         "01_sum_classifier",
@@ -219,7 +220,8 @@ def main() -> int:
             good, answer = notebook_case(name, parameters, expected, cell, folder)
             failures += not good
             print(
-                f"| `{what}` | {answer[:300]} | {time.perf_counter() - started:.1f} | {'yes' if good else 'NO'} |",
+                f"| `{what}` | {answer[:300]} | {time.perf_counter() - started:.1f} "
+                f"| {'yes' if good else 'NO'} |",
                 flush=True,
             )
         for what, expected, make in fit_cases(folder):
@@ -235,7 +237,8 @@ def main() -> int:
                 good = bool(re.search(expected, answer))
             failures += not good
             print(
-                f"| {what} | {answer[:300]} | {time.perf_counter() - started:.2f} | {'yes' if good else 'NO'} |"
+                f"| {what} | {answer[:300]} | {time.perf_counter() - started:.2f} "
+                f"| {'yes' if good else 'NO'} |"
             )
     print(f"\n{failures} answer(s) not as expected")
     return 1 if failures else 0

@@ -32,12 +32,14 @@ def main() -> int:
     parser.add_argument(
         "--colab-cache",
         action="store_true",
-        help="kagglehub takes Colab's cache route (the runtime mounts the dataset) instead of downloading",
+        help="kagglehub takes Colab's cache route (the runtime mounts the dataset) "
+        "instead of downloading",
     )
     args = parser.parse_args()
     if imdb_source(ROOT) is None:
         print(
-            "The real IMDB CSV is neither in $LABHELPERS_DATA_DIR nor in ../shared/data: nothing to measure."
+            "The real IMDB CSV is neither in $LABHELPERS_DATA_DIR "
+            "nor in ../shared/data: nothing to measure."
         )
         return 1
     with ColabHarness(ROOT) as harness, tempfile.TemporaryDirectory(prefix="colab-imdb-") as out:
@@ -57,7 +59,8 @@ def main() -> int:
             except Exception as error:  # report it and go on with the next notebook
                 failed += 1
                 print(
-                    f"{name}: FAILED after {time.perf_counter() - started:.0f} s: {str(error).strip().splitlines()[-1]}"
+                    f"{name}: FAILED after {time.perf_counter() - started:.0f} "
+                    f"s: {str(error).strip().splitlines()[-1]}"
                 )
                 continue
             seconds = time.perf_counter() - started
@@ -66,7 +69,8 @@ def main() -> int:
                     k: v for k, v in record["metrics"].items() if k.endswith("test_accuracy")
                 }
                 print(
-                    f"{name}: {seconds:.0f} s (install cell {install_cell_seconds(executed):.1f} s); "
+                    f"{name}: {seconds:.0f} s (install cell "
+                    f"{install_cell_seconds(executed):.1f} s); "
                     f"data: {record['data']}"
                 )
                 print("    " + ", ".join(f"{k} {v:.2%}" for k, v in accuracies.items()), flush=True)

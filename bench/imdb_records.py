@@ -1,4 +1,5 @@
-"""The IMDB lessons (E1, E2, E7) in their lab profiles on the real data: test accuracy, epochs, seconds per epoch.
+"""The IMDB lessons (E1, E2, E7) in their lab profiles on
+the real data: test accuracy, epochs, seconds per epoch.
 
 Each notebook is executed with papermill (``labhelpers.tools.runner.execute_notebook``)
 into ``_build/bench/``; its recorded results are read back and printed as one
@@ -6,9 +7,12 @@ table, and added to ``_build/bench/imdb_records.json``. A notebook that does
 not find IMDB would fall back to generated reviews, so the script refuses to
 start without the data (``--data-dir`` or ``LABHELPERS_DATA_DIR``).
 
-    python bench/imdb_records.py --data-dir ../shared/data              # all three, lab profile (long)
-    python bench/imdb_records.py --only 05_imdb_rnn_pytorch -p threads 1  # one of them, a parameter changed
-    python bench/imdb_records.py --profile quick                        # the book build's settings
+    # all three, lab profile (long)
+    python bench/imdb_records.py --data-dir ../shared/data
+    # one of them, a parameter changed
+    python bench/imdb_records.py --only 05_imdb_rnn_pytorch -p threads 1
+    # the book build's settings
+    python bench/imdb_records.py --profile quick
 
 The lab profiles take long on a CPU (E1 alone: two 20-epoch trainings on
 40,000 reviews); on a 2-core machine run them overnight or on a GPU.
@@ -75,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = Path(args.data_dir or os.environ.get("LABHELPERS_DATA_DIR") or "").expanduser()
     if not (data_dir / "imdb_50k.csv.gz").is_file():
         print(
-            "The IMDB data were not found: pass --data-dir ../shared/data or set LABHELPERS_DATA_DIR. "
+            "The IMDB data were not found: pass --data-dir "
+            "../shared/data or set LABHELPERS_DATA_DIR. "
             "(Without them the notebooks would fall back to generated reviews.)"
         )
         return 2
@@ -108,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:22s} {model:50s} {accuracy:9.2%} {epochs:6d} {seconds:8.1f}")
     machine = next(iter(records.values()))["machine"] if records else {}
     print(
-        f"machine: {machine.get('cpu_count')} CPU cores, torch threads {machine.get('torch_threads', '-')}, "
+        f"machine: {machine.get('cpu_count')} CPU cores, "
+        f"torch threads {machine.get('torch_threads', '-')}, "
         f"{machine.get('gpu', 'no GPU')}; profile {args.profile}"
     )
     out.mkdir(parents=True, exist_ok=True)

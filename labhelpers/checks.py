@@ -1,4 +1,5 @@
-"""Argument checks whose errors name the argument, and optional imports that say how to install what is missing."""
+"""Argument checks whose errors name the argument, and
+optional imports that say how to install what is missing."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import numpy as np
 
 
 def positive_int(name: str, value, allow_none: bool = False) -> int | None:
-    """``value`` as an int if it is a positive integer (or None when allowed), else a ValueError naming ``name``."""
+    """``value`` as an int if it is a positive integer (or
+    None when allowed), else a ValueError naming ``name``."""
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
@@ -53,7 +55,8 @@ def check_texts(texts, name: str = "texts") -> list[str]:
 
 
 def require(module: str, extra: str, needed_for: str, *, package: str | None = None):
-    """Import and return ``module``, or raise a ModuleNotFoundError that says what needs it and how to install it.
+    """Import and return ``module``, or raise a ModuleNotFoundError
+    that says what needs it and how to install it.
 
     ``extra`` is the labhelpers optional group (pyproject.toml) that lists the
     package and ``package`` its pip name when it differs from the module's
@@ -66,17 +69,20 @@ def require(module: str, extra: str, needed_for: str, *, package: str | None = N
         return importlib.import_module(module)
     except ModuleNotFoundError as error:
         if error.name not in (module, module.split(".")[0]):
-            raise  # the module is there but one of its own dependencies is not: its message says which
+            # The module is there but one of its own dependencies is not: its message says which.
+            raise
         spec = _requirement(package or module.split(".")[0], extra)
         raise ModuleNotFoundError(
-            f"{needed_for} needs {module}, which is not installed. Install it with: pip install '{spec}' "
+            f"{needed_for} needs {module}, which is not "
+            f"installed. Install it with: pip install '{spec}' "
             f"(labhelpers' optional group '{extra}')",
             name=module,
         ) from None
 
 
 def _requirement(package: str, extra: str) -> str:
-    """``package`` with its version bound in labhelpers' group ``extra`` (just ``package`` if that is unknown)."""
+    """``package`` with its version bound in labhelpers'
+    group ``extra`` (just ``package`` if that is unknown)."""
     try:
         requirements = importlib.metadata.requires("labhelpers") or []
     except importlib.metadata.PackageNotFoundError:  # run from a checkout that is not installed

@@ -140,7 +140,8 @@ def train_word2vec(
     model.build_vocab(sentences)
     if len(model.wv) == 0:
         raise ValueError(
-            f"no word occurs at least min_count={min_count} times: lower min_count or give more text"
+            f"no word occurs at least min_count={min_count} "
+            "times: lower min_count or give more text"
         )
     model.train(sentences, total_examples=model.corpus_count, epochs=model.epochs)
     words = list(model.wv.index_to_key)
@@ -225,7 +226,8 @@ def embedding_matrix(
     num_words = positive_int("num_words", num_words)
     if not isinstance(vectors, WordVectors):
         raise TypeError(
-            f"vectors must be WordVectors (from train_word2vec or read_glove), got {type(vectors).__name__}"
+            "vectors must be WordVectors (from train_word2vec "
+            f"or read_glove), got {type(vectors).__name__}"
         )
     rng = np.random.default_rng(seed)
     mean = float(vectors.vectors.mean()) if len(vectors) else 0.0

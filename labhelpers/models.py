@@ -1,9 +1,13 @@
 """Every PyTorch model of the lessons, with the choices they share.
 
-- :class:`LastStepRNN`: a recurrent layer read at its last step, then a linear layer (lessons 1, 4, 8).
-- :class:`ReviewRNN`: embedding, recurrent layer, last state, one output unit (lab record 000; lessons 5, 7).
-- :class:`PooledReviewRNN`: the strong review classifier, masked or packed padding, pooling over time (lesson 11).
-- :class:`ActivationLSTM` and :class:`LastStepActivationLSTM`: an LSTM with a choosable activation (lesson 9).
+- :class:`LastStepRNN`: a recurrent layer read at its last step, then a linear layer
+  (lessons 1, 4, 8).
+- :class:`ReviewRNN`: embedding, recurrent layer, last state, one output unit
+  (lab record 000; lessons 5, 7).
+- :class:`PooledReviewRNN`: the strong review classifier, masked or packed padding, pooling over
+  time (lesson 11).
+- :class:`ActivationLSTM` and :class:`LastStepActivationLSTM`: an LSTM with a choosable activation
+  (lesson 9).
 - :class:`CharRNN`: a character-level language model that carries its state (lesson 10).
 
 ``CELLS`` maps ``"rnn"``, ``"gru"``, ``"lstm"`` to the torch layers every model accepts.
@@ -260,7 +264,8 @@ PADDINGS = ("masked", "packed")
 
 
 def reverse_within_length(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """Reverse each row's first ``lengths[i]`` steps, leave its padding where it is (batch-first)."""
+    """Reverse each row's first ``lengths[i]`` steps,
+    leave its padding where it is (batch-first)."""
     steps = torch.arange(x.shape[1], device=x.device)
     index = torch.where(steps < lengths[:, None], lengths[:, None] - 1 - steps, steps)
     if x.ndim == 3:
@@ -269,7 +274,8 @@ def reverse_within_length(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tenso
 
 
 class PooledReviewRNN(nn.Module):
-    """Embedding -> recurrent layers (one or both directions) -> pooling over time -> Linear(., 1), one logit.
+    """Embedding -> recurrent layers (one or both directions)
+    -> pooling over time -> Linear(., 1), one logit.
 
     Input: ids of shape (batch, seq_len) padded at the end with 0; the
     lengths are the counts of non-zero ids. Output: shape (batch,), a logit.

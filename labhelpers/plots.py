@@ -1,4 +1,5 @@
-"""Every figure of the lessons (curves, confusion matrices, the theory lessons' gradient norms), as PNG matplotlib figures."""
+"""Every figure of the lessons (curves, confusion matrices, the
+theory lessons' gradient norms), as PNG matplotlib figures."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from .files import atomic_write
 
 
 def save_figure(fig, path: str | Path | None):
-    """Write ``fig`` as a PNG to ``path`` (atomically; nothing when ``path`` is None) and return it."""
+    """Write ``fig`` as a PNG to ``path`` (atomically;
+    nothing when ``path`` is None) and return it."""
     if path is not None:
         with atomic_write(path) as file:
             fig.savefig(file, format="png", dpi=100, bbox_inches="tight")
@@ -70,7 +72,8 @@ def plot_confusion_matrix(
         or matrix.shape[0] != len(target_names)
     ):
         raise ValueError(
-            f"matrix must be square with one row per name in target_names ({len(target_names)}), got shape {matrix.shape}"
+            "matrix must be square with one row per name in target_names "
+            f"({len(target_names)}), got shape {matrix.shape}"
         )
     fig, ax = plt.subplots(figsize=(4.2, 3.6))
     image = ax.imshow(matrix, cmap="Blues")
@@ -187,7 +190,8 @@ def plot_unrolled_rnn(steps: int = 3, path: str | Path | None = None):
     ax.text(
         first + steps / 2,
         -0.55,
-        rf"unrolled over $T = {steps}$ steps: the same $W_{{in}}$, $W_{{hh}}$, $W_g$, $b$ at every step",
+        rf"unrolled over $T = {steps}$ steps: the same "
+        r"$W_{in}$, $W_{hh}$, $W_g$, $b$ at every step",
         ha="center",
         fontsize=11,
         style="italic",
@@ -232,7 +236,8 @@ def plot_norms_by_lag(
         values = np.asarray(values, dtype=float)
         if values.ndim != 1 or len(values) == 0:
             raise ValueError(
-                f"norms[{label!r}] must be a non-empty 1-D sequence (one norm per lag), got shape {values.shape}"
+                f"norms[{label!r}] must be a non-empty 1-D sequence "
+                f"(one norm per lag), got shape {values.shape}"
             )
         colour = f"C{index % 10}"
         lags = np.arange(len(values))
@@ -272,7 +277,8 @@ def show_gradient_norm_slider(
     limits: tuple[float, float] = (0.3, 2.0),
     ylim: tuple[float, float] | None = (1e-12, 1e8),
 ) -> str:
-    """A slider for the scale of W_hh that redraws the gradient-norm plot; a static figure in batch runs.
+    """A slider for the scale of W_hh that redraws the
+    gradient-norm plot; a static figure in batch runs.
 
     ``compute(scale)`` returns ``(norms, bound)``, each one value per lag. With
     a person at a live notebook (JupyterLab, Colab; see
@@ -301,7 +307,8 @@ def show_gradient_norm_slider(
             {label: norms},
             {label: bound},
             ylim=ylim,
-            title=rf"Gradient factor $\|\partial h_t/\partial h_k\|_2$ with $\|W_{{hh}}\|_2$ = {scale:.2f}",
+            title=r"Gradient factor $\|\partial h_t/\partial h_k\|_2$ with "
+            rf"$\|W_{{hh}}\|_2$ = {scale:.2f}",
         )
         plt.show()
 

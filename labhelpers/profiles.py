@@ -46,7 +46,8 @@ def resolve_settings(
     missing = [name for name in PROFILE_NAMES if name not in table]
     if missing:
         raise ValueError(
-            f"the profile table has no entry for {missing}; every notebook needs all of {PROFILE_NAMES}"
+            f"the profile table has no entry for {missing}; "
+            f"every notebook needs all of {PROFILE_NAMES}"
         )
     settings = dict(table[profile])
     unknown = sorted(set(overrides) - set(settings))
@@ -58,12 +59,13 @@ def resolve_settings(
     return settings
 
 
-# --------------------------------------------------------------------------- the notebook's parameters
+# ---------------------------------------------------------------------- the notebook's parameters
 
 PARAMETER_TYPES = {"int": int, "float": float, "bool": bool, "str": str}
-# ``name = default  # type: T[rule]  help``: T is int, float, bool, str or "list of T"; the optional
-# rule bounds the value (each element of a list): ", at least 1", ", above 0", ", at most 1", ", below 1",
-# " in (0, 1]" or ' in {"rnn", "gru"}'. In words, not ">=": papermill reads no line with a second "=".
+# ``name = default  # type: T[rule]  help``: T is int, float, bool, str or "list of T"; the
+# optional rule bounds the value (each element of a list): ", at least 1", ", above 0",
+# ", at most 1", ", below 1", " in (0, 1]" or ' in {"rnn", "gru"}'. In words, not ">=":
+# papermill reads no line with a second "=".
 _BOUNDS = {
     "at least": operator.ge,
     "above": operator.gt,
@@ -72,7 +74,8 @@ _BOUNDS = {
 }
 _PARAMETER_LINE = re.compile(
     r"^(?P<name>[A-Za-z_]\w*)\s*=.*#\s*type:\s*(?P<type>list of \w+|\w+)"
-    r"(?:,\s*(?P<bound>(?:at least|above|at most|below)\s+[-+.\w]+)|\s+(?P<within>in\s+[\[({][^\])}]*[\])}]))?",
+    r"(?:,\s*(?P<bound>(?:at least|above|at "
+    r"most|below)\s+[-+.\w]+)|\s+(?P<within>in\s+[\[({][^\])}]*[\])}]))?",
     flags=re.MULTILINE,
 )
 # papermill writes the values given with -p / -y / -f into a cell that starts with this line.
@@ -81,7 +84,8 @@ INJECTED_MARK = "# Parameters"
 
 @dataclass(frozen=True)
 class Declared:
-    """A parameter's declared type (``"int"``, ``"list of float"``, ...) and the rule its values obey."""
+    """A parameter's declared type (``"int"``, ``"list
+    of float"``, ...) and the rule its values obey."""
 
     type: str
     rule: str = ""
@@ -120,7 +124,8 @@ def _obeys(value: Any, rule: str) -> bool:
 
 
 def declared_parameters(source: str) -> dict[str, Declared]:
-    """``{name: Declared}`` from a parameters cell whose lines read ``name = default  # type: T[rule]  help``."""
+    """``{name: Declared}`` from a parameters cell whose
+    lines read ``name = default  # type: T[rule]  help``."""
     return {
         match["name"]: Declared(match["type"], match["bound"] or match["within"] or "")
         for match in _PARAMETER_LINE.finditer(source)
@@ -138,7 +143,8 @@ def _assigned_names(source: str) -> list[str]:
 
 
 def convert_parameter(name: str, value: Any, type_name: str) -> Any:
-    """``value`` as the declared type ``type_name`` (None stays None), or a ValueError naming ``name``.
+    """``value`` as the declared type ``type_name``
+    (None stays None), or a ValueError naming ``name``.
 
     Values often arrive as strings (YAML reads ``1e-3`` as a string, a
     parameters file may quote numbers): they are converted when they spell a
@@ -203,7 +209,8 @@ def _convert_list(name: str, value: Any, element: str) -> list | None:
 def check_parameters(
     parameters_source: str, injected_source: str | None, namespace: dict[str, Any]
 ) -> dict[str, Declared]:
-    """Check the values a notebook's parameters hold in ``namespace``, converting them to their declared types.
+    """Check the values a notebook's parameters hold in
+    ``namespace``, converting them to their declared types.
 
     ``parameters_source`` is the text of the cell tagged ``parameters``;
     ``injected_source`` the cell papermill added after it (None without
@@ -215,7 +222,8 @@ def check_parameters(
     declared = declared_parameters(parameters_source)
     if not declared:
         raise ValueError(
-            "the parameters cell declares no parameter: write each as `name = default  # type: T  help`"
+            "the parameters cell declares no parameter: "
+            "write each as `name = default  # type: T  help`"
         )
     unknown = (
         [name for name in _assigned_names(injected_source) if name not in declared]
@@ -230,7 +238,8 @@ def check_parameters(
             for name in unknown
         ]
         raise ValueError(
-            f"this notebook has no parameter {', '.join(hints)}. Its parameters are: {', '.join(declared)}"
+            f"this notebook has no parameter {', '.join(hints)}. "
+            f"Its parameters are: {', '.join(declared)}"
         )
     for name, declaration in declared.items():
         if name in namespace:
@@ -239,7 +248,8 @@ def check_parameters(
 
 
 def check_rules(declared: Mapping[str, Declared], values: Mapping[str, Any], profile: str) -> None:
-    """One ValueError listing every value in ``values`` that breaks its declared rule, and how to fix it."""
+    """One ValueError listing every value in ``values``
+    that breaks its declared rule, and how to fix it."""
     problems = [
         problem
         for name, declaration in declared.items()

@@ -44,7 +44,8 @@ FRONTEND_PROGRAMS = (
 
 
 def _program(argv: list[str]) -> str:
-    """The program a command line runs: ``papermill`` for ``python /venv/bin/papermill ...``, ``pytest`` for ``python -m pytest``."""
+    """The program a command line runs: ``papermill`` for ``python
+    /venv/bin/papermill ...``, ``pytest`` for ``python -m pytest``."""
     if not argv:
         return ""
     name = Path(argv[0]).name
@@ -62,7 +63,8 @@ def _program(argv: list[str]) -> str:
 
 
 def _parent(pid: int) -> tuple[int, list[str]] | None:
-    """``(parent pid, command line)`` of process ``pid``, from /proc or ``ps``; None when unknown."""
+    """``(parent pid, command line)`` of process
+    ``pid``, from /proc or ``ps``; None when unknown."""
     proc = Path(f"/proc/{pid}")
     try:
         stat = (proc / "stat").read_text()
@@ -87,7 +89,8 @@ def _parent(pid: int) -> tuple[int, list[str]] | None:
 
 
 def kernel_launcher(max_depth: int = 6) -> str | None:
-    """``"batch"`` or ``"frontend"``: the first known program among this process's ancestors; None if none is known."""
+    """``"batch"`` or ``"frontend"``: the first known program
+    among this process's ancestors; None if none is known."""
     pid = os.getppid()
     for _ in range(max_depth):
         if pid <= 1:
@@ -106,7 +109,8 @@ def kernel_launcher(max_depth: int = 6) -> str | None:
 
 
 def is_interactive() -> bool:
-    """True when a person is watching: progress bars and sliders; False in batch: plain lines, static figures.
+    """True when a person is watching: progress bars and
+    sliders; False in batch: plain lines, static figures.
 
     In order: ``LABHELPERS_BATCH=1`` (or ``0``) decides when set; ``CI`` means
     batch; a Jupyter kernel asks who started it (papermill, pytest/nbval,
@@ -141,7 +145,8 @@ def tell_terminal(message: str) -> None:
 
 @contextlib.contextmanager
 def _stderr_to_devnull():
-    """Send file descriptor 2 to /dev/null: C++ libraries write there directly, past Python's sys.stderr."""
+    """Send file descriptor 2 to /dev/null: C++ libraries
+    write there directly, past Python's sys.stderr."""
     sys.stderr.flush()
     try:
         saved = os.dup(2)
@@ -158,7 +163,8 @@ def _stderr_to_devnull():
 
 
 def import_keras(needed_for: str = "Keras (lessons 2 and 6)"):
-    """Import Keras (with TensorFlow) without TensorFlow's start-up lines, and return the ``keras`` module.
+    """Import Keras (with TensorFlow) without TensorFlow's
+    start-up lines, and return the ``keras`` module.
 
     TensorFlow writes log lines to the process's stderr when it is imported
     ("Could not find cuda drivers", "failed call to cuInit", oneDNN notes) and,

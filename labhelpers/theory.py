@@ -7,7 +7,8 @@ notation is the book's (see the theory page):
 - output               g_t = W_g h_t (+ b_g);
 - one-step Jacobian    dh_i/dh_{i-1} = diag(1 - h_i^2) W_hh;
 - product over a lag   dh_t/dh_k = prod_{i=t..k+1} dh_i/dh_{i-1}  (leftmost factor i = t);
-- BPTT                 dL/dW_hh = sum_t sum_{k<=t} [(dh_t/dh_k)^T dL^(t)/dh_t * (1 - h_k^2)] h_{k-1}^T.
+- BPTT                 dL/dW_hh = sum_t sum_{k<=t}
+                                  [(dh_t/dh_k)^T dL^(t)/dh_t * (1 - h_k^2)] h_{k-1}^T.
 
 Matrices act on column vectors as in the equations (W_hh has shape
 (hidden, hidden), W_in has shape (hidden, input)); arrays of many vectors keep
@@ -76,12 +77,14 @@ class RNNLayerWeights:
         hidden = self.W_hh.shape[0]
         if self.W_in.ndim != 2 or self.W_in.shape[0] != hidden:
             raise ValueError(
-                f"W_in must have shape (hidden, input) = ({hidden}, input) to match W_hh {self.W_hh.shape}, "
+                f"W_in must have shape (hidden, input) = ({hidden}, "
+                f"input) to match W_hh {self.W_hh.shape}, "
                 f"got {self.W_in.shape}"
             )
         if self.b.shape != (hidden,):
             raise ValueError(
-                f"b must have shape (hidden,) = ({hidden},) to match W_hh {self.W_hh.shape}, got {self.b.shape}"
+                f"b must have shape (hidden,) = ({hidden},) to "
+                f"match W_hh {self.W_hh.shape}, got {self.b.shape}"
             )
 
     @property
@@ -134,7 +137,8 @@ def weights_from_torch(state_dict: Mapping[str, object], dtype=np.float64) -> li
     """
     if "weight_ih_l0" not in state_dict:
         raise ValueError(
-            f"state_dict has no 'weight_ih_l0': pass the state_dict() of a torch.nn.RNN, got keys {sorted(state_dict)}"
+            "state_dict has no 'weight_ih_l0': pass the state_dict() "
+            f"of a torch.nn.RNN, got keys {sorted(state_dict)}"
         )
     if any(key.endswith("_reverse") for key in state_dict):
         raise ValueError(
@@ -219,7 +223,8 @@ def rnn_forward(
     r"""A whole sequence through a stack of RNN layers (batch first).
 
     For each layer $\ell$ and step t = 1..T:
-    $h^{(\ell)}_t = \tanh(W^{(\ell)}_{hh} h^{(\ell)}_{t-1} + W^{(\ell)}_{in} h^{(\ell-1)}_t + b^{(\ell)})$
+    $h^{(\ell)}_t = \tanh(W^{(\ell)}_{hh} h^{(\ell)}_{t-1}
+    + W^{(\ell)}_{in} h^{(\ell-1)}_t + b^{(\ell)})$
     with $h^{(0)}_t = x_t$ and $h^{(\ell)}_0$ = ``h0[l]`` (zeros by default).
 
     Shapes: ``x`` (batch, T, input); ``h0`` (layers, batch, hidden) or None.
@@ -264,7 +269,8 @@ def rnn_forward(
     h0 = np.asarray(h0)
     if h0.shape != (len(layers), batch, hidden):
         raise ValueError(
-            f"h0 must have shape (layers, batch, hidden) = {(len(layers), batch, hidden)}, got {h0.shape}"
+            "h0 must have shape (layers, batch, hidden) = "
+            f"{(len(layers), batch, hidden)}, got {h0.shape}"
         )
     states = np.empty((len(layers), batch, T, hidden), dtype=np.result_type(x, h0, layers[0].W_hh))
     below = x
@@ -317,7 +323,8 @@ def _check_states(states: np.ndarray, W_hh: np.ndarray) -> tuple[np.ndarray, np.
 
 
 def step_jacobians(states: np.ndarray, W_hh: np.ndarray) -> np.ndarray:
-    r"""Every one-step Jacobian $\partial h_i / \partial h_{i-1} = \mathrm{diag}(1 - h_i^2)\, W_{hh}$.
+    r"""Every one-step Jacobian $\partial h_i / \partial
+    h_{i-1} = \mathrm{diag}(1 - h_i^2)\, W_{hh}$.
 
     ``states`` (..., T, hidden) holds h_1..h_T of one layer (for example one
     sequence, (T, hidden), or a batch, (batch, T, hidden)). Returns
@@ -340,7 +347,8 @@ def _check_steps(t: int, k: int, T: int) -> tuple[int, int]:
 
 
 def jacobian_product(states: np.ndarray, W_hh: np.ndarray, t: int, k: int) -> np.ndarray:
-    r"""$\partial h_t / \partial h_k = \prod_{i=t}^{k+1} \mathrm{diag}(1 - h_i^2) W_{hh}$ (identity when k = t).
+    r"""$\partial h_t / \partial h_k = \prod_{i=t}^{k+1}
+    \mathrm{diag}(1 - h_i^2) W_{hh}$ (identity when k = t).
 
     Time steps count from 1 as in the equations: ``states[..., t - 1, :]`` is
     h_t, and k = 0 is the initial state h_0. The factors are multiplied with
@@ -400,7 +408,8 @@ def jacobian_norms_by_lag(states: np.ndarray, W_hh: np.ndarray, t: int | None = 
 def squared_error_loss(
     states: np.ndarray, W_g: np.ndarray, targets: np.ndarray
 ) -> tuple[float, np.ndarray]:
-    r"""$L = \sum_t L^{(t)}$ with $L^{(t)} = \tfrac12 \lVert W_g h_t - y_t \rVert^2$, and each $\partial L^{(t)} / \partial h_t$.
+    r"""$L = \sum_t L^{(t)}$ with $L^{(t)} = \tfrac12 \lVert W_g h_t
+    - y_t \rVert^2$, and each $\partial L^{(t)} / \partial h_t$.
 
     ``states`` (batch, T, hidden), ``W_g`` (output, hidden), ``targets``
     (batch, T, output). The loss sums over the batch too. Returns
@@ -439,7 +448,8 @@ def bptt_grad_W_hh_by_lag(
         raise ValueError(f"h0 must have shape (batch, hidden) = {(batch, hidden)}, got {h0.shape}")
     if dL_dh.shape != states.shape:
         raise ValueError(
-            f"dL_dh must have the shape of states, (batch, T, hidden) = {states.shape}, got {dL_dh.shape}"
+            "dL_dh must have the shape of states, (batch, "
+            f"T, hidden) = {states.shape}, got {dL_dh.shape}"
         )
     previous = np.concatenate([h0[:, None, :], states[:, :-1, :]], axis=1)  # h_0 .. h_{T-1}
     derivative = 1 - states**2  # tanh' at steps 1..T
@@ -464,8 +474,8 @@ def bptt_grad_W_hh(
     r"""$\partial L / \partial W_{hh}$ of one RNN layer, assembled as the sum over earlier steps.
 
     $$\frac{\partial L}{\partial W_{hh}} = \sum_{t=1}^{T} \sum_{k=1}^{t}
-      \Big[\big(\tfrac{\partial h_t}{\partial h_k}\big)^{\!\top} \tfrac{\partial L^{(t)}}{\partial h_t}
-      \odot (1 - h_k^2)\Big]\, h_{k-1}^{\top}$$
+      \Big[\big(\tfrac{\partial h_t}{\partial h_k}\big)^{\!\top}
+      \tfrac{\partial L^{(t)}}{\partial h_t} \odot (1 - h_k^2)\Big]\, h_{k-1}^{\top}$$
 
     Step k's own use of W_hh contributes (1 - h_k^2) h_{k-1}^T; the loss at a
     later step t reaches it through the Jacobian product dh_t/dh_k. This is
@@ -514,7 +524,8 @@ def random_orthogonal(hidden_size: int, seed: int = 0) -> np.ndarray:
 
 
 def scale_to_spectral_norm(W_hh: np.ndarray, scale: float) -> np.ndarray:
-    r"""W_hh rescaled so that its largest singular value is ``scale``: $W_{hh} \cdot s / \lVert W_{hh} \rVert_2$.
+    r"""W_hh rescaled so that its largest singular value is
+    ``scale``: $W_{hh} \cdot s / \lVert W_{hh} \rVert_2$.
 
     Since $\lVert \mathrm{diag}(1 - h^2) W_{hh} \rVert_2 \le \lVert W_{hh} \rVert_2$, the scale
     bounds the norm of every one-step Jacobian. Returns a new (hidden, hidden) array.
@@ -535,7 +546,8 @@ def scale_to_spectral_norm(W_hh: np.ndarray, scale: float) -> np.ndarray:
 
 
 def norm_bound_by_lag(W_hh: np.ndarray, max_lag: int) -> np.ndarray:
-    r"""The bound $\lVert \partial h_t / \partial h_{t-m} \rVert_2 \le \lVert W_{hh} \rVert_2^{\,m}$ for m = 0..max_lag.
+    r"""The bound $\lVert \partial h_t / \partial h_{t-m} \rVert_2
+    \le \lVert W_{hh} \rVert_2^{\,m}$ for m = 0..max_lag.
 
     Each factor diag(1 - h_i^2) W_hh has norm at most ||W_hh||_2 because
     |1 - h^2| <= 1, and the norm of a product is at most the product of the

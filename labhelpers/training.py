@@ -1,4 +1,5 @@
-"""The PyTorch training loops of every lesson: ``fit`` (one epoch is ``run_epoch``), the truncated-BPTT loop, predictions.
+"""The PyTorch training loops of every lesson: ``fit`` (one
+epoch is ``run_epoch``), the truncated-BPTT loop, predictions.
 
 ``fit`` trains any ``nn.Module`` and returns a :class:`History` with the keys
 Keras users know (``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``) plus
@@ -86,14 +87,17 @@ def _learning_rate(optimizer: torch.optim.Optimizer) -> float:
 
 def _non_finite_advice(rate: float) -> str:
     return (
-        f" Usual causes: a learning rate too high (it is {rate:g}: try 10 times lower); exploding gradients "
-        "(clip them: clip_grad_norm=1.0); NaN or infinite values in the inputs or targets; a loss that takes "
+        " Usual causes: a learning rate too high (it is "
+        f"{rate:g}: try 10 times lower); exploding gradients "
+        "(clip them: clip_grad_norm=1.0); NaN or infinite "
+        "values in the inputs or targets; a loss that takes "
         "the log of 0 (use BCEWithLogitsLoss on logits, not BCELoss on probabilities)."
     )
 
 
 class NonFiniteLoss(FloatingPointError):
-    """Training produced a loss or gradient that is NaN or infinite: the weights can no longer be trusted.
+    """Training produced a loss or gradient that is NaN
+    or infinite: the weights can no longer be trusted.
 
     ``step`` is the 1-based number of the first such batch in its epoch.
     """
@@ -115,7 +119,8 @@ def run_epoch(
     name: str = "batches",
     check_finite: bool = True,
 ):
-    """One pass over ``batches``: training when an ``optimizer`` is given, else evaluation without gradients.
+    """One pass over ``batches``: training when an
+    ``optimizer`` is given, else evaluation without gradients.
 
     Each batch is ``(inputs, target)``; with ``clip_grad_norm`` the gradient norm
     before clipping is appended to ``grad_norms``. Returns ``(mean loss,
@@ -299,13 +304,15 @@ def fit(
     if best.state is not None:
         model.load_state_dict(best.state)
         print(
-            f"Restored the weights of epoch {best.epoch} (best {early_stopping.monitor} {best.value:.4f})."
+            f"Restored the weights of epoch {best.epoch} (best "
+            f"{early_stopping.monitor} {best.value:.4f})."
         )
     return history
 
 
 def _empty_history(accuracy: bool, validation: bool, clipping: bool, scheduler: bool) -> History:
-    """A History with the keys a run of ``fit`` fills (accuracy, validation, gradient norms, learning rates)."""
+    """A History with the keys a run of ``fit`` fills
+    (accuracy, validation, gradient norms, learning rates)."""
     keys = ["loss", "seconds"] + ["accuracy"] * accuracy + ["val_loss"] * validation
     keys += (
         ["val_accuracy"] * (validation and accuracy) + ["grad_norm"] * clipping + ["lr"] * scheduler
@@ -326,7 +333,8 @@ def _train_and_validate(
     history: History,
     check_finite: bool,
 ) -> None:
-    """One epoch of ``fit``: a training pass, a validation pass, the scheduler step; appended to ``history``."""
+    """One epoch of ``fit``: a training pass, a validation
+    pass, the scheduler step; appended to ``history``."""
     started = time.perf_counter()
     grad_norms: list[torch.Tensor] = []
     loss, acc = run_epoch(
@@ -381,7 +389,8 @@ class _Best:
 
 
 def _run_signature(model: nn.Module, optimizer, scheduler, clip_grad_norm) -> dict:
-    """What a checkpoint must agree with to be resumed: the model's parameters, the optimizer's settings, ..."""
+    """What a checkpoint must agree with to be resumed: the
+    model's parameters, the optimizer's settings, ..."""
 
     def plain(value):
         value = value.item() if isinstance(value, torch.Tensor) and value.numel() == 1 else value
@@ -405,7 +414,8 @@ def _run_signature(model: nn.Module, optimizer, scheduler, clip_grad_norm) -> di
 
 
 def _differences(saved: dict, current: dict) -> list[str]:
-    """The entries of two run signatures that differ, in words: ``what: X in the checkpoint, Y now``."""
+    """The entries of two run signatures that differ,
+    in words: ``what: X in the checkpoint, Y now``."""
     found = []
     for key in current:
         there, here = saved.get(key), current[key]
@@ -421,13 +431,15 @@ def _differences(saved: dict, current: dict) -> list[str]:
         elif key == "optimizer settings" and there != here:
             for i, (old, new) in enumerate(zip(there or [{}] * len(here), here)):
                 found += [
-                    f"optimizer {name} (group {i}): {old.get(name)!r} in the checkpoint, {new.get(name)!r} now"
+                    f"optimizer {name} (group {i}): {old.get(name)!r} "
+                    f"in the checkpoint, {new.get(name)!r} now"
                     for name in sorted(set(old) | set(new))
                     if old.get(name) != new.get(name)
                 ]
             if len(there or []) != len(here):
                 found.append(
-                    f"optimizer parameter groups: {len(there or [])} in the checkpoint, {len(here)} now"
+                    f"optimizer parameter groups: {len(there or [])} "
+                    f"in the checkpoint, {len(here)} now"
                 )
         elif there != here:
             found.append(f"{key}: {there!r} in the checkpoint, {here!r} now")
@@ -436,7 +448,8 @@ def _differences(saved: dict, current: dict) -> list[str]:
 
 @dataclass
 class _Checkpoint:
-    """Everything ``fit`` needs to resume exactly where it stopped, written atomically after every epoch.
+    """Everything ``fit`` needs to resume exactly where
+    it stopped, written atomically after every epoch.
 
     ``signature`` (see :func:`_run_signature`) is saved with it; a checkpoint
     is resumed only by a run with the same one. ``saved_epoch`` is the last
@@ -462,11 +475,13 @@ class _Checkpoint:
             )
         if not folder.is_dir():
             raise ValueError(
-                f"checkpoint_path {self.path}: {folder} is a file, not a folder; choose another path"
+                f"checkpoint_path {self.path}: {folder} is "
+                "a file, not a folder; choose another path"
             )
         if not os.access(folder, os.W_OK):
             raise ValueError(
-                f"checkpoint_path {self.path}: the folder {folder} is not writable; choose another path"
+                f"checkpoint_path {self.path}: the folder "
+                f"{folder} is not writable; choose another path"
             )
 
     def save(self, epoch: int, model, optimizer, scheduler, history: History, best: _Best) -> None:
@@ -491,7 +506,8 @@ class _Checkpoint:
         self.saved_epoch = epoch
 
     def resume(self, model, optimizer, scheduler, history: History, best: _Best, device) -> int:
-        """Load the checkpoint into the arguments when it exists; returns the number of finished epochs."""
+        """Load the checkpoint into the arguments when it
+        exists; returns the number of finished epochs."""
         if not self.path.exists():
             return 0
         fresh = f"delete {self.path} (or pass another checkpoint_path) to start fresh"
@@ -499,7 +515,8 @@ class _Checkpoint:
             state = torch.load(self.path, map_location=device, weights_only=True)
         except (RuntimeError, OSError, EOFError, pickle.UnpicklingError) as error:
             raise ValueError(
-                f"cannot read the checkpoint {self.path} ({type(error).__name__}: {error}); it may be "
+                f"cannot read the checkpoint {self.path} "
+                f"({type(error).__name__}: {error}); it may be "
                 f"cut short (an interrupted copy, a full disk) or not a checkpoint: {fresh}"
             ) from None
         if not isinstance(state, dict) or "signature" not in state:
@@ -528,7 +545,8 @@ class _Checkpoint:
 
 
 class _EpochProgress:
-    """A tqdm bar when a person watches, else one plain line every ``log_every`` epochs (and the last)."""
+    """A tqdm bar when a person watches, else one plain
+    line every ``log_every`` epochs (and the last)."""
 
     def __init__(self, epochs: int, start_epoch: int, log_every: int, bar: bool):
         self.epochs, self.log_every, self.bar = epochs, log_every, None
@@ -559,7 +577,8 @@ class _EpochProgress:
 def predict(
     model: nn.Module, batches: Iterable, device: torch.device | str | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Run ``model`` over ``(inputs, target)`` batches; return (outputs, targets), concatenated on the CPU."""
+    """Run ``model`` over ``(inputs, target)`` batches;
+    return (outputs, targets), concatenated on the CPU."""
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.eval()
     outputs, targets = [], []

@@ -1,4 +1,5 @@
-"""Headless Chromium for the browser tests: Debian's /usr/bin/chromium driven by Playwright, offline.
+"""Headless Chromium for the browser tests: Debian's
+/usr/bin/chromium driven by Playwright, offline.
 
 Playwright cannot download its own browsers here, so the tests use the system
 Chromium (`apt-get install -y chromium`; `make test` installs it where it can). Every page
@@ -40,7 +41,8 @@ def require_chromium() -> None:
     """Skip, naming the fix, when the system Chromium is missing (CI installs it)."""
     if not CHROMIUM.exists():
         pytest.skip(
-            f"{CHROMIUM} is missing: install it with `apt-get install -y chromium` (make test does when run as root)"
+            f"{CHROMIUM} is missing: install it with `apt-get "
+            "install -y chromium` (make test does when run as root)"
         )
 
 
@@ -84,7 +86,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @contextmanager
 def serve_folder(folder: Path):
-    """Serve ``folder`` over HTTP on 127.0.0.1 (a free port) for the duration; yields the base URL."""
+    """Serve ``folder`` over HTTP on 127.0.0.1 (a free
+    port) for the duration; yields the base URL."""
     handler = functools.partial(_QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -96,7 +99,8 @@ def serve_folder(folder: Path):
         server.server_close()
 
 
-# TeX left as text: $...$ holding a command, a sub/superscript or a brace, or \( \) \[ \] delimiters.
+# TeX left as text: $...$ holding a command, a sub/superscript or a brace, or \( \) \[ \]
+# delimiters.
 RAW_TEX = re.compile(r"\$[^$\n]{0,120}?(?:\\[A-Za-z]+|[_^{])[^$\n]{0,120}?\$|\\[()\[\]]")
 
 # The page's visible text outside code (source cells and printed output may hold TeX on

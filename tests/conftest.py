@@ -42,7 +42,8 @@ def one_torch_thread():
 
 
 def post_padded(lengths, vocab=50, width=None, seed=0):
-    """Random review ids (len(lengths), width), each row padded at the end with id 0 after its length."""
+    """Random review ids (len(lengths), width), each row
+    padded at the end with id 0 after its length."""
     import numpy as np
     import torch
 
@@ -56,7 +57,8 @@ def post_padded(lengths, vocab=50, width=None, seed=0):
 
 @pytest.fixture(scope="module")
 def synthetic_splits():
-    """Generated reviews in the official-split layout and their encoded splits (tokenizer, validation carve)."""
+    """Generated reviews in the official-split layout and
+    their encoded splits (tokenizer, validation carve)."""
     from labhelpers.data.imdb import load_review_data, split_reviews
 
     records = load_review_data("synthetic", split="official", n_synthetic=400)

@@ -1,4 +1,5 @@
-"""labhelpers.data.batches: every batcher covers its data once, in a reproducible order, and rejects bad input."""
+"""labhelpers.data.batches: every batcher covers its data
+once, in a reproducible order, and rejects bad input."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,5 @@
-"""Every notebook run as on Colab: in the kernel of tests/colab/harness.py, installed by its own first cell.
+"""Every notebook run as on Colab: in the kernel of
+tests/colab/harness.py, installed by its own first cell.
 
 The harness kernel has Colab's packages (the project venv's, less labhelpers,
 gensim and the book's tools), ``google.colab`` imported at start, a fresh home,
@@ -38,7 +39,8 @@ def _say(config, line: str) -> None:
 
 @pytest.fixture(scope="module")
 def harness(request):
-    # Without the wheelhouse (`make test` fills it) ColabHarness fails, naming `make colab-wheelhouse`.
+    # Without the wheelhouse (`make test` fills it) ColabHarness fails, naming
+    # `make colab-wheelhouse`.
     with ColabHarness(ROOT) as built:
         _say(request.config, built.data_note)
         _say(request.config, f"harness built in {built.timings['build']:.1f} s")
@@ -50,7 +52,10 @@ def harness(request):
 def test_kernel_is_built_like_colab(harness):
     env = harness.kernel_env
     assert env["HOME"] != os.environ.get("HOME") and env["OMP_WAIT_POLICY"] == "PASSIVE"
-    code = "import json, os; print(json.dumps(sorted(k for k in os.environ if k.startswith(('LABHELPERS', 'CI', 'KAGGLEHUB')))))"
+    code = (
+        "import json, os; print(json.dumps(sorted(k for k in os.environ "
+        "if k.startswith(('LABHELPERS', 'CI', 'KAGGLEHUB')))))"
+    )
     assert json.loads(harness.python_says(code)) == []
     where = harness.installed(
         "google.colab",
@@ -74,7 +79,8 @@ def test_kernel_is_built_like_colab(harness):
 
 
 def test_install_cell_installs_labhelpers_and_gensim_once(harness, tmp_path):
-    """The first notebook's install cell installs labhelpers[colab] from the snapshot; torch and NumPy stay."""
+    """The first notebook's install cell installs
+    labhelpers[colab] from the snapshot; torch and NumPy stay."""
     before = harness.installed("labhelpers", "gensim", "numpy", "torch")
     assert before["labhelpers"] is None and before["gensim"] is None
     links = harness.site_listing()
@@ -104,7 +110,8 @@ def test_notebook_runs_in_colab_harness(harness, notebook, tmp_path):
     "notebook, sizes, colab_cache", IMDB_RUNS, ids=[run[0] for run in IMDB_RUNS]
 )
 def test_imdb_notebook_uses_kaggle_data(harness, notebook, sizes, colab_cache, tmp_path):
-    """With data=imdb the notebook gets the reviews from kagglehub and uses the record's random 80/20 split."""
+    """With data=imdb the notebook gets the reviews from
+    kagglehub and uses the record's random 80/20 split."""
     seen = len(harness.server.requests)
     executed = harness.execute(
         f"notebooks/{notebook}.ipynb",
@@ -135,7 +142,8 @@ def test_imdb_notebook_uses_kaggle_data(harness, notebook, sizes, colab_cache, t
 
 
 def test_second_server_on_the_port_says_so(harness):
-    """kagglesdk's TEST environment is fixed at port 7777: a taken port is a clear error, not a hang."""
+    """kagglesdk's TEST environment is fixed at port
+    7777: a taken port is a clear error, not a hang."""
     second = kaggle_server.KaggleStandIn(harness.server.archive, harness.server.md5_b64)
     with pytest.raises(kaggle_server.PortInUse, match="7777.*stop the program holding the port"):
         second.start()

@@ -76,10 +76,12 @@ def test_word2vec_matches_gensim_and_is_reproducible(sentences):
 
 def test_word2vec_is_the_same_in_another_process(sentences):
     code = (
-        "import sys; from labhelpers.embeddings import train_word2vec; from labhelpers.text import text_to_word_sequence;"
+        "import sys; from labhelpers.embeddings import train_word2vec; "
+        "from labhelpers.text import text_to_word_sequence;"
         "from labhelpers.data.reviews import make_review_corpus;"
         "s = [text_to_word_sequence(t) for t in make_review_corpus(300, seed=0)['review']];"
-        "v = train_word2vec(s, vector_size=8, epochs=1, seed=3); sys.stdout.write(repr(v.vectors[:3].tolist()))"
+        "v = train_word2vec(s, vector_size=8, epochs=1, "
+        "seed=3); sys.stdout.write(repr(v.vectors[:3].tolist()))"
     )
     runs = {
         subprocess.run(

@@ -34,7 +34,8 @@ PNG_FIGURES = f".jp-OutputArea-output {FIGURE}"
 # Done when no cell waits ([*]) and the last code cell ran, or a red box (an error) stopped Run All.
 RUN_ALL_DONE = (
     """() => {
-  const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(p => p.textContent);
+  const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
+    .map(p => p.textContent);
   const red = document.querySelector('%s');
   return !prompts.some(text => text.includes('*')) && (red !== null || /\\d/.test(prompts.at(-1)));
 }"""
@@ -121,7 +122,8 @@ def chromium(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def run_lesson(lab, chromium, screenshots):
-    """Opens a lesson in its own tab and workspace, sets profile = "smoke", runs all cells; once per lesson."""
+    """Opens a lesson in its own tab and workspace, sets
+    profile = "smoke", runs all cells; once per lesson."""
     context, _ = chromium
     pages = {}
 
@@ -132,7 +134,8 @@ def run_lesson(lab, chromium, screenshots):
             # The kernel is connected once the status bar reads "Python 3 (ipykernel) | Idle";
             # cells run before that are silently dropped.
             page.locator("#jp-main-statusbar", has_text="| Idle").wait_for(timeout=90_000)
-            # What a student does: double-click the word quick in the parameters cell and type smoke.
+            # What a student does: double-click the word quick in the parameters cell and type
+            # smoke.
             line = page.locator(".jp-CodeCell .cm-line", has_text='profile = "quick"')
             line.locator("span", has_text='"quick"').first.dblclick()
             page.keyboard.type("smoke")
@@ -147,7 +150,8 @@ def run_lesson(lab, chromium, screenshots):
             if bars.count():
                 bars.last.scroll_into_view_if_needed()
                 page.evaluate(
-                    "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+                    "() => new Promise(done => requestAnimationFrame(() "
+                    "=> requestAnimationFrame(done)))"
                 )
                 bars.last.screenshot(path=screenshots / f"{lesson}_progress.png")
             pages[lesson] = page
@@ -222,5 +226,6 @@ def test_slider_of_lesson_04_redraws_the_figure(run_lesson, screenshots):
 def output_summary(page) -> list[str]:
     """The mime type and first words of every output, for failure messages."""
     return page.locator(".jp-OutputArea-output").evaluate_all(
-        "outputs => outputs.map(o => (o.dataset.mimeType || o.className) + ': ' + o.innerText.slice(0, 80))"
+        "outputs => outputs.map(o => (o.dataset.mimeType "
+        "|| o.className) + ': ' + o.innerText.slice(0, 80))"
     )

@@ -1,4 +1,5 @@
-"""labhelpers.strong_imdb: length buckets, masking against packed sequences, the ablation steps, the baseline."""
+"""labhelpers.strong_imdb: length buckets, masking against
+packed sequences, the ablation steps, the baseline."""
 
 from dataclasses import replace
 

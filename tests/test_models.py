@@ -1,4 +1,5 @@
-"""labhelpers.models: every model against its equation or an independent implementation, its shapes and its errors."""
+"""labhelpers.models: every model against its equation or an
+independent implementation, its shapes and its errors."""
 
 import numpy as np
 import pytest

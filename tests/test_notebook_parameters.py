@@ -1,4 +1,5 @@
-"""A notebook's parameters as papermill passes them: unknown names stop the run, values take their declared type."""
+"""A notebook's parameters as papermill passes them: unknown
+names stop the run, values take their declared type."""
 
 import json
 import os
@@ -99,7 +100,8 @@ def test_a_list_parameter_takes_one_value_or_commas_as_people_type_them():
 
 
 def notebook_declarations_and_profiles(path: Path):
-    """A notebook's declared parameters, their defaults and its PROFILES table, read from its py:percent source."""
+    """A notebook's declared parameters, their defaults and
+    its PROFILES table, read from its py:percent source."""
     import ast
 
     source = path.with_suffix(".py").read_text()
@@ -192,7 +194,8 @@ def test_check_parameters_names_the_unknown_one_and_converts_the_rest():
 
 
 def papermill(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess:
-    """papermill's own command line, as a teaching assistant types it: no LABHELPERS_BATCH, no CI."""
+    """papermill's own command line, as a teaching
+    assistant types it: no LABHELPERS_BATCH, no CI."""
     env = {k: v for k, v in os.environ.items() if k not in ("LABHELPERS_BATCH", "CI")}
     command = [
         str(Path(sys.executable).parent / "papermill"),

@@ -1,4 +1,5 @@
-"""Figures of the theory lessons: titles, labels, legends, PNG files, the slider's batch fallback."""
+"""Figures of the theory lessons: titles, labels,
+legends, PNG files, the slider's batch fallback."""
 
 import math
 import sys

@@ -13,7 +13,8 @@ WORD_SIGN = {**{w: 1 for w in POSITIVE_WORDS}, **{w: -1 for w in NEGATIVE_WORDS}
 
 
 def cue_signs(review: str) -> list[int]:
-    """An independent reading of the cues: +1/-1 per sentence with a sentiment word, negation flips it."""
+    """An independent reading of the cues: +1/-1 per
+    sentence with a sentiment word, negation flips it."""
     signs = []
     for sentence in re.split(r"[.!]|<br />", review):
         words = text_to_word_sequence(sentence)

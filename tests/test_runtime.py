@@ -87,7 +87,8 @@ def test_tell_terminal_reaches_the_terminal_of_a_papermill_run_not_only_the_note
     notebook = nbformat.v4.new_notebook(
         cells=[
             nbformat.v4.new_code_cell(
-                "from labhelpers.runtime import tell_terminal\ntell_terminal('fell back to generated reviews')"
+                "from labhelpers.runtime import "
+                "tell_terminal\ntell_terminal('fell back to generated reviews')"
             )
         ]
     )
@@ -97,7 +98,8 @@ def test_tell_terminal_reaches_the_terminal_of_a_papermill_run_not_only_the_note
         "language": "python",
     }
     nbformat.write(notebook, tmp_path / "in.ipynb")
-    # Without pytest's variable, as a teaching assistant runs it (ipykernel watches no file descriptor under pytest).
+    # Without pytest's variable, as a teaching assistant runs it (ipykernel watches no file
+    # descriptor under pytest).
     env = {key: value for key, value in os.environ.items() if key != "PYTEST_CURRENT_TEST"}
     for environment in (env, os.environ):
         done = subprocess.run(

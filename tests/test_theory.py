@@ -66,7 +66,8 @@ def test_forward_matches_torch_rnn(batch, T, input_size, hidden, layers):
 
 
 def test_every_layer_of_a_two_layer_stack_matches_torch():
-    """states[0] (the lower layer, which torch does not return) equals a 1-layer RNN with its weights."""
+    """states[0] (the lower layer, which torch does not
+    return) equals a 1-layer RNN with its weights."""
     rnn = torch_rnn(3, 5, 2)
     lower = torch.nn.RNN(3, 5, batch_first=True).double()
     with torch.no_grad():
@@ -305,7 +306,8 @@ def test_bptt_grad_W_hh_matches_autograd(batch, T, input_size, hidden, layers):
 
 
 def test_bptt_grad_W_hh_of_each_layer_of_a_two_layer_rnn_matches_autograd():
-    """The lower layer's direct gradient dL/dh^(1)_t is what the upper layer passes down (autograd gives it)."""
+    """The lower layer's direct gradient dL/dh^(1)_t is what
+    the upper layer passes down (autograd gives it)."""
     rnn = torch_rnn(2, 5, 2)
     rng = np.random.default_rng(4)
     x, h0 = inputs(3, 6, 2), np.zeros((2, 3, 5))
@@ -330,7 +332,8 @@ def test_bptt_grad_W_hh_of_each_layer_of_a_two_layer_rnn_matches_autograd():
 
 
 def autograd_truncated_grad(rnn, x, states, W_g, targets, truncate):
-    """Truncated BPTT by hand: the loss at step t back-propagates only to h_{t-truncate}, detached there."""
+    """Truncated BPTT by hand: the loss at step t
+    back-propagates only to h_{t-truncate}, detached there."""
     rnn.zero_grad()
     T, hidden = x.shape[1], states.shape[-1]
     for t in range(1, T + 1):

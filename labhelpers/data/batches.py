@@ -1,4 +1,5 @@
-"""Every batcher of the lessons: tensors in shuffled batches, reviews in length buckets, text for truncated BPTT.
+"""Every batcher of the lessons: tensors in shuffled
+batches, reviews in length buckets, text for truncated BPTT.
 
 - :class:`TensorBatches`: ``(inputs, targets)`` tensors cut into (shuffled) batches.
 - :class:`LengthBuckets`: padded reviews grouped with others of similar length,
@@ -66,7 +67,8 @@ def review_lengths(ids: torch.Tensor) -> torch.Tensor:
 
 
 class LengthBuckets:
-    """Re-iterable ``(ids, labels)`` batches of reviews of similar length, each cut at its longest review.
+    """Re-iterable ``(ids, labels)`` batches of reviews
+    of similar length, each cut at its longest review.
 
     ``ids``: shape (n, maxlen), padded at the end with 0 (``padding="post"``);
     ``labels``: shape (n,). With ``shuffle`` every epoch draws a new order:
@@ -91,7 +93,8 @@ class LengthBuckets:
         self.labels = torch.as_tensor(np.asarray(labels))
         if len(self.labels) != len(self.ids):
             raise ValueError(
-                f"ids and labels must have the same length, got {len(self.ids)} and {len(self.labels)}"
+                "ids and labels must have the same length, "
+                f"got {len(self.ids)} and {len(self.labels)}"
             )
         if len(self.ids) == 0:
             raise ValueError("ids is empty: there are no reviews to batch")

@@ -58,7 +58,8 @@ class CharCodec:
         return len(self.idx2char)
 
     def encode(self, text: str, name: str = "text") -> np.ndarray:
-        """Character indices of ``text``, shape (len(text),), int64; ``name`` names it in the error."""
+        """Character indices of ``text``, shape (len(text),),
+        int64; ``name`` names it in the error."""
         try:
             return np.fromiter(
                 (self.char2idx[char] for char in text), dtype=np.int64, count=len(text)
@@ -91,7 +92,8 @@ def shifted_pair(indices) -> tuple[np.ndarray, np.ndarray]:
     indices = np.asarray(indices).reshape(-1)
     if len(indices) < 2:
         raise ValueError(
-            f"a sequence needs at least 2 characters for an input and its target, got {len(indices)}"
+            "a sequence needs at least 2 characters for "
+            f"an input and its target, got {len(indices)}"
         )
     return indices[:-1], indices[1:]
 
@@ -174,7 +176,8 @@ def load_corpus(
         if not path.is_file():
             if not download:
                 raise FileNotFoundError(
-                    f"{path} does not exist: pass download=True to fetch tiny Shakespeare (network needed), "
+                    f"{path} does not exist: pass download=True "
+                    "to fetch tiny Shakespeare (network needed), "
                     "or use an offline corpus, name='lee' or name='python_docs'"
                 )
             _download(TINY_SHAKESPEARE_URL, path, timeout)
@@ -207,7 +210,8 @@ def _download(url: str, path: Path, timeout: float) -> None:
 
 
 def split_text(indices, train_fraction: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
-    """First ``train_fraction`` of an encoded text for training, the rest for validation (in order)."""
+    """First ``train_fraction`` of an encoded text for
+    training, the rest for validation (in order)."""
     indices = np.asarray(indices).reshape(-1)
     if isinstance(train_fraction, bool) or not 0 < train_fraction < 1:
         raise ValueError(

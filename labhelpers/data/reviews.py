@@ -203,7 +203,8 @@ def _filler(rng: random.Random) -> str:
 
 
 def _cue(rng: random.Random, positive: bool, negation_rate: float) -> str:
-    """A sentence whose meaning is positive or negative; negated cues use a word of the other side."""
+    """A sentence whose meaning is positive or negative;
+    negated cues use a word of the other side."""
     negated = rng.random() < negation_rate
     word_is_positive = positive != negated
     adjective = _pick(rng, POSITIVE_WORDS if word_is_positive else NEGATIVE_WORDS)
@@ -230,7 +231,8 @@ def make_review_corpus(
     tail_sentences: tuple[int, int] = (4, 14),
     label_noise: float = 0.0,
 ) -> pd.DataFrame:
-    """``n_reviews`` generated reviews with columns ``review`` and ``sentiment`` (positive/negative).
+    """``n_reviews`` generated reviews with columns
+    ``review`` and ``sentiment`` (positive/negative).
 
     - half the reviews are positive, half negative (one more negative when odd);
     - a review has one cue sentence, or three (with probability ``mixed_rate``):
@@ -254,7 +256,8 @@ def make_review_corpus(
     low, high = tail_sentences
     if not (isinstance(low, int) and isinstance(high, int) and 0 <= low <= high):
         raise ValueError(
-            f"tail_sentences must be two integers (low, high) with 0 <= low <= high, got {tail_sentences!r}"
+            "tail_sentences must be two integers (low, high) "
+            f"with 0 <= low <= high, got {tail_sentences!r}"
         )
 
     rng = random.Random(int(seed))  # Python's Mersenne Twister: the same reviews on every platform

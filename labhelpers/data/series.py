@@ -136,7 +136,8 @@ def make_windows(series, window: int, horizon: int = 1) -> tuple[np.ndarray, np.
     n_pairs = len(values) - window - horizon + 1
     if n_pairs < 1:
         raise ValueError(
-            f"window={window} plus horizon={horizon} needs a series of at least {window + horizon} values, "
+            f"window={window} plus horizon={horizon} needs a "
+            f"series of at least {window + horizon} values, "
             f"but the series has {len(values)}: use a shorter window or a longer series"
         )
     starts = np.arange(n_pairs)[:, None]
@@ -223,7 +224,8 @@ def check_windows(
     n_train = int(round(n_values * train_fraction))
     if n_train < window + horizon:
         raise ValueError(
-            f"the training part has {n_train} values, fewer than {names[0]}={window} + {names[1]}={horizon}: "
+            f"the training part has {n_train} values, fewer "
+            f"than {names[0]}={window} + {names[1]}={horizon}: "
             f"raise train_fraction, shorten {names[0]} or use a longer series"
         )
     if n_values - n_train < horizon:
@@ -367,7 +369,8 @@ def recursive_forecast(
 
 @dataclass
 class MeasuredSeries:
-    """A real measured series: its values (a pandas Series with a date or year index) and facts about it."""
+    """A real measured series: its values (a pandas Series
+    with a date or year index) and facts about it."""
 
     name: str
     values: pd.Series
@@ -377,8 +380,10 @@ class MeasuredSeries:
 
 
 MEASURED_SERIES = {
-    "co2": "monthly mean CO2 concentration at Mauna Loa, March 1958 to December 2001 (ppm); trend and a 12-month cycle",
-    "elnino": "monthly sea-surface temperature of the Nino 1+2 region of the Pacific, 1950 to 2010 (deg C); a 12-month cycle",
+    "co2": "monthly mean CO2 concentration at Mauna Loa, March 1958 to December 2001 (ppm); "
+    "trend and a 12-month cycle",
+    "elnino": "monthly sea-surface temperature of the Nino 1+2 region of the Pacific, "
+    "1950 to 2010 (deg C); a 12-month cycle",
     "sunspots": "yearly mean sunspot number, 1700 to 2008; a cycle of about 11 years",
 }
 

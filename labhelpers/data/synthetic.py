@@ -62,6 +62,7 @@ def split_in_order(
     n_train = int(round(len(X) * train_fraction))
     if n_train == 0 or n_train == len(X):
         raise ValueError(
-            f"train_fraction={train_fraction} of {len(X)} rows leaves one side empty; use more samples"
+            f"train_fraction={train_fraction} of {len(X)} "
+            "rows leaves one side empty; use more samples"
         )
     return X[:n_train], y[:n_train], X[n_train:], y[n_train:]

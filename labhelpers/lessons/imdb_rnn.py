@@ -1,4 +1,5 @@
-"""Lesson 5 only: lab record 000's accuracy line, kept to show its defect, and saliency by word position.
+"""Lesson 5 only: lab record 000's accuracy line, kept
+to show its defect, and saliency by word position.
 
 The record's model is :class:`labhelpers.models.ReviewRNN`.
 """
@@ -12,7 +13,8 @@ from ..models import ReviewRNN
 
 
 def record_accuracy_line(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """The record's accuracy line, parenthesis misplaced: predictions compared with ``y_batch.sum()``.
+    """The record's accuracy line, parenthesis misplaced:
+    predictions compared with ``y_batch.sum()``.
 
     ``(predicted == y_batch.sum()).sum()`` counts the predictions (0 or 1) that
     equal the number of positive reviews in the batch, which is almost never 0

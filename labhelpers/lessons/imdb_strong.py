@@ -1,8 +1,10 @@
-"""Lesson 11 only: the steps from the record's model to a strong IMDB classifier, and the bag-of-words baseline.
+"""Lesson 11 only: the steps from the record's model to
+a strong IMDB classifier, and the bag-of-words baseline.
 
-- :class:`StepConfig`, :func:`ablation_steps`: one change per step (masking, pooling, both directions,
-  clipping, a larger vocabulary, dropout, word vectors, GRU/LSTM), each trained by :func:`train_step`
-  on :class:`labhelpers.models.PooledReviewRNN` with :class:`labhelpers.data.batches.LengthBuckets`.
+- :class:`StepConfig`, :func:`ablation_steps`: one change per step (masking, pooling, both
+  directions, clipping, a larger vocabulary, dropout, word vectors, GRU/LSTM), each trained by
+  :func:`train_step` on :class:`labhelpers.models.PooledReviewRNN` with
+  :class:`labhelpers.data.batches.LengthBuckets`.
 - :func:`training_throughput`: words per second of one setting.
 - :func:`tfidf_baseline`: the bag-of-words model every IMDB result is set beside.
 """
@@ -45,7 +47,8 @@ def tfidf_baseline(
     C: float = 4.0,
     max_iter: int = 1000,
 ) -> BaselineResult:
-    """TF-IDF of word 1..``ngrams``-grams (sublinear counts) + logistic regression, fitted on the training texts only."""
+    """TF-IDF of word 1..``ngrams``-grams (sublinear counts) +
+    logistic regression, fitted on the training texts only."""
     positive_int("ngrams", ngrams)
     positive_int("min_df", min_df)
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -59,11 +62,14 @@ def tfidf_baseline(
         (classifier.predict(vectorizer.transform(test_texts)) == np.asarray(test_labels)).mean()
     )
     seconds = time.perf_counter() - started
-    description = f"TF-IDF of word 1-{ngrams}-grams (min_df={min_df}, sublinear tf), logistic regression C={C}"
+    description = (
+        f"TF-IDF of word 1-{ngrams}-grams (min_df={min_df}, sublinear tf), "
+        f"logistic regression C={C}"
+    )
     return BaselineResult(accuracy, seconds, train.shape[1], description)
 
 
-# --------------------------------------------------------------------------- one step of the ablation
+# ---------------------------------------------------------------------- one step of the ablation
 
 
 @dataclass(frozen=True)
@@ -128,7 +134,8 @@ class StepConfig:
             )
 
 
-# The record's model, lab record 000 (E1), with the fixed pipeline's logits loss, on the official split.
+# The record's model, lab record 000 (E1), with the fixed pipeline's logits loss, on the
+# official split.
 RECORD_STEP = StepConfig(
     "E1 record",
     "lab record 000: RNN(64) read at its last step, 10k words, pre-padded to 200",
@@ -209,7 +216,8 @@ def ablation_steps() -> list[StepConfig]:
 
 @dataclass
 class StepResult:
-    """What one trained step measured. Accuracies are fractions; seconds are wall time on this machine.
+    """What one trained step measured. Accuracies are
+    fractions; seconds are wall time on this machine.
 
     ``wall_seconds`` runs from the start (word vectors included) to the test
     accuracy; ``seconds_to_best`` from the start to the end of the best epoch,
@@ -273,7 +281,8 @@ def build_step_model(config: StepConfig, embedding_weights=None) -> nn.Module:
 
 
 def step_batches(config: StepConfig, splits: ReviewSplits, part: str, seed: int = 0):
-    """The batches of one part for a step: :class:`LengthBuckets`, or the record's fixed-length batches."""
+    """The batches of one part for a step: :class:`LengthBuckets`,
+    or the record's fixed-length batches."""
     from ..data.batches import TensorBatches
 
     ids = splits.inputs(part, config.num_words, config.maxlen, config.batching)
@@ -317,7 +326,8 @@ def train_step(
     device=None,
     progress: bool | None = None,
 ) -> StepResult:
-    """Train one step's model from scratch; the epoch with the best validation accuracy is kept and tested.
+    """Train one step's model from scratch; the epoch
+    with the best validation accuracy is kept and tested.
 
     Wall time counts everything the step adds to the shared encoding: word
     vectors, training, validation and test passes.
@@ -396,7 +406,8 @@ def training_throughput(
     threads: int | None = None,
     seed: int = 0,
 ) -> float:
-    """Training words per second of a step's model (forward, backward, clipping, Adam) over ``batches`` batches.
+    """Training words per second of a step's model (forward,
+    backward, clipping, Adam) over ``batches`` batches.
 
     ``threads`` sets torch's CPU threads for the measurement and restores them
     after. The first batch is a warm-up and not timed.

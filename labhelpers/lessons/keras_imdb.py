@@ -1,4 +1,5 @@
-"""Lesson 6 only: the Keras review classifiers of lab records 001 and 002, and callbacks that measure them.
+"""Lesson 6 only: the Keras review classifiers of lab
+records 001 and 002, and callbacks that measure them.
 
 This module imports Keras (and so TensorFlow) at its top, through
 :func:`labhelpers.runtime.import_keras`. The torch side of the IMDB lessons is
@@ -35,7 +36,8 @@ def build_review_classifier(
     recurrent_dropout: float = 0.0,
     learning_rate: float = 0.001,
 ) -> keras.Model:
-    """Embedding(num_words, embedding_dim) -> SimpleRNN/LSTM/GRU(units) -> Dense(1, sigmoid), compiled.
+    """Embedding(num_words, embedding_dim) ->
+    SimpleRNN/LSTM/GRU(units) -> Dense(1, sigmoid), compiled.
 
     The records' models (E2): binary cross-entropy, Adam, accuracy. Input ids
     of shape (batch, maxlen); output shape (batch, 1), the probability that the
@@ -101,7 +103,8 @@ class StepTimer(keras.callbacks.Callback):
 
 
 class EpochLog(keras.callbacks.Callback):
-    """One plain line per epoch, in the format of ``labhelpers.training.fit`` (timings as ``1.23 s``)."""
+    """One plain line per epoch, in the format of
+    ``labhelpers.training.fit`` (timings as ``1.23 s``)."""
 
     def __init__(self, epochs: int):
         super().__init__()
@@ -121,7 +124,8 @@ class EpochLog(keras.callbacks.Callback):
 
 
 class ValidationPredictions(keras.callbacks.Callback):
-    """The model's probabilities on ``x_val`` after every epoch: ``predictions[e]`` has shape (len(x_val),)."""
+    """The model's probabilities on ``x_val`` after every
+    epoch: ``predictions[e]`` has shape (len(x_val),)."""
 
     def __init__(self, x_val: np.ndarray, batch_size: int = 256):
         super().__init__()
@@ -140,7 +144,8 @@ class ValidationPredictions(keras.callbacks.Callback):
 def history_of(
     history: keras.callbacks.History, timer: StepTimer | None = None
 ) -> dict[str, list[float]]:
-    """A Keras ``History`` as the dict that :func:`labhelpers.plots.plot_history` draws (plus ``seconds``)."""
+    """A Keras ``History`` as the dict that
+    :func:`labhelpers.plots.plot_history` draws (plus ``seconds``)."""
     result = {key: [float(v) for v in values] for key, values in history.history.items()}
     if timer is not None:
         result["seconds"] = list(timer.epoch_seconds)
@@ -148,6 +153,7 @@ def history_of(
 
 
 def flip_rates(predictions: list[np.ndarray]) -> np.ndarray:
-    """Share of reviews whose predicted class (p > 0.5) changes from one epoch to the next; shape (epochs - 1,)."""
+    """Share of reviews whose predicted class (p > 0.5) changes
+    from one epoch to the next; shape (epochs - 1,)."""
     classes = [p > 0.5 for p in predictions]
     return np.array([np.mean(a != b) for a, b in zip(classes[:-1], classes[1:])])

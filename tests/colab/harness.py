@@ -202,7 +202,8 @@ def repository_of(root: Path) -> tuple[str, str]:
 
 
 def imdb_source(root: Path = ROOT) -> Path | None:
-    """The real IMDB CSV: ``$LABHELPERS_DATA_DIR`` if set, else ``../shared/data``; None when absent."""
+    """The real IMDB CSV: ``$LABHELPERS_DATA_DIR`` if
+    set, else ``../shared/data``; None when absent."""
     folder = (
         Path(os.environ["LABHELPERS_DATA_DIR"])
         if os.environ.get("LABHELPERS_DATA_DIR")
@@ -223,7 +224,8 @@ def write_small_imdb_csv(path: Path, n: int = 2000, seed: int = 0) -> Path:
 
 
 class ColabHarness:
-    """Build with :meth:`start` (or ``with``), run notebooks with :meth:`execute`, remove with :meth:`close`.
+    """Build with :meth:`start` (or ``with``), run notebooks
+    with :meth:`execute`, remove with :meth:`close`.
 
     ``csv`` is the IMDB CSV the stand-in Kaggle serves (default: the real one
     of :func:`imdb_source`, else a small generated one, see :attr:`data_note`).
@@ -370,8 +372,10 @@ class ColabHarness:
             "IPYTHONDIR": str(self.home / ".ipython"),
             "MPLCONFIGDIR": str(self.home / ".config" / "matplotlib"),
             "KERAS_HOME": str(self.home / ".keras"),
-            "OMP_WAIT_POLICY": "PASSIVE",  # 2 shared cores: spinning OpenMP threads starve each other
-            "COLAB_RELEASE_TAG": "colab-harness",  # Colab sets it; kagglehub names it in its user agent
+            # 2 shared cores: spinning OpenMP threads starve each other
+            "OMP_WAIT_POLICY": "PASSIVE",
+            # Colab sets it; kagglehub names it in its user agent
+            "COLAB_RELEASE_TAG": "colab-harness",
             "KAGGLE_API_ENVIRONMENT": "TEST",  # kagglesdk: http://localhost:7777, the stand-in
             "PIP_NO_INDEX": "1",
             "PIP_FIND_LINKS": str(self.wheelhouse),
@@ -391,7 +395,8 @@ class ColabHarness:
     # ---------------------------------------------------------------- running
 
     def python_says(self, code: str) -> str:
-        """Run ``code`` with the harness interpreter in the kernel's environment; return its stdout."""
+        """Run ``code`` with the harness interpreter in
+        the kernel's environment; return its stdout."""
         done = subprocess.run(
             [
                 "/usr/bin/env",
@@ -410,9 +415,11 @@ class ColabHarness:
         return done.stdout
 
     def installed(self, *names: str) -> dict[str, str | None]:
-        """Where each top-level module of ``names`` would be imported from in the kernel, or None."""
+        """Where each top-level module of ``names`` would
+        be imported from in the kernel, or None."""
         code = (
-            "import importlib.util, json, sys; print(json.dumps({n: getattr(importlib.util.find_spec(n), 'origin', None) "
+            "import importlib.util, json, sys; print(json.dumps({n: "
+            "getattr(importlib.util.find_spec(n), 'origin', None) "
             f"for n in {list(names)!r}}}))"
         )
         return json.loads(self.python_says(code))
@@ -433,7 +440,8 @@ class ColabHarness:
         colab_cache: bool = False,
         timeout: float = 600,
     ) -> Path:
-        """Execute ``notebook`` with papermill in the harness kernel; the run's seconds go to :attr:`timings`.
+        """Execute ``notebook`` with papermill in the harness
+        kernel; the run's seconds go to :attr:`timings`.
 
         A relative ``notebook`` is taken from the snapshot, so that the notebook
         and the labhelpers its install cell installs are of the same moment.

@@ -1,4 +1,5 @@
-"""A stand-in for Kaggle's API and Colab's Kaggle cache, on 127.0.0.1, for the real kagglehub client.
+"""A stand-in for Kaggle's API and Colab's Kaggle
+cache, on 127.0.0.1, for the real kagglehub client.
 
 It serves one dataset, :data:`OWNER`/:data:`DATASET` version 1, the way
 kagglehub 1.0 (through kagglesdk) asks for it:
@@ -50,7 +51,8 @@ class PortInUse(RuntimeError):
 
 
 def write_dataset_zip(csv_source: Path, archive: Path) -> str:
-    """Zip ``csv_source`` (plain or gzip CSV) as ``IMDB Dataset.csv`` into ``archive``; return its base64 MD5."""
+    """Zip ``csv_source`` (plain or gzip CSV) as ``IMDB
+    Dataset.csv`` into ``archive``; return its base64 MD5."""
     partial = archive.with_name(archive.name + ".partial")
     opener = gzip.open if csv_source.read_bytes()[:2] == b"\x1f\x8b" else open
     with (
@@ -99,8 +101,10 @@ class KaggleStandIn:
             self._server = ThreadingHTTPServer((HOST, self.port), handler)
         except OSError as error:
             raise PortInUse(
-                f"the stand-in Kaggle server cannot listen on {HOST}:{self.port} ({error}). kagglesdk's "
-                "KAGGLE_API_ENVIRONMENT=TEST always talks to localhost:7777: stop the program holding the port "
+                "the stand-in Kaggle server cannot listen on "
+                f"{HOST}:{self.port} ({error}). kagglesdk's "
+                "KAGGLE_API_ENVIRONMENT=TEST always talks to "
+                "localhost:7777: stop the program holding the port "
                 f"(`ss -ltnp | grep {self.port}`) and run again."
             ) from None
         self._thread = threading.Thread(
