@@ -83,15 +83,21 @@ device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" o
 # %%
 from labhelpers.profiles import notebook_settings
 
+# fmt: off
 PROFILES = {
-    "smoke": dict(n_samples=200, seq_len=20, noise=0.1, train_fraction=0.8, hidden_size=32, num_layers=2,
-                  learning_rate=0.01, epochs=20, n_seeds=1),
-    "quick": dict(n_samples=1000, seq_len=20, noise=0.1, train_fraction=0.8, hidden_size=32, num_layers=2,
-                  learning_rate=0.01, epochs=100, n_seeds=3),
-    "lab": dict(n_samples=1000, seq_len=20, noise=0.1, train_fraction=0.8, hidden_size=32, num_layers=2,
-                learning_rate=0.01, epochs=100, n_seeds=10),
+    "smoke": dict(n_samples=200,  seq_len=20, noise=0.1, train_fraction=0.8,
+                  hidden_size=32, num_layers=2, learning_rate=0.01, epochs=20,
+                  n_seeds=1),
+    "quick": dict(n_samples=1000, seq_len=20, noise=0.1, train_fraction=0.8,
+                  hidden_size=32, num_layers=2, learning_rate=0.01, epochs=100,
+                  n_seeds=3),
+    "lab":   dict(n_samples=1000, seq_len=20, noise=0.1, train_fraction=0.8,
+                  hidden_size=32, num_layers=2, learning_rate=0.01, epochs=100,
+                  n_seeds=10),
 }
-settings = notebook_settings(PROFILES)  # checks the parameters, then fills in the profile's values
+# fmt: on
+# Checks the parameters, then fills in the profile's values.
+settings = notebook_settings(PROFILES)
 settings
 
 # %% [markdown]
@@ -145,10 +151,16 @@ from labhelpers.runtime import choose_device, describe_device, seed_everything
 
 seed_everything(seed)
 device = choose_device(device)
-X, y = make_sine_sequences(settings["n_samples"], settings["seq_len"], settings["noise"], seed=seed)
-X_train, y_train, X_test, y_test = split_in_order(X, y, settings["train_fraction"])
+X, y = make_sine_sequences(
+    settings["n_samples"], settings["seq_len"], settings["noise"], seed=seed
+)
+X_train, y_train, X_test, y_test = split_in_order(
+    X, y, settings["train_fraction"]
+)
 print(f"X {X.shape}, y {y.shape}; train {len(X_train)}, test {len(X_test)}")
-print(f"targets: mean {y_train.mean():.3f}, variance {y_train.var():.3f} (training part)")
+print(
+    f"targets: mean {y_train.mean():.3f}, variance {y_train.var():.3f} (training part)"
+)
 print(f"device: {describe_device(device)}")
 
 # %%
@@ -157,11 +169,21 @@ import matplotlib.pyplot as plt
 fig, ax = plt.subplots(figsize=(7, 3.2))
 steps = np.arange(settings["seq_len"])
 for i in range(3):
-    line, = ax.plot(steps, X_train[i, :, 0], marker=".", label=f"sequence {i}")
-    ax.plot(settings["seq_len"], y_train[i, 0], marker="*", markersize=12, color=line.get_color())
+    (line,) = ax.plot(
+        steps, X_train[i, :, 0], marker=".", label=f"sequence {i}"
+    )
+    ax.plot(
+        settings["seq_len"],
+        y_train[i, 0],
+        marker="*",
+        markersize=12,
+        color=line.get_color(),
+    )
 ax.set_xlabel("time step t")
 ax.set_ylabel("value")
-ax.set_title("Three training sequences; the star is the target (the next, noise-free value)")
+ax.set_title(
+    "Three training sequences; the star is the target (the next, noise-free value)"
+)
 ax.legend(loc="lower left", fontsize=8)
 ax.grid(alpha=0.3)
 plt.show()
@@ -192,15 +214,32 @@ from labhelpers.training import fit
 
 
 def full_batch(X_part, y_part):
-    return TensorBatches(torch.from_numpy(X_part), torch.from_numpy(y_part), batch_size=len(X_part))
+    return TensorBatches(
+        torch.from_numpy(X_part),
+        torch.from_numpy(y_part),
+        batch_size=len(X_part),
+    )
 
 
 def train(layers, model_seed, log_every=10):
     torch.manual_seed(model_seed)
-    model = LastStepRNN(1, settings["hidden_size"], 1, num_layers=layers).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=settings["learning_rate"])
-    history = fit(model, nn.MSELoss(), optimizer, full_batch(X_train, y_train), full_batch(X_test, y_test),
-                  epochs=settings["epochs"], device=device, accuracy_fn=None, log_every=log_every)
+    model = LastStepRNN(1, settings["hidden_size"], 1, num_layers=layers).to(
+        device
+    )
+    optimizer = torch.optim.Adam(
+        model.parameters(), lr=settings["learning_rate"]
+    )
+    history = fit(
+        model,
+        nn.MSELoss(),
+        optimizer,
+        full_batch(X_train, y_train),
+        full_batch(X_test, y_test),
+        epochs=settings["epochs"],
+        device=device,
+        accuracy_fn=None,
+        log_every=log_every,
+    )
     return model, history
 
 
@@ -216,19 +255,26 @@ print(f"{count_parameters(model)} trainable parameters")
 # %%
 from labhelpers.report import observation_table
 
-table = observation_table(history).drop(columns="seconds").rename(
-    columns={"loss": "training MSE", "val_loss": "validation MSE"})
+table = (
+    observation_table(history)
+    .drop(columns="seconds")
+    .rename(columns={"loss": "training MSE", "val_loss": "validation MSE"})
+)
 table.head(10).round(4)
 
 # %%
 observation_table(history, every=10).drop(columns="seconds").rename(
-    columns={"loss": "training MSE", "val_loss": "validation MSE"}).round(4)
+    columns={"loss": "training MSE", "val_loss": "validation MSE"}
+).round(4)
 
 # %%
 from labhelpers.plots import plot_history
 
-fig = plot_history(history, title=f"{settings['num_layers']}-layer RNN (hidden {settings['hidden_size']}), "
-                                  "sequence regression")
+fig = plot_history(
+    history,
+    title=f"{settings['num_layers']}-layer RNN (hidden {settings['hidden_size']}), "
+    "sequence regression",
+)
 fig.axes[0].set_yscale("log")
 fig.axes[0].set_ylabel("MSE (log scale)")
 plt.show()
@@ -248,12 +294,16 @@ predicted, targets = predicted.numpy(), targets.numpy()
 test_mse = float(np.mean((predicted - targets) ** 2))
 mean_mse = float(np.mean((y_train.mean() - targets) ** 2))
 last_value_mse = float(np.mean((naive_forecast(X_test) - targets) ** 2))
-print(f"test MSE: RNN {test_mse:.4f}, training-mean predictor {mean_mse:.4f}, "
-      f"last-value predictor {last_value_mse:.4f}")
+print(
+    f"test MSE: RNN {test_mse:.4f}, training-mean predictor {mean_mse:.4f}, "
+    f"last-value predictor {last_value_mse:.4f}"
+)
 
 fig, ax = plt.subplots(figsize=(4.2, 4))
 ax.scatter(targets[:, 0], predicted[:, 0], s=10, alpha=0.6)
-ax.plot([-1, 1], [-1, 1], color="black", linewidth=1, label="perfect prediction")
+ax.plot(
+    [-1, 1], [-1, 1], color="black", linewidth=1, label="perfect prediction"
+)
 ax.set_xlabel("true next value")
 ax.set_ylabel("predicted next value")
 ax.set_title(f"Test sequences (MSE {test_mse:.4f})")
@@ -276,26 +326,43 @@ for layers in (1, 2):
         if layers == settings["num_layers"] and model_seed == seed:
             run_model, run_history = model, history  # already trained above
         else:
-            run_model, run_history = train(layers, model_seed, log_every=settings["epochs"])
-        runs[layers].append(dict(val_mse=run_history["val_loss"][-1], seconds=sum(run_history["seconds"]),
-                                 parameters=count_parameters(run_model)))
+            run_model, run_history = train(
+                layers, model_seed, log_every=settings["epochs"]
+            )
+        runs[layers].append(
+            dict(
+                val_mse=run_history["val_loss"][-1],
+                seconds=sum(run_history["seconds"]),
+                parameters=count_parameters(run_model),
+            )
+        )
         curves.setdefault(layers, run_history["val_loss"])
 
-comparison = pd.DataFrame({
-    f"{layers} layer{'s' if layers > 1 else ''}": {
-        "parameters": runs[layers][0]["parameters"],
-        "seeds": len(runs[layers]),
-        "mean test MSE": np.mean([r["val_mse"] for r in runs[layers]]),
-        "best test MSE": np.min([r["val_mse"] for r in runs[layers]]),
-        "worst test MSE": np.max([r["val_mse"] for r in runs[layers]]),
-    } for layers in (1, 2)}).T.astype({"parameters": int, "seeds": int})
+comparison = pd.DataFrame(
+    {
+        f"{layers} layer{'s' if layers > 1 else ''}": {
+            "parameters": runs[layers][0]["parameters"],
+            "seeds": len(runs[layers]),
+            "mean test MSE": np.mean([r["val_mse"] for r in runs[layers]]),
+            "best test MSE": np.min([r["val_mse"] for r in runs[layers]]),
+            "worst test MSE": np.max([r["val_mse"] for r in runs[layers]]),
+        }
+        for layers in (1, 2)
+    }
+).T.astype({"parameters": int, "seeds": int})
 comparison.round(4)
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.6))
 for layers, curve in curves.items():
-    ax.plot(np.arange(1, len(curve) + 1), curve, label=f"{layers} layer{'s' if layers > 1 else ''} (seed {seed})")
-ax.axhline(last_value_mse, color="gray", linestyle="--", label="last-value predictor")
+    ax.plot(
+        np.arange(1, len(curve) + 1),
+        curve,
+        label=f"{layers} layer{'s' if layers > 1 else ''} (seed {seed})",
+    )
+ax.axhline(
+    last_value_mse, color="gray", linestyle="--", label="last-value predictor"
+)
 ax.set_yscale("log")
 ax.set_xlabel("epoch")
 ax.set_ylabel("test MSE (log scale)")
@@ -325,9 +392,19 @@ sentence = (
 )
 display(Markdown(sentence))
 recorded = record_results(
-    "E3 sequence regression", profile, data=f"generated noisy sine sequences (seed {seed})",
-    metrics={"test_mse": test_mse, "test_mse_epoch_10": at_ten, "mean_predictor_mse": mean_mse,
-             "last_value_mse": last_value_mse, "mean_test_mse_1_layer": one, "mean_test_mse_2_layers": two,
-             "train_seconds": sum(history["seconds"])},
+    "E3 sequence regression",
+    profile,
+    data=f"generated noisy sine sequences (seed {seed})",
+    metrics={
+        "test_mse": test_mse,
+        "test_mse_epoch_10": at_ten,
+        "mean_predictor_mse": mean_mse,
+        "last_value_mse": last_value_mse,
+        "mean_test_mse_1_layer": one,
+        "mean_test_mse_2_layers": two,
+        "train_seconds": sum(history["seconds"]),
+    },
     settings=settings,
-    model=f"{settings['num_layers']}-layer RNN({settings['hidden_size']})", headline="test_mse")
+    model=f"{settings['num_layers']}-layer RNN({settings['hidden_size']})",
+    headline="test_mse",
+)
