@@ -178,7 +178,8 @@ x = rng.normal(
 h0 = np.zeros((settings["batch_size"], settings["hidden_size"]))
 h1 = theory.rnn_cell_forward(x[:, 0], h0, layer.W_in, layer.W_hh, layer.b)
 print(
-    f"x {x.shape} (batch, T, input); W_in {layer.W_in.shape}, W_hh {layer.W_hh.shape}, b {layer.b.shape}"
+    f"x {x.shape} (batch, T, input); W_in {layer.W_in.shape}, "
+    f"W_hh {layer.W_hh.shape}, b {layer.b.shape}"
 )
 print(
     f"h_1 = tanh(W_hh h_0 + W_in x_1 + b): shape {h1.shape} (batch, hidden), "
@@ -186,10 +187,12 @@ print(
 )
 states, h_n = theory.rnn_forward(x, [layer])
 print(
-    f"all states: {states.shape} (layers, batch, T, hidden); last states h_n: {h_n.shape}"
+    f"all states: {states.shape} (layers, batch, "
+    f"T, hidden); last states h_n: {h_n.shape}"
 )
 print(
-    f"the first step of the sequence is the step above: {np.array_equal(states[0, :, 0], h1)}"
+    "the first step of the sequence is the step "
+    f"above: {np.array_equal(states[0, :, 0], h1)}"
 )
 
 # %% [markdown]
@@ -211,7 +214,8 @@ comparisons = []  # one row per check, for the Observation table
 def compare(
     framework, layers, ours, theirs, what, dtype="float64", check=True
 ):
-    """Print, record and (with check) assert the largest absolute difference of two arrays."""
+    """Print, record and (with check) assert the
+    largest absolute difference of two arrays."""
     difference = float(np.max(np.abs(ours - theirs)))
     comparisons.append(
         dict(
@@ -224,7 +228,8 @@ def compare(
         )
     )
     print(
-        f"{framework}, {layers} layer(s), {what}, {dtype}: largest absolute difference {difference:.1e}"
+        f"{framework}, {layers} layer(s), {what}, {dtype}: "
+        f"largest absolute difference {difference:.1e}"
     )
     if check:
         assert difference < settings["tolerance"], (
@@ -349,7 +354,8 @@ if compare_keras:
         keras_available = True
     except ImportError:
         print(
-            "Keras (TensorFlow) is not installed here: skipping the Keras comparison. "
+            "Keras (TensorFlow) is not installed "
+            "here: skipping the Keras comparison. "
             "Install it with: pip install 'labhelpers[keras]'"
         )
 if keras_available:
@@ -379,7 +385,8 @@ if keras_available:
         kernel, recurrent_kernel, bias = layers[0].get_weights()
         if num_layers == 1:
             print(
-                f"Keras kernel {kernel.shape}, recurrent_kernel {recurrent_kernel.shape}, bias {bias.shape}"
+                f"Keras kernel {kernel.shape}, recurrent_kernel "
+                f"{recurrent_kernel.shape}, bias {bias.shape}"
             )
         ours, _ = theory.rnn_forward(
             x,
@@ -418,11 +425,13 @@ single_row = [
     if row["dtype"] == "float32"
 ]
 print(
-    f"float64: {len(checked)} comparisons, largest difference {max(checked):.1e} "
+    f"float64: {len(checked)} comparisons, "
+    f"largest difference {max(checked):.1e} "
     f"(float64 machine epsilon {np.finfo(np.float64).eps:.1e})"
 )
 print(
-    f"float32: largest difference {single_row[0]:.1e} (float32 machine epsilon {np.finfo(np.float32).eps:.1e})"
+    f"float32: largest difference {single_row[0]:.1e} "
+    f"(float32 machine epsilon {np.finfo(np.float32).eps:.1e})"
 )
 
 # %% [markdown]
@@ -448,17 +457,23 @@ worst = {
     for name in dict.fromkeys(row["framework"] for row in comparisons)
 }
 shape = (
-    f"{settings['batch_size']} sequences of {settings['seq_len']} steps, input {settings['input_size']}, "
+    f"{settings['batch_size']} sequences of {settings['seq_len']} "
+    f"steps, input {settings['input_size']}, "
     f"hidden {settings['hidden_size']}"
 )
 sentence = (
-    f"The NumPy RNN reproduced every hidden state of `torch.nn.RNN` (1 and 2 layers) to within "
+    "The NumPy RNN reproduced every hidden state "
+    "of `torch.nn.RNN` (1 and 2 layers) to within "
     f"{worst['torch nn.RNN']:.1e}"
 )
 if "Keras SimpleRNN" in worst:
-    sentence += f" and of Keras `SimpleRNN` (1 and 2 layers) to within {worst['Keras SimpleRNN']:.1e}"
+    sentence += (
+        " and of Keras `SimpleRNN` (1 and 2 layers) to within "
+        f"{worst['Keras SimpleRNN']:.1e}"
+    )
 sentence += (
-    f", and the output $g_t = W_g h_t$ to within {worst['torch nn.Linear']:.1e}, in float64 on {shape} "
+    ", and the output $g_t = W_g h_t$ to within "
+    f"{worst['torch nn.Linear']:.1e}, in float64 on {shape} "
     f"(tolerance {settings['tolerance']:g})."
 )
 display(Markdown(sentence))

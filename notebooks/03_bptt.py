@@ -91,7 +91,8 @@ PROFILES = {
 settings = notebook_settings(PROFILES)
 if settings["truncate"] > settings["seq_len"]:
     raise ValueError(
-        f"truncate ({settings['truncate']}) must be at most seq_len ({settings['seq_len']})"
+        f"truncate ({settings['truncate']}) must be "
+        f"at most seq_len ({settings['seq_len']})"
     )
 settings
 
@@ -170,10 +171,12 @@ states, _ = theory.rnn_forward(x, [layer])
 states = states[0]  # (batch, T, hidden): h_1..h_T of the one layer
 loss, dL_dh = theory.squared_error_loss(states, W_g, targets)
 print(
-    f"x {x.shape}, states {states.shape}, W_hh {W_hh.shape}, ||W_hh||_2 = {theory.spectral_norm(W_hh):.4f}"
+    f"x {x.shape}, states {states.shape}, W_hh {W_hh.shape}, "
+    f"||W_hh||_2 = {theory.spectral_norm(W_hh):.4f}"
 )
 print(
-    f"L = sum_t 0.5 ||W_g h_t - y_t||^2 = {loss:.6f} (summed over {B} sequences)"
+    "L = sum_t 0.5 ||W_g h_t - y_t||^2 = "
+    f"{loss:.6f} (summed over {B} sequences)"
 )
 
 # %% [markdown]
@@ -183,7 +186,8 @@ print(
 
 # %%
 def torch_states(rnn, x):
-    """h_0..h_T as a list of tensors in one autograd graph (h_0 a leaf that needs gradients)."""
+    """h_0..h_T as a list of tensors in one autograd
+    graph (h_0 a leaf that needs gradients)."""
     h = torch.zeros(
         x.shape[0], rnn.hidden_size, dtype=torch.float64, requires_grad=True
     )
@@ -210,9 +214,13 @@ torch_loss = (
         ** 2
     ).sum()
 )
+state_difference = max(
+    float(np.abs(states[:, t] - hs[t + 1].detach().numpy()).max())
+    for t in range(T)
+)
 print(
     f"the same loss from torch: {torch_loss.item():.6f}; "
-    f"largest state difference {max(float(np.abs(states[:, t] - hs[t + 1].detach().numpy()).max()) for t in range(T)):.1e}"
+    f"largest state difference {state_difference:.1e}"
 )
 
 # %% [markdown]
@@ -232,7 +240,8 @@ print(inspect.getsource(theory.step_jacobians))
 
 # %%
 def autograd_products(hs, t):
-    """dh_t/dh_k for k = 0..t by autograd: array (batch, t + 1, hidden, hidden), entry [:, k]."""
+    """dh_t/dh_k for k = 0..t by autograd: array
+    (batch, t + 1, hidden, hidden), entry [:, k]."""
     hidden = hs[t].shape[1]
     rows = [
         torch.autograd.grad(
@@ -268,7 +277,8 @@ one_step_difference = max(
     for i in range(1, T + 1)
 )
 print(
-    f"one-step Jacobians {jacobians.shape}: largest difference from autograd over all {T} steps "
+    f"one-step Jacobians {jacobians.shape}: largest "
+    f"difference from autograd over all {T} steps "
     f"{one_step_difference:.1e}"
 )
 
@@ -286,7 +296,8 @@ product_relative = float(
     )
 )
 print(
-    f"products dh_T/dh_k for k = 0..{T}: largest absolute difference {product_difference:.1e}, "
+    f"products dh_T/dh_k for k = 0..{T}: largest "
+    f"absolute difference {product_difference:.1e}, "
     f"largest relative difference {product_relative:.1e}"
 )
 assert product_relative < 1e-8
@@ -306,7 +317,8 @@ terms = theory.bptt_grad_W_hh_by_lag(
 )  # (T, H, H): the terms of lag m = t - k
 grad = theory.bptt_grad_W_hh(states, h0, dL_dh, W_hh)
 print(
-    f"dL/dW_hh: {grad.shape}, the sum of {T * (T + 1) // 2 * B} terms (t, k, sequence); "
+    f"dL/dW_hh: {grad.shape}, the sum of "
+    f"{T * (T + 1) // 2 * B} terms (t, k, sequence); "
     f"grouped by lag: {terms.shape}"
 )
 
@@ -323,7 +335,8 @@ grad_relative = float(
     np.abs(grad - autograd_grad).max() / np.abs(autograd_grad).max()
 )
 print(
-    f"against nn.RNN's autograd: largest absolute difference {np.abs(grad - autograd_grad).max():.1e}, "
+    "against nn.RNN's autograd: largest absolute "
+    f"difference {np.abs(grad - autograd_grad).max():.1e}, "
     f"relative difference {grad_relative:.1e}"
 )
 assert grad_relative < 1e-8, grad_relative
@@ -357,16 +370,18 @@ plot_norms_by_lag(
         "largest sequence": norms.max(axis=0),
     },
     {label: theory.norm_bound_by_lag(W_hh, T)},
-    title=rf"$\|\partial h_T/\partial h_k\|_2$ against the lag $T-k$ (T = {T}, "
-    rf"$\|W_{{hh}}\|_2$ = {theory.spectral_norm(W_hh):.2f})",
+    title=r"$\|\partial h_T/\partial h_k\|_2$ against the lag $T-k$ "
+    rf"(T = {T}, $\|W_{{hh}}\|_2$ = {theory.spectral_norm(W_hh):.2f})",
 )
 plt.show()
 
 # %%
 for lag in sorted({1, min(5, T), min(10, T), T}):
     print(
-        f"lag {lag:3d}: ||dh_T/dh_(T-{lag})||_2 = {mean_norms[lag]:.2e} (geometric mean), "
-        f"bound ||W_hh||_2^{lag} = {theory.norm_bound_by_lag(W_hh, lag)[-1]:.2e}"
+        f"lag {lag:3d}: ||dh_T/dh_(T-{lag})||_2 = "
+        f"{mean_norms[lag]:.2e} (geometric mean), "
+        f"bound ||W_hh||_2^{lag} = "
+        f"{theory.norm_bound_by_lag(W_hh, lag)[-1]:.2e}"
     )
 per_step = mean_norms[T] ** (1 / T)
 print(f"average shrink factor per step: {per_step:.3f}")
@@ -476,7 +491,8 @@ truncated_relative = float(
     / np.abs(truncated_autograd).max()
 )
 print(
-    f"truncated BPTT, n = {n}: ours against autograd with detached states, relative difference "
+    f"truncated BPTT, n = {n}: ours against autograd "
+    "with detached states, relative difference "
     f"{truncated_relative:.1e}"
 )
 assert truncated_relative < 1e-8
@@ -508,12 +524,18 @@ from labhelpers.report import record_results
 
 display(
     Markdown(
-        f"The hand-written Jacobian products $\\partial h_T/\\partial h_k$ matched autograd to a relative "
-        f"difference of {product_relative:.1e}, and $\\partial L/\\partial W_{{hh}}$ assembled as the sum over earlier "
-        f"steps matched `nn.RNN`'s autograd to {grad_relative:.1e} (float64, {B} sequences of {T} steps, hidden {H}). "
-        f"With `nn.RNN`'s initial weights ($\\lVert W_{{hh}} \\rVert_2$ = {theory.spectral_norm(W_hh):.2f}) the gradient "
-        f"factor shrank by {per_step:.3f} per step on average, to {mean_norms[T]:.1e} after {T} steps; "
-        f"truncating BPTT to {n} steps changed the gradient by a relative {truncation_error[n]:.2e}."
+        "The hand-written Jacobian products $\\partial "
+        "h_T/\\partial h_k$ matched autograd to a relative "
+        f"difference of {product_relative:.1e}, and $\\partial "
+        "L/\\partial W_{hh}$ assembled as the sum over earlier "
+        f"steps matched `nn.RNN`'s autograd to {grad_relative:.1e} "
+        f"(float64, {B} sequences of {T} steps, hidden {H}). "
+        "With `nn.RNN`'s initial weights ($\\lVert W_{hh} "
+        f"\\rVert_2$ = {theory.spectral_norm(W_hh):.2f}) the gradient "
+        f"factor shrank by {per_step:.3f} per step on "
+        f"average, to {mean_norms[T]:.1e} after {T} steps; "
+        f"truncating BPTT to {n} steps changed the "
+        f"gradient by a relative {truncation_error[n]:.2e}."
     )
 )
 recorded = record_results(

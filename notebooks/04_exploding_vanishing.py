@@ -180,7 +180,8 @@ norm_inputs = (
 
 
 def gradient_norms(scale):
-    """(geometric mean over the sequences of ||dh_T/dh_(T-lag)||_2 by lag, the bound scale^lag)."""
+    """(geometric mean over the sequences of
+    ||dh_T/dh_(T-lag)||_2 by lag, the bound scale^lag)."""
     W_hh = theory.scale_to_spectral_norm(Q, scale)
     states, _ = theory.rnn_forward(
         norm_inputs, [theory.RNNLayerWeights(W_in, W_hh, np.zeros(H))]
@@ -192,7 +193,8 @@ def gradient_norms(scale):
 
 norms_by_scale = {scale: gradient_norms(scale) for scale in settings["scales"]}
 print(
-    f"W_hh = s Q with Q a random {H}x{H} orthogonal matrix; {settings['norm_sequences']} sequences of {T} steps"
+    f"W_hh = s Q with Q a random {H}x{H} orthogonal matrix; "
+    f"{settings['norm_sequences']} sequences of {T} steps"
 )
 
 # %%
@@ -207,8 +209,8 @@ labels = {
 plot_norms_by_lag(
     {labels[s]: norms for s, (norms, _) in norms_by_scale.items()},
     {labels[s]: bound for s, (_, bound) in norms_by_scale.items()},
-    title=rf"Gradient factor $\|\partial h_T/\partial h_{{T-\mathrm{{lag}}}}\|_2$ (T = {T}, hidden {H}), "
-    "solid: measured, dashed: bound",
+    title=r"Gradient factor $\|\partial h_T/\partial h_{T-\mathrm{lag}}\|_2$ "
+    f"(T = {T}, hidden {H}), solid: measured, dashed: bound",
     ylim=(1e-20, 1e12),
 )
 plt.show()
@@ -244,8 +246,9 @@ print(f"shown: {shown}")
 # which records the norms without clipping.
 
 # %% tags=["nbval-ignore-output"]
-# (The regression tests compare this cell's shape, not its numbers: a run whose gradients
-# explode turns the last rounding bit into a different loss on another CPU.)
+# (The regression tests compare this cell's shape, not its numbers: a run
+# whose gradients explode turns the last rounding bit into a different loss on
+# another CPU.)
 import math
 
 import torch
@@ -255,8 +258,9 @@ from labhelpers.data.batches import TensorBatches
 from labhelpers.models import LastStepRNN
 from labhelpers.training import fit
 
-# These networks are tiny: one CPU thread is as fast as several, and much faster
-# when other programs share the CPU (threads that wait for each other spin).
+# These networks are tiny: one CPU thread is as fast as several, and much
+# faster when other programs share the CPU (threads that wait for each other
+# spin).
 torch.set_num_threads(1)
 BLOWUP_HIDDEN = 32
 rng = np.random.default_rng(seed)
@@ -267,7 +271,8 @@ blowup_y = (blowup_X.sum(axis=1) / np.sqrt(settings["blowup_seq_len"])).astype(
     np.float32
 )  # (n, 1)
 print(
-    f"X {blowup_X.shape}, y {blowup_y.shape}; predicting 0 gives a mean squared error of {np.mean(blowup_y**2):.4f}"
+    f"X {blowup_X.shape}, y {blowup_y.shape}; predicting 0 "
+    f"gives a mean squared error of {np.mean(blowup_y**2):.4f}"
 )
 
 
@@ -292,7 +297,8 @@ def blowup_run(clip):
         batch_size=32,
         shuffle=True,
     )
-    # fit stops at the first non-finite loss; here the explosion is what we came to see.
+    # fit stops at the first non-finite loss; here the explosion is what we
+    # came to see.
     return fit(
         model,
         nn.MSELoss(),
@@ -320,8 +326,10 @@ plot_clipping_comparison(
     plain["grad_norm"],
     clipped["grad_norm"],
     settings["clip_threshold"],
-    title=f"Vanilla RNN (hidden {BLOWUP_HIDDEN}), W_hh = {settings['blowup_scale']:g} x orthogonal, "
-    f"SGD lr {settings['blowup_learning_rate']:g}, sequences of {settings['blowup_seq_len']} steps",
+    title=f"Vanilla RNN (hidden {BLOWUP_HIDDEN}), "
+    f"W_hh = {settings['blowup_scale']:g} x orthogonal, "
+    f"SGD lr {settings['blowup_learning_rate']:g}, "
+    f"sequences of {settings['blowup_seq_len']} steps",
 )
 plt.show()
 
@@ -355,10 +363,12 @@ N_KEYS, N_TOKENS, PREFIX = 4, 8, 10
 
 
 def set_gate_bias(model, cell, value):
-    """Start a gated cell remembering: LSTM forget gate +value and input gate -value; GRU update gate +value.
+    """Start a gated cell remembering: LSTM forget gate
+    +value and input gate -value; GRU update gate +value.
 
-    torch orders the gates' biases in chunks of hidden_size: LSTM (input, forget, cell, output),
-    GRU (reset, update, new). Each gate has two biases (ih, hh); only their sum matters.
+    torch orders the gates' biases in chunks of hidden_size: LSTM (input,
+    forget, cell, output), GRU (reset, update, new). Each gate has two biases
+    (ih, hh); only their sum matters.
     """
     size = model.rnn.hidden_size
     chunks = {"lstm": {1: value, 0: -value}, "gru": {1: value}}.get(cell, {})
@@ -441,19 +451,26 @@ pd.DataFrame(rows).set_index("sigma_max(W_hh)")
 vanishing = [s for s, (norms, _) in norms_by_scale.items() if norms[T] < 1]
 exploding = [s for s, (norms, _) in norms_by_scale.items() if norms[T] >= 1]
 print(
-    f"over {T} steps the gradient factor shrank for sigma_max in {vanishing} and grew for {exploding}"
+    f"over {T} steps the gradient factor shrank for "
+    f"sigma_max in {vanishing} and grew for {exploding}"
 )
 if 1.0 in norms_by_scale:
     at_one = norms_by_scale[1.0][0]
     print(
-        f"sigma_max = 1: the bound allows 1 at every lag, yet the factor fell to {at_one[T]:.2e} at lag {T}: "
+        "sigma_max = 1: the bound allows 1 at every lag, "
+        f"yet the factor fell to {at_one[T]:.2e} at lag {T}: "
         f"wherever h != 0, 1 - h^2 < 1 shrinks it"
     )
 for scale, (norms, bound) in norms_by_scale.items():
     if scale > 1:
+        where = (
+            "saturation keeps it below the bound"
+            if norms[T] < 0.5 * bound[T]
+            else "close to the bound"
+        )
         print(
-            f"sigma_max = {scale:g}: measured {norms[T]:.2e} at lag {T}, bound {bound[T]:.2e} "
-            f"({'saturation keeps it below the bound' if norms[T] < 0.5 * bound[T] else 'close to the bound'})"
+            f"sigma_max = {scale:g}: measured {norms[T]:.2e} "
+            f"at lag {T}, bound {bound[T]:.2e} ({where})"
         )
 
 # %% [markdown]
@@ -474,20 +491,25 @@ finite_plain = np.asarray(plain["grad_norm"], dtype=float)
 finite_plain = finite_plain[np.isfinite(finite_plain)]
 clipped_norms = np.asarray(clipped["grad_norm"])
 print(
-    f"without clipping: largest finite gradient norm {finite_plain.max():.3g}; "
+    "without clipping: largest finite "
+    f"gradient norm {finite_plain.max():.3g}; "
     + (
-        f"loss not finite from epoch {plain_bad_epoch} (gradient not finite from step {plain_bad_step})"
+        f"loss not finite from epoch {plain_bad_epoch} "
+        f"(gradient not finite from step {plain_bad_step})"
         if plain_bad_epoch
         else f"the loss stayed finite (largest {max(plain['loss']):.4g})"
     )
 )
 print(
-    f"with clipping at {settings['clip_threshold']:g}: loss from {clipped['loss'][0]:.4f} to {clipped['loss'][-1]:.4f}, "
+    f"with clipping at {settings['clip_threshold']:g}: loss from "
+    f"{clipped['loss'][0]:.4f} to {clipped['loss'][-1]:.4f}, "
     f"always finite: {bool(np.all(np.isfinite(clipped['loss'])))}; "
-    f"{np.mean(clipped_norms > settings['clip_threshold']):.0%} of {len(clipped_norms)} steps clipped, "
+    f"{np.mean(clipped_norms > settings['clip_threshold']):.0%} "
+    f"of {len(clipped_norms)} steps clipped, "
     f"largest norm before clipping {clipped_norms.max():.3g}"
 )
-# What holds on every CPU, whatever the exact figures: the unclipped loss explodes, the clipped one stays finite.
+# What holds on every CPU, whatever the exact figures: the unclipped loss
+# explodes, the clipped one stays finite.
 assert plain_bad_epoch or max(plain["loss"]) > 1e6 * plain["loss"][0], (
     "the unclipped run did not blow up"
 )
@@ -513,8 +535,10 @@ plot_accuracy_by_distance(
     settings["distances"],
     task_accuracy,
     chance=1 / N_KEYS,
-    title=f"Long-range task: test accuracy against d ({settings['task_samples']} training "
-    f"sequences, {settings['task_epochs']} epochs, hidden {settings['task_hidden_size']})",
+    title="Long-range task: test accuracy against d "
+    f"({settings['task_samples']} training "
+    f"sequences, {settings['task_epochs']} epochs, "
+    f"hidden {settings['task_hidden_size']})",
 )
 plt.show()
 
@@ -530,7 +554,8 @@ accuracy_table
 
 # %%
 def first_failure(values, level=0.9):
-    """The smallest distance at which a model stays below `level` test accuracy, or None."""
+    """The smallest distance at which a model
+    stays below `level` test accuracy, or None."""
     failing = [
         d for d, value in zip(settings["distances"], values) if value < level
     ]
@@ -545,7 +570,8 @@ for name, values in task_accuracy.items():
         + (
             f"below 90% test accuracy from d = {fails}"
             if fails
-            else f"90% or more at every distance up to d = {settings['distances'][-1]}"
+            else "90% or more at every distance up to "
+            f"d = {settings['distances'][-1]}"
         )
     )
 
@@ -553,7 +579,8 @@ for name, values in task_accuracy.items():
 # ## Result
 
 # %% tags=["nbval-ignore-output"]
-# (Its blow-up figures change with the CPU, see above; the long-range accuracies are compared in the cells before.)
+# (Its blow-up figures change with the CPU, see above; the long-range
+# accuracies are compared in the cells before.)
 from IPython.display import Markdown, display
 
 from labhelpers.report import record_results
@@ -564,24 +591,32 @@ gated_best = {
     if name != "vanilla RNN"
 }
 sentence = (
-    f"With $W_{{hh}}$ scaled to $\\sigma_{{\\max}}$ = {', '.join(f'{s:g}' for s in settings['scales'])}, the "
-    f"gradient factor over {T} steps shrank for {', '.join(f'{s:g}' for s in vanishing) or 'none'} and grew "
+    "With $W_{hh}$ scaled to $\\sigma_{\\max}$ = "
+    f"{', '.join(f'{s:g}' for s in settings['scales'])}, the "
+    f"gradient factor over {T} steps shrank for "
+    f"{', '.join(f'{s:g}' for s in vanishing) or 'none'} and grew "
     f"for {', '.join(f'{s:g}' for s in exploding) or 'none'}. "
 )
 sentence += (
-    f"Without clipping the SGD run's loss became non-finite in epoch {plain_bad_epoch}; "
+    "Without clipping the SGD run's loss became "
+    f"non-finite in epoch {plain_bad_epoch}; "
     if plain_bad_epoch
-    else f"Without clipping the SGD run's loss peaked at {max(plain['loss']):.4g}; "
+    else "Without clipping the SGD run's loss peaked at "
+    f"{max(plain['loss']):.4g}; "
 )
 sentence += (
-    f"clipped at {settings['clip_threshold']:g} it stayed finite and went from {clipped['loss'][0]:.4f} to "
+    f"clipped at {settings['clip_threshold']:g} it stayed "
+    f"finite and went from {clipped['loss'][0]:.4f} to "
     f"{clipped['loss'][-1]:.4f}. "
 )
 sentence += (
-    f"On the long-range task the vanilla RNN fell below 90% test accuracy from d = {rnn_fails_at} "
-    f"({task_accuracy['vanilla RNN'][-1]:.2%} at d = {settings['distances'][-1]}), "
+    "On the long-range task the vanilla RNN fell "
+    f"below 90% test accuracy from d = {rnn_fails_at} "
+    f"({task_accuracy['vanilla RNN'][-1]:.2%} "
+    f"at d = {settings['distances'][-1]}), "
     if rnn_fails_at
-    else f"On the long-range task the vanilla RNN stayed at 90% or more up to d = {settings['distances'][-1]}, "
+    else "On the long-range task the vanilla RNN stayed at 90% or more up to "
+    f"d = {settings['distances'][-1]}, "
 )
 sentence += (
     "where "

@@ -173,13 +173,15 @@ records = load_review_data(
 print(records.description)
 if records.fallback_reason:
     print(
-        "NOTE: these are generated reviews, not IMDB; every number below is a number about them."
+        "NOTE: these are generated reviews, not IMDB; "
+        "every number below is a number about them."
     )
 print(f"device: {describe_device(device)}")
 
 
 def pick(n_available, n_wanted, offset):
-    """Positions of a random subset (0: all), the same for every run with this seed."""
+    """Positions of a random subset (0: all),
+    the same for every run with this seed."""
     if not n_wanted or n_wanted >= n_available:
         return np.arange(n_available)
     return np.sort(
@@ -196,7 +198,8 @@ train_rows, test_rows = (
 y_train = records.train["label"].to_numpy()[train_rows].astype(np.float32)
 y_test = records.test["label"].to_numpy()[test_rows].astype(np.float32)
 print(
-    f"training reviews used: {len(train_rows)} of {len(records.train)}; test reviews used: {len(test_rows)} of {len(records.test)}"
+    f"training reviews used: {len(train_rows)} of {len(records.train)}; "
+    f"test reviews used: {len(test_rows)} of {len(records.test)}"
 )
 print(
     f"positive: {y_train.mean():.1%} of training, {y_test.mean():.1%} of test"
@@ -236,14 +239,16 @@ leaky = encode_texts(
     cache=settings["cache"],
 )
 print(
-    f"{'read back from the cache' if leaky.from_cache else 'tokenized'} in {time.perf_counter() - started:.2f} s"
+    f"{'read back from the cache' if leaky.from_cache else 'tokenized'} "
+    f"in {time.perf_counter() - started:.2f} s"
 )
 X_train_leaky, X_test_leaky = (
     leaky.arrays["train"][train_rows],
     leaky.arrays["test"][test_rows],
 )
 print(
-    f"X_train {X_train_leaky.shape}, X_test {X_test_leaky.shape}, ids from 0 to {X_train_leaky.max()}"
+    f"X_train {X_train_leaky.shape}, X_test "
+    f"{X_test_leaky.shape}, ids from 0 to {X_train_leaky.max()}"
 )
 print("the 10 most frequent words:", list(leaky.tokenizer.word_index)[1:11])
 print(
@@ -349,10 +354,12 @@ record_test_accuracy = right / len(y_test)
 # %%
 test_curve = np.array(record_history["val_accuracy"])
 print(
-    f"test accuracy after the last epoch ({record_history.epochs}): {test_curve[-1]:.2%}"
+    "test accuracy after the last epoch "
+    f"({record_history.epochs}): {test_curve[-1]:.2%}"
 )
 print(
-    f"best test accuracy over the epochs (epoch {test_curve.argmax() + 1}): {test_curve.max():.2%}  <- chosen on the test set itself"
+    f"best test accuracy over the epochs (epoch {test_curve.argmax() + 1}): "
+    f"{test_curve.max():.2%}  <- chosen on the test set itself"
 )
 
 # %% [markdown]
@@ -392,10 +399,13 @@ vocab_clean = set(list(clean.tokenizer.word_index)[1 : kept + 1])
 train_words = set(clean.tokenizer.word_counts)
 only_test = sorted(w for w in vocab_leaky if w not in train_words)
 print(
-    f"words in the record's vocabulary of {kept}: {len(vocab_leaky - vocab_clean)} differ from the training-only vocabulary"
+    "words in the record's vocabulary of "
+    f"{kept}: {len(vocab_leaky - vocab_clean)} "
+    "differ from the training-only vocabulary"
 )
 print(
-    f"{len(only_test)} of them never occur in a training review, e.g. {only_test[:8]}"
+    f"{len(only_test)} of them never occur in "
+    f"a training review, e.g. {only_test[:8]}"
 )
 
 
@@ -405,7 +415,8 @@ def oov_share(X):
 
 
 print(
-    f"share of test-review words mapped to OOV: {oov_share(X_test_leaky):.3%} with the record's tokenizer, "
+    "share of test-review words mapped to OOV: "
+    f"{oov_share(X_test_leaky):.3%} with the record's tokenizer, "
     f"{oov_share(X_test_clean):.3%} with the training-only one"
 )
 
@@ -471,7 +482,8 @@ order = rng.permutation(len(X_train_clean))
 n_val = int(round(settings["validation_fraction"] * len(order)))
 val_part, fit_part = order[:n_val], order[n_val:]
 print(
-    f"training {len(fit_part)}, validation {len(val_part)}, test {len(X_test_clean)} reviews"
+    f"training {len(fit_part)}, validation "
+    f"{len(val_part)}, test {len(X_test_clean)} reviews"
 )
 
 model = new_model(sigmoid=False)
@@ -502,8 +514,10 @@ from labhelpers.report import observation_table
 if not records.is_imdb:
     display(
         Markdown(
-            f"**These runs used generated reviews, not IMDB** ({records.description}). "
-            "Their numbers say how the pipeline behaves on that corpus, not what it reaches on IMDB."
+            "**These runs used generated reviews, "
+            f"not IMDB** ({records.description}). "
+            "Their numbers say how the pipeline behaves "
+            "on that corpus, not what it reaches on IMDB."
         )
     )
 table = observation_table(history).drop(columns="seconds")
@@ -591,7 +605,8 @@ for p in positions:
 lengths_test = clean.lengths["test"][test_rows]
 cut = lengths_test > T
 print(
-    f"test reviews longer than {T} words (their end is cut off): {cut.mean():.1%}"
+    f"test reviews longer than {T} words "
+    f"(their end is cut off): {cut.mean():.1%}"
 )
 groups = [
     ("kept whole (<= %d words)" % T, ~cut),
@@ -600,16 +615,21 @@ groups = [
 for label, mask in groups:
     if mask.any():
         print(
-            f"  accuracy on reviews {label}: {accuracy(truth[mask], predicted[mask]):.2%} ({mask.sum()} reviews)"
+            f"  accuracy on reviews {label}: "
+            f"{accuracy(truth[mask], predicted[mask]):.2%} "
+            f"({mask.sum()} reviews)"
         )
 gap = (
     history["accuracy"][best_epoch - 1]
     - history["val_accuracy"][best_epoch - 1]
 )
 print(
-    f"at the best epoch ({best_epoch}): training accuracy {history['accuracy'][best_epoch - 1]:.2%}, "
-    f"validation {history['val_accuracy'][best_epoch - 1]:.2%} (gap {gap:+.2%}); "
-    f"after the last epoch: training {history['accuracy'][-1]:.2%}, validation {history['val_accuracy'][-1]:.2%}"
+    f"at the best epoch ({best_epoch}): training accuracy "
+    f"{history['accuracy'][best_epoch - 1]:.2%}, "
+    f"validation {history['val_accuracy'][best_epoch - 1]:.2%} "
+    f"(gap {gap:+.2%}); "
+    f"after the last epoch: training {history['accuracy'][-1]:.2%}, "
+    f"validation {history['val_accuracy'][-1]:.2%}"
 )
 
 # %%
@@ -625,33 +645,45 @@ times = (
     else "infinitely (in float32 the gradient underflows to zero)"
 )
 text = (
-    f"**Reading the run.** The output is {times} more sensitive to the last word than to the word "
-    f"{T - 1 - far} steps earlier: through {T} tanh steps the gradient vanishes, so the model effectively "
+    f"**Reading the run.** The output is {times} more "
+    "sensitive to the last word than to the word "
+    f"{T - 1 - far} steps earlier: through {T} tanh steps "
+    "the gradient vanishes, so the model effectively "
     "learns from the last words it reads. "
 )
 if cut.any():
     text += (
-        f"{cut.mean():.0%} of the test reviews are longer than {T} words and lose their ending to "
-        f'`truncating="post"`, so for them those last words come from the middle of the review; the model '
-        f"scores {cut_acc:.2%} on them and {whole_acc:.2%} on the reviews it reads whole. "
+        f"{cut.mean():.0%} of the test reviews are "
+        f"longer than {T} words and lose their ending to "
+        '`truncating="post"`, so for them those last words '
+        "come from the middle of the review; the model "
+        f"scores {cut_acc:.2%} on them and "
+        f"{whole_acc:.2%} on the reviews it reads whole. "
     )
 if train_best - val_best > 0.05:
     text += (
-        f"Training accuracy climbs to {train_best:.2%} within {history.epochs} epochs while validation accuracy "
-        f"never passes {val_best:.2%}: the model memorises training reviews instead of learning what it cannot reach. "
+        f"Training accuracy climbs to {train_best:.2%} within "
+        f"{history.epochs} epochs while validation accuracy "
+        f"never passes {val_best:.2%}: the model memorises training "
+        "reviews instead of learning what it cannot reach. "
     )
 else:
     text += (
-        f"The best training and validation accuracies are still close ({train_best:.2%} and {val_best:.2%}): "
+        "The best training and validation accuracies are "
+        f"still close ({train_best:.2%} and {val_best:.2%}): "
         "this run is too short to overfit. "
     )
 if records.is_imdb:
     text += (
-        "Together these are why the record's validation accuracy stalls near 70%: a bag-of-words model that "
+        "Together these are why the record's validation "
+        "accuracy stalls near 70%: a bag-of-words model that "
         "sees every word reaches about 90% on the same data (lab catalogue)."
     )
 else:
-    text += "These are generated reviews: on IMDB the same effects hold validation accuracy near 70%."
+    text += (
+        "These are generated reviews: on IMDB the same effects hold "
+        "validation accuracy near 70%."
+    )
 display(Markdown(text))
 
 # %% [markdown]
@@ -671,12 +703,15 @@ sentence = result_sentence(
     {"accuracy": test_accuracy},
     epochs=history.epochs,
     seconds=sum(history["seconds"]),
-    data=f"{len(y_test)} {'IMDB' if records.is_imdb else 'generated'} test reviews",
+    data=f"{len(y_test)} "
+    f"{'IMDB' if records.is_imdb else 'generated'} test reviews",
     record={"accuracy": 0.71} if records.is_imdb else None,
 )
 sentence += (
-    f" The record's pipeline, run as written, scored {record_test_accuracy:.2%} on the same test reviews "
-    f"with the accuracy line fixed, and {wrong / len(y_test):.2%} with the record's line "
+    " The record's pipeline, run as written, scored "
+    f"{record_test_accuracy:.2%} on the same test reviews "
+    "with the accuracy line fixed, and "
+    f"{wrong / len(y_test):.2%} with the record's line "
     f"(the record reported 71-75% after 20 epochs)."
 )
 if not records.is_imdb:

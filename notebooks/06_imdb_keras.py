@@ -175,10 +175,12 @@ imdb = load_keras_imdb(
 print(imdb.description)
 if not imdb.is_imdb:
     print(
-        "NOTE: these are generated reviews, not IMDB; every number below is a number about them."
+        "NOTE: these are generated reviews, not IMDB; "
+        "every number below is a number about them."
     )
 print(
-    f"TensorFlow {tf.__version__}, Keras {keras.__version__}, devices: {[d.device_type for d in tf.config.list_physical_devices()]}"
+    f"TensorFlow {tf.__version__}, Keras {keras.__version__}, devices: "
+    f"{[d.device_type for d in tf.config.list_physical_devices()]}"
 )
 
 
@@ -195,7 +197,8 @@ x_test_ids, y_test = (
     first(settings["n_test"], imdb.y_test),
 )
 print(
-    f"training reviews: {len(x_train_ids)} of {len(imdb.x_train)}, test reviews: {len(x_test_ids)} of {len(imdb.x_test)}"
+    f"training reviews: {len(x_train_ids)} of {len(imdb.x_train)}, "
+    f"test reviews: {len(x_test_ids)} of {len(imdb.x_test)}"
 )
 print(
     f"positive: {y_train.mean():.1%} of training, {y_test.mean():.1%} of test"
@@ -209,14 +212,17 @@ x_test = keras.utils.pad_sequences(x_test_ids, maxlen=settings["maxlen"])
 lengths = np.array([len(x) for x in x_train_ids])
 print(f"x_train {x_train.shape}, x_test {x_test.shape}")
 print(
-    f"review length in ids: median {np.median(lengths):.0f}; {np.mean(lengths > settings['maxlen']):.1%} of the "
-    f"training reviews are longer than {settings['maxlen']} and lose their start"
+    f"review length in ids: median {np.median(lengths):.0f}; "
+    f"{np.mean(lengths > settings['maxlen']):.1%} of the "
+    "training reviews are longer than "
+    f"{settings['maxlen']} and lose their start"
 )
 split_at = int(
     np.floor(len(x_train) * (1 - settings["validation_split"]))
 )  # where Keras cuts validation_split
 print(
-    f"Keras trains on the first {split_at} and validates on the last {len(x_train) - split_at} training reviews"
+    f"Keras trains on the first {split_at} and validates on "
+    f"the last {len(x_train) - split_at} training reviews"
 )
 
 # %% [markdown]
@@ -269,7 +275,8 @@ def train(cell, recurrent_dropout):
         x_test, y_test, batch_size=256, verbose=0
     )
     print(
-        f"{cell}: {model.count_params()} parameters; test accuracy {test_accuracy:.4f}, test loss {test_loss:.4f}"
+        f"{cell}: {model.count_params()} parameters; test "
+        f"accuracy {test_accuracy:.4f}, test loss {test_loss:.4f}"
     )
     return dict(
         model=model,
@@ -298,8 +305,10 @@ from IPython.display import Markdown, display
 if not imdb.is_imdb:
     display(
         Markdown(
-            f"**These runs used generated reviews, not IMDB** ({imdb.description}). "
-            "Their numbers say how the models behave on that corpus, not what they reach on IMDB."
+            "**These runs used generated reviews, "
+            f"not IMDB** ({imdb.description}). "
+            "Their numbers say how the models behave on "
+            "that corpus, not what they reach on IMDB."
         )
     )
 runs = {"SimpleRNN": simple, "LSTM": lstm}
@@ -322,12 +331,15 @@ summary.round(4)
 for name, run in runs.items():
     steps = len(run["timer"].step_seconds) // settings["epochs"]
     print(
-        f"{name:9s}: {run['timer'].seconds_per_step():.4f} s per step (median, batch {settings['batch_size']}), "
-        f"{np.mean(run['timer'].epoch_seconds):.2f} s per epoch of {steps} steps"
+        f"{name:9s}: {run['timer'].seconds_per_step():.4f} s "
+        f"per step (median, batch {settings['batch_size']}), "
+        f"{np.mean(run['timer'].epoch_seconds):.2f} "
+        f"s per epoch of {steps} steps"
     )
 ratio = lstm["timer"].seconds_per_step() / simple["timer"].seconds_per_step()
 print(
-    f"per step, the LSTM needs {ratio:.2f} s for every 1.00 s the SimpleRNN needs (the records, on Colab: 0.60 s and 0.14 s)"
+    f"per step, the LSTM needs {ratio:.2f} s for every 1.00 s the "
+    "SimpleRNN needs (the records, on Colab: 0.60 s and 0.14 s)"
 )
 
 # %%
@@ -397,38 +409,58 @@ simple_jumps = (
     > j["LSTM", "mean |change| of val accuracy"]
 )
 text = (
-    f"**Reading the run.** From one epoch to the next the SimpleRNN's validation accuracy moves by "
+    "**Reading the run.** From one epoch to the next "
+    "the SimpleRNN's validation accuracy moves by "
     f"{j['SimpleRNN', 'mean |change| of val accuracy']:.2%} on average and "
-    f"{j['SimpleRNN', 'reviews changing class per epoch']:.1%} of the validation reviews change their predicted "
-    f"class; for the LSTM the figures are {j['LSTM', 'mean |change| of val accuracy']:.2%} and "
+    f"{j['SimpleRNN', 'reviews changing class per epoch']:.1%} "
+    "of the validation reviews change their predicted "
+    "class; for the LSTM the figures are "
+    f"{j['LSTM', 'mean |change| of val accuracy']:.2%} and "
     f"{j['LSTM', 'reviews changing class per epoch']:.1%}. "
 )
 if simple_jumps:
-    text += "The SimpleRNN's curve is the jumpier one, as in the records (0.60 to 0.78). "
+    text += (
+        "The SimpleRNN's curve is the jumpier one, as in the records "
+        "(0.60 to 0.78). "
+    )
 else:
-    text += "In this run the SimpleRNN's curve is not the jumpier one; the records saw it jump between 0.60 and 0.78. "
+    text += (
+        "In this run the SimpleRNN's curve is not the jumpier one; "
+        "the records saw it jump between 0.60 and 0.78. "
+    )
 T = settings["maxlen"]
 near_simple = j["SimpleRNN", "predictions within 0.4-0.6 (last epoch)"]
 near_lstm = j["LSTM", "predictions within 0.4-0.6 (last epoch)"]
 text += (
-    f"The reason is in the update $h_t = \\tanh(W x_t + U h_{{t-1}})$: after {T} steps $h_{{{T}}}$ depends almost "
-    "only on the last words, because the gradient that reaches earlier words is multiplied by "
-    "$\\mathrm{diag}(1 - h_t^2)\\,U$ at every step and vanishes (or, when $U$ grows, explodes). The "
-    "classifier rests on a few late words and on recurrent weights that one Adam step can change a lot, so a "
+    "The reason is in the update $h_t = \\tanh(W x_t + U "
+    f"h_{{t-1}})$: after {T} steps $h_{{{T}}}$ depends almost "
+    "only on the last words, because the gradient "
+    "that reaches earlier words is multiplied by "
+    "$\\mathrm{diag}(1 - h_t^2)\\,U$ at every step "
+    "and vanishes (or, when $U$ grows, explodes). The "
+    "classifier rests on a few late words and on recurrent "
+    "weights that one Adam step can change a lot, so a "
     "small change of the weights moves many reviews across the 0.5 threshold. "
 )
 if near_simple > near_lstm:
     text += (
-        f"{near_simple:.1%} of the SimpleRNN's last predictions lie within 0.1 of the threshold, against "
-        f"{near_lstm:.1%} of the LSTM's: the LSTM, whose additive, gated cell state carries evidence from the "
+        f"{near_simple:.1%} of the SimpleRNN's last "
+        "predictions lie within 0.1 of the threshold, against "
+        f"{near_lstm:.1%} of the LSTM's: the LSTM, whose "
+        "additive, gated cell state carries evidence from the "
         "whole review, is more decided and moves less. "
     )
 else:
     text += (
-        f"Here {near_simple:.1%} of the SimpleRNN's last predictions and {near_lstm:.1%} of the LSTM's lie "
-        "within 0.1 of the threshold: after so little training neither model is decided yet. "
+        f"Here {near_simple:.1%} of the SimpleRNN's last "
+        f"predictions and {near_lstm:.1%} of the LSTM's lie "
+        "within 0.1 of the threshold: after so little "
+        "training neither model is decided yet. "
     )
-text += "The LSTM pays for its memory with four gate products per step instead of one."
+text += (
+    "The LSTM pays for its memory with four gate products per step "
+    "instead of one."
+)
 display(Markdown(text))
 
 # %% [markdown]
@@ -444,10 +476,14 @@ on_what = (
     f"{len(y_test)} {'IMDB' if imdb.is_imdb else 'generated'} test reviews"
 )
 sentence = (
-    f"On {on_what}, after {settings['epochs']} epochs, the SimpleRNN reached {simple['test_accuracy']:.2%} test "
-    f"accuracy (loss {simple['test_loss']:.4f}) and the LSTM {lstm['test_accuracy']:.2%} (loss "
-    f"{lstm['test_loss']:.4f}); a training step took {per_step['SimpleRNN']:.4f} s and {per_step['LSTM']:.4f} s "
-    f"on this machine. The records reported 68.15% (loss 0.584) and 83.48% (loss 0.395), "
+    f"On {on_what}, after {settings['epochs']} epochs, the "
+    f"SimpleRNN reached {simple['test_accuracy']:.2%} test "
+    f"accuracy (loss {simple['test_loss']:.4f}) and "
+    f"the LSTM {lstm['test_accuracy']:.2%} (loss "
+    f"{lstm['test_loss']:.4f}); a training step took "
+    f"{per_step['SimpleRNN']:.4f} s and {per_step['LSTM']:.4f} s "
+    "on this machine. The records reported 68.15% "
+    "(loss 0.584) and 83.48% (loss 0.395), "
     f"with 0.14 s and 0.60 s per step on Colab."
 )
 if not imdb.is_imdb:

@@ -184,7 +184,8 @@ records = load_review_data(
 print(records.description)
 if not records.is_imdb:
     print(
-        "NOTE: these are generated reviews, not IMDB; every number below is a number about them."
+        "NOTE: these are generated reviews, not IMDB; "
+        "every number below is a number about them."
     )
 print(f"device: {describe_device(device)}")
 
@@ -202,13 +203,15 @@ encoded = encode_texts(
     cache=settings["cache"],
 )
 print(
-    f"{'read back from the cache' if encoded.from_cache else 'tokenized'} in {time.perf_counter() - started:.2f} s"
+    f"{'read back from the cache' if encoded.from_cache else 'tokenized'} "
+    f"in {time.perf_counter() - started:.2f} s"
 )
 tokenizer = encoded.tokenizer
 
 
 def pick(n_available, n_wanted, offset):
-    """Positions of a random subset (0: all), the same for every run with this seed."""
+    """Positions of a random subset (0: all),
+    the same for every run with this seed."""
     if not n_wanted or n_wanted >= n_available:
         return np.arange(n_available)
     return np.sort(
@@ -235,7 +238,8 @@ n_val = int(round(settings["validation_fraction"] * len(order)))
 X_train, y_train = X_all[order[n_val:]], y_all[order[n_val:]]
 X_val, y_val = X_all[order[:n_val]], y_all[order[:n_val]]
 print(
-    f"training {len(X_train)}, validation {len(X_val)}, test {len(X_test)} reviews; ids {X_train.shape[1]} per review"
+    f"training {len(X_train)}, validation {len(X_val)}, test "
+    f"{len(X_test)} reviews; ids {X_train.shape[1]} per review"
 )
 
 # %% [markdown]
@@ -254,7 +258,8 @@ if glove_path:
     vectors = read_glove(glove_path, vocabulary=tokenizer.word_index)
     if vectors.dim != settings["embedding_dim"]:
         print(
-            f"embedding_dim set to {vectors.dim}, the dimension of the GloVe vectors"
+            f"embedding_dim set to {vectors.dim}, "
+            "the dimension of the GloVe vectors"
         )
         settings["embedding_dim"] = vectors.dim
 else:
@@ -274,7 +279,8 @@ matrix, found = embedding_matrix(
     tokenizer.word_index, vectors, settings["num_words"], seed=seed
 )
 print(
-    f"embedding matrix {matrix.shape}: {found.sum()} of the {settings['num_words'] - 1} word rows come from the vectors"
+    f"embedding matrix {matrix.shape}: {found.sum()} of the "
+    f"{settings['num_words'] - 1} word rows come from the vectors"
 )
 
 # %% [markdown]
@@ -291,7 +297,8 @@ probes = [
 if "good" in vectors and "bad" in vectors:
     g, b = vectors["good"], vectors["bad"]
     print(
-        f"cosine similarity of 'good' and 'bad': {g @ b / np.linalg.norm(g) / np.linalg.norm(b):.2f}"
+        "cosine similarity of 'good' and 'bad': "
+        f"{g @ b / np.linalg.norm(g) / np.linalg.norm(b):.2f}"
     )
 pd.DataFrame(
     {
@@ -384,8 +391,10 @@ from IPython.display import Markdown, display
 if not records.is_imdb:
     display(
         Markdown(
-            f"**These runs used generated reviews, not IMDB** ({records.description}). "
-            "Their numbers say how the embeddings behave on that corpus, not what they reach on IMDB."
+            "**These runs used generated reviews, "
+            f"not IMDB** ({records.description}). "
+            "Their numbers say how the embeddings behave "
+            "on that corpus, not what they reach on IMDB."
         )
     )
 table = pd.DataFrame(
@@ -443,7 +452,8 @@ for ax in axes:
     ax.grid(alpha=0.3)
     ax.legend(title="embedding", fontsize=8)
 fig.suptitle(
-    f"{settings['cell'].upper()} on {'IMDB' if records.is_imdb else 'generated'} reviews: three embeddings"
+    f"{settings['cell'].upper()} on "
+    f"{'IMDB' if records.is_imdb else 'generated'} reviews: three embeddings"
 )
 fig.tight_layout()
 plt.show()
@@ -459,27 +469,39 @@ source = (
     else "word2vec vectors (trained on the training reviews)"
 )
 text = (
-    f"**Reading the run.** With {len(X_train)} training reviews, the best test accuracy is the "
-    f"{best} embedding's ({accuracies[best]:.2%}). Starting from {source} changes test accuracy by "
-    f"{100 * gain:+.2f} points when the vectors are fine-tuned and by {100 * frozen_gain:+.2f} points when they "
-    f"are frozen, against the random embedding. The frozen model trains {results['pre-trained, frozen']['trainable']} parameters instead "
-    f"of {results['random']['trainable']}: its embedding cannot overfit the training reviews. "
+    f"**Reading the run.** With {len(X_train)} "
+    "training reviews, the best test accuracy is the "
+    f"{best} embedding's ({accuracies[best]:.2%}). "
+    f"Starting from {source} changes test accuracy by "
+    f"{100 * gain:+.2f} points when the vectors are fine-tuned "
+    f"and by {100 * frozen_gain:+.2f} points when they "
+    "are frozen, against the random embedding. The frozen model trains "
+    f"{results['pre-trained, frozen']['trainable']} parameters instead "
+    f"of {results['random']['trainable']}: its "
+    "embedding cannot overfit the training reviews. "
 )
 if not glove_path and len(train_rows) < len(records.train):
     text += (
-        f"The word2vec vectors were learned from all {len(records.train)} training reviews, without their "
-        f"labels, while the classifiers learn from {len(X_train)} labelled ones: pre-training brings in text "
-        "the classifiers never see, and structure learned without labels (words used alike get similar vectors). "
+        "The word2vec vectors were learned from all "
+        f"{len(records.train)} training reviews, without their "
+        f"labels, while the classifiers learn from {len(X_train)} "
+        "labelled ones: pre-training brings in text "
+        "the classifiers never see, and structure learned "
+        "without labels (words used alike get similar vectors). "
     )
 elif not glove_path:
     text += (
-        "The word2vec vectors were learned from the same training reviews, so they add no text the classifier "
-        "could not have seen; what they add is structure learned without labels (words used alike get similar "
+        "The word2vec vectors were learned from the same "
+        "training reviews, so they add no text the classifier "
+        "could not have seen; what they add is structure "
+        "learned without labels (words used alike get similar "
         "vectors), which matters most when the labelled set is small. "
     )
 text += (
-    f"The record reported only training figures (96% accuracy, loss 0.09); here training accuracy reaches "
-    f"{max(r['history']['accuracy'][-1] for r in results.values()):.2%}, and the test column shows how much of "
+    "The record reported only training figures (96% "
+    "accuracy, loss 0.09); here training accuracy reaches "
+    f"{max(r['history']['accuracy'][-1] for r in results.values()):.2%}, "
+    "and the test column shows how much of "
     "that carries over to reviews the model has not seen."
 )
 display(Markdown(text))
@@ -491,8 +513,11 @@ display(Markdown(text))
 from labhelpers.report import record_results
 
 sentence = (
-    f"On {len(X_test)} {'IMDB' if records.is_imdb else 'generated'} test reviews, after {settings['epochs']} epochs "
-    f"of {'an' if settings['cell'] == 'lstm' else 'a'} {settings['cell'].upper()}({settings['hidden_size']}), test accuracy was "
+    f"On {len(X_test)} {'IMDB' if records.is_imdb else 'generated'} "
+    f"test reviews, after {settings['epochs']} epochs "
+    f"of {'an' if settings['cell'] == 'lstm' else 'a'} "
+    f"{settings['cell'].upper()}({settings['hidden_size']}), "
+    "test accuracy was "
     + ", ".join(
         f"{accuracies[name]:.2%} with the {name} embedding" for name in results
     )
@@ -521,7 +546,8 @@ recorded = record_results(
         "uses_glove": float(bool(glove_path)),
     },
     settings=settings,
-    model=f"{settings['cell'].upper()} on pre-trained word vectors (best of three)",
+    model=f"{settings['cell'].upper()} "
+    "on pre-trained word vectors (best of three)",
     headline="test_accuracy",
     source=records.source,
     split=records.split,

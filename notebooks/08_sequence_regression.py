@@ -159,7 +159,8 @@ X_train, y_train, X_test, y_test = split_in_order(
 )
 print(f"X {X.shape}, y {y.shape}; train {len(X_train)}, test {len(X_test)}")
 print(
-    f"targets: mean {y_train.mean():.3f}, variance {y_train.var():.3f} (training part)"
+    f"targets: mean {y_train.mean():.3f}, "
+    f"variance {y_train.var():.3f} (training part)"
 )
 print(f"device: {describe_device(device)}")
 
@@ -182,7 +183,8 @@ for i in range(3):
 ax.set_xlabel("time step t")
 ax.set_ylabel("value")
 ax.set_title(
-    "Three training sequences; the star is the target (the next, noise-free value)"
+    "Three training sequences; the star is "
+    "the target (the next, noise-free value)"
 )
 ax.legend(loc="lower left", fontsize=8)
 ax.grid(alpha=0.3)
@@ -272,8 +274,8 @@ from labhelpers.plots import plot_history
 
 fig = plot_history(
     history,
-    title=f"{settings['num_layers']}-layer RNN (hidden {settings['hidden_size']}), "
-    "sequence regression",
+    title=f"{settings['num_layers']}-layer RNN "
+    f"(hidden {settings['hidden_size']}), sequence regression",
 )
 fig.axes[0].set_yscale("log")
 fig.axes[0].set_ylabel("MSE (log scale)")
@@ -383,12 +385,18 @@ one, two = (np.mean([r["val_mse"] for r in runs[layers]]) for layers in (1, 2))
 at_ten = history["val_loss"][min(10, history.epochs) - 1]
 better = "lower" if two < one else "higher"
 sentence = (
-    f"A {settings['num_layers']}-layer RNN with {settings['hidden_size']} hidden units reached a test MSE of "
-    f"{test_mse:.4f} after {history.epochs} full-batch epochs ({sum(history['seconds']):.2f} s of training; "
-    f"{at_ten:.4f} after epoch {min(10, history.epochs)}), against {mean_mse:.4f} for predicting the training "
-    f"mean and {last_value_mse:.4f} for repeating the last value. The record's loss fell from about 0.55 to "
-    f"about 0.015 in 10 epochs on data it did not describe. Over {settings['n_seeds']} seed(s), two layers gave a "
-    f"mean test MSE of {two:.4f} against {one:.4f} for one layer ({better} with the second layer)."
+    f"A {settings['num_layers']}-layer RNN with "
+    f"{settings['hidden_size']} hidden units reached a test MSE of "
+    f"{test_mse:.4f} after {history.epochs} full-batch "
+    f"epochs ({sum(history['seconds']):.2f} s of training; "
+    f"{at_ten:.4f} after epoch {min(10, history.epochs)}), "
+    f"against {mean_mse:.4f} for predicting the training "
+    f"mean and {last_value_mse:.4f} for repeating the last "
+    "value. The record's loss fell from about 0.55 to "
+    "about 0.015 in 10 epochs on data it did not describe. "
+    f"Over {settings['n_seeds']} seed(s), two layers gave a "
+    f"mean test MSE of {two:.4f} against {one:.4f} "
+    f"for one layer ({better} with the second layer)."
 )
 display(Markdown(sentence))
 recorded = record_results(

@@ -113,7 +113,8 @@ PROFILES = {
 # fmt: on
 # Checks the parameters, then fills in the profile's values.
 settings = notebook_settings(PROFILES)
-# The windows must fit the series they cut: checked now, before the first model trains.
+# The windows must fit the series they cut: checked now, before the first
+# model trains.
 from labhelpers.data.series import check_windows, load_statsmodels_series
 
 check_windows(
@@ -193,21 +194,25 @@ print(f"device: {describe_device(device)}")
 ramp = np.arange(10.0)
 X_demo, y_demo = make_windows(ramp, window=3, horizon=2)
 print(
-    f"series {ramp.astype(int).tolist()}, window 3, horizon 2 -> X {X_demo.shape}, y {y_demo.shape}"
+    f"series {ramp.astype(int).tolist()}, window 3, "
+    f"horizon 2 -> X {X_demo.shape}, y {y_demo.shape}"
 )
 for i in range(3):
     print(
-        f"  X[{i}] = {X_demo[i, :, 0].astype(int).tolist()}  ->  y[{i}] = {y_demo[i].astype(int).tolist()}"
+        f"  X[{i}] = {X_demo[i, :, 0].astype(int).tolist()} "
+        f" ->  y[{i}] = {y_demo[i].astype(int).tolist()}"
     )
 ramp_split = split_windows(
     ramp, window=3, horizon=1, train_fraction=0.7, scaling=None
 )
 print(
-    f"split at t = {ramp_split.n_train}: training targets at t = {ramp_split.train_target_time.tolist()}, "
+    f"split at t = {ramp_split.n_train}: training targets "
+    f"at t = {ramp_split.train_target_time.tolist()}, "
     f"test targets at t = {ramp_split.test_target_time.tolist()}"
 )
 print(
-    f"first test window {ramp_split.X_test[0, :, 0].astype(int).tolist()} reads the last training values"
+    f"first test window {ramp_split.X_test[0, :, 0].astype(int).tolist()} "
+    "reads the last training values"
 )
 
 # %% [markdown]
@@ -231,7 +236,8 @@ wave = sine_wave(
 )
 sine = split_windows(wave, settings["sine_window"], train_fraction=0.8)
 print(
-    f"sine wave of {len(wave)} points (period {settings['sine_period']:g}, noise {settings['sine_noise']:g}); "
+    f"sine wave of {len(wave)} points (period "
+    f"{settings['sine_period']:g}, noise {settings['sine_noise']:g}); "
     f"train pairs {sine.X_train.shape}, test pairs {sine.X_test.shape}"
 )
 
@@ -264,7 +270,8 @@ sine_predicted = sine.scaler.inverse_transform(
 sine_actual = sine.scaler.inverse_transform(sine.y_test)
 sine_errors = forecast_errors(sine_actual, sine_predicted)
 print(
-    f"test period: RMSE {sine_errors['rmse']:.4f}, MAE {sine_errors['mae']:.4f} "
+    f"test period: RMSE {sine_errors['rmse']:.4f}, "
+    f"MAE {sine_errors['mae']:.4f} "
     f"(the noise alone has standard deviation {settings['sine_noise']:g})"
 )
 
@@ -356,7 +363,8 @@ for activation in ("relu", "tanh"):
     if activation == "relu":
         demo_after_567 = after[0].item()
 print(
-    f"training windows: {[w[:, 0].astype(int).tolist() for w in X_count]} -> {y_count[:, 0].astype(int).tolist()}"
+    f"training windows: {[w[:, 0].astype(int).tolist() for w in X_count]} "
+    f"-> {y_count[:, 0].astype(int).tolist()}"
 )
 
 # %%
@@ -388,7 +396,8 @@ def when(position):
 
 print(f"{measured.name}: {measured.description}")
 print(
-    f"{len(series)} values from {when(0)} to {when(-1)}, in {measured.units}; season {season} steps"
+    f"{len(series)} values from {when(0)} to {when(-1)}, "
+    f"in {measured.units}; season {season} steps"
 )
 split = split_windows(
     series.to_numpy(),
@@ -399,15 +408,19 @@ n_val = max(1, int(round(len(split.X_train) * settings["val_fraction"])))
 X_fit, y_fit = split.X_train[:-n_val], split.y_train[:-n_val]
 X_val, y_val = split.X_train[-n_val:], split.y_train[-n_val:]
 print(
-    f"training part: {split.n_train} values to {when(split.n_train - 1)}; scaler fitted on them alone "
-    f"(min {split.scaler.offset:.2f}, max {split.scaler.offset + split.scaler.scale:.2f} {measured.units})"
+    f"training part: {split.n_train} values to "
+    f"{when(split.n_train - 1)}; scaler fitted on them alone "
+    f"(min {split.scaler.offset:.2f}, max "
+    f"{split.scaler.offset + split.scaler.scale:.2f} {measured.units})"
 )
 print(
-    f"pairs: fit {X_fit.shape}, validation {X_val.shape} (the latest training windows), test {split.X_test.shape}"
+    f"pairs: fit {X_fit.shape}, validation {X_val.shape} (the "
+    f"latest training windows), test {split.X_test.shape}"
 )
 test_range = split.scaler.transform(series.to_numpy()[split.n_train :])
 print(
-    f"test values on the training scale: {test_range.min():.3f} to {test_range.max():.3f} "
+    "test values on the training scale: "
+    f"{test_range.min():.3f} to {test_range.max():.3f} "
     "(outside [0, 1] means beyond anything seen in training)"
 )
 
@@ -573,7 +586,8 @@ multi_table = pd.DataFrame(
 ).T
 multi_table.columns = [f"RMSE ({measured.units})", f"MAE ({measured.units})"]
 print(
-    f"{len(X_multi)} forecast origins, {H} steps each; errors over all of them and all 1..{H} steps ahead:"
+    f"{len(X_multi)} forecast origins, {H} steps each; "
+    f"errors over all of them and all 1..{H} steps ahead:"
 )
 multi_table.round(4)
 
@@ -636,12 +650,17 @@ for name in ("RNN", "LSTM"):
 multi_column = multi_table.columns[0]
 multi_best = multi_table[multi_column].idxmin()
 sentence = (
-    f"On the sine wave the LSTM forecast the test period one step ahead with RMSE {sine_errors['rmse']:.4f}. "
-    f"Record 003's ReLU LSTM ({settings['demo_hidden']} units, {settings['demo_epochs']} epochs) predicted "
+    "On the sine wave the LSTM forecast the test period "
+    f"one step ahead with RMSE {sine_errors['rmse']:.4f}. "
+    f"Record 003's ReLU LSTM ({settings['demo_hidden']} "
+    f"units, {settings['demo_epochs']} epochs) predicted "
     f"{demo_after_567:.2f} after [5, 6, 7] (the record: 8.01). "
-    f"On {measured.name} ({len(series)} values, test period from {when(split.n_train)}), the best "
-    f"baseline one step ahead is the {best_baseline} forecast with RMSE {best_baseline_rmse:.3f} {measured.units}; "
-    f"{' and '.join(verdicts)}. Over 1 to {H} steps ahead the lowest RMSE is the {multi_best}'s "
+    f"On {measured.name} ({len(series)} values, test "
+    f"period from {when(split.n_train)}), the best "
+    f"baseline one step ahead is the {best_baseline} forecast "
+    f"with RMSE {best_baseline_rmse:.3f} {measured.units}; "
+    f"{' and '.join(verdicts)}. Over 1 to {H} steps "
+    f"ahead the lowest RMSE is the {multi_best}'s "
     f"({multi_table.loc[multi_best, multi_column]:.3f} {measured.units})."
 )
 display(Markdown(sentence))

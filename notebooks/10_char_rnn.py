@@ -193,7 +193,8 @@ print(f"device: {describe_device(device)}")
 toy = settings["toy_text"]
 toy_codec = CharCodec(toy)
 print(
-    f"text {toy!r}: {len(toy)} characters, vocabulary of {toy_codec.vocab_size}"
+    f"text {toy!r}: {len(toy)} characters, "
+    f"vocabulary of {toy_codec.vocab_size}"
 )
 print(f"idx2char = {toy_codec.idx2char}")
 print(f"char2idx = {toy_codec.char2idx}")
@@ -237,7 +238,8 @@ for epoch in range(1, settings["toy_epochs"] + 1):
             toy_logits, _ = toy_model.eval()(toy_x)
         guess = toy_codec.decode(toy_logits[0].argmax(dim=-1).cpu())
         print(
-            f"epoch {epoch:>3}  loss {toy_loss:.4f}  predicted {guess!r}  (target {toy_codec.decode(toy_target)!r})"
+            f"epoch {epoch:>3}  loss {toy_loss:.4f}  predicted "
+            f"{guess!r}  (target {toy_codec.decode(toy_target)!r})"
         )
 toy_correct = float(
     (toy_logits[0].argmax(dim=-1).cpu().numpy() == toy_target).mean()
@@ -279,8 +281,10 @@ encoded = codec.encode(text_corpus.text)
 train_text, val_text = split_text(encoded, settings["train_fraction"])
 print(f"corpus: {text_corpus.source}")
 print(
-    f"{len(text_corpus):,} characters ({len(text_corpus.text.encode('utf-8')):,} bytes), vocabulary of "
-    f"{codec.vocab_size}; training {len(train_text):,}, validation {len(val_text):,} (the end of the text)"
+    f"{len(text_corpus):,} characters "
+    f"({len(text_corpus.text.encode('utf-8')):,} bytes), vocabulary of "
+    f"{codec.vocab_size}; training {len(train_text):,}, "
+    f"validation {len(val_text):,} (the end of the text)"
 )
 print(f"the text begins: {text_corpus.text[:240]!r}")
 
@@ -291,7 +295,8 @@ unigram_perplexity = perplexity(
     unigram_cross_entropy(train_text, val_text, codec.vocab_size)
 )
 print(
-    f"validation perplexity without context (character frequencies): {unigram_perplexity:.2f}; "
+    "validation perplexity without context (character "
+    f"frequencies): {unigram_perplexity:.2f}; "
     f"uniform guessing: {codec.vocab_size}"
 )
 
@@ -315,15 +320,19 @@ val_batches = BPTTBatches(
     settings["seq_len"],
 )
 print(
-    f"training: {train_batches.batch_size} streams of {train_batches.stream_len:,} characters, "
-    f"{len(train_batches)} batches of up to {settings['seq_len']} steps per epoch"
+    f"training: {train_batches.batch_size} streams "
+    f"of {train_batches.stream_len:,} characters, "
+    f"{len(train_batches)} batches of up to "
+    f"{settings['seq_len']} steps per epoch"
 )
 print(
-    f"validation: {val_batches.batch_size} streams of {val_batches.stream_len:,} characters"
+    f"validation: {val_batches.batch_size} streams "
+    f"of {val_batches.stream_len:,} characters"
 )
 first_x, first_y = next(iter(train_batches))
 print(
-    f"batch shape {first_x.shape}; row 0 reads {codec.decode(first_x[0, :40])!r}..."
+    f"batch shape {first_x.shape}; row 0 reads "
+    f"{codec.decode(first_x[0, :40])!r}..."
 )
 print(f"                  and its target {codec.decode(first_y[0, :40])!r}...")
 print(inspect.getsource(run_bptt_epoch))
@@ -489,7 +498,8 @@ for temperature in settings["temperatures"]:
         seed=seed,
     )
     print(
-        f"--- {best_cell.upper()}, temperature {temperature:g} (entropy of the first draw {spread:.3f} nats)"
+        f"--- {best_cell.upper()}, temperature {temperature:g} "
+        f"(entropy of the first draw {spread:.3f} nats)"
     )
     print(samples[temperature])
 
@@ -511,11 +521,16 @@ uniform_verdict = (
     "below" if best_perplexity < codec.vocab_size else "not below"
 )
 sentence = (
-    f"The toy RNN predicted {toy_correct:.0%} of the next characters of {toy!r} after {settings['toy_epochs']} "
-    f"epochs. On the {corpus_name} corpus ({len(text_corpus):,} characters, vocabulary {codec.vocab_size}), after "
-    f"{settings['epochs']} epoch(s) of truncated BPTT ({settings['seq_len']} steps) the validation perplexities "
-    f"were {comparison}; the best, the {best_cell.upper()}, is {verdict} the {unigram_perplexity:.2f} of a model "
-    f"without context and {uniform_verdict} the {codec.vocab_size} of uniform guessing."
+    f"The toy RNN predicted {toy_correct:.0%} of the next "
+    f"characters of {toy!r} after {settings['toy_epochs']} "
+    f"epochs. On the {corpus_name} corpus ({len(text_corpus):,} "
+    f"characters, vocabulary {codec.vocab_size}), after "
+    f"{settings['epochs']} epoch(s) of truncated BPTT "
+    f"({settings['seq_len']} steps) the validation perplexities "
+    f"were {comparison}; the best, the {best_cell.upper()}, "
+    f"is {verdict} the {unigram_perplexity:.2f} of a model "
+    f"without context and {uniform_verdict} the "
+    f"{codec.vocab_size} of uniform guessing."
 )
 display(Markdown(sentence))
 recorded = record_results(

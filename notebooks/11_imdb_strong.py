@@ -178,10 +178,12 @@ n_train_wanted = (
 records = full.subset(n_train_wanted, settings["n_test"] or None, seed=seed)
 if not records.is_imdb:
     print(
-        "NOTE: these are generated reviews, not IMDB; every number below is a number about them."
+        "NOTE: these are generated reviews, not IMDB; "
+        "every number below is a number about them."
     )
 print(
-    f"device: {describe_device(device)}; torch threads: {torch.get_num_threads()}"
+    f"device: {describe_device(device)}; "
+    f"torch threads: {torch.get_num_threads()}"
 )
 started = time.perf_counter()
 splits = split_reviews(
@@ -232,7 +234,8 @@ ax.legend()
 fig.tight_layout()
 plt.show()
 print(
-    f"median {np.median(lengths):.0f} words, mean {lengths.mean():.0f}, 90th percentile {np.percentile(lengths, 90):.0f}"
+    f"median {np.median(lengths):.0f} words, mean {lengths.mean():.0f}, "
+    f"90th percentile {np.percentile(lengths, 90):.0f}"
 )
 
 # %% [markdown]
@@ -248,7 +251,8 @@ print(
 from labhelpers.lessons.imdb_strong import tfidf_baseline
 
 baselines = {}
-# Without the official split (no split file, no Keras download) only the random one is measured.
+# Without the official split (no split file, no Keras download) only the
+# random one is measured.
 for split in (
     ("official", "random") if full.split == "official" else ("random",)
 ):
@@ -271,8 +275,10 @@ for split in (
         whole.test["label"],
     )
     print(
-        f"{split} split ({len(whole.train)} training, {len(whole.test)} test reviews): "
-        f"{baselines[split].accuracy:.2%} test accuracy, {baselines[split].features} features, "
+        f"{split} split ({len(whole.train)} "
+        f"training, {len(whole.test)} test reviews): "
+        f"{baselines[split].accuracy:.2%} test accuracy, "
+        f"{baselines[split].features} features, "
         f"{baselines[split].seconds:.1f} s"
     )
 print(baselines[full.split].description)
@@ -358,7 +364,8 @@ for step in steps:
     print(f"--- {step.name}: {step.change}")
     results.append(train_step(step, splits, seed=seed, device=device))
     print(
-        f"test accuracy {results[-1].test_accuracy:.2%}, {results[-1].wall_seconds:.2f} s"
+        f"test accuracy {results[-1].test_accuracy:.2%}, "
+        f"{results[-1].wall_seconds:.2f} s"
     )
 
 # %% [markdown]
@@ -373,8 +380,10 @@ from IPython.display import Markdown, display
 if not records.is_imdb:
     display(
         Markdown(
-            f"**These runs used generated reviews, not IMDB** ({records.description}). "
-            "Their numbers say how the steps behave on that corpus, not what they reach on IMDB."
+            "**These runs used generated reviews, "
+            f"not IMDB** ({records.description}). "
+            "Their numbers say how the steps behave on "
+            "that corpus, not what they reach on IMDB."
         )
     )
 table = pd.DataFrame([r.row() for r in results]).set_index("model")
@@ -416,7 +425,8 @@ axes[0].axvline(
     100 * baselines[full.split].accuracy,
     color="black",
     linestyle="--",
-    label=f"TF-IDF + logistic regression ({baselines[full.split].accuracy:.1%})",
+    label="TF-IDF + logistic regression "
+    f"({baselines[full.split].accuracy:.1%})",
 )
 low = 100 * min(table["test accuracy"].min(), baselines[full.split].accuracy)
 axes[0].set_xlim(max(0, low - 5), 100)
@@ -441,9 +451,12 @@ gains = table.loc[
 biggest = gains.sort_values(ascending=False)
 baseline = baselines[full.split].accuracy
 text = (
-    f"**Reading the run.** The record's model reaches {record.test_accuracy:.2%} here. "
-    f"The strongest tanh RNN after it reaches {vanilla.test_accuracy:.2%} ({vanilla.name}) and the best model is {best.name} "
-    f"with {best.test_accuracy:.2%}; the TF-IDF baseline on the same split reaches {baseline:.2%}"
+    "**Reading the run.** The record's model "
+    f"reaches {record.test_accuracy:.2%} here. "
+    f"The strongest tanh RNN after it reaches {vanilla.test_accuracy:.2%} "
+    f"({vanilla.name}) and the best model is {best.name} "
+    f"with {best.test_accuracy:.2%}; the TF-IDF "
+    f"baseline on the same split reaches {baseline:.2%}"
     + (
         " with all the training reviews"
         if len(splits.ids["train"]) < len(full.train) - settings["n_val"]
@@ -453,8 +466,10 @@ text = (
 )
 if len(splits.ids["train"]) < len(full.train) - settings["n_val"]:
     text += (
-        f"These models learned from {len(splits.ids['train'])} training reviews only (profile `{profile}`), so "
-        "their accuracies are far below what the same steps reach on all 22,500: run the `lab` profile, or see "
+        f"These models learned from {len(splits.ids['train'])} "
+        f"training reviews only (profile `{profile}`), so "
+        "their accuracies are far below what the same steps "
+        "reach on all 22,500: run the `lab` profile, or see "
         "the figures of `bench/imdb_strong.py` in the README. "
     )
 text += (
@@ -468,41 +483,55 @@ text += (
 pool_gain = gains.get("max+mean pooling", np.nan)
 if pool_gain > 1:
     text += (
-        "Pooling helps because it gives every word a one-step path to the output: the last state of a "
-        "tanh RNN only remembers the last few dozen words (the gradient to word $t$ shrinks like a power of "
-        "the Jacobian norm, lesson 4), so the opinions at the start of a 200-word review never reach it. "
+        "Pooling helps because it gives every word a "
+        "one-step path to the output: the last state of a "
+        "tanh RNN only remembers the last few dozen words "
+        "(the gradient to word $t$ shrinks like a power of "
+        "the Jacobian norm, lesson 4), so the opinions at "
+        "the start of a 200-word review never reach it. "
     )
 elif pool_gain == pool_gain:
     text += (
-        f"Pooling over time changed test accuracy by {pool_gain:+.2f} points in this run, less than the theory "
-        "suggests: check the profile (short training) before drawing conclusions. "
+        "Pooling over time changed test accuracy by "
+        f"{pool_gain:+.2f} points in this run, less than the theory "
+        "suggests: check the profile (short "
+        "training) before drawing conclusions. "
     )
 clipped = by_name.get("BiRNN + clipping")
 if clipped is not None:
     norms = np.array(clipped.history["grad_norm"])
     text += (
-        f"Clipping the gradient norm at 1 rescaled {np.mean(norms > 1):.1%} of the training steps (median norm "
-        f"{np.median(norms):.3f}) and moved test accuracy by {gains.get('BiRNN + clipping', np.nan):+.2f} points"
+        "Clipping the gradient norm at 1 rescaled "
+        f"{np.mean(norms > 1):.1%} of the training steps (median norm "
+        f"{np.median(norms):.3f}) and moved test accuracy by "
+        f"{gains.get('BiRNN + clipping', np.nan):+.2f} points"
     )
     text += (
-        ": a model that pools over time and starts with small recurrent weights rarely meets the exploding "
+        ": a model that pools over time and starts with "
+        "small recurrent weights rarely meets the exploding "
         "gradients of lesson 4, so clipping is insurance here, not a cure. "
         if np.mean(norms > 1) < 0.1
-        else ": the gradients often exceeded the threshold, so clipping shaped this training. "
+        else ": the gradients often exceeded the threshold, "
+        "so clipping shaped this training. "
     )
 better = "above" if best.test_accuracy > baseline else "below"
 text += (
-    f"The best recurrent model is {abs(best.test_accuracy - baseline) * 100:.2f} points {better} the "
+    "The best recurrent model is "
+    f"{abs(best.test_accuracy - baseline) * 100:.2f} points {better} the "
     "bag-of-words baseline. "
 )
 if best.test_accuracy <= baseline:
     text += (
-        "Sentiment on IMDB is mostly carried by which words occur, not by their order, so a linear model on "
-        "word and word-pair counts is hard to beat without more text or more training. "
+        "Sentiment on IMDB is mostly carried by which words "
+        "occur, not by their order, so a linear model on "
+        "word and word-pair counts is hard to "
+        "beat without more text or more training. "
     )
 text += (
-    f"Speed: the strongest tanh RNN took {vanilla.wall_seconds:.2f} s from start to test accuracy (word vectors "
-    f"included), the record's configuration {record.wall_seconds:.2f} s; the column *x record wall* of the "
+    f"Speed: the strongest tanh RNN took {vanilla.wall_seconds:.2f} "
+    "s from start to test accuracy (word vectors "
+    "included), the record's configuration "
+    f"{record.wall_seconds:.2f} s; the column *x record wall* of the "
     "table compares them."
 )
 display(Markdown(text))
@@ -514,10 +543,14 @@ display(Markdown(text))
 from labhelpers.report import record_results
 
 sentence = (
-    f"On {len(splits.ids['test'])} {'IMDB' if records.is_imdb else 'generated'} test reviews "
-    f"(trained on {len(splits.ids['train'])}), the record's model reached {record.test_accuracy:.2%}, the "
-    f"strongest tanh RNN ({vanilla.name}) {vanilla.test_accuracy:.2%} and the best model ({best.name}) "
-    f"{best.test_accuracy:.2%}, against {baseline:.2%} for TF-IDF + logistic regression."
+    f"On {len(splits.ids['test'])} "
+    f"{'IMDB' if records.is_imdb else 'generated'} test reviews "
+    f"(trained on {len(splits.ids['train'])}), the record's "
+    f"model reached {record.test_accuracy:.2%}, the "
+    f"strongest tanh RNN ({vanilla.name}) "
+    f"{vanilla.test_accuracy:.2%} and the best model ({best.name}) "
+    f"{best.test_accuracy:.2%}, against "
+    f"{baseline:.2%} for TF-IDF + logistic regression."
 )
 if not records.is_imdb:
     sentence += " These are numbers on generated reviews, not on IMDB."
