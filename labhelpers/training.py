@@ -134,9 +134,8 @@ def run_epoch(
     model.train(training)
     total_loss = torch.zeros((), device=device)
     correct = torch.zeros((), device=device, dtype=torch.long)
-    first_bad = torch.zeros(
-        (), device=device, dtype=torch.long
-    )  # the first non-finite step, 0 for none
+    # the first non-finite step, 0 for none
+    first_bad = torch.zeros((), device=device, dtype=torch.long)
     count = 0
     with torch.set_grad_enabled(training):
         for step, (inputs, target) in enumerate(batches, start=1):
@@ -485,9 +484,8 @@ class _Checkpoint:
             )
 
     def save(self, epoch: int, model, optimizer, scheduler, history: History, best: _Best) -> None:
-        with atomic_write(
-            self.path
-        ) as file:  # a crash or Ctrl-C leaves the previous checkpoint intact
+        # a crash or Ctrl-C leaves the previous checkpoint intact
+        with atomic_write(self.path) as file:
             torch.save(
                 {
                     "signature": self.signature,
@@ -553,9 +551,10 @@ class _EpochProgress:
         if bar and start_epoch < epochs:
             from tqdm.auto import tqdm
 
+            # the bar keeps its width next to the long postfix of figures
             self.bar = tqdm(
                 total=epochs, initial=start_epoch, unit="epoch", desc="training", dynamic_ncols=True
-            )  # the bar keeps its width next to the long postfix of figures
+            )
 
     def __call__(self, epoch: int, history: History) -> None:
         shown = {

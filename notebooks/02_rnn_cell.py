@@ -169,9 +169,10 @@ from labhelpers.runtime import seed_everything
 
 seed_everything(seed)
 rng = np.random.default_rng(seed)
+# float64
 x = rng.normal(
     size=(settings["batch_size"], settings["seq_len"], settings["input_size"])
-)  # float64
+)
 (layer,) = theory.init_rnn_weights(
     settings["input_size"], settings["hidden_size"], seed=seed
 )
@@ -296,9 +297,8 @@ compare(
 # %%
 import copy
 
-single = copy.deepcopy(
-    torch_rnns[1]
-).float()  # the same weights, rounded to float32
+# the same weights, rounded to float32
+single = copy.deepcopy(torch_rnns[1]).float()
 with torch.no_grad():
     output32, _ = single(torch.from_numpy(x.astype(np.float32)))
 ours, _ = theory.rnn_forward(

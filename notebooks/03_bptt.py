@@ -269,9 +269,8 @@ def autograd_step(hs, i):
     return torch.stack(rows, dim=1).numpy()
 
 
-jacobians = theory.step_jacobians(
-    states, W_hh
-)  # (batch, T, H, H); [:, i-1] is dh_i/dh_{i-1}
+# (batch, T, H, H); [:, i-1] is dh_i/dh_{i-1}
+jacobians = theory.step_jacobians(states, W_hh)
 one_step_difference = max(
     float(np.abs(jacobians[:, i - 1] - autograd_step(hs, i)).max())
     for i in range(1, T + 1)
@@ -282,12 +281,10 @@ print(
     f"{one_step_difference:.1e}"
 )
 
-products = theory.jacobian_products_to(
-    states, W_hh
-)  # (batch, T + 1, H, H); [:, lag] is dh_T/dh_{T-lag}
-reference = autograd_products(hs, T)[
-    :, ::-1
-]  # reorder autograd's k = 0..T as lag = T..0
+# (batch, T + 1, H, H); [:, lag] is dh_T/dh_{T-lag}
+products = theory.jacobian_products_to(states, W_hh)
+# reorder autograd's k = 0..T as lag = T..0
+reference = autograd_products(hs, T)[:, ::-1]
 product_difference = float(np.abs(products - reference).max())
 product_relative = float(
     np.max(
@@ -312,9 +309,8 @@ assert product_relative < 1e-8
 print(inspect.getsource(theory.bptt_grad_W_hh_by_lag))
 
 # %%
-terms = theory.bptt_grad_W_hh_by_lag(
-    states, h0, dL_dh, W_hh
-)  # (T, H, H): the terms of lag m = t - k
+# (T, H, H): the terms of lag m = t - k
+terms = theory.bptt_grad_W_hh_by_lag(states, h0, dL_dh, W_hh)
 grad = theory.bptt_grad_W_hh(states, h0, dL_dh, W_hh)
 print(
     f"dL/dW_hh: {grad.shape}, the sum of "
@@ -356,9 +352,8 @@ import matplotlib.pyplot as plt
 
 from labhelpers.plots import plot_norms_by_lag
 
-norms = np.linalg.norm(
-    products, ord=2, axis=(-2, -1)
-)  # (batch, T + 1), by lag
+# (batch, T + 1), by lag
+norms = np.linalg.norm(products, ord=2, axis=(-2, -1))
 mean_norms = np.exp(
     np.log(np.maximum(norms, np.finfo(float).tiny)).mean(axis=0)
 )
@@ -398,9 +393,8 @@ print(f"average shrink factor per step: {per_step:.3f}")
 # $h_0^\top = 0$.)
 
 # %%
-term_norms = np.linalg.norm(
-    terms, axis=(1, 2)
-)  # Frobenius norm of each lag's share
+# Frobenius norm of each lag's share
+term_norms = np.linalg.norm(terms, axis=(1, 2))
 truncations = sorted({1, 2, settings["truncate"], max(1, T // 2), T})
 truncation_error = {
     n: float(
@@ -472,9 +466,8 @@ for t in range(1, T + 1):
         if start == 0
         else torch.from_numpy(states[:, start - 1])[None]
     )
-    out, _ = rnn(
-        torch.from_numpy(x[:, start:t]), h_start
-    )  # h_start is a constant: no gradient flows past it
+    # h_start is a constant: no gradient flows past it
+    out, _ = rnn(torch.from_numpy(x[:, start:t]), h_start)
     (
         0.5
         * (

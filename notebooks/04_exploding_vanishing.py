@@ -267,9 +267,10 @@ rng = np.random.default_rng(seed)
 blowup_X = rng.normal(
     size=(settings["blowup_samples"], settings["blowup_seq_len"], 1)
 ).astype(np.float32)
+# (n, 1)
 blowup_y = (blowup_X.sum(axis=1) / np.sqrt(settings["blowup_seq_len"])).astype(
     np.float32
-)  # (n, 1)
+)
 print(
     f"X {blowup_X.shape}, y {blowup_y.shape}; predicting 0 "
     f"gives a mean squared error of {np.mean(blowup_y**2):.4f}"
@@ -388,9 +389,8 @@ def long_range_run(cell, distance):
         prefix=PREFIX,
         seed=seed,
     )
-    X = torch.from_numpy(
-        one_hot(tokens, N_TOKENS, mark_position=PREFIX)
-    )  # (n, PREFIX + d + 1, N_TOKENS + 1)
+    # (n, PREFIX + d + 1, N_TOKENS + 1)
+    X = torch.from_numpy(one_hot(tokens, N_TOKENS, mark_position=PREFIX))
     y = torch.from_numpy(labels)
     n = settings["task_samples"]
     seed_everything(seed)

@@ -391,9 +391,8 @@ X_train_clean, X_test_clean = (
     clean.arrays["train"][train_rows],
     clean.arrays["test"][test_rows],
 )
-kept = (
-    settings["num_words"] - 2
-)  # ids 2..num_words-1 are words, 1 is the OOV id
+# ids 2..num_words-1 are words, 1 is the OOV id
+kept = settings["num_words"] - 2
 vocab_leaky = set(list(leaky.tokenizer.word_index)[1 : kept + 1])
 vocab_clean = set(list(clean.tokenizer.word_index)[1 : kept + 1])
 train_words = set(clean.tokenizer.word_counts)
@@ -436,9 +435,8 @@ import pandas as pd
 z = torch.tensor(
     [-120.0, -40.0, -20.0, 0.0, 20.0, 40.0, 120.0], requires_grad=True
 )
-y = torch.zeros_like(
-    z
-)  # every one is a negative review: large z is a confident mistake
+# every one is a negative review: large z is a confident mistake
+y = torch.zeros_like(z)
 rows = []
 for name, loss_of in (
     (

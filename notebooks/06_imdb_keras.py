@@ -153,18 +153,16 @@ settings
 # %%
 from labhelpers.runtime import import_keras
 
-keras = (
-    import_keras()
-)  # TensorFlow's start-up lines on stderr are not errors: they are kept out
+# TensorFlow's start-up lines on stderr are not errors: they are kept out
+keras = import_keras()
 import numpy as np
 import tensorflow as tf
 
 from labhelpers.data.imdb import load_keras_imdb
 from labhelpers.runtime import seed_everything
 
-seed_everything(
-    seed
-)  # TensorFlow is imported: seeds it and asks for deterministic ops
+# TensorFlow is imported: seeds it and asks for deterministic ops
+seed_everything(seed)
 imdb = load_keras_imdb(
     settings["num_words"],
     data_path or None,
@@ -217,9 +215,8 @@ print(
     "training reviews are longer than "
     f"{settings['maxlen']} and lose their start"
 )
-split_at = int(
-    np.floor(len(x_train) * (1 - settings["validation_split"]))
-)  # where Keras cuts validation_split
+# where Keras cuts validation_split
+split_at = int(np.floor(len(x_train) * (1 - settings["validation_split"])))
 print(
     f"Keras trains on the first {split_at} and validates on "
     f"the last {len(x_train) - split_at} training reviews"
@@ -249,9 +246,8 @@ print(inspect.getsource(build_review_classifier))
 
 
 def train(cell, recurrent_dropout):
-    keras.utils.set_random_seed(
-        seed
-    )  # the same initial weights and batch order for a given seed
+    # the same initial weights and batch order for a given seed
+    keras.utils.set_random_seed(seed)
     model = build_review_classifier(
         cell,
         settings["num_words"],

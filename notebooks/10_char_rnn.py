@@ -225,9 +225,8 @@ print(inspect.getsource(CharRNN.forward))
 # text:
 
 # %%
-toy_batches = [
-    (toy_input[None, :], toy_target[None, :])
-]  # shape (1, len - 1): one batch of one row
+# shape (1, len - 1): one batch of one row
+toy_batches = [(toy_input[None, :], toy_target[None, :])]
 toy_optimizer = torch.optim.Adam(toy_model.parameters(), lr=0.01)
 toy_x = torch.as_tensor(toy_input[None, :], device=device)
 report_every = max(1, settings["toy_epochs"] // 5)
@@ -274,9 +273,8 @@ text_corpus = load_corpus(
     download=corpus_name == "tiny_shakespeare",
 )
 codec = CharCodec(text_corpus.text)
-codec.encode(
-    settings["prompt"], name="prompt"
-)  # a character the corpus lacks stops the lesson here
+# a character the corpus lacks stops the lesson here
+codec.encode(settings["prompt"], name="prompt")
 encoded = codec.encode(text_corpus.text)
 train_text, val_text = split_text(encoded, settings["train_fraction"])
 print(f"corpus: {text_corpus.source}")

@@ -440,10 +440,11 @@ plt.show()
 
 # %%
 record = by_name[RECORD_STEP.name]
+# not the record
 vanilla = max(
     (r for r in results[1:] if r.config["cell"] == "rnn"),
     key=lambda r: r.test_accuracy,
-)  # not the record
+)
 best = max(results, key=lambda r: r.test_accuracy)
 gains = table.loc[
     [r.name for r in results[1:] if r.config["cell"] == "rnn"], "gain (points)"

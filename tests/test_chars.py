@@ -79,9 +79,8 @@ def test_corpus_errors(tmp_path, monkeypatch):
         load_corpus("python_docs", max_chars=0)
     with pytest.raises(FileNotFoundError, match="pass download=True"):
         load_corpus("tiny_shakespeare", cache_dir=tmp_path)
-    monkeypatch.setattr(
-        chars, "TINY_SHAKESPEARE_URL", "http://127.0.0.1:9/input.txt"
-    )  # nothing listens there
+    # nothing listens there
+    monkeypatch.setattr(chars, "TINY_SHAKESPEARE_URL", "http://127.0.0.1:9/input.txt")
     with pytest.raises(ConnectionError, match="could not download .* use an offline corpus"):
         load_corpus("tiny_shakespeare", cache_dir=tmp_path, download=True, timeout=2)
     assert not (tmp_path / "tiny_shakespeare.txt").exists()

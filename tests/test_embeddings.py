@@ -149,6 +149,7 @@ def test_embedding_matrix_rows_follow_the_word_ids():
     np.testing.assert_array_equal(matrix[0], [0, 0])
     np.testing.assert_array_equal(matrix[3], [1, 2])
     np.testing.assert_array_equal(matrix[4], [3, 4])
+    # "rare" has id 9 >= num_words
     assert found.tolist() == [
         False,
         False,
@@ -156,7 +157,7 @@ def test_embedding_matrix_rows_follow_the_word_ids():
         True,
         True,
         False,
-    ]  # "rare" has id 9 >= num_words
+    ]
     assert np.all(matrix[[1, 2, 5]] != 0)  # random rows, not zeros
     again, _ = embedding_matrix(word_index, vectors, num_words=6, seed=0)
     np.testing.assert_array_equal(matrix, again)

@@ -18,9 +18,8 @@ def test_label_is_the_token_distance_steps_before_the_last(shared):
     assert np.bincount(labels).max() - np.bincount(labels).min() <= 1  # balanced
     distractors = tokens[:, 1:]
     if shared:
-        assert (
-            distractors.min() == 0 and distractors.max() == 7
-        )  # keys appear among the distractors too
+        # keys appear among the distractors too
+        assert distractors.min() == 0 and distractors.max() == 7
     else:
         assert distractors.min() == 3 and distractors.max() == 7  # never a key
     # the distractors carry no information about the label

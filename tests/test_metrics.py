@@ -33,9 +33,8 @@ def test_against_scikit_learn(seed):
 
 def test_three_classes_and_a_class_never_predicted():
     y_true = np.array([0, 1, 2, 2, 1, 0, 2])
-    y_pred = np.array(
-        [0, 0, 2, 2, 0, 0, 2]
-    )  # class 1 never predicted: precision 0, as scikit-learn
+    # class 1 never predicted: precision 0, as scikit-learn
+    y_pred = np.array([0, 0, 2, 2, 0, 0, 2])
     ours = classification_report_table(y_true, y_pred)
     theirs = sk.classification_report(y_true, y_pred, output_dict=True, zero_division=0)
     for row in ("0", "1", "2", "macro avg", "weighted avg"):

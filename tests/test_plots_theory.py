@@ -62,9 +62,8 @@ def test_norms_by_lag_log_scale_labels_legend_and_bounds():
     assert legend[:2] == ["a", "b"] and "bound" in legend[2]
     dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
     assert len(dashed) == 2  # the bound of "a" and its legend entry
-    assert (
-        np.isnan(ax.get_lines()[1].get_ydata()[2]) or len(ax.get_lines()[1].get_ydata()) == 3
-    )  # zero left out
+    # zero left out
+    assert np.isnan(ax.get_lines()[1].get_ydata()[2]) or len(ax.get_lines()[1].get_ydata()) == 3
     with pytest.raises(ValueError, match="norms is empty"):
         plot_norms_by_lag({})
     with pytest.raises(ValueError, match=r"norms\['a'\] must be a non-empty 1-D sequence"):

@@ -54,9 +54,8 @@ def test_a_kernel_asks_its_launcher(monkeypatch):
     assert is_interactive() is False
     monkeypatch.setattr("labhelpers.runtime.kernel_launcher", lambda: "frontend")
     assert is_interactive() is True
-    monkeypatch.setattr(
-        "labhelpers.runtime.kernel_launcher", lambda: None
-    )  # Colab, VS Code: a person
+    # Colab, VS Code: a person
+    monkeypatch.setattr("labhelpers.runtime.kernel_launcher", lambda: None)
     assert is_interactive() is True
 
 

@@ -82,9 +82,8 @@ def test_windows_with_a_horizon_hold_the_following_values():
     series = np.arange(20.0)
     X, y = make_windows(series, window=4, horizon=3)
     assert X.shape == (20 - 4 - 3 + 1, 4, 1) and y.shape == (14, 3)
-    np.testing.assert_array_equal(
-        y, X[:, -1:, 0] + np.arange(1, 4)
-    )  # a ramp: targets are last + 1, 2, 3
+    # a ramp: targets are last + 1, 2, 3
+    np.testing.assert_array_equal(y, X[:, -1:, 0] + np.arange(1, 4))
     X_one, y_one = make_windows(series, window=17, horizon=3)  # exactly one pair fits
     assert X_one.shape == (1, 17, 1)
     np.testing.assert_array_equal(y_one[0], [17, 18, 19])

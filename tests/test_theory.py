@@ -412,9 +412,10 @@ def test_spectral_norm_and_scaling():
     for scale in (0.5, 1.0, 1.5):
         scaled = scale_to_spectral_norm(W, scale)
         assert spectral_norm(scaled) == pytest.approx(scale, rel=1e-12)
+        # direction kept
         np.testing.assert_allclose(
             scaled / np.linalg.norm(scaled), W / np.linalg.norm(W), rtol=1e-12
-        )  # direction kept
+        )
 
 
 def test_random_orthogonal_has_every_singular_value_one():

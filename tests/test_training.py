@@ -362,9 +362,8 @@ def test_a_nan_loss_stops_training_naming_the_epoch_and_the_step(tmp_path, capsy
             progress=False,
             checkpoint_path=path,
         )
-    assert (
-        torch.load(path, weights_only=True)["epoch"] == 2
-    )  # the last good epoch, not the poisoned one
+    # the last good epoch, not the poisoned one
+    assert torch.load(path, weights_only=True)["epoch"] == 2
     assert capsys.readouterr().out.count("epoch ") == 2  # epochs 3 to 6 did not run
 
 
@@ -372,9 +371,8 @@ def test_a_non_finite_gradient_norm_stops_a_clipped_run():
     model, optimizer = make()
     train, _ = loaders()
 
-    def finite_loss_nan_gradient(
-        output, target
-    ):  # sqrt at 0: the loss is 0, its gradient is not finite
+    # sqrt at 0: the loss is 0, its gradient is not finite
+    def finite_loss_nan_gradient(output, target):
         return torch.sqrt(output.sum() * 0.0)
 
     with pytest.raises(FloatingPointError, match="epoch 1: the loss or gradient norm of step 1"):

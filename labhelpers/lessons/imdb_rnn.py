@@ -37,9 +37,8 @@ def saliency_by_position(model: ReviewRNN, ids: torch.Tensor, batch_size: int = 
     model.eval()
     device = next(model.parameters()).device
     total = torch.zeros(ids.shape[1], dtype=torch.float64)
-    with torch.backends.cudnn.flags(
-        enabled=False
-    ):  # cuDNN RNNs give no input gradients in eval mode
+    # cuDNN RNNs give no input gradients in eval mode
+    with torch.backends.cudnn.flags(enabled=False):
         for start in range(0, len(ids), batch_size):
             batch = ids[start : start + batch_size].to(device)
             embedded = model.embedding(batch).detach().requires_grad_(True)
