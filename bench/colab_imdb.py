@@ -29,11 +29,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", choices=NOTEBOOKS, default=list(NOTEBOOKS))
     parser.add_argument("--profile", default="quick", choices=("smoke", "quick", "lab"))
-    parser.add_argument("--colab-cache", action="store_true",
-                        help="kagglehub takes Colab's cache route (the runtime mounts the dataset) instead of downloading")
+    parser.add_argument(
+        "--colab-cache",
+        action="store_true",
+        help="kagglehub takes Colab's cache route (the runtime mounts the dataset) "
+        "instead of downloading",
+    )
     args = parser.parse_args()
     if imdb_source(ROOT) is None:
-        print("The real IMDB CSV is neither in $LABHELPERS_DATA_DIR nor in ../shared/data: nothing to measure.")
+        print(
+            "The real IMDB CSV is neither in $LABHELPERS_DATA_DIR "
+            "nor in ../shared/data: nothing to measure."
+        )
         return 1
     with ColabHarness(ROOT) as harness, tempfile.TemporaryDirectory(prefix="colab-imdb-") as out:
         print(f"{harness.data_note}; harness built in {harness.timings['build']:.1f} s", flush=True)
@@ -42,17 +49,30 @@ def main() -> int:
             executed = Path(out) / f"{name}.ipynb"
             started = time.perf_counter()
             try:
-                harness.execute(f"notebooks/{name}.ipynb", executed, {"profile": args.profile},
-                                colab_cache=args.colab_cache, timeout=3600)
+                harness.execute(
+                    f"notebooks/{name}.ipynb",
+                    executed,
+                    {"profile": args.profile},
+                    colab_cache=args.colab_cache,
+                    timeout=3600,
+                )
             except Exception as error:  # report it and go on with the next notebook
                 failed += 1
-                print(f"{name}: FAILED after {time.perf_counter() - started:.0f} s: {str(error).strip().splitlines()[-1]}")
+                print(
+                    f"{name}: FAILED after {time.perf_counter() - started:.0f} "
+                    f"s: {str(error).strip().splitlines()[-1]}"
+                )
                 continue
             seconds = time.perf_counter() - started
             for record in results_of(executed):
-                accuracies = {k: v for k, v in record["metrics"].items() if k.endswith("test_accuracy")}
-                print(f"{name}: {seconds:.0f} s (install cell {install_cell_seconds(executed):.1f} s); "
-                      f"data: {record['data']}")
+                accuracies = {
+                    k: v for k, v in record["metrics"].items() if k.endswith("test_accuracy")
+                }
+                print(
+                    f"{name}: {seconds:.0f} s (install cell "
+                    f"{install_cell_seconds(executed):.1f} s); "
+                    f"data: {record['data']}"
+                )
                 print("    " + ", ".join(f"{k} {v:.2%}" for k, v in accuracies.items()), flush=True)
     return 1 if failed else 0
 

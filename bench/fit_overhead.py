@@ -78,8 +78,17 @@ def main() -> int:
         model, optimizer = fresh()
         started = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()):  # fit's closing line
-                fit(model, nn.CrossEntropyLoss(), optimizer, train, val, epochs=args.epochs, device=device,
-                progress=False, log_every=10**9)
+            fit(
+                model,
+                nn.CrossEntropyLoss(),
+                optimizer,
+                train,
+                val,
+                epochs=args.epochs,
+                device=device,
+                progress=False,
+                log_every=10**9,
+            )
         return time.perf_counter() - started
 
     def time_bare():
@@ -95,9 +104,13 @@ def main() -> int:
         bare_times.append(time_bare())
     fit_s, bare_s = statistics.median(fit_times), statistics.median(bare_times)
     ratio = fit_s / bare_s
-    print(f"device: {describe_device(device)}; RNN(1->64) on 3072 sequences of 50 steps, batch 64, "
-          f"{args.epochs} epochs, median of {args.repeats}")
-    print(f"bare loop {bare_s:.3f} s, fit {fit_s:.3f} s, ratio fit/bare {ratio:.3f} (limit {LIMIT})")
+    print(
+        f"device: {describe_device(device)}; RNN(1->64) on 3072 sequences of 50 steps, batch 64, "
+        f"{args.epochs} epochs, median of {args.repeats}"
+    )
+    print(
+        f"bare loop {bare_s:.3f} s, fit {fit_s:.3f} s, ratio fit/bare {ratio:.3f} (limit {LIMIT})"
+    )
     return 0 if ratio <= LIMIT else 1
 
 

@@ -1,4 +1,5 @@
-"""The IMDB lessons (E1, E2, E7) in their lab profiles on the real data: test accuracy, epochs, seconds per epoch.
+"""The IMDB lessons (E1, E2, E7) in their lab profiles on
+the real data: test accuracy, epochs, seconds per epoch.
 
 Each notebook is executed with papermill (``labhelpers.tools.runner.execute_notebook``)
 into ``_build/bench/``; its recorded results are read back and printed as one
@@ -6,9 +7,12 @@ table, and added to ``_build/bench/imdb_records.json``. A notebook that does
 not find IMDB would fall back to generated reviews, so the script refuses to
 start without the data (``--data-dir`` or ``LABHELPERS_DATA_DIR``).
 
-    python bench/imdb_records.py --data-dir ../shared/data              # all three, lab profile (long)
-    python bench/imdb_records.py --only 05_imdb_rnn_pytorch -p threads 1  # one of them, a parameter changed
-    python bench/imdb_records.py --profile quick                        # the book build's settings
+    # all three, lab profile (long)
+    python bench/imdb_records.py --data-dir ../shared/data
+    # one of them, a parameter changed
+    python bench/imdb_records.py --only 05_imdb_rnn_pytorch -p threads 1
+    # the book build's settings
+    python bench/imdb_records.py --profile quick
 
 The lab profiles take long on a CPU (E1 alone: two 20-epoch trainings on
 40,000 reviews); on a 2-core machine run them overnight or on a GPU.
@@ -28,56 +32,91 @@ NOTEBOOKS = ("05_imdb_rnn_pytorch", "06_imdb_keras", "07_imdb_embeddings")
 
 # For each notebook: (model, test accuracy key, seconds-per-epoch key) as the notebook records them.
 MODELS = {
-    "05_imdb_rnn_pytorch": [("RNN, the record's pipeline (accuracy line fixed)", "record_pipeline_test_accuracy",
-                             "record_seconds_per_epoch"),
-                            ("RNN, the fixed pipeline", "test_accuracy", "seconds_per_epoch")],
-    "06_imdb_keras": [("SimpleRNN(128)", "simple_rnn_test_accuracy", "simple_rnn_seconds_per_epoch"),
-                      ("LSTM(128, recurrent dropout)", "lstm_test_accuracy", "lstm_seconds_per_epoch")],
-    "07_imdb_embeddings": [("LSTM, random embedding", "random_test_accuracy", "seconds_per_epoch"),
-                           ("LSTM, pre-trained frozen", "frozen_test_accuracy", "seconds_per_epoch"),
-                           ("LSTM, pre-trained fine-tuned", "fine_tuned_test_accuracy", "seconds_per_epoch")],
+    "05_imdb_rnn_pytorch": [
+        (
+            "RNN, the record's pipeline (accuracy line fixed)",
+            "record_pipeline_test_accuracy",
+            "record_seconds_per_epoch",
+        ),
+        ("RNN, the fixed pipeline", "test_accuracy", "seconds_per_epoch"),
+    ],
+    "06_imdb_keras": [
+        ("SimpleRNN(128)", "simple_rnn_test_accuracy", "simple_rnn_seconds_per_epoch"),
+        ("LSTM(128, recurrent dropout)", "lstm_test_accuracy", "lstm_seconds_per_epoch"),
+    ],
+    "07_imdb_embeddings": [
+        ("LSTM, random embedding", "random_test_accuracy", "seconds_per_epoch"),
+        ("LSTM, pre-trained frozen", "frozen_test_accuracy", "seconds_per_epoch"),
+        ("LSTM, pre-trained fine-tuned", "fine_tuned_test_accuracy", "seconds_per_epoch"),
+    ],
 }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", default=None, help="folder with imdb_50k.csv.gz (default: $LABHELPERS_DATA_DIR)")
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="folder with imdb_50k.csv.gz (default: $LABHELPERS_DATA_DIR)",
+    )
     parser.add_argument("--profile", default="lab", choices=("smoke", "quick", "lab"))
-    parser.add_argument("--only", action="append", choices=NOTEBOOKS, help="run only this notebook (repeatable)")
-    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("KEY", "VALUE"),
-                        help="a notebook parameter for every notebook run, e.g. -p threads 1")
+    parser.add_argument(
+        "--only", action="append", choices=NOTEBOOKS, help="run only this notebook (repeatable)"
+    )
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("KEY", "VALUE"),
+        help="a notebook parameter for every notebook run, e.g. -p threads 1",
+    )
     args = parser.parse_args(argv)
 
     from labhelpers.tools.runner import execute_notebook, parse_value, results_of
 
     data_dir = Path(args.data_dir or os.environ.get("LABHELPERS_DATA_DIR") or "").expanduser()
     if not (data_dir / "imdb_50k.csv.gz").is_file():
-        print("The IMDB data were not found: pass --data-dir ../shared/data or set LABHELPERS_DATA_DIR. "
-              "(Without them the notebooks would fall back to generated reviews.)")
+        print(
+            "The IMDB data were not found: pass --data-dir "
+            "../shared/data or set LABHELPERS_DATA_DIR. "
+            "(Without them the notebooks would fall back to generated reviews.)"
+        )
         return 2
     os.environ["LABHELPERS_DATA_DIR"] = str(data_dir.resolve())
-    parameters = {"profile": args.profile, "data": "imdb",
-                  **{key: parse_value(value) for key, value in args.parameter}}
+    parameters = {
+        "profile": args.profile,
+        "data": "imdb",
+        **{key: parse_value(value) for key, value in args.parameter},
+    }
     out = ROOT / "_build" / "bench"
     rows, records = [], {}
     for name in args.only or NOTEBOOKS:
         print(f"Executing {name} (profile {args.profile}) ...", flush=True)
         started = time.perf_counter()
-        executed = execute_notebook(ROOT / "notebooks" / f"{name}.ipynb", out / f"{name}.ipynb", parameters)
+        executed = execute_notebook(
+            ROOT / "notebooks" / f"{name}.ipynb", out / f"{name}.ipynb", parameters
+        )
         wall = time.perf_counter() - started
         record = results_of(executed)[-1]
         records[name] = {**record, "wall_seconds": wall}
         metrics = record["metrics"]
         for model, accuracy_key, seconds_key in MODELS[name]:
-            rows.append((name, model, metrics[accuracy_key], int(metrics["epochs"]), metrics[seconds_key]))
+            rows.append(
+                (name, model, metrics[accuracy_key], int(metrics["epochs"]), metrics[seconds_key])
+            )
         print(f"  done in {wall:.0f} s; data: {record['data']}", flush=True)
     print()
     print(f"{'notebook':22s} {'model':50s} {'test acc.':>9s} {'epochs':>6s} {'s/epoch':>8s}")
     for name, model, accuracy, epochs, seconds in rows:
         print(f"{name:22s} {model:50s} {accuracy:9.2%} {epochs:6d} {seconds:8.1f}")
     machine = next(iter(records.values()))["machine"] if records else {}
-    print(f"machine: {machine.get('cpu_count')} CPU cores, torch threads {machine.get('torch_threads', '-')}, "
-          f"{machine.get('gpu', 'no GPU')}; profile {args.profile}")
+    print(
+        f"machine: {machine.get('cpu_count')} CPU cores, "
+        f"torch threads {machine.get('torch_threads', '-')}, "
+        f"{machine.get('gpu', 'no GPU')}; profile {args.profile}"
+    )
     out.mkdir(parents=True, exist_ok=True)
     saved = out / "imdb_records.json"  # notebooks not run this time keep their earlier record
     previous = json.loads(saved.read_text()) if saved.exists() else {}

@@ -1,4 +1,5 @@
-"""Lesson 11's models trained from scratch on the official IMDB split, with the E1 record configuration beside them.
+"""Lesson 11's models trained from scratch on the official
+IMDB split, with the E1 record configuration beside them.
 
 For every step of ``labhelpers.lessons.imdb_strong.ablation_steps()`` (and the record
 configuration, lab record 000's model for 20 epochs) it trains on the 22,500
@@ -9,7 +10,7 @@ multiple of the record configuration's. Before that, a speed section measures
 training words per second of one model with packed sequences against masked
 padding, with and without length buckets, at 1 and 2 torch threads.
 
-    python bench/imdb_strong.py --data-dir ../shared/data          # everything (about 1.5 h on 2 cores)
+    python bench/imdb_strong.py --data-dir ../shared/data  # everything (about 1.5 h on 2 cores)
     python bench/imdb_strong.py --only "BiRNN + word2vec" --jobs 1  # one model
     python bench/imdb_strong.py --speed-only
 
@@ -63,7 +64,8 @@ WORKER_SPLITS = None  # a worker process's encoded reviews, loaded once by start
 
 
 def start_worker(data_dir: str, threads: int) -> None:
-    """Set up a worker process: ``threads`` torch threads, batch-mode logging, the reviews read once."""
+    """Set up a worker process: ``threads`` torch threads,
+    batch-mode logging, the reviews read once."""
     global WORKER_SPLITS
     torch.set_num_threads(threads)
     os.environ["LABHELPERS_BATCH"] = "1"
@@ -73,29 +75,47 @@ def start_worker(data_dir: str, threads: int) -> None:
 def train_one(config: dict, seed: int) -> dict:
     """Run in a worker process: train one model on the worker's reviews."""
     result = train_step(StepConfig(**config), WORKER_SPLITS, seed=seed, progress=False)
-    return {**result.row(), "padded fraction": result.padded_fraction, "history": result.history,
-            "config": result.config}
+    return {
+        **result.row(),
+        "padded fraction": result.padded_fraction,
+        "history": result.history,
+        "config": result.config,
+    }
 
 
 def speed_section(splits) -> list[dict]:
     base = next(step for step in ablation_steps() if step.name == "BiRNN + word2vec")
-    variants = [("length buckets, masked padding", base),
-                ("length buckets, packed sequences", replace(base, padding="packed")),
-                ("no buckets (random batches)", replace(base, bucket_batches=1))]
+    variants = [
+        ("length buckets, masked padding", base),
+        ("length buckets, packed sequences", replace(base, padding="packed")),
+        ("no buckets (random batches)", replace(base, bucket_batches=1)),
+    ]
     rows = []
     for label, config in variants:
         for threads in (1, 2):
             speed = training_throughput(config, splits, batches=15, threads=threads)
             rows.append({"input": label, "threads": threads, "words / s": speed})
-            print(f"  {label:42s} {threads} thread{'s' if threads > 1 else ' '}  {speed:9.0f} words/s", flush=True)
+            print(
+                f"  {label:42s} {threads} "
+                f"thread{'s' if threads > 1 else ' '}  {speed:9.0f} words/s",
+                flush=True,
+            )
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", default=None, help="folder with imdb_50k.csv.gz (default: $LABHELPERS_DATA_DIR)")
-    parser.add_argument("--only", action="append", help="train only this model (its name in the table; repeatable)")
-    parser.add_argument("--jobs", type=int, default=2, help="models trained at the same time (processes)")
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="folder with imdb_50k.csv.gz (default: $LABHELPERS_DATA_DIR)",
+    )
+    parser.add_argument(
+        "--only", action="append", help="train only this model (its name in the table; repeatable)"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=2, help="models trained at the same time (processes)"
+    )
     parser.add_argument("--threads", type=int, default=1, help="torch threads per model")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--speed-only", action="store_true", help="only the speed section")
@@ -104,47 +124,76 @@ def main(argv: list[str] | None = None) -> int:
 
     data_dir = Path(args.data_dir or os.environ.get("LABHELPERS_DATA_DIR") or "").expanduser()
     if not (data_dir / "imdb_50k.csv.gz").is_file():
-        print("The IMDB data were not found: pass --data-dir ../shared/data or set LABHELPERS_DATA_DIR.")
+        print(
+            "The IMDB data were not found: pass --data-dir "
+            "../shared/data or set LABHELPERS_DATA_DIR."
+        )
         return 2
     data_dir = str(data_dir.resolve())
 
     started = time.perf_counter()
     records, splits = load_splits(data_dir)
     print(splits.description, flush=True)
-    report = {"machine": machine_description(), "torch": torch.__version__, "data": splits.description,
-              "jobs": args.jobs, "threads_per_job": args.threads}
+    report = {
+        "machine": machine_description(),
+        "torch": torch.__version__,
+        "data": splits.description,
+        "jobs": args.jobs,
+        "threads_per_job": args.threads,
+    }
     if not args.no_speed:
         print("Speed (training words per second, one model alone):", flush=True)
         report["speed"] = speed_section(splits)
     if args.speed_only:
         return save(report)
 
-    baseline = tfidf_baseline(records.train["review"], records.train["label"], records.test["review"],
-                              records.test["label"])
-    print(f"Baseline: {baseline.description}: {baseline.accuracy:.2%} test accuracy, {baseline.seconds:.0f} s",
-          flush=True)
-    report["baseline"] = {"test accuracy": baseline.accuracy, "seconds": baseline.seconds,
-                          "description": baseline.description}
+    baseline = tfidf_baseline(
+        records.train["review"],
+        records.train["label"],
+        records.test["review"],
+        records.test["label"],
+    )
+    print(
+        f"Baseline: {baseline.description}: {baseline.accuracy:.2%} "
+        f"test accuracy, {baseline.seconds:.0f} s",
+        flush=True,
+    )
+    report["baseline"] = {
+        "test accuracy": baseline.accuracy,
+        "seconds": baseline.seconds,
+        "description": baseline.description,
+    }
 
     steps = [RECORD_STEP, *ablation_steps()]
     if args.only:
         unknown = set(args.only) - {step.name for step in steps}
         if unknown:
-            print(f"Unknown model(s) {sorted(unknown)}; the models are: {[step.name for step in steps]}")
+            print(
+                f"Unknown model(s) {sorted(unknown)}; the "
+                f"models are: {[step.name for step in steps]}"
+            )
             return 2
         steps = [step for step in steps if step.name in args.only]
-    print(f"Training {len(steps)} models, {args.jobs} at a time, {args.threads} torch thread(s) each ...", flush=True)
+    print(
+        f"Training {len(steps)} models, {args.jobs} at a "
+        f"time, {args.threads} torch thread(s) each ...",
+        flush=True,
+    )
     results = {}
-    with ProcessPoolExecutor(max_workers=args.jobs, initializer=start_worker,
-                             initargs=(data_dir, args.threads)) as pool:
-        futures = {step.name: pool.submit(train_one, asdict(step), args.seed)
-                   for step in steps}
+    with ProcessPoolExecutor(
+        max_workers=args.jobs, initializer=start_worker, initargs=(data_dir, args.threads)
+    ) as pool:
+        futures = {step.name: pool.submit(train_one, asdict(step), args.seed) for step in steps}
         for name, future in futures.items():
             results[name] = future.result()
             row = results[name]
-            print(f"  {name:28s} {row['test accuracy']:7.2%}  best epoch {row['best epoch']}/{row['epochs']}  "
-                  f"{row['s / epoch']:6.0f} s/epoch  {row['tokens / s']:7.0f} words/s  {row['wall s']:6.0f} s wall",
-                  flush=True)
+            print(
+                f"  {name:28s} {row['test accuracy']:7.2%}  best "
+                f"epoch {row['best epoch']}/{row['epochs']}  "
+                f"{row['s / epoch']:6.0f} s/epoch  {row['tokens / s']:7.0f} "
+                f"words/s  {row['wall s']:6.0f} s wall",
+                flush=True,
+            )
     report["models"] = results
     report["wall_seconds"] = time.perf_counter() - started
     print_table(results, baseline.accuracy)
@@ -155,20 +204,29 @@ def main(argv: list[str] | None = None) -> int:
 def print_table(results: dict, baseline: float) -> None:
     record = results.get(RECORD_STEP.name)
     print()
-    print(f"{'model':28s} {'test acc.':>9s} {'epochs':>7s} {'s/epoch':>8s} {'words/s':>8s} {'wall s':>7s} "
-          f"{'to best':>7s} {'x record':>8s} {'params':>9s}")
+    print(
+        f"{'model':28s} {'test acc.':>9s} {'epochs':>7s} "
+        f"{'s/epoch':>8s} {'words/s':>8s} {'wall s':>7s} "
+        f"{'to best':>7s} {'x record':>8s} {'params':>9s}"
+    )
     for name, row in results.items():
         ratio = f"{row['wall s'] / record['wall s']:8.2f}" if record else f"{'-':>8s}"
-        print(f"{name:28s} {row['test accuracy']:9.2%} {row['best epoch']:>3d}/{row['epochs']:<3d} "
-              f"{row['s / epoch']:8.1f} {row['tokens / s']:8.0f} {row['wall s']:7.0f} {row['s to best epoch']:7.0f} {ratio} "
-              f"{row['parameters']:9d}")
+        print(
+            f"{name:28s} {row['test accuracy']:9.2%} {row['best epoch']:>3d}/{row['epochs']:<3d} "
+            f"{row['s / epoch']:8.1f} {row['tokens / s']:8.0f} "
+            f"{row['wall s']:7.0f} {row['s to best epoch']:7.0f} {ratio} "
+            f"{row['parameters']:9d}"
+        )
     print(f"{'TF-IDF + logistic regression':28s} {baseline:9.2%}")
 
 
 def check_targets(results: dict, baseline: float) -> int:
     failures = []
-    vanilla = {name: row for name, row in results.items()
-               if StepConfig(**row["config"]).cell == "rnn" and name != RECORD_STEP.name}
+    vanilla = {
+        name: row
+        for name, row in results.items()
+        if StepConfig(**row["config"]).cell == "rnn" and name != RECORD_STEP.name
+    }
     if vanilla and max(row["test accuracy"] for row in vanilla.values()) < VANILLA_TARGET:
         failures.append(f"no vanilla RNN reaches {VANILLA_TARGET:.1%}")
     if results and max(row["test accuracy"] for row in results.values()) < baseline:
@@ -180,8 +238,11 @@ def check_targets(results: dict, baseline: float) -> int:
     if record and vanilla:
         best = max(vanilla.values(), key=lambda row: row["test accuracy"])
         if best["s to best epoch"] > record["wall s"]:
-            failures.append(f"the strongest vanilla RNN reached its accuracy after {best['s to best epoch']:.0f} s, "
-                            f"the record configuration took {record['wall s']:.0f} s")
+            failures.append(
+                "the strongest vanilla RNN reached its accuracy "
+                f"after {best['s to best epoch']:.0f} s, "
+                f"the record configuration took {record['wall s']:.0f} s"
+            )
     for failure in failures:
         print("TARGET MISSED:", failure)
     return 1 if failures else 0

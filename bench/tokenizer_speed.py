@@ -26,9 +26,17 @@ LIMIT = 5.0
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", default=None, help="folder with imdb_50k.csv.gz (default: $LABHELPERS_DATA_DIR)")
-    parser.add_argument("--repeats", type=int, default=3, help="runs of each tokenizer; the median is compared")
-    parser.add_argument("--synthetic", type=int, default=0, help="use this many generated reviews instead of IMDB")
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="folder with imdb_50k.csv.gz (default: $LABHELPERS_DATA_DIR)",
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="runs of each tokenizer; the median is compared"
+    )
+    parser.add_argument(
+        "--synthetic", type=int, default=0, help="use this many generated reviews instead of IMDB"
+    )
     args = parser.parse_args(argv)
 
     from labhelpers.text import WordTokenizer
@@ -44,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             frame = load_imdb(args.data_dir, kagglehub=False)
         except ImdbNotFoundError as error:
-            print(f"No IMDB file: {error}\nRun with --data-dir ../shared/data, or --synthetic 50000.")
+            print(
+                f"No IMDB file: {error}\nRun with --data-dir ../shared/data, or --synthetic 50000."
+            )
             return 2
         texts = frame["review"].tolist()
         source = f"{len(texts)} IMDB reviews from {frame.attrs['source']}"
@@ -56,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     def with_keras():
         tokenizer = Tokenizer(num_words=10000, oov_token="<OOV>")
         tokenizer.fit_on_texts(texts)
-        return keras.utils.pad_sequences(tokenizer.texts_to_sequences(texts), maxlen=200, truncating="post")
+        return keras.utils.pad_sequences(
+            tokenizer.texts_to_sequences(texts), maxlen=200, truncating="post"
+        )
 
     def with_labhelpers():
         tokenizer = WordTokenizer(num_words=10000, oov_token="<OOV>")
@@ -72,7 +84,10 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = run()
             times[name].append(time.perf_counter() - started)
             print(f"  run {repeat + 1}: {name:10s} {times[name][-1]:.2f} s", flush=True)
-    same = results["keras"].shape == results["labhelpers"].shape and (results["keras"] == results["labhelpers"]).all()
+    same = (
+        results["keras"].shape == results["labhelpers"].shape
+        and (results["keras"] == results["labhelpers"]).all()
+    )
     keras_s, ours_s = statistics.median(times["keras"]), statistics.median(times["labhelpers"])
     ratio = keras_s / ours_s
     print(f"Keras Tokenizer + pad_sequences: {keras_s:.2f} s (median of {args.repeats})")

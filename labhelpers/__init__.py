@@ -1,8 +1,10 @@
 """Helpers for the RNN lab book: one module for each concern.
 
-- ``checks``, ``files``, ``runtime`` (device, seeds, batch or person, a quiet TensorFlow), ``profiles``;
+- ``checks``, ``files``, ``runtime`` (device, seeds, batch or person, a quiet TensorFlow),
+  ``profiles``;
 - ``theory`` (the RNN in NumPy), ``models`` (every torch model), ``training`` (every training loop);
-- ``text``, ``embeddings``, ``metrics``, ``plots``, ``report`` (the lab record's Observation and Result);
+- ``text``, ``embeddings``, ``metrics``, ``plots``, ``report`` (the lab record's Observation and
+  Result);
 - ``data/``: the datasets, their splits and every batcher (``data.batches``);
 - ``lessons/``: code that exists for one lesson, named after it;
 - ``tools/``: the batch runner, the book build and the Colab cells (``python -m labhelpers``).

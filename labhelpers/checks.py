@@ -1,4 +1,5 @@
-"""Argument checks whose errors name the argument, and optional imports that say how to install what is missing."""
+"""Argument checks whose errors name the argument, and
+optional imports that say how to install what is missing."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ import numpy as np
 
 
 def positive_int(name: str, value, allow_none: bool = False) -> int | None:
-    """``value`` as an int if it is a positive integer (or None when allowed), else a ValueError naming ``name``."""
+    """``value`` as an int if it is a positive integer (or
+    None when allowed), else a ValueError naming ``name``."""
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer{' or None' if allow_none else ''}, got {value!r}")
+        raise ValueError(
+            f"{name} must be a positive integer{' or None' if allow_none else ''}, got {value!r}"
+        )
     return int(value)
 
 
@@ -29,23 +33,30 @@ def one_of(name: str, value, choices: Sequence[str]) -> str:
 def check_texts(texts, name: str = "texts") -> list[str]:
     """``texts`` as a list of str, or a TypeError naming the argument and the first bad item."""
     if isinstance(texts, (str, bytes)):
-        raise TypeError(f"{name} must be a sequence of strings, one per document, got a single "
-                        f"{type(texts).__name__}; wrap it in a list: [{name}]")
+        raise TypeError(
+            f"{name} must be a sequence of strings, one per document, got a single "
+            f"{type(texts).__name__}; wrap it in a list: [{name}]"
+        )
     try:
         texts = list(texts)
     except TypeError:
-        raise TypeError(f"{name} must be a sequence of strings, got {type(texts).__name__}") from None
+        raise TypeError(
+            f"{name} must be a sequence of strings, got {type(texts).__name__}"
+        ) from None
     for i, text in enumerate(texts):
         if not isinstance(text, str):
             shown = repr(text)
             shown = shown if len(shown) < 40 else shown[:37] + "..."
-            raise TypeError(f"{name} must contain only strings; item {i} is a {type(text).__name__} ({shown}). "
-                            "Missing reviews read by pandas are floats (NaN): drop or fill them first.")
+            raise TypeError(
+                f"{name} must contain only strings; item {i} is a {type(text).__name__} ({shown}). "
+                "Missing reviews read by pandas are floats (NaN): drop or fill them first."
+            )
     return texts
 
 
 def require(module: str, extra: str, needed_for: str, *, package: str | None = None):
-    """Import and return ``module``, or raise a ModuleNotFoundError that says what needs it and how to install it.
+    """Import and return ``module``, or raise a ModuleNotFoundError
+    that says what needs it and how to install it.
 
     ``extra`` is the labhelpers optional group (pyproject.toml) that lists the
     package and ``package`` its pip name when it differs from the module's
@@ -58,15 +69,20 @@ def require(module: str, extra: str, needed_for: str, *, package: str | None = N
         return importlib.import_module(module)
     except ModuleNotFoundError as error:
         if error.name not in (module, module.split(".")[0]):
-            raise  # the module is there but one of its own dependencies is not: its message says which
+            # The module is there but one of its own dependencies is not: its message says which.
+            raise
         spec = _requirement(package or module.split(".")[0], extra)
         raise ModuleNotFoundError(
-            f"{needed_for} needs {module}, which is not installed. Install it with: pip install '{spec}' "
-            f"(labhelpers' optional group '{extra}')", name=module) from None
+            f"{needed_for} needs {module}, which is not "
+            f"installed. Install it with: pip install '{spec}' "
+            f"(labhelpers' optional group '{extra}')",
+            name=module,
+        ) from None
 
 
 def _requirement(package: str, extra: str) -> str:
-    """``package`` with its version bound in labhelpers' group ``extra`` (just ``package`` if that is unknown)."""
+    """``package`` with its version bound in labhelpers'
+    group ``extra`` (just ``package`` if that is unknown)."""
     try:
         requirements = importlib.metadata.requires("labhelpers") or []
     except importlib.metadata.PackageNotFoundError:  # run from a checkout that is not installed
@@ -74,6 +90,10 @@ def _requirement(package: str, extra: str) -> str:
     for requirement in requirements:
         spec, _, marker = requirement.partition(";")
         name = re.match(r"[A-Za-z0-9._-]+", spec.strip())
-        if name and name.group().lower() == package.lower() and re.search(rf"extra\s*==\s*['\"]{extra}['\"]", marker):
+        if (
+            name
+            and name.group().lower() == package.lower()
+            and re.search(rf"extra\s*==\s*['\"]{extra}['\"]", marker)
+        ):
             return spec.strip()
     return package

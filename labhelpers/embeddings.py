@@ -35,8 +35,10 @@ class WordVectors:
     def __post_init__(self):
         self.vectors = np.asarray(self.vectors, dtype=np.float32)
         if self.vectors.ndim != 2 or self.vectors.shape[0] != len(self.words):
-            raise ValueError(f"vectors must have shape (len(words), dim) = ({len(self.words)}, dim), "
-                             f"got {self.vectors.shape}")
+            raise ValueError(
+                f"vectors must have shape (len(words), dim) = ({len(self.words)}, dim), "
+                f"got {self.vectors.shape}"
+            )
         self.index = {word: i for i, word in enumerate(self.words)}
         if len(self.index) != len(self.words):
             raise ValueError("words must be distinct")
@@ -60,7 +62,9 @@ class WordVectors:
             raise KeyError(f"{word!r} has no vector")
         norms = np.linalg.norm(self.vectors, axis=1)
         norms[norms == 0] = 1
-        similarity = self.vectors @ self.vectors[self.index[word]] / (norms * norms[self.index[word]])
+        similarity = (
+            self.vectors @ self.vectors[self.index[word]] / (norms * norms[self.index[word]])
+        )
         similarity[self.index[word]] = -np.inf
         best = np.argsort(-similarity, kind="stable")[:n]
         return [(self.words[i], float(similarity[i])) for i in best]
@@ -96,33 +100,62 @@ def train_word2vec(
     Returns :class:`WordVectors` of dimension ``vector_size``.
     """
     if isinstance(sentences, (str, bytes)):
-        raise TypeError("sentences must be a list of tokenized texts (lists of words), got a string")
+        raise TypeError(
+            "sentences must be a list of tokenized texts (lists of words), got a string"
+        )
     sentences = list(sentences)
     if not sentences:
         raise ValueError("sentences is empty: there is nothing to train word vectors on")
     for i, sentence in enumerate(sentences):
         if isinstance(sentence, str) or not all(isinstance(w, str) for w in sentence):
-            raise TypeError(f"sentences must hold lists of words (str); item {i} is {type(sentence).__name__}. "
-                            "Tokenize first, e.g. with labhelpers.text.text_to_word_sequence.")
-    for name, value in (("vector_size", vector_size), ("window", window), ("min_count", min_count),
-                        ("epochs", epochs), ("workers", workers)):
+            raise TypeError(
+                f"sentences must hold lists of words (str); item {i} is {type(sentence).__name__}. "
+                "Tokenize first, e.g. with labhelpers.text.text_to_word_sequence."
+            )
+    for name, value in (
+        ("vector_size", vector_size),
+        ("window", window),
+        ("min_count", min_count),
+        ("epochs", epochs),
+        ("workers", workers),
+    ):
         positive_int(name, value)
-    gensim_models = require("gensim.models", "text", "train_word2vec (word vectors of lessons 7 and 11)",
-                            package="gensim")
+    gensim_models = require(
+        "gensim.models",
+        "text",
+        "train_word2vec (word vectors of lessons 7 and 11)",
+        package="gensim",
+    )
 
-    model = gensim_models.Word2Vec(vector_size=vector_size, window=window, min_count=min_count, epochs=epochs,
-                                   sg=int(bool(skip_gram)), seed=seed, workers=workers, hashfxn=stable_hash)
+    model = gensim_models.Word2Vec(
+        vector_size=vector_size,
+        window=window,
+        min_count=min_count,
+        epochs=epochs,
+        sg=int(bool(skip_gram)),
+        seed=seed,
+        workers=workers,
+        hashfxn=stable_hash,
+    )
     model.build_vocab(sentences)
     if len(model.wv) == 0:
-        raise ValueError(f"no word occurs at least min_count={min_count} times: lower min_count or give more text")
+        raise ValueError(
+            f"no word occurs at least min_count={min_count} "
+            "times: lower min_count or give more text"
+        )
     model.train(sentences, total_examples=model.corpus_count, epochs=model.epochs)
     words = list(model.wv.index_to_key)
-    return WordVectors(words, model.wv.vectors.copy(),
-                       f"word2vec ({'skip-gram' if skip_gram else 'CBOW'}, gensim), {len(words)} words, "
-                       f"dimension {vector_size}, trained on {len(sentences)} texts")
+    return WordVectors(
+        words,
+        model.wv.vectors.copy(),
+        f"word2vec ({'skip-gram' if skip_gram else 'CBOW'}, gensim), {len(words)} words, "
+        f"dimension {vector_size}, trained on {len(sentences)} texts",
+    )
 
 
-def read_glove(path: str | Path, *, vocabulary: Mapping[str, int] | Sequence[str] | None = None) -> WordVectors:
+def read_glove(
+    path: str | Path, *, vocabulary: Mapping[str, int] | Sequence[str] | None = None
+) -> WordVectors:
     """Read a GloVe text file (``word v1 ... vd`` per line; ``.gz`` too) into :class:`WordVectors`.
 
     A first line of two integers (the word2vec text header ``count dim``) is
@@ -132,8 +165,10 @@ def read_glove(path: str | Path, *, vocabulary: Mapping[str, int] | Sequence[str
     """
     path = Path(path).expanduser()
     if not path.is_file():
-        raise FileNotFoundError(f"GloVe path {str(path)!r} does not exist (download e.g. glove.6B.100d.txt, "
-                                "or leave glove_path empty to train word2vec vectors instead)")
+        raise FileNotFoundError(
+            f"GloVe path {str(path)!r} does not exist (download e.g. glove.6B.100d.txt, "
+            "or leave glove_path empty to train word2vec vectors instead)"
+        )
     wanted = set(vocabulary) if vocabulary is not None else None
     with open(path, "rb") as file:
         opener = gzip.open if file.read(2) == b"\x1f\x8b" else open
@@ -146,22 +181,30 @@ def read_glove(path: str | Path, *, vocabulary: Mapping[str, int] | Sequence[str
             if len(parts) < 2:
                 if line.strip() == "":
                     continue
-                raise ValueError(f"{path} line {number}: expected a word and its values, got {line[:60]!r}")
+                raise ValueError(
+                    f"{path} line {number}: expected a word and its values, got {line[:60]!r}"
+                )
             if dim is None:
                 dim = len(parts) - 1
             elif len(parts) - 1 != dim:
-                raise ValueError(f"{path} line {number}: {len(parts) - 1} values, but the first vector has {dim}")
+                raise ValueError(
+                    f"{path} line {number}: {len(parts) - 1} values, but the first vector has {dim}"
+                )
             if wanted is not None and parts[0] not in wanted:
                 continue
             try:
                 rows.append(np.array(parts[1:], dtype=np.float32))
             except ValueError:
-                raise ValueError(f"{path} line {number}: the values after {parts[0]!r} are not all numbers") from None
+                raise ValueError(
+                    f"{path} line {number}: the values after {parts[0]!r} are not all numbers"
+                ) from None
             words.append(parts[0])
     if dim is None:
         raise ValueError(f"{path} holds no vectors (it is empty)")
     vectors = np.stack(rows) if rows else np.zeros((0, dim), np.float32)
-    return WordVectors(words, vectors, f"GloVe file {path.name}: {len(words)} words, dimension {dim}")
+    return WordVectors(
+        words, vectors, f"GloVe file {path.name}: {len(words)} words, dimension {dim}"
+    )
 
 
 def embedding_matrix(
@@ -182,7 +225,10 @@ def embedding_matrix(
     """
     num_words = positive_int("num_words", num_words)
     if not isinstance(vectors, WordVectors):
-        raise TypeError(f"vectors must be WordVectors (from train_word2vec or read_glove), got {type(vectors).__name__}")
+        raise TypeError(
+            "vectors must be WordVectors (from train_word2vec "
+            f"or read_glove), got {type(vectors).__name__}"
+        )
     rng = np.random.default_rng(seed)
     mean = float(vectors.vectors.mean()) if len(vectors) else 0.0
     std = float(vectors.vectors.std()) if len(vectors) else 0.1

@@ -11,7 +11,8 @@ from typing import IO, Iterator
 
 @contextlib.contextmanager
 def atomic_write(path: str | Path, mode: str = "wb") -> Iterator[IO]:
-    """Open a new temporary file beside ``path``; when the block ends without error it replaces ``path``.
+    """Open a new temporary file beside ``path``; when
+    the block ends without error it replaces ``path``.
 
     Readers see the old file or the whole new one, never half a file: a crash,
     a full disk or Ctrl-C leaves the previous version (or nothing) in place and

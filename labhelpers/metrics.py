@@ -13,7 +13,9 @@ def _labels(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
     y_true = np.asarray(y_true).reshape(-1)
     y_pred = np.asarray(y_pred).reshape(-1)
     if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true and y_pred must have the same length, got {y_true.size} and {y_pred.size}")
+        raise ValueError(
+            f"y_true and y_pred must have the same length, got {y_true.size} and {y_pred.size}"
+        )
     if y_true.size == 0:
         raise ValueError("y_true and y_pred are empty: there is nothing to score")
     return y_true, y_pred
@@ -40,7 +42,9 @@ def _precision_recall_f1(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
     predicted = matrix.sum(axis=0)
     actual = matrix.sum(axis=1)
     # A class never predicted (or never present) scores 0, as scikit-learn does.
-    precision = np.divide(true_positive, predicted, out=np.zeros_like(true_positive), where=predicted > 0)
+    precision = np.divide(
+        true_positive, predicted, out=np.zeros_like(true_positive), where=predicted > 0
+    )
     recall = np.divide(true_positive, actual, out=np.zeros_like(true_positive), where=actual > 0)
     total = precision + recall
     f1 = np.divide(2 * precision * recall, total, out=np.zeros_like(total), where=total > 0)
@@ -68,7 +72,9 @@ def classification_report_table(
     if target_names is None:
         target_names = [str(i) for i in range(n_classes)]
     if len(target_names) < n_classes:
-        raise ValueError(f"target_names has {len(target_names)} names but the labels need {n_classes}")
+        raise ValueError(
+            f"target_names has {len(target_names)} names but the labels need {n_classes}"
+        )
     n_classes = len(target_names)
     matrix = confusion_matrix(y_true, y_pred, n_classes)
     precision, recall, f1 = _precision_recall_f1(matrix)
@@ -81,7 +87,9 @@ def classification_report_table(
     rows["macro avg"] = [precision.mean(), recall.mean(), f1.mean(), total]
     weights = support / total
     rows["weighted avg"] = [precision @ weights, recall @ weights, f1 @ weights, total]
-    table = pd.DataFrame.from_dict(rows, orient="index", columns=["precision", "recall", "f1-score", "support"])
+    table = pd.DataFrame.from_dict(
+        rows, orient="index", columns=["precision", "recall", "f1-score", "support"]
+    )
     table["support"] = table["support"].astype(int)
     return table
 

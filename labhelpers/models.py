@@ -1,9 +1,13 @@
 """Every PyTorch model of the lessons, with the choices they share.
 
-- :class:`LastStepRNN`: a recurrent layer read at its last step, then a linear layer (lessons 1, 4, 8).
-- :class:`ReviewRNN`: embedding, recurrent layer, last state, one output unit (lab record 000; lessons 5, 7).
-- :class:`PooledReviewRNN`: the strong review classifier, masked or packed padding, pooling over time (lesson 11).
-- :class:`ActivationLSTM` and :class:`LastStepActivationLSTM`: an LSTM with a choosable activation (lesson 9).
+- :class:`LastStepRNN`: a recurrent layer read at its last step, then a linear layer
+  (lessons 1, 4, 8).
+- :class:`ReviewRNN`: embedding, recurrent layer, last state, one output unit
+  (lab record 000; lessons 5, 7).
+- :class:`PooledReviewRNN`: the strong review classifier, masked or packed padding, pooling over
+  time (lesson 11).
+- :class:`ActivationLSTM` and :class:`LastStepActivationLSTM`: an LSTM with a choosable activation
+  (lesson 9).
 - :class:`CharRNN`: a character-level language model that carries its state (lesson 10).
 
 ``CELLS`` maps ``"rnn"``, ``"gru"``, ``"lstm"`` to the torch layers every model accepts.
@@ -35,11 +39,21 @@ class LastStepRNN(nn.Module):
     The hidden state starts at zeros for every batch.
     """
 
-    def __init__(self, input_size: int, hidden_size: int, output_size: int,
-                 num_layers: int = 1, cell: str = "rnn"):
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        output_size: int,
+        num_layers: int = 1,
+        cell: str = "rnn",
+    ):
         super().__init__()
-        for name, value in (("input_size", input_size), ("hidden_size", hidden_size),
-                            ("output_size", output_size), ("num_layers", num_layers)):
+        for name, value in (
+            ("input_size", input_size),
+            ("hidden_size", hidden_size),
+            ("output_size", output_size),
+            ("num_layers", num_layers),
+        ):
             positive_int(name, value)
         if cell not in CELLS:
             raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
@@ -47,8 +61,8 @@ class LastStepRNN(nn.Module):
         self.out = nn.Linear(hidden_size, output_size)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        states, _ = self.rnn(x)          # (batch, seq_len, hidden_size): every h_t
-        return self.out(states[:, -1])   # read only h_T
+        states, _ = self.rnn(x)  # (batch, seq_len, hidden_size): every h_t
+        return self.out(states[:, -1])  # read only h_T
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -71,12 +85,22 @@ class CharRNN(nn.Module):
     (batch, seq_len, vocab_size) and the final state, to pass to the next call.
     """
 
-    def __init__(self, vocab_size: int, hidden_size: int, cell: str = "rnn",
-                 embedding_dim: int | None = None, num_layers: int = 1):
+    def __init__(
+        self,
+        vocab_size: int,
+        hidden_size: int,
+        cell: str = "rnn",
+        embedding_dim: int | None = None,
+        num_layers: int = 1,
+    ):
         super().__init__()
         embedding_dim = hidden_size if embedding_dim is None else embedding_dim
-        for name, value in (("vocab_size", vocab_size), ("hidden_size", hidden_size),
-                            ("embedding_dim", embedding_dim), ("num_layers", num_layers)):
+        for name, value in (
+            ("vocab_size", vocab_size),
+            ("hidden_size", hidden_size),
+            ("embedding_dim", embedding_dim),
+            ("num_layers", num_layers),
+        ):
             positive_int(name, value)
         if cell not in CELLS:
             raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
@@ -111,24 +135,39 @@ class ReviewRNN(nn.Module):
     ``freeze_embedding`` keeps them fixed during training.
     """
 
-    def __init__(self, vocab_size: int, embedding_dim: int, hidden_size: int, *, cell: str = "rnn",
-                 sigmoid: bool = False, embedding_weights: np.ndarray | torch.Tensor | None = None,
-                 freeze_embedding: bool = False):
+    def __init__(
+        self,
+        vocab_size: int,
+        embedding_dim: int,
+        hidden_size: int,
+        *,
+        cell: str = "rnn",
+        sigmoid: bool = False,
+        embedding_weights: np.ndarray | torch.Tensor | None = None,
+        freeze_embedding: bool = False,
+    ):
         super().__init__()
-        for name, value in (("vocab_size", vocab_size), ("embedding_dim", embedding_dim),
-                            ("hidden_size", hidden_size)):
+        for name, value in (
+            ("vocab_size", vocab_size),
+            ("embedding_dim", embedding_dim),
+            ("hidden_size", hidden_size),
+        ):
             positive_int(name, value)
         one_of("cell", cell, sorted(CELLS))
         if embedding_weights is not None:
             weights = torch.as_tensor(np.asarray(embedding_weights), dtype=torch.float32)
             if tuple(weights.shape) != (vocab_size, embedding_dim):
-                raise ValueError(f"embedding_weights must have shape (vocab_size, embedding_dim) = "
-                                 f"({vocab_size}, {embedding_dim}), got {tuple(weights.shape)}")
+                raise ValueError(
+                    f"embedding_weights must have shape (vocab_size, embedding_dim) = "
+                    f"({vocab_size}, {embedding_dim}), got {tuple(weights.shape)}"
+                )
             self.embedding = nn.Embedding.from_pretrained(weights.clone(), freeze=freeze_embedding)
         else:
             if freeze_embedding:
-                raise ValueError("freeze_embedding=True needs embedding_weights: freezing a random embedding "
-                                 "would leave it random")
+                raise ValueError(
+                    "freeze_embedding=True needs embedding_weights: freezing a random embedding "
+                    "would leave it random"
+                )
             self.embedding = nn.Embedding(vocab_size, embedding_dim)
         self.rnn = CELLS[cell](embedding_dim, hidden_size, batch_first=True)
         self.out = nn.Linear(hidden_size, 1)
@@ -136,7 +175,7 @@ class ReviewRNN(nn.Module):
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         states, _ = self.rnn(self.embedding(ids))  # (batch, seq_len, hidden): every h_t
-        z = self.out(states[:, -1]).squeeze(-1)     # read only the last one, h_T
+        z = self.out(states[:, -1]).squeeze(-1)  # read only the last one, h_T
         return torch.sigmoid(z) if self.sigmoid else z
 
 
@@ -183,7 +222,9 @@ class ActivationLSTM(nn.Module):
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         if x.ndim != 3 or x.shape[2] != self.input_size:
-            raise ValueError(f"x must have shape (batch, seq_len, {self.input_size}), got {tuple(x.shape)}")
+            raise ValueError(
+                f"x must have shape (batch, seq_len, {self.input_size}), got {tuple(x.shape)}"
+            )
         phi = ACTIVATIONS[self.activation]
         h = x.new_zeros(x.shape[0], self.hidden_size)
         c = x.new_zeros(x.shape[0], self.hidden_size)
@@ -203,7 +244,9 @@ class LastStepActivationLSTM(nn.Module):
     Input (batch, seq_len, input_size); output (batch, output_size).
     """
 
-    def __init__(self, input_size: int, hidden_size: int, output_size: int, activation: str = "relu"):
+    def __init__(
+        self, input_size: int, hidden_size: int, output_size: int, activation: str = "relu"
+    ):
         super().__init__()
         positive_int("output_size", output_size)
         self.rnn = ActivationLSTM(input_size, hidden_size, activation)
@@ -221,7 +264,8 @@ PADDINGS = ("masked", "packed")
 
 
 def reverse_within_length(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """Reverse each row's first ``lengths[i]`` steps, leave its padding where it is (batch-first)."""
+    """Reverse each row's first ``lengths[i]`` steps,
+    leave its padding where it is (batch-first)."""
     steps = torch.arange(x.shape[1], device=x.device)
     index = torch.where(steps < lengths[:, None], lengths[:, None] - 1 - steps, steps)
     if x.ndim == 3:
@@ -230,7 +274,8 @@ def reverse_within_length(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tenso
 
 
 class PooledReviewRNN(nn.Module):
-    """Embedding -> recurrent layers (one or both directions) -> pooling over time -> Linear(., 1), one logit.
+    """Embedding -> recurrent layers (one or both directions)
+    -> pooling over time -> Linear(., 1), one logit.
 
     Input: ids of shape (batch, seq_len) padded at the end with 0; the
     lengths are the counts of non-zero ids. Output: shape (batch,), a logit.
@@ -248,12 +293,27 @@ class PooledReviewRNN(nn.Module):
     - ``embedding_weights``: start the embedding from word vectors (fine-tuned).
     """
 
-    def __init__(self, vocab_size: int, embedding_dim: int, hidden_size: int, *, cell: str = "rnn",
-                 layers: int = 1, bidirectional: bool = True, pooling: str = "max", padding: str = "masked",
-                 dropout: float = 0.0, embedding_weights: np.ndarray | torch.Tensor | None = None):
+    def __init__(
+        self,
+        vocab_size: int,
+        embedding_dim: int,
+        hidden_size: int,
+        *,
+        cell: str = "rnn",
+        layers: int = 1,
+        bidirectional: bool = True,
+        pooling: str = "max",
+        padding: str = "masked",
+        dropout: float = 0.0,
+        embedding_weights: np.ndarray | torch.Tensor | None = None,
+    ):
         super().__init__()
-        for name, value in (("vocab_size", vocab_size), ("embedding_dim", embedding_dim),
-                            ("hidden_size", hidden_size), ("layers", layers)):
+        for name, value in (
+            ("vocab_size", vocab_size),
+            ("embedding_dim", embedding_dim),
+            ("hidden_size", hidden_size),
+            ("layers", layers),
+        ):
             positive_int(name, value)
         one_of("cell", cell, sorted(CELLS))
         one_of("pooling", pooling, POOLINGS)
@@ -264,22 +324,33 @@ class PooledReviewRNN(nn.Module):
         if embedding_weights is not None:
             weights = torch.as_tensor(np.asarray(embedding_weights), dtype=torch.float32)
             if tuple(weights.shape) != (vocab_size, embedding_dim):
-                raise ValueError(f"embedding_weights must have shape (vocab_size, embedding_dim) = "
-                                 f"({vocab_size}, {embedding_dim}), got {tuple(weights.shape)}")
+                raise ValueError(
+                    f"embedding_weights must have shape (vocab_size, embedding_dim) = "
+                    f"({vocab_size}, {embedding_dim}), got {tuple(weights.shape)}"
+                )
             with torch.no_grad():
                 self.embedding.weight.copy_(weights)
         self.directions = 2 if bidirectional else 1
         self.cell, self.pooling, self.padding = cell, pooling, padding
         rnn = CELLS[cell]
         if padding == "packed":
-            self.rnn = rnn(embedding_dim, hidden_size, num_layers=layers, batch_first=True,
-                           bidirectional=bidirectional, dropout=dropout if layers > 1 else 0.0)
+            self.rnn = rnn(
+                embedding_dim,
+                hidden_size,
+                num_layers=layers,
+                batch_first=True,
+                bidirectional=bidirectional,
+                dropout=dropout if layers > 1 else 0.0,
+            )
         else:  # one unidirectional module per layer and direction
             width = hidden_size * self.directions
             self.layers = nn.ModuleList(
-                nn.ModuleList(rnn(embedding_dim if i == 0 else width, hidden_size, batch_first=True)
-                              for _ in range(self.directions))
-                for i in range(layers))
+                nn.ModuleList(
+                    rnn(embedding_dim if i == 0 else width, hidden_size, batch_first=True)
+                    for _ in range(self.directions)
+                )
+                for i in range(layers)
+            )
         self.dropout = nn.Dropout(dropout)
         features = hidden_size * self.directions * (2 if pooling == "max+mean" else 1)
         self.out = nn.Linear(features, 1)
@@ -304,12 +375,16 @@ class PooledReviewRNN(nn.Module):
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         lengths = review_lengths(ids)
         x = self.dropout(self.embedding(ids))
-        states = (self._states_masked if self.padding == "masked" else self._states_packed)(x, lengths)
+        states = (self._states_masked if self.padding == "masked" else self._states_packed)(
+            x, lengths
+        )
         mask = (torch.arange(ids.shape[1], device=ids.device) < lengths[:, None]).unsqueeze(-1)
         if self.pooling == "last":
             hidden = states.shape[2] // self.directions
             last = states[torch.arange(len(ids), device=ids.device), lengths - 1, :hidden]
-            features = torch.cat([last, states[:, 0, hidden:]], dim=1) if self.directions == 2 else last
+            features = (
+                torch.cat([last, states[:, 0, hidden:]], dim=1) if self.directions == 2 else last
+            )
         else:
             pooled = []
             if self.pooling in ("max", "max+mean"):

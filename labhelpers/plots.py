@@ -1,4 +1,5 @@
-"""Every figure of the lessons (curves, confusion matrices, the theory lessons' gradient norms), as PNG matplotlib figures."""
+"""Every figure of the lessons (curves, confusion matrices, the
+theory lessons' gradient norms), as PNG matplotlib figures."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from .files import atomic_write
 
 
 def save_figure(fig, path: str | Path | None):
-    """Write ``fig`` as a PNG to ``path`` (atomically; nothing when ``path`` is None) and return it."""
+    """Write ``fig`` as a PNG to ``path`` (atomically;
+    nothing when ``path`` is None) and return it."""
     if path is not None:
         with atomic_write(path) as file:
             fig.savefig(file, format="png", dpi=100, bbox_inches="tight")
@@ -33,7 +35,9 @@ def plot_history(
     import matplotlib.pyplot as plt
 
     if "loss" not in history or len(history["loss"]) == 0:
-        raise ValueError("history must contain a non-empty 'loss' list (train for at least one epoch)")
+        raise ValueError(
+            "history must contain a non-empty 'loss' list (train for at least one epoch)"
+        )
     panels = ["loss"] + (["accuracy"] if "accuracy" in history else [])
     fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 3.8), squeeze=False)
     epochs = np.arange(1, len(history["loss"]) + 1)
@@ -62,15 +66,26 @@ def plot_confusion_matrix(
     import matplotlib.pyplot as plt
 
     matrix = np.asarray(matrix)
-    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or matrix.shape[0] != len(target_names):
+    if (
+        matrix.ndim != 2
+        or matrix.shape[0] != matrix.shape[1]
+        or matrix.shape[0] != len(target_names)
+    ):
         raise ValueError(
-            f"matrix must be square with one row per name in target_names ({len(target_names)}), got shape {matrix.shape}"
+            "matrix must be square with one row per name in target_names "
+            f"({len(target_names)}), got shape {matrix.shape}"
         )
     fig, ax = plt.subplots(figsize=(4.2, 3.6))
     image = ax.imshow(matrix, cmap="Blues")
     for (i, j), count in np.ndenumerate(matrix):
-        ax.text(j, i, str(count), ha="center", va="center",
-                color="white" if count > matrix.max() / 2 else "black")
+        ax.text(
+            j,
+            i,
+            str(count),
+            ha="center",
+            va="center",
+            color="white" if count > matrix.max() / 2 else "black",
+        )
     ax.set_xticks(range(len(target_names)), target_names)
     ax.set_yticks(range(len(target_names)), target_names)
     ax.set_xlabel("predicted class")
@@ -93,7 +108,9 @@ def plot_unrolled_rnn(steps: int = 3, path: str | Path | None = None):
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
     if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 8:
-        raise ValueError(f"steps must be an integer from 1 to 8 (the figure gets crowded beyond), got {steps!r}")
+        raise ValueError(
+            f"steps must be an integer from 1 to 8 (the figure gets crowded beyond), got {steps!r}"
+        )
     colours = {"x": "#dbe9f6", "h": "#fde2c4", "g": "#d9f0d3", "h0": "#eeeeee"}
     fig, ax = plt.subplots(figsize=(2.1 * (steps + 3), 4.6))
     ax.set_xlim(-0.6, steps + 2.6)
@@ -102,16 +119,41 @@ def plot_unrolled_rnn(steps: int = 3, path: str | Path | None = None):
     ax.axis("off")
 
     def node(x, y, text, colour):
-        ax.add_patch(FancyBboxPatch((x - 0.28, y - 0.2), 0.56, 0.4, boxstyle="round,pad=0.04",
-                                    facecolor=colour, edgecolor="black", linewidth=1.2))
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - 0.28, y - 0.2),
+                0.56,
+                0.4,
+                boxstyle="round,pad=0.04",
+                facecolor=colour,
+                edgecolor="black",
+                linewidth=1.2,
+            )
+        )
         ax.text(x, y, text, ha="center", va="center", fontsize=13)
 
     def arrow(start, end, label, offset=(0.0, 0.0), style="-|>", connection="arc3"):
-        ax.add_patch(FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=14, linewidth=1.3,
-                                     color="black", connectionstyle=connection))
+        ax.add_patch(
+            FancyArrowPatch(
+                start,
+                end,
+                arrowstyle=style,
+                mutation_scale=14,
+                linewidth=1.3,
+                color="black",
+                connectionstyle=connection,
+            )
+        )
         middle = ((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1])
-        ax.text(*middle, label, ha="center", va="center", fontsize=11, color="#8b1a1a",
-                bbox=dict(facecolor="white", edgecolor="none", pad=0.5))
+        ax.text(
+            *middle,
+            label,
+            ha="center",
+            va="center",
+            fontsize=11,
+            color="#8b1a1a",
+            bbox=dict(facecolor="white", edgecolor="none", pad=0.5),
+        )
 
     # Folded: one cell with a loop through W_hh.
     node(0, 0, r"$x_t$", colours["x"])
@@ -119,8 +161,17 @@ def plot_unrolled_rnn(steps: int = 3, path: str | Path | None = None):
     node(0, 2, r"$g_t$", colours["g"])
     arrow((0, 0.24), (0, 0.76), r"$W_{in}$", offset=(0.3, 0))
     arrow((0, 1.24), (0, 1.76), r"$W_g$", offset=(0.28, 0))
-    ax.add_patch(FancyArrowPatch((0.32, 1.1), (0.32, 0.9), arrowstyle="-|>", mutation_scale=14, linewidth=1.3,
-                                 color="black", connectionstyle="arc,angleA=0,angleB=0,armA=28,armB=28,rad=8"))
+    ax.add_patch(
+        FancyArrowPatch(
+            (0.32, 1.1),
+            (0.32, 0.9),
+            arrowstyle="-|>",
+            mutation_scale=14,
+            linewidth=1.3,
+            color="black",
+            connectionstyle="arc,angleA=0,angleB=0,armA=28,armB=28,rad=8",
+        )
+    )
     ax.text(0.62, 1.3, r"$W_{hh}$", ha="center", va="center", fontsize=11, color="#8b1a1a")
     ax.text(0, -0.55, "folded", ha="center", fontsize=11, style="italic")
     ax.text(1.3, 1.0, "=", ha="center", va="center", fontsize=20)
@@ -136,12 +187,22 @@ def plot_unrolled_rnn(steps: int = 3, path: str | Path | None = None):
         arrow((x, 0.24), (x, 0.76), r"$W_{in}$", offset=(0.26, 0.0))
         arrow((x, 1.24), (x, 1.76), r"$W_g$", offset=(0.24, 0.0))
         arrow((x - 0.68, 1), (x - 0.32, 1), r"$W_{hh}$", offset=(0, 0.2))
-    ax.text(first + steps / 2, -0.55,
-            rf"unrolled over $T = {steps}$ steps: the same $W_{{in}}$, $W_{{hh}}$, $W_g$, $b$ at every step",
-            ha="center", fontsize=11, style="italic")
-    ax.text((steps + 2.0) / 2, -1.05,
-            r"$h_t = \tanh(W_{hh}\,h_{t-1} + W_{in}\,x_t + b), \qquad g_t = W_g\,h_t, \qquad h_0 = 0$",
-            ha="center", fontsize=14)
+    ax.text(
+        first + steps / 2,
+        -0.55,
+        rf"unrolled over $T = {steps}$ steps: the same "
+        r"$W_{in}$, $W_{hh}$, $W_g$, $b$ at every step",
+        ha="center",
+        fontsize=11,
+        style="italic",
+    )
+    ax.text(
+        (steps + 2.0) / 2,
+        -1.05,
+        r"$h_t = \tanh(W_{hh}\,h_{t-1} + W_{in}\,x_t + b), \qquad g_t = W_g\,h_t, \qquad h_0 = 0$",
+        ha="center",
+        fontsize=14,
+    )
     ax.set_title("A recurrent network unrolled in time")
     fig.tight_layout()
     return save_figure(fig, path)
@@ -174,16 +235,28 @@ def plot_norms_by_lag(
     for index, (label, values) in enumerate(norms.items()):
         values = np.asarray(values, dtype=float)
         if values.ndim != 1 or len(values) == 0:
-            raise ValueError(f"norms[{label!r}] must be a non-empty 1-D sequence (one norm per lag), got shape {values.shape}")
+            raise ValueError(
+                f"norms[{label!r}] must be a non-empty 1-D sequence "
+                f"(one norm per lag), got shape {values.shape}"
+            )
         colour = f"C{index % 10}"
         lags = np.arange(len(values))
         shown = np.where(values > 0, values, np.nan)
         ax.plot(lags, shown, color=colour, linewidth=2, label=label)
         if bounds is not None and label in bounds:
             bound = np.asarray(bounds[label], dtype=float)
-            ax.plot(np.arange(len(bound)), bound, color=colour, linestyle="--", linewidth=1, alpha=0.8)
+            ax.plot(
+                np.arange(len(bound)), bound, color=colour, linestyle="--", linewidth=1, alpha=0.8
+            )
     if bounds:
-        ax.plot([], [], color="grey", linestyle="--", linewidth=1, label=r"bound $\|W_{hh}\|_2^{\,\mathrm{lag}}$")
+        ax.plot(
+            [],
+            [],
+            color="grey",
+            linestyle="--",
+            linewidth=1,
+            label=r"bound $\|W_{hh}\|_2^{\,\mathrm{lag}}$",
+        )
     ax.axhline(1.0, color="black", linewidth=0.8, alpha=0.6)
     ax.set_yscale("log")
     if ylim is not None:
@@ -204,7 +277,8 @@ def show_gradient_norm_slider(
     limits: tuple[float, float] = (0.3, 2.0),
     ylim: tuple[float, float] | None = (1e-12, 1e8),
 ) -> str:
-    """A slider for the scale of W_hh that redraws the gradient-norm plot; a static figure in batch runs.
+    """A slider for the scale of W_hh that redraws the
+    gradient-norm plot; a static figure in batch runs.
 
     ``compute(scale)`` returns ``(norms, bound)``, each one value per lag. With
     a person at a live notebook (JupyterLab, Colab; see
@@ -229,8 +303,13 @@ def show_gradient_norm_slider(
     def draw(scale: float):
         norms, bound = compute(scale)
         label = rf"$\|W_{{hh}}\|_2$ = {scale:.2f}"
-        plot_norms_by_lag({label: norms}, {label: bound}, ylim=ylim,
-                          title=rf"Gradient factor $\|\partial h_t/\partial h_k\|_2$ with $\|W_{{hh}}\|_2$ = {scale:.2f}")
+        plot_norms_by_lag(
+            {label: norms},
+            {label: bound},
+            ylim=ylim,
+            title=r"Gradient factor $\|\partial h_t/\partial h_k\|_2$ with "
+            rf"$\|W_{{hh}}\|_2$ = {scale:.2f}",
+        )
         plt.show()
 
     widgets = None
@@ -240,13 +319,25 @@ def show_gradient_norm_slider(
         except ImportError:
             print("ipywidgets is not installed: showing the static figure instead of a slider.")
     if widgets is not None:
-        widgets.interact(draw, scale=widgets.FloatSlider(
-            value=value, min=low, max=high, step=0.05, description="||W_hh||_2", continuous_update=False))
+        widgets.interact(
+            draw,
+            scale=widgets.FloatSlider(
+                value=value,
+                min=low,
+                max=high,
+                step=0.05,
+                description="||W_hh||_2",
+                continuous_update=False,
+            ),
+        )
         return "slider"
     results = {rf"$\|W_{{hh}}\|_2$ = {scale:.2f}": compute(scale) for scale in scales}
-    plot_norms_by_lag({label: norms for label, (norms, _) in results.items()},
-                      {label: bound for label, (_, bound) in results.items()}, ylim=ylim,
-                      title=r"Gradient factor $\|\partial h_t/\partial h_k\|_2$ for each scale of $W_{hh}$")
+    plot_norms_by_lag(
+        {label: norms for label, (norms, _) in results.items()},
+        {label: bound for label, (_, bound) in results.items()},
+        ylim=ylim,
+        title=r"Gradient factor $\|\partial h_t/\partial h_k\|_2$ for each scale of $W_{hh}$",
+    )
     plt.show()
     return "static"
 
@@ -279,22 +370,47 @@ def plot_clipping_comparison(
     if not (isinstance(threshold, (int, float)) and math.isfinite(threshold) and threshold > 0):
         raise ValueError(f"threshold must be a positive finite number, got {threshold!r}")
     loss_plain, loss_clipped = np.asarray(loss_plain, float), np.asarray(loss_clipped, float)
-    norm_plain, norm_clipped = np.asarray(grad_norm_plain, float), np.asarray(grad_norm_clipped, float)
-    for name, values in (("loss_plain", loss_plain), ("loss_clipped", loss_clipped),
-                         ("grad_norm_plain", norm_plain), ("grad_norm_clipped", norm_clipped)):
+    norm_plain, norm_clipped = (
+        np.asarray(grad_norm_plain, float),
+        np.asarray(grad_norm_clipped, float),
+    )
+    for name, values in (
+        ("loss_plain", loss_plain),
+        ("loss_clipped", loss_clipped),
+        ("grad_norm_plain", norm_plain),
+        ("grad_norm_clipped", norm_clipped),
+    ):
         if values.ndim != 1 or len(values) == 0:
             raise ValueError(f"{name} must be a non-empty 1-D sequence, got shape {values.shape}")
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
 
     ax = axes[0]
-    for values, label, colour in ((loss_plain, "no clipping", "C3"), (loss_clipped, f"clipped at {threshold:g}", "C0")):
+    for values, label, colour in (
+        (loss_plain, "no clipping", "C3"),
+        (loss_clipped, f"clipped at {threshold:g}", "C0"),
+    ):
         epochs = np.arange(1, len(values) + 1)
-        ax.plot(epochs, np.where(np.isfinite(values), values, np.nan), marker="o", markersize=3, color=colour, label=label)
+        ax.plot(
+            epochs,
+            np.where(np.isfinite(values), values, np.nan),
+            marker="o",
+            markersize=3,
+            color=colour,
+            label=label,
+        )
         bad = ~np.isfinite(values)
         if bad.any():
-            ax.plot(epochs[bad], np.ones(bad.sum()), linestyle="none", marker="x", markersize=8, color=colour,
-                    transform=ax.get_xaxis_transform(), clip_on=False,
-                    label=f"{label}: loss inf/NaN from epoch {_first_bad(values) + 1}")
+            ax.plot(
+                epochs[bad],
+                np.ones(bad.sum()),
+                linestyle="none",
+                marker="x",
+                markersize=8,
+                color=colour,
+                transform=ax.get_xaxis_transform(),
+                clip_on=False,
+                label=f"{label}: loss inf/NaN from epoch {_first_bad(values) + 1}",
+            )
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel("training loss (MSE, log scale)")
@@ -304,11 +420,21 @@ def plot_clipping_comparison(
 
     ax = axes[1]
     steps = np.arange(1, len(norm_plain) + 1)
-    ax.plot(steps, np.where(np.isfinite(norm_plain), norm_plain, np.nan), color="C3", linewidth=1, label="no clipping")
+    ax.plot(
+        steps,
+        np.where(np.isfinite(norm_plain), norm_plain, np.nan),
+        color="C3",
+        linewidth=1,
+        label="no clipping",
+    )
     first = _first_bad(norm_plain)
     if first is not None:
-        ax.axvline(first + 1, color="C3", linestyle=":", label=f"norm inf/NaN from step {first + 1}")
-    ax.axhline(threshold, color="black", linestyle="--", linewidth=1, label=f"threshold {threshold:g}")
+        ax.axvline(
+            first + 1, color="C3", linestyle=":", label=f"norm inf/NaN from step {first + 1}"
+        )
+    ax.axhline(
+        threshold, color="black", linestyle="--", linewidth=1, label=f"threshold {threshold:g}"
+    )
     ax.set_yscale("log")
     ax.set_xlabel("training step (mini-batch)")
     ax.set_ylabel(r"gradient norm $\|\nabla_\theta L\|_2$ (log scale)")
@@ -319,8 +445,16 @@ def plot_clipping_comparison(
     ax = axes[2]
     steps = np.arange(1, len(norm_clipped) + 1)
     ax.plot(steps, norm_clipped, color="C0", linewidth=1, label="before clipping")
-    ax.plot(steps, np.minimum(norm_clipped, threshold), color="C2", linewidth=1.5, label="applied: min(norm, threshold)")
-    ax.axhline(threshold, color="black", linestyle="--", linewidth=1, label=f"threshold {threshold:g}")
+    ax.plot(
+        steps,
+        np.minimum(norm_clipped, threshold),
+        color="C2",
+        linewidth=1.5,
+        label="applied: min(norm, threshold)",
+    )
+    ax.axhline(
+        threshold, color="black", linestyle="--", linewidth=1, label=f"threshold {threshold:g}"
+    )
     clipped_share = float(np.mean(norm_clipped > threshold))
     ax.set_yscale("log")
     ax.set_xlabel("training step (mini-batch)")
@@ -357,10 +491,16 @@ def plot_accuracy_by_distance(
     for index, (name, values) in enumerate(accuracies.items()):
         values = np.asarray(values, dtype=float)
         if values.shape != distances.shape:
-            raise ValueError(f"accuracies[{name!r}] has {values.shape} values, distances has {distances.shape}")
-        ax.plot(distances, 100 * values, marker="o", color=f"C{index % 10}", linewidth=2, label=name)
+            raise ValueError(
+                f"accuracies[{name!r}] has {values.shape} values, distances has {distances.shape}"
+            )
+        ax.plot(
+            distances, 100 * values, marker="o", color=f"C{index % 10}", linewidth=2, label=name
+        )
     if chance is not None:
-        ax.axhline(100 * chance, color="grey", linestyle="--", linewidth=1, label=f"chance ({chance:.0%})")
+        ax.axhline(
+            100 * chance, color="grey", linestyle="--", linewidth=1, label=f"chance ({chance:.0%})"
+        )
     ax.set_xscale("log")
     ax.set_xticks(distances, [str(d) for d in distances])
     ax.minorticks_off()

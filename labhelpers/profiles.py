@@ -45,7 +45,10 @@ def resolve_settings(
     check_profile(profile)
     missing = [name for name in PROFILE_NAMES if name not in table]
     if missing:
-        raise ValueError(f"the profile table has no entry for {missing}; every notebook needs all of {PROFILE_NAMES}")
+        raise ValueError(
+            f"the profile table has no entry for {missing}; "
+            f"every notebook needs all of {PROFILE_NAMES}"
+        )
     settings = dict(table[profile])
     unknown = sorted(set(overrides) - set(settings))
     if unknown:
@@ -56,24 +59,33 @@ def resolve_settings(
     return settings
 
 
-# --------------------------------------------------------------------------- the notebook's parameters
+# ---------------------------------------------------------------------- the notebook's parameters
 
 PARAMETER_TYPES = {"int": int, "float": float, "bool": bool, "str": str}
-# ``name = default  # type: T[rule]  help``: T is int, float, bool, str or "list of T"; the optional
-# rule bounds the value (each element of a list): ", at least 1", ", above 0", ", at most 1", ", below 1",
-# " in (0, 1]" or ' in {"rnn", "gru"}'. In words, not ">=": papermill reads no line with a second "=".
-_BOUNDS = {"at least": operator.ge, "above": operator.gt, "at most": operator.le, "below": operator.lt}
+# ``name = default  # type: T[rule]  help``: T is int, float, bool, str or "list of T"; the
+# optional rule bounds the value (each element of a list): ", at least 1", ", above 0",
+# ", at most 1", ", below 1", " in (0, 1]" or ' in {"rnn", "gru"}'. In words, not ">=":
+# papermill reads no line with a second "=".
+_BOUNDS = {
+    "at least": operator.ge,
+    "above": operator.gt,
+    "at most": operator.le,
+    "below": operator.lt,
+}
 _PARAMETER_LINE = re.compile(
     r"^(?P<name>[A-Za-z_]\w*)\s*=.*#\s*type:\s*(?P<type>list of \w+|\w+)"
-    r"(?:,\s*(?P<bound>(?:at least|above|at most|below)\s+[-+.\w]+)|\s+(?P<within>in\s+[\[({][^\])}]*[\])}]))?",
-    flags=re.MULTILINE)
+    r"(?:,\s*(?P<bound>(?:at least|above|at "
+    r"most|below)\s+[-+.\w]+)|\s+(?P<within>in\s+[\[({][^\])}]*[\])}]))?",
+    flags=re.MULTILINE,
+)
 # papermill writes the values given with -p / -y / -f into a cell that starts with this line.
 INJECTED_MARK = "# Parameters"
 
 
 @dataclass(frozen=True)
 class Declared:
-    """A parameter's declared type (``"int"``, ``"list of float"``, ...) and the rule its values obey."""
+    """A parameter's declared type (``"int"``, ``"list
+    of float"``, ...) and the rule its values obey."""
 
     type: str
     rule: str = ""
@@ -81,7 +93,7 @@ class Declared:
     @property
     def element(self) -> str | None:
         """The type of a list's elements (None for a single value)."""
-        return self.type[len("list of "):] if self.type.startswith("list of ") else None
+        return self.type[len("list of ") :] if self.type.startswith("list of ") else None
 
     def check(self, name: str, value: Any) -> str | None:
         """Why ``value`` breaks the rule (a sentence naming ``name``), or None when it obeys it."""
@@ -112,18 +124,27 @@ def _obeys(value: Any, rule: str) -> bool:
 
 
 def declared_parameters(source: str) -> dict[str, Declared]:
-    """``{name: Declared}`` from a parameters cell whose lines read ``name = default  # type: T[rule]  help``."""
-    return {match["name"]: Declared(match["type"], match["bound"] or match["within"] or "")
-            for match in _PARAMETER_LINE.finditer(source)}
+    """``{name: Declared}`` from a parameters cell whose
+    lines read ``name = default  # type: T[rule]  help``."""
+    return {
+        match["name"]: Declared(match["type"], match["bound"] or match["within"] or "")
+        for match in _PARAMETER_LINE.finditer(source)
+    }
 
 
 def _assigned_names(source: str) -> list[str]:
-    return [target.id for node in ast.parse(source).body if isinstance(node, ast.Assign)
-            for target in node.targets if isinstance(target, ast.Name)]
+    return [
+        target.id
+        for node in ast.parse(source).body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    ]
 
 
 def convert_parameter(name: str, value: Any, type_name: str) -> Any:
-    """``value`` as the declared type ``type_name`` (None stays None), or a ValueError naming ``name``.
+    """``value`` as the declared type ``type_name``
+    (None stays None), or a ValueError naming ``name``.
 
     Values often arrive as strings (YAML reads ``1e-3`` as a string, a
     parameters file may quote numbers): they are converted when they spell a
@@ -133,11 +154,17 @@ def convert_parameter(name: str, value: Any, type_name: str) -> Any:
     ``[0.5, 1.5]``), and every element is converted to T.
     """
     if type_name.startswith("list of "):
-        return _convert_list(name, value, type_name[len("list of "):])
+        return _convert_list(name, value, type_name[len("list of ") :])
     kind = PARAMETER_TYPES.get(type_name)
-    if value is None or kind is None or (isinstance(value, kind) and not (kind is int and isinstance(value, bool))):
+    if (
+        value is None
+        or kind is None
+        or (isinstance(value, kind) and not (kind is int and isinstance(value, bool)))
+    ):
         return value
-    problem = f"parameter {name} must be of type {type_name}, got {value!r} ({type(value).__name__})"
+    problem = (
+        f"parameter {name} must be of type {type_name}, got {value!r} ({type(value).__name__})"
+    )
     if isinstance(value, str):
         text = value.strip()
         if kind is bool and text.lower() in ("true", "false"):
@@ -168,8 +195,10 @@ def _convert_list(name: str, value: Any, element: str) -> list | None:
         try:
             value = ast.literal_eval(text) if text[:1] in "[(" else text
         except (ValueError, SyntaxError):
-            raise ValueError(f"parameter {name} must be a list of {element}, got {value!r}: "
-                             f"write it as [a, b] or a, b") from None
+            raise ValueError(
+                f"parameter {name} must be a list of {element}, got {value!r}: "
+                f"write it as [a, b] or a, b"
+            ) from None
         if isinstance(value, str):
             value = [part.strip() for part in value.split(",")] if "," in value else [value]
     if not isinstance(value, (list, tuple)):
@@ -177,9 +206,11 @@ def _convert_list(name: str, value: Any, element: str) -> list | None:
     return [convert_parameter(f"{name}[{i}]", item, element) for i, item in enumerate(value)]
 
 
-def check_parameters(parameters_source: str, injected_source: str | None,
-                     namespace: dict[str, Any]) -> dict[str, Declared]:
-    """Check the values a notebook's parameters hold in ``namespace``, converting them to their declared types.
+def check_parameters(
+    parameters_source: str, injected_source: str | None, namespace: dict[str, Any]
+) -> dict[str, Declared]:
+    """Check the values a notebook's parameters hold in
+    ``namespace``, converting them to their declared types.
 
     ``parameters_source`` is the text of the cell tagged ``parameters``;
     ``injected_source`` the cell papermill added after it (None without
@@ -190,12 +221,26 @@ def check_parameters(parameters_source: str, injected_source: str | None,
     """
     declared = declared_parameters(parameters_source)
     if not declared:
-        raise ValueError("the parameters cell declares no parameter: write each as `name = default  # type: T  help`")
-    unknown = [name for name in _assigned_names(injected_source) if name not in declared] if injected_source else []
+        raise ValueError(
+            "the parameters cell declares no parameter: "
+            "write each as `name = default  # type: T  help`"
+        )
+    unknown = (
+        [name for name in _assigned_names(injected_source) if name not in declared]
+        if injected_source
+        else []
+    )
     if unknown:
-        hints = [f"{name!r} (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(name, declared, 1))
-                 else repr(name) for name in unknown]
-        raise ValueError(f"this notebook has no parameter {', '.join(hints)}. Its parameters are: {', '.join(declared)}")
+        hints = [
+            f"{name!r} (did you mean {close[0]!r}?)"
+            if (close := difflib.get_close_matches(name, declared, 1))
+            else repr(name)
+            for name in unknown
+        ]
+        raise ValueError(
+            f"this notebook has no parameter {', '.join(hints)}. "
+            f"Its parameters are: {', '.join(declared)}"
+        )
     for name, declaration in declared.items():
         if name in namespace:
             namespace[name] = convert_parameter(name, namespace[name], declaration.type)
@@ -203,12 +248,19 @@ def check_parameters(parameters_source: str, injected_source: str | None,
 
 
 def check_rules(declared: Mapping[str, Declared], values: Mapping[str, Any], profile: str) -> None:
-    """One ValueError listing every value in ``values`` that breaks its declared rule, and how to fix it."""
-    problems = [problem for name, declaration in declared.items() if name in values
-                and (problem := declaration.check(name, values[name])) is not None]
+    """One ValueError listing every value in ``values``
+    that breaks its declared rule, and how to fix it."""
+    problems = [
+        problem
+        for name, declaration in declared.items()
+        if name in values and (problem := declaration.check(name, values[name])) is not None
+    ]
     if problems:
-        raise ValueError(f"these settings cannot work (profile {profile!r}):\n- " + "\n- ".join(problems)
-                         + "\nChange them in the parameters cell, or with papermill -p NAME VALUE.")
+        raise ValueError(
+            f"these settings cannot work (profile {profile!r}):\n- "
+            + "\n- ".join(problems)
+            + "\nChange them in the parameters cell, or with papermill -p NAME VALUE."
+        )
 
 
 def notebook_settings(table: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
@@ -228,13 +280,19 @@ def notebook_settings(table: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
 
     shell = get_ipython()
     if shell is None:
-        raise RuntimeError("notebook_settings reads a notebook's parameters cell: call it inside a notebook, "
-                           "or use resolve_settings(profile, table, overrides) elsewhere")
+        raise RuntimeError(
+            "notebook_settings reads a notebook's parameters cell: call it inside a notebook, "
+            "or use resolve_settings(profile, table, overrides) elsewhere"
+        )
     namespace = shell.user_ns
     if "profile" not in namespace:
-        raise RuntimeError("run the cell tagged `parameters` (the one that sets profile = ...) before this one")
+        raise RuntimeError(
+            "run the cell tagged `parameters` (the one that sets profile = ...) before this one"
+        )
     history = list(namespace.get("In", []))[:-1]  # the current cell is the last entry
-    found = [i for i, source in enumerate(history) if "profile" in declared_parameters(source or "")]
+    found = [
+        i for i, source in enumerate(history) if "profile" in declared_parameters(source or "")
+    ]
     if found:
         position = found[-1]
         after = history[position + 1] if position + 1 < len(history) else ""
@@ -242,8 +300,13 @@ def notebook_settings(table: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         declared = check_parameters(history[position], injected, namespace)
     else:
         declared = {}
-    overrides = {name: namespace[name] for name in table.get(namespace["profile"], {}) if name in namespace}
+    overrides = {
+        name: namespace[name] for name in table.get(namespace["profile"], {}) if name in namespace
+    }
     settings = resolve_settings(namespace["profile"], table, overrides)
-    check_rules(declared, {**{name: namespace[name] for name in declared if name in namespace}, **settings},
-                namespace["profile"])
+    check_rules(
+        declared,
+        {**{name: namespace[name] for name in declared if name in namespace}, **settings},
+        namespace["profile"],
+    )
     return settings

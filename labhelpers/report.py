@@ -31,7 +31,9 @@ def observation_table(history: Mapping[str, Sequence[float]], every: int = 1) ->
     n_epochs = len(history.get("loss", ()))
     if n_epochs == 0:
         raise ValueError("history has no 'loss' entries: train for at least one epoch first")
-    columns = [key for key in ("loss", "accuracy", "val_loss", "val_accuracy", "seconds") if key in history]
+    columns = [
+        key for key in ("loss", "accuracy", "val_loss", "val_accuracy", "seconds") if key in history
+    ]
     table = pd.DataFrame({key: list(history[key]) for key in columns})
     table.insert(0, "epoch", range(1, n_epochs + 1))
     keep = [i for i in range(n_epochs) if (i + 1) % every == 0 or i == n_epochs - 1]
@@ -39,12 +41,14 @@ def observation_table(history: Mapping[str, Sequence[float]], every: int = 1) ->
 
 
 def epoch_summary(values: Mapping[str, float]) -> str:
-    """``loss 0.4700  accuracy 0.8875``: an epoch's figures, four decimals each, as every training loop shows them."""
+    """``loss 0.4700  accuracy 0.8875``: an epoch's figures,
+    four decimals each, as every training loop shows them."""
     return "  ".join(f"{name} {value:.4f}" for name, value in values.items())
 
 
 def epoch_line(epoch: int, epochs: int, values: Mapping[str, float], seconds: float) -> str:
-    """``epoch  7/20  loss 0.4700 ...  (0.35 s)``: the one line per epoch of every lesson (torch and Keras alike)."""
+    """``epoch  7/20  loss 0.4700 ...  (0.35 s)``: the one
+    line per epoch of every lesson (torch and Keras alike)."""
     return f"epoch {epoch:>{len(str(epochs))}}/{epochs}  {epoch_summary(values)}  ({seconds:.2f} s)"
 
 
@@ -65,11 +69,14 @@ def result_sentence(
     ``metrics`` and ``record`` map names such as ``accuracy`` and ``f1`` to
     values in [0, 1]; accuracy is written as a percentage.
     """
+
     def show(name: str, value: float) -> str:
         return f"accuracy {percent(value)}" if name == "accuracy" else f"{name} {value:.4f}"
 
     measured = ", ".join(show(name, value) for name, value in metrics.items())
-    sentence = f"{model} reached {measured} on {data} after {epochs} epochs ({seconds:.2f} s of training)."
+    sentence = (
+        f"{model} reached {measured} on {data} after {epochs} epochs ({seconds:.2f} s of training)."
+    )
     if record:
         shared = [name for name in record if name in metrics]
         reported = ", ".join(show(name, record[name]) for name in record)
@@ -132,10 +139,14 @@ def record_results(
     form is a short deterministic line, so regression tests are unaffected.
     """
     if headline not in metrics:
-        raise ValueError(f"headline {headline!r} must name one of the metrics: {', '.join(metrics)}")
+        raise ValueError(
+            f"headline {headline!r} must name one of the metrics: {', '.join(metrics)}"
+        )
     unknown = sorted(set(lab_record or {}) - set(metrics))
     if unknown:
-        raise ValueError(f"lab_record names {unknown}, which are not among the metrics {', '.join(metrics)}")
+        raise ValueError(
+            f"lab_record names {unknown}, which are not among the metrics {', '.join(metrics)}"
+        )
     record = {
         "title": title,
         "profile": profile,
@@ -157,7 +168,10 @@ def record_results(
     except ImportError:
         return record
     display(
-        {RESULTS_MIME: record, "text/plain": f"Results of {title} recorded ({len(record['metrics'])} figures)."},
+        {
+            RESULTS_MIME: record,
+            "text/plain": f"Results of {title} recorded ({len(record['metrics'])} figures).",
+        },
         raw=True,
     )
     return record

@@ -21,14 +21,31 @@ import numpy as np
 
 BATCH_ENV = "LABHELPERS_BATCH"
 # Programs that execute notebooks with nobody watching, and programs that show them to a person.
-BATCH_PROGRAMS = ("papermill", "pytest", "py.test", "jupyter-nbconvert", "nbconvert", "nbclient",
-                  "jupyter-execute", "labhelpers")
-FRONTEND_PROGRAMS = ("jupyter-lab", "jupyterlab", "jupyter-notebook", "notebook", "jupyter-server",
-                     "jupyter_server", "voila", "jupyter-voila")
+BATCH_PROGRAMS = (
+    "papermill",
+    "pytest",
+    "py.test",
+    "jupyter-nbconvert",
+    "nbconvert",
+    "nbclient",
+    "jupyter-execute",
+    "labhelpers",
+)
+FRONTEND_PROGRAMS = (
+    "jupyter-lab",
+    "jupyterlab",
+    "jupyter-notebook",
+    "notebook",
+    "jupyter-server",
+    "jupyter_server",
+    "voila",
+    "jupyter-voila",
+)
 
 
 def _program(argv: list[str]) -> str:
-    """The program a command line runs: ``papermill`` for ``python /venv/bin/papermill ...``, ``pytest`` for ``python -m pytest``."""
+    """The program a command line runs: ``papermill`` for ``python
+    /venv/bin/papermill ...``, ``pytest`` for ``python -m pytest``."""
     if not argv:
         return ""
     name = Path(argv[0]).name
@@ -46,18 +63,25 @@ def _program(argv: list[str]) -> str:
 
 
 def _parent(pid: int) -> tuple[int, list[str]] | None:
-    """``(parent pid, command line)`` of process ``pid``, from /proc or ``ps``; None when unknown."""
+    """``(parent pid, command line)`` of process
+    ``pid``, from /proc or ``ps``; None when unknown."""
     proc = Path(f"/proc/{pid}")
     try:
         stat = (proc / "stat").read_text()
-        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-        argv = [a for a in (proc / "cmdline").read_bytes().decode(errors="replace").split("\0") if a]
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        argv = [
+            a for a in (proc / "cmdline").read_bytes().decode(errors="replace").split("\0") if a
+        ]
         return ppid, argv
     except (OSError, ValueError, IndexError):
         pass
     try:  # macOS and other systems without /proc
-        line = subprocess.run(["ps", "-o", "ppid=,command=", "-p", str(pid)],
-                              capture_output=True, text=True, timeout=2).stdout.strip()
+        line = subprocess.run(
+            ["ps", "-o", "ppid=,command=", "-p", str(pid)],
+            capture_output=True,
+            text=True,
+            timeout=2,
+        ).stdout.strip()
         ppid, _, command = line.partition(" ")
         return int(ppid), command.split()
     except (OSError, ValueError, subprocess.SubprocessError):
@@ -65,7 +89,8 @@ def _parent(pid: int) -> tuple[int, list[str]] | None:
 
 
 def kernel_launcher(max_depth: int = 6) -> str | None:
-    """``"batch"`` or ``"frontend"``: the first known program among this process's ancestors; None if none is known."""
+    """``"batch"`` or ``"frontend"``: the first known program
+    among this process's ancestors; None if none is known."""
     pid = os.getppid()
     for _ in range(max_depth):
         if pid <= 1:
@@ -84,7 +109,8 @@ def kernel_launcher(max_depth: int = 6) -> str | None:
 
 
 def is_interactive() -> bool:
-    """True when a person is watching: progress bars and sliders; False in batch: plain lines, static figures.
+    """True when a person is watching: progress bars and
+    sliders; False in batch: plain lines, static figures.
 
     In order: ``LABHELPERS_BATCH=1`` (or ``0``) decides when set; ``CI`` means
     batch; a Jupyter kernel asks who started it (papermill, pytest/nbval,
@@ -119,7 +145,8 @@ def tell_terminal(message: str) -> None:
 
 @contextlib.contextmanager
 def _stderr_to_devnull():
-    """Send file descriptor 2 to /dev/null: C++ libraries write there directly, past Python's sys.stderr."""
+    """Send file descriptor 2 to /dev/null: C++ libraries
+    write there directly, past Python's sys.stderr."""
     sys.stderr.flush()
     try:
         saved = os.dup(2)
@@ -136,7 +163,8 @@ def _stderr_to_devnull():
 
 
 def import_keras(needed_for: str = "Keras (lessons 2 and 6)"):
-    """Import Keras (with TensorFlow) without TensorFlow's start-up lines, and return the ``keras`` module.
+    """Import Keras (with TensorFlow) without TensorFlow's
+    start-up lines, and return the ``keras`` module.
 
     TensorFlow writes log lines to the process's stderr when it is imported
     ("Could not find cuda drivers", "failed call to cuInit", oneDNN notes) and,
@@ -180,7 +208,9 @@ def choose_device(prefer: str = "auto"):
             "Runtime > Change runtime type > GPU, or pass device='auto'."
         )
     if prefer == "mps" and not mps:
-        raise RuntimeError("device='mps' was asked for but MPS is not available; pass device='auto'.")
+        raise RuntimeError(
+            "device='mps' was asked for but MPS is not available; pass device='auto'."
+        )
     return torch.device(prefer)
 
 

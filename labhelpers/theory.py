@@ -7,7 +7,8 @@ notation is the book's (see the theory page):
 - output               g_t = W_g h_t (+ b_g);
 - one-step Jacobian    dh_i/dh_{i-1} = diag(1 - h_i^2) W_hh;
 - product over a lag   dh_t/dh_k = prod_{i=t..k+1} dh_i/dh_{i-1}  (leftmost factor i = t);
-- BPTT                 dL/dW_hh = sum_t sum_{k<=t} [(dh_t/dh_k)^T dL^(t)/dh_t * (1 - h_k^2)] h_{k-1}^T.
+- BPTT                 dL/dW_hh = sum_t sum_{k<=t}
+                                  [(dh_t/dh_k)^T dL^(t)/dh_t * (1 - h_k^2)] h_{k-1}^T.
 
 Matrices act on column vectors as in the equations (W_hh has shape
 (hidden, hidden), W_in has shape (hidden, input)); arrays of many vectors keep
@@ -26,15 +27,29 @@ import numpy as np
 from .checks import positive_int
 
 __all__ = [
-    "RNNLayerWeights", "init_rnn_weights", "weights_from_torch", "weights_from_keras",
-    "rnn_cell_forward", "rnn_forward", "rnn_output",
-    "step_jacobians", "jacobian_product", "jacobian_products_to", "jacobian_norms_by_lag",
-    "squared_error_loss", "bptt_grad_W_hh", "bptt_grad_W_hh_by_lag",
-    "spectral_norm", "random_orthogonal", "scale_to_spectral_norm", "norm_bound_by_lag",
+    "RNNLayerWeights",
+    "init_rnn_weights",
+    "weights_from_torch",
+    "weights_from_keras",
+    "rnn_cell_forward",
+    "rnn_forward",
+    "rnn_output",
+    "step_jacobians",
+    "jacobian_product",
+    "jacobian_products_to",
+    "jacobian_norms_by_lag",
+    "squared_error_loss",
+    "bptt_grad_W_hh",
+    "bptt_grad_W_hh_by_lag",
+    "spectral_norm",
+    "random_orthogonal",
+    "scale_to_spectral_norm",
+    "norm_bound_by_lag",
 ]
 
 
 # --------------------------------------------------------------------------- weights
+
 
 @dataclass
 class RNNLayerWeights:
@@ -56,14 +71,21 @@ class RNNLayerWeights:
         self.W_hh = np.asarray(self.W_hh)
         self.b = np.asarray(self.b)
         if self.W_hh.ndim != 2 or self.W_hh.shape[0] != self.W_hh.shape[1]:
-            raise ValueError(f"W_hh must be a square (hidden, hidden) matrix, got shape {self.W_hh.shape}")
+            raise ValueError(
+                f"W_hh must be a square (hidden, hidden) matrix, got shape {self.W_hh.shape}"
+            )
         hidden = self.W_hh.shape[0]
         if self.W_in.ndim != 2 or self.W_in.shape[0] != hidden:
             raise ValueError(
-                f"W_in must have shape (hidden, input) = ({hidden}, input) to match W_hh {self.W_hh.shape}, "
-                f"got {self.W_in.shape}")
+                f"W_in must have shape (hidden, input) = ({hidden}, "
+                f"input) to match W_hh {self.W_hh.shape}, "
+                f"got {self.W_in.shape}"
+            )
         if self.b.shape != (hidden,):
-            raise ValueError(f"b must have shape (hidden,) = ({hidden},) to match W_hh {self.W_hh.shape}, got {self.b.shape}")
+            raise ValueError(
+                f"b must have shape (hidden,) = ({hidden},) to "
+                f"match W_hh {self.W_hh.shape}, got {self.b.shape}"
+            )
 
     @property
     def hidden_size(self) -> int:
@@ -75,7 +97,11 @@ class RNNLayerWeights:
 
 
 def init_rnn_weights(
-    input_size: int, hidden_size: int, num_layers: int = 1, seed: int = 0, dtype=np.float64,
+    input_size: int,
+    hidden_size: int,
+    num_layers: int = 1,
+    seed: int = 0,
+    dtype=np.float64,
 ) -> list[RNNLayerWeights]:
     """Random weights for a ``num_layers`` RNN, drawn as ``torch.nn.RNN`` draws them.
 
@@ -91,10 +117,13 @@ def init_rnn_weights(
     layers = []
     for layer in range(num_layers):
         n_in = input_size if layer == 0 else hidden_size
-        layers.append(RNNLayerWeights(
-            W_in=rng.uniform(-bound, bound, (hidden_size, n_in)).astype(dtype),
-            W_hh=rng.uniform(-bound, bound, (hidden_size, hidden_size)).astype(dtype),
-            b=rng.uniform(-bound, bound, hidden_size).astype(dtype)))
+        layers.append(
+            RNNLayerWeights(
+                W_in=rng.uniform(-bound, bound, (hidden_size, n_in)).astype(dtype),
+                W_hh=rng.uniform(-bound, bound, (hidden_size, hidden_size)).astype(dtype),
+                b=rng.uniform(-bound, bound, hidden_size).astype(dtype),
+            )
+        )
     return layers
 
 
@@ -108,9 +137,13 @@ def weights_from_torch(state_dict: Mapping[str, object], dtype=np.float64) -> li
     """
     if "weight_ih_l0" not in state_dict:
         raise ValueError(
-            f"state_dict has no 'weight_ih_l0': pass the state_dict() of a torch.nn.RNN, got keys {sorted(state_dict)}")
+            "state_dict has no 'weight_ih_l0': pass the state_dict() "
+            f"of a torch.nn.RNN, got keys {sorted(state_dict)}"
+        )
     if any(key.endswith("_reverse") for key in state_dict):
-        raise ValueError("state_dict is of a bidirectional RNN; only unidirectional RNNs are supported")
+        raise ValueError(
+            "state_dict is of a bidirectional RNN; only unidirectional RNNs are supported"
+        )
     layers = []
     k = 0
     while f"weight_ih_l{k}" in state_dict:
@@ -125,7 +158,9 @@ def weights_from_torch(state_dict: Mapping[str, object], dtype=np.float64) -> li
     return layers
 
 
-def weights_from_keras(layer_weights: Sequence[Sequence[object]], dtype=np.float64) -> list[RNNLayerWeights]:
+def weights_from_keras(
+    layer_weights: Sequence[Sequence[object]], dtype=np.float64
+) -> list[RNNLayerWeights]:
     """The layers of stacked Keras ``SimpleRNN`` layers from their ``get_weights()``.
 
     ``layer_weights`` holds one ``[kernel, recurrent_kernel, bias]`` list per
@@ -134,24 +169,33 @@ def weights_from_keras(layer_weights: Sequence[Sequence[object]], dtype=np.float
     W_hh transposed; a layer built with ``use_bias=False`` gives two arrays.
     """
     if len(layer_weights) == 0:
-        raise ValueError("layer_weights is empty: pass [layer.get_weights() for each SimpleRNN layer]")
+        raise ValueError(
+            "layer_weights is empty: pass [layer.get_weights() for each SimpleRNN layer]"
+        )
     layers = []
     for number, weights in enumerate(layer_weights, start=1):
         if len(weights) not in (2, 3):
             raise ValueError(
                 f"layer_weights[{number - 1}] must be [kernel, recurrent_kernel, bias] "
-                f"(SimpleRNN.get_weights()), got {len(weights)} arrays")
+                f"(SimpleRNN.get_weights()), got {len(weights)} arrays"
+            )
         kernel = np.asarray(weights[0], dtype=dtype)
         recurrent = np.asarray(weights[1], dtype=dtype)
-        bias = np.asarray(weights[2], dtype=dtype) if len(weights) == 3 else np.zeros(recurrent.shape[0], dtype)
+        bias = (
+            np.asarray(weights[2], dtype=dtype)
+            if len(weights) == 3
+            else np.zeros(recurrent.shape[0], dtype)
+        )
         layers.append(RNNLayerWeights(W_in=kernel.T, W_hh=recurrent.T, b=bias))
     return layers
 
 
 # --------------------------------------------------------------------------- forward pass
 
-def rnn_cell_forward(x_t: np.ndarray, h_prev: np.ndarray, W_in: np.ndarray, W_hh: np.ndarray,
-                     b: np.ndarray) -> np.ndarray:
+
+def rnn_cell_forward(
+    x_t: np.ndarray, h_prev: np.ndarray, W_in: np.ndarray, W_hh: np.ndarray, b: np.ndarray
+) -> np.ndarray:
     r"""One step of the vanilla RNN cell: $h_t = \tanh(W_{hh} h_{t-1} + W_{in} x_t + b)$.
 
     Shapes: ``x_t`` (batch, input), ``h_prev`` (batch, hidden), ``W_in``
@@ -161,20 +205,26 @@ def rnn_cell_forward(x_t: np.ndarray, h_prev: np.ndarray, W_in: np.ndarray, W_hh
     layer = RNNLayerWeights(W_in, W_hh, b)  # checks the weight shapes
     x_t, h_prev = np.asarray(x_t), np.asarray(h_prev)
     if x_t.ndim != 2 or x_t.shape[1] != layer.input_size:
-        raise ValueError(f"x_t must have shape (batch, input) = (batch, {layer.input_size}) to match W_in "
-                         f"{layer.W_in.shape}, got {x_t.shape}")
+        raise ValueError(
+            f"x_t must have shape (batch, input) = (batch, {layer.input_size}) to match W_in "
+            f"{layer.W_in.shape}, got {x_t.shape}"
+        )
     if h_prev.shape != (x_t.shape[0], layer.hidden_size):
-        raise ValueError(f"h_prev must have shape (batch, hidden) = ({x_t.shape[0]}, {layer.hidden_size}), "
-                         f"got {h_prev.shape}")
+        raise ValueError(
+            f"h_prev must have shape (batch, hidden) = ({x_t.shape[0]}, {layer.hidden_size}), "
+            f"got {h_prev.shape}"
+        )
     return np.tanh(h_prev @ layer.W_hh.T + x_t @ layer.W_in.T + layer.b)
 
 
-def rnn_forward(x: np.ndarray, layers: Sequence[RNNLayerWeights],
-                h0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def rnn_forward(
+    x: np.ndarray, layers: Sequence[RNNLayerWeights], h0: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     r"""A whole sequence through a stack of RNN layers (batch first).
 
     For each layer $\ell$ and step t = 1..T:
-    $h^{(\ell)}_t = \tanh(W^{(\ell)}_{hh} h^{(\ell)}_{t-1} + W^{(\ell)}_{in} h^{(\ell-1)}_t + b^{(\ell)})$
+    $h^{(\ell)}_t = \tanh(W^{(\ell)}_{hh} h^{(\ell)}_{t-1}
+    + W^{(\ell)}_{in} h^{(\ell-1)}_t + b^{(\ell)})$
     with $h^{(0)}_t = x_t$ and $h^{(\ell)}_0$ = ``h0[l]`` (zeros by default).
 
     Shapes: ``x`` (batch, T, input); ``h0`` (layers, batch, hidden) or None.
@@ -184,29 +234,44 @@ def rnn_forward(x: np.ndarray, layers: Sequence[RNNLayerWeights],
     """
     layers = list(layers)
     if not layers:
-        raise ValueError("layers is empty: give at least one RNNLayerWeights (see init_rnn_weights)")
+        raise ValueError(
+            "layers is empty: give at least one RNNLayerWeights (see init_rnn_weights)"
+        )
     x = np.asarray(x)
     if x.ndim != 3:
         raise ValueError(f"x must have shape (batch, time, input), got {x.shape}")
     batch, T, n_in = x.shape
     if T == 0:
-        raise ValueError("x has a sequence of length 0 (time dimension x.shape[1] == 0): give at least one step")
+        raise ValueError(
+            "x has a sequence of length 0 (time dimension x.shape[1] == 0): give at least one step"
+        )
     if batch == 0:
         raise ValueError("x has a batch of 0 sequences (x.shape[0] == 0)")
     hidden = layers[0].hidden_size
     for number, layer in enumerate(layers):
         expected_in = n_in if number == 0 else hidden
         if layer.hidden_size != hidden:
-            raise ValueError(f"layers[{number}] has hidden size {layer.hidden_size}, layers[0] has {hidden}")
+            raise ValueError(
+                f"layers[{number}] has hidden size {layer.hidden_size}, layers[0] has {hidden}"
+            )
         if layer.input_size != expected_in:
-            what = f"x has {n_in} input features" if number == 0 else f"the layer below has {hidden} hidden units"
-            raise ValueError(f"layers[{number}].W_in has shape {layer.W_in.shape} but {what}: "
-                             f"it must be ({hidden}, {expected_in})")
+            what = (
+                f"x has {n_in} input features"
+                if number == 0
+                else f"the layer below has {hidden} hidden units"
+            )
+            raise ValueError(
+                f"layers[{number}].W_in has shape {layer.W_in.shape} but {what}: "
+                f"it must be ({hidden}, {expected_in})"
+            )
     if h0 is None:
         h0 = np.zeros((len(layers), batch, hidden), dtype=np.result_type(x, layers[0].W_hh))
     h0 = np.asarray(h0)
     if h0.shape != (len(layers), batch, hidden):
-        raise ValueError(f"h0 must have shape (layers, batch, hidden) = {(len(layers), batch, hidden)}, got {h0.shape}")
+        raise ValueError(
+            "h0 must have shape (layers, batch, hidden) = "
+            f"{(len(layers), batch, hidden)}, got {h0.shape}"
+        )
     states = np.empty((len(layers), batch, T, hidden), dtype=np.result_type(x, h0, layers[0].W_hh))
     below = x
     for number, layer in enumerate(layers):
@@ -226,7 +291,9 @@ def rnn_output(states: np.ndarray, W_g: np.ndarray, b_g: np.ndarray | None = Non
     """
     states, W_g = np.asarray(states), np.asarray(W_g)
     if W_g.ndim != 2 or states.shape[-1] != W_g.shape[1]:
-        raise ValueError(f"W_g must have shape (output, hidden) = (output, {states.shape[-1]}), got {W_g.shape}")
+        raise ValueError(
+            f"W_g must have shape (output, hidden) = (output, {states.shape[-1]}), got {W_g.shape}"
+        )
     g = states @ W_g.T
     if b_g is not None:
         b_g = np.asarray(b_g)
@@ -238,20 +305,26 @@ def rnn_output(states: np.ndarray, W_g: np.ndarray, b_g: np.ndarray | None = Non
 
 # --------------------------------------------------------------------------- Jacobians
 
+
 def _check_states(states: np.ndarray, W_hh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     states, W_hh = np.asarray(states), np.asarray(W_hh)
     if W_hh.ndim != 2 or W_hh.shape[0] != W_hh.shape[1]:
         raise ValueError(f"W_hh must be a square (hidden, hidden) matrix, got shape {W_hh.shape}")
     if states.ndim < 2 or states.shape[-1] != W_hh.shape[0]:
-        raise ValueError(f"states must have shape (..., T, hidden) = (..., T, {W_hh.shape[0]}) to match W_hh, "
-                         f"got {states.shape}")
+        raise ValueError(
+            f"states must have shape (..., T, hidden) = (..., T, {W_hh.shape[0]}) to match W_hh, "
+            f"got {states.shape}"
+        )
     if states.shape[-2] == 0:
-        raise ValueError("states holds a sequence of length 0 (states.shape[-2] == 0): give at least one step")
+        raise ValueError(
+            "states holds a sequence of length 0 (states.shape[-2] == 0): give at least one step"
+        )
     return states, W_hh
 
 
 def step_jacobians(states: np.ndarray, W_hh: np.ndarray) -> np.ndarray:
-    r"""Every one-step Jacobian $\partial h_i / \partial h_{i-1} = \mathrm{diag}(1 - h_i^2)\, W_{hh}$.
+    r"""Every one-step Jacobian $\partial h_i / \partial
+    h_{i-1} = \mathrm{diag}(1 - h_i^2)\, W_{hh}$.
 
     ``states`` (..., T, hidden) holds h_1..h_T of one layer (for example one
     sequence, (T, hidden), or a batch, (batch, T, hidden)). Returns
@@ -259,7 +332,7 @@ def step_jacobians(states: np.ndarray, W_hh: np.ndarray) -> np.ndarray:
     Row a of diag(d) W is d_a times row a of W, so no diagonal matrix is built.
     """
     states, W_hh = _check_states(states, W_hh)
-    return (1 - states ** 2)[..., :, None] * W_hh
+    return (1 - states**2)[..., :, None] * W_hh
 
 
 def _check_steps(t: int, k: int, T: int) -> tuple[int, int]:
@@ -274,7 +347,8 @@ def _check_steps(t: int, k: int, T: int) -> tuple[int, int]:
 
 
 def jacobian_product(states: np.ndarray, W_hh: np.ndarray, t: int, k: int) -> np.ndarray:
-    r"""$\partial h_t / \partial h_k = \prod_{i=t}^{k+1} \mathrm{diag}(1 - h_i^2) W_{hh}$ (identity when k = t).
+    r"""$\partial h_t / \partial h_k = \prod_{i=t}^{k+1}
+    \mathrm{diag}(1 - h_i^2) W_{hh}$ (identity when k = t).
 
     Time steps count from 1 as in the equations: ``states[..., t - 1, :]`` is
     h_t, and k = 0 is the initial state h_0. The factors are multiplied with
@@ -283,8 +357,9 @@ def jacobian_product(states: np.ndarray, W_hh: np.ndarray, t: int, k: int) -> np
     """
     states, W_hh = _check_states(states, W_hh)
     t, k = _check_steps(t, k, states.shape[-2])
-    product = np.broadcast_to(np.eye(W_hh.shape[0], dtype=np.result_type(states, W_hh)),
-                              states.shape[:-2] + W_hh.shape).copy()
+    product = np.broadcast_to(
+        np.eye(W_hh.shape[0], dtype=np.result_type(states, W_hh)), states.shape[:-2] + W_hh.shape
+    ).copy()
     if t > k:
         jacobians = step_jacobians(states[..., k:t, :], W_hh)  # J_{k+1} .. J_t
         for i in range(t - k):
@@ -306,7 +381,9 @@ def jacobian_products_to(states: np.ndarray, W_hh: np.ndarray, t: int | None = N
     jacobians = step_jacobians(states[..., :t, :], W_hh)  # J_1 .. J_t
     hidden = W_hh.shape[0]
     products = np.empty(states.shape[:-2] + (t + 1, hidden, hidden), dtype=jacobians.dtype)
-    product = np.broadcast_to(np.eye(hidden, dtype=jacobians.dtype), states.shape[:-2] + (hidden, hidden)).copy()
+    product = np.broadcast_to(
+        np.eye(hidden, dtype=jacobians.dtype), states.shape[:-2] + (hidden, hidden)
+    ).copy()
     products[..., 0, :, :] = product
     for lag in range(1, t + 1):
         product = product @ jacobians[..., t - lag, :, :]  # J_{t-lag+1}
@@ -327,8 +404,12 @@ def jacobian_norms_by_lag(states: np.ndarray, W_hh: np.ndarray, t: int | None = 
 
 # --------------------------------------------------------------------------- BPTT
 
-def squared_error_loss(states: np.ndarray, W_g: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
-    r"""$L = \sum_t L^{(t)}$ with $L^{(t)} = \tfrac12 \lVert W_g h_t - y_t \rVert^2$, and each $\partial L^{(t)} / \partial h_t$.
+
+def squared_error_loss(
+    states: np.ndarray, W_g: np.ndarray, targets: np.ndarray
+) -> tuple[float, np.ndarray]:
+    r"""$L = \sum_t L^{(t)}$ with $L^{(t)} = \tfrac12 \lVert W_g h_t
+    - y_t \rVert^2$, and each $\partial L^{(t)} / \partial h_t$.
 
     ``states`` (batch, T, hidden), ``W_g`` (output, hidden), ``targets``
     (batch, T, output). The loss sums over the batch too. Returns
@@ -339,12 +420,16 @@ def squared_error_loss(states: np.ndarray, W_g: np.ndarray, targets: np.ndarray)
     states, targets = np.asarray(states), np.asarray(targets)
     g = rnn_output(states, W_g)
     if targets.shape != g.shape:
-        raise ValueError(f"targets must have shape (batch, T, output) = {g.shape}, got {targets.shape}")
+        raise ValueError(
+            f"targets must have shape (batch, T, output) = {g.shape}, got {targets.shape}"
+        )
     error = g - targets
-    return float(0.5 * np.sum(error ** 2)), error @ np.asarray(W_g)
+    return float(0.5 * np.sum(error**2)), error @ np.asarray(W_g)
 
 
-def bptt_grad_W_hh_by_lag(states: np.ndarray, h0: np.ndarray, dL_dh: np.ndarray, W_hh: np.ndarray) -> np.ndarray:
+def bptt_grad_W_hh_by_lag(
+    states: np.ndarray, h0: np.ndarray, dL_dh: np.ndarray, W_hh: np.ndarray
+) -> np.ndarray:
     r"""The terms of $\partial L / \partial W_{hh}$ grouped by their lag m = t - k.
 
     Entry ``[m]`` is $\sum_{t} \big[(\partial h_t / \partial h_{t-m})^{\top}
@@ -362,12 +447,15 @@ def bptt_grad_W_hh_by_lag(states: np.ndarray, h0: np.ndarray, dL_dh: np.ndarray,
     if h0.shape != (batch, hidden):
         raise ValueError(f"h0 must have shape (batch, hidden) = {(batch, hidden)}, got {h0.shape}")
     if dL_dh.shape != states.shape:
-        raise ValueError(f"dL_dh must have the shape of states, (batch, T, hidden) = {states.shape}, got {dL_dh.shape}")
+        raise ValueError(
+            "dL_dh must have the shape of states, (batch, "
+            f"T, hidden) = {states.shape}, got {dL_dh.shape}"
+        )
     previous = np.concatenate([h0[:, None, :], states[:, :-1, :]], axis=1)  # h_0 .. h_{T-1}
-    derivative = 1 - states ** 2                                           # tanh' at steps 1..T
+    derivative = 1 - states**2  # tanh' at steps 1..T
     terms = np.zeros((T, hidden, hidden), dtype=np.result_type(states, W_hh, dL_dh))
     for t in range(1, T + 1):
-        products = jacobian_products_to(states, W_hh, t)                  # (batch, t + 1, H, H): dh_t/dh_{t-lag}
+        products = jacobian_products_to(states, W_hh, t)  # (batch, t + 1, H, H): dh_t/dh_{t-lag}
         for lag in range(t):
             k = t - lag
             # (dh_t/dh_k)^T dL^(t)/dh_t, one vector per sequence in the batch
@@ -376,13 +464,18 @@ def bptt_grad_W_hh_by_lag(states: np.ndarray, h0: np.ndarray, dL_dh: np.ndarray,
     return terms
 
 
-def bptt_grad_W_hh(states: np.ndarray, h0: np.ndarray, dL_dh: np.ndarray, W_hh: np.ndarray,
-                   truncate: int | None = None) -> np.ndarray:
+def bptt_grad_W_hh(
+    states: np.ndarray,
+    h0: np.ndarray,
+    dL_dh: np.ndarray,
+    W_hh: np.ndarray,
+    truncate: int | None = None,
+) -> np.ndarray:
     r"""$\partial L / \partial W_{hh}$ of one RNN layer, assembled as the sum over earlier steps.
 
     $$\frac{\partial L}{\partial W_{hh}} = \sum_{t=1}^{T} \sum_{k=1}^{t}
-      \Big[\big(\tfrac{\partial h_t}{\partial h_k}\big)^{\!\top} \tfrac{\partial L^{(t)}}{\partial h_t}
-      \odot (1 - h_k^2)\Big]\, h_{k-1}^{\top}$$
+      \Big[\big(\tfrac{\partial h_t}{\partial h_k}\big)^{\!\top}
+      \tfrac{\partial L^{(t)}}{\partial h_t} \odot (1 - h_k^2)\Big]\, h_{k-1}^{\top}$$
 
     Step k's own use of W_hh contributes (1 - h_k^2) h_{k-1}^T; the loss at a
     later step t reaches it through the Jacobian product dh_t/dh_k. This is
@@ -405,6 +498,7 @@ def bptt_grad_W_hh(states: np.ndarray, h0: np.ndarray, dL_dh: np.ndarray, W_hh: 
 
 
 # --------------------------------------------------------------------------- scaling W_hh
+
 
 def spectral_norm(W: np.ndarray) -> float:
     """The largest singular value of a matrix, ||W||_2."""
@@ -430,7 +524,8 @@ def random_orthogonal(hidden_size: int, seed: int = 0) -> np.ndarray:
 
 
 def scale_to_spectral_norm(W_hh: np.ndarray, scale: float) -> np.ndarray:
-    r"""W_hh rescaled so that its largest singular value is ``scale``: $W_{hh} \cdot s / \lVert W_{hh} \rVert_2$.
+    r"""W_hh rescaled so that its largest singular value is
+    ``scale``: $W_{hh} \cdot s / \lVert W_{hh} \rVert_2$.
 
     Since $\lVert \mathrm{diag}(1 - h^2) W_{hh} \rVert_2 \le \lVert W_{hh} \rVert_2$, the scale
     bounds the norm of every one-step Jacobian. Returns a new (hidden, hidden) array.
@@ -444,12 +539,15 @@ def scale_to_spectral_norm(W_hh: np.ndarray, scale: float) -> np.ndarray:
         raise ValueError(f"W_hh must be a square (hidden, hidden) matrix, got shape {W_hh.shape}")
     current = spectral_norm(W_hh)
     if current == 0 or not np.isfinite(current):
-        raise ValueError(f"W_hh must have a positive finite largest singular value to be rescaled, got {current}")
+        raise ValueError(
+            f"W_hh must have a positive finite largest singular value to be rescaled, got {current}"
+        )
     return W_hh * (float(scale) / current)
 
 
 def norm_bound_by_lag(W_hh: np.ndarray, max_lag: int) -> np.ndarray:
-    r"""The bound $\lVert \partial h_t / \partial h_{t-m} \rVert_2 \le \lVert W_{hh} \rVert_2^{\,m}$ for m = 0..max_lag.
+    r"""The bound $\lVert \partial h_t / \partial h_{t-m} \rVert_2
+    \le \lVert W_{hh} \rVert_2^{\,m}$ for m = 0..max_lag.
 
     Each factor diag(1 - h_i^2) W_hh has norm at most ||W_hh||_2 because
     |1 - h^2| <= 1, and the norm of a product is at most the product of the

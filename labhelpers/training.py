@@ -1,4 +1,5 @@
-"""The PyTorch training loops of every lesson: ``fit`` (one epoch is ``run_epoch``), the truncated-BPTT loop, predictions.
+"""The PyTorch training loops of every lesson: ``fit`` (one
+epoch is ``run_epoch``), the truncated-BPTT loop, predictions.
 
 ``fit`` trains any ``nn.Module`` and returns a :class:`History` with the keys
 Keras users know (``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``) plus
@@ -77,19 +78,26 @@ def _learning_rate(optimizer: torch.optim.Optimizer) -> float:
     """The optimizer's (first) learning rate, or a ValueError when any group's is not positive."""
     rates = [float(group["lr"]) for group in optimizer.param_groups]
     if not all(rate > 0 for rate in rates):
-        raise ValueError(f"the optimizer's learning rate must be positive, got {rates}: a rate of 0 trains "
-                         "nothing and a negative one climbs the loss")
+        raise ValueError(
+            f"the optimizer's learning rate must be positive, got {rates}: a rate of 0 trains "
+            "nothing and a negative one climbs the loss"
+        )
     return rates[0]
 
 
 def _non_finite_advice(rate: float) -> str:
-    return (f" Usual causes: a learning rate too high (it is {rate:g}: try 10 times lower); exploding gradients "
-            "(clip them: clip_grad_norm=1.0); NaN or infinite values in the inputs or targets; a loss that takes "
-            "the log of 0 (use BCEWithLogitsLoss on logits, not BCELoss on probabilities).")
+    return (
+        " Usual causes: a learning rate too high (it is "
+        f"{rate:g}: try 10 times lower); exploding gradients "
+        "(clip them: clip_grad_norm=1.0); NaN or infinite "
+        "values in the inputs or targets; a loss that takes "
+        "the log of 0 (use BCEWithLogitsLoss on logits, not BCELoss on probabilities)."
+    )
 
 
 class NonFiniteLoss(FloatingPointError):
-    """Training produced a loss or gradient that is NaN or infinite: the weights can no longer be trusted.
+    """Training produced a loss or gradient that is NaN
+    or infinite: the weights can no longer be trusted.
 
     ``step`` is the 1-based number of the first such batch in its epoch.
     """
@@ -99,9 +107,20 @@ class NonFiniteLoss(FloatingPointError):
         self.step = step
 
 
-def run_epoch(model, loss_fn, batches, device, accuracy_fn, optimizer=None, clip_grad_norm=None, grad_norms=None,
-              name: str = "batches", check_finite: bool = True):
-    """One pass over ``batches``: training when an ``optimizer`` is given, else evaluation without gradients.
+def run_epoch(
+    model,
+    loss_fn,
+    batches,
+    device,
+    accuracy_fn,
+    optimizer=None,
+    clip_grad_norm=None,
+    grad_norms=None,
+    name: str = "batches",
+    check_finite: bool = True,
+):
+    """One pass over ``batches``: training when an
+    ``optimizer`` is given, else evaluation without gradients.
 
     Each batch is ``(inputs, target)``; with ``clip_grad_norm`` the gradient norm
     before clipping is appended to ``grad_norms``. Returns ``(mean loss,
@@ -115,11 +134,15 @@ def run_epoch(model, loss_fn, batches, device, accuracy_fn, optimizer=None, clip
     model.train(training)
     total_loss = torch.zeros((), device=device)
     correct = torch.zeros((), device=device, dtype=torch.long)
-    first_bad = torch.zeros((), device=device, dtype=torch.long)  # the first non-finite step, 0 for none
+    # the first non-finite step, 0 for none
+    first_bad = torch.zeros((), device=device, dtype=torch.long)
     count = 0
     with torch.set_grad_enabled(training):
         for step, (inputs, target) in enumerate(batches, start=1):
-            inputs, target = inputs.to(device, non_blocking=True), target.to(device, non_blocking=True)
+            inputs, target = (
+                inputs.to(device, non_blocking=True),
+                target.to(device, non_blocking=True),
+            )
             output = model(inputs)
             loss = loss_fn(output, target)
             finite = torch.isfinite(loss.detach())
@@ -138,11 +161,16 @@ def run_epoch(model, loss_fn, batches, device, accuracy_fn, optimizer=None, clip
                 correct += accuracy_fn(output.detach(), target)
             count += len(target)
     if count == 0:
-        raise ValueError(f"{name} yielded no batches: check that its dataset is not empty "
-                         "(and, with drop_last, not smaller than one batch)")
+        raise ValueError(
+            f"{name} yielded no batches: check that its dataset is not empty "
+            "(and, with drop_last, not smaller than one batch)"
+        )
     if check_finite and (bad := int(first_bad.item())):
-        raise NonFiniteLoss(f"the {'loss or gradient norm' if clip_grad_norm else 'loss'} of step {bad} "
-                            f"of {name} is not finite", bad)
+        raise NonFiniteLoss(
+            f"the {'loss or gradient norm' if clip_grad_norm else 'loss'} of step {bad} "
+            f"of {name} is not finite",
+            bad,
+        )
     mean_loss = total_loss.item() / count
     return mean_loss, (correct.item() / count if accuracy_fn is not None else None)
 
@@ -194,69 +222,143 @@ def fit(
     positive_int("epochs", epochs)
     positive_int("log_every", log_every)
     if clip_grad_norm is not None and not clip_grad_norm > 0:
-        raise ValueError(f"clip_grad_norm must be positive (or None for no clipping), got {clip_grad_norm!r}")
-    if early_stopping is not None and val_batches is None and early_stopping.monitor.startswith("val_"):
+        raise ValueError(
+            f"clip_grad_norm must be positive (or None for no clipping), got {clip_grad_norm!r}"
+        )
+    if (
+        early_stopping is not None
+        and val_batches is None
+        and early_stopping.monitor.startswith("val_")
+    ):
         raise ValueError(f"early stopping on {early_stopping.monitor!r} needs val_batches")
     rate = _learning_rate(optimizer)
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(device)
-    history = _empty_history(accuracy_fn is not None, val_batches is not None, clip_grad_norm is not None,
-                             scheduler is not None)
+    history = _empty_history(
+        accuracy_fn is not None,
+        val_batches is not None,
+        clip_grad_norm is not None,
+        scheduler is not None,
+    )
     best = _Best()
     checkpoint = None
     if checkpoint_path is not None:
-        checkpoint = _Checkpoint(Path(checkpoint_path), _run_signature(model, optimizer, scheduler, clip_grad_norm))
-    start_epoch = checkpoint.resume(model, optimizer, scheduler, history, best, device) if checkpoint else 0
-    show = _EpochProgress(epochs, start_epoch, log_every, is_interactive() if progress is None else progress)
+        checkpoint = _Checkpoint(
+            Path(checkpoint_path), _run_signature(model, optimizer, scheduler, clip_grad_norm)
+        )
+    start_epoch = (
+        checkpoint.resume(model, optimizer, scheduler, history, best, device) if checkpoint else 0
+    )
+    show = _EpochProgress(
+        epochs, start_epoch, log_every, is_interactive() if progress is None else progress
+    )
     try:
         for epoch in range(start_epoch + 1, epochs + 1):
             try:
-                _train_and_validate(model, loss_fn, optimizer, train_batches, val_batches, device, accuracy_fn,
-                                    clip_grad_norm, scheduler, history, stop_on_non_finite)
+                _train_and_validate(
+                    model,
+                    loss_fn,
+                    optimizer,
+                    train_batches,
+                    val_batches,
+                    device,
+                    accuracy_fn,
+                    clip_grad_norm,
+                    scheduler,
+                    history,
+                    stop_on_non_finite,
+                )
             except NonFiniteLoss as error:
                 raise NonFiniteLoss(
                     f"epoch {epoch}: {error}, so training stopped: the weights are no longer usable"
-                    + (f" (the checkpoint {checkpoint.path} holds epoch {checkpoint.saved_epoch})."
-                       if checkpoint and checkpoint.saved_epoch else ".")
-                    + _non_finite_advice(rate), error.step) from None
+                    + (
+                        f" (the checkpoint {checkpoint.path} holds epoch {checkpoint.saved_epoch})."
+                        if checkpoint and checkpoint.saved_epoch
+                        else "."
+                    )
+                    + _non_finite_advice(rate),
+                    error.step,
+                ) from None
             show(epoch, history)
             stop = early_stopping is not None and best.update(early_stopping, history, epoch, model)
             if checkpoint:
                 checkpoint.save(epoch, model, optimizer, scheduler, history, best)
             if stop:
-                print(f"Early stopping after epoch {epoch}: {early_stopping.monitor} has not "
-                      f"improved for {early_stopping.patience} epochs (best at epoch {best.epoch}).")
+                print(
+                    f"Early stopping after epoch {epoch}: {early_stopping.monitor} has not "
+                    f"improved for {early_stopping.patience} epochs (best at epoch {best.epoch})."
+                )
                 break
     except KeyboardInterrupt:
-        print(f"Interrupted: returning the history of {history.epochs} finished epochs"
-              + (f"; the checkpoint {checkpoint.path} holds {checkpoint.saved_epoch} of them."
-                 if checkpoint else "."))
+        print(
+            f"Interrupted: returning the history of {history.epochs} finished epochs"
+            + (
+                f"; the checkpoint {checkpoint.path} holds {checkpoint.saved_epoch} of them."
+                if checkpoint
+                else "."
+            )
+        )
     finally:
         show.close()
     if best.state is not None:
         model.load_state_dict(best.state)
-        print(f"Restored the weights of epoch {best.epoch} (best {early_stopping.monitor} {best.value:.4f}).")
+        print(
+            f"Restored the weights of epoch {best.epoch} (best "
+            f"{early_stopping.monitor} {best.value:.4f})."
+        )
     return history
 
 
 def _empty_history(accuracy: bool, validation: bool, clipping: bool, scheduler: bool) -> History:
-    """A History with the keys a run of ``fit`` fills (accuracy, validation, gradient norms, learning rates)."""
+    """A History with the keys a run of ``fit`` fills
+    (accuracy, validation, gradient norms, learning rates)."""
     keys = ["loss", "seconds"] + ["accuracy"] * accuracy + ["val_loss"] * validation
-    keys += ["val_accuracy"] * (validation and accuracy) + ["grad_norm"] * clipping + ["lr"] * scheduler
+    keys += (
+        ["val_accuracy"] * (validation and accuracy) + ["grad_norm"] * clipping + ["lr"] * scheduler
+    )
     return History({key: [] for key in keys})
 
 
-def _train_and_validate(model, loss_fn, optimizer, train_batches, val_batches, device, accuracy_fn,
-                        clip_grad_norm, scheduler, history: History, check_finite: bool) -> None:
-    """One epoch of ``fit``: a training pass, a validation pass, the scheduler step; appended to ``history``."""
+def _train_and_validate(
+    model,
+    loss_fn,
+    optimizer,
+    train_batches,
+    val_batches,
+    device,
+    accuracy_fn,
+    clip_grad_norm,
+    scheduler,
+    history: History,
+    check_finite: bool,
+) -> None:
+    """One epoch of ``fit``: a training pass, a validation
+    pass, the scheduler step; appended to ``history``."""
     started = time.perf_counter()
     grad_norms: list[torch.Tensor] = []
-    loss, acc = run_epoch(model, loss_fn, train_batches, device, accuracy_fn, optimizer, clip_grad_norm, grad_norms,
-                          name="train_batches", check_finite=check_finite)
+    loss, acc = run_epoch(
+        model,
+        loss_fn,
+        train_batches,
+        device,
+        accuracy_fn,
+        optimizer,
+        clip_grad_norm,
+        grad_norms,
+        name="train_batches",
+        check_finite=check_finite,
+    )
     epoch = {"loss": loss, "accuracy": acc}
     if val_batches is not None:
-        epoch["val_loss"], epoch["val_accuracy"] = run_epoch(model, loss_fn, val_batches, device, accuracy_fn,
-                                                             name="val_batches", check_finite=check_finite)
+        epoch["val_loss"], epoch["val_accuracy"] = run_epoch(
+            model,
+            loss_fn,
+            val_batches,
+            device,
+            accuracy_fn,
+            name="val_batches",
+            check_finite=check_finite,
+        )
     # Appended together, so that a Ctrl-C leaves every list one entry per finished epoch.
     for key, value in epoch.items():
         if value is not None:
@@ -286,40 +388,58 @@ class _Best:
 
 
 def _run_signature(model: nn.Module, optimizer, scheduler, clip_grad_norm) -> dict:
-    """What a checkpoint must agree with to be resumed: the model's parameters, the optimizer's settings, ..."""
+    """What a checkpoint must agree with to be resumed: the
+    model's parameters, the optimizer's settings, ..."""
+
     def plain(value):
         value = value.item() if isinstance(value, torch.Tensor) and value.numel() == 1 else value
-        return value if isinstance(value, (bool, int, float, str, tuple, type(None))) else repr(value)
+        return (
+            value if isinstance(value, (bool, int, float, str, tuple, type(None))) else repr(value)
+        )
 
     return {
         "model": type(model).__name__,
-        "parameter shapes": {name: list(tensor.shape) for name, tensor in model.state_dict().items()},
+        "parameter shapes": {
+            name: list(tensor.shape) for name, tensor in model.state_dict().items()
+        },
         "optimizer": type(optimizer).__name__,
-        "optimizer settings": [{key: plain(value) for key, value in group.items() if key != "params"}
-                               for group in optimizer.param_groups],
+        "optimizer settings": [
+            {key: plain(value) for key, value in group.items() if key != "params"}
+            for group in optimizer.param_groups
+        ],
         "scheduler": type(scheduler).__name__ if scheduler is not None else None,
         "clip_grad_norm": clip_grad_norm,
     }
 
 
 def _differences(saved: dict, current: dict) -> list[str]:
-    """The entries of two run signatures that differ, in words: ``what: X in the checkpoint, Y now``."""
+    """The entries of two run signatures that differ,
+    in words: ``what: X in the checkpoint, Y now``."""
     found = []
     for key in current:
         there, here = saved.get(key), current[key]
         if key == "parameter shapes" and there != here:
             there = there or {}
             names = [name for name in {**here, **there} if there.get(name) != here.get(name)]
-            found += [f"parameter {name}: {there.get(name)} in the checkpoint, {here.get(name)} now"
-                      for name in names[:3]]
+            found += [
+                f"parameter {name}: {there.get(name)} in the checkpoint, {here.get(name)} now"
+                for name in names[:3]
+            ]
             if len(names) > 3:
                 found.append(f"and {len(names) - 3} more parameters of other shapes")
         elif key == "optimizer settings" and there != here:
             for i, (old, new) in enumerate(zip(there or [{}] * len(here), here)):
-                found += [f"optimizer {name} (group {i}): {old.get(name)!r} in the checkpoint, {new.get(name)!r} now"
-                          for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name)]
+                found += [
+                    f"optimizer {name} (group {i}): {old.get(name)!r} "
+                    f"in the checkpoint, {new.get(name)!r} now"
+                    for name in sorted(set(old) | set(new))
+                    if old.get(name) != new.get(name)
+                ]
             if len(there or []) != len(here):
-                found.append(f"optimizer parameter groups: {len(there or [])} in the checkpoint, {len(here)} now")
+                found.append(
+                    f"optimizer parameter groups: {len(there or [])} "
+                    f"in the checkpoint, {len(here)} now"
+                )
         elif there != here:
             found.append(f"{key}: {there!r} in the checkpoint, {here!r} now")
     return found
@@ -327,7 +447,8 @@ def _differences(saved: dict, current: dict) -> list[str]:
 
 @dataclass
 class _Checkpoint:
-    """Everything ``fit`` needs to resume exactly where it stopped, written atomically after every epoch.
+    """Everything ``fit`` needs to resume exactly where
+    it stopped, written atomically after every epoch.
 
     ``signature`` (see :func:`_run_signature`) is saved with it; a checkpoint
     is resumed only by a run with the same one. ``saved_epoch`` is the last
@@ -342,69 +463,105 @@ class _Checkpoint:
         # Checked before training, so that a bad path does not cost the first epoch.
         folder = self.path.parent
         if self.path.is_dir():
-            raise ValueError(f"checkpoint_path {self.path} is a folder: give a file name inside it, "
-                             f"for example {self.path / 'checkpoint.pt'}")
+            raise ValueError(
+                f"checkpoint_path {self.path} is a folder: give a file name inside it, "
+                f"for example {self.path / 'checkpoint.pt'}"
+            )
         if not folder.exists():
-            raise ValueError(f"checkpoint_path {self.path}: the folder {folder} does not exist; create it first "
-                             f"(Path({str(folder)!r}).mkdir(parents=True)) or choose another path")
+            raise ValueError(
+                f"checkpoint_path {self.path}: the folder {folder} does not exist; create it first "
+                f"(Path({str(folder)!r}).mkdir(parents=True)) or choose another path"
+            )
         if not folder.is_dir():
-            raise ValueError(f"checkpoint_path {self.path}: {folder} is a file, not a folder; choose another path")
+            raise ValueError(
+                f"checkpoint_path {self.path}: {folder} is "
+                "a file, not a folder; choose another path"
+            )
         if not os.access(folder, os.W_OK):
-            raise ValueError(f"checkpoint_path {self.path}: the folder {folder} is not writable; choose another path")
+            raise ValueError(
+                f"checkpoint_path {self.path}: the folder "
+                f"{folder} is not writable; choose another path"
+            )
 
     def save(self, epoch: int, model, optimizer, scheduler, history: History, best: _Best) -> None:
-        with atomic_write(self.path) as file:  # a crash or Ctrl-C leaves the previous checkpoint intact
-            torch.save({
-                "signature": self.signature,
-                "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict() if scheduler is not None else None,
-                "history": dict(history), "rng": torch.get_rng_state(), "epoch": epoch,
-                "best_value": best.value, "best_epoch": best.epoch, "best_model": best.state,
-            }, file)
+        # a crash or Ctrl-C leaves the previous checkpoint intact
+        with atomic_write(self.path) as file:
+            torch.save(
+                {
+                    "signature": self.signature,
+                    "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict() if scheduler is not None else None,
+                    "history": dict(history),
+                    "rng": torch.get_rng_state(),
+                    "epoch": epoch,
+                    "best_value": best.value,
+                    "best_epoch": best.epoch,
+                    "best_model": best.state,
+                },
+                file,
+            )
         self.saved_epoch = epoch
 
     def resume(self, model, optimizer, scheduler, history: History, best: _Best, device) -> int:
-        """Load the checkpoint into the arguments when it exists; returns the number of finished epochs."""
+        """Load the checkpoint into the arguments when it
+        exists; returns the number of finished epochs."""
         if not self.path.exists():
             return 0
         fresh = f"delete {self.path} (or pass another checkpoint_path) to start fresh"
         try:
             state = torch.load(self.path, map_location=device, weights_only=True)
         except (RuntimeError, OSError, EOFError, pickle.UnpicklingError) as error:
-            raise ValueError(f"cannot read the checkpoint {self.path} ({type(error).__name__}: {error}); it may be "
-                             f"cut short (an interrupted copy, a full disk) or not a checkpoint: {fresh}") from None
+            raise ValueError(
+                f"cannot read the checkpoint {self.path} "
+                f"({type(error).__name__}: {error}); it may be "
+                f"cut short (an interrupted copy, a full disk) or not a checkpoint: {fresh}"
+            ) from None
         if not isinstance(state, dict) or "signature" not in state:
             raise ValueError(f"{self.path} is not a checkpoint written by fit: {fresh}")
         differences = _differences(state["signature"], self.signature)
         if differences:
-            raise ValueError(f"the checkpoint {self.path} was written by another run; what differs:\n- "
-                             + "\n- ".join(differences)
-                             + f"\nResume with the settings it was written with, or {fresh}.")
+            raise ValueError(
+                f"the checkpoint {self.path} was written by another run; what differs:\n- "
+                + "\n- ".join(differences)
+                + f"\nResume with the settings it was written with, or {fresh}."
+            )
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         if scheduler is not None:
             scheduler.load_state_dict(state["scheduler"])
         history.update(state["history"])
         torch.set_rng_state(state["rng"])
-        best.value, best.epoch, best.state = state["best_value"], state["best_epoch"], state["best_model"]
+        best.value, best.epoch, best.state = (
+            state["best_value"],
+            state["best_epoch"],
+            state["best_model"],
+        )
         self.saved_epoch = state["epoch"]
         print(f"Resuming from {self.path} after epoch {state['epoch']}.")
         return state["epoch"]
 
 
 class _EpochProgress:
-    """A tqdm bar when a person watches, else one plain line every ``log_every`` epochs (and the last)."""
+    """A tqdm bar when a person watches, else one plain
+    line every ``log_every`` epochs (and the last)."""
 
     def __init__(self, epochs: int, start_epoch: int, log_every: int, bar: bool):
         self.epochs, self.log_every, self.bar = epochs, log_every, None
         if bar and start_epoch < epochs:
             from tqdm.auto import tqdm
 
-            self.bar = tqdm(total=epochs, initial=start_epoch, unit="epoch", desc="training",
-                            dynamic_ncols=True)  # the bar keeps its width next to the long postfix of figures
+            # the bar keeps its width next to the long postfix of figures
+            self.bar = tqdm(
+                total=epochs, initial=start_epoch, unit="epoch", desc="training", dynamic_ncols=True
+            )
 
     def __call__(self, epoch: int, history: History) -> None:
-        shown = {key: history[key][-1] for key in ("loss", "accuracy", "val_loss", "val_accuracy") if key in history}
+        shown = {
+            key: history[key][-1]
+            for key in ("loss", "accuracy", "val_loss", "val_accuracy")
+            if key in history
+        }
         if self.bar is not None:
             self.bar.set_postfix_str(epoch_summary(shown))
             self.bar.update(1)
@@ -416,8 +573,11 @@ class _EpochProgress:
             self.bar.close()
 
 
-def predict(model: nn.Module, batches: Iterable, device: torch.device | str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Run ``model`` over ``(inputs, target)`` batches; return (outputs, targets), concatenated on the CPU."""
+def predict(
+    model: nn.Module, batches: Iterable, device: torch.device | str | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Run ``model`` over ``(inputs, target)`` batches;
+    return (outputs, targets), concatenated on the CPU."""
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.eval()
     outputs, targets = [], []
@@ -428,9 +588,13 @@ def predict(model: nn.Module, batches: Iterable, device: torch.device | str | No
     return torch.cat(outputs), torch.cat(targets)
 
 
-def run_bptt_epoch(model: CharRNN, batches: Iterable, device: torch.device | str,
-                   optimizer: torch.optim.Optimizer | None = None,
-                   clip_grad_norm: float | None = None) -> float:
+def run_bptt_epoch(
+    model: CharRNN,
+    batches: Iterable,
+    device: torch.device | str,
+    optimizer: torch.optim.Optimizer | None = None,
+    clip_grad_norm: float | None = None,
+) -> float:
     """One pass over truncated-BPTT batches; trains when an optimizer is given.
 
     The hidden state starts at zeros, is carried from each batch to the next
@@ -460,10 +624,17 @@ def run_bptt_epoch(model: CharRNN, batches: Iterable, device: torch.device | str
     return total.item() / count
 
 
-def fit_char_model(model: CharRNN, optimizer: torch.optim.Optimizer, train_batches: Iterable,
-                   val_batches: Iterable | None = None, *, epochs: int,
-                   device: torch.device | str | None = None, clip_grad_norm: float | None = 1.0,
-                   log_every: int = 1) -> History:
+def fit_char_model(
+    model: CharRNN,
+    optimizer: torch.optim.Optimizer,
+    train_batches: Iterable,
+    val_batches: Iterable | None = None,
+    *,
+    epochs: int,
+    device: torch.device | str | None = None,
+    clip_grad_norm: float | None = 1.0,
+    log_every: int = 1,
+) -> History:
     """Train with :func:`run_bptt_epoch` for ``epochs`` epochs.
 
     Returns a :class:`labhelpers.training.History` with ``loss``, ``perplexity``
@@ -481,8 +652,11 @@ def fit_char_model(model: CharRNN, optimizer: torch.optim.Optimizer, train_batch
         started = time.perf_counter()
         loss = run_bptt_epoch(model, train_batches, device, optimizer, clip_grad_norm)
         if not math.isfinite(loss):
-            raise NonFiniteLoss(f"epoch {epoch}: the training loss is not finite, so training stopped: the "
-                                "weights are no longer usable." + _non_finite_advice(rate), 0)
+            raise NonFiniteLoss(
+                f"epoch {epoch}: the training loss is not finite, so training stopped: the "
+                "weights are no longer usable." + _non_finite_advice(rate),
+                0,
+            )
         history["loss"].append(loss)
         history["perplexity"].append(perplexity(loss))
         if val_batches is not None:
@@ -491,8 +665,11 @@ def fit_char_model(model: CharRNN, optimizer: torch.optim.Optimizer, train_batch
             history["val_perplexity"].append(perplexity(val_loss))
         history["seconds"].append(time.perf_counter() - started)
         if epoch % log_every == 0 or epoch == epochs:
-            shown = {key: history[key][-1] for key in ("loss", "perplexity", "val_loss", "val_perplexity")
-                     if key in history}
+            shown = {
+                key: history[key][-1]
+                for key in ("loss", "perplexity", "val_loss", "val_perplexity")
+                if key in history
+            }
             print(epoch_line(epoch, epochs, shown, history["seconds"][-1]))
     return history
 
@@ -502,8 +679,9 @@ def probability_accuracy(output: torch.Tensor, target: torch.Tensor) -> torch.Te
     return ((output.reshape(-1) > 0.5).long() == target.reshape(-1).long()).sum()
 
 
-def next_value_predictor(model: nn.Module, device: torch.device | str | None = None,
-                         batch_size: int = 4096) -> Callable[[np.ndarray], np.ndarray]:
+def next_value_predictor(
+    model: nn.Module, device: torch.device | str | None = None, batch_size: int = 4096
+) -> Callable[[np.ndarray], np.ndarray]:
     """A NumPy function windows (pairs, window, 1) -> next values (pairs, 1) from a one-step model.
 
     The model runs in evaluation mode without gradients, ``batch_size`` windows
@@ -516,7 +694,9 @@ def next_value_predictor(model: nn.Module, device: torch.device | str | None = N
         outputs = []
         with torch.no_grad():
             for start in range(0, len(windows), batch_size):
-                chunk = torch.as_tensor(np.asarray(windows[start:start + batch_size], dtype=np.float32), device=device)
+                chunk = torch.as_tensor(
+                    np.asarray(windows[start : start + batch_size], dtype=np.float32), device=device
+                )
                 outputs.append(model(chunk)[:, :1].cpu().numpy())
         return np.concatenate(outputs).astype(np.float64)
 

@@ -14,22 +14,34 @@
 # Experiment E6 of the lab catalogue (lab record 004).
 
 # %%
-# Colab only: install labhelpers and the packages the lessons use that Colab lacks (gensim and the
-# rest of the `colab` extra); Colab's own torch, TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
+# Colab only: install labhelpers and the packages the lessons use that Colab
+# lacks (gensim and the rest of the `colab` extra); Colab's own torch,
+# TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
 import importlib.util
 import subprocess
 import sys
 import time
 
-if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is None:
+if (
+    "google.colab" in sys.modules
+    and importlib.util.find_spec("labhelpers") is None
+):
     started = time.perf_counter()
-    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                          "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"],
-                         capture_output=True, text=True)
+    url = "https://github.com/rnn-lab-book/rnn-lab-book"
+    requirement = f"labhelpers[colab] @ git+{url}@main"
+    pip = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", requirement],
+        capture_output=True,
+        text=True,
+    )
     if pip.returncode != 0:
         print(pip.stdout, pip.stderr, sep="\n")
-        raise RuntimeError("pip could not install labhelpers: its own message is printed above.")
-    print(f"labhelpers and the lessons' packages installed in {time.perf_counter() - started:.0f} s")
+        raise RuntimeError(
+            "pip could not install labhelpers: "
+            "its own message is printed above."
+        )
+    seconds = time.perf_counter() - started
+    print(f"labhelpers and the lessons' packages installed in {seconds:.0f} s")
 
 # %% [markdown]
 # ## Aim
@@ -68,15 +80,21 @@ device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" o
 # %%
 from labhelpers.profiles import notebook_settings
 
+# fmt: off
 PROFILES = {
-    "smoke": dict(n_samples=200, seq_len=10, threshold=5.0, train_fraction=0.8, hidden_size=16,
-                  learning_rate=0.01, epochs=20, batch_size=0, n_seeds=2),
-    "quick": dict(n_samples=1000, seq_len=10, threshold=5.0, train_fraction=0.8, hidden_size=16,
-                  learning_rate=0.01, epochs=50, batch_size=0, n_seeds=10),
-    "lab": dict(n_samples=1000, seq_len=10, threshold=5.0, train_fraction=0.8, hidden_size=16,
-                learning_rate=0.01, epochs=50, batch_size=0, n_seeds=10),
+    "smoke": dict(n_samples=200,  seq_len=10, threshold=5.0,
+                  train_fraction=0.8, hidden_size=16, learning_rate=0.01,
+                  epochs=20, batch_size=0, n_seeds=2),
+    "quick": dict(n_samples=1000, seq_len=10, threshold=5.0,
+                  train_fraction=0.8, hidden_size=16, learning_rate=0.01,
+                  epochs=50, batch_size=0, n_seeds=10),
+    "lab":   dict(n_samples=1000, seq_len=10, threshold=5.0,
+                  train_fraction=0.8, hidden_size=16, learning_rate=0.01,
+                  epochs=50, batch_size=0, n_seeds=10),
 }
-settings = notebook_settings(PROFILES)  # checks the parameters, then fills in the profile's values
+# fmt: on
+# Checks the parameters, then fills in the profile's values.
+settings = notebook_settings(PROFILES)
 settings
 
 # %% [markdown]
@@ -122,10 +140,22 @@ from labhelpers.runtime import choose_device, describe_device, seed_everything
 
 seed_everything(seed)
 device = choose_device(device)
-X, y = make_sum_dataset(settings["n_samples"], settings["seq_len"], settings["threshold"], seed=seed)
-X_train, y_train, X_val, y_val = split_in_order(X, y, settings["train_fraction"])
-print(f"X {X.shape}, y {y.shape}; train {len(X_train)}, validation {len(X_val)}")
-print(f"class 1 (sum > {settings['threshold']}): {y_train.mean():.1%} of training, {y_val.mean():.1%} of validation")
+X, y = make_sum_dataset(
+    settings["n_samples"],
+    settings["seq_len"],
+    settings["threshold"],
+    seed=seed,
+)
+X_train, y_train, X_val, y_val = split_in_order(
+    X, y, settings["train_fraction"]
+)
+print(
+    f"X {X.shape}, y {y.shape}; train {len(X_train)}, validation {len(X_val)}"
+)
+print(
+    f"class 1 (sum > {settings['threshold']}): {y_train.mean():.1%} of "
+    f"training, {y_val.mean():.1%} of validation"
+)
 print(f"device: {describe_device(device)}")
 
 # %% [markdown]
@@ -156,21 +186,34 @@ from labhelpers.training import fit, predict, run_epoch
 
 print(inspect.getsource(run_epoch))
 
+
 # %%
-
-
 def batches(X_part, y_part, shuffle):
     size = settings["batch_size"] or len(X_part)  # 0: the full batch
-    return TensorBatches(torch.from_numpy(X_part), torch.from_numpy(y_part), batch_size=size, shuffle=shuffle)
+    return TensorBatches(
+        torch.from_numpy(X_part),
+        torch.from_numpy(y_part),
+        batch_size=size,
+        shuffle=shuffle,
+    )
 
 
 def train(model_seed, log_every=10):
     torch.manual_seed(model_seed)
     model = LastStepRNN(1, settings["hidden_size"], 2).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=settings["learning_rate"])
-    history = fit(model, nn.CrossEntropyLoss(), optimizer,
-                  batches(X_train, y_train, shuffle=True), batches(X_val, y_val, shuffle=False),
-                  epochs=settings["epochs"], device=device, log_every=log_every)
+    optimizer = torch.optim.Adam(
+        model.parameters(), lr=settings["learning_rate"]
+    )
+    history = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optimizer,
+        batches(X_train, y_train, shuffle=True),
+        batches(X_val, y_val, shuffle=False),
+        epochs=settings["epochs"],
+        device=device,
+        log_every=log_every,
+    )
     return model, history
 
 
@@ -191,23 +234,40 @@ observation_table(history, every=10).drop(columns="seconds").round(4)
 # %%
 import matplotlib.pyplot as plt
 
-plot_history(history, title=f"RNN(hidden {settings['hidden_size']}) on the sum task")
+plot_history(
+    history, title=f"RNN(hidden {settings['hidden_size']}) on the sum task"
+)
 plt.show()
 window = min(10, history.epochs - 1)
 if window > 0:
     before, after = history["val_loss"][-1 - window], history["val_loss"][-1]
-    trend = "still falling: more epochs would likely help" if after < 0.95 * before else "levelling off"
-    print(f"validation loss over the last {window} epochs: {before:.4f} -> {after:.4f} ({trend})")
+    trend = (
+        "still falling: more epochs would likely help"
+        if after < 0.95 * before
+        else "levelling off"
+    )
+    print(
+        f"validation loss over the last {window} epochs: "
+        f"{before:.4f} -> {after:.4f} ({trend})"
+    )
 
 # %% [markdown]
 # Classification report and confusion matrix on the validation sequences:
 
 # %%
-from labhelpers.metrics import accuracy, classification_report_table, confusion_matrix, f1_score
+from labhelpers.metrics import (
+    accuracy,
+    classification_report_table,
+    confusion_matrix,
+    f1_score,
+)
 
 logits, targets = predict(model, batches(X_val, y_val, shuffle=False))
 predicted = logits.argmax(dim=1).numpy()
-names = [f"sum <= {settings['threshold']:g}", f"sum > {settings['threshold']:g}"]
+names = [
+    f"sum <= {settings['threshold']:g}",
+    f"sum > {settings['threshold']:g}",
+]
 classification_report_table(targets.numpy(), predicted, names).round(4)
 
 # %%
@@ -225,8 +285,11 @@ wrong = predicted != targets.numpy()
 distance = np.abs(sums - settings["threshold"])
 print(f"{wrong.sum()} of {len(wrong)} validation sequences are misclassified")
 if wrong.any():
-    print(f"their sums lie on average {distance[wrong].mean():.3f} from the threshold, "
-          f"against {distance[~wrong].mean():.3f} for the correct ones")
+    print(
+        f"their sums lie on average {distance[wrong].mean():.3f} from the "
+        "threshold, "
+        f"against {distance[~wrong].mean():.3f} for the correct ones"
+    )
 
 # %% [markdown]
 # One run is one draw. The record reports a single run (94.00%), and another run
@@ -236,11 +299,16 @@ if wrong.any():
 # %%
 seed_accuracies = [history["val_accuracy"][-1]]
 for extra_seed in range(seed + 1, seed + settings["n_seeds"]):
-    _, other = train(extra_seed, log_every=settings["epochs"])  # only the last epoch's line
+    _, other = train(
+        extra_seed, log_every=settings["epochs"]
+    )  # only the last epoch's line
     seed_accuracies.append(other["val_accuracy"][-1])
 seed_accuracies = np.array(seed_accuracies)
-print(f"validation accuracy over {len(seed_accuracies)} seeds: mean {seed_accuracies.mean():.2%}, "
-      f"std {seed_accuracies.std():.2%}, min {seed_accuracies.min():.2%}, max {seed_accuracies.max():.2%}")
+print(
+    f"validation accuracy over {len(seed_accuracies)} seeds: "
+    f"mean {seed_accuracies.mean():.2%}, std {seed_accuracies.std():.2%}, "
+    f"min {seed_accuracies.min():.2%}, max {seed_accuracies.max():.2%}"
+)
 
 # %% [markdown]
 # ## Result
@@ -252,22 +320,39 @@ from labhelpers.report import record_results, result_sentence
 
 val_accuracy = accuracy(targets.numpy(), predicted)
 val_f1 = f1_score(targets.numpy(), predicted)
-data = f"{len(X_val)} generated validation sequences (seed {seed}, {settings['n_samples']} in all)"
+data = (
+    f"{len(X_val)} generated validation sequences "
+    f"(seed {seed}, {settings['n_samples']} in all)"
+)
 sentence = result_sentence(
-    f"An RNN with {settings['hidden_size']} hidden units", {"accuracy": val_accuracy, "f1": val_f1},
-    epochs=history.epochs, seconds=sum(history["seconds"]), data=data,
-    record={"accuracy": 0.94, "f1": 0.9375})
-sentence += (f" Across {len(seed_accuracies)} seeds the accuracy ranged from {seed_accuracies.min():.2%} "
-             f"to {seed_accuracies.max():.2%} (mean {seed_accuracies.mean():.2%}).")
+    f"An RNN with {settings['hidden_size']} hidden units",
+    {"accuracy": val_accuracy, "f1": val_f1},
+    epochs=history.epochs,
+    seconds=sum(history["seconds"]),
+    data=data,
+    record={"accuracy": 0.94, "f1": 0.9375},
+)
+sentence += (
+    f" Across {len(seed_accuracies)} seeds the accuracy ranged from "
+    f"{seed_accuracies.min():.2%} to {seed_accuracies.max():.2%} "
+    f"(mean {seed_accuracies.mean():.2%})."
+)
 display(Markdown(sentence))
 recorded = record_results(
-    "E6 sum classifier", profile, data="generated sum sequences",
-    metrics={"val_accuracy": val_accuracy, "val_f1": val_f1,
-             "mean_val_accuracy_over_seeds": seed_accuracies.mean(),
-             "train_seconds": sum(history["seconds"])},
+    "E6 sum classifier",
+    profile,
+    data="generated sum sequences",
+    metrics={
+        "val_accuracy": val_accuracy,
+        "val_f1": val_f1,
+        "mean_val_accuracy_over_seeds": seed_accuracies.mean(),
+        "train_seconds": sum(history["seconds"]),
+    },
     settings=settings,
-    model="RNN(16), last state -> linear", headline="val_accuracy",
-    lab_record={"val_accuracy": 0.94, "val_f1": 0.9375})
+    model="RNN(16), last state -> linear",
+    headline="val_accuracy",
+    lab_record={"val_accuracy": 0.94, "val_f1": 0.9375},
+)
 
 # %% tags=["lab-record"]
 # Your lab record: run the whole notebook first (Restart and run all), and

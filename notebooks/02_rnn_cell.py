@@ -15,22 +15,34 @@
 # lab records write them by hand.
 
 # %%
-# Colab only: install labhelpers and the packages the lessons use that Colab lacks (gensim and the
-# rest of the `colab` extra); Colab's own torch, TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
+# Colab only: install labhelpers and the packages the lessons use that Colab
+# lacks (gensim and the rest of the `colab` extra); Colab's own torch,
+# TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
 import importlib.util
 import subprocess
 import sys
 import time
 
-if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is None:
+if (
+    "google.colab" in sys.modules
+    and importlib.util.find_spec("labhelpers") is None
+):
     started = time.perf_counter()
-    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                          "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"],
-                         capture_output=True, text=True)
+    url = "https://github.com/rnn-lab-book/rnn-lab-book"
+    requirement = f"labhelpers[colab] @ git+{url}@main"
+    pip = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", requirement],
+        capture_output=True,
+        text=True,
+    )
     if pip.returncode != 0:
         print(pip.stdout, pip.stderr, sep="\n")
-        raise RuntimeError("pip could not install labhelpers: its own message is printed above.")
-    print(f"labhelpers and the lessons' packages installed in {time.perf_counter() - started:.0f} s")
+        raise RuntimeError(
+            "pip could not install labhelpers: "
+            "its own message is printed above."
+        )
+    seconds = time.perf_counter() - started
+    print(f"labhelpers and the lessons' packages installed in {seconds:.0f} s")
 
 # %% [markdown]
 # ## Aim
@@ -68,12 +80,18 @@ seed = 0  # type: int, at least 0  Seed of the inputs and of the frameworks' wei
 # %%
 from labhelpers.profiles import notebook_settings
 
+# fmt: off
 PROFILES = {
-    "smoke": dict(batch_size=3, seq_len=6, input_size=3, hidden_size=5, output_size=2, tolerance=1e-6),
-    "quick": dict(batch_size=32, seq_len=50, input_size=8, hidden_size=32, output_size=4, tolerance=1e-6),
-    "lab": dict(batch_size=1000, seq_len=10, input_size=1, hidden_size=16, output_size=2, tolerance=1e-6),
+    "smoke": dict(batch_size=3,    seq_len=6,  input_size=3, hidden_size=5,
+                  output_size=2, tolerance=1e-6),
+    "quick": dict(batch_size=32,   seq_len=50, input_size=8, hidden_size=32,
+                  output_size=4, tolerance=1e-6),
+    "lab":   dict(batch_size=1000, seq_len=10, input_size=1, hidden_size=16,
+                  output_size=2, tolerance=1e-6),
 }
-settings = notebook_settings(PROFILES)  # checks the parameters, then fills in the profile's values
+# fmt: on
+# Checks the parameters, then fills in the profile's values.
+settings = notebook_settings(PROFILES)
 settings
 
 # %% [markdown]
@@ -151,16 +169,32 @@ from labhelpers.runtime import seed_everything
 
 seed_everything(seed)
 rng = np.random.default_rng(seed)
-x = rng.normal(size=(settings["batch_size"], settings["seq_len"], settings["input_size"]))  # float64
-layer, = theory.init_rnn_weights(settings["input_size"], settings["hidden_size"], seed=seed)
+# float64
+x = rng.normal(
+    size=(settings["batch_size"], settings["seq_len"], settings["input_size"])
+)
+(layer,) = theory.init_rnn_weights(
+    settings["input_size"], settings["hidden_size"], seed=seed
+)
 h0 = np.zeros((settings["batch_size"], settings["hidden_size"]))
 h1 = theory.rnn_cell_forward(x[:, 0], h0, layer.W_in, layer.W_hh, layer.b)
-print(f"x {x.shape} (batch, T, input); W_in {layer.W_in.shape}, W_hh {layer.W_hh.shape}, b {layer.b.shape}")
-print(f"h_1 = tanh(W_hh h_0 + W_in x_1 + b): shape {h1.shape} (batch, hidden), "
-      f"values in [{h1.min():.4f}, {h1.max():.4f}]")
+print(
+    f"x {x.shape} (batch, T, input); W_in {layer.W_in.shape}, "
+    f"W_hh {layer.W_hh.shape}, b {layer.b.shape}"
+)
+print(
+    f"h_1 = tanh(W_hh h_0 + W_in x_1 + b): shape {h1.shape} (batch, hidden), "
+    f"values in [{h1.min():.4f}, {h1.max():.4f}]"
+)
 states, h_n = theory.rnn_forward(x, [layer])
-print(f"all states: {states.shape} (layers, batch, T, hidden); last states h_n: {h_n.shape}")
-print(f"the first step of the sequence is the step above: {np.array_equal(states[0, :, 0], h1)}")
+print(
+    f"all states: {states.shape} (layers, batch, "
+    f"T, hidden); last states h_n: {h_n.shape}"
+)
+print(
+    "the first step of the sequence is the step "
+    f"above: {np.array_equal(states[0, :, 0], h1)}"
+)
 
 # %% [markdown]
 # ### The same weights in `torch.nn.RNN`
@@ -178,27 +212,61 @@ import torch
 comparisons = []  # one row per check, for the Observation table
 
 
-def compare(framework, layers, ours, theirs, what, dtype="float64", check=True):
-    """Print, record and (with check) assert the largest absolute difference of two arrays."""
+def compare(
+    framework, layers, ours, theirs, what, dtype="float64", check=True
+):
+    """Print, record and (with check) assert the
+    largest absolute difference of two arrays."""
     difference = float(np.max(np.abs(ours - theirs)))
-    comparisons.append(dict(framework=framework, layers=layers, compared=what, dtype=dtype,
-                            max_abs_difference=difference, asserted=check))
-    print(f"{framework}, {layers} layer(s), {what}, {dtype}: largest absolute difference {difference:.1e}")
+    comparisons.append(
+        dict(
+            framework=framework,
+            layers=layers,
+            compared=what,
+            dtype=dtype,
+            max_abs_difference=difference,
+            asserted=check,
+        )
+    )
+    print(
+        f"{framework}, {layers} layer(s), {what}, {dtype}: "
+        f"largest absolute difference {difference:.1e}"
+    )
     if check:
-        assert difference < settings["tolerance"], f"{framework} differs by {difference} (> {settings['tolerance']})"
+        assert difference < settings["tolerance"], (
+            f"{framework} differs by {difference} (> {settings['tolerance']})"
+        )
 
 
 torch_rnns = {}
 for num_layers in (1, 2):
     torch.manual_seed(seed)
-    rnn = torch.nn.RNN(settings["input_size"], settings["hidden_size"], num_layers=num_layers,
-                       batch_first=True).double()
+    rnn = torch.nn.RNN(
+        settings["input_size"],
+        settings["hidden_size"],
+        num_layers=num_layers,
+        batch_first=True,
+    ).double()
     torch_rnns[num_layers] = rnn
     with torch.no_grad():
         output, torch_h_n = rnn(torch.from_numpy(x))
-    ours, ours_h_n = theory.rnn_forward(x, theory.weights_from_torch(rnn.state_dict()))
-    compare("torch nn.RNN", num_layers, ours[-1], output.numpy(), "top layer, every step")
-    compare("torch nn.RNN", num_layers, ours_h_n, torch_h_n.numpy(), "every layer, last step (h_n)")
+    ours, ours_h_n = theory.rnn_forward(
+        x, theory.weights_from_torch(rnn.state_dict())
+    )
+    compare(
+        "torch nn.RNN",
+        num_layers,
+        ours[-1],
+        output.numpy(),
+        "top layer, every step",
+    )
+    compare(
+        "torch nn.RNN",
+        num_layers,
+        ours_h_n,
+        torch_h_n.numpy(),
+        "every layer, last step (h_n)",
+    )
 
 # %% [markdown]
 # torch returns only the top layer at every step. The lower layer of the
@@ -207,13 +275,19 @@ for num_layers in (1, 2):
 
 # %%
 two_layers = torch_rnns[2]
-lower = torch.nn.RNN(settings["input_size"], settings["hidden_size"], batch_first=True).double()
+lower = torch.nn.RNN(
+    settings["input_size"], settings["hidden_size"], batch_first=True
+).double()
 with torch.no_grad():
     for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
         getattr(lower, f"{name}_l0").copy_(getattr(two_layers, f"{name}_l0"))
     lower_output, _ = lower(torch.from_numpy(x))
-ours, _ = theory.rnn_forward(x, theory.weights_from_torch(two_layers.state_dict()))
-compare("torch nn.RNN", 2, ours[0], lower_output.numpy(), "lower layer, every step")
+ours, _ = theory.rnn_forward(
+    x, theory.weights_from_torch(two_layers.state_dict())
+)
+compare(
+    "torch nn.RNN", 2, ours[0], lower_output.numpy(), "lower layer, every step"
+)
 
 # %% [markdown]
 # Why float64? The same one-layer network run by torch in float32 (single
@@ -223,12 +297,22 @@ compare("torch nn.RNN", 2, ours[0], lower_output.numpy(), "lower layer, every st
 # %%
 import copy
 
-single = copy.deepcopy(torch_rnns[1]).float()  # the same weights, rounded to float32
+# the same weights, rounded to float32
+single = copy.deepcopy(torch_rnns[1]).float()
 with torch.no_grad():
     output32, _ = single(torch.from_numpy(x.astype(np.float32)))
-ours, _ = theory.rnn_forward(x, theory.weights_from_torch(torch_rnns[1].state_dict()))
-compare("torch nn.RNN", 1, ours[-1], output32.numpy().astype(np.float64), "top layer, every step",
-        dtype="float32", check=False)
+ours, _ = theory.rnn_forward(
+    x, theory.weights_from_torch(torch_rnns[1].state_dict())
+)
+compare(
+    "torch nn.RNN",
+    1,
+    ours[-1],
+    output32.numpy().astype(np.float64),
+    "top layer, every step",
+    dtype="float32",
+    check=False,
+)
 
 # %% [markdown]
 # ### The output $g_t = W_g h_t$
@@ -240,7 +324,9 @@ compare("torch nn.RNN", 1, ours[-1], output32.numpy().astype(np.float64), "top l
 from labhelpers.theory import rnn_output
 
 torch.manual_seed(seed)
-readout = torch.nn.Linear(settings["hidden_size"], settings["output_size"], bias=False).double()
+readout = torch.nn.Linear(
+    settings["hidden_size"], settings["output_size"], bias=False
+).double()
 rnn = torch_rnns[1]
 with torch.no_grad():
     torch_g = readout(rnn(torch.from_numpy(x))[0]).numpy()
@@ -267,22 +353,54 @@ if compare_keras:
         keras = import_keras()  # without TensorFlow's start-up lines on stderr
         keras_available = True
     except ImportError:
-        print("Keras (TensorFlow) is not installed here: skipping the Keras comparison. "
-              "Install it with: pip install 'labhelpers[keras]'")
+        print(
+            "Keras (TensorFlow) is not installed "
+            "here: skipping the Keras comparison. "
+            "Install it with: pip install 'labhelpers[keras]'"
+        )
 if keras_available:
     seed_everything(seed)  # seeds TensorFlow too, now that it is imported
     for num_layers in (1, 2):
-        layers = [keras.layers.SimpleRNN(settings["hidden_size"], return_sequences=True, dtype="float64",
-                                         bias_initializer=keras.initializers.RandomUniform(-0.5, 0.5, seed=seed + n))
-                  for n in range(num_layers)]
-        model = keras.Sequential([keras.Input((settings["seq_len"], settings["input_size"]), dtype="float64"),
-                                  *layers])
+        layers = [
+            keras.layers.SimpleRNN(
+                settings["hidden_size"],
+                return_sequences=True,
+                dtype="float64",
+                bias_initializer=keras.initializers.RandomUniform(
+                    -0.5, 0.5, seed=seed + n
+                ),
+            )
+            for n in range(num_layers)
+        ]
+        model = keras.Sequential(
+            [
+                keras.Input(
+                    (settings["seq_len"], settings["input_size"]),
+                    dtype="float64",
+                ),
+                *layers,
+            ]
+        )
         keras_states = np.asarray(model(x))
         kernel, recurrent_kernel, bias = layers[0].get_weights()
         if num_layers == 1:
-            print(f"Keras kernel {kernel.shape}, recurrent_kernel {recurrent_kernel.shape}, bias {bias.shape}")
-        ours, _ = theory.rnn_forward(x, theory.weights_from_keras([layer.get_weights() for layer in layers]))
-        compare("Keras SimpleRNN", num_layers, ours[-1], keras_states, "top layer, every step")
+            print(
+                f"Keras kernel {kernel.shape}, recurrent_kernel "
+                f"{recurrent_kernel.shape}, bias {bias.shape}"
+            )
+        ours, _ = theory.rnn_forward(
+            x,
+            theory.weights_from_keras(
+                [layer.get_weights() for layer in layers]
+            ),
+        )
+        compare(
+            "Keras SimpleRNN",
+            num_layers,
+            ours[-1],
+            keras_states,
+            "top layer, every step",
+        )
 
 # %% [markdown]
 # ## Observation
@@ -294,15 +412,27 @@ import pandas as pd
 
 table = pd.DataFrame(comparisons)
 table["below tolerance"] = table["max_abs_difference"] < settings["tolerance"]
-table["max_abs_difference"] = table["max_abs_difference"].map(lambda value: f"{value:.1e}")
+table["max_abs_difference"] = table["max_abs_difference"].map(
+    lambda value: f"{value:.1e}"
+)
 table
 
 # %%
 checked = [row["max_abs_difference"] for row in comparisons if row["asserted"]]
-single_row = [row["max_abs_difference"] for row in comparisons if row["dtype"] == "float32"]
-print(f"float64: {len(checked)} comparisons, largest difference {max(checked):.1e} "
-      f"(float64 machine epsilon {np.finfo(np.float64).eps:.1e})")
-print(f"float32: largest difference {single_row[0]:.1e} (float32 machine epsilon {np.finfo(np.float32).eps:.1e})")
+single_row = [
+    row["max_abs_difference"]
+    for row in comparisons
+    if row["dtype"] == "float32"
+]
+print(
+    f"float64: {len(checked)} comparisons, "
+    f"largest difference {max(checked):.1e} "
+    f"(float64 machine epsilon {np.finfo(np.float64).eps:.1e})"
+)
+print(
+    f"float32: largest difference {single_row[0]:.1e} "
+    f"(float32 machine epsilon {np.finfo(np.float32).eps:.1e})"
+)
 
 # %% [markdown]
 # In float64 the differences are a few machine epsilons: the frameworks
@@ -318,20 +448,48 @@ from IPython.display import Markdown, display
 
 from labhelpers.report import record_results
 
-worst = {name: max(row["max_abs_difference"] for row in comparisons if row["framework"] == name and row["asserted"])
-         for name in dict.fromkeys(row["framework"] for row in comparisons)}
-shape = f"{settings['batch_size']} sequences of {settings['seq_len']} steps, input {settings['input_size']}, " \
-        f"hidden {settings['hidden_size']}"
-sentence = (f"The NumPy RNN reproduced every hidden state of `torch.nn.RNN` (1 and 2 layers) to within "
-            f"{worst['torch nn.RNN']:.1e}")
+worst = {
+    name: max(
+        row["max_abs_difference"]
+        for row in comparisons
+        if row["framework"] == name and row["asserted"]
+    )
+    for name in dict.fromkeys(row["framework"] for row in comparisons)
+}
+shape = (
+    f"{settings['batch_size']} sequences of {settings['seq_len']} "
+    f"steps, input {settings['input_size']}, "
+    f"hidden {settings['hidden_size']}"
+)
+sentence = (
+    "The NumPy RNN reproduced every hidden state "
+    "of `torch.nn.RNN` (1 and 2 layers) to within "
+    f"{worst['torch nn.RNN']:.1e}"
+)
 if "Keras SimpleRNN" in worst:
-    sentence += f" and of Keras `SimpleRNN` (1 and 2 layers) to within {worst['Keras SimpleRNN']:.1e}"
-sentence += (f", and the output $g_t = W_g h_t$ to within {worst['torch nn.Linear']:.1e}, in float64 on {shape} "
-             f"(tolerance {settings['tolerance']:g}).")
+    sentence += (
+        " and of Keras `SimpleRNN` (1 and 2 layers) to within "
+        f"{worst['Keras SimpleRNN']:.1e}"
+    )
+sentence += (
+    ", and the output $g_t = W_g h_t$ to within "
+    f"{worst['torch nn.Linear']:.1e}, in float64 on {shape} "
+    f"(tolerance {settings['tolerance']:g})."
+)
 display(Markdown(sentence))
 recorded = record_results(
-    "T1 RNN cell from scratch", profile, data=f"random float64 inputs (seed {seed}): {shape}",
-    metrics={{"torch nn.RNN": "max_abs_difference_torch_rnn", "torch nn.Linear": "max_abs_difference_output",
-              "Keras SimpleRNN": "max_abs_difference_keras"}[name]: value for name, value in worst.items()},
+    "T1 RNN cell from scratch",
+    profile,
+    data=f"random float64 inputs (seed {seed}): {shape}",
+    metrics={
+        {
+            "torch nn.RNN": "max_abs_difference_torch_rnn",
+            "torch nn.Linear": "max_abs_difference_output",
+            "Keras SimpleRNN": "max_abs_difference_keras",
+        }[name]: value
+        for name, value in worst.items()
+    },
     settings=settings,
-    model="NumPy RNN cell against torch nn.RNN", headline="max_abs_difference_torch_rnn")
+    model="NumPy RNN cell against torch nn.RNN",
+    headline="max_abs_difference_torch_rnn",
+)

@@ -15,22 +15,34 @@
 # its recurrent weights, written out as the records derive it by hand.
 
 # %%
-# Colab only: install labhelpers and the packages the lessons use that Colab lacks (gensim and the
-# rest of the `colab` extra); Colab's own torch, TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
+# Colab only: install labhelpers and the packages the lessons use that Colab
+# lacks (gensim and the rest of the `colab` extra); Colab's own torch,
+# TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
 import importlib.util
 import subprocess
 import sys
 import time
 
-if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is None:
+if (
+    "google.colab" in sys.modules
+    and importlib.util.find_spec("labhelpers") is None
+):
     started = time.perf_counter()
-    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                          "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"],
-                         capture_output=True, text=True)
+    url = "https://github.com/rnn-lab-book/rnn-lab-book"
+    requirement = f"labhelpers[colab] @ git+{url}@main"
+    pip = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", requirement],
+        capture_output=True,
+        text=True,
+    )
     if pip.returncode != 0:
         print(pip.stdout, pip.stderr, sep="\n")
-        raise RuntimeError("pip could not install labhelpers: its own message is printed above.")
-    print(f"labhelpers and the lessons' packages installed in {time.perf_counter() - started:.0f} s")
+        raise RuntimeError(
+            "pip could not install labhelpers: "
+            "its own message is printed above."
+        )
+    seconds = time.perf_counter() - started
+    print(f"labhelpers and the lessons' packages installed in {seconds:.0f} s")
 
 # %% [markdown]
 # ## Aim
@@ -65,14 +77,23 @@ seed = 0  # type: int, at least 0  Seed of the inputs, the targets and the weigh
 # %%
 from labhelpers.profiles import notebook_settings
 
+# fmt: off
 PROFILES = {
-    "smoke": dict(batch_size=2, seq_len=8, input_size=3, hidden_size=4, output_size=2, truncate=3),
-    "quick": dict(batch_size=8, seq_len=40, input_size=4, hidden_size=16, output_size=2, truncate=10),
-    "lab": dict(batch_size=32, seq_len=100, input_size=4, hidden_size=32, output_size=2, truncate=20),
+    "smoke": dict(batch_size=2,  seq_len=8,   input_size=3, hidden_size=4,
+                  output_size=2, truncate=3),
+    "quick": dict(batch_size=8,  seq_len=40,  input_size=4, hidden_size=16,
+                  output_size=2, truncate=10),
+    "lab":   dict(batch_size=32, seq_len=100, input_size=4, hidden_size=32,
+                  output_size=2, truncate=20),
 }
-settings = notebook_settings(PROFILES)  # checks the parameters, then fills in the profile's values
+# fmt: on
+# Checks the parameters, then fills in the profile's values.
+settings = notebook_settings(PROFILES)
 if settings["truncate"] > settings["seq_len"]:
-    raise ValueError(f"truncate ({settings['truncate']}) must be at most seq_len ({settings['seq_len']})")
+    raise ValueError(
+        f"truncate ({settings['truncate']}) must be "
+        f"at most seq_len ({settings['seq_len']})"
+    )
 settings
 
 # %% [markdown]
@@ -142,15 +163,21 @@ x = rng.normal(size=(B, T, settings["input_size"]))
 targets = rng.normal(size=(B, T, settings["output_size"]))
 W_g = rng.normal(size=(settings["output_size"], H)) / np.sqrt(H)
 rnn = torch.nn.RNN(settings["input_size"], H, batch_first=True).double()
-layer, = theory.weights_from_torch(rnn.state_dict())
+(layer,) = theory.weights_from_torch(rnn.state_dict())
 W_hh = layer.W_hh
 h0 = np.zeros((B, H))
 
 states, _ = theory.rnn_forward(x, [layer])
 states = states[0]  # (batch, T, hidden): h_1..h_T of the one layer
 loss, dL_dh = theory.squared_error_loss(states, W_g, targets)
-print(f"x {x.shape}, states {states.shape}, W_hh {W_hh.shape}, ||W_hh||_2 = {theory.spectral_norm(W_hh):.4f}")
-print(f"L = sum_t 0.5 ||W_g h_t - y_t||^2 = {loss:.6f} (summed over {B} sequences)")
+print(
+    f"x {x.shape}, states {states.shape}, W_hh {W_hh.shape}, "
+    f"||W_hh||_2 = {theory.spectral_norm(W_hh):.4f}"
+)
+print(
+    "L = sum_t 0.5 ||W_g h_t - y_t||^2 = "
+    f"{loss:.6f} (summed over {B} sequences)"
+)
 
 # %% [markdown]
 # The independent check: the same recurrence written with torch operations, step
@@ -159,19 +186,42 @@ print(f"L = sum_t 0.5 ||W_g h_t - y_t||^2 = {loss:.6f} (summed over {B} sequence
 
 # %%
 def torch_states(rnn, x):
-    """h_0..h_T as a list of tensors in one autograd graph (h_0 a leaf that needs gradients)."""
-    h = torch.zeros(x.shape[0], rnn.hidden_size, dtype=torch.float64, requires_grad=True)
+    """h_0..h_T as a list of tensors in one autograd
+    graph (h_0 a leaf that needs gradients)."""
+    h = torch.zeros(
+        x.shape[0], rnn.hidden_size, dtype=torch.float64, requires_grad=True
+    )
     hs = [h]
     for t in range(x.shape[1]):
-        h = torch.tanh(h @ rnn.weight_hh_l0.T + x[:, t] @ rnn.weight_ih_l0.T + rnn.bias_ih_l0 + rnn.bias_hh_l0)
+        h = torch.tanh(
+            h @ rnn.weight_hh_l0.T
+            + x[:, t] @ rnn.weight_ih_l0.T
+            + rnn.bias_ih_l0
+            + rnn.bias_hh_l0
+        )
         hs.append(h)
     return hs
 
 
 hs = torch_states(rnn, torch.from_numpy(x))
-torch_loss = 0.5 * ((torch.stack(hs[1:], dim=1) @ torch.from_numpy(W_g).T - torch.from_numpy(targets)) ** 2).sum()
-print(f"the same loss from torch: {torch_loss.item():.6f}; "
-      f"largest state difference {max(float(np.abs(states[:, t] - hs[t + 1].detach().numpy()).max()) for t in range(T)):.1e}")
+torch_loss = (
+    0.5
+    * (
+        (
+            torch.stack(hs[1:], dim=1) @ torch.from_numpy(W_g).T
+            - torch.from_numpy(targets)
+        )
+        ** 2
+    ).sum()
+)
+state_difference = max(
+    float(np.abs(states[:, t] - hs[t + 1].detach().numpy()).max())
+    for t in range(T)
+)
+print(
+    f"the same loss from torch: {torch_loss.item():.6f}; "
+    f"largest state difference {state_difference:.1e}"
+)
 
 # %% [markdown]
 # ### The one-step Jacobian $\partial h_i/\partial h_{i-1} = \mathrm{diag}(1 - h_i^2) W_{hh}$
@@ -190,10 +240,18 @@ print(inspect.getsource(theory.step_jacobians))
 
 # %%
 def autograd_products(hs, t):
-    """dh_t/dh_k for k = 0..t by autograd: array (batch, t + 1, hidden, hidden), entry [:, k]."""
+    """dh_t/dh_k for k = 0..t by autograd: array
+    (batch, t + 1, hidden, hidden), entry [:, k]."""
     hidden = hs[t].shape[1]
-    rows = [torch.autograd.grad(hs[t][:, j].sum(), hs[:t + 1], retain_graph=True, allow_unused=True)
-            for j in range(hidden)]
+    rows = [
+        torch.autograd.grad(
+            hs[t][:, j].sum(),
+            hs[: t + 1],
+            retain_graph=True,
+            allow_unused=True,
+        )
+        for j in range(hidden)
+    ]
     products = np.zeros((hs[t].shape[0], t + 1, hidden, hidden))
     for j, row in enumerate(rows):
         for k, grad in enumerate(row):
@@ -204,22 +262,41 @@ def autograd_products(hs, t):
 
 def autograd_step(hs, i):
     """dh_i/dh_{i-1} by autograd: (batch, hidden, hidden)."""
-    rows = [torch.autograd.grad(hs[i][:, j].sum(), hs[i - 1], retain_graph=True)[0] for j in range(hs[i].shape[1])]
+    rows = [
+        torch.autograd.grad(hs[i][:, j].sum(), hs[i - 1], retain_graph=True)[0]
+        for j in range(hs[i].shape[1])
+    ]
     return torch.stack(rows, dim=1).numpy()
 
 
-jacobians = theory.step_jacobians(states, W_hh)  # (batch, T, H, H); [:, i-1] is dh_i/dh_{i-1}
-one_step_difference = max(float(np.abs(jacobians[:, i - 1] - autograd_step(hs, i)).max()) for i in range(1, T + 1))
-print(f"one-step Jacobians {jacobians.shape}: largest difference from autograd over all {T} steps "
-      f"{one_step_difference:.1e}")
+# (batch, T, H, H); [:, i-1] is dh_i/dh_{i-1}
+jacobians = theory.step_jacobians(states, W_hh)
+one_step_difference = max(
+    float(np.abs(jacobians[:, i - 1] - autograd_step(hs, i)).max())
+    for i in range(1, T + 1)
+)
+print(
+    f"one-step Jacobians {jacobians.shape}: largest "
+    f"difference from autograd over all {T} steps "
+    f"{one_step_difference:.1e}"
+)
 
-products = theory.jacobian_products_to(states, W_hh)  # (batch, T + 1, H, H); [:, lag] is dh_T/dh_{T-lag}
-reference = autograd_products(hs, T)[:, ::-1]          # reorder autograd's k = 0..T as lag = T..0
+# (batch, T + 1, H, H); [:, lag] is dh_T/dh_{T-lag}
+products = theory.jacobian_products_to(states, W_hh)
+# reorder autograd's k = 0..T as lag = T..0
+reference = autograd_products(hs, T)[:, ::-1]
 product_difference = float(np.abs(products - reference).max())
-product_relative = float(np.max(np.abs(products - reference).max(axis=(-2, -1))
-                                / np.abs(reference).max(axis=(-2, -1))))
-print(f"products dh_T/dh_k for k = 0..{T}: largest absolute difference {product_difference:.1e}, "
-      f"largest relative difference {product_relative:.1e}")
+product_relative = float(
+    np.max(
+        np.abs(products - reference).max(axis=(-2, -1))
+        / np.abs(reference).max(axis=(-2, -1))
+    )
+)
+print(
+    f"products dh_T/dh_k for k = 0..{T}: largest "
+    f"absolute difference {product_difference:.1e}, "
+    f"largest relative difference {product_relative:.1e}"
+)
 assert product_relative < 1e-8
 
 # %% [markdown]
@@ -232,18 +309,32 @@ assert product_relative < 1e-8
 print(inspect.getsource(theory.bptt_grad_W_hh_by_lag))
 
 # %%
-terms = theory.bptt_grad_W_hh_by_lag(states, h0, dL_dh, W_hh)  # (T, H, H): the terms of lag m = t - k
+# (T, H, H): the terms of lag m = t - k
+terms = theory.bptt_grad_W_hh_by_lag(states, h0, dL_dh, W_hh)
 grad = theory.bptt_grad_W_hh(states, h0, dL_dh, W_hh)
-print(f"dL/dW_hh: {grad.shape}, the sum of {T * (T + 1) // 2 * B} terms (t, k, sequence); "
-      f"grouped by lag: {terms.shape}")
+print(
+    f"dL/dW_hh: {grad.shape}, the sum of "
+    f"{T * (T + 1) // 2 * B} terms (t, k, sequence); "
+    f"grouped by lag: {terms.shape}"
+)
 
 rnn.zero_grad()
 output, _ = rnn(torch.from_numpy(x))
-(0.5 * ((output @ torch.from_numpy(W_g).T - torch.from_numpy(targets)) ** 2).sum()).backward()
+(
+    0.5
+    * (
+        (output @ torch.from_numpy(W_g).T - torch.from_numpy(targets)) ** 2
+    ).sum()
+).backward()
 autograd_grad = rnn.weight_hh_l0.grad.numpy()
-grad_relative = float(np.abs(grad - autograd_grad).max() / np.abs(autograd_grad).max())
-print(f"against nn.RNN's autograd: largest absolute difference {np.abs(grad - autograd_grad).max():.1e}, "
-      f"relative difference {grad_relative:.1e}")
+grad_relative = float(
+    np.abs(grad - autograd_grad).max() / np.abs(autograd_grad).max()
+)
+print(
+    "against nn.RNN's autograd: largest absolute "
+    f"difference {np.abs(grad - autograd_grad).max():.1e}, "
+    f"relative difference {grad_relative:.1e}"
+)
 assert grad_relative < 1e-8, grad_relative
 
 # %% [markdown]
@@ -261,19 +352,32 @@ import matplotlib.pyplot as plt
 
 from labhelpers.plots import plot_norms_by_lag
 
-norms = np.linalg.norm(products, ord=2, axis=(-2, -1))  # (batch, T + 1), by lag
-mean_norms = np.exp(np.log(np.maximum(norms, np.finfo(float).tiny)).mean(axis=0))
+# (batch, T + 1), by lag
+norms = np.linalg.norm(products, ord=2, axis=(-2, -1))
+mean_norms = np.exp(
+    np.log(np.maximum(norms, np.finfo(float).tiny)).mean(axis=0)
+)
 label = f"this network (geometric mean over {B} sequences)"
-plot_norms_by_lag({label: mean_norms, "smallest sequence": norms.min(axis=0), "largest sequence": norms.max(axis=0)},
-                  {label: theory.norm_bound_by_lag(W_hh, T)},
-                  title=rf"$\|\partial h_T/\partial h_k\|_2$ against the lag $T-k$ (T = {T}, "
-                        rf"$\|W_{{hh}}\|_2$ = {theory.spectral_norm(W_hh):.2f})")
+plot_norms_by_lag(
+    {
+        label: mean_norms,
+        "smallest sequence": norms.min(axis=0),
+        "largest sequence": norms.max(axis=0),
+    },
+    {label: theory.norm_bound_by_lag(W_hh, T)},
+    title=r"$\|\partial h_T/\partial h_k\|_2$ against the lag $T-k$ "
+    rf"(T = {T}, $\|W_{{hh}}\|_2$ = {theory.spectral_norm(W_hh):.2f})",
+)
 plt.show()
 
 # %%
 for lag in sorted({1, min(5, T), min(10, T), T}):
-    print(f"lag {lag:3d}: ||dh_T/dh_(T-{lag})||_2 = {mean_norms[lag]:.2e} (geometric mean), "
-          f"bound ||W_hh||_2^{lag} = {theory.norm_bound_by_lag(W_hh, lag)[-1]:.2e}")
+    print(
+        f"lag {lag:3d}: ||dh_T/dh_(T-{lag})||_2 = "
+        f"{mean_norms[lag]:.2e} (geometric mean), "
+        f"bound ||W_hh||_2^{lag} = "
+        f"{theory.norm_bound_by_lag(W_hh, lag)[-1]:.2e}"
+    )
 per_step = mean_norms[T] ** (1 / T)
 print(f"average shrink factor per step: {per_step:.3f}")
 
@@ -289,20 +393,45 @@ print(f"average shrink factor per step: {per_step:.3f}")
 # $h_0^\top = 0$.)
 
 # %%
-term_norms = np.linalg.norm(terms, axis=(1, 2))  # Frobenius norm of each lag's share
+# Frobenius norm of each lag's share
+term_norms = np.linalg.norm(terms, axis=(1, 2))
 truncations = sorted({1, 2, settings["truncate"], max(1, T // 2), T})
-truncation_error = {n: float(np.linalg.norm(terms[:n].sum(axis=0) - grad) / np.linalg.norm(grad)) for n in truncations}
+truncation_error = {
+    n: float(
+        np.linalg.norm(terms[:n].sum(axis=0) - grad) / np.linalg.norm(grad)
+    )
+    for n in truncations
+}
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
-left.semilogy(np.arange(T), np.where(term_norms > 0, term_norms, np.nan), marker="o", markersize=3)
+left.semilogy(
+    np.arange(T),
+    np.where(term_norms > 0, term_norms, np.nan),
+    marker="o",
+    markersize=3,
+)
 left.set_xlabel("lag m = t - k (time steps)")
 left.set_ylabel("Frobenius norm of the lag-m terms (log scale)")
 left.set_title(r"Share of $\partial L/\partial W_{hh}$ from each lag")
 left.grid(alpha=0.3)
 n_values = np.arange(1, T + 1)
-errors = [np.linalg.norm(terms[:n].sum(axis=0) - grad) / np.linalg.norm(grad) for n in n_values]
-right.semilogy(n_values, np.where(np.array(errors) > 0, errors, np.nan), marker="o", markersize=3, label="truncated BPTT")
-right.axvline(settings["truncate"], color="grey", linestyle="--", label=f"n = {settings['truncate']} (the example)")
+errors = [
+    np.linalg.norm(terms[:n].sum(axis=0) - grad) / np.linalg.norm(grad)
+    for n in n_values
+]
+right.semilogy(
+    n_values,
+    np.where(np.array(errors) > 0, errors, np.nan),
+    marker="o",
+    markersize=3,
+    label="truncated BPTT",
+)
+right.axvline(
+    settings["truncate"],
+    color="grey",
+    linestyle="--",
+    label=f"n = {settings['truncate']} (the example)",
+)
 right.set_xlabel("steps kept, n")
 right.set_ylabel("relative error of the gradient (log scale)")
 right.set_title("Truncated BPTT against the full gradient")
@@ -314,8 +443,14 @@ plt.show()
 # %%
 import pandas as pd
 
-pd.DataFrame({"steps kept n": truncations,
-              "relative error of dL/dW_hh": [f"{truncation_error[n]:.2e}" for n in truncations]}).set_index("steps kept n")
+pd.DataFrame(
+    {
+        "steps kept n": truncations,
+        "relative error of dL/dW_hh": [
+            f"{truncation_error[n]:.2e}" for n in truncations
+        ],
+    }
+).set_index("steps kept n")
 
 # %% [markdown]
 # The truncated gradient is what autograd computes when the state is detached:
@@ -326,13 +461,33 @@ n = settings["truncate"]
 rnn.zero_grad()
 for t in range(1, T + 1):
     start = max(0, t - n)
-    h_start = torch.zeros(1, B, H, dtype=torch.float64) if start == 0 else torch.from_numpy(states[:, start - 1])[None]
-    out, _ = rnn(torch.from_numpy(x[:, start:t]), h_start)  # h_start is a constant: no gradient flows past it
-    (0.5 * ((out[:, -1] @ torch.from_numpy(W_g).T - torch.from_numpy(targets[:, t - 1])) ** 2).sum()).backward()
+    h_start = (
+        torch.zeros(1, B, H, dtype=torch.float64)
+        if start == 0
+        else torch.from_numpy(states[:, start - 1])[None]
+    )
+    # h_start is a constant: no gradient flows past it
+    out, _ = rnn(torch.from_numpy(x[:, start:t]), h_start)
+    (
+        0.5
+        * (
+            (
+                out[:, -1] @ torch.from_numpy(W_g).T
+                - torch.from_numpy(targets[:, t - 1])
+            )
+            ** 2
+        ).sum()
+    ).backward()
 truncated_autograd = rnn.weight_hh_l0.grad.numpy()
-truncated_relative = float(np.abs(terms[:n].sum(axis=0) - truncated_autograd).max() / np.abs(truncated_autograd).max())
-print(f"truncated BPTT, n = {n}: ours against autograd with detached states, relative difference "
-      f"{truncated_relative:.1e}")
+truncated_relative = float(
+    np.abs(terms[:n].sum(axis=0) - truncated_autograd).max()
+    / np.abs(truncated_autograd).max()
+)
+print(
+    f"truncated BPTT, n = {n}: ours against autograd "
+    "with detached states, relative difference "
+    f"{truncated_relative:.1e}"
+)
 assert truncated_relative < 1e-8
 
 # %% [markdown]
@@ -360,18 +515,34 @@ from IPython.display import Markdown, display
 
 from labhelpers.report import record_results
 
-display(Markdown(
-    f"The hand-written Jacobian products $\\partial h_T/\\partial h_k$ matched autograd to a relative "
-    f"difference of {product_relative:.1e}, and $\\partial L/\\partial W_{{hh}}$ assembled as the sum over earlier "
-    f"steps matched `nn.RNN`'s autograd to {grad_relative:.1e} (float64, {B} sequences of {T} steps, hidden {H}). "
-    f"With `nn.RNN`'s initial weights ($\\lVert W_{{hh}} \\rVert_2$ = {theory.spectral_norm(W_hh):.2f}) the gradient "
-    f"factor shrank by {per_step:.3f} per step on average, to {mean_norms[T]:.1e} after {T} steps; "
-    f"truncating BPTT to {n} steps changed the gradient by a relative {truncation_error[n]:.2e}."))
+display(
+    Markdown(
+        "The hand-written Jacobian products $\\partial "
+        "h_T/\\partial h_k$ matched autograd to a relative "
+        f"difference of {product_relative:.1e}, and $\\partial "
+        "L/\\partial W_{hh}$ assembled as the sum over earlier "
+        f"steps matched `nn.RNN`'s autograd to {grad_relative:.1e} "
+        f"(float64, {B} sequences of {T} steps, hidden {H}). "
+        "With `nn.RNN`'s initial weights ($\\lVert W_{hh} "
+        f"\\rVert_2$ = {theory.spectral_norm(W_hh):.2f}) the gradient "
+        f"factor shrank by {per_step:.3f} per step on "
+        f"average, to {mean_norms[T]:.1e} after {T} steps; "
+        f"truncating BPTT to {n} steps changed the "
+        f"gradient by a relative {truncation_error[n]:.2e}."
+    )
+)
 recorded = record_results(
-    "T2 backpropagation through time", profile, data=f"random float64 sequences (seed {seed})",
-    metrics={"jacobian_product_relative_difference": product_relative,
-             "grad_W_hh_relative_difference": grad_relative,
-             "norm_at_full_lag": mean_norms[T], "shrink_per_step": per_step,
-             "truncated_relative_error": truncation_error[n]},
+    "T2 backpropagation through time",
+    profile,
+    data=f"random float64 sequences (seed {seed})",
+    metrics={
+        "jacobian_product_relative_difference": product_relative,
+        "grad_W_hh_relative_difference": grad_relative,
+        "norm_at_full_lag": mean_norms[T],
+        "shrink_per_step": per_step,
+        "truncated_relative_error": truncation_error[n],
+    },
     settings=settings,
-    model="hand-written BPTT against autograd", headline="grad_W_hh_relative_difference")
+    model="hand-written BPTT against autograd",
+    headline="grad_W_hh_relative_difference",
+)

@@ -16,22 +16,34 @@
 # gated cells do about the first.
 
 # %%
-# Colab only: install labhelpers and the packages the lessons use that Colab lacks (gensim and the
-# rest of the `colab` extra); Colab's own torch, TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
+# Colab only: install labhelpers and the packages the lessons use that Colab
+# lacks (gensim and the rest of the `colab` extra); Colab's own torch,
+# TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
 import importlib.util
 import subprocess
 import sys
 import time
 
-if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is None:
+if (
+    "google.colab" in sys.modules
+    and importlib.util.find_spec("labhelpers") is None
+):
     started = time.perf_counter()
-    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                          "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"],
-                         capture_output=True, text=True)
+    url = "https://github.com/rnn-lab-book/rnn-lab-book"
+    requirement = f"labhelpers[colab] @ git+{url}@main"
+    pip = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", requirement],
+        capture_output=True,
+        text=True,
+    )
     if pip.returncode != 0:
         print(pip.stdout, pip.stderr, sep="\n")
-        raise RuntimeError("pip could not install labhelpers: its own message is printed above.")
-    print(f"labhelpers and the lessons' packages installed in {time.perf_counter() - started:.0f} s")
+        raise RuntimeError(
+            "pip could not install labhelpers: "
+            "its own message is printed above."
+        )
+    seconds = time.perf_counter() - started
+    print(f"labhelpers and the lessons' packages installed in {seconds:.0f} s")
 
 # %% [markdown]
 # ## Aim
@@ -78,23 +90,33 @@ seed = 0  # type: int, at least 0  Seed of the data and of the weights.
 from labhelpers.profiles import notebook_settings
 
 CATALOGUE_SCALES = [0.5, 0.9, 1.0, 1.1, 1.5]
+# fmt: off
 PROFILES = {
-    "smoke": dict(scales=CATALOGUE_SCALES, hidden_size=32, norm_seq_len=30, norm_sequences=4, input_scale=0.5,
-                  blowup_seq_len=50, blowup_samples=128, blowup_scale=2.0, blowup_learning_rate=0.1,
-                  blowup_epochs=4, clip_threshold=1.0,
-                  distances=[2, 8], task_samples=64, task_epochs=2, task_hidden_size=8, gate_bias=3.0),
-    "quick": dict(scales=CATALOGUE_SCALES, hidden_size=32, norm_seq_len=60, norm_sequences=16, input_scale=0.5,
-                  blowup_seq_len=50, blowup_samples=512, blowup_scale=2.0, blowup_learning_rate=0.1,
-                  blowup_epochs=10, clip_threshold=1.0,
-                  distances=[2, 5, 10, 20, 40, 80], task_samples=512, task_epochs=30, task_hidden_size=32,
+    "smoke": dict(scales=CATALOGUE_SCALES, hidden_size=32, norm_seq_len=30,
+                  norm_sequences=4,  input_scale=0.5, blowup_seq_len=50,
+                  blowup_samples=128,  blowup_scale=2.0,
+                  blowup_learning_rate=0.1, blowup_epochs=4,
+                  clip_threshold=1.0, distances=[2, 8],
+                  task_samples=64,   task_epochs=2,  task_hidden_size=8,
                   gate_bias=3.0),
-    "lab": dict(scales=CATALOGUE_SCALES, hidden_size=64, norm_seq_len=100, norm_sequences=64, input_scale=0.5,
-                blowup_seq_len=100, blowup_samples=2048, blowup_scale=2.0, blowup_learning_rate=0.1,
-                blowup_epochs=30, clip_threshold=1.0,
-                distances=[2, 5, 10, 20, 40, 80, 160], task_samples=2048, task_epochs=30, task_hidden_size=64,
-                gate_bias=3.0),
+    "quick": dict(scales=CATALOGUE_SCALES, hidden_size=32, norm_seq_len=60,
+                  norm_sequences=16, input_scale=0.5, blowup_seq_len=50,
+                  blowup_samples=512,  blowup_scale=2.0,
+                  blowup_learning_rate=0.1, blowup_epochs=10,
+                  clip_threshold=1.0, distances=[2, 5, 10, 20, 40, 80],
+                  task_samples=512,  task_epochs=30, task_hidden_size=32,
+                  gate_bias=3.0),
+    "lab":   dict(scales=CATALOGUE_SCALES, hidden_size=64, norm_seq_len=100,
+                  norm_sequences=64, input_scale=0.5, blowup_seq_len=100,
+                  blowup_samples=2048, blowup_scale=2.0,
+                  blowup_learning_rate=0.1, blowup_epochs=30,
+                  clip_threshold=1.0, distances=[2, 5, 10, 20, 40, 80, 160],
+                  task_samples=2048, task_epochs=30, task_hidden_size=64,
+                  gate_bias=3.0),
 }
-settings = notebook_settings(PROFILES)  # checks the parameters, then fills in the profile's values
+# fmt: on
+# Checks the parameters, then fills in the profile's values.
+settings = notebook_settings(PROFILES)
 settings
 
 # %% [markdown]
@@ -151,32 +173,46 @@ seed_everything(seed)
 H, T = settings["hidden_size"], settings["norm_seq_len"]
 Q = theory.random_orthogonal(H, seed=seed)
 W_in = theory.init_rnn_weights(4, H, seed=seed)[0].W_in
-norm_inputs = np.random.default_rng(seed).normal(size=(settings["norm_sequences"], T, 4)) * settings["input_scale"]
+norm_inputs = (
+    np.random.default_rng(seed).normal(size=(settings["norm_sequences"], T, 4))
+    * settings["input_scale"]
+)
 
 
 def gradient_norms(scale):
-    """(geometric mean over the sequences of ||dh_T/dh_(T-lag)||_2 by lag, the bound scale^lag)."""
+    """(geometric mean over the sequences of
+    ||dh_T/dh_(T-lag)||_2 by lag, the bound scale^lag)."""
     W_hh = theory.scale_to_spectral_norm(Q, scale)
-    states, _ = theory.rnn_forward(norm_inputs, [theory.RNNLayerWeights(W_in, W_hh, np.zeros(H))])
+    states, _ = theory.rnn_forward(
+        norm_inputs, [theory.RNNLayerWeights(W_in, W_hh, np.zeros(H))]
+    )
     norms = theory.jacobian_norms_by_lag(states[0], W_hh)  # (sequences, T + 1)
     mean = np.exp(np.log(np.maximum(norms, np.finfo(float).tiny)).mean(axis=0))
     return mean, theory.norm_bound_by_lag(W_hh, T)
 
 
 norms_by_scale = {scale: gradient_norms(scale) for scale in settings["scales"]}
-print(f"W_hh = s Q with Q a random {H}x{H} orthogonal matrix; {settings['norm_sequences']} sequences of {T} steps")
+print(
+    f"W_hh = s Q with Q a random {H}x{H} orthogonal matrix; "
+    f"{settings['norm_sequences']} sequences of {T} steps"
+)
 
 # %%
 import matplotlib.pyplot as plt
 
 from labhelpers.plots import plot_norms_by_lag
 
-labels = {scale: rf"$\sigma_{{\max}}(W_{{hh}})$ = {scale:g}" for scale in settings["scales"]}
-plot_norms_by_lag({labels[s]: norms for s, (norms, _) in norms_by_scale.items()},
-                  {labels[s]: bound for s, (_, bound) in norms_by_scale.items()},
-                  title=rf"Gradient factor $\|\partial h_T/\partial h_{{T-\mathrm{{lag}}}}\|_2$ (T = {T}, hidden {H}), "
-                        "solid: measured, dashed: bound",
-                  ylim=(1e-20, 1e12))
+labels = {
+    scale: rf"$\sigma_{{\max}}(W_{{hh}})$ = {scale:g}"
+    for scale in settings["scales"]
+}
+plot_norms_by_lag(
+    {labels[s]: norms for s, (norms, _) in norms_by_scale.items()},
+    {labels[s]: bound for s, (_, bound) in norms_by_scale.items()},
+    title=r"Gradient factor $\|\partial h_T/\partial h_{T-\mathrm{lag}}\|_2$ "
+    f"(T = {T}, hidden {H}), solid: measured, dashed: bound",
+    ylim=(1e-20, 1e12),
+)
 plt.show()
 
 # %% [markdown]
@@ -189,7 +225,13 @@ plt.show()
 # %%
 from labhelpers.plots import show_gradient_norm_slider
 
-shown = show_gradient_norm_slider(gradient_norms, settings["scales"], value=1.0, limits=(0.3, 2.0), ylim=(1e-20, 1e12))
+shown = show_gradient_norm_slider(
+    gradient_norms,
+    settings["scales"],
+    value=1.0,
+    limits=(0.3, 2.0),
+    ylim=(1e-20, 1e12),
+)
 print(f"shown: {shown}")
 
 # %% [markdown]
@@ -204,8 +246,9 @@ print(f"shown: {shown}")
 # which records the norms without clipping.
 
 # %% tags=["nbval-ignore-output"]
-# (The regression tests compare this cell's shape, not its numbers: a run whose gradients
-# explode turns the last rounding bit into a different loss on another CPU.)
+# (The regression tests compare this cell's shape, not its numbers: a run
+# whose gradients explode turns the last rounding bit into a different loss on
+# another CPU.)
 import math
 
 import torch
@@ -215,28 +258,59 @@ from labhelpers.data.batches import TensorBatches
 from labhelpers.models import LastStepRNN
 from labhelpers.training import fit
 
-# These networks are tiny: one CPU thread is as fast as several, and much faster
-# when other programs share the CPU (threads that wait for each other spin).
+# These networks are tiny: one CPU thread is as fast as several, and much
+# faster when other programs share the CPU (threads that wait for each other
+# spin).
 torch.set_num_threads(1)
 BLOWUP_HIDDEN = 32
 rng = np.random.default_rng(seed)
-blowup_X = rng.normal(size=(settings["blowup_samples"], settings["blowup_seq_len"], 1)).astype(np.float32)
-blowup_y = (blowup_X.sum(axis=1) / np.sqrt(settings["blowup_seq_len"])).astype(np.float32)  # (n, 1)
-print(f"X {blowup_X.shape}, y {blowup_y.shape}; predicting 0 gives a mean squared error of {np.mean(blowup_y ** 2):.4f}")
+blowup_X = rng.normal(
+    size=(settings["blowup_samples"], settings["blowup_seq_len"], 1)
+).astype(np.float32)
+# (n, 1)
+blowup_y = (blowup_X.sum(axis=1) / np.sqrt(settings["blowup_seq_len"])).astype(
+    np.float32
+)
+print(
+    f"X {blowup_X.shape}, y {blowup_y.shape}; predicting 0 "
+    f"gives a mean squared error of {np.mean(blowup_y**2):.4f}"
+)
 
 
 def blowup_run(clip):
     seed_everything(seed)
     model = LastStepRNN(1, BLOWUP_HIDDEN, 1)
     with torch.no_grad():
-        model.rnn.weight_hh_l0.copy_(torch.from_numpy(
-            theory.scale_to_spectral_norm(theory.random_orthogonal(BLOWUP_HIDDEN, seed=seed),
-                                          settings["blowup_scale"]).astype(np.float32)))
-    optimizer = torch.optim.SGD(model.parameters(), lr=settings["blowup_learning_rate"])
-    batches = TensorBatches(torch.from_numpy(blowup_X), torch.from_numpy(blowup_y), batch_size=32, shuffle=True)
-    # fit stops at the first non-finite loss; here the explosion is what we came to see.
-    return fit(model, nn.MSELoss(), optimizer, batches, epochs=settings["blowup_epochs"], accuracy_fn=None,
-               clip_grad_norm=clip, log_every=max(1, settings["blowup_epochs"] // 5), stop_on_non_finite=False)
+        model.rnn.weight_hh_l0.copy_(
+            torch.from_numpy(
+                theory.scale_to_spectral_norm(
+                    theory.random_orthogonal(BLOWUP_HIDDEN, seed=seed),
+                    settings["blowup_scale"],
+                ).astype(np.float32)
+            )
+        )
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=settings["blowup_learning_rate"]
+    )
+    batches = TensorBatches(
+        torch.from_numpy(blowup_X),
+        torch.from_numpy(blowup_y),
+        batch_size=32,
+        shuffle=True,
+    )
+    # fit stops at the first non-finite loss; here the explosion is what we
+    # came to see.
+    return fit(
+        model,
+        nn.MSELoss(),
+        optimizer,
+        batches,
+        epochs=settings["blowup_epochs"],
+        accuracy_fn=None,
+        clip_grad_norm=clip,
+        log_every=max(1, settings["blowup_epochs"] // 5),
+        stop_on_non_finite=False,
+    )
 
 
 print("without clipping:")
@@ -247,10 +321,17 @@ clipped = blowup_run(settings["clip_threshold"])
 # %%
 from labhelpers.plots import plot_clipping_comparison
 
-plot_clipping_comparison(plain["loss"], clipped["loss"], plain["grad_norm"], clipped["grad_norm"],
-                         settings["clip_threshold"],
-                         title=f"Vanilla RNN (hidden {BLOWUP_HIDDEN}), W_hh = {settings['blowup_scale']:g} x orthogonal, "
-                               f"SGD lr {settings['blowup_learning_rate']:g}, sequences of {settings['blowup_seq_len']} steps")
+plot_clipping_comparison(
+    plain["loss"],
+    clipped["loss"],
+    plain["grad_norm"],
+    clipped["grad_norm"],
+    settings["clip_threshold"],
+    title=f"Vanilla RNN (hidden {BLOWUP_HIDDEN}), "
+    f"W_hh = {settings['blowup_scale']:g} x orthogonal, "
+    f"SGD lr {settings['blowup_learning_rate']:g}, "
+    f"sequences of {settings['blowup_seq_len']} steps",
+)
 plt.show()
 
 # %% [markdown]
@@ -283,34 +364,56 @@ N_KEYS, N_TOKENS, PREFIX = 4, 8, 10
 
 
 def set_gate_bias(model, cell, value):
-    """Start a gated cell remembering: LSTM forget gate +value and input gate -value; GRU update gate +value.
+    """Start a gated cell remembering: LSTM forget gate
+    +value and input gate -value; GRU update gate +value.
 
-    torch orders the gates' biases in chunks of hidden_size: LSTM (input, forget, cell, output),
-    GRU (reset, update, new). Each gate has two biases (ih, hh); only their sum matters.
+    torch orders the gates' biases in chunks of hidden_size: LSTM (input,
+    forget, cell, output), GRU (reset, update, new). Each gate has two biases
+    (ih, hh); only their sum matters.
     """
     size = model.rnn.hidden_size
     chunks = {"lstm": {1: value, 0: -value}, "gru": {1: value}}.get(cell, {})
     with torch.no_grad():
         for chunk, bias in chunks.items():
-            model.rnn.bias_ih_l0[chunk * size:(chunk + 1) * size] = bias
-            model.rnn.bias_hh_l0[chunk * size:(chunk + 1) * size] = 0.0
+            model.rnn.bias_ih_l0[chunk * size : (chunk + 1) * size] = bias
+            model.rnn.bias_hh_l0[chunk * size : (chunk + 1) * size] = 0.0
 
 
 def long_range_run(cell, distance):
-    tokens, labels = make_long_range_dataset(settings["task_samples"] + 512, distance, n_keys=N_KEYS,
-                                             n_distractors=N_TOKENS - N_KEYS, shared_tokens=True, prefix=PREFIX,
-                                             seed=seed)
-    X = torch.from_numpy(one_hot(tokens, N_TOKENS, mark_position=PREFIX))  # (n, PREFIX + d + 1, N_TOKENS + 1)
+    tokens, labels = make_long_range_dataset(
+        settings["task_samples"] + 512,
+        distance,
+        n_keys=N_KEYS,
+        n_distractors=N_TOKENS - N_KEYS,
+        shared_tokens=True,
+        prefix=PREFIX,
+        seed=seed,
+    )
+    # (n, PREFIX + d + 1, N_TOKENS + 1)
+    X = torch.from_numpy(one_hot(tokens, N_TOKENS, mark_position=PREFIX))
     y = torch.from_numpy(labels)
     n = settings["task_samples"]
     seed_everything(seed)
-    model = LastStepRNN(N_TOKENS + 1, settings["task_hidden_size"], N_KEYS, cell=cell)
+    model = LastStepRNN(
+        N_TOKENS + 1, settings["task_hidden_size"], N_KEYS, cell=cell
+    )
     set_gate_bias(model, cell, settings["gate_bias"])
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
-    history = fit(model, nn.CrossEntropyLoss(), optimizer, TensorBatches(X[:n], y[:n], batch_size=32, shuffle=True),
-                  epochs=settings["task_epochs"], clip_grad_norm=1.0, log_every=settings["task_epochs"])
-    logits, targets = predict(model, TensorBatches(X[n:], y[n:], batch_size=512))
-    return accuracy(targets.numpy(), logits.argmax(dim=1).numpy()), sum(history["seconds"])
+    history = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optimizer,
+        TensorBatches(X[:n], y[:n], batch_size=32, shuffle=True),
+        epochs=settings["task_epochs"],
+        clip_grad_norm=1.0,
+        log_every=settings["task_epochs"],
+    )
+    logits, targets = predict(
+        model, TensorBatches(X[n:], y[n:], batch_size=512)
+    )
+    return accuracy(targets.numpy(), logits.argmax(dim=1).numpy()), sum(
+        history["seconds"]
+    )
 
 
 CELLS = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
@@ -338,22 +441,37 @@ for scale, (norms, bound) in norms_by_scale.items():
     row = {"sigma_max(W_hh)": scale}
     row.update({f"norm at lag {lag}": f"{norms[lag]:.2e}" for lag in lags})
     row[f"bound at lag {T}"] = f"{bound[T]:.2e}"
-    row["over the whole sequence"] = "shrinks (vanishes)" if norms[T] < 1 else "grows (explodes)"
+    row["over the whole sequence"] = (
+        "shrinks (vanishes)" if norms[T] < 1 else "grows (explodes)"
+    )
     rows.append(row)
 pd.DataFrame(rows).set_index("sigma_max(W_hh)")
 
 # %%
 vanishing = [s for s, (norms, _) in norms_by_scale.items() if norms[T] < 1]
 exploding = [s for s, (norms, _) in norms_by_scale.items() if norms[T] >= 1]
-print(f"over {T} steps the gradient factor shrank for sigma_max in {vanishing} and grew for {exploding}")
+print(
+    f"over {T} steps the gradient factor shrank for "
+    f"sigma_max in {vanishing} and grew for {exploding}"
+)
 if 1.0 in norms_by_scale:
     at_one = norms_by_scale[1.0][0]
-    print(f"sigma_max = 1: the bound allows 1 at every lag, yet the factor fell to {at_one[T]:.2e} at lag {T}: "
-          f"wherever h != 0, 1 - h^2 < 1 shrinks it")
+    print(
+        "sigma_max = 1: the bound allows 1 at every lag, "
+        f"yet the factor fell to {at_one[T]:.2e} at lag {T}: "
+        f"wherever h != 0, 1 - h^2 < 1 shrinks it"
+    )
 for scale, (norms, bound) in norms_by_scale.items():
     if scale > 1:
-        print(f"sigma_max = {scale:g}: measured {norms[T]:.2e} at lag {T}, bound {bound[T]:.2e} "
-              f"({'saturation keeps it below the bound' if norms[T] < 0.5 * bound[T] else 'close to the bound'})")
+        where = (
+            "saturation keeps it below the bound"
+            if norms[T] < 0.5 * bound[T]
+            else "close to the bound"
+        )
+        print(
+            f"sigma_max = {scale:g}: measured {norms[T]:.2e} "
+            f"at lag {T}, bound {bound[T]:.2e} ({where})"
+        )
 
 # %% [markdown]
 # ### The run that blows up
@@ -364,24 +482,47 @@ def first_non_finite(values):
     return int(bad[0]) + 1 if len(bad) else None
 
 
-plain_bad_epoch, plain_bad_step = first_non_finite(plain["loss"]), first_non_finite(plain["grad_norm"])
+plain_bad_epoch, plain_bad_step = (
+    first_non_finite(plain["loss"]),
+    first_non_finite(plain["grad_norm"]),
+)
 steps_per_epoch = len(plain["grad_norm"]) // plain.epochs
 finite_plain = np.asarray(plain["grad_norm"], dtype=float)
 finite_plain = finite_plain[np.isfinite(finite_plain)]
 clipped_norms = np.asarray(clipped["grad_norm"])
-print(f"without clipping: largest finite gradient norm {finite_plain.max():.3g}; "
-      + (f"loss not finite from epoch {plain_bad_epoch} (gradient not finite from step {plain_bad_step})"
-         if plain_bad_epoch else f"the loss stayed finite (largest {max(plain['loss']):.4g})"))
-print(f"with clipping at {settings['clip_threshold']:g}: loss from {clipped['loss'][0]:.4f} to {clipped['loss'][-1]:.4f}, "
-      f"always finite: {bool(np.all(np.isfinite(clipped['loss'])))}; "
-      f"{np.mean(clipped_norms > settings['clip_threshold']):.0%} of {len(clipped_norms)} steps clipped, "
-      f"largest norm before clipping {clipped_norms.max():.3g}")
-# What holds on every CPU, whatever the exact figures: the unclipped loss explodes, the clipped one stays finite.
-assert plain_bad_epoch or max(plain["loss"]) > 1e6 * plain["loss"][0], "the unclipped run did not blow up"
-assert np.all(np.isfinite(clipped["loss"])), "the clipped run's loss is not finite"
-observation_table = pd.DataFrame({"epoch": np.arange(1, plain.epochs + 1),
-                                  "loss, no clipping": [f"{v:.4g}" for v in plain["loss"]],
-                                  "loss, clipped": [f"{v:.4f}" for v in clipped["loss"]]}).set_index("epoch")
+print(
+    "without clipping: largest finite "
+    f"gradient norm {finite_plain.max():.3g}; "
+    + (
+        f"loss not finite from epoch {plain_bad_epoch} "
+        f"(gradient not finite from step {plain_bad_step})"
+        if plain_bad_epoch
+        else f"the loss stayed finite (largest {max(plain['loss']):.4g})"
+    )
+)
+print(
+    f"with clipping at {settings['clip_threshold']:g}: loss from "
+    f"{clipped['loss'][0]:.4f} to {clipped['loss'][-1]:.4f}, "
+    f"always finite: {bool(np.all(np.isfinite(clipped['loss'])))}; "
+    f"{np.mean(clipped_norms > settings['clip_threshold']):.0%} "
+    f"of {len(clipped_norms)} steps clipped, "
+    f"largest norm before clipping {clipped_norms.max():.3g}"
+)
+# What holds on every CPU, whatever the exact figures: the unclipped loss
+# explodes, the clipped one stays finite.
+assert plain_bad_epoch or max(plain["loss"]) > 1e6 * plain["loss"][0], (
+    "the unclipped run did not blow up"
+)
+assert np.all(np.isfinite(clipped["loss"])), (
+    "the clipped run's loss is not finite"
+)
+observation_table = pd.DataFrame(
+    {
+        "epoch": np.arange(1, plain.epochs + 1),
+        "loss, no clipping": [f"{v:.4g}" for v in plain["loss"]],
+        "loss, clipped": [f"{v:.4f}" for v in clipped["loss"]],
+    }
+).set_index("epoch")
 observation_table
 
 # %% [markdown]
@@ -390,61 +531,120 @@ observation_table
 # %%
 from labhelpers.plots import plot_accuracy_by_distance
 
-plot_accuracy_by_distance(settings["distances"], task_accuracy, chance=1 / N_KEYS,
-                          title=f"Long-range task: test accuracy against d ({settings['task_samples']} training "
-                                f"sequences, {settings['task_epochs']} epochs, hidden {settings['task_hidden_size']})")
+plot_accuracy_by_distance(
+    settings["distances"],
+    task_accuracy,
+    chance=1 / N_KEYS,
+    title="Long-range task: test accuracy against d "
+    f"({settings['task_samples']} training "
+    f"sequences, {settings['task_epochs']} epochs, "
+    f"hidden {settings['task_hidden_size']})",
+)
 plt.show()
 
 # %%
-accuracy_table = pd.DataFrame({name: [f"{value:.2%}" for value in values] for name, values in task_accuracy.items()},
-                              index=pd.Index(settings["distances"], name="distance d"))
+accuracy_table = pd.DataFrame(
+    {
+        name: [f"{value:.2%}" for value in values]
+        for name, values in task_accuracy.items()
+    },
+    index=pd.Index(settings["distances"], name="distance d"),
+)
 accuracy_table
 
 # %%
 def first_failure(values, level=0.9):
-    """The smallest distance at which a model stays below `level` test accuracy, or None."""
-    failing = [d for d, value in zip(settings["distances"], values) if value < level]
+    """The smallest distance at which a model
+    stays below `level` test accuracy, or None."""
+    failing = [
+        d for d, value in zip(settings["distances"], values) if value < level
+    ]
     return failing[0] if failing else None
 
 
 rnn_fails_at = first_failure(task_accuracy["vanilla RNN"])
 for name, values in task_accuracy.items():
     fails = first_failure(values)
-    print(f"{name}: " + (f"below 90% test accuracy from d = {fails}" if fails else
-                         f"90% or more at every distance up to d = {settings['distances'][-1]}"))
+    print(
+        f"{name}: "
+        + (
+            f"below 90% test accuracy from d = {fails}"
+            if fails
+            else "90% or more at every distance up to "
+            f"d = {settings['distances'][-1]}"
+        )
+    )
 
 # %% [markdown]
 # ## Result
 
 # %% tags=["nbval-ignore-output"]
-# (Its blow-up figures change with the CPU, see above; the long-range accuracies are compared in the cells before.)
+# (Its blow-up figures change with the CPU, see above; the long-range
+# accuracies are compared in the cells before.)
 from IPython.display import Markdown, display
 
 from labhelpers.report import record_results
 
-gated_best = {name: values[-1] for name, values in task_accuracy.items() if name != "vanilla RNN"}
-sentence = (f"With $W_{{hh}}$ scaled to $\\sigma_{{\\max}}$ = {', '.join(f'{s:g}' for s in settings['scales'])}, the "
-            f"gradient factor over {T} steps shrank for {', '.join(f'{s:g}' for s in vanishing) or 'none'} and grew "
-            f"for {', '.join(f'{s:g}' for s in exploding) or 'none'}. ")
-sentence += (f"Without clipping the SGD run's loss became non-finite in epoch {plain_bad_epoch}; "
-             if plain_bad_epoch else f"Without clipping the SGD run's loss peaked at {max(plain['loss']):.4g}; ")
-sentence += (f"clipped at {settings['clip_threshold']:g} it stayed finite and went from {clipped['loss'][0]:.4f} to "
-             f"{clipped['loss'][-1]:.4f}. ")
-sentence += (f"On the long-range task the vanilla RNN fell below 90% test accuracy from d = {rnn_fails_at} "
-             f"({task_accuracy['vanilla RNN'][-1]:.2%} at d = {settings['distances'][-1]}), "
-             if rnn_fails_at else
-             f"On the long-range task the vanilla RNN stayed at 90% or more up to d = {settings['distances'][-1]}, ")
-sentence += ("where " + ", ".join(f"the {name} reached {value:.2%}" for name, value in gated_best.items())
-             + f" (chance 25%, {task_seconds:.0f} s of training in all).")
+gated_best = {
+    name: values[-1]
+    for name, values in task_accuracy.items()
+    if name != "vanilla RNN"
+}
+sentence = (
+    "With $W_{hh}$ scaled to $\\sigma_{\\max}$ = "
+    f"{', '.join(f'{s:g}' for s in settings['scales'])}, the "
+    f"gradient factor over {T} steps shrank for "
+    f"{', '.join(f'{s:g}' for s in vanishing) or 'none'} and grew "
+    f"for {', '.join(f'{s:g}' for s in exploding) or 'none'}. "
+)
+sentence += (
+    "Without clipping the SGD run's loss became "
+    f"non-finite in epoch {plain_bad_epoch}; "
+    if plain_bad_epoch
+    else "Without clipping the SGD run's loss peaked at "
+    f"{max(plain['loss']):.4g}; "
+)
+sentence += (
+    f"clipped at {settings['clip_threshold']:g} it stayed "
+    f"finite and went from {clipped['loss'][0]:.4f} to "
+    f"{clipped['loss'][-1]:.4f}. "
+)
+sentence += (
+    "On the long-range task the vanilla RNN fell "
+    f"below 90% test accuracy from d = {rnn_fails_at} "
+    f"({task_accuracy['vanilla RNN'][-1]:.2%} "
+    f"at d = {settings['distances'][-1]}), "
+    if rnn_fails_at
+    else "On the long-range task the vanilla RNN stayed at 90% or more up to "
+    f"d = {settings['distances'][-1]}, "
+)
+sentence += (
+    "where "
+    + ", ".join(
+        f"the {name} reached {value:.2%}" for name, value in gated_best.items()
+    )
+    + f" (chance 25%, {task_seconds:.0f} s of training in all)."
+)
 display(Markdown(sentence))
 recorded = record_results(
-    "T3 exploding and vanishing gradients", profile,
+    "T3 exploding and vanishing gradients",
+    profile,
     data=f"random sequences and the generated long-range task (seed {seed})",
-    metrics={**{f"norm_at_lag_{T}_scale_{s:g}": norms[T] for s, (norms, _) in norms_by_scale.items()},
-             "unclipped_first_non_finite_epoch": plain_bad_epoch or 0,
-             "clipped_final_loss": clipped["loss"][-1],
-             **{f"accuracy_{name.split()[-1].lower()}_d{d}": value
-                for name, values in task_accuracy.items() for d, value in zip(settings["distances"], values)},
-             "long_range_train_seconds": task_seconds},
+    metrics={
+        **{
+            f"norm_at_lag_{T}_scale_{s:g}": norms[T]
+            for s, (norms, _) in norms_by_scale.items()
+        },
+        "unclipped_first_non_finite_epoch": plain_bad_epoch or 0,
+        "clipped_final_loss": clipped["loss"][-1],
+        **{
+            f"accuracy_{name.split()[-1].lower()}_d{d}": value
+            for name, values in task_accuracy.items()
+            for d, value in zip(settings["distances"], values)
+        },
+        "long_range_train_seconds": task_seconds,
+    },
     settings=settings,
-    model="RNN with W_hh scaled up, trained with clipping", headline="clipped_final_loss")
+    model="RNN with W_hh scaled up, trained with clipping",
+    headline="clipped_final_loss",
+)

@@ -14,22 +14,34 @@
 # Experiment E1 of the lab catalogue (lab record 000).
 
 # %%
-# Colab only: install labhelpers and the packages the lessons use that Colab lacks (gensim and the
-# rest of the `colab` extra); Colab's own torch, TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
+# Colab only: install labhelpers and the packages the lessons use that Colab
+# lacks (gensim and the rest of the `colab` extra); Colab's own torch,
+# TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
 import importlib.util
 import subprocess
 import sys
 import time
 
-if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is None:
+if (
+    "google.colab" in sys.modules
+    and importlib.util.find_spec("labhelpers") is None
+):
     started = time.perf_counter()
-    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                          "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"],
-                         capture_output=True, text=True)
+    url = "https://github.com/rnn-lab-book/rnn-lab-book"
+    requirement = f"labhelpers[colab] @ git+{url}@main"
+    pip = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", requirement],
+        capture_output=True,
+        text=True,
+    )
     if pip.returncode != 0:
         print(pip.stdout, pip.stderr, sep="\n")
-        raise RuntimeError("pip could not install labhelpers: its own message is printed above.")
-    print(f"labhelpers and the lessons' packages installed in {time.perf_counter() - started:.0f} s")
+        raise RuntimeError(
+            "pip could not install labhelpers: "
+            "its own message is printed above."
+        )
+    seconds = time.perf_counter() - started
+    print(f"labhelpers and the lessons' packages installed in {seconds:.0f} s")
 
 # %% [markdown]
 # ## Aim
@@ -82,18 +94,27 @@ device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" o
 # %%
 from labhelpers.profiles import notebook_settings
 
+# fmt: off
 PROFILES = {
-    "smoke": dict(data="synthetic", n_train=0, n_test=0, n_synthetic=600, num_words=400, maxlen=60,
-                  embedding_dim=16, hidden_size=16, learning_rate=0.005, epochs=3, batch_size=32,
-                  validation_fraction=0.2, cache=False, threads=1),
-    "quick": dict(data="auto", n_train=10000, n_test=2500, n_synthetic=4000, num_words=10000, maxlen=200,
-                  embedding_dim=64, hidden_size=64, learning_rate=0.001, epochs=6, batch_size=64,
-                  validation_fraction=0.2, cache=True, threads=1),
-    "lab": dict(data="auto", n_train=0, n_test=0, n_synthetic=50000, num_words=10000, maxlen=200,
-                embedding_dim=64, hidden_size=64, learning_rate=0.001, epochs=20, batch_size=64,
-                validation_fraction=0.2, cache=True, threads=0),
+    "smoke": dict(data="synthetic", n_train=0,     n_test=0,
+                  n_synthetic=600,   num_words=400,   maxlen=60,
+                  embedding_dim=16, hidden_size=16, learning_rate=0.005,
+                  epochs=3,  batch_size=32, validation_fraction=0.2,
+                  cache=False, threads=1),
+    "quick": dict(data="auto",      n_train=10000, n_test=2500,
+                  n_synthetic=4000,  num_words=10000, maxlen=200,
+                  embedding_dim=64, hidden_size=64, learning_rate=0.001,
+                  epochs=6,  batch_size=64, validation_fraction=0.2,
+                  cache=True,  threads=1),
+    "lab":   dict(data="auto",      n_train=0,     n_test=0,
+                  n_synthetic=50000, num_words=10000, maxlen=200,
+                  embedding_dim=64, hidden_size=64, learning_rate=0.001,
+                  epochs=20, batch_size=64, validation_fraction=0.2,
+                  cache=True,  threads=0),
 }
-settings = notebook_settings(PROFILES)  # checks the parameters, then fills in the profile's values
+# fmt: on
+# Checks the parameters, then fills in the profile's values.
+settings = notebook_settings(PROFILES)
 settings
 
 # %% [markdown]
@@ -142,27 +163,52 @@ seed_everything(seed)
 device = choose_device(device)
 if settings["threads"]:
     torch.set_num_threads(settings["threads"])
-records = load_review_data(settings["data"], data_path or None, split="random",
-                           n_synthetic=settings["n_synthetic"], seed=seed)
+records = load_review_data(
+    settings["data"],
+    data_path or None,
+    split="random",
+    n_synthetic=settings["n_synthetic"],
+    seed=seed,
+)
 print(records.description)
 if records.fallback_reason:
-    print("NOTE: these are generated reviews, not IMDB; every number below is a number about them.")
+    print(
+        "NOTE: these are generated reviews, not IMDB; "
+        "every number below is a number about them."
+    )
 print(f"device: {describe_device(device)}")
 
 
 def pick(n_available, n_wanted, offset):
-    """Positions of a random subset (0: all), the same for every run with this seed."""
+    """Positions of a random subset (0: all),
+    the same for every run with this seed."""
     if not n_wanted or n_wanted >= n_available:
         return np.arange(n_available)
-    return np.sort(np.random.default_rng(seed + offset).permutation(n_available)[:n_wanted])
+    return np.sort(
+        np.random.default_rng(seed + offset).permutation(n_available)[
+            :n_wanted
+        ]
+    )
 
 
-train_rows, test_rows = pick(len(records.train), settings["n_train"], 1), pick(len(records.test), settings["n_test"], 2)
+train_rows, test_rows = (
+    pick(len(records.train), settings["n_train"], 1),
+    pick(len(records.test), settings["n_test"], 2),
+)
 y_train = records.train["label"].to_numpy()[train_rows].astype(np.float32)
 y_test = records.test["label"].to_numpy()[test_rows].astype(np.float32)
-print(f"training reviews used: {len(train_rows)} of {len(records.train)}; test reviews used: {len(test_rows)} of {len(records.test)}")
-print(f"positive: {y_train.mean():.1%} of training, {y_test.mean():.1%} of test")
-print("first training review:", records.train["review"].iloc[train_rows[0]][:300], "...")
+print(
+    f"training reviews used: {len(train_rows)} of {len(records.train)}; "
+    f"test reviews used: {len(test_rows)} of {len(records.test)}"
+)
+print(
+    f"positive: {y_train.mean():.1%} of training, {y_test.mean():.1%} of test"
+)
+print(
+    "first training review:",
+    records.train["review"].iloc[train_rows[0]][:300],
+    "...",
+)
 
 # %% [markdown]
 # ### The record's tokenizer: fitted on every review
@@ -175,16 +221,40 @@ print("first training review:", records.train["review"].iloc[train_rows[0]][:300
 # %%
 from labhelpers.text import encode_texts
 
-all_reviews = records.train["review"].tolist() + records.test["review"].tolist()
+all_reviews = (
+    records.train["review"].tolist() + records.test["review"].tolist()
+)
 started = time.perf_counter()
-leaky = encode_texts(all_reviews, {"train": records.train["review"].tolist(), "test": records.test["review"].tolist()},
-                     num_words=settings["num_words"], oov_token="<OOV>", maxlen=settings["maxlen"],
-                     truncating="post", name=f"e1-{records.source}-all", cache=settings["cache"])
-print(f"{'read back from the cache' if leaky.from_cache else 'tokenized'} in {time.perf_counter() - started:.2f} s")
-X_train_leaky, X_test_leaky = leaky.arrays["train"][train_rows], leaky.arrays["test"][test_rows]
-print(f"X_train {X_train_leaky.shape}, X_test {X_test_leaky.shape}, ids from 0 to {X_train_leaky.max()}")
+leaky = encode_texts(
+    all_reviews,
+    {
+        "train": records.train["review"].tolist(),
+        "test": records.test["review"].tolist(),
+    },
+    num_words=settings["num_words"],
+    oov_token="<OOV>",
+    maxlen=settings["maxlen"],
+    truncating="post",
+    name=f"e1-{records.source}-all",
+    cache=settings["cache"],
+)
+print(
+    f"{'read back from the cache' if leaky.from_cache else 'tokenized'} "
+    f"in {time.perf_counter() - started:.2f} s"
+)
+X_train_leaky, X_test_leaky = (
+    leaky.arrays["train"][train_rows],
+    leaky.arrays["test"][test_rows],
+)
+print(
+    f"X_train {X_train_leaky.shape}, X_test "
+    f"{X_test_leaky.shape}, ids from 0 to {X_train_leaky.max()}"
+)
 print("the 10 most frequent words:", list(leaky.tokenizer.word_index)[1:11])
-print("first training review as ids (its last 20):", X_train_leaky[0, -20:].tolist())
+print(
+    "first training review as ids (its last 20):",
+    X_train_leaky[0, -20:].tolist(),
+)
 
 # %% [markdown]
 # ### The record's model and training, as the record ran them
@@ -200,26 +270,51 @@ import inspect
 from labhelpers.data.batches import TensorBatches
 from labhelpers.lessons.imdb_rnn import record_accuracy_line
 from labhelpers.models import ReviewRNN, count_parameters
-from labhelpers.training import EarlyStopping, fit, logits_accuracy, predict, probability_accuracy
+from labhelpers.training import (
+    EarlyStopping,
+    fit,
+    logits_accuracy,
+    predict,
+    probability_accuracy,
+)
 
 print(inspect.getsource(ReviewRNN.forward))
 
 
 def batches(X, y, shuffle):
-    return TensorBatches(torch.from_numpy(X).long(), torch.from_numpy(y), batch_size=settings["batch_size"], shuffle=shuffle)
+    return TensorBatches(
+        torch.from_numpy(X).long(),
+        torch.from_numpy(y),
+        batch_size=settings["batch_size"],
+        shuffle=shuffle,
+    )
 
 
 def new_model(sigmoid):
     torch.manual_seed(seed)
-    return ReviewRNN(settings["num_words"], settings["embedding_dim"], settings["hidden_size"], sigmoid=sigmoid)
+    return ReviewRNN(
+        settings["num_words"],
+        settings["embedding_dim"],
+        settings["hidden_size"],
+        sigmoid=sigmoid,
+    )
 
 
 record_model = new_model(sigmoid=True)
 print(f"{count_parameters(record_model)} trainable parameters")
-optimizer = torch.optim.Adam(record_model.parameters(), lr=settings["learning_rate"])
-record_history = fit(record_model, nn.BCELoss(), optimizer,
-                     batches(X_train_leaky, y_train, shuffle=True), batches(X_test_leaky, y_test, shuffle=False),
-                     epochs=settings["epochs"], device=device, accuracy_fn=probability_accuracy)
+optimizer = torch.optim.Adam(
+    record_model.parameters(), lr=settings["learning_rate"]
+)
+record_history = fit(
+    record_model,
+    nn.BCELoss(),
+    optimizer,
+    batches(X_train_leaky, y_train, shuffle=True),
+    batches(X_test_leaky, y_test, shuffle=False),
+    epochs=settings["epochs"],
+    device=device,
+    accuracy_fn=probability_accuracy,
+)
 
 # %% [markdown]
 # ## Defect 1: the accuracy line
@@ -237,8 +332,12 @@ with torch.no_grad():
         output = record_model(inputs.to(device)).cpu()
         wrong += int(record_accuracy_line(output, target))
         right += int(probability_accuracy(output, target))
-print(f"record's line  (predicted == y_batch.sum()): {wrong / len(y_test):.2%}")
-print(f"fixed line     (predicted == y_batch):       {right / len(y_test):.2%}")
+print(
+    f"record's line  (predicted == y_batch.sum()): {wrong / len(y_test):.2%}"
+)
+print(
+    f"fixed line     (predicted == y_batch):       {right / len(y_test):.2%}"
+)
 record_test_accuracy = right / len(y_test)
 
 # %% [markdown]
@@ -254,8 +353,14 @@ record_test_accuracy = right / len(y_test)
 
 # %%
 test_curve = np.array(record_history["val_accuracy"])
-print(f"test accuracy after the last epoch ({record_history.epochs}): {test_curve[-1]:.2%}")
-print(f"best test accuracy over the epochs (epoch {test_curve.argmax() + 1}): {test_curve.max():.2%}  <- chosen on the test set itself")
+print(
+    "test accuracy after the last epoch "
+    f"({record_history.epochs}): {test_curve[-1]:.2%}"
+)
+print(
+    f"best test accuracy over the epochs (epoch {test_curve.argmax() + 1}): "
+    f"{test_curve.max():.2%}  <- chosen on the test set itself"
+)
 
 # %% [markdown]
 # The fix: hold out part of the *training* reviews for validation, choose on
@@ -269,18 +374,38 @@ print(f"best test accuracy over the epochs (epoch {test_curve.argmax() + 1}): {t
 # training reviews only:
 
 # %%
-clean = encode_texts(records.train["review"].tolist(),
-                     {"train": records.train["review"].tolist(), "test": records.test["review"].tolist()},
-                     num_words=settings["num_words"], oov_token="<OOV>", maxlen=settings["maxlen"],
-                     truncating="post", name=f"e1-{records.source}-train", cache=settings["cache"])
-X_train_clean, X_test_clean = clean.arrays["train"][train_rows], clean.arrays["test"][test_rows]
-kept = settings["num_words"] - 2  # ids 2..num_words-1 are words, 1 is the OOV id
-vocab_leaky = set(list(leaky.tokenizer.word_index)[1:kept + 1])
-vocab_clean = set(list(clean.tokenizer.word_index)[1:kept + 1])
+clean = encode_texts(
+    records.train["review"].tolist(),
+    {
+        "train": records.train["review"].tolist(),
+        "test": records.test["review"].tolist(),
+    },
+    num_words=settings["num_words"],
+    oov_token="<OOV>",
+    maxlen=settings["maxlen"],
+    truncating="post",
+    name=f"e1-{records.source}-train",
+    cache=settings["cache"],
+)
+X_train_clean, X_test_clean = (
+    clean.arrays["train"][train_rows],
+    clean.arrays["test"][test_rows],
+)
+# ids 2..num_words-1 are words, 1 is the OOV id
+kept = settings["num_words"] - 2
+vocab_leaky = set(list(leaky.tokenizer.word_index)[1 : kept + 1])
+vocab_clean = set(list(clean.tokenizer.word_index)[1 : kept + 1])
 train_words = set(clean.tokenizer.word_counts)
 only_test = sorted(w for w in vocab_leaky if w not in train_words)
-print(f"words in the record's vocabulary of {kept}: {len(vocab_leaky - vocab_clean)} differ from the training-only vocabulary")
-print(f"{len(only_test)} of them never occur in a training review, e.g. {only_test[:8]}")
+print(
+    "words in the record's vocabulary of "
+    f"{kept}: {len(vocab_leaky - vocab_clean)} "
+    "differ from the training-only vocabulary"
+)
+print(
+    f"{len(only_test)} of them never occur in "
+    f"a training review, e.g. {only_test[:8]}"
+)
 
 
 def oov_share(X):
@@ -288,8 +413,11 @@ def oov_share(X):
     return float((words == 1).mean())
 
 
-print(f"share of test-review words mapped to OOV: {oov_share(X_test_leaky):.3%} with the record's tokenizer, "
-      f"{oov_share(X_test_clean):.3%} with the training-only one")
+print(
+    "share of test-review words mapped to OOV: "
+    f"{oov_share(X_test_leaky):.3%} with the record's tokenizer, "
+    f"{oov_share(X_test_clean):.3%} with the training-only one"
+)
 
 # %% [markdown]
 # ## Defect 4: Sigmoid + `BCELoss`
@@ -304,15 +432,38 @@ print(f"share of test-review words mapped to OOV: {oov_share(X_test_leaky):.3%} 
 # %%
 import pandas as pd
 
-z = torch.tensor([-120.0, -40.0, -20.0, 0.0, 20.0, 40.0, 120.0], requires_grad=True)
-y = torch.zeros_like(z)  # every one is a negative review: large z is a confident mistake
+z = torch.tensor(
+    [-120.0, -40.0, -20.0, 0.0, 20.0, 40.0, 120.0], requires_grad=True
+)
+# every one is a negative review: large z is a confident mistake
+y = torch.zeros_like(z)
 rows = []
-for name, loss_of in (("Sigmoid + BCELoss", lambda z: nn.functional.binary_cross_entropy(torch.sigmoid(z), y, reduction="none")),
-                      ("BCEWithLogitsLoss", lambda z: nn.functional.binary_cross_entropy_with_logits(z, y, reduction="none"))):
+for name, loss_of in (
+    (
+        "Sigmoid + BCELoss",
+        lambda z: nn.functional.binary_cross_entropy(
+            torch.sigmoid(z), y, reduction="none"
+        ),
+    ),
+    (
+        "BCEWithLogitsLoss",
+        lambda z: nn.functional.binary_cross_entropy_with_logits(
+            z, y, reduction="none"
+        ),
+    ),
+):
     loss = loss_of(z)
     (grad,) = torch.autograd.grad(loss.sum(), z)
-    rows.append(pd.Series(loss.detach().numpy(), index=[f"z={v:g}" for v in z.detach().tolist()], name=f"{name}: loss"))
-    rows.append(pd.Series(grad.numpy(), index=rows[-1].index, name=f"{name}: dloss/dz"))
+    rows.append(
+        pd.Series(
+            loss.detach().numpy(),
+            index=[f"z={v:g}" for v in z.detach().tolist()],
+            name=f"{name}: loss",
+        )
+    )
+    rows.append(
+        pd.Series(grad.numpy(), index=rows[-1].index, name=f"{name}: dloss/dz")
+    )
 pd.DataFrame(rows).round(4)
 
 # %% [markdown]
@@ -328,15 +479,26 @@ rng = np.random.default_rng(seed + 3)
 order = rng.permutation(len(X_train_clean))
 n_val = int(round(settings["validation_fraction"] * len(order)))
 val_part, fit_part = order[:n_val], order[n_val:]
-print(f"training {len(fit_part)}, validation {len(val_part)}, test {len(X_test_clean)} reviews")
+print(
+    f"training {len(fit_part)}, validation "
+    f"{len(val_part)}, test {len(X_test_clean)} reviews"
+)
 
 model = new_model(sigmoid=False)
 optimizer = torch.optim.Adam(model.parameters(), lr=settings["learning_rate"])
-history = fit(model, nn.BCEWithLogitsLoss(), optimizer,
-              batches(X_train_clean[fit_part], y_train[fit_part], shuffle=True),
-              batches(X_train_clean[val_part], y_train[val_part], shuffle=False),
-              epochs=settings["epochs"], device=device, accuracy_fn=logits_accuracy,
-              early_stopping=EarlyStopping(monitor="val_accuracy", patience=settings["epochs"]))
+history = fit(
+    model,
+    nn.BCEWithLogitsLoss(),
+    optimizer,
+    batches(X_train_clean[fit_part], y_train[fit_part], shuffle=True),
+    batches(X_train_clean[val_part], y_train[val_part], shuffle=False),
+    epochs=settings["epochs"],
+    device=device,
+    accuracy_fn=logits_accuracy,
+    early_stopping=EarlyStopping(
+        monitor="val_accuracy", patience=settings["epochs"]
+    ),
+)
 best_epoch = int(np.argmax(history["val_accuracy"])) + 1
 
 # %% [markdown]
@@ -348,10 +510,18 @@ from IPython.display import Markdown, display
 from labhelpers.report import observation_table
 
 if not records.is_imdb:
-    display(Markdown(f"**These runs used generated reviews, not IMDB** ({records.description}). "
-                     "Their numbers say how the pipeline behaves on that corpus, not what it reaches on IMDB."))
+    display(
+        Markdown(
+            "**These runs used generated reviews, "
+            f"not IMDB** ({records.description}). "
+            "Their numbers say how the pipeline behaves "
+            "on that corpus, not what it reaches on IMDB."
+        )
+    )
 table = observation_table(history).drop(columns="seconds")
-table.insert(2, "record: test acc. (its 'validation')", record_history["val_accuracy"])
+table.insert(
+    2, "record: test acc. (its 'validation')", record_history["val_accuracy"]
+)
 table.round(4)
 
 # %%
@@ -359,16 +529,26 @@ import matplotlib.pyplot as plt
 
 from labhelpers.plots import plot_confusion_matrix, plot_history
 
-plot_history(record_history, title="The record's pipeline ('validation' is the test set)")
+plot_history(
+    record_history,
+    title="The record's pipeline ('validation' is the test set)",
+)
 plt.show()
-plot_history(history, title="The fixed pipeline (validation split of the training reviews)")
+plot_history(
+    history,
+    title="The fixed pipeline (validation split of the training reviews)",
+)
 plt.show()
 
 # %% [markdown]
 # Classification report and confusion matrix of the fixed pipeline on the test reviews:
 
 # %%
-from labhelpers.metrics import accuracy, classification_report_table, confusion_matrix
+from labhelpers.metrics import (
+    accuracy,
+    classification_report_table,
+    confusion_matrix,
+)
 
 logits, targets = predict(model, batches(X_test_clean, y_test, shuffle=False))
 predicted = (logits > 0).long().numpy()
@@ -378,7 +558,11 @@ names = ["negative", "positive"]
 classification_report_table(truth, predicted, names).round(4)
 
 # %%
-plot_confusion_matrix(confusion_matrix(truth, predicted, 2), names, title="Fixed pipeline, test reviews")
+plot_confusion_matrix(
+    confusion_matrix(truth, predicted, 2),
+    names,
+    title="Fixed pipeline, test reviews",
+)
 plt.show()
 
 # %% [markdown]
@@ -392,12 +576,16 @@ plt.show()
 # %%
 from labhelpers.lessons.imdb_rnn import saliency_by_position
 
-saliency = saliency_by_position(model, torch.from_numpy(X_test_clean[:1000]).long())
+saliency = saliency_by_position(
+    model, torch.from_numpy(X_test_clean[:1000]).long()
+)
 T = settings["maxlen"]
 positions = [p for p in (T - 1, T - 10, T - 25, T - 50, T - 100, 0) if p >= 0]
 fig, ax = plt.subplots(figsize=(7, 3.5))
 ax.semilogy(np.arange(1, T + 1), saliency)
-ax.set_xlabel("position in the padded review (200 = the last step, read by h_T)")
+ax.set_xlabel(
+    "position in the padded review (200 = the last step, read by h_T)"
+)
 ax.set_ylabel("mean ||dz / de_t|| (log scale)")
 ax.set_title("How much each position can move the output")
 ax.grid(alpha=0.3)
@@ -414,41 +602,86 @@ for p in positions:
 # %%
 lengths_test = clean.lengths["test"][test_rows]
 cut = lengths_test > T
-print(f"test reviews longer than {T} words (their end is cut off): {cut.mean():.1%}")
-groups = [("kept whole (<= %d words)" % T, ~cut), ("truncated (> %d words)" % T, cut)]
+print(
+    f"test reviews longer than {T} words "
+    f"(their end is cut off): {cut.mean():.1%}"
+)
+groups = [
+    ("kept whole (<= %d words)" % T, ~cut),
+    ("truncated (> %d words)" % T, cut),
+]
 for label, mask in groups:
     if mask.any():
-        print(f"  accuracy on reviews {label}: {accuracy(truth[mask], predicted[mask]):.2%} ({mask.sum()} reviews)")
-gap = history["accuracy"][best_epoch - 1] - history["val_accuracy"][best_epoch - 1]
-print(f"at the best epoch ({best_epoch}): training accuracy {history['accuracy'][best_epoch - 1]:.2%}, "
-      f"validation {history['val_accuracy'][best_epoch - 1]:.2%} (gap {gap:+.2%}); "
-      f"after the last epoch: training {history['accuracy'][-1]:.2%}, validation {history['val_accuracy'][-1]:.2%}")
+        print(
+            f"  accuracy on reviews {label}: "
+            f"{accuracy(truth[mask], predicted[mask]):.2%} "
+            f"({mask.sum()} reviews)"
+        )
+gap = (
+    history["accuracy"][best_epoch - 1]
+    - history["val_accuracy"][best_epoch - 1]
+)
+print(
+    f"at the best epoch ({best_epoch}): training accuracy "
+    f"{history['accuracy'][best_epoch - 1]:.2%}, "
+    f"validation {history['val_accuracy'][best_epoch - 1]:.2%} "
+    f"(gap {gap:+.2%}); "
+    f"after the last epoch: training {history['accuracy'][-1]:.2%}, "
+    f"validation {history['val_accuracy'][-1]:.2%}"
+)
 
 # %%
 far = max(p for p in positions if p <= T - 51) if T > 51 else 0
 train_best, val_best = max(history["accuracy"]), max(history["val_accuracy"])
 cut_acc = accuracy(truth[cut], predicted[cut]) if cut.any() else float("nan")
-whole_acc = accuracy(truth[~cut], predicted[~cut]) if (~cut).any() else float("nan")
-times = (f"about {saliency[-1] / saliency[far]:.0e} times" if saliency[far] > 0
-         else "infinitely (in float32 the gradient underflows to zero)")
-text = (f"**Reading the run.** The output is {times} more sensitive to the last word than to the word "
-        f"{T - 1 - far} steps earlier: through {T} tanh steps the gradient vanishes, so the model effectively "
-        "learns from the last words it reads. ")
+whole_acc = (
+    accuracy(truth[~cut], predicted[~cut]) if (~cut).any() else float("nan")
+)
+times = (
+    f"about {saliency[-1] / saliency[far]:.0e} times"
+    if saliency[far] > 0
+    else "infinitely (in float32 the gradient underflows to zero)"
+)
+text = (
+    f"**Reading the run.** The output is {times} more "
+    "sensitive to the last word than to the word "
+    f"{T - 1 - far} steps earlier: through {T} tanh steps "
+    "the gradient vanishes, so the model effectively "
+    "learns from the last words it reads. "
+)
 if cut.any():
-    text += (f"{cut.mean():.0%} of the test reviews are longer than {T} words and lose their ending to "
-             f"`truncating=\"post\"`, so for them those last words come from the middle of the review; the model "
-             f"scores {cut_acc:.2%} on them and {whole_acc:.2%} on the reviews it reads whole. ")
+    text += (
+        f"{cut.mean():.0%} of the test reviews are "
+        f"longer than {T} words and lose their ending to "
+        '`truncating="post"`, so for them those last words '
+        "come from the middle of the review; the model "
+        f"scores {cut_acc:.2%} on them and "
+        f"{whole_acc:.2%} on the reviews it reads whole. "
+    )
 if train_best - val_best > 0.05:
-    text += (f"Training accuracy climbs to {train_best:.2%} within {history.epochs} epochs while validation accuracy "
-             f"never passes {val_best:.2%}: the model memorises training reviews instead of learning what it cannot reach. ")
+    text += (
+        f"Training accuracy climbs to {train_best:.2%} within "
+        f"{history.epochs} epochs while validation accuracy "
+        f"never passes {val_best:.2%}: the model memorises training "
+        "reviews instead of learning what it cannot reach. "
+    )
 else:
-    text += (f"The best training and validation accuracies are still close ({train_best:.2%} and {val_best:.2%}): "
-             "this run is too short to overfit. ")
+    text += (
+        "The best training and validation accuracies are "
+        f"still close ({train_best:.2%} and {val_best:.2%}): "
+        "this run is too short to overfit. "
+    )
 if records.is_imdb:
-    text += ("Together these are why the record's validation accuracy stalls near 70%: a bag-of-words model that "
-             "sees every word reaches about 90% on the same data (lab catalogue).")
+    text += (
+        "Together these are why the record's validation "
+        "accuracy stalls near 70%: a bag-of-words model that "
+        "sees every word reaches about 90% on the same data (lab catalogue)."
+    )
 else:
-    text += "These are generated reviews: on IMDB the same effects hold validation accuracy near 70%."
+    text += (
+        "These are generated reviews: on IMDB the same effects hold "
+        "validation accuracy near 70%."
+    )
 display(Markdown(text))
 
 # %% [markdown]
@@ -458,25 +691,49 @@ display(Markdown(text))
 from labhelpers.report import record_results, result_sentence
 
 seconds = sum(history["seconds"]) + sum(record_history["seconds"])
-data_label = records.description if records.is_imdb else "GENERATED reviews (not IMDB): " + records.description
+data_label = (
+    records.description
+    if records.is_imdb
+    else "GENERATED reviews (not IMDB): " + records.description
+)
 sentence = result_sentence(
-    "The fixed RNN pipeline", {"accuracy": test_accuracy}, epochs=history.epochs, seconds=sum(history["seconds"]),
-    data=f"{len(y_test)} {'IMDB' if records.is_imdb else 'generated'} test reviews",
-    record={"accuracy": 0.71} if records.is_imdb else None)
-sentence += (f" The record's pipeline, run as written, scored {record_test_accuracy:.2%} on the same test reviews "
-             f"with the accuracy line fixed, and {wrong / len(y_test):.2%} with the record's line "
-             f"(the record reported 71-75% after 20 epochs).")
+    "The fixed RNN pipeline",
+    {"accuracy": test_accuracy},
+    epochs=history.epochs,
+    seconds=sum(history["seconds"]),
+    data=f"{len(y_test)} "
+    f"{'IMDB' if records.is_imdb else 'generated'} test reviews",
+    record={"accuracy": 0.71} if records.is_imdb else None,
+)
+sentence += (
+    " The record's pipeline, run as written, scored "
+    f"{record_test_accuracy:.2%} on the same test reviews "
+    "with the accuracy line fixed, and "
+    f"{wrong / len(y_test):.2%} with the record's line "
+    f"(the record reported 71-75% after 20 epochs)."
+)
 if not records.is_imdb:
     sentence += " These are numbers on generated reviews, not on IMDB."
 display(Markdown(sentence))
 recorded = record_results(
-    "E1 IMDB RNN (PyTorch)", profile, data=data_label,
-    metrics={"test_accuracy": test_accuracy, "record_pipeline_test_accuracy": record_test_accuracy,
-             "record_accuracy_line": wrong / len(y_test), "best_test_accuracy_over_epochs": float(test_curve.max()),
-             "best_epoch": best_epoch, "epochs": history.epochs,
-             "seconds_per_epoch": float(np.mean(history["seconds"])),
-             "record_seconds_per_epoch": float(np.mean(record_history["seconds"])),
-             "uses_imdb": float(records.is_imdb)},
+    "E1 IMDB RNN (PyTorch)",
+    profile,
+    data=data_label,
+    metrics={
+        "test_accuracy": test_accuracy,
+        "record_pipeline_test_accuracy": record_test_accuracy,
+        "record_accuracy_line": wrong / len(y_test),
+        "best_test_accuracy_over_epochs": float(test_curve.max()),
+        "best_epoch": best_epoch,
+        "epochs": history.epochs,
+        "seconds_per_epoch": float(np.mean(history["seconds"])),
+        "record_seconds_per_epoch": float(np.mean(record_history["seconds"])),
+        "uses_imdb": float(records.is_imdb),
+    },
     settings=settings,
-    model="PyTorch RNN(64), fixed pipeline", headline="test_accuracy",
-    lab_record={"test_accuracy": 0.71} if records.is_imdb else None, source=records.source, split=records.split)
+    model="PyTorch RNN(64), fixed pipeline",
+    headline="test_accuracy",
+    lab_record={"test_accuracy": 0.71} if records.is_imdb else None,
+    source=records.source,
+    split=records.split,
+)

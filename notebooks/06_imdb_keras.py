@@ -14,22 +14,34 @@
 # Experiment E2 of the lab catalogue (lab records 001 and 002).
 
 # %%
-# Colab only: install labhelpers and the packages the lessons use that Colab lacks (gensim and the
-# rest of the `colab` extra); Colab's own torch, TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
+# Colab only: install labhelpers and the packages the lessons use that Colab
+# lacks (gensim and the rest of the `colab` extra); Colab's own torch,
+# TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
 import importlib.util
 import subprocess
 import sys
 import time
 
-if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is None:
+if (
+    "google.colab" in sys.modules
+    and importlib.util.find_spec("labhelpers") is None
+):
     started = time.perf_counter()
-    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                          "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"],
-                         capture_output=True, text=True)
+    url = "https://github.com/rnn-lab-book/rnn-lab-book"
+    requirement = f"labhelpers[colab] @ git+{url}@main"
+    pip = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", requirement],
+        capture_output=True,
+        text=True,
+    )
     if pip.returncode != 0:
         print(pip.stdout, pip.stderr, sep="\n")
-        raise RuntimeError("pip could not install labhelpers: its own message is printed above.")
-    print(f"labhelpers and the lessons' packages installed in {time.perf_counter() - started:.0f} s")
+        raise RuntimeError(
+            "pip could not install labhelpers: "
+            "its own message is printed above."
+        )
+    seconds = time.perf_counter() - started
+    print(f"labhelpers and the lessons' packages installed in {seconds:.0f} s")
 
 # %% [markdown]
 # ## Aim
@@ -81,18 +93,29 @@ seed = 0  # type: int, at least 0  Seed of TensorFlow, Keras and NumPy.
 # %%
 from labhelpers.profiles import notebook_settings
 
+# fmt: off
 PROFILES = {
-    "smoke": dict(data="synthetic", n_train=0, n_test=0, n_synthetic=500, num_words=400, maxlen=60,
-                  embedding_dim=8, units=8, dropout=0.2, recurrent_dropout=0.0, epochs=2, batch_size=32,
-                  validation_split=0.2),  # recurrent_dropout 0: its graph takes seconds longer to build
-    "quick": dict(data="auto", n_train=5000, n_test=4000, n_synthetic=8000, num_words=10000, maxlen=200,
-                  embedding_dim=128, units=128, dropout=0.2, recurrent_dropout=0.2, epochs=5, batch_size=64,
+    # smoke's recurrent_dropout is 0: with it the graph takes seconds longer
+    # to build.
+    "smoke": dict(data="synthetic", n_train=0,    n_test=0,
+                  n_synthetic=500,   num_words=400,   maxlen=60,
+                  embedding_dim=8,   units=8,   dropout=0.2,
+                  recurrent_dropout=0.0, epochs=2, batch_size=32,
                   validation_split=0.2),
-    "lab": dict(data="auto", n_train=0, n_test=0, n_synthetic=50000, num_words=10000, maxlen=200,
-                embedding_dim=128, units=128, dropout=0.2, recurrent_dropout=0.2, epochs=5, batch_size=64,
-                validation_split=0.2),
+    "quick": dict(data="auto",      n_train=5000, n_test=4000,
+                  n_synthetic=8000,  num_words=10000, maxlen=200,
+                  embedding_dim=128, units=128, dropout=0.2,
+                  recurrent_dropout=0.2, epochs=5, batch_size=64,
+                  validation_split=0.2),
+    "lab":   dict(data="auto",      n_train=0,    n_test=0,
+                  n_synthetic=50000, num_words=10000, maxlen=200,
+                  embedding_dim=128, units=128, dropout=0.2,
+                  recurrent_dropout=0.2, epochs=5, batch_size=64,
+                  validation_split=0.2),
 }
-settings = notebook_settings(PROFILES)  # checks the parameters, then fills in the profile's values
+# fmt: on
+# Checks the parameters, then fills in the profile's values.
+settings = notebook_settings(PROFILES)
 settings
 
 # %% [markdown]
@@ -130,30 +153,54 @@ settings
 # %%
 from labhelpers.runtime import import_keras
 
-keras = import_keras()  # TensorFlow's start-up lines on stderr are not errors: they are kept out
+# TensorFlow's start-up lines on stderr are not errors: they are kept out
+keras = import_keras()
 import numpy as np
 import tensorflow as tf
 
 from labhelpers.data.imdb import load_keras_imdb
 from labhelpers.runtime import seed_everything
 
-seed_everything(seed)  # TensorFlow is imported: seeds it and asks for deterministic ops
-imdb = load_keras_imdb(settings["num_words"], data_path or None, data=settings["data"],
-                       n_synthetic=settings["n_synthetic"], seed=seed)
+# TensorFlow is imported: seeds it and asks for deterministic ops
+seed_everything(seed)
+imdb = load_keras_imdb(
+    settings["num_words"],
+    data_path or None,
+    data=settings["data"],
+    n_synthetic=settings["n_synthetic"],
+    seed=seed,
+)
 print(imdb.description)
 if not imdb.is_imdb:
-    print("NOTE: these are generated reviews, not IMDB; every number below is a number about them.")
-print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, devices: {[d.device_type for d in tf.config.list_physical_devices()]}")
+    print(
+        "NOTE: these are generated reviews, not IMDB; "
+        "every number below is a number about them."
+    )
+print(
+    f"TensorFlow {tf.__version__}, Keras {keras.__version__}, devices: "
+    f"{[d.device_type for d in tf.config.list_physical_devices()]}"
+)
 
 
 def first(n, part):
     return part if not n else part[:n]
 
 
-x_train_ids, y_train = first(settings["n_train"], imdb.x_train), first(settings["n_train"], imdb.y_train)
-x_test_ids, y_test = first(settings["n_test"], imdb.x_test), first(settings["n_test"], imdb.y_test)
-print(f"training reviews: {len(x_train_ids)} of {len(imdb.x_train)}, test reviews: {len(x_test_ids)} of {len(imdb.x_test)}")
-print(f"positive: {y_train.mean():.1%} of training, {y_test.mean():.1%} of test")
+x_train_ids, y_train = (
+    first(settings["n_train"], imdb.x_train),
+    first(settings["n_train"], imdb.y_train),
+)
+x_test_ids, y_test = (
+    first(settings["n_test"], imdb.x_test),
+    first(settings["n_test"], imdb.y_test),
+)
+print(
+    f"training reviews: {len(x_train_ids)} of {len(imdb.x_train)}, "
+    f"test reviews: {len(x_test_ids)} of {len(imdb.x_test)}"
+)
+print(
+    f"positive: {y_train.mean():.1%} of training, {y_test.mean():.1%} of test"
+)
 print("first training review, ids:", x_train_ids[0][:16], "...")
 print("decoded:", imdb.decode(x_train_ids[0][:16]), "...")
 
@@ -162,10 +209,18 @@ x_train = keras.utils.pad_sequences(x_train_ids, maxlen=settings["maxlen"])
 x_test = keras.utils.pad_sequences(x_test_ids, maxlen=settings["maxlen"])
 lengths = np.array([len(x) for x in x_train_ids])
 print(f"x_train {x_train.shape}, x_test {x_test.shape}")
-print(f"review length in ids: median {np.median(lengths):.0f}; {np.mean(lengths > settings['maxlen']):.1%} of the "
-      f"training reviews are longer than {settings['maxlen']} and lose their start")
-split_at = int(np.floor(len(x_train) * (1 - settings["validation_split"])))  # where Keras cuts validation_split
-print(f"Keras trains on the first {split_at} and validates on the last {len(x_train) - split_at} training reviews")
+print(
+    f"review length in ids: median {np.median(lengths):.0f}; "
+    f"{np.mean(lengths > settings['maxlen']):.1%} of the "
+    "training reviews are longer than "
+    f"{settings['maxlen']} and lose their start"
+)
+# where Keras cuts validation_split
+split_at = int(np.floor(len(x_train) * (1 - settings["validation_split"])))
+print(
+    f"Keras trains on the first {split_at} and validates on "
+    f"the last {len(x_train) - split_at} training reviews"
+)
 
 # %% [markdown]
 # ### The two models and their training
@@ -191,18 +246,42 @@ print(inspect.getsource(build_review_classifier))
 
 
 def train(cell, recurrent_dropout):
-    keras.utils.set_random_seed(seed)  # the same initial weights and batch order for a given seed
-    model = build_review_classifier(cell, settings["num_words"], settings["embedding_dim"], settings["units"],
-                                    maxlen=settings["maxlen"], dropout=settings["dropout"],
-                                    recurrent_dropout=recurrent_dropout)
+    # the same initial weights and batch order for a given seed
+    keras.utils.set_random_seed(seed)
+    model = build_review_classifier(
+        cell,
+        settings["num_words"],
+        settings["embedding_dim"],
+        settings["units"],
+        maxlen=settings["maxlen"],
+        dropout=settings["dropout"],
+        recurrent_dropout=recurrent_dropout,
+    )
     timer, watcher = StepTimer(), ValidationPredictions(x_train[split_at:])
-    fitted = model.fit(x_train, y_train, epochs=settings["epochs"], batch_size=settings["batch_size"],
-                       validation_split=settings["validation_split"], verbose=0,
-                       callbacks=[timer, EpochLog(settings["epochs"]), watcher])
-    test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=256, verbose=0)
-    print(f"{cell}: {model.count_params()} parameters; test accuracy {test_accuracy:.4f}, test loss {test_loss:.4f}")
-    return dict(model=model, history=history_of(fitted, timer), timer=timer, predictions=watcher.predictions,
-                test_accuracy=float(test_accuracy), test_loss=float(test_loss))
+    fitted = model.fit(
+        x_train,
+        y_train,
+        epochs=settings["epochs"],
+        batch_size=settings["batch_size"],
+        validation_split=settings["validation_split"],
+        verbose=0,
+        callbacks=[timer, EpochLog(settings["epochs"]), watcher],
+    )
+    test_loss, test_accuracy = model.evaluate(
+        x_test, y_test, batch_size=256, verbose=0
+    )
+    print(
+        f"{cell}: {model.count_params()} parameters; test "
+        f"accuracy {test_accuracy:.4f}, test loss {test_loss:.4f}"
+    )
+    return dict(
+        model=model,
+        history=history_of(fitted, timer),
+        timer=timer,
+        predictions=watcher.predictions,
+        test_accuracy=float(test_accuracy),
+        test_loss=float(test_loss),
+    )
 
 
 print("SimpleRNN(dropout) - records 001 and 002")
@@ -220,25 +299,44 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 if not imdb.is_imdb:
-    display(Markdown(f"**These runs used generated reviews, not IMDB** ({imdb.description}). "
-                     "Their numbers say how the models behave on that corpus, not what they reach on IMDB."))
+    display(
+        Markdown(
+            "**These runs used generated reviews, "
+            f"not IMDB** ({imdb.description}). "
+            "Their numbers say how the models behave on "
+            "that corpus, not what they reach on IMDB."
+        )
+    )
 runs = {"SimpleRNN": simple, "LSTM": lstm}
-summary = pd.DataFrame({
-    name: {"test accuracy": run["test_accuracy"], "test loss": run["test_loss"],
-           "final val accuracy": run["history"]["val_accuracy"][-1],
-           "best val accuracy": max(run["history"]["val_accuracy"]),
-           "parameters": run["model"].count_params()}
-    for name, run in runs.items()}).T
+summary = pd.DataFrame(
+    {
+        name: {
+            "test accuracy": run["test_accuracy"],
+            "test loss": run["test_loss"],
+            "final val accuracy": run["history"]["val_accuracy"][-1],
+            "best val accuracy": max(run["history"]["val_accuracy"]),
+            "parameters": run["model"].count_params(),
+        }
+        for name, run in runs.items()
+    }
+).T
 summary["parameters"] = summary["parameters"].astype(int)
 summary.round(4)
 
 # %%
 for name, run in runs.items():
     steps = len(run["timer"].step_seconds) // settings["epochs"]
-    print(f"{name:9s}: {run['timer'].seconds_per_step():.4f} s per step (median, batch {settings['batch_size']}), "
-          f"{np.mean(run['timer'].epoch_seconds):.2f} s per epoch of {steps} steps")
+    print(
+        f"{name:9s}: {run['timer'].seconds_per_step():.4f} s "
+        f"per step (median, batch {settings['batch_size']}), "
+        f"{np.mean(run['timer'].epoch_seconds):.2f} "
+        f"s per epoch of {steps} steps"
+    )
 ratio = lstm["timer"].seconds_per_step() / simple["timer"].seconds_per_step()
-print(f"per step, the LSTM needs {ratio:.2f} s for every 1.00 s the SimpleRNN needs (the records, on Colab: 0.60 s and 0.14 s)")
+print(
+    f"per step, the LSTM needs {ratio:.2f} s for every 1.00 s the "
+    "SimpleRNN needs (the records, on Colab: 0.60 s and 0.14 s)"
+)
 
 # %%
 import matplotlib.pyplot as plt
@@ -247,9 +345,23 @@ epochs_axis = np.arange(1, settings["epochs"] + 1)
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
 for ax, key in zip(axes, ("accuracy", "loss")):
     for (name, run), color in zip(runs.items(), ("tab:blue", "tab:orange")):
-        ax.plot(epochs_axis, run["history"][key], color=color, marker="o", markersize=3, label=f"{name} training")
-        ax.plot(epochs_axis, run["history"][f"val_{key}"], color=color, marker="s", markersize=3, linestyle="--",
-                label=f"{name} validation")
+        ax.plot(
+            epochs_axis,
+            run["history"][key],
+            color=color,
+            marker="o",
+            markersize=3,
+            label=f"{name} training",
+        )
+        ax.plot(
+            epochs_axis,
+            run["history"][f"val_{key}"],
+            color=color,
+            marker="s",
+            markersize=3,
+            linestyle="--",
+            label=f"{name} validation",
+        )
     ax.set_xlabel("epoch")
     ax.set_ylabel(key)
     ax.set_title(f"{key} per epoch")
@@ -268,41 +380,83 @@ plt.show()
 # epoch to the next, and how many predictions sit near the 0.5 threshold.
 
 # %%
-jumps = pd.DataFrame({
-    name: {"mean |change| of val accuracy": float(np.mean(np.abs(np.diff(run["history"]["val_accuracy"])))),
-           "reviews changing class per epoch": float(np.mean(flip_rates(run["predictions"]))),
-           "predictions within 0.4-0.6 (last epoch)": float(np.mean(np.abs(run["predictions"][-1] - 0.5) < 0.1))}
-    for name, run in runs.items()}).T
+jumps = pd.DataFrame(
+    {
+        name: {
+            "mean |change| of val accuracy": float(
+                np.mean(np.abs(np.diff(run["history"]["val_accuracy"])))
+            ),
+            "reviews changing class per epoch": float(
+                np.mean(flip_rates(run["predictions"]))
+            ),
+            "predictions within 0.4-0.6 (last epoch)": float(
+                np.mean(np.abs(run["predictions"][-1] - 0.5) < 0.1)
+            ),
+        }
+        for name, run in runs.items()
+    }
+).T
 jumps.round(4)
 
 # %%
 j = jumps.loc
-simple_jumps = j["SimpleRNN", "mean |change| of val accuracy"] > j["LSTM", "mean |change| of val accuracy"]
-text = (f"**Reading the run.** From one epoch to the next the SimpleRNN's validation accuracy moves by "
-        f"{j['SimpleRNN', 'mean |change| of val accuracy']:.2%} on average and "
-        f"{j['SimpleRNN', 'reviews changing class per epoch']:.1%} of the validation reviews change their predicted "
-        f"class; for the LSTM the figures are {j['LSTM', 'mean |change| of val accuracy']:.2%} and "
-        f"{j['LSTM', 'reviews changing class per epoch']:.1%}. ")
+simple_jumps = (
+    j["SimpleRNN", "mean |change| of val accuracy"]
+    > j["LSTM", "mean |change| of val accuracy"]
+)
+text = (
+    "**Reading the run.** From one epoch to the next "
+    "the SimpleRNN's validation accuracy moves by "
+    f"{j['SimpleRNN', 'mean |change| of val accuracy']:.2%} on average and "
+    f"{j['SimpleRNN', 'reviews changing class per epoch']:.1%} "
+    "of the validation reviews change their predicted "
+    "class; for the LSTM the figures are "
+    f"{j['LSTM', 'mean |change| of val accuracy']:.2%} and "
+    f"{j['LSTM', 'reviews changing class per epoch']:.1%}. "
+)
 if simple_jumps:
-    text += ("The SimpleRNN's curve is the jumpier one, as in the records (0.60 to 0.78). ")
+    text += (
+        "The SimpleRNN's curve is the jumpier one, as in the records "
+        "(0.60 to 0.78). "
+    )
 else:
-    text += ("In this run the SimpleRNN's curve is not the jumpier one; the records saw it jump between 0.60 and 0.78. ")
+    text += (
+        "In this run the SimpleRNN's curve is not the jumpier one; "
+        "the records saw it jump between 0.60 and 0.78. "
+    )
 T = settings["maxlen"]
 near_simple = j["SimpleRNN", "predictions within 0.4-0.6 (last epoch)"]
 near_lstm = j["LSTM", "predictions within 0.4-0.6 (last epoch)"]
-text += (f"The reason is in the update $h_t = \\tanh(W x_t + U h_{{t-1}})$: after {T} steps $h_{{{T}}}$ depends almost "
-         "only on the last words, because the gradient that reaches earlier words is multiplied by "
-         "$\\mathrm{diag}(1 - h_t^2)\\,U$ at every step and vanishes (or, when $U$ grows, explodes). The "
-         "classifier rests on a few late words and on recurrent weights that one Adam step can change a lot, so a "
-         "small change of the weights moves many reviews across the 0.5 threshold. ")
+text += (
+    "The reason is in the update $h_t = \\tanh(W x_t + U "
+    f"h_{{t-1}})$: after {T} steps $h_{{{T}}}$ depends almost "
+    "only on the last words, because the gradient "
+    "that reaches earlier words is multiplied by "
+    "$\\mathrm{diag}(1 - h_t^2)\\,U$ at every step "
+    "and vanishes (or, when $U$ grows, explodes). The "
+    "classifier rests on a few late words and on recurrent "
+    "weights that one Adam step can change a lot, so a "
+    "small change of the weights moves many reviews across the 0.5 threshold. "
+)
 if near_simple > near_lstm:
-    text += (f"{near_simple:.1%} of the SimpleRNN's last predictions lie within 0.1 of the threshold, against "
-             f"{near_lstm:.1%} of the LSTM's: the LSTM, whose additive, gated cell state carries evidence from the "
-             "whole review, is more decided and moves less. ")
+    text += (
+        f"{near_simple:.1%} of the SimpleRNN's last "
+        "predictions lie within 0.1 of the threshold, against "
+        f"{near_lstm:.1%} of the LSTM's: the LSTM, whose "
+        "additive, gated cell state carries evidence from the "
+        "whole review, is more decided and moves less. "
+    )
 else:
-    text += (f"Here {near_simple:.1%} of the SimpleRNN's last predictions and {near_lstm:.1%} of the LSTM's lie "
-             "within 0.1 of the threshold: after so little training neither model is decided yet. ")
-text += "The LSTM pays for its memory with four gate products per step instead of one."
+    text += (
+        f"Here {near_simple:.1%} of the SimpleRNN's last "
+        f"predictions and {near_lstm:.1%} of the LSTM's lie "
+        "within 0.1 of the threshold: after so little "
+        "training neither model is decided yet. "
+    )
+text += (
+    "The LSTM pays for its memory with four gate products per step "
+    "instead of one."
+)
 display(Markdown(text))
 
 # %% [markdown]
@@ -311,26 +465,55 @@ display(Markdown(text))
 # %%
 from labhelpers.report import record_results
 
-per_step = {name: run["timer"].seconds_per_step() for name, run in runs.items()}
-on_what = f"{len(y_test)} {'IMDB' if imdb.is_imdb else 'generated'} test reviews"
-sentence = (f"On {on_what}, after {settings['epochs']} epochs, the SimpleRNN reached {simple['test_accuracy']:.2%} test "
-            f"accuracy (loss {simple['test_loss']:.4f}) and the LSTM {lstm['test_accuracy']:.2%} (loss "
-            f"{lstm['test_loss']:.4f}); a training step took {per_step['SimpleRNN']:.4f} s and {per_step['LSTM']:.4f} s "
-            f"on this machine. The records reported 68.15% (loss 0.584) and 83.48% (loss 0.395), "
-            f"with 0.14 s and 0.60 s per step on Colab.")
+per_step = {
+    name: run["timer"].seconds_per_step() for name, run in runs.items()
+}
+on_what = (
+    f"{len(y_test)} {'IMDB' if imdb.is_imdb else 'generated'} test reviews"
+)
+sentence = (
+    f"On {on_what}, after {settings['epochs']} epochs, the "
+    f"SimpleRNN reached {simple['test_accuracy']:.2%} test "
+    f"accuracy (loss {simple['test_loss']:.4f}) and "
+    f"the LSTM {lstm['test_accuracy']:.2%} (loss "
+    f"{lstm['test_loss']:.4f}); a training step took "
+    f"{per_step['SimpleRNN']:.4f} s and {per_step['LSTM']:.4f} s "
+    "on this machine. The records reported 68.15% "
+    "(loss 0.584) and 83.48% (loss 0.395), "
+    f"with 0.14 s and 0.60 s per step on Colab."
+)
 if not imdb.is_imdb:
     sentence += " These are numbers on generated reviews, not on IMDB."
 display(Markdown(sentence))
 recorded = record_results(
-    "E2 IMDB SimpleRNN vs LSTM (Keras)", profile, data=imdb.description,
-    metrics={"simple_rnn_test_accuracy": simple["test_accuracy"], "simple_rnn_test_loss": simple["test_loss"],
-             "lstm_test_accuracy": lstm["test_accuracy"], "lstm_test_loss": lstm["test_loss"],
-             "simple_rnn_seconds_per_step": per_step["SimpleRNN"], "lstm_seconds_per_step": per_step["LSTM"],
-             "simple_rnn_seconds_per_epoch": float(np.mean(simple["timer"].epoch_seconds)),
-             "lstm_seconds_per_epoch": float(np.mean(lstm["timer"].epoch_seconds)),
-             "epochs": settings["epochs"], "uses_imdb": float(imdb.is_imdb)},
+    "E2 IMDB SimpleRNN vs LSTM (Keras)",
+    profile,
+    data=imdb.description,
+    metrics={
+        "simple_rnn_test_accuracy": simple["test_accuracy"],
+        "simple_rnn_test_loss": simple["test_loss"],
+        "lstm_test_accuracy": lstm["test_accuracy"],
+        "lstm_test_loss": lstm["test_loss"],
+        "simple_rnn_seconds_per_step": per_step["SimpleRNN"],
+        "lstm_seconds_per_step": per_step["LSTM"],
+        "simple_rnn_seconds_per_epoch": float(
+            np.mean(simple["timer"].epoch_seconds)
+        ),
+        "lstm_seconds_per_epoch": float(np.mean(lstm["timer"].epoch_seconds)),
+        "epochs": settings["epochs"],
+        "uses_imdb": float(imdb.is_imdb),
+    },
     settings=settings,
-    model="Keras LSTM(128) (and SimpleRNN)", headline="lstm_test_accuracy",
-    lab_record={"simple_rnn_test_accuracy": 0.6815, "simple_rnn_test_loss": 0.584, "lstm_test_accuracy": 0.8348,
-                "lstm_test_loss": 0.395} if imdb.is_imdb else None,
-    source="imdb" if imdb.is_imdb else imdb.source, split=imdb.split)
+    model="Keras LSTM(128) (and SimpleRNN)",
+    headline="lstm_test_accuracy",
+    lab_record={
+        "simple_rnn_test_accuracy": 0.6815,
+        "simple_rnn_test_loss": 0.584,
+        "lstm_test_accuracy": 0.8348,
+        "lstm_test_loss": 0.395,
+    }
+    if imdb.is_imdb
+    else None,
+    source="imdb" if imdb.is_imdb else imdb.source,
+    split=imdb.split,
+)

@@ -14,22 +14,34 @@
 # Experiment E7 of the lab catalogue (lab record 003).
 
 # %%
-# Colab only: install labhelpers and the packages the lessons use that Colab lacks (gensim and the
-# rest of the `colab` extra); Colab's own torch, TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
+# Colab only: install labhelpers and the packages the lessons use that Colab
+# lacks (gensim and the rest of the `colab` extra); Colab's own torch,
+# TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
 import importlib.util
 import subprocess
 import sys
 import time
 
-if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is None:
+if (
+    "google.colab" in sys.modules
+    and importlib.util.find_spec("labhelpers") is None
+):
     started = time.perf_counter()
-    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                          "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"],
-                         capture_output=True, text=True)
+    url = "https://github.com/rnn-lab-book/rnn-lab-book"
+    requirement = f"labhelpers[colab] @ git+{url}@main"
+    pip = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", requirement],
+        capture_output=True,
+        text=True,
+    )
     if pip.returncode != 0:
         print(pip.stdout, pip.stderr, sep="\n")
-        raise RuntimeError("pip could not install labhelpers: its own message is printed above.")
-    print(f"labhelpers and the lessons' packages installed in {time.perf_counter() - started:.0f} s")
+        raise RuntimeError(
+            "pip could not install labhelpers: "
+            "its own message is printed above."
+        )
+    seconds = time.perf_counter() - started
+    print(f"labhelpers and the lessons' packages installed in {seconds:.0f} s")
 
 # %% [markdown]
 # ## Aim
@@ -87,18 +99,30 @@ device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" o
 # %%
 from labhelpers.profiles import notebook_settings
 
+# fmt: off
 PROFILES = {
-    "smoke": dict(data="synthetic", n_train=0, n_test=0, n_synthetic=600, num_words=400, maxlen=60,
-                  embedding_dim=16, hidden_size=16, cell="lstm", learning_rate=0.005, epochs=2, batch_size=32,
-                  validation_fraction=0.2, w2v_epochs=3, w2v_window=5, w2v_min_count=2, cache=False, threads=1),
-    "quick": dict(data="auto", n_train=5000, n_test=5000, n_synthetic=6000, num_words=10000, maxlen=200,
-                  embedding_dim=64, hidden_size=32, cell="lstm", learning_rate=0.002, epochs=4, batch_size=64,
-                  validation_fraction=0.2, w2v_epochs=3, w2v_window=5, w2v_min_count=3, cache=True, threads=1),
-    "lab": dict(data="auto", n_train=0, n_test=0, n_synthetic=50000, num_words=10000, maxlen=200,
-                embedding_dim=100, hidden_size=64, cell="lstm", learning_rate=0.001, epochs=5, batch_size=64,
-                validation_fraction=0.1, w2v_epochs=5, w2v_window=5, w2v_min_count=2, cache=True, threads=0),
+    "smoke": dict(data="synthetic", n_train=0,    n_test=0,
+                  n_synthetic=600,   num_words=400,   maxlen=60,
+                  embedding_dim=16,  hidden_size=16, cell="lstm",
+                  learning_rate=0.005, epochs=2, batch_size=32,
+                  validation_fraction=0.2, w2v_epochs=3, w2v_window=5,
+                  w2v_min_count=2, cache=False, threads=1),
+    "quick": dict(data="auto",      n_train=5000, n_test=5000,
+                  n_synthetic=6000,  num_words=10000, maxlen=200,
+                  embedding_dim=64,  hidden_size=32, cell="lstm",
+                  learning_rate=0.002, epochs=4, batch_size=64,
+                  validation_fraction=0.2, w2v_epochs=3, w2v_window=5,
+                  w2v_min_count=3, cache=True,  threads=1),
+    "lab":   dict(data="auto",      n_train=0,    n_test=0,
+                  n_synthetic=50000, num_words=10000, maxlen=200,
+                  embedding_dim=100, hidden_size=64, cell="lstm",
+                  learning_rate=0.001, epochs=5, batch_size=64,
+                  validation_fraction=0.1, w2v_epochs=5, w2v_window=5,
+                  w2v_min_count=2, cache=True,  threads=0),
 }
-settings = notebook_settings(PROFILES)  # checks the parameters, then fills in the profile's values
+# fmt: on
+# Checks the parameters, then fills in the profile's values.
+settings = notebook_settings(PROFILES)
 settings
 
 # %% [markdown]
@@ -149,37 +173,74 @@ seed_everything(seed)
 device = choose_device(device)
 if settings["threads"]:
     torch.set_num_threads(settings["threads"])
-records = load_review_data(settings["data"], data_path or None, split="official", clean=True,
-                           n_synthetic=settings["n_synthetic"], seed=seed)
+records = load_review_data(
+    settings["data"],
+    data_path or None,
+    split="official",
+    clean=True,
+    n_synthetic=settings["n_synthetic"],
+    seed=seed,
+)
 print(records.description)
 if not records.is_imdb:
-    print("NOTE: these are generated reviews, not IMDB; every number below is a number about them.")
+    print(
+        "NOTE: these are generated reviews, not IMDB; "
+        "every number below is a number about them."
+    )
 print(f"device: {describe_device(device)}")
 
 started = time.perf_counter()
-encoded = encode_texts(records.train["review"].tolist(),
-                       {"train": records.train["review"].tolist(), "test": records.test["review"].tolist()},
-                       num_words=settings["num_words"], oov_token="<OOV>", maxlen=settings["maxlen"],
-                       name=f"e7-{records.source}-official", cache=settings["cache"])
-print(f"{'read back from the cache' if encoded.from_cache else 'tokenized'} in {time.perf_counter() - started:.2f} s")
+encoded = encode_texts(
+    records.train["review"].tolist(),
+    {
+        "train": records.train["review"].tolist(),
+        "test": records.test["review"].tolist(),
+    },
+    num_words=settings["num_words"],
+    oov_token="<OOV>",
+    maxlen=settings["maxlen"],
+    name=f"e7-{records.source}-official",
+    cache=settings["cache"],
+)
+print(
+    f"{'read back from the cache' if encoded.from_cache else 'tokenized'} "
+    f"in {time.perf_counter() - started:.2f} s"
+)
 tokenizer = encoded.tokenizer
 
 
 def pick(n_available, n_wanted, offset):
-    """Positions of a random subset (0: all), the same for every run with this seed."""
+    """Positions of a random subset (0: all),
+    the same for every run with this seed."""
     if not n_wanted or n_wanted >= n_available:
         return np.arange(n_available)
-    return np.sort(np.random.default_rng(seed + offset).permutation(n_available)[:n_wanted])
+    return np.sort(
+        np.random.default_rng(seed + offset).permutation(n_available)[
+            :n_wanted
+        ]
+    )
 
 
-train_rows, test_rows = pick(len(records.train), settings["n_train"], 1), pick(len(records.test), settings["n_test"], 2)
-X_all, y_all = encoded.arrays["train"][train_rows], records.train["label"].to_numpy()[train_rows].astype(np.float32)
-X_test, y_test = encoded.arrays["test"][test_rows], records.test["label"].to_numpy()[test_rows].astype(np.float32)
+train_rows, test_rows = (
+    pick(len(records.train), settings["n_train"], 1),
+    pick(len(records.test), settings["n_test"], 2),
+)
+X_all, y_all = (
+    encoded.arrays["train"][train_rows],
+    records.train["label"].to_numpy()[train_rows].astype(np.float32),
+)
+X_test, y_test = (
+    encoded.arrays["test"][test_rows],
+    records.test["label"].to_numpy()[test_rows].astype(np.float32),
+)
 order = np.random.default_rng(seed + 3).permutation(len(X_all))
 n_val = int(round(settings["validation_fraction"] * len(order)))
 X_train, y_train = X_all[order[n_val:]], y_all[order[n_val:]]
 X_val, y_val = X_all[order[:n_val]], y_all[order[:n_val]]
-print(f"training {len(X_train)}, validation {len(X_val)}, test {len(X_test)} reviews; ids {X_train.shape[1]} per review")
+print(
+    f"training {len(X_train)}, validation {len(X_val)}, test "
+    f"{len(X_test)} reviews; ids {X_train.shape[1]} per review"
+)
 
 # %% [markdown]
 # ### Pre-trained word vectors
@@ -196,15 +257,31 @@ started = time.perf_counter()
 if glove_path:
     vectors = read_glove(glove_path, vocabulary=tokenizer.word_index)
     if vectors.dim != settings["embedding_dim"]:
-        print(f"embedding_dim set to {vectors.dim}, the dimension of the GloVe vectors")
+        print(
+            f"embedding_dim set to {vectors.dim}, "
+            "the dimension of the GloVe vectors"
+        )
         settings["embedding_dim"] = vectors.dim
 else:
-    sentences = [text_to_word_sequence(text) for text in records.train["review"]]
-    vectors = train_word2vec(sentences, vector_size=settings["embedding_dim"], window=settings["w2v_window"],
-                             min_count=settings["w2v_min_count"], epochs=settings["w2v_epochs"], seed=seed)
+    sentences = [
+        text_to_word_sequence(text) for text in records.train["review"]
+    ]
+    vectors = train_word2vec(
+        sentences,
+        vector_size=settings["embedding_dim"],
+        window=settings["w2v_window"],
+        min_count=settings["w2v_min_count"],
+        epochs=settings["w2v_epochs"],
+        seed=seed,
+    )
 print(f"{vectors.source} ({time.perf_counter() - started:.2f} s)")
-matrix, found = embedding_matrix(tokenizer.word_index, vectors, settings["num_words"], seed=seed)
-print(f"embedding matrix {matrix.shape}: {found.sum()} of the {settings['num_words'] - 1} word rows come from the vectors")
+matrix, found = embedding_matrix(
+    tokenizer.word_index, vectors, settings["num_words"], seed=seed
+)
+print(
+    f"embedding matrix {matrix.shape}: {found.sum()} of the "
+    f"{settings['num_words'] - 1} word rows come from the vectors"
+)
 
 # %% [markdown]
 # Do the vectors mean anything? The nearest words (cosine similarity) of a few probes:
@@ -212,12 +289,24 @@ print(f"embedding matrix {matrix.shape}: {found.sum()} of the {settings['num_wor
 # %%
 import pandas as pd
 
-probes = [w for w in ("good", "bad", "boring", "excellent", "awful", "actor") if w in vectors][:5]
+probes = [
+    w
+    for w in ("good", "bad", "boring", "excellent", "awful", "actor")
+    if w in vectors
+][:5]
 if "good" in vectors and "bad" in vectors:
     g, b = vectors["good"], vectors["bad"]
-    print(f"cosine similarity of 'good' and 'bad': {g @ b / np.linalg.norm(g) / np.linalg.norm(b):.2f}")
-pd.DataFrame({w: [f"{n} ({s:.2f})" for n, s in vectors.most_similar(w, 5)] for w in probes},
-             index=[f"#{i}" for i in range(1, 6)])
+    print(
+        "cosine similarity of 'good' and 'bad': "
+        f"{g @ b / np.linalg.norm(g) / np.linalg.norm(b):.2f}"
+    )
+pd.DataFrame(
+    {
+        w: [f"{n} ({s:.2f})" for n, s in vectors.most_similar(w, 5)]
+        for w in probes
+    },
+    index=[f"#{i}" for i in range(1, 6)],
+)
 
 # %% [markdown]
 # Vectors learned from contexts put words used in the same places close
@@ -242,25 +331,56 @@ print(inspect.getsource(ReviewRNN))
 
 
 def batches(X, y, shuffle):
-    return TensorBatches(torch.from_numpy(X).long(), torch.from_numpy(y), batch_size=settings["batch_size"], shuffle=shuffle)
+    return TensorBatches(
+        torch.from_numpy(X).long(),
+        torch.from_numpy(y),
+        batch_size=settings["batch_size"],
+        shuffle=shuffle,
+    )
 
 
-VARIANTS = {"random": dict(), "pre-trained, frozen": dict(embedding_weights=matrix, freeze_embedding=True),
-            "pre-trained, fine-tuned": dict(embedding_weights=matrix)}
+VARIANTS = {
+    "random": dict(),
+    "pre-trained, frozen": dict(
+        embedding_weights=matrix, freeze_embedding=True
+    ),
+    "pre-trained, fine-tuned": dict(embedding_weights=matrix),
+}
 results = {}
 for name, options in VARIANTS.items():
     print(f"--- embedding: {name}")
     torch.manual_seed(seed)
-    model = ReviewRNN(settings["num_words"], settings["embedding_dim"], settings["hidden_size"], cell=settings["cell"],
-                      **options)
-    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=settings["learning_rate"])
-    history = fit(model, nn.BCEWithLogitsLoss(), optimizer, batches(X_train, y_train, True), batches(X_val, y_val, False),
-                  epochs=settings["epochs"], device=device, accuracy_fn=logits_accuracy,
-                  early_stopping=EarlyStopping(monitor="val_accuracy", patience=settings["epochs"]))
+    model = ReviewRNN(
+        settings["num_words"],
+        settings["embedding_dim"],
+        settings["hidden_size"],
+        cell=settings["cell"],
+        **options,
+    )
+    optimizer = torch.optim.Adam(
+        [p for p in model.parameters() if p.requires_grad],
+        lr=settings["learning_rate"],
+    )
+    history = fit(
+        model,
+        nn.BCEWithLogitsLoss(),
+        optimizer,
+        batches(X_train, y_train, True),
+        batches(X_val, y_val, False),
+        epochs=settings["epochs"],
+        device=device,
+        accuracy_fn=logits_accuracy,
+        early_stopping=EarlyStopping(
+            monitor="val_accuracy", patience=settings["epochs"]
+        ),
+    )
     logits, targets = predict(model, batches(X_test, y_test, False))
-    results[name] = dict(history=history, trainable=count_parameters(model),
-                         test_accuracy=float(((logits > 0).float() == targets).float().mean()),
-                         best_epoch=int(np.argmax(history["val_accuracy"])) + 1)
+    results[name] = dict(
+        history=history,
+        trainable=count_parameters(model),
+        test_accuracy=float(((logits > 0).float() == targets).float().mean()),
+        best_epoch=int(np.argmax(history["val_accuracy"])) + 1,
+    )
 
 # %% [markdown]
 # ## Observation
@@ -269,14 +389,30 @@ for name, options in VARIANTS.items():
 from IPython.display import Markdown, display
 
 if not records.is_imdb:
-    display(Markdown(f"**These runs used generated reviews, not IMDB** ({records.description}). "
-                     "Their numbers say how the embeddings behave on that corpus, not what they reach on IMDB."))
-table = pd.DataFrame({
-    name: {"test accuracy": r["test_accuracy"], "best val accuracy": max(r["history"]["val_accuracy"]),
-           "best epoch": r["best_epoch"], "final training accuracy": r["history"]["accuracy"][-1],
-           "final training loss": r["history"]["loss"][-1], "trainable parameters": r["trainable"]}
-    for name, r in results.items()}).T
-table[["best epoch", "trainable parameters"]] = table[["best epoch", "trainable parameters"]].astype(int)
+    display(
+        Markdown(
+            "**These runs used generated reviews, "
+            f"not IMDB** ({records.description}). "
+            "Their numbers say how the embeddings behave "
+            "on that corpus, not what they reach on IMDB."
+        )
+    )
+table = pd.DataFrame(
+    {
+        name: {
+            "test accuracy": r["test_accuracy"],
+            "best val accuracy": max(r["history"]["val_accuracy"]),
+            "best epoch": r["best_epoch"],
+            "final training accuracy": r["history"]["accuracy"][-1],
+            "final training loss": r["history"]["loss"][-1],
+            "trainable parameters": r["trainable"],
+        }
+        for name, r in results.items()
+    }
+).T
+table[["best epoch", "trainable parameters"]] = table[
+    ["best epoch", "trainable parameters"]
+].astype(int)
 table.round(4)
 
 # %%
@@ -285,9 +421,28 @@ import matplotlib.pyplot as plt
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
 for name, r in results.items():
     epochs_axis = np.arange(1, r["history"].epochs + 1)
-    line, = axes[0].plot(epochs_axis, r["history"]["val_accuracy"], marker="o", markersize=3, label=f"{name}")
-    axes[0].plot(epochs_axis, r["history"]["accuracy"], color=line.get_color(), linestyle=":", alpha=0.7)
-    axes[1].plot(epochs_axis, r["history"]["val_loss"], marker="o", markersize=3, color=line.get_color(), label=name)
+    (line,) = axes[0].plot(
+        epochs_axis,
+        r["history"]["val_accuracy"],
+        marker="o",
+        markersize=3,
+        label=f"{name}",
+    )
+    axes[0].plot(
+        epochs_axis,
+        r["history"]["accuracy"],
+        color=line.get_color(),
+        linestyle=":",
+        alpha=0.7,
+    )
+    axes[1].plot(
+        epochs_axis,
+        r["history"]["val_loss"],
+        marker="o",
+        markersize=3,
+        color=line.get_color(),
+        label=name,
+    )
 axes[0].set_title("accuracy per epoch (solid: validation, dotted: training)")
 axes[0].set_ylabel("accuracy")
 axes[1].set_title("validation loss per epoch")
@@ -296,7 +451,10 @@ for ax in axes:
     ax.set_xlabel("epoch")
     ax.grid(alpha=0.3)
     ax.legend(title="embedding", fontsize=8)
-fig.suptitle(f"{settings['cell'].upper()} on {'IMDB' if records.is_imdb else 'generated'} reviews: three embeddings")
+fig.suptitle(
+    f"{settings['cell'].upper()} on "
+    f"{'IMDB' if records.is_imdb else 'generated'} reviews: three embeddings"
+)
 fig.tight_layout()
 plt.show()
 
@@ -305,23 +463,47 @@ accuracies = {name: r["test_accuracy"] for name, r in results.items()}
 best = max(accuracies, key=accuracies.get)
 gain = accuracies["pre-trained, fine-tuned"] - accuracies["random"]
 frozen_gain = accuracies["pre-trained, frozen"] - accuracies["random"]
-source = "GloVe vectors" if glove_path else "word2vec vectors (trained on the training reviews)"
-text = (f"**Reading the run.** With {len(X_train)} training reviews, the best test accuracy is the "
-        f"{best} embedding's ({accuracies[best]:.2%}). Starting from {source} changes test accuracy by "
-        f"{100 * gain:+.2f} points when the vectors are fine-tuned and by {100 * frozen_gain:+.2f} points when they "
-        f"are frozen, against the random embedding. The frozen model trains {results['pre-trained, frozen']['trainable']} parameters instead "
-        f"of {results['random']['trainable']}: its embedding cannot overfit the training reviews. ")
+source = (
+    "GloVe vectors"
+    if glove_path
+    else "word2vec vectors (trained on the training reviews)"
+)
+text = (
+    f"**Reading the run.** With {len(X_train)} "
+    "training reviews, the best test accuracy is the "
+    f"{best} embedding's ({accuracies[best]:.2%}). "
+    f"Starting from {source} changes test accuracy by "
+    f"{100 * gain:+.2f} points when the vectors are fine-tuned "
+    f"and by {100 * frozen_gain:+.2f} points when they "
+    "are frozen, against the random embedding. The frozen model trains "
+    f"{results['pre-trained, frozen']['trainable']} parameters instead "
+    f"of {results['random']['trainable']}: its "
+    "embedding cannot overfit the training reviews. "
+)
 if not glove_path and len(train_rows) < len(records.train):
-    text += (f"The word2vec vectors were learned from all {len(records.train)} training reviews, without their "
-             f"labels, while the classifiers learn from {len(X_train)} labelled ones: pre-training brings in text "
-             "the classifiers never see, and structure learned without labels (words used alike get similar vectors). ")
+    text += (
+        "The word2vec vectors were learned from all "
+        f"{len(records.train)} training reviews, without their "
+        f"labels, while the classifiers learn from {len(X_train)} "
+        "labelled ones: pre-training brings in text "
+        "the classifiers never see, and structure learned "
+        "without labels (words used alike get similar vectors). "
+    )
 elif not glove_path:
-    text += ("The word2vec vectors were learned from the same training reviews, so they add no text the classifier "
-             "could not have seen; what they add is structure learned without labels (words used alike get similar "
-             "vectors), which matters most when the labelled set is small. ")
-text += (f"The record reported only training figures (96% accuracy, loss 0.09); here training accuracy reaches "
-         f"{max(r['history']['accuracy'][-1] for r in results.values()):.2%}, and the test column shows how much of "
-         "that carries over to reviews the model has not seen.")
+    text += (
+        "The word2vec vectors were learned from the same "
+        "training reviews, so they add no text the classifier "
+        "could not have seen; what they add is structure "
+        "learned without labels (words used alike get similar "
+        "vectors), which matters most when the labelled set is small. "
+    )
+text += (
+    "The record reported only training figures (96% "
+    "accuracy, loss 0.09); here training accuracy reaches "
+    f"{max(r['history']['accuracy'][-1] for r in results.values()):.2%}, "
+    "and the test column shows how much of "
+    "that carries over to reviews the model has not seen."
+)
 display(Markdown(text))
 
 # %% [markdown]
@@ -330,21 +512,43 @@ display(Markdown(text))
 # %%
 from labhelpers.report import record_results
 
-sentence = (f"On {len(X_test)} {'IMDB' if records.is_imdb else 'generated'} test reviews, after {settings['epochs']} epochs "
-            f"of {'an' if settings['cell'] == 'lstm' else 'a'} {settings['cell'].upper()}({settings['hidden_size']}), test accuracy was "
-            + ", ".join(f"{accuracies[name]:.2%} with the {name} embedding" for name in results)
-            + f" (pre-trained vectors: {vectors.source}).")
+sentence = (
+    f"On {len(X_test)} {'IMDB' if records.is_imdb else 'generated'} "
+    f"test reviews, after {settings['epochs']} epochs "
+    f"of {'an' if settings['cell'] == 'lstm' else 'a'} "
+    f"{settings['cell'].upper()}({settings['hidden_size']}), "
+    "test accuracy was "
+    + ", ".join(
+        f"{accuracies[name]:.2%} with the {name} embedding" for name in results
+    )
+    + f" (pre-trained vectors: {vectors.source})."
+)
 if not records.is_imdb:
     sentence += " These are numbers on generated reviews, not on IMDB."
 display(Markdown(sentence))
 recorded = record_results(
-    "E7 IMDB pre-trained embeddings", profile, data=records.description,
-    metrics={"random_test_accuracy": accuracies["random"],
-             "frozen_test_accuracy": accuracies["pre-trained, frozen"],
-             "fine_tuned_test_accuracy": accuracies["pre-trained, fine-tuned"],
-             "test_accuracy": accuracies[best], "epochs": settings["epochs"],
-             "seconds_per_epoch": float(np.mean([s for r in results.values() for s in r["history"]["seconds"]])),
-             "vectors_found": int(found.sum()), "uses_imdb": float(records.is_imdb), "uses_glove": float(bool(glove_path))},
+    "E7 IMDB pre-trained embeddings",
+    profile,
+    data=records.description,
+    metrics={
+        "random_test_accuracy": accuracies["random"],
+        "frozen_test_accuracy": accuracies["pre-trained, frozen"],
+        "fine_tuned_test_accuracy": accuracies["pre-trained, fine-tuned"],
+        "test_accuracy": accuracies[best],
+        "epochs": settings["epochs"],
+        "seconds_per_epoch": float(
+            np.mean(
+                [s for r in results.values() for s in r["history"]["seconds"]]
+            )
+        ),
+        "vectors_found": int(found.sum()),
+        "uses_imdb": float(records.is_imdb),
+        "uses_glove": float(bool(glove_path)),
+    },
     settings=settings,
-    model=f"{settings['cell'].upper()} on pre-trained word vectors (best of three)", headline="test_accuracy",
-    source=records.source, split=records.split)
+    model=f"{settings['cell'].upper()} "
+    "on pre-trained word vectors (best of three)",
+    headline="test_accuracy",
+    source=records.source,
+    split=records.split,
+)

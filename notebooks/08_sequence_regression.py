@@ -14,22 +14,34 @@
 # Experiment E3 of the lab catalogue (lab record 001).
 
 # %%
-# Colab only: install labhelpers and the packages the lessons use that Colab lacks (gensim and the
-# rest of the `colab` extra); Colab's own torch, TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
+# Colab only: install labhelpers and the packages the lessons use that Colab
+# lacks (gensim and the rest of the `colab` extra); Colab's own torch,
+# TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
 import importlib.util
 import subprocess
 import sys
 import time
 
-if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is None:
+if (
+    "google.colab" in sys.modules
+    and importlib.util.find_spec("labhelpers") is None
+):
     started = time.perf_counter()
-    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                          "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"],
-                         capture_output=True, text=True)
+    url = "https://github.com/rnn-lab-book/rnn-lab-book"
+    requirement = f"labhelpers[colab] @ git+{url}@main"
+    pip = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", requirement],
+        capture_output=True,
+        text=True,
+    )
     if pip.returncode != 0:
         print(pip.stdout, pip.stderr, sep="\n")
-        raise RuntimeError("pip could not install labhelpers: its own message is printed above.")
-    print(f"labhelpers and the lessons' packages installed in {time.perf_counter() - started:.0f} s")
+        raise RuntimeError(
+            "pip could not install labhelpers: "
+            "its own message is printed above."
+        )
+    seconds = time.perf_counter() - started
+    print(f"labhelpers and the lessons' packages installed in {seconds:.0f} s")
 
 # %% [markdown]
 # ## Aim
@@ -71,15 +83,21 @@ device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" o
 # %%
 from labhelpers.profiles import notebook_settings
 
+# fmt: off
 PROFILES = {
-    "smoke": dict(n_samples=200, seq_len=20, noise=0.1, train_fraction=0.8, hidden_size=32, num_layers=2,
-                  learning_rate=0.01, epochs=20, n_seeds=1),
-    "quick": dict(n_samples=1000, seq_len=20, noise=0.1, train_fraction=0.8, hidden_size=32, num_layers=2,
-                  learning_rate=0.01, epochs=100, n_seeds=3),
-    "lab": dict(n_samples=1000, seq_len=20, noise=0.1, train_fraction=0.8, hidden_size=32, num_layers=2,
-                learning_rate=0.01, epochs=100, n_seeds=10),
+    "smoke": dict(n_samples=200,  seq_len=20, noise=0.1, train_fraction=0.8,
+                  hidden_size=32, num_layers=2, learning_rate=0.01, epochs=20,
+                  n_seeds=1),
+    "quick": dict(n_samples=1000, seq_len=20, noise=0.1, train_fraction=0.8,
+                  hidden_size=32, num_layers=2, learning_rate=0.01, epochs=100,
+                  n_seeds=3),
+    "lab":   dict(n_samples=1000, seq_len=20, noise=0.1, train_fraction=0.8,
+                  hidden_size=32, num_layers=2, learning_rate=0.01, epochs=100,
+                  n_seeds=10),
 }
-settings = notebook_settings(PROFILES)  # checks the parameters, then fills in the profile's values
+# fmt: on
+# Checks the parameters, then fills in the profile's values.
+settings = notebook_settings(PROFILES)
 settings
 
 # %% [markdown]
@@ -133,10 +151,17 @@ from labhelpers.runtime import choose_device, describe_device, seed_everything
 
 seed_everything(seed)
 device = choose_device(device)
-X, y = make_sine_sequences(settings["n_samples"], settings["seq_len"], settings["noise"], seed=seed)
-X_train, y_train, X_test, y_test = split_in_order(X, y, settings["train_fraction"])
+X, y = make_sine_sequences(
+    settings["n_samples"], settings["seq_len"], settings["noise"], seed=seed
+)
+X_train, y_train, X_test, y_test = split_in_order(
+    X, y, settings["train_fraction"]
+)
 print(f"X {X.shape}, y {y.shape}; train {len(X_train)}, test {len(X_test)}")
-print(f"targets: mean {y_train.mean():.3f}, variance {y_train.var():.3f} (training part)")
+print(
+    f"targets: mean {y_train.mean():.3f}, "
+    f"variance {y_train.var():.3f} (training part)"
+)
 print(f"device: {describe_device(device)}")
 
 # %%
@@ -145,11 +170,22 @@ import matplotlib.pyplot as plt
 fig, ax = plt.subplots(figsize=(7, 3.2))
 steps = np.arange(settings["seq_len"])
 for i in range(3):
-    line, = ax.plot(steps, X_train[i, :, 0], marker=".", label=f"sequence {i}")
-    ax.plot(settings["seq_len"], y_train[i, 0], marker="*", markersize=12, color=line.get_color())
+    (line,) = ax.plot(
+        steps, X_train[i, :, 0], marker=".", label=f"sequence {i}"
+    )
+    ax.plot(
+        settings["seq_len"],
+        y_train[i, 0],
+        marker="*",
+        markersize=12,
+        color=line.get_color(),
+    )
 ax.set_xlabel("time step t")
 ax.set_ylabel("value")
-ax.set_title("Three training sequences; the star is the target (the next, noise-free value)")
+ax.set_title(
+    "Three training sequences; the star is "
+    "the target (the next, noise-free value)"
+)
 ax.legend(loc="lower left", fontsize=8)
 ax.grid(alpha=0.3)
 plt.show()
@@ -180,15 +216,32 @@ from labhelpers.training import fit
 
 
 def full_batch(X_part, y_part):
-    return TensorBatches(torch.from_numpy(X_part), torch.from_numpy(y_part), batch_size=len(X_part))
+    return TensorBatches(
+        torch.from_numpy(X_part),
+        torch.from_numpy(y_part),
+        batch_size=len(X_part),
+    )
 
 
 def train(layers, model_seed, log_every=10):
     torch.manual_seed(model_seed)
-    model = LastStepRNN(1, settings["hidden_size"], 1, num_layers=layers).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=settings["learning_rate"])
-    history = fit(model, nn.MSELoss(), optimizer, full_batch(X_train, y_train), full_batch(X_test, y_test),
-                  epochs=settings["epochs"], device=device, accuracy_fn=None, log_every=log_every)
+    model = LastStepRNN(1, settings["hidden_size"], 1, num_layers=layers).to(
+        device
+    )
+    optimizer = torch.optim.Adam(
+        model.parameters(), lr=settings["learning_rate"]
+    )
+    history = fit(
+        model,
+        nn.MSELoss(),
+        optimizer,
+        full_batch(X_train, y_train),
+        full_batch(X_test, y_test),
+        epochs=settings["epochs"],
+        device=device,
+        accuracy_fn=None,
+        log_every=log_every,
+    )
     return model, history
 
 
@@ -204,19 +257,26 @@ print(f"{count_parameters(model)} trainable parameters")
 # %%
 from labhelpers.report import observation_table
 
-table = observation_table(history).drop(columns="seconds").rename(
-    columns={"loss": "training MSE", "val_loss": "validation MSE"})
+table = (
+    observation_table(history)
+    .drop(columns="seconds")
+    .rename(columns={"loss": "training MSE", "val_loss": "validation MSE"})
+)
 table.head(10).round(4)
 
 # %%
 observation_table(history, every=10).drop(columns="seconds").rename(
-    columns={"loss": "training MSE", "val_loss": "validation MSE"}).round(4)
+    columns={"loss": "training MSE", "val_loss": "validation MSE"}
+).round(4)
 
 # %%
 from labhelpers.plots import plot_history
 
-fig = plot_history(history, title=f"{settings['num_layers']}-layer RNN (hidden {settings['hidden_size']}), "
-                                  "sequence regression")
+fig = plot_history(
+    history,
+    title=f"{settings['num_layers']}-layer RNN "
+    f"(hidden {settings['hidden_size']}), sequence regression",
+)
 fig.axes[0].set_yscale("log")
 fig.axes[0].set_ylabel("MSE (log scale)")
 plt.show()
@@ -236,12 +296,16 @@ predicted, targets = predicted.numpy(), targets.numpy()
 test_mse = float(np.mean((predicted - targets) ** 2))
 mean_mse = float(np.mean((y_train.mean() - targets) ** 2))
 last_value_mse = float(np.mean((naive_forecast(X_test) - targets) ** 2))
-print(f"test MSE: RNN {test_mse:.4f}, training-mean predictor {mean_mse:.4f}, "
-      f"last-value predictor {last_value_mse:.4f}")
+print(
+    f"test MSE: RNN {test_mse:.4f}, training-mean predictor {mean_mse:.4f}, "
+    f"last-value predictor {last_value_mse:.4f}"
+)
 
 fig, ax = plt.subplots(figsize=(4.2, 4))
 ax.scatter(targets[:, 0], predicted[:, 0], s=10, alpha=0.6)
-ax.plot([-1, 1], [-1, 1], color="black", linewidth=1, label="perfect prediction")
+ax.plot(
+    [-1, 1], [-1, 1], color="black", linewidth=1, label="perfect prediction"
+)
 ax.set_xlabel("true next value")
 ax.set_ylabel("predicted next value")
 ax.set_title(f"Test sequences (MSE {test_mse:.4f})")
@@ -264,26 +328,43 @@ for layers in (1, 2):
         if layers == settings["num_layers"] and model_seed == seed:
             run_model, run_history = model, history  # already trained above
         else:
-            run_model, run_history = train(layers, model_seed, log_every=settings["epochs"])
-        runs[layers].append(dict(val_mse=run_history["val_loss"][-1], seconds=sum(run_history["seconds"]),
-                                 parameters=count_parameters(run_model)))
+            run_model, run_history = train(
+                layers, model_seed, log_every=settings["epochs"]
+            )
+        runs[layers].append(
+            dict(
+                val_mse=run_history["val_loss"][-1],
+                seconds=sum(run_history["seconds"]),
+                parameters=count_parameters(run_model),
+            )
+        )
         curves.setdefault(layers, run_history["val_loss"])
 
-comparison = pd.DataFrame({
-    f"{layers} layer{'s' if layers > 1 else ''}": {
-        "parameters": runs[layers][0]["parameters"],
-        "seeds": len(runs[layers]),
-        "mean test MSE": np.mean([r["val_mse"] for r in runs[layers]]),
-        "best test MSE": np.min([r["val_mse"] for r in runs[layers]]),
-        "worst test MSE": np.max([r["val_mse"] for r in runs[layers]]),
-    } for layers in (1, 2)}).T.astype({"parameters": int, "seeds": int})
+comparison = pd.DataFrame(
+    {
+        f"{layers} layer{'s' if layers > 1 else ''}": {
+            "parameters": runs[layers][0]["parameters"],
+            "seeds": len(runs[layers]),
+            "mean test MSE": np.mean([r["val_mse"] for r in runs[layers]]),
+            "best test MSE": np.min([r["val_mse"] for r in runs[layers]]),
+            "worst test MSE": np.max([r["val_mse"] for r in runs[layers]]),
+        }
+        for layers in (1, 2)
+    }
+).T.astype({"parameters": int, "seeds": int})
 comparison.round(4)
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.6))
 for layers, curve in curves.items():
-    ax.plot(np.arange(1, len(curve) + 1), curve, label=f"{layers} layer{'s' if layers > 1 else ''} (seed {seed})")
-ax.axhline(last_value_mse, color="gray", linestyle="--", label="last-value predictor")
+    ax.plot(
+        np.arange(1, len(curve) + 1),
+        curve,
+        label=f"{layers} layer{'s' if layers > 1 else ''} (seed {seed})",
+    )
+ax.axhline(
+    last_value_mse, color="gray", linestyle="--", label="last-value predictor"
+)
 ax.set_yscale("log")
 ax.set_xlabel("epoch")
 ax.set_ylabel("test MSE (log scale)")
@@ -304,18 +385,34 @@ one, two = (np.mean([r["val_mse"] for r in runs[layers]]) for layers in (1, 2))
 at_ten = history["val_loss"][min(10, history.epochs) - 1]
 better = "lower" if two < one else "higher"
 sentence = (
-    f"A {settings['num_layers']}-layer RNN with {settings['hidden_size']} hidden units reached a test MSE of "
-    f"{test_mse:.4f} after {history.epochs} full-batch epochs ({sum(history['seconds']):.2f} s of training; "
-    f"{at_ten:.4f} after epoch {min(10, history.epochs)}), against {mean_mse:.4f} for predicting the training "
-    f"mean and {last_value_mse:.4f} for repeating the last value. The record's loss fell from about 0.55 to "
-    f"about 0.015 in 10 epochs on data it did not describe. Over {settings['n_seeds']} seed(s), two layers gave a "
-    f"mean test MSE of {two:.4f} against {one:.4f} for one layer ({better} with the second layer)."
+    f"A {settings['num_layers']}-layer RNN with "
+    f"{settings['hidden_size']} hidden units reached a test MSE of "
+    f"{test_mse:.4f} after {history.epochs} full-batch "
+    f"epochs ({sum(history['seconds']):.2f} s of training; "
+    f"{at_ten:.4f} after epoch {min(10, history.epochs)}), "
+    f"against {mean_mse:.4f} for predicting the training "
+    f"mean and {last_value_mse:.4f} for repeating the last "
+    "value. The record's loss fell from about 0.55 to "
+    "about 0.015 in 10 epochs on data it did not describe. "
+    f"Over {settings['n_seeds']} seed(s), two layers gave a "
+    f"mean test MSE of {two:.4f} against {one:.4f} "
+    f"for one layer ({better} with the second layer)."
 )
 display(Markdown(sentence))
 recorded = record_results(
-    "E3 sequence regression", profile, data=f"generated noisy sine sequences (seed {seed})",
-    metrics={"test_mse": test_mse, "test_mse_epoch_10": at_ten, "mean_predictor_mse": mean_mse,
-             "last_value_mse": last_value_mse, "mean_test_mse_1_layer": one, "mean_test_mse_2_layers": two,
-             "train_seconds": sum(history["seconds"])},
+    "E3 sequence regression",
+    profile,
+    data=f"generated noisy sine sequences (seed {seed})",
+    metrics={
+        "test_mse": test_mse,
+        "test_mse_epoch_10": at_ten,
+        "mean_predictor_mse": mean_mse,
+        "last_value_mse": last_value_mse,
+        "mean_test_mse_1_layer": one,
+        "mean_test_mse_2_layers": two,
+        "train_seconds": sum(history["seconds"]),
+    },
     settings=settings,
-    model=f"{settings['num_layers']}-layer RNN({settings['hidden_size']})", headline="test_mse")
+    model=f"{settings['num_layers']}-layer RNN({settings['hidden_size']})",
+    headline="test_mse",
+)

@@ -14,22 +14,34 @@
 # Experiment E4 of the lab catalogue (lab records 002 and 003).
 
 # %%
-# Colab only: install labhelpers and the packages the lessons use that Colab lacks (gensim and the
-# rest of the `colab` extra); Colab's own torch, TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
+# Colab only: install labhelpers and the packages the lessons use that Colab
+# lacks (gensim and the rest of the `colab` extra); Colab's own torch,
+# TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
 import importlib.util
 import subprocess
 import sys
 import time
 
-if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is None:
+if (
+    "google.colab" in sys.modules
+    and importlib.util.find_spec("labhelpers") is None
+):
     started = time.perf_counter()
-    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                          "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"],
-                         capture_output=True, text=True)
+    url = "https://github.com/rnn-lab-book/rnn-lab-book"
+    requirement = f"labhelpers[colab] @ git+{url}@main"
+    pip = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", requirement],
+        capture_output=True,
+        text=True,
+    )
     if pip.returncode != 0:
         print(pip.stdout, pip.stderr, sep="\n")
-        raise RuntimeError("pip could not install labhelpers: its own message is printed above.")
-    print(f"labhelpers and the lessons' packages installed in {time.perf_counter() - started:.0f} s")
+        raise RuntimeError(
+            "pip could not install labhelpers: "
+            "its own message is printed above."
+        )
+    seconds = time.perf_counter() - started
+    print(f"labhelpers and the lessons' packages installed in {seconds:.0f} s")
 
 # %% [markdown]
 # ## Aim
@@ -80,24 +92,42 @@ device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" o
 # %%
 from labhelpers.profiles import notebook_settings
 
+# fmt: off
 PROFILES = {
-    "smoke": dict(sine_points=400, sine_period=50.0, sine_noise=0.05, sine_window=20, sine_epochs=5,
-                  demo_hidden=50, demo_epochs=60, series_name="elnino", window=24, train_fraction=0.8,
-                  val_fraction=0.15, hidden_size=16, learning_rate=0.003, batch_size=32, epochs=8, horizon=12),
-    "quick": dict(sine_points=1000, sine_period=50.0, sine_noise=0.05, sine_window=20, sine_epochs=20,
-                  demo_hidden=50, demo_epochs=200, series_name="elnino", window=24, train_fraction=0.8,
-                  val_fraction=0.15, hidden_size=32, learning_rate=0.003, batch_size=32, epochs=60, horizon=24),
-    "lab": dict(sine_points=2000, sine_period=50.0, sine_noise=0.05, sine_window=20, sine_epochs=50,
-                demo_hidden=50, demo_epochs=200, series_name="elnino", window=24, train_fraction=0.8,
-                val_fraction=0.15, hidden_size=64, learning_rate=0.003, batch_size=32, epochs=200, horizon=24),
+    "smoke": dict(sine_points=400,  sine_period=50.0, sine_noise=0.05,
+                  sine_window=20, sine_epochs=5,  demo_hidden=50,
+                  demo_epochs=60,  series_name="elnino", window=24,
+                  train_fraction=0.8, val_fraction=0.15, hidden_size=16,
+                  learning_rate=0.003, batch_size=32, epochs=8,   horizon=12),
+    "quick": dict(sine_points=1000, sine_period=50.0, sine_noise=0.05,
+                  sine_window=20, sine_epochs=20, demo_hidden=50,
+                  demo_epochs=200, series_name="elnino", window=24,
+                  train_fraction=0.8, val_fraction=0.15, hidden_size=32,
+                  learning_rate=0.003, batch_size=32, epochs=60,  horizon=24),
+    "lab":   dict(sine_points=2000, sine_period=50.0, sine_noise=0.05,
+                  sine_window=20, sine_epochs=50, demo_hidden=50,
+                  demo_epochs=200, series_name="elnino", window=24,
+                  train_fraction=0.8, val_fraction=0.15, hidden_size=64,
+                  learning_rate=0.003, batch_size=32, epochs=200, horizon=24),
 }
-settings = notebook_settings(PROFILES)  # checks the parameters, then fills in the profile's values
-# The windows must fit the series they cut: checked now, before the first model trains.
+# fmt: on
+# Checks the parameters, then fills in the profile's values.
+settings = notebook_settings(PROFILES)
+# The windows must fit the series they cut: checked now, before the first
+# model trains.
 from labhelpers.data.series import check_windows, load_statsmodels_series
 
-check_windows(settings["sine_points"], settings["sine_window"], names=("sine_window", "horizon"))
-check_windows(len(load_statsmodels_series(settings["series_name"]).values), settings["window"],
-              settings["horizon"], settings["train_fraction"])
+check_windows(
+    settings["sine_points"],
+    settings["sine_window"],
+    names=("sine_window", "horizon"),
+)
+check_windows(
+    len(load_statsmodels_series(settings["series_name"]).values),
+    settings["window"],
+    settings["horizon"],
+    settings["train_fraction"],
+)
 settings
 
 # %% [markdown]
@@ -163,13 +193,27 @@ device = choose_device(device)
 print(f"device: {describe_device(device)}")
 ramp = np.arange(10.0)
 X_demo, y_demo = make_windows(ramp, window=3, horizon=2)
-print(f"series {ramp.astype(int).tolist()}, window 3, horizon 2 -> X {X_demo.shape}, y {y_demo.shape}")
+print(
+    f"series {ramp.astype(int).tolist()}, window 3, "
+    f"horizon 2 -> X {X_demo.shape}, y {y_demo.shape}"
+)
 for i in range(3):
-    print(f"  X[{i}] = {X_demo[i, :, 0].astype(int).tolist()}  ->  y[{i}] = {y_demo[i].astype(int).tolist()}")
-ramp_split = split_windows(ramp, window=3, horizon=1, train_fraction=0.7, scaling=None)
-print(f"split at t = {ramp_split.n_train}: training targets at t = {ramp_split.train_target_time.tolist()}, "
-      f"test targets at t = {ramp_split.test_target_time.tolist()}")
-print(f"first test window {ramp_split.X_test[0, :, 0].astype(int).tolist()} reads the last training values")
+    print(
+        f"  X[{i}] = {X_demo[i, :, 0].astype(int).tolist()} "
+        f" ->  y[{i}] = {y_demo[i].astype(int).tolist()}"
+    )
+ramp_split = split_windows(
+    ramp, window=3, horizon=1, train_fraction=0.7, scaling=None
+)
+print(
+    f"split at t = {ramp_split.n_train}: training targets "
+    f"at t = {ramp_split.train_target_time.tolist()}, "
+    f"test targets at t = {ramp_split.test_target_time.tolist()}"
+)
+print(
+    f"first test window {ramp_split.X_test[0, :, 0].astype(int).tolist()} "
+    "reads the last training values"
+)
 
 # %% [markdown]
 # ### A sine wave (records 002 and 003)
@@ -184,35 +228,68 @@ from labhelpers.data.series import forecast_errors, sine_wave
 from labhelpers.models import LastStepRNN, count_parameters
 from labhelpers.training import fit, predict
 
-wave = sine_wave(settings["sine_points"], settings["sine_period"], settings["sine_noise"], seed=seed)
+wave = sine_wave(
+    settings["sine_points"],
+    settings["sine_period"],
+    settings["sine_noise"],
+    seed=seed,
+)
 sine = split_windows(wave, settings["sine_window"], train_fraction=0.8)
-print(f"sine wave of {len(wave)} points (period {settings['sine_period']:g}, noise {settings['sine_noise']:g}); "
-      f"train pairs {sine.X_train.shape}, test pairs {sine.X_test.shape}")
+print(
+    f"sine wave of {len(wave)} points (period "
+    f"{settings['sine_period']:g}, noise {settings['sine_noise']:g}); "
+    f"train pairs {sine.X_train.shape}, test pairs {sine.X_test.shape}"
+)
 
 
 def batches(X_part, y_part, shuffle, size=None):
-    return TensorBatches(torch.from_numpy(X_part), torch.from_numpy(y_part),
-                         batch_size=size or settings["batch_size"], shuffle=shuffle)
+    return TensorBatches(
+        torch.from_numpy(X_part),
+        torch.from_numpy(y_part),
+        batch_size=size or settings["batch_size"],
+        shuffle=shuffle,
+    )
 
 
 torch.manual_seed(seed)
 sine_model = LastStepRNN(1, 32, 1, cell="lstm").to(device)
-sine_history = fit(sine_model, nn.MSELoss(), torch.optim.Adam(sine_model.parameters(), lr=0.01),
-                   batches(sine.X_train, sine.y_train, shuffle=True), batches(sine.X_test, sine.y_test, False),
-                   epochs=settings["sine_epochs"], device=device, accuracy_fn=None,
-                   log_every=max(1, settings["sine_epochs"] // 4))
-sine_predicted = sine.scaler.inverse_transform(predict(sine_model, batches(sine.X_test, sine.y_test, False))[0])
+sine_history = fit(
+    sine_model,
+    nn.MSELoss(),
+    torch.optim.Adam(sine_model.parameters(), lr=0.01),
+    batches(sine.X_train, sine.y_train, shuffle=True),
+    batches(sine.X_test, sine.y_test, False),
+    epochs=settings["sine_epochs"],
+    device=device,
+    accuracy_fn=None,
+    log_every=max(1, settings["sine_epochs"] // 4),
+)
+sine_predicted = sine.scaler.inverse_transform(
+    predict(sine_model, batches(sine.X_test, sine.y_test, False))[0]
+)
 sine_actual = sine.scaler.inverse_transform(sine.y_test)
 sine_errors = forecast_errors(sine_actual, sine_predicted)
-print(f"test period: RMSE {sine_errors['rmse']:.4f}, MAE {sine_errors['mae']:.4f} "
-      f"(the noise alone has standard deviation {settings['sine_noise']:g})")
+print(
+    f"test period: RMSE {sine_errors['rmse']:.4f}, "
+    f"MAE {sine_errors['mae']:.4f} "
+    f"(the noise alone has standard deviation {settings['sine_noise']:g})"
+)
 
 # %%
 import matplotlib.pyplot as plt
 
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), gridspec_kw={"width_ratios": [2.2, 1]})
-axes[0].plot(sine.test_target_time, sine_actual[:, 0], label="actual", linewidth=1)
-axes[0].plot(sine.test_target_time, sine_predicted[:, 0], label="LSTM, one step ahead", linewidth=1)
+fig, axes = plt.subplots(
+    1, 2, figsize=(11, 3.6), gridspec_kw={"width_ratios": [2.2, 1]}
+)
+axes[0].plot(
+    sine.test_target_time, sine_actual[:, 0], label="actual", linewidth=1
+)
+axes[0].plot(
+    sine.test_target_time,
+    sine_predicted[:, 0],
+    label="LSTM, one step ahead",
+    linewidth=1,
+)
 axes[0].set_xlabel("time step")
 axes[0].set_ylabel("value")
 axes[0].set_title("Sine wave, test period: actual and predicted")
@@ -259,19 +336,36 @@ probes = torch.tensor([[5.0, 6.0, 7.0], [11.0, 12.0, 13.0]])[:, :, None]
 demo_rows = []
 for activation in ("relu", "tanh"):
     torch.manual_seed(seed)
-    demo = LastStepActivationLSTM(1, settings["demo_hidden"], 1, activation=activation).to(device)
-    demo_history = fit(demo, nn.MSELoss(), torch.optim.Adam(demo.parameters(), lr=0.001),
-                       batches(X_count, y_count, shuffle=True, size=32),
-                       epochs=settings["demo_epochs"], device=device, accuracy_fn=None,
-                       log_every=settings["demo_epochs"])
+    demo = LastStepActivationLSTM(
+        1, settings["demo_hidden"], 1, activation=activation
+    ).to(device)
+    demo_history = fit(
+        demo,
+        nn.MSELoss(),
+        torch.optim.Adam(demo.parameters(), lr=0.001),
+        batches(X_count, y_count, shuffle=True, size=32),
+        epochs=settings["demo_epochs"],
+        device=device,
+        accuracy_fn=None,
+        log_every=settings["demo_epochs"],
+    )
     demo.eval()
     with torch.no_grad():
         after = demo(probes.to(device)).cpu()[:, 0]
-    demo_rows.append({"activation": activation, "final training MSE": demo_history["loss"][-1],
-                      "after [5, 6, 7]": after[0].item(), "after [11, 12, 13]": after[1].item()})
+    demo_rows.append(
+        {
+            "activation": activation,
+            "final training MSE": demo_history["loss"][-1],
+            "after [5, 6, 7]": after[0].item(),
+            "after [11, 12, 13]": after[1].item(),
+        }
+    )
     if activation == "relu":
         demo_after_567 = after[0].item()
-print(f"training windows: {[w[:, 0].astype(int).tolist() for w in X_count]} -> {y_count[:, 0].astype(int).tolist()}")
+print(
+    f"training windows: {[w[:, 0].astype(int).tolist() for w in X_count]} "
+    f"-> {y_count[:, 0].astype(int).tolist()}"
+)
 
 # %%
 import pandas as pd
@@ -301,22 +395,49 @@ def when(position):
 
 
 print(f"{measured.name}: {measured.description}")
-print(f"{len(series)} values from {when(0)} to {when(-1)}, in {measured.units}; season {season} steps")
-split = split_windows(series.to_numpy(), settings["window"], train_fraction=settings["train_fraction"])
+print(
+    f"{len(series)} values from {when(0)} to {when(-1)}, "
+    f"in {measured.units}; season {season} steps"
+)
+split = split_windows(
+    series.to_numpy(),
+    settings["window"],
+    train_fraction=settings["train_fraction"],
+)
 n_val = max(1, int(round(len(split.X_train) * settings["val_fraction"])))
 X_fit, y_fit = split.X_train[:-n_val], split.y_train[:-n_val]
 X_val, y_val = split.X_train[-n_val:], split.y_train[-n_val:]
-print(f"training part: {split.n_train} values to {when(split.n_train - 1)}; scaler fitted on them alone "
-      f"(min {split.scaler.offset:.2f}, max {split.scaler.offset + split.scaler.scale:.2f} {measured.units})")
-print(f"pairs: fit {X_fit.shape}, validation {X_val.shape} (the latest training windows), test {split.X_test.shape}")
-test_range = split.scaler.transform(series.to_numpy()[split.n_train:])
-print(f"test values on the training scale: {test_range.min():.3f} to {test_range.max():.3f} "
-      "(outside [0, 1] means beyond anything seen in training)")
+print(
+    f"training part: {split.n_train} values to "
+    f"{when(split.n_train - 1)}; scaler fitted on them alone "
+    f"(min {split.scaler.offset:.2f}, max "
+    f"{split.scaler.offset + split.scaler.scale:.2f} {measured.units})"
+)
+print(
+    f"pairs: fit {X_fit.shape}, validation {X_val.shape} (the "
+    f"latest training windows), test {split.X_test.shape}"
+)
+test_range = split.scaler.transform(series.to_numpy()[split.n_train :])
+print(
+    "test values on the training scale: "
+    f"{test_range.min():.3f} to {test_range.max():.3f} "
+    "(outside [0, 1] means beyond anything seen in training)"
+)
 
 # %%
 fig, ax = plt.subplots(figsize=(10, 3.4))
-ax.plot(series.index[:split.n_train], series.to_numpy()[:split.n_train], linewidth=0.9, label="training part")
-ax.plot(series.index[split.n_train:], series.to_numpy()[split.n_train:], linewidth=0.9, label="test period")
+ax.plot(
+    series.index[: split.n_train],
+    series.to_numpy()[: split.n_train],
+    linewidth=0.9,
+    label="training part",
+)
+ax.plot(
+    series.index[split.n_train :],
+    series.to_numpy()[split.n_train :],
+    linewidth=0.9,
+    label="test period",
+)
 ax.axvline(series.index[split.n_train], color="gray", linestyle="--")
 ax.set_xlabel(series.index.name)
 ax.set_ylabel(series.name)
@@ -332,13 +453,23 @@ plt.show()
 models, histories = {}, {}
 for cell in ("rnn", "lstm"):
     torch.manual_seed(seed)
-    models[cell] = LastStepRNN(1, settings["hidden_size"], 1, cell=cell).to(device)
+    models[cell] = LastStepRNN(1, settings["hidden_size"], 1, cell=cell).to(
+        device
+    )
     print(f"{cell.upper()}: {count_parameters(models[cell])} parameters")
-    histories[cell] = fit(models[cell], nn.MSELoss(), torch.optim.Adam(models[cell].parameters(),
-                                                                        lr=settings["learning_rate"]),
-                          batches(X_fit, y_fit, shuffle=True), batches(X_val, y_val, shuffle=False),
-                          epochs=settings["epochs"], device=device, accuracy_fn=None,
-                          log_every=max(1, settings["epochs"] // 4))
+    histories[cell] = fit(
+        models[cell],
+        nn.MSELoss(),
+        torch.optim.Adam(
+            models[cell].parameters(), lr=settings["learning_rate"]
+        ),
+        batches(X_fit, y_fit, shuffle=True),
+        batches(X_val, y_val, shuffle=False),
+        epochs=settings["epochs"],
+        device=device,
+        accuracy_fn=None,
+        log_every=max(1, settings["epochs"] // 4),
+    )
 
 # %% [markdown]
 # ## Observation
@@ -349,9 +480,16 @@ for cell in ("rnn", "lstm"):
 fig, ax = plt.subplots(figsize=(6.5, 3.6))
 for cell, history in histories.items():
     epochs_axis = np.arange(1, history.epochs + 1)
-    line, = ax.plot(epochs_axis, history["loss"], label=f"{cell.upper()} training")
-    ax.plot(epochs_axis, history["val_loss"], linestyle="--", color=line.get_color(),
-            label=f"{cell.upper()} validation")
+    (line,) = ax.plot(
+        epochs_axis, history["loss"], label=f"{cell.upper()} training"
+    )
+    ax.plot(
+        epochs_axis,
+        history["val_loss"],
+        linestyle="--",
+        color=line.get_color(),
+        label=f"{cell.upper()} validation",
+    )
 ax.set_yscale("log")
 ax.set_xlabel("epoch")
 ax.set_ylabel("MSE, scaled units (log scale)")
@@ -367,13 +505,30 @@ plt.show()
 from labhelpers.data.series import naive_forecast, seasonal_naive_forecast
 
 actual = split.scaler.inverse_transform(split.y_test)
-one_step = {cell.upper(): split.scaler.inverse_transform(predict(model, batches(split.X_test, split.y_test, False))[0])
-            for cell, model in models.items()}
-one_step["naive (last value)"] = split.scaler.inverse_transform(naive_forecast(split.X_test))
-one_step[f"seasonal naive ({season} steps back)"] = split.scaler.inverse_transform(
-    seasonal_naive_forecast(split.X_test, season))
-one_step_table = pd.DataFrame({name: forecast_errors(actual, forecast) for name, forecast in one_step.items()}).T
-one_step_table.columns = [f"RMSE ({measured.units})", f"MAE ({measured.units})"]
+one_step = {
+    cell.upper(): split.scaler.inverse_transform(
+        predict(model, batches(split.X_test, split.y_test, False))[0]
+    )
+    for cell, model in models.items()
+}
+one_step["naive (last value)"] = split.scaler.inverse_transform(
+    naive_forecast(split.X_test)
+)
+one_step[f"seasonal naive ({season} steps back)"] = (
+    split.scaler.inverse_transform(
+        seasonal_naive_forecast(split.X_test, season)
+    )
+)
+one_step_table = pd.DataFrame(
+    {
+        name: forecast_errors(actual, forecast)
+        for name, forecast in one_step.items()
+    }
+).T
+one_step_table.columns = [
+    f"RMSE ({measured.units})",
+    f"MAE ({measured.units})",
+]
 one_step_table.round(4)
 
 # %%
@@ -400,33 +555,69 @@ from labhelpers.training import next_value_predictor
 
 H = settings["horizon"]
 scaled = split.scaler.transform(series.to_numpy())
-X_multi, y_multi = make_windows(scaled[split.n_train - split.window:], split.window, horizon=H)
+X_multi, y_multi = make_windows(
+    scaled[split.n_train - split.window :], split.window, horizon=H
+)
 actual_multi = split.scaler.inverse_transform(y_multi)
-multi = {cell.upper(): split.scaler.inverse_transform(recursive_forecast(next_value_predictor(model), X_multi, H))
-         for cell, model in models.items()}
-multi["naive (last value)"] = split.scaler.inverse_transform(naive_forecast(X_multi, H))
-multi[f"seasonal naive ({season} steps back)"] = split.scaler.inverse_transform(
-    seasonal_naive_forecast(X_multi, season, H))
-rmse_by_lead = pd.DataFrame({name: np.sqrt(((forecast - actual_multi) ** 2).mean(axis=0))
-                             for name, forecast in multi.items()}, index=pd.RangeIndex(1, H + 1, name="steps ahead"))
-multi_table = pd.DataFrame({name: forecast_errors(actual_multi, forecast) for name, forecast in multi.items()}).T
+multi = {
+    cell.upper(): split.scaler.inverse_transform(
+        recursive_forecast(next_value_predictor(model), X_multi, H)
+    )
+    for cell, model in models.items()
+}
+multi["naive (last value)"] = split.scaler.inverse_transform(
+    naive_forecast(X_multi, H)
+)
+multi[f"seasonal naive ({season} steps back)"] = (
+    split.scaler.inverse_transform(seasonal_naive_forecast(X_multi, season, H))
+)
+rmse_by_lead = pd.DataFrame(
+    {
+        name: np.sqrt(((forecast - actual_multi) ** 2).mean(axis=0))
+        for name, forecast in multi.items()
+    },
+    index=pd.RangeIndex(1, H + 1, name="steps ahead"),
+)
+multi_table = pd.DataFrame(
+    {
+        name: forecast_errors(actual_multi, forecast)
+        for name, forecast in multi.items()
+    }
+).T
 multi_table.columns = [f"RMSE ({measured.units})", f"MAE ({measured.units})"]
-print(f"{len(X_multi)} forecast origins, {H} steps each; errors over all of them and all 1..{H} steps ahead:")
+print(
+    f"{len(X_multi)} forecast origins, {H} steps each; "
+    f"errors over all of them and all 1..{H} steps ahead:"
+)
 multi_table.round(4)
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
 for name in rmse_by_lead:
-    axes[0].plot(rmse_by_lead.index, rmse_by_lead[name], marker=".", label=name)
+    axes[0].plot(
+        rmse_by_lead.index, rmse_by_lead[name], marker=".", label=name
+    )
 axes[0].set_xlabel("steps ahead")
 axes[0].set_ylabel(f"RMSE ({measured.units})")
 axes[0].set_title("Error against lead time (recursive forecasts)")
 axes[0].legend(fontsize=8)
 origin = 0
-lead_time = series.index[split.n_train + origin: split.n_train + origin + H]
-context = series.iloc[split.n_train - split.window: split.n_train]
-axes[1].plot(context.index, context.to_numpy(), color="gray", linewidth=1, label="last training window")
-axes[1].plot(lead_time, actual_multi[origin], color="black", linewidth=1.4, label="actual")
+lead_time = series.index[split.n_train + origin : split.n_train + origin + H]
+context = series.iloc[split.n_train - split.window : split.n_train]
+axes[1].plot(
+    context.index,
+    context.to_numpy(),
+    color="gray",
+    linewidth=1,
+    label="last training window",
+)
+axes[1].plot(
+    lead_time,
+    actual_multi[origin],
+    color="black",
+    linewidth=1.4,
+    label="actual",
+)
 for name in multi:
     axes[1].plot(lead_time, multi[name][origin], linewidth=0.9, label=name)
 axes[1].set_xlabel(series.index.name)
@@ -459,28 +650,46 @@ for name in ("RNN", "LSTM"):
 multi_column = multi_table.columns[0]
 multi_best = multi_table[multi_column].idxmin()
 sentence = (
-    f"On the sine wave the LSTM forecast the test period one step ahead with RMSE {sine_errors['rmse']:.4f}. "
-    f"Record 003's ReLU LSTM ({settings['demo_hidden']} units, {settings['demo_epochs']} epochs) predicted "
+    "On the sine wave the LSTM forecast the test period "
+    f"one step ahead with RMSE {sine_errors['rmse']:.4f}. "
+    f"Record 003's ReLU LSTM ({settings['demo_hidden']} "
+    f"units, {settings['demo_epochs']} epochs) predicted "
     f"{demo_after_567:.2f} after [5, 6, 7] (the record: 8.01). "
-    f"On {measured.name} ({len(series)} values, test period from {when(split.n_train)}), the best "
-    f"baseline one step ahead is the {best_baseline} forecast with RMSE {best_baseline_rmse:.3f} {measured.units}; "
-    f"{' and '.join(verdicts)}. Over 1 to {H} steps ahead the lowest RMSE is the {multi_best}'s "
+    f"On {measured.name} ({len(series)} values, test "
+    f"period from {when(split.n_train)}), the best "
+    f"baseline one step ahead is the {best_baseline} forecast "
+    f"with RMSE {best_baseline_rmse:.3f} {measured.units}; "
+    f"{' and '.join(verdicts)}. Over 1 to {H} steps "
+    f"ahead the lowest RMSE is the {multi_best}'s "
     f"({multi_table.loc[multi_best, multi_column]:.3f} {measured.units})."
 )
 display(Markdown(sentence))
 recorded = record_results(
-    "E4 forecasting", profile, data=f"sine wave; arithmetic sequence; statsmodels {measured.name}",
-    metrics={"sine_test_rmse": sine_errors["rmse"], "demo_prediction_after_567": demo_after_567,
-             "rnn_test_rmse": one_step_table.loc["RNN", rmse_column],
-             "lstm_test_rmse": one_step_table.loc["LSTM", rmse_column],
-             "naive_test_rmse": one_step_table.loc["naive (last value)", rmse_column],
-             "seasonal_naive_test_rmse": one_step_table.loc[baseline_names[-1], rmse_column],
-             "rnn_multistep_rmse": multi_table.loc["RNN", multi_column],
-             "lstm_multistep_rmse": multi_table.loc["LSTM", multi_column],
-             "seasonal_naive_multistep_rmse": multi_table.loc[baseline_names[-1], multi_column]},
+    "E4 forecasting",
+    profile,
+    data=f"sine wave; arithmetic sequence; statsmodels {measured.name}",
+    metrics={
+        "sine_test_rmse": sine_errors["rmse"],
+        "demo_prediction_after_567": demo_after_567,
+        "rnn_test_rmse": one_step_table.loc["RNN", rmse_column],
+        "lstm_test_rmse": one_step_table.loc["LSTM", rmse_column],
+        "naive_test_rmse": one_step_table.loc[
+            "naive (last value)", rmse_column
+        ],
+        "seasonal_naive_test_rmse": one_step_table.loc[
+            baseline_names[-1], rmse_column
+        ],
+        "rnn_multistep_rmse": multi_table.loc["RNN", multi_column],
+        "lstm_multistep_rmse": multi_table.loc["LSTM", multi_column],
+        "seasonal_naive_multistep_rmse": multi_table.loc[
+            baseline_names[-1], multi_column
+        ],
+    },
     settings=settings,
-    model=f"RNN on {measured.name}, one step ahead", headline="rnn_test_rmse",
-    lab_record={"demo_prediction_after_567": 8.01})
+    model=f"RNN on {measured.name}, one step ahead",
+    headline="rnn_test_rmse",
+    lab_record={"demo_prediction_after_567": 8.01},
+)
 
 # %% [markdown]
 # To try: `series_name="co2"`. Its upward trend carries the test period above

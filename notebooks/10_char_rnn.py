@@ -14,22 +14,34 @@
 # Experiment E5 of the lab catalogue (lab record 002, "Week-11 RNN").
 
 # %%
-# Colab only: install labhelpers and the packages the lessons use that Colab lacks (gensim and the
-# rest of the `colab` extra); Colab's own torch, TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
+# Colab only: install labhelpers and the packages the lessons use that Colab
+# lacks (gensim and the rest of the `colab` extra); Colab's own torch,
+# TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
 import importlib.util
 import subprocess
 import sys
 import time
 
-if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is None:
+if (
+    "google.colab" in sys.modules
+    and importlib.util.find_spec("labhelpers") is None
+):
     started = time.perf_counter()
-    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                          "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"],
-                         capture_output=True, text=True)
+    url = "https://github.com/rnn-lab-book/rnn-lab-book"
+    requirement = f"labhelpers[colab] @ git+{url}@main"
+    pip = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", requirement],
+        capture_output=True,
+        text=True,
+    )
     if pip.returncode != 0:
         print(pip.stdout, pip.stderr, sep="\n")
-        raise RuntimeError("pip could not install labhelpers: its own message is printed above.")
-    print(f"labhelpers and the lessons' packages installed in {time.perf_counter() - started:.0f} s")
+        raise RuntimeError(
+            "pip could not install labhelpers: "
+            "its own message is printed above."
+        )
+    seconds = time.perf_counter() - started
+    print(f"labhelpers and the lessons' packages installed in {seconds:.0f} s")
 
 # %% [markdown]
 # ## Aim
@@ -81,23 +93,37 @@ device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" o
 # %%
 from labhelpers.profiles import notebook_settings
 
+# fmt: off
 PROFILES = {
-    "smoke": dict(toy_text="hello world", toy_hidden=16, toy_epochs=60, corpus="lee", max_chars=20000,
-                  train_fraction=0.9, cells=["rnn", "gru", "lstm"], embedding_dim=16, hidden_size=32,
-                  seq_len=50, batch_size=32, learning_rate=0.005, epochs=1, clip_grad_norm=1.0,
-                  temperatures=[0.5, 1.0, 1.5], sample_length=80, prompt="The "),
-    "quick": dict(toy_text="hello world", toy_hidden=16, toy_epochs=100, corpus="lee", max_chars=0,
-                  train_fraction=0.9, cells=["rnn", "gru", "lstm"], embedding_dim=32, hidden_size=128,
-                  seq_len=100, batch_size=64, learning_rate=0.005, epochs=6, clip_grad_norm=1.0,
-                  temperatures=[0.5, 1.0, 1.5], sample_length=300, prompt="The "),
-    "lab": dict(toy_text="hello world", toy_hidden=16, toy_epochs=100, corpus="lee", max_chars=0,
-                train_fraction=0.9, cells=["rnn", "gru", "lstm"], embedding_dim=64, hidden_size=256,
-                seq_len=100, batch_size=64, learning_rate=0.003, epochs=30, clip_grad_norm=1.0,
-                temperatures=[0.5, 1.0, 1.5], sample_length=500, prompt="The "),
+    "smoke": dict(toy_text="hello world", toy_hidden=16, toy_epochs=60,
+                  corpus="lee", max_chars=20000, train_fraction=0.9,
+                  cells=["rnn", "gru", "lstm"], embedding_dim=16,
+                  hidden_size=32,  seq_len=50,  batch_size=32,
+                  learning_rate=0.005, epochs=1,  clip_grad_norm=1.0,
+                  temperatures=[0.5, 1.0, 1.5], sample_length=80,
+                  prompt="The "),
+    "quick": dict(toy_text="hello world", toy_hidden=16, toy_epochs=100,
+                  corpus="lee", max_chars=0,     train_fraction=0.9,
+                  cells=["rnn", "gru", "lstm"], embedding_dim=32,
+                  hidden_size=128, seq_len=100, batch_size=64,
+                  learning_rate=0.005, epochs=6,  clip_grad_norm=1.0,
+                  temperatures=[0.5, 1.0, 1.5], sample_length=300,
+                  prompt="The "),
+    "lab":   dict(toy_text="hello world", toy_hidden=16, toy_epochs=100,
+                  corpus="lee", max_chars=0,     train_fraction=0.9,
+                  cells=["rnn", "gru", "lstm"], embedding_dim=64,
+                  hidden_size=256, seq_len=100, batch_size=64,
+                  learning_rate=0.003, epochs=30, clip_grad_norm=1.0,
+                  temperatures=[0.5, 1.0, 1.5], sample_length=500,
+                  prompt="The "),
 }
-settings = notebook_settings(PROFILES)  # checks the parameters, then fills in the profile's values
+# fmt: on
+# Checks the parameters, then fills in the profile's values.
+settings = notebook_settings(PROFILES)
 if not settings["prompt"]:
-    raise ValueError("prompt must hold at least one character: the samples continue it")
+    raise ValueError(
+        "prompt must hold at least one character: the samples continue it"
+    )
 settings
 
 # %% [markdown]
@@ -166,7 +192,10 @@ device = choose_device(device)
 print(f"device: {describe_device(device)}")
 toy = settings["toy_text"]
 toy_codec = CharCodec(toy)
-print(f"text {toy!r}: {len(toy)} characters, vocabulary of {toy_codec.vocab_size}")
+print(
+    f"text {toy!r}: {len(toy)} characters, "
+    f"vocabulary of {toy_codec.vocab_size}"
+)
 print(f"idx2char = {toy_codec.idx2char}")
 print(f"char2idx = {toy_codec.char2idx}")
 toy_input, toy_target = shifted_pair(toy_codec.encode(toy))
@@ -184,7 +213,9 @@ from labhelpers.models import CharRNN
 from labhelpers.training import run_bptt_epoch
 
 torch.manual_seed(seed)
-toy_model = CharRNN(toy_codec.vocab_size, settings["toy_hidden"], "rnn").to(device)
+toy_model = CharRNN(toy_codec.vocab_size, settings["toy_hidden"], "rnn").to(
+    device
+)
 print(toy_model)
 print(inspect.getsource(CharRNN.forward))
 
@@ -194,7 +225,8 @@ print(inspect.getsource(CharRNN.forward))
 # text:
 
 # %%
-toy_batches = [(toy_input[None, :], toy_target[None, :])]  # shape (1, len - 1): one batch of one row
+# shape (1, len - 1): one batch of one row
+toy_batches = [(toy_input[None, :], toy_target[None, :])]
 toy_optimizer = torch.optim.Adam(toy_model.parameters(), lr=0.01)
 toy_x = torch.as_tensor(toy_input[None, :], device=device)
 report_every = max(1, settings["toy_epochs"] // 5)
@@ -204,8 +236,13 @@ for epoch in range(1, settings["toy_epochs"] + 1):
         with torch.no_grad():
             toy_logits, _ = toy_model.eval()(toy_x)
         guess = toy_codec.decode(toy_logits[0].argmax(dim=-1).cpu())
-        print(f"epoch {epoch:>3}  loss {toy_loss:.4f}  predicted {guess!r}  (target {toy_codec.decode(toy_target)!r})")
-toy_correct = float((toy_logits[0].argmax(dim=-1).cpu().numpy() == toy_target).mean())
+        print(
+            f"epoch {epoch:>3}  loss {toy_loss:.4f}  predicted "
+            f"{guess!r}  (target {toy_codec.decode(toy_target)!r})"
+        )
+toy_correct = float(
+    (toy_logits[0].argmax(dim=-1).cpu().numpy() == toy_target).mean()
+)
 print(f"{toy_correct:.0%} of the next characters predicted correctly")
 
 # %% [markdown]
@@ -216,7 +253,12 @@ print(f"{toy_correct:.0%} of the next characters predicted correctly")
 
 # %%
 from labhelpers.checks import require
-from labhelpers.data.chars import available_corpora, load_corpus, split_text, unigram_cross_entropy
+from labhelpers.data.chars import (
+    available_corpora,
+    load_corpus,
+    split_text,
+    unigram_cross_entropy,
+)
 
 corpus_name = settings["corpus"]
 if corpus_name == "lee" and not available_corpora()["lee"]:
@@ -225,23 +267,36 @@ if corpus_name == "lee" and not available_corpora()["lee"]:
     except ModuleNotFoundError as missing:
         print(f"{missing}. This run uses Python's own help texts instead.")
     corpus_name = "python_docs"
-text_corpus = load_corpus(corpus_name, max_chars=settings["max_chars"] or None,
-                          download=corpus_name == "tiny_shakespeare")
+text_corpus = load_corpus(
+    corpus_name,
+    max_chars=settings["max_chars"] or None,
+    download=corpus_name == "tiny_shakespeare",
+)
 codec = CharCodec(text_corpus.text)
-codec.encode(settings["prompt"], name="prompt")  # a character the corpus lacks stops the lesson here
+# a character the corpus lacks stops the lesson here
+codec.encode(settings["prompt"], name="prompt")
 encoded = codec.encode(text_corpus.text)
 train_text, val_text = split_text(encoded, settings["train_fraction"])
 print(f"corpus: {text_corpus.source}")
-print(f"{len(text_corpus):,} characters ({len(text_corpus.text.encode('utf-8')):,} bytes), vocabulary of "
-      f"{codec.vocab_size}; training {len(train_text):,}, validation {len(val_text):,} (the end of the text)")
+print(
+    f"{len(text_corpus):,} characters "
+    f"({len(text_corpus.text.encode('utf-8')):,} bytes), vocabulary of "
+    f"{codec.vocab_size}; training {len(train_text):,}, "
+    f"validation {len(val_text):,} (the end of the text)"
+)
 print(f"the text begins: {text_corpus.text[:240]!r}")
 
 # %%
 from labhelpers.metrics import perplexity
 
-unigram_perplexity = perplexity(unigram_cross_entropy(train_text, val_text, codec.vocab_size))
-print(f"validation perplexity without context (character frequencies): {unigram_perplexity:.2f}; "
-      f"uniform guessing: {codec.vocab_size}")
+unigram_perplexity = perplexity(
+    unigram_cross_entropy(train_text, val_text, codec.vocab_size)
+)
+print(
+    "validation perplexity without context (character "
+    f"frequencies): {unigram_perplexity:.2f}; "
+    f"uniform guessing: {codec.vocab_size}"
+)
 
 # %% [markdown]
 # ### Truncated BPTT
@@ -252,14 +307,31 @@ print(f"validation perplexity without context (character frequencies): {unigram_
 # %%
 from labhelpers.data.batches import BPTTBatches
 
-train_batches = BPTTBatches(train_text, settings["batch_size"], settings["seq_len"])
-val_batches = BPTTBatches(val_text, min(settings["batch_size"], len(val_text) // (2 * settings["seq_len"]) or 1),
-                          settings["seq_len"])
-print(f"training: {train_batches.batch_size} streams of {train_batches.stream_len:,} characters, "
-      f"{len(train_batches)} batches of up to {settings['seq_len']} steps per epoch")
-print(f"validation: {val_batches.batch_size} streams of {val_batches.stream_len:,} characters")
+train_batches = BPTTBatches(
+    train_text, settings["batch_size"], settings["seq_len"]
+)
+val_batches = BPTTBatches(
+    val_text,
+    min(
+        settings["batch_size"], len(val_text) // (2 * settings["seq_len"]) or 1
+    ),
+    settings["seq_len"],
+)
+print(
+    f"training: {train_batches.batch_size} streams "
+    f"of {train_batches.stream_len:,} characters, "
+    f"{len(train_batches)} batches of up to "
+    f"{settings['seq_len']} steps per epoch"
+)
+print(
+    f"validation: {val_batches.batch_size} streams "
+    f"of {val_batches.stream_len:,} characters"
+)
 first_x, first_y = next(iter(train_batches))
-print(f"batch shape {first_x.shape}; row 0 reads {codec.decode(first_x[0, :40])!r}...")
+print(
+    f"batch shape {first_x.shape}; row 0 reads "
+    f"{codec.decode(first_x[0, :40])!r}..."
+)
 print(f"                  and its target {codec.decode(first_y[0, :40])!r}...")
 print(inspect.getsource(run_bptt_epoch))
 
@@ -277,13 +349,26 @@ from labhelpers.training import fit_char_model
 char_models, char_histories = {}, {}
 for cell in settings["cells"]:
     torch.manual_seed(seed)
-    char_models[cell] = CharRNN(codec.vocab_size, settings["hidden_size"], cell,
-                                embedding_dim=settings["embedding_dim"]).to(device)
-    print(f"{cell.upper()}: {count_parameters(char_models[cell]):,} parameters")
+    char_models[cell] = CharRNN(
+        codec.vocab_size,
+        settings["hidden_size"],
+        cell,
+        embedding_dim=settings["embedding_dim"],
+    ).to(device)
+    print(
+        f"{cell.upper()}: {count_parameters(char_models[cell]):,} parameters"
+    )
     char_histories[cell] = fit_char_model(
-        char_models[cell], torch.optim.Adam(char_models[cell].parameters(), lr=settings["learning_rate"]),
-        train_batches, val_batches, epochs=settings["epochs"], device=device,
-        clip_grad_norm=settings["clip_grad_norm"])
+        char_models[cell],
+        torch.optim.Adam(
+            char_models[cell].parameters(), lr=settings["learning_rate"]
+        ),
+        train_batches,
+        val_batches,
+        epochs=settings["epochs"],
+        device=device,
+        clip_grad_norm=settings["clip_grad_norm"],
+    )
 
 # %% [markdown]
 # ## Observation
@@ -294,9 +379,18 @@ for cell in settings["cells"]:
 import pandas as pd
 
 per_epoch = pd.concat(
-    {cell.upper(): pd.DataFrame({key: history[key] for key in ("loss", "perplexity", "val_loss", "val_perplexity")},
-                                index=pd.RangeIndex(1, history.epochs + 1, name="epoch"))
-     for cell, history in char_histories.items()}, axis=1)
+    {
+        cell.upper(): pd.DataFrame(
+            {
+                key: history[key]
+                for key in ("loss", "perplexity", "val_loss", "val_perplexity")
+            },
+            index=pd.RangeIndex(1, history.epochs + 1, name="epoch"),
+        )
+        for cell, history in char_histories.items()
+    },
+    axis=1,
+)
 per_epoch.round(3)
 
 # %%
@@ -305,11 +399,33 @@ import matplotlib.pyplot as plt
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
 for cell, history in char_histories.items():
     epochs_axis = np.arange(1, history.epochs + 1)
-    line, = axes[0].plot(epochs_axis, history["loss"], marker="o", label=f"{cell.upper()} training")
-    axes[0].plot(epochs_axis, history["val_loss"], marker="o", linestyle="--", color=line.get_color(),
-                 label=f"{cell.upper()} validation")
-    axes[1].plot(epochs_axis, history["val_perplexity"], marker="o", color=line.get_color(), label=cell.upper())
-axes[1].axhline(unigram_perplexity, color="gray", linestyle=":", label="no context (unigram)")
+    (line,) = axes[0].plot(
+        epochs_axis,
+        history["loss"],
+        marker="o",
+        label=f"{cell.upper()} training",
+    )
+    axes[0].plot(
+        epochs_axis,
+        history["val_loss"],
+        marker="o",
+        linestyle="--",
+        color=line.get_color(),
+        label=f"{cell.upper()} validation",
+    )
+    axes[1].plot(
+        epochs_axis,
+        history["val_perplexity"],
+        marker="o",
+        color=line.get_color(),
+        label=cell.upper(),
+    )
+axes[1].axhline(
+    unigram_perplexity,
+    color="gray",
+    linestyle=":",
+    label="no context (unigram)",
+)
 axes[0].set_ylabel("cross-entropy (nats per character)")
 axes[0].set_title("Loss per epoch")
 axes[1].set_ylabel("validation perplexity")
@@ -322,14 +438,24 @@ fig.tight_layout()
 plt.show()
 
 # %%
-summary = pd.DataFrame({
-    cell.upper(): {"parameters": count_parameters(char_models[cell]),
-                   "validation loss": history["val_loss"][-1],
-                   "validation perplexity": history["val_perplexity"][-1],
-                   "seconds per epoch": float(np.mean(history["seconds"]))}
-    for cell, history in char_histories.items()}).T.astype({"parameters": int})
-print("seconds per epoch (this machine):",
-      ", ".join(f"{name} {row['seconds per epoch']:.2f} s" for name, row in summary.iterrows()))
+summary = pd.DataFrame(
+    {
+        cell.upper(): {
+            "parameters": count_parameters(char_models[cell]),
+            "validation loss": history["val_loss"][-1],
+            "validation perplexity": history["val_perplexity"][-1],
+            "seconds per epoch": float(np.mean(history["seconds"])),
+        }
+        for cell, history in char_histories.items()
+    }
+).T.astype({"parameters": int})
+print(
+    "seconds per epoch (this machine):",
+    ", ".join(
+        f"{name} {row['seconds per epoch']:.2f} s"
+        for name, row in summary.iterrows()
+    ),
+)
 summary.drop(columns="seconds per epoch").round(3)
 
 # %% [markdown]
@@ -340,18 +466,39 @@ summary.drop(columns="seconds per epoch").round(3)
 # character's distribution shows what the temperature does:
 
 # %%
-from labhelpers.lessons.char_rnn import entropy, generate_text, temperature_softmax
+from labhelpers.lessons.char_rnn import (
+    entropy,
+    generate_text,
+    temperature_softmax,
+)
 
-best_cell = min(char_histories, key=lambda cell: char_histories[cell]["val_loss"][-1])
+best_cell = min(
+    char_histories, key=lambda cell: char_histories[cell]["val_loss"][-1]
+)
 best_model = char_models[best_cell].eval()
 with torch.no_grad():
-    prompt_logits, _ = best_model(torch.as_tensor(codec.encode(settings["prompt"]), device=device)[None, :])
+    prompt_logits, _ = best_model(
+        torch.as_tensor(codec.encode(settings["prompt"]), device=device)[
+            None, :
+        ]
+    )
 samples = {}
 for temperature in settings["temperatures"]:
-    spread = entropy(temperature_softmax(prompt_logits[0, -1].cpu(), temperature)).item()
-    samples[temperature] = generate_text(best_model, codec, settings["prompt"], settings["sample_length"],
-                                         temperature=temperature, seed=seed)
-    print(f"--- {best_cell.upper()}, temperature {temperature:g} (entropy of the first draw {spread:.3f} nats)")
+    spread = entropy(
+        temperature_softmax(prompt_logits[0, -1].cpu(), temperature)
+    ).item()
+    samples[temperature] = generate_text(
+        best_model,
+        codec,
+        settings["prompt"],
+        settings["sample_length"],
+        temperature=temperature,
+        seed=seed,
+    )
+    print(
+        f"--- {best_cell.upper()}, temperature {temperature:g} "
+        f"(entropy of the first draw {spread:.3f} nats)"
+    )
     print(samples[temperature])
 
 # %% [markdown]
@@ -362,25 +509,45 @@ from IPython.display import Markdown, display
 
 from labhelpers.report import record_results
 
-comparison = ", ".join(f"{cell.upper()} {history['val_perplexity'][-1]:.2f}"
-                       for cell, history in char_histories.items())
+comparison = ", ".join(
+    f"{cell.upper()} {history['val_perplexity'][-1]:.2f}"
+    for cell, history in char_histories.items()
+)
 best_perplexity = char_histories[best_cell]["val_perplexity"][-1]
 verdict = "below" if best_perplexity < unigram_perplexity else "not below"
-uniform_verdict = "below" if best_perplexity < codec.vocab_size else "not below"
+uniform_verdict = (
+    "below" if best_perplexity < codec.vocab_size else "not below"
+)
 sentence = (
-    f"The toy RNN predicted {toy_correct:.0%} of the next characters of {toy!r} after {settings['toy_epochs']} "
-    f"epochs. On the {corpus_name} corpus ({len(text_corpus):,} characters, vocabulary {codec.vocab_size}), after "
-    f"{settings['epochs']} epoch(s) of truncated BPTT ({settings['seq_len']} steps) the validation perplexities "
-    f"were {comparison}; the best, the {best_cell.upper()}, is {verdict} the {unigram_perplexity:.2f} of a model "
-    f"without context and {uniform_verdict} the {codec.vocab_size} of uniform guessing."
+    f"The toy RNN predicted {toy_correct:.0%} of the next "
+    f"characters of {toy!r} after {settings['toy_epochs']} "
+    f"epochs. On the {corpus_name} corpus ({len(text_corpus):,} "
+    f"characters, vocabulary {codec.vocab_size}), after "
+    f"{settings['epochs']} epoch(s) of truncated BPTT "
+    f"({settings['seq_len']} steps) the validation perplexities "
+    f"were {comparison}; the best, the {best_cell.upper()}, "
+    f"is {verdict} the {unigram_perplexity:.2f} of a model "
+    f"without context and {uniform_verdict} the "
+    f"{codec.vocab_size} of uniform guessing."
 )
 display(Markdown(sentence))
 recorded = record_results(
-    "E5 character-level RNN", profile, data=f"{text_corpus.source}; {len(text_corpus)} characters",
-    metrics={"toy_accuracy": toy_correct, "unigram_val_perplexity": unigram_perplexity,
-             **{f"{cell}_val_perplexity": history["val_perplexity"][-1] for cell, history in char_histories.items()},
-             **{f"{cell}_seconds_per_epoch": float(np.mean(history["seconds"]))
-                for cell, history in char_histories.items()}},
+    "E5 character-level RNN",
+    profile,
+    data=f"{text_corpus.source}; {len(text_corpus)} characters",
+    metrics={
+        "toy_accuracy": toy_correct,
+        "unigram_val_perplexity": unigram_perplexity,
+        **{
+            f"{cell}_val_perplexity": history["val_perplexity"][-1]
+            for cell, history in char_histories.items()
+        },
+        **{
+            f"{cell}_seconds_per_epoch": float(np.mean(history["seconds"]))
+            for cell, history in char_histories.items()
+        },
+    },
     settings=settings,
     model=f"character-level {best_cell.upper()} (the best cell)",
-    headline=f"{best_cell}_val_perplexity")
+    headline=f"{best_cell}_val_perplexity",
+)

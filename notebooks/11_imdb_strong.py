@@ -15,22 +15,34 @@
 # step, on the official 25k/25k split, and set beside a bag-of-words baseline.
 
 # %%
-# Colab only: install labhelpers and the packages the lessons use that Colab lacks (gensim and the
-# rest of the `colab` extra); Colab's own torch, TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
+# Colab only: install labhelpers and the packages the lessons use that Colab
+# lacks (gensim and the rest of the `colab` extra); Colab's own torch,
+# TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
 import importlib.util
 import subprocess
 import sys
 import time
 
-if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is None:
+if (
+    "google.colab" in sys.modules
+    and importlib.util.find_spec("labhelpers") is None
+):
     started = time.perf_counter()
-    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                          "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"],
-                         capture_output=True, text=True)
+    url = "https://github.com/rnn-lab-book/rnn-lab-book"
+    requirement = f"labhelpers[colab] @ git+{url}@main"
+    pip = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", requirement],
+        capture_output=True,
+        text=True,
+    )
     if pip.returncode != 0:
         print(pip.stdout, pip.stderr, sep="\n")
-        raise RuntimeError("pip could not install labhelpers: its own message is printed above.")
-    print(f"labhelpers and the lessons' packages installed in {time.perf_counter() - started:.0f} s")
+        raise RuntimeError(
+            "pip could not install labhelpers: "
+            "its own message is printed above."
+        )
+    seconds = time.perf_counter() - started
+    print(f"labhelpers and the lessons' packages installed in {seconds:.0f} s")
 
 # %% [markdown]
 # ## Aim
@@ -82,15 +94,21 @@ device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" o
 # %%
 from labhelpers.profiles import notebook_settings
 
+# fmt: off
 PROFILES = {
-    "smoke": dict(data="synthetic", n_train=0, n_test=0, n_val=60, n_synthetic=600, epochs=1, max_units=16,
-                  num_words=2000, maxlen=120, w2v_epochs=1, speed_batches=3, threads=1),
-    "quick": dict(data="auto", n_train=3000, n_test=5000, n_val=500, n_synthetic=6000, epochs=2, max_units=128,
-                  num_words=30000, maxlen=800, w2v_epochs=3, speed_batches=8, threads=1),
-    "lab": dict(data="auto", n_train=0, n_test=0, n_val=2500, n_synthetic=50000, epochs=0, max_units=128,
-                num_words=30000, maxlen=800, w2v_epochs=5, speed_batches=15, threads=1),
+    "smoke": dict(data="synthetic", n_train=0,    n_test=0,    n_val=60,
+                  n_synthetic=600,   epochs=1, max_units=16,  num_words=2000,
+                  maxlen=120, w2v_epochs=1, speed_batches=3,  threads=1),
+    "quick": dict(data="auto",      n_train=3000, n_test=5000, n_val=500,
+                  n_synthetic=6000,  epochs=2, max_units=128, num_words=30000,
+                  maxlen=800, w2v_epochs=3, speed_batches=8,  threads=1),
+    "lab":   dict(data="auto",      n_train=0,    n_test=0,    n_val=2500,
+                  n_synthetic=50000, epochs=0, max_units=128, num_words=30000,
+                  maxlen=800, w2v_epochs=5, speed_batches=15, threads=1),
 }
-settings = notebook_settings(PROFILES)  # checks the parameters, then fills in the profile's values
+# fmt: on
+# Checks the parameters, then fills in the profile's values.
+settings = notebook_settings(PROFILES)
 settings
 
 # %% [markdown]
@@ -146,16 +164,36 @@ seed_everything(seed)
 device = choose_device(device)
 if settings["threads"]:
     torch.set_num_threads(settings["threads"])
-full = load_review_data(settings["data"], data_path or None, split="official", clean=True,
-                        n_synthetic=settings["n_synthetic"], seed=seed)
-n_train_wanted = settings["n_train"] + settings["n_val"] if settings["n_train"] else None
+full = load_review_data(
+    settings["data"],
+    data_path or None,
+    split="official",
+    clean=True,
+    n_synthetic=settings["n_synthetic"],
+    seed=seed,
+)
+n_train_wanted = (
+    settings["n_train"] + settings["n_val"] if settings["n_train"] else None
+)
 records = full.subset(n_train_wanted, settings["n_test"] or None, seed=seed)
 if not records.is_imdb:
-    print("NOTE: these are generated reviews, not IMDB; every number below is a number about them.")
-print(f"device: {describe_device(device)}; torch threads: {torch.get_num_threads()}")
+    print(
+        "NOTE: these are generated reviews, not IMDB; "
+        "every number below is a number about them."
+    )
+print(
+    f"device: {describe_device(device)}; "
+    f"torch threads: {torch.get_num_threads()}"
+)
 started = time.perf_counter()
-splits = split_reviews(records, num_words=settings["num_words"], maxlen=settings["maxlen"],
-                       n_val=settings["n_val"], seed=seed, cache=records.is_imdb)
+splits = split_reviews(
+    records,
+    num_words=settings["num_words"],
+    maxlen=settings["maxlen"],
+    n_val=settings["n_val"],
+    seed=seed,
+    cache=records.is_imdb,
+)
 print(splits.description)
 print(f"tokenized in {time.perf_counter() - started:.2f} s")
 
@@ -178,17 +216,27 @@ import matplotlib.pyplot as plt
 
 from labhelpers.data.batches import review_lengths
 
-lengths = review_lengths(torch.from_numpy(splits.ids["train"].astype(np.int64))).numpy()
+lengths = review_lengths(
+    torch.from_numpy(splits.ids["train"].astype(np.int64))
+).numpy()
 fig, ax = plt.subplots(figsize=(8, 3))
 ax.hist(lengths, bins=60, color="tab:blue", alpha=0.8)
 for cut, style in ((200, "--"), (settings["maxlen"], ":")):
-    ax.axvline(cut, color="black", linestyle=style, label=f"cut at {cut}: {np.mean(lengths > cut):.0%} of reviews longer")
+    ax.axvline(
+        cut,
+        color="black",
+        linestyle=style,
+        label=f"cut at {cut}: {np.mean(lengths > cut):.0%} of reviews longer",
+    )
 ax.set_xlabel(f"words per training review (first {settings['maxlen']} kept)")
 ax.set_ylabel("reviews")
 ax.legend()
 fig.tight_layout()
 plt.show()
-print(f"median {np.median(lengths):.0f} words, mean {lengths.mean():.0f}, 90th percentile {np.percentile(lengths, 90):.0f}")
+print(
+    f"median {np.median(lengths):.0f} words, mean {lengths.mean():.0f}, "
+    f"90th percentile {np.percentile(lengths, 90):.0f}"
+)
 
 # %% [markdown]
 # ### The baseline
@@ -203,16 +251,36 @@ print(f"median {np.median(lengths):.0f} words, mean {lengths.mean():.0f}, 90th p
 from labhelpers.lessons.imdb_strong import tfidf_baseline
 
 baselines = {}
-# Without the official split (no split file, no Keras download) only the random one is measured.
-for split in (("official", "random") if full.split == "official" else ("random",)):
-    whole = full if split == full.split else load_review_data(settings["data"], data_path or None, split=split,
-                                                              clean=True, n_synthetic=settings["n_synthetic"],
-                                                              seed=seed)
-    baselines[split] = tfidf_baseline(whole.train["review"], whole.train["label"], whole.test["review"],
-                                      whole.test["label"])
-    print(f"{split} split ({len(whole.train)} training, {len(whole.test)} test reviews): "
-          f"{baselines[split].accuracy:.2%} test accuracy, {baselines[split].features} features, "
-          f"{baselines[split].seconds:.1f} s")
+# Without the official split (no split file, no Keras download) only the
+# random one is measured.
+for split in (
+    ("official", "random") if full.split == "official" else ("random",)
+):
+    whole = (
+        full
+        if split == full.split
+        else load_review_data(
+            settings["data"],
+            data_path or None,
+            split=split,
+            clean=True,
+            n_synthetic=settings["n_synthetic"],
+            seed=seed,
+        )
+    )
+    baselines[split] = tfidf_baseline(
+        whole.train["review"],
+        whole.train["label"],
+        whole.test["review"],
+        whole.test["label"],
+    )
+    print(
+        f"{split} split ({len(whole.train)} "
+        f"training, {len(whole.test)} test reviews): "
+        f"{baselines[split].accuracy:.2%} test accuracy, "
+        f"{baselines[split].features} features, "
+        f"{baselines[split].seconds:.1f} s"
+    )
 print(baselines[full.split].description)
 
 # %% [markdown]
@@ -235,22 +303,45 @@ from labhelpers.lessons.imdb_strong import training_throughput
 def fit_to_profile(step):
     """A step with the profile's caps applied."""
     units = settings["max_units"]
-    return replace(step, embedding_dim=min(step.embedding_dim, units), hidden_size=min(step.hidden_size, units),
-                   num_words=min(step.num_words, settings["num_words"]), maxlen=min(step.maxlen, settings["maxlen"]),
-                   epochs=settings["epochs"] or step.epochs, word2vec=min(step.word2vec, settings["w2v_epochs"]))
+    return replace(
+        step,
+        embedding_dim=min(step.embedding_dim, units),
+        hidden_size=min(step.hidden_size, units),
+        num_words=min(step.num_words, settings["num_words"]),
+        maxlen=min(step.maxlen, settings["maxlen"]),
+        epochs=settings["epochs"] or step.epochs,
+        word2vec=min(step.word2vec, settings["w2v_epochs"]),
+    )
 
 
 steps = [fit_to_profile(step) for step in (RECORD_STEP, *ablation_steps())]
 speed_model = next(step for step in steps if step.name == "BiRNN + word2vec")
 speed_rows = []
-for label, variant in (("length buckets, masked", speed_model),
-                       ("length buckets, packed sequences", replace(speed_model, padding="packed")),
-                       ("random batches, masked", replace(speed_model, bucket_batches=1))):
+for label, variant in (
+    ("length buckets, masked", speed_model),
+    (
+        "length buckets, packed sequences",
+        replace(speed_model, padding="packed"),
+    ),
+    ("random batches, masked", replace(speed_model, bucket_batches=1)),
+):
     for n_threads in (1, 2):
-        speed = training_throughput(variant, splits, batches=settings["speed_batches"], threads=n_threads, seed=seed)
-        speed_rows.append({"input": label, "threads": n_threads, "words / s": round(speed)})
-speed_table = pd.DataFrame(speed_rows).pivot(index="input", columns="threads", values="words / s")
-speed_table.columns = [f"{n} thread{'s' if n > 1 else ''}" for n in speed_table.columns]
+        speed = training_throughput(
+            variant,
+            splits,
+            batches=settings["speed_batches"],
+            threads=n_threads,
+            seed=seed,
+        )
+        speed_rows.append(
+            {"input": label, "threads": n_threads, "words / s": round(speed)}
+        )
+speed_table = pd.DataFrame(speed_rows).pivot(
+    index="input", columns="threads", values="words / s"
+)
+speed_table.columns = [
+    f"{n} thread{'s' if n > 1 else ''}" for n in speed_table.columns
+]
 speed_table
 
 # %% [markdown]
@@ -263,14 +354,19 @@ speed_table
 # %%
 from labhelpers.lessons.imdb_strong import train_step
 
-pd.DataFrame([{"model": s.name, "change": s.change, "epochs": s.epochs} for s in steps]).set_index("model")
+pd.DataFrame(
+    [{"model": s.name, "change": s.change, "epochs": s.epochs} for s in steps]
+).set_index("model")
 
 # %%
 results = []
 for step in steps:
     print(f"--- {step.name}: {step.change}")
     results.append(train_step(step, splits, seed=seed, device=device))
-    print(f"test accuracy {results[-1].test_accuracy:.2%}, {results[-1].wall_seconds:.2f} s")
+    print(
+        f"test accuracy {results[-1].test_accuracy:.2%}, "
+        f"{results[-1].wall_seconds:.2f} s"
+    )
 
 # %% [markdown]
 # ## Observation
@@ -282,25 +378,56 @@ for step in steps:
 from IPython.display import Markdown, display
 
 if not records.is_imdb:
-    display(Markdown(f"**These runs used generated reviews, not IMDB** ({records.description}). "
-                     "Their numbers say how the steps behave on that corpus, not what they reach on IMDB."))
+    display(
+        Markdown(
+            "**These runs used generated reviews, "
+            f"not IMDB** ({records.description}). "
+            "Their numbers say how the steps behave on "
+            "that corpus, not what they reach on IMDB."
+        )
+    )
 table = pd.DataFrame([r.row() for r in results]).set_index("model")
-table["x record wall"] = table["wall s"] / table.loc[RECORD_STEP.name, "wall s"]
+table["x record wall"] = (
+    table["wall s"] / table.loc[RECORD_STEP.name, "wall s"]
+)
 table["gain (points)"] = 100 * table["test accuracy"].diff()
-table.loc[[r.name for r in results if r.config["cell"] != "rnn"], "gain (points)"] = (
-    100 * (table["test accuracy"] - table.loc["BiRNN + word2vec", "test accuracy"]))
-table.round({"test accuracy": 4, "validation accuracy": 4, "s / epoch": 1, "tokens / s": 0, "wall s": 0,
-             "x record wall": 2, "gain (points)": 2})
+table.loc[
+    [r.name for r in results if r.config["cell"] != "rnn"], "gain (points)"
+] = 100 * (
+    table["test accuracy"] - table.loc["BiRNN + word2vec", "test accuracy"]
+)
+table.round(
+    {
+        "test accuracy": 4,
+        "validation accuracy": 4,
+        "s / epoch": 1,
+        "tokens / s": 0,
+        "wall s": 0,
+        "x record wall": 2,
+        "gain (points)": 2,
+    }
+)
 
 # %%
 by_name = {r.name: r for r in results}
 names = list(table.index)[::-1]
-colors = ["tab:gray" if name == RECORD_STEP.name else "tab:blue" if by_name[name].config["cell"] == "rnn"
-          else "tab:orange" for name in names]
+colors = [
+    "tab:gray"
+    if name == RECORD_STEP.name
+    else "tab:blue"
+    if by_name[name].config["cell"] == "rnn"
+    else "tab:orange"
+    for name in names
+]
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), sharey=True)
 axes[0].barh(names, 100 * table.loc[names, "test accuracy"], color=colors)
-axes[0].axvline(100 * baselines[full.split].accuracy, color="black", linestyle="--",
-                label=f"TF-IDF + logistic regression ({baselines[full.split].accuracy:.1%})")
+axes[0].axvline(
+    100 * baselines[full.split].accuracy,
+    color="black",
+    linestyle="--",
+    label="TF-IDF + logistic regression "
+    f"({baselines[full.split].accuracy:.1%})",
+)
 low = 100 * min(table["test accuracy"].min(), baselines[full.split].accuracy)
 axes[0].set_xlim(max(0, low - 5), 100)
 axes[0].set_xlabel("test accuracy (%)")
@@ -313,47 +440,101 @@ plt.show()
 
 # %%
 record = by_name[RECORD_STEP.name]
-vanilla = max((r for r in results[1:] if r.config["cell"] == "rnn"), key=lambda r: r.test_accuracy)  # not the record
+# not the record
+vanilla = max(
+    (r for r in results[1:] if r.config["cell"] == "rnn"),
+    key=lambda r: r.test_accuracy,
+)
 best = max(results, key=lambda r: r.test_accuracy)
-gains = table.loc[[r.name for r in results[1:] if r.config["cell"] == "rnn"], "gain (points)"]
+gains = table.loc[
+    [r.name for r in results[1:] if r.config["cell"] == "rnn"], "gain (points)"
+]
 biggest = gains.sort_values(ascending=False)
 baseline = baselines[full.split].accuracy
-text = (f"**Reading the run.** The record's model reaches {record.test_accuracy:.2%} here. "
-        f"The strongest tanh RNN after it reaches {vanilla.test_accuracy:.2%} ({vanilla.name}) and the best model is {best.name} "
-        f"with {best.test_accuracy:.2%}; the TF-IDF baseline on the same split reaches {baseline:.2%}"
-        + (" with all the training reviews" if len(splits.ids['train']) < len(full.train) - settings["n_val"] else "")
-        + ". ")
+text = (
+    "**Reading the run.** The record's model "
+    f"reaches {record.test_accuracy:.2%} here. "
+    f"The strongest tanh RNN after it reaches {vanilla.test_accuracy:.2%} "
+    f"({vanilla.name}) and the best model is {best.name} "
+    f"with {best.test_accuracy:.2%}; the TF-IDF "
+    f"baseline on the same split reaches {baseline:.2%}"
+    + (
+        " with all the training reviews"
+        if len(splits.ids["train"]) < len(full.train) - settings["n_val"]
+        else ""
+    )
+    + ". "
+)
 if len(splits.ids["train"]) < len(full.train) - settings["n_val"]:
-    text += (f"These models learned from {len(splits.ids['train'])} training reviews only (profile `{profile}`), so "
-             "their accuracies are far below what the same steps reach on all 22,500: run the `lab` profile, or see "
-             "the figures of `bench/imdb_strong.py` in the README. ")
-text += ("The largest single gains came from " + ", ".join(f"*{name}* ({gain:+.2f} points)"
-                                                           for name, gain in biggest.head(3).items()) + ". ")
+    text += (
+        f"These models learned from {len(splits.ids['train'])} "
+        f"training reviews only (profile `{profile}`), so "
+        "their accuracies are far below what the same steps "
+        "reach on all 22,500: run the `lab` profile, or see "
+        "the figures of `bench/imdb_strong.py` in the README. "
+    )
+text += (
+    "The largest single gains came from "
+    + ", ".join(
+        f"*{name}* ({gain:+.2f} points)"
+        for name, gain in biggest.head(3).items()
+    )
+    + ". "
+)
 pool_gain = gains.get("max+mean pooling", np.nan)
 if pool_gain > 1:
-    text += ("Pooling helps because it gives every word a one-step path to the output: the last state of a "
-             "tanh RNN only remembers the last few dozen words (the gradient to word $t$ shrinks like a power of "
-             "the Jacobian norm, lesson 4), so the opinions at the start of a 200-word review never reach it. ")
+    text += (
+        "Pooling helps because it gives every word a "
+        "one-step path to the output: the last state of a "
+        "tanh RNN only remembers the last few dozen words "
+        "(the gradient to word $t$ shrinks like a power of "
+        "the Jacobian norm, lesson 4), so the opinions at "
+        "the start of a 200-word review never reach it. "
+    )
 elif pool_gain == pool_gain:
-    text += (f"Pooling over time changed test accuracy by {pool_gain:+.2f} points in this run, less than the theory "
-             "suggests: check the profile (short training) before drawing conclusions. ")
+    text += (
+        "Pooling over time changed test accuracy by "
+        f"{pool_gain:+.2f} points in this run, less than the theory "
+        "suggests: check the profile (short "
+        "training) before drawing conclusions. "
+    )
 clipped = by_name.get("BiRNN + clipping")
 if clipped is not None:
     norms = np.array(clipped.history["grad_norm"])
-    text += (f"Clipping the gradient norm at 1 rescaled {np.mean(norms > 1):.1%} of the training steps (median norm "
-             f"{np.median(norms):.3f}) and moved test accuracy by {gains.get('BiRNN + clipping', np.nan):+.2f} points")
-    text += (": a model that pools over time and starts with small recurrent weights rarely meets the exploding "
-             "gradients of lesson 4, so clipping is insurance here, not a cure. " if np.mean(norms > 1) < 0.1 else
-             ": the gradients often exceeded the threshold, so clipping shaped this training. ")
+    text += (
+        "Clipping the gradient norm at 1 rescaled "
+        f"{np.mean(norms > 1):.1%} of the training steps (median norm "
+        f"{np.median(norms):.3f}) and moved test accuracy by "
+        f"{gains.get('BiRNN + clipping', np.nan):+.2f} points"
+    )
+    text += (
+        ": a model that pools over time and starts with "
+        "small recurrent weights rarely meets the exploding "
+        "gradients of lesson 4, so clipping is insurance here, not a cure. "
+        if np.mean(norms > 1) < 0.1
+        else ": the gradients often exceeded the threshold, "
+        "so clipping shaped this training. "
+    )
 better = "above" if best.test_accuracy > baseline else "below"
-text += (f"The best recurrent model is {abs(best.test_accuracy - baseline) * 100:.2f} points {better} the "
-         "bag-of-words baseline. ")
+text += (
+    "The best recurrent model is "
+    f"{abs(best.test_accuracy - baseline) * 100:.2f} points {better} the "
+    "bag-of-words baseline. "
+)
 if best.test_accuracy <= baseline:
-    text += ("Sentiment on IMDB is mostly carried by which words occur, not by their order, so a linear model on "
-             "word and word-pair counts is hard to beat without more text or more training. ")
-text += (f"Speed: the strongest tanh RNN took {vanilla.wall_seconds:.2f} s from start to test accuracy (word vectors "
-         f"included), the record's configuration {record.wall_seconds:.2f} s; the column *x record wall* of the "
-         "table compares them.")
+    text += (
+        "Sentiment on IMDB is mostly carried by which words "
+        "occur, not by their order, so a linear model on "
+        "word and word-pair counts is hard to "
+        "beat without more text or more training. "
+    )
+text += (
+    f"Speed: the strongest tanh RNN took {vanilla.wall_seconds:.2f} "
+    "s from start to test accuracy (word vectors "
+    "included), the record's configuration "
+    f"{record.wall_seconds:.2f} s; the column *x record wall* of the "
+    "table compares them."
+)
 display(Markdown(text))
 
 # %% [markdown]
@@ -362,19 +543,41 @@ display(Markdown(text))
 # %%
 from labhelpers.report import record_results
 
-sentence = (f"On {len(splits.ids['test'])} {'IMDB' if records.is_imdb else 'generated'} test reviews "
-            f"(trained on {len(splits.ids['train'])}), the record's model reached {record.test_accuracy:.2%}, the "
-            f"strongest tanh RNN ({vanilla.name}) {vanilla.test_accuracy:.2%} and the best model ({best.name}) "
-            f"{best.test_accuracy:.2%}, against {baseline:.2%} for TF-IDF + logistic regression.")
+sentence = (
+    f"On {len(splits.ids['test'])} "
+    f"{'IMDB' if records.is_imdb else 'generated'} test reviews "
+    f"(trained on {len(splits.ids['train'])}), the record's "
+    f"model reached {record.test_accuracy:.2%}, the "
+    f"strongest tanh RNN ({vanilla.name}) "
+    f"{vanilla.test_accuracy:.2%} and the best model ({best.name}) "
+    f"{best.test_accuracy:.2%}, against "
+    f"{baseline:.2%} for TF-IDF + logistic regression."
+)
 if not records.is_imdb:
     sentence += " These are numbers on generated reviews, not on IMDB."
 display(Markdown(sentence))
-metrics = {"record_test_accuracy": record.test_accuracy, "vanilla_test_accuracy": vanilla.test_accuracy,
-           "best_test_accuracy": best.test_accuracy, **{f"tfidf_{split}_test_accuracy": result.accuracy for split, result in baselines.items()},
-           "vanilla_wall_seconds": vanilla.wall_seconds, "record_wall_seconds": record.wall_seconds,
-           "uses_imdb": float(records.is_imdb)}
+metrics = {
+    "record_test_accuracy": record.test_accuracy,
+    "vanilla_test_accuracy": vanilla.test_accuracy,
+    "best_test_accuracy": best.test_accuracy,
+    **{
+        f"tfidf_{split}_test_accuracy": result.accuracy
+        for split, result in baselines.items()
+    },
+    "vanilla_wall_seconds": vanilla.wall_seconds,
+    "record_wall_seconds": record.wall_seconds,
+    "uses_imdb": float(records.is_imdb),
+}
 metrics.update({f"{r.name} test_accuracy": r.test_accuracy for r in results})
-recorded = record_results("Strong recurrent models on IMDB", profile, data=splits.description, metrics=metrics,
-                          settings=settings, model=f"best of the steps: {best.name}", headline="best_test_accuracy",
-                          source=records.source, split=records.split,
-                          baselines={split: result.accuracy for split, result in baselines.items()})
+recorded = record_results(
+    "Strong recurrent models on IMDB",
+    profile,
+    data=splits.description,
+    metrics=metrics,
+    settings=settings,
+    model=f"best of the steps: {best.name}",
+    headline="best_test_accuracy",
+    source=records.source,
+    split=records.split,
+    baselines={split: result.accuracy for split, result in baselines.items()},
+)

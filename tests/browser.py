@@ -1,4 +1,5 @@
-"""Headless Chromium for the browser tests: Debian's /usr/bin/chromium driven by Playwright, offline.
+"""Headless Chromium for the browser tests: Debian's
+/usr/bin/chromium driven by Playwright, offline.
 
 Playwright cannot download its own browsers here, so the tests use the system
 Chromium (`apt-get install -y chromium`; `make test` installs it where it can). Every page
@@ -23,8 +24,14 @@ CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags, Chromium's own services dial out and the
 # closed network refuses them; the resolver rule makes any other host fail instantly.
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 LOCAL_SCHEMES = {"data", "blob", "about", "file"}
@@ -33,7 +40,10 @@ LOCAL_SCHEMES = {"data", "blob", "about", "file"}
 def require_chromium() -> None:
     """Skip, naming the fix, when the system Chromium is missing (CI installs it)."""
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install it with `apt-get install -y chromium` (make test does when run as root)")
+        pytest.skip(
+            f"{CHROMIUM} is missing: install it with `apt-get "
+            "install -y chromium` (make test does when run as root)"
+        )
 
 
 def free_port() -> int:
@@ -56,8 +66,12 @@ def chromium_page(user_data_dir: Path, width: int = 1280, height: int = 900):
     requests: list[str] = []
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            user_data_dir, executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": width, "height": height})
+            user_data_dir,
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": width, "height": height},
+        )
         try:
             context.on("request", lambda request: requests.append(request.url))
             yield context.new_page(), requests
@@ -72,7 +86,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @contextmanager
 def serve_folder(folder: Path):
-    """Serve ``folder`` over HTTP on 127.0.0.1 (a free port) for the duration; yields the base URL."""
+    """Serve ``folder`` over HTTP on 127.0.0.1 (a free
+    port) for the duration; yields the base URL."""
     handler = functools.partial(_QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -84,7 +99,8 @@ def serve_folder(folder: Path):
         server.server_close()
 
 
-# TeX left as text: $...$ holding a command, a sub/superscript or a brace, or \( \) \[ \] delimiters.
+# TeX left as text: $...$ holding a command, a sub/superscript or a brace, or \( \) \[ \]
+# delimiters.
 RAW_TEX = re.compile(r"\$[^$\n]{0,120}?(?:\\[A-Za-z]+|[_^{])[^$\n]{0,120}?\$|\\[()\[\]]")
 
 # The page's visible text outside code (source cells and printed output may hold TeX on
@@ -113,8 +129,9 @@ def wait_for_mathjax(page, timeout_ms: int = 15000) -> str | None:
     if not page.evaluate("() => !!document.querySelector('script[src*=\"mathjax\" i]')"):
         return None
     try:
-        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
-                               timeout=timeout_ms)
+        page.wait_for_function(
+            "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=timeout_ms
+        )
         page.evaluate("() => MathJax.startup.promise")
     except Exception as error:  # Playwright's TimeoutError: MathJax never started
         return f"MathJax did not start within {timeout_ms} ms ({type(error).__name__})"

@@ -14,7 +14,8 @@ os.environ["LABHELPERS_BATCH"] = "1"
 # OpenMP threads that spin while waiting starve each other when the pytest process
 # and a notebook kernel share 2 cores (a tiny GRU: 0.9 s with this, 41 s without).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-# The shared IMDB data beside the repository, found as .ci/run finds it: `make test` and CI run the same tests.
+# The shared IMDB data beside the repository, found as .ci/run finds it:
+# `make test` and CI run the same tests.
 if (ROOT.parent / "shared" / "data").is_dir():
     os.environ.setdefault("LABHELPERS_DATA_DIR", str(ROOT.parent / "shared" / "data"))
 _cache = Path(tempfile.gettempdir()) / "labhelpers-test-cache"
@@ -45,7 +46,8 @@ def one_torch_thread():
 
 
 def post_padded(lengths, vocab=50, width=None, seed=0):
-    """Random review ids (len(lengths), width), each row padded at the end with id 0 after its length."""
+    """Random review ids (len(lengths), width), each row
+    padded at the end with id 0 after its length."""
     import numpy as np
     import torch
 
@@ -59,7 +61,8 @@ def post_padded(lengths, vocab=50, width=None, seed=0):
 
 @pytest.fixture(scope="module")
 def synthetic_splits():
-    """Generated reviews in the official-split layout and their encoded splits (tokenizer, validation carve)."""
+    """Generated reviews in the official-split layout and
+    their encoded splits (tokenizer, validation carve)."""
     from labhelpers.data.imdb import load_review_data, split_reviews
 
     records = load_review_data("synthetic", split="official", n_synthetic=400)

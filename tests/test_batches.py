@@ -1,4 +1,5 @@
-"""labhelpers.data.batches: every batcher covers its data once, in a reproducible order, and rejects bad input."""
+"""labhelpers.data.batches: every batcher covers its data
+once, in a reproducible order, and rejects bad input."""
 
 import numpy as np
 import pytest
@@ -33,7 +34,7 @@ def test_length_buckets_cover_every_review_once_and_cut_at_the_longest():
     seen = []
     for x, y in batches:
         assert x.shape[1] == int(review_lengths(x).max())  # no all-padding column
-        assert torch.equal(x, ids[y, :x.shape[1]])
+        assert torch.equal(x, ids[y, : x.shape[1]])
         seen.extend(y.tolist())
     assert sorted(seen) == list(range(203))
     assert len(batches) == 13
@@ -42,9 +43,11 @@ def test_length_buckets_cover_every_review_once_and_cut_at_the_longest():
 
 def test_length_buckets_shuffle_differently_each_epoch_and_reproducibly():
     ids, labels = post_padded([5, 9, 3, 7] * 20), torch.arange(80)
+
     def orders(seed):
         batches = LengthBuckets(ids, labels, batch_size=8, shuffle=True, seed=seed)
         return [torch.cat([y for _, y in batches]).tolist() for _ in range(2)]
+
     first, second = orders(0)
     assert first != second
     assert orders(0) == [first, second]
@@ -53,8 +56,12 @@ def test_length_buckets_shuffle_differently_each_epoch_and_reproducibly():
 def test_buckets_pad_less_than_random_batches():
     lengths = np.random.default_rng(0).integers(1, 300, 2000)
     ids, labels = post_padded(lengths), torch.zeros(2000)
-    bucketed = LengthBuckets(ids, labels, batch_size=32, shuffle=True, pool_batches=50).padded_fraction()
-    random = LengthBuckets(ids, labels, batch_size=32, shuffle=True, pool_batches=1).padded_fraction()
+    bucketed = LengthBuckets(
+        ids, labels, batch_size=32, shuffle=True, pool_batches=50
+    ).padded_fraction()
+    random = LengthBuckets(
+        ids, labels, batch_size=32, shuffle=True, pool_batches=1
+    ).padded_fraction()
     assert bucketed < 0.1 < random
 
 
@@ -76,7 +83,7 @@ def test_bptt_batches_continue_each_stream_and_target_the_next_character():
     inputs = np.concatenate([p[0] for p in pieces], axis=1)
     targets = np.concatenate([p[1] for p in pieces], axis=1)
     for b in range(4):  # row b of each batch continues row b of the one before
-        np.testing.assert_array_equal(inputs[b], text[25 * b:25 * b + 25])
+        np.testing.assert_array_equal(inputs[b], text[25 * b : 25 * b + 25])
     np.testing.assert_array_equal(targets, inputs + 1)
     assert pieces[0][0].dtype == np.int64
 

@@ -25,8 +25,11 @@ def test_codec_round_trips_and_orders_the_vocabulary():
     assert encoded.dtype == np.int64 and encoded.shape == (len(TEXT),)
     assert codec.decode(encoded) == TEXT
     assert codec.decode(list(encoded[:5])) == TEXT[:5]
-    assert codec.encode("") .shape == (0,) and codec.decode([]) == ""
-    assert codec.vocab_size == len(set(TEXT)) and repr(codec) == f"CharCodec({len(set(TEXT))} characters)"
+    assert codec.encode("").shape == (0,) and codec.decode([]) == ""
+    assert (
+        codec.vocab_size == len(set(TEXT))
+        and repr(codec) == f"CharCodec({len(set(TEXT))} characters)"
+    )
 
 
 def test_codec_errors_speak_plainly():
@@ -35,7 +38,9 @@ def test_codec_errors_speak_plainly():
     with pytest.raises(ValueError, match="text must be a string"):
         CharCodec(["a", "b"])
     codec = CharCodec("abc")
-    with pytest.raises(ValueError, match="text contains 'z', which is not in the vocabulary of 3 characters"):
+    with pytest.raises(
+        ValueError, match="text contains 'z', which is not in the vocabulary of 3 characters"
+    ):
         codec.encode("abz")
     with pytest.raises(ValueError, match=r"indices must lie in \[0, 3\)"):
         codec.decode([0, 3])
@@ -66,13 +71,16 @@ def test_lee_corpus_ships_with_gensim():
 
 
 def test_corpus_errors(tmp_path, monkeypatch):
-    with pytest.raises(ValueError, match="name must be one of 'lee', 'python_docs', 'tiny_shakespeare', got 'war'"):
+    with pytest.raises(
+        ValueError, match="name must be one of 'lee', 'python_docs', 'tiny_shakespeare', got 'war'"
+    ):
         load_corpus("war")
     with pytest.raises(ValueError, match="max_chars must be a positive integer, got 0"):
         load_corpus("python_docs", max_chars=0)
     with pytest.raises(FileNotFoundError, match="pass download=True"):
         load_corpus("tiny_shakespeare", cache_dir=tmp_path)
-    monkeypatch.setattr(chars, "TINY_SHAKESPEARE_URL", "http://127.0.0.1:9/input.txt")  # nothing listens there
+    # nothing listens there
+    monkeypatch.setattr(chars, "TINY_SHAKESPEARE_URL", "http://127.0.0.1:9/input.txt")
     with pytest.raises(ConnectionError, match="could not download .* use an offline corpus"):
         load_corpus("tiny_shakespeare", cache_dir=tmp_path, download=True, timeout=2)
     assert not (tmp_path / "tiny_shakespeare.txt").exists()
@@ -118,5 +126,7 @@ def test_unigram_cross_entropy_matches_counting_by_hand():
 
 
 def test_encode_names_the_text_with_a_character_outside_the_vocabulary():
-    with pytest.raises(ValueError, match=r"prompt contains 'z', which is not in the vocabulary of 3 characters"):
+    with pytest.raises(
+        ValueError, match=r"prompt contains 'z', which is not in the vocabulary of 3 characters"
+    ):
         CharCodec("abc").encode("abz", name="prompt")

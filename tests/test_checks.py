@@ -26,7 +26,9 @@ def test_one_of_lists_the_choices():
 
 # --------------------------------------------------------------------------- optional packages
 
-INSTALL = r"Install it with: pip install '{package}(>=[0-9.]+)?' \(labhelpers' optional group '{extra}'\)"
+INSTALL = (
+    r"Install it with: pip install '{package}(>=[0-9.]+)?' \(labhelpers' optional group '{extra}'\)"
+)
 
 
 def test_require_returns_the_module():
@@ -41,8 +43,12 @@ def test_require_says_what_needs_a_missing_module_and_how_to_install_it(monkeypa
     from labhelpers.checks import require
 
     monkeypatch.setitem(sys.modules, "gensim", None)  # as if gensim were not installed
-    with pytest.raises(ModuleNotFoundError, match="^lesson 7 needs gensim, which is not installed. "
-                       + INSTALL.format(package="gensim", extra="text") + "$") as error:
+    with pytest.raises(
+        ModuleNotFoundError,
+        match="^lesson 7 needs gensim, which is not installed. "
+        + INSTALL.format(package="gensim", extra="text")
+        + "$",
+    ) as error:
         require("gensim", "text", "lesson 7")
     assert error.value.name == "gensim"
 
@@ -52,7 +58,9 @@ def test_require_keeps_the_error_of_a_dependency_of_the_module(tmp_path, monkeyp
 
     (tmp_path / "half_installed.py").write_text("import labhelpers_missing_dependency\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    with pytest.raises(ModuleNotFoundError, match="No module named 'labhelpers_missing_dependency'"):
+    with pytest.raises(
+        ModuleNotFoundError, match="No module named 'labhelpers_missing_dependency'"
+    ):
         require("half_installed", "text", "a test")
 
 
@@ -61,8 +69,11 @@ def test_word2vec_without_gensim(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "gensim", None)
     monkeypatch.setitem(sys.modules, "gensim.models", None)
-    with pytest.raises(ModuleNotFoundError, match=r"^train_word2vec \(word vectors of lessons 7 and 11\) needs "
-                       r"gensim.models, which is not installed. " + INSTALL.format(package="gensim", extra="text")):
+    with pytest.raises(
+        ModuleNotFoundError,
+        match=r"^train_word2vec \(word vectors of lessons 7 and 11\) needs "
+        r"gensim.models, which is not installed. " + INSTALL.format(package="gensim", extra="text"),
+    ):
         train_word2vec([["a", "b"], ["a", "b"]])
 
 
@@ -71,8 +82,11 @@ def test_the_lee_corpus_without_gensim(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "gensim", None)
     assert available_corpora()["lee"] is False
-    with pytest.raises(ModuleNotFoundError, match=r"^load_corpus\('lee'\) \(without gensim use name='python_docs'\) "
-                       r"needs gensim, which is not installed. " + INSTALL.format(package="gensim", extra="text")):
+    with pytest.raises(
+        ModuleNotFoundError,
+        match=r"^load_corpus\('lee'\) \(without gensim use name='python_docs'\) "
+        r"needs gensim, which is not installed. " + INSTALL.format(package="gensim", extra="text"),
+    ):
         load_corpus("lee")
 
 
@@ -81,9 +95,12 @@ def test_measured_series_without_statsmodels(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "statsmodels", None)
     monkeypatch.setitem(sys.modules, "statsmodels.datasets", None)
-    with pytest.raises(ModuleNotFoundError, match=r"^load_statsmodels_series \(lesson 9's measured series\) needs "
-                       r"statsmodels.datasets, which is not installed. "
-                       + INSTALL.format(package="statsmodels", extra="series")):
+    with pytest.raises(
+        ModuleNotFoundError,
+        match=r"^load_statsmodels_series \(lesson 9's measured series\) needs "
+        r"statsmodels.datasets, which is not installed. "
+        + INSTALL.format(package="statsmodels", extra="series"),
+    ):
         load_statsmodels_series("co2")
 
 
@@ -92,6 +109,9 @@ def test_the_keras_models_without_tensorflow(monkeypatch):
     monkeypatch.setitem(sys.modules, "tensorflow", None)
     monkeypatch.setitem(sys.modules, "keras", None)
     monkeypatch.delitem(sys.modules, "labhelpers.lessons.keras_imdb", raising=False)
-    with pytest.raises(ModuleNotFoundError, match=r"^labhelpers.lessons.keras_imdb \(lesson 6, IMDB with Keras\) needs "
-                       r"keras, which is not installed. " + INSTALL.format(package="tensorflow", extra="keras")):
+    with pytest.raises(
+        ModuleNotFoundError,
+        match=r"^labhelpers.lessons.keras_imdb \(lesson 6, IMDB with Keras\) needs "
+        r"keras, which is not installed. " + INSTALL.format(package="tensorflow", extra="keras"),
+    ):
         importlib.import_module("labhelpers.lessons.keras_imdb")

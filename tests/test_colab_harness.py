@@ -1,4 +1,5 @@
-"""Every notebook run as on Colab: in the kernel of tests/colab/harness.py, installed by its own first cell.
+"""Every notebook run as on Colab: in the kernel of
+tests/colab/harness.py, installed by its own first cell.
 
 The harness kernel has Colab's packages (the project venv's, less labhelpers,
 gensim and the book's tools), ``google.colab`` imported at start, a fresh home,
@@ -38,7 +39,8 @@ def _say(config, line: str) -> None:
 
 @pytest.fixture(scope="module")
 def harness(request):
-    # Without the wheelhouse (`make test` fills it) ColabHarness fails, naming `make colab-wheelhouse`.
+    # Without the wheelhouse (`make test` fills it) ColabHarness fails, naming
+    # `make colab-wheelhouse`.
     with ColabHarness(ROOT) as built:
         _say(request.config, built.data_note)
         _say(request.config, f"harness built in {built.timings['build']:.1f} s")
@@ -50,43 +52,73 @@ def harness(request):
 def test_kernel_is_built_like_colab(harness):
     env = harness.kernel_env
     assert env["HOME"] != os.environ.get("HOME") and env["OMP_WAIT_POLICY"] == "PASSIVE"
-    code = "import json, os; print(json.dumps(sorted(k for k in os.environ if k.startswith(('LABHELPERS', 'CI', 'KAGGLEHUB')))))"
+    code = (
+        "import json, os; print(json.dumps(sorted(k for k in os.environ "
+        "if k.startswith(('LABHELPERS', 'CI', 'KAGGLEHUB')))))"
+    )
     assert json.loads(harness.python_says(code)) == []
-    where = harness.installed("google.colab", "google.protobuf", "papermill", "nbval", "jupytext", "pytest",
-                              "torch", "tensorflow", "kagglehub", "ipykernel")
-    assert where["google.colab"] == str(ROOT / "tests" / "colab" / "stub" / "google" / "colab" / "__init__.py")
+    where = harness.installed(
+        "google.colab",
+        "google.protobuf",
+        "papermill",
+        "nbval",
+        "jupytext",
+        "pytest",
+        "torch",
+        "tensorflow",
+        "kagglehub",
+        "ipykernel",
+    )
+    assert where["google.colab"] == str(
+        ROOT / "tests" / "colab" / "stub" / "google" / "colab" / "__init__.py"
+    )
     assert [name for name in ("papermill", "nbval", "jupytext", "pytest") if where[name]] == []
-    assert all(where[name] for name in ("google.protobuf", "torch", "tensorflow", "kagglehub", "ipykernel"))
+    assert all(
+        where[name] for name in ("google.protobuf", "torch", "tensorflow", "kagglehub", "ipykernel")
+    )
 
 
 def test_install_cell_installs_labhelpers_and_gensim_once(harness, tmp_path):
-    """The first notebook's install cell installs labhelpers[colab] from the snapshot; torch and NumPy stay."""
+    """The first notebook's install cell installs
+    labhelpers[colab] from the snapshot; torch and NumPy stay."""
     before = harness.installed("labhelpers", "gensim", "numpy", "torch")
     assert before["labhelpers"] is None and before["gensim"] is None
     links = harness.site_listing()
-    executed = harness.execute(f"notebooks/{SMOKE[0]}.ipynb", tmp_path / "out.ipynb", {"profile": "smoke"})
+    executed = harness.execute(
+        f"notebooks/{SMOKE[0]}.ipynb", tmp_path / "out.ipynb", {"profile": "smoke"}
+    )
     harness.timings[f"install cell of {SMOKE[0]}"] = install_cell_seconds(executed)
     after = harness.installed("labhelpers", "gensim", "numpy", "torch")
     assert after["labhelpers"] and after["labhelpers"].startswith(str(harness.site))
     assert after["gensim"], "the install cell did not install gensim (labhelpers[colab])"
     assert (after["numpy"], after["torch"]) == (before["numpy"], before["torch"])
     now = harness.site_listing()
-    assert {name: now.get(name) for name in links} == links, "pip replaced packages the Colab runtime already has"
+    assert {name: now.get(name) for name in links} == links, (
+        "pip replaced packages the Colab runtime already has"
+    )
 
 
 @pytest.mark.parametrize("notebook", SMOKE)
 def test_notebook_runs_in_colab_harness(harness, notebook, tmp_path):
-    executed = harness.execute(f"notebooks/{notebook}.ipynb", tmp_path / f"{notebook}.ipynb",
-                               {"profile": "smoke"})
+    executed = harness.execute(
+        f"notebooks/{notebook}.ipynb", tmp_path / f"{notebook}.ipynb", {"profile": "smoke"}
+    )
     assert results_of(executed), f"{notebook} recorded no results"
 
 
-@pytest.mark.parametrize("notebook, sizes, colab_cache", IMDB_RUNS, ids=[run[0] for run in IMDB_RUNS])
+@pytest.mark.parametrize(
+    "notebook, sizes, colab_cache", IMDB_RUNS, ids=[run[0] for run in IMDB_RUNS]
+)
 def test_imdb_notebook_uses_kaggle_data(harness, notebook, sizes, colab_cache, tmp_path):
-    """With data=imdb the notebook gets the reviews from kagglehub and uses the record's random 80/20 split."""
+    """With data=imdb the notebook gets the reviews from
+    kagglehub and uses the record's random 80/20 split."""
     seen = len(harness.server.requests)
-    executed = harness.execute(f"notebooks/{notebook}.ipynb", tmp_path / f"{notebook}.ipynb",
-                               {"profile": "smoke", "data": "imdb", **sizes}, colab_cache=colab_cache)
+    executed = harness.execute(
+        f"notebooks/{notebook}.ipynb",
+        tmp_path / f"{notebook}.ipynb",
+        {"profile": "smoke", "data": "imdb", **sizes},
+        colab_cache=colab_cache,
+    )
     records = results_of(executed)
     assert records, f"{notebook} recorded no results"
     data = " ".join(record["data"] for record in records)
@@ -96,8 +128,13 @@ def test_imdb_notebook_uses_kaggle_data(harness, notebook, sizes, colab_cache, t
         asked = [path for _, path, _ in harness.server.requests[seen:]]
         assert kaggle_server.MOUNT_PATH in asked, asked
     else:  # kagglehub's download into its cache folder of the fresh home
-        assert f"{harness.home}/.cache/kagglehub/datasets/{kaggle_server.OWNER}/{kaggle_server.DATASET}/versions/1/" in data, data
-        assert any(path == kaggle_server.DOWNLOAD_PATH for _, path, _ in harness.server.requests), harness.server.paths_requested()
+        assert (
+            f"{harness.home}/.cache/kagglehub/datasets/{kaggle_server.OWNER}/{kaggle_server.DATASET}/versions/1/"
+            in data
+        ), data
+        assert any(path == kaggle_server.DOWNLOAD_PATH for _, path, _ in harness.server.requests), (
+            harness.server.paths_requested()
+        )
     assert "random 80/20" in data, f"{notebook} did not use the random 80/20 split: {data}"
     for record in records:
         if "uses_imdb" in record["metrics"]:
@@ -105,7 +142,8 @@ def test_imdb_notebook_uses_kaggle_data(harness, notebook, sizes, colab_cache, t
 
 
 def test_second_server_on_the_port_says_so(harness):
-    """kagglesdk's TEST environment is fixed at port 7777: a taken port is a clear error, not a hang."""
+    """kagglesdk's TEST environment is fixed at port
+    7777: a taken port is a clear error, not a hang."""
     second = kaggle_server.KaggleStandIn(harness.server.archive, harness.server.md5_b64)
     with pytest.raises(kaggle_server.PortInUse, match="7777.*stop the program holding the port"):
         second.start()

@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from labhelpers.data.reviews import make_review_corpus
-from labhelpers.embeddings import WordVectors, embedding_matrix, read_glove, stable_hash, train_word2vec
+from labhelpers.embeddings import (
+    WordVectors,
+    embedding_matrix,
+    read_glove,
+    stable_hash,
+    train_word2vec,
+)
 from labhelpers.text import text_to_word_sequence
 
 GLOVE_LINES = ["the 0.1 0.2 -0.3", "film -1.5 2.0 0.25", "good 1e-3 4 5", "naïve 0 0 1"]
@@ -34,8 +40,16 @@ def test_word_vectors_look_up_and_compare():
 
 def test_stable_hash_does_not_depend_on_the_process():
     code = "from labhelpers.embeddings import stable_hash; print(stable_hash('good film'))"
-    seen = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                           env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout for seed in ("1", "2")}
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+        ).stdout
+        for seed in ("1", "2")
+    }
     assert seen == {f"{stable_hash('good film')}\n"}
 
 
@@ -43,8 +57,16 @@ def test_word2vec_matches_gensim_and_is_reproducible(sentences):
     from gensim.models import Word2Vec
 
     ours = train_word2vec(sentences, vector_size=12, window=3, min_count=2, epochs=2, seed=7)
-    direct = Word2Vec(sentences, vector_size=12, window=3, min_count=2, epochs=2, seed=7, workers=1,
-                      hashfxn=stable_hash)
+    direct = Word2Vec(
+        sentences,
+        vector_size=12,
+        window=3,
+        min_count=2,
+        epochs=2,
+        seed=7,
+        workers=1,
+        hashfxn=stable_hash,
+    )
     assert ours.words == list(direct.wv.index_to_key)
     np.testing.assert_allclose(ours.vectors, direct.wv.vectors, rtol=1e-5, atol=1e-6)
     again = train_word2vec(sentences, vector_size=12, window=3, min_count=2, epochs=2, seed=7)
@@ -53,12 +75,24 @@ def test_word2vec_matches_gensim_and_is_reproducible(sentences):
 
 
 def test_word2vec_is_the_same_in_another_process(sentences):
-    code = ("import sys; from labhelpers.embeddings import train_word2vec; from labhelpers.text import text_to_word_sequence;"
-            "from labhelpers.data.reviews import make_review_corpus;"
-            "s = [text_to_word_sequence(t) for t in make_review_corpus(300, seed=0)['review']];"
-            "v = train_word2vec(s, vector_size=8, epochs=1, seed=3); sys.stdout.write(repr(v.vectors[:3].tolist()))")
-    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                           env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout for seed in ("11", "12")}
+    code = (
+        "import sys; from labhelpers.embeddings import train_word2vec; "
+        "from labhelpers.text import text_to_word_sequence;"
+        "from labhelpers.data.reviews import make_review_corpus;"
+        "s = [text_to_word_sequence(t) for t in make_review_corpus(300, seed=0)['review']];"
+        "v = train_word2vec(s, vector_size=8, epochs=1, "
+        "seed=3); sys.stdout.write(repr(v.vectors[:3].tolist()))"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+        ).stdout
+        for seed in ("11", "12")
+    }
     assert len(runs) == 1
 
 
@@ -115,11 +149,21 @@ def test_embedding_matrix_rows_follow_the_word_ids():
     np.testing.assert_array_equal(matrix[0], [0, 0])
     np.testing.assert_array_equal(matrix[3], [1, 2])
     np.testing.assert_array_equal(matrix[4], [3, 4])
-    assert found.tolist() == [False, False, False, True, True, False]  # "rare" has id 9 >= num_words
+    # "rare" has id 9 >= num_words
+    assert found.tolist() == [
+        False,
+        False,
+        False,
+        True,
+        True,
+        False,
+    ]
     assert np.all(matrix[[1, 2, 5]] != 0)  # random rows, not zeros
     again, _ = embedding_matrix(word_index, vectors, num_words=6, seed=0)
     np.testing.assert_array_equal(matrix, again)
-    big = WordVectors([f"w{i}" for i in range(500)], np.random.default_rng(0).normal(2.0, 3.0, (500, 4)))
+    big = WordVectors(
+        [f"w{i}" for i in range(500)], np.random.default_rng(0).normal(2.0, 3.0, (500, 4))
+    )
     filled, found = embedding_matrix({}, big, num_words=2000)
     assert not found.any() and abs(filled[1:].mean() - big.vectors.mean()) < 0.2
     assert abs(filled[1:].std() - big.vectors.std()) < 0.2

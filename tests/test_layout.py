@@ -21,7 +21,11 @@ def imported_modules(tree: ast.AST) -> set[str]:
     """Every ``labhelpers`` module a notebook's code imports, read by the Python parser."""
     found = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "labhelpers":
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.module.split(".")[0] == "labhelpers"
+        ):
             if node.module == "labhelpers":
                 found |= {f"labhelpers.{alias.name}" for alias in node.names}
             else:
@@ -32,7 +36,11 @@ def imported_modules(tree: ast.AST) -> set[str]:
 
 
 def test_the_module_map_lists_every_module_and_the_lessons_that_import_it():
-    modules = {info.name for info in pkgutil.walk_packages(labhelpers.__path__, "labhelpers.") if not info.ispkg}
+    modules = {
+        info.name
+        for info in pkgutil.walk_packages(labhelpers.__path__, "labhelpers.")
+        if not info.ispkg
+    }
     rows = {name: lessons for name, _, lessons in module_map(ROOT)}
     assert set(rows) == modules - {"labhelpers.__main__"}
     expected = {}
@@ -44,7 +52,9 @@ def test_the_module_map_lists_every_module_and_the_lessons_that_import_it():
     assert "| `labhelpers.models` | Every PyTorch model of the lessons" in page
 
 
-@pytest.mark.parametrize("path", sorted((PACKAGE / "lessons").glob("[a-z]*.py")), ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path", sorted((PACKAGE / "lessons").glob("[a-z]*.py")), ids=lambda p: p.stem
+)
 def test_a_lesson_module_serves_the_one_lesson_its_docstring_names(path):
     name = f"labhelpers.lessons.{path.stem}"
     lessons = dict((n, lessons) for n, _, lessons in module_map(ROOT))[name]
@@ -56,8 +66,9 @@ def test_torch_models_live_in_models_py():
     outside = []
     for path in SOURCES:
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ClassDef) and any(ast.unparse(base) in ("nn.Module", "torch.nn.Module")
-                                                      for base in node.bases):
+            if isinstance(node, ast.ClassDef) and any(
+                ast.unparse(base) in ("nn.Module", "torch.nn.Module") for base in node.bases
+            ):
                 if path.name != "models.py":
                     outside.append(f"{path.relative_to(ROOT)}:{node.name}")
     assert outside == []
@@ -67,13 +78,23 @@ def test_no_module_imports_another_modules_private_names():
     private = []
     for path in SOURCES:
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("labhelpers")):
-                private += [f"{path.relative_to(ROOT)}: {alias.name}" for alias in node.names if alias.name.startswith("_")]
+            if isinstance(node, ast.ImportFrom) and (
+                node.level or (node.module or "").startswith("labhelpers")
+            ):
+                private += [
+                    f"{path.relative_to(ROOT)}: {alias.name}"
+                    for alias in node.names
+                    if alias.name.startswith("_")
+                ]
     assert private == []
 
 
 def test_ruff_finds_nothing():
     ruff = Path(sys.executable).parent / "ruff"
-    done = subprocess.run([str(ruff), "check", "labhelpers", "notebooks", "tests", "bench"], cwd=ROOT,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(ruff), "check", "labhelpers", "notebooks", "tests", "bench"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout[-3000:]

@@ -18,11 +18,15 @@ def test_temperature_softmax_matches_numpy_and_sharpens_below_one():
     for temperature in (0.3, 1.0, 2.5):
         scaled = logits.numpy() / temperature
         expected = np.exp(scaled - scaled.max()) / np.exp(scaled - scaled.max()).sum()
-        np.testing.assert_allclose(temperature_softmax(logits, temperature).numpy(), expected, rtol=1e-12)
+        np.testing.assert_allclose(
+            temperature_softmax(logits, temperature).numpy(), expected, rtol=1e-12
+        )
     entropies = [entropy(temperature_softmax(logits, t)).item() for t in (0.25, 0.5, 1.0, 1.5, 3.0)]
     assert entropies == sorted(entropies) and entropies[0] < entropies[-1]
     assert entropies[-1] < math.log(5)  # never above uniform
-    torch.testing.assert_close(temperature_softmax(logits, np.float32(0.5)), temperature_softmax(logits, 0.5))
+    torch.testing.assert_close(
+        temperature_softmax(logits, np.float32(0.5)), temperature_softmax(logits, 0.5)
+    )
 
 
 @pytest.mark.parametrize("temperature", [0, 0.0, -1.0, float("nan"), float("inf"), True])
@@ -43,13 +47,16 @@ def test_sampling_is_deterministic_for_a_seed_and_follows_the_distribution():
     assert torch.equal(first, again) and first.shape == (20000,)
     assert not torch.equal(first, sample_next(batch, 1.0, seed=6))
     frequencies = torch.bincount(first, minlength=3).double() / len(first)
-    torch.testing.assert_close(frequencies, torch.tensor([0.1, 0.6, 0.3], dtype=torch.float64),
-                               atol=0.015, rtol=0)
+    torch.testing.assert_close(
+        frequencies, torch.tensor([0.1, 0.6, 0.3], dtype=torch.float64), atol=0.015, rtol=0
+    )
     cold = torch.bincount(sample_next(batch, 0.2, seed=5), minlength=3).double() / len(first)
     assert cold[1] > 0.95  # a low temperature almost always takes the most likely character
     generator = torch.Generator().manual_seed(9)
     assert sample_next(logits, 1.0, generator).shape == ()
-    with pytest.raises(ValueError, match="seed must be a non-negative integer or a torch.Generator"):
+    with pytest.raises(
+        ValueError, match="seed must be a non-negative integer or a torch.Generator"
+    ):
         sample_next(logits, 1.0, seed=-3)
 
 

@@ -8,7 +8,9 @@ from labhelpers.data.long_range import make_long_range_dataset, one_hot
 
 @pytest.mark.parametrize("shared", [False, True])
 def test_label_is_the_token_distance_steps_before_the_last(shared):
-    tokens, labels = make_long_range_dataset(101, 7, n_keys=3, n_distractors=5, shared_tokens=shared, seed=1)
+    tokens, labels = make_long_range_dataset(
+        101, 7, n_keys=3, n_distractors=5, shared_tokens=shared, seed=1
+    )
     assert tokens.shape == (101, 8) and labels.shape == (101,)
     assert tokens.dtype == np.int64 and labels.dtype == np.int64
     np.testing.assert_array_equal(tokens[:, -1 - 7], labels)
@@ -16,7 +18,8 @@ def test_label_is_the_token_distance_steps_before_the_last(shared):
     assert np.bincount(labels).max() - np.bincount(labels).min() <= 1  # balanced
     distractors = tokens[:, 1:]
     if shared:
-        assert distractors.min() == 0 and distractors.max() == 7  # keys appear among the distractors too
+        # keys appear among the distractors too
+        assert distractors.min() == 0 and distractors.max() == 7
     else:
         assert distractors.min() == 3 and distractors.max() == 7  # never a key
     # the distractors carry no information about the label
@@ -53,8 +56,17 @@ def test_distance_one_and_one_sample():
     assert tokens.shape == (1, 2) and tokens[0, 0] == labels[0]
 
 
-@pytest.mark.parametrize("argument, value", [("n_samples", 0), ("distance", 0), ("distance", 2.5),
-                                             ("n_keys", 1), ("n_distractors", 0), ("distance", True)])
+@pytest.mark.parametrize(
+    "argument, value",
+    [
+        ("n_samples", 0),
+        ("distance", 0),
+        ("distance", 2.5),
+        ("n_keys", 1),
+        ("n_distractors", 0),
+        ("distance", True),
+    ],
+)
 def test_bad_arguments_are_named(argument, value):
     kwargs = dict(n_samples=10, distance=3, n_keys=4, n_distractors=4)
     kwargs[argument] = value

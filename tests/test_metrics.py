@@ -4,7 +4,13 @@ import torch
 import torch.nn.functional as F
 from sklearn import metrics as sk
 
-from labhelpers.metrics import accuracy, classification_report_table, confusion_matrix, f1_score, perplexity
+from labhelpers.metrics import (
+    accuracy,
+    classification_report_table,
+    confusion_matrix,
+    f1_score,
+    perplexity,
+)
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -14,7 +20,9 @@ def test_against_scikit_learn(seed):
     y_pred = np.where(rng.random(97) < 0.7, y_true, 1 - y_true)
     assert accuracy(y_true, y_pred) == pytest.approx(sk.accuracy_score(y_true, y_pred))
     assert f1_score(y_true, y_pred) == pytest.approx(sk.f1_score(y_true, y_pred))
-    np.testing.assert_array_equal(confusion_matrix(y_true, y_pred), sk.confusion_matrix(y_true, y_pred))
+    np.testing.assert_array_equal(
+        confusion_matrix(y_true, y_pred), sk.confusion_matrix(y_true, y_pred)
+    )
     ours = classification_report_table(y_true, y_pred, ["neg", "pos"])
     theirs = sk.classification_report(y_true, y_pred, target_names=["neg", "pos"], output_dict=True)
     for row in ("neg", "pos", "macro avg", "weighted avg"):
@@ -25,7 +33,8 @@ def test_against_scikit_learn(seed):
 
 def test_three_classes_and_a_class_never_predicted():
     y_true = np.array([0, 1, 2, 2, 1, 0, 2])
-    y_pred = np.array([0, 0, 2, 2, 0, 0, 2])  # class 1 never predicted: precision 0, as scikit-learn
+    # class 1 never predicted: precision 0, as scikit-learn
+    y_pred = np.array([0, 0, 2, 2, 0, 0, 2])
     ours = classification_report_table(y_true, y_pred)
     theirs = sk.classification_report(y_true, y_pred, output_dict=True, zero_division=0)
     for row in ("0", "1", "2", "macro avg", "weighted avg"):

@@ -1,4 +1,5 @@
-"""labhelpers.models: every model against its equation or an independent implementation, its shapes and its errors."""
+"""labhelpers.models: every model against its equation or an
+independent implementation, its shapes and its errors."""
 
 import numpy as np
 import pytest
@@ -68,7 +69,9 @@ def test_masked_padding_gives_the_packed_sequences_result(cell, pooling):
 @pytest.mark.parametrize("padding", ["masked", "packed"])
 def test_padding_changes_nothing_not_even_the_gradient(padding):
     torch.manual_seed(0)
-    model = PooledReviewRNN(50, 6, 5, cell="gru", bidirectional=True, pooling="max+mean", padding=padding)
+    model = PooledReviewRNN(
+        50, 6, 5, cell="gru", bidirectional=True, pooling="max+mean", padding=padding
+    )
     model.eval()
     ids = post_padded([4, 6, 2])
     longer = torch.cat([ids, torch.zeros(3, 5, dtype=torch.long)], dim=1)
@@ -117,8 +120,13 @@ def test_relu_activation_matches_keras_lstm_relu():
     layer = keras.layers.LSTM(6, activation="relu", return_sequences=True)
     layer.build((None, 5, 2))
     # Keras stores W^T with the same gate order (i, f, c, o) and a single bias.
-    layer.set_weights([ours.weight_ih.detach().numpy().T, ours.weight_hh.detach().numpy().T,
-                       (ours.bias_ih + ours.bias_hh).detach().numpy()])
+    layer.set_weights(
+        [
+            ours.weight_ih.detach().numpy().T,
+            ours.weight_hh.detach().numpy().T,
+            (ours.bias_ih + ours.bias_hh).detach().numpy(),
+        ]
+    )
     expected = np.asarray(layer(x.numpy()))
     states, _ = ours(x)
     np.testing.assert_allclose(states.detach().numpy(), expected, atol=1e-5)
@@ -158,7 +166,9 @@ def test_rnn_cell_follows_its_equation():
     h = torch.zeros(4)
     for t in range(4):  # h_t = tanh(W_ih e_t + b_ih + W_hh h_{t-1} + b_hh)
         e = model.embedding.weight[x[0, t]]
-        h = torch.tanh(rnn.weight_ih_l0 @ e + rnn.bias_ih_l0 + rnn.weight_hh_l0 @ h + rnn.bias_hh_l0)
+        h = torch.tanh(
+            rnn.weight_ih_l0 @ e + rnn.bias_ih_l0 + rnn.weight_hh_l0 @ h + rnn.bias_hh_l0
+        )
         torch.testing.assert_close(logits[0, t], model.out.weight @ h + model.out.bias)
     torch.testing.assert_close(state[0, 0], h)
 
@@ -171,7 +181,7 @@ def test_model_argument_errors():
     assert detach_state(None) is None
 
 
-# --------------------------------------------------------------------------- against nn.GRU / nn.LSTM, review by review
+# ------------------------------------------------ against nn.GRU / nn.LSTM, review by review
 
 
 @pytest.mark.parametrize("cell, reference", [("rnn", nn.RNN), ("gru", nn.GRU), ("lstm", nn.LSTM)])
@@ -205,7 +215,7 @@ def test_last_step_activation_lstm_is_nn_lstm_read_at_its_last_step():
 
 
 def pooled_by_hand(model: PooledReviewRNN, review: torch.Tensor) -> torch.Tensor:
-    """The features of one review, unpadded, computed step by step without masks, packing or reversal helpers."""
+    """The features of one review, unpadded, computed without masks, packing or reversal helpers."""
     x = model.embedding(review[None])  # (1, L, E)
     if model.padding == "packed":
         states, _ = model.rnn(x)  # the review alone: nothing to pack
@@ -220,10 +230,19 @@ def pooled_by_hand(model: PooledReviewRNN, review: torch.Tensor) -> torch.Tensor
         states = x
     states = states[0]  # (L, directions * hidden)
     hidden = states.shape[1] // model.directions
-    if model.pooling == "last":  # forward: after the last word; backward: after reading back to the first
-        return torch.cat([states[-1, :hidden], states[0, hidden:]]) if model.directions == 2 else states[-1]
-    pooled = {"max": [states.max(dim=0).values], "mean": [states.mean(dim=0)],
-              "max+mean": [states.max(dim=0).values, states.mean(dim=0)]}[model.pooling]
+    if (
+        model.pooling == "last"
+    ):  # forward: after the last word; backward: after reading back to the first
+        return (
+            torch.cat([states[-1, :hidden], states[0, hidden:]])
+            if model.directions == 2
+            else states[-1]
+        )
+    pooled = {
+        "max": [states.max(dim=0).values],
+        "mean": [states.mean(dim=0)],
+        "max+mean": [states.max(dim=0).values, states.mean(dim=0)],
+    }[model.pooling]
     return torch.cat(pooled)
 
 
@@ -232,8 +251,16 @@ def pooled_by_hand(model: PooledReviewRNN, review: torch.Tensor) -> torch.Tensor
 @pytest.mark.parametrize("bidirectional", [True, False])
 def test_pooling_of_a_padded_batch_equals_each_review_alone(padding, pooling, bidirectional):
     torch.manual_seed(3)
-    model = PooledReviewRNN(50, 5, 4, cell="gru", layers=2, bidirectional=bidirectional, pooling=pooling,
-                            padding=padding).eval()
+    model = PooledReviewRNN(
+        50,
+        5,
+        4,
+        cell="gru",
+        layers=2,
+        bidirectional=bidirectional,
+        pooling=pooling,
+        padding=padding,
+    ).eval()
     ids = post_padded([6, 2, 9, 1, 4], width=11)
     with torch.no_grad():
         logits = model(ids)

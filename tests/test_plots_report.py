@@ -17,8 +17,11 @@ from labhelpers.report import (  # noqa: E402
 )
 
 HISTORY = {
-    "loss": [0.7, 0.5, 0.4], "accuracy": [0.5, 0.7, 0.8],
-    "val_loss": [0.69, 0.6, 0.55], "val_accuracy": [0.52, 0.65, 0.7], "seconds": [0.1, 0.1, 0.1],
+    "loss": [0.7, 0.5, 0.4],
+    "accuracy": [0.5, 0.7, 0.8],
+    "val_loss": [0.69, 0.6, 0.55],
+    "val_accuracy": [0.52, 0.65, 0.7],
+    "seconds": [0.1, 0.1, 0.1],
 }
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -58,8 +61,14 @@ def test_observation_table_every_n_epochs_keeps_the_last():
 
 
 def test_result_sentence_states_measured_and_record_numbers():
-    sentence = result_sentence("The RNN", {"accuracy": 0.915, "f1": 0.912}, 50, 1.234, "200 sequences",
-                               record={"accuracy": 0.94, "f1": 0.9375})
+    sentence = result_sentence(
+        "The RNN",
+        {"accuracy": 0.915, "f1": 0.912},
+        50,
+        1.234,
+        "200 sequences",
+        record={"accuracy": 0.94, "f1": 0.9375},
+    )
     assert "accuracy 91.50%" in sentence and "f1 0.9120" in sentence
     assert "after 50 epochs (1.23 s of training)" in sentence
     assert "reported accuracy 94.00%, f1 0.9375" in sentence
@@ -70,23 +79,40 @@ def test_result_sentence_states_measured_and_record_numbers():
 def test_record_results_is_json_and_displayed_with_its_mime(monkeypatch):
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append(obj))
-    record = record_results("E6", "smoke", "generated", {"val_accuracy": np.float32(0.75)}, {"epochs": 3},
-                            model="RNN(16)", headline="val_accuracy", lab_record={"val_accuracy": 0.94})
+    record = record_results(
+        "E6",
+        "smoke",
+        "generated",
+        {"val_accuracy": np.float32(0.75)},
+        {"epochs": 3},
+        model="RNN(16)",
+        headline="val_accuracy",
+        lab_record={"val_accuracy": 0.94},
+    )
     assert json.loads(json.dumps(record))["metrics"] == {"val_accuracy": 0.75}
-    assert (record["model"], record["headline"], record["lab_record"]) == ("RNN(16)", "val_accuracy",
-                                                                           {"val_accuracy": 0.94})
+    assert (record["model"], record["headline"], record["lab_record"]) == (
+        "RNN(16)",
+        "val_accuracy",
+        {"val_accuracy": 0.94},
+    )
     assert record["machine"]["cpu_count"] >= 1
     assert shown[0][RESULTS_MIME] == record
     assert shown[0]["text/plain"] == "Results of E6 recorded (1 figures)."
     with pytest.raises(TypeError):
-        record_results("E6", "smoke", "generated", {"a": 1.0}, {"model": object()}, model="m", headline="a")
+        record_results(
+            "E6", "smoke", "generated", {"a": 1.0}, {"model": object()}, model="m", headline="a"
+        )
     with pytest.raises(ValueError, match="headline 'loss' must name one of the metrics: a"):
         record_results("E6", "smoke", "generated", {"a": 1.0}, model="m", headline="loss")
     with pytest.raises(ValueError, match=r"lab_record names \['f1'\]"):
-        record_results("E6", "smoke", "generated", {"a": 1.0}, model="m", headline="a", lab_record={"f1": 0.9})
+        record_results(
+            "E6", "smoke", "generated", {"a": 1.0}, model="m", headline="a", lab_record={"f1": 0.9}
+        )
 
 
 def test_epoch_line_is_the_one_format_of_every_training_loop():
-    assert epoch_summary({"loss": 0.47, "val_accuracy": 0.8875}) == "loss 0.4700  val_accuracy 0.8875"
+    assert (
+        epoch_summary({"loss": 0.47, "val_accuracy": 0.8875}) == "loss 0.4700  val_accuracy 0.8875"
+    )
     assert epoch_line(7, 20, {"loss": 0.47}, 0.354) == "epoch  7/20  loss 0.4700  (0.35 s)"
     assert epoch_line(20, 20, {}, 1.0) == "epoch 20/20    (1.00 s)"

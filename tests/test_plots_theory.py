@@ -1,4 +1,4 @@
-"""Figures of the theory lessons: titles, labels, legends, PNG files, the slider's batch fallback."""
+"""Figures of the theory lessons: titles, labels, legends, PNG files, the slider's fallback."""
 
 import math
 import sys
@@ -33,7 +33,16 @@ def texts(fig):
 def test_unrolled_rnn_names_every_symbol_and_saves_png(tmp_path):
     fig = plot_unrolled_rnn(steps=3, path=tmp_path / "unrolled.png")
     shown = texts(fig)
-    for symbol in (r"$x_{1}$", r"$h_0$", r"$h_{3}$", r"$g_{2}$", r"$W_{hh}$", r"$W_{in}$", r"$W_g$", r"\tanh"):
+    for symbol in (
+        r"$x_{1}$",
+        r"$h_0$",
+        r"$h_{3}$",
+        r"$g_{2}$",
+        r"$W_{hh}$",
+        r"$W_{in}$",
+        r"$W_g$",
+        r"\tanh",
+    ):
         assert symbol in shown
     assert fig.axes[0].get_title() == "A recurrent network unrolled in time"
     assert (tmp_path / "unrolled.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -42,7 +51,9 @@ def test_unrolled_rnn_names_every_symbol_and_saves_png(tmp_path):
 
 
 def test_norms_by_lag_log_scale_labels_legend_and_bounds():
-    fig = plot_norms_by_lag({"a": [1.0, 0.5, 0.25], "b": [1.0, 2.0, 0.0]}, {"a": [1.0, 0.9, 0.81]}, ylim=(1e-3, 10))
+    fig = plot_norms_by_lag(
+        {"a": [1.0, 0.5, 0.25], "b": [1.0, 2.0, 0.0]}, {"a": [1.0, 0.9, 0.81]}, ylim=(1e-3, 10)
+    )
     ax = fig.axes[0]
     assert ax.get_yscale() == "log" and ax.get_ylim() == pytest.approx((1e-3, 10))
     assert "lag" in ax.get_xlabel() and "log scale" in ax.get_ylabel() and ax.get_title()
@@ -50,8 +61,11 @@ def test_norms_by_lag_log_scale_labels_legend_and_bounds():
     assert legend[:2] == ["a", "b"] and "bound" in legend[2]
     dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
     assert len(dashed) == 2  # the bound of "a" and its legend entry
-    # A norm of 0 has no logarithm: it is left out (NaN, a gap), and only it; the other points are the values.
-    curves = {line.get_label(): np.asarray(line.get_ydata(), dtype=float) for line in ax.get_lines()}
+    # A norm of 0 has no logarithm: it is left out (NaN, a gap), and only it;
+    # the other points are the values.
+    curves = {
+        line.get_label(): np.asarray(line.get_ydata(), dtype=float) for line in ax.get_lines()
+    }
     np.testing.assert_array_equal(curves["b"], [1.0, 2.0, np.nan])
     np.testing.assert_array_equal(curves["a"], [1.0, 0.5, 0.25])
     with pytest.raises(ValueError, match="norms is empty"):
@@ -62,7 +76,7 @@ def test_norms_by_lag_log_scale_labels_legend_and_bounds():
 
 def fake_compute(scale):
     lags = np.arange(11)
-    return scale ** lags, scale ** lags
+    return scale**lags, scale**lags
 
 
 def test_slider_falls_back_to_a_static_figure_in_batch_runs(monkeypatch, capsys):
@@ -72,7 +86,16 @@ def test_slider_falls_back_to_a_static_figure_in_batch_runs(monkeypatch, capsys)
     assert show_gradient_norm_slider(fake_compute, [0.5, 1.0, 1.5]) == "static"
     assert len(shown) == 1
     legend = [t.get_text() for t in shown[0].axes[0].get_legend().get_texts()]
-    assert len([entry for entry in legend if "= 0.50" in entry or "= 1.00" in entry or "= 1.50" in entry]) == 3
+    assert (
+        len(
+            [
+                entry
+                for entry in legend
+                if "= 0.50" in entry or "= 1.00" in entry or "= 1.50" in entry
+            ]
+        )
+        == 3
+    )
     assert "ipywidgets" not in capsys.readouterr().out
 
 
@@ -85,12 +108,17 @@ def test_slider_uses_ipywidgets_interact_when_a_person_watches(monkeypatch):
         calls["scale"] = scale
         function(scale.value)  # what the widget does on its first draw
 
-    fake = types.SimpleNamespace(interact=interact, FloatSlider=lambda **kwargs: types.SimpleNamespace(**kwargs))
+    fake = types.SimpleNamespace(
+        interact=interact, FloatSlider=lambda **kwargs: types.SimpleNamespace(**kwargs)
+    )
     monkeypatch.setitem(sys.modules, "ipywidgets", fake)
     monkeypatch.setattr(labhelpers.runtime, "is_interactive", lambda: True)
     shown = []
     monkeypatch.setattr(plt, "show", lambda: shown.append(plt.gcf()))
-    assert show_gradient_norm_slider(fake_compute, [0.5, 1.5], value=1.2, limits=(0.3, 2.0)) == "slider"
+    assert (
+        show_gradient_norm_slider(fake_compute, [0.5, 1.5], value=1.2, limits=(0.3, 2.0))
+        == "slider"
+    )
     slider = calls["scale"]
     assert (slider.min, slider.max, slider.value) == (0.3, 2.0, 1.2)
     assert len(shown) == 1 and "1.20" in shown[0].axes[0].get_title()
@@ -108,8 +136,15 @@ def test_slider_arguments_are_checked():
 def test_clipping_comparison_marks_the_blow_up(tmp_path):
     loss_plain = [0.9, 1e6, math.nan, math.nan]
     norms_plain = [1.0, 5.0, 1e9, math.inf, math.nan, math.nan, math.nan, math.nan]
-    fig = plot_clipping_comparison(loss_plain, [0.9, 0.7, 0.6, 0.5], norms_plain, [0.5, 3.0, 2.0, 0.7, 0.4, 0.3, 0.2, 0.1],
-                                   threshold=1.0, title="t", path=tmp_path / "clip.png")
+    fig = plot_clipping_comparison(
+        loss_plain,
+        [0.9, 0.7, 0.6, 0.5],
+        norms_plain,
+        [0.5, 3.0, 2.0, 0.7, 0.4, 0.3, 0.2, 0.1],
+        threshold=1.0,
+        title="t",
+        path=tmp_path / "clip.png",
+    )
     left, middle, right = fig.axes
     assert all(ax.get_yscale() == "log" and ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)
     assert any("from epoch 3" in t.get_text() for t in left.get_legend().get_texts())
@@ -131,7 +166,9 @@ def test_accuracy_by_distance_in_percent_with_chance():
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["RNN", "LSTM", "chance (25%)"]
     assert "distance" in ax.get_xlabel() and "accuracy" in ax.get_ylabel()
-    with pytest.raises(ValueError, match=r"accuracies\['RNN'\] has \(1,\) values, distances has \(2,\)"):
+    with pytest.raises(
+        ValueError, match=r"accuracies\['RNN'\] has \(1,\) values, distances has \(2,\)"
+    ):
         plot_accuracy_by_distance([5, 50], {"RNN": [1.0]})
     with pytest.raises(ValueError, match="accuracies is empty"):
         plot_accuracy_by_distance([5], {})

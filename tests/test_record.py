@@ -369,7 +369,9 @@ def test_lesson_01_ends_with_the_record_cell_which_does_nothing_in_a_batch_run()
     assert last.metadata.get("tags") == [RECORD_TAG] and last.source == RECORD_CELL.rstrip("\n")
     assert max(len(line) for line in RECORD_CELL.splitlines()) <= 79
     reference = nbformat.read(ROOT / "tests" / "nbval" / "01_sum_classifier.ipynb", as_version=4)
-    assert [o.get("text", "") for o in reference.cells[-1].outputs] == [  # in a batch run, only this
+    assert [
+        o.get("text", "") for o in reference.cells[-1].outputs
+    ] == [  # in a batch run, only this
         "To make your lab record: run the whole notebook, save it, then fill in student_name and "
         "register_number in this cell and run it.\n"
     ]

@@ -13,7 +13,8 @@ WORD_SIGN = {**{w: 1 for w in POSITIVE_WORDS}, **{w: -1 for w in NEGATIVE_WORDS}
 
 
 def cue_signs(review: str) -> list[int]:
-    """An independent reading of the cues: +1/-1 per sentence with a sentiment word, negation flips it."""
+    """An independent reading of the cues: +1/-1 per
+    sentence with a sentiment word, negation flips it."""
     signs = []
     for sentence in re.split(r"[.!]|<br />", review):
         words = text_to_word_sequence(sentence)
@@ -24,7 +25,11 @@ def cue_signs(review: str) -> list[int]:
 
 
 def test_same_seed_same_reviews_other_seed_other_reviews():
-    a, b, c = make_review_corpus(50, seed=3), make_review_corpus(50, seed=3), make_review_corpus(50, seed=4)
+    a, b, c = (
+        make_review_corpus(50, seed=3),
+        make_review_corpus(50, seed=3),
+        make_review_corpus(50, seed=4),
+    )
     pd.testing.assert_frame_equal(a, b)
     assert not a["review"].equals(c["review"])
 
@@ -75,15 +80,18 @@ def test_label_noise_flips_that_share_of_labels():
     assert 0.07 < (clean["sentiment"] != noisy["sentiment"]).mean() < 0.13
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"n_reviews": 1}, "n_reviews must be an integer of at least 2"),
-    ({"n_reviews": 10.0}, "n_reviews must be an integer"),
-    ({"seed": -1}, "seed must be a non-negative integer"),
-    ({"negation_rate": 1.5}, "negation_rate must be a number between 0 and 1"),
-    ({"mixed_rate": -0.1}, "mixed_rate must be a number between 0 and 1"),
-    ({"label_noise": "a"}, "label_noise must be a number between 0 and 1"),
-    ({"tail_sentences": (5, 2)}, "tail_sentences must be two integers"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"n_reviews": 1}, "n_reviews must be an integer of at least 2"),
+        ({"n_reviews": 10.0}, "n_reviews must be an integer"),
+        ({"seed": -1}, "seed must be a non-negative integer"),
+        ({"negation_rate": 1.5}, "negation_rate must be a number between 0 and 1"),
+        ({"mixed_rate": -0.1}, "mixed_rate must be a number between 0 and 1"),
+        ({"label_noise": "a"}, "label_noise must be a number between 0 and 1"),
+        ({"tail_sentences": (5, 2)}, "tail_sentences must be two integers"),
+    ],
+)
 def test_bad_arguments_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message):
         make_review_corpus(**{"n_reviews": 10, **kwargs})

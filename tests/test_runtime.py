@@ -20,15 +20,18 @@ from labhelpers.runtime import (
 )
 
 
-@pytest.mark.parametrize("argv, program", [
-    (["/venv/bin/python", "/venv/bin/papermill", "in.ipynb", "out.ipynb"], "papermill"),
-    (["/venv/bin/python3.11", "-m", "pytest", "-x"], "pytest"),
-    (["python", "-u", "-m", "labhelpers", "run"], "labhelpers"),
-    (["/usr/bin/python3", "/venv/bin/jupyter-lab", "--no-browser"], "jupyter-lab"),
-    (["/venv/bin/jupyter-nbconvert", "--execute"], "jupyter-nbconvert"),
-    (["python", "-c", "import papermill"], ""),
-    ([], ""),
-])
+@pytest.mark.parametrize(
+    "argv, program",
+    [
+        (["/venv/bin/python", "/venv/bin/papermill", "in.ipynb", "out.ipynb"], "papermill"),
+        (["/venv/bin/python3.11", "-m", "pytest", "-x"], "pytest"),
+        (["python", "-u", "-m", "labhelpers", "run"], "labhelpers"),
+        (["/usr/bin/python3", "/venv/bin/jupyter-lab", "--no-browser"], "jupyter-lab"),
+        (["/venv/bin/jupyter-nbconvert", "--execute"], "jupyter-nbconvert"),
+        (["python", "-c", "import papermill"], ""),
+        ([], ""),
+    ],
+)
 def test_program_names_what_a_command_line_runs(argv, program):
     assert _program(argv) == program
 
@@ -36,7 +39,9 @@ def test_program_names_what_a_command_line_runs(argv, program):
 def test_a_kernel_started_by_pytest_counts_as_batch():
     # This test's own process is a child of pytest, as a kernel started by nbval is.
     code = "from labhelpers.runtime import kernel_launcher; print(kernel_launcher())"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "batch"
     assert kernel_launcher() in ("batch", None)  # pytest itself was started by make, a shell or CI
 
@@ -59,15 +64,27 @@ def test_a_kernel_asks_its_launcher(monkeypatch):
     assert is_interactive() is False
     monkeypatch.setattr("labhelpers.runtime.kernel_launcher", lambda: "frontend")
     assert is_interactive() is True
-    monkeypatch.setattr("labhelpers.runtime.kernel_launcher", lambda: None)  # Colab, VS Code: a person
+    # Colab, VS Code: a person
+    monkeypatch.setattr("labhelpers.runtime.kernel_launcher", lambda: None)
     assert is_interactive() is True
 
 
 def test_import_keras_keeps_tensorflows_start_up_lines_out_of_stderr():
     env = {k: v for k, v in os.environ.items() if not k.startswith("TF_CPP")}
-    plain = subprocess.run([sys.executable, "-c", "import tensorflow"], capture_output=True, text=True, env=env)
-    quiet = subprocess.run([sys.executable, "-c", "from labhelpers.runtime import import_keras; "
-                            "keras = import_keras(); print(keras.__name__)"], capture_output=True, text=True, env=env)
+    plain = subprocess.run(
+        [sys.executable, "-c", "import tensorflow"], capture_output=True, text=True, env=env
+    )
+    quiet = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from labhelpers.runtime import import_keras; "
+            "keras = import_keras(); print(keras.__name__)",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert "absl::InitializeLog" in plain.stderr  # what a notebook showed as an error box
     assert quiet.stdout.strip() == "keras"
     assert quiet.stderr.strip() == "", quiet.stderr
@@ -76,17 +93,38 @@ def test_import_keras_keeps_tensorflows_start_up_lines_out_of_stderr():
 def test_tell_terminal_reaches_the_terminal_of_a_papermill_run_not_only_the_notebook(tmp_path):
     import nbformat
 
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "from labhelpers.runtime import tell_terminal\ntell_terminal('fell back to generated reviews')")])
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "from labhelpers.runtime import "
+                "tell_terminal\ntell_terminal('fell back to generated reviews')"
+            )
+        ]
+    )
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(notebook, tmp_path / "in.ipynb")
-    # Without pytest's variable, as a teaching assistant runs it (ipykernel watches no file descriptor under pytest).
+    # Without pytest's variable, as a teaching assistant runs it (ipykernel watches no file
+    # descriptor under pytest).
     env = {key: value for key, value in os.environ.items() if key != "PYTEST_CURRENT_TEST"}
     for environment in (env, os.environ):
-        done = subprocess.run([str(Path(sys.executable).parent / "papermill"), str(tmp_path / "in.ipynb"),
-                               str(tmp_path / "out.ipynb")], capture_output=True, text=True, timeout=300, env=environment)
+        done = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "papermill"),
+                str(tmp_path / "in.ipynb"),
+                str(tmp_path / "out.ipynb"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=environment,
+        )
         assert done.returncode == 0, done.stderr[-2000:]
         assert "fell back to generated reviews" in done.stderr, done.stderr
+
 
 def draw():
     return random.random(), np.random.rand(), torch.rand(1).item()
@@ -107,7 +145,9 @@ def test_seed_must_be_a_non_negative_integer(bad):
         seed_everything(bad)
 
 
-@pytest.mark.parametrize("cuda, mps, expected", [(True, True, "cuda"), (False, True, "mps"), (False, False, "cpu")])
+@pytest.mark.parametrize(
+    "cuda, mps, expected", [(True, True, "cuda"), (False, True, "mps"), (False, False, "cpu")]
+)
 def test_auto_takes_cuda_then_mps_then_the_cpu(monkeypatch, cuda, mps, expected):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)

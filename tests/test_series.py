@@ -22,6 +22,7 @@ from labhelpers.data.series import (
 
 # ---------------------------------------------------------------- generated data
 
+
 def test_sine_sequences_shapes_and_determinism():
     X, y = make_sine_sequences(50, 12, noise=0.1, seed=3)
     assert X.shape == (50, 12, 1) and y.shape == (50, 1)
@@ -67,12 +68,13 @@ def test_sine_wave_and_arithmetic_sequence():
 
 # ---------------------------------------------------------------- windowing
 
+
 def test_windows_shapes_and_the_target_is_the_next_value():
     series = np.arange(10.0) ** 2
     X, y = make_windows(series, window=3)
     assert X.shape == (7, 3, 1) and y.shape == (7, 1)
     for i in range(7):
-        np.testing.assert_array_equal(X[i, :, 0], series[i:i + 3])
+        np.testing.assert_array_equal(X[i, :, 0], series[i : i + 3])
         assert y[i, 0] == series[i + 3]
 
 
@@ -80,20 +82,28 @@ def test_windows_with_a_horizon_hold_the_following_values():
     series = np.arange(20.0)
     X, y = make_windows(series, window=4, horizon=3)
     assert X.shape == (20 - 4 - 3 + 1, 4, 1) and y.shape == (14, 3)
-    np.testing.assert_array_equal(y, X[:, -1:, 0] + np.arange(1, 4))  # a ramp: targets are last + 1, 2, 3
+    # a ramp: targets are last + 1, 2, 3
+    np.testing.assert_array_equal(y, X[:, -1:, 0] + np.arange(1, 4))
     X_one, y_one = make_windows(series, window=17, horizon=3)  # exactly one pair fits
     assert X_one.shape == (1, 17, 1)
     np.testing.assert_array_equal(y_one[0], [17, 18, 19])
 
 
-@pytest.mark.parametrize("window, horizon, message", [
-    (11, 1, r"window=11 plus horizon=1 needs a series of at least 12 values, but the series has 10"),
-    (10, 1, r"window=10 plus horizon=1"),
-    (5, 0, r"horizon must be a positive integer, got 0"),
-    (5, -2, r"horizon must be a positive integer, got -2"),
-    (0, 1, r"window must be a positive integer, got 0"),
-    (2.5, 1, r"window must be a positive integer, got 2.5"),
-])
+@pytest.mark.parametrize(
+    "window, horizon, message",
+    [
+        (
+            11,
+            1,
+            r"window=11 plus horizon=1 needs a series of at least 12 values, but the series has 10",
+        ),
+        (10, 1, r"window=10 plus horizon=1"),
+        (5, 0, r"horizon must be a positive integer, got 0"),
+        (5, -2, r"horizon must be a positive integer, got -2"),
+        (0, 1, r"window must be a positive integer, got 0"),
+        (2.5, 1, r"window must be a positive integer, got 2.5"),
+    ],
+)
 def test_windows_reject_bad_arguments(window, horizon, message):
     with pytest.raises(ValueError, match=message):
         make_windows(np.arange(10.0), window, horizon)
@@ -102,7 +112,9 @@ def test_windows_reject_bad_arguments(window, horizon, message):
 def test_nan_or_empty_series_are_refused_by_name():
     series = np.arange(10.0)
     series[4] = np.nan
-    with pytest.raises(ValueError, match=r"series contains 1 NaN or infinite value\(s\), first at position 4"):
+    with pytest.raises(
+        ValueError, match=r"series contains 1 NaN or infinite value\(s\), first at position 4"
+    ):
         make_windows(series, 3)
     with pytest.raises(ValueError, match="series contains"):
         split_windows(series, 3)
@@ -130,8 +142,10 @@ def test_split_keeps_time_order_and_nothing_of_the_test_part_reaches_training():
     assert (split.scaler.offset, split.scaler.scale) == (other.scaler.offset, other.scaler.scale)
     # the test targets, unscaled, are the test part of the series, every value once (first step)
     restored = split.scaler.inverse_transform(split.y_test[:, 0])
-    np.testing.assert_allclose(restored, series[70:len(series) - 1], rtol=1e-5)
-    np.testing.assert_allclose(split.scaler.inverse_transform(split.y_test[-1]), series[-2:], rtol=1e-5)
+    np.testing.assert_allclose(restored, series[70 : len(series) - 1], rtol=1e-5)
+    np.testing.assert_allclose(
+        split.scaler.inverse_transform(split.y_test[-1]), series[-2:], rtol=1e-5
+    )
 
 
 def test_the_scaler_sees_the_training_part_only():
@@ -157,13 +171,17 @@ def test_split_refuses_parts_that_are_too_short():
     assert split_windows(np.arange(10.0), window=2, train_fraction=np.float32(0.7)).n_train == 7
 
 
-@pytest.mark.parametrize("kind, reference", [("minmax", MinMaxScaler), ("standard", StandardScaler)])
+@pytest.mark.parametrize(
+    "kind, reference", [("minmax", MinMaxScaler), ("standard", StandardScaler)]
+)
 def test_scaler_matches_scikit_learn_and_inverts(kind, reference):
     rng = np.random.default_rng(1)
     train, other = rng.normal(3, 2, size=50), rng.normal(3, 4, size=30)
     ours = fit_scaler(train, kind)
     theirs = reference().fit(train[:, None])
-    np.testing.assert_allclose(ours.transform(other), theirs.transform(other[:, None])[:, 0], rtol=1e-12)
+    np.testing.assert_allclose(
+        ours.transform(other), theirs.transform(other[:, None])[:, 0], rtol=1e-12
+    )
     np.testing.assert_allclose(ours.inverse_transform(ours.transform(other)), other, rtol=1e-12)
 
 
@@ -177,6 +195,7 @@ def test_scaler_errors():
 
 
 # ---------------------------------------------------------------- baselines and errors
+
 
 def test_naive_and_seasonal_naive_match_a_loop_over_time():
     rng = np.random.default_rng(2)
@@ -207,7 +226,9 @@ def test_forecast_errors_match_scikit_learn():
     rng = np.random.default_rng(3)
     truth, guess = rng.normal(size=(40, 3)), rng.normal(size=(40, 3))
     errors = forecast_errors(truth, guess)
-    assert errors["rmse"] == pytest.approx(np.sqrt(mean_squared_error(truth.ravel(), guess.ravel())))
+    assert errors["rmse"] == pytest.approx(
+        np.sqrt(mean_squared_error(truth.ravel(), guess.ravel()))
+    )
     assert errors["mae"] == pytest.approx(mean_absolute_error(truth.ravel(), guess.ravel()))
     with pytest.raises(ValueError, match="same shape"):
         forecast_errors(truth, guess[:5])
@@ -232,7 +253,10 @@ def test_recursive_forecast_with_the_exact_recurrence_continues_a_sine():
 
 # ---------------------------------------------------------------- measured series
 
-@pytest.mark.parametrize("name, length, season", [("co2", 526, 12), ("elnino", 732, 12), ("sunspots", 309, 11)])
+
+@pytest.mark.parametrize(
+    "name, length, season", [("co2", 526, 12), ("elnino", 732, 12), ("sunspots", 309, 11)]
+)
 def test_statsmodels_series_load_offline(name, length, season):
     pytest.importorskip("statsmodels", reason="statsmodels is not installed")
     measured = load_statsmodels_series(name)
@@ -247,7 +271,9 @@ def test_elnino_unrolls_the_table_month_by_month():
     table = datasets.elnino.load_pandas().data
     values = load_statsmodels_series("elnino").values
     np.testing.assert_array_equal(values.to_numpy()[:12], table.iloc[0, 1:].to_numpy(dtype=float))
-    assert values.index[0] == pd.Timestamp("1950-01-01") and values.index[13] == pd.Timestamp("1951-02-01")
+    assert values.index[0] == pd.Timestamp("1950-01-01") and values.index[13] == pd.Timestamp(
+        "1951-02-01"
+    )
     assert values.iloc[13] == table.loc[1, "FEB"]
 
 
@@ -260,7 +286,9 @@ def test_co2_months_are_the_means_of_their_weeks():
 
 
 def test_unknown_series_name_lists_the_choices():
-    with pytest.raises(ValueError, match=r"name must be one of \['co2', 'elnino', 'sunspots'\], got 'nile'"):
+    with pytest.raises(
+        ValueError, match=r"name must be one of \['co2', 'elnino', 'sunspots'\], got 'nile'"
+    ):
         load_statsmodels_series("nile")
 
 
@@ -268,7 +296,10 @@ def test_check_windows_names_the_settings_it_was_given():
     from labhelpers.data.series import check_windows
 
     assert check_windows(100, 10, 5, 0.8) == 80
-    with pytest.raises(ValueError, match=r"fewer than sine_window=90 \+ horizon=1: raise train_fraction, shorten sine_window"):
+    with pytest.raises(
+        ValueError,
+        match=r"fewer than sine_window=90 \+ horizon=1: raise train_fraction, shorten sine_window",
+    ):
         check_windows(100, 90, names=("sine_window", "horizon"))
     with pytest.raises(ValueError, match="the test part has 20 values, fewer than horizon=30"):
         check_windows(100, 10, 30, 0.8)

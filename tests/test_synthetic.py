@@ -21,10 +21,16 @@ def test_same_seed_same_data_other_seed_other_data():
     assert not np.array_equal(a, c)
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    ({"n_samples": 0}, "n_samples"), ({"n_samples": -5}, "n_samples"), ({"n_samples": 2.5}, "n_samples"),
-    ({"seq_len": 0}, "seq_len"), ({"seq_len": -1}, "seq_len"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"n_samples": 0}, "n_samples"),
+        ({"n_samples": -5}, "n_samples"),
+        ({"n_samples": 2.5}, "n_samples"),
+        ({"seq_len": 0}, "seq_len"),
+        ({"seq_len": -1}, "seq_len"),
+    ],
+)
 def test_sizes_must_be_positive_integers(kwargs, name):
     with pytest.raises(ValueError, match=f"{name} must be a positive integer"):
         make_sum_dataset(**{"n_samples": 10, "seq_len": 10, "threshold": 5.0, **kwargs})

@@ -51,6 +51,7 @@ def inputs(batch, T, input_size, seed=1):
 
 # --------------------------------------------------------------------------- forward pass
 
+
 @pytest.mark.parametrize("batch, T, input_size, hidden, layers", SHAPES)
 def test_forward_matches_torch_rnn(batch, T, input_size, hidden, layers):
     rnn = torch_rnn(input_size, hidden, layers)
@@ -65,7 +66,8 @@ def test_forward_matches_torch_rnn(batch, T, input_size, hidden, layers):
 
 
 def test_every_layer_of_a_two_layer_stack_matches_torch():
-    """states[0] (the lower layer, which torch does not return) equals a 1-layer RNN with its weights."""
+    """states[0] (the lower layer, which torch does not
+    return) equals a 1-layer RNN with its weights."""
     rnn = torch_rnn(3, 5, 2)
     lower = torch.nn.RNN(3, 5, batch_first=True).double()
     with torch.no_grad():
@@ -97,7 +99,9 @@ def test_cell_step_matches_torch_rnn_cell():
     with torch.no_grad():
         expected = cell(torch.from_numpy(x_t), torch.from_numpy(h_prev)).numpy()
     b = (cell.bias_ih + cell.bias_hh).detach().numpy()
-    ours = rnn_cell_forward(x_t, h_prev, cell.weight_ih.detach().numpy(), cell.weight_hh.detach().numpy(), b)
+    ours = rnn_cell_forward(
+        x_t, h_prev, cell.weight_ih.detach().numpy(), cell.weight_hh.detach().numpy(), b
+    )
     np.testing.assert_allclose(ours, expected, rtol=0, atol=1e-14)
 
 
@@ -114,8 +118,11 @@ def test_output_matches_torch_linear():
 
 def test_init_rnn_weights_shapes_range_and_seed():
     layers = init_rnn_weights(7, 4, num_layers=3, seed=5)
-    assert [(l.W_in.shape, l.W_hh.shape, l.b.shape) for l in layers] == \
-        [((4, 7), (4, 4), (4,)), ((4, 4), (4, 4), (4,)), ((4, 4), (4, 4), (4,))]
+    assert [(l.W_in.shape, l.W_hh.shape, l.b.shape) for l in layers] == [
+        ((4, 7), (4, 4), (4,)),
+        ((4, 4), (4, 4), (4,)),
+        ((4, 4), (4, 4), (4,)),
+    ]
     assert all(np.abs(w).max() <= 0.5 for l in layers for w in (l.W_in, l.W_hh, l.b))  # 1/sqrt(4)
     again = init_rnn_weights(7, 4, num_layers=3, seed=5)
     assert all(np.array_equal(a.W_hh, b.W_hh) for a, b in zip(layers, again))
@@ -123,6 +130,7 @@ def test_init_rnn_weights_shapes_range_and_seed():
 
 
 # --------------------------------------------------------------------------- Keras
+
 
 @pytest.fixture(scope="module")
 def keras():
@@ -137,8 +145,12 @@ def keras():
 @pytest.mark.parametrize("batch, T, input_size, hidden, layers", SHAPES)
 def test_forward_matches_keras_simple_rnn(keras, batch, T, input_size, hidden, layers):
     keras.utils.set_random_seed(0)
-    rnn_layers = [keras.layers.SimpleRNN(hidden, return_sequences=True, dtype="float64",
-                                         bias_initializer="glorot_uniform") for _ in range(layers)]
+    rnn_layers = [
+        keras.layers.SimpleRNN(
+            hidden, return_sequences=True, dtype="float64", bias_initializer="glorot_uniform"
+        )
+        for _ in range(layers)
+    ]
     model = keras.Sequential([keras.Input((T, input_size), dtype="float64"), *rnn_layers])
     x = inputs(batch, T, input_size)
     expected = np.asarray(model(x))
@@ -149,9 +161,11 @@ def test_forward_matches_keras_simple_rnn(keras, batch, T, input_size, hidden, l
 
 def test_keras_weights_are_transposed_and_checked(keras):
     kernel, recurrent, bias = np.ones((3, 5)), np.eye(5), np.arange(5.0)
-    layer, = weights_from_keras([[kernel, recurrent, bias]])
+    (layer,) = weights_from_keras([[kernel, recurrent, bias]])
     assert layer.W_in.shape == (5, 3) and np.array_equal(layer.b, bias)
-    with pytest.raises(ValueError, match=r"layer_weights\[0\] must be \[kernel, recurrent_kernel, bias\]"):
+    with pytest.raises(
+        ValueError, match=r"layer_weights\[0\] must be \[kernel, recurrent_kernel, bias\]"
+    ):
         weights_from_keras([[kernel]])
     with pytest.raises(ValueError, match="layer_weights is empty"):
         weights_from_keras([])
@@ -159,10 +173,11 @@ def test_keras_weights_are_transposed_and_checked(keras):
 
 # --------------------------------------------------------------------------- Jacobians
 
+
 def one_sequence(T=6, input_size=3, hidden=4, seed=0):
     rnn = torch_rnn(input_size, hidden, 1, seed=seed)
     x = torch.from_numpy(inputs(1, T, input_size, seed=seed + 1))
-    layer, = weights_from_torch(rnn.state_dict())
+    (layer,) = weights_from_torch(rnn.state_dict())
     states, _ = rnn_forward(x.numpy(), [layer])
     return rnn, x, layer, states[0, 0]  # states of the one sequence: (T, hidden)
 
@@ -186,15 +201,23 @@ def test_step_jacobians_are_diag_derivative_times_W_hh():
     J = step_jacobians(states, layer.W_hh)
     assert J.shape == (6, 4, 4)
     for i in range(1, 7):
-        np.testing.assert_allclose(J[i - 1], autograd_jacobian(rnn, x, states, i, i - 1), rtol=0, atol=1e-13)
-        np.testing.assert_allclose(J[i - 1], np.diag(1 - states[i - 1] ** 2) @ layer.W_hh, rtol=0, atol=1e-15)
+        np.testing.assert_allclose(
+            J[i - 1], autograd_jacobian(rnn, x, states, i, i - 1), rtol=0, atol=1e-13
+        )
+        np.testing.assert_allclose(
+            J[i - 1], np.diag(1 - states[i - 1] ** 2) @ layer.W_hh, rtol=0, atol=1e-15
+        )
 
 
 @pytest.mark.parametrize("t, k", [(1, 0), (1, 1), (6, 0), (6, 5), (5, 2), (4, 4)])
 def test_jacobian_product_matches_autograd(t, k):
     rnn, x, layer, states = one_sequence()
-    np.testing.assert_allclose(jacobian_product(states, layer.W_hh, t, k),
-                               autograd_jacobian(rnn, x, states, t, k), rtol=0, atol=1e-13)
+    np.testing.assert_allclose(
+        jacobian_product(states, layer.W_hh, t, k),
+        autograd_jacobian(rnn, x, states, t, k),
+        rtol=0,
+        atol=1e-13,
+    )
 
 
 def test_jacobian_products_to_every_earlier_step_match_autograd():
@@ -203,26 +226,38 @@ def test_jacobian_products_to_every_earlier_step_match_autograd():
         products = jacobian_products_to(states, layer.W_hh, t)
         assert products.shape == (t + 1, 3, 3)
         for lag in range(t + 1):
-            np.testing.assert_allclose(products[lag], autograd_jacobian(rnn, x, states, t, t - lag), rtol=0, atol=1e-13)
+            np.testing.assert_allclose(
+                products[lag], autograd_jacobian(rnn, x, states, t, t - lag), rtol=0, atol=1e-13
+            )
 
 
 def test_jacobians_of_a_batch_are_those_of_each_sequence():
     rnn = torch_rnn(3, 4, 1)
-    layer, = weights_from_torch(rnn.state_dict())
+    (layer,) = weights_from_torch(rnn.state_dict())
     states, _ = rnn_forward(inputs(3, 5, 3), [layer])
     batch_products = jacobian_products_to(states[0], layer.W_hh)
     assert batch_products.shape == (3, 6, 4, 4)
     for b in range(3):
-        np.testing.assert_array_equal(batch_products[b], jacobian_products_to(states[0, b], layer.W_hh))
-        np.testing.assert_allclose(jacobian_product(states[0], layer.W_hh, 5, 1)[b],
-                                   jacobian_product(states[0, b], layer.W_hh, 5, 1), rtol=0, atol=1e-15)
+        np.testing.assert_array_equal(
+            batch_products[b], jacobian_products_to(states[0, b], layer.W_hh)
+        )
+        np.testing.assert_allclose(
+            jacobian_product(states[0], layer.W_hh, 5, 1)[b],
+            jacobian_product(states[0, b], layer.W_hh, 5, 1),
+            rtol=0,
+            atol=1e-15,
+        )
 
 
 def test_norms_by_lag_are_spectral_norms_of_the_autograd_jacobians():
     rnn, x, layer, states = one_sequence()
     norms = jacobian_norms_by_lag(states, layer.W_hh)
-    expected = [torch.linalg.matrix_norm(torch.from_numpy(autograd_jacobian(rnn, x, states, 6, 6 - lag)), ord=2).item()
-                for lag in range(7)]
+    expected = [
+        torch.linalg.matrix_norm(
+            torch.from_numpy(autograd_jacobian(rnn, x, states, 6, 6 - lag)), ord=2
+        ).item()
+        for lag in range(7)
+    ]
     np.testing.assert_allclose(norms, expected, rtol=1e-12)
     assert norms[0] == pytest.approx(1.0)
 
@@ -239,6 +274,7 @@ def test_the_bound_holds_and_is_a_power_of_the_largest_singular_value():
 
 # --------------------------------------------------------------------------- BPTT
 
+
 def autograd_loss_and_grads(rnn, x, h0, W_g, targets):
     rnn.zero_grad()
     output, _ = rnn(torch.from_numpy(x), torch.from_numpy(h0))
@@ -252,7 +288,9 @@ def relative_difference(ours, theirs):
     return np.abs(ours - theirs).max() / np.abs(theirs).max()
 
 
-@pytest.mark.parametrize("batch, T, input_size, hidden, layers", [s for s in SHAPES if s.values[4] == 1])
+@pytest.mark.parametrize(
+    "batch, T, input_size, hidden, layers", [s for s in SHAPES if s.values[4] == 1]
+)
 def test_bptt_grad_W_hh_matches_autograd(batch, T, input_size, hidden, layers):
     rnn = torch_rnn(input_size, hidden, 1)
     rng = np.random.default_rng(3)
@@ -268,7 +306,8 @@ def test_bptt_grad_W_hh_matches_autograd(batch, T, input_size, hidden, layers):
 
 
 def test_bptt_grad_W_hh_of_each_layer_of_a_two_layer_rnn_matches_autograd():
-    """The lower layer's direct gradient dL/dh^(1)_t is what the upper layer passes down (autograd gives it)."""
+    """The lower layer's direct gradient dL/dh^(1)_t is what
+    the upper layer passes down (autograd gives it)."""
     rnn = torch_rnn(2, 5, 2)
     rng = np.random.default_rng(4)
     x, h0 = inputs(3, 6, 2), np.zeros((2, 3, 5))
@@ -293,13 +332,17 @@ def test_bptt_grad_W_hh_of_each_layer_of_a_two_layer_rnn_matches_autograd():
 
 
 def autograd_truncated_grad(rnn, x, states, W_g, targets, truncate):
-    """Truncated BPTT by hand: the loss at step t back-propagates only to h_{t-truncate}, detached there."""
+    """Truncated BPTT by hand: the loss at step t
+    back-propagates only to h_{t-truncate}, detached there."""
     rnn.zero_grad()
     T, hidden = x.shape[1], states.shape[-1]
     for t in range(1, T + 1):
         start = max(0, t - truncate)
-        h_start = torch.zeros(1, x.shape[0], hidden, dtype=torch.float64) if start == 0 else \
-            torch.from_numpy(states[:, start - 1]).unsqueeze(0)
+        h_start = (
+            torch.zeros(1, x.shape[0], hidden, dtype=torch.float64)
+            if start == 0
+            else torch.from_numpy(states[:, start - 1]).unsqueeze(0)
+        )
         output, _ = rnn(torch.from_numpy(x[:, start:t]), h_start)
         g = output[:, -1] @ torch.from_numpy(W_g).T
         (0.5 * ((g - torch.from_numpy(targets[:, t - 1])) ** 2).sum()).backward()
@@ -313,12 +356,23 @@ def test_truncated_bptt_matches_autograd_with_a_detached_state(truncate):
     x, W_g, targets = inputs(2, 8, 3), rng.normal(size=(2, 4)), rng.normal(size=(2, 8, 2))
     states, _ = rnn_forward(x, weights_from_torch(rnn.state_dict()))
     _, dL_dh = squared_error_loss(states[0], W_g, targets)
-    ours = bptt_grad_W_hh(states[0], np.zeros((2, 4)), dL_dh, rnn.weight_hh_l0.detach().numpy(), truncate=truncate)
-    assert relative_difference(ours, autograd_truncated_grad(rnn, x, states[0], W_g, targets, truncate)) < 1e-8
+    ours = bptt_grad_W_hh(
+        states[0], np.zeros((2, 4)), dL_dh, rnn.weight_hh_l0.detach().numpy(), truncate=truncate
+    )
+    assert (
+        relative_difference(
+            ours, autograd_truncated_grad(rnn, x, states[0], W_g, targets, truncate)
+        )
+        < 1e-8
+    )
     full = bptt_grad_W_hh(states[0], np.zeros((2, 4)), dL_dh, rnn.weight_hh_l0.detach().numpy())
     assert not np.allclose(ours, full)  # the truncation does change the gradient
     np.testing.assert_allclose(
-        bptt_grad_W_hh(states[0], np.zeros((2, 4)), dL_dh, rnn.weight_hh_l0.detach().numpy(), truncate=8), full)
+        bptt_grad_W_hh(
+            states[0], np.zeros((2, 4)), dL_dh, rnn.weight_hh_l0.detach().numpy(), truncate=8
+        ),
+        full,
+    )
 
 
 def test_terms_by_lag_add_up_to_the_full_and_the_truncated_gradients():
@@ -334,8 +388,12 @@ def test_terms_by_lag_add_up_to_the_full_and_the_truncated_gradients():
     _, grads = autograd_loss_and_grads(rnn, x, h0[None], W_g, targets)
     assert relative_difference(terms.sum(axis=0), grads["weight_hh_l0"]) < 1e-8
     for n in (1, 3):
-        np.testing.assert_allclose(terms[:n].sum(axis=0), bptt_grad_W_hh(states[0], h0, dL_dh, W_hh, truncate=n),
-                                   rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(
+            terms[:n].sum(axis=0),
+            bptt_grad_W_hh(states[0], h0, dL_dh, W_hh, truncate=n),
+            rtol=1e-12,
+            atol=1e-15,
+        )
     # lag 0 alone: each step's immediate use of W_hh, (dL^(t)/dh_t * (1 - h_t^2)) h_{t-1}^T
     previous = np.concatenate([h0[:, None], states[0, :, :-1]], axis=1)
     immediate = sum((dL_dh[:, t] * (1 - states[0, :, t] ** 2)).T @ previous[:, t] for t in range(5))
@@ -344,14 +402,20 @@ def test_terms_by_lag_add_up_to_the_full_and_the_truncated_gradients():
 
 # --------------------------------------------------------------------------- scaling W_hh
 
+
 def test_spectral_norm_and_scaling():
     W = np.random.default_rng(0).normal(size=(5, 5))
     assert spectral_norm(W) == pytest.approx(np.linalg.svd(W, compute_uv=False)[0], rel=1e-12)
-    assert spectral_norm(W) == pytest.approx(torch.linalg.matrix_norm(torch.from_numpy(W), ord=2).item(), rel=1e-12)
+    assert spectral_norm(W) == pytest.approx(
+        torch.linalg.matrix_norm(torch.from_numpy(W), ord=2).item(), rel=1e-12
+    )
     for scale in (0.5, 1.0, 1.5):
         scaled = scale_to_spectral_norm(W, scale)
         assert spectral_norm(scaled) == pytest.approx(scale, rel=1e-12)
-        np.testing.assert_allclose(scaled / np.linalg.norm(scaled), W / np.linalg.norm(W), rtol=1e-12)  # direction kept
+        # direction kept
+        np.testing.assert_allclose(
+            scaled / np.linalg.norm(scaled), W / np.linalg.norm(W), rtol=1e-12
+        )
 
 
 def test_random_orthogonal_has_every_singular_value_one():
@@ -364,6 +428,7 @@ def test_random_orthogonal_has_every_singular_value_one():
 
 # --------------------------------------------------------------------------- bad input
 
+
 def test_mismatched_weight_shapes_are_named():
     with pytest.raises(ValueError, match=r"W_hh must be a square"):
         RNNLayerWeights(np.ones((3, 2)), np.ones((3, 4)), np.ones(3))
@@ -372,15 +437,22 @@ def test_mismatched_weight_shapes_are_named():
     with pytest.raises(ValueError, match=r"b must have shape \(hidden,\) = \(3,\)"):
         RNNLayerWeights(np.ones((3, 2)), np.ones((3, 3)), np.ones(4))
     layer = RNNLayerWeights(np.ones((3, 2)), np.eye(3), np.zeros(3))
-    with pytest.raises(ValueError, match=r"layers\[0\].W_in has shape \(3, 2\) but x has 5 input features"):
+    with pytest.raises(
+        ValueError, match=r"layers\[0\].W_in has shape \(3, 2\) but x has 5 input features"
+    ):
         rnn_forward(np.ones((1, 4, 5)), [layer])
-    with pytest.raises(ValueError, match=r"layers\[1\].W_in has shape \(3, 2\) but the layer below has 3 hidden units"):
+    with pytest.raises(
+        ValueError,
+        match=r"layers\[1\].W_in has shape \(3, 2\) but the layer below has 3 hidden units",
+    ):
         rnn_forward(np.ones((1, 4, 2)), [layer, layer])
     with pytest.raises(ValueError, match=r"x_t must have shape \(batch, input\) = \(batch, 2\)"):
         rnn_cell_forward(np.ones((1, 5)), np.zeros((1, 3)), layer.W_in, layer.W_hh, layer.b)
     with pytest.raises(ValueError, match=r"h_prev must have shape"):
         rnn_cell_forward(np.ones((2, 2)), np.zeros((1, 3)), layer.W_in, layer.W_hh, layer.b)
-    with pytest.raises(ValueError, match=r"h0 must have shape \(layers, batch, hidden\) = \(1, 1, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"h0 must have shape \(layers, batch, hidden\) = \(1, 1, 3\)"
+    ):
         rnn_forward(np.ones((1, 4, 2)), [layer], h0=np.zeros((1, 3)))
     with pytest.raises(ValueError, match=r"W_g must have shape \(output, hidden\) = \(output, 3\)"):
         rnn_output(np.ones((2, 3)), np.ones((1, 4)))
@@ -415,23 +487,31 @@ def test_other_bad_arguments_are_named():
     states = np.zeros((4, 3))
     with pytest.raises(ValueError, match=r"t must be a time step between 1 and T = 4, got 5"):
         jacobian_product(states, np.eye(3), 5, 0)
-    with pytest.raises(ValueError, match=r"k must be a time step between 0 and t = 2 \(k <= t\), got 3"):
+    with pytest.raises(
+        ValueError, match=r"k must be a time step between 0 and t = 2 \(k <= t\), got 3"
+    ):
         jacobian_product(states, np.eye(3), 2, 3)
     with pytest.raises(ValueError, match=r"t must be an integer time step"):
         jacobian_product(states, np.eye(3), 2.0, 1)
-    with pytest.raises(ValueError, match=r"states must have shape \(\.\.\., T, hidden\) = \(\.\.\., T, 2\)"):
+    with pytest.raises(
+        ValueError, match=r"states must have shape \(\.\.\., T, hidden\) = \(\.\.\., T, 2\)"
+    ):
         step_jacobians(states, np.eye(2))
     with pytest.raises(ValueError, match=r"dL_dh must have the shape of states"):
         bptt_grad_W_hh(np.zeros((1, 4, 3)), np.zeros((1, 3)), np.zeros((1, 4, 2)), np.eye(3))
     with pytest.raises(ValueError, match=r"h0 must have shape \(batch, hidden\)"):
         bptt_grad_W_hh(np.zeros((1, 4, 3)), np.zeros((3,)), np.zeros((1, 4, 3)), np.eye(3))
     with pytest.raises(ValueError, match=r"truncate must be a positive integer, got 0"):
-        bptt_grad_W_hh(np.zeros((1, 4, 3)), np.zeros((1, 3)), np.zeros((1, 4, 3)), np.eye(3), truncate=0)
+        bptt_grad_W_hh(
+            np.zeros((1, 4, 3)), np.zeros((1, 3)), np.zeros((1, 4, 3)), np.eye(3), truncate=0
+        )
     with pytest.raises(ValueError, match=r"targets must have shape \(batch, T, output\)"):
         squared_error_loss(np.zeros((1, 4, 3)), np.ones((2, 3)), np.zeros((1, 4, 3)))
     with pytest.raises(ValueError, match=r"max_lag must be a non-negative integer"):
         norm_bound_by_lag(np.eye(3), -1)
-    with pytest.raises(ValueError, match=r"W_hh must have a positive finite largest singular value"):
+    with pytest.raises(
+        ValueError, match=r"W_hh must have a positive finite largest singular value"
+    ):
         scale_to_spectral_norm(np.zeros((3, 3)), 1.0)
     with pytest.raises(ValueError, match=r"hidden_size must be a positive integer, got 0"):
         init_rnn_weights(3, 0)
@@ -442,6 +522,8 @@ def test_other_bad_arguments_are_named():
 def test_theory_module_imports_no_framework():
     import subprocess
 
-    code = ("import labhelpers.theory, labhelpers.data.long_range, labhelpers.plots, sys; "
-            "assert 'torch' not in sys.modules and 'tensorflow' not in sys.modules")
+    code = (
+        "import labhelpers.theory, labhelpers.data.long_range, labhelpers.plots, sys; "
+        "assert 'torch' not in sys.modules and 'tensorflow' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

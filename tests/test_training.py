@@ -38,13 +38,24 @@ def make(seed=0, hidden=8):
 
 def loaders(batch_size=32):
     X, y = sum_task()
-    return TensorBatches(X[:192], y[:192], batch_size=batch_size, shuffle=True), TensorBatches(X[192:], y[192:], batch_size=64)
+    return TensorBatches(X[:192], y[:192], batch_size=batch_size, shuffle=True), TensorBatches(
+        X[192:], y[192:], batch_size=64
+    )
 
 
 def test_fit_learns_and_reports_keras_keys():
     model, optimizer = make()
     train, val = loaders()
-    history = fit(model, nn.CrossEntropyLoss(), optimizer, train, val, epochs=30, progress=False, log_every=100)
+    history = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optimizer,
+        train,
+        val,
+        epochs=30,
+        progress=False,
+        log_every=100,
+    )
     assert isinstance(history, History) and history.epochs == 30
     assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy", "seconds"}
     assert all(len(values) == 30 for values in history.values())
@@ -93,15 +104,30 @@ def test_regression_without_accuracy():
     y = X.sum(dim=1)
     torch.manual_seed(0)
     model = LastStepRNN(1, 8, 1)
-    history = fit(model, nn.MSELoss(), torch.optim.Adam(model.parameters(), 0.01),
-                  TensorBatches(X, y, batch_size=16), epochs=2, accuracy_fn=None, progress=False)
+    history = fit(
+        model,
+        nn.MSELoss(),
+        torch.optim.Adam(model.parameters(), 0.01),
+        TensorBatches(X, y, batch_size=16),
+        epochs=2,
+        accuracy_fn=None,
+        progress=False,
+    )
     assert set(history) == {"loss", "seconds"}
 
 
 def test_gradient_clipping_records_the_norm_before_clipping():
     model, optimizer = make()
     train, _ = loaders()
-    history = fit(model, nn.CrossEntropyLoss(), optimizer, train, epochs=2, clip_grad_norm=1e-3, progress=False)
+    history = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optimizer,
+        train,
+        epochs=2,
+        clip_grad_norm=1e-3,
+        progress=False,
+    )
     assert len(history["grad_norm"]) == 2 * len(train)
     assert min(history["grad_norm"]) > 1e-3  # measured before clipping
     total = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in model.parameters()]))
@@ -111,7 +137,15 @@ def test_gradient_clipping_records_the_norm_before_clipping():
 def test_infinite_clip_records_norms_without_clipping():
     model, optimizer = make()
     train, _ = loaders()
-    history = fit(model, nn.CrossEntropyLoss(), optimizer, train, epochs=1, clip_grad_norm=math.inf, progress=False)
+    history = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optimizer,
+        train,
+        epochs=1,
+        clip_grad_norm=math.inf,
+        progress=False,
+    )
     total = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in model.parameters()]))
     assert history["grad_norm"][-1] == pytest.approx(total.item(), rel=1e-5)
 
@@ -121,8 +155,17 @@ def test_early_stopping_restores_the_best_weights(capsys):
     train, val = loaders()
     for group in optimizer.param_groups:
         group["lr"] = 0.5  # too large on purpose: validation loss soon gets worse
-    history = fit(model, nn.CrossEntropyLoss(), optimizer, train, val, epochs=60, progress=False, log_every=100,
-                  early_stopping=EarlyStopping("val_loss", patience=3))
+    history = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optimizer,
+        train,
+        val,
+        epochs=60,
+        progress=False,
+        log_every=100,
+        early_stopping=EarlyStopping("val_loss", patience=3),
+    )
     best_epoch = min(range(history.epochs), key=lambda e: history["val_loss"][e])
     assert history.epochs == best_epoch + 1 + 3
     _, val_loss = _evaluate(model, val)
@@ -132,7 +175,9 @@ def test_early_stopping_restores_the_best_weights(capsys):
 
 def _evaluate(model, batches):
     logits, target = predict(model, batches)
-    return logits_accuracy(logits, target).item(), nn.functional.cross_entropy(logits, target).item()
+    return logits_accuracy(logits, target).item(), nn.functional.cross_entropy(
+        logits, target
+    ).item()
 
 
 def test_checkpoint_resume_gives_the_same_model_as_one_run(tmp_path):
@@ -144,12 +189,29 @@ def test_checkpoint_resume_gives_the_same_model_as_one_run(tmp_path):
     path = tmp_path / "run.pt"
     first, first_optimizer = make()
     torch.manual_seed(1)
-    fit(first, nn.CrossEntropyLoss(), first_optimizer, train, val, epochs=2, progress=False, checkpoint_path=path)
+    fit(
+        first,
+        nn.CrossEntropyLoss(),
+        first_optimizer,
+        train,
+        val,
+        epochs=2,
+        progress=False,
+        checkpoint_path=path,
+    )
     assert path.exists() and not list(tmp_path.glob("*.partial"))
     torch.manual_seed(999)  # a new session: other RNG state, fresh model
     resumed_model, resumed_optimizer = make(seed=7)
-    resumed = fit(resumed_model, nn.CrossEntropyLoss(), resumed_optimizer, train, val, epochs=4,
-                  progress=False, checkpoint_path=path)
+    resumed = fit(
+        resumed_model,
+        nn.CrossEntropyLoss(),
+        resumed_optimizer,
+        train,
+        val,
+        epochs=4,
+        progress=False,
+        checkpoint_path=path,
+    )
     assert resumed["loss"] == pytest.approx(straight["loss"], rel=1e-6)
     for ours, theirs in zip(resumed_model.parameters(), model.parameters()):
         torch.testing.assert_close(ours, theirs)
@@ -162,8 +224,17 @@ def test_scheduler_steps_each_epoch_and_resumes_from_the_checkpoint(tmp_path):
         model, optimizer = make(seed)
         scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
         torch.manual_seed(1)
-        return model, fit(model, nn.CrossEntropyLoss(), optimizer, train, val, epochs=epochs, scheduler=scheduler,
-                          progress=False, checkpoint_path=path)
+        return model, fit(
+            model,
+            nn.CrossEntropyLoss(),
+            optimizer,
+            train,
+            val,
+            epochs=epochs,
+            scheduler=scheduler,
+            progress=False,
+            checkpoint_path=path,
+        )
 
     model, straight = run(4, None)
     assert straight["lr"] == pytest.approx([0.02, 0.01, 0.005, 0.0025])
@@ -194,19 +265,33 @@ def test_ctrl_c_returns_the_finished_epochs_and_keeps_the_checkpoint(tmp_path, c
     train, val = loaders()
     model, optimizer = make()
     path = tmp_path / "run.pt"
-    history = fit(model, nn.CrossEntropyLoss(), optimizer, InterruptingBatches(train, after=2 * len(train) + 1),
-                  val, epochs=5, progress=False, checkpoint_path=path)
+    history = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optimizer,
+        InterruptingBatches(train, after=2 * len(train) + 1),
+        val,
+        epochs=5,
+        progress=False,
+        checkpoint_path=path,
+    )
     assert history.epochs == 2
     assert torch.load(path, weights_only=True)["epoch"] == 2
     assert "Interrupted" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"epochs": 0}, "epochs must be a positive integer"),
-    ({"epochs": 2, "log_every": 0}, "log_every"),
-    ({"epochs": 2, "clip_grad_norm": 0}, "clip_grad_norm must be positive"),
-    ({"epochs": 2, "val_batches": None, "early_stopping": EarlyStopping()}, "needs val_batches"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"epochs": 0}, "epochs must be a positive integer"),
+        ({"epochs": 2, "log_every": 0}, "log_every"),
+        ({"epochs": 2, "clip_grad_norm": 0}, "clip_grad_norm must be positive"),
+        (
+            {"epochs": 2, "val_batches": None, "early_stopping": EarlyStopping()},
+            "needs val_batches",
+        ),
+    ],
+)
 def test_bad_arguments(kwargs, message):
     model, optimizer = make()
     train, val = loaders()
@@ -228,7 +313,14 @@ def test_a_learning_rate_of_zero_is_refused_before_training():
     before = [p.detach().clone() for p in model.parameters()]
     train, val = loaders()
     with pytest.raises(ValueError, match=r"learning rate must be positive, got \[0.0\]"):
-        fit(model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.0), train, val, epochs=1)
+        fit(
+            model,
+            nn.CrossEntropyLoss(),
+            torch.optim.SGD(model.parameters(), lr=0.0),
+            train,
+            val,
+            epochs=1,
+        )
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
 
 
@@ -255,23 +347,45 @@ def test_a_nan_loss_stops_training_naming_the_epoch_and_the_step(tmp_path, capsy
     model, optimizer = make()
     train, val = loaders()
     path = tmp_path / "run.pt"
-    with pytest.raises(FloatingPointError, match=r"epoch 3: the loss of step 2 of train_batches is not finite.*"
-                                                  r"holds epoch 2.*learning rate too high \(it is 0.02"):
-        fit(model, nn.CrossEntropyLoss(), optimizer, poisoned(train, epoch=3, step=2), val, epochs=6,
-            progress=False, checkpoint_path=path)
-    assert torch.load(path, weights_only=True)["epoch"] == 2  # the last good epoch, not the poisoned one
+    with pytest.raises(
+        FloatingPointError,
+        match=r"epoch 3: the loss of step 2 of train_batches is not finite.*"
+        r"holds epoch 2.*learning rate too high \(it is 0.02",
+    ):
+        fit(
+            model,
+            nn.CrossEntropyLoss(),
+            optimizer,
+            poisoned(train, epoch=3, step=2),
+            val,
+            epochs=6,
+            progress=False,
+            checkpoint_path=path,
+        )
+    # the last good epoch, not the poisoned one
+    assert torch.load(path, weights_only=True)["epoch"] == 2
     assert capsys.readouterr().out.count("epoch ") == 2  # epochs 3 to 6 did not run
 
 
 def test_a_non_finite_gradient_norm_stops_a_clipped_run():
     model, optimizer = make()
     train, _ = loaders()
-    def finite_loss_nan_gradient(output, target):  # sqrt at 0: the loss is 0, its gradient is not finite
+
+    # sqrt at 0: the loss is 0, its gradient is not finite
+    def finite_loss_nan_gradient(output, target):
         return torch.sqrt(output.sum() * 0.0)
 
     with pytest.raises(FloatingPointError, match="epoch 1: the loss or gradient norm of step 1"):
-        fit(model, finite_loss_nan_gradient, optimizer, train, epochs=2, progress=False, clip_grad_norm=1.0,
-            accuracy_fn=None)
+        fit(
+            model,
+            finite_loss_nan_gradient,
+            optimizer,
+            train,
+            epochs=2,
+            progress=False,
+            clip_grad_norm=1.0,
+            accuracy_fn=None,
+        )
 
 
 def test_the_bptt_loop_stops_at_a_non_finite_loss():
@@ -280,30 +394,52 @@ def test_the_bptt_loop_stops_at_a_non_finite_loss():
     with torch.no_grad():
         model.embedding.weight[0, 0] = float("nan")
     batches = BPTTBatches(codec.encode("abcabcabc" * 20), batch_size=2, seq_len=5)
-    with pytest.raises(FloatingPointError, match="epoch 1: the training loss is not finite.*learning rate"):
+    with pytest.raises(
+        FloatingPointError, match="epoch 1: the training loss is not finite.*learning rate"
+    ):
         fit_char_model(model, torch.optim.Adam(model.parameters(), lr=0.01), batches, epochs=2)
 
 
 def test_a_run_may_keep_going_through_non_finite_losses_when_asked():
     model, optimizer = make()
     train, _ = loaders()
-    history = fit(model, nn.CrossEntropyLoss(), optimizer, poisoned(train, epoch=1, step=1), epochs=2,
-                  progress=False, stop_on_non_finite=False)
+    history = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optimizer,
+        poisoned(train, epoch=1, step=1),
+        epochs=2,
+        progress=False,
+        stop_on_non_finite=False,
+    )
     assert history.epochs == 2 and not math.isfinite(history["loss"][0])
 
 
-@pytest.mark.parametrize("where, message", [
-    ("missing/run.pt", r"the folder .*missing does not exist; create it first"),
-    ("file/run.pt", r"file is a file, not a folder"),
-    (".", r"is a folder: give a file name inside it"),
-])
-def test_a_checkpoint_path_that_cannot_be_written_stops_before_the_first_epoch(tmp_path, where, message, capsys):
+@pytest.mark.parametrize(
+    "where, message",
+    [
+        ("missing/run.pt", r"the folder .*missing does not exist; create it first"),
+        ("file/run.pt", r"file is a file, not a folder"),
+        (".", r"is a folder: give a file name inside it"),
+    ],
+)
+def test_a_checkpoint_path_that_cannot_be_written_stops_before_the_first_epoch(
+    tmp_path, where, message, capsys
+):
     (tmp_path / "file").write_text("not a folder")
     model, optimizer = make()
     train, val = loaders()
     with pytest.raises(ValueError, match=message):
-        fit(model, nn.CrossEntropyLoss(), optimizer, train, val, epochs=2, progress=False,
-            checkpoint_path=tmp_path / where)
+        fit(
+            model,
+            nn.CrossEntropyLoss(),
+            optimizer,
+            train,
+            val,
+            epochs=2,
+            progress=False,
+            checkpoint_path=tmp_path / where,
+        )
     assert "epoch 1" not in capsys.readouterr().out
 
 
@@ -311,16 +447,30 @@ def checkpointed(path, hidden=8, lr=0.02, epochs=1, clip=None):
     torch.manual_seed(0)
     model = LastStepRNN(1, hidden, 2)
     train, val = loaders()
-    return fit(model, nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=lr), train, val,
-               epochs=epochs, progress=False, checkpoint_path=path, clip_grad_norm=clip)
+    return fit(
+        model,
+        nn.CrossEntropyLoss(),
+        torch.optim.Adam(model.parameters(), lr=lr),
+        train,
+        val,
+        epochs=epochs,
+        progress=False,
+        checkpoint_path=path,
+        clip_grad_norm=clip,
+    )
 
 
-@pytest.mark.parametrize("changed, message", [
-    ({"lr": 0.001}, r"optimizer lr \(group 0\): 0.02 in the checkpoint, 0.001 now"),
-    ({"hidden": 16}, r"parameter rnn.weight_hh_l0: \[8, 8\] in the checkpoint, \[16, 16\] now"),
-    ({"clip": 1.0}, r"clip_grad_norm: None in the checkpoint, 1.0 now"),
-])
-def test_a_checkpoint_of_another_run_says_what_differs_and_how_to_start_fresh(tmp_path, changed, message):
+@pytest.mark.parametrize(
+    "changed, message",
+    [
+        ({"lr": 0.001}, r"optimizer lr \(group 0\): 0.02 in the checkpoint, 0.001 now"),
+        ({"hidden": 16}, r"parameter rnn.weight_hh_l0: \[8, 8\] in the checkpoint, \[16, 16\] now"),
+        ({"clip": 1.0}, r"clip_grad_norm: None in the checkpoint, 1.0 now"),
+    ],
+)
+def test_a_checkpoint_of_another_run_says_what_differs_and_how_to_start_fresh(
+    tmp_path, changed, message
+):
     path = tmp_path / "run.pt"
     checkpointed(path)
     with pytest.raises(ValueError, match=message) as error:
@@ -337,7 +487,9 @@ def test_a_truncated_checkpoint_is_named(tmp_path):
         checkpointed(path, epochs=2)
 
 
-def test_ctrl_c_while_saving_leaves_no_partial_file_and_says_which_epoch_is_saved(tmp_path, capsys, monkeypatch):
+def test_ctrl_c_while_saving_leaves_no_partial_file_and_says_which_epoch_is_saved(
+    tmp_path, capsys, monkeypatch
+):
     path = tmp_path / "run.pt"
     real_save = torch.save
     saves = []
@@ -358,7 +510,9 @@ def test_ctrl_c_while_saving_leaves_no_partial_file_and_says_which_epoch_is_save
 
 def test_logits_accuracy_binary_and_multiclass():
     assert logits_accuracy(torch.tensor([[2.0, 1.0], [0.0, 3.0]]), torch.tensor([0, 0])).item() == 1
-    assert logits_accuracy(torch.tensor([0.3, -2.0, 1.0]), torch.tensor([1.0, 0.0, 0.0])).item() == 2
+    assert (
+        logits_accuracy(torch.tensor([0.3, -2.0, 1.0]), torch.tensor([1.0, 0.0, 0.0])).item() == 2
+    )
 
 
 def test_next_value_predictor_runs_the_model_in_chunks():
@@ -381,7 +535,9 @@ def test_evaluating_in_chunks_with_carried_state_equals_one_pass():
     batches = BPTTBatches(text, batch_size=4, seq_len=9)
     ours = run_bptt_epoch(model, batches, "cpu")
     logits, _ = model(torch.from_numpy(batches.inputs))
-    reference = F.cross_entropy(logits.reshape(-1, 6), torch.from_numpy(batches.targets).reshape(-1))
+    reference = F.cross_entropy(
+        logits.reshape(-1, 6), torch.from_numpy(batches.targets).reshape(-1)
+    )
     assert ours == pytest.approx(reference.item(), rel=1e-5)
 
 
@@ -391,8 +547,9 @@ def test_training_learns_a_repeating_text():
     text = codec.encode("abcd" * 100)
     model = CharRNN(codec.vocab_size, 16, "gru")
     optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
-    history = fit_char_model(model, optimizer, BPTTBatches(text, 4, 10), BPTTBatches(text, 2, 20),
-                             epochs=8, log_every=8)
+    history = fit_char_model(
+        model, optimizer, BPTTBatches(text, 4, 10), BPTTBatches(text, 2, 20), epochs=8, log_every=8
+    )
     assert set(history) == {"loss", "perplexity", "val_loss", "val_perplexity", "seconds"}
     assert history.epochs == 8
     assert history["perplexity"][0] > 2.0 and history["val_perplexity"][-1] < 1.1
@@ -402,24 +559,44 @@ def test_training_learns_a_repeating_text():
         fit_char_model(model, optimizer, BPTTBatches(text, 4, 20), epochs=0)
 
 
-@pytest.mark.parametrize("monitor, min_delta, best, value, improved", [
-    ("val_loss", 0.0, 0.50, 0.49, True), ("val_loss", 0.0, 0.50, 0.51, False), ("val_loss", 0.0, 0.50, 0.50, False),
-    ("val_loss", 0.05, 0.50, 0.46, False), ("val_loss", 0.05, 0.50, 0.44, True),
-    ("val_accuracy", 0.0, 0.80, 0.81, True), ("val_accuracy", 0.0, 0.80, 0.79, False),
-    ("val_accuracy", 0.0, 0.80, 0.80, False), ("val_accuracy", 0.02, 0.80, 0.81, False),
-    ("val_accuracy", 0.02, 0.80, 0.83, True), ("accuracy", 0.0, 0.5, 0.6, True), ("loss", 0.0, 0.5, 0.6, False),
-    ("val_loss", 0.0, None, 9.9, True), ("val_accuracy", 0.0, None, 0.1, True),
-])
-def test_early_stopping_improves_in_the_monitors_direction_by_more_than_min_delta(monitor, min_delta, best, value,
-                                                                                   improved):
+@pytest.mark.parametrize(
+    "monitor, min_delta, best, value, improved",
+    [
+        ("val_loss", 0.0, 0.50, 0.49, True),
+        ("val_loss", 0.0, 0.50, 0.51, False),
+        ("val_loss", 0.0, 0.50, 0.50, False),
+        ("val_loss", 0.05, 0.50, 0.46, False),
+        ("val_loss", 0.05, 0.50, 0.44, True),
+        ("val_accuracy", 0.0, 0.80, 0.81, True),
+        ("val_accuracy", 0.0, 0.80, 0.79, False),
+        ("val_accuracy", 0.0, 0.80, 0.80, False),
+        ("val_accuracy", 0.02, 0.80, 0.81, False),
+        ("val_accuracy", 0.02, 0.80, 0.83, True),
+        ("accuracy", 0.0, 0.5, 0.6, True),
+        ("loss", 0.0, 0.5, 0.6, False),
+        ("val_loss", 0.0, None, 9.9, True),
+        ("val_accuracy", 0.0, None, 0.1, True),
+    ],
+)
+def test_early_stopping_improves_in_the_monitors_direction_by_more_than_min_delta(
+    monitor, min_delta, best, value, improved
+):
     assert EarlyStopping(monitor, patience=2, min_delta=min_delta).improved(value, best) is improved
 
 
 def test_early_stopping_on_accuracy_keeps_the_most_accurate_epoch(capsys):
     model, optimizer = make()
     train, val = loaders()
-    history = fit(model, nn.CrossEntropyLoss(), optimizer, train, val, epochs=12, progress=False,
-                  early_stopping=EarlyStopping("val_accuracy", patience=12))
+    history = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optimizer,
+        train,
+        val,
+        epochs=12,
+        progress=False,
+        early_stopping=EarlyStopping("val_accuracy", patience=12),
+    )
     best = int(np.argmax(history["val_accuracy"]))  # the first epoch with the highest accuracy
     accuracy, _ = _evaluate(model, val)
     assert accuracy / 64 == pytest.approx(history["val_accuracy"][best])

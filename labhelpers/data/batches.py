@@ -1,4 +1,5 @@
-"""Every batcher of the lessons: tensors in shuffled batches, reviews in length buckets, text for truncated BPTT.
+"""Every batcher of the lessons: tensors in shuffled
+batches, reviews in length buckets, text for truncated BPTT.
 
 - :class:`TensorBatches`: ``(inputs, targets)`` tensors cut into (shuffled) batches.
 - :class:`LengthBuckets`: padded reviews grouped with others of similar length,
@@ -30,7 +31,9 @@ class TensorBatches:
             raise ValueError("TensorBatches needs at least one tensor")
         n = len(tensors[0])
         if any(len(t) != n for t in tensors):
-            raise ValueError(f"all tensors must have the same first dimension, got {[len(t) for t in tensors]}")
+            raise ValueError(
+                f"all tensors must have the same first dimension, got {[len(t) for t in tensors]}"
+            )
         positive_int("batch_size", batch_size)
         self.tensors, self.batch_size, self.shuffle = tensors, batch_size, shuffle
 
@@ -45,14 +48,16 @@ class TensorBatches:
         else:
             tensors = self.tensors
         for start in range(0, n, self.batch_size):
-            yield tuple(t[start:start + self.batch_size] for t in tensors)
+            yield tuple(t[start : start + self.batch_size] for t in tensors)
 
 
 def _as_ids(ids) -> torch.Tensor:
     ids = torch.as_tensor(np.asarray(ids))
     if ids.ndim != 2 or ids.dtype not in (torch.int32, torch.int64):
-        raise ValueError(f"ids must be an integer array of shape (n_reviews, maxlen), got {tuple(ids.shape)} "
-                         f"{ids.dtype}")
+        raise ValueError(
+            f"ids must be an integer array of shape (n_reviews, maxlen), got {tuple(ids.shape)} "
+            f"{ids.dtype}"
+        )
     return ids.long()
 
 
@@ -62,7 +67,8 @@ def review_lengths(ids: torch.Tensor) -> torch.Tensor:
 
 
 class LengthBuckets:
-    """Re-iterable ``(ids, labels)`` batches of reviews of similar length, each cut at its longest review.
+    """Re-iterable ``(ids, labels)`` batches of reviews
+    of similar length, each cut at its longest review.
 
     ``ids``: shape (n, maxlen), padded at the end with 0 (``padding="post"``);
     ``labels``: shape (n,). With ``shuffle`` every epoch draws a new order:
@@ -73,12 +79,23 @@ class LengthBuckets:
     ``seed`` and the epoch number.
     """
 
-    def __init__(self, ids, labels, *, batch_size: int, shuffle: bool = False, pool_batches: int = 50,
-                 seed: int = 0):
+    def __init__(
+        self,
+        ids,
+        labels,
+        *,
+        batch_size: int,
+        shuffle: bool = False,
+        pool_batches: int = 50,
+        seed: int = 0,
+    ):
         self.ids = _as_ids(ids)
         self.labels = torch.as_tensor(np.asarray(labels))
         if len(self.labels) != len(self.ids):
-            raise ValueError(f"ids and labels must have the same length, got {len(self.ids)} and {len(self.labels)}")
+            raise ValueError(
+                "ids and labels must have the same length, "
+                f"got {len(self.ids)} and {len(self.labels)}"
+            )
         if len(self.ids) == 0:
             raise ValueError("ids is empty: there are no reviews to batch")
         self.batch_size = positive_int("batch_size", batch_size)
@@ -139,19 +156,24 @@ class BPTTBatches:
             raise ValueError("the encoded text is empty: there is nothing to batch")
         self.stream_len = (len(indices) - 1) // self.batch_size
         if self.stream_len < 1:
-            raise ValueError(f"{len(indices)} characters are too few for batch_size={batch_size} streams "
-                             "(each needs at least 2): lower batch_size or use a longer text")
+            raise ValueError(
+                f"{len(indices)} characters are too few for batch_size={batch_size} streams "
+                "(each needs at least 2): lower batch_size or use a longer text"
+            )
         used = self.batch_size * self.stream_len
         self.inputs = indices[:used].reshape(self.batch_size, self.stream_len)
         # targets[b, j] = indices[b L + j + 1]: the character after inputs[b, j].
-        self.targets = indices[1:used + 1].reshape(self.batch_size, self.stream_len)
+        self.targets = indices[1 : used + 1].reshape(self.batch_size, self.stream_len)
 
     def __len__(self) -> int:
         return -(-self.stream_len // self.seq_len)
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         for start in range(0, self.stream_len, self.seq_len):
-            yield self.inputs[:, start:start + self.seq_len], self.targets[:, start:start + self.seq_len]
+            yield (
+                self.inputs[:, start : start + self.seq_len],
+                self.targets[:, start : start + self.seq_len],
+            )
 
     @property
     def n_characters(self) -> int:

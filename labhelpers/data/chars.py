@@ -30,7 +30,9 @@ import numpy as np
 from ..checks import positive_int, require
 from ..files import atomic_write
 
-TINY_SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
+TINY_SHAKESPEARE_URL = (
+    "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
+)
 
 
 class CharCodec:
@@ -45,7 +47,9 @@ class CharCodec:
         if not isinstance(text, str):
             raise ValueError(f"text must be a string, got {type(text).__name__}")
         if not text:
-            raise ValueError("text is empty: a vocabulary needs at least one character (check the corpus)")
+            raise ValueError(
+                "text is empty: a vocabulary needs at least one character (check the corpus)"
+            )
         self.idx2char: list[str] = sorted(set(text))
         self.char2idx: dict[str, int] = {char: index for index, char in enumerate(self.idx2char)}
 
@@ -54,19 +58,26 @@ class CharCodec:
         return len(self.idx2char)
 
     def encode(self, text: str, name: str = "text") -> np.ndarray:
-        """Character indices of ``text``, shape (len(text),), int64; ``name`` names it in the error."""
+        """Character indices of ``text``, shape (len(text),),
+        int64; ``name`` names it in the error."""
         try:
-            return np.fromiter((self.char2idx[char] for char in text), dtype=np.int64, count=len(text))
+            return np.fromiter(
+                (self.char2idx[char] for char in text), dtype=np.int64, count=len(text)
+            )
         except KeyError as error:
-            raise ValueError(f"{name} contains {error.args[0]!r}, which is not in the vocabulary "
-                             f"of {self.vocab_size} characters") from None
+            raise ValueError(
+                f"{name} contains {error.args[0]!r}, which is not in the vocabulary "
+                f"of {self.vocab_size} characters"
+            ) from None
 
     def decode(self, indices: Sequence[int] | np.ndarray) -> str:
         """The text of a sequence of indices (any 1-D sequence of ints)."""
         indices = np.asarray(indices).reshape(-1)
         if indices.size and (indices.min() < 0 or indices.max() >= self.vocab_size):
-            raise ValueError(f"indices must lie in [0, {self.vocab_size}), got values from "
-                             f"{indices.min()} to {indices.max()}")
+            raise ValueError(
+                f"indices must lie in [0, {self.vocab_size}), got values from "
+                f"{indices.min()} to {indices.max()}"
+            )
         return "".join(self.idx2char[int(index)] for index in indices)
 
     def __repr__(self) -> str:
@@ -80,7 +91,10 @@ def shifted_pair(indices) -> tuple[np.ndarray, np.ndarray]:
     """
     indices = np.asarray(indices).reshape(-1)
     if len(indices) < 2:
-        raise ValueError(f"a sequence needs at least 2 characters for an input and its target, got {len(indices)}")
+        raise ValueError(
+            "a sequence needs at least 2 characters for "
+            f"an input and its target, got {len(indices)}"
+        )
     return indices[:-1], indices[1:]
 
 
@@ -100,7 +114,9 @@ def _lee_path() -> Path | None:
     spec = importlib.util.find_spec("gensim")
     if spec is None or not spec.submodule_search_locations:
         return None
-    path = Path(list(spec.submodule_search_locations)[0]) / "test" / "test_data" / "lee_background.cor"
+    path = (
+        Path(list(spec.submodule_search_locations)[0]) / "test" / "test_data" / "lee_background.cor"
+    )
     return path if path.is_file() else None
 
 
@@ -119,8 +135,13 @@ def available_corpora() -> dict[str, bool]:
     }
 
 
-def load_corpus(name: str = "lee", max_chars: int | None = None, cache_dir: str | Path | None = None,
-                download: bool = False, timeout: float = 10.0) -> Corpus:
+def load_corpus(
+    name: str = "lee",
+    max_chars: int | None = None,
+    cache_dir: str | Path | None = None,
+    download: bool = False,
+    timeout: float = 10.0,
+) -> Corpus:
     """Load a text corpus (see the module docstring for the three names).
 
     ``max_chars`` keeps only the first characters (for quick runs).
@@ -135,9 +156,13 @@ def load_corpus(name: str = "lee", max_chars: int | None = None, cache_dir: str 
         path = _lee_path()
         if path is None:
             if importlib.util.find_spec("gensim") is None:
-                require("gensim", "text", "load_corpus('lee') (without gensim use name='python_docs')")
-            raise FileNotFoundError("the 'lee' corpus ships with gensim, but this gensim has no test/test_data/"
-                                    "lee_background.cor; use name='python_docs', which ships with Python")
+                require(
+                    "gensim", "text", "load_corpus('lee') (without gensim use name='python_docs')"
+                )
+            raise FileNotFoundError(
+                "the 'lee' corpus ships with gensim, but this gensim has no test/test_data/"
+                "lee_background.cor; use name='python_docs', which ships with Python"
+            )
         text = path.read_text(encoding="utf-8")
         source = f"Lee Background Corpus (300 ABC news articles), shipped with gensim: {path.name}"
     elif name == "python_docs":
@@ -151,13 +176,17 @@ def load_corpus(name: str = "lee", max_chars: int | None = None, cache_dir: str 
         if not path.is_file():
             if not download:
                 raise FileNotFoundError(
-                    f"{path} does not exist: pass download=True to fetch tiny Shakespeare (network needed), "
-                    "or use an offline corpus, name='lee' or name='python_docs'")
+                    f"{path} does not exist: pass download=True "
+                    "to fetch tiny Shakespeare (network needed), "
+                    "or use an offline corpus, name='lee' or name='python_docs'"
+                )
             _download(TINY_SHAKESPEARE_URL, path, timeout)
         text = path.read_text(encoding="utf-8")
         source = f"tiny Shakespeare (Karpathy's char-rnn data), cached at {path}"
     else:
-        raise ValueError(f"name must be one of 'lee', 'python_docs', 'tiny_shakespeare', got {name!r}")
+        raise ValueError(
+            f"name must be one of 'lee', 'python_docs', 'tiny_shakespeare', got {name!r}"
+        )
     if max_chars is not None:
         text = text[:max_chars]
     if not text:
@@ -174,24 +203,32 @@ def _download(url: str, path: Path, timeout: float) -> None:
     except OSError as error:  # URLError, timeouts and refused connections are all OSErrors
         raise ConnectionError(
             f"could not download {url} within {timeout} s ({error}); use an offline corpus, "
-            "name='lee' or name='python_docs'") from None
+            "name='lee' or name='python_docs'"
+        ) from None
     with atomic_write(path) as file:
         file.write(data)
 
 
 def split_text(indices, train_fraction: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
-    """First ``train_fraction`` of an encoded text for training, the rest for validation (in order)."""
+    """First ``train_fraction`` of an encoded text for
+    training, the rest for validation (in order)."""
     indices = np.asarray(indices).reshape(-1)
     if isinstance(train_fraction, bool) or not 0 < train_fraction < 1:
-        raise ValueError(f"train_fraction must lie strictly between 0 and 1, got {train_fraction!r}")
+        raise ValueError(
+            f"train_fraction must lie strictly between 0 and 1, got {train_fraction!r}"
+        )
     n_train = int(round(len(indices) * train_fraction))
     if n_train < 2 or len(indices) - n_train < 2:
-        raise ValueError(f"train_fraction={train_fraction} of {len(indices)} characters leaves a part with "
-                         "fewer than 2 characters: use a longer text")
+        raise ValueError(
+            f"train_fraction={train_fraction} of {len(indices)} characters leaves a part with "
+            "fewer than 2 characters: use a longer text"
+        )
     return indices[:n_train], indices[n_train:]
 
 
-def unigram_cross_entropy(train_indices, eval_indices, vocab_size: int, smoothing: float = 1.0) -> float:
+def unigram_cross_entropy(
+    train_indices, eval_indices, vocab_size: int, smoothing: float = 1.0
+) -> float:
     """Cross-entropy (nats per character) of a model that ignores context.
 
     p(c) = (count of c in the training text + smoothing) / (n + smoothing * V);
@@ -200,13 +237,17 @@ def unigram_cross_entropy(train_indices, eval_indices, vocab_size: int, smoothin
     """
     vocab_size = positive_int("vocab_size", vocab_size)
     if not smoothing > 0:
-        raise ValueError(f"smoothing must be positive (it keeps unseen characters possible), got {smoothing!r}")
+        raise ValueError(
+            f"smoothing must be positive (it keeps unseen characters possible), got {smoothing!r}"
+        )
     train_indices = np.asarray(train_indices, dtype=np.int64).reshape(-1)
     eval_indices = np.asarray(eval_indices, dtype=np.int64).reshape(-1)
     if len(eval_indices) == 0:
         raise ValueError("eval_indices is empty: there is nothing to score")
     counts = np.bincount(train_indices, minlength=vocab_size).astype(np.float64)
     if len(counts) > vocab_size:
-        raise ValueError(f"train_indices hold index {len(counts) - 1}, outside vocab_size={vocab_size}")
+        raise ValueError(
+            f"train_indices hold index {len(counts) - 1}, outside vocab_size={vocab_size}"
+        )
     probabilities = (counts + smoothing) / (counts.sum() + smoothing * vocab_size)
     return float(-np.log(probabilities[eval_indices]).mean())

@@ -20,8 +20,13 @@ from ..checks import positive_int
 
 
 def make_long_range_dataset(
-    n_samples: int, distance: int, n_keys: int = 4, n_distractors: int = 4, shared_tokens: bool = False,
-    prefix: int = 0, seed: int = 0,
+    n_samples: int,
+    distance: int,
+    n_keys: int = 4,
+    n_distractors: int = 4,
+    shared_tokens: bool = False,
+    prefix: int = 0,
+    seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Token sequences whose label is the token ``distance`` steps before the last.
 
@@ -43,11 +48,15 @@ def make_long_range_dataset(
     if isinstance(prefix, bool) or not isinstance(prefix, (int, np.integer)) or prefix < 0:
         raise ValueError(f"prefix must be a non-negative integer, got {prefix!r}")
     if n_keys < 2:
-        raise ValueError(f"n_keys must be at least 2 (with one key there is nothing to remember), got {n_keys}")
+        raise ValueError(
+            f"n_keys must be at least 2 (with one key there is nothing to remember), got {n_keys}"
+        )
     rng = np.random.default_rng(seed)
     labels = rng.permutation(np.arange(n_samples) % n_keys).astype(np.int64)
     low = 0 if shared_tokens else n_keys
-    tokens = rng.integers(low, n_keys + n_distractors, size=(n_samples, prefix + distance + 1)).astype(np.int64)
+    tokens = rng.integers(
+        low, n_keys + n_distractors, size=(n_samples, prefix + distance + 1)
+    ).astype(np.int64)
     tokens[:, prefix] = labels
     return tokens, labels
 
@@ -64,15 +73,22 @@ def one_hot(tokens: np.ndarray, vocab_size: int, mark_position: int | None = Non
     if not np.issubdtype(tokens.dtype, np.integer):
         raise ValueError(f"tokens must be integers, got dtype {tokens.dtype}")
     if tokens.size and (tokens.min() < 0 or tokens.max() >= vocab_size):
-        raise ValueError(f"tokens must lie in [0, vocab_size) = [0, {vocab_size}), "
-                         f"got values from {tokens.min()} to {tokens.max()}")
+        raise ValueError(
+            f"tokens must lie in [0, vocab_size) = [0, {vocab_size}), "
+            f"got values from {tokens.min()} to {tokens.max()}"
+        )
     encoded = np.eye(vocab_size, dtype=np.float32)[tokens]
     if mark_position is None:
         return encoded
     length = tokens.shape[-1] if tokens.ndim else 0
-    if isinstance(mark_position, bool) or not isinstance(mark_position, (int, np.integer)) \
-            or not 0 <= mark_position < length:
-        raise ValueError(f"mark_position must be a step index in [0, {length}), got {mark_position!r}")
+    if (
+        isinstance(mark_position, bool)
+        or not isinstance(mark_position, (int, np.integer))
+        or not 0 <= mark_position < length
+    ):
+        raise ValueError(
+            f"mark_position must be a step index in [0, {length}), got {mark_position!r}"
+        )
     marker = np.zeros(encoded.shape[:-1] + (1,), dtype=np.float32)
     marker[..., mark_position, 0] = 1.0
     return np.concatenate([encoded, marker], axis=-1)

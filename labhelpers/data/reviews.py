@@ -23,18 +23,75 @@ import random
 import numpy as np
 import pandas as pd
 
-POSITIVE_WORDS = ("good", "great", "excellent", "wonderful", "superb", "brilliant", "enjoyable", "moving",
-                  "funny", "beautiful", "clever", "gripping", "charming", "delightful", "memorable")
-NEGATIVE_WORDS = ("bad", "awful", "terrible", "boring", "dull", "poor", "weak", "clumsy", "tedious",
-                  "predictable", "forgettable", "silly", "painful", "lifeless", "messy")
+POSITIVE_WORDS = (
+    "good",
+    "great",
+    "excellent",
+    "wonderful",
+    "superb",
+    "brilliant",
+    "enjoyable",
+    "moving",
+    "funny",
+    "beautiful",
+    "clever",
+    "gripping",
+    "charming",
+    "delightful",
+    "memorable",
+)
+NEGATIVE_WORDS = (
+    "bad",
+    "awful",
+    "terrible",
+    "boring",
+    "dull",
+    "poor",
+    "weak",
+    "clumsy",
+    "tedious",
+    "predictable",
+    "forgettable",
+    "silly",
+    "painful",
+    "lifeless",
+    "messy",
+)
 NEGATIONS = ("not", "never", "hardly")
-ASPECTS = ("acting", "plot", "script", "story", "direction", "music", "camera work", "dialogue", "ending",
-           "cast", "pacing", "soundtrack", "photography", "lead actor", "villain", "editing", "humour")
+ASPECTS = (
+    "acting",
+    "plot",
+    "script",
+    "story",
+    "direction",
+    "music",
+    "camera work",
+    "dialogue",
+    "ending",
+    "cast",
+    "pacing",
+    "soundtrack",
+    "photography",
+    "lead actor",
+    "villain",
+    "editing",
+    "humour",
+)
 
-_PLAIN_CUES = ("the {aspect} was {adj}", "i thought the {aspect} was {adj}", "the {aspect} is {adj}",
-               "what a {adj} {aspect}", "honestly the {aspect} felt {adj}", "overall the {aspect} was {adj}")
-_NEGATED_CUES = ("the {aspect} was {neg} {adj}", "i would {neg} call the {aspect} {adj}",
-                 "the {aspect} is {neg} {adj} at all", "honestly the {aspect} was {neg} {adj}")
+_PLAIN_CUES = (
+    "the {aspect} was {adj}",
+    "i thought the {aspect} was {adj}",
+    "the {aspect} is {adj}",
+    "what a {adj} {aspect}",
+    "honestly the {aspect} felt {adj}",
+    "overall the {aspect} was {adj}",
+)
+_NEGATED_CUES = (
+    "the {aspect} was {neg} {adj}",
+    "i would {neg} call the {aspect} {adj}",
+    "the {aspect} is {neg} {adj} at all",
+    "honestly the {aspect} was {neg} {adj}",
+)
 _FILLERS = (
     "i watched it on a {day} with my {person}",
     "it runs for about {number} minutes",
@@ -55,15 +112,72 @@ _FILLERS = (
 )
 _SLOTS = {
     "day": ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
-    "person": ("brother", "sister", "friend", "wife", "husband", "father", "mother", "cousin", "neighbour",
-               "students", "parents", "flatmate"),
-    "place": ("kitchen", "train station", "hospital", "small town", "castle", "spaceship", "farm", "courtroom",
-              "submarine", "desert", "harbour", "school", "hotel", "forest"),
-    "genre": ("western", "thriller", "comedy", "musical", "war", "horror", "science fiction", "crime",
-              "romance", "family", "sports", "mystery"),
-    "channel": ("television", "cable", "a streaming service", "dvd", "a festival", "the big screen"),
-    "name": ("john", "mary", "the detective", "the captain", "the old man", "the young woman", "the mayor",
-             "the doctor", "anna", "peter", "the teacher", "the stranger"),
+    "person": (
+        "brother",
+        "sister",
+        "friend",
+        "wife",
+        "husband",
+        "father",
+        "mother",
+        "cousin",
+        "neighbour",
+        "students",
+        "parents",
+        "flatmate",
+    ),
+    "place": (
+        "kitchen",
+        "train station",
+        "hospital",
+        "small town",
+        "castle",
+        "spaceship",
+        "farm",
+        "courtroom",
+        "submarine",
+        "desert",
+        "harbour",
+        "school",
+        "hotel",
+        "forest",
+    ),
+    "genre": (
+        "western",
+        "thriller",
+        "comedy",
+        "musical",
+        "war",
+        "horror",
+        "science fiction",
+        "crime",
+        "romance",
+        "family",
+        "sports",
+        "mystery",
+    ),
+    "channel": (
+        "television",
+        "cable",
+        "a streaming service",
+        "dvd",
+        "a festival",
+        "the big screen",
+    ),
+    "name": (
+        "john",
+        "mary",
+        "the detective",
+        "the captain",
+        "the old man",
+        "the young woman",
+        "the mayor",
+        "the doctor",
+        "anna",
+        "peter",
+        "the teacher",
+        "the stranger",
+    ),
 }
 
 
@@ -76,19 +190,29 @@ def _filler(rng: random.Random) -> str:
     name = _pick(rng, _SLOTS["name"])
     name2 = _pick(rng, [n for n in _SLOTS["name"] if n != name])
     return template.format(
-        day=_pick(rng, _SLOTS["day"]), person=_pick(rng, _SLOTS["person"]), place=_pick(rng, _SLOTS["place"]),
-        genre=_pick(rng, _SLOTS["genre"]), channel=_pick(rng, _SLOTS["channel"]), name=name, name2=name2,
-        number=rng.randrange(60, 200), year=rng.randrange(1950, 2011))
+        day=_pick(rng, _SLOTS["day"]),
+        person=_pick(rng, _SLOTS["person"]),
+        place=_pick(rng, _SLOTS["place"]),
+        genre=_pick(rng, _SLOTS["genre"]),
+        channel=_pick(rng, _SLOTS["channel"]),
+        name=name,
+        name2=name2,
+        number=rng.randrange(60, 200),
+        year=rng.randrange(1950, 2011),
+    )
 
 
 def _cue(rng: random.Random, positive: bool, negation_rate: float) -> str:
-    """A sentence whose meaning is positive or negative; negated cues use a word of the other side."""
+    """A sentence whose meaning is positive or negative;
+    negated cues use a word of the other side."""
     negated = rng.random() < negation_rate
     word_is_positive = positive != negated
     adjective = _pick(rng, POSITIVE_WORDS if word_is_positive else NEGATIVE_WORDS)
     aspect = _pick(rng, ASPECTS)
     if negated:
-        return _pick(rng, _NEGATED_CUES).format(aspect=aspect, adj=adjective, neg=_pick(rng, NEGATIONS))
+        return _pick(rng, _NEGATED_CUES).format(
+            aspect=aspect, adj=adjective, neg=_pick(rng, NEGATIONS)
+        )
     return _pick(rng, _PLAIN_CUES).format(aspect=aspect, adj=adjective)
 
 
@@ -107,7 +231,8 @@ def make_review_corpus(
     tail_sentences: tuple[int, int] = (4, 14),
     label_noise: float = 0.0,
 ) -> pd.DataFrame:
-    """``n_reviews`` generated reviews with columns ``review`` and ``sentiment`` (positive/negative).
+    """``n_reviews`` generated reviews with columns
+    ``review`` and ``sentiment`` (positive/negative).
 
     - half the reviews are positive, half negative (one more negative when odd);
     - a review has one cue sentence, or three (with probability ``mixed_rate``):
@@ -120,7 +245,9 @@ def make_review_corpus(
     ``frame.attrs["generator"]`` records the arguments. Same arguments, same reviews.
     """
     if isinstance(n_reviews, bool) or not isinstance(n_reviews, (int, np.integer)) or n_reviews < 2:
-        raise ValueError(f"n_reviews must be an integer of at least 2 (one review per class), got {n_reviews!r}")
+        raise ValueError(
+            f"n_reviews must be an integer of at least 2 (one review per class), got {n_reviews!r}"
+        )
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     negation_rate = _check_rate("negation_rate", negation_rate)
@@ -128,7 +255,10 @@ def make_review_corpus(
     label_noise = _check_rate("label_noise", label_noise)
     low, high = tail_sentences
     if not (isinstance(low, int) and isinstance(high, int) and 0 <= low <= high):
-        raise ValueError(f"tail_sentences must be two integers (low, high) with 0 <= low <= high, got {tail_sentences!r}")
+        raise ValueError(
+            "tail_sentences must be two integers (low, high) "
+            f"with 0 <= low <= high, got {tail_sentences!r}"
+        )
 
     rng = random.Random(int(seed))  # Python's Mersenne Twister: the same reviews on every platform
     labels = [i < n_reviews // 2 for i in range(int(n_reviews))]  # True: positive
@@ -156,7 +286,13 @@ def make_review_corpus(
         reviews.append(text)
     labels = np.array([label != (rng.random() < label_noise) for label in labels])
     frame = pd.DataFrame({"review": reviews, "sentiment": np.where(labels, "positive", "negative")})
-    frame.attrs["generator"] = {"n_reviews": int(n_reviews), "seed": int(seed), "negation_rate": negation_rate,
-                                "mixed_rate": mixed_rate, "tail_sentences": [low, high], "label_noise": label_noise}
+    frame.attrs["generator"] = {
+        "n_reviews": int(n_reviews),
+        "seed": int(seed),
+        "negation_rate": negation_rate,
+        "mixed_rate": mixed_rate,
+        "tail_sentences": [low, high],
+        "label_noise": label_noise,
+    }
     frame.attrs["source"] = "synthetic"
     return frame

@@ -51,6 +51,7 @@ def check_series(series, name: str = "series") -> np.ndarray:
 
 # --------------------------------------------------------------------------- generated data
 
+
 def make_sine_sequences(
     n_samples: int = 1000,
     seq_len: int = 20,
@@ -84,7 +85,9 @@ def make_sine_sequences(
     return X[:, :, None].astype(np.float32), clean[:, seq_len:].astype(np.float32)
 
 
-def sine_wave(n_points: int = 1000, period: float = 50.0, noise: float = 0.0, seed: int = 0) -> np.ndarray:
+def sine_wave(
+    n_points: int = 1000, period: float = 50.0, noise: float = 0.0, seed: int = 0
+) -> np.ndarray:
     """One long sine wave, x_t = sin(2 pi t / period) + noise * e_t, t = 0..n_points-1.
 
     Returns shape (n_points,), float64.
@@ -106,11 +109,14 @@ def arithmetic_sequence(start: float = 1.0, step: float = 1.0, length: int = 10)
     """
     length = positive_int("length", length)
     if not (np.isfinite(start) and np.isfinite(step)):
-        raise ValueError(f"start and step must be finite numbers, got start={start!r}, step={step!r}")
+        raise ValueError(
+            f"start and step must be finite numbers, got start={start!r}, step={step!r}"
+        )
     return start + step * np.arange(length, dtype=np.float64)
 
 
 # --------------------------------------------------------------------------- windowing
+
 
 def make_windows(series, window: int, horizon: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Cut a series into (lookback window -> next ``horizon`` values) pairs.
@@ -130,7 +136,8 @@ def make_windows(series, window: int, horizon: int = 1) -> tuple[np.ndarray, np.
     n_pairs = len(values) - window - horizon + 1
     if n_pairs < 1:
         raise ValueError(
-            f"window={window} plus horizon={horizon} needs a series of at least {window + horizon} values, "
+            f"window={window} plus horizon={horizon} needs a "
+            f"series of at least {window + horizon} values, "
             f"but the series has {len(values)}: use a shorter window or a longer series"
         )
     starts = np.arange(n_pairs)[:, None]
@@ -171,7 +178,9 @@ def fit_scaler(train_values, kind: str = "minmax") -> SeriesScaler:
     else:
         raise ValueError(f"kind must be 'minmax' or 'standard', got {kind!r}")
     if scale == 0:
-        raise ValueError(f"train_values are all equal ({values[0]}): there is no spread to scale by")
+        raise ValueError(
+            f"train_values are all equal ({values[0]}): there is no spread to scale by"
+        )
     return SeriesScaler(kind, float(offset), float(scale), len(values))
 
 
@@ -195,8 +204,13 @@ class WindowSplit:
     horizon: int
 
 
-def check_windows(n_values: int, window: int, horizon: int = 1, train_fraction: float = 0.8,
-                  names: tuple[str, str] = ("window", "horizon")) -> int:
+def check_windows(
+    n_values: int,
+    window: int,
+    horizon: int = 1,
+    train_fraction: float = 0.8,
+    names: tuple[str, str] = ("window", "horizon"),
+) -> int:
     """The number of training values of a series of ``n_values`` split by :func:`split_windows`.
 
     A ValueError, naming ``names`` (the settings that hold the window and the
@@ -210,7 +224,8 @@ def check_windows(n_values: int, window: int, horizon: int = 1, train_fraction: 
     n_train = int(round(n_values * train_fraction))
     if n_train < window + horizon:
         raise ValueError(
-            f"the training part has {n_train} values, fewer than {names[0]}={window} + {names[1]}={horizon}: "
+            f"the training part has {n_train} values, fewer "
+            f"than {names[0]}={window} + {names[1]}={horizon}: "
             f"raise train_fraction, shorten {names[0]} or use a longer series"
         )
     if n_values - n_train < horizon:
@@ -245,23 +260,32 @@ def split_windows(
         scaler = fit_scaler(values[:n_train], scaling)
     scaled = scaler.transform(values)
     X_train, y_train = make_windows(scaled[:n_train], window, horizon)
-    X_test, y_test = make_windows(scaled[n_train - window:], window, horizon)
+    X_test, y_test = make_windows(scaled[n_train - window :], window, horizon)
     return WindowSplit(
-        X_train, y_train, X_test, y_test,
+        X_train,
+        y_train,
+        X_test,
+        y_test,
         train_target_time=np.arange(len(X_train)) + window,
         test_target_time=np.arange(len(X_test)) + n_train,
-        n_train=n_train, scaler=scaler, window=window, horizon=horizon,
+        n_train=n_train,
+        scaler=scaler,
+        window=window,
+        horizon=horizon,
     )
 
 
 # --------------------------------------------------------------------------- baselines and errors
+
 
 def _check_windows(X) -> np.ndarray:
     X = np.asarray(X, dtype=np.float64)
     if X.ndim == 3 and X.shape[2] == 1:
         X = X[:, :, 0]
     if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
-        raise ValueError(f"X must hold windows of shape (pairs, window) or (pairs, window, 1), got {np.shape(X)}")
+        raise ValueError(
+            f"X must hold windows of shape (pairs, window) or (pairs, window, 1), got {np.shape(X)}"
+        )
     return X
 
 
@@ -288,8 +312,10 @@ def seasonal_naive_forecast(X, season: int, horizon: int = 1) -> np.ndarray:
     X = _check_windows(X)
     window = X.shape[1]
     if window < season:
-        raise ValueError(f"season={season} is longer than the window ({window} values): the window "
-                         "must hold at least one full season")
+        raise ValueError(
+            f"season={season} is longer than the window ({window} values): the window "
+            "must hold at least one full season"
+        )
     positions = window - season + np.arange(horizon) % season
     return X[:, positions]
 
@@ -302,14 +328,18 @@ def forecast_errors(y_true, y_pred) -> dict[str, float]:
     y_true = np.asarray(y_true, dtype=np.float64)
     y_pred = np.asarray(y_pred, dtype=np.float64)
     if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true and y_pred must have the same shape, got {y_true.shape} and {y_pred.shape}")
+        raise ValueError(
+            f"y_true and y_pred must have the same shape, got {y_true.shape} and {y_pred.shape}"
+        )
     if y_true.size == 0:
         raise ValueError("y_true and y_pred are empty: there is nothing to score")
     error = y_true - y_pred
-    return {"rmse": float(np.sqrt(np.mean(error ** 2))), "mae": float(np.mean(np.abs(error)))}
+    return {"rmse": float(np.sqrt(np.mean(error**2))), "mae": float(np.mean(np.abs(error)))}
 
 
-def recursive_forecast(predict_next: Callable[[np.ndarray], np.ndarray], X, steps: int) -> np.ndarray:
+def recursive_forecast(
+    predict_next: Callable[[np.ndarray], np.ndarray], X, steps: int
+) -> np.ndarray:
     """Forecast ``steps`` values ahead with a one-step model, feeding back its own predictions.
 
     ``predict_next`` maps windows of shape (pairs, window, 1) to the next value,
@@ -323,18 +353,24 @@ def recursive_forecast(predict_next: Callable[[np.ndarray], np.ndarray], X, step
     for step in range(steps):
         following = np.asarray(predict_next(windows), dtype=np.float64).reshape(-1)
         if following.shape != (len(windows),):
-            raise ValueError(f"predict_next must return one value per window ({len(windows)}), got shape "
-                             f"{np.shape(following)}")
+            raise ValueError(
+                f"predict_next must return one value per window ({len(windows)}), got shape "
+                f"{np.shape(following)}"
+            )
         forecasts[:, step] = following
-        windows = np.concatenate([windows[:, 1:], following[:, None, None].astype(np.float32)], axis=1)
+        windows = np.concatenate(
+            [windows[:, 1:], following[:, None, None].astype(np.float32)], axis=1
+        )
     return forecasts
 
 
 # --------------------------------------------------------------------------- measured series
 
+
 @dataclass
 class MeasuredSeries:
-    """A real measured series: its values (a pandas Series with a date or year index) and facts about it."""
+    """A real measured series: its values (a pandas Series
+    with a date or year index) and facts about it."""
 
     name: str
     values: pd.Series
@@ -344,8 +380,10 @@ class MeasuredSeries:
 
 
 MEASURED_SERIES = {
-    "co2": "monthly mean CO2 concentration at Mauna Loa, March 1958 to December 2001 (ppm); trend and a 12-month cycle",
-    "elnino": "monthly sea-surface temperature of the Nino 1+2 region of the Pacific, 1950 to 2010 (deg C); a 12-month cycle",
+    "co2": "monthly mean CO2 concentration at Mauna Loa, March 1958 to December 2001 (ppm); "
+    "trend and a 12-month cycle",
+    "elnino": "monthly sea-surface temperature of the Nino 1+2 region of the Pacific, "
+    "1950 to 2010 (deg C); a 12-month cycle",
     "sunspots": "yearly mean sunspot number, 1700 to 2008; a cycle of about 11 years",
 }
 
@@ -360,8 +398,12 @@ def load_statsmodels_series(name: str = "co2") -> MeasuredSeries:
     """
     if name not in MEASURED_SERIES:
         raise ValueError(f"name must be one of {sorted(MEASURED_SERIES)}, got {name!r}")
-    datasets = require("statsmodels.datasets", "series", "load_statsmodels_series (lesson 9's measured series)",
-                       package="statsmodels")
+    datasets = require(
+        "statsmodels.datasets",
+        "series",
+        "load_statsmodels_series (lesson 9's measured series)",
+        package="statsmodels",
+    )
     if name == "co2":
         weekly = datasets.co2.load_pandas().data["co2"]
         values = weekly.resample("MS").mean().interpolate(method="linear")
@@ -371,11 +413,19 @@ def load_statsmodels_series(name: str = "co2") -> MeasuredSeries:
         table = datasets.elnino.load_pandas().data
         months = table.columns[1:]
         stacked = table.set_index(table["YEAR"].astype(int))[months].stack()
-        index = pd.to_datetime([f"{year}-{month}-01" for year, month in stacked.index], format="%Y-%b-%d")
-        values = pd.Series(stacked.to_numpy(dtype=np.float64), index=pd.DatetimeIndex(index, name="month"),
-                           name="sea-surface temperature (deg C)")
+        index = pd.to_datetime(
+            [f"{year}-{month}-01" for year, month in stacked.index], format="%Y-%b-%d"
+        )
+        values = pd.Series(
+            stacked.to_numpy(dtype=np.float64),
+            index=pd.DatetimeIndex(index, name="month"),
+            name="sea-surface temperature (deg C)",
+        )
         return MeasuredSeries(name, values, 12, "deg C", MEASURED_SERIES[name])
     table = datasets.sunspots.load_pandas().data
-    values = pd.Series(table["SUNACTIVITY"].to_numpy(dtype=np.float64),
-                       index=pd.Index(table["YEAR"].astype(int), name="year"), name="sunspot number")
+    values = pd.Series(
+        table["SUNACTIVITY"].to_numpy(dtype=np.float64),
+        index=pd.Index(table["YEAR"].astype(int), name="year"),
+        name="sunspot number",
+    )
     return MeasuredSeries(name, values, 11, "sunspot number", MEASURED_SERIES[name])

@@ -56,10 +56,13 @@ def split_in_order(
     if len(X) != len(y):
         raise ValueError(f"X and y must have the same number of rows, got {len(X)} and {len(y)}")
     if not 0 < train_fraction < 1:
-        raise ValueError(f"train_fraction must lie strictly between 0 and 1, got {train_fraction!r}")
+        raise ValueError(
+            f"train_fraction must lie strictly between 0 and 1, got {train_fraction!r}"
+        )
     n_train = int(round(len(X) * train_fraction))
     if n_train == 0 or n_train == len(X):
         raise ValueError(
-            f"train_fraction={train_fraction} of {len(X)} rows leaves one side empty; use more samples"
+            f"train_fraction={train_fraction} of {len(X)} "
+            "rows leaves one side empty; use more samples"
         )
     return X[:n_train], y[:n_train], X[n_train:], y[n_train:]

@@ -1,1 +1,2 @@
-"""Code that exists for one lesson, in a module named after it (the lesson says which in its docstring)."""
+"""Code that exists for one lesson, in a module named
+after it (the lesson says which in its docstring)."""

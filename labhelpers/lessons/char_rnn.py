@@ -24,8 +24,12 @@ def temperature_softmax(logits: torch.Tensor, temperature: float) -> torch.Tenso
     T < 1 sharpens the distribution (lower entropy, towards the argmax),
     T > 1 flattens it (towards uniform); T = 1 is the model's own softmax.
     """
-    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or not temperature > 0 \
-            or not math.isfinite(temperature):
+    if (
+        isinstance(temperature, bool)
+        or not isinstance(temperature, numbers.Real)
+        or not temperature > 0
+        or not math.isfinite(temperature)
+    ):
         raise ValueError(f"temperature must be a positive number, got {temperature!r}")
     return torch.softmax(logits / temperature, dim=-1)
 
@@ -48,8 +52,9 @@ def _generator(seed: int | torch.Generator | None) -> torch.Generator:
     return generator
 
 
-def sample_next(logits: torch.Tensor, temperature: float = 1.0,
-                seed: int | torch.Generator | None = None) -> torch.Tensor:
+def sample_next(
+    logits: torch.Tensor, temperature: float = 1.0, seed: int | torch.Generator | None = None
+) -> torch.Tensor:
     """Draw one index per row from softmax(logits / temperature).
 
     ``logits`` of shape (vocab,) or (batch, vocab); returns shape () or
@@ -62,8 +67,14 @@ def sample_next(logits: torch.Tensor, temperature: float = 1.0,
     return drawn.reshape(probabilities.shape[:-1])
 
 
-def generate_text(model: CharRNN, codec, prompt: str, length: int, temperature: float = 1.0,
-                  seed: int | torch.Generator | None = 0) -> str:
+def generate_text(
+    model: CharRNN,
+    codec,
+    prompt: str,
+    length: int,
+    temperature: float = 1.0,
+    seed: int | torch.Generator | None = 0,
+) -> str:
     """Continue ``prompt`` by ``length`` characters, sampling one at a time.
 
     The prompt is read to set the hidden state; then each sampled character is

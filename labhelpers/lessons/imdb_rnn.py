@@ -1,4 +1,5 @@
-"""Lesson 5 only: lab record 000's accuracy line, kept to show its defect, and saliency by word position.
+"""Lesson 5 only: lab record 000's accuracy line, kept
+to show its defect, and saliency by word position.
 
 The record's model is :class:`labhelpers.models.ReviewRNN`.
 """
@@ -12,7 +13,8 @@ from ..models import ReviewRNN
 
 
 def record_accuracy_line(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """The record's accuracy line, parenthesis misplaced: predictions compared with ``y_batch.sum()``.
+    """The record's accuracy line, parenthesis misplaced:
+    predictions compared with ``y_batch.sum()``.
 
     ``(predicted == y_batch.sum()).sum()`` counts the predictions (0 or 1) that
     equal the number of positive reviews in the batch, which is almost never 0
@@ -35,9 +37,10 @@ def saliency_by_position(model: ReviewRNN, ids: torch.Tensor, batch_size: int = 
     model.eval()
     device = next(model.parameters()).device
     total = torch.zeros(ids.shape[1], dtype=torch.float64)
-    with torch.backends.cudnn.flags(enabled=False):  # cuDNN RNNs give no input gradients in eval mode
+    # cuDNN RNNs give no input gradients in eval mode
+    with torch.backends.cudnn.flags(enabled=False):
         for start in range(0, len(ids), batch_size):
-            batch = ids[start:start + batch_size].to(device)
+            batch = ids[start : start + batch_size].to(device)
             embedded = model.embedding(batch).detach().requires_grad_(True)
             states, _ = model.rnn(embedded)
             z = model.out(states[:, -1]).sum()

@@ -1,4 +1,5 @@
-"""Lesson 6 only: the Keras review classifiers of lab records 001 and 002, and callbacks that measure them.
+"""Lesson 6 only: the Keras review classifiers of lab
+records 001 and 002, and callbacks that measure them.
 
 This module imports Keras (and so TensorFlow) at its top, through
 :func:`labhelpers.runtime.import_keras`. The torch side of the IMDB lessons is
@@ -17,7 +18,11 @@ from ..runtime import import_keras
 
 keras = import_keras("labhelpers.lessons.keras_imdb (lesson 6, IMDB with Keras)")
 
-RECURRENT_LAYERS = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
+RECURRENT_LAYERS = {
+    "simple_rnn": keras.layers.SimpleRNN,
+    "lstm": keras.layers.LSTM,
+    "gru": keras.layers.GRU,
+}
 
 
 def build_review_classifier(
@@ -31,7 +36,8 @@ def build_review_classifier(
     recurrent_dropout: float = 0.0,
     learning_rate: float = 0.001,
 ) -> keras.Model:
-    """Embedding(num_words, embedding_dim) -> SimpleRNN/LSTM/GRU(units) -> Dense(1, sigmoid), compiled.
+    """Embedding(num_words, embedding_dim) ->
+    SimpleRNN/LSTM/GRU(units) -> Dense(1, sigmoid), compiled.
 
     The records' models (E2): binary cross-entropy, Adam, accuracy. Input ids
     of shape (batch, maxlen); output shape (batch, 1), the probability that the
@@ -39,18 +45,31 @@ def build_review_classifier(
     ``recurrent_dropout`` drops its hidden state between steps.
     """
     one_of("cell", cell, sorted(RECURRENT_LAYERS))
-    for name, value in (("num_words", num_words), ("embedding_dim", embedding_dim), ("units", units)):
+    for name, value in (
+        ("num_words", num_words),
+        ("embedding_dim", embedding_dim),
+        ("units", units),
+    ):
         positive_int(name, value)
     for name, value in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
         if not 0 <= value < 1:
             raise ValueError(f"{name} must lie in [0, 1), got {value!r}")
-    model = keras.Sequential([
-        keras.Input(shape=(maxlen,), dtype="int32"),
-        keras.layers.Embedding(int(num_words), int(embedding_dim)),
-        RECURRENT_LAYERS[cell](int(units), dropout=dropout, recurrent_dropout=recurrent_dropout),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ], name=cell)
-    model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(learning_rate), metrics=["accuracy"])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(maxlen,), dtype="int32"),
+            keras.layers.Embedding(int(num_words), int(embedding_dim)),
+            RECURRENT_LAYERS[cell](
+                int(units), dropout=dropout, recurrent_dropout=recurrent_dropout
+            ),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ],
+        name=cell,
+    )
+    model.compile(
+        loss="binary_crossentropy",
+        optimizer=keras.optimizers.Adam(learning_rate),
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -84,7 +103,8 @@ class StepTimer(keras.callbacks.Callback):
 
 
 class EpochLog(keras.callbacks.Callback):
-    """One plain line per epoch, in the format of ``labhelpers.training.fit`` (timings as ``1.23 s``)."""
+    """One plain line per epoch, in the format of
+    ``labhelpers.training.fit`` (timings as ``1.23 s``)."""
 
     def __init__(self, epochs: int):
         super().__init__()
@@ -95,12 +115,17 @@ class EpochLog(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
-        shown = {key: logs[key] for key in ("loss", "accuracy", "val_loss", "val_accuracy") if key in logs}
+        shown = {
+            key: logs[key]
+            for key in ("loss", "accuracy", "val_loss", "val_accuracy")
+            if key in logs
+        }
         print(epoch_line(epoch + 1, self.epochs, shown, time.perf_counter() - self._started))
 
 
 class ValidationPredictions(keras.callbacks.Callback):
-    """The model's probabilities on ``x_val`` after every epoch: ``predictions[e]`` has shape (len(x_val),)."""
+    """The model's probabilities on ``x_val`` after every
+    epoch: ``predictions[e]`` has shape (len(x_val),)."""
 
     def __init__(self, x_val: np.ndarray, batch_size: int = 256):
         super().__init__()
@@ -109,13 +134,18 @@ class ValidationPredictions(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         # Called directly rather than with model.predict, which would trace one more graph.
-        parts = [np.asarray(self.model(self.x_val[i:i + self.batch_size], training=False)).reshape(-1)
-                 for i in range(0, len(self.x_val), self.batch_size)]
+        parts = [
+            np.asarray(self.model(self.x_val[i : i + self.batch_size], training=False)).reshape(-1)
+            for i in range(0, len(self.x_val), self.batch_size)
+        ]
         self.predictions.append(np.concatenate(parts) if parts else np.zeros(0, np.float32))
 
 
-def history_of(history: keras.callbacks.History, timer: StepTimer | None = None) -> dict[str, list[float]]:
-    """A Keras ``History`` as the dict that :func:`labhelpers.plots.plot_history` draws (plus ``seconds``)."""
+def history_of(
+    history: keras.callbacks.History, timer: StepTimer | None = None
+) -> dict[str, list[float]]:
+    """A Keras ``History`` as the dict that
+    :func:`labhelpers.plots.plot_history` draws (plus ``seconds``)."""
     result = {key: [float(v) for v in values] for key, values in history.history.items()}
     if timer is not None:
         result["seconds"] = list(timer.epoch_seconds)
@@ -123,6 +153,7 @@ def history_of(history: keras.callbacks.History, timer: StepTimer | None = None)
 
 
 def flip_rates(predictions: list[np.ndarray]) -> np.ndarray:
-    """Share of reviews whose predicted class (p > 0.5) changes from one epoch to the next; shape (epochs - 1,)."""
+    """Share of reviews whose predicted class (p > 0.5) changes
+    from one epoch to the next; shape (epochs - 1,)."""
     classes = [p > 0.5 for p in predictions]
     return np.array([np.mean(a != b) for a, b in zip(classes[:-1], classes[1:])])

@@ -21,23 +21,38 @@ BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BADGE_PATTERN = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
 # The install cell: from its first comment line to the next cell marker.
 INSTALL_PATTERN = re.compile(r"^# Colab only:.*?(?=^# %%)", flags=re.MULTILINE | re.DOTALL)
+# The notebooks' code cells hold at most 79 characters, and so does this cell
+# once filled in (tests/test_notebooks.py checks it): the repository's URL has a
+# line of its own.
 INSTALL_CELL = """\
-# Colab only: install labhelpers and the packages the lessons use that Colab lacks (gensim and the
-# rest of the `colab` extra); Colab's own torch, TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
+# Colab only: install labhelpers and the packages the lessons use that Colab
+# lacks (gensim and the rest of the `colab` extra); Colab's own torch,
+# TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
 import importlib.util
 import subprocess
 import sys
 import time
 
-if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is None:
+if (
+    "google.colab" in sys.modules
+    and importlib.util.find_spec("labhelpers") is None
+):
     started = time.perf_counter()
-    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                          {requirement}],
-                         capture_output=True, text=True)
+    url = "{url}"
+    requirement = f"labhelpers[colab] @ git+{{url}}@{branch}"
+    pip = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", requirement],
+        capture_output=True,
+        text=True,
+    )
     if pip.returncode != 0:
         print(pip.stdout, pip.stderr, sep="\\n")
-        raise RuntimeError("pip could not install labhelpers: its own message is printed above.")
-    print(f"labhelpers and the lessons' packages installed in {{time.perf_counter() - started:.0f}} s")
+        raise RuntimeError(
+            "pip could not install labhelpers: "
+            "its own message is printed above."
+        )
+    seconds = time.perf_counter() - started
+    print(f"labhelpers and the lessons' packages installed in {{seconds:.0f}} s")
 
 """
 
@@ -47,8 +62,14 @@ def repository(root: Path) -> tuple[str, str, str]:
     config = yaml.safe_load((root / "_config.yml").read_text())
     repo = config.get("repository") or {}
     if "url" not in repo:
-        raise ValueError(f"{root / '_config.yml'} needs repository: url: (the GitHub URL of the book)")
-    return repo["url"].rstrip("/"), repo.get("branch", "main"), repo.get("path_to_book", ".").strip("/")
+        raise ValueError(
+            f"{root / '_config.yml'} needs repository: url: (the GitHub URL of the book)"
+        )
+    return (
+        repo["url"].rstrip("/"),
+        repo.get("branch", "main"),
+        repo.get("path_to_book", ".").strip("/"),
+    )
 
 
 def badge(root: Path, notebook: str) -> str:
@@ -61,14 +82,17 @@ def badge(root: Path, notebook: str) -> str:
 
 
 def install_requirement(root: Path) -> str:
-    """The pip requirement that installs ``labhelpers`` and its ``colab`` extra from the repository, quoted."""
+    """The pip requirement that installs ``labhelpers`` and its ``colab`` extra from the
+    repository, quoted (the install cell builds it from the URL and branch)."""
     url, branch, _ = repository(root)
     return f'"labhelpers[colab] @ git+{url}@{branch}"'
 
 
 def install_cell(root: Path) -> str:
-    """The code of every notebook's Colab install cell (py:percent text, without its ``# %%`` line)."""
-    return INSTALL_CELL.format(requirement=install_requirement(root))
+    """The code of every notebook's Colab install cell
+    (py:percent text, without its ``# %%`` line)."""
+    url, branch, _ = repository(root)
+    return INSTALL_CELL.format(url=url, branch=branch)
 
 
 def expected_source(root: Path, source: str, notebook: str) -> str:

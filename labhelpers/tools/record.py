@@ -558,7 +558,7 @@ _TYPESET_JS = """async () => {
 
 _FOOTER = (
     '<div style="font-size:8px; width:100%; margin:0 14mm; display:flex;'
-    ' justify-content:space-between;'
+    " justify-content:space-between;"
     ' font-family:sans-serif; color:#444"><span>{left}</span>'
     '<span>page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>'
 )

@@ -53,8 +53,18 @@ WHEELHOUSE = ROOT / "_build" / "wheelhouse"
 # gensim come from the notebooks' install cell, the others are the book's own tools.
 # What only they need goes with them, except what Colab has too: the kernel (ipykernel)
 # and what labhelpers and gensim require (NumPy, pandas, matplotlib, scikit-learn, SciPy...).
-NOT_ON_COLAB = ("labhelpers", "gensim", "papermill", "nbval", "jupytext", "jupyter-book",
-                "sphinx-mathjax-offline", "pytest", "playwright", "jupyterlab")
+NOT_ON_COLAB = (
+    "labhelpers",
+    "gensim",
+    "papermill",
+    "nbval",
+    "jupytext",
+    "jupyter-book",
+    "sphinx-mathjax-offline",
+    "pytest",
+    "playwright",
+    "jupyterlab",
+)
 ON_COLAB = ("ipykernel",)
 REQUIREMENTS_ON_COLAB = ("labhelpers", "gensim")
 RESULTS_MIME = "application/vnd.labhelpers.results+json"
@@ -71,18 +81,24 @@ def _key(name: str) -> str:
 def project_site_packages(root: Path = ROOT) -> Path:
     found = sorted((root / ".venv" / "lib").glob("python3.*/site-packages"))
     if not found:
-        raise HarnessError(f"no {root / '.venv'}/lib/python3.*/site-packages: run `make install` first")
+        raise HarnessError(
+            f"no {root / '.venv'}/lib/python3.*/site-packages: run `make install` first"
+        )
     return found[0]
 
 
-def colab_distributions(site: Path, excluded: tuple[str, ...] = NOT_ON_COLAB) -> tuple[dict, set[str]]:
+def colab_distributions(
+    site: Path, excluded: tuple[str, ...] = NOT_ON_COLAB
+) -> tuple[dict, set[str]]:
     """All distributions of ``site`` by key, and the keys of those a Colab runtime keeps.
 
     Kept: every distribution that nothing requires (extras aside) and that is
     not in ``excluded``, :data:`ON_COLAB`, the requirements of
     :data:`REQUIREMENTS_ON_COLAB`, and everything those require, transitively.
     """
-    dists = {_key(d.metadata["Name"]): d for d in importlib.metadata.distributions(path=[str(site)])}
+    dists = {
+        _key(d.metadata["Name"]): d for d in importlib.metadata.distributions(path=[str(site)])
+    }
     needs: dict[str, set[str]] = {}
     for key, dist in dists.items():
         needs[key] = set()
@@ -145,17 +161,35 @@ def snapshot_repository(root: Path, destination: Path, branch: str) -> Path:
     The files are the tracked and the untracked-but-not-ignored ones, as they
     are on disk now (uncommitted edits included).
     """
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                            cwd=root, capture_output=True, check=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=root,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in sorted(set(filter(None, listed))):
         source = root / name
         if source.is_file():
             (destination / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, destination / name)
-    git = ["git", "-c", "user.name=harness", "-c", "user.email=harness@localhost", "-c", "commit.gpgsign=false"]
+    git = [
+        "git",
+        "-c",
+        "user.name=harness",
+        "-c",
+        "user.email=harness@localhost",
+        "-c",
+        "commit.gpgsign=false",
+    ]
     subprocess.run(git + ["init", "-q", "-b", branch], cwd=destination, check=True)
     subprocess.run(git + ["add", "-A"], cwd=destination, check=True)
-    subprocess.run(git + ["commit", "-q", "-m", "snapshot of the working tree"], cwd=destination, check=True)
+    subprocess.run(
+        git + ["commit", "-q", "-m", "snapshot of the working tree"], cwd=destination, check=True
+    )
     return destination
 
 
@@ -168,8 +202,13 @@ def repository_of(root: Path) -> tuple[str, str]:
 
 
 def imdb_source(root: Path = ROOT) -> Path | None:
-    """The real IMDB CSV: ``$LABHELPERS_DATA_DIR`` if set, else ``../shared/data``; None when absent."""
-    folder = Path(os.environ["LABHELPERS_DATA_DIR"]) if os.environ.get("LABHELPERS_DATA_DIR") else root.parent / "shared" / "data"
+    """The real IMDB CSV: ``$LABHELPERS_DATA_DIR`` if
+    set, else ``../shared/data``; None when absent."""
+    folder = (
+        Path(os.environ["LABHELPERS_DATA_DIR"])
+        if os.environ.get("LABHELPERS_DATA_DIR")
+        else root.parent / "shared" / "data"
+    )
     for name in ("imdb_50k.csv.gz", "imdb_50k.csv", "IMDB Dataset.csv"):
         if (folder / name).is_file():
             return folder / name
@@ -185,13 +224,16 @@ def write_small_imdb_csv(path: Path, n: int = 2000, seed: int = 0) -> Path:
 
 
 class ColabHarness:
-    """Build with :meth:`start` (or ``with``), run notebooks with :meth:`execute`, remove with :meth:`close`.
+    """Build with :meth:`start` (or ``with``), run notebooks
+    with :meth:`execute`, remove with :meth:`close`.
 
     ``csv`` is the IMDB CSV the stand-in Kaggle serves (default: the real one
     of :func:`imdb_source`, else a small generated one, see :attr:`data_note`).
     """
 
-    def __init__(self, root: Path = ROOT, *, csv: Path | None = None, wheelhouse: Path = WHEELHOUSE):
+    def __init__(
+        self, root: Path = ROOT, *, csv: Path | None = None, wheelhouse: Path = WHEELHOUSE
+    ):
         self.root, self.wheelhouse = Path(root), Path(wheelhouse)
         self._csv = csv
         self.tmp: Path | None = None
@@ -204,8 +246,10 @@ class ColabHarness:
 
     def start(self) -> "ColabHarness":
         if not (self.wheelhouse / ".complete").exists():
-            raise HarnessError(f"the wheelhouse {self.wheelhouse} is missing: run `make colab-wheelhouse` "
-                               "(part of `make install`) once, with network, to fill it")
+            raise HarnessError(
+                f"the wheelhouse {self.wheelhouse} is missing: run `make colab-wheelhouse` "
+                "(part of `make install`) once, with network, to fill it"
+            )
         started = time.perf_counter()
         self.tmp = Path(tempfile.mkdtemp(prefix="colab-harness-"))
         try:
@@ -223,8 +267,18 @@ class ColabHarness:
         self.venv = tmp / "venv"
         subprocess.run([base_python, "-m", "venv", "--without-pip", str(self.venv)], check=True)
         self.python = self.venv / "bin" / "python"
-        self.site = Path(subprocess.run([str(self.python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                        capture_output=True, text=True, check=True).stdout.strip())
+        self.site = Path(
+            subprocess.run(
+                [
+                    str(self.python),
+                    "-c",
+                    "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+        )
         dists, kept = colab_distributions(source_site)
         self.kept, self.dropped = kept, sorted(set(dists) - kept)
         link_site_packages(source_site, self.site, dists, kept)
@@ -236,11 +290,14 @@ class ColabHarness:
         self.repository_url = url
         self.snapshot = snapshot_repository(self.root, tmp / "snapshot", branch)
         # pip clones git+<url>; git hands it the local snapshot instead (no network).
-        (self.home / ".gitconfig").write_text(f'[url "file://{self.snapshot}"]\n\tinsteadOf = {url}\n')
+        (self.home / ".gitconfig").write_text(
+            f'[url "file://{self.snapshot}"]\n\tinsteadOf = {url}\n'
+        )
         ipython = self.home / ".ipython"
         (ipython / "profile_default" / "startup").mkdir(parents=True)
         (ipython / "profile_default" / "startup" / "00-google-colab.py").write_text(
-            "import google.colab  # Colab's kernel imports it at start-up\n")
+            "import google.colab  # Colab's kernel imports it at start-up\n"
+        )
         self.content = tmp / "content"  # Colab's working folder is /content
         self.content.mkdir()
 
@@ -249,8 +306,10 @@ class ColabHarness:
             csv = imdb_source(self.root)
             if csv is None:
                 csv = write_small_imdb_csv(tmp / "small_imdb.csv")
-                self.data_note = (f"the stand-in Kaggle serves {csv}, 2000 GENERATED reviews in Kaggle's format, "
-                                  "because the real IMDB CSV (../shared/data or $LABHELPERS_DATA_DIR) is absent")
+                self.data_note = (
+                    f"the stand-in Kaggle serves {csv}, 2000 GENERATED reviews in Kaggle's format, "
+                    "because the real IMDB CSV (../shared/data or $LABHELPERS_DATA_DIR) is absent"
+                )
             else:
                 self.data_note = f"the stand-in Kaggle serves the real IMDB CSV {csv}"
         self.csv = Path(csv)
@@ -266,10 +325,26 @@ class ColabHarness:
         for colab_cache in (False, True):
             spec = jupyter / "kernels" / self.kernel_name(colab_cache)
             spec.mkdir(parents=True)
-            argv = ["/usr/bin/env", "-i", *(f"{k}={v}" for k, v in self._kernel_env(colab_cache).items()),
-                    str(self.python), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-            (spec / "kernel.json").write_text(json.dumps(
-                {"argv": argv, "display_name": "Python 3 (Colab harness)", "language": "python"}, indent=1))
+            argv = [
+                "/usr/bin/env",
+                "-i",
+                *(f"{k}={v}" for k, v in self._kernel_env(colab_cache).items()),
+                str(self.python),
+                "-m",
+                "ipykernel_launcher",
+                "-f",
+                "{connection_file}",
+            ]
+            (spec / "kernel.json").write_text(
+                json.dumps(
+                    {
+                        "argv": argv,
+                        "display_name": "Python 3 (Colab harness)",
+                        "language": "python",
+                    },
+                    indent=1,
+                )
+            )
         # papermill, in this process, finds the kernelspec here.
         for name, value in (("JUPYTER_PATH", str(jupyter)), ("JUPYTER_DATA_DIR", str(jupyter))):
             self._saved_env[name] = os.environ.get(name)
@@ -277,7 +352,9 @@ class ColabHarness:
 
     def _base_python(self) -> str:
         config = (self.root / ".venv" / "pyvenv.cfg").read_text()
-        found = re.search(r"^executable\s*=\s*(.+)$", config, flags=re.M) or re.search(r"^home\s*=\s*(.+)$", config, flags=re.M)
+        found = re.search(r"^executable\s*=\s*(.+)$", config, flags=re.M) or re.search(
+            r"^home\s*=\s*(.+)$", config, flags=re.M
+        )
         executable = Path(found.group(1).strip())
         if executable.is_dir():
             executable = executable / "python3"
@@ -295,8 +372,10 @@ class ColabHarness:
             "IPYTHONDIR": str(self.home / ".ipython"),
             "MPLCONFIGDIR": str(self.home / ".config" / "matplotlib"),
             "KERAS_HOME": str(self.home / ".keras"),
-            "OMP_WAIT_POLICY": "PASSIVE",  # 2 shared cores: spinning OpenMP threads starve each other
-            "COLAB_RELEASE_TAG": "colab-harness",  # Colab sets it; kagglehub names it in its user agent
+            # 2 shared cores: spinning OpenMP threads starve each other
+            "OMP_WAIT_POLICY": "PASSIVE",
+            # Colab sets it; kagglehub names it in its user agent
+            "COLAB_RELEASE_TAG": "colab-harness",
             "KAGGLE_API_ENVIRONMENT": "TEST",  # kagglesdk: http://localhost:7777, the stand-in
             "PIP_NO_INDEX": "1",
             "PIP_FIND_LINKS": str(self.wheelhouse),
@@ -316,26 +395,53 @@ class ColabHarness:
     # ---------------------------------------------------------------- running
 
     def python_says(self, code: str) -> str:
-        """Run ``code`` with the harness interpreter in the kernel's environment; return its stdout."""
-        done = subprocess.run(["/usr/bin/env", "-i", *(f"{k}={v}" for k, v in self.kernel_env.items()),
-                               str(self.python), "-c", code], capture_output=True, text=True, cwd=self.content)
+        """Run ``code`` with the harness interpreter in
+        the kernel's environment; return its stdout."""
+        done = subprocess.run(
+            [
+                "/usr/bin/env",
+                "-i",
+                *(f"{k}={v}" for k, v in self.kernel_env.items()),
+                str(self.python),
+                "-c",
+                code,
+            ],
+            capture_output=True,
+            text=True,
+            cwd=self.content,
+        )
         if done.returncode != 0:
             raise HarnessError(f"the harness interpreter failed on {code!r}: {done.stderr[-2000:]}")
         return done.stdout
 
     def installed(self, *names: str) -> dict[str, str | None]:
-        """Where each top-level module of ``names`` would be imported from in the kernel, or None."""
-        code = ("import importlib.util, json, sys; print(json.dumps({n: getattr(importlib.util.find_spec(n), 'origin', None) "
-                f"for n in {list(names)!r}}}))")
+        """Where each top-level module of ``names`` would
+        be imported from in the kernel, or None."""
+        code = (
+            "import importlib.util, json, sys; print(json.dumps({n: "
+            "getattr(importlib.util.find_spec(n), 'origin', None) "
+            f"for n in {list(names)!r}}}))"
+        )
         return json.loads(self.python_says(code))
 
     def site_listing(self) -> dict[str, str]:
         """The harness site-packages: each entry and, for a link, where it points."""
-        return {entry.name: os.readlink(entry) if entry.is_symlink() else "" for entry in sorted(self.site.iterdir())}
+        return {
+            entry.name: os.readlink(entry) if entry.is_symlink() else ""
+            for entry in sorted(self.site.iterdir())
+        }
 
-    def execute(self, notebook: str | Path, output: Path, parameters: Mapping[str, Any] | None = None,
-                *, colab_cache: bool = False, timeout: float = 600) -> Path:
-        """Execute ``notebook`` with papermill in the harness kernel; the run's seconds go to :attr:`timings`.
+    def execute(
+        self,
+        notebook: str | Path,
+        output: Path,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        colab_cache: bool = False,
+        timeout: float = 600,
+    ) -> Path:
+        """Execute ``notebook`` with papermill in the harness
+        kernel; the run's seconds go to :attr:`timings`.
 
         A relative ``notebook`` is taken from the snapshot, so that the notebook
         and the labhelpers its install cell installs are of the same moment.
@@ -348,12 +454,22 @@ class ColabHarness:
             notebook = self.snapshot / notebook
         started = time.perf_counter()
         try:
-            papermill.execute_notebook(str(notebook), str(output), parameters=dict(parameters or {}),
-                                       kernel_name=self.kernel_name(colab_cache), cwd=str(self.content), progress_bar=False,
-                                       log_output=False, execution_timeout=timeout, start_timeout=120,
-                                       request_save_on_cell_execute=False)
+            papermill.execute_notebook(
+                str(notebook),
+                str(output),
+                parameters=dict(parameters or {}),
+                kernel_name=self.kernel_name(colab_cache),
+                cwd=str(self.content),
+                progress_bar=False,
+                log_output=False,
+                execution_timeout=timeout,
+                start_timeout=120,
+                request_save_on_cell_execute=False,
+            )
         finally:
-            label = notebook.stem + "".join(f" {k}={v}" for k, v in (parameters or {}).items() if k != "profile")
+            label = notebook.stem + "".join(
+                f" {k}={v}" for k, v in (parameters or {}).items() if k != "profile"
+            )
             self.timings[label] = time.perf_counter() - started
         return output
 
@@ -388,8 +504,13 @@ def results_of(executed: Path) -> list[dict]:
     import nbformat
 
     notebook = nbformat.read(executed, as_version=4)
-    return [output["data"][RESULTS_MIME] for cell in notebook.cells if cell.cell_type == "code"
-            for output in cell.get("outputs", []) if RESULTS_MIME in output.get("data", {})]
+    return [
+        output["data"][RESULTS_MIME]
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if RESULTS_MIME in output.get("data", {})
+    ]
 
 
 def cell_seconds(executed: Path) -> Iterator[tuple[str, float]]:

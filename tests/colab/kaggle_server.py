@@ -1,4 +1,5 @@
-"""A stand-in for Kaggle's API and Colab's Kaggle cache, on 127.0.0.1, for the real kagglehub client.
+"""A stand-in for Kaggle's API and Colab's Kaggle
+cache, on 127.0.0.1, for the real kagglehub client.
 
 It serves one dataset, :data:`OWNER`/:data:`DATASET` version 1, the way
 kagglehub 1.0 (through kagglesdk) asks for it:
@@ -50,10 +51,14 @@ class PortInUse(RuntimeError):
 
 
 def write_dataset_zip(csv_source: Path, archive: Path) -> str:
-    """Zip ``csv_source`` (plain or gzip CSV) as ``IMDB Dataset.csv`` into ``archive``; return its base64 MD5."""
+    """Zip ``csv_source`` (plain or gzip CSV) as ``IMDB
+    Dataset.csv`` into ``archive``; return its base64 MD5."""
     partial = archive.with_name(archive.name + ".partial")
     opener = gzip.open if csv_source.read_bytes()[:2] == b"\x1f\x8b" else open
-    with opener(csv_source, "rb") as source, zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as bundle:
+    with (
+        opener(csv_source, "rb") as source,
+        zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as bundle,
+    ):
         with bundle.open(FILE_NAME, "w", force_zip64=True) as member:
             shutil.copyfileobj(source, member, 1 << 20)
     partial.replace(archive)
@@ -72,8 +77,15 @@ class KaggleStandIn:
     the first mount).
     """
 
-    def __init__(self, archive: Path, md5_b64: str, mount_folder: Path | None = None, port: int = PORT):
-        self.archive, self.md5_b64, self.mount_folder, self.port = Path(archive), md5_b64, mount_folder, port
+    def __init__(
+        self, archive: Path, md5_b64: str, mount_folder: Path | None = None, port: int = PORT
+    ):
+        self.archive, self.md5_b64, self.mount_folder, self.port = (
+            Path(archive),
+            md5_b64,
+            mount_folder,
+            port,
+        )
         self.requests: list[tuple[str, str, dict]] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -89,10 +101,15 @@ class KaggleStandIn:
             self._server = ThreadingHTTPServer((HOST, self.port), handler)
         except OSError as error:
             raise PortInUse(
-                f"the stand-in Kaggle server cannot listen on {HOST}:{self.port} ({error}). kagglesdk's "
-                "KAGGLE_API_ENVIRONMENT=TEST always talks to localhost:7777: stop the program holding the port "
-                f"(`ss -ltnp | grep {self.port}`) and run again.") from None
-        self._thread = threading.Thread(target=self._server.serve_forever, name="kaggle-stand-in", daemon=True)
+                "the stand-in Kaggle server cannot listen on "
+                f"{HOST}:{self.port} ({error}). kagglesdk's "
+                "KAGGLE_API_ENVIRONMENT=TEST always talks to "
+                "localhost:7777: stop the program holding the port "
+                f"(`ss -ltnp | grep {self.port}`) and run again."
+            ) from None
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="kaggle-stand-in", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -158,7 +175,9 @@ class _Handler(BaseHTTPRequestHandler):
             if (body.get("ownerSlug"), body.get("datasetSlug")) != (OWNER, DATASET):
                 return self._not_found(f"dataset {body.get('ownerSlug')}/{body.get('datasetSlug')}")
             if body.get("datasetVersionNumber", VERSION) != VERSION or body.get("fileName"):
-                return self._not_found(f"version {body.get('datasetVersionNumber')} file {body.get('fileName')}")
+                return self._not_found(
+                    f"version {body.get('datasetVersionNumber')} file {body.get('fileName')}"
+                )
             self.send_response(302)
             self.send_header("Location", f"http://localhost:{self.stand_in.port}{ARCHIVE_PATH}")
             self.send_header("Content-Length", "0")
