@@ -175,3 +175,17 @@ def record_results(
         raw=True,
     )
     return record
+
+
+ROUNDING_BOUND = 1e-14
+
+
+def rounding_level(difference: float, bound: float = ROUNDING_BOUND) -> str:
+    """A float64 difference as text: ``"< 1e-14"`` below ``bound``, else its value (``"3.2e-12"``).
+
+    Differences at float64 rounding level (about 1e-16) change their digits with
+    the CPU's vector kernels. Printed as a bound they read the same on every
+    machine, so the regression tests compare them, and a real error (1e-12)
+    still shows its value.
+    """
+    return f"< {bound:.0e}" if abs(difference) < bound else f"{difference:.1e}"

@@ -75,7 +75,7 @@ epochs = None  # type: int, at least 1  Passes over the training data (the recor
 batch_size = None  # type: int, at least 0  Sequences per gradient step; 0 trains on the full batch, as the record does.
 n_seeds = None  # type: int, at least 1  How many seeds to train for the spread of accuracy across initialisations.
 seed = 0  # type: int, at least 0  Seed of the data and of the first (reported) model.
-device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" or "cpu".
+device = "auto"  # type: str in {"auto", "cuda", "mps", "cpu"}  "auto" takes CUDA, then MPS, then the CPU.
 
 # %%
 from labhelpers.profiles import notebook_settings

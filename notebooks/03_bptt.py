@@ -154,6 +154,7 @@ import numpy as np
 import torch
 
 from labhelpers import theory
+from labhelpers.report import rounding_level
 from labhelpers.runtime import seed_everything
 
 seed_everything(seed)
@@ -220,7 +221,7 @@ state_difference = max(
 )
 print(
     f"the same loss from torch: {torch_loss.item():.6f}; "
-    f"largest state difference {state_difference:.1e}"
+    f"largest state difference {rounding_level(state_difference)}"
 )
 
 # %% [markdown]
@@ -278,7 +279,7 @@ one_step_difference = max(
 print(
     f"one-step Jacobians {jacobians.shape}: largest "
     f"difference from autograd over all {T} steps "
-    f"{one_step_difference:.1e}"
+    f"{rounding_level(one_step_difference)}"
 )
 
 # (batch, T + 1, H, H); [:, lag] is dh_T/dh_{T-lag}
@@ -294,8 +295,8 @@ product_relative = float(
 )
 print(
     f"products dh_T/dh_k for k = 0..{T}: largest "
-    f"absolute difference {product_difference:.1e}, "
-    f"largest relative difference {product_relative:.1e}"
+    f"absolute difference {rounding_level(product_difference)}, "
+    f"largest relative difference {rounding_level(product_relative)}"
 )
 assert product_relative < 1e-8
 
@@ -330,10 +331,11 @@ autograd_grad = rnn.weight_hh_l0.grad.numpy()
 grad_relative = float(
     np.abs(grad - autograd_grad).max() / np.abs(autograd_grad).max()
 )
+grad_difference = np.abs(grad - autograd_grad).max()
 print(
     "against nn.RNN's autograd: largest absolute "
-    f"difference {np.abs(grad - autograd_grad).max():.1e}, "
-    f"relative difference {grad_relative:.1e}"
+    f"difference {rounding_level(grad_difference)}, "
+    f"relative difference {rounding_level(grad_relative)}"
 )
 assert grad_relative < 1e-8, grad_relative
 
@@ -486,7 +488,7 @@ truncated_relative = float(
 print(
     f"truncated BPTT, n = {n}: ours against autograd "
     "with detached states, relative difference "
-    f"{truncated_relative:.1e}"
+    f"{rounding_level(truncated_relative)}"
 )
 assert truncated_relative < 1e-8
 
@@ -519,9 +521,10 @@ display(
     Markdown(
         "The hand-written Jacobian products $\\partial "
         "h_T/\\partial h_k$ matched autograd to a relative "
-        f"difference of {product_relative:.1e}, and $\\partial "
+        f"difference of {rounding_level(product_relative)}, and $\\partial "
         "L/\\partial W_{hh}$ assembled as the sum over earlier "
-        f"steps matched `nn.RNN`'s autograd to {grad_relative:.1e} "
+        "steps matched `nn.RNN`'s autograd to "
+        f"{rounding_level(grad_relative)} "
         f"(float64, {B} sequences of {T} steps, hidden {H}). "
         "With `nn.RNN`'s initial weights ($\\lVert W_{hh} "
         f"\\rVert_2$ = {theory.spectral_norm(W_hh):.2f}) the gradient "
@@ -546,3 +549,16 @@ recorded = record_results(
     model="hand-written BPTT against autograd",
     headline="grad_W_hh_relative_difference",
 )
+
+
+# %% tags=["lab-record"]
+# Your lab record: run the whole notebook first (Restart and run all), and
+# outside Colab save it (Ctrl+S). Then fill in your name and register number
+# and run this cell: it writes the record as HTML and PDF from this run (on
+# Colab it also downloads both). Left empty, it only says how to use it.
+student_name = ""  # e.g. "A. Student"
+register_number = ""  # e.g. "21BCE1234"
+
+from labhelpers.tools.record import record_this_notebook
+
+record_this_notebook(student_name, register_number)

@@ -648,3 +648,16 @@ recorded = record_results(
     model="RNN with W_hh scaled up, trained with clipping",
     headline="clipped_final_loss",
 )
+
+
+# %% tags=["lab-record"]
+# Your lab record: run the whole notebook first (Restart and run all), and
+# outside Colab save it (Ctrl+S). Then fill in your name and register number
+# and run this cell: it writes the record as HTML and PDF from this run (on
+# Colab it also downloads both). Left empty, it only says how to use it.
+student_name = ""  # e.g. "A. Student"
+register_number = ""  # e.g. "21BCE1234"
+
+from labhelpers.tools.record import record_this_notebook
+
+record_this_notebook(student_name, register_number)

@@ -91,6 +91,7 @@ validation_split = None  # type: float in (0, 1)  Share of the training reviews 
 seed = 0  # type: int, at least 0  Seed of TensorFlow, Keras and NumPy.
 
 # %%
+from labhelpers.data.imdb import check_data_path
 from labhelpers.profiles import notebook_settings
 
 # fmt: off
@@ -116,6 +117,8 @@ PROFILES = {
 # fmt: on
 # Checks the parameters, then fills in the profile's values.
 settings = notebook_settings(PROFILES)
+# A data_path that cannot be used stops here, whatever the profile.
+check_data_path(settings["data"], data_path)
 settings
 
 # %% [markdown]
@@ -517,3 +520,16 @@ recorded = record_results(
     source="imdb" if imdb.is_imdb else imdb.source,
     split=imdb.split,
 )
+
+
+# %% tags=["lab-record"]
+# Your lab record: run the whole notebook first (Restart and run all), and
+# outside Colab save it (Ctrl+S). Then fill in your name and register number
+# and run this cell: it writes the record as HTML and PDF from this run (on
+# Colab it also downloads both). Left empty, it only says how to use it.
+student_name = ""  # e.g. "A. Student"
+register_number = ""  # e.g. "21BCE1234"
+
+from labhelpers.tools.record import record_this_notebook
+
+record_this_notebook(student_name, register_number)

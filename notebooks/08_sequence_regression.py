@@ -78,7 +78,7 @@ learning_rate = None  # type: float, above 0  Adam's learning rate (the record: 
 epochs = None  # type: int, at least 1  Full-batch passes over the training data (the record: 100).
 n_seeds = None  # type: int, at least 1  Seeds per model in the one-layer against two-layer comparison.
 seed = 0  # type: int, at least 0  Seed of the data and of the first (reported) model.
-device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" or "cpu".
+device = "auto"  # type: str in {"auto", "cuda", "mps", "cpu"}  "auto" takes CUDA, then MPS, then the CPU.
 
 # %%
 from labhelpers.profiles import notebook_settings
@@ -416,3 +416,16 @@ recorded = record_results(
     model=f"{settings['num_layers']}-layer RNN({settings['hidden_size']})",
     headline="test_mse",
 )
+
+
+# %% tags=["lab-record"]
+# Your lab record: run the whole notebook first (Restart and run all), and
+# outside Colab save it (Ctrl+S). Then fill in your name and register number
+# and run this cell: it writes the record as HTML and PDF from this run (on
+# Colab it also downloads both). Left empty, it only says how to use it.
+student_name = ""  # e.g. "A. Student"
+register_number = ""  # e.g. "21BCE1234"
+
+from labhelpers.tools.record import record_this_notebook
+
+record_this_notebook(student_name, register_number)

@@ -87,7 +87,7 @@ batch_size = None  # type: int, at least 1  Windows per gradient step.
 epochs = None  # type: int, at least 1  Training epochs on the measured series.
 horizon = None  # type: int, at least 1  Steps ahead for the recursive multi-step forecasts.
 seed = 0  # type: int, at least 0  Seed of the generated data and of the models.
-device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" or "cpu".
+device = "auto"  # type: str in {"auto", "cuda", "mps", "cpu"}  "auto" takes CUDA, then MPS, then the CPU.
 
 # %%
 from labhelpers.profiles import notebook_settings
@@ -696,3 +696,16 @@ recorded = record_results(
 # every value of the training part (the line "test values on the training
 # scale" above then reaches past 1), and networks that only ever saw values
 # in $[0, 1]$ must extrapolate. Compare their errors with the naive forecast there.
+
+
+# %% tags=["lab-record"]
+# Your lab record: run the whole notebook first (Restart and run all), and
+# outside Colab save it (Ctrl+S). Then fill in your name and register number
+# and run this cell: it writes the record as HTML and PDF from this run (on
+# Colab it also downloads both). Left empty, it only says how to use it.
+student_name = ""  # e.g. "A. Student"
+register_number = ""  # e.g. "21BCE1234"
+
+from labhelpers.tools.record import record_this_notebook
+
+record_this_notebook(student_name, register_number)

@@ -88,7 +88,7 @@ temperatures = None  # type: list of float, above 0  Sampling temperatures for t
 sample_length = None  # type: int, at least 1  Characters generated per sample.
 prompt = None  # type: str  Text the generated samples start from.
 seed = 0  # type: int, at least 0  Seed of the models and of the sampling.
-device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" or "cpu".
+device = "auto"  # type: str in {"auto", "cuda", "mps", "cpu"}  "auto" takes CUDA, then MPS, then the CPU.
 
 # %%
 from labhelpers.profiles import notebook_settings
@@ -551,3 +551,16 @@ recorded = record_results(
     model=f"character-level {best_cell.upper()} (the best cell)",
     headline=f"{best_cell}_val_perplexity",
 )
+
+
+# %% tags=["lab-record"]
+# Your lab record: run the whole notebook first (Restart and run all), and
+# outside Colab save it (Ctrl+S). Then fill in your name and register number
+# and run this cell: it writes the record as HTML and PDF from this run (on
+# Colab it also downloads both). Left empty, it only says how to use it.
+student_name = ""  # e.g. "A. Student"
+register_number = ""  # e.g. "21BCE1234"
+
+from labhelpers.tools.record import record_this_notebook
+
+record_this_notebook(student_name, register_number)

@@ -89,9 +89,10 @@ w2v_epochs = None  # type: int, at least 1  Cap on word2vec passes for the steps
 speed_batches = None  # type: int, at least 1  Training batches timed per setting in the speed section.
 threads = None  # type: int, at least 0  CPU threads for torch while training; 0 keeps torch's default.
 seed = 0  # type: int, at least 0  Seed of the subsets, the word vectors and the models.
-device = "auto"  # type: str  "auto" (CUDA, then MPS, then CPU), "cuda", "mps" or "cpu".
+device = "auto"  # type: str in {"auto", "cuda", "mps", "cpu"}  "auto" takes CUDA, then MPS, then the CPU.
 
 # %%
+from labhelpers.data.imdb import check_data_path
 from labhelpers.profiles import notebook_settings
 
 # fmt: off
@@ -109,6 +110,8 @@ PROFILES = {
 # fmt: on
 # Checks the parameters, then fills in the profile's values.
 settings = notebook_settings(PROFILES)
+# A data_path that cannot be used stops here, whatever the profile.
+check_data_path(settings["data"], data_path)
 settings
 
 # %% [markdown]
@@ -581,3 +584,16 @@ recorded = record_results(
     split=records.split,
     baselines={split: result.accuracy for split, result in baselines.items()},
 )
+
+
+# %% tags=["lab-record"]
+# Your lab record: run the whole notebook first (Restart and run all), and
+# outside Colab save it (Ctrl+S). Then fill in your name and register number
+# and run this cell: it writes the record as HTML and PDF from this run (on
+# Colab it also downloads both). Left empty, it only says how to use it.
+student_name = ""  # e.g. "A. Student"
+register_number = ""  # e.g. "21BCE1234"
+
+from labhelpers.tools.record import record_this_notebook
+
+record_this_notebook(student_name, register_number)

@@ -116,3 +116,11 @@ def test_epoch_line_is_the_one_format_of_every_training_loop():
     )
     assert epoch_line(7, 20, {"loss": 0.47}, 0.354) == "epoch  7/20  loss 0.4700  (0.35 s)"
     assert epoch_line(20, 20, {}, 1.0) == "epoch 20/20    (1.00 s)"
+
+
+def test_rounding_level_bounds_float64_rounding_and_shows_real_errors():
+    from labhelpers.report import rounding_level
+
+    assert rounding_level(4.3e-16) == rounding_level(0.0) == rounding_level(-9e-15) == "< 1e-14"
+    assert rounding_level(9e-13) == "9.0e-13"  # a real error keeps its value
+    assert rounding_level(2e-10, bound=1e-9) == "< 1e-09"
