@@ -54,6 +54,7 @@ def corpus(n=300, seed=0):
 
 
 SETTINGS = [dict(), dict(num_words=5), dict(num_words=5, oov_token="<OOV>"), dict(oov_token="oov"),
+            dict(num_words=0, oov_token="<OOV>"), dict(num_words=1, oov_token="<OOV>"), dict(num_words=1),
             dict(num_words=3, oov_token="zz"), dict(lower=False), dict(split="a"), dict(filters="é!", split="ζ"),
             dict(filters="", oov_token="<unk>")]
 
@@ -80,6 +81,8 @@ def test_ids_counts_and_texts_match_the_keras_tokenizer(keras_text, kwargs):
     expected = theirs.texts_to_sequences(unseen)
     assert ours.texts_to_sequences(unseen) == expected
     assert ours.sequences_to_texts(expected) == theirs.sequences_to_texts(expected)
+    padded = keras.utils.pad_sequences(expected, maxlen=9).tolist()  # padding 0, as Keras decodes it
+    assert ours.sequences_to_texts(padded) == theirs.sequences_to_texts(padded)
     for padding in ("pre", "post"):
         for truncating in ("pre", "post"):
             np.testing.assert_array_equal(
@@ -174,18 +177,18 @@ def test_pad_sequences_example_of_the_docstring():
     np.testing.assert_array_equal(pad_sequences([[1, 2, 3], [4]], maxlen=2), [[2, 3], [0, 4]])
 
 
-@pytest.mark.parametrize("num_words", [0, -3, 2.5, True, "100"])
-def test_num_words_must_be_a_positive_integer(num_words):
-    with pytest.raises(ValueError, match="num_words must be a positive integer or None"):
+@pytest.mark.parametrize("num_words", [-3, 2.5, True, "100"])
+def test_num_words_must_be_an_integer_of_at_least_0(num_words):
+    with pytest.raises(ValueError, match=r"num_words must be an integer >= 0 or None \(None and 0 keep"):
         WordTokenizer(num_words=num_words)
 
 
-@pytest.mark.parametrize("maxlen", [0, -1, 1.5])
-def test_maxlen_must_be_a_positive_integer(maxlen):
-    with pytest.raises(ValueError, match="maxlen must be a positive integer"):
+@pytest.mark.parametrize("maxlen", [-1, 1.5, True])
+def test_maxlen_must_be_an_integer_of_at_least_0(maxlen):
+    with pytest.raises(ValueError, match="maxlen must be an integer >= 0, or None for the longest sequence"):
         pad_sequences([[1, 2]], maxlen=maxlen)
     tokenizer = WordTokenizer().fit_on_texts(["a b"])
-    with pytest.raises(ValueError, match="maxlen must be a positive integer"):
+    with pytest.raises(ValueError, match="maxlen must be an integer >= 0"):
         tokenizer.texts_to_padded(["a b"], maxlen=maxlen)
 
 
@@ -199,7 +202,8 @@ def test_padding_and_truncating_must_be_pre_or_post(name):
 
 @pytest.mark.parametrize("texts, found", [
     (["fine", None], "item 1 is a NoneType"), (["fine", float("nan")], "item 1 is a float"),
-    ([b"bytes"], "item 0 is a bytes"), ("one string", "got a single str"), (42, "got int")])
+    ([b"bytes"], "item 0 is a bytes"), ("one string", "got a single str"), (42, "got int"),
+    ([["words", 3]], "item 0 is a list"), ([("a", "tuple")], "item 0 is a tuple")])
 def test_texts_must_be_strings(texts, found):
     with pytest.raises(TypeError, match=f"texts must .*{found}"):
         WordTokenizer().fit_on_texts(texts)
@@ -286,8 +290,8 @@ def test_the_default_cache_folder_is_in_the_home_folder(monkeypatch, tmp_path):
 
 def test_encode_texts_checks_its_arguments(cache_dir):
     with pytest.raises(ValueError, match="maxlen must be a positive integer"):
-        encode(["a"], ["b"], maxlen=0)
-    with pytest.raises(ValueError, match="num_words must be a positive integer"):
-        encode(["a"], ["b"], num_words=0)
+        encode(["a"], ["b"], maxlen=0)  # an array of width 0 is no use in a cache
+    with pytest.raises(ValueError, match="num_words must be an integer >= 0"):
+        encode(["a"], ["b"], num_words=-1)
     with pytest.raises(TypeError, match=r"texts\['test'\] must contain only strings"):
         encode_texts(["a"], {"test": [None]}, num_words=5, maxlen=3)
