@@ -139,7 +139,7 @@ from labhelpers.runtime import seed_everything
 
 seed_everything(seed)  # TensorFlow is imported: seeds it and asks for deterministic ops
 imdb = load_keras_imdb(settings["num_words"], data_path or None, data=settings["data"],
-                       n_synthetic=settings["n_synthetic"], seed=seed)
+                       n_synthetic=settings["n_synthetic"], synthetic_seed=seed)
 print(imdb.description)
 if not imdb.is_imdb:
     print("NOTE: these are generated reviews, not IMDB; every number below is a number about them.")

@@ -479,17 +479,99 @@ def test_keras_format_from_texts_and_a_word_index():
         ["The film, good!", "bad bad unknown"], ["the end"], [1, 0], [1], word_index, num_words=6, seed=113)
     order = np.arange(2)
     np.random.RandomState(113).shuffle(order)  # Keras shuffles the training half with seed 113 ...
-    expected = [[1, 4, 5, 2], [1, 2, 2, 2]]  # "good" is 3 + 3 = 6 >= num_words: out of vocabulary (2)
+    # "good" is 3 + 3 = 6 >= num_words: out of vocabulary (2); words not in the index are left out
+    expected = [[1, 4, 5, 2], [1, 2, 2]]
     assert [expected[i] for i in order] == [list(x) for x in x_train]
     assert y_train.tolist() == [[1, 0][i] for i in order]
-    assert [list(x) for x in x_test] == [[1, 4, 2]] and y_test.tolist() == [1]
+    assert [list(x) for x in x_test] == [[1, 4]] and y_test.tolist() == [1]
+
+
+TRAIN_TEXTS = ["the film was good, the end", "a bad bad film", "not good not bad", "the the the film",
+               "an unseen word", "good film good cast good plot", "", "plot twist"]
+TEST_TEXTS = ["the film was good", "a brand new word", "bad cast, bad plot!", "film", "twist twist twist"]
+WORD_INDEX = {"the": 1, "good": 2, "film": 3, "bad": 4, "not": 5, "a": 6, "plot": 7, "was": 8, "end": 9,
+              "cast": 10, "twist": 11}  # what the training reviews hold; "an unseen word" is not in it
+LOAD_DATA_ARGUMENTS = [
+    {}, dict(num_words=6), dict(num_words=8, skip_top=5), dict(num_words=6, oov_char=None),
+    dict(skip_top=2), dict(maxlen=5), dict(maxlen=6, num_words=9), dict(seed=3), dict(start_char=None, num_words=13),
+    dict(start_char=None, index_from=0, num_words=10), dict(index_from=1, oov_char=0), dict(start_char=7, skip_top=8),
+    dict(num_words=0), dict(maxlen=0, index_from=5, num_words=12, oov_char=None, start_char=2)]
+
+
+def stored_ranks(texts):
+    """What the genuine imdb.npz stores for each review: its words' ranks; words not in the index left out."""
+    from labhelpers.text import text_to_word_sequence
+
+    x = np.empty(len(texts), dtype=object)
+    for i, text in enumerate(texts):
+        x[i] = [WORD_INDEX[w] for w in text_to_word_sequence(text) if w in WORD_INDEX]
+    return x
+
+
+def test_keras_format_gives_what_kerass_own_load_data_gives(tmp_path, monkeypatch):
+    """Keras's own load_data (its code, with every argument) reads a file in the genuine format.
+
+    The file holds the ranks of the reviews' words, as the genuine imdb.npz; only Keras's download
+    (get_file, which would check the genuine file's hash) is replaced by the path of this file.
+    """
+    pytest.importorskip("keras", reason="Keras is not installed: nothing to compare with")
+    keras_imdb = pytest.importorskip("keras.src.datasets.imdb", reason="this Keras has no keras.src.datasets.imdb")
+    y_train, y_test = np.array([1, 0, 0, 1, 1, 1, 0, 1]), np.array([1, 0, 0, 1, 1])
+    npz = tmp_path / "imdb.npz"
+    np.savez(npz, x_train=stored_ranks(TRAIN_TEXTS), y_train=y_train, x_test=stored_ranks(TEST_TEXTS),
+             y_test=y_test)
+    monkeypatch.setattr(keras_imdb, "get_file", lambda fname, origin, file_hash: str(npz))
+    for arguments in LOAD_DATA_ARGUMENTS:
+        (kx_train, ky_train), (kx_test, ky_test) = keras_imdb.load_data(**arguments)
+        (x_train, y_train_ours), (x_test, y_test_ours) = keras_format(
+            TRAIN_TEXTS, TEST_TEXTS, y_train, y_test, WORD_INDEX, **arguments)
+        assert [list(x) for x in x_train] == [list(x) for x in kx_train], arguments
+        assert [list(x) for x in x_test] == [list(x) for x in kx_test], arguments
+        assert y_train_ours.tolist() == ky_train.tolist() and y_test_ours.tolist() == ky_test.tolist()
+
+
+def test_words_outside_the_vocabulary_are_left_out_and_words_cut_by_num_words_become_2():
+    """The genuine file's convention (issue 12): only num_words/skip_top make oov_char."""
+    (x_train, _), (x_test, _) = keras_format(["good film"], ["good brand new film"], [1], [1],
+                                             {"good": 1, "film": 2}, num_words=5, seed=0)
+    assert [list(x) for x in x_test] == [[1, 4, 2]]  # brand, new: not in the index, left out; film: 5 >= 5
+    assert [list(x) for x in x_train] == [[1, 4, 2]]
+
+
+def test_maxlen_that_keeps_no_review_is_a_clear_error():
+    with pytest.raises(ValueError, match="maxlen=2 keeps no review of the training half"):
+        keras_format(["good film"], ["good"], [1], [1], {"good": 1, "film": 2}, maxlen=2)
+
+
+@pytest.mark.parametrize("name, value", [("skip_top", -1), ("maxlen", 2.5), ("seed", None), ("oov_char", "2"),
+                                         ("index_from", True), ("start_char", -1)])
+def test_load_data_arguments_are_checked_by_name(name, value):
+    with pytest.raises(ValueError, match=f"{name} must be an integer >= 0"):
+        keras_format(["a"], ["a"], [1], [0], {"a": 1}, **{name: value})
+    with pytest.raises(ValueError, match=f"{name} must be an integer >= 0"):
+        load_keras_imdb(10, data="synthetic", **{name: value})
+
+
+def test_load_keras_imdb_applies_every_load_data_argument_offline(offline):
+    """The generated corpus in the Keras format, with load_data's arguments, equals keras_format's answer."""
+    arguments = dict(num_words=30, skip_top=4, maxlen=120, seed=5, start_char=3, oov_char=1, index_from=4)
+    data = load_keras_imdb(data="synthetic", n_synthetic=80, synthetic_seed=2, **arguments)
+    records = load_review_data("synthetic", split="official", n_synthetic=80, seed=2)
+    (x_train, y_train), (x_test, y_test) = keras_format(
+        records.train["review"].tolist(), records.test["review"].tolist(), records.train["label"],
+        records.test["label"], data.word_index, **arguments)
+    assert [list(x) for x in data.x_train] == [list(x) for x in x_train] and len(x_train) > 0
+    assert [list(x) for x in data.x_test] == [list(x) for x in x_test]
+    assert max(len(x) for x in data.x_train) < 120 and all(x[0] == 1 for x in data.x_train)  # 3 < skip_top
+    assert (data.start_char, data.oov_char, data.index_from) == (3, 1, 4)
+    assert data.decode([3, 1, 5]) == "<START> <OOV> " + min(data.word_index, key=data.word_index.get)
 
 
 def test_keras_format_checks_its_inputs():
     with pytest.raises(ValueError, match="got 2 texts but 1 labels"):
         keras_format(["a", "b"], ["c"], [1], [0], {"a": 1})
-    with pytest.raises(ValueError, match="num_words must be a positive integer"):
-        keras_format(["a"], ["c"], [1], [0], {"a": 1}, num_words=0)
+    with pytest.raises(ValueError, match="num_words must be an integer >= 0 or None, got -1"):
+        keras_format(["a"], ["c"], [1], [0], {"a": 1}, num_words=-1)
 
 
 def test_the_keras_format_falls_back_to_generated_reviews(offline):
@@ -515,9 +597,12 @@ def test_load_keras_imdb_with_only_a_csv_uses_the_random_split_and_a_fitted_word
     assert data.word_index == WordTokenizer().fit_on_texts(records.train["review"].tolist()).word_index
     order = np.arange(len(records.train))
     np.random.RandomState(113).shuffle(order)  # Keras's shuffle of the training half
+    # num_words=None is, as in Keras, num_words = the largest id: that one word is out of vocabulary
+    rarest = max(data.word_index, key=data.word_index.get)
     for row, ids, label in zip(order, data.x_train, data.y_train):
         review = records.train.iloc[row]
-        assert data.decode(ids).split() == ["<START>"] + text_to_word_sequence(review["review"])
+        words = ["<OOV>" if w == rarest else w for w in text_to_word_sequence(review["review"])]
+        assert data.decode(ids).split() == ["<START>"] + words
         assert label == review["label"]
     assert len(data.x_test) == 12
 
@@ -538,8 +623,8 @@ def test_contract_load_keras_imdb_asks_keras_when_the_split_file_is_missing(offl
     keras = pytest.importorskip("keras", reason="Keras is not installed")
     calls = []
 
-    def load_data(num_words=None):
-        calls.append(num_words)
+    def load_data(num_words=None, **options):
+        calls.append((num_words, options))
         return (np.array([[1, 4, 5]], dtype=object), np.array([1])), (np.array([[1, 5]], dtype=object), np.array([0]))
 
     path = small_imdb(offline / "kaggle")
@@ -547,8 +632,9 @@ def test_contract_load_keras_imdb_asks_keras_when_the_split_file_is_missing(offl
     (offline / "keras-home" / "datasets").mkdir(parents=True)
     (offline / "keras-home" / "datasets" / "imdb.npz").write_bytes(b"cached")  # so no host is asked
     monkeypatch.setattr(keras.datasets.imdb, "load_data", load_data)
-    data = load_keras_imdb(100, path, kagglehub=False)
-    assert calls == [100] and data.source == "keras" and data.split == "official" and data.split_note is None
+    data = load_keras_imdb(100, path, kagglehub=False, skip_top=5, oov_char=None)
+    options = dict(skip_top=5, maxlen=None, seed=113, start_char=1, oov_char=None, index_from=3)
+    assert calls == [(100, options)] and data.source == "keras" and data.split == "official" and data.split_note is None
     assert data.description.startswith("IMDB from keras.datasets.imdb.load_data(num_words=100) "
                                        "(read from Keras's cache)")
     assert data.decode(data.x_train[0]) == "<START> the film" and data.y_test.tolist() == [0]
@@ -576,16 +662,18 @@ def test_the_genuine_keras_file_is_read_by_keras_itself(monkeypatch, tmp_path, k
     npz.write_bytes(b"stand-in")
     calls = []
 
-    def fake_load_data(path, num_words):
-        calls.append((path, num_words))
+    def fake_load_data(path, num_words, **options):
+        calls.append((path, num_words, options))
         return (np.array([[1, 14]], dtype=object), np.array([1])), (np.array([[1, 20]], dtype=object), np.array([0]))
 
     monkeypatch.setattr(imdb, "find_genuine_keras_npz", lambda csv_path=None: npz)
     monkeypatch.setattr(keras.datasets.imdb, "load_data", fake_load_data)
-    data = load_keras_imdb(100, kagglehub=False)
-    assert calls == [(str(npz.resolve()), 100)]
+    data = load_keras_imdb(100, kagglehub=False, maxlen=50, seed=7, index_from=2, start_char=None)
+    options = dict(skip_top=0, maxlen=50, seed=7, start_char=None, oov_char=2, index_from=2)
+    assert calls == [(str(npz.resolve()), 100, options)]
     assert data.source == "keras" and data.is_imdb and "Keras's own imdb.npz" in data.description
     assert list(data.x_train[0]) == [1, 14]
+    assert (data.start_char, data.oov_char, data.index_from) == (None, 2, 2)
 
 
 @needs_imdb
@@ -608,6 +696,20 @@ def test_the_keras_format_built_from_the_real_files():
     assert data.word_index["the"] == 1 and data.word_index["br"] == 7
     first = data.decode(data.x_train[0])
     assert first.startswith("<START> ") and len(first.split()) == len(data.x_train[0])
+    from labhelpers.text import text_to_word_sequence
+
+    # The test reviews in Keras's order (one RandomState(113) shuffles training, then test): their ids
+    # are the words found in the word index, rank + 3, 2 for rank + 3 >= 10000; other words left out.
+    frame = load_imdb(IMDB_CSV)
+    test_texts = split_official(frame)[1]["review"].tolist()
+    rng = np.random.RandomState(113)
+    rng.shuffle(np.arange(25000))
+    order = np.arange(25000)
+    rng.shuffle(order)
+    index = data.word_index
+    for k in range(300):
+        words = [w for w in text_to_word_sequence(test_texts[order[k]]) if w in index]
+        assert list(data.x_test[k]) == [1] + [index[w] + 3 if index[w] + 3 < 10000 else 2 for w in words]
 
 
 # --------------------------------------------------------------------------- the torch model helpers

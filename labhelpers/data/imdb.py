@@ -588,12 +588,12 @@ def _keras_datasets() -> Path:
 
 
 def _keras_download(num_words: int | None, word_index: dict[str, int] | None, timeout: float, *,
-                    all_words: bool = False) -> tuple[tuple | None, str]:
+                    all_words: bool = False, options: dict | None = None) -> tuple[tuple | None, str]:
     """``keras.datasets.imdb.load_data(num_words=...)`` and its word index, waited for at most ``timeout`` seconds.
 
     ``word_index`` given: used instead of ``get_word_index()``. ``all_words``:
     every word kept (``load_data(num_words=None)`` turns the rarest word into the
-    out-of-vocabulary id). Returns ``(((x_train, y_train), (x_test, y_test),
+    out-of-vocabulary id). ``options``: more arguments of ``load_data``. Returns ``(((x_train, y_train), (x_test, y_test),
     word_index) or None, what happened)``; never raises for a missing Keras or
     network.
     """
@@ -612,10 +612,11 @@ def _keras_download(num_words: int | None, word_index: dict[str, int] | None, ti
         index = word_index if word_index is not None else keras.datasets.imdb.get_word_index()
         # ids are ranks + 3 (0 padding, 1 start, 2 out of vocabulary); load_data keeps ids below num_words
         keep = max(index.values()) + 4 if all_words else num_words
-        return keras.datasets.imdb.load_data(num_words=keep), index
+        return keras.datasets.imdb.load_data(num_words=keep, **(options or {})), index
 
+    key = f"keras.datasets.imdb {num_words} {all_words} {sorted((options or {}).items())}"
     try:
-        (train, test), index = _bounded(f"keras.datasets.imdb {num_words} {all_words}", timeout, fetch)
+        (train, test), index = _bounded(key, timeout, fetch)
     except _StillRunning:
         return None, (f"keras.datasets.imdb gave no answer within {timeout:g} s; a download it started carries "
                       "on in the background, and a later run finds it in Keras's cache")
@@ -663,56 +664,144 @@ def keras_format(
     word_index: dict[str, int],
     *,
     num_words: int | None = None,
-    start_char: int = 1,
-    oov_char: int = 2,
-    index_from: int = 3,
+    skip_top: int = 0,
+    maxlen: int | None = None,
     seed: int = 113,
+    start_char: int | None = 1,
+    oov_char: int | None = 2,
+    index_from: int = 3,
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Reviews in the ``keras.datasets.imdb.load_data`` format, built from texts and a word index.
 
-    Each review becomes ``[start_char] + [word_index[w] + index_from ...]``,
-    words split as the Keras ``Tokenizer`` splits them (lower case, default
-    filters); a word missing from the index, or whose id is ``num_words`` or
-    more, becomes ``oov_char``. So 0 is padding, 1 the start, 2 an unknown word
-    and ``the`` (rank 1) is 4. Training and test reviews are shuffled with
-    ``seed`` as Keras does. Returns ``(x_train, y_train), (x_test, y_test)``:
-    object arrays of int lists and int64 label arrays.
+    Two steps, as the genuine data is made. First each review becomes the
+    ranks (``word_index`` values) of its words, split as the Keras
+    ``Tokenizer`` splits them (lower case, default filters): what the genuine
+    ``imdb.npz`` stores. A word that is not in ``word_index`` is left out, as
+    the genuine file leaves out the test words its training vocabulary lacks
+    (``keras.datasets.imdb`` says so; its word index is the training reviews'
+    vocabulary). Then :func:`keras_load_rules` applies ``load_data``'s
+    arguments, with its defaults: shuffled with ``seed``, ``start_char`` (1)
+    first, ranks + ``index_from`` (3), so 0 is padding, 1 the start, 2
+    ``oov_char`` for the words cut by ``num_words``/``skip_top``, and ``the``
+    (rank 1) is 4. Returns ``(x_train, y_train), (x_test, y_test)``: object
+    arrays of int lists and int64 label arrays.
     """
     from ..text import lookup_words
 
-    num_words = positive_int("num_words", num_words, allow_none=True)
     vocabulary = sorted(word_index, key=word_index.__getitem__)
-    ids = np.fromiter((word_index[w] + index_from for w in vocabulary), dtype=np.int64, count=len(vocabulary))
-    if num_words is not None:
-        ids[ids >= num_words] = oov_char
-    lut = np.append(ids, oov_char)
-    rng = np.random.RandomState(seed)
+    ranks = np.fromiter((word_index[w] for w in vocabulary), dtype=np.int64, count=len(vocabulary))
 
-    def convert(texts, labels):
+    def stored(texts, labels):
         texts = check_texts(texts)
         labels = np.asarray(labels, dtype=np.int64)
         if len(labels) != len(texts):
             raise ValueError(f"got {len(texts)} texts but {len(labels)} labels")
         positions, lengths = lookup_words(texts, vocabulary)
-        flat = lut[positions].tolist()
-        bounds = np.concatenate([[0], np.cumsum(lengths)]).tolist()
-        x = np.empty(len(texts), dtype=object)
-        x[:] = [[start_char] + flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-        order = np.arange(len(texts))
-        rng.shuffle(order)
-        return x[order], labels[order]
+        known = positions >= 0
+        review = np.repeat(np.arange(len(texts)), lengths)
+        return ranks[positions[known]], np.bincount(review[known], minlength=len(texts)), labels
 
-    return convert(train_texts, y_train), convert(test_texts, y_test)
+    return keras_load_rules(stored(train_texts, y_train), stored(test_texts, y_test), num_words=num_words,
+                            skip_top=skip_top, maxlen=maxlen, seed=seed, start_char=start_char,
+                            oov_char=oov_char, index_from=index_from)
+
+
+def _optional_int(name: str, value, low: int, allow_none: bool = True) -> int | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}{' or None' if allow_none else ''}, got {value!r}")
+    return int(value)
+
+
+def _check_load_arguments(**arguments) -> dict:
+    """``load_data``'s arguments, checked: integers (>= 0; None where Keras allows it), in the order given."""
+    may_be_none = ("num_words", "maxlen", "start_char", "oov_char")
+    return {name: _optional_int(name, value, 0, allow_none=name in may_be_none)
+            for name, value in arguments.items()}
+
+
+def keras_load_rules(
+    train: tuple[np.ndarray, np.ndarray, np.ndarray],
+    test: tuple[np.ndarray, np.ndarray, np.ndarray],
+    *,
+    num_words: int | None = None,
+    skip_top: int = 0,
+    maxlen: int | None = None,
+    seed: int = 113,
+    start_char: int | None = 1,
+    oov_char: int | None = 2,
+    index_from: int = 3,
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """What ``keras.datasets.imdb.load_data`` does to the stored ranks, with its arguments and defaults.
+
+    ``train`` and ``test`` are ``(ranks, lengths, labels)``: every review's word
+    ranks one after the other, each review's length, its labels. In order:
+
+    1. each half is shuffled with one ``np.random.RandomState(seed)``, the
+       training half first;
+    2. every rank becomes rank + ``index_from``, and ``start_char`` (unless
+       None) is put in front of every review;
+    3. ``maxlen`` (not None or 0): reviews of ``maxlen`` ids or more (the
+       start counted) are removed, not cut; an error if a half has none left;
+    4. an id below ``skip_top`` or of ``num_words`` or more becomes
+       ``oov_char``, or is removed when ``oov_char`` is None. As in Keras,
+       ``num_words`` None (or 0) means the largest id of both halves, so that
+       this one id (the rarest word's) becomes ``oov_char`` too (where
+       Keras fails on an empty review without ``start_char``, this takes the
+       largest id there is), and ``skip_top`` counts ids, the start mark
+       included.
+
+    Returns ``(x_train, y_train), (x_test, y_test)``: object arrays of int
+    lists and int64 labels.
+    """
+    checked = _check_load_arguments(num_words=num_words, skip_top=skip_top, maxlen=maxlen, seed=seed,
+                                    start_char=start_char, oov_char=oov_char, index_from=index_from)
+    num_words, skip_top, maxlen, seed, start_char, oov_char, index_from = checked.values()
+    rng = np.random.RandomState(seed)
+    halves = []
+    for name, (ranks, lengths, labels) in (("training", train), ("test", test)):
+        ids, lengths = np.asarray(ranks, np.int64) + index_from, np.asarray(lengths, np.int64)
+        order = np.arange(len(lengths))
+        rng.shuffle(order)  # applied at the end, to the lists: every step below is done review by review
+        if start_char is not None:
+            ids, lengths = np.insert(ids, np.cumsum(lengths) - lengths, start_char), lengths + 1
+        kept = np.ones(len(lengths), dtype=bool)
+        if maxlen:
+            kept = lengths < maxlen
+            if not kept.any():
+                raise ValueError(f"maxlen={maxlen} keeps no review of the {name} half: every one has {maxlen} ids "
+                                 "or more (the start mark counts); increase maxlen")
+            ids, lengths = ids[np.repeat(kept, lengths)], lengths[kept]
+        order = order[kept[order]]  # the kept reviews, in shuffled order
+        halves.append([ids, lengths, np.asarray(labels, np.int64), kept, order])
+    limit = num_words or max((int(ids.max()) for ids, *_ in halves if len(ids)), default=0)
+    x_y = []
+    for ids, lengths, labels, kept, order in halves:
+        inside = (ids >= skip_top) & (ids < limit)
+        if oov_char is not None:
+            ids = np.where(inside, ids, oov_char)
+        else:
+            review = np.repeat(np.arange(len(lengths)), lengths)
+            ids, lengths = ids[inside], np.bincount(review[inside], minlength=len(lengths))
+        bounds = np.concatenate([[0], np.cumsum(lengths)]).tolist()
+        flat = ids.tolist()
+        x = np.empty(len(kept), dtype=object)  # indexed by stored position; only kept ones filled
+        for i, a, b in zip(np.flatnonzero(kept).tolist(), bounds[:-1], bounds[1:]):
+            x[i] = flat[a:b]  # one by one: lists of equal lengths must not make a 2-D array
+        x_y.append((x[order], labels[order]))
+    return x_y[0], x_y[1]
 
 
 @dataclass
 class KerasImdb:
     """Reviews in the ``keras.datasets.imdb`` format: id lists, labels, the word index, and their origin.
 
-    ``x_train``/``x_test`` are object arrays of int lists (1 = start, 2 =
-    out of vocabulary, word index rank + 3 for a word); ``y_*`` int64 labels
-    (1 positive). ``word_index`` maps a word to its rank (add 3 for its id).
-    ``source`` is ``"keras"`` (Keras's own loader), ``"imdb"`` (built from
+    ``x_train``/``x_test`` are object arrays of int lists (with ``load_data``'s
+    defaults 1 = start, 2 = out of vocabulary, word index rank + 3 for a word;
+    ``start_char``, ``oov_char`` and ``index_from`` record the values used);
+    ``y_*`` int64 labels (1 positive). ``word_index`` maps a word to its rank
+    (add ``index_from`` for its id). ``source`` is ``"keras"`` (Keras's own loader), ``"imdb"`` (built from
     the CSV) or ``"synthetic"``. ``split`` is the split used (``"official"``
     or ``"random"``); ``split_note`` says why it is not the official one.
     """
@@ -727,15 +816,20 @@ class KerasImdb:
     fallback_reason: str | None = None
     split: str = "official"
     split_note: str | None = None
+    start_char: int | None = 1
+    oov_char: int | None = 2
+    index_from: int = 3
 
     @property
     def is_imdb(self) -> bool:
         return self.source in ("keras", "imdb")
 
-    def decode(self, ids: Sequence[int], index_from: int = 3) -> str:
-        """Ids back to words; 0 is shown as nothing, 1 as ``<START>``, 2 as ``<OOV>``."""
+    def decode(self, ids: Sequence[int], index_from: int | None = None) -> str:
+        """Ids back to words; 0 is shown as nothing, ``start_char`` as ``<START>``, ``oov_char`` as ``<OOV>``."""
+        index_from = self.index_from if index_from is None else index_from
         words = {i + index_from: w for w, i in self.word_index.items()}
-        words.update({1: "<START>", 2: "<OOV>"})
+        words.update({mark: name for mark, name in ((self.start_char, "<START>"), (self.oov_char, "<OOV>"))
+                      if mark is not None})
         return " ".join(words.get(int(i), "<?>") for i in ids if int(i) != 0)
 
 
@@ -743,10 +837,16 @@ def load_keras_imdb(
     num_words: int | None = None,
     path: str | Path | None = None,
     *,
+    skip_top: int = 0,
+    maxlen: int | None = None,
+    seed: int = 113,
+    start_char: int | None = 1,
+    oov_char: int | None = 2,
+    index_from: int = 3,
     data: str = "auto",
     genuine: bool = True,
     n_synthetic: int = 2000,
-    seed: int = 0,
+    synthetic_seed: int = 0,
     kagglehub: bool = True,
 ) -> KerasImdb:
     """IMDB in the ``keras.datasets.imdb`` format (:class:`KerasImdb`), from the best source there is.
@@ -765,13 +865,23 @@ def load_keras_imdb(
     5. with ``data="auto"``, or asked for with ``data="synthetic"``: the
        generated corpus cut in two halves, with a word index fitted on the first.
 
-    ``genuine=False`` skips Keras's own loader (1 and 3). ``description``
-    says which source, split and word index were used; ``split`` and
-    ``split_note`` say which split and why.
+    ``num_words``, ``skip_top``, ``maxlen``, ``seed``, ``start_char``,
+    ``oov_char`` and ``index_from`` are ``keras.datasets.imdb.load_data``'s,
+    with its defaults and meaning (:func:`keras_load_rules`): Keras's loader
+    gets them all, and the offline builds apply them the same way. ``path`` is
+    the IMDB CSV or its folder (not Keras's ``imdb.npz``). ``genuine=False``
+    skips Keras's own loader (1 and 3). ``synthetic_seed`` seeds the generated
+    corpus. ``description`` says which source, split and word index were used;
+    ``split`` and ``split_note`` say which split and why.
     """
     if data not in ("auto", "imdb", "synthetic"):
         raise ValueError(f"data must be 'auto', 'imdb' or 'synthetic', got {data!r}")
     from ..text import WordTokenizer
+
+    options = _check_load_arguments(skip_top=skip_top, maxlen=maxlen, seed=seed, start_char=start_char,
+                                    oov_char=oov_char, index_from=index_from)
+    num_words = _check_load_arguments(num_words=num_words)["num_words"]
+    marks = dict(start_char=start_char, oov_char=oov_char, index_from=index_from)
 
     reason = None
     if data != "synthetic":
@@ -779,13 +889,13 @@ def load_keras_imdb(
         npz = find_genuine_keras_npz(csv_hint)
         if npz is not None and genuine:
             keras = import_keras("reading Keras's imdb.npz")
-            (x_train, y_train), (x_test, y_test) = keras.datasets.imdb.load_data(path=str(npz.resolve()),
-                                                                                 num_words=num_words)
+            (x_train, y_train), (x_test, y_test) = keras.datasets.imdb.load_data(
+                path=str(npz.resolve()), num_words=num_words, **options)
             index_path = find_word_index(csv_hint)
             word_index = load_word_index(index_path) if index_path else {}
             return KerasImdb(x_train, y_train, x_test, y_test, word_index,
                              f"IMDB from Keras's own imdb.npz ({npz}), official 25k/25k split: {len(x_train)} "
-                             f"training, {len(x_test)} test reviews", "keras")
+                             f"training, {len(x_test)} test reviews", "keras", **marks)
         try:
             frame, not_found = load_imdb(path, kagglehub=kagglehub), None
         except ImdbNotFoundError as error:
@@ -798,13 +908,14 @@ def load_keras_imdb(
         word_index = load_word_index(index_path) if index_path else None
         what = "Keras's own loader was not asked (genuine=False)"
         if genuine and (split_file is None or word_index is None):
-            got, what = _keras_download(num_words, word_index, KERAS_TIMEOUT)
+            got, what = _keras_download(num_words, word_index, KERAS_TIMEOUT, options=options)
             if got is not None:
                 (x_train, y_train), (x_test, y_test), word_index = got
                 return KerasImdb(x_train, np.asarray(y_train, dtype=np.int64), x_test,
                                  np.asarray(y_test, dtype=np.int64), word_index,
                                  f"IMDB from keras.datasets.imdb.load_data(num_words={num_words}) ({what}), official "
-                                 f"25k/25k split: {len(x_train)} training, {len(x_test)} test reviews", "keras")
+                                 f"25k/25k split: {len(x_train)} training, {len(x_test)} test reviews", "keras",
+                                 **marks)
         if frame is not None:
             note = None
             if split_file is not None:
@@ -821,27 +932,28 @@ def load_keras_imdb(
                               f"{' or '.join(WORD_INDEX_NAMES)} is not here)")
             (x_train, y_train), (x_test, y_test) = keras_format(
                 train["review"].tolist(), test["review"].tolist(), train["label"], test["label"], word_index,
-                num_words=num_words)
+                num_words=num_words, **options)
             description = (f"IMDB in the keras.datasets.imdb format, built offline from {source} with {index_text}; "
                            f"{_SPLIT_NAMES[split]} split: {len(x_train)} training, {len(x_test)} test reviews")
             if note:
                 description += f". NOTE: {note}"
-            return KerasImdb(x_train, y_train, x_test, y_test, word_index, description, "imdb", None, split, note)
+            return KerasImdb(x_train, y_train, x_test, y_test, word_index, description, "imdb", None, split, note,
+                             **marks)
         if genuine:  # Keras's loader was tried too
             not_found = ImdbNotFoundError(f"{str(not_found).rstrip('.')}; {what}.")
         if data == "imdb":
             raise not_found
         reason = str(not_found).splitlines()[-1].removeprefix("What happened: ").rstrip(".")
-    records = load_review_data("synthetic", split="official", n_synthetic=n_synthetic, seed=seed)
+    records = load_review_data("synthetic", split="official", n_synthetic=n_synthetic, seed=synthetic_seed)
     word_index = WordTokenizer().fit_on_texts(records.train["review"].tolist()).word_index
     (x_train, y_train), (x_test, y_test) = keras_format(
         records.train["review"].tolist(), records.test["review"].tolist(),
-        records.train["label"], records.test["label"], word_index, num_words=num_words)
+        records.train["label"], records.test["label"], word_index, num_words=num_words, **options)
     description = (f"SYNTHETIC reviews generated by labhelpers (not IMDB) in the keras.datasets.imdb format: "
-                   f"{len(x_train)} training, {len(x_test)} test reviews, seed {seed}")
+                   f"{len(x_train)} training, {len(x_test)} test reviews, seed {synthetic_seed}")
     if reason:
         description += f". IMDB was not found ({reason}), so this run falls back to them"
-    return KerasImdb(x_train, y_train, x_test, y_test, word_index, description, "synthetic", reason)
+    return KerasImdb(x_train, y_train, x_test, y_test, word_index, description, "synthetic", reason, **marks)
 
 
 @dataclass
