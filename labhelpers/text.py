@@ -185,7 +185,8 @@ def _fast_path_possible(filters: str, split: str) -> bool:
     return len(split) == 1 and split.isascii() and filters.isascii()
 
 
-def _code_texts(texts: list, filters: str, lower: bool, split: str, seed: Sequence[str] = ()) -> _Coded:
+def _code_texts(texts: list, filters: str, lower: bool, split: str,
+                seed: Sequence[str] = ()) -> _Coded:
     """Tokenize ``texts`` and give every token its word's code (see :class:`_Coded`).
 
     A text may also be a list of words (taken as they are, lower-cased when
@@ -201,38 +202,43 @@ def _code_texts(texts: list, filters: str, lower: bool, split: str, seed: Sequen
     # but stay out of the byte buffer, where they would be split.
     coded = _code_texts_fast(texts, filters, lower, split, usable)
     new_words = coded.words(range(len(usable), coded.n_codes))
-    lut = np.concatenate([positions, len(seed) + np.arange(len(new_words), dtype=np.int64)]).astype(np.int32)
-    return _Coded(lut[coded.codes], coded.doc_lengths, len(seed) + len(new_words), list(seed) + new_words)
+    new_codes = len(seed) + np.arange(len(new_words), dtype=np.int64)
+    lut = np.concatenate([positions, new_codes]).astype(np.int32)
+    n_codes = len(seed) + len(new_words)
+    return _Coded(lut[coded.codes], coded.doc_lengths, n_codes, list(seed) + new_words)
 
 
 def _document_words(text, filters: str, lower: bool, split: str) -> list[str]:
-    """The words of one text: split by :func:`text_to_word_sequence`, or a list of words as Keras takes it."""
+    """The words of one text: split by :func:`text_to_word_sequence`, or a list of words."""
     if isinstance(text, str):
         return text_to_word_sequence(text, filters, lower, split)
     return [word.lower() for word in text] if lower else list(text)
 
 
 def _check_documents(texts, name: str = "texts") -> list:
-    """``texts`` as a list whose items are strings or lists of words, or a TypeError naming the first bad item."""
+    """``texts`` as a list of strings or lists of words, or a TypeError naming the first bad one."""
     if isinstance(texts, (str, bytes)):
         raise TypeError(f"{name} must be a sequence of strings, one per document, got a single "
                         f"{type(texts).__name__}; wrap it in a list: [{name}]")
     try:
         texts = list(texts)
     except TypeError:
-        raise TypeError(f"{name} must be a sequence of strings, got {type(texts).__name__}") from None
+        raise TypeError(f"{name} must be a sequence of strings, "
+                        f"got {type(texts).__name__}") from None
     for i, text in enumerate(texts):
-        if isinstance(text, str) or (isinstance(text, list) and all(isinstance(w, str) for w in text)):
+        if isinstance(text, str):
+            continue
+        if isinstance(text, list) and all(isinstance(w, str) for w in text):
             continue
         shown = f"{text!r:.40}"
-        raise TypeError(f"{name} must contain only strings (or lists of words, which are strings); item {i} "
-                        f"is a {type(text).__name__} ({shown}). Missing reviews read by pandas are floats "
-                        "(NaN): drop or fill them first.")
+        raise TypeError(f"{name} must contain only strings (or lists of words, which are strings); "
+                        f"item {i} is a {type(text).__name__} ({shown}). Missing reviews read by "
+                        "pandas are floats (NaN): drop or fill them first.")
     return texts
 
 
 def _code_texts_python(texts, filters, lower, split, seed) -> _Coded:
-    """The plain-Python way (any filters and separator, lists of words): one dictionary look-up per word."""
+    """The plain-Python way (any filters and separator, lists of words): a dict look-up per word."""
     index = {word: i for i, word in enumerate(seed)}
     documents = [_document_words(text, filters, lower, split) for text in texts]
     codes = np.fromiter((index.setdefault(word, len(index)) for word in chain.from_iterable(documents)),
@@ -332,7 +338,8 @@ def _pad_ragged(flat: np.ndarray, lengths: np.ndarray, maxlen: int | None, paddi
 def _check_maxlen(maxlen) -> int | None:
     if maxlen is not None and (isinstance(maxlen, bool) or not isinstance(maxlen, (int, np.integer))
                                or maxlen < 0):
-        raise ValueError(f"maxlen must be an integer >= 0, or None for the longest sequence; got {maxlen!r}")
+        raise ValueError("maxlen must be an integer >= 0, or None for the longest sequence; "
+                         f"got {maxlen!r}")
     return None if maxlen is None else int(maxlen)
 
 
@@ -343,8 +350,8 @@ def _check_padding_args(maxlen, padding, truncating) -> int | None:
     return maxlen
 
 
-def _pad_steps(sequences: list, lengths: np.ndarray, maxlen: int | None, padding: str, truncating: str,
-               value, dtype: np.dtype) -> np.ndarray:
+def _pad_steps(sequences: list, lengths: np.ndarray, maxlen: int | None, padding: str,
+               truncating: str, value, dtype: np.dtype) -> np.ndarray:
     """Pad sequences whose steps are vectors (or strings, or objects), one sequence at a time.
 
     The shape of a step is taken from the first non-empty sequence, as Keras
@@ -361,11 +368,12 @@ def _pad_steps(sequences: list, lengths: np.ndarray, maxlen: int | None, padding
         keep = min(len(sequence), width)
         if keep == 0:
             continue
-        part = _steps(sequence[len(sequence) - keep:] if truncating == "pre" else sequence[:keep], i, dtype)
+        kept = sequence[len(sequence) - keep:] if truncating == "pre" else sequence[:keep]
+        part = _steps(kept, i, dtype)
         if part.shape[1:] != step_shape:
-            raise ValueError(f"sequences[{i}] has steps of shape {part.shape[1:]}, but sequences[{first}] "
-                             f"(the first non-empty one) has steps of shape {step_shape}: every step of "
-                             "every sequence must have the same shape")
+            raise ValueError(f"sequences[{i}] has steps of shape {part.shape[1:]}, but "
+                             f"sequences[{first}] (the first non-empty one) has steps of shape "
+                             f"{step_shape}: every step of every sequence must have the same shape")
         if padding == "pre":
             out[i, width - keep:] = part
         else:
@@ -388,7 +396,7 @@ def pad_sequences(
     truncating: str = "pre",
     value: float | str = 0,
 ) -> np.ndarray:
-    """Sequences of different lengths as one array of shape (n, maxlen), as ``keras.utils.pad_sequences``.
+    """Sequences of different lengths as one (n, maxlen) array, as ``keras.utils.pad_sequences``.
 
     - ``maxlen``: length of every row (default: the longest sequence); 0 gives
       an array of shape (n, 0);
@@ -405,13 +413,15 @@ def pad_sequences(
 
     Deliberate differences from Keras 3.15 (each checked by a test against it):
     a string where a sequence is expected (``sequences`` itself, or one of its
-    items) is a TypeError, where Keras pads its characters or fails inside
-    NumPy; ``maxlen=0`` gives shape (n, 0) with either ``truncating``, where
-    Keras raises a broadcast error for ``truncating="pre"`` (its ``s[-0:]`` is
-    the whole sequence); ``[]`` with ``maxlen=None`` gives shape (0, 0), where
-    Keras cannot take the maximum of no lengths; a negative or non-integer
-    ``maxlen`` is a ValueError naming ``maxlen``; and ``sequences`` may be any
-    iterable (a generator too), where Keras wants a ``len``.
+    items) is a TypeError, where Keras fails inside NumPy or pads the string
+    whole; an item that is no sequence (``None``, a number) is a TypeError,
+    where Keras raises a ValueError; ``maxlen=0`` gives shape (n, 0) with
+    either ``truncating``, where Keras raises a broadcast error for
+    ``truncating="pre"`` (its ``s[-0:]`` is the whole sequence); ``[]`` with
+    ``maxlen=None`` gives shape (0, 0), where Keras cannot take the maximum of
+    no lengths; a negative or non-integer ``maxlen`` is a ValueError naming
+    ``maxlen``; and ``sequences`` may be any iterable (a generator too), where
+    Keras wants a ``len``.
     """
     maxlen = _check_padding_args(maxlen, padding, truncating)
     if isinstance(sequences, (str, bytes)):
@@ -420,20 +430,25 @@ def pad_sequences(
     try:
         sequences = list(sequences)
     except TypeError:
-        raise TypeError(f"sequences must be a list of sequences, got {type(sequences).__name__}") from None
+        raise TypeError("sequences must be a list of sequences, "
+                        f"got {type(sequences).__name__}") from None
     for i, sequence in enumerate(sequences):
         if isinstance(sequence, (str, bytes)) or not hasattr(sequence, "__len__"):
+            fix = ("to pad strings, give lists of strings" if isinstance(sequence, (str, bytes))
+                   else "every item must be a list or an array")
             raise TypeError(f"sequences must hold sequences (lists or arrays); item {i} is a "
-                            f"{type(sequence).__name__} ({sequence!r:.40}). Wrap a single string in a list.")
+                            f"{type(sequence).__name__} ({sequence!r:.40}): {fix}")
     dtype = np.dtype(dtype)
     if isinstance(value, str) and dtype.kind not in "OUS":
-        raise ValueError(f"value {value!r} is a string, but dtype is {dtype}: to pad with strings pass "
-                         "dtype=object (or a string dtype such as '<U10')")
+        raise ValueError(f"value {value!r} is a string, but dtype is {dtype}: to pad with "
+                         "strings pass dtype=object (or a string dtype such as '<U10')")
     lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
-    if dtype.kind in "biuf" and not any(isinstance(s, np.ndarray) and s.ndim != 1 for s in sequences):
+    numbers = dtype.kind in "biuf"
+    if numbers and not any(isinstance(s, np.ndarray) and s.ndim != 1 for s in sequences):
         try:  # numbers one after the other: the fast way
-            flat = np.fromiter(chain.from_iterable(sequences), dtype=dtype, count=int(lengths.sum()))
-        except (TypeError, ValueError):  # steps that are not numbers (vectors): one sequence at a time below
+            flat = np.fromiter(chain.from_iterable(sequences), dtype=dtype,
+                               count=int(lengths.sum()))
+        except (TypeError, ValueError):  # steps that are not numbers (vectors): padded below
             pass
         else:
             return _pad_ragged(flat, lengths, maxlen, padding, truncating, value, dtype)
@@ -475,8 +490,9 @@ class WordTokenizer:
     each character for a text), and so is an item that is neither a string nor a
     list of strings (Keras fails on ``.lower()``); converting before any
     fitting is a ValueError (Keras returns empty lists, or ``None`` ids with an
-    ``oov_token``); a negative ``num_words`` is a ValueError (Keras turns every
-    word into the ``oov_token``).
+    ``oov_token``); a negative or non-integer ``num_words`` is a ValueError
+    (Keras turns every word into the ``oov_token`` for a negative one), and an
+    ``oov_token`` that is not a string is a TypeError (Keras takes any key).
     """
 
     def __init__(
@@ -487,10 +503,10 @@ class WordTokenizer:
         filters: str = DEFAULT_FILTERS,
         split: str = " ",
     ):
-        if num_words is not None and (isinstance(num_words, bool) or not isinstance(num_words, (int, np.integer))
-                                      or num_words < 0):
-            raise ValueError("num_words must be an integer >= 0 or None (None and 0 keep every word, as in "
-                             f"Keras), got {num_words!r}")
+        integer = isinstance(num_words, (int, np.integer)) and not isinstance(num_words, bool)
+        if num_words is not None and (not integer or num_words < 0):
+            raise ValueError("num_words must be an integer >= 0 or None (None and 0 keep every "
+                             f"word, as in Keras), got {num_words!r}")
         self.num_words = None if num_words is None else int(num_words)
         if oov_token is not None and not isinstance(oov_token, str):
             raise TypeError(f"oov_token must be a string or None, got {type(oov_token).__name__}")
@@ -552,7 +568,8 @@ class WordTokenizer:
         self._check_fitted()
         texts = _check_documents(texts)
         memo_texts, memo_codes, memo_lengths = self._memo
-        if memo_codes is not None and len(memo_texts) == len(texts) and all(map(operator.is_, memo_texts, texts)):
+        reuse = memo_codes is not None and len(memo_texts) == len(texts)
+        if reuse and all(map(operator.is_, memo_texts, texts)):
             codes, lengths, n_codes = memo_codes, memo_lengths, len(self._words)
         else:
             coded = _code_texts(texts, self.filters, self.lower, self.split, seed=self._words)
@@ -606,7 +623,7 @@ class WordTokenizer:
         for sequence in sequences:
             words = []
             for i in sequence:
-                word = self.index_word.get(i)  # looked up as given, as Keras does: 3, np.int64(3), 3.0
+                word = self.index_word.get(i)  # as given, as Keras does: 3, np.int64(3), 3.0
                 if word is not None and self.num_words and i >= self.num_words:
                     word = None
                 if word is None:

@@ -486,20 +486,24 @@ def test_keras_format_from_texts_and_a_word_index():
     assert [list(x) for x in x_test] == [[1, 4]] and y_test.tolist() == [1]
 
 
-TRAIN_TEXTS = ["the film was good, the end", "a bad bad film", "not good not bad", "the the the film",
-               "an unseen word", "good film good cast good plot", "", "plot twist"]
-TEST_TEXTS = ["the film was good", "a brand new word", "bad cast, bad plot!", "film", "twist twist twist"]
-WORD_INDEX = {"the": 1, "good": 2, "film": 3, "bad": 4, "not": 5, "a": 6, "plot": 7, "was": 8, "end": 9,
-              "cast": 10, "twist": 11}  # what the training reviews hold; "an unseen word" is not in it
+TRAIN_TEXTS = ["the film was good, the end", "a bad bad film", "not good not bad",
+               "the the the film", "an unseen word", "good film good cast good plot", "",
+               "plot twist"]
+TEST_TEXTS = ["the film was good", "a brand new word", "bad cast, bad plot!", "film",
+              "twist twist twist"]
+# What the training reviews hold ("an unseen word" is not in it).
+WORD_INDEX = {"the": 1, "good": 2, "film": 3, "bad": 4, "not": 5, "a": 6, "plot": 7, "was": 8,
+              "end": 9, "cast": 10, "twist": 11}
 LOAD_DATA_ARGUMENTS = [
     {}, dict(num_words=6), dict(num_words=8, skip_top=5), dict(num_words=6, oov_char=None),
-    dict(skip_top=2), dict(maxlen=5), dict(maxlen=6, num_words=9), dict(seed=3), dict(start_char=None, num_words=13),
-    dict(start_char=None, index_from=0, num_words=10), dict(index_from=1, oov_char=0), dict(start_char=7, skip_top=8),
+    dict(skip_top=2), dict(maxlen=5), dict(maxlen=6, num_words=9), dict(seed=3),
+    dict(start_char=None, num_words=13), dict(start_char=None, index_from=0, num_words=10),
+    dict(index_from=1, oov_char=0), dict(start_char=7, skip_top=8),
     dict(num_words=0), dict(maxlen=0, index_from=5, num_words=12, oov_char=None, start_char=2)]
 
 
 def stored_ranks(texts):
-    """What the genuine imdb.npz stores for each review: its words' ranks; words not in the index left out."""
+    """What the genuine imdb.npz stores for a review: its words' ranks (others left out)."""
     from labhelpers.text import text_to_word_sequence
 
     x = np.empty(len(texts), dtype=object)
@@ -515,11 +519,12 @@ def test_keras_format_gives_what_kerass_own_load_data_gives(tmp_path, monkeypatc
     (get_file, which would check the genuine file's hash) is replaced by the path of this file.
     """
     pytest.importorskip("keras", reason="Keras is not installed: nothing to compare with")
-    keras_imdb = pytest.importorskip("keras.src.datasets.imdb", reason="this Keras has no keras.src.datasets.imdb")
+    keras_imdb = pytest.importorskip("keras.src.datasets.imdb",
+                                     reason="this Keras has no keras.src.datasets.imdb")
     y_train, y_test = np.array([1, 0, 0, 1, 1, 1, 0, 1]), np.array([1, 0, 0, 1, 1])
     npz = tmp_path / "imdb.npz"
-    np.savez(npz, x_train=stored_ranks(TRAIN_TEXTS), y_train=y_train, x_test=stored_ranks(TEST_TEXTS),
-             y_test=y_test)
+    np.savez(npz, x_train=stored_ranks(TRAIN_TEXTS), y_train=y_train,
+             x_test=stored_ranks(TEST_TEXTS), y_test=y_test)
     monkeypatch.setattr(keras_imdb, "get_file", lambda fname, origin, file_hash: str(npz))
     for arguments in LOAD_DATA_ARGUMENTS:
         (kx_train, ky_train), (kx_test, ky_test) = keras_imdb.load_data(**arguments)
@@ -527,14 +532,16 @@ def test_keras_format_gives_what_kerass_own_load_data_gives(tmp_path, monkeypatc
             TRAIN_TEXTS, TEST_TEXTS, y_train, y_test, WORD_INDEX, **arguments)
         assert [list(x) for x in x_train] == [list(x) for x in kx_train], arguments
         assert [list(x) for x in x_test] == [list(x) for x in kx_test], arguments
-        assert y_train_ours.tolist() == ky_train.tolist() and y_test_ours.tolist() == ky_test.tolist()
+        assert y_train_ours.tolist() == ky_train.tolist()
+        assert y_test_ours.tolist() == ky_test.tolist()
 
 
 def test_words_outside_the_vocabulary_are_left_out_and_words_cut_by_num_words_become_2():
     """The genuine file's convention (issue 12): only num_words/skip_top make oov_char."""
     (x_train, _), (x_test, _) = keras_format(["good film"], ["good brand new film"], [1], [1],
                                              {"good": 1, "film": 2}, num_words=5, seed=0)
-    assert [list(x) for x in x_test] == [[1, 4, 2]]  # brand, new: not in the index, left out; film: 5 >= 5
+    # brand, new: not in the index, left out; film: 2 + 3 = 5 >= num_words, so 2
+    assert [list(x) for x in x_test] == [[1, 4, 2]]
     assert [list(x) for x in x_train] == [[1, 4, 2]]
 
 
@@ -543,8 +550,9 @@ def test_maxlen_that_keeps_no_review_is_a_clear_error():
         keras_format(["good film"], ["good"], [1], [1], {"good": 1, "film": 2}, maxlen=2)
 
 
-@pytest.mark.parametrize("name, value", [("skip_top", -1), ("maxlen", 2.5), ("seed", None), ("oov_char", "2"),
-                                         ("index_from", True), ("start_char", -1)])
+@pytest.mark.parametrize("name, value", [("skip_top", -1), ("maxlen", 2.5), ("seed", None),
+                                         ("oov_char", "2"), ("index_from", True),
+                                         ("start_char", -1)])
 def test_load_data_arguments_are_checked_by_name(name, value):
     with pytest.raises(ValueError, match=f"{name} must be an integer >= 0"):
         keras_format(["a"], ["a"], [1], [0], {"a": 1}, **{name: value})
@@ -553,8 +561,9 @@ def test_load_data_arguments_are_checked_by_name(name, value):
 
 
 def test_load_keras_imdb_applies_every_load_data_argument_offline(offline):
-    """The generated corpus in the Keras format, with load_data's arguments, equals keras_format's answer."""
-    arguments = dict(num_words=30, skip_top=4, maxlen=120, seed=5, start_char=3, oov_char=1, index_from=4)
+    """The generated corpus in the Keras format, with load_data's arguments, as keras_format."""
+    arguments = dict(num_words=30, skip_top=4, maxlen=120, seed=5, start_char=3, oov_char=1,
+                     index_from=4)
     data = load_keras_imdb(data="synthetic", n_synthetic=80, synthetic_seed=2, **arguments)
     records = load_review_data("synthetic", split="official", n_synthetic=80, seed=2)
     (x_train, y_train), (x_test, y_test) = keras_format(
@@ -562,9 +571,11 @@ def test_load_keras_imdb_applies_every_load_data_argument_offline(offline):
         records.test["label"], data.word_index, **arguments)
     assert [list(x) for x in data.x_train] == [list(x) for x in x_train] and len(x_train) > 0
     assert [list(x) for x in data.x_test] == [list(x) for x in x_test]
-    assert max(len(x) for x in data.x_train) < 120 and all(x[0] == 1 for x in data.x_train)  # 3 < skip_top
+    assert max(len(x) for x in data.x_train) < 120
+    assert all(x[0] == 1 for x in data.x_train)  # start_char 3 < skip_top 4: oov_char
     assert (data.start_char, data.oov_char, data.index_from) == (3, 1, 4)
-    assert data.decode([3, 1, 5]) == "<START> <OOV> " + min(data.word_index, key=data.word_index.get)
+    first_word = min(data.word_index, key=data.word_index.get)
+    assert data.decode([3, 1, 5]) == "<START> <OOV> " + first_word
 
 
 def test_keras_format_checks_its_inputs():
@@ -634,7 +645,8 @@ def test_contract_load_keras_imdb_asks_keras_when_the_split_file_is_missing(offl
     monkeypatch.setattr(keras.datasets.imdb, "load_data", load_data)
     data = load_keras_imdb(100, path, kagglehub=False, skip_top=5, oov_char=None)
     options = dict(skip_top=5, maxlen=None, seed=113, start_char=1, oov_char=None, index_from=3)
-    assert calls == [(100, options)] and data.source == "keras" and data.split == "official" and data.split_note is None
+    assert calls == [(100, options)] and data.source == "keras"
+    assert data.split == "official" and data.split_note is None
     assert data.description.startswith("IMDB from keras.datasets.imdb.load_data(num_words=100) "
                                        "(read from Keras's cache)")
     assert data.decode(data.x_train[0]) == "<START> the film" and data.y_test.tolist() == [0]
@@ -698,8 +710,9 @@ def test_the_keras_format_built_from_the_real_files():
     assert first.startswith("<START> ") and len(first.split()) == len(data.x_train[0])
     from labhelpers.text import text_to_word_sequence
 
-    # The test reviews in Keras's order (one RandomState(113) shuffles training, then test): their ids
-    # are the words found in the word index, rank + 3, 2 for rank + 3 >= 10000; other words left out.
+    # The test reviews in Keras's order (one RandomState(113) shuffles training, then test):
+    # their ids are the words found in the word index, rank + 3, 2 for rank + 3 >= 10000;
+    # other words left out.
     frame = load_imdb(IMDB_CSV)
     test_texts = split_official(frame)[1]["review"].tolist()
     rng = np.random.RandomState(113)
@@ -709,7 +722,8 @@ def test_the_keras_format_built_from_the_real_files():
     index = data.word_index
     for k in range(300):
         words = [w for w in text_to_word_sequence(test_texts[order[k]]) if w in index]
-        assert list(data.x_test[k]) == [1] + [index[w] + 3 if index[w] + 3 < 10000 else 2 for w in words]
+        expected = [index[w] + 3 if index[w] + 3 < 10000 else 2 for w in words]
+        assert list(data.x_test[k]) == [1] + expected
 
 
 # --------------------------------------------------------------------------- the torch model helpers

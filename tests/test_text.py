@@ -54,7 +54,8 @@ def corpus(n=300, seed=0):
 
 
 SETTINGS = [dict(), dict(num_words=5), dict(num_words=5, oov_token="<OOV>"), dict(oov_token="oov"),
-            dict(num_words=0, oov_token="<OOV>"), dict(num_words=1, oov_token="<OOV>"), dict(num_words=1),
+            dict(num_words=0, oov_token="<OOV>"), dict(num_words=1, oov_token="<OOV>"),
+            dict(num_words=1),
             dict(num_words=3, oov_token="zz"), dict(lower=False), dict(split="a"), dict(filters="é!", split="ζ"),
             dict(filters="", oov_token="<unk>")]
 
@@ -81,7 +82,7 @@ def test_ids_counts_and_texts_match_the_keras_tokenizer(keras_text, kwargs):
     expected = theirs.texts_to_sequences(unseen)
     assert ours.texts_to_sequences(unseen) == expected
     assert ours.sequences_to_texts(expected) == theirs.sequences_to_texts(expected)
-    padded = keras.utils.pad_sequences(expected, maxlen=9).tolist()  # padding 0, as Keras decodes it
+    padded = keras.utils.pad_sequences(expected, maxlen=9).tolist()  # padding 0: Keras decodes it
     assert ours.sequences_to_texts(padded) == theirs.sequences_to_texts(padded)
     for padding in ("pre", "post"):
         for truncating in ("pre", "post"):
@@ -179,13 +180,13 @@ def test_pad_sequences_example_of_the_docstring():
 
 @pytest.mark.parametrize("num_words", [-3, 2.5, True, "100"])
 def test_num_words_must_be_an_integer_of_at_least_0(num_words):
-    with pytest.raises(ValueError, match=r"num_words must be an integer >= 0 or None \(None and 0 keep"):
+    with pytest.raises(ValueError, match=r"num_words must be an integer >= 0 or None \(None and 0"):
         WordTokenizer(num_words=num_words)
 
 
 @pytest.mark.parametrize("maxlen", [-1, 1.5, True])
 def test_maxlen_must_be_an_integer_of_at_least_0(maxlen):
-    with pytest.raises(ValueError, match="maxlen must be an integer >= 0, or None for the longest sequence"):
+    with pytest.raises(ValueError, match="maxlen must be an integer >= 0, or None for the longest"):
         pad_sequences([[1, 2]], maxlen=maxlen)
     tokenizer = WordTokenizer().fit_on_texts(["a b"])
     with pytest.raises(ValueError, match="maxlen must be an integer >= 0"):

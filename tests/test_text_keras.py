@@ -109,10 +109,20 @@ def test_pad_sequences_edges_give_kerass_answer(keras, sequences, options):
 def test_pad_sequences_messages_name_the_fix():
     with pytest.raises(ValueError, match="pass dtype=object"):
         pad_sequences(STRINGS, value="pad")
-    with pytest.raises(ValueError, match=r"sequences\[1\] has steps of shape \(3,\), but sequences\[0\]"):
+    with pytest.raises(ValueError, match=r"sequences\[1\] has steps of shape \(3,\), but"):
         pad_sequences([[[1, 2]], [[1, 2, 3]]])
-    with pytest.raises(TypeError, match="item 1 is a NoneType"):
+    with pytest.raises(TypeError, match="item 1 is a NoneType .*every item must be a list or"):
         pad_sequences([[1], None])
+    with pytest.raises(TypeError, match="item 0 is a str .*to pad strings, give lists of strings"):
+        pad_sequences(["ab"], dtype=object)
+
+
+@pytest.mark.parametrize("item", [None, 5])
+def test_deliberate_difference_an_item_that_is_no_sequence_is_a_type_error(keras, item):
+    with pytest.raises(TypeError, match="sequences must hold sequences"):
+        pad_sequences([[1], item])
+    with pytest.raises(ValueError, match="must be a list of iterables"):
+        keras.utils.pad_sequences([[1], item])
 
 
 def test_deliberate_difference_maxlen_0_cuts_everything_with_either_truncating(keras):
@@ -135,7 +145,7 @@ def test_deliberate_difference_strings_are_not_sequences(keras, sequences):
         answer = keras.utils.pad_sequences(sequences, dtype=object)
     except Exception:
         return  # Keras fails inside NumPy
-    assert answer.tolist() != [list(s) for s in sequences]  # or pads each string, not its characters
+    assert answer.tolist() != [list(s) for s in sequences]  # or pads each string whole
 
 
 @pytest.mark.parametrize("maxlen", [-1, 2.0])
@@ -220,16 +230,17 @@ def test_sequences_to_texts_writes_the_oov_token_for_padding(Tokenizer):
 
 
 def test_fit_on_lists_of_words_counts_them_as_keras_does(Tokenizer):
-    """The case of the issue: lists of words are taken as they are (only lower-cased), not refused."""
+    """The case of the issue: lists of words are taken as they are (only lower-cased)."""
     theirs, ours = fitted_pair(Tokenizer, [WORD_LISTS], lower=True)
     assert list(ours.word_counts.items()) == [("the", 2), ("cat", 1), ("is", 2), ("sitting", 1),
                                               ("dog", 1), ("standing", 1)]
     assert_same_state(theirs, ours)
-    assert ours.texts_to_sequences([["A", "b,c", "CAT"]]) == theirs.texts_to_sequences([["A", "b,c", "CAT"]])
+    words = [["A", "b,c", "CAT"]]
+    assert ours.texts_to_sequences(words) == theirs.texts_to_sequences(words)
 
 
 def test_the_numpy_path_keeps_the_codes_of_words_no_text_can_make(Tokenizer):
-    """Words from lists ("", "a b", "x,y") are kept out of the byte buffer that the texts are split in."""
+    """Words from lists ("", "a b", "x,y") stay out of the byte buffer the texts are split in."""
     theirs, ours = fitted_pair(Tokenizer, [AWKWARD_LISTS, ["x,y a b " * 3 + "ÉTÉ été"]])
     assert_same_state(theirs, ours)
     texts = ["x,y a b été the", "zzz"]
@@ -241,7 +252,8 @@ def test_deliberate_difference_keras_only_features_are_absent(Tokenizer):
         with pytest.raises(TypeError, match=name):
             WordTokenizer(**{name: None})
         Tokenizer(**{name: None})
-    for method in ("fit_on_sequences", "texts_to_matrix", "sequences_to_matrix", "to_json", "word_docs"):
+    for method in ("fit_on_sequences", "texts_to_matrix", "sequences_to_matrix", "to_json",
+                   "word_docs"):
         assert hasattr(Tokenizer(), method) and not hasattr(WordTokenizer(), method)
 
 
@@ -264,7 +276,18 @@ def test_deliberate_difference_negative_num_words_is_an_error(Tokenizer):
         WordTokenizer(num_words=-2, oov_token="<unk>")
     keras_tokenizer = Tokenizer(num_words=-2, oov_token="<unk>")
     keras_tokenizer.fit_on_texts(PETS)
-    assert keras_tokenizer.texts_to_sequences(["the cat"]) == [[1, 1]]  # every word out of vocabulary
+    assert keras_tokenizer.texts_to_sequences(["the cat"]) == [[1, 1]]  # every word: the oov id
+    with pytest.raises(ValueError, match="num_words must be an integer >= 0"):
+        WordTokenizer(num_words=2.5)
+    Tokenizer(num_words=2.5)
+
+
+def test_deliberate_difference_the_oov_token_is_a_string(Tokenizer):
+    with pytest.raises(TypeError, match="oov_token must be a string or None, got int"):
+        WordTokenizer(oov_token=5)
+    keras_tokenizer = Tokenizer(oov_token=5)
+    keras_tokenizer.fit_on_texts(["a"])
+    assert keras_tokenizer.word_index == {5: 1, "a": 2}
 
 
 def test_deliberate_difference_items_that_are_not_text_are_named(Tokenizer):

@@ -588,13 +588,15 @@ def _keras_datasets() -> Path:
 
 
 def _keras_download(num_words: int | None, word_index: dict[str, int] | None, timeout: float, *,
-                    all_words: bool = False, options: dict | None = None) -> tuple[tuple | None, str]:
+                    all_words: bool = False,
+                    options: dict | None = None) -> tuple[tuple | None, str]:
     """``keras.datasets.imdb.load_data(num_words=...)`` and its word index, waited for at most ``timeout`` seconds.
 
     ``word_index`` given: used instead of ``get_word_index()``. ``all_words``:
     every word kept (``load_data(num_words=None)`` turns the rarest word into the
-    out-of-vocabulary id). ``options``: more arguments of ``load_data``. Returns ``(((x_train, y_train), (x_test, y_test),
-    word_index) or None, what happened)``; never raises for a missing Keras or
+    out-of-vocabulary id). ``options``: more arguments of ``load_data``.
+    Returns ``(((x_train, y_train), (x_test, y_test), word_index) or None,
+    what happened)``; never raises for a missing Keras or
     network.
     """
     cached = (_keras_datasets() / "imdb.npz").is_file() and (
@@ -701,21 +703,22 @@ def keras_format(
         review = np.repeat(np.arange(len(texts)), lengths)
         return ranks[positions[known]], np.bincount(review[known], minlength=len(texts)), labels
 
-    return keras_load_rules(stored(train_texts, y_train), stored(test_texts, y_test), num_words=num_words,
-                            skip_top=skip_top, maxlen=maxlen, seed=seed, start_char=start_char,
-                            oov_char=oov_char, index_from=index_from)
+    return keras_load_rules(stored(train_texts, y_train), stored(test_texts, y_test),
+                            num_words=num_words, skip_top=skip_top, maxlen=maxlen, seed=seed,
+                            start_char=start_char, oov_char=oov_char, index_from=index_from)
 
 
 def _optional_int(name: str, value, low: int, allow_none: bool = True) -> int | None:
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}{' or None' if allow_none else ''}, got {value!r}")
+        or_none = " or None" if allow_none else ""
+        raise ValueError(f"{name} must be an integer >= {low}{or_none}, got {value!r}")
     return int(value)
 
 
 def _check_load_arguments(**arguments) -> dict:
-    """``load_data``'s arguments, checked: integers (>= 0; None where Keras allows it), in the order given."""
+    """``load_data``'s arguments, checked: integers >= 0 (or None where Keras allows it)."""
     may_be_none = ("num_words", "maxlen", "start_char", "oov_char")
     return {name: _optional_int(name, value, 0, allow_none=name in may_be_none)
             for name, value in arguments.items()}
@@ -733,7 +736,7 @@ def keras_load_rules(
     oov_char: int | None = 2,
     index_from: int = 3,
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """What ``keras.datasets.imdb.load_data`` does to the stored ranks, with its arguments and defaults.
+    """What ``keras.datasets.imdb.load_data`` does to the stored ranks, with its arguments.
 
     ``train`` and ``test`` are ``(ranks, lengths, labels)``: every review's word
     ranks one after the other, each review's length, its labels. In order:
@@ -755,23 +758,25 @@ def keras_load_rules(
     Returns ``(x_train, y_train), (x_test, y_test)``: object arrays of int
     lists and int64 labels.
     """
-    checked = _check_load_arguments(num_words=num_words, skip_top=skip_top, maxlen=maxlen, seed=seed,
-                                    start_char=start_char, oov_char=oov_char, index_from=index_from)
+    checked = _check_load_arguments(num_words=num_words, skip_top=skip_top, maxlen=maxlen,
+                                    seed=seed, start_char=start_char, oov_char=oov_char,
+                                    index_from=index_from)
     num_words, skip_top, maxlen, seed, start_char, oov_char, index_from = checked.values()
     rng = np.random.RandomState(seed)
     halves = []
     for name, (ranks, lengths, labels) in (("training", train), ("test", test)):
         ids, lengths = np.asarray(ranks, np.int64) + index_from, np.asarray(lengths, np.int64)
         order = np.arange(len(lengths))
-        rng.shuffle(order)  # applied at the end, to the lists: every step below is done review by review
+        rng.shuffle(order)  # applied to the lists at the end: every step below is per review
         if start_char is not None:
             ids, lengths = np.insert(ids, np.cumsum(lengths) - lengths, start_char), lengths + 1
         kept = np.ones(len(lengths), dtype=bool)
         if maxlen:
             kept = lengths < maxlen
             if not kept.any():
-                raise ValueError(f"maxlen={maxlen} keeps no review of the {name} half: every one has {maxlen} ids "
-                                 "or more (the start mark counts); increase maxlen")
+                raise ValueError(f"maxlen={maxlen} keeps no review of the {name} half: every "
+                                 f"one has {maxlen} ids or more (the start mark counts); "
+                                 "increase maxlen")
             ids, lengths = ids[np.repeat(kept, lengths)], lengths[kept]
         order = order[kept[order]]  # the kept reviews, in shuffled order
         halves.append([ids, lengths, np.asarray(labels, np.int64), kept, order])
@@ -801,9 +806,10 @@ class KerasImdb:
     defaults 1 = start, 2 = out of vocabulary, word index rank + 3 for a word;
     ``start_char``, ``oov_char`` and ``index_from`` record the values used);
     ``y_*`` int64 labels (1 positive). ``word_index`` maps a word to its rank
-    (add ``index_from`` for its id). ``source`` is ``"keras"`` (Keras's own loader), ``"imdb"`` (built from
-    the CSV) or ``"synthetic"``. ``split`` is the split used (``"official"``
-    or ``"random"``); ``split_note`` says why it is not the official one.
+    (add ``index_from`` for its id). ``source`` is ``"keras"`` (Keras's own
+    loader), ``"imdb"`` (built from the CSV) or ``"synthetic"``. ``split`` is
+    the split used (``"official"`` or ``"random"``); ``split_note`` says why
+    it is not the official one.
     """
 
     x_train: np.ndarray
@@ -825,11 +831,11 @@ class KerasImdb:
         return self.source in ("keras", "imdb")
 
     def decode(self, ids: Sequence[int], index_from: int | None = None) -> str:
-        """Ids back to words; 0 is shown as nothing, ``start_char`` as ``<START>``, ``oov_char`` as ``<OOV>``."""
+        """Ids back to words: 0 left out, ``start_char`` as ``<START>``, ``oov_char`` ``<OOV>``."""
         index_from = self.index_from if index_from is None else index_from
         words = {i + index_from: w for w, i in self.word_index.items()}
-        words.update({mark: name for mark, name in ((self.start_char, "<START>"), (self.oov_char, "<OOV>"))
-                      if mark is not None})
+        marks = ((self.start_char, "<START>"), (self.oov_char, "<OOV>"))
+        words.update({mark: name for mark, name in marks if mark is not None})
         return " ".join(words.get(int(i), "<?>") for i in ids if int(i) != 0)
 
 
@@ -878,8 +884,9 @@ def load_keras_imdb(
         raise ValueError(f"data must be 'auto', 'imdb' or 'synthetic', got {data!r}")
     from ..text import WordTokenizer
 
-    options = _check_load_arguments(skip_top=skip_top, maxlen=maxlen, seed=seed, start_char=start_char,
-                                    oov_char=oov_char, index_from=index_from)
+    options = _check_load_arguments(skip_top=skip_top, maxlen=maxlen, seed=seed,
+                                    start_char=start_char, oov_char=oov_char,
+                                    index_from=index_from)
     num_words = _check_load_arguments(num_words=num_words)["num_words"]
     marks = dict(start_char=start_char, oov_char=oov_char, index_from=index_from)
 
@@ -914,8 +921,8 @@ def load_keras_imdb(
                 return KerasImdb(x_train, np.asarray(y_train, dtype=np.int64), x_test,
                                  np.asarray(y_test, dtype=np.int64), word_index,
                                  f"IMDB from keras.datasets.imdb.load_data(num_words={num_words}) ({what}), official "
-                                 f"25k/25k split: {len(x_train)} training, {len(x_test)} test reviews", "keras",
-                                 **marks)
+                                 f"25k/25k split: {len(x_train)} training, {len(x_test)} test "
+                                 "reviews", "keras", **marks)
         if frame is not None:
             note = None
             if split_file is not None:
@@ -937,14 +944,15 @@ def load_keras_imdb(
                            f"{_SPLIT_NAMES[split]} split: {len(x_train)} training, {len(x_test)} test reviews")
             if note:
                 description += f". NOTE: {note}"
-            return KerasImdb(x_train, y_train, x_test, y_test, word_index, description, "imdb", None, split, note,
-                             **marks)
+            return KerasImdb(x_train, y_train, x_test, y_test, word_index, description, "imdb",
+                             None, split, note, **marks)
         if genuine:  # Keras's loader was tried too
             not_found = ImdbNotFoundError(f"{str(not_found).rstrip('.')}; {what}.")
         if data == "imdb":
             raise not_found
         reason = str(not_found).splitlines()[-1].removeprefix("What happened: ").rstrip(".")
-    records = load_review_data("synthetic", split="official", n_synthetic=n_synthetic, seed=synthetic_seed)
+    records = load_review_data("synthetic", split="official", n_synthetic=n_synthetic,
+                               seed=synthetic_seed)
     word_index = WordTokenizer().fit_on_texts(records.train["review"].tolist()).word_index
     (x_train, y_train), (x_test, y_test) = keras_format(
         records.train["review"].tolist(), records.test["review"].tolist(),
@@ -953,7 +961,8 @@ def load_keras_imdb(
                    f"{len(x_train)} training, {len(x_test)} test reviews, seed {synthetic_seed}")
     if reason:
         description += f". IMDB was not found ({reason}), so this run falls back to them"
-    return KerasImdb(x_train, y_train, x_test, y_test, word_index, description, "synthetic", reason, **marks)
+    return KerasImdb(x_train, y_train, x_test, y_test, word_index, description, "synthetic", reason,
+                     **marks)
 
 
 @dataclass
