@@ -295,3 +295,44 @@ def test_deliberate_difference_items_that_are_not_text_are_named(Tokenizer):
         WordTokenizer().fit_on_texts(["fine", None])
     with pytest.raises(AttributeError):
         Tokenizer().fit_on_texts(["fine", None])
+
+
+# --------------------------------------------------------------------------- without Keras
+# What the Keras team's tests assert, as facts, so that they are checked where Keras is absent too.
+
+
+def test_pad_sequences_answers_the_upstream_tests_assert():
+    rows = [[4], [4, 5], [4, 5, 6]]
+    post = [[4, 0, 0], [4, 5, 0], [4, 5, 6]]
+    assert pad_sequences(rows, maxlen=3, padding="post").tolist() == post
+    assert pad_sequences(rows, maxlen=2, truncating="post").tolist() == [[0, 4], [4, 5], [4, 5]]
+    assert pad_sequences(rows, maxlen=3, value=9).tolist() == [[9, 9, 4], [9, 4, 5], [4, 5, 6]]
+    words = [["a"], ["a", "b"]]
+    padded = pad_sequences(words, maxlen=2, value="-", dtype=object)
+    assert padded.tolist() == [["-", "a"], ["a", "b"]]
+    padded = pad_sequences(words, value="-", dtype="<U1", padding="post")
+    assert padded.tolist() == [["a", "-"], ["a", "b"]]
+    vectors = pad_sequences([[[1, 2]], [[3, 4], [5, 6], [7, 8]]], maxlen=2)
+    assert vectors.tolist() == [[[0, 0], [1, 2]], [[5, 6], [7, 8]]]
+
+
+def test_tokenizer_answers_the_upstream_tests_assert():
+    ours = WordTokenizer().fit_on_texts(KNOWN)
+    assert len(ours.texts_to_sequences(UNKNOWN)[0]) == 4  # "some", "unknown" dropped
+    assert ours.sequences_to_texts(ours.texts_to_sequences(UNKNOWN)) == ["this text has words"]
+    ours = WordTokenizer(oov_token="<unk>").fit_on_texts(KNOWN)
+    assert len(ours.texts_to_sequences(UNKNOWN)[0]) == 6  # marked in place
+    back = ours.sequences_to_texts(ours.texts_to_sequences(UNKNOWN))
+    assert back == ["this text has <unk> <unk> words"]
+    ours = WordTokenizer(num_words=3, oov_token="<unk>").fit_on_texts(KNOWN)
+    back = ours.sequences_to_texts(ours.texts_to_sequences(UNKNOWN))
+    assert back == ["this <unk> <unk> <unk> <unk> <unk>"]
+    ours = WordTokenizer(num_words=3).fit_on_texts(KNOWN)
+    assert ours.sequences_to_texts(ours.texts_to_sequences(UNKNOWN)) == ["this text"]
+    ours = WordTokenizer(num_words=10, oov_token="<unk>").fit_on_texts(PETS)
+    assert ours.sequences_to_texts(ours.texts_to_sequences(PETS)) == [
+        "the cat sat on the mat", "the dog sat on the log", "dogs <unk> <unk> <unk> <unk>"]
+    assert len(WordTokenizer(num_words=5).fit_on_texts(TURKISH).word_counts) == 5
+    ours = WordTokenizer().fit_on_texts(PETS).fit_on_texts(WORD_LISTS)
+    assert ours.document_count == 5
+    assert ours.word_counts["the"] == 6 and ours.word_counts["is"] == 2
