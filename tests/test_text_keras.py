@@ -205,6 +205,7 @@ TOKENIZER_CASES = {
     "num_words=0, oov": ([PETS], dict(num_words=0, oov_token="<unk>")),
     "num_words=1, oov: all oov": ([PETS], dict(num_words=1, oov_token="<unk>")),
     "oov token that is also a word": ([["the oov oov word"]], dict(oov_token="oov", num_words=3)),
+    "split on a word": ([["hello!stop?world!", "ali!stopveli?stopkırk"]], dict(split="stop")),
 }
 
 
