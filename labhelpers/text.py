@@ -41,7 +41,9 @@ _BYTE_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1],
 # --------------------------------------------------------------------------- words
 
 
-def text_to_word_sequence(text: str, filters: str = DEFAULT_FILTERS, lower: bool = True, split: str = " ") -> list[str]:
+def text_to_word_sequence(
+    text: str, filters: str = DEFAULT_FILTERS, lower: bool = True, split: str = " "
+) -> list[str]:
     """Split one text into words the way Keras does.
 
     Lower-case (when ``lower``), replace every character of ``filters`` by
@@ -86,7 +88,7 @@ class _Table:
 
     def __init__(self):
         self.values = np.zeros(0, np.uint64)  # sorted
-        self.ids = np.zeros(0, np.int64)      # the number of each sorted value
+        self.ids = np.zeros(0, np.int64)  # the number of each sorted value
         self.size = 0
 
     def lookup(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -143,13 +145,22 @@ class _Numbering:
             tail = self.tails.number(eight[starts[medium] + lengths[medium] - 8]).astype(np.uint64)
             if self.heads.size >= 1 << 32 or self.tails.size >= 1 << 28:
                 raise RuntimeError("too many distinct long words for the fast tokenizer")
-            pair = (head << np.uint64(32)) | (tail << np.uint64(4)) | (lengths[medium] - 8).astype(np.uint64)
+            pair = (
+                (head << np.uint64(32))
+                | (tail << np.uint64(4))
+                | (lengths[medium] - 8).astype(np.uint64)
+            )
             keys[medium] = self.medium.number(pair).astype(np.uint64) | np.uint64(0xFF << 56)
         longest = np.flatnonzero(lengths > 16)
         if len(longest):
             table = self.very_long
-            words = [buffer[s:s + n] for s, n in zip(starts[longest].tolist(), lengths[longest].tolist())]
-            ids = np.fromiter((table.setdefault(w, len(table)) for w in words), dtype=np.uint64, count=len(words))
+            words = [
+                buffer[s : s + n]
+                for s, n in zip(starts[longest].tolist(), lengths[longest].tolist())
+            ]
+            ids = np.fromiter(
+                (table.setdefault(w, len(table)) for w in words), dtype=np.uint64, count=len(words)
+            )
             keys[longest] = ids | np.uint64(0xFE << 56)
         return keys
 
@@ -159,7 +170,9 @@ class _Numbering:
         codes, new = self.codes.lookup(uniques)
         if len(new):
             first = _first_occurrences(local)[new]
-            self.words += [buffer[s:s + n] for s, n in zip(starts[first].tolist(), lengths[first].tolist())]
+            self.words += [
+                buffer[s : s + n] for s, n in zip(starts[first].tolist(), lengths[first].tolist())
+            ]
         return codes.astype(np.int32)[local]
 
 
@@ -178,26 +191,82 @@ class _Coded:
     _words: list = field(default_factory=list)
 
     def words(self, codes: Iterable[int]) -> list[str]:
-        return [w if isinstance(w, str) else w.decode("utf-8", "surrogatepass") for w in (self._words[c] for c in codes)]
+        return [
+            w if isinstance(w, str) else w.decode("utf-8", "surrogatepass")
+            for w in (self._words[c] for c in codes)
+        ]
 
 
 def _fast_path_possible(filters: str, split: str) -> bool:
     return len(split) == 1 and split.isascii() and filters.isascii()
 
 
-def _code_texts(texts: list[str], filters: str, lower: bool, split: str, seed: Sequence[str] = ()) -> _Coded:
-    """Tokenize ``texts`` and give every token its word's code (see :class:`_Coded`)."""
-    if _fast_path_possible(filters, split):
+def _code_texts(
+    texts: list, filters: str, lower: bool, split: str, seed: Sequence[str] = ()
+) -> _Coded:
+    """Tokenize ``texts`` and give every token its word's code (see :class:`_Coded`).
+
+    A text may also be a list of words (taken as they are, lower-cased when
+    ``lower``); texts that are all strings take the NumPy path when the filters
+    and separator allow it.
+    """
+    if not _fast_path_possible(filters, split) or not all(isinstance(text, str) for text in texts):
+        return _code_texts_python(texts, filters, lower, split, seed)
+    usable, positions = _usable_seed(seed, filters, split)
+    if len(usable) == len(seed):
         return _code_texts_fast(texts, filters, lower, split, seed)
-    return _code_texts_python(texts, filters, lower, split, seed)
+    # Seed words a text cannot produce (from lists of words: "", "x,y", "a b") keep their codes,
+    # but stay out of the byte buffer, where they would be split.
+    coded = _code_texts_fast(texts, filters, lower, split, usable)
+    new_words = coded.words(range(len(usable), coded.n_codes))
+    new_codes = len(seed) + np.arange(len(new_words), dtype=np.int64)
+    lut = np.concatenate([positions, new_codes]).astype(np.int32)
+    n_codes = len(seed) + len(new_words)
+    return _Coded(lut[coded.codes], coded.doc_lengths, n_codes, list(seed) + new_words)
+
+
+def _document_words(text, filters: str, lower: bool, split: str) -> list[str]:
+    """The words of one text: split by :func:`text_to_word_sequence`, or a list of words."""
+    if isinstance(text, str):
+        return text_to_word_sequence(text, filters, lower, split)
+    return [word.lower() for word in text] if lower else list(text)
+
+
+def _check_documents(texts, name: str = "texts") -> list:
+    """``texts`` as a list of strings or lists of words, or a TypeError naming the first bad one."""
+    if isinstance(texts, (str, bytes)):
+        raise TypeError(
+            f"{name} must be a sequence of strings, one per document, got a single "
+            f"{type(texts).__name__}; wrap it in a list: [{name}]"
+        )
+    try:
+        texts = list(texts)
+    except TypeError:
+        raise TypeError(
+            f"{name} must be a sequence of strings, got {type(texts).__name__}"
+        ) from None
+    for i, text in enumerate(texts):
+        if isinstance(text, str):
+            continue
+        if isinstance(text, list) and all(isinstance(w, str) for w in text):
+            continue
+        shown = f"{text!r:.40}"
+        raise TypeError(
+            f"{name} must contain only strings (or lists of words, which are strings); "
+            f"item {i} is a {type(text).__name__} ({shown}). Missing reviews read by "
+            "pandas are floats (NaN): drop or fill them first."
+        )
+    return texts
 
 
 def _code_texts_python(texts, filters, lower, split, seed) -> _Coded:
-    """The plain-Python way (any filters and separator): one dictionary look-up per word."""
+    """The plain-Python way (any filters and separator, lists of words): a dict look-up per word."""
     index = {word: i for i, word in enumerate(seed)}
-    documents = [text_to_word_sequence(text, filters, lower, split) for text in texts]
-    codes = np.fromiter((index.setdefault(word, len(index)) for word in chain.from_iterable(documents)),
-                        dtype=np.int32)
+    documents = [_document_words(text, filters, lower, split) for text in texts]
+    codes = np.fromiter(
+        (index.setdefault(word, len(index)) for word in chain.from_iterable(documents)),
+        dtype=np.int32,
+    )
     lengths = np.fromiter(map(len, documents), dtype=np.int64, count=len(documents))
     return _Coded(codes, lengths, len(index), list(index))
 
@@ -220,8 +289,12 @@ def _code_texts_fast(texts, filters, lower, split, seed) -> _Coded:
     def flush(batch: list[bytes]) -> None:
         buffer = sep.join(batch).translate(table)
         starts, lengths = _word_bounds(buffer, sep[0])
-        codes.append(numbering.code(buffer, starts, lengths) if len(starts) else np.zeros(0, np.int32))
-        doc_starts = np.concatenate([[0], np.cumsum(np.fromiter(map(len, batch), np.int64, len(batch)) + 1)])
+        codes.append(
+            numbering.code(buffer, starts, lengths) if len(starts) else np.zeros(0, np.int32)
+        )
+        doc_starts = np.concatenate(
+            [[0], np.cumsum(np.fromiter(map(len, batch), np.int64, len(batch)) + 1)]
+        )
         doc_lengths.append(np.diff(np.searchsorted(starts, doc_starts)))
 
     batch, size = [], 0
@@ -234,11 +307,17 @@ def _code_texts_fast(texts, filters, lower, split, seed) -> _Coded:
             batch, size = [], 0
     if batch or not codes:
         flush(batch)
-    return _Coded(np.concatenate(codes), np.concatenate(doc_lengths).astype(np.int64), len(numbering.words),
-                  numbering.words)
+    return _Coded(
+        np.concatenate(codes),
+        np.concatenate(doc_lengths).astype(np.int64),
+        len(numbering.words),
+        numbering.words,
+    )
 
 
-def _usable_seed(vocabulary: Sequence[str], filters: str, split: str) -> tuple[list[str], np.ndarray]:
+def _usable_seed(
+    vocabulary: Sequence[str], filters: str, split: str
+) -> tuple[list[str], np.ndarray]:
     """The vocabulary words a text can produce (non-empty, no filter or separator character), and their positions."""
     bad = set(filters) | set(split)
     if all(vocabulary) and not bad & set("".join(vocabulary)):
@@ -266,15 +345,22 @@ def lookup_words(
     seed, seed_positions = _usable_seed(list(vocabulary), filters, split)
     coded = _code_texts(texts, filters, lower, split, seed)
     lut = np.full(max(coded.n_codes, len(seed)), -1, dtype=np.int64)
-    lut[:len(seed)] = seed_positions
+    lut[: len(seed)] = seed_positions
     return lut[coded.codes], coded.doc_lengths
 
 
 # --------------------------------------------------------------------------- padding
 
 
-def _pad_ragged(flat: np.ndarray, lengths: np.ndarray, maxlen: int | None, padding: str, truncating: str,
-                value, dtype) -> np.ndarray:
+def _pad_ragged(
+    flat: np.ndarray,
+    lengths: np.ndarray,
+    maxlen: int | None,
+    padding: str,
+    truncating: str,
+    value,
+    dtype,
+) -> np.ndarray:
     """Pad or truncate sequences stored one after the other in ``flat`` into a (n, maxlen) array."""
     lengths = np.asarray(lengths, dtype=np.int64)
     if maxlen is None:
@@ -290,40 +376,146 @@ def _pad_ragged(flat: np.ndarray, lengths: np.ndarray, maxlen: int | None, paddi
     return out
 
 
+def _check_maxlen(maxlen) -> int | None:
+    if maxlen is not None and (
+        isinstance(maxlen, bool) or not isinstance(maxlen, (int, np.integer)) or maxlen < 0
+    ):
+        raise ValueError(
+            f"maxlen must be an integer >= 0, or None for the longest sequence; got {maxlen!r}"
+        )
+    return None if maxlen is None else int(maxlen)
+
+
 def _check_padding_args(maxlen, padding, truncating) -> int | None:
-    maxlen = positive_int("maxlen", maxlen, allow_none=True)
+    maxlen = _check_maxlen(maxlen)
     one_of("padding", padding, PADDING_CHOICES)
     one_of("truncating", truncating, PADDING_CHOICES)
     return maxlen
 
 
+def _pad_steps(
+    sequences: list,
+    lengths: np.ndarray,
+    maxlen: int | None,
+    padding: str,
+    truncating: str,
+    value,
+    dtype: np.dtype,
+) -> np.ndarray:
+    """Pad sequences whose steps are vectors (or strings, or objects), one sequence at a time.
+
+    The shape of a step is taken from the first non-empty sequence, as Keras
+    takes it; the result has shape (n, maxlen) + that shape.
+    """
+    width = maxlen if maxlen is not None else (int(lengths.max()) if len(lengths) else 0)
+    step_shape, first = (), None
+    for i, sequence in enumerate(sequences):
+        if len(sequence):
+            step_shape, first = _steps(sequence, i, None).shape[1:], i
+            break
+    out = np.full((len(sequences), width) + step_shape, value, dtype=dtype)
+    for i, sequence in enumerate(sequences):
+        keep = min(len(sequence), width)
+        if keep == 0:
+            continue
+        kept = sequence[len(sequence) - keep :] if truncating == "pre" else sequence[:keep]
+        part = _steps(kept, i, dtype)
+        if part.shape[1:] != step_shape:
+            raise ValueError(
+                f"sequences[{i}] has steps of shape {part.shape[1:]}, but "
+                f"sequences[{first}] (the first non-empty one) has steps of shape "
+                f"{step_shape}: every step of every sequence must have the same shape"
+            )
+        if padding == "pre":
+            out[i, width - keep :] = part
+        else:
+            out[i, :keep] = part
+    return out
+
+
+def _steps(sequence, i: int, dtype) -> np.ndarray:
+    try:
+        return np.asarray(sequence, dtype=dtype)
+    except ValueError as error:  # steps of different shapes, or values the dtype cannot hold
+        raise ValueError(f"sequences[{i}] cannot be read as an array of steps ({error})") from None
+
+
 def pad_sequences(
-    sequences: Sequence[Sequence[int]],
+    sequences: Sequence[Sequence],
     maxlen: int | None = None,
     dtype: str = "int32",
     padding: str = "pre",
     truncating: str = "pre",
-    value: float = 0,
+    value: float | str = 0,
 ) -> np.ndarray:
-    """Sequences of ids of different lengths as one (n, maxlen) array, as ``keras.utils.pad_sequences``.
+    """Sequences of different lengths as one (n, maxlen) array, as ``keras.utils.pad_sequences``.
 
-    - ``maxlen``: length of every row (default: the longest sequence);
+    - ``maxlen``: length of every row (default: the longest sequence); 0 gives
+      an array of shape (n, 0);
     - ``truncating="pre"`` drops the *start* of a longer sequence (keeps its last
       ``maxlen`` ids), ``"post"`` drops its end;
     - ``padding="pre"`` puts ``value`` before a shorter sequence, ``"post"`` after it.
 
     ``pad_sequences([[1, 2, 3], [4]], maxlen=2)`` is ``[[2, 3], [0, 4]]``.
+    The steps of a sequence may be vectors (a list of word vectors per text):
+    the result then has shape (n, maxlen) + the shape of a step, read from the
+    first non-empty sequence, and every step must have that shape. To pad
+    strings, give ``dtype=object`` (or a string dtype such as ``"<U10"``) and a
+    string ``value``.
+
+    Deliberate differences from Keras 3.15 (each checked by a test against it):
+    a string where a sequence is expected (``sequences`` itself, or one of its
+    items) is a TypeError, where Keras fails inside NumPy or pads the string
+    whole; an item that is no sequence (``None``, a number) is a TypeError,
+    where Keras raises a ValueError; ``maxlen=0`` gives shape (n, 0) with
+    either ``truncating``, where Keras raises a broadcast error for
+    ``truncating="pre"`` (its ``s[-0:]`` is the whole sequence); ``[]`` with
+    ``maxlen=None`` gives shape (0, 0), where Keras cannot take the maximum of
+    no lengths; a negative or non-integer ``maxlen`` is a ValueError naming
+    ``maxlen``; and ``sequences`` may be any iterable (a generator too), where
+    Keras wants a ``len``.
     """
     maxlen = _check_padding_args(maxlen, padding, truncating)
     if isinstance(sequences, (str, bytes)):
-        raise TypeError("sequences must be a list of sequences of integers, got a string")
-    sequences = list(sequences)
+        raise TypeError(
+            "sequences must be a list of sequences, got a single string; "
+            "to pad strings, pass a list of lists of strings and dtype=object"
+        )
+    try:
+        sequences = list(sequences)
+    except TypeError:
+        raise TypeError(
+            f"sequences must be a list of sequences, got {type(sequences).__name__}"
+        ) from None
     for i, sequence in enumerate(sequences):
         if isinstance(sequence, (str, bytes)) or not hasattr(sequence, "__len__"):
-            raise TypeError(f"sequences must hold sequences of integers; item {i} is a {type(sequence).__name__}")
+            fix = (
+                "to pad strings, give lists of strings"
+                if isinstance(sequence, (str, bytes))
+                else "every item must be a list or an array"
+            )
+            raise TypeError(
+                f"sequences must hold sequences (lists or arrays); item {i} is a "
+                f"{type(sequence).__name__} ({sequence!r:.40}): {fix}"
+            )
+    dtype = np.dtype(dtype)
+    if isinstance(value, str) and dtype.kind not in "OUS":
+        raise ValueError(
+            f"value {value!r} is a string, but dtype is {dtype}: to pad with "
+            "strings pass dtype=object (or a string dtype such as '<U10')"
+        )
     lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
-    flat = np.fromiter(chain.from_iterable(sequences), dtype=np.dtype(dtype), count=int(lengths.sum()))
-    return _pad_ragged(flat, lengths, maxlen, padding, truncating, value, dtype)
+    numbers = dtype.kind in "biuf"
+    if numbers and not any(isinstance(s, np.ndarray) and s.ndim != 1 for s in sequences):
+        try:  # numbers one after the other: the fast way
+            flat = np.fromiter(
+                chain.from_iterable(sequences), dtype=dtype, count=int(lengths.sum())
+            )
+        except (TypeError, ValueError):  # steps that are not numbers (vectors): padded below
+            pass
+        else:
+            return _pad_ragged(flat, lengths, maxlen, padding, truncating, value, dtype)
+    return _pad_steps(sequences, lengths, maxlen, padding, truncating, value, dtype)
 
 
 # --------------------------------------------------------------------------- tokenizer
@@ -332,18 +524,38 @@ def pad_sequences(
 class WordTokenizer:
     """Words to ids by frequency rank, with the semantics of the Keras ``Tokenizer``.
 
-    - :meth:`fit_on_texts` counts the words (split by :func:`text_to_word_sequence`);
-      the most frequent word gets id 1 (2 when there is an ``oov_token``, which
-      takes 1), ties keep the order in which the words first appear;
+    - :meth:`fit_on_texts` counts the words (split by :func:`text_to_word_sequence`;
+      a text may also be a list of words, taken as they are, lower-cased when
+      ``lower``); the most frequent word gets id 1 (2 when there is an
+      ``oov_token``, which takes 1), ties keep the order in which the words
+      first appear;
     - :meth:`texts_to_sequences` replaces every word by its id; a word with an
       id of ``num_words`` or more, or never seen, becomes the ``oov_token``'s id,
-      or is dropped when there is no ``oov_token``. Id 0 is never a word: it is
-      left for padding.
+      or is dropped when there is no ``oov_token``. ``num_words`` None or 0
+      keeps every word (Keras's rule). Id 0 is never a word: it is left for
+      padding;
+    - :meth:`sequences_to_texts` turns ids back into words joined by spaces; an
+      id that is not a word's, or is ``num_words`` or more, becomes the
+      ``oov_token`` (padding 0 too, as in Keras), or is skipped without one.
 
-    The ids are the same as ``tf.keras.preprocessing.text.Tokenizer``'s with the
-    same arguments (a test checks it on the IMDB reviews). Converting the very
-    texts it was last fitted on (the same str objects) reuses the word codes
-    found while fitting instead of splitting the texts again.
+    The ids, counts and texts are the same as ``tf.keras.preprocessing.text.Tokenizer``'s
+    with the same arguments (tests check it against that class, on the IMDB
+    reviews too). Converting the very texts it was last fitted on (the same str
+    objects) reuses the word codes found while fitting instead of splitting the
+    texts again.
+
+    Deliberate differences from the Keras ``Tokenizer`` (each has a test):
+    ``char_level``, ``analyzer``, ``word_docs``/``index_docs``,
+    ``fit_on_sequences``, ``texts_to_matrix``/``sequences_to_matrix`` and
+    ``to_json`` are not provided (the lessons feed ids to an embedding, never
+    bag-of-words matrices; :meth:`get_config`/:meth:`from_config` save a
+    tokenizer); a single string as ``texts`` is a TypeError (Keras would take
+    each character for a text), and so is an item that is neither a string nor a
+    list of strings (Keras fails on ``.lower()``); converting before any
+    fitting is a ValueError (Keras returns empty lists, or ``None`` ids with an
+    ``oov_token``); a negative or non-integer ``num_words`` is a ValueError
+    (Keras turns every word into the ``oov_token`` for a negative one), and an
+    ``oov_token`` that is not a string is a TypeError (Keras takes any key).
     """
 
     def __init__(
@@ -354,30 +566,48 @@ class WordTokenizer:
         filters: str = DEFAULT_FILTERS,
         split: str = " ",
     ):
-        self.num_words = positive_int("num_words", num_words, allow_none=True)
+        integer = isinstance(num_words, (int, np.integer)) and not isinstance(num_words, bool)
+        if num_words is not None and (not integer or num_words < 0):
+            raise ValueError(
+                "num_words must be an integer >= 0 or None (None and 0 keep every "
+                f"word, as in Keras), got {num_words!r}"
+            )
+        self.num_words = None if num_words is None else int(num_words)
         if oov_token is not None and not isinstance(oov_token, str):
             raise TypeError(f"oov_token must be a string or None, got {type(oov_token).__name__}")
         if not isinstance(filters, str):
-            raise TypeError(f"filters must be a string of characters to remove, got {type(filters).__name__}")
+            raise TypeError(
+                f"filters must be a string of characters to remove, got {type(filters).__name__}"
+            )
         if not isinstance(split, str) or not split:
             raise ValueError(f"split must be a non-empty string, got {split!r}")
-        self.oov_token, self.lower, self.filters, self.split = oov_token, bool(lower), filters, split
+        self.oov_token, self.lower, self.filters, self.split = (
+            oov_token,
+            bool(lower),
+            filters,
+            split,
+        )
         self.document_count = 0
-        self._words: list[str] = []           # every word seen, in order of first appearance
+        self._words: list[str] = []  # every word seen, in order of first appearance
         self._counts = np.zeros(0, np.int64)  # and how often it was seen
         self._memo: tuple = ((), np.zeros(0, np.int32), np.zeros(0, np.int64))
         self._set_index()
 
     # ----- fitting
 
-    def fit_on_texts(self, texts: Sequence[str]) -> "WordTokenizer":
-        """Count the words of ``texts`` (adding to earlier calls) and rank them. Returns ``self``."""
-        texts = check_texts(texts)
+    def fit_on_texts(self, texts: Sequence[str | list[str]]) -> "WordTokenizer":
+        """Count the words of ``texts`` (adding to earlier calls) and rank them. Returns ``self``.
+
+        Each text is a string, or a list of words (as the Keras ``Tokenizer`` takes them).
+        """
+        texts = _check_documents(texts)
         coded = _code_texts(texts, self.filters, self.lower, self.split, seed=self._words)
         # Kept for texts_to_* on these very texts (the same str objects): no second tokenization.
-        self._memo = (texts, coded.codes, coded.doc_lengths)
+        # Lists of words can change in place, so texts that hold one are never reused.
+        every_str = all(isinstance(text, str) for text in texts)
+        self._memo = (texts, coded.codes, coded.doc_lengths) if every_str else ((), None, None)
         counts = np.bincount(coded.codes, minlength=coded.n_codes)
-        counts[:len(self._counts)] += self._counts
+        counts[: len(self._counts)] += self._counts
         new_words = coded.words(range(len(self._words), coded.n_codes))
         self._words = self._words + new_words
         self._counts = counts.astype(np.int64)
@@ -396,11 +626,13 @@ class WordTokenizer:
 
     def _check_fitted(self) -> None:
         if self.document_count == 0:
-            raise ValueError("this tokenizer has no vocabulary yet: call fit_on_texts(train_texts) first")
+            raise ValueError(
+                "this tokenizer has no vocabulary yet: call fit_on_texts(train_texts) first"
+            )
 
     # ----- converting
 
-    def texts_to_ragged(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    def texts_to_ragged(self, texts: Sequence[str | list[str]]) -> tuple[np.ndarray, np.ndarray]:
         """The ids of ``texts`` one after the other, and each text's length.
 
         Returns ``(ids, lengths)``: ``ids`` of shape (total kept words,), int32,
@@ -408,9 +640,10 @@ class WordTokenizer:
         :meth:`texts_to_sequences` (same ids, no Python lists).
         """
         self._check_fitted()
-        texts = check_texts(texts)
+        texts = _check_documents(texts)
         memo_texts, memo_codes, memo_lengths = self._memo
-        if len(memo_texts) == len(texts) and all(map(operator.is_, memo_texts, texts)):
+        reuse = memo_codes is not None and len(memo_texts) == len(texts)
+        if reuse and all(map(operator.is_, memo_texts, texts)):
             codes, lengths, n_codes = memo_codes, memo_lengths, len(self._words)
         else:
             coded = _code_texts(texts, self.filters, self.lower, self.split, seed=self._words)
@@ -418,8 +651,10 @@ class WordTokenizer:
         # code c < len(words) is self._words[c]; a larger code is a word never seen in fitting
         oov = self.word_index.get(self.oov_token, -1) if self.oov_token is not None else -1
         lut = np.full(max(n_codes, len(self._words)), oov, dtype=np.int32)
-        lut[:len(self._words)] = np.fromiter(map(self.word_index.__getitem__, self._words), np.int32, len(self._words))
-        if self.num_words is not None:
+        lut[: len(self._words)] = np.fromiter(
+            map(self.word_index.__getitem__, self._words), np.int32, len(self._words)
+        )
+        if self.num_words:  # None and 0 keep every word
             lut[lut >= self.num_words] = oov
         result = lut[codes]
         if oov == -1 and (lut == -1).any():  # no oov_token: unknown and rare words are dropped
@@ -430,7 +665,7 @@ class WordTokenizer:
             result = result[keep]
         return result, np.asarray(lengths, dtype=np.int64)
 
-    def texts_to_sequences(self, texts: Sequence[str]) -> list[list[int]]:
+    def texts_to_sequences(self, texts: Sequence[str | list[str]]) -> list[list[int]]:
         """One list of ids per text (see the class docstring for the rules)."""
         ids, lengths = self.texts_to_ragged(texts)
         bounds = np.concatenate([[0], np.cumsum(lengths)]).tolist()
@@ -439,8 +674,8 @@ class WordTokenizer:
 
     def texts_to_padded(
         self,
-        texts: Sequence[str],
-        maxlen: int,
+        texts: Sequence[str | list[str]],
+        maxlen: int | None,
         padding: str = "pre",
         truncating: str = "pre",
         value: int = 0,
@@ -452,18 +687,25 @@ class WordTokenizer:
         return _pad_ragged(ids, lengths, maxlen, padding, truncating, value, dtype)
 
     def sequences_to_texts(self, sequences: Sequence[Sequence[int]]) -> list[str]:
-        """Ids back to words joined by spaces; id 0 (padding) and unknown ids are skipped, as Keras does."""
-        oov = self.word_index.get(self.oov_token) if self.oov_token is not None else None
+        """Ids back to words joined by spaces, as Keras does it.
+
+        An id of a word below ``num_words`` gives the word; any other id (one
+        that is ``num_words`` or more, one no word has, padding 0) gives the
+        ``oov_token``, or nothing when there is none.
+        """
+        oov_id = self.word_index.get(self.oov_token) if self.oov_token is not None else None
+        oov_word = self.index_word.get(oov_id) if oov_id is not None else None
         texts = []
         for sequence in sequences:
             words = []
             for i in sequence:
-                i = int(i)
-                word = self.index_word.get(i)
-                if word is not None and not (self.num_words and i >= self.num_words):
+                word = self.index_word.get(i)  # as given, as Keras does: 3, np.int64(3), 3.0
+                if word is not None and self.num_words and i >= self.num_words:
+                    word = None
+                if word is None:
+                    word = oov_word
+                if word is not None:
                     words.append(word)
-                elif oov is not None and (word is not None or i != 0):
-                    words.append(self.index_word[oov])
             texts.append(" ".join(words))
         return texts
 
@@ -471,13 +713,26 @@ class WordTokenizer:
 
     def get_config(self) -> dict:
         """Settings and counts, JSON-serialisable; :meth:`from_config` rebuilds the same tokenizer."""
-        return {"num_words": self.num_words, "oov_token": self.oov_token, "lower": self.lower,
-                "filters": self.filters, "split": self.split, "document_count": self.document_count,
-                "words": self._words, "counts": self._counts.tolist()}
+        return {
+            "num_words": self.num_words,
+            "oov_token": self.oov_token,
+            "lower": self.lower,
+            "filters": self.filters,
+            "split": self.split,
+            "document_count": self.document_count,
+            "words": self._words,
+            "counts": self._counts.tolist(),
+        }
 
     @classmethod
     def from_config(cls, config: Mapping) -> "WordTokenizer":
-        tokenizer = cls(config["num_words"], config["oov_token"], config["lower"], config["filters"], config["split"])
+        tokenizer = cls(
+            config["num_words"],
+            config["oov_token"],
+            config["lower"],
+            config["filters"],
+            config["split"],
+        )
         if len(config["words"]) != len(config["counts"]):
             raise ValueError("config has a different number of words and counts")
         tokenizer._words = list(config["words"])
@@ -487,8 +742,10 @@ class WordTokenizer:
         return tokenizer
 
     def __repr__(self) -> str:
-        return (f"WordTokenizer(num_words={self.num_words}, oov_token={self.oov_token!r}, "
-                f"{len(self._words)} distinct words from {self.document_count} texts)")
+        return (
+            f"WordTokenizer(num_words={self.num_words}, oov_token={self.oov_token!r}, "
+            f"{len(self._words)} distinct words from {self.document_count} texts)"
+        )
 
 
 # --------------------------------------------------------------------------- cache
@@ -543,9 +800,19 @@ def _read_cache(path: Path, expected: dict, names: Sequence[str]):
             lengths = {name: stored[f"len_{name}"] for name in names}
             for name in names:
                 rows = meta["rows"][name]
-                if arrays[name].shape != (rows, expected["settings"]["maxlen"]) or lengths[name].shape != (rows,):
+                if arrays[name].shape != (rows, expected["settings"]["maxlen"]) or lengths[
+                    name
+                ].shape != (rows,):
                     return None, "damaged (its arrays do not have the shapes it records)"
-    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile, UnicodeDecodeError) as error:
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        TypeError,
+        EOFError,
+        zipfile.BadZipFile,
+        UnicodeDecodeError,
+    ) as error:
         return None, f"damaged ({type(error).__name__}: {error})"
     return (tokenizer, arrays, lengths), ""
 
@@ -577,15 +844,25 @@ def encode_texts(
     """
     fit_texts = check_texts(fit_texts, "fit_texts")
     if not isinstance(texts, Mapping) or not texts:
-        raise TypeError("texts must be a non-empty dict of group name -> list of texts, e.g. {'train': ..., 'test': ...}")
+        raise TypeError(
+            "texts must be a non-empty dict of group name -> list of texts, e.g. {'train': ..., 'test': ...}"
+        )
     groups = {str(key): check_texts(value, f"texts[{key!r}]") for key, value in texts.items()}
     tokenizer = WordTokenizer(num_words, oov_token, lower, filters)  # checks num_words and the rest
-    maxlen = _check_padding_args(maxlen, padding, truncating)
-    if maxlen is None:
-        raise ValueError("maxlen must be a positive integer, got None")
-    settings = {"num_words": num_words, "oov_token": oov_token, "maxlen": maxlen, "padding": padding,
-                "truncating": truncating, "lower": lower, "filters": filters, "groups": sorted(groups)}
-    key = hashlib.sha256(json.dumps({"version": CACHE_VERSION, "name": name, **settings}, sort_keys=True).encode()).hexdigest()
+    maxlen = positive_int("maxlen", _check_padding_args(maxlen, padding, truncating))
+    settings = {
+        "num_words": num_words,
+        "oov_token": oov_token,
+        "maxlen": maxlen,
+        "padding": padding,
+        "truncating": truncating,
+        "lower": lower,
+        "filters": filters,
+        "groups": sorted(groups),
+    }
+    key = hashlib.sha256(
+        json.dumps({"version": CACHE_VERSION, "name": name, **settings}, sort_keys=True).encode()
+    ).hexdigest()
     safe_name = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:40]
     path = Path(cache_dir).expanduser() if cache_dir is not None else cache_folder() / "tokens"
     path = path / f"{safe_name}-{key[:16]}.npz"
@@ -597,7 +874,9 @@ def encode_texts(
         found, reason = _read_cache(path, expected, names)
         if found is not None:
             tokenizer, arrays, lengths = found
-            return EncodedTexts(tokenizer, arrays, lengths, settings, path, True, f"read from the cache {path}")
+            return EncodedTexts(
+                tokenizer, arrays, lengths, settings, path, True, f"read from the cache {path}"
+            )
         note = f"the cache file {path} was {reason}: rebuilt it"
 
     tokenizer.fit_on_texts(fit_texts)
@@ -608,8 +887,10 @@ def encode_texts(
         lengths[group] = counts
     if cache:
         meta = {**expected, "rows": {n: len(groups[n]) for n in names}}
-        stored = {"meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
-                  "tokenizer": np.frombuffer(json.dumps(tokenizer.get_config()).encode(), dtype=np.uint8)}
+        stored = {
+            "meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+            "tokenizer": np.frombuffer(json.dumps(tokenizer.get_config()).encode(), dtype=np.uint8),
+        }
         stored.update({f"x_{n}": arrays[n] for n in names})
         stored.update({f"len_{n}": lengths[n] for n in names})
         try:
@@ -619,4 +900,12 @@ def encode_texts(
             note = (note + "; " if note else "") + f"could not write the cache ({error})"
             path = None
         note = note or f"tokenized and cached in {path}"
-    return EncodedTexts(tokenizer, arrays, lengths, settings, path if cache else None, False, note or "tokenized (no cache)")
+    return EncodedTexts(
+        tokenizer,
+        arrays,
+        lengths,
+        settings,
+        path if cache else None,
+        False,
+        note or "tokenized (no cache)",
+    )

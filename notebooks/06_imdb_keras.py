@@ -171,7 +171,7 @@ imdb = load_keras_imdb(
     data_path or None,
     data=settings["data"],
     n_synthetic=settings["n_synthetic"],
-    seed=seed,
+    synthetic_seed=seed,
 )
 print(imdb.description)
 if not imdb.is_imdb:

@@ -37,11 +37,17 @@ from labhelpers.data.imdb import (
 
 DATA_DIR = os.environ.get("LABHELPERS_DATA_DIR")
 IMDB_CSV = Path(DATA_DIR, "imdb_50k.csv.gz") if DATA_DIR else None
-needs_imdb = pytest.mark.skipif(IMDB_CSV is None or not IMDB_CSV.is_file(),
-                                reason="the IMDB CSV is absent: LABHELPERS_DATA_DIR does not name a folder with imdb_50k.csv.gz")
+needs_imdb = pytest.mark.skipif(
+    IMDB_CSV is None or not IMDB_CSV.is_file(),
+    reason="the IMDB CSV is absent: LABHELPERS_DATA_DIR does not name a folder with imdb_50k.csv.gz",
+)
 
-ROWS = [("A great film.<br /><br />Loved it", "positive"), ("Dull, not good", "negative"),
-        ('He said "wow", twice', "positive"), ("Boring\nand long", "negative")]
+ROWS = [
+    ("A great film.<br /><br />Loved it", "positive"),
+    ("Dull, not good", "negative"),
+    ('He said "wow", twice', "positive"),
+    ("Boring\nand long", "negative"),
+]
 
 
 def write_csv(path: Path, rows=ROWS, header=("review", "sentiment"), compress=None):
@@ -54,7 +60,10 @@ def write_csv(path: Path, rows=ROWS, header=("review", "sentiment"), compress=No
 
 
 def write_split(folder: Path, splits, sentiments):
-    rows = [(i, s, 100 + i, 8 if label == "positive" else 2, label) for i, (s, label) in enumerate(zip(splits, sentiments))]
+    rows = [
+        (i, s, 100 + i, 8 if label == "positive" else 2, label)
+        for i, (s, label) in enumerate(zip(splits, sentiments))
+    ]
     with gzip.open(folder / "imdb_50k_meta.csv.gz", "wt", newline="") as file:
         writer = csv.writer(file, lineterminator="\n")
         writer.writerow(("row", "split", "acl_id", "rating", "sentiment"))
@@ -67,7 +76,9 @@ def offline(monkeypatch, tmp_path):
     and keras.datasets.imdb's host replaced by a name that never resolves (RFC 6761: .invalid)."""
     monkeypatch.delenv("LABHELPERS_DATA_DIR", raising=False)
     monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path / "kagglehub-empty"))
-    monkeypatch.setenv("KAGGLE_API_ENVIRONMENT", "LOCALHOST")  # http://localhost: never the real Kaggle
+    monkeypatch.setenv(
+        "KAGGLE_API_ENVIRONMENT", "LOCALHOST"
+    )  # http://localhost: never the real Kaggle
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
     monkeypatch.setattr(imdb, "KERAS_HOST", "keras-origin.invalid")
     return tmp_path
@@ -76,8 +87,13 @@ def offline(monkeypatch, tmp_path):
 def small_imdb(folder: Path, n: int = 60) -> Path:
     """A CSV of n short reviews, half of them positive, in ``folder``, with no split file beside it."""
     folder.mkdir(parents=True, exist_ok=True)
-    rows = [(f"review {i}: {'a good fine film' if i % 2 else 'a bad dull film'} number{i % 7}",
-             "positive" if i % 2 else "negative") for i in range(n)]
+    rows = [
+        (
+            f"review {i}: {'a good fine film' if i % 2 else 'a bad dull film'} number{i % 7}",
+            "positive" if i % 2 else "negative",
+        )
+        for i in range(n)
+    ]
     return write_csv(folder / "IMDB Dataset.csv", rows=rows)
 
 
@@ -124,11 +140,15 @@ def test_a_mistyped_data_path_stops_the_lesson_instead_of_falling_back(tmp_path,
     # `-p data_path imbd_typo.csv` in the default profile (data="auto") used to train on generated reviews.
     monkeypatch.setenv("LABHELPERS_DATA_DIR", str(tmp_path))
     write_csv(tmp_path / "imdb_50k.csv.gz")
-    for load in (lambda: load_review_data("auto", tmp_path / "imbd_typo.csv", kagglehub=False),
-                 lambda: load_keras_imdb(100, tmp_path / "imbd_typo.csv", data="auto", kagglehub=False)):
+    for load in (
+        lambda: load_review_data("auto", tmp_path / "imbd_typo.csv", kagglehub=False),
+        lambda: load_keras_imdb(100, tmp_path / "imbd_typo.csv", data="auto", kagglehub=False),
+    ):
         with pytest.raises(ImdbNotFoundError, match="imbd_typo.csv' does not exist"):
             load()
-    assert load_review_data("auto", kagglehub=False).is_imdb  # without a path the data folder is used
+    assert load_review_data(
+        "auto", kagglehub=False
+    ).is_imdb  # without a path the data folder is used
 
 
 def test_the_data_folder_comes_second(tmp_path, monkeypatch):
@@ -138,7 +158,13 @@ def test_the_data_folder_comes_second(tmp_path, monkeypatch):
 
 
 def test_kagglehubs_cache_is_read_without_the_network(offline):
-    base = offline / "kagglehub-empty" / "datasets" / "lakshmi25npathi" / "imdb-dataset-of-50k-movie-reviews"
+    base = (
+        offline
+        / "kagglehub-empty"
+        / "datasets"
+        / "lakshmi25npathi"
+        / "imdb-dataset-of-50k-movie-reviews"
+    )
     (base / "versions" / "1").mkdir(parents=True)
     write_csv(base / "versions" / "1" / "IMDB Dataset.csv")
     assert kagglehub_cached_csv() is None  # no completion marker: an unfinished download
@@ -151,22 +177,33 @@ def test_nothing_found_names_the_three_ways(offline):
     with pytest.raises(ImdbNotFoundError) as error:
         find_imdb_csv()
     message = str(error.value)
-    assert "explicit path" in message and "LABHELPERS_DATA_DIR" in message and "kagglehub" in message
+    assert (
+        "explicit path" in message and "LABHELPERS_DATA_DIR" in message and "kagglehub" in message
+    )
     assert imdb.KAGGLE_HANDLE in message
 
 
-def test_contract_kagglehub_is_called_in_this_process_and_only_its_return_value_is_used(fake_kagglehub, tmp_path):
+def test_contract_kagglehub_is_called_in_this_process_and_only_its_return_value_is_used(
+    fake_kagglehub, tmp_path
+):
     folder = tmp_path / "kaggle-folder"
     small_imdb(folder)
 
-    def behave(handle):  # what kagglehub does: progress lines on stdout, then the folder as its return value
-        print(f"Downloading to {tmp_path}/elsewhere ...\nExtracting files...\n100%|##########| 26.7M/26.7M")
+    def behave(
+        handle,
+    ):  # what kagglehub does: progress lines on stdout, then the folder as its return value
+        print(
+            f"Downloading to {tmp_path}/elsewhere ...\nExtracting files...\n100%|##########| 26.7M/26.7M"
+        )
         return str(folder)
 
     fake_kagglehub.behave = behave
     found, what = imdb.kagglehub_download(timeout=30)
     assert found == folder / "IMDB Dataset.csv" and what == "downloaded by kagglehub"
-    assert fake_kagglehub.calls[0][:2] == (imdb.KAGGLE_HANDLE, os.getpid())  # this process, the versioned handle
+    assert fake_kagglehub.calls[0][:2] == (
+        imdb.KAGGLE_HANDLE,
+        os.getpid(),
+    )  # this process, the versioned handle
 
 
 def test_contract_a_kagglehub_that_hangs_is_waited_for_only_the_timeout(fake_kagglehub):
@@ -174,7 +211,11 @@ def test_contract_a_kagglehub_that_hangs_is_waited_for_only_the_timeout(fake_kag
     started = time.perf_counter()
     found, what = imdb.kagglehub_download(timeout=0.5)
     waited = time.perf_counter() - started
-    assert found is None and "no answer within 0.5 s" in what and "carries on in the background" in what
+    assert (
+        found is None
+        and "no answer within 0.5 s" in what
+        and "carries on in the background" in what
+    )
     # It returned while the call it started was still running, after waiting at least the timeout.
     assert not fake_kagglehub.release.is_set() and len(fake_kagglehub.calls) == 1 and waited >= 0.5
     # Asked again while that call runs: it waits for the same call instead of starting a second download.
@@ -189,7 +230,9 @@ def test_contract_kagglehubs_errors_are_said_not_raised(fake_kagglehub):
 
     fake_kagglehub.behave = refuse
     assert imdb.kagglehub_download(timeout=30) == (
-        None, "kagglehub could not reach Kaggle (no network?): ConnectionError: Failed to resolve 'api.kaggle.com'")
+        None,
+        "kagglehub could not reach Kaggle (no network?): ConnectionError: Failed to resolve 'api.kaggle.com'",
+    )
     fake_kagglehub.behave = lambda handle: (_ for _ in ()).throw(ValueError("bad handle"))
     assert imdb.kagglehub_download(timeout=30) == (None, "kagglehub failed: ValueError: bad handle")
 
@@ -197,7 +240,9 @@ def test_contract_kagglehubs_errors_are_said_not_raised(fake_kagglehub):
 def test_the_real_kagglehub_client_offline_is_refused_not_timed_out(offline):
     pytest.importorskip("kagglehub", reason="kagglehub is not installed")
     found, what = imdb.kagglehub_download()
-    assert found is None and what.startswith("kagglehub could not reach Kaggle (no network?): ConnectionError")
+    assert found is None and what.startswith(
+        "kagglehub could not reach Kaggle (no network?): ConnectionError"
+    )
 
 
 @contextlib.contextmanager
@@ -239,12 +284,16 @@ def test_without_kagglehub_installed_the_message_says_how_to_install_it(offline,
     monkeypatch.setitem(sys.modules, "kagglehub", None)
     with pytest.raises(ImdbNotFoundError) as error:
         find_imdb_csv()
-    assert "downloading IMDB from Kaggle needs kagglehub, which is not installed. Install it with: pip install " \
-           "'kagglehub" in str(error.value)
+    assert (
+        "downloading IMDB from Kaggle needs kagglehub, which is not installed. Install it with: pip install "
+        "'kagglehub" in str(error.value)
+    )
 
 
 def test_without_kagglehub_no_download_is_tried(offline, monkeypatch):
-    monkeypatch.setattr(imdb, "kagglehub_download", lambda timeout: pytest.fail("a download was tried"))
+    monkeypatch.setattr(
+        imdb, "kagglehub_download", lambda timeout: pytest.fail("a download was tried")
+    )
     with pytest.raises(ImdbNotFoundError, match="download not tried"):
         find_imdb_csv(kagglehub=False)
 
@@ -282,13 +331,19 @@ def test_an_empty_file(tmp_path):
 
 def test_wrong_columns(tmp_path):
     write_csv(tmp_path / "x.csv", header=("text", "label"))
-    with pytest.raises(ValueError, match=r"has the columns \['text', 'label'\]; an IMDB CSV has exactly review,sentiment"):
+    with pytest.raises(
+        ValueError,
+        match=r"has the columns \['text', 'label'\]; an IMDB CSV has exactly review,sentiment",
+    ):
         read_imdb_csv(tmp_path / "x.csv")
 
 
 def test_labels_other_than_positive_or_negative(tmp_path):
     write_csv(tmp_path / "x.csv", rows=ROWS + [("meh", "neutral"), ("ok", "Positive")])
-    with pytest.raises(ValueError, match=r"sentiment must be 'positive' or 'negative', but 2 rows .*'Positive', 'neutral'.*row 4"):
+    with pytest.raises(
+        ValueError,
+        match=r"sentiment must be 'positive' or 'negative', but 2 rows .*'Positive', 'neutral'.*row 4",
+    ):
         read_imdb_csv(tmp_path / "x.csv")
 
 
@@ -363,7 +418,11 @@ def test_the_official_split_without_a_split_file_is_a_clear_error(tmp_path):
 
 def test_a_split_file_of_another_csv_is_refused(tmp_path):
     frame = read_imdb_csv(write_csv(tmp_path / "imdb_50k.csv.gz"))
-    write_split(tmp_path, ["train", "test", "test", "train"], ["negative", "positive", "positive", "negative"])
+    write_split(
+        tmp_path,
+        ["train", "test", "test", "train"],
+        ["negative", "positive", "positive", "negative"],
+    )
     with pytest.raises(ValueError, match="disagrees with the CSV's labels"):
         split_official(frame)
     write_split(tmp_path, ["train", "test"], ["positive", "negative"])
@@ -390,7 +449,10 @@ def test_the_generated_corpus_is_used_and_said_to_be_used(offline):
 
 def test_the_fallback_is_told_to_the_terminal_too(offline, capfd):
     load_review_data("auto", n_synthetic=100, kagglehub=False)
-    assert "labhelpers NOTE: SYNTHETIC reviews generated by labhelpers (not IMDB)" in capfd.readouterr().err
+    assert (
+        "labhelpers NOTE: SYNTHETIC reviews generated by labhelpers (not IMDB)"
+        in capfd.readouterr().err
+    )
     load_review_data("synthetic", n_synthetic=100)  # asked for: nothing to tell
     assert capfd.readouterr().err == ""
 
@@ -399,7 +461,9 @@ SHARED_CSV = Path("/work/shared/data/imdb_50k.csv.gz")  # the real data, when th
 
 
 @pytest.mark.parametrize("csv_file", ["small", "shared"])
-def test_official_without_a_split_file_falls_back_to_the_random_split_and_says_why(offline, csv_file):
+def test_official_without_a_split_file_falls_back_to_the_random_split_and_says_why(
+    offline, csv_file
+):
     from sklearn.model_selection import train_test_split
 
     folder = offline / "kaggle"
@@ -414,13 +478,19 @@ def test_official_without_a_split_file_falls_back_to_the_random_split_and_says_w
     records = load_review_data("auto", path, split="official", kagglehub=False)
     print(f"official split asked, no split file, offline: {time.perf_counter() - started:.2f} s")
     assert records.is_imdb and records.split == "random" and records.fallback_reason is None
-    assert "no split file" in records.split_note and "keras.datasets.imdb was not tried" in records.split_note
+    assert (
+        "no split file" in records.split_note
+        and "keras.datasets.imdb was not tried" in records.split_note
+    )
     assert "keras-origin.invalid did not answer" in records.split_note
     assert "random 80/20 (random_state=42) split" in records.description
     assert records.description.endswith("NOTE: " + records.split_note)
     rows = pd.read_csv(path).shape[0]
     train_rows, test_rows = train_test_split(np.arange(rows), test_size=0.2, random_state=42)
-    assert records.train.index.tolist() == train_rows.tolist() and records.test.index.tolist() == test_rows.tolist()
+    assert (
+        records.train.index.tolist() == train_rows.tolist()
+        and records.test.index.tolist() == test_rows.tolist()
+    )
     assert "review_id" not in records.train
     without = load_review_data("imdb", path, split="official", kagglehub=False, use_keras=False)
     assert without.split == "random" and "use_keras=False" in without.split_note
@@ -430,9 +500,15 @@ def test_official_without_a_split_file_falls_back_to_the_random_split_and_says_w
 
 
 def test_a_subset_keeps_the_split_and_its_note(offline):
-    records = load_review_data("imdb", small_imdb(offline / "kaggle"), split="official", kagglehub=False)
+    records = load_review_data(
+        "imdb", small_imdb(offline / "kaggle"), split="official", kagglehub=False
+    )
     part = records.subset(10, 5)
-    assert (part.split, part.split_note, part.path) == (records.split, records.split_note, records.path)
+    assert (part.split, part.split_note, part.path) == (
+        records.split,
+        records.split_note,
+        records.path,
+    )
 
 
 def test_with_the_split_file_the_official_split_has_no_note(tmp_path):
@@ -440,7 +516,10 @@ def test_with_the_split_file_the_official_split_has_no_note(tmp_path):
     write_split(tmp_path, ["train", "test", "test", "train"], [s for _, s in ROWS])
     records = load_review_data("imdb", path, split="official", kagglehub=False)
     assert records.split == "official" and records.split_note is None
-    assert records.train.index.tolist() == [0, 3] and records.train["review_id"].tolist() == [100, 103]
+    assert records.train.index.tolist() == [0, 3] and records.train["review_id"].tolist() == [
+        100,
+        103,
+    ]
 
 
 def test_imdb_not_found_with_the_official_split_asks_keras_then_falls_back(offline):
@@ -456,7 +535,9 @@ def test_the_keras_route_fails_fast_when_its_host_does_not_answer(offline):
     parts, what = imdb.keras_official_reviews()
     took = time.perf_counter() - started
     print(f"keras.datasets.imdb offline: {took:.3f} s")
-    assert parts is None and what.startswith("keras.datasets.imdb was not tried: keras-origin.invalid did not answer")
+    assert parts is None and what.startswith(
+        "keras.datasets.imdb was not tried: keras-origin.invalid did not answer"
+    )
     assert "keras" not in sys.modules or took < imdb.PROBE_TIMEOUT  # no download attempt, no wait
 
 
@@ -481,21 +562,29 @@ def test_contract_the_official_split_from_keras_decodes_its_word_ids(offline, mo
     word_index = {"the": 1, "film": 2, "good": 3, "bad": 4}
     calls = []
 
-    def load_data(num_words=None):  # the arrays keras.datasets.imdb.load_data returns: start 1, ids rank + 3
+    def load_data(
+        num_words=None,
+    ):  # the arrays keras.datasets.imdb.load_data returns: start 1, ids rank + 3
         calls.append(num_words)
-        return ((np.array([[1, 4, 5, 6], [1, 7, 2, 5]], dtype=object), np.array([1, 0])),
-                (np.array([[1, 5, 7]], dtype=object), np.array([0])))
+        return (
+            (np.array([[1, 4, 5, 6], [1, 7, 2, 5]], dtype=object), np.array([1, 0])),
+            (np.array([[1, 5, 7]], dtype=object), np.array([0])),
+        )
 
     (offline / "keras-home" / "datasets").mkdir(parents=True)
     (offline / "keras-home" / "datasets" / "imdb.npz").write_bytes(b"cached")  # so no host is asked
     monkeypatch.setattr(keras.datasets.imdb, "load_data", load_data)
     (train, test), what = imdb.keras_official_reviews(word_index)
     assert calls == [8] and what == "read from Keras's cache"  # every word kept: ids below 4 + 4
-    assert train["review"].tolist() == ["the film good", "bad film"] and train["label"].tolist() == [1, 0]
+    assert train["review"].tolist() == ["the film good", "bad film"] and train[
+        "label"
+    ].tolist() == [1, 0]
     assert train["sentiment"].tolist() == ["positive", "negative"] and test.index.tolist() == [2]
     assert test["review"].tolist() == ["film bad"]
     path = small_imdb(offline / "kaggle")
-    (path.parent / "imdb_word_index.json").write_text(json.dumps(word_index))  # found beside the CSV
+    (path.parent / "imdb_word_index.json").write_text(
+        json.dumps(word_index)
+    )  # found beside the CSV
     records = load_review_data("imdb", path, split="official", kagglehub=False)
     assert records.split == "official" and records.is_imdb and len(records.train) == 2
     assert "so the official split and its texts come from keras.datasets.imdb" in records.split_note
@@ -516,20 +605,181 @@ def test_a_subset_is_random_and_reproducible():
 def test_keras_format_from_texts_and_a_word_index():
     word_index = {"the": 1, "film": 2, "good": 3, "bad": 4}
     (x_train, y_train), (x_test, y_test) = keras_format(
-        ["The film, good!", "bad bad unknown"], ["the end"], [1, 0], [1], word_index, num_words=6, seed=113)
+        ["The film, good!", "bad bad unknown"],
+        ["the end"],
+        [1, 0],
+        [1],
+        word_index,
+        num_words=6,
+        seed=113,
+    )
     order = np.arange(2)
     np.random.RandomState(113).shuffle(order)  # Keras shuffles the training half with seed 113 ...
-    expected = [[1, 4, 5, 2], [1, 2, 2, 2]]  # "good" is 3 + 3 = 6 >= num_words: out of vocabulary (2)
+    # "good" is 3 + 3 = 6 >= num_words: out of vocabulary (2); words not in the index are left out
+    expected = [[1, 4, 5, 2], [1, 2, 2]]
     assert [expected[i] for i in order] == [list(x) for x in x_train]
     assert y_train.tolist() == [[1, 0][i] for i in order]
-    assert [list(x) for x in x_test] == [[1, 4, 2]] and y_test.tolist() == [1]
+    assert [list(x) for x in x_test] == [[1, 4]] and y_test.tolist() == [1]
+
+
+TRAIN_TEXTS = [
+    "the film was good, the end",
+    "a bad bad film",
+    "not good not bad",
+    "the the the film",
+    "an unseen word",
+    "good film good cast good plot",
+    "",
+    "plot twist",
+]
+TEST_TEXTS = [
+    "the film was good",
+    "a brand new word",
+    "bad cast, bad plot!",
+    "film",
+    "twist twist twist",
+]
+# What the training reviews hold ("an unseen word" is not in it).
+WORD_INDEX = {
+    "the": 1,
+    "good": 2,
+    "film": 3,
+    "bad": 4,
+    "not": 5,
+    "a": 6,
+    "plot": 7,
+    "was": 8,
+    "end": 9,
+    "cast": 10,
+    "twist": 11,
+}
+LOAD_DATA_ARGUMENTS = [
+    {},
+    dict(num_words=6),
+    dict(num_words=8, skip_top=5),
+    dict(num_words=6, oov_char=None),
+    dict(skip_top=2),
+    dict(maxlen=5),
+    dict(maxlen=6, num_words=9),
+    dict(seed=3),
+    dict(start_char=None, num_words=13),
+    dict(start_char=None, index_from=0, num_words=10),
+    dict(index_from=1, oov_char=0),
+    dict(start_char=7, skip_top=8),
+    dict(num_words=0),
+    dict(maxlen=0, index_from=5, num_words=12, oov_char=None, start_char=2),
+]
+
+
+def stored_ranks(texts):
+    """What the genuine imdb.npz stores for a review: its words' ranks (others left out)."""
+    from labhelpers.text import text_to_word_sequence
+
+    x = np.empty(len(texts), dtype=object)
+    for i, text in enumerate(texts):
+        x[i] = [WORD_INDEX[w] for w in text_to_word_sequence(text) if w in WORD_INDEX]
+    return x
+
+
+def test_keras_format_gives_what_kerass_own_load_data_gives(tmp_path, monkeypatch):
+    """Keras's own load_data (its code, with every argument) reads a file in the genuine format.
+
+    The file holds the ranks of the reviews' words, as the genuine imdb.npz; only Keras's download
+    (get_file, which would check the genuine file's hash) is replaced by the path of this file.
+    """
+    pytest.importorskip("keras", reason="Keras is not installed: nothing to compare with")
+    keras_imdb = pytest.importorskip(
+        "keras.src.datasets.imdb", reason="this Keras has no keras.src.datasets.imdb"
+    )
+    y_train, y_test = np.array([1, 0, 0, 1, 1, 1, 0, 1]), np.array([1, 0, 0, 1, 1])
+    npz = tmp_path / "imdb.npz"
+    np.savez(
+        npz,
+        x_train=stored_ranks(TRAIN_TEXTS),
+        y_train=y_train,
+        x_test=stored_ranks(TEST_TEXTS),
+        y_test=y_test,
+    )
+    monkeypatch.setattr(keras_imdb, "get_file", lambda fname, origin, file_hash: str(npz))
+    for arguments in LOAD_DATA_ARGUMENTS:
+        (kx_train, ky_train), (kx_test, ky_test) = keras_imdb.load_data(**arguments)
+        (x_train, y_train_ours), (x_test, y_test_ours) = keras_format(
+            TRAIN_TEXTS, TEST_TEXTS, y_train, y_test, WORD_INDEX, **arguments
+        )
+        assert [list(x) for x in x_train] == [list(x) for x in kx_train], arguments
+        assert [list(x) for x in x_test] == [list(x) for x in kx_test], arguments
+        assert y_train_ours.tolist() == ky_train.tolist()
+        assert y_test_ours.tolist() == ky_test.tolist()
+
+
+def test_words_outside_the_vocabulary_are_left_out_and_words_cut_by_num_words_become_2():
+    """The genuine file's convention (issue 12): only num_words/skip_top make oov_char."""
+    (x_train, _), (x_test, _) = keras_format(
+        ["good film"],
+        ["good brand new film"],
+        [1],
+        [1],
+        {"good": 1, "film": 2},
+        num_words=5,
+        seed=0,
+    )
+    # brand, new: not in the index, left out; film: 2 + 3 = 5 >= num_words, so 2
+    assert [list(x) for x in x_test] == [[1, 4, 2]]
+    assert [list(x) for x in x_train] == [[1, 4, 2]]
+
+
+def test_maxlen_that_keeps_no_review_is_a_clear_error():
+    with pytest.raises(ValueError, match="maxlen=2 keeps no review of the training half"):
+        keras_format(["good film"], ["good"], [1], [1], {"good": 1, "film": 2}, maxlen=2)
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("skip_top", -1),
+        ("maxlen", 2.5),
+        ("seed", None),
+        ("oov_char", "2"),
+        ("index_from", True),
+        ("start_char", -1),
+    ],
+)
+def test_load_data_arguments_are_checked_by_name(name, value):
+    with pytest.raises(ValueError, match=f"{name} must be an integer >= 0"):
+        keras_format(["a"], ["a"], [1], [0], {"a": 1}, **{name: value})
+    with pytest.raises(ValueError, match=f"{name} must be an integer >= 0"):
+        load_keras_imdb(10, data="synthetic", **{name: value})
+
+
+def test_load_keras_imdb_applies_every_load_data_argument_offline(offline):
+    """The generated corpus in the Keras format, with load_data's arguments, as keras_format."""
+    arguments = dict(
+        num_words=30, skip_top=4, maxlen=120, seed=5, start_char=3, oov_char=1, index_from=4
+    )
+    data = load_keras_imdb(data="synthetic", n_synthetic=80, synthetic_seed=2, **arguments)
+    records = load_review_data("synthetic", split="official", n_synthetic=80, seed=2)
+    (x_train, y_train), (x_test, y_test) = keras_format(
+        records.train["review"].tolist(),
+        records.test["review"].tolist(),
+        records.train["label"],
+        records.test["label"],
+        data.word_index,
+        **arguments,
+    )
+    assert [list(x) for x in data.x_train] == [list(x) for x in x_train] and len(x_train) > 0
+    assert [list(x) for x in data.x_test] == [list(x) for x in x_test]
+    assert max(len(x) for x in data.x_train) < 120
+    assert all(x[0] == 1 for x in data.x_train)  # start_char 3 < skip_top 4: oov_char
+    assert (data.start_char, data.oov_char, data.index_from) == (3, 1, 4)
+    first_word = min(data.word_index, key=data.word_index.get)
+    assert data.decode([3, 1, 5]) == "<START> <OOV> " + first_word
 
 
 def test_keras_format_checks_its_inputs():
     with pytest.raises(ValueError, match="got 2 texts but 1 labels"):
         keras_format(["a", "b"], ["c"], [1], [0], {"a": 1})
-    with pytest.raises(ValueError, match="num_words must be a positive integer"):
-        keras_format(["a"], ["c"], [1], [0], {"a": 1}, num_words=0)
+    with pytest.raises(ValueError, match="num_words must be an integer >= 0 or None, got -1"):
+        keras_format(["a"], ["c"], [1], [0], {"a": 1}, num_words=-1)
 
 
 def test_the_keras_format_falls_back_to_generated_reviews(offline):
@@ -537,7 +787,9 @@ def test_the_keras_format_falls_back_to_generated_reviews(offline):
     assert data.source == "synthetic" and not data.is_imdb and "SYNTHETIC" in data.description
     assert len(data.x_train) == 30 and all(x[0] == 1 for x in data.x_train)
     assert max(max(x) for x in data.x_train) < 50
-    assert data.decode([0, 1, 2, 4]) == "<START> <OOV> " + min(data.word_index, key=data.word_index.get)
+    assert data.decode([0, 1, 2, 4]) == "<START> <OOV> " + min(
+        data.word_index, key=data.word_index.get
+    )
 
 
 def test_load_keras_imdb_with_only_a_csv_uses_the_random_split_and_a_fitted_word_index(offline):
@@ -548,16 +800,26 @@ def test_load_keras_imdb_with_only_a_csv_uses_the_random_split_and_a_fitted_word
     data = load_keras_imdb(None, path, data="imdb", kagglehub=False)
     print(f"load_keras_imdb, only a CSV, offline: {time.perf_counter() - started:.2f} s")
     assert data.source == "imdb" and data.is_imdb and data.split == "random"
-    assert "no split file" in data.split_note and "keras-origin.invalid did not answer" in data.split_note
+    assert (
+        "no split file" in data.split_note
+        and "keras-origin.invalid did not answer" in data.split_note
+    )
     assert "a word index fitted on its 48 training reviews" in data.description
     assert data.description.endswith("NOTE: " + data.split_note)
-    records = load_review_data("imdb", path, kagglehub=False)  # the record's random split of the same CSV
-    assert data.word_index == WordTokenizer().fit_on_texts(records.train["review"].tolist()).word_index
+    records = load_review_data(
+        "imdb", path, kagglehub=False
+    )  # the record's random split of the same CSV
+    assert (
+        data.word_index == WordTokenizer().fit_on_texts(records.train["review"].tolist()).word_index
+    )
     order = np.arange(len(records.train))
     np.random.RandomState(113).shuffle(order)  # Keras's shuffle of the training half
+    # num_words=None is, as in Keras, num_words = the largest id: that one word is out of vocabulary
+    rarest = max(data.word_index, key=data.word_index.get)
     for row, ids, label in zip(order, data.x_train, data.y_train):
         review = records.train.iloc[row]
-        assert data.decode(ids).split() == ["<START>"] + text_to_word_sequence(review["review"])
+        words = ["<OOV>" if w == rarest else w for w in text_to_word_sequence(review["review"])]
+        assert data.decode(ids).split() == ["<START>"] + words
         assert label == review["label"]
     assert len(data.x_test) == 12
 
@@ -578,25 +840,33 @@ def test_contract_load_keras_imdb_asks_keras_when_the_split_file_is_missing(offl
     keras = pytest.importorskip("keras", reason="Keras is not installed")
     calls = []
 
-    def load_data(num_words=None):
-        calls.append(num_words)
-        return (np.array([[1, 4, 5]], dtype=object), np.array([1])), (np.array([[1, 5]], dtype=object), np.array([0]))
+    def load_data(num_words=None, **options):
+        calls.append((num_words, options))
+        return (np.array([[1, 4, 5]], dtype=object), np.array([1])), (
+            np.array([[1, 5]], dtype=object),
+            np.array([0]),
+        )
 
     path = small_imdb(offline / "kaggle")
     (path.parent / "imdb_word_index.json").write_text(json.dumps({"the": 1, "film": 2}))
     (offline / "keras-home" / "datasets").mkdir(parents=True)
     (offline / "keras-home" / "datasets" / "imdb.npz").write_bytes(b"cached")  # so no host is asked
     monkeypatch.setattr(keras.datasets.imdb, "load_data", load_data)
-    data = load_keras_imdb(100, path, kagglehub=False)
-    assert calls == [100] and data.source == "keras" and data.split == "official" and data.split_note is None
-    assert data.description.startswith("IMDB from keras.datasets.imdb.load_data(num_words=100) "
-                                       "(read from Keras's cache)")
+    data = load_keras_imdb(100, path, kagglehub=False, skip_top=5, oov_char=None)
+    options = dict(skip_top=5, maxlen=None, seed=113, start_char=1, oov_char=None, index_from=3)
+    assert calls == [(100, options)] and data.source == "keras"
+    assert data.split == "official" and data.split_note is None
+    assert data.description.startswith(
+        "IMDB from keras.datasets.imdb.load_data(num_words=100) (read from Keras's cache)"
+    )
     assert data.decode(data.x_train[0]) == "<START> the film" and data.y_test.tolist() == [0]
 
 
 def test_load_keras_imdb_with_nothing_says_why_in_its_fallback(offline):
     data = load_keras_imdb(50, data="auto", n_synthetic=60, kagglehub=False)
-    assert data.source == "synthetic" and "keras-origin.invalid did not answer" in data.fallback_reason
+    assert (
+        data.source == "synthetic" and "keras-origin.invalid did not answer" in data.fallback_reason
+    )
     with pytest.raises(ImdbNotFoundError, match="; keras.datasets.imdb was not tried"):
         load_keras_imdb(50, data="imdb", kagglehub=False)
 
@@ -616,16 +886,21 @@ def test_the_genuine_keras_file_is_read_by_keras_itself(monkeypatch, tmp_path, k
     npz.write_bytes(b"stand-in")
     calls = []
 
-    def fake_load_data(path, num_words):
-        calls.append((path, num_words))
-        return (np.array([[1, 14]], dtype=object), np.array([1])), (np.array([[1, 20]], dtype=object), np.array([0]))
+    def fake_load_data(path, num_words, **options):
+        calls.append((path, num_words, options))
+        return (np.array([[1, 14]], dtype=object), np.array([1])), (
+            np.array([[1, 20]], dtype=object),
+            np.array([0]),
+        )
 
     monkeypatch.setattr(imdb, "find_genuine_keras_npz", lambda csv_path=None: npz)
     monkeypatch.setattr(keras.datasets.imdb, "load_data", fake_load_data)
-    data = load_keras_imdb(100, kagglehub=False)
-    assert calls == [(str(npz.resolve()), 100)]
+    data = load_keras_imdb(100, kagglehub=False, maxlen=50, seed=7, index_from=2, start_char=None)
+    options = dict(skip_top=0, maxlen=50, seed=7, start_char=None, oov_char=2, index_from=2)
+    assert calls == [(str(npz.resolve()), 100, options)]
     assert data.source == "keras" and data.is_imdb and "Keras's own imdb.npz" in data.description
     assert list(data.x_train[0]) == [1, 14]
+    assert (data.start_char, data.oov_char, data.index_from) == (None, 2, 2)
 
 
 @needs_imdb
@@ -648,6 +923,22 @@ def test_the_keras_format_built_from_the_real_files():
     assert data.word_index["the"] == 1 and data.word_index["br"] == 7
     first = data.decode(data.x_train[0])
     assert first.startswith("<START> ") and len(first.split()) == len(data.x_train[0])
+    from labhelpers.text import text_to_word_sequence
+
+    # The test reviews in Keras's order (one RandomState(113) shuffles training, then test):
+    # their ids are the words found in the word index, rank + 3, 2 for rank + 3 >= 10000;
+    # other words left out.
+    frame = load_imdb(IMDB_CSV)
+    test_texts = split_official(frame)[1]["review"].tolist()
+    rng = np.random.RandomState(113)
+    rng.shuffle(np.arange(25000))
+    order = np.arange(25000)
+    rng.shuffle(order)
+    index = data.word_index
+    for k in range(300):
+        words = [w for w in text_to_word_sequence(test_texts[order[k]]) if w in index]
+        expected = [index[w] + 3 if index[w] + 3 < 10000 else 2 for w in words]
+        assert list(data.x_test[k]) == [1] + expected
 
 
 # --------------------------------------------------------------------------- the torch model helpers
@@ -684,7 +975,10 @@ def test_review_rnn_starts_from_pre_trained_vectors_frozen_or_not():
     assert not frozen.embedding.weight.requires_grad and tuned.embedding.weight.requires_grad
     tuned.embedding.weight.data += 1
     assert weights[0, 0] == 0  # the caller's array is not changed
-    with pytest.raises(ValueError, match=r"embedding_weights must have shape \(vocab_size, embedding_dim\) = \(10, 4\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"embedding_weights must have shape \(vocab_size, embedding_dim\) = \(10, 4\)",
+    ):
         ReviewRNN(10, 4, 4, embedding_weights=weights)
     with pytest.raises(ValueError, match="freeze_embedding=True needs embedding_weights"):
         ReviewRNN(10, 3, 4, freeze_embedding=True)
@@ -704,8 +998,12 @@ def test_the_records_accuracy_line_compares_with_the_batch_sum():
     output = torch.tensor([0.9, 0.2, 0.7, 0.4])
     target = torch.tensor([1.0, 0.0, 0.0, 0.0])  # one positive: y_batch.sum() == 1
     assert int(probability_accuracy(output, target)) == 3
-    assert int(record_accuracy_line(output, target)) == 2  # the two predictions equal to 1 "match" the sum
-    assert int(record_accuracy_line(output, torch.tensor([1.0, 1.0, 0.0, 0.0]))) == 0  # the sum is 2
+    assert (
+        int(record_accuracy_line(output, target)) == 2
+    )  # the two predictions equal to 1 "match" the sum
+    assert (
+        int(record_accuracy_line(output, torch.tensor([1.0, 1.0, 0.0, 0.0]))) == 0
+    )  # the sum is 2
 
 
 def test_saliency_by_position_is_the_mean_gradient_norm_per_position():
@@ -747,15 +1045,31 @@ def test_the_keras_classifier_and_its_callbacks(keras_models, capsys):
     assert [type(layer).__name__ for layer in model.layers] == ["Embedding", "SimpleRNN", "Dense"]
     assert model.output_shape == (None, 1)
     timer, watcher = keras_models.StepTimer(), keras_models.ValidationPredictions(x[32:])
-    fitted = model.fit(x, y, epochs=3, batch_size=8, validation_split=0.2, verbose=0,
-                       callbacks=[timer, keras_models.EpochLog(3), watcher])
+    fitted = model.fit(
+        x,
+        y,
+        epochs=3,
+        batch_size=8,
+        validation_split=0.2,
+        verbose=0,
+        callbacks=[timer, keras_models.EpochLog(3), watcher],
+    )
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 3 and lines[0].startswith("epoch 1/3  loss ") and lines[0].endswith(" s)")
-    assert len(timer.step_seconds) == 3 * 4 and len(timer.epoch_seconds) == 3 and timer.seconds_per_step() > 0
+    assert (
+        len(timer.step_seconds) == 3 * 4
+        and len(timer.epoch_seconds) == 3
+        and timer.seconds_per_step() > 0
+    )
     assert len(watcher.predictions) == 3 and watcher.predictions[0].shape == (8,)
-    np.testing.assert_allclose(watcher.predictions[-1], model.predict(x[32:], verbose=0).reshape(-1), rtol=1e-5)
+    np.testing.assert_allclose(
+        watcher.predictions[-1], model.predict(x[32:], verbose=0).reshape(-1), rtol=1e-5
+    )
     history = keras_models.history_of(fitted, timer)
-    assert set(history) >= {"loss", "accuracy", "val_loss", "val_accuracy", "seconds"} and len(history["loss"]) == 3
+    assert (
+        set(history) >= {"loss", "accuracy", "val_loss", "val_accuracy", "seconds"}
+        and len(history["loss"]) == 3
+    )
     lstm = keras_models.build_review_classifier("lstm", 50, 4, 3, maxlen=12, recurrent_dropout=0.2)
     assert type(lstm.layers[1]).__name__ == "LSTM" and lstm.layers[1].recurrent_dropout == 0.2
 
@@ -770,7 +1084,11 @@ def test_the_keras_classifier_checks_its_arguments(keras_models):
 
 
 def test_flip_rates_count_reviews_changing_class(keras_models):
-    predictions = [np.array([0.1, 0.6, 0.7, 0.2]), np.array([0.6, 0.6, 0.4, 0.2]), np.array([0.6, 0.6, 0.4, 0.2])]
+    predictions = [
+        np.array([0.1, 0.6, 0.7, 0.2]),
+        np.array([0.6, 0.6, 0.4, 0.2]),
+        np.array([0.6, 0.6, 0.4, 0.2]),
+    ]
     np.testing.assert_allclose(keras_models.flip_rates(predictions), [0.5, 0.0])
 
 
@@ -797,13 +1115,20 @@ def test_validation_is_a_block_of_review_ids_per_label_when_ids_are_known():
 
     frame = pd.DataFrame({"label": [0, 1] * 10, "review_id": list(range(20))[::-1]})
     rows = validation_rows(frame, 4)
-    assert sorted(frame.iloc[rows]["review_id"]) == [16, 17, 18, 19]  # the highest ids, two of each label
+    assert sorted(frame.iloc[rows]["review_id"]) == [
+        16,
+        17,
+        18,
+        19,
+    ]  # the highest ids, two of each label
     assert frame.iloc[rows]["label"].sum() == 2
     random_rows = validation_rows(frame.drop(columns="review_id"), 4, seed=1)
     assert len(set(random_rows)) == 4 and random_rows.max() < 20
 
 
-def test_split_reviews_without_review_ids_draws_validation_at_random_and_says_so(tmp_path, monkeypatch):
+def test_split_reviews_without_review_ids_draws_validation_at_random_and_says_so(
+    tmp_path, monkeypatch
+):
     """The official split asked for, the Kaggle CSV without a split file, offline: the random split, no review ids."""
     import csv
 
@@ -815,15 +1140,29 @@ def test_split_reviews_without_review_ids_draws_validation_at_random_and_says_so
     with open(tmp_path / "IMDB Dataset.csv", "w", newline="") as file:
         writer = csv.writer(file)
         writer.writerow(("review", "sentiment"))
-        writer.writerows((f"review {i} {'good fine' if i % 2 else 'bad dull'} film",
-                          "positive" if i % 2 else "negative") for i in range(100))
+        writer.writerows(
+            (
+                f"review {i} {'good fine' if i % 2 else 'bad dull'} film",
+                "positive" if i % 2 else "negative",
+            )
+            for i in range(100)
+        )
     records = load_review_data("imdb", tmp_path, split="official", kagglehub=False)
     assert records.split == "random" and "review_id" not in records.train
     splits = split_reviews(records, num_words=50, maxlen=10, n_val=16, seed=3, cache=False)
-    expected = np.sort(np.random.default_rng(3).permutation(80)[:16])  # validation_rows' seeded draw
-    assert splits.labels["val"].tolist() == records.train["label"].to_numpy()[expected].astype(np.float32).tolist()
-    assert splits.train_texts == [t for i, t in enumerate(records.train["review"]) if i not in set(expected)]
-    assert "16 validation (a random draw, seed 3: this split has no review ids" in splits.description
+    expected = np.sort(
+        np.random.default_rng(3).permutation(80)[:16]
+    )  # validation_rows' seeded draw
+    assert (
+        splits.labels["val"].tolist()
+        == records.train["label"].to_numpy()[expected].astype(np.float32).tolist()
+    )
+    assert splits.train_texts == [
+        t for i, t in enumerate(records.train["review"]) if i not in set(expected)
+    ]
+    assert (
+        "16 validation (a random draw, seed 3: this split has no review ids" in splits.description
+    )
     assert "NOTE: the official 25k/25k split was asked for" in splits.description
 
 
@@ -834,9 +1173,15 @@ def test_a_data_path_that_cannot_be_used_is_refused_before_loading(tmp_path):
     check_data_path("imdb", csv_file)
     check_data_path("auto", csv_file.parent)
     check_data_path("synthetic", "")  # empty: the usual places
-    with pytest.raises(FileNotFoundError, match=r"data_path 'imbd_typo.csv' does not exist: give the IMDB CSV"):
-        check_data_path("synthetic", "imbd_typo.csv")  # a typo is an error whatever the data setting
+    with pytest.raises(
+        FileNotFoundError, match=r"data_path 'imbd_typo.csv' does not exist: give the IMDB CSV"
+    ):
+        check_data_path(
+            "synthetic", "imbd_typo.csv"
+        )  # a typo is an error whatever the data setting
     with pytest.raises(FileNotFoundError, match="is a folder without any of"):
         check_data_path("imdb", tmp_path)
-    with pytest.raises(ValueError, match=r"data is 'synthetic' .* which would ignore it: set data to 'imdb'"):
+    with pytest.raises(
+        ValueError, match=r"data is 'synthetic' .* which would ignore it: set data to 'imdb'"
+    ):
         check_data_path("synthetic", csv_file)

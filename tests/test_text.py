@@ -22,47 +22,89 @@ from labhelpers.text import (
 
 DATA_DIR = os.environ.get("LABHELPERS_DATA_DIR")
 IMDB_CSV = Path(DATA_DIR, "imdb_50k.csv.gz") if DATA_DIR else None
-needs_imdb = pytest.mark.skipif(IMDB_CSV is None or not IMDB_CSV.is_file(),
-                                reason="the IMDB CSV is absent: LABHELPERS_DATA_DIR does not name a folder with imdb_50k.csv.gz")
+needs_imdb = pytest.mark.skipif(
+    IMDB_CSV is None or not IMDB_CSV.is_file(),
+    reason="the IMDB CSV is absent: LABHELPERS_DATA_DIR does not name a folder with imdb_50k.csv.gz",
+)
 
 
 @pytest.fixture(scope="module")
 def keras_text():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
-    from tensorflow.keras.preprocessing import text as legacy  # the legacy copy TensorFlow 2.21 still ships
+    from tensorflow.keras.preprocessing import (
+        text as legacy,
+    )  # the legacy copy TensorFlow 2.21 still ships
 
     return legacy, keras
 
 
 TRICKY = [
-    "Not good, at ALL!", "", "   ", "a\rb c\x85d  é É ΣΑΣ ς İstanbul", "the the the a a b",
+    "Not good, at ALL!",
+    "",
+    "   ",
+    "a\rb c\x85d  é É ΣΑΣ ς İstanbul",
+    "the the the a a b",
     "supercalifragilisticexpialidocious and supercalifragilisticexpialidociouz longwordlongword12345",
-    "<OOV> oov OOV", "émile zola's \u00a0nbsp 日本語 テキスト", "x" * 30 + " " + "x" * 29 + " " + "x" * 31,
-    "\ud800 lone surrogate", "tab\there new\nline", "eightchr eightchs ninechars ninechart 16charsxxxxxxxxx",
-    "abcdefgh" * 2 + " " + "abcdefgh" * 2 + "i", "<br /><br />Line breaks<br />too",
+    "<OOV> oov OOV",
+    "émile zola's \u00a0nbsp 日本語 テキスト",
+    "x" * 30 + " " + "x" * 29 + " " + "x" * 31,
+    "\ud800 lone surrogate",
+    "tab\there new\nline",
+    "eightchr eightchs ninechars ninechart 16charsxxxxxxxxx",
+    "abcdefgh" * 2 + " " + "abcdefgh" * 2 + "i",
+    "<br /><br />Line breaks<br />too",
 ]
 
 
 def corpus(n=300, seed=0):
     rng = random.Random(seed)
-    words = ["alpha", "beta", "gamma", "not", "good", "bad", "x" * 8, "y" * 9, "z" * 16, "z" * 17, "zz", "Zz",
-             "naïve", "don't"]
-    made = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 30))) + rng.choice([".", "!", ""])
-            for _ in range(n)]
+    words = [
+        "alpha",
+        "beta",
+        "gamma",
+        "not",
+        "good",
+        "bad",
+        "x" * 8,
+        "y" * 9,
+        "z" * 16,
+        "z" * 17,
+        "zz",
+        "Zz",
+        "naïve",
+        "don't",
+    ]
+    made = [
+        " ".join(rng.choice(words) for _ in range(rng.randint(0, 30))) + rng.choice([".", "!", ""])
+        for _ in range(n)
+    ]
     return TRICKY + made
 
 
-SETTINGS = [dict(), dict(num_words=5), dict(num_words=5, oov_token="<OOV>"), dict(oov_token="oov"),
-            dict(num_words=3, oov_token="zz"), dict(lower=False), dict(split="a"), dict(filters="é!", split="ζ"),
-            dict(filters="", oov_token="<unk>")]
+SETTINGS = [
+    dict(),
+    dict(num_words=5),
+    dict(num_words=5, oov_token="<OOV>"),
+    dict(oov_token="oov"),
+    dict(num_words=0, oov_token="<OOV>"),
+    dict(num_words=1, oov_token="<OOV>"),
+    dict(num_words=1),
+    dict(num_words=3, oov_token="zz"),
+    dict(lower=False),
+    dict(split="a"),
+    dict(filters="é!", split="ζ"),
+    dict(filters="", oov_token="<unk>"),
+]
 
 
 def test_words_are_split_as_keras_splits_them(keras_text):
     legacy, _ = keras_text
     for text in TRICKY:
         assert text_to_word_sequence(text) == legacy.text_to_word_sequence(text)
-        assert text_to_word_sequence(text, lower=False, split="a") == legacy.text_to_word_sequence(text, lower=False, split="a")
+        assert text_to_word_sequence(text, lower=False, split="a") == legacy.text_to_word_sequence(
+            text, lower=False, split="a"
+        )
 
 
 @pytest.mark.parametrize("kwargs", SETTINGS, ids=[str(s) for s in SETTINGS])
@@ -80,11 +122,16 @@ def test_ids_counts_and_texts_match_the_keras_tokenizer(keras_text, kwargs):
     expected = theirs.texts_to_sequences(unseen)
     assert ours.texts_to_sequences(unseen) == expected
     assert ours.sequences_to_texts(expected) == theirs.sequences_to_texts(expected)
+    padded = keras.utils.pad_sequences(expected, maxlen=9).tolist()  # padding 0: Keras decodes it
+    assert ours.sequences_to_texts(padded) == theirs.sequences_to_texts(padded)
     for padding in ("pre", "post"):
         for truncating in ("pre", "post"):
             np.testing.assert_array_equal(
                 ours.texts_to_padded(unseen, 7, padding, truncating),
-                keras.utils.pad_sequences(expected, maxlen=7, padding=padding, truncating=truncating))
+                keras.utils.pad_sequences(
+                    expected, maxlen=7, padding=padding, truncating=truncating
+                ),
+            )
 
 
 def test_parity_on_the_generated_reviews_with_the_records_settings(keras_text):
@@ -98,7 +145,10 @@ def test_parity_on_the_generated_reviews_with_the_records_settings(keras_text):
     for part in (train, test):
         np.testing.assert_array_equal(
             ours.texts_to_padded(part, 60, truncating="post"),
-            keras.utils.pad_sequences(theirs.texts_to_sequences(part), maxlen=60, truncating="post"))
+            keras.utils.pad_sequences(
+                theirs.texts_to_sequences(part), maxlen=60, truncating="post"
+            ),
+        )
 
 
 @needs_imdb
@@ -116,14 +166,19 @@ def test_parity_with_the_keras_tokenizer_on_the_imdb_training_reviews(keras_text
     for part in (train_texts, test_texts):
         np.testing.assert_array_equal(
             ours.texts_to_padded(part, 200, truncating="post"),
-            keras.utils.pad_sequences(theirs.texts_to_sequences(part), maxlen=200, truncating="post"))
+            keras.utils.pad_sequences(
+                theirs.texts_to_sequences(part), maxlen=200, truncating="post"
+            ),
+        )
 
 
 def test_the_numpy_path_agrees_with_the_plain_python_path_across_batches(monkeypatch):
     """Words of 8 to 40 bytes that differ in one middle byte, coded in many small batches."""
     rng = random.Random(1)
     alphabet = "abcdefgh"
-    words = ["".join(rng.choice(alphabet) for _ in range(n)) for n in range(1, 41) for _ in range(30)]
+    words = [
+        "".join(rng.choice(alphabet) for _ in range(n)) for n in range(1, 41) for _ in range(30)
+    ]
     texts = [" ".join(rng.choice(words) for _ in range(50)) for _ in range(200)] + TRICKY
     monkeypatch.setattr(text_module, "_BATCH_BYTES", 512)  # dozens of batches
     fast = text_module._code_texts_fast(texts, DEFAULT_FILTERS, True, " ", ["seeded", "words"])
@@ -150,7 +205,9 @@ def test_config_round_trip_keeps_the_vocabulary():
 
 
 def test_lookup_words_gives_positions_and_minus_one_for_unknown_words():
-    positions, lengths = lookup_words(["Good film, bad plot", "", "plot twist"], ["plot", "good", "x,y", "film"])
+    positions, lengths = lookup_words(
+        ["Good film, bad plot", "", "plot twist"], ["plot", "good", "x,y", "film"]
+    )
     np.testing.assert_array_equal(positions, [1, 3, -1, 0, 0, -1])
     np.testing.assert_array_equal(lengths, [4, 0, 2])
 
@@ -161,11 +218,15 @@ def test_pad_sequences_matches_keras(keras_text, sequences, maxlen):
     _, keras = keras_text
     for padding in ("pre", "post"):
         for truncating in ("pre", "post"):
-            ours = pad_sequences(sequences, maxlen=maxlen, padding=padding, truncating=truncating, value=-1)
+            ours = pad_sequences(
+                sequences, maxlen=maxlen, padding=padding, truncating=truncating, value=-1
+            )
             if not sequences:
                 assert ours.shape == (0, maxlen or 0)
                 continue
-            theirs = keras.utils.pad_sequences(sequences, maxlen=maxlen, padding=padding, truncating=truncating, value=-1)
+            theirs = keras.utils.pad_sequences(
+                sequences, maxlen=maxlen, padding=padding, truncating=truncating, value=-1
+            )
             np.testing.assert_array_equal(ours, theirs)
             assert ours.dtype == theirs.dtype
 
@@ -174,18 +235,18 @@ def test_pad_sequences_example_of_the_docstring():
     np.testing.assert_array_equal(pad_sequences([[1, 2, 3], [4]], maxlen=2), [[2, 3], [0, 4]])
 
 
-@pytest.mark.parametrize("num_words", [0, -3, 2.5, True, "100"])
-def test_num_words_must_be_a_positive_integer(num_words):
-    with pytest.raises(ValueError, match="num_words must be a positive integer or None"):
+@pytest.mark.parametrize("num_words", [-3, 2.5, True, "100"])
+def test_num_words_must_be_an_integer_of_at_least_0(num_words):
+    with pytest.raises(ValueError, match=r"num_words must be an integer >= 0 or None \(None and 0"):
         WordTokenizer(num_words=num_words)
 
 
-@pytest.mark.parametrize("maxlen", [0, -1, 1.5])
-def test_maxlen_must_be_a_positive_integer(maxlen):
-    with pytest.raises(ValueError, match="maxlen must be a positive integer"):
+@pytest.mark.parametrize("maxlen", [-1, 1.5, True])
+def test_maxlen_must_be_an_integer_of_at_least_0(maxlen):
+    with pytest.raises(ValueError, match="maxlen must be an integer >= 0, or None for the longest"):
         pad_sequences([[1, 2]], maxlen=maxlen)
     tokenizer = WordTokenizer().fit_on_texts(["a b"])
-    with pytest.raises(ValueError, match="maxlen must be a positive integer"):
+    with pytest.raises(ValueError, match="maxlen must be an integer >= 0"):
         tokenizer.texts_to_padded(["a b"], maxlen=maxlen)
 
 
@@ -197,9 +258,18 @@ def test_padding_and_truncating_must_be_pre_or_post(name):
         WordTokenizer().fit_on_texts(["a"]).texts_to_padded(["a"], 3, **{name: "both"})
 
 
-@pytest.mark.parametrize("texts, found", [
-    (["fine", None], "item 1 is a NoneType"), (["fine", float("nan")], "item 1 is a float"),
-    ([b"bytes"], "item 0 is a bytes"), ("one string", "got a single str"), (42, "got int")])
+@pytest.mark.parametrize(
+    "texts, found",
+    [
+        (["fine", None], "item 1 is a NoneType"),
+        (["fine", float("nan")], "item 1 is a float"),
+        ([b"bytes"], "item 0 is a bytes"),
+        ("one string", "got a single str"),
+        (42, "got int"),
+        ([["words", 3]], "item 0 is a list"),
+        ([("a", "tuple")], "item 0 is a tuple"),
+    ],
+)
 def test_texts_must_be_strings(texts, found):
     with pytest.raises(TypeError, match=f"texts must .*{found}"):
         WordTokenizer().fit_on_texts(texts)
@@ -231,16 +301,24 @@ def encode(train, test, **kwargs):
 def test_the_cache_is_written_once_then_read_back(cache_dir):
     texts = corpus(60)
     first = encode(texts[:50], texts[50:])
-    assert not first.from_cache and first.path.parent == cache_dir / "tokens" and first.path.exists()
+    assert (
+        not first.from_cache and first.path.parent == cache_dir / "tokens" and first.path.exists()
+    )
     second = encode(list(texts[:50]), list(texts[50:]))
     assert second.from_cache and "read from the cache" in second.note
     for name in ("train", "test"):
         np.testing.assert_array_equal(first.arrays[name], second.arrays[name])
         np.testing.assert_array_equal(first.lengths[name], second.lengths[name])
     assert second.tokenizer.word_index == first.tokenizer.word_index
-    expected = WordTokenizer(50, "<OOV>").fit_on_texts(texts[:50]).texts_to_padded(texts[50:], 12, truncating="post")
+    expected = (
+        WordTokenizer(50, "<OOV>")
+        .fit_on_texts(texts[:50])
+        .texts_to_padded(texts[50:], 12, truncating="post")
+    )
     np.testing.assert_array_equal(second.arrays["test"], expected)
-    assert [p.name for p in first.path.parent.iterdir()] == [first.path.name]  # no temporary file left
+    assert [p.name for p in first.path.parent.iterdir()] == [
+        first.path.name
+    ]  # no temporary file left
 
 
 def test_other_settings_use_another_file(cache_dir):
@@ -254,7 +332,11 @@ def test_a_stale_cache_is_detected_and_rebuilt(cache_dir):
     changed = texts[:49] + ["a review that was edited"]
     again = encode(changed, texts[50:])
     assert again.path == first.path and not again.from_cache and "stale" in again.note
-    expected = WordTokenizer(50, "<OOV>").fit_on_texts(changed).texts_to_padded(changed, 12, truncating="post")
+    expected = (
+        WordTokenizer(50, "<OOV>")
+        .fit_on_texts(changed)
+        .texts_to_padded(changed, 12, truncating="post")
+    )
     np.testing.assert_array_equal(again.arrays["train"], expected)
     assert encode(changed, texts[50:]).from_cache  # the rebuilt file serves the next run
 
@@ -264,7 +346,11 @@ def test_a_damaged_cache_is_detected_and_rebuilt(cache_dir, damage):
     texts = corpus(60)
     first = encode(texts[:50], texts[50:])
     data = first.path.read_bytes()
-    first.path.write_bytes({"garbage": b"not a zip file at all", "truncate": data[:len(data) // 2], "empty": b""}[damage])
+    first.path.write_bytes(
+        {"garbage": b"not a zip file at all", "truncate": data[: len(data) // 2], "empty": b""}[
+            damage
+        ]
+    )
     again = encode(texts[:50], texts[50:])
     assert not again.from_cache and "damaged" in again.note
     np.testing.assert_array_equal(again.arrays["train"], first.arrays["train"])
@@ -286,8 +372,8 @@ def test_the_default_cache_folder_is_in_the_home_folder(monkeypatch, tmp_path):
 
 def test_encode_texts_checks_its_arguments(cache_dir):
     with pytest.raises(ValueError, match="maxlen must be a positive integer"):
-        encode(["a"], ["b"], maxlen=0)
-    with pytest.raises(ValueError, match="num_words must be a positive integer"):
-        encode(["a"], ["b"], num_words=0)
+        encode(["a"], ["b"], maxlen=0)  # an array of width 0 is no use in a cache
+    with pytest.raises(ValueError, match="num_words must be an integer >= 0"):
+        encode(["a"], ["b"], num_words=-1)
     with pytest.raises(TypeError, match=r"texts\['test'\] must contain only strings"):
         encode_texts(["a"], {"test": [None]}, num_words=5, maxlen=3)

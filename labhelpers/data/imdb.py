@@ -84,7 +84,9 @@ def kagglehub_cached_csv(cache_dir: str | Path | None = None) -> Path | None:
     Reads the cache folders directly (``$KAGGLEHUB_CACHE``, default
     ``~/.cache/kagglehub``), so it never touches the network.
     """
-    base = Path(cache_dir or os.environ.get("KAGGLEHUB_CACHE") or Path.home() / ".cache" / "kagglehub")
+    base = Path(
+        cache_dir or os.environ.get("KAGGLEHUB_CACHE") or Path.home() / ".cache" / "kagglehub"
+    )
     owner, dataset, _, version = KAGGLE_HANDLE.split("/")
     root = base / "datasets" / owner / dataset
     if not (root / f"{version}.complete").exists():
@@ -135,7 +137,7 @@ def _bounded(key: str, seconds: float, function):
 def _short(error: Exception, length: int = 200) -> str:
     """``Type: message`` of an exception, the message cut to ``length`` characters."""
     text = str(error)
-    return f"{type(error).__name__}: {text if len(text) <= length else text[:length - 3] + '...'}"
+    return f"{type(error).__name__}: {text if len(text) <= length else text[: length - 3] + '...'}"
 
 
 def _unreachable(host: str, port: int = 443, timeout: float = PROBE_TIMEOUT) -> str | None:
@@ -167,20 +169,29 @@ def kagglehub_download(timeout: float = KAGGLEHUB_TIMEOUT) -> tuple[Path | None,
     except ModuleNotFoundError as missing:
         return None, str(missing)
     try:
-        folder = _bounded(f"kagglehub {KAGGLE_HANDLE}", timeout, lambda: kagglehub.dataset_download(KAGGLE_HANDLE))
+        folder = _bounded(
+            f"kagglehub {KAGGLE_HANDLE}", timeout, lambda: kagglehub.dataset_download(KAGGLE_HANDLE)
+        )
     except _StillRunning:
-        return None, (f"kagglehub gave no answer within {timeout:g} s (no network?); a download it started "
-                      "carries on in the background, and a later run finds it in kagglehub's cache")
+        return None, (
+            f"kagglehub gave no answer within {timeout:g} s (no network?); a download it started "
+            "carries on in the background, and a later run finds it in kagglehub's cache"
+        )
     except OSError as error:  # requests' ConnectionError and timeouts are OSErrors
         return None, f"kagglehub could not reach Kaggle (no network?): {_short(error)}"
     except Exception as error:  # kagglehub's own errors (not found, refused, ...): said, not raised
         return None, f"kagglehub failed: {_short(error)}"
     found = _csv_in_folder(Path(folder)) if isinstance(folder, (str, os.PathLike)) else None
-    return (found, "downloaded by kagglehub") if found else (None, f"kagglehub's folder {folder!r} has no CSV")
+    return (
+        (found, "downloaded by kagglehub")
+        if found
+        else (None, f"kagglehub's folder {folder!r} has no CSV")
+    )
 
 
-def find_imdb_csv(path: str | Path | None = None, *, kagglehub: bool = True,
-                  timeout: float = KAGGLEHUB_TIMEOUT) -> Path:
+def find_imdb_csv(
+    path: str | Path | None = None, *, kagglehub: bool = True, timeout: float = KAGGLEHUB_TIMEOUT
+) -> Path:
     """Path of the 50k-review CSV: an explicit ``path``, else ``$LABHELPERS_DATA_DIR``, else kagglehub.
 
     ``path`` may be the CSV itself or a folder holding one of :data:`CSV_NAMES`;
@@ -192,10 +203,14 @@ def find_imdb_csv(path: str | Path | None = None, *, kagglehub: bool = True,
         if path.is_dir():
             found = _csv_in_folder(path)
             if found is None:
-                raise ImdbNotFoundError(f"path {str(path)!r} is a folder without any of {', '.join(CSV_NAMES)}")
+                raise ImdbNotFoundError(
+                    f"path {str(path)!r} is a folder without any of {', '.join(CSV_NAMES)}"
+                )
             return found
         if not path.exists():
-            raise ImdbNotFoundError(f"path {str(path)!r} does not exist: give the IMDB CSV file or its folder")
+            raise ImdbNotFoundError(
+                f"path {str(path)!r} does not exist: give the IMDB CSV file or its folder"
+            )
         return path
     tried = []
     folder = os.environ.get(DATA_DIR_ENV)
@@ -241,20 +256,28 @@ def check_data_path(data: str, data_path: str | Path | None) -> None:
     path = Path(data_path).expanduser()
     usual = f"or leave data_path empty to look in ${DATA_DIR_ENV} and kagglehub's cache"
     if not path.exists():
-        raise FileNotFoundError(f"data_path {str(data_path)!r} does not exist: give the IMDB CSV file or its "
-                                f"folder, {usual}")
+        raise FileNotFoundError(
+            f"data_path {str(data_path)!r} does not exist: give the IMDB CSV file or its "
+            f"folder, {usual}"
+        )
     if path.is_dir() and _csv_in_folder(path) is None:
-        raise FileNotFoundError(f"data_path {str(data_path)!r} is a folder without any of {', '.join(CSV_NAMES)}: "
-                                f"give the CSV file itself, {usual}")
+        raise FileNotFoundError(
+            f"data_path {str(data_path)!r} is a folder without any of {', '.join(CSV_NAMES)}: "
+            f"give the CSV file itself, {usual}"
+        )
     if data == "synthetic":
-        raise ValueError(f"data_path {str(data_path)!r} is given but data is 'synthetic' (generated reviews), "
-                         "which would ignore it: set data to 'imdb' (papermill -p data imdb) to use the file, "
-                         "or leave data_path empty")
+        raise ValueError(
+            f"data_path {str(data_path)!r} is given but data is 'synthetic' (generated reviews), "
+            "which would ignore it: set data to 'imdb' (papermill -p data imdb) to use the file, "
+            "or leave data_path empty"
+        )
 
 
 def _file_error(path: Path, error: Exception) -> ValueError:
-    return ValueError(f"path {str(path)!r} is not a readable gzip file; it may be truncated or damaged "
-                      f"({type(error).__name__}: {error}). Copy or download it again.")
+    return ValueError(
+        f"path {str(path)!r} is not a readable gzip file; it may be truncated or damaged "
+        f"({type(error).__name__}: {error}). Copy or download it again."
+    )
 
 
 def read_imdb_csv(path: str | Path) -> pd.DataFrame:
@@ -269,33 +292,49 @@ def read_imdb_csv(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise FileNotFoundError(f"path {str(path)!r} does not exist or is not a file")
     if path.stat().st_size == 0:
-        raise ValueError(f"path {str(path)!r} is empty (0 bytes): expected a CSV with the header review,sentiment")
+        raise ValueError(
+            f"path {str(path)!r} is empty (0 bytes): expected a CSV with the header review,sentiment"
+        )
     gzipped = _starts_with_gzip(path)
     if path.suffix == ".gz" and not gzipped:
-        raise ValueError(f"path {str(path)!r} ends in .gz but is not a gzip file; it may be damaged")
+        raise ValueError(
+            f"path {str(path)!r} ends in .gz but is not a gzip file; it may be damaged"
+        )
     try:
-        frame = pd.read_csv(path, compression="gzip" if gzipped else None, dtype=str, keep_default_na=False)
+        frame = pd.read_csv(
+            path, compression="gzip" if gzipped else None, dtype=str, keep_default_na=False
+        )
     except pd.errors.EmptyDataError:
-        raise ValueError(f"path {str(path)!r} holds no data: expected a CSV with the header review,sentiment") from None
+        raise ValueError(
+            f"path {str(path)!r} holds no data: expected a CSV with the header review,sentiment"
+        ) from None
     except (gzip.BadGzipFile, EOFError, zlib.error) as error:
         raise _file_error(path, error) from None
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
         if gzipped:
             raise _file_error(path, error) from None
-        raise ValueError(f"path {str(path)!r} could not be read as a CSV ({type(error).__name__}: {error})") from None
+        raise ValueError(
+            f"path {str(path)!r} could not be read as a CSV ({type(error).__name__}: {error})"
+        ) from None
     columns = [str(c) for c in frame.columns]
     if sorted(columns[:2]) != ["review", "sentiment"] or len(columns) != 2:
-        raise ValueError(f"path {str(path)!r} has the columns {columns}; an IMDB CSV has exactly review,sentiment")
+        raise ValueError(
+            f"path {str(path)!r} has the columns {columns}; an IMDB CSV has exactly review,sentiment"
+        )
     if len(frame) == 0:
         raise ValueError(f"path {str(path)!r} has a header but no reviews")
     bad = ~frame["sentiment"].isin(list(LABELS))
     if bad.any():
         values = sorted(frame.loc[bad, "sentiment"].unique())[:5]
-        raise ValueError(f"path {str(path)!r}: sentiment must be 'positive' or 'negative', but {int(bad.sum())} "
-                         f"rows have other values {values} (first at row {int(np.flatnonzero(bad)[0])})")
+        raise ValueError(
+            f"path {str(path)!r}: sentiment must be 'positive' or 'negative', but {int(bad.sum())} "
+            f"rows have other values {values} (first at row {int(np.flatnonzero(bad)[0])})"
+        )
     empty = frame["review"].str.strip() == ""
     if empty.any():
-        raise ValueError(f"path {str(path)!r}: {int(empty.sum())} reviews are empty (first at row {int(np.flatnonzero(empty)[0])})")
+        raise ValueError(
+            f"path {str(path)!r}: {int(empty.sum())} reviews are empty (first at row {int(np.flatnonzero(empty)[0])})"
+        )
     frame = frame[["review", "sentiment"]].copy()
     frame["label"] = frame["sentiment"].map(LABELS).astype(np.int64)
     frame.attrs["source"] = str(path)
@@ -307,7 +346,9 @@ def _starts_with_gzip(path: Path) -> bool:
         return file.read(2) == b"\x1f\x8b"
 
 
-def load_imdb(path: str | Path | None = None, *, clean: bool = False, kagglehub: bool = True) -> pd.DataFrame:
+def load_imdb(
+    path: str | Path | None = None, *, clean: bool = False, kagglehub: bool = True
+) -> pd.DataFrame:
     """Find (:func:`find_imdb_csv`) and read (:func:`read_imdb_csv`) the 50k reviews.
 
     ``clean=True`` replaces the ``<br />`` tags by spaces (:func:`clean_reviews`).
@@ -337,7 +378,9 @@ def clean_reviews(texts: Sequence[str]) -> list[str]:
 # --------------------------------------------------------------------------- splits
 
 
-def split_random(frame: pd.DataFrame, test_size: float = 0.2, random_state: int = 42) -> tuple[pd.DataFrame, pd.DataFrame]:
+def split_random(
+    frame: pd.DataFrame, test_size: float = 0.2, random_state: int = 42
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The lab record's split: ``train_test_split(test_size=0.2, random_state=42)`` of the rows.
 
     Returns ``(train, test)`` in the order scikit-learn gives them (40,000 and
@@ -368,17 +411,23 @@ def read_split_file(split_path: str | Path, frame: pd.DataFrame) -> pd.Series:
     if missing:
         raise ValueError(f"split file {split_path} lacks the columns {sorted(missing)}")
     if len(meta) != len(frame) or not np.array_equal(meta["row"].to_numpy(), np.arange(len(frame))):
-        raise ValueError(f"split file {split_path} has {len(meta)} rows numbered differently from the "
-                         f"{len(frame)} reviews of the CSV: it does not belong to this CSV")
+        raise ValueError(
+            f"split file {split_path} has {len(meta)} rows numbered differently from the "
+            f"{len(frame)} reviews of the CSV: it does not belong to this CSV"
+        )
     if not np.array_equal(meta["sentiment"].to_numpy(), frame["sentiment"].to_numpy()):
-        raise ValueError(f"split file {split_path} disagrees with the CSV's labels: it belongs to a CSV "
-                         "with another row order (for example the original Kaggle file)")
+        raise ValueError(
+            f"split file {split_path} disagrees with the CSV's labels: it belongs to a CSV "
+            "with another row order (for example the original Kaggle file)"
+        )
     if not meta["split"].isin(["train", "test"]).all():
         raise ValueError(f"split file {split_path}: split must be 'train' or 'test' on every row")
     return pd.Series(meta["split"].to_numpy(), index=frame.index, name="split")
 
 
-def split_official(frame: pd.DataFrame, split_path: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def split_official(
+    frame: pd.DataFrame, split_path: str | Path | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The official 25,000/25,000 train/test split of Maas et al. (2011), in file order.
 
     The split puts all the reviews of a movie on the same side. When the split
@@ -397,22 +446,33 @@ def split_official(frame: pd.DataFrame, split_path: str | Path | None = None) ->
             raise FileNotFoundError(
                 "the official train/test split is not recorded in the Kaggle CSV, and no split file "
                 f"({' or '.join(SPLIT_NAMES)}) lies beside {source or 'this data'}. Use split='random' "
-                "(the lab record's 80/20 split) or pass split_path.")
+                "(the lab record's 80/20 split) or pass split_path."
+            )
     split = read_split_file(split_path, frame)
     ids = pd.read_csv(split_path, usecols=lambda column: column == "acl_id")
-    if "acl_id" in ids.columns:  # the review's number in Maas et al.'s files: a movie's reviews are numbered together
+    if (
+        "acl_id" in ids.columns
+    ):  # the review's number in Maas et al.'s files: a movie's reviews are numbered together
         frame = frame.assign(review_id=ids["acl_id"].to_numpy())
     return frame[split == "train"], frame[split == "test"]
 
 
-def split_imdb(frame: pd.DataFrame, split: str = "random", *, test_size: float = 0.2, random_state: int = 42,
-               split_path: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def split_imdb(
+    frame: pd.DataFrame,
+    split: str = "random",
+    *,
+    test_size: float = 0.2,
+    random_state: int = 42,
+    split_path: str | Path | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``split="random"`` (:func:`split_random`) or ``"official"`` (:func:`split_official`)."""
     if split == "random":
         return split_random(frame, test_size, random_state)
     if split == "official":
         return split_official(frame, split_path)
-    raise ValueError(f"split must be 'random' (the record's 80/20 split) or 'official' (25k/25k), got {split!r}")
+    raise ValueError(
+        f"split must be 'random' (the record's 80/20 split) or 'official' (25k/25k), got {split!r}"
+    )
 
 
 # --------------------------------------------------------------------------- with a fallback
@@ -447,17 +507,23 @@ class ReviewData:
 
     def subset(self, n_train: int | None, n_test: int | None, seed: int = 0) -> "ReviewData":
         """The first ``n_train`` / ``n_test`` rows of a random shuffle of each part (None: all of it)."""
+
         def take(part: pd.DataFrame, n: int | None) -> pd.DataFrame:
             if n is None or n >= len(part):
                 return part
             if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-                raise ValueError(f"subset sizes must be integers of at least 2 (or None), got {n!r}")
+                raise ValueError(
+                    f"subset sizes must be integers of at least 2 (or None), got {n!r}"
+                )
             return part.sample(n=int(n), random_state=seed)
 
         train, test = take(self.train, n_train), take(self.test, n_test)
         if len(train) == len(self.train) and len(test) == len(self.test):
             return self
-        description = self.description + f"; a random subset of {len(train)} training and {len(test)} test reviews"
+        description = (
+            self.description
+            + f"; a random subset of {len(train)} training and {len(test)} test reviews"
+        )
         return replace(self, train=train, test=test, description=description)
 
 
@@ -468,13 +534,24 @@ def _no_split_file(csv_path: str) -> str:
     return f"no split file ({' or '.join(SPLIT_NAMES)}) lies beside {csv_path}"
 
 
-def _from_csv(frame: pd.DataFrame, train: pd.DataFrame, test: pd.DataFrame, split: str, clean: bool,
-              split_note: str | None = None) -> ReviewData:
-    description = (f"IMDB, {len(frame)} reviews from {frame.attrs['source']}; {_SPLIT_NAMES[split]} split: "
-                   f"{len(train)} training, {len(test)} test reviews" + ("; <br /> tags removed" if clean else ""))
+def _from_csv(
+    frame: pd.DataFrame,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    split: str,
+    clean: bool,
+    split_note: str | None = None,
+) -> ReviewData:
+    description = (
+        f"IMDB, {len(frame)} reviews from {frame.attrs['source']}; {_SPLIT_NAMES[split]} split: "
+        f"{len(train)} training, {len(test)} test reviews"
+        + ("; <br /> tags removed" if clean else "")
+    )
     if split_note:
         description += f". NOTE: {split_note}"
-    return ReviewData(train, test, "imdb", description, split, frame.attrs["source"], None, split_note)
+    return ReviewData(
+        train, test, "imdb", description, split, frame.attrs["source"], None, split_note
+    )
 
 
 def load_review_data(
@@ -512,7 +589,9 @@ def load_review_data(
         try:
             frame, not_found = load_imdb(path, clean=clean, kagglehub=kagglehub), None
         except ImdbNotFoundError as error:
-            if path is not None:  # a path given by the user that is wrong is reported, never replaced
+            if (
+                path is not None
+            ):  # a path given by the user that is wrong is reported, never replaced
                 raise
             frame, not_found = None, error
         if frame is not None and split == "random":
@@ -524,20 +603,35 @@ def load_review_data(
         if split == "official":
             why = _no_split_file(source) if source else "the IMDB CSV was not found"
             index_path = find_word_index(source)
-            parts, what = (keras_official_reviews(load_word_index(index_path) if index_path else None) if use_keras
-                           else (None, "keras.datasets.imdb was not asked (use_keras=False)"))
+            parts, what = (
+                keras_official_reviews(load_word_index(index_path) if index_path else None)
+                if use_keras
+                else (None, "keras.datasets.imdb was not asked (use_keras=False)")
+            )
             if parts is not None:
                 train, test = parts
                 note = f"{why}, so the official split and its texts come from keras.datasets.imdb ({what})"
-                description = (f"IMDB from keras.datasets.imdb (word ids decoded back to words: lower case, no "
-                               f"punctuation); official 25k/25k split: {len(train)} training, {len(test)} test "
-                               f"reviews. NOTE: {note}")
+                description = (
+                    f"IMDB from keras.datasets.imdb (word ids decoded back to words: lower case, no "
+                    f"punctuation); official 25k/25k split: {len(train)} training, {len(test)} test "
+                    f"reviews. NOTE: {note}"
+                )
                 npz = _keras_datasets() / "imdb.npz"
-                return ReviewData(train, test, "imdb", description, "official",
-                                  str(npz) if npz.is_file() else None, None, note)
+                return ReviewData(
+                    train,
+                    test,
+                    "imdb",
+                    description,
+                    "official",
+                    str(npz) if npz.is_file() else None,
+                    None,
+                    note,
+                )
             if frame is not None:
-                note = (f"the official 25k/25k split was asked for, but {why} and {what}; so this is the lab "
-                        "record's random 80/20 split (random_state=42)")
+                note = (
+                    f"the official 25k/25k split was asked for, but {why} and {what}; so this is the lab "
+                    "record's random 80/20 split (random_state=42)"
+                )
                 return _from_csv(frame, *split_random(frame), "random", clean, note)
             not_found = ImdbNotFoundError(f"{str(not_found).rstrip('.')}; {what}.")
         if data == "imdb":
@@ -554,8 +648,10 @@ def load_review_data(
         train, test = frame.iloc[:half], frame.iloc[half:]
     else:
         train, test = split_random(frame)
-    description = (f"SYNTHETIC reviews generated by labhelpers (not IMDB): {len(frame)} reviews, seed {seed}; "
-                   f"{len(train)} training, {len(test)} test")
+    description = (
+        f"SYNTHETIC reviews generated by labhelpers (not IMDB): {len(frame)} reviews, seed {seed}; "
+        f"{len(train)} training, {len(test)} test"
+    )
     if reason:
         description += f". IMDB was not found ({reason}), so this run falls back to them"
         tell_terminal(f"labhelpers NOTE: {description}")
@@ -586,7 +682,9 @@ def load_word_index(path: str | Path) -> dict[str, int]:
         index = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ValueError(f"word index {path} is not valid JSON ({error})") from None
-    if not isinstance(index, dict) or not all(isinstance(v, int) and v >= 1 for v in index.values()):
+    if not isinstance(index, dict) or not all(
+        isinstance(v, int) and v >= 1 for v in index.values()
+    ):
         raise ValueError(f"word index {path} must map words to positive integers")
     return index
 
@@ -612,18 +710,26 @@ def _keras_datasets() -> Path:
     return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")).expanduser() / "datasets"
 
 
-def _keras_download(num_words: int | None, word_index: dict[str, int] | None, timeout: float, *,
-                    all_words: bool = False) -> tuple[tuple | None, str]:
+def _keras_download(
+    num_words: int | None,
+    word_index: dict[str, int] | None,
+    timeout: float,
+    *,
+    all_words: bool = False,
+    options: dict | None = None,
+) -> tuple[tuple | None, str]:
     """``keras.datasets.imdb.load_data(num_words=...)`` and its word index, waited for at most ``timeout`` seconds.
 
     ``word_index`` given: used instead of ``get_word_index()``. ``all_words``:
     every word kept (``load_data(num_words=None)`` turns the rarest word into the
-    out-of-vocabulary id). Returns ``(((x_train, y_train), (x_test, y_test),
-    word_index) or None, what happened)``; never raises for a missing Keras or
+    out-of-vocabulary id). ``options``: more arguments of ``load_data``.
+    Returns ``(((x_train, y_train), (x_test, y_test), word_index) or None,
+    what happened)``; never raises for a missing Keras or
     network.
     """
     cached = (_keras_datasets() / "imdb.npz").is_file() and (
-        word_index is not None or (_keras_datasets() / "imdb_word_index.json").is_file())
+        word_index is not None or (_keras_datasets() / "imdb_word_index.json").is_file()
+    )
     if not cached:
         unreachable = _unreachable(KERAS_HOST)
         if unreachable:
@@ -637,20 +743,26 @@ def _keras_download(num_words: int | None, word_index: dict[str, int] | None, ti
         index = word_index if word_index is not None else keras.datasets.imdb.get_word_index()
         # ids are ranks + 3 (0 padding, 1 start, 2 out of vocabulary); load_data keeps ids below num_words
         keep = max(index.values()) + 4 if all_words else num_words
-        return keras.datasets.imdb.load_data(num_words=keep), index
+        return keras.datasets.imdb.load_data(num_words=keep, **(options or {})), index
 
+    key = f"keras.datasets.imdb {num_words} {all_words} {sorted((options or {}).items())}"
     try:
-        (train, test), index = _bounded(f"keras.datasets.imdb {num_words} {all_words}", timeout, fetch)
+        (train, test), index = _bounded(key, timeout, fetch)
     except _StillRunning:
-        return None, (f"keras.datasets.imdb gave no answer within {timeout:g} s; a download it started carries "
-                      "on in the background, and a later run finds it in Keras's cache")
+        return None, (
+            f"keras.datasets.imdb gave no answer within {timeout:g} s; a download it started carries "
+            "on in the background, and a later run finds it in Keras's cache"
+        )
     except Exception as error:  # a failed download, a damaged file: said, not raised
         return None, f"keras.datasets.imdb failed: {_short(error)}"
-    return (train, test, index), ("read from Keras's cache" if cached else "downloaded by keras.datasets.imdb")
+    return (train, test, index), (
+        "read from Keras's cache" if cached else "downloaded by keras.datasets.imdb"
+    )
 
 
-def keras_official_reviews(word_index: dict[str, int] | None = None, timeout: float = KERAS_TIMEOUT
-                           ) -> tuple[tuple[pd.DataFrame, pd.DataFrame] | None, str]:
+def keras_official_reviews(
+    word_index: dict[str, int] | None = None, timeout: float = KERAS_TIMEOUT
+) -> tuple[tuple[pd.DataFrame, pd.DataFrame] | None, str]:
     """The official 25k/25k split as texts, from ``keras.datasets.imdb`` (its cache, or a download bounded in time).
 
     Each review's word ids are decoded through the word index (``word_index``,
@@ -671,9 +783,17 @@ def keras_official_reviews(word_index: dict[str, int] | None = None, timeout: fl
 
     def frame(ids, labels, start):
         labels = np.asarray(labels, dtype=np.int64)
-        texts = [" ".join([words[i] for i in review if i > 2]) for review in ids]  # 1 start, 2 unknown: no word
-        part = pd.DataFrame({"review": texts, "sentiment": np.where(labels == 1, "positive", "negative"),
-                             "label": labels}, index=pd.RangeIndex(start, start + len(labels)))
+        texts = [
+            " ".join([words[i] for i in review if i > 2]) for review in ids
+        ]  # 1 start, 2 unknown: no word
+        part = pd.DataFrame(
+            {
+                "review": texts,
+                "sentiment": np.where(labels == 1, "positive", "negative"),
+                "label": labels,
+            },
+            index=pd.RangeIndex(start, start + len(labels)),
+        )
         part.attrs["source"] = "keras.datasets.imdb"
         return part
 
@@ -688,58 +808,168 @@ def keras_format(
     word_index: dict[str, int],
     *,
     num_words: int | None = None,
-    start_char: int = 1,
-    oov_char: int = 2,
-    index_from: int = 3,
+    skip_top: int = 0,
+    maxlen: int | None = None,
     seed: int = 113,
+    start_char: int | None = 1,
+    oov_char: int | None = 2,
+    index_from: int = 3,
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Reviews in the ``keras.datasets.imdb.load_data`` format, built from texts and a word index.
 
-    Each review becomes ``[start_char] + [word_index[w] + index_from ...]``,
-    words split as the Keras ``Tokenizer`` splits them (lower case, default
-    filters); a word missing from the index, or whose id is ``num_words`` or
-    more, becomes ``oov_char``. So 0 is padding, 1 the start, 2 an unknown word
-    and ``the`` (rank 1) is 4. Training and test reviews are shuffled with
-    ``seed`` as Keras does. Returns ``(x_train, y_train), (x_test, y_test)``:
-    object arrays of int lists and int64 label arrays.
+    Two steps, as the genuine data is made. First each review becomes the
+    ranks (``word_index`` values) of its words, split as the Keras
+    ``Tokenizer`` splits them (lower case, default filters): what the genuine
+    ``imdb.npz`` stores. A word that is not in ``word_index`` is left out, as
+    the genuine file leaves out the test words its training vocabulary lacks
+    (``keras.datasets.imdb`` says so; its word index is the training reviews'
+    vocabulary). Then :func:`keras_load_rules` applies ``load_data``'s
+    arguments, with its defaults: shuffled with ``seed``, ``start_char`` (1)
+    first, ranks + ``index_from`` (3), so 0 is padding, 1 the start, 2
+    ``oov_char`` for the words cut by ``num_words``/``skip_top``, and ``the``
+    (rank 1) is 4. Returns ``(x_train, y_train), (x_test, y_test)``: object
+    arrays of int lists and int64 label arrays.
     """
     from ..text import lookup_words
 
-    num_words = positive_int("num_words", num_words, allow_none=True)
     vocabulary = sorted(word_index, key=word_index.__getitem__)
-    ids = np.fromiter((word_index[w] + index_from for w in vocabulary), dtype=np.int64, count=len(vocabulary))
-    if num_words is not None:
-        ids[ids >= num_words] = oov_char
-    lut = np.append(ids, oov_char)
-    rng = np.random.RandomState(seed)
+    ranks = np.fromiter((word_index[w] for w in vocabulary), dtype=np.int64, count=len(vocabulary))
 
-    def convert(texts, labels):
+    def stored(texts, labels):
         texts = check_texts(texts)
         labels = np.asarray(labels, dtype=np.int64)
         if len(labels) != len(texts):
             raise ValueError(f"got {len(texts)} texts but {len(labels)} labels")
         positions, lengths = lookup_words(texts, vocabulary)
-        flat = lut[positions].tolist()
-        bounds = np.concatenate([[0], np.cumsum(lengths)]).tolist()
-        x = np.empty(len(texts), dtype=object)
-        x[:] = [[start_char] + flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-        order = np.arange(len(texts))
-        rng.shuffle(order)
-        return x[order], labels[order]
+        known = positions >= 0
+        review = np.repeat(np.arange(len(texts)), lengths)
+        return ranks[positions[known]], np.bincount(review[known], minlength=len(texts)), labels
 
-    return convert(train_texts, y_train), convert(test_texts, y_test)
+    return keras_load_rules(
+        stored(train_texts, y_train),
+        stored(test_texts, y_test),
+        num_words=num_words,
+        skip_top=skip_top,
+        maxlen=maxlen,
+        seed=seed,
+        start_char=start_char,
+        oov_char=oov_char,
+        index_from=index_from,
+    )
+
+
+def _optional_int(name: str, value, low: int, allow_none: bool = True) -> int | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        or_none = " or None" if allow_none else ""
+        raise ValueError(f"{name} must be an integer >= {low}{or_none}, got {value!r}")
+    return int(value)
+
+
+def _check_load_arguments(**arguments) -> dict:
+    """``load_data``'s arguments, checked: integers >= 0 (or None where Keras allows it)."""
+    may_be_none = ("num_words", "maxlen", "start_char", "oov_char")
+    return {
+        name: _optional_int(name, value, 0, allow_none=name in may_be_none)
+        for name, value in arguments.items()
+    }
+
+
+def keras_load_rules(
+    train: tuple[np.ndarray, np.ndarray, np.ndarray],
+    test: tuple[np.ndarray, np.ndarray, np.ndarray],
+    *,
+    num_words: int | None = None,
+    skip_top: int = 0,
+    maxlen: int | None = None,
+    seed: int = 113,
+    start_char: int | None = 1,
+    oov_char: int | None = 2,
+    index_from: int = 3,
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """What ``keras.datasets.imdb.load_data`` does to the stored ranks, with its arguments.
+
+    ``train`` and ``test`` are ``(ranks, lengths, labels)``: every review's word
+    ranks one after the other, each review's length, its labels. In order:
+
+    1. each half is shuffled with one ``np.random.RandomState(seed)``, the
+       training half first;
+    2. every rank becomes rank + ``index_from``, and ``start_char`` (unless
+       None) is put in front of every review;
+    3. ``maxlen`` (not None or 0): reviews of ``maxlen`` ids or more (the
+       start counted) are removed, not cut; an error if a half has none left;
+    4. an id below ``skip_top`` or of ``num_words`` or more becomes
+       ``oov_char``, or is removed when ``oov_char`` is None. As in Keras,
+       ``num_words`` None (or 0) means the largest id of both halves, so that
+       this one id (the rarest word's) becomes ``oov_char`` too (where
+       Keras fails on an empty review without ``start_char``, this takes the
+       largest id there is), and ``skip_top`` counts ids, the start mark
+       included.
+
+    Returns ``(x_train, y_train), (x_test, y_test)``: object arrays of int
+    lists and int64 labels.
+    """
+    checked = _check_load_arguments(
+        num_words=num_words,
+        skip_top=skip_top,
+        maxlen=maxlen,
+        seed=seed,
+        start_char=start_char,
+        oov_char=oov_char,
+        index_from=index_from,
+    )
+    num_words, skip_top, maxlen, seed, start_char, oov_char, index_from = checked.values()
+    rng = np.random.RandomState(seed)
+    halves = []
+    for name, (ranks, lengths, labels) in (("training", train), ("test", test)):
+        ids, lengths = np.asarray(ranks, np.int64) + index_from, np.asarray(lengths, np.int64)
+        order = np.arange(len(lengths))
+        rng.shuffle(order)  # applied to the lists at the end: every step below is per review
+        if start_char is not None:
+            ids, lengths = np.insert(ids, np.cumsum(lengths) - lengths, start_char), lengths + 1
+        kept = np.ones(len(lengths), dtype=bool)
+        if maxlen:
+            kept = lengths < maxlen
+            if not kept.any():
+                raise ValueError(
+                    f"maxlen={maxlen} keeps no review of the {name} half: every "
+                    f"one has {maxlen} ids or more (the start mark counts); "
+                    "increase maxlen"
+                )
+            ids, lengths = ids[np.repeat(kept, lengths)], lengths[kept]
+        order = order[kept[order]]  # the kept reviews, in shuffled order
+        halves.append([ids, lengths, np.asarray(labels, np.int64), kept, order])
+    limit = num_words or max((int(ids.max()) for ids, *_ in halves if len(ids)), default=0)
+    x_y = []
+    for ids, lengths, labels, kept, order in halves:
+        inside = (ids >= skip_top) & (ids < limit)
+        if oov_char is not None:
+            ids = np.where(inside, ids, oov_char)
+        else:
+            review = np.repeat(np.arange(len(lengths)), lengths)
+            ids, lengths = ids[inside], np.bincount(review[inside], minlength=len(lengths))
+        bounds = np.concatenate([[0], np.cumsum(lengths)]).tolist()
+        flat = ids.tolist()
+        x = np.empty(len(kept), dtype=object)  # indexed by stored position; only kept ones filled
+        for i, a, b in zip(np.flatnonzero(kept).tolist(), bounds[:-1], bounds[1:]):
+            x[i] = flat[a:b]  # one by one: lists of equal lengths must not make a 2-D array
+        x_y.append((x[order], labels[order]))
+    return x_y[0], x_y[1]
 
 
 @dataclass
 class KerasImdb:
     """Reviews in the ``keras.datasets.imdb`` format: id lists, labels, the word index, and their origin.
 
-    ``x_train``/``x_test`` are object arrays of int lists (1 = start, 2 =
-    out of vocabulary, word index rank + 3 for a word); ``y_*`` int64 labels
-    (1 positive). ``word_index`` maps a word to its rank (add 3 for its id).
-    ``source`` is ``"keras"`` (Keras's own loader), ``"imdb"`` (built from
-    the CSV) or ``"synthetic"``. ``split`` is the split used (``"official"``
-    or ``"random"``); ``split_note`` says why it is not the official one.
+    ``x_train``/``x_test`` are object arrays of int lists (with ``load_data``'s
+    defaults 1 = start, 2 = out of vocabulary, word index rank + 3 for a word;
+    ``start_char``, ``oov_char`` and ``index_from`` record the values used);
+    ``y_*`` int64 labels (1 positive). ``word_index`` maps a word to its rank
+    (add ``index_from`` for its id). ``source`` is ``"keras"`` (Keras's own
+    loader), ``"imdb"`` (built from the CSV) or ``"synthetic"``. ``split`` is
+    the split used (``"official"`` or ``"random"``); ``split_note`` says why
+    it is not the official one.
     """
 
     x_train: np.ndarray
@@ -752,15 +982,20 @@ class KerasImdb:
     fallback_reason: str | None = None
     split: str = "official"
     split_note: str | None = None
+    start_char: int | None = 1
+    oov_char: int | None = 2
+    index_from: int = 3
 
     @property
     def is_imdb(self) -> bool:
         return self.source in ("keras", "imdb")
 
-    def decode(self, ids: Sequence[int], index_from: int = 3) -> str:
-        """Ids back to words; 0 is shown as nothing, 1 as ``<START>``, 2 as ``<OOV>``."""
+    def decode(self, ids: Sequence[int], index_from: int | None = None) -> str:
+        """Ids back to words: 0 left out, ``start_char`` as ``<START>``, ``oov_char`` ``<OOV>``."""
+        index_from = self.index_from if index_from is None else index_from
         words = {i + index_from: w for w, i in self.word_index.items()}
-        words.update({1: "<START>", 2: "<OOV>"})
+        marks = ((self.start_char, "<START>"), (self.oov_char, "<OOV>"))
+        words.update({mark: name for mark, name in marks if mark is not None})
         return " ".join(words.get(int(i), "<?>") for i in ids if int(i) != 0)
 
 
@@ -768,10 +1003,16 @@ def load_keras_imdb(
     num_words: int | None = None,
     path: str | Path | None = None,
     *,
+    skip_top: int = 0,
+    maxlen: int | None = None,
+    seed: int = 113,
+    start_char: int | None = 1,
+    oov_char: int | None = 2,
+    index_from: int = 3,
     data: str = "auto",
     genuine: bool = True,
     n_synthetic: int = 2000,
-    seed: int = 0,
+    synthetic_seed: int = 0,
     kagglehub: bool = True,
 ) -> KerasImdb:
     """IMDB in the ``keras.datasets.imdb`` format (:class:`KerasImdb`), from the best source there is.
@@ -790,13 +1031,29 @@ def load_keras_imdb(
     5. with ``data="auto"``, or asked for with ``data="synthetic"``: the
        generated corpus cut in two halves, with a word index fitted on the first.
 
-    ``genuine=False`` skips Keras's own loader (1 and 3). ``description``
-    says which source, split and word index were used; ``split`` and
-    ``split_note`` say which split and why.
+    ``num_words``, ``skip_top``, ``maxlen``, ``seed``, ``start_char``,
+    ``oov_char`` and ``index_from`` are ``keras.datasets.imdb.load_data``'s,
+    with its defaults and meaning (:func:`keras_load_rules`): Keras's loader
+    gets them all, and the offline builds apply them the same way. ``path`` is
+    the IMDB CSV or its folder (not Keras's ``imdb.npz``). ``genuine=False``
+    skips Keras's own loader (1 and 3). ``synthetic_seed`` seeds the generated
+    corpus. ``description`` says which source, split and word index were used;
+    ``split`` and ``split_note`` say which split and why.
     """
     if data not in ("auto", "imdb", "synthetic"):
         raise ValueError(f"data must be 'auto', 'imdb' or 'synthetic', got {data!r}")
     from ..text import WordTokenizer
+
+    options = _check_load_arguments(
+        skip_top=skip_top,
+        maxlen=maxlen,
+        seed=seed,
+        start_char=start_char,
+        oov_char=oov_char,
+        index_from=index_from,
+    )
+    num_words = _check_load_arguments(num_words=num_words)["num_words"]
+    marks = dict(start_char=start_char, oov_char=oov_char, index_from=index_from)
 
     reason = None
     if data != "synthetic":
@@ -804,17 +1061,28 @@ def load_keras_imdb(
         npz = find_genuine_keras_npz(csv_hint)
         if npz is not None and genuine:
             keras = import_keras("reading Keras's imdb.npz")
-            (x_train, y_train), (x_test, y_test) = keras.datasets.imdb.load_data(path=str(npz.resolve()),
-                                                                                 num_words=num_words)
+            (x_train, y_train), (x_test, y_test) = keras.datasets.imdb.load_data(
+                path=str(npz.resolve()), num_words=num_words, **options
+            )
             index_path = find_word_index(csv_hint)
             word_index = load_word_index(index_path) if index_path else {}
-            return KerasImdb(x_train, y_train, x_test, y_test, word_index,
-                             f"IMDB from Keras's own imdb.npz ({npz}), official 25k/25k split: {len(x_train)} "
-                             f"training, {len(x_test)} test reviews", "keras")
+            return KerasImdb(
+                x_train,
+                y_train,
+                x_test,
+                y_test,
+                word_index,
+                f"IMDB from Keras's own imdb.npz ({npz}), official 25k/25k split: {len(x_train)} "
+                f"training, {len(x_test)} test reviews",
+                "keras",
+                **marks,
+            )
         try:
             frame, not_found = load_imdb(path, kagglehub=kagglehub), None
         except ImdbNotFoundError as error:
-            if path is not None:  # a path given by the user that is wrong is reported, never replaced
+            if (
+                path is not None
+            ):  # a path given by the user that is wrong is reported, never replaced
                 raise
             frame, not_found = None, error
         source = frame.attrs["source"] if frame is not None else None
@@ -823,51 +1091,95 @@ def load_keras_imdb(
         word_index = load_word_index(index_path) if index_path else None
         what = "Keras's own loader was not asked (genuine=False)"
         if genuine and (split_file is None or word_index is None):
-            got, what = _keras_download(num_words, word_index, KERAS_TIMEOUT)
+            got, what = _keras_download(num_words, word_index, KERAS_TIMEOUT, options=options)
             if got is not None:
                 (x_train, y_train), (x_test, y_test), word_index = got
-                return KerasImdb(x_train, np.asarray(y_train, dtype=np.int64), x_test,
-                                 np.asarray(y_test, dtype=np.int64), word_index,
-                                 f"IMDB from keras.datasets.imdb.load_data(num_words={num_words}) ({what}), official "
-                                 f"25k/25k split: {len(x_train)} training, {len(x_test)} test reviews", "keras")
+                return KerasImdb(
+                    x_train,
+                    np.asarray(y_train, dtype=np.int64),
+                    x_test,
+                    np.asarray(y_test, dtype=np.int64),
+                    word_index,
+                    f"IMDB from keras.datasets.imdb.load_data(num_words={num_words}) ({what}), official "
+                    f"25k/25k split: {len(x_train)} training, {len(x_test)} test "
+                    "reviews",
+                    "keras",
+                    **marks,
+                )
         if frame is not None:
             note = None
             if split_file is not None:
                 (train, test), split = split_official(frame, split_file), "official"
             else:
                 (train, test), split = split_random(frame), "random"
-                note = (f"keras.datasets.imdb has the official 25k/25k split, but {_no_split_file(source)} and "
-                        f"{what}; so this is the lab record's random 80/20 split (random_state=42)")
+                note = (
+                    f"keras.datasets.imdb has the official 25k/25k split, but {_no_split_file(source)} and "
+                    f"{what}; so this is the lab record's random 80/20 split (random_state=42)"
+                )
             if word_index is not None:
                 index_text = f"the official word index {index_path}"
             else:
                 word_index = WordTokenizer().fit_on_texts(train["review"].tolist()).word_index
-                index_text = (f"a word index fitted on its {len(train)} training reviews (the official "
-                              f"{' or '.join(WORD_INDEX_NAMES)} is not here)")
+                index_text = (
+                    f"a word index fitted on its {len(train)} training reviews (the official "
+                    f"{' or '.join(WORD_INDEX_NAMES)} is not here)"
+                )
             (x_train, y_train), (x_test, y_test) = keras_format(
-                train["review"].tolist(), test["review"].tolist(), train["label"], test["label"], word_index,
-                num_words=num_words)
-            description = (f"IMDB in the keras.datasets.imdb format, built offline from {source} with {index_text}; "
-                           f"{_SPLIT_NAMES[split]} split: {len(x_train)} training, {len(x_test)} test reviews")
+                train["review"].tolist(),
+                test["review"].tolist(),
+                train["label"],
+                test["label"],
+                word_index,
+                num_words=num_words,
+                **options,
+            )
+            description = (
+                f"IMDB in the keras.datasets.imdb format, built offline from {source} with {index_text}; "
+                f"{_SPLIT_NAMES[split]} split: {len(x_train)} training, {len(x_test)} test reviews"
+            )
             if note:
                 description += f". NOTE: {note}"
-            return KerasImdb(x_train, y_train, x_test, y_test, word_index, description, "imdb", None, split, note)
+            return KerasImdb(
+                x_train,
+                y_train,
+                x_test,
+                y_test,
+                word_index,
+                description,
+                "imdb",
+                None,
+                split,
+                note,
+                **marks,
+            )
         if genuine:  # Keras's loader was tried too
             not_found = ImdbNotFoundError(f"{str(not_found).rstrip('.')}; {what}.")
         if data == "imdb":
             raise not_found
         reason = str(not_found).splitlines()[-1].removeprefix("What happened: ").rstrip(".")
-    records = load_review_data("synthetic", split="official", n_synthetic=n_synthetic, seed=seed)
+    records = load_review_data(
+        "synthetic", split="official", n_synthetic=n_synthetic, seed=synthetic_seed
+    )
     word_index = WordTokenizer().fit_on_texts(records.train["review"].tolist()).word_index
     (x_train, y_train), (x_test, y_test) = keras_format(
-        records.train["review"].tolist(), records.test["review"].tolist(),
-        records.train["label"], records.test["label"], word_index, num_words=num_words)
-    description = (f"SYNTHETIC reviews generated by labhelpers (not IMDB) in the keras.datasets.imdb format: "
-                   f"{len(x_train)} training, {len(x_test)} test reviews, seed {seed}")
+        records.train["review"].tolist(),
+        records.test["review"].tolist(),
+        records.train["label"],
+        records.test["label"],
+        word_index,
+        num_words=num_words,
+        **options,
+    )
+    description = (
+        f"SYNTHETIC reviews generated by labhelpers (not IMDB) in the keras.datasets.imdb format: "
+        f"{len(x_train)} training, {len(x_test)} test reviews, seed {synthetic_seed}"
+    )
     if reason:
         description += f". IMDB was not found ({reason}), so this run falls back to them"
         tell_terminal(f"labhelpers NOTE: {description}")
-    return KerasImdb(x_train, y_train, x_test, y_test, word_index, description, "synthetic", reason)
+    return KerasImdb(
+        x_train, y_train, x_test, y_test, word_index, description, "synthetic", reason, **marks
+    )
 
 
 @dataclass
@@ -897,8 +1209,10 @@ class ReviewSplits:
         layout); ``"buckets"``: padded at the end.
         """
         if maxlen > self.maxlen:
-            raise ValueError(f"maxlen {maxlen} is longer than the encoded reviews ({self.maxlen}): "
-                             "encode with a larger maxlen")
+            raise ValueError(
+                f"maxlen {maxlen} is longer than the encoded reviews ({self.maxlen}): "
+                "encode with a larger maxlen"
+            )
         ids = self.ids[part][:, :maxlen]
         ids = np.where(ids >= num_words, 1, ids).astype(np.int64)
         if batching == "fixed":  # move each review's words to the end: "pre" padding
@@ -928,12 +1242,15 @@ def validation_rows(train, n_val: int, seed: int = 0) -> np.ndarray:
     rows = []
     for label, share in zip((0, 1), (n_val // 2, n_val - n_val // 2)):
         candidates = np.flatnonzero(labels == label)
-        rows.append(candidates[np.argsort(ids[candidates], kind="stable")[len(candidates) - share:]])
+        rows.append(
+            candidates[np.argsort(ids[candidates], kind="stable")[len(candidates) - share :]]
+        )
     return np.sort(np.concatenate(rows))
 
 
-def split_reviews(records, *, num_words: int, maxlen: int, n_val: int, seed: int = 0,
-                  cache: bool = True) -> ReviewSplits:
+def split_reviews(
+    records, *, num_words: int, maxlen: int, n_val: int, seed: int = 0, cache: bool = True
+) -> ReviewSplits:
     """Tokenize ``records`` (:class:`labhelpers.data.imdb.ReviewData`) on the training reviews; carve a validation part."""
     from ..text import encode_texts
 
@@ -941,9 +1258,17 @@ def split_reviews(records, *, num_words: int, maxlen: int, n_val: int, seed: int
     train_texts, test_texts = records.train["review"].tolist(), records.test["review"].tolist()
     if n_val >= len(train_texts):
         raise ValueError(f"n_val={n_val} leaves no training reviews (there are {len(train_texts)})")
-    encoded = encode_texts(train_texts, {"train": train_texts, "test": test_texts}, num_words=num_words,
-                           oov_token="<OOV>", maxlen=maxlen, padding="post", truncating="post",
-                           name=f"strong-{records.source}-{records.split}", cache=cache)
+    encoded = encode_texts(
+        train_texts,
+        {"train": train_texts, "test": test_texts},
+        num_words=num_words,
+        oov_token="<OOV>",
+        maxlen=maxlen,
+        padding="post",
+        truncating="post",
+        name=f"strong-{records.source}-{records.split}",
+        cache=cache,
+    )
     val = validation_rows(records.train, n_val, seed)
     if "review_id" in records.train:
         carve = "a block of review ids: other movies"
@@ -954,11 +1279,18 @@ def split_reviews(records, *, num_words: int, maxlen: int, n_val: int, seed: int
     train = np.setdiff1d(np.arange(len(train_texts)), val)
     labels = records.train["label"].to_numpy().astype(np.float32)
     return ReviewSplits(
-        ids={"train": encoded.arrays["train"][train], "val": encoded.arrays["train"][val],
-             "test": encoded.arrays["test"]},
-        labels={"train": labels[train], "val": labels[val],
-                "test": records.test["label"].to_numpy().astype(np.float32)},
+        ids={
+            "train": encoded.arrays["train"][train],
+            "val": encoded.arrays["train"][val],
+            "test": encoded.arrays["test"],
+        },
+        labels={
+            "train": labels[train],
+            "val": labels[val],
+            "test": records.test["label"].to_numpy().astype(np.float32),
+        },
         word_index=encoded.tokenizer.word_index,
         train_texts=[train_texts[i] for i in train],
         description=f"{records.description}; {len(train)} training, {n_val} validation ({carve}, carved from "
-                    f"the training reviews), {len(test_texts)} test")
+        f"the training reviews), {len(test_texts)} test",
+    )
