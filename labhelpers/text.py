@@ -1,4 +1,5 @@
-"""Words to integer ids: a word tokenizer with the Keras ``Tokenizer``'s rules, padding, and a cache.
+"""Words to integer ids: a word tokenizer with the Keras ``Tokenizer``'s rules, padding, and a
+cache.
 
 :class:`WordTokenizer` gives the same ids as
 ``tf.keras.preprocessing.text.Tokenizer`` (lower-casing, the default filters,
@@ -62,7 +63,8 @@ _BATCH_BYTES = 1 << 22  # texts are coded about 4 MiB at a time: small arrays, r
 
 
 def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(codes, uniques)``: codes 0, 1, 2, ... number the distinct values in order of first appearance."""
+    """``(codes, uniques)``: codes 0, 1, 2, ... number the distinct values in order of first
+    appearance."""
     import pandas as pd
 
     codes, uniques = pd.factorize(values)
@@ -70,7 +72,8 @@ def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _first_occurrences(codes: np.ndarray) -> np.ndarray:
-    """Index of the first occurrence of each code, for codes numbered in order of first appearance."""
+    """Index of the first occurrence of each code, for codes numbered in order of first "
+    "appearance."""
     return np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
 
 
@@ -92,7 +95,8 @@ class _Table:
         self.size = 0
 
     def lookup(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(ids, new)`` of distinct ``values``: their numbers, and the positions of those added now."""
+        """``(ids, new)`` of distinct ``values``: their numbers, and the positions of those added
+        now."""
         pos = np.searchsorted(self.values, values)
         found = pos < self.size
         found[found] = self.values[pos[found]] == values[found]
@@ -165,7 +169,8 @@ class _Numbering:
         return keys
 
     def code(self, buffer: bytes, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-        """Codes (int64) of the words at ``starts``/``lengths`` of ``buffer``; new words get new codes."""
+        """Codes (int64) of the words at ``starts``/``lengths`` of ``buffer``; new words get new
+        codes."""
         local, uniques = _factorize(self._keys(buffer, starts, lengths))
         codes, new = self.codes.lookup(uniques)
         if len(new):
@@ -272,7 +277,8 @@ def _code_texts_python(texts, filters, lower, split, seed) -> _Coded:
 
 
 def _code_texts_fast(texts, filters, lower, split, seed) -> _Coded:
-    """The NumPy way: texts joined into byte buffers, words found and numbered without a loop per word.
+    """The NumPy way: texts joined into byte buffers, words found and numbered without a loop per
+    word.
 
     Lower-casing is Python's own (``str.lower``, as Keras does); the filters and
     the separator are ASCII, so replacing them byte by byte in UTF-8 is the same
@@ -318,7 +324,8 @@ def _code_texts_fast(texts, filters, lower, split, seed) -> _Coded:
 def _usable_seed(
     vocabulary: Sequence[str], filters: str, split: str
 ) -> tuple[list[str], np.ndarray]:
-    """The vocabulary words a text can produce (non-empty, no filter or separator character), and their positions."""
+    """The vocabulary words a text can produce (non-empty, no filter or separator character), and
+    their positions."""
     bad = set(filters) | set(split)
     if all(vocabulary) and not bad & set("".join(vocabulary)):
         return list(vocabulary), np.arange(len(vocabulary), dtype=np.int64)
@@ -681,7 +688,8 @@ class WordTokenizer:
         value: int = 0,
         dtype: str = "int32",
     ) -> np.ndarray:
-        """``pad_sequences(texts_to_sequences(texts), maxlen, ...)`` without the lists: shape (len(texts), maxlen)."""
+        """``pad_sequences(texts_to_sequences(texts), maxlen, ...)`` without the lists: shape
+        (len(texts), maxlen)."""
         maxlen = _check_padding_args(maxlen, padding, truncating)
         ids, lengths = self.texts_to_ragged(texts)
         return _pad_ragged(ids, lengths, maxlen, padding, truncating, value, dtype)
@@ -712,7 +720,8 @@ class WordTokenizer:
     # ----- saving
 
     def get_config(self) -> dict:
-        """Settings and counts, JSON-serialisable; :meth:`from_config` rebuilds the same tokenizer."""
+        """Settings and counts, JSON-serialisable; :meth:`from_config` rebuilds the same "
+        "tokenizer."""
         return {
             "num_words": self.num_words,
             "oov_token": self.oov_token,
@@ -758,7 +767,8 @@ def cache_folder() -> Path:
 
 
 def texts_fingerprint(*groups: Sequence[str]) -> str:
-    """SHA-256 of the texts themselves (each group and each text length-prefixed): equal texts, equal hash."""
+    """SHA-256 of the texts themselves (each group and each text length-prefixed): equal texts,
+    equal hash."""
     digest = hashlib.sha256()
     for group in groups:
         group = check_texts(group)
@@ -787,7 +797,8 @@ class EncodedTexts:
 
 
 def _read_cache(path: Path, expected: dict, names: Sequence[str]):
-    """``((tokenizer, arrays, lengths), "")`` from a cache file, or ``(None, why not)`` when it is stale or damaged."""
+    """``((tokenizer, arrays, lengths), "")`` from a cache file, or ``(None, why not)`` when it is
+    stale or damaged."""
     try:
         with np.load(path, allow_pickle=False) as stored:
             meta = json.loads(bytes(stored["meta"]).decode())
@@ -832,7 +843,8 @@ def encode_texts(
     cache: bool = True,
     cache_dir: str | Path | None = None,
 ) -> EncodedTexts:
-    """Fit a :class:`WordTokenizer` on ``fit_texts``, then pad every group of ``texts``; cached on disk.
+    """Fit a :class:`WordTokenizer` on ``fit_texts``, then pad every group of ``texts``; cached on
+    disk.
 
     ``texts`` maps a group name (``"train"``, ``"test"``) to its texts; each
     group becomes an int32 array of shape (n, maxlen). The result is stored in
@@ -845,7 +857,8 @@ def encode_texts(
     fit_texts = check_texts(fit_texts, "fit_texts")
     if not isinstance(texts, Mapping) or not texts:
         raise TypeError(
-            "texts must be a non-empty dict of group name -> list of texts, e.g. {'train': ..., 'test': ...}"
+            "texts must be a non-empty dict of group name -> list of texts, e.g. "
+            "{'train': ..., 'test': ...}"
         )
     groups = {str(key): check_texts(value, f"texts[{key!r}]") for key, value in texts.items()}
     tokenizer = WordTokenizer(num_words, oov_token, lower, filters)  # checks num_words and the rest

@@ -1,4 +1,5 @@
-"""labhelpers.data.imdb (finding, reading, splitting, the Keras format) and the IMDB model helpers."""
+"""labhelpers.data.imdb (finding, reading, splitting, the Keras format) and the IMDB model "
+"helpers."""
 
 import contextlib
 import csv
@@ -39,7 +40,7 @@ DATA_DIR = os.environ.get("LABHELPERS_DATA_DIR")
 IMDB_CSV = Path(DATA_DIR, "imdb_50k.csv.gz") if DATA_DIR else None
 needs_imdb = pytest.mark.skipif(
     IMDB_CSV is None or not IMDB_CSV.is_file(),
-    reason="the IMDB CSV is absent: LABHELPERS_DATA_DIR does not name a folder with imdb_50k.csv.gz",
+    reason="the IMDB CSV is absent: LABHELPERS_DATA_DIR names no folder with imdb_50k.csv.gz",
 )
 
 ROWS = [
@@ -72,7 +73,8 @@ def write_split(folder: Path, splits, sentiments):
 
 @pytest.fixture
 def offline(monkeypatch, tmp_path):
-    """No data folder, empty kagglehub and Keras caches, kagglehub pointed at a local address that refuses,
+    """No data folder, empty kagglehub and Keras caches, kagglehub pointed at a local address that
+    refuses,
     and keras.datasets.imdb's host replaced by a name that never resolves (RFC 6761: .invalid)."""
     monkeypatch.delenv("LABHELPERS_DATA_DIR", raising=False)
     monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path / "kagglehub-empty"))
@@ -85,7 +87,8 @@ def offline(monkeypatch, tmp_path):
 
 
 def small_imdb(folder: Path, n: int = 60) -> Path:
-    """A CSV of n short reviews, half of them positive, in ``folder``, with no split file beside it."""
+    """A CSV of n short reviews, half of them positive, in ``folder``, with no split file beside "
+    "it."""
     folder.mkdir(parents=True, exist_ok=True)
     rows = [
         (
@@ -137,7 +140,8 @@ def test_a_missing_explicit_path_is_an_error_not_skipped(tmp_path, monkeypatch):
 
 
 def test_a_mistyped_data_path_stops_the_lesson_instead_of_falling_back(tmp_path, monkeypatch):
-    # `-p data_path imbd_typo.csv` in the default profile (data="auto") used to train on generated reviews.
+    # `-p data_path imbd_typo.csv` in the default profile (data="auto") used to train on generated
+    # reviews.
     monkeypatch.setenv("LABHELPERS_DATA_DIR", str(tmp_path))
     write_csv(tmp_path / "imdb_50k.csv.gz")
     for load in (
@@ -193,7 +197,8 @@ def test_contract_kagglehub_is_called_in_this_process_and_only_its_return_value_
         handle,
     ):  # what kagglehub does: progress lines on stdout, then the folder as its return value
         print(
-            f"Downloading to {tmp_path}/elsewhere ...\nExtracting files...\n100%|##########| 26.7M/26.7M"
+            f"Downloading to {tmp_path}/elsewhere ...\nExtracting files...\n100%|##########| "
+            "26.7M/26.7M"
         )
         return str(folder)
 
@@ -218,7 +223,8 @@ def test_contract_a_kagglehub_that_hangs_is_waited_for_only_the_timeout(fake_kag
     )
     # It returned while the call it started was still running, after waiting at least the timeout.
     assert not fake_kagglehub.release.is_set() and len(fake_kagglehub.calls) == 1 and waited >= 0.5
-    # Asked again while that call runs: it waits for the same call instead of starting a second download.
+    # Asked again while that call runs: it waits for the same call instead of starting a second
+    # download.
     assert imdb.kagglehub_download(timeout=0.2)[0] is None and len(fake_kagglehub.calls) == 1
 
 
@@ -231,7 +237,8 @@ def test_contract_kagglehubs_errors_are_said_not_raised(fake_kagglehub):
     fake_kagglehub.behave = refuse
     assert imdb.kagglehub_download(timeout=30) == (
         None,
-        "kagglehub could not reach Kaggle (no network?): ConnectionError: Failed to resolve 'api.kaggle.com'",
+        "kagglehub could not reach Kaggle (no network?): ConnectionError: Failed to resolve "
+        "'api.kaggle.com'",
     )
     fake_kagglehub.behave = lambda handle: (_ for _ in ()).throw(ValueError("bad handle"))
     assert imdb.kagglehub_download(timeout=30) == (None, "kagglehub failed: ValueError: bad handle")
@@ -247,7 +254,8 @@ def test_the_real_kagglehub_client_offline_is_refused_not_timed_out(offline):
 
 @contextlib.contextmanager
 def kaggle_that_never_answers():
-    """A server on kagglesdk's TEST address (localhost:7777) that accepts connections and never replies."""
+    """A server on kagglesdk's TEST address (localhost:7777) that accepts connections and never
+    replies."""
     server = socket.create_server(("127.0.0.1", 7777))
     held = []
 
@@ -285,7 +293,8 @@ def test_without_kagglehub_installed_the_message_says_how_to_install_it(offline,
     with pytest.raises(ImdbNotFoundError) as error:
         find_imdb_csv()
     assert (
-        "downloading IMDB from Kaggle needs kagglehub, which is not installed. Install it with: pip install "
+        "downloading IMDB from Kaggle needs kagglehub, which is not installed. Install it with: "
+        "pip install "
         "'kagglehub" in str(error.value)
     )
 
@@ -342,7 +351,8 @@ def test_labels_other_than_positive_or_negative(tmp_path):
     write_csv(tmp_path / "x.csv", rows=ROWS + [("meh", "neutral"), ("ok", "Positive")])
     with pytest.raises(
         ValueError,
-        match=r"sentiment must be 'positive' or 'negative', but 2 rows .*'Positive', 'neutral'.*row 4",
+        match=r"sentiment must be 'positive' or 'negative', but 2 rows "
+        r".*'Positive', 'neutral'.*row 4",
     ):
         read_imdb_csv(tmp_path / "x.csv")
 
@@ -542,7 +552,8 @@ def test_the_keras_route_fails_fast_when_its_host_does_not_answer(offline):
 
 
 def test_the_real_keras_client_offline_fails_fast_and_is_said(offline, monkeypatch):
-    """Keras's own downloader, through a proxy that refuses (so no host probe, and no network even if there is one)."""
+    """Keras's own downloader, through a proxy that refuses (so no host probe, and no network even
+    if there is one)."""
     pytest.importorskip("keras", reason="Keras is not installed")
     monkeypatch.setattr(imdb, "KERAS_HOST", "storage.googleapis.com")
     monkeypatch.setenv("https_proxy", "http://127.0.0.1:9")
@@ -556,7 +567,8 @@ def test_the_real_keras_client_offline_fails_fast_and_is_said(offline, monkeypat
 
 
 def test_contract_the_official_split_from_keras_decodes_its_word_ids(offline, monkeypatch):
-    """Our decoding of Keras's ids back into words. Keras's loader is replaced by the arrays it returns: the real
+    """Our decoding of Keras's ids back into words. Keras's loader is replaced by the arrays it
+    returns: the real
     one accepts only its genuine 17 MB file (it checks the hash), which only the network gives."""
     keras = pytest.importorskip("keras", reason="Keras is not installed")
     word_index = {"the": 1, "film": 2, "good": 3, "bad": 4}
@@ -836,7 +848,8 @@ def test_load_keras_imdb_with_a_csv_and_the_word_index_but_no_split_file(offline
 
 
 def test_contract_load_keras_imdb_asks_keras_when_the_split_file_is_missing(offline, monkeypatch):
-    """Which source load_keras_imdb takes; Keras's loader is replaced by the arrays it returns (see above)."""
+    """Which source load_keras_imdb takes; Keras's loader is replaced by the arrays it returns (see
+    above)."""
     keras = pytest.importorskip("keras", reason="Keras is not installed")
     calls = []
 
@@ -941,7 +954,7 @@ def test_the_keras_format_built_from_the_real_files():
         assert list(data.x_test[k]) == [1] + expected
 
 
-# --------------------------------------------------------------------------- the torch model helpers
+# -------------------------------------------------------------------------- the torch model helpers
 
 
 def test_review_rnn_equals_an_embedding_and_nn_rnn_read_at_the_last_step():
@@ -1025,7 +1038,7 @@ def test_saliency_by_position_is_the_mean_gradient_norm_per_position():
     np.testing.assert_allclose(saliency_by_position(model, ids, batch_size=2), expected, rtol=1e-5)
 
 
-# --------------------------------------------------------------------------- the Keras model helpers
+# -------------------------------------------------------------------------- the Keras model helpers
 
 
 @pytest.fixture(scope="module")
@@ -1129,7 +1142,8 @@ def test_validation_is_a_block_of_review_ids_per_label_when_ids_are_known():
 def test_split_reviews_without_review_ids_draws_validation_at_random_and_says_so(
     tmp_path, monkeypatch
 ):
-    """The official split asked for, the Kaggle CSV without a split file, offline: the random split, no review ids."""
+    """The official split asked for, the Kaggle CSV without a split file, offline: the random split,
+    no review ids."""
     import csv
 
     from labhelpers.data import imdb

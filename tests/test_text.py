@@ -24,7 +24,7 @@ DATA_DIR = os.environ.get("LABHELPERS_DATA_DIR")
 IMDB_CSV = Path(DATA_DIR, "imdb_50k.csv.gz") if DATA_DIR else None
 needs_imdb = pytest.mark.skipif(
     IMDB_CSV is None or not IMDB_CSV.is_file(),
-    reason="the IMDB CSV is absent: LABHELPERS_DATA_DIR does not name a folder with imdb_50k.csv.gz",
+    reason="the IMDB CSV is absent: LABHELPERS_DATA_DIR names no folder with imdb_50k.csv.gz",
 )
 
 
@@ -45,7 +45,8 @@ TRICKY = [
     "   ",
     "a\rb c\x85d  é É ΣΑΣ ς İstanbul",
     "the the the a a b",
-    "supercalifragilisticexpialidocious and supercalifragilisticexpialidociouz longwordlongword12345",
+    "supercalifragilisticexpialidocious and supercalifragilisticexpialidociouz "
+    "longwordlongword12345",
     "<OOV> oov OOV",
     "émile zola's \u00a0nbsp 日本語 テキスト",
     "x" * 30 + " " + "x" * 29 + " " + "x" * 31,

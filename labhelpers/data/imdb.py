@@ -53,10 +53,12 @@ WORD_INDEX_NAMES = ("keras/imdb_word_index.json", "imdb_word_index.json")
 KERAS_NPZ_NAMES = ("keras/imdb.npz", "imdb.npz")
 KERAS_NPZ_SHA256 = "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f"
 LABELS = {"negative": 0, "positive": 1}
-# Seconds waited for an answer from kagglehub (26 MB to download) and from keras.datasets.imdb (19 MB).
+# Seconds waited for an answer from kagglehub (26 MB to download) and from keras.datasets.imdb (19
+# MB).
 KAGGLEHUB_TIMEOUT = 60.0
 KERAS_TIMEOUT = 120.0
-# Where keras.datasets.imdb downloads from; asked first, for at most PROBE_TIMEOUT seconds, so that an
+# Where keras.datasets.imdb downloads from; asked first, for at most PROBE_TIMEOUT seconds, so that
+# an
 # offline run does not import TensorFlow (seconds) only to learn that the download fails.
 KERAS_HOST = "storage.googleapis.com"
 PROBE_TIMEOUT = 5.0
@@ -103,7 +105,8 @@ _running: dict[str, tuple[threading.Thread, dict]] = {}
 
 
 def _bounded(key: str, seconds: float, function):
-    """``function()`` in a daemon thread, waited for at most ``seconds``: its value, its exception, or _StillRunning.
+    """``function()`` in a daemon thread, waited for at most ``seconds``: its value, its exception,
+    or _StillRunning.
 
     kagglehub, kagglesdk and Keras's downloader set no network timeout, and
     Python cannot stop a thread. A call still running when the time is up
@@ -141,7 +144,8 @@ def _short(error: Exception, length: int = 200) -> str:
 
 
 def _unreachable(host: str, port: int = 443, timeout: float = PROBE_TIMEOUT) -> str | None:
-    """None when a connection to ``host`` opens within ``timeout`` seconds (name lookup included), else why not."""
+    """None when a connection to ``host`` opens within ``timeout`` seconds (name lookup included),
+    else why not."""
     if urllib.request.getproxies().get("https"):
         return None  # only the proxy can tell; the download itself is bounded anyway
 
@@ -158,7 +162,8 @@ def _unreachable(host: str, port: int = 443, timeout: float = PROBE_TIMEOUT) -> 
 
 
 def kagglehub_download(timeout: float = KAGGLEHUB_TIMEOUT) -> tuple[Path | None, str]:
-    """``kagglehub.dataset_download(KAGGLE_HANDLE)`` in this process, waited for at most ``timeout`` seconds.
+    """``kagglehub.dataset_download(KAGGLE_HANDLE)`` in this process, waited for at most ``timeout``
+    seconds.
 
     In this process, because Colab's cache of Kaggle datasets answers only the
     notebook's own process. Only the returned folder is used: kagglehub logs
@@ -192,7 +197,8 @@ def kagglehub_download(timeout: float = KAGGLEHUB_TIMEOUT) -> tuple[Path | None,
 def find_imdb_csv(
     path: str | Path | None = None, *, kagglehub: bool = True, timeout: float = KAGGLEHUB_TIMEOUT
 ) -> Path:
-    """Path of the 50k-review CSV: an explicit ``path``, else ``$LABHELPERS_DATA_DIR``, else kagglehub.
+    """Path of the 50k-review CSV: an explicit ``path``, else ``$LABHELPERS_DATA_DIR``, else
+    kagglehub.
 
     ``path`` may be the CSV itself or a folder holding one of :data:`CSV_NAMES`;
     a ``path`` that does not exist is an error (it is not skipped). With
@@ -234,7 +240,8 @@ def find_imdb_csv(
     raise ImdbNotFoundError(
         "The IMDB 50k-review CSV was not found. It is looked for in three ways:\n"
         "  1. an explicit path (the `path` argument, or the notebook's `data_path` parameter);\n"
-        f"  2. the folder named by the environment variable {DATA_DIR_ENV} (for example ../shared/data);\n"
+        f"  2. the folder named by the environment variable {DATA_DIR_ENV} (for example "
+        "../shared/data);\n"
         f"  3. kagglehub's cache or a kagglehub download of {KAGGLE_HANDLE}.\n"
         "What happened: " + "; ".join(tried) + "."
     )
@@ -293,7 +300,8 @@ def read_imdb_csv(path: str | Path) -> pd.DataFrame:
         raise FileNotFoundError(f"path {str(path)!r} does not exist or is not a file")
     if path.stat().st_size == 0:
         raise ValueError(
-            f"path {str(path)!r} is empty (0 bytes): expected a CSV with the header review,sentiment"
+            f"path {str(path)!r} is empty (0 bytes): expected a CSV with the header "
+            "review,sentiment"
         )
     gzipped = _starts_with_gzip(path)
     if path.suffix == ".gz" and not gzipped:
@@ -319,7 +327,8 @@ def read_imdb_csv(path: str | Path) -> pd.DataFrame:
     columns = [str(c) for c in frame.columns]
     if sorted(columns[:2]) != ["review", "sentiment"] or len(columns) != 2:
         raise ValueError(
-            f"path {str(path)!r} has the columns {columns}; an IMDB CSV has exactly review,sentiment"
+            f"path {str(path)!r} has the columns {columns}; an IMDB CSV has exactly "
+            "review,sentiment"
         )
     if len(frame) == 0:
         raise ValueError(f"path {str(path)!r} has a header but no reviews")
@@ -333,7 +342,8 @@ def read_imdb_csv(path: str | Path) -> pd.DataFrame:
     empty = frame["review"].str.strip() == ""
     if empty.any():
         raise ValueError(
-            f"path {str(path)!r}: {int(empty.sum())} reviews are empty (first at row {int(np.flatnonzero(empty)[0])})"
+            f"path {str(path)!r}: {int(empty.sum())} reviews are empty (first at row "
+            f"{int(np.flatnonzero(empty)[0])})"
         )
     frame = frame[["review", "sentiment"]].copy()
     frame["label"] = frame["sentiment"].map(LABELS).astype(np.int64)
@@ -404,7 +414,8 @@ def find_split_file(csv_path: str | Path) -> Path | None:
 
 
 def read_split_file(split_path: str | Path, frame: pd.DataFrame) -> pd.Series:
-    """``"train"`` or ``"test"`` for every row of ``frame``, from the split file, checked against it."""
+    """``"train"`` or ``"test"`` for every row of ``frame``, from the split file, checked against
+    it."""
     split_path = Path(split_path)
     meta = pd.read_csv(split_path, dtype={"split": str, "sentiment": str})
     missing = {"row", "split", "sentiment"} - set(meta.columns)
@@ -444,8 +455,10 @@ def split_official(
         split_path = find_split_file(source) if source else None
         if split_path is None:
             raise FileNotFoundError(
-                "the official train/test split is not recorded in the Kaggle CSV, and no split file "
-                f"({' or '.join(SPLIT_NAMES)}) lies beside {source or 'this data'}. Use split='random' "
+                "the official train/test split is not recorded in the Kaggle CSV, and no split "
+                "file "
+                f"({' or '.join(SPLIT_NAMES)}) lies beside {source or 'this data'}. Use "
+                "split='random' "
                 "(the lab record's 80/20 split) or pass split_path."
             )
     split = read_split_file(split_path, frame)
@@ -506,7 +519,8 @@ class ReviewData:
         return self.source == "imdb"
 
     def subset(self, n_train: int | None, n_test: int | None, seed: int = 0) -> "ReviewData":
-        """The first ``n_train`` / ``n_test`` rows of a random shuffle of each part (None: all of it)."""
+        """The first ``n_train`` / ``n_test`` rows of a random shuffle of each part (None: all of
+        it)."""
 
         def take(part: pd.DataFrame, n: int | None) -> pd.DataFrame:
             if n is None or n >= len(part):
@@ -610,10 +624,15 @@ def load_review_data(
             )
             if parts is not None:
                 train, test = parts
-                note = f"{why}, so the official split and its texts come from keras.datasets.imdb ({what})"
+                note = (
+                    f"{why}, so the official split and its texts come from "
+                    f"keras.datasets.imdb ({what})"
+                )
                 description = (
-                    f"IMDB from keras.datasets.imdb (word ids decoded back to words: lower case, no "
-                    f"punctuation); official 25k/25k split: {len(train)} training, {len(test)} test "
+                    "IMDB from keras.datasets.imdb (word ids decoded back to words: lower case, "
+                    "no "
+                    f"punctuation); official 25k/25k split: {len(train)} training, {len(test)} "
+                    "test "
                     f"reviews. NOTE: {note}"
                 )
                 npz = _keras_datasets() / "imdb.npz"
@@ -629,7 +648,8 @@ def load_review_data(
                 )
             if frame is not None:
                 note = (
-                    f"the official 25k/25k split was asked for, but {why} and {what}; so this is the lab "
+                    f"the official 25k/25k split was asked for, but {why} and {what}; so this is "
+                    "the lab "
                     "record's random 80/20 split (random_state=42)"
                 )
                 return _from_csv(frame, *split_random(frame), "random", clean, note)
@@ -662,7 +682,8 @@ def load_review_data(
 
 
 def find_word_index(csv_path: str | Path | None = None) -> Path | None:
-    """The official ``imdb_word_index.json`` beside the CSV or in ``$LABHELPERS_DATA_DIR``, or None."""
+    """The official ``imdb_word_index.json`` beside the CSV or in ``$LABHELPERS_DATA_DIR``, or "
+    "None."""
     folders = [Path(csv_path).parent] if csv_path else []
     if os.environ.get(DATA_DIR_ENV):
         folders.append(Path(os.environ[DATA_DIR_ENV]).expanduser())
@@ -690,7 +711,8 @@ def load_word_index(path: str | Path) -> dict[str, int]:
 
 
 def find_genuine_keras_npz(csv_path: str | Path | None = None) -> Path | None:
-    """Keras's own ``imdb.npz``, if present (beside the CSV, in the data folder or Keras's cache) with the right SHA-256."""
+    """Keras's own ``imdb.npz``, if present (beside the CSV, in the data folder or Keras's cache)
+    with the right SHA-256."""
     candidates = []
     folders = [Path(csv_path).parent] if csv_path else []
     if os.environ.get(DATA_DIR_ENV):
@@ -706,7 +728,8 @@ def find_genuine_keras_npz(csv_path: str | Path | None = None) -> Path | None:
 
 
 def _keras_datasets() -> Path:
-    """Where ``keras.datasets`` keeps its downloads: ``$KERAS_HOME/datasets``, by default ``~/.keras/datasets``."""
+    """Where ``keras.datasets`` keeps its downloads: ``$KERAS_HOME/datasets``, by default
+    ``~/.keras/datasets``."""
     return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")).expanduser() / "datasets"
 
 
@@ -718,7 +741,8 @@ def _keras_download(
     all_words: bool = False,
     options: dict | None = None,
 ) -> tuple[tuple | None, str]:
-    """``keras.datasets.imdb.load_data(num_words=...)`` and its word index, waited for at most ``timeout`` seconds.
+    """``keras.datasets.imdb.load_data(num_words=...)`` and its word index, waited for at most
+    ``timeout`` seconds.
 
     ``word_index`` given: used instead of ``get_word_index()``. ``all_words``:
     every word kept (``load_data(num_words=None)`` turns the rarest word into the
@@ -741,7 +765,8 @@ def _keras_download(
 
     def fetch():
         index = word_index if word_index is not None else keras.datasets.imdb.get_word_index()
-        # ids are ranks + 3 (0 padding, 1 start, 2 out of vocabulary); load_data keeps ids below num_words
+        # ids are ranks + 3 (0 padding, 1 start, 2 out of vocabulary); load_data keeps ids below
+        # num_words
         keep = max(index.values()) + 4 if all_words else num_words
         return keras.datasets.imdb.load_data(num_words=keep, **(options or {})), index
 
@@ -750,7 +775,8 @@ def _keras_download(
         (train, test), index = _bounded(key, timeout, fetch)
     except _StillRunning:
         return None, (
-            f"keras.datasets.imdb gave no answer within {timeout:g} s; a download it started carries "
+            f"keras.datasets.imdb gave no answer within {timeout:g} s; a download it started "
+            "carries "
             "on in the background, and a later run finds it in Keras's cache"
         )
     except Exception as error:  # a failed download, a damaged file: said, not raised
@@ -763,7 +789,8 @@ def _keras_download(
 def keras_official_reviews(
     word_index: dict[str, int] | None = None, timeout: float = KERAS_TIMEOUT
 ) -> tuple[tuple[pd.DataFrame, pd.DataFrame] | None, str]:
-    """The official 25k/25k split as texts, from ``keras.datasets.imdb`` (its cache, or a download bounded in time).
+    """The official 25k/25k split as texts, from ``keras.datasets.imdb`` (its cache, or a download
+    bounded in time).
 
     Each review's word ids are decoded through the word index (``word_index``,
     else ``keras.datasets.imdb.get_word_index()``): id ``rank + 3`` is the word
@@ -960,7 +987,8 @@ def keras_load_rules(
 
 @dataclass
 class KerasImdb:
-    """Reviews in the ``keras.datasets.imdb`` format: id lists, labels, the word index, and their origin.
+    """Reviews in the ``keras.datasets.imdb`` format: id lists, labels, the word index, and their
+    origin.
 
     ``x_train``/``x_test`` are object arrays of int lists (with ``load_data``'s
     defaults 1 = start, 2 = out of vocabulary, word index rank + 3 for a word;
@@ -1015,7 +1043,8 @@ def load_keras_imdb(
     synthetic_seed: int = 0,
     kagglehub: bool = True,
 ) -> KerasImdb:
-    """IMDB in the ``keras.datasets.imdb`` format (:class:`KerasImdb`), from the best source there is.
+    """IMDB in the ``keras.datasets.imdb`` format (:class:`KerasImdb`), from the best source there
+    is.
 
     In this order:
 
@@ -1100,7 +1129,8 @@ def load_keras_imdb(
                     x_test,
                     np.asarray(y_test, dtype=np.int64),
                     word_index,
-                    f"IMDB from keras.datasets.imdb.load_data(num_words={num_words}) ({what}), official "
+                    f"IMDB from keras.datasets.imdb.load_data(num_words={num_words}) ({what}), "
+                    "official "
                     f"25k/25k split: {len(x_train)} training, {len(x_test)} test "
                     "reviews",
                     "keras",
@@ -1113,7 +1143,8 @@ def load_keras_imdb(
             else:
                 (train, test), split = split_random(frame), "random"
                 note = (
-                    f"keras.datasets.imdb has the official 25k/25k split, but {_no_split_file(source)} and "
+                    "keras.datasets.imdb has the official 25k/25k split, but "
+                    f"{_no_split_file(source)} and "
                     f"{what}; so this is the lab record's random 80/20 split (random_state=42)"
                 )
             if word_index is not None:
@@ -1134,7 +1165,8 @@ def load_keras_imdb(
                 **options,
             )
             description = (
-                f"IMDB in the keras.datasets.imdb format, built offline from {source} with {index_text}; "
+                f"IMDB in the keras.datasets.imdb format, built offline from {source} with "
+                f"{index_text}; "
                 f"{_SPLIT_NAMES[split]} split: {len(x_train)} training, {len(x_test)} test reviews"
             )
             if note:
@@ -1203,7 +1235,8 @@ class ReviewSplits:
         return self.ids["train"].shape[1]
 
     def inputs(self, part: str, num_words: int, maxlen: int, batching: str) -> np.ndarray:
-        """Ids of a part with words ranked ``num_words`` or below mapped to the OOV id 1, first ``maxlen`` words.
+        """Ids of a part with words ranked ``num_words`` or below mapped to the OOV id 1, first
+        ``maxlen`` words.
 
         ``batching="fixed"``: padded in front to exactly ``maxlen`` (the record's
         layout); ``"buckets"``: padded at the end.
@@ -1251,7 +1284,8 @@ def validation_rows(train, n_val: int, seed: int = 0) -> np.ndarray:
 def split_reviews(
     records, *, num_words: int, maxlen: int, n_val: int, seed: int = 0, cache: bool = True
 ) -> ReviewSplits:
-    """Tokenize ``records`` (:class:`labhelpers.data.imdb.ReviewData`) on the training reviews; carve a validation part."""
+    """Tokenize ``records`` (:class:`labhelpers.data.imdb.ReviewData`) on the training reviews;
+    carve a validation part."""
     from ..text import encode_texts
 
     positive_int("n_val", n_val)
@@ -1273,7 +1307,10 @@ def split_reviews(
     if "review_id" in records.train:
         carve = "a block of review ids: other movies"
     elif records.is_imdb:
-        carve = f"a random draw, seed {seed}: this split has no review ids, so validation may share movies with training"
+        carve = (
+            f"a random draw, seed {seed}: this split has no review ids, so validation may share "
+            "movies with training"
+        )
     else:
         carve = "random"  # generated reviews are about no movie
     train = np.setdiff1d(np.arange(len(train_texts)), val)
@@ -1291,6 +1328,8 @@ def split_reviews(
         },
         word_index=encoded.tokenizer.word_index,
         train_texts=[train_texts[i] for i in train],
-        description=f"{records.description}; {len(train)} training, {n_val} validation ({carve}, carved from "
-        f"the training reviews), {len(test_texts)} test",
+        description=(
+            f"{records.description}; {len(train)} training, {n_val} validation ({carve}, "
+            f"carved from the training reviews), {len(test_texts)} test"
+        ),
     )
