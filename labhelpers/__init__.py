@@ -4,7 +4,7 @@
   ``profiles``;
 - ``theory`` (the RNN in NumPy), ``models`` (every torch model), ``training`` (every training loop);
 - ``text``, ``embeddings``, ``metrics``, ``plots``, ``report`` (the lab record's Observation and
-  Result);
+  Result), ``record`` (the lab record a student hands in, as HTML and PDF);
 - ``data/``: the datasets, their splits and every batcher (``data.batches``);
 - ``lessons/``: code that exists for one lesson, named after it;
 - ``tools/``: the batch runner, the book build and the Colab cells (``python -m labhelpers``).

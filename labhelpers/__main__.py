@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             if changed:
                 print("Now run: jupytext --sync notebooks/*.py")
         elif args.command == "record":
-            from .tools.record import make_record
+            from .record import make_record
 
             html, pdf = make_record(args.notebook, args.name, args.register, args.date,
                                     args.experiment, args.out)

@@ -594,6 +594,6 @@ recorded = record_results(
 student_name = ""  # e.g. "A. Student"
 register_number = ""  # e.g. "21BCE1234"
 
-from labhelpers.tools.record import record_this_notebook
+from labhelpers.record import record_this_notebook
 
 record_this_notebook(student_name, register_number)

@@ -18,7 +18,7 @@ import pytest
 from browser import chromium_page, require_chromium
 
 from labhelpers.__main__ import main
-from labhelpers.tools.record import (
+from labhelpers.record import (
     RECORD_CELL,
     RECORD_TAG,
     Interrupted,

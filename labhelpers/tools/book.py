@@ -201,7 +201,7 @@ def sample_record_page(executed_dir: Path, stage: Path) -> str:
     """
     import nbformat
 
-    from .record import make_record, recorded_results
+    from ..record import make_record, recorded_results
 
     executed = executed_dir / f"{SAMPLE_LESSON}.ipynb"
     lines = ["# A sample lab record", "",

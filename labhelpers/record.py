@@ -48,9 +48,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..files import atomic_write
-from ..report import RESULTS_MIME
-from .colab import INSTALL_CELL
+from .files import atomic_write
+from .report import RESULTS_MIME
+from .tools.colab import INSTALL_CELL
 
 SECTIONS = ("Aim", "Objectives", "Algorithm", "Program", "Observation", "Result")
 PARAMETERS_SECTION = "Parameters"  # its code (parameters cells, profile table) is scaffolding
@@ -78,7 +78,7 @@ RECORD_CELL = """\
 student_name = ""  # e.g. "A. Student"
 register_number = ""  # e.g. "21BCE1234"
 
-from labhelpers.tools.record import record_this_notebook
+from labhelpers.record import record_this_notebook
 
 record_this_notebook(student_name, register_number)
 """
@@ -719,7 +719,7 @@ def _this_notebook(scratch: Path) -> Path:
             return Path(candidate)
     raise RuntimeError(
         "could not tell which notebook this is: save it, then call "
-        "make_record('NOTEBOOK.ipynb', name, register) from labhelpers.tools.record"
+        "make_record('NOTEBOOK.ipynb', name, register) from labhelpers.record"
     )
 
 
