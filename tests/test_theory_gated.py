@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from labhelpers.lessons.gated_cells import open_gates, state_gradient_norms_by_lag
+from labhelpers.lessons.gated_cells import gradient_norms_by_lag, open_gates
 from labhelpers.models import LastStepRNN
 from labhelpers.theory import (
     GRULayerWeights,
@@ -237,7 +237,7 @@ def test_state_gradient_norms_match_finite_differences_of_the_numpy_forward(cell
     model = LastStepRNN(3, 4, 3, cell=cell).double()
     X = torch.from_numpy(inputs(2, 5, 3))
     y = torch.tensor([2, 0])
-    norms = state_gradient_norms_by_lag(model, X, y)
+    norms = gradient_norms_by_lag(model, X, y)
     assert norms.shape == (2, 6)
     read = {"rnn": weights_from_torch, "lstm": lstm_weights_from_torch, "gru": gru_weights_from_torch}[cell]
     layer = read(model.rnn.state_dict())[0]
@@ -266,7 +266,7 @@ def test_rnn_state_gradient_is_the_jacobian_product_of_lesson_3():
     torch.manual_seed(1)
     model = LastStepRNN(2, 6, 4).double()
     X, y = torch.from_numpy(inputs(3, 8, 2)), torch.tensor([0, 3, 1])
-    norms = state_gradient_norms_by_lag(model, X, y)
+    norms = gradient_norms_by_lag(model, X, y)
     layer = weights_from_torch(model.rnn.state_dict())[0]
     states, _ = rnn_forward(X.numpy(), [layer])
     logits = states[0, :, -1] @ model.out.weight.detach().numpy().T + model.out.bias.detach().numpy()
@@ -283,13 +283,13 @@ def test_state_gradient_leaves_the_model_as_it_was():
     model = LastStepRNN(3, 4, 2, cell="lstm")
     before = {name: value.clone() for name, value in model.state_dict().items()}
     model.train()
-    state_gradient_norms_by_lag(model, torch.randn(2, 3, 3), torch.tensor([0, 1]))
+    gradient_norms_by_lag(model, torch.randn(2, 3, 3), torch.tensor([0, 1]))
     assert model.training and all(p.grad is None for p in model.parameters())
     assert all(torch.equal(before[name], value) for name, value in model.state_dict().items())
     with pytest.raises(ValueError, match="one recurrent layer"):
-        state_gradient_norms_by_lag(LastStepRNN(3, 4, 2, num_layers=2), torch.randn(2, 3, 3), torch.tensor([0, 1]))
+        gradient_norms_by_lag(LastStepRNN(3, 4, 2, num_layers=2), torch.randn(2, 3, 3), torch.tensor([0, 1]))
     with pytest.raises(ValueError, match=r"y must hold one class index per sequence, shape \(2,\)"):
-        state_gradient_norms_by_lag(model, torch.randn(2, 3, 3), torch.tensor([0, 1, 1]))
+        gradient_norms_by_lag(model, torch.randn(2, 3, 3), torch.tensor([0, 1, 1]))
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])

@@ -1,7 +1,7 @@
 """Lesson 12 only: how far back the loss at the last step reaches in an RNN, an LSTM and a GRU.
 
 The model is :class:`labhelpers.models.LastStepRNN` (one recurrent layer read at
-its last step, then a linear layer). :func:`state_gradient_norms_by_lag` runs it
+its last step, then a linear layer). :func:`gradient_norms_by_lag` runs it
 one step at a time so that autograd keeps the gradient of the loss with respect
 to every state; :func:`open_gates` starts a gated cell remembering.
 """
@@ -19,7 +19,7 @@ def _state_tensors(state) -> tuple[torch.Tensor, ...]:
     return state if isinstance(state, tuple) else (state,)
 
 
-def state_gradient_norms_by_lag(model: LastStepRNN, X: torch.Tensor, y: torch.Tensor) -> np.ndarray:
+def gradient_norms_by_lag(model: LastStepRNN, X: torch.Tensor, y: torch.Tensor) -> np.ndarray:
     r"""$\lVert \partial L / \partial s_{T-\mathrm{lag}} \rVert$ for every sequence and lag = 0..T.
 
     $L$ is the cross-entropy of the model's last-step output $g_T = W_g h_T + b_g$
