@@ -558,3 +558,513 @@ def norm_bound_by_lag(W_hh: np.ndarray, max_lag: int) -> np.ndarray:
     if isinstance(max_lag, bool) or not isinstance(max_lag, (int, np.integer)) or max_lag < 0:
         raise ValueError(f"max_lag must be a non-negative integer, got {max_lag!r}")
     return spectral_norm(W_hh) ** np.arange(int(max_lag) + 1, dtype=np.float64)
+
+
+# ------------------------------------------------------------------- gated cells (lesson 12)
+#
+# LSTM, gates stacked in PyTorch's (and Keras's) order input, forget, cell, output:
+#   i_t = sigma(W_in^i x_t + W_hh^i h_{t-1} + b^i)    f_t = sigma(W_in^f x_t + W_hh^f h_{t-1} + b^f)
+#   c~_t = tanh(W_in^c x_t + W_hh^c h_{t-1} + b^c)    o_t = sigma(W_in^o x_t + W_hh^o h_{t-1} + b^o)
+#   c_t = f_t * c_{t-1} + i_t * c~_t                  h_t = o_t * tanh(c_t)
+# GRU, the book's convention (PyTorch's, and Keras's reset_after=True), gates in the order
+# reset, update, new:
+#   r_t = sigma(W_in^r x_t + b_in^r + W_hh^r h_{t-1} + b_hh^r)
+#   z_t = sigma(W_in^z x_t + b_in^z + W_hh^z h_{t-1} + b_hh^z)
+#   n_t = tanh(W_in^n x_t + b_in^n + r_t * (W_hh^n h_{t-1} + b_hh^n))
+#   h_t = (1 - z_t) * n_t + z_t * h_{t-1}
+# Keras reset_after=False (Cho et al. 2014) resets the state before the product:
+#   n_t = tanh(W_in^n x_t + W_hh^n (r_t * h_{t-1}) + b_in^n)      (no b_hh)
+
+__all__ += [
+    "LSTMLayerWeights",
+    "GRULayerWeights",
+    "init_lstm_weights",
+    "init_gru_weights",
+    "lstm_weights_from_torch",
+    "gru_weights_from_torch",
+    "lstm_weights_from_keras",
+    "gru_weights_from_keras",
+    "sigmoid",
+    "lstm_cell_forward",
+    "lstm_forward",
+    "gru_cell_forward",
+    "gru_forward",
+]
+
+LSTM_GATES = ("input", "forget", "cell", "output")
+GRU_GATES = ("reset", "update", "new")
+
+
+def _check_gated(kind: str, gates: int, W_in, W_hh, biases: dict[str, np.ndarray]) -> None:
+    """Raise a ValueError naming the weight whose shape does not fit a ``kind`` layer."""
+    if W_hh.ndim != 2 or W_hh.shape[0] != gates * W_hh.shape[1]:
+        raise ValueError(
+            f"{kind} W_hh must have shape ({gates} * hidden, hidden), the {gates} gates stacked, "
+            f"got {W_hh.shape}"
+        )
+    hidden = W_hh.shape[1]
+    if W_in.ndim != 2 or W_in.shape[0] != gates * hidden:
+        raise ValueError(
+            f"{kind} W_in must have shape ({gates} * hidden, input) = ({gates * hidden}, input) "
+            f"to match W_hh {W_hh.shape}, got {W_in.shape}"
+        )
+    for name, bias in biases.items():
+        if bias.shape != (gates * hidden,):
+            raise ValueError(
+                f"{kind} {name} must have shape ({gates * hidden},), {gates} gates of "
+                f"hidden {hidden}, got {bias.shape}"
+            )
+
+
+@dataclass
+class LSTMLayerWeights:
+    """The weights of one LSTM layer, its four gates stacked: input, forget, cell, output.
+
+    - ``W_in``: (4 hidden, input) = [W_in^i; W_in^f; W_in^c; W_in^o] (torch ``weight_ih_l{k}``,
+      Keras ``kernel`` transposed);
+    - ``W_hh``: (4 hidden, hidden), the recurrent weights of the same gates (torch
+      ``weight_hh_l{k}``, Keras ``recurrent_kernel`` transposed);
+    - ``b``: (4 hidden,) (torch ``bias_ih_l{k} + bias_hh_l{k}``, Keras ``bias``).
+    """
+
+    W_in: np.ndarray
+    W_hh: np.ndarray
+    b: np.ndarray
+
+    def __post_init__(self):
+        self.W_in, self.W_hh, self.b = (np.asarray(a) for a in (self.W_in, self.W_hh, self.b))
+        _check_gated("LSTM", 4, self.W_in, self.W_hh, {"b": self.b})
+
+    @property
+    def hidden_size(self) -> int:
+        return self.W_hh.shape[1]
+
+    @property
+    def input_size(self) -> int:
+        return self.W_in.shape[1]
+
+
+@dataclass
+class GRULayerWeights:
+    """The weights of one GRU layer, the three gates stacked in the order reset, update, new.
+
+    - ``W_in``: (3 hidden, input) = [W_in^r; W_in^z; W_in^n] (torch ``weight_ih_l{k}``; Keras
+      ``kernel`` transposed, its gates reordered from update, reset, new);
+    - ``W_hh``: (3 hidden, hidden) (torch ``weight_hh_l{k}``, Keras ``recurrent_kernel``);
+    - ``b_in``, ``b_hh``: (3 hidden,) each. The GRU needs both: b_hh^n sits inside the reset
+      gate's product, so it is not interchangeable with b_in^n (torch ``bias_ih_l{k}`` and
+      ``bias_hh_l{k}``; Keras ``bias[0]`` and ``bias[1]``);
+    - ``reset_after``: True for the book's (PyTorch's, Keras's default) candidate
+      n_t = tanh(W_in^n x_t + b_in^n + r_t * (W_hh^n h_{t-1} + b_hh^n)); False for Keras's
+      ``reset_after=False``, n_t = tanh(W_in^n x_t + W_hh^n (r_t * h_{t-1}) + b_in^n), whose
+      ``b_hh`` must be zero (that layer has one bias).
+    """
+
+    W_in: np.ndarray
+    W_hh: np.ndarray
+    b_in: np.ndarray
+    b_hh: np.ndarray
+    reset_after: bool = True
+
+    def __post_init__(self):
+        self.W_in, self.W_hh = np.asarray(self.W_in), np.asarray(self.W_hh)
+        self.b_in, self.b_hh = np.asarray(self.b_in), np.asarray(self.b_hh)
+        _check_gated("GRU", 3, self.W_in, self.W_hh, {"b_in": self.b_in, "b_hh": self.b_hh})
+        if not isinstance(self.reset_after, (bool, np.bool_)):
+            raise ValueError(f"reset_after must be True or False, got {self.reset_after!r}")
+        if not self.reset_after and np.any(self.b_hh != 0):
+            raise ValueError(
+                "b_hh must be zero with reset_after=False (that GRU has one bias, b_in); "
+                "add b_hh to b_in for the reset and update gates, or use reset_after=True"
+            )
+
+    @property
+    def hidden_size(self) -> int:
+        return self.W_hh.shape[1]
+
+    @property
+    def input_size(self) -> int:
+        return self.W_in.shape[1]
+
+
+def _uniform_layers(
+    input_size: int, hidden_size: int, num_layers: int, seed: int, gates: int, biases: int, dtype
+) -> list[list[np.ndarray]]:
+    input_size = positive_int("input_size", input_size)
+    hidden_size = positive_int("hidden_size", hidden_size)
+    num_layers = positive_int("num_layers", num_layers)
+    rng = np.random.default_rng(seed)
+    bound = 1 / np.sqrt(hidden_size)
+    layers = []
+    for layer in range(num_layers):
+        n_in = input_size if layer == 0 else hidden_size
+        shapes = [(gates * hidden_size, n_in), (gates * hidden_size, hidden_size)]
+        shapes += [(gates * hidden_size,)] * biases
+        layers.append([rng.uniform(-bound, bound, shape).astype(dtype) for shape in shapes])
+    return layers
+
+
+def init_lstm_weights(
+    input_size: int, hidden_size: int, num_layers: int = 1, seed: int = 0, dtype=np.float64
+) -> list[LSTMLayerWeights]:
+    """Random LSTM weights, each uniform in [-1/sqrt(hidden), 1/sqrt(hidden)] (as torch)."""
+    return [
+        LSTMLayerWeights(*arrays)
+        for arrays in _uniform_layers(input_size, hidden_size, num_layers, seed, 4, 1, dtype)
+    ]
+
+
+def init_gru_weights(
+    input_size: int,
+    hidden_size: int,
+    num_layers: int = 1,
+    seed: int = 0,
+    dtype=np.float64,
+    reset_after: bool = True,
+) -> list[GRULayerWeights]:
+    """Random GRU weights, uniform in [-1/sqrt(hidden), 1/sqrt(hidden)].
+
+    ``b_hh`` is zero with ``reset_after=False`` (that GRU has one bias).
+    """
+    layers = []
+    for W_in, W_hh, b_in, b_hh in _uniform_layers(
+        input_size, hidden_size, num_layers, seed, 3, 2, dtype
+    ):
+        layers.append(
+            GRULayerWeights(
+                W_in, W_hh, b_in, b_hh if reset_after else 0 * b_hh, reset_after=reset_after
+            )
+        )
+    return layers
+
+
+def _torch_layers(state_dict: Mapping[str, object], kind: str, dtype) -> list[list[np.ndarray]]:
+    """``[W_in, W_hh, bias_ih, bias_hh]`` per layer of a torch recurrent module's state_dict."""
+    if "weight_ih_l0" not in state_dict:
+        raise ValueError(
+            f"state_dict has no 'weight_ih_l0': pass the state_dict() of a torch.nn.{kind}, "
+            f"got keys {sorted(state_dict)}"
+        )
+    if any(key.endswith("_reverse") for key in state_dict):
+        raise ValueError(
+            f"state_dict is of a bidirectional {kind}; only unidirectional layers are supported"
+        )
+    if any(key.startswith("weight_hr") for key in state_dict):
+        raise ValueError(
+            "state_dict is of an LSTM with proj_size > 0; only proj_size=0 is supported"
+        )
+    layers, k = [], 0
+    while f"weight_ih_l{k}" in state_dict:
+        W_in = np.asarray(state_dict[f"weight_ih_l{k}"], dtype=dtype)
+        W_hh = np.asarray(state_dict[f"weight_hh_l{k}"], dtype=dtype)
+        biases = [
+            np.asarray(state_dict[name], dtype=dtype)
+            if name in state_dict
+            else np.zeros(W_hh.shape[0], dtype=dtype)
+            for name in (f"bias_ih_l{k}", f"bias_hh_l{k}")
+        ]
+        layers.append([W_in, W_hh, *biases])
+        k += 1
+    return layers
+
+
+def lstm_weights_from_torch(
+    state_dict: Mapping[str, object], dtype=np.float64
+) -> list[LSTMLayerWeights]:
+    """The layers of a ``torch.nn.LSTM`` (unidirectional, no projection) from its ``state_dict()``.
+
+    torch stacks the gates as input, forget, cell, output, the book's order, and keeps two
+    biases whose sum is b.
+    """
+    return [
+        LSTMLayerWeights(W_in, W_hh, b_ih + b_hh)
+        for W_in, W_hh, b_ih, b_hh in _torch_layers(state_dict, "LSTM", dtype)
+    ]
+
+
+def gru_weights_from_torch(
+    state_dict: Mapping[str, object], dtype=np.float64
+) -> list[GRULayerWeights]:
+    """The layers of a ``torch.nn.GRU`` (unidirectional) from its ``state_dict()``.
+
+    torch stacks the gates as reset, update, new (the book's order) and computes the candidate
+    with the reset gate applied after the product, the book's convention (``reset_after=True``).
+    """
+    return [
+        GRULayerWeights(W_in, W_hh, b_ih, b_hh, reset_after=True)
+        for W_in, W_hh, b_ih, b_hh in _torch_layers(state_dict, "GRU", dtype)
+    ]
+
+
+def _keras_arrays(layer_weights, kind: str, dtype) -> list[list[np.ndarray]]:
+    if len(layer_weights) == 0:
+        raise ValueError(
+            f"layer_weights is empty: pass [layer.get_weights() for each {kind} layer]"
+        )
+    layers = []
+    for number, weights in enumerate(layer_weights):
+        if len(weights) not in (2, 3):
+            raise ValueError(
+                f"layer_weights[{number}] must be [kernel, recurrent_kernel, bias] "
+                f"({kind}.get_weights()), got {len(weights)} arrays"
+            )
+        layers.append([np.asarray(w, dtype=dtype) for w in weights])
+    return layers
+
+
+def lstm_weights_from_keras(
+    layer_weights: Sequence[Sequence[object]], dtype=np.float64
+) -> list[LSTMLayerWeights]:
+    """The layers of stacked Keras ``LSTM`` layers from their ``get_weights()``.
+
+    Keras stacks the gates as torch does (input, forget, cell, output) along the columns of
+    ``kernel`` (input, 4 hidden) and ``recurrent_kernel`` (hidden, 4 hidden): W_in and W_hh
+    are their transposes. ``use_bias=False`` layers give two arrays.
+    """
+    layers = []
+    for arrays in _keras_arrays(layer_weights, "LSTM", dtype):
+        kernel, recurrent = arrays[0], arrays[1]
+        bias = arrays[2] if len(arrays) == 3 else np.zeros(recurrent.shape[1], dtype=dtype)
+        layers.append(LSTMLayerWeights(kernel.T, recurrent.T, bias))
+    return layers
+
+
+def _keras_gru_order(array: np.ndarray) -> np.ndarray:
+    """Rows stacked (update, reset, new) as Keras keeps them, restacked (reset, update, new)."""
+    update, reset, new = np.split(array, 3, axis=0)
+    return np.concatenate([reset, update, new], axis=0)
+
+
+def gru_weights_from_keras(
+    layer_weights: Sequence[Sequence[object]], reset_after: bool | None = None, dtype=np.float64
+) -> list[GRULayerWeights]:
+    """The layers of stacked Keras ``GRU`` layers from their ``get_weights()``.
+
+    Keras stacks the gates as update, reset, new (torch: reset, update, new) along the columns
+    of ``kernel`` (input, 3 hidden) and ``recurrent_kernel`` (hidden, 3 hidden); they are
+    transposed and reordered here. With ``reset_after=True`` (Keras's default) ``bias`` has
+    shape (2, 3 hidden): the input bias, then the recurrent bias; with ``reset_after=False``
+    it is one (3 hidden,) vector. ``reset_after`` is read from the bias's shape; give it for
+    layers built with ``use_bias=False``.
+    """
+    layers = []
+    for number, arrays in enumerate(_keras_arrays(layer_weights, "GRU", dtype)):
+        kernel, recurrent = arrays[0], arrays[1]
+        zeros = np.zeros(recurrent.shape[1], dtype=dtype)
+        if len(arrays) == 3:
+            bias = arrays[2]
+            found = bias.ndim == 2
+            if reset_after is not None and reset_after != found:
+                raise ValueError(
+                    f"layer_weights[{number}] has a bias of shape {bias.shape}, which is a "
+                    f"reset_after={found} GRU, but reset_after={reset_after} was given"
+                )
+            b_in, b_hh = (bias[0], bias[1]) if found else (bias, zeros)
+            layer_reset_after = found
+        elif reset_after is None:
+            raise ValueError(
+                f"layer_weights[{number}] has no bias (use_bias=False): give reset_after=True "
+                "or False as the layer was built"
+            )
+        else:
+            b_in, b_hh, layer_reset_after = zeros, zeros, reset_after
+        layers.append(
+            GRULayerWeights(
+                _keras_gru_order(kernel.T),
+                _keras_gru_order(recurrent.T),
+                _keras_gru_order(b_in),
+                _keras_gru_order(b_hh),
+                reset_after=bool(layer_reset_after),
+            )
+        )
+    return layers
+
+
+def sigmoid(a: np.ndarray) -> np.ndarray:
+    r"""The logistic function $\sigma(a) = 1 / (1 + e^{-a})$, without overflow for large |a|."""
+    a = np.asarray(a)
+    return np.where(
+        a >= 0, 1 / (1 + np.exp(-np.abs(a))), np.exp(-np.abs(a)) / (1 + np.exp(-np.abs(a)))
+    )
+
+
+def _check_step(x_t, h_prev, layer, what: str = "h_prev") -> tuple[np.ndarray, np.ndarray]:
+    x_t, h_prev = np.asarray(x_t), np.asarray(h_prev)
+    if x_t.ndim != 2 or x_t.shape[1] != layer.input_size:
+        raise ValueError(
+            f"x_t must have shape (batch, input) = (batch, {layer.input_size}) to match W_in "
+            f"{layer.W_in.shape}, got {x_t.shape}"
+        )
+    if h_prev.shape != (x_t.shape[0], layer.hidden_size):
+        raise ValueError(
+            f"{what} must have shape (batch, hidden) = ({x_t.shape[0]}, {layer.hidden_size}), "
+            f"got {h_prev.shape}"
+        )
+    return x_t, h_prev
+
+
+def lstm_cell_forward(
+    x_t: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, layer: LSTMLayerWeights
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""One LSTM step: returns $(h_t, c_t)$.
+
+    $$i_t = \sigma(W^i_{in} x_t + W^i_{hh} h_{t-1} + b^i),\quad
+      f_t = \sigma(W^f_{in} x_t + W^f_{hh} h_{t-1} + b^f),\quad
+      o_t = \sigma(W^o_{in} x_t + W^o_{hh} h_{t-1} + b^o),$$
+    $$\tilde c_t = \tanh(W^c_{in} x_t + W^c_{hh} h_{t-1} + b^c),\quad
+      c_t = f_t \odot c_{t-1} + i_t \odot \tilde c_t,\quad h_t = o_t \odot \tanh(c_t).$$
+
+    Shapes: ``x_t`` (batch, input), ``h_prev`` and ``c_prev`` (batch, hidden); returns two
+    (batch, hidden) arrays. One product per weight matrix computes all four gates at once.
+    """
+    if not isinstance(layer, LSTMLayerWeights):
+        raise ValueError(
+            f"layer must be an LSTMLayerWeights (see init_lstm_weights), got {type(layer).__name__}"
+        )
+    x_t, h_prev = _check_step(x_t, h_prev, layer)
+    _, c_prev = _check_step(x_t, c_prev, layer, "c_prev")
+    a = x_t @ layer.W_in.T + h_prev @ layer.W_hh.T + layer.b  # (batch, 4 hidden)
+    a_i, a_f, a_c, a_o = np.split(a, 4, axis=1)
+    c_t = sigmoid(a_f) * c_prev + sigmoid(a_i) * np.tanh(a_c)
+    return sigmoid(a_o) * np.tanh(c_t), c_t
+
+
+def gru_cell_forward(x_t: np.ndarray, h_prev: np.ndarray, layer: GRULayerWeights) -> np.ndarray:
+    r"""One GRU step: returns $h_t$.
+
+    $$r_t = \sigma(W^r_{in} x_t + b^r_{in} + W^r_{hh} h_{t-1} + b^r_{hh}),\quad
+      z_t = \sigma(W^z_{in} x_t + b^z_{in} + W^z_{hh} h_{t-1} + b^z_{hh}),$$
+    $$n_t = \tanh(W^n_{in} x_t + b^n_{in} + r_t \odot (W^n_{hh} h_{t-1} + b^n_{hh})),\quad
+      h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}.$$
+
+    With ``layer.reset_after`` False (Keras's other convention) the candidate is
+    $n_t = \tanh(W^n_{in} x_t + W^n_{hh} (r_t \odot h_{t-1}) + b^n_{in})$.
+    Shapes: ``x_t`` (batch, input), ``h_prev`` (batch, hidden); returns (batch, hidden).
+    """
+    if not isinstance(layer, GRULayerWeights):
+        raise ValueError(
+            f"layer must be a GRULayerWeights (see init_gru_weights), got {type(layer).__name__}"
+        )
+    x_t, h_prev = _check_step(x_t, h_prev, layer)
+    hidden = layer.hidden_size
+    from_x = x_t @ layer.W_in.T + layer.b_in  # (batch, 3 hidden)
+    from_h = h_prev @ layer.W_hh[: 2 * hidden].T + layer.b_hh[: 2 * hidden]
+    r_t = sigmoid(from_x[:, :hidden] + from_h[:, :hidden])
+    z_t = sigmoid(from_x[:, hidden : 2 * hidden] + from_h[:, hidden:])
+    W_hn = layer.W_hh[2 * hidden :]
+    if layer.reset_after:
+        recurrent = r_t * (h_prev @ W_hn.T + layer.b_hh[2 * hidden :])
+    else:
+        recurrent = (r_t * h_prev) @ W_hn.T
+    n_t = np.tanh(from_x[:, 2 * hidden :] + recurrent)
+    return (1 - z_t) * n_t + z_t * h_prev
+
+
+def _check_sequence(x, layers: list, kind: str) -> tuple[np.ndarray, int]:
+    """The input (batch, T, input) of a stack of ``kind`` layers, checked; returns (x, hidden)."""
+    weights_class = {"LSTM": LSTMLayerWeights, "GRU": GRULayerWeights}[kind]
+    if not layers:
+        raise ValueError(
+            f"layers is empty: give at least one {weights_class.__name__} "
+            f"(see init_{kind.lower()}_weights)"
+        )
+    for number, layer in enumerate(layers):
+        if not isinstance(layer, weights_class):
+            raise ValueError(
+                f"layers[{number}] must be a {weights_class.__name__}, got {type(layer).__name__}"
+            )
+    x = np.asarray(x)
+    if x.ndim != 3:
+        raise ValueError(f"x must have shape (batch, time, input), got {x.shape}")
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(
+            f"x must hold at least one sequence of at least one step, got shape {x.shape}"
+        )
+    hidden = layers[0].hidden_size
+    for number, layer in enumerate(layers):
+        expected_in = x.shape[2] if number == 0 else hidden
+        if layer.hidden_size != hidden:
+            raise ValueError(
+                f"layers[{number}] has hidden size {layer.hidden_size}, layers[0] has {hidden}"
+            )
+        if layer.input_size != expected_in:
+            what = (
+                f"x has {x.shape[2]} input features"
+                if number == 0
+                else f"the layer below has {hidden} hidden units"
+            )
+            raise ValueError(f"layers[{number}].W_in has {layer.input_size} columns but {what}")
+    return x, hidden
+
+
+def _initial_state(value, name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
+    if value is None:
+        return np.zeros(shape, dtype=dtype)
+    value = np.asarray(value)
+    if value.shape != shape:
+        raise ValueError(
+            f"{name} must have shape (layers, batch, hidden) = {shape}, got {value.shape}"
+        )
+    return value
+
+
+def lstm_forward(
+    x: np.ndarray,
+    layers: Sequence[LSTMLayerWeights],
+    h0: np.ndarray | None = None,
+    c0: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""A whole sequence through a stack of LSTM layers (batch first).
+
+    :func:`lstm_cell_forward` at each step.
+
+    Layer $\ell$ reads the hidden states $h^{(\ell-1)}_t$ of the layer below ($h^{(0)}_t = x_t$).
+    ``x`` (batch, T, input); ``h0``, ``c0`` (layers, batch, hidden) or None (zeros). Returns
+    ``(states, h_n, c_n)``: ``states`` (layers, batch, T, hidden) every h_t of every layer
+    (``states[-1]`` is torch's ``output``), ``h_n`` and ``c_n`` (layers, batch, hidden).
+    """
+    layers = list(layers)
+    x, hidden = _check_sequence(x, layers, "LSTM")
+    dtype = np.result_type(x, layers[0].W_hh)
+    shape = (len(layers), x.shape[0], hidden)
+    h0, c0 = _initial_state(h0, "h0", shape, dtype), _initial_state(c0, "c0", shape, dtype)
+    states = np.empty(
+        (len(layers), x.shape[0], x.shape[1], hidden), dtype=np.result_type(dtype, h0, c0)
+    )
+    c_n = np.empty(shape, dtype=states.dtype)
+    below = x
+    for number, layer in enumerate(layers):
+        h, c = h0[number], c0[number]
+        for t in range(x.shape[1]):
+            h, c = lstm_cell_forward(below[:, t], h, c, layer)
+            states[number, :, t] = h
+        c_n[number] = c
+        below = states[number]
+    return states, states[:, :, -1].copy(), c_n
+
+
+def gru_forward(
+    x: np.ndarray, layers: Sequence[GRULayerWeights], h0: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""A whole sequence through a stack of GRU layers (batch first).
+
+    :func:`gru_cell_forward` at each step.
+
+    ``x`` (batch, T, input); ``h0`` (layers, batch, hidden) or None (zeros). Returns
+    ``(states, h_n)``: ``states`` (layers, batch, T, hidden), ``h_n`` (layers, batch, hidden).
+    """
+    layers = list(layers)
+    x, hidden = _check_sequence(x, layers, "GRU")
+    dtype = np.result_type(x, layers[0].W_hh)
+    h0 = _initial_state(h0, "h0", (len(layers), x.shape[0], hidden), dtype)
+    states = np.empty(
+        (len(layers), x.shape[0], x.shape[1], hidden), dtype=np.result_type(dtype, h0)
+    )
+    below = x
+    for number, layer in enumerate(layers):
+        h = h0[number]
+        for t in range(x.shape[1]):
+            h = gru_cell_forward(below[:, t], h, layer)
+            states[number, :, t] = h
+        below = states[number]
+    return states, states[:, :, -1].copy()

@@ -1,0 +1,728 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 12: gated cells from scratch, LSTM and GRU
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-lab-book/rnn-lab-book/blob/main/notebooks/12_gated_cells.ipynb)
+#
+# A theory lesson that follows lesson 4 (it is numbered 12 so that the
+# numbers of lessons 5 to 11 stay as they were). Lesson 2 built the vanilla
+# RNN cell from its equation; this lesson builds the two gated cells the
+# other lessons train, the LSTM and the GRU, and measures what lesson 4 only
+# said: how much of the gradient a gate carries back.
+
+# %%
+# Colab only: install labhelpers and the packages the lessons use that Colab lacks (gensim and the
+# rest of the `colab` extra); Colab's own torch, TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
+import importlib.util
+import subprocess
+import sys
+import time
+
+if "google.colab" in sys.modules and importlib.util.find_spec("labhelpers") is None:
+    started = time.perf_counter()
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                          "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"],
+                         capture_output=True, text=True)
+    if pip.returncode != 0:
+        print(pip.stdout, pip.stderr, sep="\n")
+        raise RuntimeError("pip could not install labhelpers: its own message is printed above.")
+    print(f"labhelpers and the lessons' packages installed in {time.perf_counter() - started:.0f} s")
+
+# %% [markdown]
+# ## Aim
+#
+# Write the LSTM and the GRU cells and their forward passes in NumPy, from
+# their gate equations; show that they compute what `torch.nn.LSTM`,
+# `torch.nn.GRU` and Keras `LSTM` and `GRU` compute with the same weights
+# (both of Keras's GRU conventions); and measure why gates help: how the
+# gradient of the loss reaches states further and further back in a vanilla
+# RNN, an LSTM and a GRU of the same size on the same task.
+#
+# ## Objectives
+#
+# - read the gate equations of the LSTM and the GRU in the book's notation
+#   ($W_{in}$, $W_{hh}$, $b$, one block of rows per gate);
+# - run them in NumPy and compare every hidden state with PyTorch's and
+#   Keras's layers, one and two layers, to 1e-6;
+# - see the two GRU conventions (where the reset gate acts) and that they
+#   are different functions;
+# - measure $\lVert \partial L / \partial s_{T-\mathrm{lag}} \rVert$ against the
+#   lag for the three cells, at initialisation and after training, beside
+#   lesson 4's picture.
+#
+# ## Parameters
+#
+# Pick a profile with `profile`; leave a parameter at `None` to take the
+# profile's value. With papermill:
+# `papermill 12_gated_cells.ipynb out.ipynb -p profile lab -p distance 200`.
+#
+# | parameter | what it sets |
+# | --- | --- |
+# | `batch_size`, `seq_len`, `input_size`, `hidden_size` | the random sequences and layers compared with PyTorch and Keras |
+# | `tolerance` | the largest absolute difference allowed in those comparisons (the catalogue asks for 1e-6) |
+# | `compare_keras` | also compare with Keras (imports TensorFlow, a few seconds) |
+# | `distance` | steps between the key and the answer in the long-range task: the lag the gradient must cover |
+# | `task_hidden_size` | hidden units of the vanilla RNN, the LSTM and the GRU of that task (the same for all three) |
+# | `gradient_sequences` | held-out sequences whose gradient norms are averaged (and whose accuracy is reported) |
+# | `gate_bias` | the bias that opens the gates: LSTM forget gate (input gate: minus it), GRU update gate |
+# | `task_samples`, `task_epochs` | the training of each cell before the last measurement |
+
+# %% tags=["parameters"]
+profile = "quick"  # type: str  "smoke" (tests), "quick" (CPU book), "lab".
+batch_size = None  # type: int, at least 1  Compared sequences.
+seq_len = None  # type: int, at least 1  Steps per compared sequence.
+input_size = None  # type: int, at least 1  Inputs per step (compared).
+hidden_size = None  # type: int, at least 1  Hidden size (compared).
+tolerance = None  # type: float, above 0  Largest difference allowed.
+compare_keras = True  # type: bool  Also compare with Keras.
+distance = None  # type: int, at least 1  Lag of the key (task).
+task_hidden_size = None  # type: int, at least 1  Hidden units (task).
+gradient_sequences = None  # type: int, at least 1  Measured sequences.
+gate_bias = None  # type: float  Bias that opens the gates (lesson 4).
+task_samples = None  # type: int, at least 1  Training sequences.
+task_epochs = None  # type: int, at least 1  Training epochs.
+seed = 0  # type: int, at least 0  Seed of the data and the weights.
+
+# %%
+from labhelpers.profiles import notebook_settings
+
+PROFILES = {
+    "smoke": dict(batch_size=3, seq_len=6, input_size=3, hidden_size=5,
+                  tolerance=1e-6, distance=20, task_hidden_size=16,
+                  gradient_sequences=64, gate_bias=3.0, task_samples=128,
+                  task_epochs=3),
+    "quick": dict(batch_size=32, seq_len=50, input_size=8, hidden_size=32,
+                  tolerance=1e-6, distance=50, task_hidden_size=32,
+                  gradient_sequences=256, gate_bias=3.0, task_samples=1024,
+                  task_epochs=15),
+    "lab": dict(batch_size=64, seq_len=100, input_size=16, hidden_size=64,
+                tolerance=1e-6, distance=100, task_hidden_size=64,
+                gradient_sequences=512, gate_bias=3.0, task_samples=2048,
+                task_epochs=30),
+}
+settings = notebook_settings(PROFILES)  # checks, then fills in the profile
+settings
+
+# %% [markdown]
+# ## Algorithm
+#
+# ### The LSTM (Hochreiter and Schmidhuber, 1997; with a forget gate)
+#
+# Besides the hidden state $h_t$ the LSTM keeps a **cell state** $c_t$. Three
+# gates, each a sigmoid of the same affine map of $x_t$ and $h_{t-1}$ that the
+# vanilla RNN uses, decide what the cell forgets ($f_t$), what it writes
+# ($i_t$, of a candidate $\tilde c_t$) and what it shows ($o_t$):
+#
+# $$\begin{aligned}
+# i_t &= \sigma(W^{i}_{in} x_t + W^{i}_{hh} h_{t-1} + b^{i}), &
+# f_t &= \sigma(W^{f}_{in} x_t + W^{f}_{hh} h_{t-1} + b^{f}),\\
+# \tilde c_t &= \tanh(W^{c}_{in} x_t + W^{c}_{hh} h_{t-1} + b^{c}), &
+# o_t &= \sigma(W^{o}_{in} x_t + W^{o}_{hh} h_{t-1} + b^{o}),\\
+# c_t &= f_t \odot c_{t-1} + i_t \odot \tilde c_t, &
+# h_t &= o_t \odot \tanh(c_t).
+# \end{aligned}$$
+#
+# The four blocks are stacked: $W_{in}$ is $(4\,\text{hidden}, \text{input})$ with
+# rows $[W^{i}_{in}; W^{f}_{in}; W^{c}_{in}; W^{o}_{in}]$, $W_{hh}$ is
+# $(4\,\text{hidden}, \text{hidden})$ and $b$ is $(4\,\text{hidden},)$, in the
+# order PyTorch (`weight_ih_l0`) and Keras (`kernel`, transposed) both use.
+#
+# ### The GRU (Cho et al., 2014), the book's convention
+#
+# The GRU has no cell state. A **reset** gate $r_t$ decides how much of
+# $h_{t-1}$ enters the candidate $n_t$, an **update** gate $z_t$ mixes the
+# candidate with the old state. The book uses PyTorch's convention, which is
+# also Keras's default (`reset_after=True`):
+#
+# $$\begin{aligned}
+# r_t &= \sigma(W^{r}_{in} x_t + b^{r}_{in} + W^{r}_{hh} h_{t-1} + b^{r}_{hh}), &
+# z_t &= \sigma(W^{z}_{in} x_t + b^{z}_{in} + W^{z}_{hh} h_{t-1} + b^{z}_{hh}),\\
+# n_t &= \tanh\big(W^{n}_{in} x_t + b^{n}_{in} + r_t \odot (W^{n}_{hh} h_{t-1} + b^{n}_{hh})\big), &
+# h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}.
+# \end{aligned}$$
+#
+# $z_t$ near 1 keeps the old state. The GRU needs two biases, $b_{in}$ and
+# $b_{hh}$: $b^{n}_{hh}$ sits inside the reset gate's product, so it cannot be
+# folded into $b^{n}_{in}$. PyTorch stacks the gates as (reset, update, new),
+# Keras as (update, reset, new).
+#
+# **The other convention**, Keras's `GRU(reset_after=False)` (the form of
+# Cho et al.'s paper), resets the state *before* the product and has one bias:
+#
+# $$n_t = \tanh\big(W^{n}_{in} x_t + W^{n}_{hh} (r_t \odot h_{t-1}) + b^{n}\big).$$
+#
+# ### Why gates can help
+#
+# Along the LSTM's cell state, $\partial c_t / \partial c_{t-1}$ contains the
+# term $\mathrm{diag}(f_t)$, and along the GRU's state
+# $\partial h_t / \partial h_{t-1}$ contains $\mathrm{diag}(z_t)$: a gradient
+# passed back is multiplied by a gate (near 1 when the gate keeps the state)
+# instead of only by $\mathrm{diag}(1 - h_t^2) W_{hh}$. Whether that keeps
+# more of the gradient is measured below: the gradient of the loss at the last
+# step with respect to the state $s_k$ that step $k$ passes on ($h_k$ for the
+# RNN and the GRU, $(h_k, c_k)$ for the LSTM), against the lag $T - k$.
+#
+# ```text
+# 1. for cell in (LSTM, GRU): NumPy forward pass, copy the weights from
+#    nn.LSTM / nn.GRU (1 and 2 layers) and Keras LSTM / GRU (both
+#    conventions), compare every hidden state, assert < tolerance
+# 2. long-range task of lesson 4 (key `distance` steps before the answer):
+#    for cell in (RNN, LSTM, GRU), same hidden size:
+#        at PyTorch's initialisation, with the gates opened, after training:
+#            ||dL/ds_(T-lag)|| for every lag (geometric mean over sequences)
+#    plot beside lesson 4's ||dh_T/dh_(T-lag)|| for scaled W_hh
+# ```
+
+# %% [markdown]
+# ## Program
+#
+# ### The cells in NumPy
+#
+# `labhelpers.theory.lstm_cell_forward` and `gru_cell_forward`, the
+# equations above; `lstm_forward` and `gru_forward` apply them at every step
+# of every layer, as `rnn_forward` does in lesson 2.
+
+# %%
+import inspect
+
+from labhelpers import theory
+
+print(inspect.getsource(theory.lstm_cell_forward))
+print(inspect.getsource(theory.gru_cell_forward))
+
+# %% [markdown]
+# ### Against `torch.nn.LSTM` and `torch.nn.GRU`
+#
+# The same random inputs and random initial states go through PyTorch's
+# layers (in float64) and through ours, with the weights copied from the
+# layers' `state_dict()`. The biases are drawn from $[-1, 1]$ rather than
+# PyTorch's small default range, so that a bias in the wrong gate shows.
+
+# %%
+import numpy as np
+import torch
+
+from labhelpers.runtime import seed_everything
+
+seed_everything(seed)
+rng = np.random.default_rng(seed)
+B, T_cmp = settings["batch_size"], settings["seq_len"]
+I_cmp, H_cmp = settings["input_size"], settings["hidden_size"]
+x = rng.normal(size=(B, T_cmp, I_cmp))  # (batch, T, input), float64
+comparisons = []  # one row per check, for the Observation table
+
+
+def compare(framework, layers, ours, theirs, what):
+    """Print, record and assert the largest absolute difference."""
+    difference = float(np.max(np.abs(ours - theirs)))
+    comparisons.append(dict(framework=framework, layers=layers,
+                            compared=what, max_abs_difference=difference))
+    print(f"{framework}, {layers} layer(s), {what}: "
+          f"largest absolute difference {difference:.1e}")
+    assert difference < settings["tolerance"], \
+        f"{framework} differs by {difference} (> {settings['tolerance']})"
+
+
+def wide_biases(module):
+    """Biases uniform in [-1, 1] (seeded)."""
+    with torch.no_grad():
+        for name, parameter in module.named_parameters():
+            if name.startswith("bias"):
+                parameter.uniform_(-1.0, 1.0)
+
+
+for layers in (1, 2):
+    h0 = rng.normal(size=(layers, B, H_cmp)) * 0.5
+    c0 = rng.normal(size=(layers, B, H_cmp)) * 0.5
+    torch.manual_seed(seed)
+    lstm = torch.nn.LSTM(I_cmp, H_cmp, num_layers=layers,
+                         batch_first=True).double()
+    wide_biases(lstm)
+    with torch.no_grad():
+        out, (h_n, c_n) = lstm(torch.from_numpy(x),
+                               (torch.from_numpy(h0), torch.from_numpy(c0)))
+    ours, ours_h, ours_c = theory.lstm_forward(
+        x, theory.lstm_weights_from_torch(lstm.state_dict()), h0, c0)
+    compare("torch nn.LSTM", layers, ours[-1], out.numpy(),
+            "top layer, every step")
+    compare("torch nn.LSTM", layers, ours_c, c_n.numpy(),
+            "cell state c_n, every layer")
+    torch.manual_seed(seed)
+    gru = torch.nn.GRU(I_cmp, H_cmp, num_layers=layers,
+                       batch_first=True).double()
+    wide_biases(gru)
+    with torch.no_grad():
+        out, h_n = gru(torch.from_numpy(x), torch.from_numpy(h0))
+    ours, ours_h = theory.gru_forward(
+        x, theory.gru_weights_from_torch(gru.state_dict()), h0)
+    compare("torch nn.GRU", layers, ours[-1], out.numpy(),
+            "top layer, every step")
+    compare("torch nn.GRU", layers, ours_h, h_n.numpy(),
+            "every layer, last step (h_n)")
+
+# %% [markdown]
+# ### Against Keras `LSTM` and `GRU`, both GRU conventions
+#
+# Keras stores the transposes (`kernel` is (input, gates x hidden)) and
+# orders the GRU's gates update, reset, new; `lstm_weights_from_keras` and
+# `gru_weights_from_keras` transpose and reorder. A `GRU(reset_after=True)`
+# has a bias of shape (2, 3 x hidden), input and recurrent; a
+# `GRU(reset_after=False)` one of shape (3 x hidden,). The LSTM is built with
+# `unit_forget_bias=False` and random biases, so that every bias is tested.
+
+# %%
+keras_available = False
+if compare_keras:
+    try:
+        from labhelpers.runtime import import_keras
+
+        keras = import_keras()  # without TensorFlow's start-up lines
+        keras_available = True
+    except ImportError:
+        print("Keras (TensorFlow) is not installed here: skipping the "
+              "Keras comparison. Install it with: "
+              "pip install 'labhelpers[keras]'")
+if keras_available:
+    seed_everything(seed)  # seeds TensorFlow too, now that it is imported
+
+    def keras_run(make_layer, layers):
+        """The top layer's states of `layers` stacked Keras layers."""
+        stacked = [make_layer(n) for n in range(layers)]
+        model = keras.Sequential(
+            [keras.Input((T_cmp, I_cmp), dtype="float64"), *stacked])
+        return np.asarray(model(x)), [s.get_weights() for s in stacked]
+
+    def wide(n):
+        return keras.initializers.RandomUniform(-1.0, 1.0, seed=seed + n)
+
+    for layers in (1, 2):
+        states, weights = keras_run(
+            lambda n: keras.layers.LSTM(
+                H_cmp, return_sequences=True, dtype="float64",
+                unit_forget_bias=False, bias_initializer=wide(n)), layers)
+        ours, _, _ = theory.lstm_forward(
+            x, theory.lstm_weights_from_keras(weights))
+        compare("Keras LSTM", layers, ours[-1], states,
+                "top layer, every step")
+        for reset_after in (True, False):
+            states, weights = keras_run(
+                lambda n: keras.layers.GRU(
+                    H_cmp, return_sequences=True, dtype="float64",
+                    reset_after=reset_after, bias_initializer=wide(n)),
+                layers)
+            if layers == 1:
+                print(f"  GRU(reset_after={reset_after}): bias shape "
+                      f"{weights[0][2].shape}")
+            ours, _ = theory.gru_forward(
+                x, theory.gru_weights_from_keras(weights))
+            compare(f"Keras GRU(reset_after={reset_after})", layers,
+                    ours[-1], states, "top layer, every step")
+
+# %% [markdown]
+# The two conventions are two different functions, not two spellings of one:
+# the same weights give different states.
+
+# %%
+after, = theory.init_gru_weights(I_cmp, H_cmp, seed=seed)
+before = theory.GRULayerWeights(after.W_in, after.W_hh, after.b_in,
+                                np.zeros_like(after.b_hh),
+                                reset_after=False)
+same_biases = theory.GRULayerWeights(after.W_in, after.W_hh, after.b_in,
+                                     np.zeros_like(after.b_hh))
+states_before, _ = theory.gru_forward(x, [before])
+states_after, _ = theory.gru_forward(x, [same_biases])
+convention_gap = float(np.max(np.abs(states_before - states_after)))
+print(f"same weights (b_hh = 0), reset after against reset before the "
+      f"product: largest difference {convention_gap:.3f}")
+
+# %% [markdown]
+# ### Why gates help, measured
+#
+# The task is lesson 4's long-range task: 10 random tokens, a key (one of
+# 4), then `distance` random tokens; the label is the key, so at the last step
+# the answer lies `distance` steps back, and the state $s_k$ right after the
+# key is at lag `distance`. A vanilla RNN, an LSTM and a GRU with the same
+# hidden size read the same sequences. For each, and for each lag, we compute
+# $\lVert \partial L / \partial s_{T-\mathrm{lag}} \rVert$, where $L$ is the
+# cross-entropy of the last step's output: `gradient_norms_by_lag` runs
+# the layer one step at a time so that autograd keeps the gradient of every
+# state. Three moments:
+#
+# - **PyTorch's initialisation**: every bias small, so every gate near
+#   $\sigma(0) = 0.5$;
+# - **gates opened**: the LSTM's forget gate bias `gate_bias` (and its input
+#   gate's minus it), the GRU's update gate bias `gate_bias`, as lesson 4
+#   starts them (the vanilla RNN has no gate and stays as it was);
+# - **after training** from the opened gates: Adam (learning rate 0.01),
+#   clipping at norm 1, batches of 32, as in lesson 4.
+
+# %%
+from torch import nn
+
+from labhelpers.data.batches import TensorBatches
+from labhelpers.data.long_range import make_long_range_dataset, one_hot
+from labhelpers.lessons.gated_cells import gradient_norms_by_lag, open_gates
+from labhelpers.metrics import accuracy
+from labhelpers.models import LastStepRNN
+from labhelpers.training import fit, predict
+
+print(inspect.getsource(gradient_norms_by_lag))
+torch.set_num_threads(1)  # tiny networks: one thread is the fastest
+N_KEYS, N_TOKENS, PREFIX = 4, 8, 10
+d, H = settings["distance"], settings["task_hidden_size"]
+n_train, n_measure = settings["task_samples"], settings["gradient_sequences"]
+tokens, labels = make_long_range_dataset(
+    n_train + n_measure, d, n_keys=N_KEYS, n_distractors=N_TOKENS - N_KEYS,
+    shared_tokens=True, prefix=PREFIX, seed=seed)
+X = torch.from_numpy(one_hot(tokens, N_TOKENS, mark_position=PREFIX))
+y = torch.from_numpy(labels)
+T = X.shape[1]
+X_train, y_train = X[:n_train], y[:n_train]
+X_measure, y_measure = X[n_train:], y[n_train:]
+print(f"X {tuple(X.shape)} (sequences, T, tokens + key flag); the key is "
+      f"at step {PREFIX + 1}, lag {T - (PREFIX + 1)} from the last step")
+
+
+def geometric_mean(norms):
+    """Geometric mean over the sequences, one value per lag."""
+    tiny = np.finfo(float).tiny
+    return np.exp(np.log(np.maximum(norms, tiny)).mean(axis=0))
+
+
+CELLS = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
+MOMENTS = {"PyTorch's initialisation": "init", "gates opened": "opened",
+           "after training": "trained"}  # moment -> its name in the metrics
+gradients = {moment: {} for moment in MOMENTS}  # moment -> cell -> by lag
+trained_accuracy, train_seconds = {}, 0.0
+for cell, name in CELLS.items():
+    seed_everything(seed)
+    model = LastStepRNN(N_TOKENS + 1, H, N_KEYS, cell=cell)
+    gradients["PyTorch's initialisation"][name] = geometric_mean(
+        gradient_norms_by_lag(model, X_measure, y_measure))
+    open_gates(model, settings["gate_bias"])
+    gradients["gates opened"][name] = geometric_mean(
+        gradient_norms_by_lag(model, X_measure, y_measure))
+    print(f"{name}: ", end="")
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    history = fit(model, nn.CrossEntropyLoss(), optimizer,
+                  TensorBatches(X_train, y_train, batch_size=32,
+                                shuffle=True),
+                  epochs=settings["task_epochs"], clip_grad_norm=1.0,
+                  log_every=settings["task_epochs"])
+    train_seconds += sum(history["seconds"])
+    gradients["after training"][name] = geometric_mean(
+        gradient_norms_by_lag(model, X_measure, y_measure))
+    logits, targets = predict(model, TensorBatches(X_measure, y_measure,
+                                                   batch_size=512))
+    trained_accuracy[name] = accuracy(targets.numpy(),
+                                      logits.argmax(dim=1).numpy())
+    print(f"    accuracy on the {n_measure} measured sequences "
+          f"{trained_accuracy[name]:.2%}")
+
+# %% [markdown]
+# For the vanilla RNN, lesson 3 gives the same gradient another way:
+# $\partial L / \partial h_k = (\partial h_T / \partial h_k)^\top\,
+# \partial L / \partial h_T$, with the Jacobian product of
+# `theory.jacobian_products_to`. A check, in float64, on the untrained RNN:
+
+# %%
+seed_everything(seed)
+rnn_model = LastStepRNN(N_TOKENS + 1, H, N_KEYS).double()
+X64 = X_measure[:8].double()
+by_autograd = gradient_norms_by_lag(rnn_model, X64, y_measure[:8])
+layer = theory.weights_from_torch(rnn_model.rnn.state_dict())[0]
+rnn_states, _ = theory.rnn_forward(X64.numpy(), [layer])
+W_g = rnn_model.out.weight.detach().numpy()
+logits = rnn_states[0, :, -1] @ W_g.T + rnn_model.out.bias.detach().numpy()
+p = np.exp(logits - logits.max(axis=1, keepdims=True))
+p /= p.sum(axis=1, keepdims=True)
+dL_dh_T = (p - np.eye(N_KEYS)[y_measure[:8].numpy()]) @ W_g
+products = theory.jacobian_products_to(rnn_states[0], layer.W_hh)
+by_jacobians = np.linalg.norm(
+    np.einsum("blij,bi->blj", products, dL_dh_T), axis=2)
+jacobian_gap = float(np.max(np.abs(by_autograd - by_jacobians)))
+print(f"autograd against lesson 3's Jacobian products: largest "
+      f"difference {jacobian_gap:.1e}")
+assert jacobian_gap < settings["tolerance"]
+
+# %% [markdown]
+# ## Observation
+#
+# ### The frameworks
+
+# %%
+import pandas as pd
+
+table = pd.DataFrame(comparisons)
+table["below tolerance"] = table["max_abs_difference"] < settings["tolerance"]
+table["max_abs_difference"] = table["max_abs_difference"].map(
+    lambda value: f"{value:.1e}")
+table
+
+# %%
+worst = max(row["max_abs_difference"] for row in comparisons)
+print(f"{len(comparisons)} comparisons, largest difference {worst:.1e} "
+      f"(float64 machine epsilon {np.finfo(np.float64).eps:.1e}); "
+      f"the two GRU conventions differ by up to {convention_gap:.3f}")
+
+# %% [markdown]
+# ### The gradient against the lag, beside lesson 4's picture
+#
+# Left: lesson 4's measurement, recomputed here at this lesson's hidden size
+# and length: $\lVert \partial h_T / \partial h_{T-\mathrm{lag}} \rVert_2$ of a
+# vanilla RNN whose $W_{hh}$ is an orthogonal matrix scaled to
+# $\sigma_{\max}$ (solid) and the bound $\sigma_{\max}^{\,\mathrm{lag}}$ (dashed).
+# The other panels: $\lVert \partial L / \partial s_{T-\mathrm{lag}} \rVert$ of the
+# three cells on the task, geometric mean over the measured sequences. The
+# grey line marks the key's lag.
+
+# %%
+import matplotlib.pyplot as plt
+
+from labhelpers.plots import plot_norms_by_lag
+
+SCALES = [0.5, 0.9, 1.0, 1.1, 1.5]
+Q = theory.random_orthogonal(H, seed=seed)
+W_in4 = theory.init_rnn_weights(4, H, seed=seed)[0].W_in
+inputs4 = np.random.default_rng(seed).normal(size=(16, T, 4)) * 0.5
+lesson4_norms, lesson4_bounds = {}, {}
+for scale in SCALES:
+    W_hh = theory.scale_to_spectral_norm(Q, scale)
+    states4, _ = theory.rnn_forward(
+        inputs4, [theory.RNNLayerWeights(W_in4, W_hh, np.zeros(H))])
+    label = rf"$\sigma_{{\max}}$ = {scale:g}"
+    lesson4_norms[label] = geometric_mean(
+        theory.jacobian_norms_by_lag(states4[0], W_hh))
+    lesson4_bounds[label] = theory.norm_bound_by_lag(W_hh, T)
+
+fig, axes = plt.subplots(2, 2, figsize=(13, 9))
+plot_norms_by_lag(lesson4_norms, lesson4_bounds, ax=axes[0, 0],
+                  title=f"Lesson 4: vanilla RNN, T = {T}, hidden {H}",
+                  ylim=(1e-20, 1e12))
+for ax, moment in zip(axes.flat[1:], MOMENTS):
+    plot_norms_by_lag(gradients[moment], ax=ax,
+                      title=f"{moment}: RNN, LSTM, GRU (hidden {H})",
+                      ylabel=r"$\|\partial L/\partial s_{T-\mathrm{lag}}\|$"
+                             " (log scale)")
+    ax.axvline(d, color="grey", linestyle=":", linewidth=1)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# How much of the gradient reaches the key: the norm at lag `distance`
+# divided by the norm at lag 0 (1 would mean nothing lost on the way back).
+
+# %%
+reach = {moment: {name: float(by_lag[d] / by_lag[0])
+                  for name, by_lag in gradients[moment].items()}
+         for moment in MOMENTS}
+reach_table = pd.DataFrame(
+    {moment: {name: f"{value:.2e}" for name, value in row.items()}
+     for moment, row in reach.items()})
+reach_table.index.name = f"norm at lag {d} / norm at lag 0"
+reach_table
+
+# %%
+def compared_with_rnn(moment, name):
+    """The gated cell's share at the key against the RNN's, in words."""
+    gated, plain = reach[moment][name], reach[moment]["vanilla RNN"]
+    if gated == plain:
+        return f"the {name} kept exactly the RNN's share"
+    factor = gated / plain if gated > plain else plain / gated
+    factor = f"{factor:.3g}" if factor < 1000 else f"{factor:.1e}"
+    if gated > plain:
+        return f"the {name} kept {factor} times the RNN's share"
+    return f"the {name} kept 1/{factor} of the RNN's share"
+
+
+findings = []
+for moment in MOMENTS:
+    shares = ", ".join(f"{name} {value:.2e}"
+                       for name, value in reach[moment].items())
+    words = "; ".join(compared_with_rnn(moment, name)
+                      for name in ("LSTM", "GRU"))
+    findings.append(f"{moment}: share of the lag-0 gradient left at lag "
+                    f"{d}: {shares} ({words})")
+print("\n".join(findings))
+
+# %% [markdown]
+# ## Result
+
+# %%
+from IPython.display import Markdown, display
+
+from labhelpers.report import record_results
+
+worst_by = {}
+for row in comparisons:
+    name = row["framework"]
+    worst_by[name] = max(worst_by.get(name, 0.0), row["max_abs_difference"])
+sentence = (
+    "The NumPy LSTM and GRU reproduced "
+    + ", ".join(f"{name} to within {value:.1e}"
+                for name, value in worst_by.items())
+    + f" (1 and 2 layers, float64, tolerance {settings['tolerance']:g}). ")
+sentence += (
+    f"On the long-range task (key {d} steps back, hidden {H}), the share "
+    f"of the last step's gradient that reached the key's state was "
+    + "; ".join(f"{moment}: " + ", ".join(
+        f"{name} {value:.2e}" for name, value in reach[moment].items())
+        for moment in MOMENTS)
+    + f". After {settings['task_epochs']} epochs the accuracy on "
+    f"{n_measure} held-out sequences was "
+    + ", ".join(f"{name} {value:.2%}"
+                for name, value in trained_accuracy.items())
+    + f" (chance 25%, {train_seconds:.1f} s of training in all).")
+display(Markdown(sentence))
+key = {"vanilla RNN": "rnn", "LSTM": "lstm", "GRU": "gru"}
+recorded = record_results(
+    "Gated cells from scratch", profile,
+    data=f"random float64 inputs and the generated long-range task "
+         f"(seed {seed})",
+    metrics={"max_abs_difference": worst,
+             **{f"gradient_share_at_key_{key[name]}_{MOMENTS[moment]}": value
+                for moment in MOMENTS
+                for name, value in reach[moment].items()},
+             **{f"accuracy_{key[name]}": value
+                for name, value in trained_accuracy.items()},
+             "train_seconds": train_seconds},
+    settings=settings,
+    model="NumPy LSTM and GRU against torch and Keras",
+    headline="max_abs_difference")
+
+
+# %% [markdown]
+# ## Questions
+#
+# 1. Write the LSTM's equations for $c_t$ and $h_t$. Which gate decides what
+#    the cell forgets, and which values of the gates leave $c_t = c_{t-1}$?
+# 2. Why does the GRU keep two bias vectors, $b_{in}$ and $b_{hh}$, when for
+#    the LSTM and the vanilla RNN only their sum matters?
+# 3. How many trainable parameters have one LSTM layer and one GRU layer
+#    with this run's input and hidden sizes, in PyTorch and in Keras? Where
+#    does the difference come from?
+# 4. What is the difference between Keras's `GRU(reset_after=True)` and
+#    `GRU(reset_after=False)`, and which one does PyTorch compute? How far
+#    apart were their states, for the same weights, in this run?
+# 5. Our states and PyTorch's are not exactly equal. Why not, and what size
+#    of difference shows that the same function is computed?
+# 6. What does `open_gates` change in an LSTM and in a GRU? Why is the
+#    vanilla RNN's curve the same in the first two panels of the gradient
+#    figure?
+# 7. In this run, what share of the gradient at lag 0 reached the key's state
+#    in each cell, at PyTorch's initialisation and with the gates opened?
+#    What does that say about training a gated cell from PyTorch's defaults
+#    on a long-range task?
+# 8. Why is the LSTM's state measured as $(h_k, c_k)$ and not as $h_k$ alone?
+#
+# **Try this**
+#
+# - Set `gate_bias=0`: the "gates opened" panel then starts where PyTorch's
+#   initialisation does. Does training still get the LSTM and the GRU to
+#   solve the task? Compare the accuracies and the third panel.
+# - Set `distance=100` (and `task_epochs=30`): how does the vanilla RNN's
+#   share at the key change with the distance? Compare its slope with the
+#   $\sigma_{\max}$ lines of lesson 4's panel.
+# - Set `tolerance=1e-17`: which comparison fails first, and why is that not
+#   a bug in either implementation?
+#
+# :::{admonition} Answers
+# :class: dropdown
+#
+# 1. $c_t = f_t \odot c_{t-1} + i_t \odot \tilde c_t$ and
+#    $h_t = o_t \odot \tanh(c_t)$. The forget gate $f_t$ decides what is
+#    kept of $c_{t-1}$; $f_t = 1$ and $i_t = 0$ leave the cell state as it was,
+#    whatever the input.
+# 2. In the GRU's candidate, $b^{n}_{hh}$ is added to $W^{n}_{hh} h_{t-1}$ and
+#    then multiplied by the reset gate $r_t$, so it is scaled by $r_t$ and
+#    cannot be moved into $b^{n}_{in}$. Every other bias (all of the LSTM's
+#    and the RNN's, and the GRU's reset and update gates) is added before the
+#    nonlinearity next to the other bias, where only the sum acts.
+# 3. The counts are below, counted from the layers themselves. PyTorch keeps
+#    two bias vectors per gate in both cells; Keras keeps one for the LSTM,
+#    and two for the GRU only with `reset_after=True`.
+# 4. With `reset_after=True` (PyTorch's, and Keras's default) the reset gate
+#    multiplies $W^{n}_{hh} h_{t-1} + b^{n}_{hh}$; with `reset_after=False` it
+#    multiplies $h_{t-1}$ before the product: $W^{n}_{hh}(r_t \odot h_{t-1})$.
+#    The measured gap is below.
+# 5. The frameworks add and multiply in a different order (one product for
+#    all gates, fused kernels), and each floating-point operation rounds.
+#    Differences of a few float64 machine epsilons (about 2.2e-16) mean the
+#    same function; a wrong gate order or a missing bias gives differences of
+#    the order of the states themselves. This run's largest is below.
+# 6. It sets the LSTM's forget gate bias to `gate_bias` and its input gate
+#    bias to minus it, and the GRU's update gate bias to `gate_bias`, so that
+#    the gates start near keeping the state. The vanilla RNN has no gate:
+#    `open_gates` leaves it as it was, so its gradient is the same.
+# 7. The shares measured in this run are below. With PyTorch's biases every
+#    gate starts near $\sigma(0) = 0.5$, and a factor of 0.5 per step along the
+#    memory path is itself a vanishing product ($0.5^{50} \approx 10^{-15}$).
+#    Compare the first two moments below: how much of the gated cells' lead
+#    over the RNN comes from where their gates start? The first "try this"
+#    trains from PyTorch's values.
+# 8. The LSTM passes two vectors to the next step, $h_k$ and $c_k$, and the
+#    gradient of the later loss reaches step $k$ through both. The path
+#    through $c$ is the one multiplied by the forget gate; measuring $h_k$
+#    alone would miss it.
+#
+# Try this: look at the accuracies after training, the third panel and the
+# table of shares; the answers are the run's own numbers.
+# :::
+
+# %%
+lstm_1 = torch.nn.LSTM(I_cmp, H_cmp, batch_first=True)
+gru_1 = torch.nn.GRU(I_cmp, H_cmp, batch_first=True)
+counts = {"PyTorch LSTM": sum(p.numel() for p in lstm_1.parameters()),
+          "PyTorch GRU": sum(p.numel() for p in gru_1.parameters())}
+if keras_available:
+    for name, layer in (
+            ("Keras LSTM", keras.layers.LSTM(H_cmp)),
+            ("Keras GRU(reset_after=True)",
+             keras.layers.GRU(H_cmp, reset_after=True)),
+            ("Keras GRU(reset_after=False)",
+             keras.layers.GRU(H_cmp, reset_after=False))):
+        layer.build((None, T_cmp, I_cmp))
+        counts[name] = layer.count_params()
+init = "PyTorch's initialisation"
+rnn_init = reach[init]["vanilla RNN"]
+rnn_opened = reach["gates opened"]["vanilla RNN"]
+answers = [
+    f"3. Input {I_cmp}, hidden {H_cmp}: " + ", ".join(
+        f"{name} {count:,}" for name, count in counts.items())
+    + f". The weights alone are 4 x {H_cmp} x ({I_cmp} + {H_cmp}) = "
+    f"{4 * H_cmp * (I_cmp + H_cmp):,} for the LSTM and 3 x {H_cmp} x "
+    f"({I_cmp} + {H_cmp}) = {3 * H_cmp * (I_cmp + H_cmp):,} for the GRU; "
+    "the rest are biases.",
+    f"4. Largest difference between the two conventions' states: "
+    f"{convention_gap:.3f}.",
+    f"5. Largest difference in the {len(comparisons)} comparisons: "
+    f"{worst:.1e}.",
+    f"6. The vanilla RNN's share at the key: {rnn_init:.2e} before and "
+    f"{rnn_opened:.2e} after `open_gates` "
+    f"({'equal' if rnn_init == rnn_opened else 'not equal'}).",
+    "7. " + "; ".join(findings) + ". Opening the gates multiplied the "
+    "share at the key by " + " and ".join(
+        f"{reach['gates opened'][name] / reach[init][name]:.3g} for the "
+        f"{name}" for name in ("LSTM", "GRU")) + ".",
+]
+display(Markdown(":::{admonition} Answers from this run\n:class: dropdown\n\n"
+                 + "\n".join(answers) + "\n:::"))
+
+# %% tags=["lab-record"]
+# Your lab record: run the whole notebook first (Restart and run all), and
+# outside Colab save it (Ctrl+S). Then fill in your name and register number
+# and run this cell: it writes the record as HTML and PDF from this run (on
+# Colab it also downloads both). Left empty, it only says how to use it.
+student_name = ""  # e.g. "A. Student"
+register_number = ""  # e.g. "21BCE1234"
+
+from labhelpers.tools.record import record_this_notebook
+
+record_this_notebook(student_name, register_number)
