@@ -54,6 +54,8 @@ from .tools.colab import INSTALL_CELL
 
 SECTIONS = ("Aim", "Objectives", "Algorithm", "Program", "Observation", "Result")
 PARAMETERS_SECTION = "Parameters"  # its code (parameters cells, profile table) is scaffolding
+# Sections of a lesson that a record leaves out: the parameters, and the questions for the student.
+LEFT_OUT = (PARAMETERS_SECTION, "Questions")
 RECORD_TAG = "lab-record"  # the notebook's own record cell: not part of the run it records
 SCAFFOLDING_TAGS = {"parameters", "injected-parameters", RECORD_TAG}
 INSTALL_FIRST_LINE = INSTALL_CELL.splitlines()[0]
@@ -334,7 +336,7 @@ def record_notebook(notebook: dict, results: dict | None) -> dict:
     for cell in notebook["cells"]:
         if cell["cell_type"] == "markdown":
             for heading, text in _split_markdown(cell["source"]):
-                if heading is not None and (heading in SECTIONS or heading == PARAMETERS_SECTION):
+                if heading is not None and (heading in SECTIONS or heading in LEFT_OUT):
                     section = heading
                 elif (
                     heading is not None and section in SECTIONS

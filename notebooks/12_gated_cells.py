@@ -723,6 +723,6 @@ display(Markdown(":::{admonition} Answers from this run\n:class: dropdown\n\n"
 student_name = ""  # e.g. "A. Student"
 register_number = ""  # e.g. "21BCE1234"
 
-from labhelpers.tools.record import record_this_notebook
+from labhelpers.record import record_this_notebook
 
 record_this_notebook(student_name, register_number)
