@@ -435,12 +435,31 @@ def test_the_questions_at_a_lessons_end_stay_out_of_the_record():
         return {"cell_type": "markdown", "metadata": {}, "source": text}
 
     def code(text):
-        return {"cell_type": "code", "metadata": {}, "source": text, "outputs": [], "execution_count": 1}
+        return {
+            "cell_type": "code",
+            "metadata": {},
+            "source": text,
+            "outputs": [],
+            "execution_count": 1,
+        }
 
     cells = [markdown(f"## {name}\n\n{name} text") for name in ("Aim", "Objectives", "Algorithm")]
-    cells += [markdown("## Program"), code("x = 1"), markdown("## Observation\n\nseen"), code("x"),
-              markdown("## Result\n\nthe result"), code("print(x)"),
-              markdown("## Questions\n\n1. Why?"), code("answer = 42"), markdown("Answers: 42")]
+    cells += [
+        markdown("## Program"),
+        code("x = 1"),
+        markdown("## Observation\n\nseen"),
+        code("x"),
+        markdown("## Result\n\nthe result"),
+        code("print(x)"),
+        markdown("## Questions\n\n1. Why?"),
+        code("answer = 42"),
+        markdown("Answers: 42"),
+    ]
     body = record_notebook({"cells": cells, "metadata": {}}, None)
     text = "\n".join(cell["source"] for cell in body["cells"])
-    assert "the result" in text and "Why?" not in text and "answer = 42" not in text and "42" not in text
+    assert (
+        "the result" in text
+        and "Why?" not in text
+        and "answer = 42" not in text
+        and "42" not in text
+    )

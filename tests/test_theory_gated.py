@@ -1,4 +1,5 @@
-"""The NumPy LSTM and GRU of labhelpers.theory against torch and Keras, and lesson 12's gradient by lag."""
+"""The NumPy LSTM and GRU of labhelpers.theory against torch and Keras, and lesson 12's gradient by
+lag."""
 
 import numpy as np
 import pytest
@@ -49,17 +50,24 @@ def randomise_biases(module, seed=0):
     with torch.no_grad():
         for name, parameter in module.named_parameters():
             if name.startswith("bias"):
-                parameter.copy_(torch.rand(parameter.shape, generator=generator, dtype=parameter.dtype) * 2 - 1)
+                parameter.copy_(
+                    torch.rand(parameter.shape, generator=generator, dtype=parameter.dtype) * 2 - 1
+                )
 
 
 # --------------------------------------------------------------------------- torch
+
 
 @pytest.mark.parametrize("batch, T, input_size, hidden, layers", SHAPES)
 def test_lstm_forward_matches_torch_lstm(batch, T, input_size, hidden, layers):
     torch.manual_seed(0)
     lstm = torch.nn.LSTM(input_size, hidden, num_layers=layers, batch_first=True).double()
     randomise_biases(lstm)
-    x, h0, c0 = inputs(batch, T, input_size), initial(layers, batch, hidden, 2), initial(layers, batch, hidden, 3)
+    x, h0, c0 = (
+        inputs(batch, T, input_size),
+        initial(layers, batch, hidden, 2),
+        initial(layers, batch, hidden, 3),
+    )
     with torch.no_grad():
         output, (h_n, c_n) = lstm(torch.from_numpy(x), (torch.from_numpy(h0), torch.from_numpy(c0)))
     states, ours_h, ours_c = lstm_forward(x, lstm_weights_from_torch(lstm.state_dict()), h0, c0)
@@ -89,20 +97,27 @@ def test_one_step_matches_torch_cells():
     randomise_biases(lstm_cell)
     randomise_biases(gru_cell)
     with torch.no_grad():
-        torch_h, torch_c = lstm_cell(torch.from_numpy(x), (torch.from_numpy(h), torch.from_numpy(c)))
+        torch_h, torch_c = lstm_cell(
+            torch.from_numpy(x), (torch.from_numpy(h), torch.from_numpy(c))
+        )
         torch_gru = gru_cell(torch.from_numpy(x), torch.from_numpy(h))
     state = {f"{name}_l0": value for name, value in lstm_cell.state_dict().items()}
     ours_h, ours_c = lstm_cell_forward(x, h, c, lstm_weights_from_torch(state)[0])
     assert np.max(np.abs(ours_h - torch_h.numpy())) < TOLERANCE
     assert np.max(np.abs(ours_c - torch_c.numpy())) < TOLERANCE
     state = {f"{name}_l0": value for name, value in gru_cell.state_dict().items()}
-    assert np.max(np.abs(gru_cell_forward(x, h, gru_weights_from_torch(state)[0]) - torch_gru.numpy())) < TOLERANCE
+    assert (
+        np.max(np.abs(gru_cell_forward(x, h, gru_weights_from_torch(state)[0]) - torch_gru.numpy()))
+        < TOLERANCE
+    )
 
 
 def test_the_two_gru_conventions_differ_and_reset_after_false_has_one_bias():
     x = inputs(2, 5, 3)
-    after, = init_gru_weights(3, 4, seed=0)
-    before = GRULayerWeights(after.W_in, after.W_hh, after.b_in, np.zeros_like(after.b_hh), reset_after=False)
+    (after,) = init_gru_weights(3, 4, seed=0)
+    before = GRULayerWeights(
+        after.W_in, after.W_hh, after.b_in, np.zeros_like(after.b_hh), reset_after=False
+    )
     after_no_bias = GRULayerWeights(after.W_in, after.W_hh, after.b_in, np.zeros_like(after.b_hh))
     # r * (W h) and W (r * h) are different functions: the flag must change the states
     assert np.max(np.abs(gru_forward(x, [before])[0] - gru_forward(x, [after_no_bias])[0])) > 1e-3
@@ -112,6 +127,7 @@ def test_the_two_gru_conventions_differ_and_reset_after_false_has_one_bias():
 
 
 # --------------------------------------------------------------------------- Keras
+
 
 @pytest.fixture(scope="module")
 def keras():
@@ -134,10 +150,18 @@ def test_lstm_forward_matches_keras_lstm(keras, layers):
     x = inputs(3, 6, 4)
 
     def make(n):
-        return keras.layers.LSTM(5, return_sequences=True, dtype="float64", unit_forget_bias=False,
-                                 bias_initializer=keras.initializers.RandomUniform(-1, 1, seed=n))
+        return keras.layers.LSTM(
+            5,
+            return_sequences=True,
+            dtype="float64",
+            unit_forget_bias=False,
+            bias_initializer=keras.initializers.RandomUniform(-1, 1, seed=n),
+        )
+
     model, stacked = keras_stack(keras, make, layers, 6, 4)
-    states, _, _ = lstm_forward(x, lstm_weights_from_keras([layer.get_weights() for layer in stacked]))
+    states, _, _ = lstm_forward(
+        x, lstm_weights_from_keras([layer.get_weights() for layer in stacked])
+    )
     assert np.max(np.abs(states[-1] - np.asarray(model(x)))) < TOLERANCE
 
 
@@ -148,8 +172,14 @@ def test_gru_forward_matches_keras_gru_in_both_conventions(keras, layers, reset_
     x = inputs(3, 6, 4)
 
     def make(n):
-        return keras.layers.GRU(5, return_sequences=True, dtype="float64", reset_after=reset_after,
-                                bias_initializer=keras.initializers.RandomUniform(-1, 1, seed=n))
+        return keras.layers.GRU(
+            5,
+            return_sequences=True,
+            dtype="float64",
+            reset_after=reset_after,
+            bias_initializer=keras.initializers.RandomUniform(-1, 1, seed=n),
+        )
+
     model, stacked = keras_stack(keras, make, layers, 6, 4)
     weights = gru_weights_from_keras([layer.get_weights() for layer in stacked])
     assert [layer.reset_after for layer in weights] == [reset_after] * layers
@@ -160,7 +190,9 @@ def test_gru_forward_matches_keras_gru_in_both_conventions(keras, layers, reset_
 def test_keras_gru_without_bias_needs_its_convention(keras):
     keras.utils.set_random_seed(0)
     x = inputs(2, 4, 3)
-    layer = keras.layers.GRU(4, return_sequences=True, dtype="float64", use_bias=False, reset_after=False)
+    layer = keras.layers.GRU(
+        4, return_sequences=True, dtype="float64", use_bias=False, reset_after=False
+    )
     expected = np.asarray(layer(x))
     with pytest.raises(ValueError, match="give reset_after=True or False"):
         gru_weights_from_keras([layer.get_weights()])
@@ -174,6 +206,7 @@ def test_keras_gru_without_bias_needs_its_convention(keras):
 
 # --------------------------------------------------------------------------- checks and helpers
 
+
 def test_sigmoid_equals_torch_and_does_not_overflow():
     a = np.array([-800.0, -30.0, -1.5, 0.0, 2.0, 40.0, 800.0])
     with np.errstate(over="raise"):
@@ -182,7 +215,7 @@ def test_sigmoid_equals_torch_and_does_not_overflow():
 
 
 def test_init_draws_torch_shapes_and_range():
-    lstm, = init_lstm_weights(3, 5)
+    (lstm,) = init_lstm_weights(3, 5)
     assert (lstm.W_in.shape, lstm.W_hh.shape, lstm.b.shape) == ((20, 3), (20, 5), (20,))
     gru_layers = init_gru_weights(3, 5, num_layers=2)
     assert gru_layers[1].W_in.shape == (15, 5) and gru_layers[1].b_hh.shape == (15,)
@@ -191,7 +224,7 @@ def test_init_draws_torch_shapes_and_range():
 
 
 def test_bad_shapes_and_inputs_are_named():
-    lstm, = init_lstm_weights(3, 5)
+    (lstm,) = init_lstm_weights(3, 5)
     with pytest.raises(ValueError, match=r"LSTM W_in must have shape \(4 \* hidden, input\)"):
         LSTMLayerWeights(lstm.W_in[:10], lstm.W_hh, lstm.b)
     with pytest.raises(ValueError, match=r"GRU W_hh must have shape \(3 \* hidden, hidden\)"):
@@ -212,10 +245,12 @@ def test_bad_shapes_and_inputs_are_named():
         gru_weights_from_torch({"weight": np.zeros(3)})
 
 
-# --------------------------------------------------------------------------- lesson 12's gradient by lag
+# ---------------------------------------------------------------------- lesson 12's gradient by lag
+
 
 def numpy_last_step_loss(cell, layer, W_g, b_g, x_rest, state, label):
-    """Cross-entropy of one sequence's last output, run in NumPy from state s_k over the steps after k."""
+    """Cross-entropy of one sequence's last output, run in NumPy from state s_k over the steps after
+    k."""
     if cell == "lstm":
         hidden = layer.hidden_size
         h, c = state[None, :hidden], state[None, hidden:]
@@ -239,19 +274,26 @@ def test_state_gradient_norms_match_finite_differences_of_the_numpy_forward(cell
     y = torch.tensor([2, 0])
     norms = gradient_norms_by_lag(model, X, y)
     assert norms.shape == (2, 6)
-    read = {"rnn": weights_from_torch, "lstm": lstm_weights_from_torch, "gru": gru_weights_from_torch}[cell]
+    read = {
+        "rnn": weights_from_torch,
+        "lstm": lstm_weights_from_torch,
+        "gru": gru_weights_from_torch,
+    }[cell]
     layer = read(model.rnn.state_dict())[0]
     W_g, b_g = model.out.weight.detach().numpy(), model.out.bias.detach().numpy()
     x = X.numpy()
     for b in range(2):
         for k in range(6):
             if cell == "lstm":
-                _, h_k, c_k = lstm_forward(x[b:b + 1, :k], [layer]) if k else (None, np.zeros((1, 1, 4)),
-                                                                                 np.zeros((1, 1, 4)))
+                _, h_k, c_k = (
+                    lstm_forward(x[b : b + 1, :k], [layer])
+                    if k
+                    else (None, np.zeros((1, 1, 4)), np.zeros((1, 1, 4)))
+                )
                 state = np.concatenate([h_k[0, 0], c_k[0, 0]])
             else:
                 forward = gru_forward if cell == "gru" else rnn_forward
-                state = forward(x[b:b + 1, :k], [layer])[1][0, 0] if k else np.zeros(4)
+                state = forward(x[b : b + 1, :k], [layer])[1][0, 0] if k else np.zeros(4)
             gradient = np.empty_like(state)
             for i in range(len(state)):
                 step = np.zeros_like(state)
@@ -269,10 +311,14 @@ def test_rnn_state_gradient_is_the_jacobian_product_of_lesson_3():
     norms = gradient_norms_by_lag(model, X, y)
     layer = weights_from_torch(model.rnn.state_dict())[0]
     states, _ = rnn_forward(X.numpy(), [layer])
-    logits = states[0, :, -1] @ model.out.weight.detach().numpy().T + model.out.bias.detach().numpy()
+    logits = (
+        states[0, :, -1] @ model.out.weight.detach().numpy().T + model.out.bias.detach().numpy()
+    )
     probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
     probabilities /= probabilities.sum(axis=1, keepdims=True)
-    dL_dh_T = (probabilities - np.eye(4)[y.numpy()]) @ model.out.weight.detach().numpy()  # (batch, hidden)
+    dL_dh_T = (
+        probabilities - np.eye(4)[y.numpy()]
+    ) @ model.out.weight.detach().numpy()  # (batch, hidden)
     products = jacobian_products_to(states[0], layer.W_hh)  # (batch, T + 1, H, H): dh_T/dh_(T-lag)
     expected = np.linalg.norm(np.einsum("blij,bi->blj", products, dL_dh_T), axis=2)
     assert np.max(np.abs(norms - expected)) < 1e-12
@@ -287,7 +333,9 @@ def test_state_gradient_leaves_the_model_as_it_was():
     assert model.training and all(p.grad is None for p in model.parameters())
     assert all(torch.equal(before[name], value) for name, value in model.state_dict().items())
     with pytest.raises(ValueError, match="one recurrent layer"):
-        gradient_norms_by_lag(LastStepRNN(3, 4, 2, num_layers=2), torch.randn(2, 3, 3), torch.tensor([0, 1]))
+        gradient_norms_by_lag(
+            LastStepRNN(3, 4, 2, num_layers=2), torch.randn(2, 3, 3), torch.tensor([0, 1])
+        )
     with pytest.raises(ValueError, match=r"y must hold one class index per sequence, shape \(2,\)"):
         gradient_norms_by_lag(model, torch.randn(2, 3, 3), torch.tensor([0, 1, 1]))
 
@@ -302,7 +350,9 @@ def test_open_gates_sets_the_gates_that_keep_the_state(cell):
     if cell == "lstm":
         b = lstm_weights_from_torch(state)[0].b  # input, forget, cell, output
         assert np.all(b[:4] == -3.0) and np.all(b[4:8] == 3.0)
-        assert np.array_equal(b[8:], (before["rnn.bias_ih_l0"] + before["rnn.bias_hh_l0"])[8:].numpy())
+        assert np.array_equal(
+            b[8:], (before["rnn.bias_ih_l0"] + before["rnn.bias_hh_l0"])[8:].numpy()
+        )
     elif cell == "gru":
         layer = gru_weights_from_torch(state)[0]  # reset, update, new
         assert np.all(layer.b_in[4:8] == 3.0) and np.all(layer.b_hh[4:8] == 0.0)

@@ -34,13 +34,19 @@ def gradient_norms_by_lag(model: LastStepRNN, X: torch.Tensor, y: torch.Tensor) 
     own weights are used, stepped once per time step, and left unchanged.
     """
     if not isinstance(model, LastStepRNN):
-        raise ValueError(f"model must be a labhelpers.models.LastStepRNN, got {type(model).__name__}")
+        raise ValueError(
+            f"model must be a labhelpers.models.LastStepRNN, got {type(model).__name__}"
+        )
     if model.rnn.num_layers != 1:
-        raise ValueError(f"model must have one recurrent layer (num_layers=1), got {model.rnn.num_layers}")
+        raise ValueError(
+            f"model must have one recurrent layer (num_layers=1), got {model.rnn.num_layers}"
+        )
     if X.ndim != 3 or X.shape[1] == 0:
         raise ValueError(f"X must have shape (batch, T, input) with T >= 1, got {tuple(X.shape)}")
     if y.shape != (X.shape[0],):
-        raise ValueError(f"y must hold one class index per sequence, shape ({X.shape[0]},), got {tuple(y.shape)}")
+        raise ValueError(
+            f"y must hold one class index per sequence, shape ({X.shape[0]},), got {tuple(y.shape)}"
+        )
     parameter = next(model.parameters())
     X = X.to(device=parameter.device, dtype=parameter.dtype)
     zeros = torch.zeros(1, X.shape[0], model.rnn.hidden_size, dtype=X.dtype, device=X.device)
@@ -54,7 +60,7 @@ def gradient_norms_by_lag(model: LastStepRNN, X: torch.Tensor, y: torch.Tensor) 
                 tensor.requires_grad_(True)
             states.append(state)
             for t in range(X.shape[1]):
-                _, state = model.rnn(X[:, t:t + 1], state)
+                _, state = model.rnn(X[:, t : t + 1], state)
                 for tensor in _state_tensors(state):
                     tensor.retain_grad()
                 states.append(state)
@@ -68,8 +74,13 @@ def gradient_norms_by_lag(model: LastStepRNN, X: torch.Tensor, y: torch.Tensor) 
     norms = np.empty((X.shape[0], X.shape[1] + 1))
     for k, step_state in enumerate(states):
         # c_T reaches no loss: autograd leaves its gradient empty, which is zero
-        gradient = torch.cat([torch.zeros_like(tensor[0]) if tensor.grad is None else tensor.grad[0]
-                              for tensor in _state_tensors(step_state)], dim=1)
+        gradient = torch.cat(
+            [
+                torch.zeros_like(tensor[0]) if tensor.grad is None else tensor.grad[0]
+                for tensor in _state_tensors(step_state)
+            ],
+            dim=1,
+        )
         norms[:, X.shape[1] - k] = gradient.norm(dim=1).detach().cpu().double().numpy()
     return norms
 
@@ -85,7 +96,9 @@ def open_gates(model: LastStepRNN, value: float) -> None:
     second zero. A vanilla RNN is left as it is.
     """
     if not isinstance(model, LastStepRNN):
-        raise ValueError(f"model must be a labhelpers.models.LastStepRNN, got {type(model).__name__}")
+        raise ValueError(
+            f"model must be a labhelpers.models.LastStepRNN, got {type(model).__name__}"
+        )
     value = float(value)
     if not np.isfinite(value):
         raise ValueError(f"value must be a finite number, got {value!r}")
@@ -99,5 +112,5 @@ def open_gates(model: LastStepRNN, value: float) -> None:
     with torch.no_grad():
         for layer in range(model.rnn.num_layers):
             for chunk, bias in chunks.items():
-                getattr(model.rnn, f"bias_ih_l{layer}")[chunk * size:(chunk + 1) * size] = bias
-                getattr(model.rnn, f"bias_hh_l{layer}")[chunk * size:(chunk + 1) * size] = 0.0
+                getattr(model.rnn, f"bias_ih_l{layer}")[chunk * size : (chunk + 1) * size] = bias
+                getattr(model.rnn, f"bias_hh_l{layer}")[chunk * size : (chunk + 1) * size] = 0.0
