@@ -23,6 +23,12 @@ def positive_int(name: str, value, allow_none: bool = False) -> int | None:
     return int(value)
 
 
+def positive_ints(**values) -> None:
+    """Check that every keyword argument is a positive integer; an error names the first bad one."""
+    for name, value in values.items():
+        positive_int(name, value)
+
+
 def one_of(name: str, value, choices: Sequence[str]) -> str:
     """``value`` if it is one of ``choices``, else a ValueError naming ``name`` and listing them."""
     if value not in choices:
@@ -30,8 +36,9 @@ def one_of(name: str, value, choices: Sequence[str]) -> str:
     return value
 
 
-def check_texts(texts, name: str = "texts") -> list[str]:
-    """``texts`` as a list of str, or a TypeError naming the argument and the first bad item."""
+def check_texts(texts, name: str = "texts", word_lists: bool = False) -> list:
+    """``texts`` as a list of str (or, with ``word_lists``, also lists of words), or a TypeError
+    naming the argument and the first bad item."""
     if isinstance(texts, (str, bytes)):
         raise TypeError(
             f"{name} must be a sequence of strings, one per document, got a single "
@@ -44,13 +51,16 @@ def check_texts(texts, name: str = "texts") -> list[str]:
             f"{name} must be a sequence of strings, got {type(texts).__name__}"
         ) from None
     for i, text in enumerate(texts):
-        if not isinstance(text, str):
-            shown = repr(text)
-            shown = shown if len(shown) < 40 else shown[:37] + "..."
-            raise TypeError(
-                f"{name} must contain only strings; item {i} is a {type(text).__name__} ({shown}). "
-                "Missing reviews read by pandas are floats (NaN): drop or fill them first."
-            )
+        if isinstance(text, str) or (
+            word_lists and isinstance(text, list) and all(isinstance(w, str) for w in text)
+        ):
+            continue
+        shown = f"{text!r:.40}"
+        allowed = "strings (or lists of words, which are strings)" if word_lists else "strings"
+        raise TypeError(
+            f"{name} must contain only {allowed}; item {i} is a {type(text).__name__} ({shown}). "
+            "Missing reviews read by pandas are floats (NaN): drop or fill them first."
+        )
     return texts
 
 

@@ -20,7 +20,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .checks import positive_int, require
+from .checks import positive_int, positive_ints, require
 
 
 @dataclass
@@ -112,14 +112,9 @@ def train_word2vec(
                 f"sentences must hold lists of words (str); item {i} is {type(sentence).__name__}. "
                 "Tokenize first, e.g. with labhelpers.text.text_to_word_sequence."
             )
-    for name, value in (
-        ("vector_size", vector_size),
-        ("window", window),
-        ("min_count", min_count),
-        ("epochs", epochs),
-        ("workers", workers),
-    ):
-        positive_int(name, value)
+    positive_ints(
+        vector_size=vector_size, window=window, min_count=min_count, epochs=epochs, workers=workers
+    )
     gensim_models = require(
         "gensim.models",
         "text",

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from .checks import one_of, positive_int
+from .checks import one_of, positive_int, positive_ints
 from .data.batches import review_lengths
 
 CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
@@ -48,15 +48,13 @@ class LastStepRNN(nn.Module):
         cell: str = "rnn",
     ):
         super().__init__()
-        for name, value in (
-            ("input_size", input_size),
-            ("hidden_size", hidden_size),
-            ("output_size", output_size),
-            ("num_layers", num_layers),
-        ):
-            positive_int(name, value)
-        if cell not in CELLS:
-            raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
+        positive_ints(
+            input_size=input_size,
+            hidden_size=hidden_size,
+            output_size=output_size,
+            num_layers=num_layers,
+        )
+        one_of("cell", cell, sorted(CELLS))
         self.rnn = CELLS[cell](input_size, hidden_size, num_layers=num_layers, batch_first=True)
         self.out = nn.Linear(hidden_size, output_size)
 
@@ -95,15 +93,13 @@ class CharRNN(nn.Module):
     ):
         super().__init__()
         embedding_dim = hidden_size if embedding_dim is None else embedding_dim
-        for name, value in (
-            ("vocab_size", vocab_size),
-            ("hidden_size", hidden_size),
-            ("embedding_dim", embedding_dim),
-            ("num_layers", num_layers),
-        ):
-            positive_int(name, value)
-        if cell not in CELLS:
-            raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
+        positive_ints(
+            vocab_size=vocab_size,
+            hidden_size=hidden_size,
+            embedding_dim=embedding_dim,
+            num_layers=num_layers,
+        )
+        one_of("cell", cell, sorted(CELLS))
         self.cell = cell
         self.embedding = nn.Embedding(vocab_size, embedding_dim)
         self.rnn = CELLS[cell](embedding_dim, hidden_size, num_layers=num_layers, batch_first=True)
@@ -147,12 +143,7 @@ class ReviewRNN(nn.Module):
         freeze_embedding: bool = False,
     ):
         super().__init__()
-        for name, value in (
-            ("vocab_size", vocab_size),
-            ("embedding_dim", embedding_dim),
-            ("hidden_size", hidden_size),
-        ):
-            positive_int(name, value)
+        positive_ints(vocab_size=vocab_size, embedding_dim=embedding_dim, hidden_size=hidden_size)
         one_of("cell", cell, sorted(CELLS))
         if embedding_weights is not None:
             weights = torch.as_tensor(np.asarray(embedding_weights), dtype=torch.float32)
@@ -207,8 +198,7 @@ class ActivationLSTM(nn.Module):
 
     def __init__(self, input_size: int, hidden_size: int, activation: str = "relu"):
         super().__init__()
-        for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
-            positive_int(name, value)
+        positive_ints(input_size=input_size, hidden_size=hidden_size)
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
         self.input_size, self.hidden_size, self.activation = input_size, hidden_size, activation
@@ -308,13 +298,12 @@ class PooledReviewRNN(nn.Module):
         embedding_weights: np.ndarray | torch.Tensor | None = None,
     ):
         super().__init__()
-        for name, value in (
-            ("vocab_size", vocab_size),
-            ("embedding_dim", embedding_dim),
-            ("hidden_size", hidden_size),
-            ("layers", layers),
-        ):
-            positive_int(name, value)
+        positive_ints(
+            vocab_size=vocab_size,
+            embedding_dim=embedding_dim,
+            hidden_size=hidden_size,
+            layers=layers,
+        )
         one_of("cell", cell, sorted(CELLS))
         one_of("pooling", pooling, POOLINGS)
         one_of("padding", padding, PADDINGS)

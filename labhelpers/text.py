@@ -237,33 +237,6 @@ def _document_words(text, filters: str, lower: bool, split: str) -> list[str]:
     return [word.lower() for word in text] if lower else list(text)
 
 
-def _check_documents(texts, name: str = "texts") -> list:
-    """``texts`` as a list of strings or lists of words, or a TypeError naming the first bad one."""
-    if isinstance(texts, (str, bytes)):
-        raise TypeError(
-            f"{name} must be a sequence of strings, one per document, got a single "
-            f"{type(texts).__name__}; wrap it in a list: [{name}]"
-        )
-    try:
-        texts = list(texts)
-    except TypeError:
-        raise TypeError(
-            f"{name} must be a sequence of strings, got {type(texts).__name__}"
-        ) from None
-    for i, text in enumerate(texts):
-        if isinstance(text, str):
-            continue
-        if isinstance(text, list) and all(isinstance(w, str) for w in text):
-            continue
-        shown = f"{text!r:.40}"
-        raise TypeError(
-            f"{name} must contain only strings (or lists of words, which are strings); "
-            f"item {i} is a {type(text).__name__} ({shown}). Missing reviews read by "
-            "pandas are floats (NaN): drop or fill them first."
-        )
-    return texts
-
-
 def _code_texts_python(texts, filters, lower, split, seed) -> _Coded:
     """The plain-Python way (any filters and separator, lists of words): a dict look-up per word."""
     index = {word: i for i, word in enumerate(seed)}
@@ -607,7 +580,7 @@ class WordTokenizer:
 
         Each text is a string, or a list of words (as the Keras ``Tokenizer`` takes them).
         """
-        texts = _check_documents(texts)
+        texts = check_texts(texts, word_lists=True)
         coded = _code_texts(texts, self.filters, self.lower, self.split, seed=self._words)
         # Kept for texts_to_* on these very texts (the same str objects): no second tokenization.
         # Lists of words can change in place, so texts that hold one are never reused.
@@ -647,7 +620,7 @@ class WordTokenizer:
         :meth:`texts_to_sequences` (same ids, no Python lists).
         """
         self._check_fitted()
-        texts = _check_documents(texts)
+        texts = check_texts(texts, word_lists=True)
         memo_texts, memo_codes, memo_lengths = self._memo
         reuse = memo_codes is not None and len(memo_texts) == len(texts)
         if reuse and all(map(operator.is_, memo_texts, texts)):

@@ -252,22 +252,20 @@ def fit(
     show = _EpochProgress(
         epochs, start_epoch, log_every, is_interactive() if progress is None else progress
     )
+    one_epoch = _Epoch(
+        model,
+        loss_fn,
+        optimizer,
+        device,
+        accuracy_fn,
+        clip_grad_norm,
+        scheduler,
+        stop_on_non_finite,
+    )
     try:
         for epoch in range(start_epoch + 1, epochs + 1):
             try:
-                _train_and_validate(
-                    model,
-                    loss_fn,
-                    optimizer,
-                    train_batches,
-                    val_batches,
-                    device,
-                    accuracy_fn,
-                    clip_grad_norm,
-                    scheduler,
-                    history,
-                    stop_on_non_finite,
-                )
+                one_epoch.run(train_batches, val_batches, history)
             except NonFiniteLoss as error:
                 raise NonFiniteLoss(
                     f"epoch {epoch}: {error}, so training stopped: the weights are no longer usable"
@@ -319,56 +317,51 @@ def _empty_history(accuracy: bool, validation: bool, clipping: bool, scheduler: 
     return History({key: [] for key in keys})
 
 
-def _train_and_validate(
-    model,
-    loss_fn,
-    optimizer,
-    train_batches,
-    val_batches,
-    device,
-    accuracy_fn,
-    clip_grad_norm,
-    scheduler,
-    history: History,
-    check_finite: bool,
-) -> None:
-    """One epoch of ``fit``: a training pass, a validation
-    pass, the scheduler step; appended to ``history``."""
-    started = time.perf_counter()
-    grad_norms: list[torch.Tensor] = []
-    loss, acc = run_epoch(
-        model,
-        loss_fn,
-        train_batches,
-        device,
-        accuracy_fn,
-        optimizer,
-        clip_grad_norm,
-        grad_norms,
-        name="train_batches",
-        check_finite=check_finite,
-    )
-    epoch = {"loss": loss, "accuracy": acc}
-    if val_batches is not None:
-        epoch["val_loss"], epoch["val_accuracy"] = run_epoch(
-            model,
-            loss_fn,
-            val_batches,
-            device,
-            accuracy_fn,
-            name="val_batches",
-            check_finite=check_finite,
+@dataclass
+class _Epoch:
+    """One epoch of ``fit`` (:meth:`run`): training pass, validation pass, the scheduler step."""
+
+    model: nn.Module
+    loss_fn: Callable
+    optimizer: torch.optim.Optimizer
+    device: torch.device
+    accuracy_fn: Callable | None
+    clip_grad_norm: float | None
+    scheduler: object | None
+    check_finite: bool
+
+    def run(self, train_batches, val_batches, history: History) -> None:
+        """Train and validate once; the epoch's figures are appended to ``history``."""
+        started = time.perf_counter()
+        grad_norms: list[torch.Tensor] = []
+        passes = dict(
+            device=self.device, accuracy_fn=self.accuracy_fn, check_finite=self.check_finite
         )
-    # Appended together, so that a Ctrl-C leaves every list one entry per finished epoch.
-    for key, value in epoch.items():
-        if value is not None:
-            history[key].append(value)
-    if grad_norms:
-        history["grad_norm"].extend(torch.stack(grad_norms).tolist())
-    history["seconds"].append(time.perf_counter() - started)
-    if scheduler is not None:
-        history["lr"].append(optimizer.param_groups[0]["lr"])
-        scheduler.step()
+        loss, acc = run_epoch(
+            self.model,
+            self.loss_fn,
+            train_batches,
+            optimizer=self.optimizer,
+            clip_grad_norm=self.clip_grad_norm,
+            grad_norms=grad_norms,
+            name="train_batches",
+            **passes,
+        )
+        epoch = {"loss": loss, "accuracy": acc}
+        if val_batches is not None:
+            epoch["val_loss"], epoch["val_accuracy"] = run_epoch(
+                self.model, self.loss_fn, val_batches, name="val_batches", **passes
+            )
+        # Appended together, so that a Ctrl-C leaves every list one entry per finished epoch.
+        for key, value in epoch.items():
+            if value is not None:
+                history[key].append(value)
+        if grad_norms:
+            history["grad_norm"].extend(torch.stack(grad_norms).tolist())
+        history["seconds"].append(time.perf_counter() - started)
+        if self.scheduler is not None:
+            history["lr"].append(self.optimizer.param_groups[0]["lr"])
+            self.scheduler.step()
 
 
 @dataclass

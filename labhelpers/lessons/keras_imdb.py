@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from ..checks import one_of, positive_int
+from ..checks import one_of, positive_ints
 from ..report import epoch_line
 from ..runtime import import_keras
 
@@ -45,12 +45,7 @@ def build_review_classifier(
     ``recurrent_dropout`` drops its hidden state between steps.
     """
     one_of("cell", cell, sorted(RECURRENT_LAYERS))
-    for name, value in (
-        ("num_words", num_words),
-        ("embedding_dim", embedding_dim),
-        ("units", units),
-    ):
-        positive_int(name, value)
+    positive_ints(num_words=num_words, embedding_dim=embedding_dim, units=units)
     for name, value in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
         if not 0 <= value < 1:
             raise ValueError(f"{name} must lie in [0, 1), got {value!r}")

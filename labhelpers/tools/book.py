@@ -31,8 +31,17 @@ def _format_metric(name: str, value: float) -> str:
 
 
 # How the parts of a metric's key read in words, e.g. val_accuracy -> validation accuracy.
-_WORDS = {"val": "validation", "mse": "MSE", "rmse": "RMSE", "f1": "F1", "lstm": "LSTM", "gru": "GRU",
-          "rnn": "RNN", "tfidf": "TF-IDF", "abs": "absolute"}
+_WORDS = {
+    "val": "validation",
+    "mse": "MSE",
+    "rmse": "RMSE",
+    "f1": "F1",
+    "lstm": "LSTM",
+    "gru": "GRU",
+    "rnn": "RNN",
+    "tfidf": "TF-IDF",
+    "abs": "absolute",
+}
 
 
 def metric_words(name: str) -> str:
@@ -52,8 +61,10 @@ def _lesson_of(record: dict) -> str:
 def data_in_words(record: dict) -> str:
     """The data of a record, short: which corpus, and for IMDB which split."""
     if record.get("source") == "imdb":
-        return {"official": "IMDB, official 25k/25k split", "random": "IMDB, random 80/20 split"}.get(
-            record.get("split"), "IMDB")
+        return {
+            "official": "IMDB, official 25k/25k split",
+            "random": "IMDB, random 80/20 split",
+        }.get(record.get("split"), "IMDB")
     if record.get("source") == "synthetic":
         return "generated reviews (not IMDB)"
     return record["data"].split(";")[0].split(" (")[0]
@@ -61,17 +72,21 @@ def data_in_words(record: dict) -> str:
 
 def summary_table(records: list[dict]) -> list[str]:
     """The cross-lesson table: lesson, model, data, profile, our figure, the lab record's figure."""
-    lines = ["| lesson | model | data | profile | our figure | the lab record's figure |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        "| lesson | model | data | profile | our figure | the lab record's figure |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for record in records:
         name = record.get("headline") or next(iter(record["metrics"]), None)
         if name is None:
             continue
         ours = f"{metric_words(name)} {_format_metric(name, record['metrics'][name])}"
         theirs = record.get("lab_record", {}).get(name)
-        lines.append(f"| {_lesson_of(record)} | {record.get('model', record['title'])} | "
-                     f"{data_in_words(record)} | {record['profile']} | {ours} | "
-                     f"{_format_metric(name, theirs) if theirs is not None else 'not reported'} |")
+        lines.append(
+            f"| {_lesson_of(record)} | {record.get('model', record['title'])} | "
+            f"{data_in_words(record)} | {record['profile']} | {ours} | "
+            f"{_format_metric(name, theirs) if theirs is not None else 'not reported'} |"
+        )
     return lines + [""]
 
 
@@ -82,12 +97,17 @@ def _baseline_line(record: dict, baseline: dict | None) -> list[str]:
     split = record["split"]
     value = (baseline or {}).get("baselines", {}).get(split)
     if value is None:
-        return [f"Bag-of-words baseline on the {split} split: not measured in this build "
-                "(lesson 11 measures it on IMDB).", ""]
-    return [f"Bag-of-words baseline on the same split ({split}; TF-IDF of words and word pairs + logistic "
-            f"regression, all the split's training reviews, measured by {_lesson_of(baseline)}): "
-            f"**{_format_metric('accuracy', value)}** test accuracy. A recurrent model below it is reported as such.",
-            ""]
+        return [
+            f"Bag-of-words baseline on the {split} split: not measured in this build "
+            "(lesson 11 measures it on IMDB).",
+            "",
+        ]
+    return [
+        f"Bag-of-words baseline on the same split ({split}; TF-IDF of words and word pairs + logistic "
+        f"regression, all the split's training reviews, measured by {_lesson_of(baseline)}): "
+        f"**{_format_metric('accuracy', value)}** test accuracy. A recurrent model below it is reported as such.",
+        "",
+    ]
 
 
 def results_page(records: list[dict]) -> str:
@@ -102,7 +122,9 @@ def results_page(records: list[dict]) -> str:
         "",
     ]
     if not records:
-        lines.append("No results were collected: run `python -m labhelpers run` before building the book.")
+        lines.append(
+            "No results were collected: run `python -m labhelpers run` before building the book."
+        )
     else:
         lines += summary_table(records)
     baseline = next((r for r in records if r.get("source") == "imdb" and r.get("baselines")), None)
@@ -121,7 +143,10 @@ def results_page(records: list[dict]) -> str:
             "| figure | value |",
             "| --- | --- |",
         ]
-        lines += [f"| {metric_words(name)} | {_format_metric(name, value)} |" for name, value in record["metrics"].items()]
+        lines += [
+            f"| {metric_words(name)} | {_format_metric(name, value)} |"
+            for name, value in record["metrics"].items()
+        ]
         lines.append("")
         lines += _baseline_line(record, baseline)
     return "\n".join(lines) + "\n"
@@ -134,7 +159,10 @@ def module_map(root: Path) -> list[tuple[str, str, list[str]]]:
     for source in sorted((root / "notebooks").glob("[0-9][0-9]_*.py")):
         text = source.read_text()
         names = re.findall(r"^\s*(?:from|import) (labhelpers(?:\.\w+)+)", text, flags=re.M)
-        names += [f"labhelpers.{module}" for module in re.findall(r"^\s*from labhelpers import (\w+)", text, flags=re.M)]
+        names += [
+            f"labhelpers.{module}"
+            for module in re.findall(r"^\s*from labhelpers import (\w+)", text, flags=re.M)
+        ]
         for name in names:
             uses.setdefault(name, set()).add(lesson_label(source.stem))
     rows = []
@@ -150,13 +178,21 @@ def module_map(root: Path) -> list[tuple[str, str, list[str]]]:
 
 def module_map_page(root: Path) -> str:
     """The book's page that says where each helper lives and which lessons use it (MyST Markdown)."""
-    lines = ["# Where the helpers live", "",
-             "Every module of `labhelpers`, what it holds (the first paragraph of its docstring), and the",
-             "lessons whose notebooks import it. Written by the book build from the code itself.", "",
-             "| module | what it holds | lessons |", "| --- | --- | --- |"]
+    lines = [
+        "# Where the helpers live",
+        "",
+        "Every module of `labhelpers`, what it holds (the first paragraph of its docstring), and the",
+        "lessons whose notebooks import it. Written by the book build from the code itself.",
+        "",
+        "| module | what it holds | lessons |",
+        "| --- | --- | --- |",
+    ]
     for name, summary, lessons in module_map(root):
-        users = ", ".join(lessons) or ("the command line, `python -m labhelpers`" if name.startswith("labhelpers.tools")
-                                       else "none: other modules use it")
+        users = ", ".join(lessons) or (
+            "the command line, `python -m labhelpers`"
+            if name.startswith("labhelpers.tools")
+            else "none: other modules use it"
+        )
         lines.append(f"| `{name}` | {summary.replace('|', '/')} | {users} |")
     return "\n".join(lines) + "\n"
 
@@ -180,7 +216,9 @@ def stage_sources(root: Path) -> Path:
     for path in list_notebooks(root):
         # The badge image ships with the book, so it shows offline too.
         text = (executed_dir / path.name).read_text(encoding="utf-8")
-        (stage / "notebooks" / path.name).write_text(text.replace(BADGE_IMAGE, LOCAL_BADGE), encoding="utf-8")
+        (stage / "notebooks" / path.name).write_text(
+            text.replace(BADGE_IMAGE, LOCAL_BADGE), encoding="utf-8"
+        )
     results_path = root / "_build" / "results.json"
     records = json.loads(results_path.read_text()) if results_path.exists() else []
     (stage / "book" / "results.md").write_text(results_page(records))
@@ -204,25 +242,38 @@ def sample_record_page(executed_dir: Path, stage: Path) -> str:
     from ..record import make_record, recorded_results
 
     executed = executed_dir / f"{SAMPLE_LESSON}.ipynb"
-    lines = ["# A sample lab record", "",
-             "The lab record that `python -m labhelpers record` (or the last cell of Lesson 1)",
-             "makes from a run: a header with the student's name, register number and date, the",
-             "run's profile, data, machine and time, then Aim, Objectives, Algorithm, Program,",
-             "Observation and Result, every figure taken from the run itself. This one was made",
-             "by the book's build from its own run of Lesson 1, for a made-up student. The README",
-             "says how to make yours.", ""]
+    lines = [
+        "# A sample lab record",
+        "",
+        "The lab record that `python -m labhelpers record` (or the last cell of Lesson 1)",
+        "makes from a run: a header with the student's name, register number and date, the",
+        "run's profile, data, machine and time, then Aim, Objectives, Algorithm, Program,",
+        "Observation and Result, every figure taken from the run itself. This one was made",
+        "by the book's build from its own run of Lesson 1, for a made-up student. The README",
+        "says how to make yours.",
+        "",
+    ]
     results = recorded_results(nbformat.read(executed, as_version=4)) or {}
     date = str(results.get("finished", ""))[:10] or None
     try:
-        html, pdf = make_record(executed, SAMPLE_STUDENT["name"], SAMPLE_STUDENT["register"],
-                                date=date, out=stage / "_static" / "records")
+        html, pdf = make_record(
+            executed,
+            SAMPLE_STUDENT["name"],
+            SAMPLE_STUDENT["register"],
+            date=date,
+            out=stage / "_static" / "records",
+        )
     except RuntimeError as error:  # no Chromium or MathJax copy here: the page says so
         print(f"warning: the sample lab record was not made: {error}", file=sys.stderr)
         return "\n".join(lines + [f"**Not made in this build:** {error}", ""])
-    lines += [f"The record as [PDF (A4)](../_static/records/{pdf.name}) and as "
-              f"[HTML](../_static/records/{html.name}) (it opens offline).", "",
-              f'<iframe src="../_static/records/{html.name}" title="Sample lab record of Lesson 1" '
-              'style="width: 100%; height: 80vh; border: 1px solid #999;"></iframe>', ""]
+    lines += [
+        f"The record as [PDF (A4)](../_static/records/{pdf.name}) and as "
+        f"[HTML](../_static/records/{html.name}) (it opens offline).",
+        "",
+        f'<iframe src="../_static/records/{html.name}" title="Sample lab record of Lesson 1" '
+        'style="width: 100%; height: 80vh; border: 1px solid #999;"></iframe>',
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -231,13 +282,20 @@ def build_book(root: Path | None = None) -> Path:
     root = find_root(root)
     stage = stage_sources(root)
     command = [
-        str(Path(sys.executable).parent / "jupyter-book"), "build", str(stage),
-        "--path-output", str(root), "--warningiserror", "--keep-going", "--quiet",
+        str(Path(sys.executable).parent / "jupyter-book"),
+        "build",
+        str(stage),
+        "--path-output",
+        str(root),
+        "--warningiserror",
+        "--keep-going",
+        "--quiet",
     ]
     completed = subprocess.run(command, capture_output=True, text=True)
     if completed.returncode != 0:
         raise RuntimeError(
             "the book did not build (every warning counts as an error):\n"
-            + completed.stdout[-4000:] + completed.stderr[-4000:]
+            + completed.stdout[-4000:]
+            + completed.stderr[-4000:]
         )
     return root / "_build" / "html"

@@ -50,7 +50,9 @@ def select_notebooks(root: Path, only: Iterable[str] | None = None) -> list[Path
     for name in only:
         stem = Path(name).name.removesuffix(".ipynb").removesuffix(".py")
         if stem not in by_name:
-            raise ValueError(f"--only {name!r} names no notebook; the notebooks are {sorted(by_name)}")
+            raise ValueError(
+                f"--only {name!r} names no notebook; the notebooks are {sorted(by_name)}"
+            )
         chosen.append(by_name[stem])
     return chosen
 
@@ -102,9 +104,13 @@ def execute_notebook(source: Path, output: Path, parameters: Mapping[str, Any]) 
     os.environ["LABHELPERS_BATCH"] = "1"
     try:
         pm.execute_notebook(
-            str(source), str(output), parameters=dict(parameters),
-            kernel_name="python3", cwd=str(source.parent),
-            progress_bar=False, request_save_on_cell_execute=False,
+            str(source),
+            str(output),
+            parameters=dict(parameters),
+            kernel_name="python3",
+            cwd=str(source.parent),
+            progress_bar=False,
+            request_save_on_cell_execute=False,
         )
     except pm.PapermillExecutionError as error:
         trace = "\n".join(error.traceback[-8:]) if error.traceback else ""
@@ -122,7 +128,8 @@ def results_of(executed: Path) -> list[dict]:
     notebook = nbformat.read(executed, as_version=4)
     return [
         output["data"][RESULTS_MIME]
-        for cell in notebook.cells if cell.cell_type == "code"
+        for cell in notebook.cells
+        if cell.cell_type == "code"
         for output in cell.get("outputs", [])
         if RESULTS_MIME in output.get("data", {})
     ]
@@ -156,20 +163,29 @@ def run(
     executed_dir = root / "_build" / "executed"
     for path in notebooks:
         print(f"Executing {path.name} (profile {profile})", flush=True)
-        executed = execute_notebook(path, executed_dir / path.name, {**parameters, "profile": profile})
+        executed = execute_notebook(
+            path, executed_dir / path.name, {**parameters, "profile": profile}
+        )
         found = results_of(executed)
         if not found:
-            raise NotebookFailed(f"{path.name} ran but recorded no results: it must call record_results")
-        write_json_atomically(root / "_build" / "results" / f"{path.stem}.json",
-                              [{"notebook": path.stem, "lesson": lesson_title(path), **record} for record in found])
+            raise NotebookFailed(
+                f"{path.name} ran but recorded no results: it must call record_results"
+            )
+        write_json_atomically(
+            root / "_build" / "results" / f"{path.stem}.json",
+            [{"notebook": path.stem, "lesson": lesson_title(path), **record} for record in found],
+        )
         collect_results(root)  # keep what finished if a later notebook fails
     return collect_results(root)
 
 
 def collect_results(root: Path) -> Path:
     """Write ``_build/results.json``: every notebook's records (``_build/results/*.json``), in lesson order."""
-    records = [record for path in sorted((root / "_build" / "results").glob("[0-9][0-9]_*.json"))
-               for record in json.loads(path.read_text())]
+    records = [
+        record
+        for path in sorted((root / "_build" / "results").glob("[0-9][0-9]_*.json"))
+        for record in json.loads(path.read_text())
+    ]
     results_path = root / "_build" / "results.json"
     write_json_atomically(results_path, records)
     return results_path
@@ -186,7 +202,9 @@ def strip_for_reference(executed: Path, reference: Path) -> None:
     notebook = nbformat.read(executed, as_version=4)
     for cell in notebook.cells:
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")]
+            cell.outputs = [
+                o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")
+            ]
     with atomic_write(reference, "w") as file:
         nbformat.write(notebook, file)
 
@@ -197,7 +215,9 @@ def make_references(only: Iterable[str] | None = None, root: Path | None = None)
     made = []
     for path in select_notebooks(root, only):
         print(f"Executing {path.name} (profile smoke) for its reference", flush=True)
-        executed = execute_notebook(path, root / "_build" / "references" / path.name, {"profile": "smoke"})
+        executed = execute_notebook(
+            path, root / "_build" / "references" / path.name, {"profile": "smoke"}
+        )
         reference = root / "tests" / "nbval" / path.name
         strip_for_reference(executed, reference)
         made.append(reference)
