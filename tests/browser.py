@@ -155,3 +155,10 @@ def broken_images(page) -> list[str]:
       return images.filter(img => !(img.complete && img.naturalWidth > 0))
                    .map(img => img.currentSrc || img.src);
     }""")
+
+
+def cut_code(page) -> list[str]:
+    """The code cells of ``page`` wider than their box (a reader must scroll sideways): their longest line."""
+    return page.evaluate("""() => [...document.querySelectorAll('div.cell_input pre')]
+      .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+      .map(pre => pre.textContent.split('\\n').reduce((a, b) => (b.length > a.length ? b : a), ''))""")

@@ -147,7 +147,16 @@ def test_results_page_opens_with_one_table_in_words():
 
 # --------------------------------------------------------------------------- the built book in headless Chromium
 
-from browser import broken_images, chromium_page, is_external, raw_tex, serve_folder, unrendered_maths, wait_for_mathjax  # noqa: E402
+from browser import (  # noqa: E402
+    broken_images,
+    chromium_page,
+    cut_code,
+    is_external,
+    raw_tex,
+    serve_folder,
+    unrendered_maths,
+    wait_for_mathjax,
+)
 
 SCREENSHOTS = ("notebooks/04_exploding_vanishing.html", "book/results.html")
 REDIRECT = '<meta http-equiv="Refresh" content="0; url='
@@ -175,7 +184,8 @@ def book_in_chromium(built_book, tmp_path_factory):
             page.goto(base + name)
             seen[name] = {"mathjax": wait_for_mathjax(page), "maths": unrendered_maths(page),
                           "broken images": broken_images(page), "raw tex": raw_tex(page),
-                          "external requests": [url for url in requests[first:] if is_external(url)]}
+                          "external requests": [url for url in requests[first:] if is_external(url)],
+                          "cut code": cut_code(page)}
             if name in SCREENSHOTS:
                 page.screenshot(path=shots / name.replace("/", "_").replace(".html", ".png"), full_page=True)
     return seen, shots
@@ -215,3 +225,11 @@ def test_book_requests_nothing_but_its_own_server(book_in_chromium):
     seen, _ = book_in_chromium
     external = pages_with(seen, "external requests")
     assert not external, f"requests to other hosts (the book must work offline):\n{external}"
+
+
+def test_book_code_cells_fit_the_code_column(book_in_chromium):
+    # The notebooks' code is formatted to 79 columns (notebooks/ruff.toml); at the default 1280 px
+    # window of these tests the book's CSS must show them whole, without a sideways scroll.
+    seen, _ = book_in_chromium
+    cut = pages_with(seen, "cut code")
+    assert not cut, f"code cells wider than the page's code column:\n{cut}"
