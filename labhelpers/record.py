@@ -414,7 +414,7 @@ def result_sentences(notebook: dict) -> list[str]:
     for cell in notebook["cells"]:
         if cell["cell_type"] == "markdown":
             for heading, _ in _split_markdown(cell["source"]):
-                if heading in SECTIONS or heading == PARAMETERS_SECTION:
+                if heading in SECTIONS or heading in LEFT_OUT:
                     section = heading
         elif section == "Result" and RECORD_TAG not in cell.get("metadata", {}).get("tags", []):
             for output in cell.get("outputs", []):

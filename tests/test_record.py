@@ -429,7 +429,7 @@ def test_the_record_cell_makes_the_record_of_the_saved_run_inside_the_kernel(tmp
 
 
 def test_the_questions_at_a_lessons_end_stay_out_of_the_record():
-    from labhelpers.record import record_notebook
+    from labhelpers.record import record_notebook, result_sentences
 
     def markdown(text):
         return {"cell_type": "markdown", "metadata": {}, "source": text}
@@ -455,6 +455,13 @@ def test_the_questions_at_a_lessons_end_stay_out_of_the_record():
         code("answer = 42"),
         markdown("Answers: 42"),
     ]
+    cells[-2]["outputs"] = [
+        {
+            "output_type": "display_data",
+            "metadata": {},
+            "data": {"text/markdown": "The answer from this run: 42."},
+        }
+    ]
     body = record_notebook({"cells": cells, "metadata": {}}, None)
     text = "\n".join(cell["source"] for cell in body["cells"])
     assert (
@@ -463,3 +470,4 @@ def test_the_questions_at_a_lessons_end_stay_out_of_the_record():
         and "answer = 42" not in text
         and "42" not in text
     )
+    assert not any("42" in sentence for sentence in result_sentences({"cells": cells}))
