@@ -184,7 +184,10 @@ THEORY_FILES = [
 ]
 # Other names of the book's W_in and W_g (and of W_hh, as the records write it): allowed only
 # in a paragraph that says that the lab records write them.
-OTHER_NAMES = re.compile(r"\bW_(\{)?(ih|o|y|xh|hy|x|h)\b(?(1)\})")
+OTHER_NAMES = re.compile(
+    r"\bW_(\{)?(ih|o|y|xh|hy|x|h)\b(?(1)\})"  # W_ih, W_{o}, ...
+    r"|\$[^$]*(?<![\\A-Za-z])U(?![A-Za-z])[^$]*\$"  # a matrix U in maths
+)
 
 
 def paragraphs(text: str) -> list[str]:
@@ -210,6 +213,8 @@ def test_the_notation_check_finds_another_name():
     text = "The records write $W_y$.\n\n# the weights W_ih of\n# the input\n"
     assert [OTHER_NAMES.search(block).group(0) for block in paragraphs(text)] == ["W_y", "W_ih"]
     assert OTHER_NAMES.search("$W_{o} h_t$") and not OTHER_NAMES.search("W_in, W_hh, W_g")
+    assert OTHER_NAMES.search("$h_t = \\tanh(W x_t + U h_{t-1})$")
+    assert not OTHER_NAMES.search("$\\Upsilon$ and U-turns")
 
 
 # --------------------------------------------------------------------------- links
