@@ -58,7 +58,8 @@ if (
 # - assemble $\partial L / \partial W_{hh}$ as the sum over earlier steps and
 #   match autograd to a relative difference below $10^{-8}$ (float64);
 # - plot the norm of $\partial h_t / \partial h_k$ against the lag $t - k$;
-# - see what truncated BPTT keeps and what it throws away.
+# - tell apart the two kinds of truncated BPTT, a sliding window and detaching
+#   the state every $n$ steps, and measure what each throws away.
 #
 # ## Parameters
 #
@@ -71,7 +72,7 @@ seq_len = None  # type: int, at least 1  Time steps T per sequence.
 input_size = None  # type: int, at least 1  Features per time step (the size of x_t).
 hidden_size = None  # type: int, at least 1  Size of the hidden state h_t.
 output_size = None  # type: int, at least 1  Size of the output g_t, compared with a random target y_t at every step.
-truncate = None  # type: int, at least 1  Steps kept by the truncated-BPTT example (the gradient of step t reaches back to t - truncate + 1).
+truncate = None  # type: int, at least 1  Steps n of the truncated-BPTT examples (a sliding window keeps lags below n; detaching every n steps keeps lags up to (t - 1) mod n).
 seed = 0  # type: int, at least 0  Seed of the inputs, the targets and the weights.
 
 # %%

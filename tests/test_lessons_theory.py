@@ -266,3 +266,38 @@ def test_no_notebook_links_outside_notebooks_by_a_relative_path(notebook):
         f"{notebook.name} links {bad}: link the file on GitHub instead "
         f"({repository}/blob/main/PATH)"
     )
+
+
+# --------------------------------------------------------------------------- questions
+
+THEORY_LESSONS = ["02_rnn_cell", "03_bptt", "04_exploding_vanishing"]
+
+
+@pytest.mark.parametrize("name", THEORY_LESSONS)
+def test_the_lesson_ends_with_questions_and_collapsed_answers(name):
+    """5-8 questions and 2-3 'try this' exercises naming a parameter, before the lab-record
+    cell; answers in a dropdown admonition (backtick fence: colon_fence is not enabled)."""
+    cells = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8"))["cells"]
+    sources = ["".join(cell["source"]) for cell in cells]
+    record = next(
+        i for i, cell in enumerate(cells) if "lab-record" in cell["metadata"].get("tags", [])
+    )
+    assert record == len(cells) - 1, "the lab-record cell must be the last"
+    starts = [i for i, text in enumerate(sources) if text.startswith("## Questions")]
+    assert len(starts) == 1 and cells[starts[0]]["cell_type"] == "markdown"
+    questions = sources[starts[0]]
+    asked = re.findall(r"^\d+\. ", questions.split("**Try this**")[0], re.MULTILINE)
+    assert 5 <= len(asked) <= 8, len(asked)
+    exercises = re.findall(r"^- `-p \w+ [^`]+`", questions.split("**Try this**")[1], re.MULTILINE)
+    assert 2 <= len(exercises) <= 3, exercises
+    answers = [
+        text
+        for text in sources[starts[0] : record]
+        if text.startswith("```{admonition} Answers\n:class: dropdown\n")
+    ]
+    assert len(answers) == 1 and answers[0].rstrip().endswith("```")
+    # the numeric answers are displayed by a code cell, in a dropdown too
+    assert any(
+        cell["cell_type"] == "code" and "{admonition} Answers from this run" in text
+        for cell, text in zip(cells[starts[0] : record], sources[starts[0] : record])
+    )
