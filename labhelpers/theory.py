@@ -41,6 +41,9 @@ __all__ = [
     "squared_error_loss",
     "bptt_grad_W_hh",
     "bptt_grad_W_hh_by_lag",
+    "bptt_grad_W_hh_by_step_and_lag",
+    "truncated_bptt_lags",
+    "truncated_bptt_grad_W_hh",
     "spectral_norm",
     "random_orthogonal",
     "scale_to_spectral_norm",
@@ -436,8 +439,9 @@ def bptt_grad_W_hh_by_lag(
     \partial L^{(t)} / \partial h_t \odot (1 - h_{t-m}^2)\big]\, h_{t-m-1}^{\top}$: what
     the losses contribute to W_hh through its use m steps before them. Their sum
     over m is the full gradient (:func:`bptt_grad_W_hh`); the sum over m < n is
-    the gradient of truncated BPTT with n steps. Same arguments as
-    :func:`bptt_grad_W_hh`; returns (T, hidden, hidden).
+    the gradient of truncated BPTT over a sliding window of n steps (detaching
+    every n steps keeps fewer terms: :func:`truncated_bptt_lags`). Same
+    arguments as :func:`bptt_grad_W_hh`; returns (T, hidden, hidden).
     """
     states, W_hh = _check_states(states, W_hh)
     if states.ndim != 3:
@@ -464,6 +468,45 @@ def bptt_grad_W_hh_by_lag(
     return terms
 
 
+def bptt_grad_W_hh_by_step_and_lag(
+    states: np.ndarray, h0: np.ndarray, dL_dh: np.ndarray, W_hh: np.ndarray
+) -> np.ndarray:
+    r"""Every term of $\partial L / \partial W_{hh}$, by the step t of its loss and its lag m.
+
+    Entry ``[t - 1, m]`` is $\big[(\partial h_t / \partial h_{t-m})^{\top}
+    \partial L^{(t)} / \partial h_t \odot (1 - h_{t-m}^2)\big]\, h_{t-m-1}^{\top}$,
+    summed over the batch: what the loss at step t contributes to W_hh through
+    its use at step k = t - m. Entries with m >= t (before step 1) are zero. The
+    sum over t is :func:`bptt_grad_W_hh_by_lag`; keeping some (t, m) and not
+    others is what the two kinds of truncated BPTT do
+    (:func:`truncated_bptt_lags`). Same arguments as :func:`bptt_grad_W_hh`;
+    returns (T, T, hidden, hidden).
+    """
+    states, W_hh = _check_states(states, W_hh)
+    if states.ndim != 3:
+        raise ValueError(f"states must have shape (batch, T, hidden), got {states.shape}")
+    batch, T, hidden = states.shape
+    h0, dL_dh = np.asarray(h0), np.asarray(dL_dh)
+    if h0.shape != (batch, hidden):
+        raise ValueError(f"h0 must have shape (batch, hidden) = {(batch, hidden)}, got {h0.shape}")
+    if dL_dh.shape != states.shape:
+        raise ValueError(
+            "dL_dh must have the shape of states, (batch, "
+            f"T, hidden) = {states.shape}, got {dL_dh.shape}"
+        )
+    previous = np.concatenate([h0[:, None, :], states[:, :-1, :]], axis=1)  # h_0 .. h_{T-1}
+    derivative = 1 - states**2  # tanh' at steps 1..T
+    terms = np.zeros((T, T, hidden, hidden), dtype=np.result_type(states, W_hh, dL_dh))
+    for t in range(1, T + 1):
+        products = jacobian_products_to(states, W_hh, t)  # (batch, t + 1, H, H): dh_t/dh_{t-lag}
+        # (dh_t/dh_k)^T dL^(t)/dh_t for every k = t - lag, one vector per sequence
+        deltas = np.einsum("blij,bi->blj", products[:, :t], dL_dh[:, t - 1])
+        for lag in range(t):
+            k = t - lag
+            terms[t - 1, lag] = (deltas[:, lag] * derivative[:, k - 1]).T @ previous[:, k - 1]
+    return terms
+
+
 def bptt_grad_W_hh(
     states: np.ndarray,
     h0: np.ndarray,
@@ -486,8 +529,9 @@ def bptt_grad_W_hh(
     - ``states`` (batch, T, hidden): h_1..h_T; ``h0`` (batch, hidden): h_0;
     - ``dL_dh`` (batch, T, hidden): dL^(t)/dh_t, the direct gradient of each
       step's loss (see :func:`squared_error_loss`);
-    - ``truncate``: truncated BPTT, keep only the terms with t - k < truncate
-      (None: the full sum).
+    - ``truncate``: truncated BPTT over a sliding window, keep only the terms
+      with t - k < truncate (None: the full sum); for the other kind, detaching
+      every n steps, see :func:`truncated_bptt_grad_W_hh`.
 
     Returns (hidden, hidden), summed over the batch.
     """
@@ -495,6 +539,61 @@ def bptt_grad_W_hh(
         truncate = positive_int("truncate", truncate)
     terms = bptt_grad_W_hh_by_lag(states, h0, dL_dh, W_hh)
     return terms[:truncate].sum(axis=0)
+
+
+TRUNCATIONS = ("window", "detach")
+
+
+def truncated_bptt_lags(T: int, n: int, kind: str) -> np.ndarray:
+    """Which terms of dL/dW_hh truncated BPTT with ``n`` steps keeps: (T, T) booleans.
+
+    Entry ``[t - 1, m]`` is True when the loss at step t keeps its term of lag
+    m = t - k (W_hh's use at step k). Two different methods go by the name:
+
+    - ``"window"``: every loss looks back over a sliding window of ``n`` steps,
+      lags m < n (the loss at step t is computed from h_{t-n}, detached);
+    - ``"detach"``: the sequence is cut into chunks of ``n`` steps (1..n,
+      n+1..2n, ...) and the hidden state is carried from chunk to chunk but
+      detached at every boundary (``h = h.detach()``, as a language model
+      trained on a long text does). The loss at step t reaches back only to
+      the first step of its chunk: lags m <= (t - 1) mod n. Only the last
+      step of a chunk keeps n lags; its first keeps one.
+
+    Lags m >= t lie before step 1 and are never kept. With n >= T both kinds
+    keep every term (the full gradient).
+    """
+    T = positive_int("T", T)
+    n = positive_int("n", n)
+    if kind not in TRUNCATIONS:
+        raise ValueError(
+            f"kind must be one of {TRUNCATIONS} ('window': lags below n for every loss; "
+            f"'detach': the state detached every n steps), got {kind!r}"
+        )
+    t = np.arange(1, T + 1)[:, None]
+    m = np.arange(T)[None, :]
+    reach = np.minimum(n - 1, t - 1) if kind == "window" else (t - 1) % n
+    return m <= reach
+
+
+def truncated_bptt_grad_W_hh(
+    states: np.ndarray,
+    h0: np.ndarray,
+    dL_dh: np.ndarray,
+    W_hh: np.ndarray,
+    n: int,
+    kind: str,
+) -> np.ndarray:
+    """dL/dW_hh of truncated BPTT with ``n`` steps, of either kind (:func:`truncated_bptt_lags`).
+
+    The sum of the terms of :func:`bptt_grad_W_hh_by_step_and_lag` that the
+    truncation keeps. ``kind="window"`` gives ``bptt_grad_W_hh(..., truncate=n)``;
+    ``kind="detach"`` what autograd gives when the state is detached every
+    ``n`` steps. Same other arguments as :func:`bptt_grad_W_hh`; returns
+    (hidden, hidden).
+    """
+    terms = bptt_grad_W_hh_by_step_and_lag(states, h0, dL_dh, W_hh)
+    kept = truncated_bptt_lags(terms.shape[0], n, kind)
+    return np.einsum("tm,tmij->ij", kept.astype(terms.dtype), terms)
 
 
 # --------------------------------------------------------------------------- scaling W_hh

@@ -117,8 +117,8 @@ settings
 # | $W_g$ | (output, hidden) | output weights |
 # | $g_t$ | (output,) | the output at step $t$ |
 #
-# The book's [notation page](../book/theory.md) gives their names in PyTorch and
-# Keras. In code, a batch of sequences is an array of shape (batch, T, input)
+# The book's [notation page](https://github.com/rnn-lab-book/rnn-lab-book/blob/main/book/theory.md)
+# gives their names in PyTorch and Keras. In code, a batch of sequences is an array of shape (batch, T, input)
 # (batch first), vectors sit in rows, and $W h$ becomes `h @ W.T`. With several
 # layers, layer $\ell$ reads the states of layer $\ell - 1$ as its input.
 #
@@ -297,8 +297,9 @@ compare(
 
 # %% [markdown]
 # Why float64? The same one-layer network run by torch in float32 (single
-# precision, what training normally uses) against our float64 states: the
-# difference is float32 rounding, shown here but not held to the tolerance.
+# precision, what training normally uses) against our float64 states; then a
+# deliberate mistake, every entry of our bias $b$ off by `planted_error`, compared
+# with torch in both precisions: which comparison can tell it from rounding?
 
 # %%
 import copy
@@ -307,9 +308,9 @@ import copy
 single = copy.deepcopy(torch_rnns[1]).float()
 with torch.no_grad():
     output32, _ = single(torch.from_numpy(x.astype(np.float32)))
-ours, _ = theory.rnn_forward(
-    x, theory.weights_from_torch(torch_rnns[1].state_dict())
-)
+    output64, _ = torch_rnns[1](torch.from_numpy(x))
+right_weights = theory.weights_from_torch(torch_rnns[1].state_dict())
+ours, _ = theory.rnn_forward(x, right_weights)
 compare(
     "torch nn.RNN",
     1,
@@ -318,6 +319,58 @@ compare(
     "top layer, every step",
     dtype="float32",
     check=False,
+)
+difference32 = comparisons[-1]["max_abs_difference"]
+difference64 = float(np.max(np.abs(ours[-1] - output64.numpy())))
+print(
+    f"float32 below the tolerance {settings['tolerance']:g} too: "
+    f"{difference32 < settings['tolerance']}"
+)
+
+planted_error = 1e-8
+wrong_weights = [
+    theory.RNNLayerWeights(layer.W_in, layer.W_hh, layer.b + planted_error)
+    for layer in right_weights
+]
+wrong, _ = theory.rnn_forward(x, wrong_weights)
+wrong64 = float(np.max(np.abs(wrong[-1] - output64.numpy())))
+wrong32 = float(
+    np.max(np.abs(wrong[-1] - output32.numpy().astype(np.float64)))
+)
+print(
+    f"b off by {planted_error:g}: against torch in float64 the "
+    f"difference is {wrong64:.1e} ({rounding_level(difference64)} "
+    f"without the mistake); in float32 {wrong32:.1e} "
+    f"({difference32:.1e} without)"
+)
+
+# %%
+from IPython.display import Markdown, display
+
+tolerance = settings["tolerance"]
+floor64 = max(difference64, 1e-14)  # float64 rounding, or its printed bound
+separation32 = wrong32 / difference32
+float32_verdict = (
+    "the float32 comparison cannot tell that mistake from rounding"
+    if separation32 < 3
+    else f"float32 shows it, {separation32:.1f} times its rounding, "
+    f"where float64 shows it {wrong64 / floor64:.0e} times"
+)
+display(
+    Markdown(
+        f"Both precisions pass the tolerance: float32's largest difference, "
+        f"{difference32:.1e}, is {tolerance / difference32:.0f} times "
+        f"below {tolerance:g}, float64's ({rounding_level(difference64)}) "
+        f"at least {tolerance / floor64:.0e} times. The tolerance alone is "
+        "not the reason for float64. The planted mistake is: in float64 it "
+        f"raised the difference from {rounding_level(difference64)} to "
+        f"{wrong64:.1e}, at least {wrong64 / floor64:.0e} times the "
+        "rounding, so the comparison separates *the same function* from "
+        "*almost the same function*. In float32 it moved the difference "
+        f"from {difference32:.1e} to {wrong32:.1e}, a factor of "
+        f"{separation32:.1f}: {float32_verdict}. That is why the checks run "
+        "in float64."
+    )
 )
 
 # %% [markdown]
@@ -441,13 +494,22 @@ print(
     f"(float32 machine epsilon {np.finfo(np.float32).eps:.1e})"
 )
 
-# %% [markdown]
-# In float64 the differences stay below 1e-14, within a few dozen machine
-# epsilons: the frameworks compute the same function with the operations in a
-# different order, not a different function. Their exact digits change with
-# the CPU's vector kernels, so they are printed as a bound; the recorded
-# results keep the exact values. In float32 the rounding of single precision
-# shows up, which is why the checks run in float64.
+# %%
+eps64 = np.finfo(np.float64).eps
+display(
+    Markdown(
+        f"In float64 the {len(checked)} differences stayed "
+        f"{rounding_level(max(checked))}, within "
+        f"{max(max(checked), 1e-14) / eps64:.0f} "
+        "float64 machine epsilons: the frameworks compute the same function "
+        "with the operations in a different order, not a different "
+        "function. Their exact digits change with the CPU's vector kernels, "
+        "so they are printed as a bound; the recorded results keep the "
+        f"exact values. In float32 the difference was {single_row[0]:.1e}, "
+        f"{single_row[0] / np.finfo(np.float32).eps:.1f} float32 machine "
+        "epsilons: the rounding of single precision."
+    )
+)
 
 # %% [markdown]
 # ## Result
@@ -501,6 +563,84 @@ recorded = record_results(
     settings=settings,
     model="NumPy RNN cell against torch nn.RNN",
     headline="max_abs_difference_torch_rnn",
+)
+
+
+# %% [markdown]
+# ## Questions
+#
+# 1. Write the hidden-state update and the output of a vanilla RNN, and give the
+#    shape of $W_{in}$, $W_{hh}$, $b$ and $W_g$ for this run's sizes.
+# 2. Every step uses the same $W_{in}$, $W_{hh}$ and $b$. What does that mean
+#    for the number of parameters when the sequences get longer?
+# 3. How many parameters does one `torch.nn.RNN` layer have, and how many does
+#    our NumPy layer have, for this run's sizes? Why do they differ?
+# 4. Why are Keras's `kernel` and `recurrent_kernel` the transposes of
+#    $W_{in}$ and $W_{hh}$?
+# 5. In a two-layer RNN, what does the second layer read as its input? What do
+#    torch's `output` and `h_n` hold?
+# 6. Why does the lesson give the Keras layers a random bias instead of the
+#    default?
+# 7. In this run float32's difference also passed the tolerance. Why then do
+#    the checks run in float64?
+#
+# **Try this**
+#
+# - `-p seq_len 500`: does the float32 difference grow with the length of the
+#   sequence? Does the float64 one leave its bound?
+# - `-p hidden_size 256 -p input_size 64`: the same question for wider layers.
+# - `-p tolerance 1e-12`: do the float64 checks still pass? Would the float32
+#   comparison?
+
+# %% [markdown]
+# ```{admonition} Answers
+# :class: dropdown
+# 1. $h_t = \tanh(W_{hh} h_{t-1} + W_{in} x_t + b)$, $h_0 = 0$, $g_t = W_g h_t$;
+#    $W_{in}$ is (hidden, input), $W_{hh}$ (hidden, hidden), $b$ (hidden,),
+#    $W_g$ (output, hidden). This run's shapes are printed by the one-step cell
+#    and in the next cell's answers.
+# 2. Nothing: the parameters do not depend on $T$. The network is one cell
+#    applied $T$ times, so it can read sequences of any length.
+# 3. See the next cell: torch keeps two bias vectors, `bias_ih` and `bias_hh`,
+#    where we keep their sum $b$; only the sum changes $h_t$, so one of them
+#    is redundant.
+# 4. Keras multiplies row vectors by its kernels, $x_t^\top K$; this book and
+#    PyTorch multiply column vectors, $W x_t$. $x_t^\top K = (K^\top x_t)^\top$,
+#    so $K = W^\top$.
+# 5. The hidden states of the first layer, one per step. `output` holds the
+#    top layer's state at every step, `h_n` every layer's state at the last
+#    step.
+# 6. Keras's default bias is zero, so a comparison with zero biases would
+#    not notice a mistake in how the bias is read or added.
+# 7. Because float64 separates a small mistake from rounding and float32 does
+#    not: the planted error of the float64 section measures it (figures in the
+#    next cell).
+# ```
+
+# %%
+hidden, inputs = settings["hidden_size"], settings["input_size"]
+torch_parameters = sum(p.numel() for p in torch_rnns[1].parameters())
+ours_parameters = (
+    sum(array.size for array in (right_weights[0].W_in, right_weights[0].W_hh))
+    + right_weights[0].b.size
+)
+display(
+    Markdown(
+        "```{admonition} Answers from this run\n"
+        ":class: dropdown\n"
+        f"- Question 1: $W_{{in}}$ {right_weights[0].W_in.shape}, $W_{{hh}}$ "
+        f"{right_weights[0].W_hh.shape}, $b$ {right_weights[0].b.shape}, "
+        f"$W_g$ {tuple(readout.weight.shape)}.\n"
+        f"- Question 3: `nn.RNN` {torch_parameters} parameters "
+        f"({hidden}x{inputs} + {hidden}x{hidden} + 2x{hidden}); ours "
+        f"{ours_parameters} ({hidden}x{inputs} + {hidden}x{hidden} + "
+        f"{hidden}).\n"
+        f"- Question 7: float32 differed by {difference32:.1e} "
+        f"(tolerance {tolerance:g}); a bias off by {planted_error:g} moved "
+        f"it to {wrong32:.1e}, while in float64 it moved the difference "
+        f"from {rounding_level(difference64)} to {wrong64:.1e}.\n"
+        "```"
+    )
 )
 
 

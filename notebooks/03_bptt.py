@@ -58,7 +58,8 @@ if (
 # - assemble $\partial L / \partial W_{hh}$ as the sum over earlier steps and
 #   match autograd to a relative difference below $10^{-8}$ (float64);
 # - plot the norm of $\partial h_t / \partial h_k$ against the lag $t - k$;
-# - see what truncated BPTT keeps and what it throws away.
+# - tell apart the two kinds of truncated BPTT, a sliding window and detaching
+#   the state every $n$ steps, and measure what each throws away.
 #
 # ## Parameters
 #
@@ -71,7 +72,7 @@ seq_len = None  # type: int, at least 1  Time steps T per sequence.
 input_size = None  # type: int, at least 1  Features per time step (the size of x_t).
 hidden_size = None  # type: int, at least 1  Size of the hidden state h_t.
 output_size = None  # type: int, at least 1  Size of the output g_t, compared with a random target y_t at every step.
-truncate = None  # type: int, at least 1  Steps kept by the truncated-BPTT example (the gradient of step t reaches back to t - truncate + 1).
+truncate = None  # type: int, at least 1  Steps n of the truncated-BPTT examples (a sliding window keeps lags below n; detaching every n steps keeps lags up to (t - 1) mod n).
 seed = 0  # type: int, at least 0  Seed of the inputs, the targets and the weights.
 
 # %%
@@ -384,25 +385,166 @@ per_step = mean_norms[T] ** (1 / T)
 print(f"average shrink factor per step: {per_step:.3f}")
 
 # %% [markdown]
-# ### Which earlier steps the gradient comes from, and truncated BPTT
+# ### Which earlier steps the gradient comes from
 #
-# Grouping the terms of $\partial L / \partial W_{hh}$ by their lag shows where the
-# gradient comes from. **Truncated BPTT** with $n$ steps keeps only the terms of
-# lag $m < n$: each loss sends its gradient back at most $n - 1$ steps. In
-# PyTorch this is `h = h.detach()` every $n$ steps, or in the form checked below,
-# a loss at step $t$ that starts from a detached $h_{t-n}$. (The terms of the
-# largest lag, $T - 1$, are zero here: they end at $k = 1$ and carry the factor
-# $h_0^\top = 0$.)
+# Grouping the terms of $\partial L / \partial W_{hh}$ by their lag $m = t - k$
+# shows where the gradient comes from. (The terms of the largest lag, $T - 1$,
+# are zero here: they end at $k = 1$ and carry the factor $h_0^\top = 0$.)
+#
+# ### Two kinds of truncated BPTT
+#
+# **Truncated BPTT** with $n$ steps drops terms of long lag, but two different
+# methods go by that name, and they keep different terms:
+#
+# - **a sliding window**: every loss sends its gradient back over the $n$ steps
+#   before it, so the loss at step $t$ keeps every lag $m < n$. In PyTorch: the
+#   loss at step $t$ is computed from $h_{t-n}$, detached, running $n$ steps
+#   forward (one short run per step, so it is used for analysis, not training);
+# - **detaching every $n$ steps** (what lesson 10 does, and what training code
+#   usually means): the sequence is cut into chunks of $n$ steps, the hidden
+#   state is carried from chunk to chunk but detached at every boundary
+#   (`h = h.detach()`). The loss at step $t$ reaches back only to the first step
+#   of its chunk: it keeps the lags $m \le (t - 1) \bmod n$. Only the last step
+#   of a chunk keeps $n$ lags; the first keeps lag 0 alone.
+#
+# `truncated_bptt_lags` says which (step, lag) terms each kind keeps;
+# `bptt_grad_W_hh_by_step_and_lag` gives every term, so each truncated gradient
+# is the sum of the terms kept.
+
+# %%
+print(inspect.getsource(theory.truncated_bptt_lags))
+
+# %%
+import pandas as pd
+
+n = settings["truncate"]
+kept = {
+    kind: theory.truncated_bptt_lags(T, n, kind)
+    for kind in ("window", "detach")
+}
+KIND_NAMES = {
+    "window": "sliding window",
+    "detach": f"detach every {n} steps",
+}
+
+
+def lags_kept(row):
+    """The lags a row of truncated_bptt_lags keeps, as text."""
+    lags = np.flatnonzero(row)
+    return f"{lags[0]}" if len(lags) == 1 else f"{lags[0]}..{lags[-1]}"
+
+
+shown_steps = np.arange(1, min(T, 2 * n + 2) + 1)
+pd.DataFrame(
+    {
+        KIND_NAMES[kind]: [lags_kept(mask[t - 1]) for t in shown_steps]
+        for kind, mask in kept.items()
+    },
+    index=pd.Index(shown_steps, name="lags kept by the loss at step t"),
+)
+
+# %%
+# (T, T, H, H): [t - 1, m] is the term of the loss at step t and lag m
+terms_by_step = theory.bptt_grad_W_hh_by_step_and_lag(states, h0, dL_dh, W_hh)
+assert np.allclose(terms_by_step.sum(axis=0), terms, rtol=1e-12, atol=1e-15)
+print(
+    f"terms by step and lag: {terms_by_step.shape}; of the "
+    f"{T * (T + 1) // 2} (t, k) pairs, a sliding window of {n} steps "
+    f"keeps {kept['window'].sum()}, detaching every {n} steps "
+    f"{kept['detach'].sum()}"
+)
+
+
+# one row per (t, m), one column per entry of W_hh
+flat_terms = terms_by_step.reshape(T * T, H * H)
+
+
+def truncated_grad(n, kind):
+    """The sum of the terms that truncation `kind` with n steps keeps."""
+    mask = theory.truncated_bptt_lags(T, n, kind).astype(float)
+    return (mask.reshape(1, T * T) @ flat_terms).reshape(H, H)
+
+
+# the full gradient summed in the same way as the truncated ones (it
+# matched autograd above as `grad`): n = T then gives exactly 0
+full_grad = (np.ones((1, T * T)) @ flat_terms).reshape(H, H)
+
+
+def relative_error(approximation):
+    return float(
+        np.linalg.norm(approximation - full_grad) / np.linalg.norm(full_grad)
+    )
+
+
+# %% [markdown]
+# Each truncated gradient is what autograd computes when the state is detached
+# in that way. The sliding window: for every step $t$, start from $h_{t-n}$
+# detached and run $n$ steps forward. Detaching every $n$ steps: run the
+# sequence chunk by chunk, carrying the state, with `h = h.detach()` between
+# chunks, and one backward pass for the whole loss.
+
+# %%
+def step_loss(out, t):
+    """0.5 ||W_g h_t - y_t||^2 summed over the batch (t counts from 1)."""
+    return (
+        0.5
+        * (
+            (
+                out @ torch.from_numpy(W_g).T
+                - torch.from_numpy(targets[:, t - 1])
+            )
+            ** 2
+        ).sum()
+    )
+
+
+rnn.zero_grad()
+for t in range(1, T + 1):
+    start = max(0, t - n)
+    h_start = (
+        torch.zeros(1, B, H, dtype=torch.float64)
+        if start == 0
+        else torch.from_numpy(states[:, start - 1])[None]
+    )
+    # h_start is a constant: no gradient flows past it
+    out, _ = rnn(torch.from_numpy(x[:, start:t]), h_start)
+    step_loss(out[:, -1], t).backward()
+window_autograd = rnn.weight_hh_l0.grad.numpy().copy()
+
+rnn.zero_grad()
+h, chunk_loss = None, 0.0
+for start in range(0, T, n):
+    out, h = rnn(torch.from_numpy(x[:, start : start + n]), h)
+    for i in range(out.shape[1]):
+        chunk_loss = chunk_loss + step_loss(out[:, i], start + i + 1)
+    h = h.detach()  # the next chunk starts from a constant
+chunk_loss.backward()
+detach_autograd = rnn.weight_hh_l0.grad.numpy().copy()
+
+autograd_truncated = {"window": window_autograd, "detach": detach_autograd}
+for kind, reference in autograd_truncated.items():
+    ours = truncated_grad(n, kind)
+    difference = float(
+        np.abs(ours - reference).max() / np.abs(reference).max()
+    )
+    print(
+        f"{KIND_NAMES[kind]}: ours against autograd, "
+        f"relative difference {rounding_level(difference)}"
+    )
+    assert difference < 1e-8, (kind, difference)
+
+# %% [markdown]
+# ### What each kind loses
+#
+# Both against the full gradient, for every $n$ from 1 to $T$:
 
 # %%
 # Frobenius norm of each lag's share
 term_norms = np.linalg.norm(terms, axis=(1, 2))
-truncations = sorted({1, 2, settings["truncate"], max(1, T // 2), T})
-truncation_error = {
-    n: float(
-        np.linalg.norm(terms[:n].sum(axis=0) - grad) / np.linalg.norm(grad)
-    )
-    for n in truncations
+n_values = np.arange(1, T + 1)
+errors = {
+    kind: np.array([relative_error(truncated_grad(m, kind)) for m in n_values])
+    for kind in ("window", "detach")
 }
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
@@ -416,25 +558,18 @@ left.set_xlabel("lag m = t - k (time steps)")
 left.set_ylabel("Frobenius norm of the lag-m terms (log scale)")
 left.set_title(r"Share of $\partial L/\partial W_{hh}$ from each lag")
 left.grid(alpha=0.3)
-n_values = np.arange(1, T + 1)
-errors = [
-    np.linalg.norm(terms[:n].sum(axis=0) - grad) / np.linalg.norm(grad)
-    for n in n_values
-]
-right.semilogy(
-    n_values,
-    np.where(np.array(errors) > 0, errors, np.nan),
-    marker="o",
-    markersize=3,
-    label="truncated BPTT",
-)
-right.axvline(
-    settings["truncate"],
-    color="grey",
-    linestyle="--",
-    label=f"n = {settings['truncate']} (the example)",
-)
-right.set_xlabel("steps kept, n")
+for kind, marker in (("window", "o"), ("detach", "s")):
+    right.semilogy(
+        n_values,
+        np.where(errors[kind] > 0, errors[kind], np.nan),
+        marker=marker,
+        markersize=3,
+        label={"window": "sliding window", "detach": "detach every n steps"}[
+            kind
+        ],
+    )
+right.axvline(n, color="grey", linestyle="--", label=f"n = {n} (the example)")
+right.set_xlabel("steps n")
 right.set_ylabel("relative error of the gradient (log scale)")
 right.set_title("Truncated BPTT against the full gradient")
 right.grid(alpha=0.3)
@@ -443,71 +578,63 @@ fig.tight_layout()
 plt.show()
 
 # %%
-import pandas as pd
-
+truncations = sorted({1, 2, n, max(1, T // 2), T})
+truncation_error = {
+    kind: {m: float(errors[kind][m - 1]) for m in truncations}
+    for kind in ("window", "detach")
+}
 pd.DataFrame(
     {
-        "steps kept n": truncations,
-        "relative error of dL/dW_hh": [
-            f"{truncation_error[n]:.2e}" for n in truncations
+        "relative error, sliding window": [
+            f"{truncation_error['window'][m]:.2e}" for m in truncations
         ],
-    }
-).set_index("steps kept n")
-
-# %% [markdown]
-# The truncated gradient is what autograd computes when the state is detached:
-# for every step $t$, start from $h_{t-n}$ detached and run $n$ steps forward.
+        "relative error, detach every n": [
+            f"{truncation_error['detach'][m]:.2e}" for m in truncations
+        ],
+    },
+    index=pd.Index(truncations, name="steps n"),
+)
 
 # %%
-n = settings["truncate"]
-rnn.zero_grad()
-for t in range(1, T + 1):
-    start = max(0, t - n)
-    h_start = (
-        torch.zeros(1, B, H, dtype=torch.float64)
-        if start == 0
-        else torch.from_numpy(states[:, start - 1])[None]
+from IPython.display import Markdown, display
+
+window_error = truncation_error["window"][n]
+detach_error = truncation_error["detach"][n]
+if n < T:
+    comparison = (
+        "larger than" if detach_error > window_error else "no larger than"
     )
-    # h_start is a constant: no gradient flows past it
-    out, _ = rnn(torch.from_numpy(x[:, start:t]), h_start)
-    (
-        0.5
-        * (
-            (
-                out[:, -1] @ torch.from_numpy(W_g).T
-                - torch.from_numpy(targets[:, t - 1])
-            )
-            ** 2
-        ).sum()
-    ).backward()
-truncated_autograd = rnn.weight_hh_l0.grad.numpy()
-truncated_relative = float(
-    np.abs(terms[:n].sum(axis=0) - truncated_autograd).max()
-    / np.abs(truncated_autograd).max()
+    print(
+        f"n = {n}: detaching every {n} steps changes the gradient by "
+        f"{detach_error:.2e}, {comparison} the {window_error:.2e} of "
+        f"a sliding window (it keeps {kept['detach'].sum()} of the "
+        f"{kept['window'].sum()} terms the window keeps)"
+    )
+display(
+    Markdown(
+        "**A note on truncated BPTT.** Backpropagating through a whole long "
+        "sequence costs memory in proportion to its length (every $h_t$ is "
+        "kept for the backward pass). Detaching the state every $n$ steps "
+        "bounds that cost: the network still *sees* the whole past through "
+        "the carried state, but its gradient reaches back at most $n - 1$ "
+        "steps, and from most steps fewer, so it cannot *learn* a dependency "
+        "longer than that. For this network, with $n$ = "
+        f"{n} of {T} steps, detaching every {n} steps changed "
+        f"$\\partial L/\\partial W_{{hh}}$ by a relative {detach_error:.2e} "
+        f"and a sliding window of {n} steps by {window_error:.2e}: the "
+        "sliding window's error measures only the terms of lag $n$ or more, "
+        "detaching also drops shorter lags at the start of every chunk."
+    )
 )
-print(
-    f"truncated BPTT, n = {n}: ours against autograd "
-    "with detached states, relative difference "
-    f"{rounding_level(truncated_relative)}"
-)
-assert truncated_relative < 1e-8
 
 # %% [markdown]
-# **A note on truncated BPTT.** Backpropagating through a whole long sequence
-# costs memory in proportion to its length (every $h_t$ is kept for the
-# backward pass) and, as the plots show, the terms of large lag are small
-# whenever the Jacobian products shrink. Truncated BPTT cuts the sequence into
-# chunks of $n$ steps, carries the hidden state from one chunk to the next (the
-# network still *sees* the whole past) but stops the gradient at the chunk
-# boundary (it cannot *learn* dependencies longer than $n$ steps). The error
-# table above measures what is lost for this network.
-#
 # Where the lessons use it: the character-level language model (lesson 10)
 # trains on a long text in chunks, carrying the hidden state across batches
-# and detaching it, which is truncated BPTT. The IMDB lessons do something
-# different: they cut each review to 200 tokens, so the network never sees
-# more than 200 steps, and backpropagate through all of them. The other
-# lessons backpropagate through their whole (short) sequences.
+# and detaching it: truncated BPTT of the second kind, detaching every chunk
+# length. The IMDB lessons do something different: they cut each review to
+# 200 tokens, so the network never sees more than 200 steps, and backpropagate
+# through all of them. The other lessons backpropagate through their whole
+# (short) sequences.
 
 # %% [markdown]
 # ## Result
@@ -530,8 +657,10 @@ display(
         f"\\rVert_2$ = {theory.spectral_norm(W_hh):.2f}) the gradient "
         f"factor shrank by {per_step:.3f} per step on "
         f"average, to {mean_norms[T]:.1e} after {T} steps; "
-        f"truncating BPTT to {n} steps changed the "
-        f"gradient by a relative {truncation_error[n]:.2e}."
+        f"truncating BPTT to {n} steps changed the gradient by a "
+        f"relative {detach_error:.2e} when detaching the state every {n} "
+        f"steps (as lesson 10 trains) and by {window_error:.2e} with a "
+        f"sliding window of {n} steps."
     )
 )
 recorded = record_results(
@@ -543,11 +672,98 @@ recorded = record_results(
         "grad_W_hh_relative_difference": grad_relative,
         "norm_at_full_lag": mean_norms[T],
         "shrink_per_step": per_step,
-        "truncated_relative_error": truncation_error[n],
+        "detach_every_n_relative_error": detach_error,
+        "sliding_window_relative_error": window_error,
     },
     settings=settings,
     model="hand-written BPTT against autograd",
     headline="grad_W_hh_relative_difference",
+)
+
+
+# %% [markdown]
+# ## Questions
+#
+# 1. Why is the one-step Jacobian $\partial h_i / \partial h_{i-1}$ equal to
+#    $\mathrm{diag}(1 - h_i^2)\, W_{hh}$? Where does each factor come from?
+# 2. $W_{hh}$ is one matrix. Why is $\partial L / \partial W_{hh}$ a double sum,
+#    over the losses $t$ and over the earlier steps $k \le t$?
+# 3. What bounds $\lVert \partial h_T / \partial h_k \rVert_2$, and how close to
+#    that bound did this run's network come at the largest lag?
+# 4. Why are the terms of lag $T - 1$ zero in this lesson?
+# 5. Autograd gets the same gradient with $O(T)$ matrix products instead of
+#    $O(T^2)$. What does it pass backwards, step by step, to do so?
+# 6. For the loss at step $t$, which lags does a sliding window of $n$ steps
+#    keep, and which does detaching the state every $n$ steps keep? How many
+#    (t, k) terms did each keep in this run?
+# 7. In this run, which of the two truncations changed the gradient more, and
+#    why can detaching every $n$ steps never keep more terms than the window?
+# 8. Why are the checks against autograd made in float64 and as *relative*
+#    differences?
+#
+# **Try this**
+#
+# - `-p truncate 1`: what do the two kinds of truncation keep now, and what do
+#   their two errors in the table show?
+# - `-p seq_len 100 -p truncate 20`: how do the per-step shrink factor and the
+#   errors of the two truncations change with longer sequences?
+# - `-p hidden_size 64`: `nn.RNN` draws $W_{hh}$ uniform in
+#   $\pm 1/\sqrt{\text{hidden}}$; does its spectral norm, and so the shrink
+#   factor per step, change with the hidden size?
+
+# %% [markdown]
+# ```{admonition} Answers
+# :class: dropdown
+# 1. $h_i = \tanh(a_i)$ with $a_i = W_{hh} h_{i-1} + W_{in} x_i + b$. The chain
+#    rule gives $\partial h_i / \partial a_i \cdot \partial a_i / \partial h_{i-1}$:
+#    the first is diagonal with $\tanh'(a_i) = 1 - h_i^2$, the second is $W_{hh}$.
+# 2. The same $W_{hh}$ is used at every step $k$, and the loss at step $t$
+#    depends on every use at $k \le t$ through $h_k, \dots, h_t$; the gradient
+#    adds up one term per (loss, use) pair.
+# 3. $\lVert W_{hh} \rVert_2^{\,T-k}$, since $|1 - h^2| \le 1$ and the norm of a
+#    product is at most the product of the norms. This run's figures are in the
+#    next cell's answers.
+# 4. The lag-$(T-1)$ terms end at $k = 1$, whose use of $W_{hh}$ multiplies
+#    $h_0$; here $h_0 = 0$, so the factor $h_0^\top$ makes them zero.
+# 5. One vector, $\partial L / \partial h_k$ (the gradient reaching $h_k$ from
+#    every later loss), multiplied by one transposed Jacobian per step and
+#    added to the next step's direct gradient: a vector-matrix product per
+#    step instead of a matrix product per (t, k) pair.
+# 6. The window keeps $m < n$ for every loss; detaching keeps
+#    $m \le (t - 1) \bmod n$, the steps back to the start of $t$'s chunk. The
+#    counts are in the next cell's answers and in the line printed above the
+#    figure.
+# 7. Detaching keeps, for each loss, a subset of the window's lags
+#    ($(t - 1) \bmod n \le n - 1$). Which error is larger is measured below;
+#    dropping more terms usually, but not necessarily, moves the gradient
+#    further, since terms can cancel.
+# 8. In float64 the rounding differences are about $10^{-16}$, so any real
+#    mistake stands out by many orders of magnitude; relative differences,
+#    because the size of the gradient depends on the data and the weights.
+#
+# Try this: with $n = 1$ both keep only lag 0 and give the same error. The
+# other two are for you to measure.
+# ```
+
+# %%
+display(
+    Markdown(
+        "```{admonition} Answers from this run\n"
+        ":class: dropdown\n"
+        f"- Question 3: $\\lVert W_{{hh}} \\rVert_2$ = "
+        f"{theory.spectral_norm(W_hh):.4f}, so the bound at lag {T} is "
+        f"{theory.norm_bound_by_lag(W_hh, T)[-1]:.2e}; the measured "
+        f"$\\lVert \\partial h_T / \\partial h_0 \\rVert_2$ (geometric mean "
+        f"over {B} sequences) was {mean_norms[T]:.2e}, "
+        f"{mean_norms[T] / theory.norm_bound_by_lag(W_hh, T)[-1]:.2g} "
+        "times the bound.\n"
+        f"- Question 6: of the {T * (T + 1) // 2} (t, k) pairs, the sliding "
+        f"window of {n} steps kept {kept['window'].sum()}, detaching every "
+        f"{n} steps {kept['detach'].sum()}.\n"
+        f"- Question 7: relative error {detach_error:.2e} detaching every "
+        f"{n} steps, {window_error:.2e} with the sliding window.\n"
+        "```"
+    )
 )
 
 

@@ -142,7 +142,8 @@ settings
 #
 # **Clipping.** When the gradient norm $\lVert g \rVert$ exceeds a threshold $c$,
 # rescale it to $c\, g / \lVert g \rVert$: the direction stays, the step is bounded.
-# Clipping cures explosions; it does nothing for vanishing.
+# Clipping bounds each step, so one exploding gradient cannot throw the weights
+# away; it does not make the network learn, and it does nothing for vanishing.
 #
 # ```text
 # 1. for s in scales: W_hh = s * Q (Q orthogonal: every singular value 1)
@@ -300,7 +301,7 @@ def blowup_run(clip):
     )
     # fit stops at the first non-finite loss; here the explosion is what we
     # came to see.
-    return fit(
+    history = fit(
         model,
         nn.MSELoss(),
         optimizer,
@@ -311,12 +312,13 @@ def blowup_run(clip):
         log_every=max(1, settings["blowup_epochs"] // 5),
         stop_on_non_finite=False,
     )
+    return history, model
 
 
 print("without clipping:")
-plain = blowup_run(math.inf)
+plain, _ = blowup_run(math.inf)
 print(f"with clipping at {settings['clip_threshold']:g}:")
-clipped = blowup_run(settings["clip_threshold"])
+clipped, clipped_model = blowup_run(settings["clip_threshold"])
 
 # %%
 from labhelpers.plots import plot_clipping_comparison
@@ -526,6 +528,57 @@ observation_table = pd.DataFrame(
 observation_table
 
 # %% [markdown]
+# Finite is not the same as learnt. The trivial baseline is a model that
+# ignores its input and predicts 0 for every sequence: its mean squared error
+# is the mean of $y^2$. The clipped model, after its last epoch, against it on
+# the same training sequences:
+
+# %%
+from IPython.display import Markdown, display
+
+clipped_model.eval()
+with torch.no_grad():
+    fitted = clipped_model(torch.from_numpy(blowup_X)).numpy()
+clipped_mse = float(np.mean((fitted - blowup_y) ** 2))
+zero_mse = float(np.mean(blowup_y**2))
+beats_zero = clipped_mse < zero_mse
+print(f"predicting 0 for every sequence: mean squared error {zero_mse:.3f}")
+print(
+    f"the clipped model after {clipped.epochs} epochs: {clipped_mse:.3f} "
+    f"({clipped_mse / zero_mse:.2f} times that), "
+    + ("below" if beats_zero else "above")
+    + " the baseline"
+)
+
+# %%
+clipped_share = float(np.mean(clipped_norms > settings["clip_threshold"]))
+clipped_steps = (
+    f" Every one of its {len(clipped_norms)} steps was clipped, so each "
+    "step had the same length, the learning rate times "
+    f"{settings['clip_threshold']:g}, whatever the gradient."
+    if clipped_share == 1
+    else f" {clipped_share:.0%} of its {len(clipped_norms)} steps were "
+    "clipped."
+)
+display(
+    Markdown(
+        f"Clipping at {settings['clip_threshold']:g} kept every loss "
+        "finite where the unclipped run exploded. It did not make the "
+        f"network learn the sum: after {clipped.epochs} epochs its mean "
+        f"squared error on the training sequences, {clipped_mse:.3f}, is "
+        + (
+            f"below the {zero_mse:.3f} of predicting 0, by "
+            f"{1 - clipped_mse / zero_mse:.0%}."
+            if beats_zero
+            else f"above the {zero_mse:.3f} of predicting 0 for every "
+            "sequence: the clipped network is still worse than a model "
+            "that ignores its input."
+        )
+        + clipped_steps
+    )
+)
+
+# %% [markdown]
 # ### How far back each cell learns to look
 
 # %%
@@ -607,7 +660,10 @@ sentence += (
 sentence += (
     f"clipped at {settings['clip_threshold']:g} it stayed "
     f"finite and went from {clipped['loss'][0]:.4f} to "
-    f"{clipped['loss'][-1]:.4f}. "
+    f"{clipped['loss'][-1]:.4f}, and the trained model's mean squared "
+    f"error, {clipped_mse:.3f}, is "
+    + ("below" if beats_zero else "above")
+    + f" the {zero_mse:.3f} of predicting 0 for every sequence. "
 )
 sentence += (
     "On the long-range task the vanilla RNN fell "
@@ -637,6 +693,8 @@ recorded = record_results(
         },
         "unclipped_first_non_finite_epoch": plain_bad_epoch or 0,
         "clipped_final_loss": clipped["loss"][-1],
+        "clipped_model_mse": clipped_mse,
+        "predict_zero_mse": zero_mse,
         **{
             f"accuracy_{name.split()[-1].lower()}_d{d}": value
             for name, values in task_accuracy.items()
@@ -647,6 +705,100 @@ recorded = record_results(
     settings=settings,
     model="RNN with W_hh scaled up, trained with clipping",
     headline="clipped_final_loss",
+)
+
+
+# %% [markdown]
+# ## Questions
+#
+# 1. Why does $\sigma_{\max}(W_{hh}) < 1$ guarantee that the gradient factor
+#    vanishes, while $\sigma_{\max}(W_{hh}) > 1$ only makes an explosion
+#    possible? What did this run measure for the scales above 1?
+# 2. With $\sigma_{\max} = 1$ the bound allows a factor of 1 at every lag. What
+#    did the run measure at the largest lag, and why is it smaller?
+# 3. What does gradient-norm clipping do to a gradient whose norm exceeds the
+#    threshold $c$, and what does it keep unchanged?
+# 4. Why can clipping not help with vanishing gradients?
+# 5. Did the clipped run in this lesson beat a model that predicts 0 for every
+#    sequence? What does that say about what clipping achieves?
+# 6. Along which path does an LSTM or a GRU carry the gradient back, and why
+#    does the initial bias of its gates (`gate_bias`) matter?
+# 7. From which distance $d$ did the vanilla RNN fall below 90% test accuracy
+#    on the long-range task in this run, and what did the LSTM and GRU reach?
+# 8. Why does the lesson scale an orthogonal matrix rather than a random
+#    Gaussian one to set $\sigma_{\max}(W_{hh})$?
+#
+# **Try this**
+#
+# - `-p gate_bias 0.0`: PyTorch's default gate biases. How far back do the
+#   LSTM and the GRU learn to look now?
+# - `-p blowup_learning_rate 0.01`: with smaller steps, does the clipped run
+#   beat predicting 0? Does the unclipped run still blow up?
+# - `-p blowup_scale 0.9`: does the unclipped run still blow up when
+#   $W_{hh}$ starts with $\sigma_{\max} < 1$?
+
+# %% [markdown]
+# ```{admonition} Answers
+# :class: dropdown
+# 1. Each one-step factor $\mathrm{diag}(1 - h^2) W_{hh}$ has norm at most
+#    $\sigma_{\max}(W_{hh})$, so the product over a lag $m$ has norm at most
+#    $\sigma_{\max}^m$, which goes to 0 when $\sigma_{\max} < 1$. Above 1 the
+#    bound grows, but the factors $1 - h^2$ can shrink the product below it:
+#    saturated units hold it down. The measured values are in the next cell.
+# 2. See the next cell: wherever $h \ne 0$, $1 - h^2 < 1$ shrinks the
+#    factor, so the product falls below the bound of 1.
+# 3. It rescales the gradient $g$ to $c\, g / \lVert g \rVert$: the direction
+#    is kept, the length bounded by $c$.
+# 4. Clipping only shortens gradients that are too long; a vanishing gradient
+#    is too short, and clipping leaves it as it is.
+# 5. See the next cell. Clipping keeps the run finite; whether the network
+#    learns depends on everything else (learning rate, initial weights,
+#    number of steps).
+# 6. The LSTM's cell state $c_t = f_t \odot c_{t-1} + \dots$ and the GRU's
+#    $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$: along them the gradient is
+#    multiplied by a gate at each step instead of by
+#    $\mathrm{diag}(1 - h^2) W_{hh}$. A gate near 1 carries it far; with bias 0
+#    the gate starts near $\sigma(0) = 0.5$ and the gradient halves per step.
+# 7. See the next cell (and the table above).
+# 8. An orthogonal matrix times $s$ has every singular value equal to $s$, so
+#    $s$ alone decides whether it shrinks or stretches; a Gaussian matrix
+#    scaled to $\sigma_{\max} = s$ has smaller singular values too, and its
+#    products shrink sooner.
+# ```
+
+# %% tags=["nbval-ignore-output"]
+# (The clipped run's figures change with the CPU: see the blow-up cells.)
+largest_lag_norms = {
+    f"{scale:g}": f"{norms[T]:.2e} (bound {bound[T]:.2e})"
+    for scale, (norms, bound) in norms_by_scale.items()
+}
+display(
+    Markdown(
+        "```{admonition} Answers from this run\n"
+        ":class: dropdown\n"
+        f"- Questions 1 and 2: at lag {T}, for each "
+        "$\\sigma_{\\max}(W_{hh})$: "
+        + "; ".join(f"{s}: {v}" for s, v in largest_lag_norms.items())
+        + ".\n"
+        f"- Question 5: the clipped model's mean squared error "
+        f"{clipped_mse:.3f}, predicting 0: {zero_mse:.3f} ("
+        + ("it beat the baseline" if beats_zero else "it did not beat it")
+        + ").\n"
+        "- Question 7: the vanilla RNN "
+        + (
+            f"fell below 90% from d = {rnn_fails_at}"
+            if rnn_fails_at
+            else "stayed at 90% or more at every distance"
+        )
+        + "; at the largest distance, "
+        f"d = {settings['distances'][-1]}: "
+        + ", ".join(
+            f"{name} {values[-1]:.2%}"
+            for name, values in task_accuracy.items()
+        )
+        + ".\n"
+        "```"
+    )
 )
 
 
