@@ -30,6 +30,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ("05_imdb_rnn_pytorch", "06_imdb_keras", "07_imdb_embeddings")
 
+# The lab profiles' test accuracy must reach the reference figures measured on these machines
+# (../shared/LABS.md) less a margin for seeds and library versions: the script exits 1 below them.
+TARGETS = {  # (notebook, accuracy key): (reference, what it reproduces)
+    ("05_imdb_rnn_pytorch", "record_pipeline_test_accuracy"): (0.714, "record 000's pipeline"),
+    ("06_imdb_keras", "simple_rnn_test_accuracy"): (0.768, "records 001/002's SimpleRNN(128)"),
+    ("06_imdb_keras", "lstm_test_accuracy"): (0.850, "record 002's LSTM(128)"),
+}
+MARGIN = 0.03
+
 # For each notebook: (model, test accuracy key, seconds-per-epoch key) as the notebook records them.
 MODELS = {
     "05_imdb_rnn_pytorch": [
@@ -121,7 +130,25 @@ def main(argv: list[str] | None = None) -> int:
     saved = out / "imdb_records.json"  # notebooks not run this time keep their earlier record
     previous = json.loads(saved.read_text()) if saved.exists() else {}
     saved.write_text(json.dumps({**previous, **records}, indent=2) + "\n")
-    return 0
+    return check_targets(records, args.profile)
+
+
+def check_targets(records: dict, profile: str) -> int:
+    """1 when a lab-profile accuracy is below its reference less MARGIN (misses printed), else 0."""
+    if profile != "lab":
+        print(f"No accuracy targets for the {profile} profile: only the lab profile reproduces them.")
+        return 0
+    missed = 0
+    for (name, key), (reference, what) in TARGETS.items():
+        if name in records:
+            accuracy = records[name]["metrics"][key]
+            ok = accuracy >= reference - MARGIN
+            missed += not ok
+            print(
+                f"{'ok' if ok else 'TARGET MISSED'}: {what} {accuracy:.2%} "
+                f"(reference {reference:.1%}, at least {reference - MARGIN:.1%})"
+            )
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
