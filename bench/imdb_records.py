@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
 def check_targets(records: dict, profile: str) -> int:
     """1 when a lab-profile accuracy is below its reference less MARGIN (misses printed), else 0."""
     if profile != "lab":
-        print(f"No accuracy targets for the {profile} profile: only the lab profile reproduces them.")
+        print(f"No accuracy targets for the {profile} profile: only the lab profile has them.")
         return 0
     missed = 0
     for (name, key), (reference, what) in TARGETS.items():
