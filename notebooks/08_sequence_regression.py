@@ -127,10 +127,10 @@ settings
 # reads the first layer's states, and a linear layer reads the second layer's
 # last state:
 #
-# $$h^{(1)}_t = \tanh\big(W^{(1)}_{ih} x_t + W^{(1)}_{hh} h^{(1)}_{t-1} + b^{(1)}\big), \qquad
-#   h^{(2)}_t = \tanh\big(W^{(2)}_{ih} h^{(1)}_t + W^{(2)}_{hh} h^{(2)}_{t-1} + b^{(2)}\big),$$
+# $$h^{(1)}_t = \tanh\big(W^{(1)}_{hh} h^{(1)}_{t-1} + W^{(1)}_{in} x_t + b^{(1)}\big), \qquad
+#   h^{(2)}_t = \tanh\big(W^{(2)}_{hh} h^{(2)}_{t-1} + W^{(2)}_{in} h^{(1)}_t + b^{(2)}\big),$$
 #
-# $$\hat y = W_o h^{(2)}_T + b_o, \qquad
+# $$\hat y = g_T = W_g h^{(2)}_T + b_g, \qquad
 #   \mathrm{MSE} = \frac{1}{N} \sum_{n=1}^{N} (\hat y_n - y_n)^2 .$$
 #
 # ```text

@@ -138,8 +138,8 @@ settings
 # **Model.** Each index is looked up in an embedding table $E$, read by the
 # recurrent layer, and mapped to one score per vocabulary character:
 #
-# $$e_t = E[c_t], \qquad h_t = \tanh(W_{in} e_t + W_{hh} h_{t-1} + b), \qquad
-#   z_t = W_o h_t + b_o, \qquad p(c_{t+1} \mid c_{\le t}) = \mathrm{softmax}(z_t),$$
+# $$e_t = E[c_t], \qquad h_t = \tanh(W_{hh} h_{t-1} + W_{in} e_t + b), \qquad
+#   g_t = W_g h_t + b_g, \qquad p(c_{t+1} \mid c_{\le t}) = \mathrm{softmax}(g_t),$$
 #
 # with $h_0 = 0$ (a GRU or an LSTM replaces the $\tanh$ update by its gated one).
 # The loss is the mean cross-entropy $L = -\frac{1}{N}\sum_t \log p(c_{t+1} \mid c_{\le t})$
@@ -157,7 +157,7 @@ settings
 # in between: gradients flow back at most $T$ steps.
 #
 # **Sampling with a temperature.** To generate, the model's scores are divided
-# by a temperature $\tau$ before the softmax, $p_i \propto \exp(z_i / \tau)$, one
+# by a temperature $\tau$ before the softmax, $p_i \propto \exp(g_{t,i} / \tau)$, one
 # character is drawn, fed back as the next input, and so on. $\tau < 1$ sharpens
 # the distribution (safer, more repetitive text), $\tau > 1$ flattens it (more
 # surprising, more misspelt text).

@@ -120,22 +120,32 @@ settings
 # Every model is an embedding, a recurrent layer and one output logit. What
 # changes is how the recurrent layer is read and fed:
 #
-# - **Last state (lesson 5).** $z = w^\top h_T$. The word at position $t$ reaches the
-#   output only through the product $\prod_{k=t+1}^{T} \partial h_k / \partial
-#   h_{k-1}$, which shrinks geometrically with $T - t$ (lesson 4): with 200
-#   steps, the start of a review is out of reach.
+# - **Last state (lesson 5).** $g = W_g h_T + b_g$ ($W_g$ has one row: one
+#   logit). The word at position $t$ reaches the output only through the
+#   product $\prod_{k=t+1}^{T} \partial h_k / \partial h_{k-1}$, which shrinks
+#   geometrically with $T - t$ when its factors have norms below 1 (lesson 4):
+#   over 200 steps the start of a review can then be out of reach.
 # - **Padding.** The record pads in front and cuts at 200 words. Here reviews
 #   are padded at the end and batched with reviews of similar length; no padded
 #   step is ever read, so padding adds neither computation noise nor gradient.
-# - **Pooling over time.** $z = w^\top [\max_t h_t; \frac{1}{T}\sum_t h_t]$
+# - **Pooling over time.** $g = W_g [\max_t h_t; \frac{1}{T}\sum_t h_t] + b_g$
 #   (element-wise max and mean over the review's words). Every $h_t$ is one
 #   step from the output, so every word gets a gradient of its own size,
 #   wherever it is.
 # - **Bidirectional.** A second RNN reads each review backwards;
 #   $h_t = [\overrightarrow{h}_t; \overleftarrow{h}_t]$ sees both sides of word $t$.
-# - **GRU and LSTM** gate the state update, $h_t = (1 - u_t) \odot h_{t-1} + u_t
-#   \odot \tilde h_t$ for the GRU, which keeps gradients from vanishing over
-#   many steps.
+# - **GRU and LSTM** gate the state update. The GRU, written as on the
+#   [notation page](https://github.com/rnn-lab-book/rnn-lab-book/blob/main/book/theory.md)
+#   (PyTorch's convention), keeps
+#   $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$, with update gate $z_t$ and
+#   candidate state $n_t$: where $z_t$ is near 1 the old state is copied
+#   forward, and the gradient along that path is multiplied by $z_t$ instead
+#   of by $\mathrm{diag}(1 - h_t^2) W_{hh}$. The LSTM's cell state
+#   $c_t = f_t \odot c_{t-1} + i_t \odot \tilde c_t$ does the same through its
+#   forget gate $f_t$. PyTorch's `nn.GRU` and Keras's `GRU` both compute this
+#   form (they order the gates differently in their weights: see the page);
+#   some texts swap the roles, $h_t = (1 - z_t) \odot h_{t-1} + z_t \odot n_t$,
+#   so that there a gate near 1 takes the new state.
 #
 # ```text
 # baseline: TF-IDF of words and word pairs -> logistic regression; test accuracy
