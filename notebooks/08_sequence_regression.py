@@ -498,6 +498,89 @@ recorded = record_results(
     headline="test_mse",
 )
 
+# %% [markdown]
+# ## Questions
+#
+# 1. Why is the number of layers chosen on the validation sequences and not on
+#    the test sequences? What would the test MSE of a model chosen on the test
+#    set tell you?
+# 2. What shapes do `X` and `y` have, and which hidden state does the linear
+#    layer read when `num_layers=2`? Is it the same as `h_n[-1]`?
+# 3. How many parameters do the one-layer and the two-layer models have?
+#    Derive both from the shapes of $W^{(\ell)}_{in}$, $W^{(\ell)}_{hh}$ and
+#    the biases.
+# 4. Why does always predicting the fitting mean give an MSE near the
+#    variance of the targets, and what is that variance for a unit sine?
+# 5. How does the last-value predictor compare with the mean, why, and what
+#    does an RNN have to learn to beat it?
+# 6. Did the second layer lower the validation MSE in this run? Is the
+#    difference larger than the spread between seeds?
+# 7. After the test score is seen, may you go back and try three layers? What
+#    happens to the meaning of the test score if you do?
+#
+# **Try this**
+#
+# - `-p n_seeds 10`: does the choice between one and two layers stay the same
+#   with more seeds?
+# - `-p num_layers 3`: three layers join the comparison; which wins on
+#   validation?
+# - `-p noise 0.5`: noisier inputs; how do the RNN and the last-value
+#   predictor change?
+
+# %% [markdown]
+# :::{admonition} Answers
+# :class: dropdown
+#
+# 1. Choosing on the test set fits the choice to those particular test
+#    sequences, so their score is optimistic: it is no longer an estimate for
+#    new data. That is the record's defect that lesson 5 demonstrates. A score
+#    on data that played no part in any choice estimates the error on new
+#    sequences.
+# 2. `X` is (sequences, `seq_len`, 1), `y` (sequences, 1). The linear layer
+#    reads `states[:, -1]`, the top layer's last state $h^{(2)}_T$. For a
+#    one-direction `nn.RNN` that equals `h_n[-1]`; with a bidirectional layer
+#    it would not (lesson 11).
+# 3. Layer 1: $H \cdot 1 + H^2 + 2H$; every further layer: $H^2 + H^2 + 2H$;
+#    the linear layer $H + 1$. The run's counts are in the next cell and in
+#    the comparison table.
+# 4. A constant $c$ scores $\mathrm{E}[(y - c)^2]$, smallest at the mean,
+#    where it is the variance; a sine of amplitude 1 at a random phase has
+#    variance $1/2$.
+# 5. Consecutive values of a slow sine are close, so the last value is a
+#    good guess; an RNN must learn the frequency and phase from the noisy
+#    window to predict the step itself.
+# 6. and 7.: 6 from the next cell; 7: no. Once a choice depends on the test
+#    score, the test set has become a validation set and a new, untouched test
+#    set would be needed for an honest estimate.
+# :::
+
+# %%
+# The numeric answers, from this run (a collapsed block in the book).
+H = settings["hidden_size"]
+one_layer = H * 1 + H * H + 2 * H + H + 1
+answers = [
+    f"3: one layer {one_layer} (formula), "
+    f"{runs[1][0]['parameters']} counted; two layers "
+    f"{one_layer + 2 * H * H + 2 * H} (formula), "
+    f"{runs[2][0]['parameters']} counted.",
+    f"4: the fitting targets' variance is {y_fit.var():.4f}; the mean "
+    f"predictor scores {val_mean_mse:.4f} on validation and {mean_mse:.4f} "
+    "on test.",
+    f"5: last-value predictor {val_last_mse:.4f} on validation, "
+    f"{last_value_mse:.4f} on test; the chosen RNN {test_mse:.4f} on test.",
+    f"6: mean validation MSE {mean_val[1]:.4f} (one layer, seeds from "
+    f"{min(val_mses[1]):.4f} to {max(val_mses[1]):.4f}) against "
+    f"{mean_val[2]:.4f} (two layers, {min(val_mses[2]):.4f} to "
+    f"{max(val_mses[2]):.4f}), over {settings['n_seeds']} seed(s).",
+]
+display(
+    Markdown(
+        ":::{admonition} Answers from this run\n:class: dropdown\n\n"
+        + "\n".join(f"- {line}" for line in answers)
+        + "\n:::"
+    )
+)
+
 
 # %% tags=["lab-record"]
 # Your lab record: run the whole notebook first (Restart and run all), and

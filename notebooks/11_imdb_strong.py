@@ -133,7 +133,8 @@ settings
 #   step from the output, so every word gets a gradient of its own size,
 #   wherever it is.
 # - **Bidirectional.** A second RNN reads each review backwards;
-#   $h_t = [\overrightarrow{h}_t; \overleftarrow{h}_t]$ sees both sides of word $t$.
+#   $h_t = [\overrightarrow{h}_t; \overleftarrow{h}_t]$ sees both sides of word $t$
+#   (the figure below).
 # - **GRU and LSTM** gate the state update. The GRU, written as on the
 #   [notation page](https://github.com/rnn-lab-book/rnn-lab-book/blob/main/book/theory.md)
 #   (PyTorch's convention), keeps
@@ -158,6 +159,31 @@ settings
 # ```
 
 # %% [markdown]
+# ### Bidirectional layers, and where they cannot be used
+#
+# The forward states carry $x_1, \dots, x_t$ to the output $g_t$ at step $t$,
+# the backward states $x_t, \dots, x_T$, so every output has read the whole
+# sequence. In red, what $g_2$ reads: the inputs after step 2 among them.
+
+# %%
+import matplotlib.pyplot as plt
+
+from labhelpers.plots import plot_bidirectional_rnn
+
+plot_bidirectional_rnn(steps=4, focus=2)
+plt.show()
+
+# %% [markdown]
+# A review is complete before it is classified, so reading it in both
+# directions takes nothing the model should not have. Forecasting (lesson 9)
+# and generation (lesson 10) are different: the output at step $t$ is a guess
+# of $x_{t+1}$. A backward state at $t$ has read $x_{t+1}$ itself, so in
+# training the model could copy the answer, and when it is used there is no
+# $x_{t+1}$ yet to read. Forecasters and generators read only the past
+# (unidirectional, or *causal*, RNNs); bidirectional layers fit tasks that see
+# the whole sequence first: classifying it, or labelling each word of a
+# finished sentence.
+#
 # ## Program
 #
 # ### Data
@@ -593,6 +619,82 @@ recorded = record_results(
     source=records.source,
     split=records.split,
     baselines={split: result.accuracy for split, result in baselines.items()},
+)
+
+# %% [markdown]
+# ## Questions
+#
+# 1. Lesson 5's model reads only $h_T$ of a review padded in front to 200
+#    words. Through what product does the word at position $t$ reach the
+#    output, and when does that product shrink with $T - t$?
+# 2. What does max and mean pooling over time change for the gradient that
+#    reaches an early word?
+# 3. Why may a bidirectional layer read each review in both directions here,
+#    when lessons 9 and 10 must not?
+# 4. In a one-layer bidirectional `nn.RNN`, `out[:, -1]` and `h_n[-1]` are
+#    not the same vector. What does each hold, and which words has each read?
+# 5. In the GRU update $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$, what
+#    does an update gate near 1 do, and why does it help gradients over long
+#    reviews?
+# 6. Why is the validation part a block of whole movies rather than a random
+#    draw of reviews?
+# 7. Which single changes gained the most in this run, and how far is the
+#    best recurrent model from the TF-IDF baseline?
+#
+# **Try this**
+#
+# - `-p profile lab`: all 22,500 training reviews; which steps still gain?
+# - `-p maxlen 200`: the record's cut, for every step; what do "longer"
+#   reviews buy?
+# - `-p epochs 4`: every step trains twice as long; does the order of the
+#   steps in the table change?
+
+# %% [markdown]
+# :::{admonition} Answers
+# :class: dropdown
+#
+# 1. Through $\prod_{k=t+1}^{T} \partial h_k / \partial h_{k-1}$, each factor
+#    $\mathrm{diag}(1 - h_k^2) W_{hh}$; its norm is at most
+#    $\sigma_{\max}(W_{hh})^{T-t}$, which shrinks geometrically when the
+#    largest singular value is below 1 (lesson 4).
+# 2. Every $h_t$ is one step from the output, so every word has a gradient
+#    path that does not pass through the long product.
+# 3. A review is complete before it is classified, so no input the model
+#    reads lies in the future of the decision. A forecast or a generated
+#    character at step $t$ is a guess of $x_{t+1}$, which the backward
+#    direction would read: at use time it does not exist.
+# 4. `out[:, -1]` joins the forward state after the last word (it has read
+#    the whole review) with the backward state at the last position (it has
+#    read only the last word). `h_n[-1]` is the backward direction's final
+#    state, at the first position, after reading the whole review backwards.
+# 5. It copies the previous state forward: along that path the gradient is
+#    multiplied by $z_t$ instead of by $\mathrm{diag}(1 - h_t^2) W_{hh}$, so
+#    gates held near 1 carry it over many steps.
+# 6. The official split keeps all of a movie's reviews on one side; a random
+#    validation draw would share movies (names, plots) with training, and a
+#    model that memorises them could score higher there than on the test
+#    half, which shares none.
+# 7. The next cell gives the run's numbers.
+# :::
+
+# %%
+# The numeric answers, from this run (a collapsed block in the book).
+answers = [
+    "7: the largest gains: "
+    + ", ".join(
+        f"{name} ({gain:+.2f} points)"
+        for name, gain in biggest.head(3).items()
+    )
+    + f"; the best model, {best.name}, reaches {best.test_accuracy:.2%}, "
+    f"the TF-IDF baseline {baseline:.2%} "
+    f"({100 * (best.test_accuracy - baseline):+.2f} points).",
+]
+display(
+    Markdown(
+        ":::{admonition} Answers from this run\n:class: dropdown\n\n"
+        + "\n".join(f"- {line}" for line in answers)
+        + "\n:::"
+    )
 )
 
 
