@@ -350,8 +350,8 @@ print(inspect.getsource(run_bptt_epoch))
 # ### RNN, GRU and LSTM
 #
 # The same embedding and width for every cell; gradient norms are clipped at
-# `clip_grad_norm`, as is usual for language models (a single long-range
-# gradient spike can otherwise undo an epoch).
+# `clip_grad_norm`, which bounds the size of any one update (lesson 4 shows
+# what an exploding gradient does without it).
 
 # %%
 from labhelpers.models import count_parameters
