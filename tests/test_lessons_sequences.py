@@ -1,6 +1,7 @@
 """Checks of the sequence lessons (01, 08-11) that their references cannot make: one GRU
-convention across the notation page and lesson 11, what that convention computes, and lesson
-10's teacher forcing against free running, and lesson 11's bidirectional figure."""
+convention across the notation page and lesson 11 and what it computes, lesson 10's teacher
+forcing against free running, lesson 11's bidirectional figure, and the Questions section
+that ends each of these lessons."""
 
 import re
 from pathlib import Path
@@ -9,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import nbformat
 import numpy as np
 import pytest
 import torch
@@ -158,3 +160,32 @@ def test_bidirectional_figure_names_both_directions_marks_the_future_and_saves_p
         plot_bidirectional_rnn(steps=1)
     with pytest.raises(ValueError, match="focus must be a step from 1 to steps - 1 = 3"):
         plot_bidirectional_rnn(steps=4, focus=4)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "01_sum_classifier",
+        "08_sequence_regression",
+        "09_forecasting",
+        "10_char_rnn",
+        "11_imdb_strong",
+    ],
+)
+def test_lesson_ends_with_questions_and_collapsed_answers_before_the_record_cell(name):
+    cells = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4).cells
+    record = next(i for i, c in enumerate(cells) if "lab-record" in c.metadata.get("tags", []))
+    assert record == len(cells) - 1
+    start = next(
+        i for i, c in enumerate(cells) if c.cell_type == "markdown" and "## Questions" in c.source
+    )
+    questions, answers = cells[start].source, cells[start + 1].source
+    numbered = re.findall(r"^(\d+)\. ", questions, flags=re.M)
+    assert 5 <= len(numbered) <= 8 and numbered == [str(i + 1) for i in range(len(numbered))]
+    tries = re.findall(r"^- `-p \w+ ", questions.split("**Try this**")[1], flags=re.M)
+    assert 2 <= len(tries) <= 3
+    assert answers.startswith(":::{admonition} Answers\n:class: dropdown\n")
+    assert answers.rstrip().endswith(":::")
+    # The numeric answers come from the run: a code cell between the answers and the record.
+    numeric = [c for c in cells[start + 2 : record] if c.cell_type == "code"]
+    assert numeric and "Answers from this run" in numeric[0].source
