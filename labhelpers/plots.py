@@ -208,6 +208,118 @@ def plot_unrolled_rnn(steps: int = 3, path: str | Path | None = None):
     return save_figure(fig, path)
 
 
+def plot_bidirectional_rnn(
+    steps: int = 4, focus: int | None = None, path: str | Path | None = None
+):
+    """A bidirectional RNN unrolled over ``steps`` steps, and what its output at one step reads.
+
+    Bottom row: inputs x_t. Above them the forward states, each fed by the one on its left
+    (the past), and the backward states, each fed by the one on its right (the future);
+    on top the output of step t reads both, h_t = [forward h_t; backward h_t]. For step
+    ``focus`` (default: the second) the states that reach its output and the inputs after
+    it are outlined in red: the forward states bring x_1..x_t, the backward states
+    x_t..x_T, so the output at t has read inputs after t. The equations are written under
+    the drawing.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 2 <= steps <= 8:
+        raise ValueError(
+            f"steps must be an integer from 2 to 8 (one step has no future to show), got {steps!r}"
+        )
+    focus = 2 if focus is None else focus
+    if isinstance(focus, bool) or not isinstance(focus, int) or not 1 <= focus < steps:
+        raise ValueError(
+            f"focus must be a step from 1 to steps - 1 = {steps - 1} (a step with a "
+            f"future), got {focus!r}"
+        )
+    colours = {"x": "#dbe9f6", "f": "#fde2c4", "b": "#e4d7f2", "y": "#d9f0d3", "0": "#eeeeee"}
+    fig, ax = plt.subplots(figsize=(1.9 * (steps + 2) + 1.0, 5.6))
+    ax.set_xlim(-0.9, steps + 1.6)
+    ax.set_ylim(-1.5, 3.35)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    # Forward states left of their input's column, backward states right of it and higher,
+    # so that no arrow crosses a node.
+    half, shift = 0.22, 0.26
+    rows = {"x": 0.0, "f": 1.0, "b": 1.75, "y": 2.75}
+
+    def node(x, y, text, colour, bold=False):
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - half, y - 0.18),
+                2 * half,
+                0.36,
+                boxstyle="round,pad=0.03",
+                facecolor=colour,
+                edgecolor="#b22222" if bold else "black",
+                linewidth=2.6 if bold else 1.1,
+                zorder=2,
+            )
+        )
+        ax.text(x, y, text, ha="center", va="center", fontsize=12, zorder=3)
+
+    def arrow(start, end, colour="black"):
+        ax.add_patch(
+            FancyArrowPatch(
+                start, end, arrowstyle="-|>", mutation_scale=12, linewidth=1.1, color=colour
+            )
+        )
+
+    fwd, bwd = r"\overrightarrow{h}", r"\overleftarrow{h}"
+    node(1 - 1 - shift, rows["f"], rf"${fwd}_0$", colours["0"])
+    node(steps + 1 + shift, rows["b"], rf"${bwd}_{{{steps + 1}}}$", colours["0"])
+    for step in range(1, steps + 1):
+        x = float(step)
+        f, b = x - shift, x + shift
+        # Red outlines: the future inputs and the states that bring both sides to g_focus.
+        node(x, rows["x"], rf"$x_{{{step}}}$", colours["x"], bold=step > focus)
+        node(f, rows["f"], rf"${fwd}_{{{step}}}$", colours["f"], bold=step <= focus)
+        node(b, rows["b"], rf"${bwd}_{{{step}}}$", colours["b"], bold=step >= focus)
+        node(x, rows["y"], rf"$g_{{{step}}}$", colours["y"], bold=step == focus)
+        arrow((x - 0.1, rows["x"] + 0.2), (f, rows["f"] - 0.2))
+        arrow((x + 0.1, rows["x"] + 0.2), (b, rows["b"] - 0.2))
+        arrow((f, rows["f"] + 0.2), (x - 0.1, rows["y"] - 0.2))
+        arrow((b, rows["b"] + 0.2), (x + 0.1, rows["y"] - 0.2))
+        arrow((f - 1 + half + 0.02, rows["f"]), (f - half - 0.02, rows["f"]), colour="#c06000")
+        arrow((b + 1 - half - 0.02, rows["b"]), (b + half + 0.02, rows["b"]), colour="#6a3d9a")
+    ax.text(
+        -0.9, rows["f"] - 0.45, "forward: reads the past", ha="left", fontsize=10, color="#c06000"
+    )
+    ax.text(
+        steps + 1.6,
+        rows["b"] + 0.45,
+        "backward: reads the future",
+        ha="right",
+        fontsize=10,
+        color="#6a3d9a",
+    )
+    ax.text(
+        (steps + 0.7) / 2,
+        -0.6,
+        rf"red: what $g_{{{focus}}}$ reads; it has seen "
+        rf"$x_{{{focus + 1}}}, \dots, x_{{{steps}}}$, the inputs after step {focus}",
+        ha="center",
+        fontsize=11,
+        style="italic",
+    )
+    ax.text(
+        (steps + 0.7) / 2,
+        -1.2,
+        rf"${fwd}_t = \tanh(\overrightarrow{{W}}_{{hh}}\,{fwd}_{{t-1}} + "
+        rf"\overrightarrow{{W}}_{{in}}\,x_t + \overrightarrow{{b}}), \quad "
+        rf"{bwd}_t = \tanh(\overleftarrow{{W}}_{{hh}}\,{bwd}_{{t+1}} + "
+        rf"\overleftarrow{{W}}_{{in}}\,x_t + \overleftarrow{{b}}), \quad "
+        rf"g_t = W_g\,[{fwd}_t;\,{bwd}_t] + b_g$",
+        ha="center",
+        fontsize=12,
+    )
+    ax.set_title("A bidirectional RNN: every output reads the whole sequence")
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
 def plot_norms_by_lag(
     norms: Mapping[str, Sequence[float]],
     bounds: Mapping[str, Sequence[float]] | None = None,

@@ -354,6 +354,94 @@ recorded = record_results(
     lab_record={"val_accuracy": 0.94, "val_f1": 0.9375},
 )
 
+# %% [markdown]
+# ## Questions
+#
+# 1. What shape does `nn.RNN(batch_first=True)` expect for `X`, and what is
+#    each axis in this lesson?
+# 2. The model reads only the last hidden state $h_T$. Why is that enough for
+#    this task, and what would a linear layer on $h_1$ be able to learn?
+# 3. How many trainable parameters does the model have? Derive the number
+#    from the shapes of $W_{in}$, $W_{hh}$, the biases and $W_g$, $b_g$, and
+#    check it against `count_parameters`.
+# 4. The output layer gives two logits and the loss is `CrossEntropyLoss`.
+#    Why must no softmax be applied before that loss?
+# 5. What accuracy does always answering the larger class reach on the
+#    validation sequences, and how far above it is the RNN?
+# 6. Which validation sequences does the model get wrong, and why are they the
+#    hard ones for a network that adds through $\tanh$?
+# 7. The record reports 94.00% from one run. Given the spread over seeds
+#    measured here, how large must a difference between two single runs be
+#    before it says anything?
+# 8. The split takes the first 80% of the rows for training. Why is that safe
+#    for these generated sequences but not for a time series?
+#
+# **Try this**
+#
+# - `-p epochs 20`: the record's other run stopped at 20 epochs near 67%. Where
+#   does the validation loss stand after 20 epochs here?
+# - `-p seq_len 50 -p threshold 25`: sequences five times longer, the same
+#   task. Does accuracy hold, and does the seed spread grow?
+# - `-p hidden_size 2`: how small can the hidden state be before accuracy
+#   falls?
+
+# %% [markdown]
+# :::{admonition} Answers
+# :class: dropdown
+#
+# 1. (batch, time steps, features) = (sequences, `seq_len`, 1): one number per
+#    step.
+# 2. $h_T$ has read every $x_t$, so it can hold the running sum; $h_1$ has
+#    read only $x_1$, and a label that depends on the whole sum cannot be
+#    told from it.
+# 3. $W_{in}$ is (16, 1), $W_{hh}$ (16, 16), PyTorch keeps two biases of 16
+#    (`bias_ih`, `bias_hh`), $W_g$ is (2, 16) and $b_g$ (2,): the run's count
+#    and the formula are printed in the next cell.
+# 4. `CrossEntropyLoss` applies log-softmax itself; a softmax before it is
+#    applied twice, which squashes the logits and weakens the gradients.
+# 5. and 7. The next cell gives the run's numbers.
+# 6. Expected: those whose sum lies close to the threshold, where the model
+#    must resolve a small difference in a state squashed by $\tanh$ at every
+#    step. The next cell gives the run's distances.
+# 8. The rows are drawn independently, so the first 800 and the last 200 come
+#    from the same distribution. In a time series the rows are ordered in time:
+#    training must come before the test period (lesson 9), and a shuffled
+#    split would let the model learn from the future.
+# :::
+
+# %%
+# The numeric answers, from this run (a collapsed block in the book).
+H = settings["hidden_size"]
+formula = H * 1 + H * H + 2 * H + 2 * H + 2
+majority = max(y_val.mean(), 1 - y_val.mean())
+answers = [
+    f"3: $W_{{in}}$ {H}, $W_{{hh}}$ {H * H}, biases {2 * H}, $W_g$ {2 * H}, "
+    f"$b_g$ 2: {formula}; `count_parameters` counts "
+    f"{count_parameters(model)}.",
+    f"5: the larger class is {majority:.2%} of the validation sequences; "
+    f"the RNN reaches {val_accuracy:.2%} "
+    f"({100 * (val_accuracy - majority):+.2f} points).",
+    (
+        f"6: the {wrong.sum()} misclassified sums lie on average "
+        f"{distance[wrong].mean():.3f} from the threshold, the correct ones "
+        f"{distance[~wrong].mean():.3f}."
+        if wrong.any()
+        else "6: no validation sequence is misclassified in this run."
+    ),
+    f"7: over {len(seed_accuracies)} seeds the accuracy ranged from "
+    f"{seed_accuracies.min():.2%} to {seed_accuracies.max():.2%} (standard "
+    f"deviation {seed_accuracies.std():.2%}); single runs closer than that "
+    "range may differ by the seed alone.",
+]
+display(
+    Markdown(
+        ":::{admonition} Answers from this run\n:class: dropdown\n\n"
+        + "\n".join(f"- {line}" for line in answers)
+        + "\n:::"
+    )
+)
+
+
 # %% tags=["lab-record"]
 # Your lab record: run the whole notebook first (Restart and run all), and
 # outside Colab save it (Ctrl+S). Then fill in your name and register number

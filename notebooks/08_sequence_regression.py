@@ -51,14 +51,16 @@ if (
 #
 # ## Objectives
 #
-# - generate sequential data with a known answer and split it into training and
-#   test sequences;
+# - generate sequential data with a known answer and split it in order into
+#   fitting, validation and test sequences;
 # - stack two RNN layers, read the last hidden state of the top layer with a
 #   linear layer, and train with the mean squared error (MSE) and Adam;
 # - print the epoch / training loss / validation loss table the record shows and
 #   draw the learning curves;
 # - put the loss in context with two predictors that need no training;
-# - measure what the second layer buys: one layer against two, over several seeds.
+# - measure what the second layer buys: one layer against two, over several
+#   seeds, chosen on the validation sequences;
+# - score the chosen model on the test sequences once, at the end.
 #
 # ## Parameters
 #
@@ -72,6 +74,7 @@ n_samples = None  # type: int, at least 1  Number of generated sequences (traini
 seq_len = None  # type: int, at least 1  Time steps per sequence.
 noise = None  # type: float, at least 0  Standard deviation of the Gaussian noise added to every input value.
 train_fraction = None  # type: float in (0, 1)  Share of the sequences, taken in order, used for training; the rest are the test set.
+val_fraction = None  # type: float in (0, 1)  Share of the training sequences, the last ones, held out to validate: they choose the number of layers.
 hidden_size = None  # type: int, at least 1  Size of each RNN layer's hidden state (the record: 32).
 num_layers = None  # type: int, at least 1  Stacked RNN layers of the main model (the record: 2).
 learning_rate = None  # type: float, above 0  Adam's learning rate (the record: 0.01).
@@ -87,13 +90,13 @@ from labhelpers.profiles import notebook_settings
 PROFILES = {
     "smoke": dict(n_samples=200,  seq_len=20, noise=0.1, train_fraction=0.8,
                   hidden_size=32, num_layers=2, learning_rate=0.01, epochs=20,
-                  n_seeds=1),
+                  n_seeds=1, val_fraction=0.2),
     "quick": dict(n_samples=1000, seq_len=20, noise=0.1, train_fraction=0.8,
                   hidden_size=32, num_layers=2, learning_rate=0.01, epochs=100,
-                  n_seeds=3),
+                  n_seeds=3, val_fraction=0.2),
     "lab":   dict(n_samples=1000, seq_len=20, noise=0.1, train_fraction=0.8,
                   hidden_size=32, num_layers=2, learning_rate=0.01, epochs=100,
-                  n_seeds=10),
+                  n_seeds=10, val_fraction=0.2),
 }
 # fmt: on
 # Checks the parameters, then fills in the profile's values.
@@ -113,32 +116,43 @@ settings
 #   y = \sin(\omega T + \varphi).$$
 #
 # The network has to work out frequency and phase from a noisy piece. The
-# sequences are independent, so the first 80% train and the last 20% test.
+# sequences are split in order: the first 80% are the training part, the
+# last 20% the test part. The last 20% of the training part are held out as
+# the **validation** sequences: they draw the learning curves and choose
+# between one and two layers. The test sequences judge the chosen model once,
+# at the end; a choice made on them (as the record does, and as lesson 5
+# shows) makes the test score an optimistic one.
 #
 # **Model.** Two RNN layers are stacked: the first reads the input, the second
 # reads the first layer's states, and a linear layer reads the second layer's
 # last state:
 #
-# $$h^{(1)}_t = \tanh\big(W^{(1)}_{ih} x_t + W^{(1)}_{hh} h^{(1)}_{t-1} + b^{(1)}\big), \qquad
-#   h^{(2)}_t = \tanh\big(W^{(2)}_{ih} h^{(1)}_t + W^{(2)}_{hh} h^{(2)}_{t-1} + b^{(2)}\big),$$
+# $$h^{(1)}_t = \tanh\big(W^{(1)}_{hh} h^{(1)}_{t-1} + W^{(1)}_{in} x_t + b^{(1)}\big), \qquad
+#   h^{(2)}_t = \tanh\big(W^{(2)}_{hh} h^{(2)}_{t-1} + W^{(2)}_{in} h^{(1)}_t + b^{(2)}\big),$$
 #
-# $$\hat y = W_o h^{(2)}_T + b_o, \qquad
+# $$\hat y = g_T = W_g h^{(2)}_T + b_g, \qquad
 #   \mathrm{MSE} = \frac{1}{N} \sum_{n=1}^{N} (\hat y_n - y_n)^2 .$$
 #
 # ```text
-# generate X (n, T, 1), y (n, 1); first 80% train, last 20% test
+# generate X (n, T, 1), y (n, 1); in order: 64% fit, 16% validation, 20% test
 # model = RNN(1 -> 32, 2 layers) -> Linear(32 -> 1) on the last step
 # for epoch in 1..100:                      # full batch: one step per epoch
-#     loss = MSE(model(X_train), y_train); backward; Adam step (lr 0.01)
-#     record training loss and test (validation) loss
+#     loss = MSE(model(X_fit), y_fit); backward; Adam step (lr 0.01)
+#     record training loss and validation loss
 # compare with: always predicting the training mean; repeating the last input value
-# repeat for 1 and 2 layers over several seeds
+# repeat for 1 and 2 layers over several seeds; keep the lower mean validation MSE
+# only then: split off the test sequences and score the chosen model on them once
 # ```
 
 # %% [markdown]
 # ## Program
 #
 # ### Data
+#
+# `sine_data()` generates every sequence, the same ones at every call (the
+# seed is fixed). This cell keeps only the training part and splits it into
+# fitting and validation sequences; the test sequences are not split off
+# until the section "Test, once", after the model is chosen.
 
 # %%
 import numpy as np
@@ -151,16 +165,32 @@ from labhelpers.runtime import choose_device, describe_device, seed_everything
 
 seed_everything(seed)
 device = choose_device(device)
-X, y = make_sine_sequences(
-    settings["n_samples"], settings["seq_len"], settings["noise"], seed=seed
+
+
+def sine_data():
+    """Every sequence and its target: X (n, T, 1), y (n, 1); seeded."""
+    return make_sine_sequences(
+        settings["n_samples"],
+        settings["seq_len"],
+        settings["noise"],
+        seed=seed,
+    )
+
+
+# split_in_order returns (X_train, y_train, X_test, y_test): keep the first two
+X_train, y_train = split_in_order(*sine_data(), settings["train_fraction"])[:2]
+X_fit, y_fit, X_val, y_val = split_in_order(
+    X_train, y_train, 1 - settings["val_fraction"]
 )
-X_train, y_train, X_test, y_test = split_in_order(
-    X, y, settings["train_fraction"]
-)
-print(f"X {X.shape}, y {y.shape}; train {len(X_train)}, test {len(X_test)}")
+n_test = settings["n_samples"] - len(X_train)
 print(
-    f"targets: mean {y_train.mean():.3f}, "
-    f"variance {y_train.var():.3f} (training part)"
+    f"{settings['n_samples']} sequences of {settings['seq_len']} steps: "
+    f"fit {len(X_fit)}, validation {len(X_val)} (the end of the training "
+    f"part), test {n_test} (the last, not read yet)"
+)
+print(
+    f"targets: mean {y_fit.mean():.3f}, "
+    f"variance {y_fit.var():.3f} (fitting part)"
 )
 print(f"device: {describe_device(device)}")
 
@@ -171,11 +201,11 @@ fig, ax = plt.subplots(figsize=(7, 3.2))
 steps = np.arange(settings["seq_len"])
 for i in range(3):
     (line,) = ax.plot(
-        steps, X_train[i, :, 0], marker=".", label=f"sequence {i}"
+        steps, X_fit[i, :, 0], marker=".", label=f"sequence {i}"
     )
     ax.plot(
         settings["seq_len"],
-        y_train[i, 0],
+        y_fit[i, 0],
         marker="*",
         markersize=12,
         color=line.get_color(),
@@ -224,6 +254,7 @@ def full_batch(X_part, y_part):
 
 
 def train(layers, model_seed, log_every=10):
+    """Fit on the fitting sequences; validation loss after every epoch."""
     torch.manual_seed(model_seed)
     model = LastStepRNN(1, settings["hidden_size"], 1, num_layers=layers).to(
         device
@@ -235,8 +266,8 @@ def train(layers, model_seed, log_every=10):
         model,
         nn.MSELoss(),
         optimizer,
-        full_batch(X_train, y_train),
-        full_batch(X_test, y_test),
+        full_batch(X_fit, y_fit),
+        full_batch(X_val, y_val),
         epochs=settings["epochs"],
         device=device,
         accuracy_fn=None,
@@ -283,21 +314,128 @@ plt.show()
 
 # %% [markdown]
 # How good is that loss? Two predictors need no training: always answering the
-# mean target of the training set (its MSE is about the variance of the
+# mean target of the fitting sequences (its MSE is about the variance of the
 # targets), and repeating the last value of the sequence (wrong by one step of
-# the wave, plus the noise).
+# the wave, plus the noise). On the validation sequences:
 
 # %%
 from labhelpers.data.series import naive_forecast
+
+
+def baseline_mse(X_part, y_part):
+    """MSE of the fitting-mean and the last-value predictors on one part."""
+    return (
+        float(np.mean((y_fit.mean() - y_part) ** 2)),
+        float(np.mean((naive_forecast(X_part) - y_part) ** 2)),
+    )
+
+
+val_mean_mse, val_last_mse = baseline_mse(X_val, y_val)
+print(
+    f"validation MSE: RNN {history['val_loss'][-1]:.4f}, fitting-mean "
+    f"predictor {val_mean_mse:.4f}, last-value predictor {val_last_mse:.4f}"
+)
+
+# %% [markdown]
+# ### One layer against two, chosen on validation
+#
+# The same training, from several seeds, with one and with two layers; the
+# number of layers with the lower mean validation MSE is kept. The cell
+# checks that no test array exists yet when it chooses.
+
+# %%
+import pandas as pd
+
+
+def layer_name(layers):
+    return f"{layers} layer{'s' if layers > 1 else ''}"
+
+
+candidates = sorted({1, 2, settings["num_layers"]})
+runs = {layers: [] for layers in candidates}
+curves = {}
+for layers in candidates:
+    for model_seed in range(seed, seed + settings["n_seeds"]):
+        if layers == settings["num_layers"] and model_seed == seed:
+            run_model, run_history = model, history  # already trained above
+        else:
+            run_model, run_history = train(
+                layers, model_seed, log_every=settings["epochs"]
+            )
+        runs[layers].append(
+            dict(
+                model=run_model,
+                val_mse=run_history["val_loss"][-1],
+                parameters=count_parameters(run_model),
+            )
+        )
+        curves.setdefault(layers, run_history["val_loss"])
+val_mses = {
+    layers: [r["val_mse"] for r in runs[layers]] for layers in candidates
+}
+mean_val = {layers: float(np.mean(val_mses[layers])) for layers in candidates}
+early = sorted({"X_test", "y_test"} & set(globals()))
+assert not early, (
+    f"{early} exist before the model is chosen: "
+    "run the notebook from the top (Restart and run all)"
+)
+chosen = min(candidates, key=mean_val.get)
+print(
+    "test arrays when the choice is made: none; "
+    f"chosen on validation: {layer_name(chosen)}"
+)
+comparison = pd.DataFrame(
+    {
+        layer_name(layers): {
+            "parameters": runs[layers][0]["parameters"],
+            "seeds": len(runs[layers]),
+            "mean validation MSE": mean_val[layers],
+            "best validation MSE": np.min(val_mses[layers]),
+            "worst validation MSE": np.max(val_mses[layers]),
+        }
+        for layers in candidates
+    }
+).T.astype({"parameters": int, "seeds": int})
+comparison.round(4)
+
+# %%
+fig, ax = plt.subplots(figsize=(6, 3.6))
+for layers, curve in curves.items():
+    ax.plot(
+        np.arange(1, len(curve) + 1),
+        curve,
+        label=f"{layer_name(layers)} (seed {seed})",
+    )
+ax.axhline(
+    val_last_mse, color="gray", linestyle="--", label="last-value predictor"
+)
+ax.set_yscale("log")
+ax.set_xlabel("epoch")
+ax.set_ylabel("validation MSE (log scale)")
+ax.set_title("One RNN layer against two")
+ax.legend()
+ax.grid(alpha=0.3)
+plt.show()
+
+# %% [markdown]
+# ### Test, once
+#
+# Only now are the test sequences split off. The chosen model (its first seed)
+# is scored on them once, beside the two predictors that need no training.
+# Nothing is chosen after this.
+
+# %%
 from labhelpers.training import predict
 
-predicted, targets = predict(model, full_batch(X_test, y_test))
+X_test, y_test = split_in_order(*sine_data(), settings["train_fraction"])[2:]
+chosen_model = runs[chosen][0]["model"]
+predicted, targets = predict(chosen_model, full_batch(X_test, y_test))
 predicted, targets = predicted.numpy(), targets.numpy()
 test_mse = float(np.mean((predicted - targets) ** 2))
-mean_mse = float(np.mean((y_train.mean() - targets) ** 2))
-last_value_mse = float(np.mean((naive_forecast(X_test) - targets) ** 2))
+mean_mse, last_value_mse = baseline_mse(X_test, y_test)
 print(
-    f"test MSE: RNN {test_mse:.4f}, training-mean predictor {mean_mse:.4f}, "
+    f"{len(X_test)} test sequences; MSE: {layer_name(chosen)} RNN "
+    f"{test_mse:.4f}, fitting-mean predictor {mean_mse:.4f}, "
     f"last-value predictor {last_value_mse:.4f}"
 )
 
@@ -314,66 +452,6 @@ ax.grid(alpha=0.3)
 plt.show()
 
 # %% [markdown]
-# ### One layer against two
-#
-# The same training, from several seeds, with one and with two layers:
-
-# %%
-import pandas as pd
-
-runs = {1: [], 2: []}
-curves = {}
-for layers in (1, 2):
-    for model_seed in range(seed, seed + settings["n_seeds"]):
-        if layers == settings["num_layers"] and model_seed == seed:
-            run_model, run_history = model, history  # already trained above
-        else:
-            run_model, run_history = train(
-                layers, model_seed, log_every=settings["epochs"]
-            )
-        runs[layers].append(
-            dict(
-                val_mse=run_history["val_loss"][-1],
-                seconds=sum(run_history["seconds"]),
-                parameters=count_parameters(run_model),
-            )
-        )
-        curves.setdefault(layers, run_history["val_loss"])
-
-comparison = pd.DataFrame(
-    {
-        f"{layers} layer{'s' if layers > 1 else ''}": {
-            "parameters": runs[layers][0]["parameters"],
-            "seeds": len(runs[layers]),
-            "mean test MSE": np.mean([r["val_mse"] for r in runs[layers]]),
-            "best test MSE": np.min([r["val_mse"] for r in runs[layers]]),
-            "worst test MSE": np.max([r["val_mse"] for r in runs[layers]]),
-        }
-        for layers in (1, 2)
-    }
-).T.astype({"parameters": int, "seeds": int})
-comparison.round(4)
-
-# %%
-fig, ax = plt.subplots(figsize=(6, 3.6))
-for layers, curve in curves.items():
-    ax.plot(
-        np.arange(1, len(curve) + 1),
-        curve,
-        label=f"{layers} layer{'s' if layers > 1 else ''} (seed {seed})",
-    )
-ax.axhline(
-    last_value_mse, color="gray", linestyle="--", label="last-value predictor"
-)
-ax.set_yscale("log")
-ax.set_xlabel("epoch")
-ax.set_ylabel("test MSE (log scale)")
-ax.set_title("One RNN layer against two")
-ax.legend()
-ax.grid(alpha=0.3)
-plt.show()
-
-# %% [markdown]
 # ## Result
 
 # %%
@@ -381,22 +459,22 @@ from IPython.display import Markdown, display
 
 from labhelpers.report import record_results
 
-one, two = (np.mean([r["val_mse"] for r in runs[layers]]) for layers in (1, 2))
+one, two = mean_val[1], mean_val[2]
 at_ten = history["val_loss"][min(10, history.epochs) - 1]
-better = "lower" if two < one else "higher"
 sentence = (
     f"A {settings['num_layers']}-layer RNN with "
-    f"{settings['hidden_size']} hidden units reached a test MSE of "
-    f"{test_mse:.4f} after {history.epochs} full-batch "
+    f"{settings['hidden_size']} hidden units reached a validation MSE of "
+    f"{history['val_loss'][-1]:.4f} after {history.epochs} full-batch "
     f"epochs ({sum(history['seconds']):.2f} s of training; "
-    f"{at_ten:.4f} after epoch {min(10, history.epochs)}), "
-    f"against {mean_mse:.4f} for predicting the training "
-    f"mean and {last_value_mse:.4f} for repeating the last "
-    "value. The record's loss fell from about 0.55 to "
+    f"{at_ten:.4f} after epoch {min(10, history.epochs)}). "
+    "The record's loss fell from about 0.55 to "
     "about 0.015 in 10 epochs on data it did not describe. "
-    f"Over {settings['n_seeds']} seed(s), two layers gave a "
-    f"mean test MSE of {two:.4f} against {one:.4f} "
-    f"for one layer ({better} with the second layer)."
+    f"Over {settings['n_seeds']} seed(s) the mean validation MSE was "
+    f"{two:.4f} with two layers and {one:.4f} with one, so validation "
+    f"chose {layer_name(chosen)}. Scored once on the {len(X_test)} test "
+    f"sequences, the chosen model's MSE is {test_mse:.4f}, against "
+    f"{mean_mse:.4f} for predicting the fitting mean and "
+    f"{last_value_mse:.4f} for repeating the last value."
 )
 display(Markdown(sentence))
 recorded = record_results(
@@ -405,16 +483,102 @@ recorded = record_results(
     data=f"generated noisy sine sequences (seed {seed})",
     metrics={
         "test_mse": test_mse,
-        "test_mse_epoch_10": at_ten,
+        "val_mse": history["val_loss"][-1],
+        "val_mse_epoch_10": at_ten,
         "mean_predictor_mse": mean_mse,
         "last_value_mse": last_value_mse,
-        "mean_test_mse_1_layer": one,
-        "mean_test_mse_2_layers": two,
+        "mean_val_mse_1_layer": one,
+        "mean_val_mse_2_layers": two,
+        "chosen_layers": float(chosen),
         "train_seconds": sum(history["seconds"]),
     },
     settings=settings,
-    model=f"{settings['num_layers']}-layer RNN({settings['hidden_size']})",
+    model=f"{layer_name(chosen)} RNN({settings['hidden_size']}), "
+    "chosen on validation",
     headline="test_mse",
+)
+
+# %% [markdown]
+# ## Questions
+#
+# 1. Why is the number of layers chosen on the validation sequences and not on
+#    the test sequences? What would the test MSE of a model chosen on the test
+#    set tell you?
+# 2. What shapes do `X` and `y` have, and which hidden state does the linear
+#    layer read when `num_layers=2`? Is it the same as `h_n[-1]`?
+# 3. How many parameters do the one-layer and the two-layer models have?
+#    Derive both from the shapes of $W^{(\ell)}_{in}$, $W^{(\ell)}_{hh}$ and
+#    the biases.
+# 4. Why does always predicting the fitting mean give an MSE near the
+#    variance of the targets, and what is that variance for a unit sine?
+# 5. How does the last-value predictor compare with the mean, why, and what
+#    does an RNN have to learn to beat it?
+# 6. Did the second layer lower the validation MSE in this run? Is the
+#    difference larger than the spread between seeds?
+# 7. After the test score is seen, may you go back and try three layers? What
+#    happens to the meaning of the test score if you do?
+#
+# **Try this**
+#
+# - `-p n_seeds 10`: does the choice between one and two layers stay the same
+#   with more seeds?
+# - `-p num_layers 3`: three layers join the comparison; which wins on
+#   validation?
+# - `-p noise 0.5`: noisier inputs; how do the RNN and the last-value
+#   predictor change?
+
+# %% [markdown]
+# :::{admonition} Answers
+# :class: dropdown
+#
+# 1. Choosing on the test set fits the choice to those particular test
+#    sequences, so their score is optimistic: it is no longer an estimate for
+#    new data. That is the record's defect that lesson 5 demonstrates. A score
+#    on data that played no part in any choice estimates the error on new
+#    sequences.
+# 2. `X` is (sequences, `seq_len`, 1), `y` (sequences, 1). The linear layer
+#    reads `states[:, -1]`, the top layer's last state $h^{(2)}_T$. For a
+#    one-direction `nn.RNN` that equals `h_n[-1]`; with a bidirectional layer
+#    it would not (lesson 11).
+# 3. Layer 1: $H \cdot 1 + H^2 + 2H$; every further layer: $H^2 + H^2 + 2H$;
+#    the linear layer $H + 1$. The run's counts are in the next cell and in
+#    the comparison table.
+# 4. A constant $c$ scores $\mathrm{E}[(y - c)^2]$, smallest at the mean,
+#    where it is the variance; a sine of amplitude 1 at a random phase has
+#    variance $1/2$.
+# 5. Consecutive values of a slow sine are close, so the last value is a
+#    good guess; an RNN must learn the frequency and phase from the noisy
+#    window to predict the step itself.
+# 6. and 7.: 6 from the next cell; 7: no. Once a choice depends on the test
+#    score, the test set has become a validation set and a new, untouched test
+#    set would be needed for an honest estimate.
+# :::
+
+# %%
+# The numeric answers, from this run (a collapsed block in the book).
+H = settings["hidden_size"]
+one_layer = H * 1 + H * H + 2 * H + H + 1
+answers = [
+    f"3: one layer {one_layer} (formula), "
+    f"{runs[1][0]['parameters']} counted; two layers "
+    f"{one_layer + 2 * H * H + 2 * H} (formula), "
+    f"{runs[2][0]['parameters']} counted.",
+    f"4: the fitting targets' variance is {y_fit.var():.4f}; the mean "
+    f"predictor scores {val_mean_mse:.4f} on validation and {mean_mse:.4f} "
+    "on test.",
+    f"5: last-value predictor {val_last_mse:.4f} on validation, "
+    f"{last_value_mse:.4f} on test; the chosen RNN {test_mse:.4f} on test.",
+    f"6: mean validation MSE {mean_val[1]:.4f} (one layer, seeds from "
+    f"{min(val_mses[1]):.4f} to {max(val_mses[1]):.4f}) against "
+    f"{mean_val[2]:.4f} (two layers, {min(val_mses[2]):.4f} to "
+    f"{max(val_mses[2]):.4f}), over {settings['n_seeds']} seed(s).",
+]
+display(
+    Markdown(
+        ":::{admonition} Answers from this run\n:class: dropdown\n\n"
+        + "\n".join(f"- {line}" for line in answers)
+        + "\n:::"
+    )
 )
 
 

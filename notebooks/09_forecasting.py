@@ -158,6 +158,12 @@ settings
 # predicts $\hat s_{t+1}$, slides the window to include it, predicts
 # $\hat s_{t+2}$, and so on; its own errors come back as inputs.
 #
+# **Only the past.** Every model here reads its window forwards, from the
+# oldest value to the newest. A **bidirectional** RNN (lesson 11 draws one)
+# also reads it backwards, so its output at step $t$ depends on the values
+# after $t$: a forecast made at time $t$ does not have them, and a model
+# trained with them would be reading its own answer. It cannot forecast.
+#
 # ```text
 # split the series in time: training part | test part
 # fit the scaler on the training part; scale everything
@@ -327,13 +333,14 @@ print(inspect.getsource(ActivationLSTM.forward))
 # %% [markdown]
 # The values are not scaled, as in the record; the 7 windows form one batch
 # (Keras' default batch of 32 holds them all), and Adam keeps Keras' default
-# learning rate of 0.001. The same model with tanh shows why the record chose ReLU:
+# learning rate of 0.001. The same model with tanh, the function `nn.LSTM`
+# always uses, trains beside it from the same seed:
 
 # %%
 counting = arithmetic_sequence(1, 1, 10)
 X_count, y_count = make_windows(counting, window=3)
 probes = torch.tensor([[5.0, 6.0, 7.0], [11.0, 12.0, 13.0]])[:, :, None]
-demo_rows = []
+demo_rows, demo_models = [], {}
 for activation in ("relu", "tanh"):
     torch.manual_seed(seed)
     demo = LastStepActivationLSTM(
@@ -349,7 +356,7 @@ for activation in ("relu", "tanh"):
         accuracy_fn=None,
         log_every=settings["demo_epochs"],
     )
-    demo.eval()
+    demo_models[activation] = demo.eval()
     with torch.no_grad():
         after = demo(probes.to(device)).cpu()[:, 0]
     demo_rows.append(
@@ -370,13 +377,50 @@ print(
 # %%
 import pandas as pd
 
-pd.DataFrame(demo_rows).set_index("activation").round(3)
+demo_table = pd.DataFrame(demo_rows).set_index("activation")
+demo_table.round(3)
+
+# %% [markdown]
+# With tanh every hidden state lies in $(-1, 1)$ (it is $o_t \odot
+# 	anh(c_t)$ with $o_t \in (0, 1)$), so the output $W_g h_T + b_g$ of the
+# tanh model can never leave $b_g \pm \sum_j |W_{g,j}|$, whatever the input;
+# a ReLU cell has no such ceiling. What the run shows:
+
+# %%
+from IPython.display import Markdown, display
+
+linear = demo_models["tanh"].out
+reach = linear.weight.abs().sum().item()
+low, high = linear.bias.item() - reach, linear.bias.item() + reach
+relu_row, tanh_row = demo_table.loc["relu"], demo_table.loc["tanh"]
+closer = {
+    probe: min(
+        ("relu", "tanh"),
+        key=lambda a: abs(demo_table.loc[a, f"after {probe}"] - answer),
+    )
+    for probe, answer in (("[5, 6, 7]", 8), ("[11, 12, 13]", 14))
+}
+display(
+    Markdown(
+        f"After {settings['demo_epochs']} epochs the training MSE is "
+        f"{relu_row['final training MSE']:.3f} with ReLU and "
+        f"{tanh_row['final training MSE']:.3f} with tanh. After "
+        f"[5, 6, 7] (answer 8) ReLU predicts "
+        f"{relu_row['after [5, 6, 7]']:.2f} and tanh "
+        f"{tanh_row['after [5, 6, 7]']:.2f}; after [11, 12, 13] (answer "
+        f"14) ReLU predicts {relu_row['after [11, 12, 13]']:.2f} and tanh "
+        f"{tanh_row['after [11, 12, 13]']:.2f}. The trained tanh model's "
+        f"outputs are confined to [{low:.2f}, {high:.2f}] by its weights. "
+        f"Closer to the answer: {closer['[5, 6, 7]']} after [5, 6, 7], "
+        f"{closer['[11, 12, 13]']} after [11, 12, 13]."
+    )
+)
 
 # %% [markdown]
 # [5, 6, 7] is one of the training windows, so 8 is a value the model has seen
 # as a target: this demo checks fitting, not forecasting. [11, 12, 13] lies
-# beyond every training value; a tanh cell is bounded in $(-1, 1)$, so the
-# linear layer cannot reach far past the largest target it was fitted to.
+# beyond every training value; the tanh model cannot answer outside the
+# interval printed above, however far the input goes.
 #
 # ### A real measured series
 
@@ -692,10 +736,81 @@ recorded = record_results(
 )
 
 # %% [markdown]
-# To try: `series_name="co2"`. Its upward trend carries the test period above
-# every value of the training part (the line "test values on the training
-# scale" above then reaches past 1), and networks that only ever saw values
-# in $[0, 1]$ must extrapolate. Compare their errors with the naive forecast there.
+# ## Questions
+#
+# 1. `make_windows` with window $w$ and horizon $H$ turns a series of $n$
+#    values into how many pairs, and of which shapes?
+# 2. Why is the scaler fitted on the training part alone, and why must the
+#    pairs not be shuffled before the split in time?
+# 3. Test windows read the last $w$ training values. Is that a leak?
+# 4. What do the naive and seasonal-naive forecasts score one step ahead, and
+#    did the RNN and the LSTM beat the better of them?
+# 5. How does the recursive forecast's error change with the lead time, and
+#    why? Compare its RMSE one step and `horizon` steps ahead.
+# 6. Record 003 reports 8.01 after [5, 6, 7]. Why does that test fitting, not
+#    forecasting?
+# 7. Why can the tanh model not answer 14 after [11, 12, 13], however long it
+#    trains?
+# 8. Why can a bidirectional RNN not be used to forecast?
+#
+# **Try this**
+#
+# - `-p series_name co2`: a trending series whose test period lies above
+#   every training value. Which forecast wins there?
+# - `-p window 12`: one year of context instead of two; what happens to the
+#   networks' errors against the seasonal-naive forecast?
+# - `-p demo_epochs 1000`: does the ReLU model get closer to 8 after
+#   [5, 6, 7], and does the tanh model ever reach 14?
+
+# %% [markdown]
+# :::{admonition} Answers
+# :class: dropdown
+#
+# 1. $n - w - H + 1$ pairs; `X` is (pairs, $w$, 1) and `y` (pairs, $H$).
+# 2. Any statistic taken from the test period (its minimum, its maximum)
+#    tells the model something about the future; shuffled pairs put windows
+#    from inside the test period into training, so the model is scored on a
+#    period it has already learned from.
+# 3. No: a forecaster at the start of the test period knows the past, and the
+#    test *targets* all lie in the test period.
+# 4. and 5. The next cell gives the run's numbers. Each recursive step reads
+#    earlier predictions as inputs, so their errors enter later windows, and
+#    the horizon is further from anything the model has read.
+# 6. [5, 6, 7] -> 8 is one of the seven training pairs.
+# 7. Its hidden state lies in $(-1, 1)$, so its output cannot leave
+#    $b_g \pm \sum_j |W_{g,j}|$; the run's interval is in the next cell.
+# 8. Its backward direction reads the window from its newest value to its
+#    oldest, and in a forecast of $x_{t+1}$ made at $t$ the values after $t$
+#    do not exist yet; trained with them it would read its own answer
+#    (lesson 11).
+# :::
+
+# %%
+# The numeric answers, from this run (a collapsed block in the book).
+rmse = one_step_table[rmse_column]
+lstm_lead = rmse_by_lead["LSTM"]
+answers = [
+    f"1: the ramp of 10 values, window 3, horizon 2 gave {len(X_demo)} "
+    f"pairs, X {X_demo.shape}, y {y_demo.shape}.",
+    f"4: naive {rmse['naive (last value)']:.3f}, seasonal naive "
+    f"{rmse[baseline_names[-1]]:.3f}, RNN {rmse['RNN']:.3f}, LSTM "
+    f"{rmse['LSTM']:.3f} {measured.units} (RMSE). Against the better "
+    f"baseline, the {best_baseline} forecast: "
+    + "; ".join(verdicts)
+    + ".",
+    f"5: the LSTM's recursive RMSE is {lstm_lead.iloc[0]:.3f} one step "
+    f"ahead and {lstm_lead.iloc[-1]:.3f} {H} steps ahead.",
+    f"6: the ReLU model predicted {demo_after_567:.2f} after [5, 6, 7].",
+    f"7: the trained tanh model's outputs are confined to "
+    f"[{low:.2f}, {high:.2f}].",
+]
+display(
+    Markdown(
+        ":::{admonition} Answers from this run\n:class: dropdown\n\n"
+        + "\n".join(f"- {line}" for line in answers)
+        + "\n:::"
+    )
+)
 
 
 # %% tags=["lab-record"]

@@ -60,6 +60,8 @@ if (
 #   carrying the hidden state from batch to batch, and report loss and
 #   perplexity per epoch;
 # - compare a vanilla RNN, a GRU and an LSTM of the same width;
+# - name teacher forcing (training reads the true previous character) and
+#   measure it against free running (generation reads its own output);
 # - sample text at several temperatures, reproducibly (seeded).
 #
 # ## Parameters
@@ -86,6 +88,7 @@ epochs = None  # type: int, at least 1  Passes over the training text per model.
 clip_grad_norm = None  # type: float, above 0  Gradient-norm clipping threshold during training.
 temperatures = None  # type: list of float, above 0  Sampling temperatures for the generated text.
 sample_length = None  # type: int, at least 1  Characters generated per sample.
+free_run_steps = None  # type: int, at least 1  Characters continued from the validation text to compare teacher forcing with free running.
 prompt = None  # type: str  Text the generated samples start from.
 seed = 0  # type: int, at least 0  Seed of the models and of the sampling.
 device = "auto"  # type: str in {"auto", "cuda", "mps", "cpu"}  "auto" takes CUDA, then MPS, then the CPU.
@@ -101,21 +104,21 @@ PROFILES = {
                   hidden_size=32,  seq_len=50,  batch_size=32,
                   learning_rate=0.005, epochs=1,  clip_grad_norm=1.0,
                   temperatures=[0.5, 1.0, 1.5], sample_length=80,
-                  prompt="The "),
+                  prompt="The ", free_run_steps=10),
     "quick": dict(toy_text="hello world", toy_hidden=16, toy_epochs=100,
                   corpus="lee", max_chars=0,     train_fraction=0.9,
                   cells=["rnn", "gru", "lstm"], embedding_dim=32,
                   hidden_size=128, seq_len=100, batch_size=64,
                   learning_rate=0.005, epochs=6,  clip_grad_norm=1.0,
                   temperatures=[0.5, 1.0, 1.5], sample_length=300,
-                  prompt="The "),
+                  prompt="The ", free_run_steps=20),
     "lab":   dict(toy_text="hello world", toy_hidden=16, toy_epochs=100,
                   corpus="lee", max_chars=0,     train_fraction=0.9,
                   cells=["rnn", "gru", "lstm"], embedding_dim=64,
                   hidden_size=256, seq_len=100, batch_size=64,
                   learning_rate=0.003, epochs=30, clip_grad_norm=1.0,
                   temperatures=[0.5, 1.0, 1.5], sample_length=500,
-                  prompt="The "),
+                  prompt="The ", free_run_steps=20),
 }
 # fmt: on
 # Checks the parameters, then fills in the profile's values.
@@ -138,8 +141,8 @@ settings
 # **Model.** Each index is looked up in an embedding table $E$, read by the
 # recurrent layer, and mapped to one score per vocabulary character:
 #
-# $$e_t = E[c_t], \qquad h_t = \tanh(W_{in} e_t + W_{hh} h_{t-1} + b), \qquad
-#   z_t = W_o h_t + b_o, \qquad p(c_{t+1} \mid c_{\le t}) = \mathrm{softmax}(z_t),$$
+# $$e_t = E[c_t], \qquad h_t = \tanh(W_{hh} h_{t-1} + W_{in} e_t + b), \qquad
+#   g_t = W_g h_t + b_g, \qquad p(c_{t+1} \mid c_{\le t}) = \mathrm{softmax}(g_t),$$
 #
 # with $h_0 = 0$ (a GRU or an LSTM replaces the $\tanh$ update by its gated one).
 # The loss is the mean cross-entropy $L = -\frac{1}{N}\sum_t \log p(c_{t+1} \mid c_{\le t})$
@@ -156,8 +159,16 @@ settings
 # batch, so the model reads the text as one long sequence, but it is *detached*
 # in between: gradients flow back at most $T$ steps.
 #
+# **Teacher forcing and free running.** In training the input at every step
+# is the *true* previous character, whatever the model predicted there: this
+# is **teacher forcing**, and it is why one forward pass over the text gives
+# every step's loss. In generation there is no true text: the model's own
+# output is fed back as the next input (**free running**). A model trained
+# only on true contexts then reads contexts made of its own guesses; the
+# lesson measures how much that costs.
+#
 # **Sampling with a temperature.** To generate, the model's scores are divided
-# by a temperature $\tau$ before the softmax, $p_i \propto \exp(z_i / \tau)$, one
+# by a temperature $\tau$ before the softmax, $p_i \propto \exp(g_{t,i} / \tau)$, one
 # character is drawn, fed back as the next input, and so on. $\tau < 1$ sharpens
 # the distribution (safer, more repetitive text), $\tau > 1$ flattens it (more
 # surprising, more misspelt text).
@@ -339,8 +350,8 @@ print(inspect.getsource(run_bptt_epoch))
 # ### RNN, GRU and LSTM
 #
 # The same embedding and width for every cell; gradient norms are clipped at
-# `clip_grad_norm`, as is usual for language models (a single long-range
-# gradient spike can otherwise undo an epoch).
+# `clip_grad_norm`, which bounds the size of any one update (lesson 4 shows
+# what an exploding gradient does without it).
 
 # %%
 from labhelpers.models import count_parameters
@@ -459,6 +470,87 @@ print(
 summary.drop(columns="seconds per epoch").round(3)
 
 # %% [markdown]
+# ### Teacher forcing against free running
+#
+# `run_bptt_epoch` trains with teacher forcing: the batch's input is the text
+# and its target the same text shifted by one, so every step reads the true
+# previous character. The model with the lowest validation perplexity now
+# continues the validation text from 64 places. Each reads the
+# `seq_len` true characters before its place, then predicts the next
+# `free_run_steps` characters: once with teacher forcing (each prediction
+# reads the true characters before it) and once free running (each reads the
+# model's own greedy guesses, the argmax, fed back). Step 1 reads the same
+# true context in both. `continuation_errors`:
+
+# %%
+from labhelpers.lessons.char_rnn import continuation_errors
+
+best_cell = min(
+    char_histories, key=lambda cell: char_histories[cell]["val_loss"][-1]
+)
+best_model = char_models[best_cell].eval()
+k_steps = settings["free_run_steps"]
+forcing = continuation_errors(
+    best_model, val_text, settings["seq_len"], k_steps, starts=64, seed=seed
+)
+forcing_table = pd.DataFrame(
+    {
+        "teacher forcing: error": forcing.teacher_error,
+        "free running: error": forcing.free_error,
+        "teacher forcing: loss": forcing.teacher_loss,
+        "free running: loss": forcing.free_loss,
+    },
+    index=pd.RangeIndex(1, k_steps + 1, name="step k"),
+)
+forcing_table.iloc[:: max(1, k_steps // 10)].round(3)
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+for ax, key, label in (
+    (axes[0], "error", "share of wrong greedy characters"),
+    (axes[1], "loss", "cross-entropy of the true character (nats)"),
+):
+    for mode in ("teacher forcing", "free running"):
+        ax.plot(
+            forcing_table.index,
+            forcing_table[f"{mode}: {key}"],
+            marker="o",
+            label=mode,
+        )
+    ax.set_xlabel("step k after the true context")
+    ax.set_ylabel(label)
+    ax.grid(alpha=0.3)
+    ax.legend()
+axes[0].set_title(f"{best_cell.upper()}: greedy continuation errors")
+axes[1].set_title("Loss of the text's k-th character")
+fig.tight_layout()
+plt.show()
+
+# %%
+from IPython.display import Markdown, display
+
+teacher_mean = float(forcing.teacher_error.mean())
+free_mean = float(forcing.free_error.mean())
+display(
+    Markdown(
+        f"Over {k_steps} steps from 64 places of the validation text, the "
+        f"{best_cell.upper()} predicted a wrong character {teacher_mean:.1%} "
+        f"of the time with teacher forcing and {free_mean:.1%} free "
+        f"running (step 1: {forcing.teacher_error[0]:.1%} in both; step "
+        f"{k_steps}: {forcing.teacher_error[-1]:.1%} against "
+        f"{forcing.free_error[-1]:.1%}). The mean loss of the true character "
+        f"was {forcing.teacher_loss.mean():.3f} nats with teacher forcing "
+        f"and {forcing.free_loss.mean():.3f} free running. The validation "
+        f"loss of the table above is the teacher-forced one."
+    )
+)
+
+# %% [markdown]
+# Generation can only run free: the next character does not exist until the
+# model has chosen it. For the same reason a **bidirectional** RNN, whose
+# backward direction reads the characters after step $t$, cannot generate
+# text: lesson 11 draws one and says where it can be used.
+#
 # ### Generated text
 #
 # From the model with the lowest validation perplexity, starting from `prompt`,
@@ -472,21 +564,18 @@ from labhelpers.lessons.char_rnn import (
     temperature_softmax,
 )
 
-best_cell = min(
-    char_histories, key=lambda cell: char_histories[cell]["val_loss"][-1]
-)
-best_model = char_models[best_cell].eval()
 with torch.no_grad():
     prompt_logits, _ = best_model(
         torch.as_tensor(codec.encode(settings["prompt"]), device=device)[
             None, :
         ]
     )
-samples = {}
+samples, spreads = {}, {}
 for temperature in settings["temperatures"]:
     spread = entropy(
         temperature_softmax(prompt_logits[0, -1].cpu(), temperature)
     ).item()
+    spreads[temperature] = spread
     samples[temperature] = generate_text(
         best_model,
         codec,
@@ -550,6 +639,91 @@ recorded = record_results(
     settings=settings,
     model=f"character-level {best_cell.upper()} (the best cell)",
     headline=f"{best_cell}_val_perplexity",
+)
+
+# %% [markdown]
+# ## Questions
+#
+# 1. For the text "hello world", what are the input and the target of the toy
+#    model, and how long is each?
+# 2. What is perplexity, and what are the two bars the lesson sets beside the
+#    models' perplexities? Where does the best model stand?
+# 3. In truncated BPTT, what does `run_bptt_epoch` carry from batch to batch,
+#    what does it cut, and how many steps back can a gradient travel?
+# 4. What is teacher forcing, and where in this lesson is it used? What is
+#    free running?
+# 5. At step 1 teacher forcing and free running score the same. Why? How far
+#    apart are they after `free_run_steps` steps in this run?
+# 6. What does the temperature do to the entropy of the next-character
+#    distribution? Give the run's entropies.
+# 7. Why are gradient norms clipped when training on the corpus?
+# 8. Why can a bidirectional RNN not generate text?
+#
+# **Try this**
+#
+# - `-p seq_len 20`: gradients flow back at most 20 steps. What happens to
+#   the validation perplexity?
+# - `-p hidden_size 256 -p epochs 12`: a larger, longer-trained model; does
+#   the gap between teacher forcing and free running shrink?
+# - `-p free_run_steps 60`: where does the free-running error level off?
+
+# %% [markdown]
+# :::{admonition} Answers
+# :class: dropdown
+#
+# 1. The input is the text without its last character, "hello worl", the
+#    target the text without its first, "ello world": 10 characters each; at
+#    every step the target is the character that follows the input.
+# 2. $e^{L}$ with $L$ the mean cross-entropy in nats: the number of
+#    characters the model is as unsure between as if it chose uniformly among
+#    them. The bars: the unigram model (character frequencies, no context)
+#    and uniform guessing (the vocabulary size). The run's numbers are in the
+#    next cell.
+# 3. It carries the hidden state, so row $b$ of a batch continues row $b$ of
+#    the one before, and detaches it, so the gradient stops at the batch
+#    boundary: at most `seq_len` steps back, fewer for the first steps of a
+#    batch.
+# 4. Teacher forcing: in training each step's input is the true previous
+#    character (the batch's input is the text, its target the text shifted
+#    by one), whatever the model predicted. Free running: the model's own
+#    output is fed back as its next input, as `generate_text` does.
+# 5. Step 1 reads the same true context in both modes. After it, a wrong
+#    free-running guess becomes part of the context, a context the model
+#    never read in training. The run's numbers are in the next cell.
+# 6. Dividing the logits by $\tau < 1$ sharpens the distribution (lower
+#    entropy); $\tau > 1$ flattens it (higher entropy, at most
+#    $\log(\text{vocabulary})$).
+# 7. A single step's gradient can be very large (lesson 4's exploding
+#    gradients); clipping its norm bounds the size of one update.
+# 8. Its backward direction reads the characters after step $t$; when
+#    generating, they have not been chosen yet, and a model trained with them
+#    could copy the next character instead of predicting it (lesson 11).
+# :::
+
+# %%
+# The numeric answers, from this run (a collapsed block in the book).
+answers = [
+    f"1: this run's toy text gives input {toy_codec.decode(toy_input)!r}, "
+    f"target {toy_codec.decode(toy_target)!r}.",
+    f"2: the best model, the {best_cell.upper()}, reaches validation "
+    f"perplexity {best_perplexity:.2f}; the unigram model "
+    f"{unigram_perplexity:.2f}, uniform guessing {codec.vocab_size}.",
+    f"5: wrong characters at step 1: {forcing.teacher_error[0]:.1%} in both; "
+    f"at step {k_steps}: {forcing.teacher_error[-1]:.1%} with teacher "
+    f"forcing, {forcing.free_error[-1]:.1%} free running.",
+    "6: entropy of the first draw: "
+    + ", ".join(
+        f"{spread:.3f} nats at $\\tau = {temperature:g}$"
+        for temperature, spread in spreads.items()
+    )
+    + f"; the uniform maximum is {np.log(codec.vocab_size):.3f}.",
+]
+display(
+    Markdown(
+        ":::{admonition} Answers from this run\n:class: dropdown\n\n"
+        + "\n".join(f"- {line}" for line in answers)
+        + "\n:::"
+    )
 )
 
 

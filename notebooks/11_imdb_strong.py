@@ -120,22 +120,33 @@ settings
 # Every model is an embedding, a recurrent layer and one output logit. What
 # changes is how the recurrent layer is read and fed:
 #
-# - **Last state (lesson 5).** $z = w^\top h_T$. The word at position $t$ reaches the
-#   output only through the product $\prod_{k=t+1}^{T} \partial h_k / \partial
-#   h_{k-1}$, which shrinks geometrically with $T - t$ (lesson 4): with 200
-#   steps, the start of a review is out of reach.
+# - **Last state (lesson 5).** $g = W_g h_T + b_g$ ($W_g$ has one row: one
+#   logit). The word at position $t$ reaches the output only through the
+#   product $\prod_{k=t+1}^{T} \partial h_k / \partial h_{k-1}$, which shrinks
+#   geometrically with $T - t$ when its factors have norms below 1 (lesson 4):
+#   over 200 steps the start of a review can then be out of reach.
 # - **Padding.** The record pads in front and cuts at 200 words. Here reviews
 #   are padded at the end and batched with reviews of similar length; no padded
 #   step is ever read, so padding adds neither computation noise nor gradient.
-# - **Pooling over time.** $z = w^\top [\max_t h_t; \frac{1}{T}\sum_t h_t]$
+# - **Pooling over time.** $g = W_g [\max_t h_t; \frac{1}{T}\sum_t h_t] + b_g$
 #   (element-wise max and mean over the review's words). Every $h_t$ is one
 #   step from the output, so every word gets a gradient of its own size,
 #   wherever it is.
 # - **Bidirectional.** A second RNN reads each review backwards;
-#   $h_t = [\overrightarrow{h}_t; \overleftarrow{h}_t]$ sees both sides of word $t$.
-# - **GRU and LSTM** gate the state update, $h_t = (1 - u_t) \odot h_{t-1} + u_t
-#   \odot \tilde h_t$ for the GRU, which keeps gradients from vanishing over
-#   many steps.
+#   $h_t = [\overrightarrow{h}_t; \overleftarrow{h}_t]$ sees both sides of word $t$
+#   (the figure below).
+# - **GRU and LSTM** gate the state update. The GRU, written as on the
+#   [notation page](https://github.com/rnn-lab-book/rnn-lab-book/blob/main/book/theory.md)
+#   (PyTorch's convention), keeps
+#   $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$, with update gate $z_t$ and
+#   candidate state $n_t$: where $z_t$ is near 1 the old state is copied
+#   forward, and the gradient along that path is multiplied by $z_t$ instead
+#   of by $\mathrm{diag}(1 - h_t^2) W_{hh}$. The LSTM's cell state
+#   $c_t = f_t \odot c_{t-1} + i_t \odot \tilde c_t$ does the same through its
+#   forget gate $f_t$. PyTorch's `nn.GRU` and Keras's `GRU` both compute this
+#   form (they order the gates differently in their weights: see the page);
+#   some texts swap the roles, $h_t = (1 - z_t) \odot h_{t-1} + z_t \odot n_t$,
+#   so that there a gate near 1 takes the new state.
 #
 # ```text
 # baseline: TF-IDF of words and word pairs -> logistic regression; test accuracy
@@ -148,6 +159,31 @@ settings
 # ```
 
 # %% [markdown]
+# ### Bidirectional layers, and where they cannot be used
+#
+# The forward states carry $x_1, \dots, x_t$ to the output $g_t$ at step $t$,
+# the backward states $x_t, \dots, x_T$, so every output has read the whole
+# sequence. In red, what $g_2$ reads: the inputs after step 2 among them.
+
+# %%
+import matplotlib.pyplot as plt
+
+from labhelpers.plots import plot_bidirectional_rnn
+
+plot_bidirectional_rnn(steps=4, focus=2)
+plt.show()
+
+# %% [markdown]
+# A review is complete before it is classified, so reading it in both
+# directions takes nothing the model should not have. Forecasting (lesson 9)
+# and generation (lesson 10) are different: the output at step $t$ is a guess
+# of $x_{t+1}$. A backward state at $t$ has read $x_{t+1}$ itself, so in
+# training the model could copy the answer, and when it is used there is no
+# $x_{t+1}$ yet to read. Forecasters and generators read only the past
+# (unidirectional, or *causal*, RNNs); bidirectional layers fit tasks that see
+# the whole sequence first: classifying it, or labelling each word of a
+# finished sentence.
+#
 # ## Program
 #
 # ### Data
@@ -487,12 +523,12 @@ text += (
 pool_gain = gains.get("max+mean pooling", np.nan)
 if pool_gain > 1:
     text += (
-        "Pooling helps because it gives every word a "
-        "one-step path to the output: the last state of a "
-        "tanh RNN only remembers the last few dozen words "
-        "(the gradient to word $t$ shrinks like a power of "
-        "the Jacobian norm, lesson 4), so the opinions at "
-        "the start of a 200-word review never reach it. "
+        f"Pooling over time gained {pool_gain:+.2f} points. It "
+        "gives every word a one-step path to the output, "
+        "while the last state reaches word $t$ only through "
+        "a product of $T - t$ Jacobians, which shrinks "
+        "geometrically when their norms stay below 1 "
+        "(lesson 4). "
     )
 elif pool_gain == pool_gain:
     text += (
@@ -583,6 +619,82 @@ recorded = record_results(
     source=records.source,
     split=records.split,
     baselines={split: result.accuracy for split, result in baselines.items()},
+)
+
+# %% [markdown]
+# ## Questions
+#
+# 1. Lesson 5's model reads only $h_T$ of a review padded in front to 200
+#    words. Through what product does the word at position $t$ reach the
+#    output, and when does that product shrink with $T - t$?
+# 2. What does max and mean pooling over time change for the gradient that
+#    reaches an early word?
+# 3. Why may a bidirectional layer read each review in both directions here,
+#    when lessons 9 and 10 must not?
+# 4. In a one-layer bidirectional `nn.RNN`, `out[:, -1]` and `h_n[-1]` are
+#    not the same vector. What does each hold, and which words has each read?
+# 5. In the GRU update $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$, what
+#    does an update gate near 1 do, and why does it help gradients over long
+#    reviews?
+# 6. Why is the validation part a block of whole movies rather than a random
+#    draw of reviews?
+# 7. Which single changes gained the most in this run, and how far is the
+#    best recurrent model from the TF-IDF baseline?
+#
+# **Try this**
+#
+# - `-p profile lab`: all 22,500 training reviews; which steps still gain?
+# - `-p maxlen 200`: the record's cut, for every step; what do "longer"
+#   reviews buy?
+# - `-p epochs 4`: every step trains twice as long; does the order of the
+#   steps in the table change?
+
+# %% [markdown]
+# :::{admonition} Answers
+# :class: dropdown
+#
+# 1. Through $\prod_{k=t+1}^{T} \partial h_k / \partial h_{k-1}$, each factor
+#    $\mathrm{diag}(1 - h_k^2) W_{hh}$; its norm is at most
+#    $\sigma_{\max}(W_{hh})^{T-t}$, which shrinks geometrically when the
+#    largest singular value is below 1 (lesson 4).
+# 2. Every $h_t$ is one step from the output, so every word has a gradient
+#    path that does not pass through the long product.
+# 3. A review is complete before it is classified, so no input the model
+#    reads lies in the future of the decision. A forecast or a generated
+#    character at step $t$ is a guess of $x_{t+1}$, which the backward
+#    direction would read: at use time it does not exist.
+# 4. `out[:, -1]` joins the forward state after the last word (it has read
+#    the whole review) with the backward state at the last position (it has
+#    read only the last word). `h_n[-1]` is the backward direction's final
+#    state, at the first position, after reading the whole review backwards.
+# 5. It copies the previous state forward: along that path the gradient is
+#    multiplied by $z_t$ instead of by $\mathrm{diag}(1 - h_t^2) W_{hh}$, so
+#    gates held near 1 carry it over many steps.
+# 6. The official split keeps all of a movie's reviews on one side; a random
+#    validation draw would share movies (names, plots) with training, and a
+#    model that memorises them could score higher there than on the test
+#    half, which shares none.
+# 7. The next cell gives the run's numbers.
+# :::
+
+# %%
+# The numeric answers, from this run (a collapsed block in the book).
+answers = [
+    "7: the largest gains: "
+    + ", ".join(
+        f"{name} ({gain:+.2f} points)"
+        for name, gain in biggest.head(3).items()
+    )
+    + f"; the best model, {best.name}, reaches {best.test_accuracy:.2%}, "
+    f"the TF-IDF baseline {baseline:.2%} "
+    f"({100 * (best.test_accuracy - baseline):+.2f} points).",
+]
+display(
+    Markdown(
+        ":::{admonition} Answers from this run\n:class: dropdown\n\n"
+        + "\n".join(f"- {line}" for line in answers)
+        + "\n:::"
+    )
 )
 
 

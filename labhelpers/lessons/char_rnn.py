@@ -1,4 +1,5 @@
-"""Lesson 10 only: sampling text from a character-level model with a temperature.
+"""Lesson 10 only: sampling text from a character-level model with a temperature, and
+teacher forcing set against free running.
 
 The model is :class:`labhelpers.models.CharRNN`, trained by
 :func:`labhelpers.training.fit_char_model` on
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -19,10 +21,10 @@ from ..models import CharRNN
 
 
 def temperature_softmax(logits: torch.Tensor, temperature: float) -> torch.Tensor:
-    """p_i = exp(z_i / T) / sum_j exp(z_j / T) over the last dimension.
+    """p_i = exp(g_i / tau) / sum_j exp(g_j / tau) over the last dimension (g: the logits).
 
-    T < 1 sharpens the distribution (lower entropy, towards the argmax),
-    T > 1 flattens it (towards uniform); T = 1 is the model's own softmax.
+    tau < 1 sharpens the distribution (lower entropy, towards the argmax),
+    tau > 1 flattens it (towards uniform); tau = 1 is the model's own softmax.
     """
     if (
         isinstance(temperature, bool)
@@ -97,3 +99,79 @@ def generate_text(
             drawn.append(int(index))
             logits, state = model(index.reshape(1, 1).to(device), state)
     return prompt + codec.decode(drawn)
+
+
+class ContinuationErrors(NamedTuple):
+    """Per-step scores of greedy continuations, each of shape (steps,); index k-1 is step k.
+
+    ``*_error``: fraction of starts whose k-th predicted character (the argmax) differs from
+    the text; ``*_loss``: mean cross-entropy of the text's k-th character (nats).
+    """
+
+    teacher_error: np.ndarray
+    free_error: np.ndarray
+    teacher_loss: np.ndarray
+    free_loss: np.ndarray
+
+
+def continuation_errors(
+    model: CharRNN, ids, context: int, steps: int, starts: int = 64, seed: int = 0
+) -> ContinuationErrors:
+    """Teacher forcing against free running, over ``steps`` characters after a true context.
+
+    ``ids`` is a 1-D array of character indices (for example the validation text). At each
+    of ``starts`` positions s, drawn from ``ids`` with ``seed``, the model reads the
+    ``context`` true characters before s, then predicts the characters s, ..., s + steps - 1:
+
+    - teacher forcing (how the model is trained): the prediction of character s + k - 1 reads
+      the true characters before it;
+    - free running (how it generates): it reads the model's own greedy predictions for
+      s, ..., s + k - 2, fed back one at a time.
+
+    Step 1 reads the same true context in both, so its scores are equal. Returns a
+    :class:`ContinuationErrors`.
+    """
+    context = positive_int("context", context)
+    steps = positive_int("steps", steps)
+    starts = positive_int("starts", starts)
+    ids = np.asarray(ids)
+    if ids.ndim != 1:
+        raise ValueError(f"ids must be a 1-D array of character indices, got shape {ids.shape}")
+    first, last = context, len(ids) - steps  # every start s in [first, last]
+    if last < first:
+        raise ValueError(
+            f"ids holds {len(ids)} characters, too few for context={context} and "
+            f"steps={steps} (at least {context + steps} are needed): lower them or use "
+            "a longer text"
+        )
+    rng = np.random.default_rng(seed)
+    chosen = np.sort(
+        rng.choice(np.arange(first, last + 1), size=min(starts, last - first + 1), replace=False)
+    )
+    device = next(model.parameters()).device
+    windows = np.stack([ids[s - context : s + steps] for s in chosen]).astype(np.int64)
+    windows = torch.as_tensor(windows, device=device)  # (starts, context + steps)
+    truth = windows[:, context:]  # (starts, steps)
+    model.eval()
+    with torch.no_grad():
+        # Teacher forcing: one pass over the true text; the logits at position
+        # context - 1 + (k - 1) predict character s + k - 1.
+        logits, _ = model(windows[:, :-1])
+        teacher = logits[:, context - 1 :]  # (starts, steps, vocab)
+        # Free running: read the context, then feed back the argmax.
+        logits, state = model(windows[:, :context])
+        free = [logits[:, -1]]
+        for _ in range(steps - 1):
+            logits, state = model(free[-1].argmax(dim=-1)[:, None], state)
+            free.append(logits[:, -1])
+        free = torch.stack(free, dim=1)  # (starts, steps, vocab)
+
+    def scores(step_logits):
+        error = (step_logits.argmax(dim=-1) != truth).double().mean(dim=0)
+        loss = torch.nn.functional.cross_entropy(
+            step_logits.transpose(1, 2).double(), truth, reduction="none"
+        ).mean(dim=0)
+        return error.cpu().numpy(), loss.cpu().numpy()
+
+    (teacher_error, teacher_loss), (free_error, free_loss) = scores(teacher), scores(free)
+    return ContinuationErrors(teacher_error, free_error, teacher_loss, free_loss)
