@@ -157,3 +157,26 @@ def flip_rates(predictions: list[np.ndarray]) -> np.ndarray:
     from one epoch to the next; shape (epochs - 1,)."""
     classes = [p > 0.5 for p in predictions]
     return np.array([np.mean(a != b) for a, b in zip(classes[:-1], classes[1:])])
+
+
+def gradient_by_position(model: keras.Model, ids: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """Gradient norm by lag: mean over reviews of ||dz/de_t|| for each position t.
+
+    ``model`` is one of :func:`build_review_classifier`'s models (Embedding,
+    recurrent layer, Dense); ``ids`` has shape (n, maxlen); returns shape
+    (maxlen,). z is the logit W_g h_T + b_g (before the sigmoid), e_t the
+    embedding of the word at position t; the last position is read last.
+    """
+    import tensorflow as tf
+
+    embedding, recurrent, dense = model.layers
+    total = np.zeros(ids.shape[1])
+    for start in range(0, len(ids), batch_size):
+        embedded = embedding(ids[start : start + batch_size])
+        with tf.GradientTape() as tape:
+            tape.watch(embedded)
+            h_last = recurrent(embedded, training=False)
+            z = tf.reduce_sum(tf.matmul(h_last, dense.kernel) + dense.bias)
+        grad = tape.gradient(z, embedded)
+        total += tf.norm(grad, axis=2).numpy().astype(np.float64).sum(axis=0)
+    return total / len(ids)

@@ -1,0 +1,79 @@
+"""Lessons 5-7 (IMDB): the checks behind the lessons' corrected claims.
+
+Each test guards a statement the notebooks make from a measurement: the
+record's accuracy line fails, Keras's sigmoid + binary cross-entropy is the
+logits loss, the gradient norm by lag is the gradient.
+"""
+
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from labhelpers.lessons.imdb_rnn import record_accuracy_line
+
+
+def test_the_records_accuracy_line_as_written_raises_on_a_batch_of_64():
+    predicted = (torch.rand(64) > 0.5).float()
+    y_batch = (torch.rand(64) > 0.5).float()
+    with pytest.raises(RuntimeError, match="a Tensor with 64 elements cannot be converted"):
+        (predicted == y_batch.sum()).item()  # the record's line
+    # one review per batch is the only case it runs
+    assert (predicted[:1] == y_batch[:1].sum()).item() in (True, False)
+
+
+def test_the_variant_that_runs_counts_predictions_equal_to_the_count_of_positives():
+    output = torch.tensor([0.9, 0.2, 0.8, 0.1])  # predicted 1, 0, 1, 0
+    target = torch.tensor([0.0, 1.0, 0.0, 0.0])  # one positive: predictions equal to 1 count
+    assert int(record_accuracy_line(output, target)) == 2
+
+
+@pytest.fixture(scope="module")
+def keras():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    pytest.importorskip("keras", reason="Keras is not installed")
+    from labhelpers.runtime import import_keras
+
+    return import_keras()
+
+
+def test_a_keras_sigmoid_output_trains_on_the_logits_loss(keras):
+    """Lesson 6: Dense(1, sigmoid) + binary_crossentropy in model.evaluate gives the
+    logits loss at z = 120 (120), not the clipped probability's (-log(1e-7) = 16.12)."""
+    model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(loss="binary_crossentropy")
+    model.layers[0].set_weights([np.array([[120.0]], np.float32), np.zeros(1, np.float32)])
+    loss = model.evaluate(np.ones((1, 1), np.float32), np.zeros((1, 1)), verbose=0)
+    np.testing.assert_allclose(loss, 120.0, rtol=1e-6)
+    clipped = -np.log(keras.config.epsilon())
+    assert abs(loss - clipped) > 100
+
+
+def test_gradient_by_position_equals_finite_differences(keras):
+    """Lesson 6: the gradient norm by lag is ||dz/de_t||, z the logit before the sigmoid."""
+    from labhelpers.lessons.keras_imdb import build_review_classifier, gradient_by_position
+
+    keras.utils.set_random_seed(0)
+    model = build_review_classifier("simple_rnn", 20, 3, 4, maxlen=5, dropout=0.0)
+    ids = np.array([[3, 5, 7, 2, 9], [0, 0, 4, 11, 6]], dtype="int32")
+    ours = gradient_by_position(model, ids)
+
+    embedding, recurrent, dense = model.layers
+    kernel, bias = (np.asarray(w, np.float64) for w in dense.get_weights())
+
+    def logit(e):
+        h = np.asarray(recurrent(e.astype(np.float32)), np.float64)
+        return (h @ kernel + bias).ravel()
+
+    e0 = np.asarray(embedding(ids), np.float64)
+    step = 1e-2
+    grad = np.zeros_like(e0)
+    for t in range(e0.shape[1]):
+        for k in range(e0.shape[2]):
+            up, down = e0.copy(), e0.copy()
+            up[:, t, k] += step
+            down[:, t, k] -= step
+            grad[:, t, k] = (logit(up) - logit(down)) / (2 * step)
+    expected = np.linalg.norm(grad, axis=2).mean(axis=0)
+    np.testing.assert_allclose(ours, expected, rtol=2e-3, atol=1e-6)
