@@ -5,7 +5,15 @@ record's accuracy line fails, Keras's sigmoid + binary cross-entropy is the
 logits loss, the gradient norm by lag is the gradient.
 """
 
+import contextlib
+import gzip
 import os
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -77,3 +85,92 @@ def test_gradient_by_position_equals_finite_differences(keras):
             grad[:, t, k] = (logit(up) - logit(down)) / (2 * step)
     expected = np.linalg.norm(grad, axis=2).mean(axis=0)
     np.testing.assert_allclose(ours, expected, rtol=2e-3, atol=1e-6)
+
+
+# ---------------------------------------------------------------- lesson 7: GloVe through gensim
+
+
+@contextlib.contextmanager
+def server_that_never_answers():
+    """A local HTTP address that accepts connections and never replies: its port."""
+    server = socket.create_server(("127.0.0.1", 0))
+    held = []
+
+    def accept():
+        with contextlib.suppress(OSError):
+            while True:
+                held.append(server.accept()[0])
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        server.close()
+        for connection in held:
+            connection.close()
+
+
+@pytest.fixture
+def gensim_downloader(tmp_path, monkeypatch):
+    downloader = pytest.importorskip("gensim.downloader", reason="gensim is not installed")
+    monkeypatch.setattr(downloader, "BASE_DIR", str(tmp_path / "gensim-data"))
+    return downloader
+
+
+def test_download_glove_gives_up_at_its_timeout_when_the_network_never_answers(
+    gensim_downloader, monkeypatch
+):
+    from labhelpers import embeddings
+
+    with server_that_never_answers() as port:
+        # gensim's downloader first fetches its list of models, with no timeout
+        monkeypatch.setattr(
+            gensim_downloader,
+            "urlopen",
+            lambda url: urllib.request.urlopen(f"http://127.0.0.1:{port}/list.json"),
+        )
+        started = time.perf_counter()
+        vectors, why = embeddings.download_glove("glove-test-1", timeout=1.0)
+        waited = time.perf_counter() - started
+    thread, _ = embeddings._downloads["glove-test-1"]
+    thread.join(30)  # the server is closed: the call left running ends
+    assert vectors is None
+    assert why.startswith("gensim's downloader gave no answer within 1 s"), why
+    assert 1.0 <= waited < 10
+
+
+def test_download_glove_offline_fails_fast_with_the_reason(gensim_downloader, monkeypatch):
+    from labhelpers.embeddings import download_glove
+
+    def no_network(url):
+        raise urllib.error.URLError("Name or service not known")
+
+    monkeypatch.setattr(gensim_downloader, "urlopen", no_network)
+    started = time.perf_counter()
+    vectors, why = download_glove("glove-test-2", timeout=60)
+    assert vectors is None and time.perf_counter() - started < 5
+    assert why.startswith("gensim could not download glove-test-2 (no network?)"), why
+
+
+def test_download_glove_reads_gensims_cache_without_the_network(gensim_downloader, monkeypatch):
+    from labhelpers.embeddings import download_glove
+
+    monkeypatch.setattr(
+        gensim_downloader, "urlopen", lambda url: pytest.fail("the network was used")
+    )
+    folder = Path(gensim_downloader.BASE_DIR) / "glove-test-3"
+    folder.mkdir(parents=True)
+    with gzip.open(folder / "glove-test-3.gz", "wt") as file:  # word2vec text format
+        file.write("3 2\ngood 1.0 0.5\nbad -1.0 0.25\nfilm 0.0 2.0\n")
+    vectors, how = download_glove("glove-test-3", vocabulary=["good", "film"], timeout=5)
+    assert how.startswith("read from gensim's cache")
+    assert vectors.words == ["good", "film"]
+    np.testing.assert_array_equal(vectors.vectors, [[1.0, 0.5], [0.0, 2.0]])
+    assert vectors.source.startswith("GloVe glove-test-3 (2 words, dimension 2)")
+
+
+def test_download_glove_rejects_a_timeout_that_is_not_positive():
+    from labhelpers.embeddings import download_glove
+
+    with pytest.raises(ValueError, match="timeout must be a positive number of seconds"):
+        download_glove(timeout=0)
