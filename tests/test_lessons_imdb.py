@@ -174,3 +174,25 @@ def test_download_glove_rejects_a_timeout_that_is_not_positive():
 
     with pytest.raises(ValueError, match="timeout must be a positive number of seconds"):
         download_glove(timeout=0)
+
+
+# ---------------------------------------------------------------- lesson 6: its generated reviews
+
+
+def test_long_range_reviews_hold_one_sentiment_word_that_gives_the_label_far_from_the_end(keras):
+    from labhelpers.data.reviews import NEGATIVE_WORDS, POSITIVE_WORDS
+    from labhelpers.lessons.keras_imdb import long_range_reviews
+
+    data = long_range_reviews(400, seed=3)
+    assert data.source == "synthetic" and not data.is_imdb
+    assert len(data.x_train) == len(data.x_test) == 200
+    distances = []
+    for ids, label in zip(list(data.x_train) + list(data.x_test), [*data.y_train, *data.y_test]):
+        words = data.decode(ids).split()
+        cues = [i for i, w in enumerate(words) if w in POSITIVE_WORDS + NEGATIVE_WORDS]
+        assert len(cues) == 1, words  # one sentiment word, no negation
+        assert (words[cues[0]] in POSITIVE_WORDS) == bool(label)
+        distances.append(len(words) - 1 - cues[0])
+    # at least 2 neutral sentences follow the cue (each of 5 words or more)
+    assert min(distances) >= 10
+    assert np.mean(data.y_train) == pytest.approx(0.5, abs=0.1)
