@@ -8,6 +8,7 @@ logits loss, the gradient norm by lag is the gradient.
 import contextlib
 import gzip
 import os
+import re
 import socket
 import threading
 import time
@@ -196,3 +197,37 @@ def test_long_range_reviews_hold_one_sentiment_word_that_gives_the_label_far_fro
     # at least 2 neutral sentences follow the cue (each of 5 words or more)
     assert min(distances) >= 10
     assert np.mean(data.y_train) == pytest.approx(0.5, abs=0.1)
+
+
+# ---------------------------------------------------------------- the notebooks' text
+
+LESSONS = ("05_imdb_rnn_pytorch", "06_imdb_keras", "07_imdb_embeddings")
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_the_lessons_maths_uses_the_notation_pages_names(name):
+    """book/theory.md: W_in, W_hh, b, W_g, b_g; not the records' U, W_ih or w^T h + b_out."""
+    source = (NOTEBOOKS / f"{name}.py").read_text(encoding="utf-8")
+    for other in (
+        r"(?<![\w`'\"-])U(?![\w`'\"-])",  # U alone: the records' recurrent matrix
+        r"U_\{",
+        r"W_\{ih\}",
+        r"w\^\\top h",
+        r"b_\{out\}",
+    ):
+        assert not re.search(other, source), f"{name} writes {other}"
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_every_lesson_ends_with_questions_and_collapsed_answers_before_the_record(name):
+    source = (NOTEBOOKS / f"{name}.py").read_text(encoding="utf-8")
+    questions = source.index("# ## Questions")
+    record = source.index('# %% tags=["lab-record"]')
+    answers = source.index(':::{admonition} Answers\\n:class: dropdown')
+    assert questions < answers < record
+    block = source[questions:answers]
+    asked = [line for line in block.splitlines() if re.match(r"# \d\. ", line)]
+    assert 5 <= len(asked) <= 8, asked
+    tries = [line for line in block.splitlines() if line.startswith("# - `-p ")]
+    assert 2 <= len(tries) <= 3, tries
