@@ -691,11 +691,11 @@ if not settings["recurrent_dropout"]:
     )
 if not gpus and settings["recurrent_dropout"]:
     text += (
-        "On a CPU Keras runs every LSTM with the same step-by-step loop, "
-        "so the difference between the two LSTMs is what the dropout masks "
-        "cost here, plus timing noise; on a GPU Keras would run the LSTM "
-        "without recurrent dropout on cuDNN, which this machine cannot "
-        "measure."
+        "On a CPU Keras uses cuDNN for neither LSTM, so the difference "
+        "between the two is the cost of recurrent dropout in Keras's own "
+        "step-by-step loop on this machine (plus timing noise); on a GPU "
+        "Keras would run the LSTM without recurrent dropout on cuDNN, which "
+        "this machine cannot measure."
     )
 elif not gpus:
     text += (
