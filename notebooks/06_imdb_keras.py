@@ -589,7 +589,7 @@ jumps = pd.DataFrame(
 jumps.round(4)
 
 # %% [markdown]
-# The records blame the SimpleRNN's jumps on vanishing gradients. The
+# Vanishing gradients are the usual explanation of the SimpleRNN's jumps. The
 # gradient can be measured: the gradient norm by lag, the mean over
 # validation reviews of $\lVert \partial z / \partial e_t \rVert$ for the
 # word $t$ steps before the end, relative to the last word
