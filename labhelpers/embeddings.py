@@ -4,6 +4,8 @@
   (imported inside the function), deterministically for a given seed.
 - :func:`read_glove` reads a GloVe text file (``word v1 v2 ... vd`` per line,
   also gzipped) without any pickle.
+- :func:`download_glove` fetches GloVe vectors through gensim's downloader,
+  bounded in time and read from gensim's cache when already there.
 - :func:`embedding_matrix` lays the vectors out as the weight matrix of an
   embedding layer: row i is the vector of the word whose id is i.
 
@@ -13,6 +15,7 @@ Both sources give a :class:`WordVectors`, so a lesson does not care which it has
 from __future__ import annotations
 
 import gzip
+import threading
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -235,3 +238,94 @@ def embedding_matrix(
             matrix[i] = vectors.vectors[vectors.index[word]]
             found[i] = True
     return matrix, found
+
+
+#: gensim's name for the 100-dimensional GloVe vectors (Wikipedia 2014 + Gigaword 5, 400k words).
+GLOVE_GENSIM_NAME = "glove-wiki-gigaword-100"
+
+#: Seconds :func:`download_glove` waits for gensim's downloader (about 128 MB to fetch).
+GLOVE_TIMEOUT = 300.0
+
+# Downloads still running after their caller stopped waiting, by name: a second
+# call waits for the same download instead of starting another into the same folder.
+_downloads: dict[str, tuple[threading.Thread, dict]] = {}
+
+
+def _wait_for(name: str, seconds: float, function):
+    """``function()`` in a daemon thread, waited for at most ``seconds``.
+
+    gensim's downloader sets no network timeout and Python cannot stop a
+    thread: a download still running when the time is up carries on in the
+    background (and fills gensim's cache for the next run); a daemon thread
+    does not keep the interpreter from exiting. Returns ``(finished, value)``
+    and re-raises the function's exception.
+    """
+    thread, outcome = _downloads.get(name, (None, {}))
+    if thread is None or not thread.is_alive():
+        outcome = {}
+
+        def run():
+            try:
+                outcome["value"] = function()
+            except Exception as error:  # handed to the waiting caller below
+                outcome["error"] = error
+
+        thread = threading.Thread(target=run, name=f"labhelpers: gensim {name}", daemon=True)
+        _downloads[name] = (thread, outcome)
+        thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        return False, None
+    if "error" in outcome:
+        raise outcome["error"]
+    return True, outcome["value"]
+
+
+def download_glove(
+    name: str = GLOVE_GENSIM_NAME,
+    *,
+    vocabulary: Mapping[str, int] | Sequence[str] | None = None,
+    timeout: float = GLOVE_TIMEOUT,
+) -> tuple[WordVectors | None, str]:
+    """GloVe vectors through gensim's downloader, waited for at most ``timeout`` seconds.
+
+    gensim keeps what it downloads in ``gensim.downloader.BASE_DIR``
+    (``$GENSIM_DATA_DIR``, else ``~/gensim-data``); a file already there is
+    read without any network call. The file is read with :func:`read_glove`
+    (no pickle), keeping only ``vocabulary``'s words when given. Returns
+    ``(vectors, what happened)``, or ``(None, why not)`` when gensim is missing,
+    the network cannot be reached or gives no answer in time: the caller falls
+    back to other vectors and says so.
+    """
+    if not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    try:
+        downloader = require(
+            "gensim.downloader", "text", "downloading GloVe vectors", package="gensim"
+        )
+    except ModuleNotFoundError as missing:
+        return None, str(missing)
+    cached = Path(downloader.BASE_DIR) / name / f"{name}.gz"
+    if cached.is_file():
+        how = f"read from gensim's cache ({cached})"
+    else:
+        try:
+            finished, path = _wait_for(
+                name, timeout, lambda: downloader.load(name, return_path=True)
+            )
+        except Exception as error:  # offline: gensim raises ValueError or OSError; said, not raised
+            return None, (
+                f"gensim could not download {name} (no network?): "
+                f"{type(error).__name__}: {str(error)[:160]}"
+            )
+        if not finished:
+            return None, (
+                f"gensim's downloader gave no answer within {timeout:g} s (no network?); a "
+                "download it started carries on in the background, and a later run finds it "
+                "in gensim's cache"
+            )
+        cached = Path(path)
+        how = f"downloaded by gensim to {cached}"
+    vectors = read_glove(cached, vocabulary=vocabulary)
+    vectors.source = f"GloVe {name} ({len(vectors)} words, dimension {vectors.dim}), {how}"
+    return vectors, how

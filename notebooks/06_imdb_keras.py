@@ -58,18 +58,21 @@ if (
 # - train Embedding -> SimpleRNN(128) -> Dense(1, sigmoid) and the same with
 #   LSTM(128), binary cross-entropy, Adam, `validation_split=0.2`;
 # - measure test accuracy and loss, and seconds per training step on this machine;
-# - draw both learning curves in one figure and explain why the SimpleRNN's
-#   validation accuracy jumps from epoch to epoch.
+# - draw both learning curves in one figure; measure how jumpy each
+#   validation curve is and how far back each model's gradient reaches;
+# - see why Sigmoid + binary cross-entropy is safe in Keras.
 #
 # ## Parameters
 #
 # Pick a profile with `profile`; leave a parameter at `None` to take the
 # profile's value, or set it to override. `lab` is the records' settings on the
-# full official split (25,000 training and 25,000 test reviews, 5 epochs; on a
-# 2-core CPU the LSTM with recurrent dropout takes well over a minute per
-# epoch). `quick` keeps the models but trains on the first 5,000 training
+# full official split (25,000 training and 25,000 test reviews, 5 epochs; the
+# LSTM with recurrent dropout is the slow part, and the Observation times it). `quick` keeps the models but trains on the first 5,000 training
 # reviews and tests on the first 4,000 test reviews. `smoke` runs a tiny model
-# on generated reviews. With papermill:
+# on generated reviews. Without IMDB the lesson runs on generated reviews made
+# for its question (`long_range_reviews`): each has one sentiment word,
+# followed by 2 to 8 neutral sentences, so a model that reads to the end must
+# carry that word across them. With papermill:
 # `papermill 06_imdb_keras.ipynb out.ipynb -p profile lab`.
 
 # %% tags=["parameters"]
@@ -104,7 +107,7 @@ PROFILES = {
                   recurrent_dropout=0.0, epochs=2, batch_size=32,
                   validation_split=0.2),
     "quick": dict(data="auto",      n_train=5000, n_test=4000,
-                  n_synthetic=8000,  num_words=10000, maxlen=200,
+                  n_synthetic=10000,  num_words=10000, maxlen=200,
                   embedding_dim=128, units=128, dropout=0.2,
                   recurrent_dropout=0.2, epochs=5, batch_size=64,
                   validation_split=0.2),
@@ -124,19 +127,25 @@ settings
 # %% [markdown]
 # ## Algorithm
 #
-# Both models read the padded ids $x_1, \dots, x_{200}$ through an embedding
-# and classify from their last hidden state:
+# Both models read the padded ids $x_1, \dots, x_{200}$ through an embedding,
+# $e_t = E[x_t]$, and classify from their last hidden state. In the symbols of
+# the notation page (Keras's `kernel` is $W_{in}^\top$, its
+# `recurrent_kernel` is $W_{hh}^\top$, its `bias` is $b$):
 #
-# - SimpleRNN: $h_t = \tanh(W x_t + U h_{t-1} + b)$;
-# - LSTM: gates $i_t, f_t, o_t = \sigma(W_{i,f,o} x_t + U_{i,f,o} h_{t-1} + b_{i,f,o})$,
-#   cell $c_t = f_t \odot c_{t-1} + i_t \odot \tanh(W_c x_t + U_c h_{t-1} + b_c)$,
-#   $h_t = o_t \odot \tanh(c_t)$.
+# - SimpleRNN: $h_t = \tanh(W_{in} e_t + W_{hh} h_{t-1} + b)$;
+# - LSTM: one such set of weights per gate (Keras stacks the four side by
+#   side in `kernel` and `recurrent_kernel`): gates
+#   $i_t, f_t, o_t = \sigma(W_{in}^{(i,f,o)} e_t + W_{hh}^{(i,f,o)} h_{t-1}
+#   + b^{(i,f,o)})$, cell
+#   $c_t = f_t \odot c_{t-1} + i_t \odot \tanh(W_{in}^{(c)} e_t
+#   + W_{hh}^{(c)} h_{t-1} + b^{(c)})$, and $h_t = o_t \odot \tanh(c_t)$.
 #
-# Then $p = \sigma(w^\top h_{200} + b)$ and the loss is the binary cross-entropy.
-# The LSTM's cell state is updated by addition, gated by $f_t$: when $f_t
-# \approx 1$ its gradient passes back through many steps without shrinking,
-# where the SimpleRNN's is multiplied by $\mathrm{diag}(1 - h_t^2)\,U$ at
-# every step.
+# Then $p = \sigma(z)$ with the logit $z = W_g h_{200} + b_g$ (the `Dense`
+# layer), and the loss is the binary cross-entropy. The LSTM's cell state is
+# updated by addition, gated by $f_t$: when $f_t \approx 1$ its gradient
+# passes back through many steps without shrinking, where the SimpleRNN's is
+# multiplied by $\mathrm{diag}(1 - h_t^2)\,W_{hh}$ at every step. The
+# Observation measures how much of the gradient reaches early words in each.
 #
 # ```text
 # (x_train, y_train), (x_test, y_test) = imdb.load_data(num_words=10000)
@@ -162,17 +171,31 @@ import numpy as np
 import tensorflow as tf
 
 from labhelpers.data.imdb import load_keras_imdb
+from labhelpers.lessons.keras_imdb import long_range_reviews
 from labhelpers.runtime import seed_everything
 
 # TensorFlow is imported: seeds it and asks for deterministic ops
 seed_everything(seed)
-imdb = load_keras_imdb(
-    settings["num_words"],
-    data_path or None,
-    data=settings["data"],
-    n_synthetic=settings["n_synthetic"],
-    synthetic_seed=seed,
-)
+if settings["data"] == "synthetic":
+    imdb = long_range_reviews(
+        settings["n_synthetic"], num_words=settings["num_words"], seed=seed
+    )
+else:
+    imdb = load_keras_imdb(
+        settings["num_words"],
+        data_path or None,
+        data=settings["data"],
+        n_synthetic=settings["n_synthetic"],
+        synthetic_seed=seed,
+    )
+    if not imdb.is_imdb:
+        # the generated reviews this lesson needs: one word far from the end
+        imdb = long_range_reviews(
+            settings["n_synthetic"],
+            num_words=settings["num_words"],
+            seed=seed,
+            fallback_reason=imdb.fallback_reason,
+        )
 print(imdb.description)
 if not imdb.is_imdb:
     print(
@@ -223,6 +246,78 @@ split_at = int(np.floor(len(x_train) * (1 - settings["validation_split"])))
 print(
     f"Keras trains on the first {split_at} and validates on "
     f"the last {len(x_train) - split_at} training reviews"
+)
+
+# %% [markdown]
+# ### Sigmoid + binary cross-entropy: a defect in lesson 5, safe here
+#
+# The records' models end in `Dense(1, activation="sigmoid")` and train with
+# `binary_crossentropy`: the pairing that lesson 5 calls a defect in PyTorch
+# (`Sigmoid` + `BCELoss`), because a saturated probability loses the loss's
+# gradient. Keras (3, with the TensorFlow backend used here) avoids it: its
+# `sigmoid` activation attaches the logits it was given to the probability
+# it returns (`keras.src.activations.sigmoid` sets `_keras_logits`), and the
+# TensorFlow backend's `binary_crossentropy` looks for them and, when it finds
+# them, computes `tf.nn.sigmoid_cross_entropy_with_logits` on the logits
+# instead of the log of a clipped probability. (Keras's PyTorch and JAX
+# backends have no such step: they clip the probability to
+# $[10^{-7}, 1 - 10^{-7}]$.) Measured on negative reviews with logits $z$, as
+# in lesson 5's table: the loss and its gradient $\partial L / \partial z$,
+# for a probability from Keras's `sigmoid`, for the logits with
+# `from_logits=True`, and for a probability from `tf.math.sigmoid`, which
+# carries no logits:
+
+# %%
+import pandas as pd
+
+z = tf.constant([[-120.0], [-40.0], [-20.0], [0.0], [20.0], [40.0], [120.0]])
+y_neg = tf.zeros_like(z)
+
+
+def loss_and_gradient(to_output, **options):
+    with tf.GradientTape() as tape:
+        tape.watch(z)
+        loss = keras.losses.binary_crossentropy(
+            y_neg, to_output(z), **options
+        )
+    return loss.numpy().ravel(), tape.gradient(loss, z).numpy().ravel()
+
+
+columns = [f"z={v:g}" for v in z.numpy().ravel()]
+bce_rows = {}
+for name, to_output, options in (
+    ("keras sigmoid + BCE", keras.activations.sigmoid, {}),
+    ("logits, from_logits=True", lambda v: v, {"from_logits": True}),
+    ("tf.math.sigmoid + BCE", tf.math.sigmoid, {}),
+):
+    loss, grad = loss_and_gradient(to_output, **options)
+    bce_rows[f"{name}: loss"] = loss
+    bce_rows[f"{name}: dloss/dz"] = grad
+bce_table = pd.DataFrame(bce_rows, index=columns).T
+# Keras's sigmoid output gives the logits loss exactly
+np.testing.assert_array_equal(
+    bce_table.loc["keras sigmoid + BCE: loss"],
+    bce_table.loc["logits, from_logits=True: loss"],
+)
+bce_table.round(4)
+
+# %%
+from IPython.display import Markdown, display
+
+display(
+    Markdown(
+        "With Keras's `sigmoid` the loss of the confident mistake at "
+        "$z = 120$ is "
+        f"{bce_table.loc['keras sigmoid + BCE: loss', 'z=120']:.1f} "
+        "with gradient "
+        f"{bce_table.loc['keras sigmoid + BCE: dloss/dz', 'z=120']:g}, "
+        "the same as the logits loss; a bare probability gives "
+        f"{bce_table.loc['tf.math.sigmoid + BCE: loss', 'z=120']:.2f} "
+        "with gradient "
+        f"{bce_table.loc['tf.math.sigmoid + BCE: dloss/dz', 'z=120']:g}, "
+        "lesson 5's defect. The `Dense` layer's `activation=\"sigmoid\"` is "
+        "Keras's `sigmoid`, so the records' models train on the logits loss."
+    )
 )
 
 # %% [markdown]
@@ -327,6 +422,37 @@ summary["parameters"] = summary["parameters"].astype(int)
 summary.round(4)
 
 # %%
+# two standard errors of an accuracy of 50% on these test reviews
+chance_band = 2 * np.sqrt(0.25 / len(y_test))
+at_chance = {
+    name: abs(run["test_accuracy"] - 0.5) < chance_band
+    for name, run in runs.items()
+}
+if all(at_chance.values()):
+    verdict = (
+        "**Both models are at chance** (test accuracy within "
+        f"{chance_band:.2%} of 50%, two standard errors on {len(y_test)} "
+        "reviews): nothing about SimpleRNN against LSTM can be concluded "
+        "from this run."
+    )
+elif any(at_chance.values()):
+    failed = next(name for name, low in at_chance.items() if low)
+    learned = next(name for name, low in at_chance.items() if not low)
+    verdict = (
+        f"The {failed} is at chance (within {chance_band:.2%} of 50%, two "
+        f"standard errors on {len(y_test)} reviews) while the {learned} "
+        f"reaches {runs[learned]['test_accuracy']:.2%}."
+    )
+else:
+    verdict = (
+        "Both models are above chance (by more than two standard errors, "
+        f"{chance_band:.2%}, on {len(y_test)} reviews); the LSTM's test "
+        "accuracy minus the SimpleRNN's is "
+        f"{lstm['test_accuracy'] - simple['test_accuracy']:+.2%}."
+    )
+display(Markdown(verdict))
+
+# %%
 for name, run in runs.items():
     steps = len(run["timer"].step_seconds) // settings["epochs"]
     print(
@@ -340,6 +466,67 @@ print(
     f"per step, the LSTM needs {ratio:.2f} s for every 1.00 s the "
     "SimpleRNN needs (the records, on Colab: 0.60 s and 0.14 s)"
 )
+
+# %% [markdown]
+# Where does the LSTM's time go? Two things differ from the SimpleRNN: four
+# blocks of gate weights instead of one, and `recurrent_dropout`. Keras's
+# documentation of `LSTM` lists `recurrent_dropout == 0` among the conditions
+# for its fast cuDNN implementation, which it uses only on a GPU with the
+# TensorFlow backend; on a CPU every LSTM runs Keras's step-by-step loop. The
+# same LSTM with `recurrent_dropout=0`, timed over a few training steps on
+# this machine:
+
+# %% tags=["nbval-ignore-output"]
+timing_steps = 12
+n_timed = min(len(x_train), timing_steps * settings["batch_size"])
+keras.utils.set_random_seed(seed)
+no_rd_model = build_review_classifier(
+    "lstm",
+    settings["num_words"],
+    settings["embedding_dim"],
+    settings["units"],
+    maxlen=settings["maxlen"],
+    dropout=settings["dropout"],
+    recurrent_dropout=0.0,
+)
+no_rd_timer = StepTimer()
+no_rd_model.fit(
+    x_train[:n_timed],
+    y_train[:n_timed],
+    epochs=1,
+    batch_size=settings["batch_size"],
+    verbose=0,
+    callbacks=[no_rd_timer],
+)
+per_step_seconds = {
+    "SimpleRNN": simple["timer"].seconds_per_step(),
+    f"LSTM, recurrent_dropout={settings['recurrent_dropout']}": lstm[
+        "timer"
+    ].seconds_per_step(),
+    "LSTM, recurrent_dropout=0": no_rd_timer.seconds_per_step(),
+}
+recurrent_parameters = {
+    "SimpleRNN": simple["model"].layers[1].count_params(),
+    f"LSTM, recurrent_dropout={settings['recurrent_dropout']}": lstm[
+        "model"
+    ].layers[1].count_params(),
+    "LSTM, recurrent_dropout=0": no_rd_model.layers[1].count_params(),
+}
+speed = pd.DataFrame(
+    {
+        "s per step (median)": per_step_seconds,
+        "recurrent layer's parameters": recurrent_parameters,
+    }
+)
+speed["relative to SimpleRNN"] = (
+    speed["s per step (median)"] / per_step_seconds["SimpleRNN"]
+)
+gpus = tf.config.list_physical_devices("GPU")
+print(
+    f"timed on {'a GPU' if gpus else 'the CPU'}; the LSTM without "
+    f"recurrent dropout over {len(no_rd_timer.step_seconds)} steps"
+)
+speed.round(4)
 
 # %%
 import matplotlib.pyplot as plt
@@ -376,7 +563,7 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# ### Why does the SimpleRNN's validation accuracy jump?
+# ### How jumpy are the validation curves, and how far back does each model reach?
 #
 # Three measurements per model: how much validation accuracy moves between
 # epochs, how many validation reviews change their predicted class from one
@@ -401,12 +588,52 @@ jumps = pd.DataFrame(
 ).T
 jumps.round(4)
 
+# %% [markdown]
+# Vanishing gradients are the usual explanation of the SimpleRNN's jumps. The
+# gradient can be measured: the gradient norm by lag, the mean over
+# validation reviews of $\lVert \partial z / \partial e_t \rVert$ for the
+# word $t$ steps before the end, relative to the last word
+# (`gradient_by_position`):
+
+# %%
+from labhelpers.lessons.keras_imdb import gradient_by_position
+
+probe = x_train[split_at:][:500]
+T = settings["maxlen"]
+lags = [lag for lag in (0, 10, 25, 50, 100, 199) if lag < T]
+by_position = {
+    name: gradient_by_position(run["model"], probe)
+    for name, run in runs.items()
+}
+reach = pd.DataFrame(
+    {
+        name: {
+            f"{lag} steps before the end": g[T - 1 - lag] / g[-1]
+            for lag in lags
+        }
+        for name, g in by_position.items()
+    }
+)
+fig, ax = plt.subplots(figsize=(7, 3.5))
+for name, g in by_position.items():
+    ax.semilogy(np.arange(T)[::-1], g / g[-1], label=name)
+ax.set_xlabel("steps before the end of the review (lag)")
+ax.set_ylabel("||dz/de_t|| / last word's (log)")
+ax.set_title("Gradient norm by lag, after training")
+ax.grid(alpha=0.3)
+ax.legend()
+plt.show()
+reach.map(lambda v: f"{v:.2e}")
+
 # %%
 j = jumps.loc
 simple_jumps = (
     j["SimpleRNN", "mean |change| of val accuracy"]
     > j["LSTM", "mean |change| of val accuracy"]
 )
+far_lag = max(lag for lag in lags if lag <= 50)
+simple_far = reach.loc[f"{far_lag} steps before the end", "SimpleRNN"]
+lstm_far = reach.loc[f"{far_lag} steps before the end", "LSTM"]
 text = (
     "**Reading the run.** From one epoch to the next "
     "the SimpleRNN's validation accuracy moves by "
@@ -418,48 +645,63 @@ text = (
     f"{j['LSTM', 'reviews changing class per epoch']:.1%}. "
 )
 if simple_jumps:
+    text += "The SimpleRNN's curve is the jumpier one, as in the records. "
+else:
+    text += "In this run the SimpleRNN's curve is not the jumpier one. "
+text += (
+    f"A word {far_lag} steps before the end moves the SimpleRNN's logit "
+    f"{simple_far:.1e} times as much as the last word does, and the "
+    f"LSTM's {lstm_far:.1e} times: "
+)
+if simple_far < lstm_far:
     text += (
-        "The SimpleRNN's curve is the jumpier one, as in the records "
-        "(0.60 to 0.78). "
+        "the SimpleRNN's gradient vanishes faster with the lag, so it "
+        "rests on fewer, later words. "
     )
 else:
     text += (
-        "In this run the SimpleRNN's curve is not the jumpier one; "
-        "the records saw it jump between 0.60 and 0.78. "
+        "in this run the LSTM's gradient does not reach further back "
+        "than the SimpleRNN's. "
     )
-T = settings["maxlen"]
 near_simple = j["SimpleRNN", "predictions within 0.4-0.6 (last epoch)"]
 near_lstm = j["LSTM", "predictions within 0.4-0.6 (last epoch)"]
 text += (
-    "The reason is in the update $h_t = \\tanh(W x_t + U "
-    f"h_{{t-1}})$: after {T} steps $h_{{{T}}}$ depends almost "
-    "only on the last words, because the gradient "
-    "that reaches earlier words is multiplied by "
-    "$\\mathrm{diag}(1 - h_t^2)\\,U$ at every step "
-    "and vanishes (or, when $U$ grows, explodes). The "
-    "classifier rests on a few late words and on recurrent "
-    "weights that one Adam step can change a lot, so a "
-    "small change of the weights moves many reviews across the 0.5 threshold. "
+    f"{near_simple:.1%} of the SimpleRNN's last predictions and "
+    f"{near_lstm:.1%} of the LSTM's lie within 0.1 of the threshold. "
+    "These measurements sit side by side; they do not prove that the "
+    "vanishing gradient causes the jumps, which would need, for example, "
+    "the same comparison on reviews short enough for both models to read "
+    "whole (try `-p maxlen 20`). "
 )
-if near_simple > near_lstm:
-    text += (
-        f"{near_simple:.1%} of the SimpleRNN's last "
-        "predictions lie within 0.1 of the threshold, against "
-        f"{near_lstm:.1%} of the LSTM's: the LSTM, whose "
-        "additive, gated cell state carries evidence from the "
-        "whole review, is more decided and moves less. "
-    )
-else:
-    text += (
-        f"Here {near_simple:.1%} of the SimpleRNN's last "
-        f"predictions and {near_lstm:.1%} of the LSTM's lie "
-        "within 0.1 of the threshold: after so little "
-        "training neither model is decided yet. "
-    )
+rd_name = f"LSTM, recurrent_dropout={settings['recurrent_dropout']}"
 text += (
-    "The LSTM pays for its memory with four gate products per step "
-    "instead of one."
+    f"A training step on {'a GPU' if gpus else 'this CPU'} took "
+    f"{per_step_seconds['SimpleRNN']:.4f} s for the SimpleRNN, "
+    f"{per_step_seconds[rd_name]:.4f} s for the LSTM with "
+    f"recurrent_dropout={settings['recurrent_dropout']} and "
+    f"{per_step_seconds['LSTM, recurrent_dropout=0']:.4f} s for the LSTM "
+    "with recurrent_dropout=0; the LSTM's recurrent layer has "
+    f"{recurrent_parameters[rd_name] // recurrent_parameters['SimpleRNN']}"
+    " times the SimpleRNN's parameters. "
 )
+if not settings["recurrent_dropout"]:
+    text += (
+        "This profile uses no recurrent dropout: the two LSTM figures "
+        "are the same model, and their difference is timing noise. "
+    )
+if not gpus and settings["recurrent_dropout"]:
+    text += (
+        "On a CPU Keras uses cuDNN for neither LSTM, so the difference "
+        "between the two is the cost of recurrent dropout in Keras's own "
+        "step-by-step loop on this machine (plus timing noise); on a GPU "
+        "Keras would run the LSTM without recurrent dropout on cuDNN, which "
+        "this machine cannot measure."
+    )
+elif not gpus:
+    text += (
+        "On a GPU Keras would run an LSTM without recurrent dropout on "
+        "cuDNN, which this machine cannot measure."
+    )
 display(Markdown(text))
 
 # %% [markdown]
@@ -485,6 +727,7 @@ sentence = (
     "(loss 0.584) and 83.48% (loss 0.395), "
     f"with 0.14 s and 0.60 s per step on Colab."
 )
+sentence += " " + verdict.replace("**", "")
 if not imdb.is_imdb:
     sentence += " These are numbers on generated reviews, not on IMDB."
 display(Markdown(sentence))
@@ -499,12 +742,19 @@ recorded = record_results(
         "lstm_test_loss": lstm["test_loss"],
         "simple_rnn_seconds_per_step": per_step["SimpleRNN"],
         "lstm_seconds_per_step": per_step["LSTM"],
+        "lstm_no_recurrent_dropout_seconds_per_step": per_step_seconds[
+            "LSTM, recurrent_dropout=0"
+        ],
+        "simple_rnn_gradient_ratio_far": float(simple_far),
+        "lstm_gradient_ratio_far": float(lstm_far),
         "simple_rnn_seconds_per_epoch": float(
             np.mean(simple["timer"].epoch_seconds)
         ),
         "lstm_seconds_per_epoch": float(np.mean(lstm["timer"].epoch_seconds)),
         "epochs": settings["epochs"],
         "uses_imdb": float(imdb.is_imdb),
+        "simple_rnn_at_chance": float(at_chance["SimpleRNN"]),
+        "lstm_at_chance": float(at_chance["LSTM"]),
     },
     settings=settings,
     model="Keras LSTM(128) (and SimpleRNN)",
@@ -519,6 +769,83 @@ recorded = record_results(
     else None,
     source="imdb" if imdb.is_imdb else imdb.source,
     split=imdb.split,
+)
+
+
+# %% [markdown]
+# ## Questions
+#
+# 1. Write the SimpleRNN's update with the notation page's names. Which Keras
+#    weight holds $W_{hh}$, and why is it transposed?
+# 2. Why is `Dense(1, activation="sigmoid")` with `binary_crossentropy` safe
+#    in Keras with the TensorFlow backend, when `Sigmoid` + `BCELoss` is a
+#    defect in PyTorch? What would a probability from `tf.math.sigmoid` give
+#    for a negative review at $z = 120$?
+# 3. `pad_sequences` pads and cuts at the start by default. Which words of a
+#    long review do these models read, and which does the lesson 5 record
+#    read?
+# 4. Which reviews does `validation_split=0.2` hold out, and why does that
+#    matter if the data are sorted?
+# 5. How much further back does the LSTM's gradient reach than the
+#    SimpleRNN's, measured here?
+# 6. Why does the LSTM take longer per step than the SimpleRNN on this
+#    machine, and what changes on a GPU when `recurrent_dropout=0`?
+# 7. The SimpleRNN's validation accuracy moved from epoch to epoch. Which
+#    measurements in this lesson describe that, and which experiment would
+#    show its cause?
+#
+# **Try this**
+#
+# - `-p recurrent_dropout 0.0`: how do the LSTM's step time and test
+#   accuracy change?
+# - `-p maxlen 50`: does the gap between SimpleRNN and LSTM shrink when every
+#   review is short?
+# - `-p units 32`: how do parameters, step time and accuracy scale?
+
+# %%
+answers = [
+    r"$h_t = \tanh(W_{in} e_t + W_{hh} h_{t-1} + b)$. Keras's "
+    r"`recurrent_kernel` is $W_{hh}^\top$: Keras multiplies row vectors, "
+    r"$h_{t-1}^\top K$.",
+    "Keras's `sigmoid` attaches its logits to its output and the TensorFlow "
+    "backend's `binary_crossentropy` uses them: at $z = 120$ the loss is "
+    f"{bce_table.loc['keras sigmoid + BCE: loss', 'z=120']:.1f} with "
+    "gradient "
+    f"{bce_table.loc['keras sigmoid + BCE: dloss/dz', 'z=120']:g}. A bare "
+    "probability is clipped: loss "
+    f"{bce_table.loc['tf.math.sigmoid + BCE: loss', 'z=120']:.2f}, gradient "
+    f"{bce_table.loc['tf.math.sigmoid + BCE: dloss/dz', 'z=120']:g}.",
+    f"Their last {settings['maxlen']} ids (here "
+    f"{np.mean(lengths > settings['maxlen']):.1%} of the training reviews "
+    "lose their start); lesson 5's record cuts with `truncating=\"post\"` "
+    "and reads the first 200 words.",
+    f"The last {len(x_train) - split_at} of the {len(x_train)} training "
+    "reviews, taken before any shuffling: if the data were sorted (by "
+    "label, say), the validation part would not look like the training "
+    "part.",
+    f"A word {far_lag} steps before the end: SimpleRNN {simple_far:.1e}, "
+    f"LSTM {lstm_far:.1e} of the last word's gradient.",
+    "It computes four gate blocks per step (its recurrent layer has "
+    f"{recurrent_parameters[rd_name] // recurrent_parameters['SimpleRNN']} "
+    "times the parameters); here a step took "
+    f"{per_step_seconds[rd_name]:.4f} s with recurrent_dropout="
+    f"{settings['recurrent_dropout']}, "
+    f"{per_step_seconds['LSTM, recurrent_dropout=0']:.4f} s without, and "
+    f"the SimpleRNN's {per_step_seconds['SimpleRNN']:.4f} s. On a GPU Keras "
+    "uses cuDNN for the LSTM only when `recurrent_dropout` is 0.",
+    "The mean change of validation accuracy "
+    f"({j['SimpleRNN', 'mean |change| of val accuracy']:.2%} against "
+    f"{j['LSTM', 'mean |change| of val accuracy']:.2%}) and the reviews "
+    "changing class; a cause needs an experiment that changes one thing, "
+    "e.g. the same comparison with `maxlen` short enough that both models "
+    "read every word.",
+]
+display(
+    Markdown(
+        ":::{admonition} Answers\n:class: dropdown\n\n"
+        + "\n".join(f"{i}. {a}" for i, a in enumerate(answers, 1))
+        + "\n:::"
+    )
 )
 
 

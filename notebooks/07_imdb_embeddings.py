@@ -53,8 +53,9 @@ if (
 #
 # ## Objectives
 #
-# - train word vectors offline on the training reviews only (word2vec, gensim),
-#   or read GloVe vectors from a file when one is given;
+# - use GloVe vectors (downloaded through gensim, or read from a file) where
+#   they can be had, else train word vectors offline on the training reviews
+#   only (word2vec, gensim), and say which the run used;
 # - build the embedding matrix: row $i$ is the vector of the word with id $i$;
 # - train the same RNN three times: random embedding, pre-trained and frozen,
 #   pre-trained and fine-tuned;
@@ -64,18 +65,26 @@ if (
 # ## Parameters
 #
 # Pick a profile with `profile`; leave a parameter at `None` to take the
-# profile's value, or set it to override. `lab` trains on the official 25,000
-# training reviews and tests on the 25,000 test reviews, 5 epochs per model;
-# `quick` trains on 5,000 training reviews (word vectors still come from all
-# 25,000) and tests on 5,000, 4 epochs, with a smaller network; `smoke` runs on
-# generated reviews. With GloVe (for example `glove.6B.100d.txt`):
+# profile's value, or set it to override. `lab` is lab record 003's run: a
+# simple RNN on pre-trained vectors, trained on the official 25,000 training
+# reviews and tested on the 25,000 test reviews, 5 epochs per model; it
+# downloads GloVe vectors through gensim's downloader (waiting at most
+# `glove_timeout` seconds; a second run reads gensim's cache), and without a
+# network it trains word2vec vectors on the training reviews instead, saying
+# so. `quick` trains an LSTM on 5,000 training reviews (word2vec vectors still
+# come from all 25,000) and tests on 5,000, 4 epochs, with a smaller network;
+# `smoke` runs on generated reviews. Neither downloads anything (set
+# `-p glove glove-wiki-gigaword-100` to try). With a GloVe file (for example
+# `glove.6B.100d.txt`):
 # `papermill 07_imdb_embeddings.ipynb out.ipynb -p profile lab -p glove_path glove.6B.100d.txt`.
 
 # %% tags=["parameters"]
 profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (full data).
 data = None  # type: str in {"imdb", "synthetic", "auto"}  "imdb", "synthetic" (generated reviews) or "auto" (IMDB when it is found, else the generated reviews, said so in the output).
 data_path = ""  # type: str  The IMDB CSV or its folder; empty: $LABHELPERS_DATA_DIR, then kagglehub's cache.
-glove_path = ""  # type: str  A GloVe text file (word and values per line, .txt or .gz); empty: train word2vec on the training reviews instead.
+glove_path = ""  # type: str  A GloVe text file (word and values per line, .txt or .gz); empty: the profile's `glove` download, else word2vec trained on the training reviews.
+glove = None  # type: str  gensim's name of the GloVe vectors to download (e.g. "glove-wiki-gigaword-100"); "" downloads nothing and trains word2vec instead.
+glove_timeout = None  # type: float, above 0  Seconds to wait for gensim's downloader before falling back to word2vec.
 n_train = None  # type: int, at least 0  Training reviews the classifiers learn from, drawn from the official training half (the random 80% when the official split cannot be had); 0 uses all.
 n_test = None  # type: int, at least 0  Test reviews, drawn from the official test half (or the random 20%); 0 uses all.
 n_synthetic = None  # type: int, at least 1  Number of generated reviews when the generated corpus is used.
@@ -103,20 +112,24 @@ from labhelpers.profiles import notebook_settings
 # fmt: off
 PROFILES = {
     "smoke": dict(data="synthetic", n_train=0,    n_test=0,
+                  glove="",          glove_timeout=30.0,
                   n_synthetic=600,   num_words=400,   maxlen=60,
                   embedding_dim=16,  hidden_size=16, cell="lstm",
                   learning_rate=0.005, epochs=2, batch_size=32,
                   validation_fraction=0.2, w2v_epochs=3, w2v_window=5,
                   w2v_min_count=2, cache=False, threads=1),
     "quick": dict(data="auto",      n_train=5000, n_test=5000,
+                  glove="",          glove_timeout=300.0,
                   n_synthetic=6000,  num_words=10000, maxlen=200,
                   embedding_dim=64,  hidden_size=32, cell="lstm",
                   learning_rate=0.002, epochs=4, batch_size=64,
                   validation_fraction=0.2, w2v_epochs=3, w2v_window=5,
                   w2v_min_count=3, cache=True,  threads=1),
+    # lab: record 003's simple RNN on GloVe (word2vec offline)
     "lab":   dict(data="auto",      n_train=0,    n_test=0,
+                  glove="glove-wiki-gigaword-100", glove_timeout=300.0,
                   n_synthetic=50000, num_words=10000, maxlen=200,
-                  embedding_dim=100, hidden_size=64, cell="lstm",
+                  embedding_dim=100, hidden_size=64, cell="rnn",
                   learning_rate=0.001, epochs=5, batch_size=64,
                   validation_fraction=0.1, w2v_epochs=5, w2v_window=5,
                   w2v_min_count=2, cache=True,  threads=0),
@@ -143,15 +156,16 @@ settings
 # is high for the word that really appears amid its $c$ neighbours on each side
 # (with negative sampling instead of the full softmax). Words used in the same
 # contexts get similar vectors. GloVe vectors are trained on other, much
-# larger text (Wikipedia and news) and read from a file.
+# larger text (gensim's `glove-wiki-gigaword-100`: Wikipedia 2014 and
+# Gigaword 5) and downloaded or read from a file.
 #
 # ```text
 # split the reviews: official training half / test half (random 80/20 without the official split); hold out a validation part of the training reviews
 # tokenizer.fit(training reviews); ids padded to maxlen
-# vectors = word2vec(training reviews)  or  read_glove(glove_path)
+# vectors = read_glove(glove_path)  or  GloVe through gensim  or  word2vec(training reviews)
 # E0[i] = vectors[word with id i]  (words without a vector: random, same scale; E0[0] = 0 for padding)
 # for embedding in (random, E0 frozen, E0 fine-tuned):
-#     model = Embedding -> LSTM -> last hidden state -> Linear -> logit
+#     model = Embedding -> RNN, GRU or LSTM (`cell`) -> last hidden state -> Linear -> logit
 #     train with BCEWithLogitsLoss and Adam; keep the epoch with the best validation accuracy
 #     test accuracy on the test reviews
 # ```
@@ -248,17 +262,38 @@ print(
 # %% [markdown]
 # ### Pre-trained word vectors
 #
-# Without a GloVe file, word2vec learns vectors from **all the training
-# reviews of the split** (never from the test reviews), with gensim, in one
-# worker thread so that the same seed gives the same vectors.
+# A GloVe file (`glove_path`) comes first; else the GloVe vectors named by
+# `glove` are downloaded through gensim's downloader, waited for at most
+# `glove_timeout` seconds (`labhelpers.embeddings.download_glove`; gensim
+# caches the file, so a second run reads it without the network). When
+# neither is had, word2vec learns vectors from **all the training reviews of
+# the split** (never from the test reviews), with gensim, in one worker
+# thread so that the same seed gives the same vectors.
 
 # %%
-from labhelpers.embeddings import embedding_matrix, read_glove, train_word2vec
+from labhelpers.embeddings import (
+    download_glove,
+    embedding_matrix,
+    read_glove,
+    train_word2vec,
+)
 from labhelpers.text import text_to_word_sequence
 
 started = time.perf_counter()
+vectors = None
 if glove_path:
     vectors = read_glove(glove_path, vocabulary=tokenizer.word_index)
+elif settings["glove"]:
+    vectors, how = download_glove(
+        settings["glove"],
+        vocabulary=tokenizer.word_index,
+        timeout=settings["glove_timeout"],
+    )
+    if vectors is None:
+        print(f"No GloVe vectors: {how}.")
+        print("Word2vec vectors are trained on the training reviews instead.")
+if vectors is not None:
+    pretrained = "GloVe"
     if vectors.dim != settings["embedding_dim"]:
         print(
             f"embedding_dim set to {vectors.dim}, "
@@ -266,6 +301,7 @@ if glove_path:
         )
         settings["embedding_dim"] = vectors.dim
 else:
+    pretrained = "word2vec"
     sentences = [
         text_to_word_sequence(text) for text in records.train["review"]
     ]
@@ -277,6 +313,7 @@ else:
         epochs=settings["w2v_epochs"],
         seed=seed,
     )
+print(f"pre-trained vectors used: {pretrained}")
 print(f"{vectors.source} ({time.perf_counter() - started:.2f} s)")
 matrix, found = embedding_matrix(
     tokenizer.word_index, vectors, settings["num_words"], seed=seed
@@ -313,11 +350,39 @@ pd.DataFrame(
 
 # %% [markdown]
 # Vectors learned from contexts put words used in the same places close
-# together. *Good* and *bad* are used in the same places ("the acting was
-# ___"), so their similarity (printed above) tends to be high: such vectors
-# know which words judge a film, not which way they point, and the classifier
-# still has to learn that.
-#
+# together, and *good* and *bad* are used in the same places ("the acting
+# was ___"). How close are they here, against every other word?
+
+# %%
+from IPython.display import Markdown, display
+
+if "good" in vectors and "bad" in vectors:
+    norms = np.linalg.norm(vectors.vectors, axis=1)
+    norms[norms == 0] = 1
+    to_good = vectors.vectors @ vectors["good"] / norms / norms[
+        vectors.index["good"]
+    ]
+    good_bad = to_good[vectors.index["bad"]]
+    others = len(vectors) - 2  # every word but 'good' and 'bad'
+    # 'good' itself (similarity 1) is left out of the count
+    closer = (int(np.sum(to_good > good_bad)) - 1) / others
+    text = (
+        f"'bad' has cosine similarity {good_bad:.2f} with 'good'; "
+        f"{closer:.2%} of the other {others} words are closer to 'good'. "
+    )
+    if closer < 0.01:
+        text += (
+            "The two opposite judgements are among each other's nearest "
+            "words: such vectors know which words judge a film, not which "
+            "way they point, and the classifier still has to learn that."
+        )
+    else:
+        text += (
+            "Here 'bad' is not among the words nearest to 'good'."
+        )
+    display(Markdown(text))
+
+# %% [markdown]
 # ### The three models
 #
 # The same `ReviewRNN` (`labhelpers.models`), outputting a logit, trained
@@ -468,7 +533,7 @@ gain = accuracies["pre-trained, fine-tuned"] - accuracies["random"]
 frozen_gain = accuracies["pre-trained, frozen"] - accuracies["random"]
 source = (
     "GloVe vectors"
-    if glove_path
+    if pretrained == "GloVe"
     else "word2vec vectors (trained on the training reviews)"
 )
 text = (
@@ -483,7 +548,7 @@ text = (
     f"of {results['random']['trainable']}: its "
     "embedding cannot overfit the training reviews. "
 )
-if not glove_path and len(train_rows) < len(records.train):
+if pretrained == "word2vec" and len(train_rows) < len(records.train):
     text += (
         "The word2vec vectors were learned from all "
         f"{len(records.train)} training reviews, without their "
@@ -492,7 +557,7 @@ if not glove_path and len(train_rows) < len(records.train):
         "the classifiers never see, and structure learned "
         "without labels (words used alike get similar vectors). "
     )
-elif not glove_path:
+elif pretrained == "word2vec":
     text += (
         "The word2vec vectors were learned from the same "
         "training reviews, so they add no text the classifier "
@@ -518,13 +583,13 @@ from labhelpers.report import record_results
 sentence = (
     f"On {len(X_test)} {'IMDB' if records.is_imdb else 'generated'} "
     f"test reviews, after {settings['epochs']} epochs "
-    f"of {'an' if settings['cell'] == 'lstm' else 'a'} "
+    f"of {'a' if settings['cell'] == 'gru' else 'an'} "
     f"{settings['cell'].upper()}({settings['hidden_size']}), "
     "test accuracy was "
     + ", ".join(
         f"{accuracies[name]:.2%} with the {name} embedding" for name in results
     )
-    + f" (pre-trained vectors: {vectors.source})."
+    + f" (pre-trained vectors: {pretrained}, {vectors.source})."
 )
 if not records.is_imdb:
     sentence += " These are numbers on generated reviews, not on IMDB."
@@ -546,14 +611,79 @@ recorded = record_results(
         ),
         "vectors_found": int(found.sum()),
         "uses_imdb": float(records.is_imdb),
-        "uses_glove": float(bool(glove_path)),
+        "uses_glove": float(pretrained == "GloVe"),
     },
     settings=settings,
-    model=f"{settings['cell'].upper()} "
-    "on pre-trained word vectors (best of three)",
+    model=f"{settings['cell'].upper()}({settings['hidden_size']}) "
+    f"on {pretrained} word vectors (best of three)",
     headline="test_accuracy",
     source=records.source,
     split=records.split,
+)
+
+
+# %% [markdown]
+# ## Questions
+#
+# 1. What is row $i$ of the embedding matrix, and what goes in row 0?
+# 2. Why are the word2vec vectors trained on the training reviews only, never
+#    on the test reviews?
+# 3. Which pre-trained vectors did this run use, and why might the same
+#    notebook use others on another machine?
+# 4. How many trainable parameters does freezing the embedding remove here,
+#    and what can a frozen embedding not do?
+# 5. Which embedding gave the best test accuracy in this run, and by how many
+#    points did pre-training change it?
+# 6. The record reported 96% training accuracy with loss 0.09 and no test
+#    figure. Why is that not enough to judge the model?
+# 7. Why can *good* and *bad* have similar vectors, and what must the
+#    classifier still learn?
+#
+# **Try this**
+#
+# - `-p cell rnn` (the record's simple RNN) against `-p cell lstm`: which
+#   embedding gains most from the gated cell?
+# - `-p n_train 1000`: does pre-training help more when labelled reviews are
+#   few?
+# - `-p w2v_epochs 10` or `-p w2v_window 2`: do better word vectors change
+#   test accuracy?
+
+# %%
+frozen_removed = (
+    results["random"]["trainable"]
+    - results["pre-trained, frozen"]["trainable"]
+)
+answers = [
+    "The vector of the word whose id is $i$ (its frequency rank); row 0 is "
+    "the padding id and is all zeros, and words without a vector get random "
+    "values of the same scale.",
+    "The test reviews must stay unseen: vectors fitted on them would carry "
+    "what those reviews contain into the model, as the record's tokenizer "
+    "did in lesson 5.",
+    f"{pretrained}: {vectors.source}. GloVe is downloaded through gensim "
+    "only where there is a network (or read from a file); elsewhere word2vec "
+    "vectors are trained on the training reviews.",
+    f"{frozen_removed} of {results['random']['trainable']}; a frozen "
+    "embedding cannot move its words to suit the labels (nor overfit them).",
+    f"The {best} embedding ({accuracies[best]:.2%}); against the random "
+    f"embedding, fine-tuned pre-trained vectors changed test accuracy by "
+    f"{100 * gain:+.2f} points and frozen ones by "
+    f"{100 * frozen_gain:+.2f}.",
+    "Training accuracy measures memory of the training reviews; here "
+    "training accuracy reached "
+    f"{max(r['history']['accuracy'][-1] for r in results.values()):.2%} "
+    "while the best test accuracy was "
+    f"{accuracies[best]:.2%}.",
+    "Both fill the same places in sentences, and vectors learned from "
+    "contexts put such words close together; which way a judgement points "
+    "comes only from the labels.",
+]
+display(
+    Markdown(
+        ":::{admonition} Answers\n:class: dropdown\n\n"
+        + "\n".join(f"{i}. {a}" for i, a in enumerate(answers, 1))
+        + "\n:::"
+    )
 )
 
 

@@ -13,13 +13,16 @@ from ..models import ReviewRNN
 
 
 def record_accuracy_line(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """The record's accuracy line, parenthesis misplaced:
+    """The record's accuracy line, parenthesis misplaced, made to run:
     predictions compared with ``y_batch.sum()``.
 
-    ``(predicted == y_batch.sum()).sum()`` counts the predictions (0 or 1) that
-    equal the number of positive reviews in the batch, which is almost never 0
-    or 1, so the "accuracy" is close to zero whatever the model does. The right
-    line is ``(predicted == y_batch).sum()`` (:func:`probability_accuracy`).
+    The record writes ``(predicted == y_batch.sum()).item()``, which raises a
+    ``RuntimeError`` on any batch of more than one review (lesson 5 runs it).
+    This is the variant that runs: ``(predicted == y_batch.sum()).sum()`` counts
+    the predictions (0 or 1) that equal the number of positive reviews in the
+    batch, which is almost never 0 or 1, so the "accuracy" is close to zero
+    whatever the model does. The right line is ``(predicted == y_batch).sum()``
+    (:func:`probability_accuracy`).
     """
     predicted = (output.reshape(-1) > 0.5).float()
     y_batch = target.reshape(-1).float()

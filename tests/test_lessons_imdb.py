@@ -1,0 +1,233 @@
+"""Lessons 5-7 (IMDB): the checks behind the lessons' corrected claims.
+
+Each test guards a statement the notebooks make from a measurement: the
+record's accuracy line fails, Keras's sigmoid + binary cross-entropy is the
+logits loss, the gradient norm by lag is the gradient.
+"""
+
+import contextlib
+import gzip
+import os
+import re
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from labhelpers.lessons.imdb_rnn import record_accuracy_line
+
+
+def test_the_records_accuracy_line_as_written_raises_on_a_batch_of_64():
+    predicted = (torch.rand(64) > 0.5).float()
+    y_batch = (torch.rand(64) > 0.5).float()
+    with pytest.raises(RuntimeError, match="a Tensor with 64 elements cannot be converted"):
+        (predicted == y_batch.sum()).item()  # the record's line
+    # one review per batch is the only case it runs
+    assert (predicted[:1] == y_batch[:1].sum()).item() in (True, False)
+
+
+def test_the_variant_that_runs_counts_predictions_equal_to_the_count_of_positives():
+    output = torch.tensor([0.9, 0.2, 0.8, 0.1])  # predicted 1, 0, 1, 0
+    target = torch.tensor([0.0, 1.0, 0.0, 0.0])  # one positive: predictions equal to 1 count
+    assert int(record_accuracy_line(output, target)) == 2
+
+
+@pytest.fixture(scope="module")
+def keras():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    pytest.importorskip("keras", reason="Keras is not installed")
+    from labhelpers.runtime import import_keras
+
+    return import_keras()
+
+
+def test_a_keras_sigmoid_output_trains_on_the_logits_loss(keras):
+    """Lesson 6: Dense(1, sigmoid) + binary_crossentropy in model.evaluate gives the
+    logits loss at z = 120 (120), not the clipped probability's (-log(1e-7) = 16.12)."""
+    model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(loss="binary_crossentropy")
+    model.layers[0].set_weights([np.array([[120.0]], np.float32), np.zeros(1, np.float32)])
+    loss = model.evaluate(np.ones((1, 1), np.float32), np.zeros((1, 1)), verbose=0)
+    np.testing.assert_allclose(loss, 120.0, rtol=1e-6)
+    clipped = -np.log(keras.config.epsilon())
+    assert abs(loss - clipped) > 100
+
+
+def test_gradient_by_position_equals_finite_differences(keras):
+    """Lesson 6: the gradient norm by lag is ||dz/de_t||, z the logit before the sigmoid."""
+    from labhelpers.lessons.keras_imdb import build_review_classifier, gradient_by_position
+
+    keras.utils.set_random_seed(0)
+    model = build_review_classifier("simple_rnn", 20, 3, 4, maxlen=5, dropout=0.0)
+    ids = np.array([[3, 5, 7, 2, 9], [0, 0, 4, 11, 6]], dtype="int32")
+    ours = gradient_by_position(model, ids)
+
+    embedding, recurrent, dense = model.layers
+    kernel, bias = (np.asarray(w, np.float64) for w in dense.get_weights())
+
+    def logit(e):
+        h = np.asarray(recurrent(e.astype(np.float32)), np.float64)
+        return (h @ kernel + bias).ravel()
+
+    e0 = np.asarray(embedding(ids), np.float64)
+    step = 1e-2
+    grad = np.zeros_like(e0)
+    for t in range(e0.shape[1]):
+        for k in range(e0.shape[2]):
+            up, down = e0.copy(), e0.copy()
+            up[:, t, k] += step
+            down[:, t, k] -= step
+            grad[:, t, k] = (logit(up) - logit(down)) / (2 * step)
+    expected = np.linalg.norm(grad, axis=2).mean(axis=0)
+    np.testing.assert_allclose(ours, expected, rtol=2e-3, atol=1e-6)
+
+
+# ---------------------------------------------------------------- lesson 7: GloVe through gensim
+
+
+@contextlib.contextmanager
+def server_that_never_answers():
+    """A local HTTP address that accepts connections and never replies: its port."""
+    server = socket.create_server(("127.0.0.1", 0))
+    held = []
+
+    def accept():
+        with contextlib.suppress(OSError):
+            while True:
+                held.append(server.accept()[0])
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        server.close()
+        for connection in held:
+            connection.close()
+
+
+@pytest.fixture
+def gensim_downloader(tmp_path, monkeypatch):
+    downloader = pytest.importorskip("gensim.downloader", reason="gensim is not installed")
+    monkeypatch.setattr(downloader, "BASE_DIR", str(tmp_path / "gensim-data"))
+    return downloader
+
+
+def test_download_glove_gives_up_at_its_timeout_when_the_network_never_answers(
+    gensim_downloader, monkeypatch
+):
+    from labhelpers import embeddings
+
+    with server_that_never_answers() as port:
+        # gensim's downloader first fetches its list of models, with no timeout
+        monkeypatch.setattr(
+            gensim_downloader,
+            "urlopen",
+            lambda url: urllib.request.urlopen(f"http://127.0.0.1:{port}/list.json"),
+        )
+        started = time.perf_counter()
+        vectors, why = embeddings.download_glove("glove-test-1", timeout=1.0)
+        waited = time.perf_counter() - started
+    thread, _ = embeddings._downloads["glove-test-1"]
+    thread.join(30)  # the server is closed: the call left running ends
+    assert vectors is None
+    assert why.startswith("gensim's downloader gave no answer within 1 s"), why
+    assert 1.0 <= waited < 10
+
+
+def test_download_glove_offline_fails_fast_with_the_reason(gensim_downloader, monkeypatch):
+    from labhelpers.embeddings import download_glove
+
+    def no_network(url):
+        raise urllib.error.URLError("Name or service not known")
+
+    monkeypatch.setattr(gensim_downloader, "urlopen", no_network)
+    started = time.perf_counter()
+    vectors, why = download_glove("glove-test-2", timeout=60)
+    assert vectors is None and time.perf_counter() - started < 5
+    assert why.startswith("gensim could not download glove-test-2 (no network?)"), why
+
+
+def test_download_glove_reads_gensims_cache_without_the_network(gensim_downloader, monkeypatch):
+    from labhelpers.embeddings import download_glove
+
+    monkeypatch.setattr(
+        gensim_downloader, "urlopen", lambda url: pytest.fail("the network was used")
+    )
+    folder = Path(gensim_downloader.BASE_DIR) / "glove-test-3"
+    folder.mkdir(parents=True)
+    with gzip.open(folder / "glove-test-3.gz", "wt") as file:  # word2vec text format
+        file.write("3 2\ngood 1.0 0.5\nbad -1.0 0.25\nfilm 0.0 2.0\n")
+    vectors, how = download_glove("glove-test-3", vocabulary=["good", "film"], timeout=5)
+    assert how.startswith("read from gensim's cache")
+    assert vectors.words == ["good", "film"]
+    np.testing.assert_array_equal(vectors.vectors, [[1.0, 0.5], [0.0, 2.0]])
+    assert vectors.source.startswith("GloVe glove-test-3 (2 words, dimension 2)")
+
+
+def test_download_glove_rejects_a_timeout_that_is_not_positive():
+    from labhelpers.embeddings import download_glove
+
+    with pytest.raises(ValueError, match="timeout must be a positive number of seconds"):
+        download_glove(timeout=0)
+
+
+# ---------------------------------------------------------------- lesson 6: its generated reviews
+
+
+def test_long_range_reviews_hold_one_sentiment_word_that_gives_the_label_far_from_the_end(keras):
+    from labhelpers.data.reviews import NEGATIVE_WORDS, POSITIVE_WORDS
+    from labhelpers.lessons.keras_imdb import long_range_reviews
+
+    data = long_range_reviews(400, seed=3)
+    assert data.source == "synthetic" and not data.is_imdb
+    assert len(data.x_train) == len(data.x_test) == 200
+    distances = []
+    for ids, label in zip(list(data.x_train) + list(data.x_test), [*data.y_train, *data.y_test]):
+        words = data.decode(ids).split()
+        cues = [i for i, w in enumerate(words) if w in POSITIVE_WORDS + NEGATIVE_WORDS]
+        assert len(cues) == 1, words  # one sentiment word, no negation
+        assert (words[cues[0]] in POSITIVE_WORDS) == bool(label)
+        distances.append(len(words) - 1 - cues[0])
+    # at least 2 neutral sentences follow the cue (each of 5 words or more)
+    assert min(distances) >= 10
+    assert np.mean(data.y_train) == pytest.approx(0.5, abs=0.1)
+
+
+# ---------------------------------------------------------------- the notebooks' text
+
+LESSONS = ("05_imdb_rnn_pytorch", "06_imdb_keras", "07_imdb_embeddings")
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_the_lessons_maths_uses_the_notation_pages_names(name):
+    """book/theory.md: W_in, W_hh, b, W_g, b_g; not the records' U, W_ih or w^T h + b_out."""
+    source = (NOTEBOOKS / f"{name}.py").read_text(encoding="utf-8")
+    for other in (
+        r"(?<![\w`'\"-])U(?![\w`'\"-])",  # U alone: the records' recurrent matrix
+        r"U_\{",
+        r"W_\{ih\}",
+        r"w\^\\top h",
+        r"b_\{out\}",
+    ):
+        assert not re.search(other, source), f"{name} writes {other}"
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_every_lesson_ends_with_questions_and_collapsed_answers_before_the_record(name):
+    source = (NOTEBOOKS / f"{name}.py").read_text(encoding="utf-8")
+    questions = source.index("# ## Questions")
+    record = source.index('# %% tags=["lab-record"]')
+    answers = source.index(':::{admonition} Answers\\n:class: dropdown')
+    assert questions < answers < record
+    block = source[questions:answers]
+    asked = [line for line in block.splitlines() if re.match(r"# \d\. ", line)]
+    assert 5 <= len(asked) <= 8, asked
+    tries = [line for line in block.splitlines() if line.startswith("# - `-p ")]
+    assert 2 <= len(tries) <= 3, tries
