@@ -15,7 +15,6 @@ Both sources give a :class:`WordVectors`, so a lesson does not care which it has
 from __future__ import annotations
 
 import gzip
-import threading
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from .checks import positive_int, positive_ints, require
+from .runtime import StillRunning, bounded
 
 
 @dataclass
@@ -246,40 +246,6 @@ GLOVE_GENSIM_NAME = "glove-wiki-gigaword-100"
 #: Seconds :func:`download_glove` waits for gensim's downloader (about 128 MB to fetch).
 GLOVE_TIMEOUT = 300.0
 
-# Downloads still running after their caller stopped waiting, by name: a second
-# call waits for the same download instead of starting another into the same folder.
-_downloads: dict[str, tuple[threading.Thread, dict]] = {}
-
-
-def _wait_for(name: str, seconds: float, function):
-    """``function()`` in a daemon thread, waited for at most ``seconds``.
-
-    gensim's downloader sets no network timeout and Python cannot stop a
-    thread: a download still running when the time is up carries on in the
-    background (and fills gensim's cache for the next run); a daemon thread
-    does not keep the interpreter from exiting. Returns ``(finished, value)``
-    and re-raises the function's exception.
-    """
-    thread, outcome = _downloads.get(name, (None, {}))
-    if thread is None or not thread.is_alive():
-        outcome = {}
-
-        def run():
-            try:
-                outcome["value"] = function()
-            except Exception as error:  # handed to the waiting caller below
-                outcome["error"] = error
-
-        thread = threading.Thread(target=run, name=f"labhelpers: gensim {name}", daemon=True)
-        _downloads[name] = (thread, outcome)
-        thread.start()
-    thread.join(seconds)
-    if thread.is_alive():
-        return False, None
-    if "error" in outcome:
-        raise outcome["error"]
-    return True, outcome["value"]
-
 
 def download_glove(
     name: str = GLOVE_GENSIM_NAME,
@@ -310,15 +276,17 @@ def download_glove(
         how = f"read from gensim's cache ({cached})"
     else:
         try:
-            finished, path = _wait_for(
-                name, timeout, lambda: downloader.load(name, return_path=True)
+            path = bounded(
+                f"gensim {name}", timeout, lambda: downloader.load(name, return_path=True)
             )
+        except StillRunning:
+            path = None
         except Exception as error:  # offline: gensim raises ValueError or OSError; said, not raised
             return None, (
                 f"gensim could not download {name} (no network?): "
                 f"{type(error).__name__}: {str(error)[:160]}"
             )
-        if not finished:
+        if path is None:
             return None, (
                 f"gensim's downloader gave no answer within {timeout:g} s (no network?); a "
                 "download it started carries on in the background, and a later run finds it "

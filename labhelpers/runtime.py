@@ -15,6 +15,7 @@ import os
 import random
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -125,6 +126,53 @@ def is_interactive() -> bool:
     if "ipykernel" in sys.modules:
         return kernel_launcher() != "batch"
     return sys.stderr is not None and sys.stderr.isatty()
+
+
+class StillRunning(TimeoutError):
+    """A call of :func:`bounded` gave no answer in time (and carries on in the background)."""
+
+
+# Calls still running after their caller stopped waiting, by key (see bounded).
+_running: dict[str, tuple[threading.Thread, dict]] = {}
+
+
+def bounded(key: str, seconds: float, function):
+    """``function()`` in a daemon thread, waited for at most ``seconds``: its value, its exception,
+    or :class:`StillRunning`.
+
+    Downloaders (kagglehub, Keras's, gensim's) set no network timeout, and
+    Python cannot stop a thread. A call still running when the time is up
+    carries on in the background: a download may still finish and fill its
+    cache, where the next attempt finds it; being a daemon thread, it does not
+    keep the interpreter from exiting. A second call with the same ``key``
+    while the first still runs waits for that one instead of starting a second
+    download into the same folder.
+    """
+    thread, outcome = _running.get(key, (None, {}))
+    if thread is None or not thread.is_alive():
+        outcome = {}
+
+        def run():
+            try:
+                outcome["value"] = function()
+            except Exception as error:  # handed to the waiting caller below
+                outcome["error"] = error
+
+        thread = threading.Thread(target=run, name=f"labhelpers: {key}", daemon=True)
+        _running[key] = (thread, outcome)
+        thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise StillRunning(f"no answer within {seconds:g} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def still_running(key: str) -> threading.Thread | None:
+    """The thread of the call :func:`bounded` left running under ``key``, if any (tests join it)."""
+    thread, _ = _running.get(key, (None, None))
+    return thread if thread is not None and thread.is_alive() else None
 
 
 def tell_terminal(message: str) -> None:

@@ -158,7 +158,9 @@ def broken_images(page) -> list[str]:
 
 
 def cut_code(page) -> list[str]:
-    """The code cells of ``page`` wider than their box (a reader must scroll sideways): their longest line."""
+    """The code cells of ``page`` wider than their box (a reader must scroll sideways): their
+    longest line."""
     return page.evaluate("""() => [...document.querySelectorAll('div.cell_input pre')]
       .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
-      .map(pre => pre.textContent.split('\\n').reduce((a, b) => (b.length > a.length ? b : a), ''))""")
+      .map(pre => pre.textContent.split('\\n')
+                     .reduce((a, b) => (b.length > a.length ? b : a), ''))""")

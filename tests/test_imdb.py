@@ -35,6 +35,7 @@ from labhelpers.data.imdb import (
     split_random,
     split_reviews,
 )
+from labhelpers.runtime import still_running
 
 DATA_DIR = os.environ.get("LABHELPERS_DATA_DIR")
 IMDB_CSV = Path(DATA_DIR, "imdb_50k.csv.gz") if DATA_DIR else None
@@ -116,7 +117,7 @@ def fake_kagglehub(monkeypatch):
     monkeypatch.setitem(sys.modules, "kagglehub", module)
     yield module
     release.set()
-    thread, _ = imdb._running.get(f"kagglehub {imdb.KAGGLE_HANDLE}", (None, None))
+    thread = still_running(f"kagglehub {imdb.KAGGLE_HANDLE}")
     if thread is not None:
         thread.join(10)
 
@@ -282,7 +283,7 @@ def test_the_real_kagglehub_client_is_given_up_at_the_configured_limit(offline, 
     except OSError as error:  # port taken: the Colab harness's stand-in runs in another process
         pytest.skip(f"127.0.0.1:7777 is in use ({error}), so no silent Kaggle can stand there")
     finally:
-        thread, _ = imdb._running.get(f"kagglehub {imdb.KAGGLE_HANDLE}", (None, None))
+        thread = still_running(f"kagglehub {imdb.KAGGLE_HANDLE}")
         if thread is not None:
             thread.join(30)  # the connection is closed: the call it left running ends
     assert found is None and what.startswith("kagglehub gave no answer within 1.5 s"), what

@@ -31,7 +31,6 @@ import json
 import os
 import re
 import socket
-import threading
 import urllib.request
 import zlib
 from dataclasses import dataclass, replace
@@ -42,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ..checks import check_texts, positive_int, require
-from ..runtime import import_keras, tell_terminal
+from ..runtime import StillRunning, bounded, import_keras, tell_terminal
 
 DATA_DIR_ENV = "LABHELPERS_DATA_DIR"
 KAGGLE_HANDLE = "lakshmi25npathi/imdb-dataset-of-50k-movie-reviews/versions/1"
@@ -96,47 +95,6 @@ def kagglehub_cached_csv(cache_dir: str | Path | None = None) -> Path | None:
     return _csv_in_folder(root / "versions" / version)
 
 
-class _StillRunning(TimeoutError):
-    """A call of :func:`_bounded` gave no answer in time (and carries on in the background)."""
-
-
-# Calls still running after their caller stopped waiting, by key (see _bounded).
-_running: dict[str, tuple[threading.Thread, dict]] = {}
-
-
-def _bounded(key: str, seconds: float, function):
-    """``function()`` in a daemon thread, waited for at most ``seconds``: its value, its exception,
-    or _StillRunning.
-
-    kagglehub, kagglesdk and Keras's downloader set no network timeout, and
-    Python cannot stop a thread. A call still running when the time is up
-    carries on in the background: a download may still finish and fill its
-    cache, where the next attempt finds it; being a daemon thread, it does not
-    keep the interpreter from exiting. A second call with the same ``key``
-    while the first still runs waits for that one instead of starting a second
-    download into the same folder.
-    """
-    thread, outcome = _running.get(key, (None, {}))
-    if thread is None or not thread.is_alive():
-        outcome = {}
-
-        def run():
-            try:
-                outcome["value"] = function()
-            except Exception as error:  # handed to the waiting caller below
-                outcome["error"] = error
-
-        thread = threading.Thread(target=run, name=f"labhelpers: {key}", daemon=True)
-        _running[key] = (thread, outcome)
-        thread.start()
-    thread.join(seconds)
-    if thread.is_alive():
-        raise _StillRunning(f"no answer within {seconds:g} s")
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
-
-
 def _short(error: Exception, length: int = 200) -> str:
     """``Type: message`` of an exception, the message cut to ``length`` characters."""
     text = str(error)
@@ -153,8 +111,8 @@ def _unreachable(host: str, port: int = 443, timeout: float = PROBE_TIMEOUT) -> 
         socket.create_connection((host, port), timeout=timeout).close()
 
     try:
-        _bounded(f"connect {host}:{port}", timeout, connect)
-    except _StillRunning as error:  # the name lookup hangs
+        bounded(f"connect {host}:{port}", timeout, connect)
+    except StillRunning as error:  # the name lookup hangs
         return f"{host} did not answer ({error}; no network?)"
     except OSError as error:  # the name lookup failed, the connection was refused or timed out
         return f"{host} did not answer ({_short(error)}; no network?)"
@@ -174,10 +132,10 @@ def kagglehub_download(timeout: float = KAGGLEHUB_TIMEOUT) -> tuple[Path | None,
     except ModuleNotFoundError as missing:
         return None, str(missing)
     try:
-        folder = _bounded(
+        folder = bounded(
             f"kagglehub {KAGGLE_HANDLE}", timeout, lambda: kagglehub.dataset_download(KAGGLE_HANDLE)
         )
-    except _StillRunning:
+    except StillRunning:
         return None, (
             f"kagglehub gave no answer within {timeout:g} s (no network?); a download it started "
             "carries on in the background, and a later run finds it in kagglehub's cache"
@@ -772,8 +730,8 @@ def _keras_download(
 
     key = f"keras.datasets.imdb {num_words} {all_words} {sorted((options or {}).items())}"
     try:
-        (train, test), index = _bounded(key, timeout, fetch)
-    except _StillRunning:
+        (train, test), index = bounded(key, timeout, fetch)
+    except StillRunning:
         return None, (
             f"keras.datasets.imdb gave no answer within {timeout:g} s; a download it started "
             "carries "
