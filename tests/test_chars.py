@@ -1,4 +1,5 @@
 import math
+import re
 from collections import Counter
 
 import numpy as np
@@ -130,3 +131,69 @@ def test_encode_names_the_text_with_a_character_outside_the_vocabulary():
         ValueError, match=r"prompt contains 'z', which is not in the vocabulary of 3 characters"
     ):
         CharCodec("abc").encode("abz", name="prompt")
+
+
+def exactly(message):
+    """A pytest.raises pattern that matches the whole message and nothing else."""
+    return "^" + re.escape(message) + "$"
+
+
+def test_shifted_pair_flattens_and_accepts_two_characters():
+    inputs, targets = shifted_pair(np.array([[4, 5], [6, 7]]))
+    np.testing.assert_array_equal(inputs, [4, 5, 6])
+    np.testing.assert_array_equal(targets, [5, 6, 7])
+    inputs, targets = shifted_pair([8, 9])
+    assert inputs.tolist() == [8] and targets.tolist() == [9]
+    with pytest.raises(ValueError, match=exactly(
+        "a sequence needs at least 2 characters for an input and its target, got 1"
+    )):
+        shifted_pair([1])
+
+
+def test_split_text_boundaries_and_messages():
+    train, val = split_text(np.arange(20).reshape(4, 5))  # flattened, 0.9 by default
+    np.testing.assert_array_equal(train, np.arange(18))
+    np.testing.assert_array_equal(val, [18, 19])
+    train, val = split_text(np.arange(4), 0.5)  # two characters on each side is enough
+    assert train.tolist() == [0, 1] and val.tolist() == [2, 3]
+    for fraction in (0, 1, 1.5, True):
+        with pytest.raises(ValueError, match=exactly(
+            f"train_fraction must lie strictly between 0 and 1, got {fraction!r}"
+        )):
+            split_text(np.arange(100), fraction)
+    for n, fraction in ((3, 0.5), (5, 0.2), (5, 0.7)):
+        with pytest.raises(ValueError, match=exactly(
+            f"train_fraction={fraction} of {n} characters leaves a part with "
+            "fewer than 2 characters: use a longer text"
+        )):
+            split_text(np.arange(n), fraction)
+
+
+def test_unigram_cross_entropy_takes_any_shape_and_integral_floats():
+    train = np.array([[0.0, 0.0], [1.0, 0.0]])  # counts 3, 1, 0 over a vocabulary of 3
+    evaluated = np.array([[2.0], [0.0]])
+    expected = -(math.log(1 / 7) + math.log(4 / 7)) / 2  # add-one: (count + 1) / (4 + 3)
+    assert unigram_cross_entropy(train, evaluated, 3) == pytest.approx(expected, rel=1e-12)
+    half = -(math.log(0.5 / 5.5) + math.log(3.5 / 5.5)) / 2  # smoothing 0.5 over V = 3
+    assert unigram_cross_entropy(train, evaluated, 3, smoothing=0.5) == pytest.approx(
+        half, rel=1e-12
+    )
+
+
+def test_unigram_cross_entropy_messages():
+    with pytest.raises(ValueError, match=exactly("vocab_size must be a positive integer, got 0")):
+        unigram_cross_entropy([0], [0], 0)
+    for smoothing in (0, -1.0):
+        with pytest.raises(ValueError, match=exactly(
+            "smoothing must be positive (it keeps unseen characters possible), "
+            f"got {smoothing!r}"
+        )):
+            unigram_cross_entropy([0], [0], 2, smoothing=smoothing)
+    with pytest.raises(ValueError, match=exactly(
+        "eval_indices is empty: there is nothing to score"
+    )):
+        unigram_cross_entropy([0, 1], [], 2)
+    with pytest.raises(ValueError, match=exactly(
+        "train_indices hold index 5, outside vocab_size=2"
+    )):
+        unigram_cross_entropy([0, 5], [0], 2)
