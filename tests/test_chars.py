@@ -1,6 +1,8 @@
 import math
 import re
 from collections import Counter
+from importlib import metadata
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -197,3 +199,85 @@ def test_unigram_cross_entropy_messages():
         "train_indices hold index 5, outside vocab_size=2"
     )):
         unigram_cross_entropy([0, 5], [0], 2)
+
+
+def test_lee_is_the_default_corpus_read_from_gensims_test_data():
+    try:  # found through gensim's installed files, without importing it (slow)
+        path = Path(metadata.distribution("gensim").locate_file(
+            "gensim/test/test_data/lee_background.cor"
+        ))
+    except metadata.PackageNotFoundError:
+        pytest.skip("gensim, which ships the Lee corpus, is not installed")
+    corpus = load_corpus(max_chars=80)  # name="lee" by default
+    assert corpus == chars.Corpus(
+        "lee",
+        path.read_text(encoding="utf-8")[:80],
+        "Lee Background Corpus (300 ABC news articles), shipped with gensim: lee_background.cor",
+    )
+    assert available_corpora()["lee"]
+
+
+def test_lee_without_its_file_says_where_else_to_look(monkeypatch, tmp_path):
+    fake = tmp_path / "gensim"
+    fake.mkdir()
+    monkeypatch.setattr(
+        chars.importlib.util, "find_spec",
+        lambda name: type("Spec", (), {"submodule_search_locations": [str(fake)]})(),
+    )
+    assert not available_corpora()["lee"]  # a gensim without test/test_data/lee_background.cor
+    with pytest.raises(FileNotFoundError, match=exactly(
+        "the 'lee' corpus ships with gensim, but this gensim has no test/test_data/"
+        "lee_background.cor; use name='python_docs', which ships with Python"
+    )):
+        load_corpus("lee")
+
+
+def test_python_docs_are_the_help_topics_in_sorted_order():
+    from pydoc_data import topics
+
+    corpus = load_corpus("python_docs")
+    assert corpus.name == "python_docs"
+    assert corpus.text == "\n\n".join(topics.topics[key] for key in sorted(topics.topics))
+    assert corpus.source == (
+        "Python's language-reference help texts, shipped with Python as pydoc_data.topics"
+    )
+
+
+def test_tiny_shakespeare_cache_places_timeout_and_messages(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("LABHELPERS_DATA_DIR", raising=False)
+    cached = home / ".cache" / "labhelpers" / "tiny_shakespeare.txt"
+    assert not available_corpora()["tiny_shakespeare"]
+    cached.parent.mkdir(parents=True)
+    cached.write_text("To be", encoding="utf-8")
+    assert available_corpora()["tiny_shakespeare"]  # ~/.cache/labhelpers without the variable
+    assert load_corpus("tiny_shakespeare") == chars.Corpus(
+        "tiny_shakespeare",
+        "To be",
+        f"tiny Shakespeare (Karpathy's char-rnn data), cached at {cached}",
+    )
+    cached.write_text("", encoding="utf-8")
+    with pytest.raises(ValueError, match=exactly("the corpus 'tiny_shakespeare' is empty")):
+        load_corpus("tiny_shakespeare")
+    missing = tmp_path / "elsewhere" / "tiny_shakespeare.txt"
+    with pytest.raises(FileNotFoundError, match=exactly(
+        f"{missing} does not exist: pass download=True to fetch tiny Shakespeare (network "
+        "needed), or use an offline corpus, name='lee' or name='python_docs'"
+    )):
+        load_corpus("tiny_shakespeare", cache_dir=missing.parent)
+    waits = []
+
+    def refuse(url, timeout):
+        waits.append(timeout)
+        raise OSError("refused")
+
+    import urllib.request
+
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    with pytest.raises(ConnectionError, match=exactly(
+        f"could not download {chars.TINY_SHAKESPEARE_URL} within 10.0 s (refused); "
+        "use an offline corpus, name='lee' or name='python_docs'"
+    )):
+        load_corpus("tiny_shakespeare", cache_dir=missing.parent, download=True)
+    assert waits == [10.0]  # the default bound reaches urlopen
