@@ -1,6 +1,8 @@
 """labhelpers.models: every model against its equation or an
 independent implementation, its shapes and its errors."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -267,3 +269,60 @@ def test_pooling_of_a_padded_batch_equals_each_review_alone(padding, pooling, bi
         for i, length in enumerate(review_lengths(ids).tolist()):
             expected = model.out(pooled_by_hand(model, ids[i, :length]))
             torch.testing.assert_close(logits[i], expected[0], atol=1e-6, rtol=1e-5)
+
+
+# ---------------------------------------------------------------- closing mutants (issue 13)
+
+
+def exactly(message):
+    """A pytest.raises pattern that matches the whole message and nothing else."""
+    return "^" + re.escape(message) + "$"
+
+
+@pytest.mark.parametrize("freeze", [False, True])
+def test_review_rnn_starts_from_a_copy_of_pretrained_vectors(freeze):
+    from labhelpers.models import ReviewRNN
+
+    weights = np.arange(12, dtype=np.float64).reshape(6, 2) / 10
+    model = ReviewRNN(6, 2, 3, embedding_weights=weights, freeze_embedding=freeze)
+    assert model.embedding.weight.dtype == torch.float32
+    assert torch.equal(model.embedding.weight, torch.tensor(weights, dtype=torch.float32))
+    assert model.embedding.weight.requires_grad is not freeze
+    single = weights.astype(np.float32)
+    copied = ReviewRNN(6, 2, 3, embedding_weights=single, freeze_embedding=freeze)
+    single[0] = 99.0  # the model holds its own copy, even of float32 vectors
+    assert torch.equal(copied.embedding.weight, torch.tensor(weights, dtype=torch.float32))
+    assert isinstance(model.rnn, nn.RNN) and model.sigmoid is False  # cell "rnn", logits
+    assert model.out.in_features == 3 and model.out.out_features == 1
+    assert model(torch.tensor([[1, 2, 3], [4, 5, 0]])).shape == (2,)
+
+
+def test_review_rnn_messages():
+    from labhelpers.models import ReviewRNN
+
+    for position, name in enumerate(("vocab_size", "embedding_dim", "hidden_size")):
+        sizes = [6, 2, 3]
+        sizes[position] = 0
+        with pytest.raises(ValueError, match=exactly(f"{name} must be a positive integer, got 0")):
+            ReviewRNN(*sizes)
+    with pytest.raises(ValueError, match=exactly(
+        "cell must be one of 'gru', 'lstm', 'rnn'; got 'RNN'"
+    )):
+        ReviewRNN(6, 2, 3, cell="RNN")
+    with pytest.raises(ValueError, match=exactly(
+        "embedding_weights must have shape (vocab_size, embedding_dim) = (6, 2), got (6, 3)"
+    )):
+        ReviewRNN(6, 2, 3, embedding_weights=np.zeros((6, 3)))
+    with pytest.raises(ValueError, match=exactly(
+        "freeze_embedding=True needs embedding_weights: freezing a random embedding "
+        "would leave it random"
+    )):
+        ReviewRNN(6, 2, 3, freeze_embedding=True)
+
+
+def test_reverse_within_length_builds_its_index_on_the_device_of_its_input():
+    x = torch.tensor([[1, 2, 3, 0], [4, 5, 0, 0]])
+    lengths = review_lengths(x)
+    with torch.device("meta"):  # tensors made without a device would land on "meta"
+        reversed_ = reverse_within_length(x, lengths)
+    assert reversed_.device == x.device and reversed_.tolist() == [[3, 2, 1, 0], [5, 4, 0, 0]]
