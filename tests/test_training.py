@@ -19,6 +19,7 @@ from labhelpers.training import (
     logits_accuracy,
     next_value_predictor,
     predict,
+    probability_accuracy,
     run_bptt_epoch,
 )
 
@@ -601,3 +602,52 @@ def test_early_stopping_on_accuracy_keeps_the_most_accurate_epoch(capsys):
     accuracy, _ = _evaluate(model, val)
     assert accuracy / 64 == pytest.approx(history["val_accuracy"][best])
     assert f"Restored the weights of epoch {best + 1} (best val_accuracy" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- closing mutants (issue 13)
+
+
+def test_a_nan_loss_message_is_whole_and_names_its_step():
+    model, optimizer = make()
+    train, _ = loaders()
+    with pytest.raises(FloatingPointError) as error:
+        fit(model, nn.CrossEntropyLoss(), optimizer, poisoned(train, epoch=1, step=2),
+            epochs=2, progress=False)
+    assert str(error.value) == (
+        "epoch 1: the loss of step 2 of train_batches is not finite, so training stopped: "
+        "the weights are no longer usable. Usual causes: a learning rate too high (it is "
+        "0.02: try 10 times lower); exploding gradients (clip them: clip_grad_norm=1.0); "
+        "NaN or infinite values in the inputs or targets; a loss that takes the log of 0 "
+        "(use BCEWithLogitsLoss on logits, not BCELoss on probabilities)."
+    )
+    assert error.value.step == 2
+
+
+def test_probability_accuracy_counts_probabilities_above_one_half_as_positive():
+    output = torch.tensor([[0.9], [0.5], [0.51], [0.1], [0.7], [0.2]])
+    target = torch.tensor([1.0, 0.0, 0.0, 0.0, 1.0, 1.0])
+    expected = sum(
+        int((p > 0.5) == (t == 1)) for p, t in zip(output.reshape(-1).tolist(), target.tolist())
+    )
+    assert probability_accuracy(output, target).item() == expected == 4
+
+
+class LastValueTwice(nn.Module):
+    """No parameters: the window's last value, and twice it as a second column."""
+
+    def forward(self, windows):
+        last = windows[:, -1]
+        return torch.cat([last, 2 * last], dim=1)
+
+
+def test_next_value_predictor_keeps_the_first_column_on_the_device_it_is_given():
+    windows = np.arange(12, dtype=np.float64).reshape(4, 3, 1)
+    predict = next_value_predictor(LastValueTwice(), device="cpu")  # a model without parameters
+    with torch.device("meta"):  # tensors made without a device would land on "meta"
+        got = predict(windows)
+    np.testing.assert_array_equal(got, [[2.0], [5.0], [8.0], [11.0]])
+    linear = nn.Sequential(nn.Flatten(), nn.Linear(3, 1))
+    with torch.device("meta"):
+        got = next_value_predictor(linear)(windows)  # the device of the model's parameters
+    expected = linear(torch.as_tensor(windows, dtype=torch.float32)).detach().numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
