@@ -463,3 +463,22 @@ def test_recursive_forecast_feeds_float32_windows_and_checks_the_shape():
         "predict_next must return one value per window (2), got shape (4,)"
     )):
         recursive_forecast(lambda windows: np.zeros((2, 2)), np.ones((2, 3)), 1)
+
+
+@pytest.mark.parametrize("name, units, season, values_name, index_name, index_dtype", [
+    ("co2", "ppm", 12, "co2 (ppm)", "month", "datetime64[us]"),
+    ("elnino", "deg C", 12, "sea-surface temperature (deg C)", "month", "datetime64[us]"),
+    ("sunspots", "sunspot number", 11, "sunspot number", "year", "int64"),
+])
+def test_measured_series_carry_their_names_units_and_index(
+    name, units, season, values_name, index_name, index_dtype
+):
+    pytest.importorskip("statsmodels", reason="statsmodels is not installed")
+    measured = load_statsmodels_series(name)
+    assert (measured.name, measured.units, measured.season) == (name, units, season)
+    assert measured.description == MEASURED_SERIES[name]
+    assert measured.values.name == values_name and measured.values.dtype == np.float64
+    assert measured.values.index.name == index_name
+    assert str(measured.values.index.dtype) == index_dtype
+    if name == "co2":
+        assert load_statsmodels_series().name == "co2"  # the default
