@@ -604,3 +604,81 @@ def test_spectral_norm_orthogonal_and_bound_corner_cases():
             f"max_lag must be a non-negative integer, got {lag!r}"
         )):
             norm_bound_by_lag(np.eye(2), lag)
+
+
+def test_weights_from_a_state_dict_take_the_dtype_asked_for():
+    rng = np.random.default_rng(0)
+    state = {
+        "weight_ih_l0": rng.normal(size=(3, 2)),
+        "weight_hh_l0": rng.normal(size=(3, 3)),
+        "bias_ih_l0": rng.normal(size=3),
+        "bias_hh_l0": rng.normal(size=3),
+    }
+    (single,) = weights_from_torch(state, dtype=np.float32)
+    for got, want in ((single.W_in, state["weight_ih_l0"]), (single.W_hh, state["weight_hh_l0"]),
+                      (single.b, state["bias_ih_l0"].astype(np.float32)
+                       + state["bias_hh_l0"].astype(np.float32))):
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got, want.astype(np.float32))
+    (double,) = weights_from_torch({k: v.astype(np.float32) for k, v in state.items()})
+    assert {a.dtype for a in (double.W_in, double.W_hh, double.b)} == {np.dtype(np.float64)}
+    (no_bias,) = weights_from_torch({k: state[k] for k in ("weight_ih_l0", "weight_hh_l0")},
+                                    dtype=np.float32)
+    assert no_bias.b.dtype == np.float32 and no_bias.b.tolist() == [0.0, 0.0, 0.0]
+    with pytest.raises(ValueError, match=exactly(
+        "state_dict has no 'weight_ih_l0': pass the state_dict() of a torch.nn.RNN, "
+        "got keys ['weight']"
+    )):
+        weights_from_torch({"weight": np.zeros(1)})
+    with pytest.raises(ValueError, match=exactly(
+        "state_dict is of a bidirectional RNN; only unidirectional RNNs are supported"
+    )):
+        weights_from_torch({**state, "weight_ih_l0_reverse": state["weight_ih_l0"]})
+
+
+@pytest.mark.parametrize("double", ["none", "states", "W_hh", "dL_dh"])
+def test_bptt_terms_and_jacobian_products_keep_the_widest_dtype(double):
+    rng = np.random.default_rng(2)
+    arrays = {
+        "states": np.tanh(rng.normal(size=(2, 3, 2))),
+        "W_hh": rng.normal(size=(2, 2)),
+        "dL_dh": rng.normal(size=(2, 3, 2)),
+    }
+    arrays = {k: v if k == double else v.astype(np.float32) for k, v in arrays.items()}
+    h0 = np.zeros((2, 2), dtype=np.float32)
+    terms = bptt_grad_W_hh_by_lag(arrays["states"], h0, arrays["dL_dh"], arrays["W_hh"])
+    assert terms.dtype == (np.float32 if double == "none" else np.float64)
+    products = jacobian_products_to(arrays["states"], arrays["W_hh"])
+    assert products.dtype == np.result_type(arrays["states"], arrays["W_hh"])
+
+
+def test_more_theory_messages_are_whole():
+    states = np.zeros((2, 3, 2))
+    with pytest.raises(ValueError, match=exactly(
+        "W_hh must be a square (hidden, hidden) matrix, got shape (2, 3)"
+    )):
+        step_jacobians(states, np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=exactly(
+        "W_hh must be a square (hidden, hidden) matrix, got shape (2,)"
+    )):
+        step_jacobians(states, np.zeros(2))
+    with pytest.raises(ValueError, match=exactly(
+        "states holds a sequence of length 0 (states.shape[-2] == 0): give at least one step"
+    )):
+        step_jacobians(np.zeros((2, 0, 2)), np.eye(2))
+    with pytest.raises(ValueError, match=exactly("k must be an integer time step, got 1.5")):
+        jacobian_product(states, np.eye(2), 2, 1.5)
+    with pytest.raises(ValueError, match=exactly(
+        "W_g must have shape (output, hidden) = (output, 2), got (4, 3)"
+    )):
+        rnn_output(states, np.zeros((4, 3)))
+    with pytest.raises(ValueError, match=exactly("b_g must have shape (output,) = (4,), got (2,)")):
+        rnn_output(states, np.zeros((4, 2)), np.zeros(2))
+    with pytest.raises(ValueError, match=exactly(
+        "states must have shape (batch, T, hidden), got (3, 2)"
+    )):
+        bptt_grad_W_hh_by_lag(states[0], np.zeros((2, 2)), states[0], np.eye(2))
+    with pytest.raises(ValueError, match=exactly(
+        "dL_dh must have the shape of states, (batch, T, hidden) = (2, 3, 2), got (2, 2, 2)"
+    )):
+        bptt_grad_W_hh_by_lag(states, np.zeros((2, 2)), states[:, :2], np.eye(2))
