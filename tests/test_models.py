@@ -326,3 +326,72 @@ def test_reverse_within_length_builds_its_index_on_the_device_of_its_input():
     with torch.device("meta"):  # tensors made without a device would land on "meta"
         reversed_ = reverse_within_length(x, lengths)
     assert reversed_.device == x.device and reversed_.tolist() == [[3, 2, 1, 0], [5, 4, 0, 0]]
+
+
+def test_pooled_review_rnn_defaults_padding_row_and_pretrained_start():
+    model = PooledReviewRNN(10, 4, 3)
+    assert (model.cell, model.pooling, model.padding, model.directions) == (
+        "rnn", "max", "masked", 2
+    )
+    assert len(model.layers) == 1 and model.dropout.p == 0.0
+    assert model.embedding.padding_idx == 0
+    assert torch.equal(model.embedding.weight[0], torch.zeros(4))
+    weights = np.arange(40, dtype=np.float64).reshape(10, 4) / 8
+    started = PooledReviewRNN(10, 4, 3, embedding_weights=weights)
+    assert torch.equal(started.embedding.weight, torch.tensor(weights, dtype=torch.float32))
+
+
+@pytest.mark.parametrize("layers, dropout", [(1, 0.3), (2, 0.3), (3, 0.0)])
+def test_packed_layers_get_dropout_only_between_layers(layers, dropout):
+    model = PooledReviewRNN(10, 4, 3, layers=layers, padding="packed", dropout=dropout)
+    assert model.rnn.num_layers == layers
+    assert model.rnn.dropout == (dropout if layers > 1 else 0.0)
+
+
+class CountingDropout(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.calls = 0
+
+    def forward(self, x):
+        self.calls += 1
+        return x
+
+
+@pytest.mark.parametrize("layers", [1, 2, 3])
+def test_masked_dropout_on_embeddings_between_layers_and_before_the_output(layers):
+    model = PooledReviewRNN(10, 4, 3, layers=layers)
+    model.dropout = CountingDropout()
+    model(post_padded([3, 5, 2], vocab=10))
+    assert model.dropout.calls == 1 + (layers - 1) + 1
+
+
+@pytest.mark.parametrize("pooling", ["last", "max+mean"])
+def test_pooled_review_rnn_makes_its_index_tensors_on_the_device_of_its_input(pooling):
+    torch.manual_seed(0)
+    model = PooledReviewRNN(10, 4, 3, pooling=pooling).eval()
+    ids = post_padded([3, 5, 2], vocab=10)
+    with torch.no_grad():
+        expected = model(ids)
+        with torch.device("meta"):  # tensors made without a device would land on "meta"
+            got = model(ids)
+    assert got.device == ids.device and torch.equal(got, expected)
+
+
+def test_pooled_review_rnn_messages():
+    for position, name in enumerate(("vocab_size", "embedding_dim", "hidden_size")):
+        sizes = [6, 2, 3]
+        sizes[position] = 0
+        with pytest.raises(ValueError, match=exactly(f"{name} must be a positive integer, got 0")):
+            PooledReviewRNN(*sizes)
+    with pytest.raises(ValueError, match=exactly("layers must be a positive integer, got 0")):
+        PooledReviewRNN(6, 2, 3, layers=0)
+    for name, value, choices in (
+        ("cell", "RNN", "'gru', 'lstm', 'rnn'"),
+        ("pooling", "sum", "'last', 'max', 'mean', 'max+mean'"),
+        ("padding", "pad", "'masked', 'packed'"),
+    ):
+        with pytest.raises(ValueError, match=exactly(
+            f"{name} must be one of {choices}; got {value!r}"
+        )):
+            PooledReviewRNN(6, 2, 3, **{name: value})
