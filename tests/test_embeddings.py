@@ -289,3 +289,42 @@ def test_embedding_matrix_message_names_the_wrong_type():
         "vectors must be WordVectors (from train_word2vec or read_glove), got dict"
     )):
         embedding_matrix({"a": 1}, {"a": [1.0]}, num_words=3)
+
+
+def test_word2vec_defaults_and_skip_gram_are_gensims(sentences):
+    from collections import Counter
+
+    from gensim.models import Word2Vec
+
+    texts = sentences[:40]
+    ours = train_word2vec(texts)
+    direct = Word2Vec(texts, vector_size=100, window=5, min_count=2, epochs=5, seed=0, workers=1)
+    counts = Counter(word for text in texts for word in text)
+    assert set(ours.words) == {word for word, n in counts.items() if n >= 2}
+    assert ours.words == list(direct.wv.index_to_key)
+    np.testing.assert_allclose(ours.vectors, direct.wv.vectors, rtol=1e-5, atol=1e-6)
+    skip = train_word2vec(texts, vector_size=6, epochs=1, skip_gram=True, seed=2)
+    direct = Word2Vec(texts, vector_size=6, epochs=1, sg=1, seed=2, workers=1, min_count=2)
+    np.testing.assert_allclose(skip.vectors, direct.wv.vectors, rtol=1e-5, atol=1e-6)
+    assert skip.source == (
+        f"word2vec (skip-gram, gensim), {len(skip.words)} words, dimension 6, trained on 40 texts"
+    )
+
+
+def test_word2vec_messages_are_whole():
+    with pytest.raises(TypeError, match=exactly(
+        "sentences must be a list of tokenized texts (lists of words), got a string"
+    )):
+        train_word2vec("a b c")
+    with pytest.raises(ValueError, match=exactly(
+        "sentences is empty: there is nothing to train word vectors on"
+    )):
+        train_word2vec([])
+    with pytest.raises(TypeError, match=exactly(
+        "sentences must hold lists of words (str); item 1 is str. "
+        "Tokenize first, e.g. with labhelpers.text.text_to_word_sequence."
+    )):
+        train_word2vec([["a"], "b c"])
+    for name in ("vector_size", "window", "min_count", "epochs", "workers"):
+        with pytest.raises(ValueError, match=exactly(f"{name} must be a positive integer, got 0")):
+            train_word2vec([["a", "a"]], **{name: 0})
