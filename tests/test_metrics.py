@@ -152,3 +152,25 @@ def test_metric_messages():
 def test_perplexity_is_the_exponential():
     for value in (0.5, math.log(7), 3.25):
         assert perplexity(value) == math.exp(value)
+
+
+def test_many_small_label_sets_against_scikit_learn():
+    # Small sets reach every corner: classes predicted or present once, never, P + R <= 1.
+    rng = np.random.default_rng(11)
+    for _ in range(12):
+        y_true, y_pred = rng.integers(0, 3, 6), rng.integers(0, 3, 6)
+        precision, recall, f1, support = sk.precision_recall_fscore_support(
+            y_true, y_pred, labels=[0, 1, 2], zero_division=0
+        )
+        ours = classification_report_table(y_true, y_pred, ["a", "b", "c"])
+        np.testing.assert_allclose(
+            ours.loc[["a", "b", "c"]].to_numpy(dtype=float),
+            np.stack([precision, recall, f1, support], axis=1),
+            rtol=1e-12,
+            atol=1e-12,
+        )
+        matrix = confusion_matrix(y_true, y_pred, n_classes=3)
+        assert matrix.dtype == np.int64
+        np.testing.assert_array_equal(matrix, sk.confusion_matrix(y_true, y_pred, labels=[0, 1, 2]))
+        for positive in (0, 1, 2):
+            assert f1_score(y_true, y_pred, positive=positive) == pytest.approx(f1[positive])
