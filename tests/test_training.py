@@ -1,4 +1,7 @@
+import copy
 import math
+import re
+import time
 
 import numpy as np
 import pytest
@@ -10,6 +13,7 @@ from labhelpers.data.batches import BPTTBatches, TensorBatches
 from labhelpers.data.chars import CharCodec
 from labhelpers.lessons.char_rnn import generate_text
 from labhelpers.models import CharRNN, LastStepRNN
+from labhelpers.report import epoch_line
 from labhelpers.runtime import seed_everything
 from labhelpers.training import (
     EarlyStopping,
@@ -651,3 +655,107 @@ def test_next_value_predictor_keeps_the_first_column_on_the_device_it_is_given()
         got = next_value_predictor(linear)(windows)  # the device of the model's parameters
     expected = linear(torch.as_tensor(windows, dtype=torch.float32)).detach().numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+def exactly(message):
+    """A pytest.raises pattern that matches the whole message and nothing else."""
+    return "^" + re.escape(message) + "$"
+
+
+def char_setup(seed=0):
+    torch.manual_seed(seed)
+    model = CharRNN(5, 6, "gru")
+    text = np.random.default_rng(seed).integers(0, 5, 161)
+    return model, BPTTBatches(text[:121], 3, 8), BPTTBatches(text[120:], 2, 8)
+
+
+def test_a_bptt_epoch_is_the_hand_written_truncated_loop():
+    model, batches, _ = char_setup()
+    twin = copy.deepcopy(model)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    twin_optimizer = torch.optim.SGD(twin.parameters(), lr=0.5)
+    with torch.device("meta"):  # tensors made without a device would land on "meta"
+        loss = run_bptt_epoch(model, batches, "cpu", optimizer, 0.1)
+    total, count, state = 0.0, 0, None
+    for inputs, targets in batches:
+        inputs, targets = torch.as_tensor(inputs), torch.as_tensor(targets)
+        state = None if state is None else state.detach()
+        logits, state = twin(inputs, state)
+        mean = F.cross_entropy(logits.reshape(-1, 5), targets.reshape(-1))
+        twin_optimizer.zero_grad()
+        mean.backward()
+        nn.utils.clip_grad_norm_(twin.parameters(), 0.1)
+        twin_optimizer.step()
+        total += mean.item() * targets.numel()
+        count += targets.numel()
+    assert loss == pytest.approx(total / count, rel=1e-6)
+    for ours, theirs in zip(model.parameters(), twin.parameters()):
+        torch.testing.assert_close(ours, theirs)
+    single = run_bptt_epoch(model, [(np.array([[1]]), np.array([[2]]))], "cpu")  # one character
+    expected = F.cross_entropy(model(torch.tensor([[1]]))[0].reshape(-1, 5), torch.tensor([2]))
+    assert single == pytest.approx(expected.item(), rel=1e-6)
+    with pytest.raises(ValueError, match=exactly(
+        "the batches were empty: check the corpus and batch sizes"
+    )):
+        run_bptt_epoch(model, [], "cpu")
+
+
+def test_fit_char_model_repeats_the_epoch_clips_at_1_and_logs_every_log_every(capsys):
+    model, train, val = char_setup(1)
+    twin = copy.deepcopy(model)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    twin_optimizer = torch.optim.SGD(twin.parameters(), lr=0.5)
+    started = time.perf_counter()
+    with torch.device("meta"):  # tensors made without a device would land on "meta"
+        history = fit_char_model(model, optimizer, train, val, epochs=3, log_every=2)
+    wall = time.perf_counter() - started
+    expected = {"loss": [], "val_loss": []}
+    for _ in range(3):
+        expected["loss"].append(run_bptt_epoch(twin, train, "cpu", twin_optimizer, 1.0))
+        expected["val_loss"].append(run_bptt_epoch(twin, val, "cpu"))
+    assert history["loss"] == expected["loss"] and history["val_loss"] == expected["val_loss"]
+    assert history["perplexity"] == [math.exp(v) for v in expected["loss"]]
+    assert history["val_perplexity"] == [math.exp(v) for v in expected["val_loss"]]
+    assert all(0 < s <= wall for s in history["seconds"])
+    lines = [
+        epoch_line(epoch, 3, {key: history[key][epoch - 1] for key in
+                              ("loss", "perplexity", "val_loss", "val_perplexity")},
+                   history["seconds"][epoch - 1])
+        for epoch in (2, 3)
+    ]
+    assert capsys.readouterr().out.splitlines() == lines
+    history = fit_char_model(model, optimizer, train, epochs=2)  # every epoch by default
+    assert len(capsys.readouterr().out.splitlines()) == 2 and "val_loss" not in history
+
+
+def test_a_non_finite_char_loss_is_step_0_with_the_whole_advice():
+    model, train, _ = char_setup()
+    with torch.no_grad():
+        model.embedding.weight[0, 0] = float("nan")
+    with pytest.raises(FloatingPointError) as error:
+        fit_char_model(model, torch.optim.SGD(model.parameters(), lr=0.5), train, epochs=1)
+    assert error.value.step == 0
+    assert str(error.value).startswith(
+        "epoch 1: the training loss is not finite, so training stopped: the weights are no "
+        "longer usable. Usual causes: a learning rate too high (it is 0.5: try 10 times lower)"
+    )
+
+
+class Doubler(nn.Module):
+    def forward(self, x):
+        return 2 * x
+
+
+def test_predict_and_logits_accuracy_by_hand():
+    batches = [(torch.tensor([[1.0], [2.0]]), torch.tensor([0, 1])), (torch.tensor([[3.0]]),
+                                                                     torch.tensor([1]))]
+    with torch.device("meta"):  # tensors made without a device would land on "meta"
+        outputs, targets = predict(Doubler(), batches, device="cpu")  # no parameters
+    assert outputs.tolist() == [[2.0], [4.0], [6.0]] and targets.tolist() == [0, 1, 1]
+    logits = torch.tensor([[2.0], [0.0], [0.5], [-1.0], [0.0]])
+    target = torch.tensor([1, 0, 1, 0, 1])
+    expected = sum(int((z > 0) == (t == 1)) for z, t in zip(logits.reshape(-1).tolist(),
+                                                           target.tolist()))
+    assert logits_accuracy(logits, target).item() == expected == 4
+    with pytest.raises(ValueError, match=exactly("patience must be a positive integer, got 0")):
+        EarlyStopping(patience=0)
