@@ -759,3 +759,59 @@ def test_predict_and_logits_accuracy_by_hand():
     assert logits_accuracy(logits, target).item() == expected == 4
     with pytest.raises(ValueError, match=exactly("patience must be a positive integer, got 0")):
         EarlyStopping(patience=0)
+
+
+class NotATensor:
+    """Anything torch.load would only unpickle with weights_only=False."""
+
+
+def test_checkpoint_messages_are_whole_and_resuming_says_so(tmp_path, capsys):
+    train, val = loaders()
+
+    def run(path, epochs=2, lr=0.02, clip=None, batches=train):
+        model, _ = make()
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        return fit(model, nn.CrossEntropyLoss(), optimizer, batches, val, epochs=epochs,
+                   progress=False, checkpoint_path=path, clip_grad_norm=clip)
+
+    with pytest.raises(ValueError, match=exactly(
+        f"checkpoint_path {tmp_path} is a folder: give a file name inside it, "
+        f"for example {tmp_path / 'checkpoint.pt'}"
+    )):
+        run(tmp_path)
+    missing = tmp_path / "absent" / "run.pt"
+    with pytest.raises(ValueError, match=exactly(
+        f"checkpoint_path {missing}: the folder {missing.parent} does not exist; create it "
+        f"first (Path({str(missing.parent)!r}).mkdir(parents=True)) or choose another path"
+    )):
+        run(missing)
+    fresh = "(or pass another checkpoint_path) to start fresh"
+    for name, content in (("dict.pt", {"epoch": 1}), ("object.pt", NotATensor())):
+        path = tmp_path / name
+        torch.save(content, path)
+        with pytest.raises(ValueError) as error:
+            run(path)
+        if name == "dict.pt":  # a dict without a signature
+            assert str(error.value) == (
+                f"{path} is not a checkpoint written by fit: delete {path} {fresh}"
+            )
+        else:  # refused by weights_only loading, not unpickled
+            assert str(error.value).startswith(
+                f"cannot read the checkpoint {path} (UnpicklingError: Weights only load failed."
+            )
+    path = tmp_path / "run.pt"
+    run(path, epochs=1)
+    with pytest.raises(ValueError, match=exactly(
+        f"the checkpoint {path} was written by another run; what differs:\n"
+        "- optimizer lr (group 0): 0.02 in the checkpoint, 0.05 now\n"
+        "- clip_grad_norm: None in the checkpoint, 1.0 now\n"
+        f"Resume with the settings it was written with, or delete {path} {fresh}."
+    )):
+        run(path, lr=0.05, clip=1.0)
+    capsys.readouterr()
+    with pytest.raises(FloatingPointError, match=re.escape(
+        f"epoch 2: the loss of step 1 of train_batches is not finite, so training stopped: "
+        f"the weights are no longer usable (the checkpoint {path} holds epoch 1)."
+    )):
+        run(path, epochs=3, batches=poisoned(train, epoch=1, step=1))
+    assert capsys.readouterr().out == f"Resuming from {path} after epoch 1.\n"
