@@ -815,3 +815,59 @@ def test_checkpoint_messages_are_whole_and_resuming_says_so(tmp_path, capsys):
     )):
         run(path, epochs=3, batches=poisoned(train, epoch=1, step=1))
     assert capsys.readouterr().out == f"Resuming from {path} after epoch 1.\n"
+
+
+def test_run_signature_and_its_differences_in_words():
+    from labhelpers import training
+
+    model = nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=torch.tensor(0.1))
+    optimizer.param_groups[0]["custom"] = [1, 2]  # not a plain value: kept as its repr
+    optimizer.param_groups[0]["pair"] = torch.tensor([1.0, 2.0])
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, 3)
+    signature = training._run_signature(model, optimizer, scheduler, 0.5)
+    settings = signature.pop("optimizer settings")
+    assert signature == {
+        "model": "Linear",
+        "parameter shapes": {"weight": [1, 2], "bias": [1]},
+        "optimizer": "SGD",
+        "scheduler": "StepLR",
+        "clip_grad_norm": 0.5,
+    }
+    assert settings[0]["lr"] == pytest.approx(0.1) and isinstance(settings[0]["lr"], float)
+    assert settings[0]["custom"] == "[1, 2]"
+    assert settings[0]["pair"] == repr(torch.tensor([1.0, 2.0]))
+    assert settings[0]["nesterov"] is False and "params" not in settings[0]
+    assert training._run_signature(model, optimizer, None, None)["scheduler"] is None
+
+    saved = {
+        "model": "A",
+        "parameter shapes": {f"w{i}": [i] for i in range(1, 6)},
+        "optimizer settings": [{"lr": 0.1, "eps": 1e-8}],
+        "clip_grad_norm": None,
+    }
+    current = {
+        "model": "A",
+        "parameter shapes": {**{f"w{i}": [9] for i in range(1, 5)}, "w5": [5], "w6": [6]},
+        "optimizer settings": [{"lr": 0.2, "momentum": 0.9}, {"lr": 0.3}],
+        "clip_grad_norm": 1.0,
+    }
+    assert training._differences(saved, current) == [
+        "parameter w1: [1] in the checkpoint, [9] now",
+        "parameter w2: [2] in the checkpoint, [9] now",
+        "parameter w3: [3] in the checkpoint, [9] now",
+        "and 2 more parameters of other shapes",  # w4 and w6, not w5
+        "optimizer eps (group 0): 1e-08 in the checkpoint, None now",
+        "optimizer lr (group 0): 0.1 in the checkpoint, 0.2 now",
+        "optimizer momentum (group 0): None in the checkpoint, 0.9 now",
+        "optimizer parameter groups: 1 in the checkpoint, 2 now",
+        "clip_grad_norm: None in the checkpoint, 1.0 now",
+    ]
+    three = {"parameter shapes": {"a": [1], "b": [2], "c": [3]}, "optimizer settings": [{"lr": 1}]}
+    assert training._differences({}, three) == [
+        "parameter a: None in the checkpoint, [1] now",
+        "parameter b: None in the checkpoint, [2] now",
+        "parameter c: None in the checkpoint, [3] now",
+        "optimizer lr (group 0): None in the checkpoint, 1 now",
+        "optimizer parameter groups: 0 in the checkpoint, 1 now",
+    ]
