@@ -281,3 +281,8 @@ def test_tiny_shakespeare_cache_places_timeout_and_messages(tmp_path, monkeypatc
     )):
         load_corpus("tiny_shakespeare", cache_dir=missing.parent, download=True)
     assert waits == [10.0]  # the default bound reaches urlopen
+
+
+def test_unigram_cross_entropy_of_a_single_index():
+    # one evaluated character given as a plain integer: p(1) = (1 + 1) / (2 + 2)
+    assert unigram_cross_entropy([0, 1], 1, 2) == pytest.approx(-math.log(0.5), rel=1e-12)

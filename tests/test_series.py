@@ -482,3 +482,14 @@ def test_measured_series_carry_their_names_units_and_index(
     assert str(measured.values.index.dtype) == index_dtype
     if name == "co2":
         assert load_statsmodels_series().name == "co2"  # the default
+
+
+def test_forecast_errors_convert_each_side_to_float64():
+    from decimal import Decimal
+
+    # Decimals (read exactly from a file, say) are converted, not subtracted as objects
+    assert forecast_errors([Decimal("1.5")], [0.5]) == {"rmse": 1.0, "mae": 1.0}
+    assert forecast_errors([2.5], [Decimal("0.5")]) == {"rmse": 2.0, "mae": 2.0}
+    t = np.arange(6)
+    noisy = np.sin(2 * np.pi * t / 50.0) + 0.5 * np.random.default_rng(0).standard_normal(6)
+    np.testing.assert_array_equal(sine_wave(6, noise=0.5), noisy)  # seed 0 by default
