@@ -69,7 +69,8 @@ class WordVectors:
             self.vectors @ self.vectors[self.index[word]] / (norms * norms[self.index[word]])
         )
         similarity[self.index[word]] = -np.inf
-        best = np.argsort(-similarity, kind="stable")[:n]
+        # at most every other word: the word itself (last, at -inf) is never one of them
+        best = np.argsort(-similarity, kind="stable")[: min(n, len(self.words) - 1)]
         return [(self.words[i], float(similarity[i])) for i in best]
 
 

@@ -1,6 +1,8 @@
 """labhelpers.data.batches: every batcher covers its data
 once, in a reproducible order, and rejects bad input."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -97,3 +99,60 @@ def test_bptt_batches_reject_bad_input():
         BPTTBatches(np.arange(50), 2, 0)
     with pytest.raises(ValueError, match="batch_size must be a positive integer"):
         BPTTBatches(np.arange(50), -1, 5)
+
+
+# ---------------------------------------------------------------- closing mutants (issue 13)
+
+
+def exactly(message):
+    """A pytest.raises pattern that matches the whole message and nothing else."""
+    return "^" + re.escape(message) + "$"
+
+
+def documented_order(lengths, batch_size, shuffle, pool_batches, seed, epoch):
+    """The batches of row numbers that LengthBuckets' docstring describes, built here."""
+    if not shuffle:
+        rows = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
+        return [rows[i : i + batch_size] for i in range(0, len(rows), batch_size)]
+    generator = torch.Generator().manual_seed(seed * 100_003 + epoch)
+    order = torch.randperm(len(lengths), generator=generator).tolist()
+    batches = []
+    pool_size = batch_size * pool_batches
+    for start in range(0, len(order), pool_size):
+        pool = sorted(order[start : start + pool_size], key=lambda i: -lengths[i])  # stable
+        batches += [pool[i : i + batch_size] for i in range(0, len(pool), batch_size)]
+    return [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_length_buckets_yield_the_documented_batches_epoch_after_epoch(shuffle):
+    lengths = [3, 7, 7, 1, 5, 7, 2, 2, 6, 4, 3, 7, 1]  # ties everywhere
+    ids = post_padded(lengths, width=9)
+    labels = torch.arange(len(lengths))
+    batches = LengthBuckets(ids, labels, batch_size=3, shuffle=shuffle, pool_batches=2, seed=2)
+    for epoch in range(3):
+        expected = documented_order(lengths, 3, shuffle, 2, 2, epoch)
+        got = list(batches)
+        assert [b[1].tolist() for b in got] == expected
+        for (batch_ids, _), rows in zip(got, expected):
+            assert torch.equal(batch_ids, ids[rows, : max(lengths[i] for i in rows)])
+        assert batches.epoch == epoch + 1
+
+
+def test_length_buckets_defaults_and_messages():
+    ids = post_padded([2, 5, 3])
+    batches = LengthBuckets(ids, [0, 1, 0], batch_size=2)
+    assert (batches.shuffle, batches.pool_batches, batches.seed, batches.epoch) == (False, 50, 0, 0)
+    assert [b[1].tolist() for b in batches] == [[1, 0], [0]]  # sorted by length, longest first
+    one = LengthBuckets(post_padded([4]), [1], batch_size=2)  # a single review is enough
+    assert [b[0].shape for b in one] == [(1, 4)]
+    with pytest.raises(ValueError, match=exactly(
+        "ids and labels must have the same length, got 3 and 2"
+    )):
+        LengthBuckets(ids, [0, 1], batch_size=2)
+    with pytest.raises(ValueError, match=exactly("ids is empty: there are no reviews to batch")):
+        LengthBuckets(np.zeros((0, 4), dtype=np.int64), [], batch_size=2)
+    for name in ("batch_size", "pool_batches"):
+        kwargs = {"batch_size": 2, name: 0}
+        with pytest.raises(ValueError, match=exactly(f"{name} must be a positive integer, got 0")):
+            LengthBuckets(ids, [0, 1, 0], **kwargs)

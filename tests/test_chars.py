@@ -1,5 +1,8 @@
 import math
+import re
 from collections import Counter
+from importlib import metadata
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -130,3 +133,156 @@ def test_encode_names_the_text_with_a_character_outside_the_vocabulary():
         ValueError, match=r"prompt contains 'z', which is not in the vocabulary of 3 characters"
     ):
         CharCodec("abc").encode("abz", name="prompt")
+
+
+def exactly(message):
+    """A pytest.raises pattern that matches the whole message and nothing else."""
+    return "^" + re.escape(message) + "$"
+
+
+def test_shifted_pair_flattens_and_accepts_two_characters():
+    inputs, targets = shifted_pair(np.array([[4, 5], [6, 7]]))
+    np.testing.assert_array_equal(inputs, [4, 5, 6])
+    np.testing.assert_array_equal(targets, [5, 6, 7])
+    inputs, targets = shifted_pair([8, 9])
+    assert inputs.tolist() == [8] and targets.tolist() == [9]
+    with pytest.raises(ValueError, match=exactly(
+        "a sequence needs at least 2 characters for an input and its target, got 1"
+    )):
+        shifted_pair([1])
+
+
+def test_split_text_boundaries_and_messages():
+    train, val = split_text(np.arange(20).reshape(4, 5))  # flattened, 0.9 by default
+    np.testing.assert_array_equal(train, np.arange(18))
+    np.testing.assert_array_equal(val, [18, 19])
+    train, val = split_text(np.arange(4), 0.5)  # two characters on each side is enough
+    assert train.tolist() == [0, 1] and val.tolist() == [2, 3]
+    for fraction in (0, 1, 1.5, True):
+        with pytest.raises(ValueError, match=exactly(
+            f"train_fraction must lie strictly between 0 and 1, got {fraction!r}"
+        )):
+            split_text(np.arange(100), fraction)
+    for n, fraction in ((3, 0.5), (5, 0.2), (5, 0.7)):
+        with pytest.raises(ValueError, match=exactly(
+            f"train_fraction={fraction} of {n} characters leaves a part with "
+            "fewer than 2 characters: use a longer text"
+        )):
+            split_text(np.arange(n), fraction)
+
+
+def test_unigram_cross_entropy_takes_any_shape_and_integral_floats():
+    train = np.array([[0.0, 0.0], [1.0, 0.0]])  # counts 3, 1, 0 over a vocabulary of 3
+    evaluated = np.array([[2.0], [0.0]])
+    expected = -(math.log(1 / 7) + math.log(4 / 7)) / 2  # add-one: (count + 1) / (4 + 3)
+    assert unigram_cross_entropy(train, evaluated, 3) == pytest.approx(expected, rel=1e-12)
+    half = -(math.log(0.5 / 5.5) + math.log(3.5 / 5.5)) / 2  # smoothing 0.5 over V = 3
+    assert unigram_cross_entropy(train, evaluated, 3, smoothing=0.5) == pytest.approx(
+        half, rel=1e-12
+    )
+
+
+def test_unigram_cross_entropy_messages():
+    with pytest.raises(ValueError, match=exactly("vocab_size must be a positive integer, got 0")):
+        unigram_cross_entropy([0], [0], 0)
+    for smoothing in (0, -1.0):
+        with pytest.raises(ValueError, match=exactly(
+            "smoothing must be positive (it keeps unseen characters possible), "
+            f"got {smoothing!r}"
+        )):
+            unigram_cross_entropy([0], [0], 2, smoothing=smoothing)
+    with pytest.raises(ValueError, match=exactly(
+        "eval_indices is empty: there is nothing to score"
+    )):
+        unigram_cross_entropy([0, 1], [], 2)
+    with pytest.raises(ValueError, match=exactly(
+        "train_indices hold index 5, outside vocab_size=2"
+    )):
+        unigram_cross_entropy([0, 5], [0], 2)
+
+
+def test_lee_is_the_default_corpus_read_from_gensims_test_data():
+    try:  # found through gensim's installed files, without importing it (slow)
+        path = Path(metadata.distribution("gensim").locate_file(
+            "gensim/test/test_data/lee_background.cor"
+        ))
+    except metadata.PackageNotFoundError:
+        pytest.skip("gensim, which ships the Lee corpus, is not installed")
+    corpus = load_corpus(max_chars=80)  # name="lee" by default
+    assert corpus == chars.Corpus(
+        "lee",
+        path.read_text(encoding="utf-8")[:80],
+        "Lee Background Corpus (300 ABC news articles), shipped with gensim: lee_background.cor",
+    )
+    assert available_corpora()["lee"]
+
+
+def test_lee_without_its_file_says_where_else_to_look(monkeypatch, tmp_path):
+    fake = tmp_path / "gensim"
+    fake.mkdir()
+    monkeypatch.setattr(
+        chars.importlib.util, "find_spec",
+        lambda name: type("Spec", (), {"submodule_search_locations": [str(fake)]})(),
+    )
+    assert not available_corpora()["lee"]  # a gensim without test/test_data/lee_background.cor
+    with pytest.raises(FileNotFoundError, match=exactly(
+        "the 'lee' corpus ships with gensim, but this gensim has no test/test_data/"
+        "lee_background.cor; use name='python_docs', which ships with Python"
+    )):
+        load_corpus("lee")
+
+
+def test_python_docs_are_the_help_topics_in_sorted_order():
+    from pydoc_data import topics
+
+    corpus = load_corpus("python_docs")
+    assert corpus.name == "python_docs"
+    assert corpus.text == "\n\n".join(topics.topics[key] for key in sorted(topics.topics))
+    assert corpus.source == (
+        "Python's language-reference help texts, shipped with Python as pydoc_data.topics"
+    )
+
+
+def test_tiny_shakespeare_cache_places_timeout_and_messages(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("LABHELPERS_DATA_DIR", raising=False)
+    cached = home / ".cache" / "labhelpers" / "tiny_shakespeare.txt"
+    assert not available_corpora()["tiny_shakespeare"]
+    cached.parent.mkdir(parents=True)
+    cached.write_text("To be", encoding="utf-8")
+    assert available_corpora()["tiny_shakespeare"]  # ~/.cache/labhelpers without the variable
+    assert load_corpus("tiny_shakespeare") == chars.Corpus(
+        "tiny_shakespeare",
+        "To be",
+        f"tiny Shakespeare (Karpathy's char-rnn data), cached at {cached}",
+    )
+    cached.write_text("", encoding="utf-8")
+    with pytest.raises(ValueError, match=exactly("the corpus 'tiny_shakespeare' is empty")):
+        load_corpus("tiny_shakespeare")
+    missing = tmp_path / "elsewhere" / "tiny_shakespeare.txt"
+    with pytest.raises(FileNotFoundError, match=exactly(
+        f"{missing} does not exist: pass download=True to fetch tiny Shakespeare (network "
+        "needed), or use an offline corpus, name='lee' or name='python_docs'"
+    )):
+        load_corpus("tiny_shakespeare", cache_dir=missing.parent)
+    waits = []
+
+    def refuse(url, timeout):
+        waits.append(timeout)
+        raise OSError("refused")
+
+    import urllib.request
+
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    with pytest.raises(ConnectionError, match=exactly(
+        f"could not download {chars.TINY_SHAKESPEARE_URL} within 10.0 s (refused); "
+        "use an offline corpus, name='lee' or name='python_docs'"
+    )):
+        load_corpus("tiny_shakespeare", cache_dir=missing.parent, download=True)
+    assert waits == [10.0]  # the default bound reaches urlopen
+
+
+def test_unigram_cross_entropy_of_a_single_index():
+    # one evaluated character given as a plain integer: p(1) = (1 + 1) / (2 + 2)
+    assert unigram_cross_entropy([0, 1], 1, 2) == pytest.approx(-math.log(0.5), rel=1e-12)

@@ -1,6 +1,7 @@
 """labhelpers.embeddings: word2vec training, GloVe reading and the embedding matrix."""
 
 import gzip
+import re
 import subprocess
 import sys
 
@@ -175,3 +176,155 @@ def test_embedding_matrix_checks_its_arguments():
         embedding_matrix({"a": 1}, vectors, num_words=0)
     with pytest.raises(TypeError, match="vectors must be WordVectors"):
         embedding_matrix({"a": 1}, {"a": [1.0]}, num_words=3)
+
+
+# ---------------------------------------------------------------- closing mutants (issue 13)
+
+
+def exactly(message):
+    """A pytest.raises pattern that matches the whole message and nothing else."""
+    return "^" + re.escape(message) + "$"
+
+
+def test_most_similar_is_cosine_similarity_ranked_stably_without_the_word_itself():
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(5, 3))
+    rows = np.concatenate([base[rng.integers(0, 5, 40)], np.zeros((1, 3))])  # ties, a zero vector
+    words = [f"w{i}" for i in range(len(rows))]
+    vectors = WordVectors(words, rows)
+    stored = vectors.vectors.astype(np.float64)
+    for word in ("w0", "w40"):
+        query = stored[vectors.index[word]]
+        scores = {}
+        for other, row in zip(words, stored):
+            if other != word:
+                norms = (np.linalg.norm(row) or 1.0) * (np.linalg.norm(query) or 1.0)
+                scores[other] = float(row @ query) / norms
+        ranked = sorted(scores, key=lambda w: (-scores[w], words.index(w)))
+        got = vectors.most_similar(word, 12)
+        assert [w for w, _ in got] == ranked[:12]
+        np.testing.assert_allclose([s for _, s in got], [scores[w] for w in ranked[:12]],
+                                   rtol=1e-5, atol=1e-6)
+        assert len(vectors.most_similar(word)) == 5  # n = 5 by default
+    # asked for more words than there are: every other word, never the word itself
+    assert vectors.most_similar("w1", 100)[-1][0] != "w1"
+    assert [w for w, _ in WordVectors(["a", "b"], [[1, 0], [1, 1]]).most_similar("a")] == ["b"]
+
+
+def glove_file(tmp_path, lines, name="vectors.txt"):
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_read_glove_keeps_number_words_blank_lines_and_one_value_vectors(tmp_path):
+    lines = ["2 1", "1999 0.5", "", "a\u00a0b -1", "the 2  ", "", "end 3"]
+    read = read_glove(glove_file(tmp_path, lines))
+    # word2vec header skipped, blank lines skipped (not the end), trailing spaces ignored,
+    # a word with a non-breaking space kept whole (only " " separates fields)
+    assert read.words == ["1999", "a\u00a0b", "the", "end"]
+    np.testing.assert_array_equal(read.vectors, np.float32([[0.5], [-1], [2], [3]]))
+    assert read.source == "GloVe file vectors.txt: 4 words, dimension 1"
+    numbers = read_glove(glove_file(tmp_path, ["100 1 2", "7 3 4"], "numbers.txt"))
+    assert numbers.words == ["100", "7"]  # a first line of three numbers is a vector
+    none = read_glove(glove_file(tmp_path, GLOVE_LINES, "none.txt"), vocabulary=["absent"])
+    assert none.words == [] and none.vectors.shape == (0, 3) and none.vectors.dtype == np.float32
+    assert none.source == "GloVe file none.txt: 0 words, dimension 3"
+
+
+def test_read_glove_messages_name_the_file_and_line(tmp_path):
+    missing = tmp_path / "missing.txt"
+    with pytest.raises(FileNotFoundError, match=exactly(
+        f"GloVe path {str(missing)!r} does not exist (download e.g. glove.6B.100d.txt, "
+        "or leave glove_path empty to train word2vec vectors instead)"
+    )):
+        read_glove(missing)
+    long_word = "x" * 70
+    path = glove_file(tmp_path, ["the 1 2", long_word])
+    with pytest.raises(ValueError, match=exactly(
+        f"{path} line 2: expected a word and its values, got {(long_word + chr(10))[:60]!r}"
+    )):
+        read_glove(path)
+    path = glove_file(tmp_path, ["the 1 2 X"], "stray.txt")
+    with pytest.raises(ValueError, match=exactly(
+        f"{path} line 1: the values after 'the' are not all numbers"
+    )):
+        read_glove(path)
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("caf\u00e9 1 2\n".encode("latin-1"))
+    with pytest.raises(UnicodeDecodeError):  # strict UTF-8: no silently mangled words
+        read_glove(path)
+
+
+def test_embedding_matrix_draws_the_other_rows_from_the_known_vectors_statistics():
+    vectors = WordVectors(
+        ["one", "last", "pad", "beyond"], np.float32([[1, 2], [3, 5], [7, 7], [0, 1]])
+    )
+    word_index = {"pad": 0, "one": 1, "last": 5, "beyond": 6, "unknown": 2}
+    matrix, found = embedding_matrix(word_index, vectors, num_words=6)  # seed 0 by default
+    stored = vectors.vectors
+    expected = np.random.default_rng(0).normal(
+        float(stored.mean()), float(stored.std()), size=(6, 2)
+    ).astype(np.float32)
+    expected[0] = 0.0  # padding stays zero even when a word claims id 0
+    expected[1], expected[5] = stored[0], stored[1]
+    np.testing.assert_array_equal(matrix, expected)
+    assert found.dtype == bool and found.tolist() == [False, True, False, False, False, True]
+
+
+@pytest.mark.parametrize("rows, mean, std", [
+    (np.zeros((0, 3)), 0.0, 0.1),  # no vectors at all: N(0, 0.1)
+    (np.full((2, 3), 0.5), 0.5, 0.1),  # no spread: N(mean, 0.1)
+])
+def test_embedding_matrix_without_statistics_falls_back_to_a_small_spread(rows, mean, std):
+    words = [f"w{i}" for i in range(len(rows))]
+    matrix, _ = embedding_matrix({}, WordVectors(words, rows), num_words=4, seed=3)
+    expected = np.random.default_rng(3).normal(mean, std, size=(4, 3)).astype(np.float32)
+    expected[0] = 0.0
+    np.testing.assert_array_equal(matrix, expected)
+
+
+def test_embedding_matrix_message_names_the_wrong_type():
+    with pytest.raises(TypeError, match=exactly(
+        "vectors must be WordVectors (from train_word2vec or read_glove), got dict"
+    )):
+        embedding_matrix({"a": 1}, {"a": [1.0]}, num_words=3)
+
+
+def test_word2vec_defaults_and_skip_gram_are_gensims(sentences):
+    from collections import Counter
+
+    from gensim.models import Word2Vec
+
+    texts = sentences[:40]
+    ours = train_word2vec(texts)
+    direct = Word2Vec(texts, vector_size=100, window=5, min_count=2, epochs=5, seed=0, workers=1)
+    counts = Counter(word for text in texts for word in text)
+    assert set(ours.words) == {word for word, n in counts.items() if n >= 2}
+    assert ours.words == list(direct.wv.index_to_key)
+    np.testing.assert_allclose(ours.vectors, direct.wv.vectors, rtol=1e-5, atol=1e-6)
+    skip = train_word2vec(texts, vector_size=6, epochs=1, skip_gram=True, seed=2)
+    direct = Word2Vec(texts, vector_size=6, epochs=1, sg=1, seed=2, workers=1, min_count=2)
+    np.testing.assert_allclose(skip.vectors, direct.wv.vectors, rtol=1e-5, atol=1e-6)
+    assert skip.source == (
+        f"word2vec (skip-gram, gensim), {len(skip.words)} words, dimension 6, trained on 40 texts"
+    )
+
+
+def test_word2vec_messages_are_whole():
+    with pytest.raises(TypeError, match=exactly(
+        "sentences must be a list of tokenized texts (lists of words), got a string"
+    )):
+        train_word2vec("a b c")
+    with pytest.raises(ValueError, match=exactly(
+        "sentences is empty: there is nothing to train word vectors on"
+    )):
+        train_word2vec([])
+    with pytest.raises(TypeError, match=exactly(
+        "sentences must hold lists of words (str); item 1 is str. "
+        "Tokenize first, e.g. with labhelpers.text.text_to_word_sequence."
+    )):
+        train_word2vec([["a"], "b c"])
+    for name in ("vector_size", "window", "min_count", "epochs", "workers"):
+        with pytest.raises(ValueError, match=exactly(f"{name} must be a positive integer, got 0")):
+            train_word2vec([["a", "a"]], **{name: 0})

@@ -1,5 +1,7 @@
 """The long-range task generator and the one-hot encoding."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -72,6 +74,20 @@ def test_bad_arguments_are_named(argument, value):
     kwargs[argument] = value
     with pytest.raises(ValueError, match=argument):
         make_long_range_dataset(**kwargs)
+    if argument != "n_keys":
+        with pytest.raises(ValueError, match=exactly(
+            f"{argument} must be a positive integer, got {value!r}"
+        )):
+            make_long_range_dataset(**kwargs)
+
+
+def test_long_range_defaults():
+    tokens, labels = make_long_range_dataset(30, 3)
+    explicit = make_long_range_dataset(
+        30, 3, n_keys=4, n_distractors=4, shared_tokens=False, prefix=0, seed=0
+    )
+    np.testing.assert_array_equal(tokens, explicit[0])
+    np.testing.assert_array_equal(labels, explicit[1])
 
 
 def test_one_hot():
@@ -86,3 +102,90 @@ def test_one_hot():
         one_hot(np.array([0.5]), 2)
     with pytest.raises(ValueError, match="vocab_size must be a positive integer"):
         one_hot(tokens, 0)
+
+
+def exactly(message):
+    """A pytest.raises pattern that matches the whole message and nothing else."""
+    return "^" + re.escape(message) + "$"
+
+
+def test_one_hot_with_a_marker_equals_the_encoding_built_by_hand():
+    tokens = np.array([[2, 0, 1], [1, 1, 0]])
+    expected = np.zeros((2, 3, 4), dtype=np.float32)
+    for row in range(2):
+        for step in range(3):
+            expected[row, step, tokens[row, step]] = 1.0
+    expected[:, 0, 3] = 1.0  # the first step flagged on the extra channel
+    encoded = one_hot(tokens, 3, mark_position=0)
+    assert encoded.dtype == np.float32
+    np.testing.assert_array_equal(encoded, expected)
+    # one sequence alone (1-D tokens) and a batch of batches (3-D) flag the last axis
+    np.testing.assert_array_equal(one_hot(tokens[0], 3, mark_position=2)[:, 3], [0, 0, 1])
+    stacked = one_hot(np.stack([tokens] * 4), 3, mark_position=2)
+    assert stacked.shape == (4, 2, 3, 4)
+    np.testing.assert_array_equal(stacked[..., 3].sum(axis=(0, 1)), [0, 0, 8])
+
+
+@pytest.mark.parametrize(
+    "tokens, mark, length",
+    [
+        (np.array([[0, 1, 2]]), 3, 3),
+        (np.array([[0, 1, 2]]), -1, 3),
+        (np.array([[0, 1, 2]]), True, 3),
+        (np.array([[0, 1, 2]]), 1.0, 3),
+        (np.array(1), 0, 0),  # one token, no step axis: nothing to flag
+    ],
+)
+def test_a_mark_position_that_is_no_step_index_is_refused(tokens, mark, length):
+    message = f"mark_position must be a step index in [0, {length}), got {mark!r}"
+    with pytest.raises(ValueError, match=exactly(message)):
+        one_hot(tokens, 3, mark_position=mark)
+
+
+def test_long_range_messages_name_the_parameter_and_the_fix():
+    with pytest.raises(ValueError, match=exactly("prefix must be a non-negative integer, got -1")):
+        make_long_range_dataset(4, 2, prefix=-1)
+    for prefix in (True, 1.0):
+        with pytest.raises(ValueError, match=exactly(
+            f"prefix must be a non-negative integer, got {prefix!r}"
+        )):
+            make_long_range_dataset(4, 2, prefix=prefix)
+    with pytest.raises(ValueError, match=exactly(
+        "n_keys must be at least 2 (with one key there is nothing to remember), got 1"
+    )):
+        make_long_range_dataset(4, 2, n_keys=1)
+    with pytest.raises(ValueError, match=exactly("n_keys must be a positive integer, got 0")):
+        make_long_range_dataset(4, 2, n_keys=0)
+    with pytest.raises(ValueError, match=exactly(
+        "tokens must lie in [0, vocab_size) = [0, 2), got values from 0 to 2"
+    )):
+        one_hot(np.array([[0, 2], [1, 1]]), 2)
+    with pytest.raises(ValueError, match=exactly(
+        "tokens must lie in [0, vocab_size) = [0, 3), got values from -1 to 1"
+    )):
+        one_hot(np.array([-1, 1]), 3)
+    with pytest.raises(ValueError, match=exactly("tokens must be integers, got dtype float64")):
+        one_hot(np.array([0.5]), 2)
+
+
+@pytest.mark.parametrize("n_keys, n_distractors, prefix, shared", [
+    (2, 1, 0, False), (2, 3, 2, True), (5, 2, 1, False), (3, 1, 4, True),
+])
+def test_long_range_keys_are_balanced_and_the_other_tokens_span_their_symbols(
+    n_keys, n_distractors, prefix, shared
+):
+    n = 4 * n_keys + 1
+    tokens, labels = make_long_range_dataset(
+        n, 30, n_keys=n_keys, n_distractors=n_distractors, prefix=prefix,
+        shared_tokens=shared, seed=5,
+    )
+    assert tokens.shape == (n, prefix + 31) and tokens.dtype == np.int64
+    np.testing.assert_array_equal(tokens[:, prefix], labels)
+    # n = 4 n_keys + 1: key 0 once more than the others (n_samples / n_keys, up to one)
+    np.testing.assert_array_equal(np.bincount(labels, minlength=n_keys), [5] + [4] * (n_keys - 1))
+    assert not np.array_equal(labels, np.arange(n) % n_keys)  # shuffled, not in cycle order
+    others = np.delete(tokens, prefix, axis=1)
+    symbols = set(range(n_keys + n_distractors)) if shared else set(
+        range(n_keys, n_keys + n_distractors)
+    )
+    assert set(np.unique(others)) == symbols

@@ -1,3 +1,6 @@
+import math
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -56,3 +59,118 @@ def test_perplexity_of_uniform_scores_is_the_vocabulary_size():
     logits = torch.zeros(10, 13)
     loss = F.cross_entropy(logits, torch.arange(10))
     assert perplexity(loss.item()) == pytest.approx(13.0)
+
+
+def exactly(message):
+    """A pytest.raises pattern that matches the whole message and nothing else."""
+    return "^" + re.escape(message) + "$"
+
+
+def report_matches_scikit_learn(ours, y_true, y_pred, names, labels):
+    theirs = sk.classification_report(
+        y_true, y_pred, labels=labels, target_names=names, output_dict=True, zero_division=0
+    )
+    assert list(ours.index) == [*names, "accuracy", "macro avg", "weighted avg"]
+    assert list(ours.columns) == ["precision", "recall", "f1-score", "support"]
+    assert ours["support"].dtype == np.int64
+    for row in (*names, "macro avg", "weighted avg"):
+        for column in ("precision", "recall", "f1-score", "support"):
+            assert ours.loc[row, column] == pytest.approx(theirs[row][column], abs=1e-12), (
+                row,
+                column,
+            )
+    assert ours.loc["accuracy", "f1-score"] == pytest.approx(sk.accuracy_score(y_true, y_pred))
+    assert ours.loc["accuracy", "support"] == len(y_true)
+    assert np.isnan(ours.loc["accuracy", "precision"]) and np.isnan(ours.loc["accuracy", "recall"])
+
+
+def test_three_classes_every_column_against_scikit_learn():
+    rng = np.random.default_rng(7)
+    y_true = rng.integers(0, 3, 61)
+    y_pred = np.where(rng.random(61) < 0.6, y_true, rng.integers(0, 3, 61))
+    ours = classification_report_table(y_true, y_pred, ["a", "b", "c"])
+    report_matches_scikit_learn(ours, y_true, y_pred, ["a", "b", "c"], [0, 1, 2])
+    y_pred[y_pred == 1] = 0  # class b never predicted
+    y_true[:3] = 0
+    ours = classification_report_table(y_true, y_pred, ["a", "b", "c"])
+    report_matches_scikit_learn(ours, y_true, y_pred, ["a", "b", "c"], [0, 1, 2])
+
+
+def test_more_names_than_labels_reports_the_absent_classes_as_zero():
+    y_true, y_pred = np.array([0, 1, 1, 0, 1]), np.array([0, 1, 0, 0, 1])
+    ours = classification_report_table(y_true, y_pred, ["neg", "pos", "unused"])
+    report_matches_scikit_learn(ours, y_true, y_pred, ["neg", "pos", "unused"], [0, 1, 2])
+    assert ours.loc["unused"].tolist() == [0.0, 0.0, 0.0, 0]
+
+
+def test_labels_of_any_shape_are_flattened():
+    y_true = np.array([[0, 1, 2], [1, 1, 0]])
+    y_pred = np.array([[0, 2, 2], [1, 0, 0]])
+    assert accuracy(y_true, y_pred) == pytest.approx(4 / 6)
+    flat_true, flat_pred = y_true.reshape(-1), y_pred.reshape(-1)
+    np.testing.assert_array_equal(
+        confusion_matrix(y_true, y_pred), sk.confusion_matrix(flat_true, flat_pred)
+    )
+    per_class = sk.f1_score(flat_true, flat_pred, average=None)
+    assert f1_score(y_true, y_pred) == pytest.approx(per_class[1])
+    table = classification_report_table(y_true, y_pred)
+    report_matches_scikit_learn(table, flat_true, flat_pred, ["0", "1", "2"], [0, 1, 2])
+
+
+def test_confusion_matrix_with_more_classes_and_f1_of_either_class():
+    y_true, y_pred = [0, 1, 1, 2], [1, 1, 0, 2]
+    np.testing.assert_array_equal(
+        confusion_matrix(y_true, y_pred, n_classes=5),
+        sk.confusion_matrix(y_true, y_pred, labels=range(5)),
+    )
+    binary_true, binary_pred = [0, 0, 1, 1, 0], [0, 1, 1, 1, 1]
+    for positive in (0, 1):
+        assert f1_score(binary_true, binary_pred, positive=positive) == pytest.approx(
+            sk.f1_score(binary_true, binary_pred, pos_label=positive)
+        )
+    # the positive class appears nowhere: F1 0, as scikit-learn with zero_division=0
+    assert f1_score([0, 0], [0, 0], positive=3) == sk.f1_score(
+        [0, 0], [0, 0], labels=[3], average="macro", zero_division=0
+    )
+
+
+def test_metric_messages():
+    with pytest.raises(ValueError, match=exactly(
+        "y_true and y_pred must have the same length, got 2 and 1"
+    )):
+        accuracy([0, 1], [1])
+    with pytest.raises(ValueError, match=exactly(
+        "y_true and y_pred are empty: there is nothing to score"
+    )):
+        f1_score([], [])
+    with pytest.raises(ValueError, match=exactly(
+        "target_names has 1 names but the labels need 2"
+    )):
+        classification_report_table([0, 1], [1, 1], ["only"])
+
+
+def test_perplexity_is_the_exponential():
+    for value in (0.5, math.log(7), 3.25):
+        assert perplexity(value) == math.exp(value)
+
+
+def test_many_small_label_sets_against_scikit_learn():
+    # Small sets reach every corner: classes predicted or present once, never, P + R <= 1.
+    rng = np.random.default_rng(11)
+    for _ in range(12):
+        y_true, y_pred = rng.integers(0, 3, 6), rng.integers(0, 3, 6)
+        precision, recall, f1, support = sk.precision_recall_fscore_support(
+            y_true, y_pred, labels=[0, 1, 2], zero_division=0
+        )
+        ours = classification_report_table(y_true, y_pred, ["a", "b", "c"])
+        np.testing.assert_allclose(
+            ours.loc[["a", "b", "c"]].to_numpy(dtype=float),
+            np.stack([precision, recall, f1, support], axis=1),
+            rtol=1e-12,
+            atol=1e-12,
+        )
+        matrix = confusion_matrix(y_true, y_pred, n_classes=3)
+        assert matrix.dtype == np.int64
+        np.testing.assert_array_equal(matrix, sk.confusion_matrix(y_true, y_pred, labels=[0, 1, 2]))
+        for positive in (0, 1, 2):
+            assert f1_score(y_true, y_pred, positive=positive) == pytest.approx(f1[positive])

@@ -1,6 +1,8 @@
 """labhelpers.models: every model against its equation or an
 independent implementation, its shapes and its errors."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -267,3 +269,129 @@ def test_pooling_of_a_padded_batch_equals_each_review_alone(padding, pooling, bi
         for i, length in enumerate(review_lengths(ids).tolist()):
             expected = model.out(pooled_by_hand(model, ids[i, :length]))
             torch.testing.assert_close(logits[i], expected[0], atol=1e-6, rtol=1e-5)
+
+
+# ---------------------------------------------------------------- closing mutants (issue 13)
+
+
+def exactly(message):
+    """A pytest.raises pattern that matches the whole message and nothing else."""
+    return "^" + re.escape(message) + "$"
+
+
+@pytest.mark.parametrize("freeze", [False, True])
+def test_review_rnn_starts_from_a_copy_of_pretrained_vectors(freeze):
+    from labhelpers.models import ReviewRNN
+
+    weights = np.arange(12, dtype=np.float64).reshape(6, 2) / 10
+    model = ReviewRNN(6, 2, 3, embedding_weights=weights, freeze_embedding=freeze)
+    assert model.embedding.weight.dtype == torch.float32
+    assert torch.equal(model.embedding.weight, torch.tensor(weights, dtype=torch.float32))
+    assert model.embedding.weight.requires_grad is not freeze
+    single = weights.astype(np.float32)
+    copied = ReviewRNN(6, 2, 3, embedding_weights=single, freeze_embedding=freeze)
+    single[0] = 99.0  # the model holds its own copy, even of float32 vectors
+    assert torch.equal(copied.embedding.weight, torch.tensor(weights, dtype=torch.float32))
+    assert isinstance(model.rnn, nn.RNN) and model.sigmoid is False  # cell "rnn", logits
+    assert model.out.in_features == 3 and model.out.out_features == 1
+    assert model(torch.tensor([[1, 2, 3], [4, 5, 0]])).shape == (2,)
+
+
+def test_review_rnn_messages():
+    from labhelpers.models import ReviewRNN
+
+    for position, name in enumerate(("vocab_size", "embedding_dim", "hidden_size")):
+        sizes = [6, 2, 3]
+        sizes[position] = 0
+        with pytest.raises(ValueError, match=exactly(f"{name} must be a positive integer, got 0")):
+            ReviewRNN(*sizes)
+    with pytest.raises(ValueError, match=exactly(
+        "cell must be one of 'gru', 'lstm', 'rnn'; got 'RNN'"
+    )):
+        ReviewRNN(6, 2, 3, cell="RNN")
+    with pytest.raises(ValueError, match=exactly(
+        "embedding_weights must have shape (vocab_size, embedding_dim) = (6, 2), got (6, 3)"
+    )):
+        ReviewRNN(6, 2, 3, embedding_weights=np.zeros((6, 3)))
+    with pytest.raises(ValueError, match=exactly(
+        "freeze_embedding=True needs embedding_weights: freezing a random embedding "
+        "would leave it random"
+    )):
+        ReviewRNN(6, 2, 3, freeze_embedding=True)
+
+
+def test_reverse_within_length_builds_its_index_on_the_device_of_its_input():
+    x = torch.tensor([[1, 2, 3, 0], [4, 5, 0, 0]])
+    lengths = review_lengths(x)
+    with torch.device("meta"):  # tensors made without a device would land on "meta"
+        reversed_ = reverse_within_length(x, lengths)
+    assert reversed_.device == x.device and reversed_.tolist() == [[3, 2, 1, 0], [5, 4, 0, 0]]
+
+
+def test_pooled_review_rnn_defaults_padding_row_and_pretrained_start():
+    model = PooledReviewRNN(10, 4, 3)
+    assert (model.cell, model.pooling, model.padding, model.directions) == (
+        "rnn", "max", "masked", 2
+    )
+    assert len(model.layers) == 1 and model.dropout.p == 0.0
+    assert model.embedding.padding_idx == 0
+    assert torch.equal(model.embedding.weight[0], torch.zeros(4))
+    weights = np.arange(40, dtype=np.float64).reshape(10, 4) / 8
+    started = PooledReviewRNN(10, 4, 3, embedding_weights=weights)
+    assert torch.equal(started.embedding.weight, torch.tensor(weights, dtype=torch.float32))
+
+
+@pytest.mark.parametrize("layers, dropout", [(1, 0.3), (2, 0.3), (3, 0.0)])
+def test_packed_layers_get_dropout_only_between_layers(layers, dropout):
+    model = PooledReviewRNN(10, 4, 3, layers=layers, padding="packed", dropout=dropout)
+    assert model.rnn.num_layers == layers
+    assert model.rnn.dropout == (dropout if layers > 1 else 0.0)
+
+
+class CountingDropout(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.calls = 0
+
+    def forward(self, x):
+        self.calls += 1
+        return x
+
+
+@pytest.mark.parametrize("layers", [1, 2, 3])
+def test_masked_dropout_on_embeddings_between_layers_and_before_the_output(layers):
+    model = PooledReviewRNN(10, 4, 3, layers=layers)
+    model.dropout = CountingDropout()
+    model(post_padded([3, 5, 2], vocab=10))
+    assert model.dropout.calls == 1 + (layers - 1) + 1
+
+
+@pytest.mark.parametrize("pooling", ["last", "max+mean"])
+def test_pooled_review_rnn_makes_its_index_tensors_on_the_device_of_its_input(pooling):
+    torch.manual_seed(0)
+    model = PooledReviewRNN(10, 4, 3, pooling=pooling).eval()
+    ids = post_padded([3, 5, 2], vocab=10)
+    with torch.no_grad():
+        expected = model(ids)
+        with torch.device("meta"):  # tensors made without a device would land on "meta"
+            got = model(ids)
+    assert got.device == ids.device and torch.equal(got, expected)
+
+
+def test_pooled_review_rnn_messages():
+    for position, name in enumerate(("vocab_size", "embedding_dim", "hidden_size")):
+        sizes = [6, 2, 3]
+        sizes[position] = 0
+        with pytest.raises(ValueError, match=exactly(f"{name} must be a positive integer, got 0")):
+            PooledReviewRNN(*sizes)
+    with pytest.raises(ValueError, match=exactly("layers must be a positive integer, got 0")):
+        PooledReviewRNN(6, 2, 3, layers=0)
+    for name, value, choices in (
+        ("cell", "RNN", "'gru', 'lstm', 'rnn'"),
+        ("pooling", "sum", "'last', 'max', 'mean', 'max+mean'"),
+        ("padding", "pad", "'masked', 'packed'"),
+    ):
+        with pytest.raises(ValueError, match=exactly(
+            f"{name} must be one of {choices}; got {value!r}"
+        )):
+            PooledReviewRNN(6, 2, 3, **{name: value})

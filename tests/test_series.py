@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,6 +10,7 @@ from labhelpers.data.series import (
     MEASURED_SERIES,
     arithmetic_sequence,
     check_series,
+    check_windows,
     fit_scaler,
     forecast_errors,
     load_statsmodels_series,
@@ -303,3 +306,190 @@ def test_check_windows_names_the_settings_it_was_given():
         check_windows(100, 90, names=("sine_window", "horizon"))
     with pytest.raises(ValueError, match="the test part has 20 values, fewer than horizon=30"):
         check_windows(100, 10, 30, 0.8)
+
+
+# ---------------------------------------------------------------- closing mutants (issue 13)
+
+
+def exactly(message):
+    """A pytest.raises pattern that matches the whole message and nothing else."""
+    return "^" + re.escape(message) + "$"
+
+
+def test_sine_sequences_follow_the_documented_draws_and_defaults():
+    # The docstring's recipe, drawn in its order: w ~ U(0.2, 0.6), p ~ U(0, 2 pi), noise e_t.
+    rng = np.random.default_rng(5)
+    omega = rng.uniform(0.2, 0.6, size=(30, 1))
+    phase = rng.uniform(0.0, 2 * np.pi, size=(30, 1))
+    t = np.arange(9)[None, :]
+    noisy = np.sin(omega * t[:, :8] + phase) + 0.25 * rng.standard_normal((30, 8))
+    X, y = make_sine_sequences(30, 8, noise=0.25, seed=5)
+    np.testing.assert_array_equal(X[:, :, 0], noisy.astype(np.float32))
+    np.testing.assert_array_equal(y, np.sin(omega * 8 + phase).astype(np.float32))
+    X_default, y_default = make_sine_sequences()
+    X_explicit, y_explicit = make_sine_sequences(1000, 20, noise=0.1, seed=0)
+    np.testing.assert_array_equal(X_default, X_explicit)
+    np.testing.assert_array_equal(y_default, y_explicit)
+
+
+def test_sine_wave_and_arithmetic_sequence_against_their_formulas():
+    t = np.arange(40)
+    expected = np.sin(2 * np.pi * t / 7.5) + 0.3 * np.random.default_rng(2).standard_normal(40)
+    np.testing.assert_array_equal(sine_wave(40, 7.5, noise=0.3, seed=2), expected)
+    np.testing.assert_array_equal(sine_wave(), np.sin(2 * np.pi * np.arange(1000) / 50.0))
+    np.testing.assert_array_equal(sine_wave(4, 0.5), np.sin(4 * np.pi * np.arange(4)))
+    ints = arithmetic_sequence(3, 2, 4)
+    assert ints.dtype == np.float64 and ints.tolist() == [3.0, 5.0, 7.0, 9.0]
+    with pytest.raises(ValueError, match=exactly("n_points must be a positive integer, got 0")):
+        sine_wave(0)
+    with pytest.raises(ValueError, match=exactly("noise must be a non-negative number, got -1")):
+        sine_wave(10, noise=-1)
+    with pytest.raises(ValueError, match=exactly(
+        "start and step must be finite numbers, got start=inf, step=1"
+    )):
+        arithmetic_sequence(float("inf"), 1)
+
+
+def test_check_series_returns_float64_and_its_messages_are_whole():
+    values = check_series([1, 2, 3])
+    assert values.dtype == np.float64 and values.tolist() == [1.0, 2.0, 3.0]
+    np.testing.assert_array_equal(check_series(np.array([[4], [5]])), [4.0, 5.0])
+    with pytest.raises(ValueError, match=exactly(
+        "prices contains 2 NaN or infinite value(s), first at position 1: "
+        "fill or drop them first (for example pandas' .interpolate() or .dropna())"
+    )):
+        check_series([1.0, np.nan, 2.0, np.inf], "prices")
+
+
+def test_windows_and_scalers_keep_their_dtypes():
+    X, y = make_windows(np.arange(6), 3)
+    assert X.dtype == np.float32 and y.dtype == np.float32
+    scaler = fit_scaler([1.0, 3.0])
+    assert scaler == type(scaler)("minmax", 1.0, 2.0, 2)
+    single = np.array([1.5, 2.5], dtype=np.float32)
+    assert scaler.transform(single).dtype == np.float64
+    assert scaler.inverse_transform(single).dtype == np.float64
+    np.testing.assert_array_equal(scaler.transform(single), [0.25, 0.75])
+    np.testing.assert_array_equal(scaler.inverse_transform(single), [4.0, 6.0])
+    with pytest.raises(ValueError, match=exactly(
+        "train_values are all equal (3.0): there is no spread to scale by"
+    )):
+        fit_scaler([3.0])
+
+
+def test_check_windows_boundaries_and_the_names_it_is_given():
+    # 10 values, 0.8: 8 for training = window 6 + horizon 2, and 2 left = one horizon
+    assert check_windows(10, 6, 2, 0.8) == 8
+    assert check_windows(20, 3, 4, 0.8) == 16  # the test part exactly one horizon long
+    with pytest.raises(ValueError, match=exactly("lookback must be a positive integer, got 0")):
+        check_windows(10, 0, 1, names=("lookback", "steps"))
+    with pytest.raises(ValueError, match=exactly("steps must be a positive integer, got 0")):
+        check_windows(10, 2, 0, names=("lookback", "steps"))
+    for fraction in (0, 1, "0.5", True):
+        with pytest.raises(ValueError, match=exactly(
+            f"train_fraction must lie strictly between 0 and 1, got {fraction!r}"
+        )):
+            check_windows(10, 2, 1, fraction)
+
+
+@pytest.mark.parametrize("scaling", [None, "standard"])
+def test_split_windows_holds_exactly_the_windows_of_the_scaled_parts(scaling):
+    series = np.sin(np.arange(30) / 3.0) * 5 + np.arange(30) * 0.1
+    split = split_windows(series, 4, 2, scaling=scaling)  # train_fraction 0.8 by default
+    assert split.n_train == 24 and split.window == 4 and split.horizon == 2
+    if scaling is None:
+        assert split.scaler == type(split.scaler)("identity", 0.0, 1.0, 24)
+    else:
+        assert split.scaler == fit_scaler(series[:24], "standard")
+    scaled = split.scaler.transform(series)
+    X_train, y_train = make_windows(scaled[:24], 4, 2)
+    X_test, y_test = make_windows(scaled[20:], 4, 2)
+    for got, expected in ((split.X_train, X_train), (split.y_train, y_train),
+                          (split.X_test, X_test), (split.y_test, y_test)):
+        np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(split.train_target_time, np.arange(4, 23))
+    np.testing.assert_array_equal(split.test_target_time, np.arange(24, 29))
+
+
+def test_forecast_baselines_take_2d_windows_and_refuse_other_shapes():
+    X = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=np.float32)
+    naive = naive_forecast(X)
+    assert naive.dtype == np.float64 and naive.tolist() == [[3.0], [6.0]]
+    np.testing.assert_array_equal(naive_forecast(X[:1, 2:], 2), [[3.0, 3.0]])  # one pair, one value
+    np.testing.assert_array_equal(seasonal_naive_forecast(X, 3), [[1.0], [4.0]])  # window == season
+    np.testing.assert_array_equal(seasonal_naive_forecast(X, 2, horizon=3), [[2, 3, 2], [5, 6, 5]])
+    for bad in (np.zeros((2, 3, 2)), np.zeros((0, 3)), np.zeros((3, 0)), np.zeros(5)):
+        with pytest.raises(ValueError, match=exactly(
+            "X must hold windows of shape (pairs, window) or (pairs, window, 1), "
+            f"got {bad.shape}"
+        )):
+            naive_forecast(bad)
+    with pytest.raises(ValueError, match=exactly("season must be a positive integer, got 0")):
+        seasonal_naive_forecast(X, 0)
+    with pytest.raises(ValueError, match=exactly("horizon must be a positive integer, got 0")):
+        seasonal_naive_forecast(X, 2, horizon=0)
+    with pytest.raises(ValueError, match=exactly(
+        "season=4 is longer than the window (3 values): "
+        "the window must hold at least one full season"
+    )):
+        seasonal_naive_forecast(X, 4)
+
+
+def test_forecast_errors_are_computed_in_float64():
+    y_true = np.array([0.1, 0.7, 1.3], dtype=np.float32)
+    y_pred = np.array([0.3, 0.2, 1.1], dtype=np.float32)
+    error = y_true.astype(np.float64) - y_pred.astype(np.float64)
+    assert forecast_errors(y_true, y_pred) == {
+        "rmse": float(np.sqrt(np.mean(error**2))), "mae": float(np.mean(np.abs(error)))
+    }
+    assert forecast_errors([2.0], [0.5]) == {"rmse": 1.5, "mae": 1.5}
+    with pytest.raises(ValueError, match=exactly(
+        "y_true and y_pred are empty: there is nothing to score"
+    )):
+        forecast_errors([], [])
+
+
+def test_recursive_forecast_feeds_float32_windows_and_checks_the_shape():
+    seen = []
+
+    def predict_next(windows):
+        seen.append(windows.dtype)
+        return windows[:, -1] * 2  # shape (pairs, 1)
+
+    forecasts = recursive_forecast(predict_next, np.array([[1.0, 2.0], [3.0, 0.5]]), 3)
+    np.testing.assert_array_equal(forecasts, [[4, 8, 16], [1, 2, 4]])
+    assert seen == [np.float32] * 3
+    with pytest.raises(ValueError, match=exactly(
+        "predict_next must return one value per window (2), got shape (4,)"
+    )):
+        recursive_forecast(lambda windows: np.zeros((2, 2)), np.ones((2, 3)), 1)
+
+
+@pytest.mark.parametrize("name, units, season, values_name, index_name, index_dtype", [
+    ("co2", "ppm", 12, "co2 (ppm)", "month", "datetime64[us]"),
+    ("elnino", "deg C", 12, "sea-surface temperature (deg C)", "month", "datetime64[us]"),
+    ("sunspots", "sunspot number", 11, "sunspot number", "year", "int64"),
+])
+def test_measured_series_carry_their_names_units_and_index(
+    name, units, season, values_name, index_name, index_dtype
+):
+    pytest.importorskip("statsmodels", reason="statsmodels is not installed")
+    measured = load_statsmodels_series(name)
+    assert (measured.name, measured.units, measured.season) == (name, units, season)
+    assert measured.description == MEASURED_SERIES[name]
+    assert measured.values.name == values_name and measured.values.dtype == np.float64
+    assert measured.values.index.name == index_name
+    assert str(measured.values.index.dtype) == index_dtype
+    if name == "co2":
+        assert load_statsmodels_series().name == "co2"  # the default
+
+
+def test_forecast_errors_convert_each_side_to_float64():
+    from decimal import Decimal
+
+    # Decimals (read exactly from a file, say) are converted, not subtracted as objects
+    assert forecast_errors([Decimal("1.5")], [0.5]) == {"rmse": 1.0, "mae": 1.0}
+    assert forecast_errors([2.5], [Decimal("0.5")]) == {"rmse": 2.0, "mae": 2.0}
+    t = np.arange(6)
+    noisy = np.sin(2 * np.pi * t / 50.0) + 0.5 * np.random.default_rng(0).standard_normal(6)
+    np.testing.assert_array_equal(sine_wave(6, noise=0.5), noisy)  # seed 0 by default

@@ -1,6 +1,7 @@
 """The NumPy RNN of labhelpers.theory against torch.nn.RNN, Keras SimpleRNN and autograd."""
 
 import math
+import re
 import sys
 
 import numpy as np
@@ -527,3 +528,157 @@ def test_theory_module_imports_no_framework():
         "assert 'torch' not in sys.modules and 'tensorflow' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ---------------------------------------------------------------- closing mutants (issue 13)
+
+
+def exactly(message):
+    """A pytest.raises pattern that matches the whole message and nothing else."""
+    return "^" + re.escape(message) + "$"
+
+
+def test_init_rnn_weights_draws_w_in_w_hh_b_in_order_from_one_generator():
+    rng = np.random.default_rng(4)
+    bound = 1 / np.sqrt(3)
+    layers = init_rnn_weights(2, 3, num_layers=2, seed=4, dtype=np.float32)
+    for layer, n_in in zip(layers, (2, 3)):
+        expected = [rng.uniform(-bound, bound, shape) for shape in ((3, n_in), (3, 3), 3)]
+        for got, want in zip((layer.W_in, layer.W_hh, layer.b), expected):
+            assert got.dtype == np.float32
+            np.testing.assert_array_equal(got, want.astype(np.float32))
+    default = init_rnn_weights(2, 3)  # one layer, seed 0, float64
+    explicit = init_rnn_weights(2, 3, num_layers=1, seed=0, dtype=np.float64)
+    assert len(default) == 1
+    for name in ("W_in", "W_hh", "b"):
+        np.testing.assert_array_equal(getattr(default[0], name), getattr(explicit[0], name))
+    for name, args in (("input_size", (0, 3)), ("num_layers", (2, 3, 0))):
+        with pytest.raises(ValueError, match=exactly(f"{name} must be a positive integer, got 0")):
+            init_rnn_weights(*args)
+
+
+@pytest.mark.parametrize("states_dtype, w_dtype", [
+    (np.float32, np.float32), (np.float64, np.float32), (np.float32, np.float64),
+])
+def test_jacobian_product_keeps_the_dtype_of_its_inputs(states_dtype, w_dtype):
+    rng = np.random.default_rng(0)
+    states = np.tanh(rng.normal(size=(2, 4, 3))).astype(states_dtype)
+    W_hh = rng.normal(size=(3, 3)).astype(w_dtype)
+    expected = np.result_type(states_dtype, w_dtype)
+    for t, k in ((3, 1), (2, 2)):
+        product = jacobian_product(states, W_hh, t, k)
+        assert product.dtype == expected and product.shape == (2, 3, 3)
+    # k == t: the identity, once for each sequence of the batch
+    np.testing.assert_array_equal(jacobian_product(states, W_hh, 2, 2), np.stack([np.eye(3)] * 2))
+
+
+def test_jacobian_norms_up_to_an_earlier_step():
+    rng = np.random.default_rng(1)
+    states = np.tanh(rng.normal(size=(5, 3)))
+    W_hh = rng.normal(size=(3, 3))
+    norms = jacobian_norms_by_lag(states, W_hh, 3)
+    expected = [np.linalg.norm(jacobian_product(states, W_hh, 3, 3 - lag), 2) for lag in range(4)]
+    np.testing.assert_allclose(norms, expected, rtol=1e-12)
+
+
+def test_spectral_norm_orthogonal_and_bound_corner_cases():
+    assert spectral_norm(np.array([[-3.0]])) == 3.0  # a 1 x 1 matrix
+    for shape in ((3,), (0, 0)):
+        with pytest.raises(ValueError, match=exactly(
+            f"W must be a non-empty matrix, got shape {shape}"
+        )):
+            spectral_norm(np.ones(shape))
+    # the QR factor with R's diagonal made positive: Q^T M is upper triangular, diagonal > 0
+    Q = random_orthogonal(8, seed=3)
+    R = Q.T @ np.random.default_rng(3).normal(size=(8, 8))
+    np.testing.assert_allclose(np.tril(R, -1), 0, atol=1e-12)
+    assert (np.diag(R) > 0).all()
+    np.testing.assert_array_equal(random_orthogonal(4), random_orthogonal(4, seed=0))
+    with pytest.raises(ValueError, match=exactly(
+        "W_hh must be a square (hidden, hidden) matrix, got shape (2, 3)"
+    )):
+        scale_to_spectral_norm(np.ones((2, 3)), 1.0)
+    np.testing.assert_array_equal(norm_bound_by_lag(np.array([[0.5]]), 0), [1.0])
+    for lag in (True, 2.0, -1):
+        with pytest.raises(ValueError, match=exactly(
+            f"max_lag must be a non-negative integer, got {lag!r}"
+        )):
+            norm_bound_by_lag(np.eye(2), lag)
+
+
+def test_weights_from_a_state_dict_take_the_dtype_asked_for():
+    rng = np.random.default_rng(0)
+    state = {
+        "weight_ih_l0": rng.normal(size=(3, 2)),
+        "weight_hh_l0": rng.normal(size=(3, 3)),
+        "bias_ih_l0": rng.normal(size=3),
+        "bias_hh_l0": rng.normal(size=3),
+    }
+    (single,) = weights_from_torch(state, dtype=np.float32)
+    for got, want in ((single.W_in, state["weight_ih_l0"]), (single.W_hh, state["weight_hh_l0"]),
+                      (single.b, state["bias_ih_l0"].astype(np.float32)
+                       + state["bias_hh_l0"].astype(np.float32))):
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got, want.astype(np.float32))
+    (double,) = weights_from_torch({k: v.astype(np.float32) for k, v in state.items()})
+    assert {a.dtype for a in (double.W_in, double.W_hh, double.b)} == {np.dtype(np.float64)}
+    (no_bias,) = weights_from_torch({k: state[k] for k in ("weight_ih_l0", "weight_hh_l0")},
+                                    dtype=np.float32)
+    assert no_bias.b.dtype == np.float32 and no_bias.b.tolist() == [0.0, 0.0, 0.0]
+    with pytest.raises(ValueError, match=exactly(
+        "state_dict has no 'weight_ih_l0': pass the state_dict() of a torch.nn.RNN, "
+        "got keys ['weight']"
+    )):
+        weights_from_torch({"weight": np.zeros(1)})
+    with pytest.raises(ValueError, match=exactly(
+        "state_dict is of a bidirectional RNN; only unidirectional RNNs are supported"
+    )):
+        weights_from_torch({**state, "weight_ih_l0_reverse": state["weight_ih_l0"]})
+
+
+@pytest.mark.parametrize("double", ["none", "states", "W_hh", "dL_dh"])
+def test_bptt_terms_and_jacobian_products_keep_the_widest_dtype(double):
+    rng = np.random.default_rng(2)
+    arrays = {
+        "states": np.tanh(rng.normal(size=(2, 3, 2))),
+        "W_hh": rng.normal(size=(2, 2)),
+        "dL_dh": rng.normal(size=(2, 3, 2)),
+    }
+    arrays = {k: v if k == double else v.astype(np.float32) for k, v in arrays.items()}
+    h0 = np.zeros((2, 2), dtype=np.float32)
+    terms = bptt_grad_W_hh_by_lag(arrays["states"], h0, arrays["dL_dh"], arrays["W_hh"])
+    assert terms.dtype == (np.float32 if double == "none" else np.float64)
+    products = jacobian_products_to(arrays["states"], arrays["W_hh"])
+    assert products.dtype == np.result_type(arrays["states"], arrays["W_hh"])
+
+
+def test_more_theory_messages_are_whole():
+    states = np.zeros((2, 3, 2))
+    with pytest.raises(ValueError, match=exactly(
+        "W_hh must be a square (hidden, hidden) matrix, got shape (2, 3)"
+    )):
+        step_jacobians(states, np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=exactly(
+        "W_hh must be a square (hidden, hidden) matrix, got shape (2,)"
+    )):
+        step_jacobians(states, np.zeros(2))
+    with pytest.raises(ValueError, match=exactly(
+        "states holds a sequence of length 0 (states.shape[-2] == 0): give at least one step"
+    )):
+        step_jacobians(np.zeros((2, 0, 2)), np.eye(2))
+    with pytest.raises(ValueError, match=exactly("k must be an integer time step, got 1.5")):
+        jacobian_product(states, np.eye(2), 2, 1.5)
+    with pytest.raises(ValueError, match=exactly(
+        "W_g must have shape (output, hidden) = (output, 2), got (4, 3)"
+    )):
+        rnn_output(states, np.zeros((4, 3)))
+    with pytest.raises(ValueError, match=exactly("b_g must have shape (output,) = (4,), got (2,)")):
+        rnn_output(states, np.zeros((4, 2)), np.zeros(2))
+    with pytest.raises(ValueError, match=exactly(
+        "states must have shape (batch, T, hidden), got (3, 2)"
+    )):
+        bptt_grad_W_hh_by_lag(states[0], np.zeros((2, 2)), states[0], np.eye(2))
+    with pytest.raises(ValueError, match=exactly(
+        "dL_dh must have the shape of states, (batch, T, hidden) = (2, 3, 2), got (2, 2, 2)"
+    )):
+        bptt_grad_W_hh_by_lag(states, np.zeros((2, 2)), states[:, :2], np.eye(2))

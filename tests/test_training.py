@@ -1,4 +1,7 @@
+import copy
 import math
+import re
+import time
 
 import numpy as np
 import pytest
@@ -10,6 +13,7 @@ from labhelpers.data.batches import BPTTBatches, TensorBatches
 from labhelpers.data.chars import CharCodec
 from labhelpers.lessons.char_rnn import generate_text
 from labhelpers.models import CharRNN, LastStepRNN
+from labhelpers.report import epoch_line
 from labhelpers.runtime import seed_everything
 from labhelpers.training import (
     EarlyStopping,
@@ -19,6 +23,7 @@ from labhelpers.training import (
     logits_accuracy,
     next_value_predictor,
     predict,
+    probability_accuracy,
     run_bptt_epoch,
 )
 
@@ -601,3 +606,268 @@ def test_early_stopping_on_accuracy_keeps_the_most_accurate_epoch(capsys):
     accuracy, _ = _evaluate(model, val)
     assert accuracy / 64 == pytest.approx(history["val_accuracy"][best])
     assert f"Restored the weights of epoch {best + 1} (best val_accuracy" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- closing mutants (issue 13)
+
+
+def test_a_nan_loss_message_is_whole_and_names_its_step():
+    model, optimizer = make()
+    train, _ = loaders()
+    with pytest.raises(FloatingPointError) as error:
+        fit(model, nn.CrossEntropyLoss(), optimizer, poisoned(train, epoch=1, step=2),
+            epochs=2, progress=False)
+    assert str(error.value) == (
+        "epoch 1: the loss of step 2 of train_batches is not finite, so training stopped: "
+        "the weights are no longer usable. Usual causes: a learning rate too high (it is "
+        "0.02: try 10 times lower); exploding gradients (clip them: clip_grad_norm=1.0); "
+        "NaN or infinite values in the inputs or targets; a loss that takes the log of 0 "
+        "(use BCEWithLogitsLoss on logits, not BCELoss on probabilities)."
+    )
+    assert error.value.step == 2
+
+
+def test_probability_accuracy_counts_probabilities_above_one_half_as_positive():
+    output = torch.tensor([[0.9], [0.5], [0.51], [0.1], [0.7], [0.2]])
+    target = torch.tensor([1.0, 0.0, 0.0, 0.0, 1.0, 1.0])
+    expected = sum(
+        int((p > 0.5) == (t == 1)) for p, t in zip(output.reshape(-1).tolist(), target.tolist())
+    )
+    assert probability_accuracy(output, target).item() == expected == 4
+
+
+class LastValueTwice(nn.Module):
+    """No parameters: the window's last value, and twice it as a second column."""
+
+    def forward(self, windows):
+        last = windows[:, -1]
+        return torch.cat([last, 2 * last], dim=1)
+
+
+def test_next_value_predictor_keeps_the_first_column_on_the_device_it_is_given():
+    windows = np.arange(12, dtype=np.float64).reshape(4, 3, 1)
+    predict = next_value_predictor(LastValueTwice(), device="cpu")  # a model without parameters
+    with torch.device("meta"):  # tensors made without a device would land on "meta"
+        got = predict(windows)
+    np.testing.assert_array_equal(got, [[2.0], [5.0], [8.0], [11.0]])
+    linear = nn.Sequential(nn.Flatten(), nn.Linear(3, 1))
+    with torch.device("meta"):
+        got = next_value_predictor(linear)(windows)  # the device of the model's parameters
+    expected = linear(torch.as_tensor(windows, dtype=torch.float32)).detach().numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+def exactly(message):
+    """A pytest.raises pattern that matches the whole message and nothing else."""
+    return "^" + re.escape(message) + "$"
+
+
+def char_setup(seed=0):
+    torch.manual_seed(seed)
+    model = CharRNN(5, 6, "gru")
+    text = np.random.default_rng(seed).integers(0, 5, 161)
+    return model, BPTTBatches(text[:121], 3, 8), BPTTBatches(text[120:], 2, 8)
+
+
+def test_a_bptt_epoch_is_the_hand_written_truncated_loop():
+    model, batches, _ = char_setup()
+    twin = copy.deepcopy(model)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    twin_optimizer = torch.optim.SGD(twin.parameters(), lr=0.5)
+    with torch.device("meta"):  # tensors made without a device would land on "meta"
+        loss = run_bptt_epoch(model, batches, "cpu", optimizer, 0.1)
+    total, count, state = 0.0, 0, None
+    for inputs, targets in batches:
+        inputs, targets = torch.as_tensor(inputs), torch.as_tensor(targets)
+        state = None if state is None else state.detach()
+        logits, state = twin(inputs, state)
+        mean = F.cross_entropy(logits.reshape(-1, 5), targets.reshape(-1))
+        twin_optimizer.zero_grad()
+        mean.backward()
+        nn.utils.clip_grad_norm_(twin.parameters(), 0.1)
+        twin_optimizer.step()
+        total += mean.item() * targets.numel()
+        count += targets.numel()
+    assert loss == pytest.approx(total / count, rel=1e-6)
+    for ours, theirs in zip(model.parameters(), twin.parameters()):
+        torch.testing.assert_close(ours, theirs)
+    single = run_bptt_epoch(model, [(np.array([[1]]), np.array([[2]]))], "cpu")  # one character
+    expected = F.cross_entropy(model(torch.tensor([[1]]))[0].reshape(-1, 5), torch.tensor([2]))
+    assert single == pytest.approx(expected.item(), rel=1e-6)
+    with pytest.raises(ValueError, match=exactly(
+        "the batches were empty: check the corpus and batch sizes"
+    )):
+        run_bptt_epoch(model, [], "cpu")
+
+
+def test_fit_char_model_repeats_the_epoch_clips_at_1_and_logs_every_log_every(capsys):
+    model, train, val = char_setup(1)
+    twin = copy.deepcopy(model)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    twin_optimizer = torch.optim.SGD(twin.parameters(), lr=0.5)
+    started = time.perf_counter()
+    with torch.device("meta"):  # tensors made without a device would land on "meta"
+        history = fit_char_model(model, optimizer, train, val, epochs=3, log_every=2)
+    wall = time.perf_counter() - started
+    expected = {"loss": [], "val_loss": []}
+    for _ in range(3):
+        expected["loss"].append(run_bptt_epoch(twin, train, "cpu", twin_optimizer, 1.0))
+        expected["val_loss"].append(run_bptt_epoch(twin, val, "cpu"))
+    assert history["loss"] == expected["loss"] and history["val_loss"] == expected["val_loss"]
+    assert history["perplexity"] == [math.exp(v) for v in expected["loss"]]
+    assert history["val_perplexity"] == [math.exp(v) for v in expected["val_loss"]]
+    assert all(0 < s <= wall for s in history["seconds"])
+    lines = [
+        epoch_line(epoch, 3, {key: history[key][epoch - 1] for key in
+                              ("loss", "perplexity", "val_loss", "val_perplexity")},
+                   history["seconds"][epoch - 1])
+        for epoch in (2, 3)
+    ]
+    assert capsys.readouterr().out.splitlines() == lines
+    history = fit_char_model(model, optimizer, train, epochs=2)  # every epoch by default
+    assert len(capsys.readouterr().out.splitlines()) == 2 and "val_loss" not in history
+
+
+def test_a_non_finite_char_loss_is_step_0_with_the_whole_advice():
+    model, train, _ = char_setup()
+    with torch.no_grad():
+        model.embedding.weight[0, 0] = float("nan")
+    with pytest.raises(FloatingPointError) as error:
+        fit_char_model(model, torch.optim.SGD(model.parameters(), lr=0.5), train, epochs=1)
+    assert error.value.step == 0
+    assert str(error.value).startswith(
+        "epoch 1: the training loss is not finite, so training stopped: the weights are no "
+        "longer usable. Usual causes: a learning rate too high (it is 0.5: try 10 times lower)"
+    )
+
+
+class Doubler(nn.Module):
+    def forward(self, x):
+        return 2 * x
+
+
+def test_predict_and_logits_accuracy_by_hand():
+    batches = [(torch.tensor([[1.0], [2.0]]), torch.tensor([0, 1])), (torch.tensor([[3.0]]),
+                                                                     torch.tensor([1]))]
+    with torch.device("meta"):  # tensors made without a device would land on "meta"
+        outputs, targets = predict(Doubler(), batches, device="cpu")  # no parameters
+    assert outputs.tolist() == [[2.0], [4.0], [6.0]] and targets.tolist() == [0, 1, 1]
+    logits = torch.tensor([[2.0], [0.0], [0.5], [-1.0], [0.0]])
+    target = torch.tensor([1, 0, 1, 0, 1])
+    expected = sum(int((z > 0) == (t == 1)) for z, t in zip(logits.reshape(-1).tolist(),
+                                                           target.tolist()))
+    assert logits_accuracy(logits, target).item() == expected == 4
+    with pytest.raises(ValueError, match=exactly("patience must be a positive integer, got 0")):
+        EarlyStopping(patience=0)
+
+
+class NotATensor:
+    """Anything torch.load would only unpickle with weights_only=False."""
+
+
+def test_checkpoint_messages_are_whole_and_resuming_says_so(tmp_path, capsys):
+    train, val = loaders()
+
+    def run(path, epochs=2, lr=0.02, clip=None, batches=train):
+        model, _ = make()
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        return fit(model, nn.CrossEntropyLoss(), optimizer, batches, val, epochs=epochs,
+                   progress=False, checkpoint_path=path, clip_grad_norm=clip)
+
+    with pytest.raises(ValueError, match=exactly(
+        f"checkpoint_path {tmp_path} is a folder: give a file name inside it, "
+        f"for example {tmp_path / 'checkpoint.pt'}"
+    )):
+        run(tmp_path)
+    missing = tmp_path / "absent" / "run.pt"
+    with pytest.raises(ValueError, match=exactly(
+        f"checkpoint_path {missing}: the folder {missing.parent} does not exist; create it "
+        f"first (Path({str(missing.parent)!r}).mkdir(parents=True)) or choose another path"
+    )):
+        run(missing)
+    fresh = "(or pass another checkpoint_path) to start fresh"
+    for name, content in (("dict.pt", {"epoch": 1}), ("object.pt", NotATensor())):
+        path = tmp_path / name
+        torch.save(content, path)
+        with pytest.raises(ValueError) as error:
+            run(path)
+        if name == "dict.pt":  # a dict without a signature
+            assert str(error.value) == (
+                f"{path} is not a checkpoint written by fit: delete {path} {fresh}"
+            )
+        else:  # refused by weights_only loading, not unpickled
+            assert str(error.value).startswith(
+                f"cannot read the checkpoint {path} (UnpicklingError: Weights only load failed."
+            )
+    path = tmp_path / "run.pt"
+    run(path, epochs=1)
+    with pytest.raises(ValueError, match=exactly(
+        f"the checkpoint {path} was written by another run; what differs:\n"
+        "- optimizer lr (group 0): 0.02 in the checkpoint, 0.05 now\n"
+        "- clip_grad_norm: None in the checkpoint, 1.0 now\n"
+        f"Resume with the settings it was written with, or delete {path} {fresh}."
+    )):
+        run(path, lr=0.05, clip=1.0)
+    capsys.readouterr()
+    with pytest.raises(FloatingPointError, match=re.escape(
+        f"epoch 2: the loss of step 1 of train_batches is not finite, so training stopped: "
+        f"the weights are no longer usable (the checkpoint {path} holds epoch 1)."
+    )):
+        run(path, epochs=3, batches=poisoned(train, epoch=1, step=1))
+    assert capsys.readouterr().out == f"Resuming from {path} after epoch 1.\n"
+
+
+def test_run_signature_and_its_differences_in_words():
+    from labhelpers import training
+
+    model = nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=torch.tensor(0.1))
+    optimizer.param_groups[0]["custom"] = [1, 2]  # not a plain value: kept as its repr
+    optimizer.param_groups[0]["pair"] = torch.tensor([1.0, 2.0])
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, 3)
+    signature = training._run_signature(model, optimizer, scheduler, 0.5)
+    settings = signature.pop("optimizer settings")
+    assert signature == {
+        "model": "Linear",
+        "parameter shapes": {"weight": [1, 2], "bias": [1]},
+        "optimizer": "SGD",
+        "scheduler": "StepLR",
+        "clip_grad_norm": 0.5,
+    }
+    assert settings[0]["lr"] == pytest.approx(0.1) and isinstance(settings[0]["lr"], float)
+    assert settings[0]["custom"] == "[1, 2]"
+    assert settings[0]["pair"] == repr(torch.tensor([1.0, 2.0]))
+    assert settings[0]["nesterov"] is False and "params" not in settings[0]
+    assert training._run_signature(model, optimizer, None, None)["scheduler"] is None
+
+    saved = {
+        "model": "A",
+        "parameter shapes": {f"w{i}": [i] for i in range(1, 6)},
+        "optimizer settings": [{"lr": 0.1, "eps": 1e-8}],
+        "clip_grad_norm": None,
+    }
+    current = {
+        "model": "A",
+        "parameter shapes": {**{f"w{i}": [9] for i in range(1, 5)}, "w5": [5], "w6": [6]},
+        "optimizer settings": [{"lr": 0.2, "momentum": 0.9}, {"lr": 0.3}],
+        "clip_grad_norm": 1.0,
+    }
+    assert training._differences(saved, current) == [
+        "parameter w1: [1] in the checkpoint, [9] now",
+        "parameter w2: [2] in the checkpoint, [9] now",
+        "parameter w3: [3] in the checkpoint, [9] now",
+        "and 2 more parameters of other shapes",  # w4 and w6, not w5
+        "optimizer eps (group 0): 1e-08 in the checkpoint, None now",
+        "optimizer lr (group 0): 0.1 in the checkpoint, 0.2 now",
+        "optimizer momentum (group 0): None in the checkpoint, 0.9 now",
+        "optimizer parameter groups: 1 in the checkpoint, 2 now",
+        "clip_grad_norm: None in the checkpoint, 1.0 now",
+    ]
+    three = {"parameter shapes": {"a": [1], "b": [2], "c": [3]}, "optimizer settings": [{"lr": 1}]}
+    assert training._differences({}, three) == [
+        "parameter a: None in the checkpoint, [1] now",
+        "parameter b: None in the checkpoint, [2] now",
+        "parameter c: None in the checkpoint, [3] now",
+        "optimizer lr (group 0): None in the checkpoint, 1 now",
+        "optimizer parameter groups: 0 in the checkpoint, 1 now",
+    ]
