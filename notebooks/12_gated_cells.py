@@ -221,6 +221,7 @@ print(inspect.getsource(theory.gru_cell_forward))
 import numpy as np
 import torch
 
+from labhelpers.report import rounding_level
 from labhelpers.runtime import seed_everything
 
 seed_everything(seed)
@@ -237,7 +238,7 @@ def compare(framework, layers, ours, theirs, what):
     comparisons.append(dict(framework=framework, layers=layers,
                             compared=what, max_abs_difference=difference))
     print(f"{framework}, {layers} layer(s), {what}: "
-          f"largest absolute difference {difference:.1e}")
+          f"largest absolute difference {rounding_level(difference)}")
     assert difference < settings["tolerance"], \
         f"{framework} differs by {difference} (> {settings['tolerance']})"
 
@@ -461,7 +462,7 @@ by_jacobians = np.linalg.norm(
     np.einsum("blij,bi->blj", products, dL_dh_T), axis=2)
 jacobian_gap = float(np.max(np.abs(by_autograd - by_jacobians)))
 print(f"autograd against lesson 3's Jacobian products: largest "
-      f"difference {jacobian_gap:.1e}")
+      f"difference {rounding_level(jacobian_gap)}")
 assert jacobian_gap < settings["tolerance"]
 
 # %% [markdown]
@@ -474,13 +475,12 @@ import pandas as pd
 
 table = pd.DataFrame(comparisons)
 table["below tolerance"] = table["max_abs_difference"] < settings["tolerance"]
-table["max_abs_difference"] = table["max_abs_difference"].map(
-    lambda value: f"{value:.1e}")
+table["max_abs_difference"] = table["max_abs_difference"].map(rounding_level)
 table
 
 # %%
 worst = max(row["max_abs_difference"] for row in comparisons)
-print(f"{len(comparisons)} comparisons, largest difference {worst:.1e} "
+print(f"{len(comparisons)} comparisons, largest difference {rounding_level(worst)} "
       f"(float64 machine epsilon {np.finfo(np.float64).eps:.1e}); "
       f"the two GRU conventions differ by up to {convention_gap:.3f}")
 
@@ -578,7 +578,7 @@ for row in comparisons:
     worst_by[name] = max(worst_by.get(name, 0.0), row["max_abs_difference"])
 sentence = (
     "The NumPy LSTM and GRU reproduced "
-    + ", ".join(f"{name} to within {value:.1e}"
+    + ", ".join(f"{name} to within {rounding_level(value)}"
                 for name, value in worst_by.items())
     + f" (1 and 2 layers, float64, tolerance {settings['tolerance']:g}). ")
 sentence += (
@@ -715,7 +715,7 @@ answers = [
     f"4. Largest difference between the two conventions' states: "
     f"{convention_gap:.3f}.",
     f"5. Largest difference in the {len(comparisons)} comparisons: "
-    f"{worst:.1e}.",
+    f"{rounding_level(worst)}.",
     f"6. The vanilla RNN's share at the key: {rnn_init:.2e} before and "
     f"{rnn_opened:.2e} after `open_gates` "
     f"({'equal' if rnn_init == rnn_opened else 'not equal'}).",
