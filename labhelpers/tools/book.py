@@ -185,7 +185,27 @@ def stage_sources(root: Path) -> Path:
     records = json.loads(results_path.read_text()) if results_path.exists() else []
     (stage / "book" / "results.md").write_text(results_page(records))
     (stage / "book" / "modules.md").write_text(module_map_page(root))
+    stage_sweep(root, stage)
     return stage
+
+
+def stage_sweep(root: Path, stage: Path) -> None:
+    """The last sweep's page (``book/sweep.md``, its plots beside it), listed after the Results, when one exists."""
+    import yaml
+
+    from .sweep import sweep_page
+
+    folder = root / "_build" / "sweeps" / "last"
+    page = sweep_page(folder)
+    if page is None:
+        return
+    (stage / "book" / "sweep").mkdir()
+    for plot in folder.glob("sweep_*.png"):
+        shutil.copy2(plot, stage / "book" / "sweep" / plot.name)
+    (stage / "book" / "sweep.md").write_text(page)
+    toc = yaml.safe_load((stage / "_toc.yml").read_text())
+    toc["parts"][-1]["chapters"].append({"file": "book/sweep"})
+    (stage / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
 
 
 def build_book(root: Path | None = None) -> Path:
