@@ -102,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     except runner.Interrupted as stopped:
         print(stopped, file=sys.stderr)
         return 130
+    except KeyboardInterrupt:  # before any notebook started, or while results were being collected
+        print("Interrupted: every result written so far is kept.", file=sys.stderr)
+        return 130
     except (runner.NotebookFailed, ValueError, FileNotFoundError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

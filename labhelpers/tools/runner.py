@@ -1,9 +1,13 @@
-"""The batch runner: execute notebooks with papermill and collect their results.
+"""The batch runner: execute notebooks with papermill, as Dask jobs, and collect their results.
 
-``python -m labhelpers run --profile quick [--only NAME] [-p key value]``
-executes ``notebooks/*.ipynb`` into ``_build/executed/`` and collects every
-notebook's recorded results (see :func:`labhelpers.report.record_results`)
-into ``_build/results.json``.
+``python -m labhelpers run --profile quick [--only NAME] [-p key value] [--grid name=v1,v2]``
+executes ``notebooks/*.ipynb`` into ``_build/executed/`` (sweep points into
+``_build/sweeps/executed/``) and collects every notebook's recorded results
+(see :func:`labhelpers.report.record_results`) into ``_build/results.json``.
+The jobs run on a local Dask cluster or an existing scheduler's workers
+(:mod:`labhelpers.tools.jobs`, what a worker does); :mod:`labhelpers.tools.cache`
+decides which notebooks must run again, :mod:`labhelpers.tools.sweep` makes the
+grid and the sweep's table and plots.
 """
 
 from __future__ import annotations
@@ -56,7 +60,9 @@ def select_notebooks(root: Path, only: Iterable[str] | None = None) -> list[Path
     for name in only:
         stem = Path(name).name.removesuffix(".ipynb").removesuffix(".py")
         if stem not in by_name:
-            raise ValueError(f"--only {name!r} names no notebook; the notebooks are {sorted(by_name)}")
+            raise ValueError(
+                f"--only {name!r} names no notebook; the notebooks are {sorted(by_name)}"
+            )
         chosen.append(by_name[stem])
     return chosen
 
@@ -108,9 +114,13 @@ def execute_notebook(source: Path, output: Path, parameters: Mapping[str, Any]) 
     os.environ["LABHELPERS_BATCH"] = "1"
     try:
         pm.execute_notebook(
-            str(source), str(output), parameters=dict(parameters),
-            kernel_name="python3", cwd=str(source.parent),
-            progress_bar=False, request_save_on_cell_execute=False,
+            str(source),
+            str(output),
+            parameters=dict(parameters),
+            kernel_name="python3",
+            cwd=str(source.parent),
+            progress_bar=False,
+            request_save_on_cell_execute=False,
         )
     except pm.PapermillExecutionError as error:
         trace = "\n".join(error.traceback[-8:]) if error.traceback else ""
@@ -128,7 +138,8 @@ def results_of(executed: Path) -> list[dict]:
     notebook = nbformat.read(executed, as_version=4)
     return [
         output["data"][RESULTS_MIME]
-        for cell in notebook.cells if cell.cell_type == "code"
+        for cell in notebook.cells
+        if cell.cell_type == "code"
         for output in cell.get("outputs", [])
         if RESULTS_MIME in output.get("data", {})
     ]
@@ -147,9 +158,9 @@ class Interrupted(RuntimeError):
 class Planned:
     """A job of a run and where its outputs go."""
 
-    name: str                     # the executed copy's name: the notebook's, with a sweep point's values
+    name: str  # the executed copy's name: the notebook's, with a sweep point's values
     notebook: Path
-    parameters: dict[str, Any]    # the profile among them
+    parameters: dict[str, Any]  # the profile among them
     point: dict[str, Any] | None  # the sweep point, None outside a sweep
     executed: Path
     results: Path
@@ -186,13 +197,27 @@ def plan(
             checked = check_grid(path.stem, read_notebook(path), grid, parameters)
             for point in points(checked):
                 name = point_name(path.stem, point)
-                planned.append(Planned(name, path, {**parameters, **point, "profile": profile}, point,
-                                       root / "_build" / "sweeps" / "executed" / f"{name}.ipynb",
-                                       root / "_build" / "sweeps" / "results" / f"{name}.json"))
+                planned.append(
+                    Planned(
+                        name,
+                        path,
+                        {**parameters, **point, "profile": profile},
+                        point,
+                        root / "_build" / "sweeps" / "executed" / f"{name}.ipynb",
+                        root / "_build" / "sweeps" / "results" / f"{name}.json",
+                    )
+                )
         else:
-            planned.append(Planned(path.stem, path, {**parameters, "profile": profile}, None,
-                                   root / "_build" / "executed" / path.name,
-                                   root / "_build" / "results" / f"{path.stem}.json"))
+            planned.append(
+                Planned(
+                    path.stem,
+                    path,
+                    {**parameters, "profile": profile},
+                    None,
+                    root / "_build" / "executed" / path.name,
+                    root / "_build" / "results" / f"{path.stem}.json",
+                )
+            )
     return planned
 
 
@@ -217,7 +242,9 @@ def reuse(job: Planned, source: dict) -> str | None:
         with atomic_write(job.executed, "w") as file:
             nbformat.write(nbformat.from_dict(executed), file)
         return "unchanged code, Markdown updated in the executed copy"
-    finished = executed.get("metadata", {}).get("papermill", {}).get("end_time", "")[:16].replace("T", " ")
+    finished = (
+        executed.get("metadata", {}).get("papermill", {}).get("end_time", "")[:16].replace("T", " ")
+    )
     return f"unchanged, reused the copy executed {finished} UTC"
 
 
@@ -243,8 +270,10 @@ class _Claim:
             holder = self.file.read().strip() or "another process"
             self.file.close()
             self.file = None
-            return (f"another run ({holder}) is executing it into {self.path.parent} right now; this run "
-                    "leaves it to that one (run it again when that one has finished, or use another --root)")
+            return (
+                f"another run ({holder}) is executing it into {self.path.parent} right now; this run "
+                "leaves it to that one (run it again when that one has finished, or use another --root)"
+            )
         self.file.seek(0)
         self.file.truncate()
         self.file.write(f"pid {os.getpid()}")
@@ -267,14 +296,22 @@ def _open_client(scheduler: str | None, workers: int):
         try:
             return Client(scheduler, timeout="20s"), None
         except OSError as error:
-            raise RuntimeError(f"--scheduler {scheduler}: no Dask scheduler answered ({error}); start one with "
-                               "`dask scheduler` and give its address, tcp://HOST:8786") from None
+            raise RuntimeError(
+                f"--scheduler {scheduler}: no Dask scheduler answered ({error}); start one with "
+                "`dask scheduler` and give its address, tcp://HOST:8786"
+            ) from None
     # Worker processes ignore Ctrl-C (they inherit that): the runner stops their notebooks itself.
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
     try:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=0,
-                               dashboard_address=":0", silence_logs=logging.ERROR)
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit=0,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        )
     finally:
         if main_thread:
             signal.signal(signal.SIGINT, previous)
@@ -297,18 +334,32 @@ def _store(job: Planned, answer: Mapping[str, Any]) -> list[dict]:
     import nbformat
 
     executed = nbformat.reads(answer["notebook"].decode("utf-8"), as_version=4)
-    executed.metadata["labhelpers"] = {"run_key": job.key, "parameters": job.parameters, "point": job.point,
-                                       "worker": answer["worker"]}
-    records = [output["data"][RESULTS_MIME] for cell in executed.cells if cell.cell_type == "code"
-               for output in cell.get("outputs", []) if RESULTS_MIME in output.get("data", {})]
+    executed.metadata["labhelpers"] = {
+        "run_key": job.key,
+        "parameters": job.parameters,
+        "point": job.point,
+        "worker": answer["worker"],
+    }
+    records = [
+        output["data"][RESULTS_MIME]
+        for cell in executed.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if RESULTS_MIME in output.get("data", {})
+    ]
     if not records:
         raise NotebookFailed(f"{job.name} ran but recorded no results: it must call record_results")
     with atomic_write(job.executed, "w") as file:
         nbformat.write(executed, file)
     lesson = lesson_title(job.notebook)
     extra = {"point": job.point} if job.point is not None else {}
-    write_json_atomically(job.results, [{"notebook": job.notebook.stem, "lesson": lesson, **extra, **record}
-                                        for record in records])
+    write_json_atomically(
+        job.results,
+        [
+            {"notebook": job.notebook.stem, "lesson": lesson, **extra, **record}
+            for record in records
+        ],
+    )
     return records
 
 
@@ -318,7 +369,9 @@ def _beside(executed: Path, kind: str) -> Path:
 
 
 def _minutes(seconds: float) -> str:
-    return f"{seconds:.1f} s" if seconds < 60 else f"{int(seconds // 60)} min {seconds % 60:02.0f} s"
+    return (
+        f"{seconds:.1f} s" if seconds < 60 else f"{int(seconds // 60)} min {seconds % 60:02.0f} s"
+    )
 
 
 def run(
@@ -395,18 +448,37 @@ def run(
         try:
             futures = {}
             for order, job in enumerate(to_run):
-                spec = Job(job.name, job.notebook.read_bytes(), job.parameters, run_id, env,
-                           cwd=str(job.notebook.parent))
-                futures[client.submit(execute_job, spec, key=f"{job.name}-{run_id}", pure=False,
-                                      retries=retries, priority=len(to_run) - order)] = job
+                spec = Job(
+                    job.name,
+                    job.notebook.read_bytes(),
+                    job.parameters,
+                    run_id,
+                    env,
+                    cwd=str(job.notebook.parent),
+                )
+                futures[
+                    client.submit(
+                        execute_job,
+                        spec,
+                        key=f"{job.name}-{run_id}",
+                        pure=False,
+                        retries=retries,
+                        priority=len(to_run) - order,
+                    )
+                ] = job
             for future in as_completed(futures):
                 job = futures[future]
                 count = skipped + len(failures) + done + 1
                 try:
                     answer = future.result()
                 except Exception as error:  # around the notebook: Dask has used up its retries
-                    answer = {"status": "failed", "notebook": None, "seconds": 0,
-                              "error": f"{type(error).__name__}: {error}", "worker": "?"}
+                    answer = {
+                        "status": "failed",
+                        "notebook": None,
+                        "seconds": 0,
+                        "error": f"{type(error).__name__}: {error}",
+                        "worker": "?",
+                    }
                 if answer["status"] == "done":
                     try:
                         _store(job, answer)
@@ -418,18 +490,26 @@ def run(
                     _beside(job.executed, "partial").unlink(missing_ok=True)
                     if job.point is None:
                         collect_results(root)
-                    log(f"[{count}/{len(planned)}] {job.name}: done in {_minutes(answer['seconds'])}")
+                    log(
+                        f"[{count}/{len(planned)}] {job.name}: done in {_minutes(answer['seconds'])}"
+                    )
                 else:
                     kept = ""
                     if answer["notebook"]:
                         with atomic_write(_beside(job.executed, "failed"), "wb") as file:
                             file.write(answer["notebook"])
-                        kept = f"\n  the notebook as far as it got: {_beside(job.executed, 'failed')}"
+                        kept = (
+                            f"\n  the notebook as far as it got: {_beside(job.executed, 'failed')}"
+                        )
                     failures[job.name] = answer["error"].strip() + kept
-                    log(f"[{count}/{len(planned)}] {job.name}: FAILED: {answer['error'].splitlines()[0]}")
+                    log(
+                        f"[{count}/{len(planned)}] {job.name}: FAILED: {answer['error'].splitlines()[0]}"
+                    )
                 claims.pop(job.name).release()
         except KeyboardInterrupt:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
+            signal.signal(
+                signal.SIGINT, signal.SIG_IGN
+            )  # a second Ctrl-C must not cut the clean-up short
             try:
                 kept = []
                 with contextlib.suppress(Exception):
@@ -438,41 +518,76 @@ def run(
                             job = next(job for job in to_run if job.name == name)
                             with atomic_write(_beside(job.executed, "partial"), "wb") as file:
                                 file.write(notebook)
-                            kept.append(_beside(job.executed, "partial").relative_to(root).as_posix())
+                            kept.append(
+                                _beside(job.executed, "partial").relative_to(root).as_posix()
+                            )
                 partial = f", kept as far as they got in {', '.join(sorted(kept))}" if kept else ""
-                raise Interrupted(f"Interrupted: stopped {len(kept)} running notebook(s){partial}; the {done} that "
-                                  "finished in this run and all earlier results are kept") from None
+                raise Interrupted(
+                    f"Interrupted: stopped {len(kept)} running notebook(s){partial}; the {done} that "
+                    "finished in this run and all earlier results are kept"
+                ) from None
             finally:
                 _close_quietly(client, cluster)
                 for claim in claims.values():
                     claim.release()
                 signal.signal(signal.SIGINT, signal.default_int_handler)
         _close_quietly(client, cluster)
-    results = collect_results(root) if not grid else _write_sweep(root, planned, grid, failures, profile)
-    log(f"{len(planned)} job(s): {done} done, {len(failures)} failed, {skipped} skipped (unchanged); "
-        f"{_minutes(time.perf_counter() - started)} with {min(jobs, max(len(to_run), 1))} at a time")
+    results = (
+        collect_results(root) if not grid else _write_sweep(root, planned, grid, failures, profile)
+    )
+    where = (
+        f"on the cluster at {scheduler}"
+        if scheduler
+        else f"with {min(jobs, max(len(to_run), 1))} at a time"
+    )
+    log(
+        f"{len(planned)} job(s): {done} done, {len(failures)} failed, {skipped} skipped (unchanged); "
+        f"{_minutes(time.perf_counter() - started)} {where}"
+    )
     if failures:
-        raise NotebookFailed(f"{len(failures)} of {len(planned)} job(s) failed:\n"
-                             + "\n".join(f"- {name}: {error}" for name, error in failures.items()))
+        raise NotebookFailed(
+            f"{len(failures)} of {len(planned)} job(s) failed:\n"
+            + "\n".join(f"- {name}: {error}" for name, error in failures.items())
+        )
     return results
 
 
-def _write_sweep(root: Path, planned: list[Planned], grid: Mapping[str, list[Any]],
-                 failures: Mapping[str, str], profile: str) -> Path:
+def _write_sweep(
+    root: Path,
+    planned: list[Planned],
+    grid: Mapping[str, list[Any]],
+    failures: Mapping[str, str],
+    profile: str,
+) -> Path:
     """The sweep's table and plots from the points' records (those that exist now)."""
     from .sweep import write_sweep
 
-    entries = [{"notebook": job.notebook.stem, "point": job.point, "records": json.loads(job.results.read_text())}
-               for job in planned if job.results.exists() and job.name not in failures]
-    written = write_sweep(root / "_build" / "sweeps" / "last", {name: list(values) for name, values in grid.items()},
-                          entries, {name: error.splitlines()[0] for name, error in failures.items()}, profile)
+    entries = [
+        {
+            "notebook": job.notebook.stem,
+            "point": job.point,
+            "records": json.loads(job.results.read_text()),
+        }
+        for job in planned
+        if job.results.exists() and job.name not in failures
+    ]
+    written = write_sweep(
+        root / "_build" / "sweeps" / "last",
+        {name: list(values) for name, values in grid.items()},
+        entries,
+        {name: error.splitlines()[0] for name, error in failures.items()},
+        profile,
+    )
     return written["csv"]
 
 
 def collect_results(root: Path) -> Path:
     """Write ``_build/results.json``: every notebook's records (``_build/results/*.json``), in lesson order."""
-    records = [record for path in sorted((root / "_build" / "results").glob("[0-9][0-9]_*.json"))
-               for record in json.loads(path.read_text())]
+    records = [
+        record
+        for path in sorted((root / "_build" / "results").glob("[0-9][0-9]_*.json"))
+        for record in json.loads(path.read_text())
+    ]
     results_path = root / "_build" / "results.json"
     write_json_atomically(results_path, records)
     return results_path
@@ -489,7 +604,9 @@ def strip_for_reference(executed: Path, reference: Path) -> None:
     notebook = nbformat.read(executed, as_version=4)
     for cell in notebook.cells:
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")]
+            cell.outputs = [
+                o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")
+            ]
     with atomic_write(reference, "w") as file:
         nbformat.write(notebook, file)
 
@@ -500,7 +617,9 @@ def make_references(only: Iterable[str] | None = None, root: Path | None = None)
     made = []
     for path in select_notebooks(root, only):
         print(f"Executing {path.name} (profile smoke) for its reference", flush=True)
-        executed = execute_notebook(path, root / "_build" / "references" / path.name, {"profile": "smoke"})
+        executed = execute_notebook(
+            path, root / "_build" / "references" / path.name, {"profile": "smoke"}
+        )
         reference = root / "tests" / "nbval" / path.name
         strip_for_reference(executed, reference)
         made.append(reference)
