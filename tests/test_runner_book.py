@@ -11,7 +11,7 @@ import pytest
 
 from labhelpers.__main__ import main
 from labhelpers.tools.book import build_book, results_page
-from labhelpers.tools.runner import list_notebooks, parse_value, run, select_notebooks
+from labhelpers.tools.runner import list_notebooks, parse_value, results_of, run, select_notebooks
 
 from conftest import ROOT
 
@@ -31,6 +31,7 @@ def book_copy(tmp_path_factory):
 @pytest.fixture(scope="module")
 def built_book(book_copy):
     results = run("smoke", root=book_copy)
+    run("smoke", only=["01_sum_classifier"], grid={"seed": [0, 1]}, root=book_copy)  # the sweep page
     html = build_book(book_copy)
     return book_copy, json.loads(results.read_text()), html
 
@@ -75,6 +76,19 @@ def test_book_has_every_lesson_and_the_results_page(built_book):
     accuracy = f"{100 * record['metrics']['val_accuracy']:.2f}%"
     assert (f"Lesson 1 RNN(16), last state -> linear generated sum sequences smoke "
             f"validation accuracy {accuracy} 94.00%") in text
+
+
+def test_book_shows_the_last_sweep_on_a_page_of_its_own(built_book):
+    root, _, html = built_book
+    page = (html / "book" / "sweep.html").read_text()
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert "The last sweep" in text and "2 of 2 points finished" in text
+    for seed in (0, 1):  # each point's figure, as its executed notebook recorded it
+        record = results_of(root / "_build" / "sweeps" / "executed" / f"01_sum_classifier--seed={seed}.ipynb")[0]
+        assert f"01_sum_classifier {seed} {record['title']} val_accuracy" in text
+        assert f"{record['metrics']['val_accuracy']:.4g}" in text
+    assert 'src="../_images/sweep_seed.png"' in page
+    assert (html / "_images" / "sweep_seed.png").stat().st_size > 1000
 
 
 def test_runner_errors_name_the_problem(book_copy, capsys):
