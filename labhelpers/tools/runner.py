@@ -368,6 +368,37 @@ def _beside(executed: Path, kind: str) -> Path:
     return executed.with_name(f"{executed.stem}.{kind}.ipynb")
 
 
+RUN_TIMES = "run_seconds.json"
+
+
+def run_times() -> dict[str, float]:
+    """The last run time of each notebook by its parameters (see :func:`_timing_name`), on this machine.
+
+    Kept in the labhelpers cache folder, not in ``_build/``, so that a clean build
+    still starts the longest notebooks first; empty before any run.
+    """
+    from ..text import cache_folder
+
+    try:
+        return json.loads((cache_folder() / RUN_TIMES).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _timing_name(job: Planned) -> str:
+    """``01_sum_classifier {"profile": "quick"}``: a job's name and parameters, the profile among them."""
+    return f"{job.name} {json.dumps(job.parameters, sort_keys=True, default=str)}"
+
+
+def remember_run_time(name: str, seconds: float) -> None:
+    from ..text import cache_folder
+
+    times = run_times()
+    times[name] = round(seconds, 1)
+    with contextlib.suppress(OSError):
+        write_json_atomically(cache_folder() / RUN_TIMES, dict(sorted(times.items())))
+
+
 def _minutes(seconds: float) -> str:
     return (
         f"{seconds:.1f} s" if seconds < 60 else f"{int(seconds // 60)} min {seconds % 60:02.0f} s"
@@ -416,6 +447,7 @@ def run(
     shared = shared_identity()
     sources = {path: read_notebook(path) for path in {job.notebook for job in planned}}
     to_run, skipped, failures, done = [], 0, {}, 0
+    remembered = run_times()
     for job in planned:
         job.key = run_key(sources[job.notebook], job.parameters, shared)
         said = None if force else reuse(job, sources[job.notebook])
@@ -423,10 +455,7 @@ def run(
             skipped += 1
             log(f"[{skipped}/{len(planned)}] {job.name}: {said}")
             continue
-        if job.executed.exists():
-            with contextlib.suppress(ValueError, OSError):
-                papermill = read_notebook(job.executed).get("metadata", {}).get("papermill", {})
-                job.expected_seconds = float(papermill.get("duration") or 0)
+        job.expected_seconds = remembered.get(_timing_name(job), 0.0)
         to_run.append(job)
     claims = {}
     for job in list(to_run):
@@ -439,7 +468,7 @@ def run(
         else:
             claims[job.name] = claim
     run_id = uuid.uuid4().hex
-    # The longest first (by the last run's time), so that one long notebook does not finish alone at the end.
+    # The longest first (by the last run's time), so one long notebook does not finish alone at the end.
     to_run.sort(key=lambda job: -job.expected_seconds)
     if to_run:
         from dask.distributed import as_completed
@@ -486,6 +515,7 @@ def run(
                         answer = {**answer, "status": "failed", "error": str(error)}
                 if answer["status"] == "done":
                     done += 1
+                    remember_run_time(_timing_name(job), answer["seconds"])
                     _beside(job.executed, "failed").unlink(missing_ok=True)
                     _beside(job.executed, "partial").unlink(missing_ok=True)
                     if job.point is None:
