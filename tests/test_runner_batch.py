@@ -17,7 +17,7 @@ import pytest
 
 from labhelpers.__main__ import main
 from labhelpers.tools.cache import data_identity, refresh_markdown, run_key, shared_identity
-from labhelpers.tools.runner import results_of, run
+from labhelpers.tools.runner import results_of, run, run_times
 from labhelpers.tools.sweep import check_grid, parse_grid_option, point_name, sweep_page
 
 from conftest import ROOT
@@ -92,6 +92,11 @@ def test_parallel_run_reports_each_job_and_a_summary(ran):
         assert mine == results_of(executed)
         assert json.loads(executed.read_text())["metadata"]["labhelpers"]["run_key"]
     assert {r["machine"]["torch_threads"] for r in records} == {1}  # one thread per job
+    # Each job's time is kept for the next run's order (the longest first).
+    printed = {line.split("] ")[1].split(":")[0]: float(line.split("done in ")[1].split(" s")[0])
+               for line in lines[:2]}
+    kept = {name.split(" ")[0]: seconds for name, seconds in run_times(root).items()}
+    assert kept == pytest.approx(printed, abs=0.051)
 
 
 def test_a_changed_notebook_runs_again_and_an_unchanged_one_does_not(ran, tmp_path):

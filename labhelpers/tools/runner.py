@@ -368,19 +368,15 @@ def _beside(executed: Path, kind: str) -> Path:
     return executed.with_name(f"{executed.stem}.{kind}.ipynb")
 
 
-RUN_TIMES = "run_seconds.json"
+def run_times(root: Path) -> dict[str, float]:
+    """The last run time of each job by its parameters (see :func:`_timing_name`), on this machine.
 
-
-def run_times() -> dict[str, float]:
-    """The last run time of each notebook by its parameters (see :func:`_timing_name`), on this machine.
-
-    Kept in the labhelpers cache folder, not in ``_build/``, so that a clean build
-    still starts the longest notebooks first; empty before any run.
+    Kept in ``_build/cache/run_seconds.json``, beside the caches of matplotlib and
+    Keras: a build after removing the executed notebooks still starts the longest
+    notebooks first. Empty before any run (the notebooks then start in lesson order).
     """
-    from ..text import cache_folder
-
     try:
-        return json.loads((cache_folder() / RUN_TIMES).read_text())
+        return json.loads((root / "_build" / "cache" / "run_seconds.json").read_text())
     except (OSError, ValueError):
         return {}
 
@@ -390,13 +386,11 @@ def _timing_name(job: Planned) -> str:
     return f"{job.name} {json.dumps(job.parameters, sort_keys=True, default=str)}"
 
 
-def remember_run_time(name: str, seconds: float) -> None:
-    from ..text import cache_folder
-
-    times = run_times()
-    times[name] = round(seconds, 1)
+def remember_run_time(root: Path, job: Planned, seconds: float) -> None:
+    times = run_times(root)
+    times[_timing_name(job)] = round(seconds, 1)
     with contextlib.suppress(OSError):
-        write_json_atomically(cache_folder() / RUN_TIMES, dict(sorted(times.items())))
+        write_json_atomically(root / "_build" / "cache" / "run_seconds.json", dict(sorted(times.items())))
 
 
 def _minutes(seconds: float) -> str:
@@ -447,7 +441,7 @@ def run(
     shared = shared_identity()
     sources = {path: read_notebook(path) for path in {job.notebook for job in planned}}
     to_run, skipped, failures, done = [], 0, {}, 0
-    remembered = run_times()
+    remembered = run_times(root)
     for job in planned:
         job.key = run_key(sources[job.notebook], job.parameters, shared)
         said = None if force else reuse(job, sources[job.notebook])
@@ -515,7 +509,7 @@ def run(
                         answer = {**answer, "status": "failed", "error": str(error)}
                 if answer["status"] == "done":
                     done += 1
-                    remember_run_time(_timing_name(job), answer["seconds"])
+                    remember_run_time(root, job, answer["seconds"])
                     _beside(job.executed, "failed").unlink(missing_ok=True)
                     _beside(job.executed, "partial").unlink(missing_ok=True)
                     if job.point is None:
