@@ -182,6 +182,9 @@ def test_grid_options_and_their_checks():
         check_grid("01", source, {"hidden_size": [4, "x"]}, {})
     with pytest.raises(ValueError, match="both swept"):
         check_grid("01", source, {"seed": [1, 2]}, {"seed": 3})
+    wrong_type = "01_sum_classifier.ipynb: parameter epochs must be of type int, got 'many'"
+    with pytest.raises(ValueError, match=wrong_type):  # -p values too, before anything runs
+        run("smoke", only=["01_sum_classifier"], parameters={"epochs": "many"}, root=ROOT)
     assert (
         point_name("01_sum_classifier", {"hidden_size": 16, "cell": "a b"})
         == "01_sum_classifier--hidden_size=16--cell=a_b"

@@ -188,11 +188,18 @@ def plan(
     grid: Mapping[str, list[Any]] | None,
 ) -> list[Planned]:
     """Every job of a run, each checked against its notebook before anything runs."""
-    from .sweep import check_grid, point_name, points
+    from ..profiles import convert_parameter, declared_parameters
+    from .sweep import check_grid, parameters_cell, point_name, points
 
     planned = []
     for path in notebooks:
         reject_unknown_parameters(path, {**parameters, "profile": profile})
+        declared = declared_parameters(parameters_cell(read_notebook(path)))
+        for name, value in parameters.items():  # a value of the wrong type, before anything runs
+            try:
+                convert_parameter(name, value, declared.get(name, ""))
+            except ValueError as error:
+                raise ValueError(f"{path.name}: {error} (-p {name} ...)") from None
         if grid:
             checked = check_grid(path.stem, read_notebook(path), grid, parameters)
             for point in points(checked):
