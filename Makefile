@@ -65,8 +65,9 @@ mutation: $(INSTALLED)
 	$(BIN)/python tests/mutation_report.py
 
 # Speed targets (IMDB ones need LABHELPERS_DATA_DIR). The long accuracy runs are run
-# by hand: bench/imdb_records.py (the IMDB lessons' lab profiles, about an hour) and
-# bench/imdb_strong.py (lesson 11's models and the record configuration, about an hour).
+# by hand: bench/imdb_records.py (the IMDB lessons' lab profiles, about an hour),
+# bench/imdb_strong.py (lesson 11's models and the record configuration, about an hour),
+# bench/batch_build.py (the runner: sequential against parallel quick build, rebuild, sweep; ~25 min).
 bench: $(INSTALLED)
 	$(BIN)/python bench/fit_overhead.py
 	$(BIN)/python bench/tokenizer_speed.py

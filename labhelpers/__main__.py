@@ -8,6 +8,27 @@ from pathlib import Path
 
 from .profiles import PROFILE_HELP, PROFILE_NAMES
 
+RUN_DESCRIPTION = """\
+Execute the lab book's notebooks with papermill, several at once, and collect their results.
+
+Outputs: the executed notebooks in _build/executed/ (a failed one as NAME.failed.ipynb, one
+stopped by Ctrl-C as NAME.partial.ipynb), each notebook's results in _build/results/NAME.json,
+all of them in _build/results.json (the book's Results page). A sweep (--grid, --sweep) runs every
+combination as its own notebook, _build/sweeps/executed/NAME--KEY=VALUE--....ipynb, and writes its
+table and plots to _build/sweeps/last/ (sweep.csv, sweep.md, sweep_KEY.png; the book shows them).
+
+The default profile is quick. Notebooks run in parallel on a local Dask cluster, one per core,
+each with one thread per library; a notebook whose code, parameters, profile, data and labhelpers
+code are unchanged since its last run is reused (--force runs it again). A failing notebook does
+not stop the others; the run then exits with 1 and names every failure.
+"""
+RUN_EXAMPLES = """\
+examples:
+  python -m labhelpers run --only 01_sum_classifier -p epochs 100
+  python -m labhelpers run --only 01_sum_classifier --grid hidden_size=16,32,64 --grid seed=0:5
+  python -m labhelpers run --profile lab --scheduler tcp://10.0.0.5:8786
+"""
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
@@ -24,9 +45,14 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser(
         "run",
         help="execute notebooks with papermill into _build/executed/ and collect their results",
+        description=RUN_DESCRIPTION,
+        epilog=RUN_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument(
-        "--profile", default="quick", help="; ".join(f"{n}: {h}" for n, h in PROFILE_HELP.items())
+        "--profile",
+        default="quick",
+        help="default quick. " + "; ".join(f"{n}: {h}" for n, h in PROFILE_HELP.items()),
     )
     run.add_argument(
         "--only",
@@ -42,6 +68,41 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         metavar=("KEY", "VALUE"),
         help="override a notebook parameter, e.g. -p epochs 100 (values are Python literals)",
+    )
+    run.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="NAME=VALUES",
+        help="sweep a parameter (repeatable: every combination runs): NAME=V1,V2,... or "
+        "NAME=START:STOP for the integers START..STOP-1, e.g. --grid seed=0:5",
+    )
+    run.add_argument(
+        "--sweep",
+        type=Path,
+        metavar="FILE",
+        help="a YAML sweep file, one `name: [values]` line per swept parameter "
+        "(with or instead of --grid)",
+    )
+    run.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="notebooks run at once on the local cluster (default: one per core)",
+    )
+    run.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch/TensorFlow/BLAS threads per notebook (default 1; 0: the libraries' defaults)",
+    )
+    run.add_argument(
+        "--force", action="store_true", help="run every notebook again, changed or not"
+    )
+    run.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="submit the notebooks to this Dask scheduler's workers instead of a local cluster",
     )
     run.add_argument("--book", action="store_true", help="build the HTML book afterwards")
 
@@ -85,9 +146,27 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error(
                     f"--profile must be one of {', '.join(PROFILE_NAMES)}, got {args.profile!r}"
                 )
+            from .tools.sweep import parse_grid_option, read_sweep_file
+
             parameters = {key: runner.parse_value(value) for key, value in args.parameter}
-            results = runner.run(args.profile, args.only, parameters, args.root)
-            print(f"Results collected in {results}")
+            grid = read_sweep_file(args.sweep) if args.sweep else {}
+            for option in args.grid:
+                name, values = parse_grid_option(option)
+                if name in grid:
+                    parser.error(f"--grid {option!r}: {name} is already swept")
+                grid[name] = values
+            results = runner.run(
+                args.profile,
+                args.only,
+                parameters,
+                args.root,
+                grid=grid or None,
+                jobs=args.jobs,
+                threads=args.threads,
+                force=args.force,
+                scheduler=args.scheduler,
+            )
+            print(f"{'Sweep table written to' if grid else 'Results collected in'} {results}")
             if args.book:
                 from .tools.book import build_book
 
@@ -117,6 +196,12 @@ def main(argv: list[str] | None = None) -> int:
                 args.notebook, args.name, args.register, args.date, args.experiment, args.out
             )
             print(f"Lab record written: {html} and {pdf}")
+    except runner.Interrupted as stopped:
+        print(stopped, file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:  # before any notebook started, or while results were being collected
+        print("Interrupted: every result written so far is kept.", file=sys.stderr)
+        return 130
     except (runner.NotebookFailed, ValueError, FileNotFoundError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

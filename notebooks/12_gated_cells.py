@@ -480,7 +480,8 @@ table
 
 # %%
 worst = max(row["max_abs_difference"] for row in comparisons)
-print(f"{len(comparisons)} comparisons, largest difference {rounding_level(worst)} "
+print(f"{len(comparisons)} comparisons, "
+      f"largest difference {rounding_level(worst)} "
       f"(float64 machine epsilon {np.finfo(np.float64).eps:.1e}); "
       f"the two GRU conventions differ by up to {convention_gap:.3f}")
 

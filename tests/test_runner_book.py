@@ -11,7 +11,7 @@ import pytest
 
 from labhelpers.__main__ import main
 from labhelpers.tools.book import build_book, results_page
-from labhelpers.tools.runner import list_notebooks, parse_value, run, select_notebooks
+from labhelpers.tools.runner import list_notebooks, parse_value, results_of, run, select_notebooks
 
 from conftest import ROOT
 
@@ -31,6 +31,9 @@ def book_copy(tmp_path_factory):
 @pytest.fixture(scope="module")
 def built_book(book_copy):
     results = run("smoke", root=book_copy)
+    run(
+        "smoke", only=["01_sum_classifier"], grid={"seed": [0, 1]}, root=book_copy
+    )  # the sweep page
     html = build_book(book_copy)
     return book_copy, json.loads(results.read_text()), html
 
@@ -51,13 +54,33 @@ def test_two_runs_at_once_keep_both_notebooks_results(tmp_path):
     (tmp_path / "notebooks").mkdir()
     for name in ("01_sum_classifier", "08_sequence_regression"):
         shutil.copy2(ROOT / "notebooks" / f"{name}.ipynb", tmp_path / "notebooks")
-    runs = [subprocess.Popen([sys.executable, "-m", "labhelpers", "--root", str(tmp_path), "run", "--profile", "smoke",
-                              "--only", name], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            for name in ("01_sum_classifier", "08_sequence_regression")]
+    runs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "labhelpers",
+                "--root",
+                str(tmp_path),
+                "run",
+                "--profile",
+                "smoke",
+                "--only",
+                name,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for name in ("01_sum_classifier", "08_sequence_regression")
+    ]
     outputs = [run.communicate(timeout=600)[0] for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     records = json.loads((tmp_path / "_build" / "results.json").read_text())
-    assert [record["notebook"] for record in records] == ["01_sum_classifier", "08_sequence_regression"]
+    assert [record["notebook"] for record in records] == [
+        "01_sum_classifier",
+        "08_sequence_regression",
+    ]
 
 
 def test_book_has_every_lesson_and_the_results_page(built_book):
@@ -73,8 +96,10 @@ def test_book_has_every_lesson_and_the_results_page(built_book):
     text = " ".join(unescape(re.sub(r"<[^>]+>", " ", page)).split())
     assert "Lesson 1: does the sum exceed a threshold?" in text  # the notebook's own title
     accuracy = f"{100 * record['metrics']['val_accuracy']:.2f}%"
-    assert (f"Lesson 1 RNN(16), last state -> linear generated sum sequences smoke "
-            f"validation accuracy {accuracy} 94.00%") in text
+    assert (
+        f"Lesson 1 RNN(16), last state -> linear generated sum sequences smoke "
+        f"validation accuracy {accuracy} 94.00%"
+    ) in text
 
 
 def test_book_shows_a_sample_lab_record_of_lesson_1_made_from_its_run(built_book):
@@ -90,10 +115,27 @@ def test_book_shows_a_sample_lab_record_of_lesson_1_made_from_its_run(built_book
     assert "Profile smoke" in text and "A. Student (sample)" in text
 
 
+def test_book_shows_the_last_sweep_on_a_page_of_its_own(built_book):
+    root, _, html = built_book
+    page = (html / "book" / "sweep.html").read_text()
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert "The last sweep" in text and "2 of 2 points finished" in text
+    for seed in (0, 1):  # each point's figure, as its executed notebook recorded it
+        record = results_of(
+            root / "_build" / "sweeps" / "executed" / f"01_sum_classifier--seed={seed}.ipynb"
+        )[0]
+        assert f"01_sum_classifier {seed} {record['title']} val_accuracy" in text
+        assert f"{record['metrics']['val_accuracy']:.4g}" in text
+    assert 'src="../_images/sweep_seed.png"' in page
+    assert (html / "_images" / "sweep_seed.png").stat().st_size > 1000
+
+
 def test_runner_errors_name_the_problem(book_copy, capsys):
     with pytest.raises(ValueError, match="--only 'bogus' names no notebook"):
         select_notebooks(book_copy, ["bogus"])
-    assert main(["--root", str(book_copy), "run", "--profile", "smoke", "-p", "hiden_size", "3"]) == 1
+    assert (
+        main(["--root", str(book_copy), "run", "--profile", "smoke", "-p", "hiden_size", "3"]) == 1
+    )
     assert "has no parameter 'hiden_size'" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["--root", str(book_copy), "run", "--profile", "fast"])
@@ -105,26 +147,57 @@ def test_parameter_values_are_python_literals():
 
 
 def imdb_record(notebook, data, source=None, split=None, baselines=None, **metrics):
-    return {"title": notebook, "notebook": notebook, "profile": "lab", "data": data, "metrics": metrics,
-            "source": source, "split": split, "baselines": baselines or {}, "machine": {}, "finished": "now"}
+    return {
+        "title": notebook,
+        "notebook": notebook,
+        "profile": "lab",
+        "data": data,
+        "metrics": metrics,
+        "source": source,
+        "split": split,
+        "baselines": baselines or {},
+        "machine": {},
+        "finished": "now",
+    }
 
 
 def test_results_page_sets_the_baseline_of_the_same_split_beside_every_imdb_result():
-    # The page reads the records' fields, not their prose: the data lines here say nothing of the split.
-    strong = imdb_record("11_imdb_strong", "IMDB reviews", "imdb", "official",
-                         {"official": 0.9071, "random": 0.9152}, best_test_accuracy=0.9)
+    # The page reads the records' fields, not their prose: the data lines here say nothing of the
+    # split.
+    strong = imdb_record(
+        "11_imdb_strong",
+        "IMDB reviews",
+        "imdb",
+        "official",
+        {"official": 0.9071, "random": 0.9152},
+        best_test_accuracy=0.9,
+    )
     e1 = imdb_record("05_imdb_rnn_pytorch", "IMDB reviews", "imdb", "random", test_accuracy=0.75)
-    e2 = imdb_record("06_imdb_keras", "IMDB in the keras.datasets.imdb format", "imdb", "official", test_accuracy=0.8)
-    generated = imdb_record("07_imdb_embeddings", "SYNTHETIC reviews", "synthetic", "official", test_accuracy=0.6)
+    e2 = imdb_record(
+        "06_imdb_keras",
+        "IMDB in the keras.datasets.imdb format",
+        "imdb",
+        "official",
+        test_accuracy=0.8,
+    )
+    generated = imdb_record(
+        "07_imdb_embeddings", "SYNTHETIC reviews", "synthetic", "official", test_accuracy=0.6
+    )
     other = imdb_record("01_sum_classifier", "generated sum sequences", val_accuracy=0.93)
     page = results_page([e1, e2, generated, other, strong])
     sections = page.split("\n## ")
-    assert "**91.52%**" in sections[1] and "(random;" in sections[1] and "measured by Lesson 11" in sections[1]
+    assert (
+        "**91.52%**" in sections[1]
+        and "(random;" in sections[1]
+        and "measured by Lesson 11" in sections[1]
+    )
     assert "**90.71%**" in sections[2] and "(official;" in sections[2]
     assert "baseline" not in sections[3] and "baseline" not in sections[4]
     without = results_page([e1])
     assert "Bag-of-words baseline on the random split: not measured in this build" in without
-    only_random = imdb_record("11_imdb_strong", "IMDB reviews", "imdb", "random", {"random": 0.9152}, x=1.0)
+    only_random = imdb_record(
+        "11_imdb_strong", "IMDB reviews", "imdb", "random", {"random": 0.9152}, x=1.0
+    )
     assert "official split: not measured in this build" in results_page([e2, only_random])
 
 
@@ -133,19 +206,43 @@ def test_results_page_without_results_says_what_to_run():
 
 
 def test_results_page_opens_with_one_table_in_words():
-    e1 = {**imdb_record("05_imdb_rnn_pytorch", "IMDB, 50000 reviews", "imdb", "random",
-                        test_accuracy=0.75, seconds_per_epoch=3.5),
-          "model": "PyTorch RNN(64)", "headline": "test_accuracy", "lab_record": {"test_accuracy": 0.71}}
-    e3 = {**imdb_record("08_sequence_regression", "generated noisy sine sequences (seed 0)", test_mse=0.0196),
-          "model": "2-layer RNN(32)", "headline": "test_mse", "lab_record": {}}
+    e1 = {
+        **imdb_record(
+            "05_imdb_rnn_pytorch",
+            "IMDB, 50000 reviews",
+            "imdb",
+            "random",
+            test_accuracy=0.75,
+            seconds_per_epoch=3.5,
+        ),
+        "model": "PyTorch RNN(64)",
+        "headline": "test_accuracy",
+        "lab_record": {"test_accuracy": 0.71},
+    }
+    e3 = {
+        **imdb_record(
+            "08_sequence_regression", "generated noisy sine sequences (seed 0)", test_mse=0.0196
+        ),
+        "model": "2-layer RNN(32)",
+        "headline": "test_mse",
+        "lab_record": {},
+    }
     page = results_page([e1, e3])
     table = page.split("\n## ")[0]
-    assert "| Lesson 5 | PyTorch RNN(64) | IMDB, random 80/20 split | lab | test accuracy 75.00% | 71.00% |" in table
-    assert "| Lesson 8 | 2-layer RNN(32) | generated noisy sine sequences | lab | test MSE 0.0196 | not reported |" in table
-    assert "| seconds per epoch | 3.50 s |" in page  # every metric in words in the lesson's own table
+    assert (
+        "| Lesson 5 | PyTorch RNN(64) | IMDB, random 80/20 split | lab | test accuracy 75.00% | "
+        "71.00% |" in table
+    )
+    assert (
+        "| Lesson 8 | 2-layer RNN(32) | generated noisy sine sequences | lab | test MSE 0.0196 | "
+        "not reported |" in table
+    )
+    assert (
+        "| seconds per epoch | 3.50 s |" in page
+    )  # every metric in words in the lesson's own table
 
 
-# --------------------------------------------------------------------------- the built book in headless Chromium
+# -------------------------------------------------------------- the built book in headless Chromium
 
 from browser import (  # noqa: E402
     broken_images,
@@ -163,31 +260,49 @@ REDIRECT = '<meta http-equiv="Refresh" content="0; url='
 
 
 def redirect_target(page) -> str | None:
-    """Where a page that only redirects (index.html) sends the reader; None for a page of its own."""
+    """Where a page that only redirects (index.html) sends the reader; None for a page of its "
+    "own."""
     text = page.read_text().strip()
-    return text[len(REDIRECT):].split('"')[0] if text.startswith(REDIRECT) and "\n" not in text else None
+    return (
+        text[len(REDIRECT) :].split('"')[0]
+        if text.startswith(REDIRECT) and "\n" not in text
+        else None
+    )
 
 
 @pytest.fixture(scope="module")
 def book_in_chromium(built_book, tmp_path_factory):
-    """Every page of the built book, served on 127.0.0.1 and read by headless Chromium: what each shows."""
+    """Every page of the built book, served on 127.0.0.1 and read by headless Chromium: what each
+    shows."""
     _, _, html = built_book
     shots = tmp_path_factory.mktemp("book-screenshots")
-    names = sorted(path.relative_to(html).as_posix() for path in html.rglob("*.html")
-                   if not path.relative_to(html).parts[0].startswith("_"))
+    names = sorted(
+        path.relative_to(html).as_posix()
+        for path in html.rglob("*.html")
+        if not path.relative_to(html).parts[0].startswith("_")
+    )
     # index.html only redirects to the first page, which is visited in its own right.
     names = [name for name in names if redirect_target(html / name) is None]
     seen = {}
-    with serve_folder(html) as base, chromium_page(tmp_path_factory.mktemp("chromium-profile")) as (page, requests):
+    with (
+        serve_folder(html) as base,
+        chromium_page(tmp_path_factory.mktemp("chromium-profile")) as (page, requests),
+    ):
         for name in names:
             first = len(requests)
             page.goto(base + name)
-            seen[name] = {"mathjax": wait_for_mathjax(page), "maths": unrendered_maths(page),
-                          "broken images": broken_images(page), "raw tex": raw_tex(page),
-                          "external requests": [url for url in requests[first:] if is_external(url)],
-                          "cut code": cut_code(page)}
+            seen[name] = {
+                "mathjax": wait_for_mathjax(page),
+                "maths": unrendered_maths(page),
+                "broken images": broken_images(page),
+                "raw tex": raw_tex(page),
+                "external requests": [url for url in requests[first:] if is_external(url)],
+                "cut code": cut_code(page),
+            }
             if name in SCREENSHOTS:
-                page.screenshot(path=shots / name.replace("/", "_").replace(".html", ".png"), full_page=True)
+                page.screenshot(
+                    path=shots / name.replace("/", "_").replace(".html", ".png"), full_page=True
+                )
     return seen, shots
 
 
@@ -202,8 +317,11 @@ def test_book_pages_render_their_maths_offline(built_book, book_in_chromium):
     assert {first, "notebooks/01_sum_classifier.html", "book/results.html"} <= seen.keys()
     assert seen["book/theory.html"]["maths"][0] > 10  # the notation page is mostly maths
     assert not pages_with(seen, "mathjax"), pages_with(seen, "mathjax")
-    unrendered = "\n".join(f"{name}: {found['maths'][1]} of {found['maths'][0]} maths elements"
-                           for name, found in seen.items() if found["maths"][1])
+    unrendered = "\n".join(
+        f"{name}: {found['maths'][1]} of {found['maths'][0]} maths elements"
+        for name, found in seen.items()
+        if found["maths"][1]
+    )
     assert not unrendered, f"maths left without MathJax output:\n{unrendered}"
 
 

@@ -45,12 +45,14 @@ _WORDS = {
 
 
 def metric_words(name: str) -> str:
-    """A metric key in words: ``val_accuracy`` -> ``validation accuracy``, ``test_mse`` -> ``test MSE``."""
+    """A metric key in words: ``val_accuracy`` -> ``validation accuracy``, ``test_mse`` -> ``test
+    MSE``."""
     return " ".join(_WORDS.get(part, part) for part in name.split("_"))
 
 
 def lesson_label(notebook: str) -> str:
-    """``Lesson 5`` for ``05_imdb_rnn_pytorch``: the number every page and file name uses (other names as they are)."""
+    """``Lesson 5`` for ``05_imdb_rnn_pytorch``: the number every page and file name uses (other
+    names as they are)."""
     return f"Lesson {int(notebook[:2])}" if notebook[:2].isdigit() else notebook
 
 
@@ -91,7 +93,8 @@ def summary_table(records: list[dict]) -> list[str]:
 
 
 def _baseline_line(record: dict, baseline: dict | None) -> list[str]:
-    """The bag-of-words baseline on the split of an IMDB record, from the record that measured it."""
+    """The bag-of-words baseline on the split of an IMDB record, from the record that measured "
+    "it."""
     if record.get("source") != "imdb" or record.get("split") is None:
         return []
     split = record["split"]
@@ -103,15 +106,18 @@ def _baseline_line(record: dict, baseline: dict | None) -> list[str]:
             "",
         ]
     return [
-        f"Bag-of-words baseline on the same split ({split}; TF-IDF of words and word pairs + logistic "
+        f"Bag-of-words baseline on the same split ({split}; TF-IDF of words and word pairs + "
+        "logistic "
         f"regression, all the split's training reviews, measured by {_lesson_of(baseline)}): "
-        f"**{_format_metric('accuracy', value)}** test accuracy. A recurrent model below it is reported as such.",
+        f"**{_format_metric('accuracy', value)}** test accuracy. A recurrent model below it is "
+        "reported as such.",
         "",
     ]
 
 
 def results_page(records: list[dict]) -> str:
-    """The Results page (MyST Markdown) for the collected records; IMDB results get the baseline beside them."""
+    """The Results page (MyST Markdown) for the collected records; IMDB results get the baseline
+    beside them."""
     lines = [
         "# Results",
         "",
@@ -153,7 +159,8 @@ def results_page(records: list[dict]) -> str:
 
 
 def module_map(root: Path) -> list[tuple[str, str, list[str]]]:
-    """``(module, the first line of its docstring, the lessons that import it)`` for every module of labhelpers."""
+    """``(module, the first line of its docstring, the lessons that import it)`` for every module of
+    labhelpers."""
     package = root / "labhelpers"
     uses: dict[str, set[str]] = {}
     for source in sorted((root / "notebooks").glob("[0-9][0-9]_*.py")):
@@ -177,11 +184,13 @@ def module_map(root: Path) -> list[tuple[str, str, list[str]]]:
 
 
 def module_map_page(root: Path) -> str:
-    """The book's page that says where each helper lives and which lessons use it (MyST Markdown)."""
+    """The book's page that says where each helper lives and which lessons use it (MyST "
+    "Markdown)."""
     lines = [
         "# Where the helpers live",
         "",
-        "Every module of `labhelpers`, what it holds (the first paragraph of its docstring), and the",
+        "Every module of `labhelpers`, what it holds (the first paragraph of its docstring), and "
+        "the",
         "lessons whose notebooks import it. Written by the book build from the code itself.",
         "",
         "| module | what it holds | lessons |",
@@ -224,6 +233,7 @@ def stage_sources(root: Path) -> Path:
     (stage / "book" / "results.md").write_text(results_page(records))
     (stage / "book" / "modules.md").write_text(module_map_page(root))
     (stage / "book" / "sample_record.md").write_text(sample_record_page(executed_dir, stage))
+    stage_sweep(root, stage)
     return stage
 
 
@@ -277,8 +287,29 @@ def sample_record_page(executed_dir: Path, stage: Path) -> str:
     return "\n".join(lines)
 
 
+def stage_sweep(root: Path, stage: Path) -> None:
+    """The last sweep's page (``book/sweep.md``, its plots beside it), listed after the Results,
+    when one exists."""
+    import yaml
+
+    from .sweep import sweep_page
+
+    folder = root / "_build" / "sweeps" / "last"
+    page = sweep_page(folder)
+    if page is None:
+        return
+    (stage / "book" / "sweep").mkdir()
+    for plot in folder.glob("sweep_*.png"):
+        shutil.copy2(plot, stage / "book" / "sweep" / plot.name)
+    (stage / "book" / "sweep.md").write_text(page)
+    toc = yaml.safe_load((stage / "_toc.yml").read_text())
+    toc["parts"][-1]["chapters"].append({"file": "book/sweep"})
+    (stage / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
+
+
 def build_book(root: Path | None = None) -> Path:
-    """Stage the sources and run Jupyter Book; any Sphinx warning fails the build. Returns the HTML folder."""
+    """Stage the sources and run Jupyter Book; any Sphinx warning fails the build. Returns the HTML
+    folder."""
     root = find_root(root)
     stage = stage_sources(root)
     command = [

@@ -1,18 +1,28 @@
-"""The batch runner: execute notebooks with papermill and collect their results.
+"""The batch runner: execute notebooks with papermill, as Dask jobs, and collect their results.
 
-``python -m labhelpers run --profile quick [--only NAME] [-p key value]``
-executes ``notebooks/*.ipynb`` into ``_build/executed/`` and collects every
-notebook's recorded results (see :func:`labhelpers.report.record_results`)
-into ``_build/results.json``.
+``python -m labhelpers run --profile quick [--only NAME] [-p key value] [--grid name=v1,v2]``
+executes ``notebooks/*.ipynb`` into ``_build/executed/`` (sweep points into
+``_build/sweeps/executed/``) and collects every notebook's recorded results
+(see :func:`labhelpers.report.record_results`) into ``_build/results.json``.
+The jobs run on a local Dask cluster or an existing scheduler's workers
+(:mod:`labhelpers.tools.jobs`, what a worker does); :mod:`labhelpers.tools.cache`
+decides which notebooks must run again, :mod:`labhelpers.tools.sweep` makes the
+grid and the sweep's table and plots.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import os
+import signal
+import threading
+import time
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from ..files import atomic_write
 from ..profiles import check_profile
@@ -24,7 +34,8 @@ class NotebookFailed(RuntimeError):
 
 
 def find_root(start: str | Path | None = None) -> Path:
-    """The lab book's root: the nearest folder (from ``start``, default the working directory) with ``_config.yml`` and ``notebooks/``."""
+    """The lab book's root: the nearest folder (from ``start``, default the working directory) with
+    ``_config.yml`` and ``notebooks/``."""
     start = Path(start or Path.cwd()).resolve()
     for folder in (start, *start.parents):
         if (folder / "_config.yml").is_file() and (folder / "notebooks").is_dir():
@@ -58,7 +69,8 @@ def select_notebooks(root: Path, only: Iterable[str] | None = None) -> list[Path
 
 
 def lesson_title(path: Path) -> str:
-    """The notebook's title, its first Markdown heading without the ``#``: ``Lesson 1: does the sum ...``."""
+    """The notebook's title, its first Markdown heading without the ``#``: ``Lesson 1: does the sum
+    ...``."""
     import nbformat
 
     for cell in nbformat.read(path, as_version=4).cells:
@@ -70,7 +82,8 @@ def lesson_title(path: Path) -> str:
 
 
 def parse_value(text: str) -> Any:
-    """A ``-p key value`` value: a Python literal (3, 0.01, True, None, "x") or else the plain string."""
+    """A ``-p key value`` value: a Python literal (3, 0.01, True, None, "x") or else the plain
+    string."""
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
@@ -140,47 +153,484 @@ def write_json_atomically(path: Path, data: Any) -> None:
         file.write(json.dumps(data, indent=2) + "\n")
 
 
+class Interrupted(RuntimeError):
+    """Ctrl-C: the run stopped; the message says what was kept."""
+
+
+@dataclass
+class Planned:
+    """A job of a run and where its outputs go."""
+
+    name: str  # the executed copy's name: the notebook's, with a sweep point's values
+    notebook: Path
+    parameters: dict[str, Any]  # the profile among them
+    point: dict[str, Any] | None  # the sweep point, None outside a sweep
+    executed: Path
+    results: Path
+    key: str = ""
+    expected_seconds: float = 0.0
+
+
+def default_jobs() -> int:
+    """As many jobs as this process may use cores."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def read_notebook(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def plan(
+    root: Path,
+    notebooks: list[Path],
+    profile: str,
+    parameters: Mapping[str, Any],
+    grid: Mapping[str, list[Any]] | None,
+) -> list[Planned]:
+    """Every job of a run, each checked against its notebook before anything runs."""
+    from ..profiles import convert_parameter, declared_parameters
+    from .sweep import check_grid, parameters_cell, point_name, points
+
+    planned = []
+    for path in notebooks:
+        reject_unknown_parameters(path, {**parameters, "profile": profile})
+        declared = declared_parameters(parameters_cell(read_notebook(path)))
+        for name, value in parameters.items():  # a value of the wrong type, before anything runs
+            try:
+                convert_parameter(name, value, declared.get(name, ""))
+            except ValueError as error:
+                raise ValueError(f"{path.name}: {error} (-p {name} ...)") from None
+        if grid:
+            checked = check_grid(path.stem, read_notebook(path), grid, parameters)
+            for point in points(checked):
+                name = point_name(path.stem, point)
+                planned.append(
+                    Planned(
+                        name,
+                        path,
+                        {**parameters, **point, "profile": profile},
+                        point,
+                        root / "_build" / "sweeps" / "executed" / f"{name}.ipynb",
+                        root / "_build" / "sweeps" / "results" / f"{name}.json",
+                    )
+                )
+        else:
+            planned.append(
+                Planned(
+                    path.stem,
+                    path,
+                    {**parameters, "profile": profile},
+                    None,
+                    root / "_build" / "executed" / path.name,
+                    root / "_build" / "results" / f"{path.stem}.json",
+                )
+            )
+    return planned
+
+
+def reuse(job: Planned, source: dict) -> str | None:
+    """Reuse the executed copy when its key is this job's: None, or a line that says so.
+
+    A copy whose Markdown differs from the source's gets the new Markdown (no run needed).
+    """
+    import nbformat
+
+    from .cache import refresh_markdown, stored_key
+
+    if not (job.executed.exists() and job.results.exists()):
+        return None
+    executed = read_notebook(job.executed)
+    if stored_key(executed) != job.key:
+        return None
+    changed = refresh_markdown(executed, source)
+    if changed is None:
+        return None
+    if changed:
+        with atomic_write(job.executed, "w") as file:
+            nbformat.write(nbformat.from_dict(executed), file)
+        return "unchanged code, Markdown updated in the executed copy"
+    finished = (
+        executed.get("metadata", {}).get("papermill", {}).get("end_time", "")[:16].replace("T", " ")
+    )
+    return f"unchanged, reused the copy executed {finished} UTC"
+
+
+class _Claim:
+    """An exclusive claim on an executed copy's name, so two runs never write the same copy
+    unawares."""
+
+    def __init__(self, executed: Path):
+        self.path = executed.with_name(f".{executed.name}.lock")
+        self.file = None
+
+    def take(self) -> str | None:
+        """None when claimed; else why not (another run holds it)."""
+        try:
+            import fcntl
+        except ImportError:  # Windows: no claim, copies are still written whole (atomic_write)
+            return None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.file = open(self.path, "a+")
+        try:
+            fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.file.seek(0)
+            holder = self.file.read().strip() or "another process"
+            self.file.close()
+            self.file = None
+            return (
+                f"another run ({holder}) is executing it into {self.path.parent} right now; this "
+                "run "
+                "leaves it to that one (run it again when that one has finished, or use another "
+                "--root)"
+            )
+        self.file.seek(0)
+        self.file.truncate()
+        self.file.write(f"pid {os.getpid()}")
+        self.file.flush()
+        return None
+
+    def release(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+
+def _open_client(scheduler: str | None, workers: int):
+    """A Dask client: of the scheduler at ``scheduler``, or of a new local cluster of ``workers``
+    processes."""
+    import logging
+
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            return Client(scheduler, timeout="20s"), None
+        except OSError as error:
+            raise RuntimeError(
+                f"--scheduler {scheduler}: no Dask scheduler answered ({error}); start one with "
+                "`dask scheduler` and give its address, tcp://HOST:8786"
+            ) from None
+    # Worker processes ignore Ctrl-C (they inherit that): the runner stops their notebooks itself.
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
+    try:
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit=0,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        )
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGINT, previous)
+    return Client(cluster), cluster
+
+
+def _close_quietly(client, cluster) -> None:
+    import logging
+
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    with contextlib.suppress(Exception):
+        client.close(timeout=10)
+    if cluster is not None:
+        with contextlib.suppress(Exception):
+            cluster.close(timeout=10)
+
+
+def _store(job: Planned, answer: Mapping[str, Any]) -> list[dict]:
+    """Write a finished job's executed copy (with its key) and its records; return the records."""
+    import nbformat
+
+    executed = nbformat.reads(answer["notebook"].decode("utf-8"), as_version=4)
+    executed.metadata["labhelpers"] = {
+        "run_key": job.key,
+        "parameters": job.parameters,
+        "point": job.point,
+        "worker": answer["worker"],
+    }
+    records = [
+        output["data"][RESULTS_MIME]
+        for cell in executed.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if RESULTS_MIME in output.get("data", {})
+    ]
+    if not records:
+        raise NotebookFailed(f"{job.name} ran but recorded no results: it must call record_results")
+    with atomic_write(job.executed, "w") as file:
+        nbformat.write(executed, file)
+    lesson = lesson_title(job.notebook)
+    extra = {"point": job.point} if job.point is not None else {}
+    write_json_atomically(
+        job.results,
+        [
+            {"notebook": job.notebook.stem, "lesson": lesson, **extra, **record}
+            for record in records
+        ],
+    )
+    return records
+
+
+def _beside(executed: Path, kind: str) -> Path:
+    """``NAME.failed.ipynb`` or ``NAME.partial.ipynb`` beside the executed copy ``NAME.ipynb``."""
+    return executed.with_name(f"{executed.stem}.{kind}.ipynb")
+
+
+def run_times(root: Path) -> dict[str, float]:
+    """The last run time of each job by its parameters (see :func:`_timing_name`), on this machine.
+
+    Kept in ``_build/cache/run_seconds.json``, beside the caches of matplotlib and
+    Keras: a build after removing the executed notebooks still starts the longest
+    notebooks first. Empty before any run (the notebooks then start in lesson order).
+    """
+    try:
+        return json.loads((root / "_build" / "cache" / "run_seconds.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _timing_name(job: Planned) -> str:
+    """``01_sum_classifier {"profile": "quick"}``: a job's name and parameters, the profile among
+    them."""
+    return f"{job.name} {json.dumps(job.parameters, sort_keys=True, default=str)}"
+
+
+def remember_run_time(root: Path, job: Planned, seconds: float) -> None:
+    times = run_times(root)
+    times[_timing_name(job)] = round(seconds, 1)
+    with contextlib.suppress(OSError):
+        write_json_atomically(
+            root / "_build" / "cache" / "run_seconds.json", dict(sorted(times.items()))
+        )
+
+
+def _minutes(seconds: float) -> str:
+    return (
+        f"{seconds:.1f} s" if seconds < 60 else f"{int(seconds // 60)} min {seconds % 60:02.0f} s"
+    )
+
+
 def run(
     profile: str,
     only: Iterable[str] | None = None,
     parameters: Mapping[str, Any] | None = None,
     root: Path | None = None,
+    *,
+    grid: Mapping[str, list[Any]] | None = None,
+    jobs: int | None = None,
+    threads: int = 1,
+    force: bool = False,
+    scheduler: str | None = None,
+    retries: int = 1,
+    log: Callable[[str], None] = print,
 ) -> Path:
-    """Execute the chosen notebooks in ``profile`` and collect their results.
+    """Execute the chosen notebooks (or every point of ``grid``) in ``profile``, in parallel with
+    Dask.
 
-    Returns the path of ``_build/results.json``. Each notebook's records are
-    written to a file of its own (``_build/results/NAME.json``) as soon as it
-    finishes, and ``results.json`` is assembled from all of them: ``--only``
-    updates one lesson, a failure keeps what finished, and two runs at once
-    (different notebooks) do not drop each other's results.
+    Returns ``_build/results.json`` (or, for a sweep, ``_build/sweeps/last/sweep.csv``).
+    Every name and value is checked before anything runs. Jobs run on a local
+    Dask cluster of ``jobs`` processes (default: one per core), each kernel
+    with ``threads`` threads per library (0: the libraries' defaults), or on
+    the cluster of the scheduler at ``scheduler``. A job whose key (see
+    :mod:`labhelpers.tools.cache`) matches its executed copy is not run again
+    unless ``force``. Each notebook's records go to a file of their own as it
+    finishes and ``results.json`` is assembled from all of them, so a failure,
+    Ctrl-C or a second run at once loses nothing that finished. A failing job
+    does not stop the others: the run ends with :class:`NotebookFailed`
+    naming every failure, its notebook as far as it got in ``NAME.failed.ipynb``.
     """
+    from .cache import run_key, shared_identity
+    from .jobs import Job, execute_job, stop_jobs, thread_environment
+
     check_profile(profile)
     root = find_root(root)
-    notebooks = select_notebooks(root, only)
-    parameters = dict(parameters or {})
-    for path in notebooks:  # fail before running anything
-        reject_unknown_parameters(path, {**parameters, "profile": profile})
-    executed_dir = root / "_build" / "executed"
-    for path in notebooks:
-        print(f"Executing {path.name} (profile {profile})", flush=True)
-        executed = execute_notebook(
-            path, executed_dir / path.name, {**parameters, "profile": profile}
+    env = thread_environment(threads)
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs < 1:
+        raise ValueError(f"--jobs must be at least 1, got {jobs}")
+    planned = plan(root, select_notebooks(root, only), profile, dict(parameters or {}), grid)
+    started = time.perf_counter()
+    shared = shared_identity()
+    sources = {path: read_notebook(path) for path in {job.notebook for job in planned}}
+    to_run, skipped, failures, done = [], 0, {}, 0
+    remembered = run_times(root)
+    for job in planned:
+        job.key = run_key(sources[job.notebook], job.parameters, shared)
+        said = None if force else reuse(job, sources[job.notebook])
+        if said:
+            skipped += 1
+            log(f"[{skipped}/{len(planned)}] {job.name}: {said}")
+            continue
+        job.expected_seconds = remembered.get(_timing_name(job), 0.0)
+        to_run.append(job)
+    claims = {}
+    for job in list(to_run):
+        claim = _Claim(job.executed)
+        refused = claim.take()
+        if refused:
+            failures[job.name] = refused
+            to_run.remove(job)
+            log(f"[{skipped + len(failures)}/{len(planned)}] {job.name}: NOT RUN: {refused}")
+        else:
+            claims[job.name] = claim
+    run_id = uuid.uuid4().hex
+    # The longest first (by the last run's time), so one long notebook does not finish alone at the
+    # end.
+    to_run.sort(key=lambda job: -job.expected_seconds)
+    if to_run:
+        from dask.distributed import as_completed
+
+        client, cluster = _open_client(scheduler, min(jobs, len(to_run)))
+        try:
+            futures = {}
+            for order, job in enumerate(to_run):
+                spec = Job(
+                    job.name,
+                    job.notebook.read_bytes(),
+                    job.parameters,
+                    run_id,
+                    env,
+                    cwd=str(job.notebook.parent),
+                )
+                futures[
+                    client.submit(
+                        execute_job,
+                        spec,
+                        key=f"{job.name}-{run_id}",
+                        pure=False,
+                        retries=retries,
+                        priority=len(to_run) - order,
+                    )
+                ] = job
+            for future in as_completed(futures):
+                job = futures[future]
+                count = skipped + len(failures) + done + 1
+                try:
+                    answer = future.result()
+                except Exception as error:  # around the notebook: Dask has used up its retries
+                    answer = {
+                        "status": "failed",
+                        "notebook": None,
+                        "seconds": 0,
+                        "error": f"{type(error).__name__}: {error}",
+                        "worker": "?",
+                    }
+                if answer["status"] == "done":
+                    try:
+                        _store(job, answer)
+                    except NotebookFailed as error:
+                        answer = {**answer, "status": "failed", "error": str(error)}
+                if answer["status"] == "done":
+                    done += 1
+                    remember_run_time(root, job, answer["seconds"])
+                    _beside(job.executed, "failed").unlink(missing_ok=True)
+                    _beside(job.executed, "partial").unlink(missing_ok=True)
+                    if job.point is None:
+                        collect_results(root)
+                    log(
+                        f"[{count}/{len(planned)}] {job.name}: done in "
+                        f"{_minutes(answer['seconds'])}"
+                    )
+                else:
+                    kept = ""
+                    if answer["notebook"]:
+                        with atomic_write(_beside(job.executed, "failed"), "wb") as file:
+                            file.write(answer["notebook"])
+                        kept = (
+                            f"\n  the notebook as far as it got: {_beside(job.executed, 'failed')}"
+                        )
+                    failures[job.name] = answer["error"].strip() + kept
+                    log(
+                        f"[{count}/{len(planned)}] {job.name}: FAILED: "
+                        f"{answer['error'].splitlines()[0]}"
+                    )
+                claims.pop(job.name).release()
+        except KeyboardInterrupt:
+            signal.signal(
+                signal.SIGINT, signal.SIG_IGN
+            )  # a second Ctrl-C must not cut the clean-up short
+            try:
+                kept = []
+                with contextlib.suppress(Exception):
+                    for found in client.run(stop_jobs, run_id).values():
+                        for name, notebook in found.items():
+                            job = next(job for job in to_run if job.name == name)
+                            with atomic_write(_beside(job.executed, "partial"), "wb") as file:
+                                file.write(notebook)
+                            kept.append(
+                                _beside(job.executed, "partial").relative_to(root).as_posix()
+                            )
+                partial = f", kept as far as they got in {', '.join(sorted(kept))}" if kept else ""
+                raise Interrupted(
+                    f"Interrupted: stopped {len(kept)} running notebook(s){partial}; the {done} "
+                    "that "
+                    "finished in this run and all earlier results are kept"
+                ) from None
+            finally:
+                _close_quietly(client, cluster)
+                for claim in claims.values():
+                    claim.release()
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+        _close_quietly(client, cluster)
+    results = (
+        collect_results(root) if not grid else _write_sweep(root, planned, grid, failures, profile)
+    )
+    where = (
+        f"on the cluster at {scheduler}"
+        if scheduler
+        else f"with {min(jobs, max(len(to_run), 1))} at a time"
+    )
+    log(
+        f"{len(planned)} job(s): {done} done, {len(failures)} failed, {skipped} skipped "
+        "(unchanged); "
+        f"{_minutes(time.perf_counter() - started)} {where}"
+    )
+    if failures:
+        raise NotebookFailed(
+            f"{len(failures)} of {len(planned)} job(s) failed:\n"
+            + "\n".join(f"- {name}: {error}" for name, error in failures.items())
         )
-        found = results_of(executed)
-        if not found:
-            raise NotebookFailed(
-                f"{path.name} ran but recorded no results: it must call record_results"
-            )
-        write_json_atomically(
-            root / "_build" / "results" / f"{path.stem}.json",
-            [{"notebook": path.stem, "lesson": lesson_title(path), **record} for record in found],
-        )
-        collect_results(root)  # keep what finished if a later notebook fails
-    return collect_results(root)
+    return results
+
+
+def _write_sweep(
+    root: Path,
+    planned: list[Planned],
+    grid: Mapping[str, list[Any]],
+    failures: Mapping[str, str],
+    profile: str,
+) -> Path:
+    """The sweep's table and plots from the points' records (those that exist now)."""
+    from .sweep import write_sweep
+
+    entries = [
+        {
+            "notebook": job.notebook.stem,
+            "point": job.point,
+            "records": json.loads(job.results.read_text()),
+        }
+        for job in planned
+        if job.results.exists() and job.name not in failures
+    ]
+    written = write_sweep(
+        root / "_build" / "sweeps" / "last",
+        {name: list(values) for name, values in grid.items()},
+        entries,
+        {name: error.splitlines()[0] for name, error in failures.items()},
+        profile,
+    )
+    return written["csv"]
 
 
 def collect_results(root: Path) -> Path:
-    """Write ``_build/results.json``: every notebook's records (``_build/results/*.json``), in lesson order."""
+    """Write ``_build/results.json``: every notebook's records (``_build/results/*.json``), in
+    lesson order."""
     records = [
         record
         for path in sorted((root / "_build" / "results").glob("[0-9][0-9]_*.json"))

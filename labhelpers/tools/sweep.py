@@ -1,0 +1,266 @@
+"""Parameter sweeps: a grid of values, checked against the notebook, and the sweep's table and
+plots.
+
+``--grid hidden_size=16,32,64 --grid seed=0:5`` (or a YAML file of
+``name: [values]``) gives every combination as one job; each executed copy is
+named by its parameters, ``01_sum_classifier--hidden_size=16--seed=0.ipynb``.
+The last sweep's results are written to ``_build/sweeps/last/``: ``sweep.csv``,
+``sweep.md`` (one row per point and record) and ``sweep_NAME.png``, the
+headline metric against each swept parameter, mean and spread over the others
+(the seeds).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from ..files import atomic_write
+from ..profiles import convert_parameter, declared_parameters
+
+GRID_FORMS = "NAME=V1,V2,... or NAME=START:STOP (integers START to STOP-1)"
+
+
+def parse_grid_option(text: str) -> tuple[str, list[Any]]:
+    """``hidden_size=16,32`` -> ``("hidden_size", [16, 32])``; ``seed=0:5`` -> ``("seed", [0, 1, 2,
+    3, 4])``."""
+    from .runner import parse_value
+
+    name, sep, values = text.partition("=")
+    name = name.strip()
+    if not sep or not name.isidentifier() or not values.strip():
+        raise ValueError(f"--grid {text!r}: write {GRID_FORMS}, e.g. --grid hidden_size=16,32,64")
+    if re.fullmatch(r"\s*-?\d+\s*:\s*-?\d+\s*", values):
+        start, stop = (int(part) for part in values.split(":"))
+        if stop <= start:
+            raise ValueError(
+                f"--grid {text!r}: the range {start}:{stop} is empty; STOP must be above START"
+            )
+        return name, list(range(start, stop))
+    return name, [parse_value(value.strip()) for value in values.split(",")]
+
+
+def read_sweep_file(path: Path) -> dict[str, list[Any]]:
+    """A YAML sweep file: ``name: [values]`` per swept parameter (a single value is a list of "
+    "one)."""
+    import yaml
+
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"--sweep {path}: no such file; a sweep file holds lines like `hidden_size: [16, 32]`"
+        )
+    content = yaml.safe_load(path.read_text())
+    if not isinstance(content, dict) or not content:
+        raise ValueError(
+            f"--sweep {path}: expected a mapping of parameter names to lists of values, "
+            "e.g. `hidden_size: [16, 32]`"
+        )
+    return {
+        str(name): list(values) if isinstance(values, (list, tuple)) else [values]
+        for name, values in content.items()
+    }
+
+
+def parameters_cell(notebook: Mapping[str, Any]) -> str:
+    """The source of the cell tagged ``parameters``."""
+    for cell in notebook["cells"]:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+    return ""
+
+
+def check_grid(
+    notebook_name: str,
+    notebook: Mapping[str, Any],
+    grid: Mapping[str, list[Any]],
+    fixed: Mapping[str, Any],
+) -> dict[str, list[Any]]:
+    """Every swept name declared by the notebook and every value of its declared type: the converted
+    grid."""
+    declared = declared_parameters(parameters_cell(notebook))
+    checked = {}
+    for name, values in grid.items():
+        if name not in declared:
+            raise ValueError(
+                f"{notebook_name} has no parameter {name!r} to sweep; "
+                f"its parameters are: {', '.join(declared)}"
+            )
+        if name in fixed:
+            raise ValueError(f"{name} is both swept (--grid) and fixed (-p): keep one")
+        if not values:
+            raise ValueError(f"the sweep of {name} has no values")
+        try:
+            converted = [convert_parameter(name, value, declared[name]) for value in values]
+        except ValueError as error:
+            raise ValueError(f"the sweep of {notebook_name}: {error}") from None
+        if len(set(map(repr, converted))) != len(converted):
+            raise ValueError(f"the sweep of {name} repeats a value: {values}")
+        checked[name] = converted
+    return checked
+
+
+def points(grid: Mapping[str, list[Any]]) -> list[dict[str, Any]]:
+    """Every combination of the grid's values, the first parameter varying slowest."""
+    names = list(grid)
+    return [
+        dict(zip(names, values)) for values in itertools.product(*(grid[name] for name in names))
+    ]
+
+
+def point_name(notebook: str, point: Mapping[str, Any]) -> str:
+    """The executed copy's name: ``01_sum_classifier--hidden_size=16--seed=0``."""
+    parts = [
+        f"{name}={re.sub(r'[^A-Za-z0-9._+-]', '_', str(value))}" for name, value in point.items()
+    ]
+    return "--".join([notebook, *parts])
+
+
+def sweep_rows(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One row per point and record: notebook, the swept values, the record's title and metrics.
+
+    ``entries`` holds ``{"notebook", "point", "records"}`` for each point that finished.
+    """
+    rows = []
+    for entry in entries:
+        for record in entry["records"]:
+            rows.append(
+                {
+                    "notebook": entry["notebook"],
+                    **entry["point"],
+                    "record": record["title"],
+                    "headline": record.get("headline") or next(iter(record["metrics"]), ""),
+                    **record["metrics"],
+                }
+            )
+    return rows
+
+
+def _markdown_table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    def cell(value: Any) -> str:
+        return f"{value:.4g}" if isinstance(value, float) else str(value).replace("|", "/")
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
+    lines += [
+        "| " + " | ".join(cell(row.get(column, "")) for column in columns) + " |" for row in rows
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_sweep(
+    folder: Path,
+    grid: Mapping[str, list[Any]],
+    entries: list[dict[str, Any]],
+    failed: Mapping[str, str],
+    profile: str,
+) -> dict[str, Path]:
+    """Write the sweep's table (CSV and Markdown), one plot per swept parameter and "
+    "``sweep.json``."""
+    import pandas as pd
+
+    rows = sweep_rows(entries)
+    columns = list(dict.fromkeys(key for row in rows for key in row)) or ["notebook", *grid]
+    table = pd.DataFrame(rows, columns=columns)
+    written = {}
+    with atomic_write(folder / "sweep.csv", "w") as file:
+        table.to_csv(file, index=False)
+    written["csv"] = folder / "sweep.csv"
+    with atomic_write(folder / "sweep.md", "w") as file:
+        file.write(_markdown_table(rows, columns))
+    written["markdown"] = folder / "sweep.md"
+    plots = []
+    for name in grid:
+        path = _plot(folder, table, name, grid)
+        if path is not None:
+            plots.append(path.name)
+            written[f"plot {name}"] = path
+    for old in folder.glob("sweep_*.png"):
+        if old.name not in plots:
+            old.unlink()
+    with atomic_write(folder / "sweep.json", "w") as file:
+        json.dump(
+            {
+                "profile": profile,
+                "grid": grid,
+                "points": len(points(grid)),
+                "finished": len(entries),
+                "failed": dict(failed),
+                "plots": plots,
+            },
+            file,
+            indent=2,
+            default=str,
+        )
+    return written
+
+
+def _plot(folder: Path, table, name: str, grid: Mapping[str, list[Any]]) -> Path | None:
+    """The headline metric against ``name``: mean over the other swept values, bars from min to "
+    "max."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if table.empty or (name == "seed" and len(grid) > 1):
+        return None  # seeds are the spread of the other plots
+    figure, axis = plt.subplots(figsize=(5, 3.5))
+    drawn = False
+    for (notebook, record, headline), group in table.groupby(
+        ["notebook", "record", "headline"], sort=False
+    ):
+        values = group.groupby(name, sort=False)[headline]
+        stats = values.agg(["mean", "min", "max", "count"]).reindex(
+            [value for value in grid[name] if value in values.groups]
+        )
+        positions = range(len(stats))
+        axis.errorbar(
+            positions,
+            stats["mean"],
+            yerr=[stats["mean"] - stats["min"], stats["max"] - stats["mean"]],
+            marker="o",
+            capsize=4,
+            label=f"{record}: {headline}",
+        )
+        axis.set_xticks(list(positions), [str(value) for value in stats.index])
+        drawn = True
+    if not drawn:
+        plt.close(figure)
+        return None
+    others = [other for other in grid if other != name]
+    spread = f"mean, bars min to max over {', '.join(others)}" if others else "one run per value"
+    axis.set_xlabel(name)
+    axis.set_title(f"{name}: {spread}", fontsize=9)
+    axis.legend(fontsize=7)
+    figure.tight_layout()
+    path = folder / f"sweep_{name}.png"
+    with atomic_write(path, "wb") as file:
+        figure.savefig(file, format="png", dpi=110)
+    plt.close(figure)
+    return path
+
+
+def sweep_page(folder: Path) -> str | None:
+    """The book's page for the last sweep (MyST Markdown, images beside it), or None when there is
+    none."""
+    description = folder / "sweep.json"
+    if not description.exists():
+        return None
+    sweep = json.loads(description.read_text())
+    grid = ", ".join(f"`{name}` in {values}" for name, values in sweep["grid"].items())
+    lines = [
+        "# The last sweep",
+        "",
+        f"Profile `{sweep['profile']}`; {grid}: {sweep['finished']} of {sweep['points']} points "
+        "finished.",
+        "Written by `python -m labhelpers run --grid ...`; the table is also in "
+        "`_build/sweeps/last/sweep.csv`.",
+        "",
+    ]
+    if sweep["failed"]:
+        lines += ["Points that failed: " + "; ".join(f"`{name}`" for name in sweep["failed"]), ""]
+    lines += [f"![{plot}](sweep/{plot})\n" for plot in sweep["plots"]]
+    lines += [(folder / "sweep.md").read_text()]
+    return "\n".join(lines)
