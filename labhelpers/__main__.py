@@ -176,8 +176,11 @@ def main(argv: list[str] | None = None) -> int:
 
             print(f"Book built in {build_book(args.root)}")
         elif args.command == "references":
-            for path in runner.make_references(args.only, args.root):
+            for path, changed in runner.make_references(args.only, args.root).items():
                 print(f"Wrote {path}")
+                if changed:
+                    print("  compared output changed (say why in the commit):")
+                    print("\n".join(f"    {line}" for line in changed))
         elif args.command == "colab":
             from .tools.colab import sync_colab
 

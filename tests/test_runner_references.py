@@ -1,0 +1,65 @@
+"""Regenerating an nbval reference says which compared output lines changed (not timings)."""
+
+import shutil
+
+import nbformat
+
+from labhelpers.tools.runner import compared_lines, make_references, strip_for_reference
+
+from conftest import ROOT
+
+
+def lesson(folder, value: int) -> None:
+    """A one-parameter notebook in ``folder/notebooks`` that prints a value and a timing."""
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                'profile = "quick"\nvalue = 0', metadata={"tags": ["parameters"]}
+            ),
+            nbformat.v4.new_code_cell(
+                f"print('value', value + {value})\nprint('trained in 0.31 s')"
+            ),
+            nbformat.v4.new_code_cell(
+                "print('ignored', value + 5)", metadata={"tags": ["nbval-ignore-output"]}
+            ),
+        ]
+    )
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(notebook, folder / "notebooks" / "01_tiny.ipynb")
+
+
+def test_make_references_lists_the_compared_lines_that_changed(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "tests" / "nbval").mkdir(parents=True)
+    shutil.copy2(ROOT / "_config.yml", tmp_path / "_config.yml")
+    shutil.copy2(ROOT / "tests" / "nbval_sanitize.cfg", tmp_path / "tests" / "nbval_sanitize.cfg")
+    lesson(tmp_path, 1)
+    [(reference, changed)] = make_references(root=tmp_path).items()
+    assert changed == ["+value 1", "+trained in T s"]  # a new reference: every line is new
+    assert compared_lines(reference) == ["value 1", "trained in 0.31 s"]  # without the rules
+    [(_, changed)] = make_references(root=tmp_path).items()
+    assert changed == []  # the same run again: nothing to explain, whatever its timings
+    lesson(tmp_path, 2)
+    [(_, changed)] = make_references(root=tmp_path).items()
+    assert changed == ["-value 1", "+value 2"]  # not the timing line, not the ignored cell
+
+
+def test_a_reference_keeps_no_stderr(tmp_path):
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "x",
+                outputs=[
+                    nbformat.v4.new_output("stream", name="stdout", text="kept\n"),
+                    nbformat.v4.new_output("stream", name="stderr", text="a warning\n"),
+                ],
+            )
+        ]
+    )
+    nbformat.write(notebook, tmp_path / "executed.ipynb")
+    strip_for_reference(tmp_path / "executed.ipynb", tmp_path / "reference.ipynb")
+    assert compared_lines(tmp_path / "reference.ipynb") == ["kept"]
