@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import torch
 
 from labhelpers.__main__ import main
 from labhelpers.tools.cache import data_identity, refresh_markdown, run_key, shared_identity
@@ -184,6 +185,14 @@ def test_grid_options_and_their_checks():
         check_grid("01", source, {"hidden_size": [4, "x"]}, {})
     with pytest.raises(ValueError, match="both swept"):
         check_grid("01", source, {"seed": [1, 2]}, {"seed": 3})
+    with pytest.raises(ValueError, match="the sweep of 01: hidden_size must be at least 1, got 0"):
+        check_grid(
+            "01", source, {"hidden_size": [0, 4]}, {}
+        )  # the declared range, before anything runs
+    with pytest.raises(
+        ValueError, match="learning_rate must be above 0, got -0.1 \\(-p learning_rate"
+    ):
+        run("smoke", only=["01_sum_classifier"], parameters={"learning_rate": -0.1}, root=ROOT)
     wrong_type = "01_sum_classifier.ipynb: parameter epochs must be of type int, got 'many'"
     with pytest.raises(ValueError, match=wrong_type):  # -p values too, before anything runs
         run("smoke", only=["01_sum_classifier"], parameters={"epochs": "many"}, root=ROOT)
@@ -234,21 +243,25 @@ def test_a_sweep_of_two_values_makes_two_executed_notebooks_and_one_table(ran, t
     ).read_text()
 
 
+@pytest.mark.skipif(
+    torch.cuda.is_available(), reason="a CUDA GPU is here: device=cuda does not fail"
+)
 def test_a_failing_sweep_point_keeps_the_others_results_and_exits_non_zero(ran, tmp_path):
+    # device=cuda obeys the declared choices but fails in the notebook on a machine without a GPU.
     root = copy_of(ran, tmp_path)
-    process = runner_process(root, "--only", "01_sum_classifier", "--grid", "hidden_size=0,4")
+    process = runner_process(root, "--only", "01_sum_classifier", "--grid", "device=cuda,cpu")
     out, err = process.communicate(timeout=300)
     assert process.returncode == 1, out + err
-    assert "01_sum_classifier--hidden_size=0: FAILED: cell" in out
-    assert "error: 1 of 2 job(s) failed:\n- 01_sum_classifier--hidden_size=0: cell" in err
-    assert "hidden_size must be a positive integer, got 0" in err
+    assert "01_sum_classifier--device=cuda: FAILED: cell" in out
+    assert "error: 1 of 2 job(s) failed:\n- 01_sum_classifier--device=cuda: cell" in err
+    assert "torch sees no CUDA GPU" in err
     assert "\x1b[" not in err  # no terminal colours from the kernel's traceback
     executed = root / "_build" / "sweeps" / "executed"
-    assert (executed / "01_sum_classifier--hidden_size=0.failed.ipynb").exists()
-    assert not (executed / "01_sum_classifier--hidden_size=0.ipynb").exists()
-    assert results_of(executed / "01_sum_classifier--hidden_size=4.ipynb")
+    assert (executed / "01_sum_classifier--device=cuda.failed.ipynb").exists()
+    assert not (executed / "01_sum_classifier--device=cuda.ipynb").exists()
+    assert results_of(executed / "01_sum_classifier--device=cpu.ipynb")
     table = (root / "_build" / "sweeps" / "last" / "sweep.csv").read_text().splitlines()
-    assert len(table) == 2 and table[1].startswith("01_sum_classifier,4,")
+    assert len(table) == 2 and table[1].startswith("01_sum_classifier,cpu,")
 
 
 # --------------------------------------------------------------------------- concurrency, Ctrl-C

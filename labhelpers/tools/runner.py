@@ -200,11 +200,20 @@ def plan(
     for path in notebooks:
         reject_unknown_parameters(path, {**parameters, "profile": profile})
         declared = declared_parameters(parameters_cell(read_notebook(path)))
-        for name, value in parameters.items():  # a value of the wrong type, before anything runs
+        for (
+            name,
+            value,
+        ) in parameters.items():  # a value of the wrong type or range, before anything runs
+            if name not in declared:
+                continue  # profile, checked by the notebook
             try:
-                convert_parameter(name, value, declared.get(name, ""))
+                problem = declared[name].check(
+                    name, convert_parameter(name, value, declared[name].type)
+                )
             except ValueError as error:
-                raise ValueError(f"{path.name}: {error} (-p {name} ...)") from None
+                problem = str(error)
+            if problem:
+                raise ValueError(f"{path.name}: {problem} (-p {name} ...)")
         if grid:
             checked = check_grid(path.stem, read_notebook(path), grid, parameters)
             for point in points(checked):

@@ -93,9 +93,14 @@ def check_grid(
         if not values:
             raise ValueError(f"the sweep of {name} has no values")
         try:
-            converted = [convert_parameter(name, value, declared[name]) for value in values]
+            converted = [convert_parameter(name, value, declared[name].type) for value in values]
         except ValueError as error:
             raise ValueError(f"the sweep of {notebook_name}: {error}") from None
+        problems = [
+            problem for value in converted if (problem := declared[name].check(name, value))
+        ]
+        if problems:
+            raise ValueError(f"the sweep of {notebook_name}: {problems[0]}")
         if len(set(map(repr, converted))) != len(converted):
             raise ValueError(f"the sweep of {name} repeats a value: {values}")
         checked[name] = converted

@@ -62,6 +62,8 @@ NOT_ON_COLAB = (
     "jupyter-book",
     "sphinx-mathjax-offline",
     "pytest",
+    "mutmut",
+    "pypdf",
     "playwright",
     "jupyterlab",
 )
