@@ -278,6 +278,7 @@ def test_bad_settings_stop_the_notebook_in_its_settings_cell(tmp_path, name, par
             {"profile": "smoke", **parameters},
         )
     assert "failed in cell 4 with ValueError" in str(failure.value), str(failure.value)[:2000]
+    assert "\x1b[" not in str(failure.value)  # no terminal colours from the kernel's traceback
     assert re.search(message, str(failure.value)), str(failure.value)[:2000]
 
 

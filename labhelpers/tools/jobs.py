@@ -77,13 +77,18 @@ class _QuietWhenStopped(logging.Filter):
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
+def without_colours(text: str) -> str:
+    """``text`` without the terminal colour codes of a kernel's traceback."""
+    return _ANSI.sub("", text)
+
+
 def _failing_line(traceback: list[str] | None) -> str:
     """The last frame's marked line (``----> 16 model = ...``) of a kernel's traceback, without
     colours."""
     marked = [
         line.strip()
         for frame in traceback or []
-        for line in _ANSI.sub("", frame).splitlines()
+        for line in without_colours(frame).splitlines()
         if line.lstrip().startswith("--->")
     ]
     return f"\n    at {marked[0]}" if marked else ""

@@ -128,7 +128,9 @@ def execute_notebook(source: Path, output: Path, parameters: Mapping[str, Any]) 
             request_save_on_cell_execute=False,
         )
     except pm.PapermillExecutionError as error:
-        trace = "\n".join(error.traceback[-8:]) if error.traceback else ""
+        from .jobs import without_colours
+
+        trace = without_colours("\n".join(error.traceback[-8:])) if error.traceback else ""
         raise NotebookFailed(
             f"{source.name} failed in cell {error.exec_count} with {error.ename}: {error.evalue}\n"
             f"{trace}\nThe executed notebook, with every output up to the error, is {output}"
