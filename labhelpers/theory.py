@@ -430,19 +430,8 @@ def squared_error_loss(
     return float(0.5 * np.sum(error**2)), error @ np.asarray(W_g)
 
 
-def bptt_grad_W_hh_by_lag(
-    states: np.ndarray, h0: np.ndarray, dL_dh: np.ndarray, W_hh: np.ndarray
-) -> np.ndarray:
-    r"""The terms of $\partial L / \partial W_{hh}$ grouped by their lag m = t - k.
-
-    Entry ``[m]`` is $\sum_{t} \big[(\partial h_t / \partial h_{t-m})^{\top}
-    \partial L^{(t)} / \partial h_t \odot (1 - h_{t-m}^2)\big]\, h_{t-m-1}^{\top}$: what
-    the losses contribute to W_hh through its use m steps before them. Their sum
-    over m is the full gradient (:func:`bptt_grad_W_hh`); the sum over m < n is
-    the gradient of truncated BPTT over a sliding window of n steps (detaching
-    every n steps keeps fewer terms: :func:`truncated_bptt_lags`). Same
-    arguments as :func:`bptt_grad_W_hh`; returns (T, hidden, hidden).
-    """
+def _bptt_inputs(states, h0, dL_dh, W_hh):
+    """The checked arguments of the BPTT sums, with h_0..h_{T-1} and tanh' at steps 1..T."""
     states, W_hh = _check_states(states, W_hh)
     if states.ndim != 3:
         raise ValueError(f"states must have shape (batch, T, hidden), got {states.shape}")
@@ -457,6 +446,24 @@ def bptt_grad_W_hh_by_lag(
         )
     previous = np.concatenate([h0[:, None, :], states[:, :-1, :]], axis=1)  # h_0 .. h_{T-1}
     derivative = 1 - states**2  # tanh' at steps 1..T
+    return states, W_hh, dL_dh, previous, derivative
+
+
+def bptt_grad_W_hh_by_lag(
+    states: np.ndarray, h0: np.ndarray, dL_dh: np.ndarray, W_hh: np.ndarray
+) -> np.ndarray:
+    r"""The terms of $\partial L / \partial W_{hh}$ grouped by their lag m = t - k.
+
+    Entry ``[m]`` is $\sum_{t} \big[(\partial h_t / \partial h_{t-m})^{\top}
+    \partial L^{(t)} / \partial h_t \odot (1 - h_{t-m}^2)\big]\, h_{t-m-1}^{\top}$: what
+    the losses contribute to W_hh through its use m steps before them. Their sum
+    over m is the full gradient (:func:`bptt_grad_W_hh`); the sum over m < n is
+    the gradient of truncated BPTT over a sliding window of n steps (detaching
+    every n steps keeps fewer terms: :func:`truncated_bptt_lags`). Same
+    arguments as :func:`bptt_grad_W_hh`; returns (T, hidden, hidden).
+    """
+    states, W_hh, dL_dh, previous, derivative = _bptt_inputs(states, h0, dL_dh, W_hh)
+    T, hidden = states.shape[1:]
     terms = np.zeros((T, hidden, hidden), dtype=np.result_type(states, W_hh, dL_dh))
     for t in range(1, T + 1):
         products = jacobian_products_to(states, W_hh, t)  # (batch, t + 1, H, H): dh_t/dh_{t-lag}
@@ -482,20 +489,8 @@ def bptt_grad_W_hh_by_step_and_lag(
     (:func:`truncated_bptt_lags`). Same arguments as :func:`bptt_grad_W_hh`;
     returns (T, T, hidden, hidden).
     """
-    states, W_hh = _check_states(states, W_hh)
-    if states.ndim != 3:
-        raise ValueError(f"states must have shape (batch, T, hidden), got {states.shape}")
-    batch, T, hidden = states.shape
-    h0, dL_dh = np.asarray(h0), np.asarray(dL_dh)
-    if h0.shape != (batch, hidden):
-        raise ValueError(f"h0 must have shape (batch, hidden) = {(batch, hidden)}, got {h0.shape}")
-    if dL_dh.shape != states.shape:
-        raise ValueError(
-            "dL_dh must have the shape of states, (batch, "
-            f"T, hidden) = {states.shape}, got {dL_dh.shape}"
-        )
-    previous = np.concatenate([h0[:, None, :], states[:, :-1, :]], axis=1)  # h_0 .. h_{T-1}
-    derivative = 1 - states**2  # tanh' at steps 1..T
+    states, W_hh, dL_dh, previous, derivative = _bptt_inputs(states, h0, dL_dh, W_hh)
+    T, hidden = states.shape[1:]
     terms = np.zeros((T, T, hidden, hidden), dtype=np.result_type(states, W_hh, dL_dh))
     for t in range(1, T + 1):
         products = jacobian_products_to(states, W_hh, t)  # (batch, t + 1, H, H): dh_t/dh_{t-lag}
