@@ -345,10 +345,21 @@ def _open_client(scheduler: str | None, workers: int):
     return Client(cluster), cluster
 
 
-def _close_quietly(client, cluster) -> None:
+def _quiet_distributed_logs() -> None:
     import logging
 
     logging.getLogger("distributed").setLevel(logging.CRITICAL)
+
+
+def _close_quietly(client, cluster) -> None:
+    """Close the client, and the local cluster if this run started one, without the log lines of
+    its shutdown: the cluster's scheduler stops before its workers, whose next heartbeat then logs
+    a traceback on the terminal (seen after a Ctrl-C)."""
+    _quiet_distributed_logs()
+    if cluster is not None:  # a shared cluster's workers go on and keep their logs
+        with contextlib.suppress(Exception):
+            client.run(_quiet_distributed_logs)
+            client.run(_quiet_distributed_logs, nanny=True)
     with contextlib.suppress(Exception):
         client.close(timeout=10)
     if cluster is not None:
