@@ -36,20 +36,29 @@ def one_of(name: str, value, choices: Sequence[str]) -> str:
     return value
 
 
+def as_list(values, name: str, what: str, fix_for_one_string: str) -> list:
+    """``values`` (any iterable, a generator too) as a list, or a TypeError naming ``name`` and
+    ``what`` it must be. A single string is refused with ``fix_for_one_string``: iterating it would
+    quietly give its characters."""
+    if isinstance(values, (str, bytes)):
+        raise TypeError(
+            f"{name} must be {what}, got a single {type(values).__name__}; {fix_for_one_string}"
+        )
+    try:
+        return list(values)
+    except TypeError:
+        raise TypeError(f"{name} must be {what}, got {type(values).__name__}") from None
+
+
 def check_texts(texts, name: str = "texts", word_lists: bool = False) -> list:
     """``texts`` as a list of str (or, with ``word_lists``, also lists of words), or a TypeError
     naming the argument and the first bad item."""
-    if isinstance(texts, (str, bytes)):
-        raise TypeError(
-            f"{name} must be a sequence of strings, one per document, got a single "
-            f"{type(texts).__name__}; wrap it in a list: [{name}]"
-        )
-    try:
-        texts = list(texts)
-    except TypeError:
-        raise TypeError(
-            f"{name} must be a sequence of strings, got {type(texts).__name__}"
-        ) from None
+    texts = as_list(
+        texts,
+        name,
+        "a sequence of strings",
+        f"wrap it in a list, one string per document: [{name}]",
+    )
     for i, text in enumerate(texts):
         if isinstance(text, str) or (
             word_lists and isinstance(text, list) and all(isinstance(w, str) for w in text)

@@ -29,6 +29,26 @@ from .data.batches import review_lengths
 CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
 
 
+def _recurrent_layer(
+    cell: str, input_size: int, hidden_size: int, num_layers: int = 1
+) -> nn.Module:
+    """The batch-first torch layer of ``cell``, its sizes and name checked."""
+    positive_ints(input_size=input_size, hidden_size=hidden_size, num_layers=num_layers)
+    one_of("cell", cell, sorted(CELLS))
+    return CELLS[cell](input_size, hidden_size, num_layers=num_layers, batch_first=True)
+
+
+def _pretrained(weights: np.ndarray | torch.Tensor, vocab_size: int, embedding_dim: int):
+    """``embedding_weights`` as a float32 tensor, checked to be (vocab_size, embedding_dim)."""
+    weights = torch.as_tensor(np.asarray(weights), dtype=torch.float32)
+    if tuple(weights.shape) != (vocab_size, embedding_dim):
+        raise ValueError(
+            f"embedding_weights must have shape (vocab_size, embedding_dim) = "
+            f"({vocab_size}, {embedding_dim}), got {tuple(weights.shape)}"
+        )
+    return weights
+
+
 class LastStepRNN(nn.Module):
     """A recurrent layer read at its last time step, then a linear layer.
 
@@ -48,14 +68,8 @@ class LastStepRNN(nn.Module):
         cell: str = "rnn",
     ):
         super().__init__()
-        positive_ints(
-            input_size=input_size,
-            hidden_size=hidden_size,
-            output_size=output_size,
-            num_layers=num_layers,
-        )
-        one_of("cell", cell, sorted(CELLS))
-        self.rnn = CELLS[cell](input_size, hidden_size, num_layers=num_layers, batch_first=True)
+        positive_int("output_size", output_size)
+        self.rnn = _recurrent_layer(cell, input_size, hidden_size, num_layers)
         self.out = nn.Linear(hidden_size, output_size)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -93,16 +107,11 @@ class CharRNN(nn.Module):
     ):
         super().__init__()
         embedding_dim = hidden_size if embedding_dim is None else embedding_dim
-        positive_ints(
-            vocab_size=vocab_size,
-            hidden_size=hidden_size,
-            embedding_dim=embedding_dim,
-            num_layers=num_layers,
-        )
+        positive_ints(vocab_size=vocab_size, hidden_size=hidden_size, embedding_dim=embedding_dim)
         one_of("cell", cell, sorted(CELLS))
         self.cell = cell
         self.embedding = nn.Embedding(vocab_size, embedding_dim)
-        self.rnn = CELLS[cell](embedding_dim, hidden_size, num_layers=num_layers, batch_first=True)
+        self.rnn = _recurrent_layer(cell, embedding_dim, hidden_size, num_layers)
         self.out = nn.Linear(hidden_size, vocab_size)
 
     def forward(self, x: torch.Tensor, state: State = None) -> tuple[torch.Tensor, State]:
@@ -146,12 +155,7 @@ class ReviewRNN(nn.Module):
         positive_ints(vocab_size=vocab_size, embedding_dim=embedding_dim, hidden_size=hidden_size)
         one_of("cell", cell, sorted(CELLS))
         if embedding_weights is not None:
-            weights = torch.as_tensor(np.asarray(embedding_weights), dtype=torch.float32)
-            if tuple(weights.shape) != (vocab_size, embedding_dim):
-                raise ValueError(
-                    f"embedding_weights must have shape (vocab_size, embedding_dim) = "
-                    f"({vocab_size}, {embedding_dim}), got {tuple(weights.shape)}"
-                )
+            weights = _pretrained(embedding_weights, vocab_size, embedding_dim)
             self.embedding = nn.Embedding.from_pretrained(weights.clone(), freeze=freeze_embedding)
         else:
             if freeze_embedding:
@@ -160,7 +164,7 @@ class ReviewRNN(nn.Module):
                     "would leave it random"
                 )
             self.embedding = nn.Embedding(vocab_size, embedding_dim)
-        self.rnn = CELLS[cell](embedding_dim, hidden_size, batch_first=True)
+        self.rnn = _recurrent_layer(cell, embedding_dim, hidden_size)
         self.out = nn.Linear(hidden_size, 1)
         self.sigmoid = sigmoid
 
@@ -311,14 +315,10 @@ class PooledReviewRNN(nn.Module):
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
         if embedding_weights is not None:
-            weights = torch.as_tensor(np.asarray(embedding_weights), dtype=torch.float32)
-            if tuple(weights.shape) != (vocab_size, embedding_dim):
-                raise ValueError(
-                    f"embedding_weights must have shape (vocab_size, embedding_dim) = "
-                    f"({vocab_size}, {embedding_dim}), got {tuple(weights.shape)}"
-                )
             with torch.no_grad():
-                self.embedding.weight.copy_(weights)
+                self.embedding.weight.copy_(
+                    _pretrained(embedding_weights, vocab_size, embedding_dim)
+                )
         self.directions = 2 if bidirectional else 1
         self.cell, self.pooling, self.padding = cell, pooling, padding
         rnn = CELLS[cell]

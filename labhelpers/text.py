@@ -27,7 +27,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .checks import check_texts, one_of, positive_int
+from .checks import as_list, check_texts, one_of, positive_int
 from .files import atomic_write
 
 DEFAULT_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
@@ -456,17 +456,12 @@ def pad_sequences(
     Keras wants a ``len``.
     """
     maxlen = _check_padding_args(maxlen, padding, truncating)
-    if isinstance(sequences, (str, bytes)):
-        raise TypeError(
-            "sequences must be a list of sequences, got a single string; "
-            "to pad strings, pass a list of lists of strings and dtype=object"
-        )
-    try:
-        sequences = list(sequences)
-    except TypeError:
-        raise TypeError(
-            f"sequences must be a list of sequences, got {type(sequences).__name__}"
-        ) from None
+    sequences = as_list(
+        sequences,
+        "sequences",
+        "a list of sequences",
+        "to pad strings, pass a list of lists of strings and dtype=object",
+    )
     for i, sequence in enumerate(sequences):
         if isinstance(sequence, (str, bytes)) or not hasattr(sequence, "__len__"):
             fix = (

@@ -19,8 +19,8 @@ module is checked against, never what it uses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import ClassVar, Mapping, Sequence
 
 import numpy as np
 
@@ -55,7 +55,77 @@ __all__ = [
 
 
 @dataclass
-class RNNLayerWeights:
+class _LayerWeights:
+    """What the weights of an RNN, LSTM and GRU layer share: ``W_in`` and ``W_hh`` with ``gates``
+    blocks of ``hidden`` rows stacked, biases (the fields named ``b...``) of that many rows, their
+    shape check, and their sizes."""
+
+    kind: ClassVar[str]
+    gates: ClassVar[int]
+
+    W_in: np.ndarray
+    W_hh: np.ndarray
+
+    @property
+    def biases(self) -> list[str]:
+        return [field.name for field in fields(self) if field.name.startswith("b")]
+
+    def __post_init__(self):
+        for name in ("W_in", "W_hh", *self.biases):
+            setattr(self, name, np.asarray(getattr(self, name)))
+        kind, gates, W_in, W_hh = self.kind, self.gates, self.W_in, self.W_hh
+        rows, stacked = (
+            ("hidden", "") if gates == 1 else (f"{gates} * hidden", f", the {gates} gates stacked")
+        )
+        if W_hh.ndim != 2 or W_hh.shape[0] != gates * W_hh.shape[1]:
+            raise ValueError(
+                f"{kind} W_hh must have shape ({rows}, hidden){stacked}, got {W_hh.shape}"
+            )
+        hidden = W_hh.shape[1]
+        if W_in.ndim != 2 or W_in.shape[0] != gates * hidden:
+            raise ValueError(
+                f"{kind} W_in must have shape ({rows}, input) = ({gates * hidden}, input) "
+                f"to match W_hh {W_hh.shape}, got {W_in.shape}"
+            )
+        for name in self.biases:
+            bias = getattr(self, name)
+            if bias.shape != (gates * hidden,):
+                raise ValueError(
+                    f"{kind} {name} must have shape ({rows},) = ({gates * hidden},) "
+                    f"to match W_hh {W_hh.shape}, got {bias.shape}"
+                )
+
+    @property
+    def hidden_size(self) -> int:
+        return self.W_hh.shape[1]
+
+    @property
+    def input_size(self) -> int:
+        return self.W_in.shape[1]
+
+
+def _uniform_layers(
+    input_size: int, hidden_size: int, num_layers: int, seed: int, gates: int, biases: int, dtype
+) -> list[list[np.ndarray]]:
+    """Per layer, ``W_in``, ``W_hh`` and ``biases`` bias vectors, every entry uniform in
+    [-1/sqrt(hidden), 1/sqrt(hidden)] as torch draws them; layer 1 reads ``input_size`` features,
+    the layers above the ``hidden_size`` states of the layer below."""
+    input_size = positive_int("input_size", input_size)
+    hidden_size = positive_int("hidden_size", hidden_size)
+    num_layers = positive_int("num_layers", num_layers)
+    rng = np.random.default_rng(seed)
+    bound = 1 / np.sqrt(hidden_size)
+    layers = []
+    for layer in range(num_layers):
+        n_in = input_size if layer == 0 else hidden_size
+        shapes = [(gates * hidden_size, n_in), (gates * hidden_size, hidden_size)]
+        shapes += [(gates * hidden_size,)] * biases
+        layers.append([rng.uniform(-bound, bound, shape).astype(dtype) for shape in shapes])
+    return layers
+
+
+@dataclass
+class RNNLayerWeights(_LayerWeights):
     """The weights of one RNN layer, in the book's notation.
 
     - ``W_in``: (hidden, input), the input weights (torch ``weight_ih_l{k}``,
@@ -65,46 +135,13 @@ class RNNLayerWeights:
     - ``b``: (hidden,), one bias (torch ``bias_ih_l{k} + bias_hh_l{k}``, Keras ``bias``).
     """
 
-    W_in: np.ndarray
-    W_hh: np.ndarray
+    kind = "RNN"
+    gates = 1
     b: np.ndarray
-
-    def __post_init__(self):
-        self.W_in = np.asarray(self.W_in)
-        self.W_hh = np.asarray(self.W_hh)
-        self.b = np.asarray(self.b)
-        if self.W_hh.ndim != 2 or self.W_hh.shape[0] != self.W_hh.shape[1]:
-            raise ValueError(
-                f"W_hh must be a square (hidden, hidden) matrix, got shape {self.W_hh.shape}"
-            )
-        hidden = self.W_hh.shape[0]
-        if self.W_in.ndim != 2 or self.W_in.shape[0] != hidden:
-            raise ValueError(
-                f"W_in must have shape (hidden, input) = ({hidden}, "
-                f"input) to match W_hh {self.W_hh.shape}, "
-                f"got {self.W_in.shape}"
-            )
-        if self.b.shape != (hidden,):
-            raise ValueError(
-                f"b must have shape (hidden,) = ({hidden},) to "
-                f"match W_hh {self.W_hh.shape}, got {self.b.shape}"
-            )
-
-    @property
-    def hidden_size(self) -> int:
-        return self.W_hh.shape[0]
-
-    @property
-    def input_size(self) -> int:
-        return self.W_in.shape[1]
 
 
 def init_rnn_weights(
-    input_size: int,
-    hidden_size: int,
-    num_layers: int = 1,
-    seed: int = 0,
-    dtype=np.float64,
+    input_size: int, hidden_size: int, num_layers: int = 1, seed: int = 0, dtype=np.float64
 ) -> list[RNNLayerWeights]:
     """Random weights for a ``num_layers`` RNN, drawn as ``torch.nn.RNN`` draws them.
 
@@ -112,22 +149,10 @@ def init_rnn_weights(
     ``input_size`` features, the layers above read the ``hidden_size`` states of
     the layer below. Returns one :class:`RNNLayerWeights` per layer.
     """
-    input_size = positive_int("input_size", input_size)
-    hidden_size = positive_int("hidden_size", hidden_size)
-    num_layers = positive_int("num_layers", num_layers)
-    rng = np.random.default_rng(seed)
-    bound = 1 / np.sqrt(hidden_size)
-    layers = []
-    for layer in range(num_layers):
-        n_in = input_size if layer == 0 else hidden_size
-        layers.append(
-            RNNLayerWeights(
-                W_in=rng.uniform(-bound, bound, (hidden_size, n_in)).astype(dtype),
-                W_hh=rng.uniform(-bound, bound, (hidden_size, hidden_size)).astype(dtype),
-                b=rng.uniform(-bound, bound, hidden_size).astype(dtype),
-            )
-        )
-    return layers
+    return [
+        RNNLayerWeights(*arrays)
+        for arrays in _uniform_layers(input_size, hidden_size, num_layers, seed, 1, 1, dtype)
+    ]
 
 
 def weights_from_torch(state_dict: Mapping[str, object], dtype=np.float64) -> list[RNNLayerWeights]:
@@ -196,16 +221,9 @@ def weights_from_keras(
 # --------------------------------------------------------------------------- forward pass
 
 
-def rnn_cell_forward(
-    x_t: np.ndarray, h_prev: np.ndarray, W_in: np.ndarray, W_hh: np.ndarray, b: np.ndarray
-) -> np.ndarray:
-    r"""One step of the vanilla RNN cell: $h_t = \tanh(W_{hh} h_{t-1} + W_{in} x_t + b)$.
-
-    Shapes: ``x_t`` (batch, input), ``h_prev`` (batch, hidden), ``W_in``
-    (hidden, input), ``W_hh`` (hidden, hidden), ``b`` (hidden,). Returns h_t,
-    (batch, hidden). With vectors in rows, W h becomes h @ W.T.
-    """
-    layer = RNNLayerWeights(W_in, W_hh, b)  # checks the weight shapes
+def _check_step(x_t, h_prev, layer, what: str = "h_prev") -> tuple[np.ndarray, np.ndarray]:
+    """One step's input (batch, input) and previous state (batch, hidden), checked against
+    ``layer``."""
     x_t, h_prev = np.asarray(x_t), np.asarray(h_prev)
     if x_t.ndim != 2 or x_t.shape[1] != layer.input_size:
         raise ValueError(
@@ -214,32 +232,24 @@ def rnn_cell_forward(
         )
     if h_prev.shape != (x_t.shape[0], layer.hidden_size):
         raise ValueError(
-            f"h_prev must have shape (batch, hidden) = ({x_t.shape[0]}, {layer.hidden_size}), "
+            f"{what} must have shape (batch, hidden) = ({x_t.shape[0]}, {layer.hidden_size}), "
             f"got {h_prev.shape}"
         )
-    return np.tanh(h_prev @ layer.W_hh.T + x_t @ layer.W_in.T + layer.b)
+    return x_t, h_prev
 
 
-def rnn_forward(
-    x: np.ndarray, layers: Sequence[RNNLayerWeights], h0: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    r"""A whole sequence through a stack of RNN layers (batch first).
-
-    For each layer $\ell$ and step t = 1..T:
-    $h^{(\ell)}_t = \tanh(W^{(\ell)}_{hh} h^{(\ell)}_{t-1}
-    + W^{(\ell)}_{in} h^{(\ell-1)}_t + b^{(\ell)})$
-    with $h^{(0)}_t = x_t$ and $h^{(\ell)}_0$ = ``h0[l]`` (zeros by default).
-
-    Shapes: ``x`` (batch, T, input); ``h0`` (layers, batch, hidden) or None.
-    Returns ``(states, h_n)``: ``states`` (layers, batch, T, hidden) holds every
-    hidden state of every layer (``states[-1]`` is what ``torch.nn.RNN`` calls
-    its output), and ``h_n`` (layers, batch, hidden) the last step's states.
-    """
-    layers = list(layers)
+def _check_sequence(x, layers: list, weights_class: type) -> tuple[np.ndarray, int]:
+    """The input (batch, T, input) of a stack of ``weights_class`` layers, checked with the
+    layers; returns (x, hidden)."""
+    name = weights_class.__name__
     if not layers:
         raise ValueError(
-            "layers is empty: give at least one RNNLayerWeights (see init_rnn_weights)"
+            f"layers is empty: give at least one {name} "
+            f"(see init_{weights_class.kind.lower()}_weights)"
         )
+    for number, layer in enumerate(layers):
+        if not isinstance(layer, weights_class):
+            raise ValueError(f"layers[{number}] must be a {name}, got {type(layer).__name__}")
     x = np.asarray(x)
     if x.ndim != 3:
         raise ValueError(f"x must have shape (batch, time, input), got {x.shape}")
@@ -265,16 +275,55 @@ def rnn_forward(
             )
             raise ValueError(
                 f"layers[{number}].W_in has shape {layer.W_in.shape} but {what}: "
-                f"it must be ({hidden}, {expected_in})"
+                f"it must be ({layer.W_in.shape[0]}, {expected_in})"
             )
-    if h0 is None:
-        h0 = np.zeros((len(layers), batch, hidden), dtype=np.result_type(x, layers[0].W_hh))
-    h0 = np.asarray(h0)
-    if h0.shape != (len(layers), batch, hidden):
+    return x, hidden
+
+
+def _initial_state(value, name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
+    if value is None:
+        return np.zeros(shape, dtype=dtype)
+    value = np.asarray(value)
+    if value.shape != shape:
         raise ValueError(
-            "h0 must have shape (layers, batch, hidden) = "
-            f"{(len(layers), batch, hidden)}, got {h0.shape}"
+            f"{name} must have shape (layers, batch, hidden) = {shape}, got {value.shape}"
         )
+    return value
+
+
+def rnn_cell_forward(
+    x_t: np.ndarray, h_prev: np.ndarray, W_in: np.ndarray, W_hh: np.ndarray, b: np.ndarray
+) -> np.ndarray:
+    r"""One step of the vanilla RNN cell: $h_t = \tanh(W_{hh} h_{t-1} + W_{in} x_t + b)$.
+
+    Shapes: ``x_t`` (batch, input), ``h_prev`` (batch, hidden), ``W_in``
+    (hidden, input), ``W_hh`` (hidden, hidden), ``b`` (hidden,). Returns h_t,
+    (batch, hidden). With vectors in rows, W h becomes h @ W.T.
+    """
+    layer = RNNLayerWeights(W_in, W_hh, b)  # checks the weight shapes
+    x_t, h_prev = _check_step(x_t, h_prev, layer)
+    return np.tanh(h_prev @ layer.W_hh.T + x_t @ layer.W_in.T + layer.b)
+
+
+def rnn_forward(
+    x: np.ndarray, layers: Sequence[RNNLayerWeights], h0: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""A whole sequence through a stack of RNN layers (batch first).
+
+    For each layer $\ell$ and step t = 1..T:
+    $h^{(\ell)}_t = \tanh(W^{(\ell)}_{hh} h^{(\ell)}_{t-1}
+    + W^{(\ell)}_{in} h^{(\ell-1)}_t + b^{(\ell)})$
+    with $h^{(0)}_t = x_t$ and $h^{(\ell)}_0$ = ``h0[l]`` (zeros by default).
+
+    Shapes: ``x`` (batch, T, input); ``h0`` (layers, batch, hidden) or None.
+    Returns ``(states, h_n)``: ``states`` (layers, batch, T, hidden) holds every
+    hidden state of every layer (``states[-1]`` is what ``torch.nn.RNN`` calls
+    its output), and ``h_n`` (layers, batch, hidden) the last step's states.
+    """
+    layers = list(layers)
+    x, hidden = _check_sequence(x, layers, RNNLayerWeights)
+    batch, T = x.shape[:2]
+    h0 = _initial_state(h0, "h0", (len(layers), batch, hidden), np.result_type(x, layers[0].W_hh))
     states = np.empty((len(layers), batch, T, hidden), dtype=np.result_type(x, h0, layers[0].W_hh))
     below = x
     for number, layer in enumerate(layers):
@@ -689,29 +738,8 @@ LSTM_GATES = ("input", "forget", "cell", "output")
 GRU_GATES = ("reset", "update", "new")
 
 
-def _check_gated(kind: str, gates: int, W_in, W_hh, biases: dict[str, np.ndarray]) -> None:
-    """Raise a ValueError naming the weight whose shape does not fit a ``kind`` layer."""
-    if W_hh.ndim != 2 or W_hh.shape[0] != gates * W_hh.shape[1]:
-        raise ValueError(
-            f"{kind} W_hh must have shape ({gates} * hidden, hidden), the {gates} gates stacked, "
-            f"got {W_hh.shape}"
-        )
-    hidden = W_hh.shape[1]
-    if W_in.ndim != 2 or W_in.shape[0] != gates * hidden:
-        raise ValueError(
-            f"{kind} W_in must have shape ({gates} * hidden, input) = ({gates * hidden}, input) "
-            f"to match W_hh {W_hh.shape}, got {W_in.shape}"
-        )
-    for name, bias in biases.items():
-        if bias.shape != (gates * hidden,):
-            raise ValueError(
-                f"{kind} {name} must have shape ({gates * hidden},), {gates} gates of "
-                f"hidden {hidden}, got {bias.shape}"
-            )
-
-
 @dataclass
-class LSTMLayerWeights:
+class LSTMLayerWeights(_LayerWeights):
     """The weights of one LSTM layer, its four gates stacked: input, forget, cell, output.
 
     - ``W_in``: (4 hidden, input) = [W_in^i; W_in^f; W_in^c; W_in^o] (torch ``weight_ih_l{k}``,
@@ -721,25 +749,13 @@ class LSTMLayerWeights:
     - ``b``: (4 hidden,) (torch ``bias_ih_l{k} + bias_hh_l{k}``, Keras ``bias``).
     """
 
-    W_in: np.ndarray
-    W_hh: np.ndarray
+    kind = "LSTM"
+    gates = 4
     b: np.ndarray
-
-    def __post_init__(self):
-        self.W_in, self.W_hh, self.b = (np.asarray(a) for a in (self.W_in, self.W_hh, self.b))
-        _check_gated("LSTM", 4, self.W_in, self.W_hh, {"b": self.b})
-
-    @property
-    def hidden_size(self) -> int:
-        return self.W_hh.shape[1]
-
-    @property
-    def input_size(self) -> int:
-        return self.W_in.shape[1]
 
 
 @dataclass
-class GRULayerWeights:
+class GRULayerWeights(_LayerWeights):
     """The weights of one GRU layer, the three gates stacked in the order reset, update, new.
 
     - ``W_in``: (3 hidden, input) = [W_in^r; W_in^z; W_in^n] (torch ``weight_ih_l{k}``; Keras
@@ -754,16 +770,14 @@ class GRULayerWeights:
       ``b_hh`` must be zero (that layer has one bias).
     """
 
-    W_in: np.ndarray
-    W_hh: np.ndarray
+    kind = "GRU"
+    gates = 3
     b_in: np.ndarray
     b_hh: np.ndarray
     reset_after: bool = True
 
     def __post_init__(self):
-        self.W_in, self.W_hh = np.asarray(self.W_in), np.asarray(self.W_hh)
-        self.b_in, self.b_hh = np.asarray(self.b_in), np.asarray(self.b_hh)
-        _check_gated("GRU", 3, self.W_in, self.W_hh, {"b_in": self.b_in, "b_hh": self.b_hh})
+        super().__post_init__()
         if not isinstance(self.reset_after, (bool, np.bool_)):
             raise ValueError(f"reset_after must be True or False, got {self.reset_after!r}")
         if not self.reset_after and np.any(self.b_hh != 0):
@@ -771,31 +785,6 @@ class GRULayerWeights:
                 "b_hh must be zero with reset_after=False (that GRU has one bias, b_in); "
                 "add b_hh to b_in for the reset and update gates, or use reset_after=True"
             )
-
-    @property
-    def hidden_size(self) -> int:
-        return self.W_hh.shape[1]
-
-    @property
-    def input_size(self) -> int:
-        return self.W_in.shape[1]
-
-
-def _uniform_layers(
-    input_size: int, hidden_size: int, num_layers: int, seed: int, gates: int, biases: int, dtype
-) -> list[list[np.ndarray]]:
-    input_size = positive_int("input_size", input_size)
-    hidden_size = positive_int("hidden_size", hidden_size)
-    num_layers = positive_int("num_layers", num_layers)
-    rng = np.random.default_rng(seed)
-    bound = 1 / np.sqrt(hidden_size)
-    layers = []
-    for layer in range(num_layers):
-        n_in = input_size if layer == 0 else hidden_size
-        shapes = [(gates * hidden_size, n_in), (gates * hidden_size, hidden_size)]
-        shapes += [(gates * hidden_size,)] * biases
-        layers.append([rng.uniform(-bound, bound, shape).astype(dtype) for shape in shapes])
-    return layers
 
 
 def init_lstm_weights(
@@ -982,21 +971,6 @@ def sigmoid(a: np.ndarray) -> np.ndarray:
     )
 
 
-def _check_step(x_t, h_prev, layer, what: str = "h_prev") -> tuple[np.ndarray, np.ndarray]:
-    x_t, h_prev = np.asarray(x_t), np.asarray(h_prev)
-    if x_t.ndim != 2 or x_t.shape[1] != layer.input_size:
-        raise ValueError(
-            f"x_t must have shape (batch, input) = (batch, {layer.input_size}) to match W_in "
-            f"{layer.W_in.shape}, got {x_t.shape}"
-        )
-    if h_prev.shape != (x_t.shape[0], layer.hidden_size):
-        raise ValueError(
-            f"{what} must have shape (batch, hidden) = ({x_t.shape[0]}, {layer.hidden_size}), "
-            f"got {h_prev.shape}"
-        )
-    return x_t, h_prev
-
-
 def lstm_cell_forward(
     x_t: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, layer: LSTMLayerWeights
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -1054,54 +1028,6 @@ def gru_cell_forward(x_t: np.ndarray, h_prev: np.ndarray, layer: GRULayerWeights
     return (1 - z_t) * n_t + z_t * h_prev
 
 
-def _check_sequence(x, layers: list, kind: str) -> tuple[np.ndarray, int]:
-    """The input (batch, T, input) of a stack of ``kind`` layers, checked; returns (x, hidden)."""
-    weights_class = {"LSTM": LSTMLayerWeights, "GRU": GRULayerWeights}[kind]
-    if not layers:
-        raise ValueError(
-            f"layers is empty: give at least one {weights_class.__name__} "
-            f"(see init_{kind.lower()}_weights)"
-        )
-    for number, layer in enumerate(layers):
-        if not isinstance(layer, weights_class):
-            raise ValueError(
-                f"layers[{number}] must be a {weights_class.__name__}, got {type(layer).__name__}"
-            )
-    x = np.asarray(x)
-    if x.ndim != 3:
-        raise ValueError(f"x must have shape (batch, time, input), got {x.shape}")
-    if x.shape[0] == 0 or x.shape[1] == 0:
-        raise ValueError(
-            f"x must hold at least one sequence of at least one step, got shape {x.shape}"
-        )
-    hidden = layers[0].hidden_size
-    for number, layer in enumerate(layers):
-        expected_in = x.shape[2] if number == 0 else hidden
-        if layer.hidden_size != hidden:
-            raise ValueError(
-                f"layers[{number}] has hidden size {layer.hidden_size}, layers[0] has {hidden}"
-            )
-        if layer.input_size != expected_in:
-            what = (
-                f"x has {x.shape[2]} input features"
-                if number == 0
-                else f"the layer below has {hidden} hidden units"
-            )
-            raise ValueError(f"layers[{number}].W_in has {layer.input_size} columns but {what}")
-    return x, hidden
-
-
-def _initial_state(value, name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
-    if value is None:
-        return np.zeros(shape, dtype=dtype)
-    value = np.asarray(value)
-    if value.shape != shape:
-        raise ValueError(
-            f"{name} must have shape (layers, batch, hidden) = {shape}, got {value.shape}"
-        )
-    return value
-
-
 def lstm_forward(
     x: np.ndarray,
     layers: Sequence[LSTMLayerWeights],
@@ -1118,7 +1044,7 @@ def lstm_forward(
     (``states[-1]`` is torch's ``output``), ``h_n`` and ``c_n`` (layers, batch, hidden).
     """
     layers = list(layers)
-    x, hidden = _check_sequence(x, layers, "LSTM")
+    x, hidden = _check_sequence(x, layers, LSTMLayerWeights)
     dtype = np.result_type(x, layers[0].W_hh)
     shape = (len(layers), x.shape[0], hidden)
     h0, c0 = _initial_state(h0, "h0", shape, dtype), _initial_state(c0, "c0", shape, dtype)
@@ -1148,7 +1074,7 @@ def gru_forward(
     ``(states, h_n)``: ``states`` (layers, batch, T, hidden), ``h_n`` (layers, batch, hidden).
     """
     layers = list(layers)
-    x, hidden = _check_sequence(x, layers, "GRU")
+    x, hidden = _check_sequence(x, layers, GRULayerWeights)
     dtype = np.result_type(x, layers[0].W_hh)
     h0 = _initial_state(h0, "h0", (len(layers), x.shape[0], hidden), dtype)
     states = np.empty(

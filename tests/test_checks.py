@@ -4,7 +4,7 @@ import sys
 import numpy as np
 import pytest
 
-from labhelpers.checks import one_of, positive_int
+from labhelpers.checks import as_list, one_of, positive_int
 
 
 def test_positive_int_accepts_python_and_numpy_integers():
@@ -22,6 +22,17 @@ def test_one_of_lists_the_choices():
     assert one_of("padding", "pre", ("pre", "post")) == "pre"
     with pytest.raises(ValueError, match="padding must be one of 'pre', 'post'; got 'middle'"):
         one_of("padding", "middle", ("pre", "post"))
+
+
+def test_as_list_takes_any_iterable_but_not_one_string():
+    assert as_list((n for n in "ab"), "texts", "a sequence", "fix") == ["a", "b"]
+    for one in ("ab", b"ab"):
+        with pytest.raises(
+            TypeError, match=f"^texts must be a sequence, got a single {type(one).__name__}; fix$"
+        ):
+            as_list(one, "texts", "a sequence", "fix")
+    with pytest.raises(TypeError, match="^texts must be a sequence, got int$"):
+        as_list(3, "texts", "a sequence", "fix")
 
 
 # --------------------------------------------------------------------------- optional packages

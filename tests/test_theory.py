@@ -431,7 +431,7 @@ def test_random_orthogonal_has_every_singular_value_one():
 
 
 def test_mismatched_weight_shapes_are_named():
-    with pytest.raises(ValueError, match=r"W_hh must be a square"):
+    with pytest.raises(ValueError, match=r"RNN W_hh must have shape \(hidden, hidden\), got"):
         RNNLayerWeights(np.ones((3, 2)), np.ones((3, 4)), np.ones(3))
     with pytest.raises(ValueError, match=r"W_in must have shape \(hidden, input\) = \(3, input\)"):
         RNNLayerWeights(np.ones((2, 3)), np.ones((3, 3)), np.ones(3))

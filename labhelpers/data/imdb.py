@@ -338,9 +338,7 @@ def clean_review(text: str) -> str:
 
 def clean_reviews(texts: Sequence[str]) -> list[str]:
     """:func:`clean_review` for every text."""
-    if isinstance(texts, str):
-        raise TypeError("texts must be a sequence of strings, got a single string")
-    return [clean_review(text) for text in texts]
+    return [clean_review(text) for text in check_texts(texts)]
 
 
 # --------------------------------------------------------------------------- splits

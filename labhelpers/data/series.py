@@ -53,10 +53,7 @@ def check_series(series, name: str = "series") -> np.ndarray:
 
 
 def make_sine_sequences(
-    n_samples: int = 1000,
-    seq_len: int = 20,
-    noise: float = 0.1,
-    seed: int = 0,
+    n_samples: int = 1000, seq_len: int = 20, noise: float = 0.1, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Independent noisy sine segments and the clean value that follows each (E3).
 

@@ -8,10 +8,7 @@ from ..checks import positive_int
 
 
 def make_sum_dataset(
-    n_samples: int = 1000,
-    seq_len: int = 10,
-    threshold: float = 5.0,
-    seed: int = 0,
+    n_samples: int = 1000, seq_len: int = 10, threshold: float = 5.0, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     """The "sum greater than threshold" task of lab record 004.
 
