@@ -187,23 +187,28 @@ def plot_unrolled_rnn(steps: int = 3, path: str | Path | None = None):
         arrow((x, 0.24), (x, 0.76), r"$W_{in}$", offset=(0.26, 0.0))
         arrow((x, 1.24), (x, 1.76), r"$W_g$", offset=(0.24, 0.0))
         arrow((x - 0.68, 1), (x - 0.32, 1), r"$W_{hh}$", offset=(0, 0.2))
-    ax.text(
-        first + steps / 2,
-        -0.55,
+    return _finish_diagram(
+        fig,
+        ax,
+        (first + steps / 2, -0.55),
         rf"unrolled over $T = {steps}$ steps: the same "
         r"$W_{in}$, $W_{hh}$, $W_g$, $b$ at every step",
-        ha="center",
-        fontsize=11,
-        style="italic",
-    )
-    ax.text(
-        (steps + 2.0) / 2,
-        -1.05,
+        ((steps + 2.0) / 2, -1.05),
         r"$h_t = \tanh(W_{hh}\,h_{t-1} + W_{in}\,x_t + b), \qquad g_t = W_g\,h_t, \qquad h_0 = 0$",
-        ha="center",
-        fontsize=14,
+        14,
+        "A recurrent network unrolled in time",
+        path,
     )
-    ax.set_title("A recurrent network unrolled in time")
+
+
+def _finish_diagram(
+    fig, ax, caption_at, caption: str, equations_at, equations: str, size, title, path
+):
+    """Under a diagram, its ``caption`` in italics and its ``equations`` (font ``size``), each
+    centred at its (x, y); then its title, and the figure saved."""
+    ax.text(*caption_at, caption, ha="center", fontsize=11, style="italic")
+    ax.text(*equations_at, equations, ha="center", fontsize=size)
+    ax.set_title(title)
     fig.tight_layout()
     return save_figure(fig, path)
 
@@ -295,29 +300,22 @@ def plot_bidirectional_rnn(
         fontsize=10,
         color="#6a3d9a",
     )
-    ax.text(
-        (steps + 0.7) / 2,
-        -0.6,
+    return _finish_diagram(
+        fig,
+        ax,
+        ((steps + 0.7) / 2, -0.6),
         rf"red: what $g_{{{focus}}}$ reads; it has seen "
         rf"$x_{{{focus + 1}}}, \dots, x_{{{steps}}}$, the inputs after step {focus}",
-        ha="center",
-        fontsize=11,
-        style="italic",
-    )
-    ax.text(
-        (steps + 0.7) / 2,
-        -1.2,
+        ((steps + 0.7) / 2, -1.2),
         rf"${fwd}_t = \tanh(\overrightarrow{{W}}_{{hh}}\,{fwd}_{{t-1}} + "
         rf"\overrightarrow{{W}}_{{in}}\,x_t + \overrightarrow{{b}}), \quad "
         rf"{bwd}_t = \tanh(\overleftarrow{{W}}_{{hh}}\,{bwd}_{{t+1}} + "
         rf"\overleftarrow{{W}}_{{in}}\,x_t + \overleftarrow{{b}}), \quad "
         rf"g_t = W_g\,[{fwd}_t;\,{bwd}_t] + b_g$",
-        ha="center",
-        fontsize=12,
+        12,
+        "A bidirectional RNN: every output reads the whole sequence",
+        path,
     )
-    ax.set_title("A bidirectional RNN: every output reads the whole sequence")
-    fig.tight_layout()
-    return save_figure(fig, path)
 
 
 def plot_norms_by_lag(
@@ -459,6 +457,21 @@ def _first_bad(values: np.ndarray) -> int | None:
     return int(bad[0]) if len(bad) else None
 
 
+def _finite(values: np.ndarray) -> np.ndarray:
+    """``values`` with inf and NaN as NaN, which matplotlib leaves out of a line."""
+    return np.where(np.isfinite(values), values, np.nan)
+
+
+def _log_panel(ax, xlabel: str, ylabel: str, title: str) -> None:
+    """Finish a panel with a log y axis: labels, title, light grid, small legend."""
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+
+
 def plot_clipping_comparison(
     loss_plain: Sequence[float],
     loss_clipped: Sequence[float],
@@ -495,6 +508,12 @@ def plot_clipping_comparison(
         if values.ndim != 1 or len(values) == 0:
             raise ValueError(f"{name} must be a non-empty 1-D sequence, got shape {values.shape}")
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    norm_label = r"gradient norm $\|\nabla_\theta L\|_2$ (log scale)"
+
+    def threshold_line(ax):
+        ax.axhline(
+            threshold, color="black", linestyle="--", linewidth=1, label=f"threshold {threshold:g}"
+        )
 
     ax = axes[0]
     for values, label, colour in (
@@ -502,14 +521,7 @@ def plot_clipping_comparison(
         (loss_clipped, f"clipped at {threshold:g}", "C0"),
     ):
         epochs = np.arange(1, len(values) + 1)
-        ax.plot(
-            epochs,
-            np.where(np.isfinite(values), values, np.nan),
-            marker="o",
-            markersize=3,
-            color=colour,
-            label=label,
-        )
+        ax.plot(epochs, _finite(values), marker="o", markersize=3, color=colour, label=label)
         bad = ~np.isfinite(values)
         if bad.any():
             ax.plot(
@@ -523,36 +535,18 @@ def plot_clipping_comparison(
                 clip_on=False,
                 label=f"{label}: loss inf/NaN from epoch {_first_bad(values) + 1}",
             )
-    ax.set_yscale("log")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("training loss (MSE, log scale)")
-    ax.set_title("Training loss per epoch")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    _log_panel(ax, "epoch", "training loss (MSE, log scale)", "Training loss per epoch")
 
     ax = axes[1]
     steps = np.arange(1, len(norm_plain) + 1)
-    ax.plot(
-        steps,
-        np.where(np.isfinite(norm_plain), norm_plain, np.nan),
-        color="C3",
-        linewidth=1,
-        label="no clipping",
-    )
+    ax.plot(steps, _finite(norm_plain), color="C3", linewidth=1, label="no clipping")
     first = _first_bad(norm_plain)
     if first is not None:
         ax.axvline(
             first + 1, color="C3", linestyle=":", label=f"norm inf/NaN from step {first + 1}"
         )
-    ax.axhline(
-        threshold, color="black", linestyle="--", linewidth=1, label=f"threshold {threshold:g}"
-    )
-    ax.set_yscale("log")
-    ax.set_xlabel("training step (mini-batch)")
-    ax.set_ylabel(r"gradient norm $\|\nabla_\theta L\|_2$ (log scale)")
-    ax.set_title("Gradient norm, unclipped run")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    threshold_line(ax)
+    _log_panel(ax, "training step (mini-batch)", norm_label, "Gradient norm, unclipped run")
 
     ax = axes[2]
     steps = np.arange(1, len(norm_clipped) + 1)
@@ -564,16 +558,14 @@ def plot_clipping_comparison(
         linewidth=1.5,
         label="applied: min(norm, threshold)",
     )
-    ax.axhline(
-        threshold, color="black", linestyle="--", linewidth=1, label=f"threshold {threshold:g}"
-    )
+    threshold_line(ax)
     clipped_share = float(np.mean(norm_clipped > threshold))
-    ax.set_yscale("log")
-    ax.set_xlabel("training step (mini-batch)")
-    ax.set_ylabel(r"gradient norm $\|\nabla_\theta L\|_2$ (log scale)")
-    ax.set_title(f"Gradient norm, clipped run ({clipped_share:.0%} of steps clipped)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    _log_panel(
+        ax,
+        "training step (mini-batch)",
+        norm_label,
+        f"Gradient norm, clipped run ({clipped_share:.0%} of steps clipped)",
+    )
     if title:
         fig.suptitle(title)
     fig.tight_layout()

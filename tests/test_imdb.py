@@ -4,6 +4,7 @@
 import contextlib
 import csv
 import gzip
+import inspect
 import json
 import os
 import shutil
@@ -12,6 +13,7 @@ import sys
 import threading
 import time
 import types
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -567,6 +569,17 @@ def test_the_real_keras_client_offline_fails_fast_and_is_said(offline, monkeypat
     assert took < 60  # refused: the answer came before the bound
 
 
+def load_data_defaults(keras) -> dict:
+    """The defaults of the installed ``keras.datasets.imdb.load_data`` but ``path``."""
+    parameters = inspect.signature(keras.datasets.imdb.load_data).parameters.values()
+    return {p.name: p.default for p in parameters if p.name != "path" and p.kind != p.VAR_KEYWORD}
+
+
+def test_keras_load_args_are_load_datas_with_its_defaults():
+    keras = pytest.importorskip("keras", reason="Keras is not installed")
+    assert asdict(imdb.KerasLoadArgs()) == load_data_defaults(keras)
+
+
 def test_contract_the_official_split_from_keras_decodes_its_word_ids(offline, monkeypatch):
     """Our decoding of Keras's ids back into words. Keras's loader is replaced by the arrays it
     returns: the real
@@ -576,9 +589,9 @@ def test_contract_the_official_split_from_keras_decodes_its_word_ids(offline, mo
     calls = []
 
     def load_data(
-        num_words=None,
+        **arguments,
     ):  # the arrays keras.datasets.imdb.load_data returns: start 1, ids rank + 3
-        calls.append(num_words)
+        calls.append(arguments)
         return (
             (np.array([[1, 4, 5, 6], [1, 7, 2, 5]], dtype=object), np.array([1, 0])),
             (np.array([[1, 5, 7]], dtype=object), np.array([0])),
@@ -586,9 +599,12 @@ def test_contract_the_official_split_from_keras_decodes_its_word_ids(offline, mo
 
     (offline / "keras-home" / "datasets").mkdir(parents=True)
     (offline / "keras-home" / "datasets" / "imdb.npz").write_bytes(b"cached")  # so no host is asked
+    defaults = load_data_defaults(keras)
     monkeypatch.setattr(keras.datasets.imdb, "load_data", load_data)
     (train, test), what = imdb.keras_official_reviews(word_index)
-    assert calls == [8] and what == "read from Keras's cache"  # every word kept: ids below 4 + 4
+    # every word kept (ids below 4 + 4), load_data's other arguments its defaults
+    assert calls == [{**defaults, "num_words": 8}]
+    assert what == "read from Keras's cache"
     assert train["review"].tolist() == ["the film good", "bad film"] and train[
         "label"
     ].tolist() == [1, 0]

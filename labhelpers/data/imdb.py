@@ -33,7 +33,7 @@ import re
 import socket
 import urllib.request
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -314,6 +314,17 @@ def _starts_with_gzip(path: Path) -> bool:
         return file.read(2) == b"\x1f\x8b"
 
 
+def _found_imdb(path, clean: bool, kagglehub: bool) -> tuple[pd.DataFrame | None, Exception | None]:
+    """:func:`load_imdb`, or None and why IMDB was not found; a wrong ``path`` that the user gave
+    is an error, never replaced."""
+    try:
+        return load_imdb(path, clean=clean, kagglehub=kagglehub), None
+    except ImdbNotFoundError as error:
+        if path is not None:
+            raise
+        return None, error
+
+
 def load_imdb(
     path: str | Path | None = None, *, clean: bool = False, kagglehub: bool = True
 ) -> pd.DataFrame:
@@ -556,14 +567,7 @@ def load_review_data(
         raise ValueError(f"split must be 'random' or 'official', got {split!r}")
     reason = None
     if data in ("auto", "imdb"):
-        try:
-            frame, not_found = load_imdb(path, clean=clean, kagglehub=kagglehub), None
-        except ImdbNotFoundError as error:
-            if (
-                path is not None
-            ):  # a path given by the user that is wrong is reported, never replaced
-                raise
-            frame, not_found = None, error
+        frame, not_found = _found_imdb(path, clean, kagglehub)
         if frame is not None and split == "random":
             return _from_csv(frame, *split_random(frame), "random", clean)
         source = frame.attrs["source"] if frame is not None else None
@@ -690,19 +694,18 @@ def _keras_datasets() -> Path:
 
 
 def _keras_download(
-    num_words: int | None,
+    args: KerasLoadArgs,
     word_index: dict[str, int] | None,
     timeout: float,
     *,
     all_words: bool = False,
-    options: dict | None = None,
 ) -> tuple[tuple | None, str]:
-    """``keras.datasets.imdb.load_data(num_words=...)`` and its word index, waited for at most
+    """``keras.datasets.imdb.load_data(**args)`` and its word index, waited for at most
     ``timeout`` seconds.
 
     ``word_index`` given: used instead of ``get_word_index()``. ``all_words``:
-    every word kept (``load_data(num_words=None)`` turns the rarest word into the
-    out-of-vocabulary id). ``options``: more arguments of ``load_data``.
+    every word kept, whatever ``args.num_words`` (``load_data(num_words=None)``
+    turns the rarest word into the out-of-vocabulary id).
     Returns ``(((x_train, y_train), (x_test, y_test), word_index) or None,
     what happened)``; never raises for a missing Keras or
     network.
@@ -723,10 +726,10 @@ def _keras_download(
         index = word_index if word_index is not None else keras.datasets.imdb.get_word_index()
         # ids are ranks + 3 (0 padding, 1 start, 2 out of vocabulary); load_data keeps ids below
         # num_words
-        keep = max(index.values()) + 4 if all_words else num_words
-        return keras.datasets.imdb.load_data(num_words=keep, **(options or {})), index
+        keep = max(index.values()) + 4 if all_words else args.num_words
+        return keras.datasets.imdb.load_data(**{**asdict(args), "num_words": keep}), index
 
-    key = f"keras.datasets.imdb {num_words} {all_words} {sorted((options or {}).items())}"
+    key = f"keras.datasets.imdb {all_words} {args}"
     try:
         (train, test), index = bounded(key, timeout, fetch)
     except StillRunning:
@@ -756,7 +759,7 @@ def keras_official_reviews(
     and ``label`` (train rows numbered from 0, test rows after them); never
     raises for a missing Keras or network.
     """
-    got, what = _keras_download(None, word_index, timeout, all_words=True)
+    got, what = _keras_download(KerasLoadArgs(), word_index, timeout, all_words=True)
     if got is None:
         return None, what
     (x_train, y_train), (x_test, y_test), index = got
@@ -789,14 +792,7 @@ def keras_format(
     y_train: Sequence[int],
     y_test: Sequence[int],
     word_index: dict[str, int],
-    *,
-    num_words: int | None = None,
-    skip_top: int = 0,
-    maxlen: int | None = None,
-    seed: int = 113,
-    start_char: int | None = 1,
-    oov_char: int | None = 2,
-    index_from: int = 3,
+    **load_data_args,
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Reviews in the ``keras.datasets.imdb.load_data`` format, built from texts and a word index.
 
@@ -807,14 +803,16 @@ def keras_format(
     the genuine file leaves out the test words its training vocabulary lacks
     (``keras.datasets.imdb`` says so; its word index is the training reviews'
     vocabulary). Then :func:`keras_load_rules` applies ``load_data``'s
-    arguments, with its defaults: shuffled with ``seed``, ``start_char`` (1)
-    first, ranks + ``index_from`` (3), so 0 is padding, 1 the start, 2
-    ``oov_char`` for the words cut by ``num_words``/``skip_top``, and ``the``
-    (rank 1) is 4. Returns ``(x_train, y_train), (x_test, y_test)``: object
-    arrays of int lists and int64 label arrays.
+    arguments (``load_data_args``, see :class:`KerasLoadArgs`), with its
+    defaults: shuffled with ``seed``, ``start_char`` (1) first, ranks +
+    ``index_from`` (3), so 0 is padding, 1 the start, 2 ``oov_char`` for the
+    words cut by ``num_words``/``skip_top``, and ``the`` (rank 1) is 4.
+    Returns ``(x_train, y_train), (x_test, y_test)``: object arrays of int
+    lists and int64 label arrays.
     """
     from ..text import lookup_words
 
+    args = KerasLoadArgs(**load_data_args)
     vocabulary = sorted(word_index, key=word_index.__getitem__)
     ranks = np.fromiter((word_index[w] for w in vocabulary), dtype=np.int64, count=len(vocabulary))
 
@@ -828,17 +826,7 @@ def keras_format(
         review = np.repeat(np.arange(len(texts)), lengths)
         return ranks[positions[known]], np.bincount(review[known], minlength=len(texts)), labels
 
-    return keras_load_rules(
-        stored(train_texts, y_train),
-        stored(test_texts, y_test),
-        num_words=num_words,
-        skip_top=skip_top,
-        maxlen=maxlen,
-        seed=seed,
-        start_char=start_char,
-        oov_char=oov_char,
-        index_from=index_from,
-    )
+    return keras_load_rules(stored(train_texts, y_train), stored(test_texts, y_test), args)
 
 
 def _optional_int(name: str, value, low: int, allow_none: bool = True) -> int | None:
@@ -850,28 +838,35 @@ def _optional_int(name: str, value, low: int, allow_none: bool = True) -> int | 
     return int(value)
 
 
-def _check_load_arguments(**arguments) -> dict:
-    """``load_data``'s arguments, checked: integers >= 0 (or None where Keras allows it)."""
-    may_be_none = ("num_words", "maxlen", "start_char", "oov_char")
-    return {
-        name: _optional_int(name, value, 0, allow_none=name in may_be_none)
-        for name, value in arguments.items()
-    }
+@dataclass(frozen=True)
+class KerasLoadArgs:
+    """``keras.datasets.imdb.load_data``'s arguments but ``path``, with its defaults, checked:
+    integers >= 0, or None where Keras allows it."""
+
+    num_words: int | None = None
+    skip_top: int = 0
+    maxlen: int | None = None
+    seed: int = 113
+    start_char: int | None = 1
+    oov_char: int | None = 2
+    index_from: int = 3
+
+    def __post_init__(self):
+        may_be_none = ("num_words", "maxlen", "start_char", "oov_char")
+        for field in fields(self):
+            value = _optional_int(
+                field.name, getattr(self, field.name), 0, field.name in may_be_none
+            )
+            object.__setattr__(self, field.name, value)
 
 
 def keras_load_rules(
     train: tuple[np.ndarray, np.ndarray, np.ndarray],
     test: tuple[np.ndarray, np.ndarray, np.ndarray],
-    *,
-    num_words: int | None = None,
-    skip_top: int = 0,
-    maxlen: int | None = None,
-    seed: int = 113,
-    start_char: int | None = 1,
-    oov_char: int | None = 2,
-    index_from: int = 3,
+    args: KerasLoadArgs = KerasLoadArgs(),
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """What ``keras.datasets.imdb.load_data`` does to the stored ranks, with its arguments.
+    """What ``keras.datasets.imdb.load_data`` does to the stored ranks, with its arguments
+    ``args``.
 
     ``train`` and ``test`` are ``(ranks, lengths, labels)``: every review's word
     ranks one after the other, each review's length, its labels. In order:
@@ -893,16 +888,7 @@ def keras_load_rules(
     Returns ``(x_train, y_train), (x_test, y_test)``: object arrays of int
     lists and int64 labels.
     """
-    checked = _check_load_arguments(
-        num_words=num_words,
-        skip_top=skip_top,
-        maxlen=maxlen,
-        seed=seed,
-        start_char=start_char,
-        oov_char=oov_char,
-        index_from=index_from,
-    )
-    num_words, skip_top, maxlen, seed, start_char, oov_char, index_from = checked.values()
+    num_words, skip_top, maxlen, seed, start_char, oov_char, index_from = asdict(args).values()
     rng = np.random.RandomState(seed)
     halves = []
     for name, (ranks, lengths, labels) in (("training", train), ("test", test)):
@@ -970,6 +956,17 @@ class KerasImdb:
     oov_char: int | None = 2
     index_from: int = 3
 
+    @classmethod
+    def made_by(
+        cls, args: KerasLoadArgs, train: tuple, test: tuple, word_index: dict[str, int], *info
+    ) -> KerasImdb:
+        """From ``load_data``'s ``(x_train, y_train), (x_test, y_test)`` made with ``args``, the
+        labels as int64; ``info`` are the fields from ``description`` on."""
+        (x_train, y_train), (x_test, y_test) = train, test
+        y_train, y_test = np.asarray(y_train, dtype=np.int64), np.asarray(y_test, dtype=np.int64)
+        marks = dict(start_char=args.start_char, oov_char=args.oov_char, index_from=args.index_from)
+        return cls(x_train, y_train, x_test, y_test, word_index, *info, **marks)
+
     @property
     def is_imdb(self) -> bool:
         return self.source in ("keras", "imdb")
@@ -1029,16 +1026,7 @@ def load_keras_imdb(
         raise ValueError(f"data must be 'auto', 'imdb' or 'synthetic', got {data!r}")
     from ..text import WordTokenizer
 
-    options = _check_load_arguments(
-        skip_top=skip_top,
-        maxlen=maxlen,
-        seed=seed,
-        start_char=start_char,
-        oov_char=oov_char,
-        index_from=index_from,
-    )
-    num_words = _check_load_arguments(num_words=num_words)["num_words"]
-    marks = dict(start_char=start_char, oov_char=oov_char, index_from=index_from)
+    args = KerasLoadArgs(num_words, skip_top, maxlen, seed, start_char, oov_char, index_from)
 
     reason = None
     if data != "synthetic":
@@ -1046,51 +1034,37 @@ def load_keras_imdb(
         npz = find_genuine_keras_npz(csv_hint)
         if npz is not None and genuine:
             keras = import_keras("reading Keras's imdb.npz")
-            (x_train, y_train), (x_test, y_test) = keras.datasets.imdb.load_data(
-                path=str(npz.resolve()), num_words=num_words, **options
-            )
+            train, test = keras.datasets.imdb.load_data(path=str(npz.resolve()), **asdict(args))
             index_path = find_word_index(csv_hint)
             word_index = load_word_index(index_path) if index_path else {}
-            return KerasImdb(
-                x_train,
-                y_train,
-                x_test,
-                y_test,
+            return KerasImdb.made_by(
+                args,
+                train,
+                test,
                 word_index,
-                f"IMDB from Keras's own imdb.npz ({npz}), official 25k/25k split: {len(x_train)} "
-                f"training, {len(x_test)} test reviews",
+                f"IMDB from Keras's own imdb.npz ({npz}), official 25k/25k split: "
+                f"{len(train[0])} training, {len(test[0])} test reviews",
                 "keras",
-                **marks,
             )
-        try:
-            frame, not_found = load_imdb(path, kagglehub=kagglehub), None
-        except ImdbNotFoundError as error:
-            if (
-                path is not None
-            ):  # a path given by the user that is wrong is reported, never replaced
-                raise
-            frame, not_found = None, error
+        frame, not_found = _found_imdb(path, False, kagglehub)
         source = frame.attrs["source"] if frame is not None else None
         split_file = find_split_file(source) if source else None
         index_path = find_word_index(source)
         word_index = load_word_index(index_path) if index_path else None
         what = "Keras's own loader was not asked (genuine=False)"
         if genuine and (split_file is None or word_index is None):
-            got, what = _keras_download(num_words, word_index, KERAS_TIMEOUT, options=options)
+            got, what = _keras_download(args, word_index, KERAS_TIMEOUT)
             if got is not None:
-                (x_train, y_train), (x_test, y_test), word_index = got
-                return KerasImdb(
-                    x_train,
-                    np.asarray(y_train, dtype=np.int64),
-                    x_test,
-                    np.asarray(y_test, dtype=np.int64),
+                train, test, word_index = got
+                return KerasImdb.made_by(
+                    args,
+                    train,
+                    test,
                     word_index,
                     f"IMDB from keras.datasets.imdb.load_data(num_words={num_words}) ({what}), "
-                    "official "
-                    f"25k/25k split: {len(x_train)} training, {len(x_test)} test "
+                    f"official 25k/25k split: {len(train[0])} training, {len(test[0])} test "
                     "reviews",
                     "keras",
-                    **marks,
                 )
         if frame is not None:
             note = None
@@ -1111,34 +1085,23 @@ def load_keras_imdb(
                     f"a word index fitted on its {len(train)} training reviews (the official "
                     f"{' or '.join(WORD_INDEX_NAMES)} is not here)"
                 )
-            (x_train, y_train), (x_test, y_test) = keras_format(
+            built = keras_format(
                 train["review"].tolist(),
                 test["review"].tolist(),
                 train["label"],
                 test["label"],
                 word_index,
-                num_words=num_words,
-                **options,
+                **asdict(args),
             )
             description = (
                 f"IMDB in the keras.datasets.imdb format, built offline from {source} with "
-                f"{index_text}; "
-                f"{_SPLIT_NAMES[split]} split: {len(x_train)} training, {len(x_test)} test reviews"
+                f"{index_text}; {_SPLIT_NAMES[split]} split: {len(built[0][0])} training, "
+                f"{len(built[1][0])} test reviews"
             )
             if note:
                 description += f". NOTE: {note}"
-            return KerasImdb(
-                x_train,
-                y_train,
-                x_test,
-                y_test,
-                word_index,
-                description,
-                "imdb",
-                None,
-                split,
-                note,
-                **marks,
+            return KerasImdb.made_by(
+                args, *built, word_index, description, "imdb", None, split, note
             )
         if genuine:  # Keras's loader was tried too
             not_found = ImdbNotFoundError(f"{str(not_found).rstrip('.')}; {what}.")
@@ -1148,26 +1111,48 @@ def load_keras_imdb(
     records = load_review_data(
         "synthetic", split="official", n_synthetic=n_synthetic, seed=synthetic_seed
     )
-    word_index = WordTokenizer().fit_on_texts(records.train["review"].tolist()).word_index
-    (x_train, y_train), (x_test, y_test) = keras_format(
+    generated = generated_in_keras_format(
         records.train["review"].tolist(),
         records.test["review"].tolist(),
         records.train["label"],
         records.test["label"],
-        word_index,
-        num_words=num_words,
-        **options,
-    )
-    description = (
-        f"SYNTHETIC reviews generated by labhelpers (not IMDB) in the keras.datasets.imdb format: "
-        f"{len(x_train)} training, {len(x_test)} test reviews, seed {synthetic_seed}"
+        what=" in the keras.datasets.imdb format",
+        seed=synthetic_seed,
+        fallback_reason=reason,
+        args=args,
     )
     if reason:
-        description += f". IMDB was not found ({reason}), so this run falls back to them"
-        tell_terminal(f"labhelpers NOTE: {description}")
-    return KerasImdb(
-        x_train, y_train, x_test, y_test, word_index, description, "synthetic", reason, **marks
+        tell_terminal(f"labhelpers NOTE: {generated.description}")
+    return generated
+
+
+def generated_in_keras_format(
+    train_texts: list[str],
+    test_texts: list[str],
+    y_train: Sequence[int],
+    y_test: Sequence[int],
+    *,
+    what: str,
+    seed: int,
+    fallback_reason: str | None = None,
+    args: KerasLoadArgs = KerasLoadArgs(),
+) -> KerasImdb:
+    """Generated reviews as :class:`KerasImdb`, with a word index fitted on the training texts.
+
+    ``what`` (its start included: ", one ..." or " in ...") and ``seed`` describe them in the
+    ``description``, with ``fallback_reason``, why IMDB is not used.
+    """
+    from ..text import WordTokenizer
+
+    word_index = WordTokenizer().fit_on_texts(train_texts).word_index
+    built = keras_format(train_texts, test_texts, y_train, y_test, word_index, **asdict(args))
+    description = (
+        f"SYNTHETIC reviews generated by labhelpers (not IMDB){what}: {len(built[0][0])} "
+        f"training, {len(built[1][0])} test reviews, seed {seed}"
     )
+    if fallback_reason:
+        description += f". IMDB was not found ({fallback_reason}), so this run falls back to them"
+    return KerasImdb.made_by(args, *built, word_index, description, "synthetic", fallback_reason)
 
 
 @dataclass
