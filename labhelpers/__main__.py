@@ -1,4 +1,4 @@
-"""Command line: ``python -m labhelpers run | book | references | colab | record``."""
+"""Command line: ``python -m labhelpers run | book | times | references | colab | record``."""
 
 from __future__ import annotations
 
@@ -109,6 +109,22 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "book", help="build the HTML book into _build/html/ from the executed notebooks"
     )
+    times = commands.add_parser(
+        "times",
+        help="print how long each executed lesson took; --save keeps it for the book and README",
+    )
+    times.add_argument(
+        "--executed",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the executed notebooks to read (default: _build/executed)",
+    )
+    times.add_argument(
+        "--save",
+        action="store_true",
+        help="merge them into book/lesson_times.json and rewrite the README's table",
+    )
     references = commands.add_parser(
         "references", help="regenerate the nbval references in tests/nbval/ (smoke profile)"
     )
@@ -175,6 +191,16 @@ def main(argv: list[str] | None = None) -> int:
             from .tools.book import build_book
 
             print(f"Book built in {build_book(args.root)}")
+        elif args.command == "times":
+            from .tools import timings
+
+            root = runner.find_root(args.root)
+            executed = args.executed or root / "_build" / "executed"
+            if args.save:
+                timings.save_times(root, executed)
+                print(f"Saved in {timings.TIMES_FILE} and README.md:")
+            times = timings.merged(timings.read_times(root), timings.measurements(executed))
+            print(timings.times_table(root, times))
         elif args.command == "references":
             for path, changed in runner.make_references(args.only, args.root).items():
                 print(f"Wrote {path}")

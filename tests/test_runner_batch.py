@@ -18,7 +18,7 @@ import torch
 
 from labhelpers.__main__ import main
 from labhelpers.tools.cache import data_identity, refresh_markdown, run_key, shared_identity
-from labhelpers.tools.runner import results_of, run, run_times
+from labhelpers.tools.runner import default_jobs, results_of, run, run_times
 from labhelpers.tools.sweep import check_grid, parse_grid_option, point_name, sweep_page
 
 from conftest import ROOT
@@ -91,7 +91,8 @@ def test_parallel_run_reports_each_job_and_a_summary(ran):
             if r["notebook"] == name
         ]
         assert mine == results_of(executed)
-        assert json.loads(executed.read_text())["metadata"]["labhelpers"]["run_key"]
+        ours = json.loads(executed.read_text())["metadata"]["labhelpers"]
+        assert ours["run_key"] and ours["at_once"] == min(default_jobs(), len(SMALL))
     assert {r["machine"]["torch_threads"] for r in records} == {1}  # one thread per job
     # Each job's time is kept for the next run's order (the longest first).
     printed = {

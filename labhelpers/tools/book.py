@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .colab import BADGE_IMAGE
 from .runner import find_root, list_notebooks
+from .timings import times_page
 
 LOCAL_BADGE = "../book/images/colab-badge.svg"  # relative to a notebook in notebooks/
 
@@ -233,6 +234,7 @@ def stage_sources(root: Path) -> Path:
     (stage / "book" / "results.md").write_text(results_page(records))
     (stage / "book" / "modules.md").write_text(module_map_page(root))
     (stage / "book" / "sample_record.md").write_text(sample_record_page(executed_dir, stage))
+    (stage / "book" / "lesson_times.md").write_text(times_page(root, executed_dir))
     stage_sweep(root, stage)
     return stage
 

@@ -367,8 +367,9 @@ def _close_quietly(client, cluster) -> None:
             cluster.close(timeout=10)
 
 
-def _store(job: Planned, answer: Mapping[str, Any]) -> list[dict]:
-    """Write a finished job's executed copy (with its key) and its records; return the records."""
+def _store(job: Planned, answer: Mapping[str, Any], at_once: int | None) -> list[dict]:
+    """Write a finished job's executed copy (with its key, and ``at_once``, how many notebooks ran
+    at the same time, None on a shared cluster) and its records; return the records."""
     import nbformat
 
     executed = nbformat.reads(answer["notebook"].decode("utf-8"), as_version=4)
@@ -377,6 +378,7 @@ def _store(job: Planned, answer: Mapping[str, Any]) -> list[dict]:
         "parameters": job.parameters,
         "point": job.point,
         "worker": answer["worker"],
+        "at_once": at_once,
     }
     records = [
         output["data"][RESULTS_MIME]
@@ -547,7 +549,7 @@ def run(
                     }
                 if answer["status"] == "done":
                     try:
-                        _store(job, answer)
+                        _store(job, answer, None if scheduler else min(jobs, len(to_run)))
                     except NotebookFailed as error:
                         answer = {**answer, "status": "failed", "error": str(error)}
                 if answer["status"] == "done":

@@ -1,0 +1,171 @@
+"""How long each lesson takes, per profile: measured from executed notebooks, kept in
+``book/lesson_times.json``, shown in the book and in the README.
+
+A measurement is papermill's own wall time of one executed notebook
+(``metadata.papermill.duration``) with what it ran on, read from the results the notebook
+recorded: the profile, the cores, the torch threads, the GPU when there was one, and whether IMDB
+or generated reviews were used. The runner adds how many notebooks ran at once.
+``python -m labhelpers times --save`` merges the measurements of ``_build/executed/`` into the
+committed file and rewrites the README's table; the book build shows the committed measurements
+with those of its own run in place of older ones.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..files import atomic_write
+from ..profiles import PROFILE_NAMES
+from ..report import RESULTS_MIME
+from .runner import lesson_title, list_notebooks, write_json_atomically
+
+TIMES_FILE = Path("book") / "lesson_times.json"
+README_START = "<!-- lesson times: written by `python -m labhelpers times --save` -->"
+README_END = "<!-- end of lesson times -->"
+
+
+def measurement(executed: Path) -> dict | None:
+    """The run time of one executed notebook and what it ran on; None for a notebook that did not
+    finish or recorded no results."""
+    notebook = json.loads(executed.read_text(encoding="utf-8"))
+    papermill = notebook["metadata"].get("papermill", {})
+    records = [
+        output["data"][RESULTS_MIME]
+        for cell in notebook["cells"]
+        for output in cell.get("outputs", [])
+        if RESULTS_MIME in output.get("data", {})
+    ]
+    if papermill.get("duration") is None or papermill.get("exception") or not records:
+        return None
+    record, machine = records[0], records[0]["machine"]
+    at_once = notebook["metadata"].get("labhelpers", {}).get("at_once")
+    return {
+        "notebook": executed.stem,
+        "profile": record["profile"],
+        "seconds": round(papermill["duration"], 1),
+        "device": f"GPU ({machine['gpu']})" if "gpu" in machine else "CPU",
+        "cores": machine["cpu_count"],
+        "threads": machine.get("torch_threads"),
+        "at_once": at_once,
+        "generated_data": record.get("source") == "synthetic",
+        "date": papermill["end_time"][:10],
+    }
+
+
+def measurements(executed_dir: Path) -> list[dict]:
+    """The measurements of every lesson executed in ``executed_dir`` (sweep points left out)."""
+    found = []
+    for path in sorted(executed_dir.glob("[0-9][0-9]_*.ipynb")):
+        if "." not in path.stem and "--" not in path.stem:  # not .failed/.partial, not a point
+            found.append(measurement(path))
+    return [m for m in found if m is not None]
+
+
+def merged(kept: list[dict], new: list[dict]) -> list[dict]:
+    """``kept`` with each (notebook, profile, device) measured again in ``new`` replaced."""
+
+    def key(m: dict) -> tuple:
+        return m["notebook"], m["profile"], m["device"]
+
+    fresh = {key(m): m for m in new}
+    return sorted(
+        [m for m in kept if key(m) not in fresh] + list(fresh.values()),
+        key=lambda m: (m["notebook"], PROFILE_NAMES.index(m["profile"]), m["device"]),
+    )
+
+
+def read_times(root: Path) -> list[dict]:
+    path = root / TIMES_FILE
+    return json.loads(path.read_text())["measurements"] if path.exists() else []
+
+
+def duration_words(seconds: float) -> str:
+    """``42 s``, ``3 min 05 s`` under ten minutes, ``25 min``, ``1 h 05 min``."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def _how(m: dict) -> str:
+    at_once = {None: "", 1: ", one notebook at a time"}.get(
+        m["at_once"], f", {m['at_once']} notebooks at a time"
+    )
+    threads = m["threads"]
+    threads = f", {threads} torch thread{'s' * (threads != 1)}" if threads else ""
+    return f"{m['device']}, {m['cores']} cores{threads}{at_once}, {m['date']}"
+
+
+def times_table(root: Path, times: list[dict]) -> str:
+    """The Markdown table: one row per lesson, one column per profile and device, each column's
+    machine and date under it. Cells not measured say so."""
+    columns = sorted(
+        {(m["profile"], m["device"]) for m in times} | {(p, "CPU") for p in PROFILE_NAMES},
+        key=lambda c: (c[1] != "CPU", c[1], PROFILE_NAMES.index(c[0])),
+    )
+    headers = [p if d == "CPU" else f"{p}, {d}" for p, d in columns]
+    lines = [
+        "| lesson | " + " | ".join(headers) + " |",
+        "| --- |" + " ---: |" * len(columns),
+    ]
+    by_cell = {(m["notebook"], m["profile"], m["device"]): m for m in times}
+    for path in list_notebooks(root):
+        cells = []
+        for profile, device in columns:
+            m = by_cell.get((path.stem, profile, device))
+            if m is None:
+                cells.append("not measured")
+            else:
+                cells.append(
+                    duration_words(m["seconds"]) + (" (generated reviews)" * m["generated_data"])
+                )
+        title = lesson_title(path).removeprefix("Lesson ").split(":")[0]
+        lines.append(f"| {title} `{path.stem}` | " + " | ".join(cells) + " |")
+    notes = []
+    for (profile, device), header in zip(columns, headers):
+        setups = sorted(
+            {_how(m) for m in times if (m["profile"], m["device"]) == (profile, device)}
+        )
+        if setups:
+            notes.append(f"- {header}: {'; '.join(setups)}.")
+    return "\n".join(lines) + "\n\n" + "\n".join(notes) + ("\n" if notes else "")
+
+
+def times_page(root: Path, executed_dir: Path) -> str:
+    """The book's page: the committed measurements, this build's own in place of older ones."""
+    times = merged(read_times(root), measurements(executed_dir))
+    return (
+        "# How long each lesson takes\n\n"
+        "Wall time of each notebook from its first cell to its last, as papermill measured it, "
+        "per profile (`smoke`: seconds, what the tests run; `quick`: the book build; `lab`: the "
+        "lab record's settings). The times of the profile this book was built with are this "
+        "build's own; the others come from `book/lesson_times.json`, written by "
+        "`python -m labhelpers times --save` after a run. Under the table: the machine of each "
+        "column and the date of its runs.\n\n" + times_table(root, times)
+    )
+
+
+def save_times(root: Path, executed_dir: Path) -> list[dict]:
+    """Merge ``executed_dir``'s measurements into ``book/lesson_times.json`` and rewrite the
+    README's table between its markers; returns the new measurements."""
+    new = measurements(executed_dir)
+    if not new:
+        raise FileNotFoundError(
+            f"no finished lesson in {executed_dir}: run `python -m labhelpers run` first"
+        )
+    times = merged(read_times(root), new)
+    write_json_atomically(root / TIMES_FILE, {"measurements": times})
+    readme = root / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError(f"README.md has no '{README_START}' ... '{README_END}' block to rewrite")
+    table = times_table(root, times)
+    text = text[: start + len(README_START)] + "\n" + table + text[end:]
+    with atomic_write(readme, "w") as file:
+        file.write(text)
+    return new
