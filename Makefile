@@ -58,10 +58,13 @@ lock: $(INSTALLED)
 # pyproject.toml's [tool.mutmut] and runs the unit tests that reach each change; the report
 # (_build/mutation/report.md) gives the score by module and fails under 85%. A fresh mutants/ each
 # time; one torch/OpenMP thread per process (forked mutants deadlock in a thread pool otherwise).
-# PYTHONPATH is cleared so that the tests import the mutated copy in mutants/.
+# PYTHONPATH is cleared so that the tests import the mutated copy in mutants/. The tests run in
+# mutants/, where tests/conftest.py cannot see ../shared/data: the IMDB tests get it from here.
+DATA_DIR ?= $(abspath ../shared/data)
 mutation: $(INSTALLED)
 	rm -rf mutants
-	env -u PYTHONPATH OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/mutmut run
+	env -u PYTHONPATH OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+	  LABHELPERS_DATA_DIR="$${LABHELPERS_DATA_DIR:-$(DATA_DIR)}" $(BIN)/mutmut run
 	$(BIN)/python tests/mutation_report.py
 
 # Speed targets (IMDB ones need LABHELPERS_DATA_DIR). The long accuracy runs are run

@@ -32,7 +32,8 @@ from pathlib import Path
 import nbformat
 
 from labhelpers.tools.book import build_book
-from labhelpers.tools.runner import find_root, list_notebooks, run
+from labhelpers.tools.runner import find_root, run
+from labhelpers.tools.timings import measurements
 
 ROOT = find_root(Path(__file__).resolve().parent)
 WHOLE_BUILD_LIMIT = 8 * 60
@@ -62,14 +63,12 @@ def timed(step: str, figures: dict, function, *args, **kwargs):
     return value
 
 
-def notebook_seconds(root: Path) -> dict[str, float]:
-    """Each executed notebook's run time, from papermill's metadata."""
-    found = {}
-    for path in list_notebooks(root):
-        executed = root / "_build" / "executed" / path.name
-        metadata = json.loads(executed.read_text())["metadata"].get("papermill", {})
-        found[path.stem] = round(float(metadata.get("duration") or 0), 1)
-    return found
+def notebook_seconds(root: Path, step: str) -> dict[str, float]:
+    """Each executed notebook's run time, from papermill's metadata. The executed notebooks are
+    kept in ``_build/bench/executed-STEP/`` for ``python -m labhelpers times --save --executed``."""
+    executed = root / "_build" / "executed"
+    shutil.copytree(executed, ROOT / "_build" / "bench" / f"executed-{step}", dirs_exist_ok=True)
+    return {m["notebook"]: m["seconds"] for m in measurements(executed)}
 
 
 def longest_cells(executed: Path, count: int = 5) -> list[tuple[float, str]]:
@@ -118,14 +117,14 @@ def main() -> int:
                 force=True,
                 log=quiet,
             )
-            figures["1 notebook seconds"] = notebook_seconds(root)
+            figures["1 notebook seconds"] = notebook_seconds(root, "sequential")
             timed("1 sequential HTML", figures, build_book, root)
             for built in (root / "_build").iterdir():  # a clean build; the run times stay
                 if built.name != "cache":
                     shutil.rmtree(built) if built.is_dir() else built.unlink()
         if 2 in steps:
             timed("2 parallel notebooks", figures, run, "quick", root=root, force=True, log=quiet)
-            figures["2 notebook seconds"] = notebook_seconds(root)
+            figures["2 notebook seconds"] = notebook_seconds(root, "parallel")
             figures["2 lesson 11 longest cells"] = longest_cells(
                 root / "_build" / "executed" / "11_imdb_strong.ipynb"
             )

@@ -69,6 +69,7 @@ class LastStepRNN(nn.Module):
     ):
         super().__init__()
         positive_int("output_size", output_size)
+        # nn.RNN for cell="rnn" (nn.GRU, nn.LSTM), batch first: x is (batch, seq_len, input_size)
         self.rnn = _recurrent_layer(cell, input_size, hidden_size, num_layers)
         self.out = nn.Linear(hidden_size, output_size)
 
@@ -164,6 +165,7 @@ class ReviewRNN(nn.Module):
                     "would leave it random"
                 )
             self.embedding = nn.Embedding(vocab_size, embedding_dim)
+        # nn.RNN for cell="rnn" (nn.GRU, nn.LSTM), batch first: it reads (batch, seq_len, embedding)
         self.rnn = _recurrent_layer(cell, embedding_dim, hidden_size)
         self.out = nn.Linear(hidden_size, 1)
         self.sigmoid = sigmoid
