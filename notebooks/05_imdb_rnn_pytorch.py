@@ -67,10 +67,11 @@ if (
 #
 # Pick a profile with `profile`; leave a parameter at `None` to take the
 # profile's value, or set it to override. `lab` is the record's exact settings
-# (all 50,000 reviews, 20 epochs: about 25 s per epoch on a 2-core CPU, less
-# on a GPU). `quick` keeps the record's model and tokenizer but trains on a
-# random 10,000 of the 40,000 training reviews and tests on 2,500 of the
-# 10,000 test reviews, for 6 epochs. `smoke` runs on the generated reviews.
+# (all 50,000 reviews, 20 epochs). `quick` keeps the record's model and
+# tokenizer but trains on a random 6,000 of the 40,000 training reviews and
+# tests on 2,500 of the 10,000 test reviews, for 5 epochs. `smoke` runs on the
+# generated reviews. The book's page *How long each lesson takes* gives the
+# time each profile took on a 2-core CPU.
 # With papermill: `papermill 05_imdb_rnn_pytorch.ipynb out.ipynb -p profile lab`.
 
 # %% tags=["parameters"]
@@ -104,10 +105,10 @@ PROFILES = {
                   embedding_dim=16, hidden_size=16, learning_rate=0.005,
                   epochs=3,  batch_size=32, validation_fraction=0.2,
                   cache=False, threads=1),
-    "quick": dict(data="auto",      n_train=10000, n_test=2500,
+    "quick": dict(data="auto",      n_train=6000,  n_test=2500,
                   n_synthetic=4000,  num_words=10000, maxlen=200,
                   embedding_dim=64, hidden_size=64, learning_rate=0.001,
-                  epochs=6,  batch_size=64, validation_fraction=0.2,
+                  epochs=5,  batch_size=64, validation_fraction=0.2,
                   cache=True,  threads=1),
     "lab":   dict(data="auto",      n_train=0,     n_test=0,
                   n_synthetic=50000, num_words=10000, maxlen=200,
