@@ -151,7 +151,7 @@ def main() -> int:
                 for cell in notebook.cells
                 if cell.cell_type == "markdown" and "## Aim" in cell.source
             )
-            cell.source = cell.source.replace("## Aim", "## Aim, edited for the benchmark")
+            cell.source += "\n\nThis sentence was added by the benchmark."
             nbformat.write(notebook, path)
             lines: list[str] = []
             timed("3 rebuild notebooks", figures, run, "quick", root=root, log=lines.append)

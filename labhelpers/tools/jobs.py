@@ -36,8 +36,8 @@ THREAD_VARIABLES = (
 
 
 def thread_environment(threads: int) -> dict[str, str]:
-    """The kernel variables for ``threads`` threads per job; 0 leaves the libraries' own "
-    "defaults."""
+    """The kernel variables for ``threads`` threads per job; 0 leaves the libraries' own
+    defaults."""
     if threads < 0:
         raise ValueError(
             f"--threads must be 0 (the libraries' defaults) or a positive count, got {threads}"
