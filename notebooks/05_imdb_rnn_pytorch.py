@@ -68,7 +68,7 @@ if (
 # Pick a profile with `profile`; leave a parameter at `None` to take the
 # profile's value, or set it to override. `lab` is the record's exact settings
 # (all 50,000 reviews, 20 epochs). `quick` keeps the record's model and
-# tokenizer but trains on a random 6,000 of the 40,000 training reviews and
+# tokenizer but trains on a random 5,000 of the 40,000 training reviews and
 # tests on 2,500 of the 10,000 test reviews, for 5 epochs. `smoke` runs on the
 # generated reviews. The book's page *How long each lesson takes* gives the
 # time each profile took on a 2-core CPU.
@@ -105,7 +105,7 @@ PROFILES = {
                   embedding_dim=16, hidden_size=16, learning_rate=0.005,
                   epochs=3,  batch_size=32, validation_fraction=0.2,
                   cache=False, threads=1),
-    "quick": dict(data="auto",      n_train=6000,  n_test=2500,
+    "quick": dict(data="auto",      n_train=5000,  n_test=2500,
                   n_synthetic=4000,  num_words=10000, maxlen=200,
                   embedding_dim=64, hidden_size=64, learning_rate=0.001,
                   epochs=5,  batch_size=64, validation_fraction=0.2,

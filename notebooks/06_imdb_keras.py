@@ -69,8 +69,8 @@ if (
 # full official split (25,000 training and 25,000 test reviews, 5 epochs; the
 # LSTM with recurrent dropout is the slow part, and the Observation times it;
 # the book's page *How long each lesson takes* gives each profile's time).
-# `quick` keeps the models but trains on the first 3,000 training reviews and
-# tests on the first 3,000 test reviews. `smoke` runs a tiny model
+# `quick` keeps the models but trains on the first 3,000 training reviews for
+# 4 epochs and tests on the first 3,000 test reviews. `smoke` runs a tiny model
 # on generated reviews. Without IMDB the lesson runs on generated reviews made
 # for its question (`long_range_reviews`): each has one sentiment word,
 # followed by 2 to 8 neutral sentences, so a model that reads to the end must
@@ -111,7 +111,7 @@ PROFILES = {
     "quick": dict(data="auto",      n_train=3000, n_test=3000,
                   n_synthetic=10000,  num_words=10000, maxlen=200,
                   embedding_dim=128, units=128, dropout=0.2,
-                  recurrent_dropout=0.2, epochs=5, batch_size=64,
+                  recurrent_dropout=0.2, epochs=4, batch_size=64,
                   validation_split=0.2),
     "lab":   dict(data="auto",      n_train=0,    n_test=0,
                   n_synthetic=50000, num_words=10000, maxlen=200,

@@ -70,7 +70,7 @@ if (
 #
 # `lab` trains every step on all 22,500 training reviews (2,500 more are the
 # validation part) and tests on all 25,000 test reviews. `quick` trains on
-# 3,000 reviews and tests on 2,000, 2 epochs a step, for the book build;
+# 2,500 reviews and tests on 2,000, 2 epochs a step, for the book build;
 # `smoke` runs tiny models on generated reviews. The book's page *How long
 # each lesson takes* gives the time each profile took on a 2-core CPU.
 
@@ -101,7 +101,7 @@ PROFILES = {
     "smoke": dict(data="synthetic", n_train=0,    n_test=0,    n_val=60,
                   n_synthetic=600,   epochs=1, max_units=16,  num_words=2000,
                   maxlen=120, w2v_epochs=1, speed_batches=3,  threads=1),
-    "quick": dict(data="auto",      n_train=3000, n_test=2000, n_val=500,
+    "quick": dict(data="auto",      n_train=2500, n_test=2000, n_val=500,
                   n_synthetic=6000,  epochs=2, max_units=128, num_words=30000,
                   maxlen=800, w2v_epochs=3, speed_batches=4,  threads=1),
     "lab":   dict(data="auto",      n_train=0,    n_test=0,    n_val=2500,
