@@ -138,18 +138,21 @@ def execute_notebook(source: Path, output: Path, parameters: Mapping[str, Any]) 
     return output
 
 
-def results_of(executed: Path) -> list[dict]:
-    """The records a notebook displayed with :func:`labhelpers.report.record_results`."""
-    import nbformat
-
-    notebook = nbformat.read(executed, as_version=4)
+def records_in(notebook: Mapping[str, Any]) -> list[dict]:
+    """The records an executed notebook (JSON or nbformat) displayed with
+    :func:`labhelpers.report.record_results`."""
     return [
         output["data"][RESULTS_MIME]
-        for cell in notebook.cells
-        if cell.cell_type == "code"
+        for cell in notebook["cells"]
+        if cell["cell_type"] == "code"
         for output in cell.get("outputs", [])
         if RESULTS_MIME in output.get("data", {})
     ]
+
+
+def results_of(executed: Path) -> list[dict]:
+    """The records the executed notebook at ``executed`` displayed."""
+    return records_in(read_notebook(executed))
 
 
 def write_json_atomically(path: Path, data: Any) -> None:
@@ -380,13 +383,7 @@ def _store(job: Planned, answer: Mapping[str, Any], at_once: int | None) -> list
         "worker": answer["worker"],
         "at_once": at_once,
     }
-    records = [
-        output["data"][RESULTS_MIME]
-        for cell in executed.cells
-        if cell.cell_type == "code"
-        for output in cell.get("outputs", [])
-        if RESULTS_MIME in output.get("data", {})
-    ]
+    records = records_in(executed)
     if not records:
         raise NotebookFailed(f"{job.name} ran but recorded no results: it must call record_results")
     with atomic_write(job.executed, "w") as file:

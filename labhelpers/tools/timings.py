@@ -17,8 +17,7 @@ from pathlib import Path
 
 from ..files import atomic_write
 from ..profiles import PROFILE_NAMES
-from ..report import RESULTS_MIME
-from .runner import lesson_title, list_notebooks, write_json_atomically
+from .runner import lesson_title, list_notebooks, records_in, write_json_atomically
 
 TIMES_FILE = Path("book") / "lesson_times.json"
 README_START = "<!-- lesson times: written by `python -m labhelpers times --save` -->"
@@ -30,12 +29,7 @@ def measurement(executed: Path) -> dict | None:
     finish or recorded no results."""
     notebook = json.loads(executed.read_text(encoding="utf-8"))
     papermill = notebook["metadata"].get("papermill", {})
-    records = [
-        output["data"][RESULTS_MIME]
-        for cell in notebook["cells"]
-        for output in cell.get("outputs", [])
-        if RESULTS_MIME in output.get("data", {})
-    ]
+    records = records_in(notebook)
     if papermill.get("duration") is None or papermill.get("exception") or not records:
         return None
     record, machine = records[0], records[0]["machine"]
