@@ -378,3 +378,75 @@ def test_encode_texts_checks_its_arguments(cache_dir):
         encode(["a"], ["b"], num_words=-1)
     with pytest.raises(TypeError, match=r"texts\['test'\] must contain only strings"):
         encode_texts(["a"], {"test": [None]}, num_words=5, maxlen=3)
+
+
+def test_encode_texts_records_its_settings_names_its_file_and_says_what_it_did(cache_dir, tmp_path):
+    """Its defaults (no OOV token, padded and cut in front, lower case, Keras's filters, name
+    "texts", cached under the cache folder), against the tokenizer and pad_sequences called
+    directly; the file name made of the name and the settings' hash; each note whole."""
+    import hashlib
+    import json
+
+    from labhelpers.text import CACHE_VERSION, DEFAULT_FILTERS, pad_sequences
+
+    fit = ["The film was GOOD, good and long", "a Bad film; bad bad", "long long LONG film"]
+    test = ["Good film, long and good and bad and long", "unseen words only"]
+    result = encode_texts(fit, {"train": fit, "test": test}, num_words=6, maxlen=4)
+    settings = {
+        "num_words": 6,
+        "oov_token": None,
+        "maxlen": 4,
+        "padding": "pre",
+        "truncating": "pre",
+        "lower": True,
+        "filters": DEFAULT_FILTERS,
+        "groups": ["test", "train"],
+    }
+    assert result.settings == settings
+    tokenizer = WordTokenizer(6).fit_on_texts(fit)
+    for name, texts in (("train", fit), ("test", test)):
+        sequences = tokenizer.texts_to_sequences(texts)
+        expected = pad_sequences(sequences, 4, padding="pre", truncating="pre")
+        np.testing.assert_array_equal(result.arrays[name], expected)
+        assert result.arrays[name].dtype == np.int32
+        assert result.lengths[name].tolist() == [len(s) for s in sequences]
+    key = json.dumps({"version": CACHE_VERSION, "name": "texts", **settings}, sort_keys=True)
+    name = f"texts-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
+    assert result.path == cache_dir / "tokens" / name and result.path.is_file()
+    assert (result.from_cache, result.note) == (False, f"tokenized and cached in {result.path}")
+    again = encode_texts(fit, {"train": fit, "test": test}, num_words=6, maxlen=4)
+    assert (again.from_cache, again.path, again.settings) == (True, result.path, settings)
+    assert again.note == f"read from the cache {result.path}"
+    edited = encode_texts(fit[:2] + ["edited"], {"train": fit, "test": test}, num_words=6, maxlen=4)
+    assert edited.note == (
+        f"the cache file {result.path} was stale (the texts have changed since it was written): "
+        "rebuilt it"
+    )
+    upper = encode_texts(fit, {"train": fit}, num_words=6, maxlen=4, lower=False, cache=False)
+    expected = WordTokenizer(6, lower=False).fit_on_texts(fit).texts_to_padded(fit, 4)
+    np.testing.assert_array_equal(upper.arrays["train"], expected)
+    assert (upper.path, upper.note, upper.settings["lower"]) == (
+        None,
+        "tokenized (no cache)",
+        False,
+    )
+    named = encode_texts(
+        fit, {"train": fit}, num_words=6, maxlen=4, name="strong imdb/official " * 3
+    )
+    assert named.path.name.startswith("strong_imdb_official_strong_imdb_officia-")  # 40 characters
+    elsewhere = encode_texts(fit, {"train": fit}, num_words=6, maxlen=4, cache_dir=tmp_path / "x")
+    assert elsewhere.path.parent == tmp_path / "x"
+    (tmp_path / "a_file").write_text("")
+    unwritable = encode_texts(
+        fit, {"train": fit}, num_words=6, maxlen=4, cache_dir=tmp_path / "a_file"
+    )
+    assert unwritable.path is None and unwritable.note.startswith("could not write the cache (")
+    for texts in ({}, [fit]):
+        with pytest.raises(TypeError) as raised:
+            encode_texts(fit, texts, num_words=6, maxlen=4)
+        assert str(raised.value) == (
+            "texts must be a non-empty dict of group name -> list of texts, e.g. "
+            "{'train': ..., 'test': ...}"
+        )
+    with pytest.raises(TypeError, match=r"^fit_texts must contain only strings"):
+        encode_texts([1], {"train": fit}, num_words=6, maxlen=4)
