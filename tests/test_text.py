@@ -2,6 +2,7 @@
 
 import os
 import random
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -450,3 +451,26 @@ def test_encode_texts_records_its_settings_names_its_file_and_says_what_it_did(c
         )
     with pytest.raises(TypeError, match=r"^fit_texts must contain only strings"):
         encode_texts([1], {"train": fit}, num_words=6, maxlen=4)
+
+
+def test_a_cache_file_of_other_settings_or_shapes_is_named_stale_or_damaged(cache_dir):
+    texts = corpus(30)
+    first = encode(texts[:20], texts[20:])
+    other = encode(texts[:20], texts[20:], maxlen=13)
+    shutil.copy(other.path, first.path)  # another run's file under this run's name
+    again = encode(texts[:20], texts[20:])
+    assert again.note == (
+        f"the cache file {first.path} was stale (made with other settings): rebuilt it"
+    )
+    with np.load(first.path) as stored:
+        damaged = {name: stored[name] for name in stored.files}
+    damaged["x_train"] = damaged["x_train"][:, :5]
+    np.savez(first.path, **damaged)
+    assert encode(texts[:20], texts[20:]).note == (
+        f"the cache file {first.path} was damaged (its arrays do not have the shapes it records): "
+        "rebuilt it"
+    )
+    first.path.write_bytes(b"not a zip file")  # np.load would take it for a pickle: refused
+    note = encode(texts[:20], texts[20:]).note
+    assert note.startswith(f"the cache file {first.path} was damaged (ValueError: ")
+    assert "allow_pickle" in note and note.endswith("): rebuilt it")

@@ -365,3 +365,37 @@ def test_tokenizer_answers_the_upstream_tests_assert():
     ours = WordTokenizer().fit_on_texts(PETS).fit_on_texts(WORD_LISTS)
     assert ours.document_count == 5
     assert ours.word_counts["the"] == 6 and ours.word_counts["is"] == 2
+
+
+def test_pad_sequences_messages_are_whole_and_string_dtypes_take_a_string_value():
+    cases = [
+        (
+            "abc",
+            "sequences must be a list of sequences, got a single str; to pad strings, pass a "
+            "list of lists of strings and dtype=object",
+        ),
+        (
+            [[1], "ab"],
+            "sequences must hold sequences (lists or arrays); item 1 is a str ('ab'): to pad "
+            "strings, give lists of strings",
+        ),
+        (
+            [[1], 3],
+            "sequences must hold sequences (lists or arrays); item 1 is a int (3): every item "
+            "must be a list or an array",
+        ),
+    ]
+    for sequences, message in cases:
+        with pytest.raises(TypeError) as raised:
+            pad_sequences(sequences)
+        assert str(raised.value) == message
+    with pytest.raises(ValueError) as raised:
+        pad_sequences([[1]], value="x")
+    assert str(raised.value) == (
+        "value 'x' is a string, but dtype is int32: to pad with strings pass dtype=object (or a "
+        "string dtype such as '<U10')"
+    )
+    for dtype in ("<U3", "S3", object):
+        padded = pad_sequences([["a"], ["b", "c"]], maxlen=3, dtype=dtype, value="-")
+        expected = np.array([["-", "-", "a"], ["-", "b", "c"]], dtype=dtype)
+        assert padded.dtype == np.dtype(dtype) and np.array_equal(padded, expected)
