@@ -609,6 +609,7 @@ def test_contract_the_official_split_from_keras_decodes_its_word_ids(offline, mo
         "label"
     ].tolist() == [1, 0]
     assert train["sentiment"].tolist() == ["positive", "negative"] and test.index.tolist() == [2]
+    assert train.index.tolist() == [0, 1] and train.attrs["source"] == "keras.datasets.imdb"
     assert test["review"].tolist() == ["film bad"]
     path = small_imdb(offline / "kaggle")
     (path.parent / "imdb_word_index.json").write_text(
@@ -1427,3 +1428,61 @@ def test_split_imdb_is_split_random_or_split_official(tmp_path):
     assert train.index.tolist() == [0, 3] and test.index.tolist() == [1, 2]
     with pytest.raises(ValueError, match=r"got 'kaggle'$"):
         split_imdb(frame, "kaggle")
+
+
+def test_review_splits_inputs_against_a_loop_over_each_review():
+    """Ids at or above num_words become the OOV id 1; the first maxlen ids are kept; "fixed" pads
+    in front (the record's layout), "buckets" at the end."""
+    encoded = np.array([[5, 2, 9, 7, 0, 0], [3, 8, 4, 6, 1, 2], [0, 0, 0, 0, 0, 0]])
+    splits = imdb.ReviewSplits({"train": encoded}, {}, {}, [], "")
+    for num_words, maxlen in ((6, 4), (10, 6), (3, 1)):
+        for batching in ("fixed", "buckets"):
+            expected = []
+            for row in encoded:
+                words = [1 if w >= num_words else int(w) for w in row[:maxlen] if w != 0]
+                pad = [0] * (maxlen - len(words))
+                expected.append(pad + words if batching == "fixed" else words + pad)
+            got = splits.inputs("train", num_words, maxlen, batching)
+            assert got.dtype == np.int64 and got.tolist() == expected, (num_words, maxlen)
+    with pytest.raises(ValueError) as raised:
+        splits.inputs("train", 10, 7, "fixed")
+    assert str(raised.value) == (
+        "maxlen 7 is longer than the encoded reviews (6): encode with a larger maxlen"
+    )
+
+
+def test_a_subset_of_each_part_and_its_description():
+    records = load_review_data("synthetic", n_synthetic=50)
+    assert records.subset(40, 10) is records and records.subset(None, 99) is records
+    part = records.subset(None, 5, seed=4)
+    assert part.train is records.train
+    assert part.test.index.tolist() == records.test.sample(n=5, random_state=4).index.tolist()
+    assert part.description == (
+        records.description + "; a random subset of 40 training and 5 test reviews"
+    )
+    assert len(records.subset(2, 2).train) == 2
+    for size in (1, 2.5, True):
+        with pytest.raises(ValueError) as raised:
+            records.subset(size, None)
+        assert str(raised.value) == (
+            f"subset sizes must be integers of at least 2 (or None), got {size!r}"
+        )
+
+
+def test_a_word_index_file_is_checked_with_whole_messages(tmp_path):
+    from labhelpers.data.imdb import load_word_index
+
+    path = tmp_path / "imdb_word_index.json"
+    with pytest.raises(FileNotFoundError) as raised:
+        load_word_index(path)
+    assert str(raised.value) == f"word index path {str(path)!r} does not exist"
+    path.write_text("{not json")
+    with pytest.raises(ValueError, match=rf"^word index {path} is not valid JSON \(Expecting"):
+        load_word_index(path)
+    for content in ({"the": 0}, {"the": "1"}, ["the"]):
+        path.write_text(json.dumps(content))
+        with pytest.raises(ValueError) as raised:
+            load_word_index(path)
+        assert str(raised.value) == f"word index {path} must map words to positive integers"
+    path.write_text(json.dumps({"the": 1, "café": 2}), encoding="utf-8")
+    assert load_word_index(path) == {"the": 1, "café": 2}
