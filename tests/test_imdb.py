@@ -1486,3 +1486,87 @@ def test_a_word_index_file_is_checked_with_whole_messages(tmp_path):
         assert str(raised.value) == f"word index {path} must map words to positive integers"
     path.write_text(json.dumps({"the": 1, "café": 2}), encoding="utf-8")
     assert load_word_index(path) == {"the": 1, "café": 2}
+
+
+def test_contract_the_keras_download_says_whether_it_read_the_cache_downloaded_failed_or_waited(
+    offline, monkeypatch
+):
+    """_keras_download with Keras's two loaders replaced (see above): "read from Keras's cache"
+    only when both imdb.npz and its word index are cached; a failure and a wait past the bound
+    are said, not raised."""
+    keras = pytest.importorskip("keras", reason="Keras is not installed")
+    arrays = (
+        (np.array([[1, 4]], dtype=object), np.array([1])),
+        (
+            np.array([[1, 5]], dtype=object),
+            np.array([0]),
+        ),
+    )
+    index = {"the": 1, "film": 2}
+    calls, release = [], threading.Event()
+
+    def load_data(**arguments):
+        calls.append(arguments)
+        return arrays
+
+    monkeypatch.setattr(keras.datasets.imdb, "load_data", load_data)
+    monkeypatch.setattr(keras.datasets.imdb, "get_word_index", lambda: index)
+    monkeypatch.setattr(imdb, "_unreachable", lambda host: None)  # as if online
+    datasets = offline / "keras-home" / "datasets"
+    datasets.mkdir(parents=True)
+    (datasets / "imdb.npz").write_bytes(b"cached")
+    args = imdb.KerasLoadArgs(num_words=50)
+    got, what = imdb._keras_download(args, None, 10)
+    assert what == "downloaded by keras.datasets.imdb"  # no word index in the cache: fetched
+    assert got[2] == index and calls[-1]["num_words"] == 50
+    (datasets / "imdb_word_index.json").write_text(json.dumps(index))
+    assert imdb._keras_download(args, None, 10)[1] == "read from Keras's cache"
+    assert imdb._keras_download(args, None, 10, all_words=True)[0] is not None
+    assert calls[-1]["num_words"] == 6  # every word: the largest rank + 4
+
+    def broken(**arguments):
+        raise OSError("the download was cut")
+
+    monkeypatch.setattr(keras.datasets.imdb, "load_data", broken)
+    got, what = imdb._keras_download(args, index, 10)
+    assert got is None and what == "keras.datasets.imdb failed: OSError: the download was cut"
+
+    def hanging(**arguments):
+        release.wait(30)
+        return arrays
+
+    monkeypatch.setattr(keras.datasets.imdb, "load_data", hanging)
+    try:
+        got, what = imdb._keras_download(args, index, 0.2)
+    finally:
+        release.set()
+    assert got is None and what == (
+        "keras.datasets.imdb gave no answer within 0.2 s; a download it started carries on in "
+        "the background, and a later run finds it in Keras's cache"
+    )
+
+
+def test_keras_load_rules_name_the_half_maxlen_empties_and_keep_reviews_oov_empties():
+    from labhelpers.data.imdb import KerasLoadArgs, keras_load_rules
+
+    train = ([1, 2, 3, 1], [3, 1], [1, 0])  # ranks one after the other, lengths, labels
+    test = ([5, 6, 7, 8], [2, 2], [0, 1])
+    with pytest.raises(ValueError) as raised:
+        keras_load_rules(train, test, KerasLoadArgs(maxlen=3))
+    assert str(raised.value) == (
+        "maxlen=3 keeps no review of the test half: every one has 3 ids or more (the start "
+        "mark counts); increase maxlen"
+    )
+    # without a start mark and OOV id, a review whose ids all fall out of the vocabulary is kept
+    # empty, in its place
+    args = KerasLoadArgs(num_words=6, start_char=None, oov_char=None, seed=0)
+    (x_train, y_train), (x_test, y_test) = keras_load_rules(train, test, args)
+    order_train, order_test = np.arange(2), np.arange(2)
+    rng = np.random.RandomState(0)
+    rng.shuffle(order_train)
+    rng.shuffle(order_test)
+    reviews_train = [[r + 3 for r in [1, 2, 3] if r + 3 < 6], [r + 3 for r in [1] if r + 3 < 6]]
+    reviews_test = [[r + 3 for r in [5, 6] if r + 3 < 6], [r + 3 for r in [7, 8] if r + 3 < 6]]
+    assert [list(x) for x in x_train] == [reviews_train[i] for i in order_train]
+    assert [list(x) for x in x_test] == [reviews_test[i] for i in order_test]
+    assert y_train.dtype == np.int64 and y_test.tolist() == [[0, 1][i] for i in order_test]
