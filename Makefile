@@ -74,6 +74,7 @@ mutation: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python bench/fit_overhead.py
 	$(BIN)/python bench/tokenizer_speed.py
+	$(BIN)/python bench/record_speed.py
 
 # What the Colab test harness (tests/colab/) lets pip install offline: gensim, the package of
 # the notebooks' install cell that a Colab runtime lacks (at its pinned version), and
