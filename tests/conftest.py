@@ -1,5 +1,6 @@
 """Shared test set-up: a quiet, batch-mode environment and nbval's comparison rules."""
 
+import importlib.util
 import os
 import tempfile
 from pathlib import Path
@@ -43,6 +44,28 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def keras():
+    """Keras, imported as the lessons import it (without TensorFlow's start-up lines)."""
+    if importlib.util.find_spec("keras") is None:
+        pytest.skip("Keras (TensorFlow) is not installed: nothing to compare with")
+    from labhelpers.runtime import import_keras
+
+    return import_keras()
+
+
+@pytest.fixture(scope="module")
+def keras_float64(keras):
+    """Keras computing in float64 for one test module: checks to 1e-6 see no float32 rounding."""
+    previous = keras.backend.floatx()
+    keras.backend.set_floatx("float64")
+    yield keras
+    keras.backend.set_floatx(previous)
+    # A float64 model's traced functions outlive set_floatx: without this, a later float32
+    # sigmoid + binary cross-entropy loses its logits (loss 15.94 instead of 120).
+    keras.backend.clear_session()
 
 
 def post_padded(lengths, vocab=50, width=None, seed=0):

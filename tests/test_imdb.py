@@ -575,16 +575,14 @@ def load_data_defaults(keras) -> dict:
     return {p.name: p.default for p in parameters if p.name != "path" and p.kind != p.VAR_KEYWORD}
 
 
-def test_keras_load_args_are_load_datas_with_its_defaults():
-    keras = pytest.importorskip("keras", reason="Keras is not installed")
+def test_keras_load_args_are_load_datas_with_its_defaults(keras):
     assert asdict(imdb.KerasLoadArgs()) == load_data_defaults(keras)
 
 
-def test_contract_the_official_split_from_keras_decodes_its_word_ids(offline, monkeypatch):
+def test_contract_the_official_split_from_keras_decodes_its_word_ids(offline, monkeypatch, keras):
     """Our decoding of Keras's ids back into words. Keras's loader is replaced by the arrays it
     returns: the real
     one accepts only its genuine 17 MB file (it checks the hash), which only the network gives."""
-    keras = pytest.importorskip("keras", reason="Keras is not installed")
     word_index = {"the": 1, "film": 2, "good": 3, "bad": 4}
     calls = []
 
@@ -885,10 +883,11 @@ def test_load_keras_imdb_with_a_csv_and_the_word_index_but_no_split_file(offline
     assert "genuine=False" in without_keras.split_note
 
 
-def test_contract_load_keras_imdb_asks_keras_when_the_split_file_is_missing(offline, monkeypatch):
+def test_contract_load_keras_imdb_asks_keras_when_the_split_file_is_missing(
+    offline, monkeypatch, keras
+):
     """Which source load_keras_imdb takes; Keras's loader is replaced by the arrays it returns (see
     above)."""
-    keras = pytest.importorskip("keras", reason="Keras is not installed")
     calls = []
 
     def load_data(num_words=None, **options):
@@ -1489,12 +1488,11 @@ def test_a_word_index_file_is_checked_with_whole_messages(tmp_path):
 
 
 def test_contract_the_keras_download_says_whether_it_read_the_cache_downloaded_failed_or_waited(
-    offline, monkeypatch
+    offline, monkeypatch, keras
 ):
     """_keras_download with Keras's two loaders replaced (see above): "read from Keras's cache"
     only when both imdb.npz and its word index are cached; a failure and a wait past the bound
     are said, not raised."""
-    keras = pytest.importorskip("keras", reason="Keras is not installed")
     arrays = (
         (np.array([[1, 4]], dtype=object), np.array([1])),
         (

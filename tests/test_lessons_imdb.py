@@ -7,7 +7,6 @@ logits loss, the gradient norm by lag is the gradient.
 
 import contextlib
 import gzip
-import os
 import re
 import socket
 import threading
@@ -37,15 +36,6 @@ def test_the_variant_that_runs_counts_predictions_equal_to_the_count_of_positive
     output = torch.tensor([0.9, 0.2, 0.8, 0.1])  # predicted 1, 0, 1, 0
     target = torch.tensor([0.0, 1.0, 0.0, 0.0])  # one positive: predictions equal to 1 count
     assert int(record_accuracy_line(output, target)) == 2
-
-
-@pytest.fixture(scope="module")
-def keras():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    pytest.importorskip("keras", reason="Keras is not installed")
-    from labhelpers.runtime import import_keras
-
-    return import_keras()
 
 
 def test_a_keras_sigmoid_output_trains_on_the_logits_loss(keras):

@@ -15,6 +15,7 @@ from labhelpers.models import (
     LastStepActivationLSTM,
     LastStepRNN,
     PooledReviewRNN,
+    ReviewRNN,
     count_parameters,
     detach_state,
     reverse_within_length,
@@ -188,8 +189,6 @@ def test_model_argument_errors():
 
 @pytest.mark.parametrize("cell, reference", [("rnn", nn.RNN), ("gru", nn.GRU), ("lstm", nn.LSTM)])
 def test_review_rnn_reads_the_last_state_of_torchs_own_cell(cell, reference):
-    from labhelpers.models import ReviewRNN
-
     torch.manual_seed(0)
     model = ReviewRNN(30, 4, 6, cell=cell).eval()
     rnn = reference(4, 6, batch_first=True)
@@ -281,8 +280,6 @@ def exactly(message):
 
 @pytest.mark.parametrize("freeze", [False, True])
 def test_review_rnn_starts_from_a_copy_of_pretrained_vectors(freeze):
-    from labhelpers.models import ReviewRNN
-
     weights = np.arange(12, dtype=np.float64).reshape(6, 2) / 10
     model = ReviewRNN(6, 2, 3, embedding_weights=weights, freeze_embedding=freeze)
     assert model.embedding.weight.dtype == torch.float32
@@ -297,14 +294,17 @@ def test_review_rnn_starts_from_a_copy_of_pretrained_vectors(freeze):
     assert model(torch.tensor([[1, 2, 3], [4, 5, 0]])).shape == (2,)
 
 
-def test_review_rnn_messages():
-    from labhelpers.models import ReviewRNN
+@pytest.mark.parametrize("model_class", [ReviewRNN, PooledReviewRNN])
+@pytest.mark.parametrize("position", [0, 1, 2])
+def test_review_models_name_a_size_that_is_not_positive(model_class, position):
+    name = ("vocab_size", "embedding_dim", "hidden_size")[position]
+    sizes = [6, 2, 3]
+    sizes[position] = 0
+    with pytest.raises(ValueError, match=exactly(f"{name} must be a positive integer, got 0")):
+        model_class(*sizes)
 
-    for position, name in enumerate(("vocab_size", "embedding_dim", "hidden_size")):
-        sizes = [6, 2, 3]
-        sizes[position] = 0
-        with pytest.raises(ValueError, match=exactly(f"{name} must be a positive integer, got 0")):
-            ReviewRNN(*sizes)
+
+def test_review_rnn_messages():
     with pytest.raises(ValueError, match=exactly(
         "cell must be one of 'gru', 'lstm', 'rnn'; got 'RNN'"
     )):
@@ -379,11 +379,6 @@ def test_pooled_review_rnn_makes_its_index_tensors_on_the_device_of_its_input(po
 
 
 def test_pooled_review_rnn_messages():
-    for position, name in enumerate(("vocab_size", "embedding_dim", "hidden_size")):
-        sizes = [6, 2, 3]
-        sizes[position] = 0
-        with pytest.raises(ValueError, match=exactly(f"{name} must be a positive integer, got 0")):
-            PooledReviewRNN(*sizes)
     with pytest.raises(ValueError, match=exactly("layers must be a positive integer, got 0")):
         PooledReviewRNN(6, 2, 3, layers=0)
     for name, value, choices in (

@@ -9,18 +9,10 @@ two answers must be equal, so a difference fails. The differences we keep on
 purpose (documented in the docstrings) each have a test that shows both answers.
 """
 
-import os
-
 import numpy as np
 import pytest
 
 from labhelpers.text import WordTokenizer, pad_sequences
-
-
-@pytest.fixture(scope="module")
-def keras():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    return pytest.importorskip("keras", reason="Keras is not installed: nothing to compare with")
 
 
 @pytest.fixture(scope="module")

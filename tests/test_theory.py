@@ -133,29 +133,18 @@ def test_init_rnn_weights_shapes_range_and_seed():
 # --------------------------------------------------------------------------- Keras
 
 
-@pytest.fixture(scope="module")
-def keras():
-    """Keras in float64, imported once for this module (TensorFlow takes seconds to import)."""
-    keras = pytest.importorskip("keras", reason="Keras (TensorFlow) is not installed")
-    previous = keras.backend.floatx()
-    keras.backend.set_floatx("float64")
-    yield keras
-    keras.backend.set_floatx(previous)
-    # A float64 model's traced functions outlive set_floatx: without this, a later float32
-    # sigmoid + binary cross-entropy loses its logits (loss 15.94 instead of 120).
-    keras.backend.clear_session()
-
-
 @pytest.mark.parametrize("batch, T, input_size, hidden, layers", SHAPES)
-def test_forward_matches_keras_simple_rnn(keras, batch, T, input_size, hidden, layers):
-    keras.utils.set_random_seed(0)
+def test_forward_matches_keras_simple_rnn(keras_float64, batch, T, input_size, hidden, layers):
+    keras_float64.utils.set_random_seed(0)
     rnn_layers = [
-        keras.layers.SimpleRNN(
+        keras_float64.layers.SimpleRNN(
             hidden, return_sequences=True, dtype="float64", bias_initializer="glorot_uniform"
         )
         for _ in range(layers)
     ]
-    model = keras.Sequential([keras.Input((T, input_size), dtype="float64"), *rnn_layers])
+    model = keras_float64.Sequential(
+        [keras_float64.Input((T, input_size), dtype="float64"), *rnn_layers]
+    )
     x = inputs(batch, T, input_size)
     expected = np.asarray(model(x))
     states, _ = rnn_forward(x, weights_from_keras([layer.get_weights() for layer in rnn_layers]))
@@ -163,7 +152,7 @@ def test_forward_matches_keras_simple_rnn(keras, batch, T, input_size, hidden, l
     np.testing.assert_allclose(states[-1], expected, rtol=0, atol=1e-12)
 
 
-def test_keras_weights_are_transposed_and_checked(keras):
+def test_keras_weights_are_transposed_and_checked():
     kernel, recurrent, bias = np.ones((3, 5)), np.eye(5), np.arange(5.0)
     (layer,) = weights_from_keras([[kernel, recurrent, bias]])
     assert layer.W_in.shape == (5, 3) and np.array_equal(layer.b, bias)

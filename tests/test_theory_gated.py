@@ -129,18 +129,6 @@ def test_the_two_gru_conventions_differ_and_reset_after_false_has_one_bias():
 # --------------------------------------------------------------------------- Keras
 
 
-@pytest.fixture(scope="module")
-def keras():
-    keras = pytest.importorskip("keras", reason="Keras (TensorFlow) is not installed")
-    previous = keras.backend.floatx()
-    keras.backend.set_floatx("float64")
-    yield keras
-    keras.backend.set_floatx(previous)
-    # A float64 model's traced functions outlive set_floatx: without this, a later float32
-    # sigmoid + binary cross-entropy loses its logits (loss 15.94 instead of 120).
-    keras.backend.clear_session()
-
-
 def keras_stack(keras, make_layer, layers, T, input_size):
     stacked = [make_layer(n) for n in range(layers)]
     model = keras.Sequential([keras.Input((T, input_size), dtype="float64"), *stacked])
@@ -148,20 +136,20 @@ def keras_stack(keras, make_layer, layers, T, input_size):
 
 
 @pytest.mark.parametrize("layers", [1, 2])
-def test_lstm_forward_matches_keras_lstm(keras, layers):
-    keras.utils.set_random_seed(0)
+def test_lstm_forward_matches_keras_lstm(keras_float64, layers):
+    keras_float64.utils.set_random_seed(0)
     x = inputs(3, 6, 4)
 
     def make(n):
-        return keras.layers.LSTM(
+        return keras_float64.layers.LSTM(
             5,
             return_sequences=True,
             dtype="float64",
             unit_forget_bias=False,
-            bias_initializer=keras.initializers.RandomUniform(-1, 1, seed=n),
+            bias_initializer=keras_float64.initializers.RandomUniform(-1, 1, seed=n),
         )
 
-    model, stacked = keras_stack(keras, make, layers, 6, 4)
+    model, stacked = keras_stack(keras_float64, make, layers, 6, 4)
     states, _, _ = lstm_forward(
         x, lstm_weights_from_keras([layer.get_weights() for layer in stacked])
     )
@@ -170,30 +158,30 @@ def test_lstm_forward_matches_keras_lstm(keras, layers):
 
 @pytest.mark.parametrize("reset_after", [True, False], ids=["reset_after", "reset_before"])
 @pytest.mark.parametrize("layers", [1, 2])
-def test_gru_forward_matches_keras_gru_in_both_conventions(keras, layers, reset_after):
-    keras.utils.set_random_seed(0)
+def test_gru_forward_matches_keras_gru_in_both_conventions(keras_float64, layers, reset_after):
+    keras_float64.utils.set_random_seed(0)
     x = inputs(3, 6, 4)
 
     def make(n):
-        return keras.layers.GRU(
+        return keras_float64.layers.GRU(
             5,
             return_sequences=True,
             dtype="float64",
             reset_after=reset_after,
-            bias_initializer=keras.initializers.RandomUniform(-1, 1, seed=n),
+            bias_initializer=keras_float64.initializers.RandomUniform(-1, 1, seed=n),
         )
 
-    model, stacked = keras_stack(keras, make, layers, 6, 4)
+    model, stacked = keras_stack(keras_float64, make, layers, 6, 4)
     weights = gru_weights_from_keras([layer.get_weights() for layer in stacked])
     assert [layer.reset_after for layer in weights] == [reset_after] * layers
     states, _ = gru_forward(x, weights)
     assert np.max(np.abs(states[-1] - np.asarray(model(x)))) < TOLERANCE
 
 
-def test_keras_gru_without_bias_needs_its_convention(keras):
-    keras.utils.set_random_seed(0)
+def test_keras_gru_without_bias_needs_its_convention(keras_float64):
+    keras_float64.utils.set_random_seed(0)
     x = inputs(2, 4, 3)
-    layer = keras.layers.GRU(
+    layer = keras_float64.layers.GRU(
         4, return_sequences=True, dtype="float64", use_bias=False, reset_after=False
     )
     expected = np.asarray(layer(x))
@@ -201,7 +189,7 @@ def test_keras_gru_without_bias_needs_its_convention(keras):
         gru_weights_from_keras([layer.get_weights()])
     states, _ = gru_forward(x, gru_weights_from_keras([layer.get_weights()], reset_after=False))
     assert np.max(np.abs(states[-1] - expected)) < TOLERANCE
-    with_bias = keras.layers.GRU(4, dtype="float64", reset_after=True)
+    with_bias = keras_float64.layers.GRU(4, dtype="float64", reset_after=True)
     with_bias(x)
     with pytest.raises(ValueError, match=r"reset_after=True GRU, but reset_after=False was given"):
         gru_weights_from_keras([with_bias.get_weights()], reset_after=False)
