@@ -18,6 +18,7 @@ import torch
 
 from labhelpers.__main__ import main
 from labhelpers.tools.cache import data_identity, refresh_markdown, run_key, shared_identity
+from labhelpers.tools.jobs import THREAD_VARIABLES
 from labhelpers.tools.runner import default_jobs, results_of, run, run_times
 from labhelpers.tools.sweep import check_grid, parse_grid_option, point_name, sweep_page
 
@@ -102,6 +103,22 @@ def test_parallel_run_reports_each_job_and_a_summary(ran):
     kept = {name.split(" ")[0]: seconds for name, seconds in run_times(root).items()}
     assert kept == pytest.approx(printed, abs=0.051)
 
+
+def test_threads_0_gives_the_kernel_torchs_own_default_not_the_dask_workers_one(tmp_path):
+    """Dask starts its workers with OMP_NUM_THREADS=1 and the like; --threads 0 (the libraries'
+    defaults) must not pass them on. Torch's default is read in a process without them."""
+    root = book_with(tmp_path, names=("01_sum_classifier",))
+    run("smoke", root=root, jobs=1, threads=0, log=lambda line: None)
+    without = {name: value for name, value in os.environ.items() if name not in THREAD_VARIABLES}
+    default = subprocess.run(
+        [sys.executable, "-c", "import torch; print(torch.get_num_threads())"],
+        env=without,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (record,) = json.loads((root / "_build" / "results.json").read_text())
+    assert record["machine"]["torch_threads"] == int(default.stdout)
 
 def test_a_changed_notebook_runs_again_and_an_unchanged_one_does_not(ran, tmp_path):
     root = copy_of(ran, tmp_path)

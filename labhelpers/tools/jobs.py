@@ -35,14 +35,15 @@ THREAD_VARIABLES = (
 )
 
 
-def thread_environment(threads: int) -> dict[str, str]:
-    """The kernel variables for ``threads`` threads per job; 0 leaves the libraries' own
-    defaults."""
+def thread_environment(threads: int) -> dict[str, str | None]:
+    """The kernel variables for ``threads`` threads per job. 0 removes them (None), so that each
+    library takes its own default, every core: a Dask worker sets OMP_NUM_THREADS=1 and the like
+    (its ``pre-spawn-environ``), which its kernels would otherwise inherit."""
     if threads < 0:
         raise ValueError(
             f"--threads must be 0 (the libraries' defaults) or a positive count, got {threads}"
         )
-    return {name: str(threads) for name in THREAD_VARIABLES} if threads else {}
+    return {name: str(threads) if threads else None for name in THREAD_VARIABLES}
 
 
 @dataclass
@@ -54,7 +55,8 @@ class Job:
     source: bytes
     parameters: dict[str, Any]
     run_id: str
-    env: dict[str, str] = field(default_factory=dict)
+    # The kernel's variables on top of the worker's; None removes one.
+    env: dict[str, str | None] = field(default_factory=dict)
     cwd: str | None = None  # the kernel's folder when it exists on the worker, else a temporary one
 
 
@@ -112,7 +114,9 @@ def execute_job(job: Job) -> dict[str, Any]:
     # nbclient runs the kernel's client in this thread's event loop (jupyter_core's run_sync): so
     # does this.
     manager = AsyncKernelManager(kernel_name="python3", transport_encryption="auto")
-    run_sync(manager.start_kernel)(env={**os.environ, "LABHELPERS_BATCH": "1", **job.env}, cwd=cwd)
+    env = {**os.environ, "LABHELPERS_BATCH": "1", **job.env}
+    env = {name: value for name, value in env.items() if value is not None}
+    run_sync(manager.start_kernel)(env=env, cwd=cwd)
     with _LOCK:
         _RUNNING.setdefault(job.run_id, {})[job.name] = (manager, output, threading.get_ident())
         papermill_log = logging.getLogger("papermill")
