@@ -294,6 +294,8 @@ def run_seconds(notebook: dict) -> float | None:
 
 def _machine_in_words(machine: dict) -> str:
     words = f"{machine.get('platform', 'unknown')}, {machine.get('cpu_count', '?')} CPU cores"
+    if machine.get("cpu"):
+        words += f" ({machine['cpu']})"
     if machine.get("gpu"):
         words += f", GPU {machine['gpu']}"
     versions = [

@@ -90,14 +90,29 @@ def result_sentence(
     return sentence
 
 
+def cpu_model() -> str | None:
+    """The processor's name as Linux gives it (``model name`` in /proc/cpuinfo); None elsewhere.
+    Run times compare only between machines of one CPU model, whatever their core count."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.partition(":")[2].strip() or None
+    except OSError:
+        pass
+    return None
+
+
 def machine_description() -> dict[str, Any]:
-    """Which machine produced a result: OS, CPU count, Python, torch and its device."""
+    """Which machine produced a result: OS, CPU model and count, Python, torch and its device."""
     info: dict[str, Any] = {
         "platform": platform.platform(terse=True),
         "machine": platform.machine(),
         "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
     }
+    if cpu := cpu_model():
+        info["cpu"] = cpu
     import sys
 
     if "torch" in sys.modules:

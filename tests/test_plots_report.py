@@ -1,4 +1,7 @@
 import json
+import os
+import re
+from pathlib import Path
 
 import matplotlib
 
@@ -11,6 +14,7 @@ from labhelpers.report import (  # noqa: E402
     RESULTS_MIME,
     epoch_line,
     epoch_summary,
+    machine_description,
     observation_table,
     record_results,
     result_sentence,
@@ -95,7 +99,7 @@ def test_record_results_is_json_and_displayed_with_its_mime(monkeypatch):
         "val_accuracy",
         {"val_accuracy": 0.94},
     )
-    assert record["machine"]["cpu_count"] >= 1
+    assert record["machine"]["cpu_count"] == os.cpu_count()
     assert shown[0][RESULTS_MIME] == record
     assert shown[0]["text/plain"] == "Results of E6 recorded (1 figures)."
     with pytest.raises(TypeError):
@@ -124,3 +128,11 @@ def test_rounding_level_bounds_float64_rounding_and_shows_real_errors():
     assert rounding_level(4.3e-16) == rounding_level(0.0) == rounding_level(-9e-15) == "< 1e-14"
     assert rounding_level(9e-13) == "9.0e-13"  # a real error keeps its value
     assert rounding_level(2e-10, bound=1e-9) == "< 1e-09"
+
+
+def test_the_machine_names_the_cpu_model_of_proc_cpuinfo():
+    cpuinfo = Path("/proc/cpuinfo")
+    if not cpuinfo.exists():
+        pytest.skip("no /proc/cpuinfo (not Linux): results name no CPU model there")
+    names = re.findall(r"^model name\s*:\s*(.*?)\s*$", cpuinfo.read_text(), flags=re.MULTILINE)
+    assert machine_description().get("cpu") == (names[0] if names and names[0] else None)

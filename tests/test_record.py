@@ -27,6 +27,7 @@ from labhelpers.record import (
     StoppedWithError,
     check_run,
     check_same_run,
+    header_fields,
     make_record,
 )
 from labhelpers.tools.runner import NotebookFailed, execute_notebook
@@ -333,6 +334,18 @@ def test_a_run_that_stopped_before_the_end_is_refused():
         cell.execution_count = count
     with pytest.raises(NotExecuted, match="did not reach the end; cell 5 never ran"):
         check_run(notebook)
+
+
+@pytest.mark.parametrize(
+    "cpu, words", [("AMD EPYC", "2 CPU cores (AMD EPYC)"), (None, "2 CPU cores")]
+)
+def test_the_machine_line_names_the_cpu_model_when_the_results_have_it(cpu, words):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Lesson 1: an RNN")])
+    machine = {"platform": "Linux-6", "cpu_count": 2, "python": "3.11.7", "torch": "2.13.0"}
+    if cpu:
+        machine["cpu"] = cpu
+    fields = header_fields(notebook, {"machine": machine}, "A", "R1", "2026-12-06", None)
+    assert fields["run"]["Machine"] == f"Linux-6, {words}; python 3.11.7, torch 2.13.0"
 
 
 def test_bad_header_fields_are_named(record, tmp_path):

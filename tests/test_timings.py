@@ -35,9 +35,12 @@ def executed_notebook(
     gpu: str | None = None,
     exception=None,
     at_once=2,
+    cpu: str | None = None,
 ) -> Path:
     """An executed notebook as the runner writes it: papermill's metadata, one results output."""
     machine = {"cpu_count": 2, "torch_threads": 1, **({"gpu": gpu} if gpu else {})}
+    if cpu:
+        machine["cpu"] = cpu
     record = {"profile": profile, "source": source, "machine": machine}
     notebook = {
         "cells": [
@@ -68,6 +71,7 @@ def test_a_measurement_is_papermills_duration_with_what_the_notebook_ran_on(tmp_
         "profile": "quick",
         "seconds": 75.0,
         "device": "CPU",
+        "cpu": None,
         "cores": 2,
         "threads": 1,
         "at_once": 2,
@@ -130,6 +134,22 @@ def test_the_table_has_every_lesson_and_profile_and_says_where_it_was_measured(t
         "a time, 2026-11-30."
     ) in table
 
+
+def test_the_note_under_a_column_names_each_cpu_model_it_was_measured_on(tmp_path):
+    """Times compare only on one CPU model: a column measured on two says both, and a measurement
+    recorded before results named the CPU says what it has."""
+    xeon, epyc = "Intel(R) Xeon(R) CPU @ 2.20GHz", "AMD EPYC 7B13"
+    executed_notebook(tmp_path, "01_sum_classifier", profile="lab", cpu=xeon)
+    executed_notebook(tmp_path, "08_sequence_regression", profile="lab", cpu=epyc)
+    executed_notebook(tmp_path, "09_forecasting", profile="lab")
+    assert [m["cpu"] for m in measurements(tmp_path)] == [xeon, epyc, None]
+    table = times_table(ROOT, measurements(tmp_path))
+    (note,) = [line for line in table.splitlines() if line.startswith("- lab")]
+    assert note == (
+        "- lab: CPU, 2 cores (AMD EPYC 7B13), 1 torch thread, 2 notebooks at a time, 2026-11-30; "
+        f"CPU, 2 cores ({xeon}), 1 torch thread, 2 notebooks at a time, 2026-11-30; "
+        "CPU, 2 cores, 1 torch thread, 2 notebooks at a time, 2026-11-30."
+    )
 
 def book_copy(tmp_path: Path, times: list[dict] | None) -> Path:
     """The book's notebooks and README in a folder; ``times`` its committed measurements."""

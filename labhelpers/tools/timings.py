@@ -3,8 +3,8 @@
 
 A measurement is papermill's own wall time of one executed notebook
 (``metadata.papermill.duration``) with what it ran on, read from the results the notebook
-recorded: the profile, the cores, the torch threads, the GPU when there was one, and whether IMDB
-or generated reviews were used. The runner adds how many notebooks ran at once.
+recorded: the profile, the CPU model and cores, the torch threads, the GPU when there was one,
+and whether IMDB or generated reviews were used. The runner adds how many notebooks ran at once.
 ``python -m labhelpers times --save`` merges the measurements of ``_build/executed/`` into the
 committed file and rewrites the README's table; the book build shows the committed measurements
 with those of its own run in place of older ones.
@@ -39,6 +39,7 @@ def measurement(executed: Path) -> dict | None:
         "profile": record["profile"],
         "seconds": round(papermill["duration"], 1),
         "device": f"GPU ({machine['gpu']})" if "gpu" in machine else "CPU",
+        "cpu": machine.get("cpu"),
         "cores": machine["cpu_count"],
         "threads": machine.get("torch_threads"),
         "at_once": at_once,
@@ -91,7 +92,8 @@ def _how(m: dict) -> str:
     )
     threads = m["threads"]
     threads = f", {threads} torch thread{'s' * (threads != 1)}" if threads else ""
-    return f"{m['device']}, {m['cores']} cores{threads}{at_once}, {m['date']}"
+    cpu = f" ({m['cpu']})" if m.get("cpu") else ""  # measurements before 2026-12-06 lack it
+    return f"{m['device']}, {m['cores']} cores{cpu}{threads}{at_once}, {m['date']}"
 
 
 def times_table(root: Path, times: list[dict]) -> str:
