@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -12,10 +13,11 @@ RUN_DESCRIPTION = """\
 Execute the lab book's notebooks with papermill, several at once, and collect their results.
 
 Outputs: the executed notebooks in _build/executed/ (a failed one as NAME.failed.ipynb, one
-stopped by Ctrl-C as NAME.partial.ipynb), each notebook's results in _build/results/NAME.json,
-all of them in _build/results.json (the book's Results page). A sweep (--grid, --sweep) runs every
-combination as its own notebook, _build/sweeps/executed/NAME--KEY=VALUE--....ipynb, and writes its
-table and plots to _build/sweeps/last/ (sweep.csv, sweep.md, sweep_KEY.png; the book shows them).
+stopped by Ctrl-C or SIGTERM as NAME.partial.ipynb), each notebook's results in
+_build/results/NAME.json, all of them in _build/results.json (the book's Results page). A sweep
+(--grid, --sweep) runs every combination as its own notebook,
+_build/sweeps/executed/NAME--KEY=VALUE--....ipynb, and writes its table and plots to
+_build/sweeps/last/ (sweep.csv, sweep.md, sweep_KEY.png; the book shows them).
 
 The default profile is quick. Notebooks run in parallel on a local Dask cluster, one per core,
 each with one thread per library; a notebook whose code, parameters, profile, data and labhelpers
@@ -237,5 +239,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _stop_as_ctrl_c_does(signum, frame):
+    """A batch system (SLURM, a CI timeout, ``kill``) stops a job with SIGTERM, to this process
+    alone: keep what Ctrl-C keeps, the notebooks as far as they got and every finished result."""
+    raise KeyboardInterrupt
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _stop_as_ctrl_c_does)
     sys.exit(main())

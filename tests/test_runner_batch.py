@@ -317,8 +317,18 @@ def training_started(path: Path) -> bool:
         return False
 
 
-def test_ctrl_c_stops_with_one_line_and_keeps_the_partial_notebook_and_earlier_results(
-    ran, tmp_path
+@pytest.mark.parametrize(
+    "stop",
+    [
+        # Ctrl-C from the terminal reaches the whole process group.
+        lambda process: os.killpg(process.pid, signal.SIGINT),
+        # A batch system's stop (SLURM, kill) reaches the runner alone.
+        lambda process: process.send_signal(signal.SIGTERM),
+    ],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_ctrl_c_or_sigterm_stops_with_one_line_and_keeps_the_partial_notebook_and_earlier_results(
+    ran, tmp_path, stop
 ):
     root = copy_of(ran, tmp_path)
     before = {
@@ -328,8 +338,7 @@ def test_ctrl_c_stops_with_one_line_and_keeps_the_partial_notebook_and_earlier_r
     }  # claims hold the pid of their run
     jobs = tmp_path / "tmp"
     jobs.mkdir()
-    # A long training run (smoke data, 20000 epochs); Ctrl-C from the terminal reaches the whole
-    # process group, as here.
+    # A long training run (smoke data, 20000 epochs).
     process = runner_process(
         root,
         "--only",
@@ -344,7 +353,7 @@ def test_ctrl_c_stops_with_one_line_and_keeps_the_partial_notebook_and_earlier_r
     while not any(training_started(path) for path in jobs.glob("labhelpers-job-*/*.ipynb")):
         assert time.monotonic() < deadline and process.poll() is None, process.communicate()
         time.sleep(0.5)
-    os.killpg(process.pid, signal.SIGINT)
+    stop(process)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130, out + err
     assert len(err.strip().splitlines()) == 1, err
