@@ -554,10 +554,9 @@ def test_the_keras_route_fails_fast_when_its_host_does_not_answer(offline):
     assert "keras" not in sys.modules or took < imdb.PROBE_TIMEOUT  # no download attempt, no wait
 
 
-def test_the_real_keras_client_offline_fails_fast_and_is_said(offline, monkeypatch):
+def test_the_real_keras_client_offline_fails_fast_and_is_said(offline, monkeypatch, keras):
     """Keras's own downloader, through a proxy that refuses (so no host probe, and no network even
     if there is one)."""
-    pytest.importorskip("keras", reason="Keras is not installed")
     monkeypatch.setattr(imdb, "KERAS_HOST", "storage.googleapis.com")
     monkeypatch.setenv("https_proxy", "http://127.0.0.1:9")
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")

@@ -115,8 +115,7 @@ def test_tanh_activation_is_exactly_nn_lstm():
     torch.testing.assert_close(c, c_ref[0])
 
 
-def test_relu_activation_matches_keras_lstm_relu():
-    keras = pytest.importorskip("keras", reason="Keras (TensorFlow) is not installed")
+def test_relu_activation_matches_keras_lstm_relu(keras):
     seed_everything(1)
     ours = ActivationLSTM(2, 6, activation="relu")
     x = torch.rand(3, 5, 2) * 4  # positive, unscaled inputs as in record 003

@@ -120,6 +120,7 @@ def test_threads_0_gives_the_kernel_torchs_own_default_not_the_dask_workers_one(
     (record,) = json.loads((root / "_build" / "results.json").read_text())
     assert record["machine"]["torch_threads"] == int(default.stdout)
 
+
 def test_a_changed_notebook_runs_again_and_an_unchanged_one_does_not(ran, tmp_path):
     root = copy_of(ran, tmp_path)
     executed = {name: root / "_build" / "executed" / f"{name}.ipynb" for name in SMALL}

@@ -151,6 +151,7 @@ def test_the_note_under_a_column_names_each_cpu_model_it_was_measured_on(tmp_pat
         "CPU, 2 cores, 1 torch thread, 2 notebooks at a time, 2026-11-30."
     )
 
+
 def book_copy(tmp_path: Path, times: list[dict] | None) -> Path:
     """The book's notebooks and README in a folder; ``times`` its committed measurements."""
     root = tmp_path / "book"
