@@ -204,3 +204,17 @@ def rounding_level(difference: float, bound: float = ROUNDING_BOUND) -> str:
     still shows its value.
     """
     return f"< {bound:.0e}" if abs(difference) < bound else f"{difference:.1e}"
+
+
+def answers(lines: Sequence[str], title: str = "Answers from this run") -> str:
+    """Markdown that shows ``lines`` as a list hidden until the reader clicks ``title``.
+
+    An HTML ``<details>`` block with Markdown inside (blank lines around it):
+    JupyterLab, Colab and the book (MyST) all render it collapsed with its
+    maths typeset, where MyST's ``:::{admonition}`` shows as literal text
+    outside the book. The lessons' static answer cells use the same form.
+    """
+    if not lines:
+        raise ValueError("answers needs at least one line to show")
+    items = "\n".join(f"- {line}" for line in lines)
+    return f"<details>\n<summary>{title}</summary>\n\n{items}\n\n</details>"

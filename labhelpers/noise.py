@@ -1,0 +1,196 @@
+"""How sure a measured figure is, and the one rule that words a comparison.
+
+A single training run is one draw (lesson 1 measures the spread over seeds), so
+every figure that is compared carries a standard error, and every sentence that
+says a model "beats" another, or that a change "gains" or "costs" something, is
+written here from the difference and its standard error: a difference under
+two standard errors reads "within noise". The notebooks write no such word
+themselves (a test reads them for it).
+
+Two sources of a standard error:
+
+- ``over_seeds``: the same configuration trained from several seeds; the
+  standard error of their mean (standard deviation with ddof=1 over sqrt(k)).
+- ``binomial``: one run's accuracy on n independent test items,
+  sqrt(p (1 - p) / n). It counts the test sample's luck only, not the seed's,
+  so it is a lower bound on the noise between two trainings.
+
+Two figures measured on the same test items are not independent; adding their
+variances (``difference``) is the usual conservative approximation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from .checks import positive_int
+
+# A difference under this many standard errors is called "within noise".
+NOISE_LEVEL = 2.0
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A figure with its standard error and where the error comes from.
+
+    ``value`` and ``se`` are in the figure's own unit (a fraction for an
+    accuracy); ``source`` says how ``se`` was measured, for tables and sentences.
+    """
+
+    value: float
+    se: float
+    source: str
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.value):
+            raise ValueError(f"a measured value must be finite, got {self.value}")
+        if not (math.isfinite(self.se) and self.se >= 0):
+            raise ValueError(f"a standard error must be finite and at least 0, got {self.se}")
+
+    def show(self, percent: bool = True) -> str:
+        """``83.48% ± 0.52`` (points) for a fraction, ``0.0123 ± 0.0004`` otherwise."""
+        if percent:
+            return f"{100 * self.value:.2f}% ± {100 * self.se:.2f}"
+        return f"{self.value:.4g} ± {self.se:.2g}"
+
+
+def binomial(accuracy: float, n: int) -> Measured:
+    """An accuracy measured on ``n`` independent items, with its binomial standard error."""
+    positive_int("n", n)
+    if not 0.0 <= accuracy <= 1.0:
+        raise ValueError(f"accuracy must be a fraction in [0, 1], got {accuracy}")
+    se = math.sqrt(accuracy * (1.0 - accuracy) / n)
+    return Measured(float(accuracy), se, f"binomial s.e. of {n:,} test items")
+
+
+def over_seeds(values: Iterable[float]) -> Measured:
+    """The mean of one figure over several seeds, with the standard error of that mean."""
+    values = [float(v) for v in values]
+    if len(values) < 2:
+        raise ValueError(
+            f"over_seeds needs at least 2 seeds to measure a spread, got {len(values)}: "
+            "raise n_seeds, or use binomial() for one run's test accuracy"
+        )
+    k = len(values)
+    mean = sum(values) / k
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (k - 1))
+    return Measured(mean, sd / math.sqrt(k), f"s.e. of the mean over {k} seeds")
+
+
+def difference(a: Measured, b: Measured) -> tuple[float, float]:
+    """``a - b`` and its standard error (the two variances added)."""
+    return a.value - b.value, math.hypot(a.se, b.se)
+
+
+def verdict(a: Measured, b: Measured, higher_is_better: bool = True) -> str:
+    """``"above"``, ``"below"`` or ``"within noise"``: where ``a`` stands against ``b``.
+
+    "above" means better (higher, or lower when ``higher_is_better`` is False),
+    by at least ``NOISE_LEVEL`` standard errors of the difference.
+    """
+    d, se = difference(a, b)
+    if not higher_is_better:
+        d = -d
+    if abs(d) < NOISE_LEVEL * se or d == 0:
+        return "within noise"
+    return "above" if d > 0 else "below"
+
+
+def _amount(d: float, se: float, percent: bool) -> str:
+    if percent:
+        return f"{100 * abs(d):.2f} ± {100 * se:.2f} points"
+    return f"{abs(d):.4g} ± {se:.2g}"
+
+
+def compare(
+    name_a: str,
+    a: Measured,
+    name_b: str,
+    b: Measured,
+    *,
+    percent: bool = True,
+    higher_is_better: bool = True,
+) -> str:
+    """One sentence comparing two measured figures, worded from their noise.
+
+    >>> compare("the LSTM", binomial(0.85, 2000), "the SimpleRNN", binomial(0.70, 2000))
+    'the LSTM beats the SimpleRNN by 15.00 ± 1.30 points (more than 2 standard errors).'
+    """
+    d, se = difference(a, b)
+    side = verdict(a, b, higher_is_better)
+    if side == "within noise":
+        signed = f"{100 * d:+.2f} ± {100 * se:.2f} points" if percent else f"{d:+.4g} ± {se:.2g}"
+        return (
+            f"{name_a} and {name_b} are within noise of each other ({signed}, "
+            f"under {NOISE_LEVEL:g} standard errors)."
+        )
+    verb = "beats" if side == "above" else "is worse than"
+    return (
+        f"{name_a} {verb} {name_b} by {_amount(d, se, percent)} "
+        f"(more than {NOISE_LEVEL:g} standard errors)."
+    )
+
+
+def effect(
+    change: str,
+    before: Measured,
+    after: Measured,
+    what: str = "test accuracy",
+    *,
+    percent: bool = True,
+    higher_is_better: bool = True,
+) -> str:
+    """One sentence on what a change did to a figure: gains, costs, or within noise.
+
+    >>> effect("Pooling", binomial(0.70, 2000), binomial(0.80, 2000))
+    'Pooling gains 10.00 ± 1.36 points of test accuracy (more than 2 standard errors).'
+    """
+    d, se = difference(after, before)
+    side = verdict(after, before, higher_is_better)
+    if side == "within noise":
+        signed = f"{100 * d:+.2f} ± {100 * se:.2f} points" if percent else f"{d:+.4g} ± {se:.2g}"
+        return (
+            f"{change} changes {what} by {signed}: within noise "
+            f"(under {NOISE_LEVEL:g} standard errors)."
+        )
+    verb = "gains" if side == "above" else "costs"
+    unit = "of " if percent else "in "
+    return (
+        f"{change} {verb} {_amount(d, se, percent)} {unit}{what} "
+        f"(more than {NOISE_LEVEL:g} standard errors)."
+    )
+
+
+def comparison_table(
+    figures: Mapping[str, Measured],
+    reference: str,
+    *,
+    percent: bool = True,
+    higher_is_better: bool = True,
+):
+    """A table of measured figures with their ± column and each one's verdict against ``reference``.
+
+    Columns: value, ±, difference from the reference, and "above", "below" or
+    "within noise" (worded by ``verdict``). Percent figures are in points.
+    """
+    import pandas as pd
+
+    if reference not in figures:
+        raise ValueError(f"reference {reference!r} must be one of the figures: {', '.join(figures)}")
+    scale = 100.0 if percent else 1.0
+    base = figures[reference]
+    rows = []
+    for name, figure in figures.items():
+        d, se = difference(figure, base)
+        rows.append(
+            {
+                "": name,
+                "value": scale * figure.value,
+                "±": scale * figure.se,
+                f"vs {reference}": "" if name == reference else f"{scale * d:+.2f} ± {scale * se:.2f}",
+                "verdict": "" if name == reference else verdict(figure, base, higher_is_better),
+            }
+        )
+    return pd.DataFrame(rows).set_index("")
