@@ -410,12 +410,37 @@ def run_times(root: Path) -> dict[str, float]:
 
     Kept in ``_build/cache/run_seconds.json``, beside the caches of matplotlib and
     Keras: a build after removing the executed notebooks still starts the longest
-    notebooks first. Empty before any run (the notebooks then start in lesson order).
+    notebooks first. Empty before any run (the notebooks then start by the committed lesson
+    times, :func:`committed_times`).
     """
     try:
         return json.loads((root / "_build" / "cache" / "run_seconds.json").read_text())
     except (OSError, ValueError):
         return {}
+
+
+def committed_times(root: Path) -> dict[tuple[str, str], float]:
+    """The lessons' measured times from ``book/lesson_times.json`` by (notebook, profile): the
+    longest measurement of each, whatever the CPU. A first build, with no run times of its own
+    yet, orders its notebooks by these."""
+    path = root / "book" / "lesson_times.json"
+    try:
+        measurements = json.loads(path.read_text(encoding="utf-8"))["measurements"]
+        found: dict[tuple[str, str], float] = {}
+        for m in measurements:
+            key = (m["notebook"], m["profile"])
+            found[key] = max(found.get(key, 0.0), float(m["seconds"]))
+        return found
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}  # no file or an unreadable one: lesson order, as before
+
+
+def expected_seconds(job: Planned, remembered: Mapping[str, float], committed) -> float:
+    """How long ``job`` should take: its own last run on this machine, else the committed time of
+    its notebook in its profile (a sweep point takes its notebook's), else 0."""
+    if _timing_name(job) in remembered:
+        return remembered[_timing_name(job)]
+    return committed.get((job.notebook.stem, job.parameters.get("profile")), 0.0)
 
 
 def _timing_name(job: Planned) -> str:
@@ -482,7 +507,7 @@ def run(
     shared = shared_identity()
     sources = {path: read_notebook(path) for path in {job.notebook for job in planned}}
     to_run, skipped, failures, done = [], 0, {}, 0
-    remembered = run_times(root)
+    remembered, committed = run_times(root), committed_times(root)
     for job in planned:
         job.key = run_key(sources[job.notebook], job.parameters, shared)
         said = None if force else reuse(job, sources[job.notebook])
@@ -490,7 +515,7 @@ def run(
             skipped += 1
             log(f"[{skipped}/{len(planned)}] {job.name}: {said}")
             continue
-        job.expected_seconds = remembered.get(_timing_name(job), 0.0)
+        job.expected_seconds = expected_seconds(job, remembered, committed)
         to_run.append(job)
     claims = {}
     for job in list(to_run):
@@ -503,8 +528,8 @@ def run(
         else:
             claims[job.name] = claim
     run_id = uuid.uuid4().hex
-    # The longest first (by the last run's time), so one long notebook does not finish alone at the
-    # end.
+    # The longest first (by the last run's time, or the committed lesson times on a first build),
+    # so one long notebook does not finish alone at the end.
     to_run.sort(key=lambda job: -job.expected_seconds)
     if to_run:
         from dask.distributed import as_completed
