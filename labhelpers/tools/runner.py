@@ -315,6 +315,60 @@ class _Claim:
             self.file = None
 
 
+SCHEDULER_FORM = "tcp://HOST:PORT (the address `dask scheduler` prints, port 8786 by default)"
+# Seconds to wait for a scheduler to accept the connection and to send its greeting.
+SCHEDULER_ANSWER_SECONDS = 5.0
+# A Dask greeting (handshake) is a few hundred bytes; its 8-byte length prefix says so.
+_GREETING_LIMIT = 1 << 24
+
+
+def check_scheduler(scheduler: str, seconds: float = SCHEDULER_ANSWER_SECONDS) -> None:
+    """Refuse ``--scheduler`` unless it is ``tcp://HOST:PORT`` and a Dask scheduler answers there
+    within ``seconds``: Dask's own client waits minutes on a server that accepts and says nothing
+    (the dashboard's HTTP port) and tries to allocate exabytes when another protocol answers."""
+    import socket
+    import struct
+    from urllib.parse import urlsplit
+
+    def refuse(why: str) -> ValueError:
+        return ValueError(f"--scheduler {scheduler!r}: {why}; give {SCHEDULER_FORM}")
+
+    parts = urlsplit(scheduler)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if parts.scheme != "tcp" or not parts.hostname or port is None or parts.path not in ("", "/"):
+        raise refuse("not an address of the form tcp://HOST:PORT")
+    try:
+        connection = socket.create_connection((parts.hostname, port), timeout=seconds)
+    except socket.gaierror:
+        raise refuse(f"no host is called {parts.hostname!r}") from None
+    except OSError as error:
+        reason = "nothing answered" if isinstance(error, TimeoutError) else str(error)
+        raise refuse(f"could not connect within {seconds:g} s ({reason})") from None
+    with connection:
+        # A Dask scheduler greets first: an 8-byte little-endian length, then its handshake.
+        connection.settimeout(seconds)
+        prefix = b""
+        try:
+            while len(prefix) < 8:
+                chunk = connection.recv(8 - len(prefix))
+                if not chunk:
+                    break
+                prefix += chunk
+        except OSError:
+            pass
+    if len(prefix) < 8:
+        raise refuse(
+            f"a server accepted the connection but sent no Dask greeting within {seconds:g} s "
+            "(is this the dashboard's web port, 8787?)"
+        )
+    (length,) = struct.unpack("<Q", prefix)
+    if not 0 < length < _GREETING_LIMIT:
+        raise refuse("the server there is not a Dask scheduler (it speaks another protocol)")
+
+
 def _open_client(scheduler: str | None, workers: int):
     """A Dask client: of the scheduler at ``scheduler``, or of a new local cluster of ``workers``
     processes."""
@@ -324,7 +378,7 @@ def _open_client(scheduler: str | None, workers: int):
 
     if scheduler:
         try:
-            return Client(scheduler, timeout="20s"), None
+            return Client(scheduler, timeout="20s"), None  # checked by check_scheduler
         except OSError as error:
             raise RuntimeError(
                 f"--scheduler {scheduler}: no Dask scheduler answered ({error}); start one with "
@@ -497,6 +551,8 @@ def run(
     from .jobs import Job, execute_job, stop_jobs, thread_environment
 
     check_profile(profile)
+    if scheduler:
+        check_scheduler(scheduler)
     root = find_root(root)
     env = thread_environment(threads)
     jobs = default_jobs() if jobs is None else jobs
