@@ -57,6 +57,13 @@ class LastStepRNN(nn.Module):
 
     Input shape (batch, seq_len, input_size); output shape (batch, output_size).
     The hidden state starts at zeros for every batch.
+
+    ``bidirectional=True`` adds a second layer that reads the window from its last
+    step to its first; the output layer reads the forward state at the last step
+    and the backward state at the first step (each has then read the whole
+    window), concatenated: ``2 * hidden_size`` features. Lesson 9 uses it as a
+    forecaster: the window holds only the past, so reading it both ways uses no
+    value after the forecast origin.
     """
 
     def __init__(
@@ -66,15 +73,27 @@ class LastStepRNN(nn.Module):
         output_size: int,
         num_layers: int = 1,
         cell: str = "rnn",
+        bidirectional: bool = False,
     ):
         super().__init__()
         positive_int("output_size", output_size)
-        # nn.RNN for cell="rnn" (nn.GRU, nn.LSTM), batch first: x is (batch, seq_len, input_size)
-        self.rnn = _recurrent_layer(cell, input_size, hidden_size, num_layers)
-        self.out = nn.Linear(hidden_size, output_size)
+        if bidirectional:
+            positive_ints(input_size=input_size, hidden_size=hidden_size, num_layers=num_layers)
+            one_of("cell", cell, sorted(CELLS))
+            self.rnn = CELLS[cell](
+                input_size, hidden_size, num_layers=num_layers, batch_first=True, bidirectional=True
+            )
+        else:
+            # nn.RNN for cell="rnn" (nn.GRU, nn.LSTM), batch first: x is (batch, seq_len, input)
+            self.rnn = _recurrent_layer(cell, input_size, hidden_size, num_layers)
+        self.bidirectional = bidirectional
+        self.out = nn.Linear(hidden_size * (2 if bidirectional else 1), output_size)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         states, _ = self.rnn(x)  # (batch, seq_len, hidden_size): every h_t
+        if self.bidirectional:  # forward half at the last step, backward half at the first
+            hidden = states.shape[2] // 2
+            return self.out(torch.cat([states[:, -1, :hidden], states[:, 0, hidden:]], dim=1))
         return self.out(states[:, -1])  # read only h_T
 
 
@@ -138,7 +157,10 @@ class ReviewRNN(nn.Module):
     Input: ids of shape (batch, seq_len), int64. Output: shape (batch,), one
     logit or probability per review. ``embedding_weights`` (vocab_size,
     embedding_dim) starts the embedding from pre-trained vectors;
-    ``freeze_embedding`` keeps them fixed during training.
+    ``freeze_embedding`` keeps them fixed during training. ``padding_idx``
+    (for example 0) makes that id's row all zeros and keeps it out of training,
+    random or pre-trained, frozen or not, so every variant reads padding alike;
+    None (the default, and record 000's model) leaves the row an ordinary word's.
     """
 
     def __init__(
@@ -151,20 +173,31 @@ class ReviewRNN(nn.Module):
         sigmoid: bool = False,
         embedding_weights: np.ndarray | torch.Tensor | None = None,
         freeze_embedding: bool = False,
+        padding_idx: int | None = None,
     ):
         super().__init__()
         positive_ints(vocab_size=vocab_size, embedding_dim=embedding_dim, hidden_size=hidden_size)
         one_of("cell", cell, sorted(CELLS))
+        if padding_idx is not None and not (
+            isinstance(padding_idx, int) and 0 <= padding_idx < vocab_size
+        ):
+            raise ValueError(
+                f"padding_idx must be None or an id in [0, {vocab_size}), got {padding_idx!r}"
+            )
         if embedding_weights is not None:
-            weights = _pretrained(embedding_weights, vocab_size, embedding_dim)
-            self.embedding = nn.Embedding.from_pretrained(weights.clone(), freeze=freeze_embedding)
+            weights = _pretrained(embedding_weights, vocab_size, embedding_dim).clone()
+            if padding_idx is not None:
+                weights[padding_idx] = 0.0
+            self.embedding = nn.Embedding.from_pretrained(
+                weights, freeze=freeze_embedding, padding_idx=padding_idx
+            )
         else:
             if freeze_embedding:
                 raise ValueError(
                     "freeze_embedding=True needs embedding_weights: freezing a random embedding "
                     "would leave it random"
                 )
-            self.embedding = nn.Embedding(vocab_size, embedding_dim)
+            self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=padding_idx)
         # nn.RNN for cell="rnn" (nn.GRU, nn.LSTM), batch first: it reads (batch, seq_len, embedding)
         self.rnn = _recurrent_layer(cell, embedding_dim, hidden_size)
         self.out = nn.Linear(hidden_size, 1)

@@ -319,6 +319,45 @@ def test_review_rnn_messages():
         ReviewRNN(6, 2, 3, freeze_embedding=True)
 
 
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"pretrained": True, "freeze_embedding": True}, {"pretrained": True}],
+    ids=["random", "frozen", "fine-tuned"],
+)
+def test_review_rnn_padding_row_is_zero_and_never_trained_in_every_variant(options):
+    """Lesson 7's three embeddings read padding alike: with padding_idx=0 row 0 is
+    zeros, a pre-trained row 0 included, and a training step leaves it zeros."""
+    options = dict(options)
+    if options.pop("pretrained", False):
+        options["embedding_weights"] = np.arange(1, 13, dtype=np.float32).reshape(6, 2)
+    torch.manual_seed(0)
+    model = ReviewRNN(6, 2, 3, padding_idx=0, **options)
+    assert model.embedding.padding_idx == 0
+    assert torch.equal(model.embedding.weight[0], torch.zeros(2))
+    if "embedding_weights" in options:  # the other rows are the vectors given
+        given = torch.tensor(options["embedding_weights"][1:])
+        assert torch.equal(model.embedding.weight[1:], given)
+    loss = model(torch.tensor([[0, 0, 1, 2], [0, 3, 4, 5]])).square().sum()
+    loss.backward()
+    if model.embedding.weight.requires_grad:
+        assert model.embedding.weight.grad[0].abs().sum() == 0
+        assert model.embedding.weight.grad[1:].abs().sum() > 0
+    torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=1.0).step()
+    assert torch.equal(model.embedding.weight[0], torch.zeros(2))
+
+
+def test_review_rnn_without_padding_idx_trains_row_0_as_record_000_did():
+    torch.manual_seed(0)
+    model = ReviewRNN(6, 2, 3)
+    assert model.embedding.padding_idx is None and model.embedding.weight[0].abs().sum() > 0
+    model(torch.tensor([[0, 0, 1, 2]])).sum().backward()
+    assert model.embedding.weight.grad[0].abs().sum() > 0
+    message = "padding_idx must be None or an id in [0, 6), got 6"
+    with pytest.raises(ValueError, match=exactly(message)):
+        ReviewRNN(6, 2, 3, padding_idx=6)
+
+
 def test_reverse_within_length_builds_its_index_on_the_device_of_its_input():
     x = torch.tensor([[1, 2, 3, 0], [4, 5, 0, 0]])
     lengths = review_lengths(x)
