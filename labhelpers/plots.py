@@ -221,13 +221,15 @@ def plot_bidirectional_rnn(
     Bottom row: inputs x_t. Above them the forward states, each fed by the one on its left
     (the past), and the backward states, each fed by the one on its right (the future);
     on top the output of step t reads both, h_t = [forward h_t; backward h_t]. For step
-    ``focus`` (default: the second) the states that reach its output and the inputs after
-    it are outlined in red: the forward states bring x_1..x_t, the backward states
-    x_t..x_T, so the output at t has read inputs after t. The equations are written under
-    the drawing.
+    ``focus`` (default: the second) every input its output reads is marked, and the legend
+    says how: the forward states bring x_1..x_focus (past and current, blue), the backward
+    states x_focus..x_T, so the inputs after ``focus`` (the future, red) are read too; the
+    states on those paths and g_focus are outlined in bold black. Each node's patch has a
+    ``gid`` ("x_3", "fwd_3", "bwd_3", "g_3") for tests. The equations are written under the
+    drawing (Schuster & Paliwal 1997 introduced the architecture).
     """
     import matplotlib.pyplot as plt
-    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
     if isinstance(steps, bool) or not isinstance(steps, int) or not 2 <= steps <= 8:
         raise ValueError(
@@ -240,6 +242,8 @@ def plot_bidirectional_rnn(
             f"future), got {focus!r}"
         )
     colours = {"x": "#dbe9f6", "f": "#fde2c4", "b": "#e4d7f2", "y": "#d9f0d3", "0": "#eeeeee"}
+    # What g_focus reads: inputs up to focus (past and current) and after it (the future).
+    read = {"past": ("#a6cee3", "#1f5fa8"), "future": ("#fbb4ae", "#b22222"), "path": "#222222"}
     fig, ax = plt.subplots(figsize=(1.9 * (steps + 2) + 1.0, 5.6))
     ax.set_xlim(-0.9, steps + 1.6)
     ax.set_ylim(-1.5, 3.35)
@@ -250,7 +254,7 @@ def plot_bidirectional_rnn(
     half, shift = 0.22, 0.26
     rows = {"x": 0.0, "f": 1.0, "b": 1.75, "y": 2.75}
 
-    def node(x, y, text, colour, bold=False):
+    def node(x, y, text, colour, bold=False, edge=None, gid=None):
         ax.add_patch(
             FancyBboxPatch(
                 (x - half, y - 0.18),
@@ -258,9 +262,10 @@ def plot_bidirectional_rnn(
                 0.36,
                 boxstyle="round,pad=0.03",
                 facecolor=colour,
-                edgecolor="#b22222" if bold else "black",
+                edgecolor=edge or (read["path"] if bold else "black"),
                 linewidth=2.6 if bold else 1.1,
                 zorder=2,
+                gid=gid,
             )
         )
         ax.text(x, y, text, ha="center", va="center", fontsize=12, zorder=3)
@@ -278,11 +283,13 @@ def plot_bidirectional_rnn(
     for step in range(1, steps + 1):
         x = float(step)
         f, b = x - shift, x + shift
-        # Red outlines: the future inputs and the states that bring both sides to g_focus.
-        node(x, rows["x"], rf"$x_{{{step}}}$", colours["x"], bold=step > focus)
-        node(f, rows["f"], rf"${fwd}_{{{step}}}$", colours["f"], bold=step <= focus)
-        node(b, rows["b"], rf"${bwd}_{{{step}}}$", colours["b"], bold=step >= focus)
-        node(x, rows["y"], rf"$g_{{{step}}}$", colours["y"], bold=step == focus)
+        # g_focus reads every input: up to focus in blue, after it (the future) in red; bold
+        # black outlines: the states that bring both sides to g_focus, and g_focus.
+        face, edge = read["past" if step <= focus else "future"]
+        node(x, rows["x"], rf"$x_{{{step}}}$", face, True, edge, f"x_{step}")
+        node(f, rows["f"], rf"${fwd}_{{{step}}}$", colours["f"], step <= focus, gid=f"fwd_{step}")
+        node(b, rows["b"], rf"${bwd}_{{{step}}}$", colours["b"], step >= focus, gid=f"bwd_{step}")
+        node(x, rows["y"], rf"$g_{{{step}}}$", colours["y"], step == focus, gid=f"g_{step}")
         arrow((x - 0.1, rows["x"] + 0.2), (f, rows["f"] - 0.2))
         arrow((x + 0.1, rows["x"] + 0.2), (b, rows["b"] - 0.2))
         arrow((f, rows["f"] + 0.2), (x - 0.1, rows["y"] - 0.2))
@@ -300,12 +307,46 @@ def plot_bidirectional_rnn(
         fontsize=10,
         color="#6a3d9a",
     )
+
+    def span(first, last):
+        return rf"$x_{{{first}}}$" if first == last else rf"$x_{{{first}}}, \dots, x_{{{last}}}$"
+
+    past, future = span(1, focus), span(focus + 1, steps)
+    handles = [
+        Patch(
+            facecolor=read["past"][0],
+            edgecolor=read["past"][1],
+            linewidth=2,
+            label=f"{past}: inputs up to step {focus}, read by $g_{{{focus}}}$",
+        ),
+        Patch(
+            facecolor=read["future"][0],
+            edgecolor=read["future"][1],
+            linewidth=2,
+            label=f"{future}: inputs after step {focus} (the future), read by $g_{{{focus}}}$",
+        ),
+        Patch(
+            facecolor="white",
+            edgecolor=read["path"],
+            linewidth=2,
+            label=f"bold: the states that carry them to $g_{{{focus}}}$",
+        ),
+    ]
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncol=1,
+        fontsize=10,
+        frameon=False,
+    )
     return _finish_diagram(
         fig,
         ax,
         ((steps + 0.7) / 2, -0.6),
-        rf"red: what $g_{{{focus}}}$ reads; it has seen "
-        rf"$x_{{{focus + 1}}}, \dots, x_{{{steps}}}$, the inputs after step {focus}",
+        rf"$g_{{{focus}}}$ reads every input: {past} through the forward states, "
+        rf"{span(focus, steps)} through the backward states, so {future}, the inputs after "
+        rf"step {focus}, too",
         ((steps + 0.7) / 2, -1.2),
         rf"${fwd}_t = \tanh(\overrightarrow{{W}}_{{hh}}\,{fwd}_{{t-1}} + "
         rf"\overrightarrow{{W}}_{{in}}\,x_t + \overrightarrow{{b}}), \quad "

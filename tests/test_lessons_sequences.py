@@ -146,14 +146,14 @@ def test_bidirectional_figure_names_both_directions_marks_the_future_and_saves_p
     ):
         assert symbol in shown, symbol
     assert fig.axes[0].get_title() == "A bidirectional RNN: every output reads the whole sequence"
-    # Red outlines: forward states 1..focus, backward states focus..T, inputs after focus, g_focus.
+    # Red outlines: the inputs after focus (tests/test_plots_theory.py checks every marking).
     red = [
         patch
         for patch in fig.axes[0].patches
         if isinstance(patch, matplotlib.patches.FancyBboxPatch)
         and matplotlib.colors.to_hex(patch.get_edgecolor()) == "#b22222"
     ]
-    assert len(red) == 2 + 4 + 3 + 1
+    assert len(red) == 3
     assert (tmp_path / "bidirectional.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     plt.close("all")
     with pytest.raises(ValueError, match="steps must be an integer from 2 to 8"):

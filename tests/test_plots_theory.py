@@ -13,6 +13,7 @@ import pytest
 
 from labhelpers.plots import (
     plot_accuracy_by_distance,
+    plot_bidirectional_rnn,
     plot_clipping_comparison,
     plot_norms_by_lag,
     plot_unrolled_rnn,
@@ -172,3 +173,43 @@ def test_accuracy_by_distance_in_percent_with_chance():
         plot_accuracy_by_distance([5, 50], {"RNN": [1.0]})
     with pytest.raises(ValueError, match="accuracies is empty"):
         plot_accuracy_by_distance([5], {})
+
+
+@pytest.mark.parametrize("steps, focus", [(5, 2), (4, 1), (4, 3)])
+def test_bidirectional_figure_marks_every_input_the_output_reads_and_the_future_apart(steps, focus):
+    """g_focus reads every input: x_1..x_focus through the forward states (one colour) and
+    x_focus..x_T through the backward ones, so the inputs after focus (the future) are read
+    too and carry the other colour; the legend names both. (The first version marked only
+    the future inputs as read.)"""
+    fig = plot_bidirectional_rnn(steps=steps, focus=focus)
+    ax = fig.axes[0]
+    nodes = {p.get_gid(): p for p in ax.patches if p.get_gid()}
+    edge = {gid: matplotlib.colors.to_hex(p.get_edgecolor()) for gid, p in nodes.items()}
+    face = {gid: matplotlib.colors.to_hex(p.get_facecolor()) for gid, p in nodes.items()}
+    width = {gid: p.get_linewidth() for gid, p in nodes.items()}
+    inputs = [f"x_{t}" for t in range(1, steps + 1)]
+    # Every input is marked as read (bold outline, and a colour of its own).
+    assert all(width[x] > 2 for x in inputs)
+    past = {(face[f"x_{t}"], edge[f"x_{t}"]) for t in range(1, focus + 1)}
+    future = {(face[f"x_{t}"], edge[f"x_{t}"]) for t in range(focus + 1, steps + 1)}
+    assert len(past) == 1 and len(future) == 1 and past != future
+    # The legend gives each colour its meaning.
+    legend = ax.get_legend()
+    labels = [t.get_text() for t in legend.get_texts()]
+    handles = {
+        (
+            matplotlib.colors.to_hex(h.get_facecolor()),
+            matplotlib.colors.to_hex(h.get_edgecolor()),
+        ): t
+        for h, t in zip(legend.legend_handles, labels)
+    }
+    assert f"inputs up to step {focus}, read by $g_{{{focus}}}$" in handles[past.pop()]
+    assert f"inputs after step {focus} (the future), read by" in handles[future.pop()]
+    # The states on the paths to g_focus: forward 1..focus, backward focus..T, and g_focus.
+    bold = {gid for gid in nodes if width[gid] > 2 and not gid.startswith("x_")}
+    assert bold == (
+        {f"fwd_{t}" for t in range(1, focus + 1)}
+        | {f"bwd_{t}" for t in range(focus, steps + 1)}
+        | {f"g_{focus}"}
+    )
+    assert "reads every input" in texts(fig)
