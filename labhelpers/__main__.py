@@ -87,6 +87,13 @@ def main(argv: list[str] | None = None) -> int:
         "(with or instead of --grid)",
     )
     run.add_argument(
+        "--max-points",
+        type=int,
+        default=None,
+        metavar="N",
+        help="run a sweep of more than 500 points (default limit 500)",
+    )
+    run.add_argument(
         "--jobs",
         type=int,
         default=None,
@@ -183,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
                 threads=args.threads,
                 force=args.force,
                 scheduler=args.scheduler,
+                max_points=args.max_points or runner.MAX_POINTS,
             )
             print(f"{'Sweep table written to' if grid else 'Results collected in'} {results}")
             if args.book:

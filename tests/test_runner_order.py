@@ -30,8 +30,12 @@ def test_a_first_build_orders_by_the_committed_times(tmp_path):
         ],
     )
     committed = committed_times(tmp_path)
-    assert committed == {("01_a", "quick"): 5.0, ("11_b", "quick"): 547.0,
-                         ("11_b", "smoke"): 20.0, ("06_c", "quick"): 128.0}
+    assert committed == {
+        ("01_a", "quick"): 5.0,
+        ("11_b", "quick"): 547.0,
+        ("11_b", "smoke"): 20.0,
+        ("06_c", "quick"): 128.0,
+    }
     jobs = [job("01_a"), job("06_c"), job("11_b"), job("12_new")]
     order = sorted(jobs, key=lambda j: -expected_seconds(j, {}, committed))
     assert [j.name for j in order] == ["11_b", "06_c", "01_a", "12_new"]

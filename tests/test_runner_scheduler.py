@@ -42,8 +42,15 @@ def server():
 
 @pytest.mark.parametrize(
     "address",
-    ["not-an-address", "127.0.0.1:8786", "http://127.0.0.1:8786", "tcp://127.0.0.1",
-     "tcp://127.0.0.1:port", "tcp://127.0.0.1:8786/status", "tcp://:8786"],
+    [
+        "not-an-address",
+        "127.0.0.1:8786",
+        "http://127.0.0.1:8786",
+        "tcp://127.0.0.1",
+        "tcp://127.0.0.1:port",
+        "tcp://127.0.0.1:8786/status",
+        "tcp://:8786",
+    ],
 )
 def test_a_malformed_address_names_the_option_and_the_form(address):
     with pytest.raises(ValueError, match=r"--scheduler .*not an address.*tcp://HOST:PORT"):

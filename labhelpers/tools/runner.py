@@ -60,13 +60,14 @@ def select_notebooks(root: Path, only: Iterable[str] | None = None) -> list[Path
         return notebooks
     by_name = {path.stem: path for path in notebooks}
     chosen = []
-    for name in only:
+    for name in dict.fromkeys(only):  # a repeated --only runs once
         stem = Path(name).name.removesuffix(".ipynb").removesuffix(".py")
         if stem not in by_name:
             raise ValueError(
                 f"--only {name!r} names no notebook; the notebooks are {sorted(by_name)}"
             )
-        chosen.append(by_name[stem])
+        if by_name[stem] not in chosen:
+            chosen.append(by_name[stem])
     return chosen
 
 
@@ -190,17 +191,39 @@ def read_notebook(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+# A sweep larger than this is refused unless --max-points raises the limit: 100,000 points once
+# ran out of file handles after leaving 20,000 lock files.
+MAX_POINTS = 500
+
+
 def plan(
     root: Path,
     notebooks: list[Path],
     profile: str,
     parameters: Mapping[str, Any],
     grid: Mapping[str, list[Any]] | None,
+    max_points: int = MAX_POINTS,
 ) -> list[Planned]:
     """Every job of a run, each checked against its notebook before anything runs."""
+    import math
+
     from ..profiles import convert_parameter, declared_parameters
     from .sweep import check_grid, parameters_cell, point_name, points
 
+    if "profile" in parameters or "profile" in (grid or {}):
+        how = "-p profile" if "profile" in parameters else "--grid profile=..."
+        raise ValueError(
+            f"{how}: the profile is chosen with --profile, which would override it; run once per "
+            "profile instead, e.g. --profile lab"
+        )
+    if grid:
+        size = len(notebooks) * math.prod(len(values) for values in grid.values())
+        if size > max_points:
+            raise ValueError(
+                f"the sweep has {size:,} points ({' x '.join(str(len(v)) for v in grid.values())} "
+                f"values of {', '.join(grid)}, {len(notebooks)} notebook(s)), above the limit of "
+                f"{max_points:,}: narrow --grid, or raise the limit with --max-points {size}"
+            )
     planned = []
     for path in notebooks:
         reject_unknown_parameters(path, {**parameters, "profile": profile})
@@ -243,6 +266,14 @@ def plan(
                     root / "_build" / "executed" / path.name,
                     root / "_build" / "results" / f"{path.stem}.json",
                 )
+            )
+    by_file: dict[Path, Planned] = {}
+    for job in planned:  # two sweep values that one file name would hold ("a b", "a'b")
+        other = by_file.setdefault(job.executed, job)
+        if other is not job:
+            raise ValueError(
+                f"the sweep points {other.point} and {job.point} would both be written to "
+                f"{job.executed.name}: give values that differ in letters, digits or one of . _ + -"
             )
     return planned
 
@@ -310,7 +341,9 @@ class _Claim:
         return None
 
     def release(self) -> None:
+        """Remove the lock file (while still holding it, so no other run took it) and let go."""
         if self.file is not None:
+            self.path.unlink(missing_ok=True)
             self.file.close()
             self.file = None
 
@@ -530,6 +563,7 @@ def run(
     force: bool = False,
     scheduler: str | None = None,
     retries: int = 1,
+    max_points: int = MAX_POINTS,
     log: Callable[[str], None] = print,
 ) -> Path:
     """Execute the chosen notebooks (or every point of ``grid``) in ``profile``, in parallel with
@@ -558,7 +592,9 @@ def run(
     jobs = default_jobs() if jobs is None else jobs
     if jobs < 1:
         raise ValueError(f"--jobs must be at least 1, got {jobs}")
-    planned = plan(root, select_notebooks(root, only), profile, dict(parameters or {}), grid)
+    planned = plan(
+        root, select_notebooks(root, only), profile, dict(parameters or {}), grid, max_points
+    )
     started = time.perf_counter()
     shared = shared_identity()
     sources = {path: read_notebook(path) for path in {job.notebook for job in planned}}
@@ -587,101 +623,104 @@ def run(
     # The longest first (by the last run's time, or the committed lesson times on a first build),
     # so one long notebook does not finish alone at the end.
     to_run.sort(key=lambda job: -job.expected_seconds)
-    if to_run:
-        from dask.distributed import as_completed
+    try:
+        if to_run:
+            from dask.distributed import as_completed
 
-        client, cluster = _open_client(scheduler, min(jobs, len(to_run)))
-        try:
-            futures = {}
-            for order, job in enumerate(to_run):
-                spec = Job(
-                    job.name,
-                    job.notebook.read_bytes(),
-                    job.parameters,
-                    run_id,
-                    env,
-                    cwd=str(job.notebook.parent),
-                )
-                futures[
-                    client.submit(
-                        execute_job,
-                        spec,
-                        key=f"{job.name}-{run_id}",
-                        pure=False,
-                        retries=retries,
-                        priority=len(to_run) - order,
-                    )
-                ] = job
-            for future in as_completed(futures):
-                job = futures[future]
-                count = skipped + len(failures) + done + 1
-                try:
-                    answer = future.result()
-                except Exception as error:  # around the notebook: Dask has used up its retries
-                    answer = {
-                        "status": "failed",
-                        "notebook": None,
-                        "seconds": 0,
-                        "error": f"{type(error).__name__}: {error}",
-                        "worker": "?",
-                    }
-                if answer["status"] == "done":
-                    try:
-                        _store(job, answer, None if scheduler else min(jobs, len(to_run)))
-                    except NotebookFailed as error:
-                        answer = {**answer, "status": "failed", "error": str(error)}
-                if answer["status"] == "done":
-                    done += 1
-                    remember_run_time(root, job, answer["seconds"])
-                    _beside(job.executed, "failed").unlink(missing_ok=True)
-                    _beside(job.executed, "partial").unlink(missing_ok=True)
-                    if job.point is None:
-                        collect_results(root)
-                    log(
-                        f"[{count}/{len(planned)}] {job.name}: done in "
-                        f"{_minutes(answer['seconds'])}"
-                    )
-                else:
-                    kept = ""
-                    if answer["notebook"]:
-                        with atomic_write(_beside(job.executed, "failed"), "wb") as file:
-                            file.write(answer["notebook"])
-                        kept = (
-                            f"\n  the notebook as far as it got: {_beside(job.executed, 'failed')}"
-                        )
-                    failures[job.name] = answer["error"].strip() + kept
-                    log(
-                        f"[{count}/{len(planned)}] {job.name}: FAILED: "
-                        f"{answer['error'].splitlines()[0]}"
-                    )
-                claims.pop(job.name).release()
-        except KeyboardInterrupt:
-            signal.signal(
-                signal.SIGINT, signal.SIG_IGN
-            )  # a second Ctrl-C must not cut the clean-up short
+            client, cluster = _open_client(scheduler, min(jobs, len(to_run)))
             try:
-                kept = []
-                with contextlib.suppress(Exception):
-                    for found in client.run(stop_jobs, run_id).values():
-                        for name, notebook in found.items():
-                            job = next(job for job in to_run if job.name == name)
-                            with atomic_write(_beside(job.executed, "partial"), "wb") as file:
-                                file.write(notebook)
-                            kept.append(
-                                _beside(job.executed, "partial").relative_to(root).as_posix()
-                            )
-                partial = f", kept as far as they got in {', '.join(sorted(kept))}" if kept else ""
-                raise Interrupted(
-                    f"Interrupted: stopped {len(kept)} running notebook(s){partial}; the {done} "
-                    "that "
-                    "finished in this run and all earlier results are kept"
-                ) from None
-            finally:
-                _close_quietly(client, cluster)
-                for claim in claims.values():
-                    claim.release()
-                signal.signal(signal.SIGINT, signal.default_int_handler)
-        _close_quietly(client, cluster)
+                futures = {}
+                for order, job in enumerate(to_run):
+                    spec = Job(
+                        job.name,
+                        job.notebook.read_bytes(),
+                        job.parameters,
+                        run_id,
+                        env,
+                        cwd=str(job.notebook.parent),
+                    )
+                    futures[
+                        client.submit(
+                            execute_job,
+                            spec,
+                            key=f"{job.name}-{run_id}",
+                            pure=False,
+                            retries=retries,
+                            priority=len(to_run) - order,
+                        )
+                    ] = job
+                for future in as_completed(futures):
+                    job = futures[future]
+                    count = skipped + len(failures) + done + 1
+                    try:
+                        answer = future.result()
+                    except Exception as error:  # around the notebook: Dask has used up its retries
+                        answer = {
+                            "status": "failed",
+                            "notebook": None,
+                            "seconds": 0,
+                            "error": f"{type(error).__name__}: {error}",
+                            "worker": "?",
+                        }
+                    if answer["status"] == "done":
+                        try:
+                            _store(job, answer, None if scheduler else min(jobs, len(to_run)))
+                        except NotebookFailed as error:
+                            answer = {**answer, "status": "failed", "error": str(error)}
+                    if answer["status"] == "done":
+                        done += 1
+                        remember_run_time(root, job, answer["seconds"])
+                        _beside(job.executed, "failed").unlink(missing_ok=True)
+                        _beside(job.executed, "partial").unlink(missing_ok=True)
+                        if job.point is None:
+                            collect_results(root)
+                        log(
+                            f"[{count}/{len(planned)}] {job.name}: done in "
+                            f"{_minutes(answer['seconds'])}"
+                        )
+                    else:
+                        kept = ""
+                        if answer["notebook"]:
+                            with atomic_write(_beside(job.executed, "failed"), "wb") as file:
+                                file.write(answer["notebook"])
+                            failed_copy = _beside(job.executed, "failed")
+                            kept = f"\n  the notebook as far as it got: {failed_copy}"
+                        failures[job.name] = answer["error"].strip() + kept
+                        log(
+                            f"[{count}/{len(planned)}] {job.name}: FAILED: "
+                            f"{answer['error'].splitlines()[0]}"
+                        )
+                    claims.pop(job.name).release()
+            except KeyboardInterrupt:
+                signal.signal(
+                    signal.SIGINT, signal.SIG_IGN
+                )  # a second Ctrl-C must not cut the clean-up short
+                try:
+                    kept = []
+                    with contextlib.suppress(Exception):
+                        for found in client.run(stop_jobs, run_id).values():
+                            for name, notebook in found.items():
+                                job = next(job for job in to_run if job.name == name)
+                                with atomic_write(_beside(job.executed, "partial"), "wb") as file:
+                                    file.write(notebook)
+                                kept.append(
+                                    _beside(job.executed, "partial").relative_to(root).as_posix()
+                                )
+                    where = ", ".join(sorted(kept))
+                    partial = f", kept as far as they got in {where}" if kept else ""
+                    raise Interrupted(
+                        f"Interrupted: stopped {len(kept)} running notebook(s){partial}; "
+                        f"the {done} that finished in this run and all earlier results are kept"
+                    ) from None
+                finally:
+                    _close_quietly(client, cluster)
+                    for claim in claims.values():
+                        claim.release()
+                    signal.signal(signal.SIGINT, signal.default_int_handler)
+            _close_quietly(client, cluster)
+    finally:  # no lock file outlives the run, whatever stopped it
+        for claim in claims.values():
+            claim.release()
     results = (
         collect_results(root) if not grid else _write_sweep(root, planned, grid, failures, profile)
     )

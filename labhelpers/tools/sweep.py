@@ -52,7 +52,18 @@ def read_sweep_file(path: Path) -> dict[str, list[Any]]:
         raise FileNotFoundError(
             f"--sweep {path}: no such file; a sweep file holds lines like `hidden_size: [16, 32]`"
         )
-    content = yaml.safe_load(path.read_text())
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        where = getattr(error, "problem_mark", None)
+        at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
+        problem = getattr(error, "problem", None) or type(error).__name__
+        raise ValueError(
+            f"--sweep {path}: not valid YAML{at} ({problem}); write one `name: [values]` line per "
+            "parameter, indented with spaces, not tabs"
+        ) from None
+    except UnicodeDecodeError:
+        raise ValueError(f"--sweep {path}: not a text file (UTF-8)") from None
     if not isinstance(content, dict) or not content:
         raise ValueError(
             f"--sweep {path}: expected a mapping of parameter names to lists of values, "

@@ -1,0 +1,71 @@
+"""The runner's and sweeps' options under bad input: refused before anything runs, naming the
+option and the fix, and no lock file left behind."""
+
+import pytest
+
+from labhelpers.__main__ import main
+from labhelpers.tools.runner import MAX_POINTS, _Claim, plan, select_notebooks
+from labhelpers.tools.sweep import read_sweep_file
+
+from conftest import ROOT
+
+
+def one(name):
+    return select_notebooks(ROOT, [name])
+
+
+def test_a_profile_given_as_a_parameter_is_refused_naming_the_option():
+    with pytest.raises(ValueError, match=r"-p profile: the profile is chosen with --profile"):
+        plan(ROOT, one("01_sum_classifier"), "quick", {"profile": "lab"}, None)
+    with pytest.raises(ValueError, match=r"--grid profile=\.\.\.: .*--profile"):
+        plan(ROOT, one("01_sum_classifier"), "quick", {}, {"profile": ["smoke", "quick"]})
+
+
+def test_a_sweep_too_large_is_refused_before_planning():
+    grid = {"seed": list(range(100_000))}
+    with pytest.raises(ValueError, match=r"100,000 points .* --max-points 100000"):
+        plan(ROOT, one("01_sum_classifier"), "smoke", {}, grid)
+    # the limit counts points: just at it, the plan is made
+    planned = plan(ROOT, one("01_sum_classifier"), "smoke", {}, {"seed": list(range(MAX_POINTS))})
+    assert len(planned) == MAX_POINTS
+    assert len({job.executed for job in planned}) == MAX_POINTS
+
+
+def test_two_values_with_one_file_name_are_refused():
+    with pytest.raises(ValueError, match=r"would both be written to 10_char_rnn--prompt=a_b"):
+        plan(ROOT, one("10_char_rnn"), "smoke", {}, {"prompt": ["a b", "a'b"]})
+
+
+def test_a_repeated_only_runs_once():
+    chosen = select_notebooks(
+        ROOT, ["01_sum_classifier", "01_sum_classifier.ipynb", "01_sum_classifier"]
+    )
+    assert [path.stem for path in chosen] == ["01_sum_classifier"]
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [("hidden_size:\n\t- 16\n", "line 2, column 1"), ("hidden_size: [16, 32\n", "line 2")],
+)
+def test_a_malformed_sweep_file_names_the_file_and_the_place(tmp_path, text, where):
+    path = tmp_path / "sweep.yml"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=rf"--sweep {path}: not valid YAML at {where}"):
+        read_sweep_file(path)
+
+
+def test_a_claim_leaves_no_lock_file(tmp_path):
+    claim = _Claim(tmp_path / "01.ipynb")
+    assert claim.take() is None and claim.path.exists()
+    other = _Claim(tmp_path / "01.ipynb")
+    assert "another run" in other.take()
+    claim.release()
+    assert not claim.path.exists()
+
+
+def test_the_command_refuses_each_in_one_line(capsys):
+    assert main(["run", "--only", "01_sum_classifier", "-p", "profile", "lab"]) == 1
+    assert main(["run", "--only", "01_sum_classifier", "--grid", "seed=0:100000"]) == 1
+    errors = capsys.readouterr().err.splitlines()
+    assert errors[0].startswith("error: -p profile: the profile is chosen with --profile")
+    assert errors[1].startswith("error: the sweep has 100,000 points")
