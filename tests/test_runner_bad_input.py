@@ -69,3 +69,22 @@ def test_the_command_refuses_each_in_one_line(capsys):
     errors = capsys.readouterr().err.splitlines()
     assert errors[0].startswith("error: -p profile: the profile is chosen with --profile")
     assert errors[1].startswith("error: the sweep has 100,000 points")
+
+
+def test_a_changed_py_twin_is_refused_until_synced(tmp_path):
+    import shutil
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for suffix in (".ipynb", ".py"):
+        shutil.copy(ROOT / "notebooks" / f"01_sum_classifier{suffix}", notebooks)
+    (tmp_path / "_config.yml").write_text("title: t\n")
+    source = notebooks / "01_sum_classifier.py"
+    assert plan(tmp_path, one_in(tmp_path), "smoke", {}, None)  # in sync: planned
+    source.write_text(source.read_text().replace("## Aim", "## Aim (edited)"))
+    with pytest.raises(ValueError, match=r"01_sum_classifier.py is newer.*jupytext --sync"):
+        plan(tmp_path, one_in(tmp_path), "smoke", {}, None)
+
+
+def one_in(root):
+    return select_notebooks(root, ["01_sum_classifier"])

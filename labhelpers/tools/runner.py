@@ -191,6 +191,25 @@ def read_notebook(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def check_pair_in_sync(path: Path) -> None:
+    """Refuse a notebook whose jupytext twin ``NAME.py`` (the source reviewed in git) holds other
+    cells: the run would execute the ``.ipynb`` and report a stale copy as unchanged."""
+    twin = path.with_suffix(".py")
+    if not twin.exists():
+        return
+    import jupytext
+
+    def cells(notebook_path: Path) -> list[tuple[str, str]]:
+        return [(c.cell_type, c.source) for c in jupytext.read(notebook_path).cells]
+
+    if cells(twin) != cells(path):
+        newer = twin if twin.stat().st_mtime > path.stat().st_mtime else path
+        raise ValueError(
+            f"{path.name} and {twin.name} differ ({newer.name} is newer): pair them first with "
+            f"`jupytext --sync {twin}` (or `make sync`), then run again"
+        )
+
+
 # A sweep larger than this is refused unless --max-points raises the limit: 100,000 points once
 # ran out of file handles after leaving 20,000 lock files.
 MAX_POINTS = 500
@@ -226,6 +245,7 @@ def plan(
             )
     planned = []
     for path in notebooks:
+        check_pair_in_sync(path)
         reject_unknown_parameters(path, {**parameters, "profile": profile})
         declared = declared_parameters(parameters_cell(read_notebook(path)))
         for (
