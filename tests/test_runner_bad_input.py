@@ -88,3 +88,30 @@ def test_a_changed_py_twin_is_refused_until_synced(tmp_path):
 
 def one_in(root):
     return select_notebooks(root, ["01_sum_classifier"])
+
+
+def test_a_damaged_results_file_is_named_and_the_others_are_collected(tmp_path, capsys):
+    import json
+
+    from labhelpers.tools.runner import collect_results
+
+    results = tmp_path / "_build" / "results"
+    results.mkdir(parents=True)
+    (results / "01_sum_classifier.json").write_text(json.dumps([{"title": "one"}]))
+    (results / "05_imdb_rnn_pytorch.json").write_text('[{"title": "cut sh')
+    (results / "08_sequence_regression.json").write_text(json.dumps([{"title": "eight"}]))
+    written = collect_results(tmp_path)
+    assert [r["title"] for r in json.loads(written.read_text())] == ["one", "eight"]
+    error = capsys.readouterr().err
+    assert "05_imdb_rnn_pytorch.json is damaged" in error
+    assert "run --force --only 05_imdb_rnn_pytorch" in error
+
+
+def test_a_damaged_executed_copy_is_run_again_not_reused(tmp_path):
+    from labhelpers.tools.runner import Planned, reuse
+
+    executed, results = tmp_path / "01.ipynb", tmp_path / "01.json"
+    executed.write_text('{"cells": [')
+    results.write_text("[]")
+    job = Planned("01", ROOT / "notebooks" / "01_sum_classifier.ipynb", {}, None, executed, results)
+    assert reuse(job, {}) is None

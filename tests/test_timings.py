@@ -206,3 +206,32 @@ def test_the_readme_shows_the_committed_measurements():
     readme = (ROOT / "README.md").read_text()
     block = readme.split(README_START)[1].split(README_END)[0]
     assert block == "\n" + times_table(ROOT, read_times(ROOT))
+
+
+def test_a_refused_save_leaves_the_committed_times_as_they_were(tmp_path):
+    """Both files are made before either is written (the JSON was saved, then the README
+    refused)."""
+    executed = tmp_path / "executed"
+    executed.mkdir()
+    executed_notebook(executed, "01_sum_classifier", seconds=31)
+    root = book_copy(tmp_path, [])
+    (root / "README.md").write_text("# A README without the table\n")
+    with pytest.raises(ValueError, match="nothing was saved"):
+        save_times(root, executed)
+    assert read_times(root) == []
+
+
+def test_a_damaged_executed_copy_is_named_and_the_others_still_count(tmp_path):
+    executed_notebook(tmp_path, "01_sum_classifier", seconds=31)
+    damaged = tmp_path / "08_sequence_regression.ipynb"
+    damaged.write_text('{"cells": [')  # cut short
+    warnings = []
+    found = measurements(tmp_path, warn=warnings.append)
+    assert [m["notebook"] for m in found] == ["01_sum_classifier"]
+    (warning,) = warnings
+    assert str(damaged) in warning and "--only 08_sequence_regression" in warning
+
+
+def test_a_missing_executed_folder_is_an_error_naming_the_option(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"--executed .*nope: no such folder"):
+        measurements(tmp_path / "nope")

@@ -309,7 +309,11 @@ def reuse(job: Planned, source: dict) -> str | None:
 
     if not (job.executed.exists() and job.results.exists()):
         return None
-    executed = read_notebook(job.executed)
+    try:
+        executed = read_notebook(job.executed)
+        json.loads(job.results.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):  # a copy cut short: run the notebook again
+        return None
     if stored_key(executed) != job.key:
         return None
     changed = refresh_markdown(executed, source)
@@ -773,13 +777,10 @@ def _write_sweep(
     from .sweep import write_sweep
 
     entries = [
-        {
-            "notebook": job.notebook.stem,
-            "point": job.point,
-            "records": json.loads(job.results.read_text()),
-        }
+        {"notebook": job.notebook.stem, "point": job.point, "records": records}
         for job in planned
         if job.results.exists() and job.name not in failures
+        if (records := read_results_file(job.results, job.name)) is not None
     ]
     written = write_sweep(
         root / "_build" / "sweeps" / "last",
@@ -791,14 +792,33 @@ def _write_sweep(
     return written["csv"]
 
 
+def read_results_file(path: Path, name: str) -> list[dict] | None:
+    """A job's saved results; None, with a warning naming the file and the fix, when the file is
+    damaged (cut short by a full disk or a kill, edited by hand), so the other results still
+    count."""
+    import sys
+
+    try:
+        records = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(records, list):
+            raise ValueError("not a list of results")
+        return records
+    except (ValueError, UnicodeDecodeError) as error:
+        notebook = name.split("--")[0]
+        print(
+            f"warning: {path} is damaged ({error}); its results are left out. Run it again: "
+            f"python -m labhelpers run --force --only {notebook}",
+            file=sys.stderr,
+        )
+        return None
+
+
 def collect_results(root: Path) -> Path:
     """Write ``_build/results.json``: every notebook's records (``_build/results/*.json``), in
     lesson order."""
-    records = [
-        record
-        for path in sorted((root / "_build" / "results").glob("[0-9][0-9]_*.json"))
-        for record in json.loads(path.read_text())
-    ]
+    records = []
+    for path in sorted((root / "_build" / "results").glob("[0-9][0-9]_*.json")):
+        records.extend(read_results_file(path, path.stem) or [])
     results_path = root / "_build" / "results.json"
     write_json_atomically(results_path, records)
     return results_path

@@ -48,12 +48,31 @@ def measurement(executed: Path) -> dict | None:
     }
 
 
-def measurements(executed_dir: Path) -> list[dict]:
-    """The measurements of every lesson executed in ``executed_dir`` (sweep points left out)."""
+def measurements(executed_dir: Path, warn=None) -> list[dict]:
+    """The measurements of every lesson executed in ``executed_dir`` (sweep points left out).
+
+    A damaged copy (cut short, not JSON) is left out and named through ``warn`` (default: a line
+    on stderr), so the others still count.
+    """
+    import sys
+
+    if not executed_dir.is_dir():
+        raise FileNotFoundError(
+            f"--executed {executed_dir}: no such folder; give the folder of executed notebooks "
+            "(default _build/executed, written by `python -m labhelpers run`)"
+        )
+    warn = warn or (lambda line: print(line, file=sys.stderr))
     found = []
     for path in sorted(executed_dir.glob("[0-9][0-9]_*.ipynb")):
         if "." not in path.stem and "--" not in path.stem:  # not .failed/.partial, not a point
-            found.append(measurement(path))
+            try:
+                found.append(measurement(path))
+            except (ValueError, KeyError, TypeError) as error:
+                warn(
+                    f"warning: {path} is damaged ({type(error).__name__}: {error}); left out. "
+                    "Run that lesson again (python -m labhelpers run --force --only "
+                    f"{path.stem}) to measure it"
+                )
     return [m for m in found if m is not None]
 
 
@@ -133,7 +152,8 @@ def times_table(root: Path, times: list[dict]) -> str:
 
 def times_page(root: Path, executed_dir: Path) -> str:
     """The book's page: the committed measurements, this build's own in place of older ones."""
-    times = merged(read_times(root), measurements(executed_dir))
+    this_build = measurements(executed_dir) if executed_dir.is_dir() else []
+    times = merged(read_times(root), this_build)
     return (
         "# How long each lesson takes\n\n"
         "Wall time of each notebook from its first cell to its last, as papermill measured it, "
@@ -154,14 +174,19 @@ def save_times(root: Path, executed_dir: Path) -> list[dict]:
             f"no finished lesson in {executed_dir}: run `python -m labhelpers run` first"
         )
     times = merged(read_times(root), new)
-    write_json_atomically(root / TIMES_FILE, {"measurements": times})
+    # Both files are made before either is written: a README without its block leaves both as
+    # they were, not the JSON saved and the README stale.
     readme = root / "README.md"
     text = readme.read_text(encoding="utf-8")
     start, end = text.find(README_START), text.find(README_END)
     if start < 0 or end < start:
-        raise ValueError(f"README.md has no '{README_START}' ... '{README_END}' block to rewrite")
+        raise ValueError(
+            f"README.md has no '{README_START}' ... '{README_END}' block to rewrite: put the two "
+            "lines back where the table goes; nothing was saved"
+        )
     table = times_table(root, times)
     text = text[: start + len(README_START)] + "\n" + table + text[end:]
+    write_json_atomically(root / TIMES_FILE, {"measurements": times})
     with atomic_write(readme, "w") as file:
         file.write(text)
     return new
