@@ -1,22 +1,30 @@
 """labhelpers.strong_imdb: length buckets, masking against
 packed sequences, the ablation steps, the baseline."""
 
-from dataclasses import replace
+from dataclasses import fields, replace
+from types import SimpleNamespace
 
 import pytest
 
 from labhelpers.lessons.imdb_strong import (
     ENCODING,
     RECORD_STEP,
+    SETTING_LABELS,
     StepConfig,
     ablation_steps,
+    changes_from,
+    compared_with,
+    describe_step,
+    direct_gradient_share,
+    step_comparisons,
+    step_effects,
     tfidf_baseline,
     train_step,
     training_throughput,
 )
 
 
-def test_steps_change_one_thing_at_a_time_and_are_valid():
+def test_steps_are_valid():
     steps = ablation_steps()
     assert len({step.name for step in steps}) == len(steps)
     assert (
@@ -119,3 +127,105 @@ def test_train_step_scores_the_test_split_once_and_counts_only_real_words(
     assert result.tokens_per_second * result.seconds_per_epoch == pytest.approx(words)
     slots = sum(x.numel() for x, _ in step_batches(step, splits, "train"))
     assert result.padded_fraction == pytest.approx(1 - words / slots)
+
+
+def _differing(a, b):
+    return [
+        f.name
+        for f in fields(a)
+        if f.name not in ("name", "change") and getattr(a, f.name) != getattr(b, f.name)
+    ]
+
+
+def test_each_row_lists_every_setting_it_changes_from_the_row_it_is_compared_with():
+    """'Each row changes one thing' was false (the wider row changes six settings): the
+    table lists every change, computed from the settings."""
+    steps = [RECORD_STEP, *ablation_steps()]
+    parents = compared_with(steps)
+    names = [s.name for s in steps]
+    assert parents[0] is None
+    # Gated cells change the cell of the last tanh row; the others the row above.
+    assert parents[names.index("BiGRU + word2vec")] == names.index("BiRNN + word2vec")
+    assert parents[names.index("BiLSTM + word2vec")] == names.index("BiRNN + word2vec")
+    assert parents[names.index("BiRNN")] == names.index("max+mean pooling")
+    for step, parent in zip(steps[1:], parents[1:]):
+        listed = changes_from(steps[parent], step).split("; ")
+        differing = _differing(steps[parent], step)
+        assert len(listed) == len(differing) >= 1, (step.name, listed)
+        for name, item in zip(differing, listed):
+            assert item.startswith(SETTING_LABELS[name] + " ")
+    wider = steps[names.index("BiRNN wider + dropout")]
+    assert len(changes_from(steps[names.index(wider.name) - 1], wider).split("; ")) == 6
+    assert "epochs 20 -> 10" in changes_from(RECORD_STEP, steps[1])
+    assert changes_from(steps[2], replace(steps[2])).startswith("no setting")
+
+
+def test_descriptions_come_from_the_settings():
+    wider = next(s for s in ablation_steps() if s.name == "BiRNN wider + dropout")
+    text = describe_step(wider)
+    assert text.startswith("bidirectional tanh RNN(128), max+mean pooling, first 800 words")
+    assert "dropout 0.3" in text and "Adam lr 0.002 x 0.5 per epoch, 4 epochs" in text
+    # A capped profile, or a -p sweep, gets its own description.
+    small = replace(wider, hidden_size=16, embedding_dim=16, maxlen=120, cell="gru")
+    assert describe_step(small).startswith("bidirectional GRU(16), max+mean pooling, first 120")
+    assert describe_step(RECORD_STEP).startswith("tanh RNN(64), read at its last step, 200 words")
+    assert "dropout" not in describe_step(RECORD_STEP)
+
+
+def _results(*accuracies):
+    return [SimpleNamespace(name=f"m{i}", test_accuracy=a) for i, a in enumerate(accuracies)]
+
+
+def test_step_comparisons_give_every_row_its_noise_and_verdict():
+    steps = [RECORD_STEP, *ablation_steps()[:3]]
+    n = 1000
+    # above (+10 points), within noise (+0.5), below (-10)
+    results = _results(0.70, 0.80, 0.805, 0.705)
+    table = step_comparisons(steps, results, n)
+    assert list(table["verdict"]) == ["", "above", "within noise", "below"]
+    assert table.loc["m1", "±"] == pytest.approx(100 * (0.8 * 0.2 / n) ** 0.5)
+    se = 100 * ((0.8 * 0.2 + 0.7 * 0.3) / n) ** 0.5
+    assert table.loc["m1", "difference (points)"] == f"+10.00 ± {se:.2f}"
+    assert table.loc["m1", "compared with"] == "m0"
+    assert table.loc["m2", "changes"] == changes_from(steps[1], steps[2])
+    effects = step_effects(steps, results, n)
+    assert [round(d, 3) for d, _ in effects] == [0.1, 0.005, -0.1]
+    assert " gains 10.00 ± " in effects[0][1] and "within noise" in effects[1][1]
+    assert " costs 10.00 ± " in effects[2][1] and "against *m2*" in effects[2][1]
+    with pytest.raises(ValueError, match="4 steps but 3 results"):
+        step_comparisons(steps, results[:3], n)
+
+
+@pytest.mark.parametrize(
+    "pooling, bidirectional", [("max", False), ("max+mean", True), ("last", False), ("last", True)]
+)
+def test_direct_gradient_share_is_the_arg_max_step_under_max_pooling(pooling, bidirectional):
+    """'Every word gets a gradient of its own size' under max pooling was false: only each
+    unit's arg-max step gets that unit's gradient; mean pooling reaches every step."""
+    import torch
+
+    from labhelpers.models import PooledReviewRNN
+
+    torch.manual_seed(0)
+    hidden, length = 6, 12
+    model = PooledReviewRNN(50, 5, hidden, pooling=pooling, bidirectional=bidirectional)
+    ids = torch.randint(1, 50, (4, length))
+    ids[1, 9:] = 0  # one shorter review: padding is not a word
+    words = int((ids != 0).sum())
+    share = direct_gradient_share(model, ids)
+    assert model.training and all(p.grad is None for p in model.parameters())
+    units = hidden * (2 if bidirectional else 1)
+    if pooling == "max":
+        # Independently: the arg-max step of each unit, among the real words.
+        with torch.no_grad():
+            states = model._states_masked(model.embedding(ids), (ids != 0).sum(1))
+        states[ids == 0] = float("-inf")
+        arg = states.argmax(dim=1)  # (reviews, units)
+        distinct = sum(len(set(row.tolist())) for row in arg)
+        assert share["pairs"] == pytest.approx(len(ids) * units / (words * units))
+        assert share["words"] == pytest.approx(distinct / words) and share["words"] < 1
+    elif pooling == "max+mean":
+        assert share == {"words": 1.0, "pairs": 1.0}
+    else:  # one step per direction and review
+        per_review = 2 if bidirectional else 1
+        assert share["words"] == pytest.approx(per_review * len(ids) / words)

@@ -6,6 +6,12 @@ a strong IMDB classifier, and the bag-of-words baseline.
   :func:`train_step` on :class:`labhelpers.models.PooledReviewRNN` with
   :class:`labhelpers.data.batches.LengthBuckets`.
 - :func:`training_throughput`: words per second of one setting.
+- :func:`describe_step`, :func:`changes_from`, :func:`compared_with`: each model and each
+  row's changes written from the settings it ran with, never typed.
+- :func:`direct_gradient_share`: which words' hidden states the logit reaches in one step
+  (max pooling: only each unit's arg-max step; mean: every step; last state: one).
+- :func:`step_comparisons`: every row against the row it changes, with binomial standard
+  errors and the verdict of :mod:`labhelpers.noise`.
 - :func:`tfidf_baseline`: the bag-of-words model every IMDB result is set beside.
 """
 
@@ -138,7 +144,7 @@ class StepConfig:
 # official split.
 RECORD_STEP = StepConfig(
     "E1 record",
-    "lab record 000: RNN(64) read at its last step, 10k words, pre-padded to 200",
+    "lab record 000's model: a tanh RNN read at its last step, reviews cut and padded in front",
     batching="fixed",
     embedding_dim=64,
     hidden_size=64,
@@ -175,25 +181,25 @@ def ablation_steps() -> list[StepConfig]:
         pooled, name="BiRNN", bidirectional=True, change="a second direction, reading backwards"
     )
     clipped = replace(
-        both, name="BiRNN + clipping", clip_grad_norm=1.0, change="gradient norm clipped at 1"
+        both, name="BiRNN + clipping", clip_grad_norm=1.0, change="the gradient's norm clipped"
     )
     longer = replace(
         clipped,
-        name="BiRNN, 30k words, 800 long",
+        name="BiRNN, more words, longer reviews",
         num_words=30000,
         maxlen=800,
-        change="vocabulary 10k -> 30k words, reviews cut at 800 words instead of 200",
+        change="a larger vocabulary, and more of each review kept",
     )
     wider = replace(
         longer,
-        name="BiRNN 128 + dropout",
+        name="BiRNN wider + dropout",
         embedding_dim=128,
         hidden_size=128,
         dropout=0.3,
         lr=2e-3,
         lr_decay=0.5,
         epochs=4,
-        change="128 units, embedding 128, dropout 0.3; learning rate 2e-3 halved every epoch",
+        change="wider layers, dropout, a learning rate that decays every epoch",
     )
     word2vec = replace(
         wider,
@@ -238,6 +244,7 @@ class StepResult:
     padded_fraction: float
     history: dict = field(repr=False)
     config: dict = field(repr=False)
+    direct_gradient: dict | None = None
 
     def row(self) -> dict:
         return {
@@ -253,6 +260,212 @@ class StepResult:
             "s to best epoch": self.seconds_to_best,
             "parameters": self.parameters,
         }
+
+
+# ----------------------------------------------------- each row described from its settings
+
+# How each setting of StepConfig is named in a description or a list of changes.
+SETTING_LABELS = {
+    "batching": "input",
+    "cell": "cell",
+    "embedding_dim": "embedding size",
+    "hidden_size": "hidden size",
+    "layers": "layers",
+    "bidirectional": "directions",
+    "pooling": "read-out",
+    "padding": "padding",
+    "num_words": "vocabulary",
+    "maxlen": "words kept per review",
+    "dropout": "dropout",
+    "weight_decay": "weight decay",
+    "clip_grad_norm": "gradient clipping",
+    "lr": "learning rate",
+    "lr_decay": "learning-rate factor per epoch",
+    "batch_size": "batch size",
+    "bucket_batches": "batches per length bucket",
+    "epochs": "epochs",
+    "word2vec": "word2vec passes",
+}
+_CELL_NAMES = {"rnn": "tanh RNN", "gru": "GRU", "lstm": "LSTM"}
+
+
+def _shown(name: str, value) -> str:
+    if name == "batching":
+        return {"fixed": "fixed length, padded in front", "buckets": "length buckets"}[value]
+    if name == "bidirectional":
+        return "2" if value else "1"
+    if name == "cell":
+        return _CELL_NAMES.get(value, value)
+    if name == "pooling":
+        return "last state" if value == "last" else f"{value} pooling"
+    if name == "clip_grad_norm":
+        return "none" if value is None else f"norm {value:g}"
+    if name == "word2vec":
+        return "0 (random start)" if not value else str(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def describe_step(config: StepConfig) -> str:
+    """A model's description from its settings, e.g. ``bidirectional tanh RNN(128), ...``."""
+    read = (
+        f"read at its last step, {config.maxlen:,} words kept and padded in front"
+        if config.batching == "fixed"
+        else f"{_shown('pooling', config.pooling)}, first {config.maxlen:,} words, length buckets"
+    )
+    parts = [
+        f"{'bidirectional ' if config.bidirectional else ''}{_CELL_NAMES[config.cell]}"
+        f"({config.hidden_size})" + (f" x {config.layers} layers" if config.layers > 1 else ""),
+        read,
+        f"embedding {config.embedding_dim}"
+        + (f" from word2vec ({config.word2vec} passes)" if config.word2vec else ""),
+        f"{config.num_words:,} words",
+    ]
+    if config.dropout:
+        parts.append(f"dropout {config.dropout:g}")
+    if config.clip_grad_norm is not None:
+        parts.append(f"clipped at norm {config.clip_grad_norm:g}")
+    parts.append(
+        f"Adam lr {config.lr:g}"
+        + (f" x {config.lr_decay:g} per epoch" if config.lr_decay != 1 else "")
+        + f", {config.epochs} epochs"
+    )
+    return ", ".join(parts)
+
+
+def changes_from(before: StepConfig, after: StepConfig) -> str:
+    """Every setting ``after`` changes from ``before``, from their values:
+    ``"epochs 20 -> 10; ..."``, or a sentence saying that none differs."""
+    changed = [
+        f"{label} {_shown(name, getattr(before, name))} -> {_shown(name, getattr(after, name))}"
+        for name, label in SETTING_LABELS.items()
+        if getattr(before, name) != getattr(after, name)
+    ]
+    return "; ".join(changed) if changed else "no setting (the profile's caps made them equal)"
+
+
+def compared_with(steps) -> list[int | None]:
+    """For each step, the index of the step it changes: the row above, except a gated
+    cell (GRU, LSTM), which changes the cell of the last tanh row before it."""
+    parents: list[int | None] = []
+    for i, step in enumerate(steps):
+        if i == 0:
+            parents.append(None)
+        elif step.cell != "rnn":
+            tanh = [j for j in range(i) if steps[j].cell == "rnn"]
+            parents.append(tanh[-1] if tanh else i - 1)
+        else:
+            parents.append(i - 1)
+    return parents
+
+
+def step_comparisons(steps, results, n_test: int):
+    """One row per step: its test accuracy with the binomial standard error of ``n_test``
+    reviews, the row it changes, every setting changed, the difference and its standard
+    error in points, and :func:`labhelpers.noise.verdict` of it.
+
+    The binomial error counts the test sample's luck, not the seed's (one seed per row):
+    it is a lower bound on the noise between two trainings.
+    """
+    import pandas as pd
+
+    from .. import noise
+
+    if len(steps) != len(results):
+        raise ValueError(f"{len(steps)} steps but {len(results)} results")
+    measured = [noise.binomial(r.test_accuracy, n_test) for r in results]
+    rows = []
+    for step, result, figure, parent in zip(steps, results, measured, compared_with(steps)):
+        row = {
+            "model": result.name,
+            "test accuracy (%)": 100 * figure.value,
+            "±": 100 * figure.se,
+        }
+        if parent is None:
+            row.update(
+                {"compared with": "", "changes": "", "difference (points)": "", "verdict": ""}
+            )
+        else:
+            d, se = noise.difference(figure, measured[parent])
+            row.update(
+                {
+                    "compared with": results[parent].name,
+                    "changes": changes_from(steps[parent], step),
+                    "difference (points)": f"{100 * d:+.2f} ± {100 * se:.2f}",
+                    "verdict": noise.verdict(figure, measured[parent]),
+                }
+            )
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("model")
+
+
+def step_effects(steps, results, n_test: int) -> list[tuple[float, str]]:
+    """For every step after the first: (difference in test accuracy, the sentence
+    :func:`labhelpers.noise.effect` writes for its changes against the row it changes)."""
+    from .. import noise
+
+    effects = []
+    for i, parent in enumerate(compared_with(steps)):
+        if parent is None:
+            continue
+        before = noise.binomial(results[parent].test_accuracy, n_test)
+        after = noise.binomial(results[i].test_accuracy, n_test)
+        sentence = noise.effect(
+            f"*{results[i].name}* ({changes_from(steps[parent], steps[i])}, against "
+            f"*{results[parent].name}*)",
+            before,
+            after,
+        )
+        effects.append((after.value - before.value, sentence))
+    return effects
+
+
+# ------------------------------------------------------ which words the logit reaches directly
+
+
+def direct_gradient_share(model: PooledReviewRNN, ids: torch.Tensor) -> dict:
+    """Which real words' hidden states receive a gradient from the logit directly, through
+    the pooling alone (not through the recurrence), on the reviews ``ids``.
+
+    Returns ``{"words": share of real words whose state gets a nonzero gradient in at least
+    one unit, "pairs": share of (word, unit) pairs that get one}``. Max pooling passes each
+    unit's gradient to its arg-max step only; mean pooling to every step (1/T each); the
+    last state to one step per direction.
+    """
+    from ..data.batches import review_lengths
+
+    method = "_states_masked" if model.padding == "masked" else "_states_packed"
+    original = getattr(model, method)
+    kept = {}
+
+    def keep(x, lengths):
+        states = original(x, lengths)
+        states.retain_grad()
+        kept["states"] = states
+        return states
+
+    was_training = model.training
+    setattr(model, method, keep)
+    try:
+        model.eval()
+        model.zero_grad()
+        model(ids).sum().backward()
+    finally:
+        delattr(model, method)
+        model.train(was_training)
+        model.zero_grad()
+    grad = kept["states"].grad
+    lengths = review_lengths(ids)
+    real = torch.arange(ids.shape[1], device=ids.device)[None, :] < lengths[:, None]
+    reached = (grad != 0) & real[:, :, None]
+    words = int(real.sum())
+    return {
+        "words": float(reached.any(dim=2).sum()) / words,
+        "pairs": float(reached.sum()) / (words * grad.shape[2]),
+    }
 
 
 def build_step_model(config: StepConfig, embedding_weights=None) -> nn.Module:
@@ -370,6 +583,10 @@ def train_step(
     )
     output, target = predict(model, test)
     test_accuracy = float(logits_accuracy(output, target)) / len(target)
+    direct = None
+    if isinstance(model, PooledReviewRNN):  # on the first validation batch, best weights
+        ids, _ = next(iter(val))
+        direct = direct_gradient_share(model, ids.to(next(model.parameters()).device))
     best_epoch = int(np.argmax(history["val_accuracy"])) + 1
     tokens = (
         sum(int((x != 0).sum()) for x, _ in train) if config.batching == "fixed" else train.tokens()
@@ -395,6 +612,7 @@ def train_step(
         padded,
         dict(history),
         asdict(config),
+        direct,
     )
 
 
