@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import copy
 import math
-import os
 import pickle
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -232,7 +232,7 @@ def fit(
     ):
         raise ValueError(f"early stopping on {early_stopping.monitor!r} needs val_batches")
     rate = _learning_rate(optimizer)
-    device = torch.device(device) if device is not None else next(model.parameters()).device
+    device = usable_device(device) if device is not None else next(model.parameters()).device
     model.to(device)
     history = _empty_history(
         accuracy_fn is not None,
@@ -438,6 +438,30 @@ def _differences(saved: dict, current: dict) -> list[str]:
     return found
 
 
+def usable_device(device: torch.device | str) -> torch.device:
+    """``device`` as a torch.device this torch can use, or a ValueError naming it and the fix
+    (torch itself answers device="cuda" on a CPU-only build with an AssertionError)."""
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError) as error:
+        raise ValueError(
+            f"device {device!r} is not a torch device ({error}); use 'cpu', 'cuda' or 'mps', "
+            "or labhelpers.runtime.choose_device('auto')"
+        ) from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device {str(device)!r}: this torch ({torch.__version__}) sees no CUDA GPU; pass "
+            "device='cpu', or choose_device('auto') to take a GPU only when there is one"
+        )
+    mps = getattr(torch.backends, "mps", None)
+    if device.type == "mps" and not (mps is not None and mps.is_available()):
+        raise ValueError(
+            "device 'mps': this machine has no Apple GPU (MPS); pass device='cpu' or "
+            "choose_device('auto')"
+        )
+    return device
+
+
 @dataclass
 class _Checkpoint:
     """Everything ``fit`` needs to resume exactly where
@@ -470,11 +494,16 @@ class _Checkpoint:
                 f"checkpoint_path {self.path}: {folder} is "
                 "a file, not a folder; choose another path"
             )
-        if not os.access(folder, os.W_OK):
+        # Write a file there: os.access says yes to root on a read-only mount, and the first
+        # epoch's save would fail after the epoch's work.
+        try:
+            with tempfile.TemporaryFile(dir=folder, prefix=".fit-writable-"):
+                pass
+        except OSError as error:
             raise ValueError(
-                f"checkpoint_path {self.path}: the folder "
-                f"{folder} is not writable; choose another path"
-            )
+                f"checkpoint_path {self.path}: the folder {folder} is not writable "
+                f"({error.strerror or error}); choose another path"
+            ) from None
 
     def save(self, epoch: int, model, optimizer, scheduler, history: History, best: _Best) -> None:
         # a crash or Ctrl-C leaves the previous checkpoint intact
@@ -571,7 +600,7 @@ def predict(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Run ``model`` over ``(inputs, target)`` batches;
     return (outputs, targets), concatenated on the CPU."""
-    device = torch.device(device) if device is not None else next(model.parameters()).device
+    device = usable_device(device) if device is not None else next(model.parameters()).device
     model.eval()
     outputs, targets = [], []
     with torch.no_grad():
@@ -636,7 +665,7 @@ def fit_char_model(
     """
     positive_int("epochs", epochs)
     rate = _learning_rate(optimizer)
-    device = torch.device(device) if device is not None else next(model.parameters()).device
+    device = usable_device(device) if device is not None else next(model.parameters()).device
     model.to(device)
     history = History(loss=[], perplexity=[], seconds=[])
     if val_batches is not None:

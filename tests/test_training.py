@@ -615,8 +615,14 @@ def test_a_nan_loss_message_is_whole_and_names_its_step():
     model, optimizer = make()
     train, _ = loaders()
     with pytest.raises(FloatingPointError) as error:
-        fit(model, nn.CrossEntropyLoss(), optimizer, poisoned(train, epoch=1, step=2),
-            epochs=2, progress=False)
+        fit(
+            model,
+            nn.CrossEntropyLoss(),
+            optimizer,
+            poisoned(train, epoch=1, step=2),
+            epochs=2,
+            progress=False,
+        )
     assert str(error.value) == (
         "epoch 1: the loss of step 2 of train_batches is not finite, so training stopped: "
         "the weights are no longer usable. Usual causes: a learning rate too high (it is "
@@ -694,9 +700,9 @@ def test_a_bptt_epoch_is_the_hand_written_truncated_loop():
     single = run_bptt_epoch(model, [(np.array([[1]]), np.array([[2]]))], "cpu")  # one character
     expected = F.cross_entropy(model(torch.tensor([[1]]))[0].reshape(-1, 5), torch.tensor([2]))
     assert single == pytest.approx(expected.item(), rel=1e-6)
-    with pytest.raises(ValueError, match=exactly(
-        "the batches were empty: check the corpus and batch sizes"
-    )):
+    with pytest.raises(
+        ValueError, match=exactly("the batches were empty: check the corpus and batch sizes")
+    ):
         run_bptt_epoch(model, [], "cpu")
 
 
@@ -718,9 +724,15 @@ def test_fit_char_model_repeats_the_epoch_clips_at_1_and_logs_every_log_every(ca
     assert history["val_perplexity"] == [math.exp(v) for v in expected["val_loss"]]
     assert all(0 < s <= wall for s in history["seconds"])
     lines = [
-        epoch_line(epoch, 3, {key: history[key][epoch - 1] for key in
-                              ("loss", "perplexity", "val_loss", "val_perplexity")},
-                   history["seconds"][epoch - 1])
+        epoch_line(
+            epoch,
+            3,
+            {
+                key: history[key][epoch - 1]
+                for key in ("loss", "perplexity", "val_loss", "val_perplexity")
+            },
+            history["seconds"][epoch - 1],
+        )
         for epoch in (2, 3)
     ]
     assert capsys.readouterr().out.splitlines() == lines
@@ -747,15 +759,18 @@ class Doubler(nn.Module):
 
 
 def test_predict_and_logits_accuracy_by_hand():
-    batches = [(torch.tensor([[1.0], [2.0]]), torch.tensor([0, 1])), (torch.tensor([[3.0]]),
-                                                                     torch.tensor([1]))]
+    batches = [
+        (torch.tensor([[1.0], [2.0]]), torch.tensor([0, 1])),
+        (torch.tensor([[3.0]]), torch.tensor([1])),
+    ]
     with torch.device("meta"):  # tensors made without a device would land on "meta"
         outputs, targets = predict(Doubler(), batches, device="cpu")  # no parameters
     assert outputs.tolist() == [[2.0], [4.0], [6.0]] and targets.tolist() == [0, 1, 1]
     logits = torch.tensor([[2.0], [0.0], [0.5], [-1.0], [0.0]])
     target = torch.tensor([1, 0, 1, 0, 1])
-    expected = sum(int((z > 0) == (t == 1)) for z, t in zip(logits.reshape(-1).tolist(),
-                                                           target.tolist()))
+    expected = sum(
+        int((z > 0) == (t == 1)) for z, t in zip(logits.reshape(-1).tolist(), target.tolist())
+    )
     assert logits_accuracy(logits, target).item() == expected == 4
     with pytest.raises(ValueError, match=exactly("patience must be a positive integer, got 0")):
         EarlyStopping(patience=0)
@@ -771,19 +786,34 @@ def test_checkpoint_messages_are_whole_and_resuming_says_so(tmp_path, capsys):
     def run(path, epochs=2, lr=0.02, clip=None, batches=train):
         model, _ = make()
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-        return fit(model, nn.CrossEntropyLoss(), optimizer, batches, val, epochs=epochs,
-                   progress=False, checkpoint_path=path, clip_grad_norm=clip)
+        return fit(
+            model,
+            nn.CrossEntropyLoss(),
+            optimizer,
+            batches,
+            val,
+            epochs=epochs,
+            progress=False,
+            checkpoint_path=path,
+            clip_grad_norm=clip,
+        )
 
-    with pytest.raises(ValueError, match=exactly(
-        f"checkpoint_path {tmp_path} is a folder: give a file name inside it, "
-        f"for example {tmp_path / 'checkpoint.pt'}"
-    )):
+    with pytest.raises(
+        ValueError,
+        match=exactly(
+            f"checkpoint_path {tmp_path} is a folder: give a file name inside it, "
+            f"for example {tmp_path / 'checkpoint.pt'}"
+        ),
+    ):
         run(tmp_path)
     missing = tmp_path / "absent" / "run.pt"
-    with pytest.raises(ValueError, match=exactly(
-        f"checkpoint_path {missing}: the folder {missing.parent} does not exist; create it "
-        f"first (Path({str(missing.parent)!r}).mkdir(parents=True)) or choose another path"
-    )):
+    with pytest.raises(
+        ValueError,
+        match=exactly(
+            f"checkpoint_path {missing}: the folder {missing.parent} does not exist; create it "
+            f"first (Path({str(missing.parent)!r}).mkdir(parents=True)) or choose another path"
+        ),
+    ):
         run(missing)
     fresh = "(or pass another checkpoint_path) to start fresh"
     for name, content in (("dict.pt", {"epoch": 1}), ("object.pt", NotATensor())):
@@ -801,18 +831,24 @@ def test_checkpoint_messages_are_whole_and_resuming_says_so(tmp_path, capsys):
             )
     path = tmp_path / "run.pt"
     run(path, epochs=1)
-    with pytest.raises(ValueError, match=exactly(
-        f"the checkpoint {path} was written by another run; what differs:\n"
-        "- optimizer lr (group 0): 0.02 in the checkpoint, 0.05 now\n"
-        "- clip_grad_norm: None in the checkpoint, 1.0 now\n"
-        f"Resume with the settings it was written with, or delete {path} {fresh}."
-    )):
+    with pytest.raises(
+        ValueError,
+        match=exactly(
+            f"the checkpoint {path} was written by another run; what differs:\n"
+            "- optimizer lr (group 0): 0.02 in the checkpoint, 0.05 now\n"
+            "- clip_grad_norm: None in the checkpoint, 1.0 now\n"
+            f"Resume with the settings it was written with, or delete {path} {fresh}."
+        ),
+    ):
         run(path, lr=0.05, clip=1.0)
     capsys.readouterr()
-    with pytest.raises(FloatingPointError, match=re.escape(
-        f"epoch 2: the loss of step 1 of train_batches is not finite, so training stopped: "
-        f"the weights are no longer usable (the checkpoint {path} holds epoch 1)."
-    )):
+    with pytest.raises(
+        FloatingPointError,
+        match=re.escape(
+            f"epoch 2: the loss of step 1 of train_batches is not finite, so training stopped: "
+            f"the weights are no longer usable (the checkpoint {path} holds epoch 1)."
+        ),
+    ):
         run(path, epochs=3, batches=poisoned(train, epoch=1, step=1))
     assert capsys.readouterr().out == f"Resuming from {path} after epoch 1.\n"
 
@@ -871,3 +907,62 @@ def test_run_signature_and_its_differences_in_words():
         "optimizer lr (group 0): None in the checkpoint, 1 now",
         "optimizer parameter groups: 0 in the checkpoint, 1 now",
     ]
+
+
+def test_a_checkpoint_folder_that_refuses_a_file_stops_before_the_first_epoch(
+    tmp_path, monkeypatch, capsys
+):
+    """A read-only mount: os.access says yes to root, so fit tries a file there (here refused as
+    a read-only file system would) before the first epoch's work."""
+    import tempfile
+
+    def read_only(*args, **kwargs):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", read_only)
+    model, optimizer = make()
+    train, val = loaders()
+    with pytest.raises(ValueError, match=r"is not writable \(Read-only file system\)"):
+        fit(
+            model,
+            nn.CrossEntropyLoss(),
+            optimizer,
+            train,
+            val,
+            epochs=1,
+            progress=False,
+            checkpoint_path=tmp_path / "run.pt",
+        )
+    assert "epoch 1" not in capsys.readouterr().out
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this torch sees a CUDA GPU")
+def test_a_device_this_torch_lacks_is_named_with_the_fix():
+    model, optimizer = make()
+    train, val = loaders()
+    with pytest.raises(
+        ValueError,
+        match=r"device 'cuda': this torch .* sees no CUDA GPU; pass "
+        r"device='cpu'",
+    ):
+        fit(
+            model,
+            nn.CrossEntropyLoss(),
+            optimizer,
+            train,
+            val,
+            epochs=1,
+            device="cuda",
+            progress=False,
+        )
+    with pytest.raises(ValueError, match=r"device 'gpu' is not a torch device"):
+        fit(
+            model,
+            nn.CrossEntropyLoss(),
+            optimizer,
+            train,
+            val,
+            epochs=1,
+            device="gpu",
+            progress=False,
+        )
