@@ -45,6 +45,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -442,10 +443,41 @@ def _parse_date(date: str | _dt.date | None) -> _dt.date:
         ) from None
 
 
+# The header's fields fit their cells of an A4 page up to this many characters.
+FIELD_LIMIT = 80
+
+
 def _required_text(name: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{name} must be given (a non-empty text), got {value!r}")
-    return " ".join(value.split())
+    text = " ".join(value.split())
+    if len(text) > FIELD_LIMIT:
+        raise ValueError(
+            f"{name} is {len(text)} characters long, more than the record's header holds "
+            f"({FIELD_LIMIT}): shorten it (initials for middle names, for example)"
+        )
+    return text
+
+
+def glyphs_without_font(text: str) -> list[str]:
+    """The characters of ``text`` that no installed font can draw (Chromium prints them as empty
+    boxes), asked of fontconfig (``fc-list``); [] when fontconfig is absent, as it cannot say."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return []
+    missing = []
+    for char in dict.fromkeys(text):
+        if ord(char) < 0x250 or char.isspace():  # Latin: every font has it
+            continue
+        found = subprocess.run(
+            [fc_list, f":charset={ord(char):x}", "family"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        if found.returncode == 0 and not found.stdout.strip():
+            missing.append(char)
+    return missing
 
 
 def header_fields(
@@ -505,8 +537,51 @@ def mathjax_script() -> Path:
     return script
 
 
+def clean_html(html: str | bytes) -> str:
+    """The notebook's HTML (Markdown cells, HTML outputs, highlighted code) without active content.
+
+    A notebook is a student's file, and a teaching assistant opens the record in a browser:
+    event handlers (``onerror``), ``javascript:`` links, scripts, iframes and forms go; text,
+    maths (TeX stays text until MathJax typesets it), tables, figures (``data:`` images), code
+    highlighting (``class``) and the answers' ``<details>`` stay. nh3 is the Rust sanitizer
+    ammonia; nbconvert's own filter uses bleach, which is no longer developed.
+    """
+    import nh3
+
+    html = html.decode("utf-8") if isinstance(html, bytes) else str(html)
+    if html.lstrip().startswith(("<svg", "<?xml")):
+        # An SVG figure: its drawing elements are no HTML, so only its active parts go.
+        return nh3.clean(html, tags=_SVG_TAGS, attributes={"*": _SVG_ATTRIBUTES}, url_schemes=set())
+    return nh3.clean(
+        html,
+        tags=nh3.ALLOWED_TAGS | {"details", "summary", "figure", "figcaption"},
+        attributes={
+            **nh3.ALLOWED_ATTRIBUTES,
+            "*": {"class", "id", "title", "align", "style"},
+            "img": {"src", "alt", "width", "height"},
+            "td": {"colspan", "rowspan"},
+            "th": {"colspan", "rowspan"},
+        },
+        url_schemes={"http", "https", "mailto", "data"},
+    )
+
+
+_SVG_TAGS = {
+    "svg", "g", "path", "rect", "circle", "ellipse", "line", "polyline", "polygon", "text",
+    "tspan", "defs", "clipPath", "use", "title", "desc", "image", "linearGradient",
+    "radialGradient", "stop", "symbol", "pattern", "mask",
+}  # fmt: skip
+_SVG_ATTRIBUTES = {
+    "id", "class", "d", "x", "y", "x1", "x2", "y1", "y2", "cx", "cy", "r", "rx", "ry", "width",
+    "height", "viewBox", "transform", "fill", "stroke", "stroke-width", "style", "points",
+    "clip-path", "font-size", "font-family", "text-anchor", "opacity", "version", "xmlns",
+    "offset", "stop-color", "preserveAspectRatio", "href",
+}  # fmt: skip
+
+
 def record_html(notebook: dict, header: dict, mathjax_url: str) -> str:
-    """The record as HTML (nbconvert, template ``lab_record``); MathJax yet to run in a browser."""
+    """The record as HTML (nbconvert, template ``lab_record``); MathJax yet to run in a browser.
+    Everything from the notebook passes :func:`clean_html`."""
     import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
@@ -516,7 +591,9 @@ def record_html(notebook: dict, header: dict, mathjax_url: str) -> str:
         extra_template_basedirs=[str(TEMPLATES)],
         exclude_input_prompt=True,
         exclude_output_prompt=True,
+        sanitize_html=True,
     )
+    exporter.register_filter("clean_html", clean_html)
     exporter.register_preprocessor(
         TagRemovePreprocessor(
             remove_input_tags={"record-output-only"}, remove_all_outputs_tags={"record-code-only"}
@@ -617,6 +694,20 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _check_out_folder(folder: Path) -> None:
+    """``out`` must be a folder this process can write (made when missing)."""
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"out {folder} is a file: give a folder for the record's two files")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder, prefix=".record-writable-"):
+            pass
+    except OSError as error:
+        raise ValueError(
+            f"out {folder} cannot be written ({error.strerror or error}): give another folder"
+        ) from None
+
+
 def make_record(
     executed_ipynb: str | Path,
     name: str,
@@ -638,12 +729,28 @@ def make_record(
     path = Path(executed_ipynb)
     if not path.is_file():
         raise FileNotFoundError(f"executed_ipynb: no notebook at {path}")
-    notebook = nbformat.read(path, as_version=4)
+    try:
+        notebook = nbformat.read(path, as_version=4)
+    except (ValueError, UnicodeDecodeError, AttributeError, KeyError) as error:
+        raise ValueError(
+            f"{path} is not a Jupyter notebook ({type(error).__name__}): give the executed "
+            ".ipynb file (Restart and run all, save, then this)"
+        ) from None
     check_run(notebook, path.name)
     results = recorded_results(notebook)
     header = header_fields(notebook, results, name, register, date, experiment)
     body = record_notebook(notebook, results)
     folder = Path(out) if out is not None else path.parent
+    _check_out_folder(folder)  # before Chromium's work, not after it
+    unprintable = glyphs_without_font(header["name"] + header["register"])
+    if unprintable:
+        warnings.warn(
+            f"the name or register number holds {''.join(unprintable)!r}, which no installed "
+            "font can draw: the PDF shows empty boxes there. Install a font that has them "
+            "(Debian: fonts-noto-cjk for Chinese, Japanese and Korean, fonts-noto-color-emoji "
+            "for emoji) and make the record again",
+            stacklevel=2,
+        )
     stem = path.name.removesuffix(".ipynb")
     footer = _escape(
         f"{header['name']} ({header['register']}): experiment {header['experiment']}, "
@@ -668,12 +775,14 @@ def _on_colab() -> bool:
 
 
 def _colab_prepare() -> None:
-    """On Colab: install what the PDF needs (Playwright, its Chromium, MathJax) when missing."""
+    """On Colab: install what the record needs (Playwright, its Chromium, MathJax, the nh3
+    sanitizer) when missing."""
     wanted = [
         package
         for package, module in (
             ("playwright", "playwright"),
             ("sphinx-mathjax-offline", "sphinx-mathjax-offline"),
+            ("nh3", "nh3"),
         )
         if importlib.util.find_spec(module) is None
     ]
