@@ -60,7 +60,9 @@ if (
 #   with the bound the records write;
 # - make a training run blow up, then run it again with gradient-norm clipping;
 # - train a vanilla RNN, an LSTM and a GRU on a task whose answer lies $d$ steps
-#   back, and find the distance at which the vanilla RNN fails.
+#   back, each from PyTorch's initialisation and from a start made for long
+#   lags (an orthogonal $W_{hh}$, opened gates), and find the distance at which
+#   each fails, with the noise of every accuracy.
 #
 # ## Parameters
 #
@@ -83,7 +85,9 @@ distances = None  # type: list of int, at least 1  Distances d (steps between th
 task_samples = None  # type: int, at least 1  Training sequences per distance in the long-range task.
 task_epochs = None  # type: int, at least 1  Epochs per model and distance in the long-range task.
 task_hidden_size = None  # type: int, at least 1  Hidden units of the RNN, LSTM and GRU of the long-range task.
-gate_bias = None  # type: float  Initial bias of the LSTM forget gate (its input gate gets minus it) and of the GRU update gate (PyTorch default: 0).
+gate_bias = None  # type: float  Bias of the LSTM forget gate (its input gate gets minus it) and of the GRU update gate in the "gates opened" models (the control models keep PyTorch's biases, drawn uniformly in ±1/sqrt(hidden)).
+task_seeds = None  # type: int, at least 1  Seeds (data and weights) per model and distance in the long-range task; with 1 the ± is the binomial standard error of the test accuracy.
+growth_threshold = None  # type: float, above 1  A gradient factor over the whole sequence above this is called exploding, below its inverse vanishing.
 seed = 0  # type: int, at least 0  Seed of the data and of the weights.
 
 # %%
@@ -98,21 +102,21 @@ PROFILES = {
                   blowup_learning_rate=0.1, blowup_epochs=4,
                   clip_threshold=1.0, distances=[2, 8],
                   task_samples=64,   task_epochs=2,  task_hidden_size=8,
-                  gate_bias=3.0),
+                  gate_bias=3.0, task_seeds=2, growth_threshold=10.0),
     "quick": dict(scales=CATALOGUE_SCALES, hidden_size=32, norm_seq_len=60,
                   norm_sequences=16, input_scale=0.5, blowup_seq_len=50,
                   blowup_samples=512,  blowup_scale=2.0,
                   blowup_learning_rate=0.1, blowup_epochs=10,
                   clip_threshold=1.0, distances=[2, 5, 10, 20, 40, 80],
                   task_samples=512,  task_epochs=30, task_hidden_size=32,
-                  gate_bias=3.0),
+                  gate_bias=3.0, task_seeds=1, growth_threshold=10.0),
     "lab":   dict(scales=CATALOGUE_SCALES, hidden_size=64, norm_seq_len=100,
                   norm_sequences=64, input_scale=0.5, blowup_seq_len=100,
                   blowup_samples=2048, blowup_scale=2.0,
                   blowup_learning_rate=0.1, blowup_epochs=30,
                   clip_threshold=1.0, distances=[2, 5, 10, 20, 40, 80, 160],
                   task_samples=2048, task_epochs=30, task_hidden_size=64,
-                  gate_bias=3.0),
+                  gate_bias=3.0, task_seeds=1, growth_threshold=10.0),
 }
 # fmt: on
 # Checks the parameters, then fills in the profile's values.
@@ -139,19 +143,29 @@ settings
 #
 # so $\sigma_{\max} < 1$ guarantees vanishing, while $\sigma_{\max} > 1$ only makes
 # explosion possible: saturated units ($h \approx \pm 1$) shrink their factor.
+# Below, a factor over the whole sequence is called exploding only above
+# `growth_threshold` and vanishing only below its inverse; in between the run
+# says by how much it grew or fell.
 #
 # **Clipping.** When the gradient norm $\lVert g \rVert$ exceeds a threshold $c$,
 # rescale it to $c\, g / \lVert g \rVert$: the direction stays, the step is bounded.
 # Clipping bounds each step, so one exploding gradient cannot throw the weights
-# away; it does not make the network learn, and it does nothing for vanishing.
+# away. Lesson 3 writes a weight's gradient as a sum of terms, one per lag;
+# clipping multiplies all of them by the same factor, so the share the long
+# lags have in the gradient stays what it was. A vanilla RNN's total gradient
+# is usually not small: what vanishes is the share of its long-lag terms, and
+# clipping cannot change a share. Whether a clipped run learns is measured below.
 #
 # ```text
 # 1. for s in scales: W_hh = s * Q (Q orthogonal: every singular value 1)
 #        run random sequences, compute ||dh_T/dh_(T-lag)||_2 for every lag, plot with s^lag
 # 2. train a vanilla RNN (W_hh = 2 Q, SGD) on a regression task without clipping, then with
 #    clip_grad_norm; plot the loss and the gradient norm of every step
-# 3. for d in distances: for cell in (RNN, LSTM, GRU): train on the long-range task (key d steps
-#    before the answer), test accuracy on 512 held-out sequences
+# 3. for d in distances: for each of six models (RNN, LSTM, GRU, each from PyTorch's
+#    initialisation and from a start made for long lags): for each of task_seeds seeds:
+#        train on the long-range task (key d steps before the answer),
+#        test accuracy on 512 held-out sequences
+#    the ± of an accuracy: over the seeds, or with one seed its binomial standard error
 # ```
 
 # %% [markdown]
@@ -345,61 +359,78 @@ plt.show()
 # flags the key's position, so the network knows which token to keep. The label
 # is the key: at the last step the answer lies $d$ steps back. Chance is 25%.
 #
-# All three cells get the same hidden size, optimiser (Adam, learning rate 0.01),
+# Every model gets the same hidden size, optimiser (Adam, learning rate 0.01),
 # clipping (norm 1), batches and number of updates. A gated cell's memory path
 # multiplies the gradient at each step by a gate, the LSTM's forget gate $f_t$
 # (its cell state follows $c_t = f_t \odot c_{t-1} + i_t \odot \tilde c_t$) or the
 # GRU's update gate $z_t$ ($h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$), instead of
-# by $\mathrm{diag}(1-h^2) W_{hh}$. The gated cells start with those gates nearly
-# open, bias `gate_bias` = 3 so that $\sigma(3) \approx 0.95$, and the LSTM's input
-# gate nearly shut (bias $-3$), as the "chrono" initialisation does (Tallec and
-# Ollivier, 2018). With PyTorch's default bias 0, $\sigma(0) = 0.5$, the gated
-# cells too start with a gradient that halves at every step, and they need many
-# more updates than this profile gives them: set `gate_bias=0` to see it.
+# by $\mathrm{diag}(1-h^2) W_{hh}$. Each cell starts in two ways, so that no cell
+# gets a start made for long lags that the others lack:
+#
+# - **PyTorch's initialisation**, for all three cells: `nn.RNN`, `nn.LSTM` and
+#   `nn.GRU` draw every weight and every bias uniformly in
+#   $\pm 1/\sqrt{\text{hidden}}$ (two biases per gate, `bias_ih` and `bias_hh`,
+#   whose sum acts), so each gate starts near $\sigma(0) = 0.5$, give or take
+#   what the weights add;
+# - **a start made for long lags**: the vanilla RNN with $W_{hh}$ a random
+#   orthogonal matrix (every singular value 1, the edge between shrinking and
+#   growing of part 1); the LSTM and the GRU with their gates opened by
+#   `open_gates` (the helper lesson 12 uses): forget gate, or update gate, bias
+#   `gate_bias` (3 in every profile, $\sigma(3) \approx 0.95$), the LSTM's input
+#   gate bias minus it. A constant positive forget-gate bias is the advice of
+#   Gers, Schmidhuber and Cummins (2000); Jozefowicz, Zaremba and Sutskever
+#   (2015) recommend 1. (Chrono initialisation, Tallec and Ollivier 2018, is a
+#   different start: it draws each forget bias as $\log u$ with
+#   $u \sim U(1, T_{\max} - 1)$.)
+#
+# Each accuracy comes with its noise: with several seeds (`task_seeds`, each a
+# new draw of the data and of the weights) the standard error of their mean,
+# with one seed the binomial standard error of the accuracy on the 512 test
+# sequences (`labhelpers.noise`).
 
 # %%
 from labhelpers.data.long_range import make_long_range_dataset, one_hot
+from labhelpers.lessons.gated_cells import open_gates
 from labhelpers.metrics import accuracy
 from labhelpers.training import predict
 
-N_KEYS, N_TOKENS, PREFIX = 4, 8, 10
+N_KEYS, N_TOKENS, PREFIX, N_TEST = 4, 8, 10, 512
 
 
-def set_gate_bias(model, cell, value):
-    """Start a gated cell remembering: LSTM forget gate
-    +value and input gate -value; GRU update gate +value.
+def long_range_run(cell, start, distance, run_seed):
+    """Test accuracy and training seconds of one model on the task.
 
-    torch orders the gates' biases in chunks of hidden_size: LSTM (input,
-    forget, cell, output), GRU (reset, update, new). Each gate has two biases
-    (ih, hh); only their sum matters.
+    start: "pytorch" (PyTorch's initialisation), "orthogonal" (vanilla RNN,
+    W_hh a random orthogonal matrix) or "opened" (gated cell, open_gates).
     """
-    size = model.rnn.hidden_size
-    chunks = {"lstm": {1: value, 0: -value}, "gru": {1: value}}.get(cell, {})
-    with torch.no_grad():
-        for chunk, bias in chunks.items():
-            model.rnn.bias_ih_l0[chunk * size : (chunk + 1) * size] = bias
-            model.rnn.bias_hh_l0[chunk * size : (chunk + 1) * size] = 0.0
-
-
-def long_range_run(cell, distance):
     tokens, labels = make_long_range_dataset(
-        settings["task_samples"] + 512,
+        settings["task_samples"] + N_TEST,
         distance,
         n_keys=N_KEYS,
         n_distractors=N_TOKENS - N_KEYS,
         shared_tokens=True,
         prefix=PREFIX,
-        seed=seed,
+        seed=run_seed,
     )
     # (n, PREFIX + d + 1, N_TOKENS + 1)
     X = torch.from_numpy(one_hot(tokens, N_TOKENS, mark_position=PREFIX))
     y = torch.from_numpy(labels)
     n = settings["task_samples"]
-    seed_everything(seed)
+    seed_everything(run_seed)
     model = LastStepRNN(
         N_TOKENS + 1, settings["task_hidden_size"], N_KEYS, cell=cell
     )
-    set_gate_bias(model, cell, settings["gate_bias"])
+    if start == "orthogonal":
+        with torch.no_grad():
+            model.rnn.weight_hh_l0.copy_(
+                torch.from_numpy(
+                    theory.random_orthogonal(
+                        settings["task_hidden_size"], seed=run_seed
+                    ).astype(np.float32)
+                )
+            )
+    elif start == "opened":
+        open_gates(model, settings["gate_bias"])
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
     history = fit(
         model,
@@ -418,16 +449,33 @@ def long_range_run(cell, distance):
     )
 
 
-CELLS = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
-task_accuracy = {name: [] for name in CELLS.values()}
+# Each model's name is built from the settings it ran with.
+H_TASK = settings["task_hidden_size"]
+OPENED = f"gates opened, bias {settings['gate_bias']:g}"
+MODELS = {  # key in the recorded metrics: (name, cell, start)
+    "rnn": (f"RNN({H_TASK}), PyTorch's init", "rnn", "pytorch"),
+    "rnn_orthogonal": (f"RNN({H_TASK}), orthogonal W_hh", "rnn", "orthogonal"),
+    "lstm_pytorch": (f"LSTM({H_TASK}), PyTorch's init", "lstm", "pytorch"),
+    "lstm": (f"LSTM({H_TASK}), {OPENED}", "lstm", "opened"),
+    "gru_pytorch": (f"GRU({H_TASK}), PyTorch's init", "gru", "pytorch"),
+    "gru": (f"GRU({H_TASK}), {OPENED}", "gru", "opened"),
+}
+NAMES = {key: name for key, (name, _, _) in MODELS.items()}
+seeds = [seed + k for k in range(settings["task_seeds"])]
+# model name -> one list of test accuracies (one per seed) per distance
+task_runs = {name: [] for name in NAMES.values()}
 task_seconds = 0.0
 for distance in settings["distances"]:
-    for cell, name in CELLS.items():
-        print(f"d = {distance}, {name}: ", end="")
-        test_accuracy, seconds = long_range_run(cell, distance)
-        task_accuracy[name].append(test_accuracy)
-        task_seconds += seconds
-        print(f"    test accuracy {test_accuracy:.2%}")
+    for name, cell, start in MODELS.values():
+        task_runs[name].append([])
+        for run_seed in seeds:
+            print(f"d = {distance}, {name}, seed {run_seed}: ", end="")
+            test_accuracy, seconds = long_range_run(
+                cell, start, distance, run_seed
+            )
+            task_runs[name][-1].append(test_accuracy)
+            task_seconds += seconds
+            print(f"    test accuracy {test_accuracy:.2%}")
 
 # %% [markdown]
 # ## Observation
@@ -437,25 +485,39 @@ for distance in settings["distances"]:
 # %%
 import pandas as pd
 
+from labhelpers.lessons.exploding import growth_kind, growth_words
+
+THRESHOLD = settings["growth_threshold"]
 lags = sorted({1, min(10, T), T})
 rows = []
 for scale, (norms, bound) in norms_by_scale.items():
     row = {"sigma_max(W_hh)": scale}
     row.update({f"norm at lag {lag}": f"{norms[lag]:.2e}" for lag in lags})
     row[f"bound at lag {T}"] = f"{bound[T]:.2e}"
-    row["over the whole sequence"] = (
-        "shrinks (vanishes)" if norms[T] < 1 else "grows (explodes)"
-    )
+    row["over the whole sequence"] = growth_kind(norms[T], THRESHOLD)
     rows.append(row)
 pd.DataFrame(rows).set_index("sigma_max(W_hh)")
 
 # %%
-vanishing = [s for s, (norms, _) in norms_by_scale.items() if norms[T] < 1]
-exploding = [s for s, (norms, _) in norms_by_scale.items() if norms[T] >= 1]
+kinds = {
+    scale: growth_kind(norms[T], THRESHOLD)
+    for scale, (norms, _) in norms_by_scale.items()
+}
+shrank = [s for s, (norms, _) in norms_by_scale.items() if norms[T] < 1]
+grew = [s for s, (norms, _) in norms_by_scale.items() if norms[T] > 1]
 print(
-    f"over {T} steps the gradient factor shrank for "
-    f"sigma_max in {vanishing} and grew for {exploding}"
+    f"over {T} steps the gradient factor fell for "
+    f"sigma_max in {shrank} and grew for {grew}; "
+    f"called vanishing (below 1/{THRESHOLD:g}) for "
+    f"{[s for s, k in kinds.items() if k == 'vanishes']} and exploding "
+    f"(above {THRESHOLD:g}) for "
+    f"{[s for s, k in kinds.items() if k == 'explodes']}"
 )
+for scale, (norms, _) in norms_by_scale.items():
+    print(
+        f"sigma_max = {scale:g}: the factor "
+        f"{growth_words(norms[T], T, THRESHOLD)}"
+    )
 if 1.0 in norms_by_scale:
     at_one = norms_by_scale[1.0][0]
     print(
@@ -482,6 +544,12 @@ for scale, (norms, bound) in norms_by_scale.items():
 def first_non_finite(values):
     bad = np.flatnonzero(~np.isfinite(np.asarray(values, dtype=float)))
     return int(bad[0]) + 1 if len(bad) else None
+
+
+def finite_max(values):
+    values = np.asarray(values, dtype=float)
+    finite = np.isfinite(values)
+    return float(values[finite].max()) if finite.any() else math.nan
 
 
 plain_bad_epoch, plain_bad_step = (
@@ -533,57 +601,90 @@ observation_table
 # is the mean of $y^2$. The clipped model, after its last epoch, against it on
 # the same training sequences:
 
-# %%
+# %% tags=["nbval-ignore-output"]
+# (The clipped run's figures change with the CPU: see the blow-up cells.)
 from IPython.display import Markdown, display
+
+from labhelpers import noise
 
 clipped_model.eval()
 with torch.no_grad():
     fitted = clipped_model(torch.from_numpy(blowup_X)).numpy()
-clipped_mse = float(np.mean((fitted - blowup_y) ** 2))
-zero_mse = float(np.mean(blowup_y**2))
-beats_zero = clipped_mse < zero_mse
-print(f"predicting 0 for every sequence: mean squared error {zero_mse:.3f}")
+# one squared error per training sequence, and its mean with its standard error
+clipped_errors = ((fitted - blowup_y) ** 2).ravel().astype(float)
+zero_errors = (blowup_y**2).ravel().astype(float)
+n_blowup = len(zero_errors)
+source = f"s.e. of the mean over {n_blowup} sequences"
+clipped_fit = noise.Measured(
+    float(clipped_errors.mean()),
+    float(clipped_errors.std(ddof=1) / np.sqrt(n_blowup)),
+    source,
+)
+zero_fit = noise.Measured(
+    float(zero_errors.mean()),
+    float(zero_errors.std(ddof=1) / np.sqrt(n_blowup)),
+    source,
+)
+clipped_mse, zero_mse = clipped_fit.value, zero_fit.value
+clipped_side = noise.verdict(clipped_fit, zero_fit, higher_is_better=False)
 print(
-    f"the clipped model after {clipped.epochs} epochs: {clipped_mse:.3f} "
-    f"({clipped_mse / zero_mse:.2f} times that), "
-    + ("below" if beats_zero else "above")
-    + " the baseline"
+    "predicting 0 for every sequence: mean squared error "
+    f"{zero_fit.show(percent=False)}"
 )
-
-# %%
-clipped_share = float(np.mean(clipped_norms > settings["clip_threshold"]))
-clipped_steps = (
-    f" Every one of its {len(clipped_norms)} steps was clipped, so each "
-    "step had the same length, the learning rate times "
-    f"{settings['clip_threshold']:g}, whatever the gradient."
-    if clipped_share == 1
-    else f" {clipped_share:.0%} of its {len(clipped_norms)} steps were "
-    "clipped."
-)
-display(
-    Markdown(
-        f"Clipping at {settings['clip_threshold']:g} kept every loss "
-        "finite where the unclipped run exploded. It did not make the "
-        f"network learn the sum: after {clipped.epochs} epochs its mean "
-        f"squared error on the training sequences, {clipped_mse:.3f}, is "
-        + (
-            f"below the {zero_mse:.3f} of predicting 0, by "
-            f"{1 - clipped_mse / zero_mse:.0%}."
-            if beats_zero
-            else f"above the {zero_mse:.3f} of predicting 0 for every "
-            "sequence: the clipped network is still worse than a model "
-            "that ignores its input."
-        )
-        + clipped_steps
+print(
+    f"the clipped model after {clipped.epochs} epochs: "
+    f"{clipped_fit.show(percent=False)} "
+    f"({clipped_mse / zero_mse:.2f} times that); lower is the "
+    "closer fit: "
+    + noise.compare(
+        "the clipped model",
+        clipped_fit,
+        "predicting 0",
+        zero_fit,
+        percent=False,
+        higher_is_better=False,
     )
 )
 
+# %% tags=["nbval-ignore-output"]
+# (The clipped run's figures change with the CPU: see the blow-up cells.)
+from labhelpers.lessons.exploding import clipping_sentence, unclipped_words
+
+clipped_share = float(np.mean(clipped_norms > settings["clip_threshold"]))
+unclipped, plain_blew_up = unclipped_words(
+    plain_bad_epoch, plain["loss"][0], finite_max(plain["loss"])
+)
+clipping_result = clipping_sentence(
+    settings["clip_threshold"],
+    unclipped,
+    bool(np.all(np.isfinite(clipped["loss"]))),
+    clipped_fit,
+    zero_fit,
+    clipped.epochs,
+    len(clipped_norms),
+    clipped_share,
+)
+display(Markdown(clipping_result))
+
 # %% [markdown]
 # ### How far back each cell learns to look
+#
+# Test accuracy (in %) of every model at every distance, with its standard
+# error (±).
 
 # %%
+from labhelpers.lessons.exploding import measured_accuracy, reach_words
 from labhelpers.plots import plot_accuracy_by_distance
 
+task_figures = {  # model name -> one Measured accuracy per distance
+    name: [measured_accuracy(values, N_TEST) for values in runs]
+    for name, runs in task_runs.items()
+}
+task_accuracy = {
+    name: [figure.value for figure in figures]
+    for name, figures in task_figures.items()
+}
+print(f"±: {next(iter(task_figures.values()))[0].source}")
 plot_accuracy_by_distance(
     settings["distances"],
     task_accuracy,
@@ -591,42 +692,71 @@ plot_accuracy_by_distance(
     title="Long-range task: test accuracy against d "
     f"({settings['task_samples']} training "
     f"sequences, {settings['task_epochs']} epochs, "
-    f"hidden {settings['task_hidden_size']})",
+    f"{len(seeds)} seed(s))",
 )
 plt.show()
 
 # %%
 accuracy_table = pd.DataFrame(
     {
-        name: [f"{value:.2%}" for value in values]
-        for name, values in task_accuracy.items()
+        (f"d = {d}", column): [
+            round(100 * (f.value if column == "accuracy %" else f.se), 2)
+            for f in (figures[i] for figures in task_figures.values())
+        ]
+        for i, d in enumerate(settings["distances"])
+        for column in ("accuracy %", "±")
     },
-    index=pd.Index(settings["distances"], name="distance d"),
+    index=pd.Index(list(task_figures), name="model"),
 )
 accuracy_table
 
 # %%
-def first_failure(values, level=0.9):
-    """The smallest distance at which a model
-    stays below `level` test accuracy, or None."""
-    failing = [
-        d for d, value in zip(settings["distances"], values) if value < level
-    ]
-    return failing[0] if failing else None
-
-
-rnn_fails_at = first_failure(task_accuracy["vanilla RNN"])
 for name, values in task_accuracy.items():
-    fails = first_failure(values)
-    print(
-        f"{name}: "
-        + (
-            f"below 90% test accuracy from d = {fails}"
-            if fails
-            else "90% or more at every distance up to "
-            f"d = {settings['distances'][-1]}"
+    print(reach_words(name, settings["distances"], values))
+
+# %% [markdown]
+# The fair controls, at the largest distance: each start made for long lags
+# against the same cell from PyTorch's initialisation, and each gated cell
+# against the vanilla RNN when all start from PyTorch's initialisation. Every
+# row is compared with the vanilla RNN from PyTorch's initialisation.
+
+# %%
+D_LAST = settings["distances"][-1]
+at_last = {name: figures[-1] for name, figures in task_figures.items()}
+noise.comparison_table(at_last, reference=NAMES["rnn"])
+
+# %%
+what = f"test accuracy at d = {D_LAST}"
+control_sentences = [
+    noise.effect(
+        "Starting the RNN's W_hh orthogonal (instead of PyTorch's init)",
+        at_last[NAMES["rnn"]],
+        at_last[NAMES["rnn_orthogonal"]],
+        what,
+    ),
+    *(
+        noise.effect(
+            f"Opening the {cell}'s gates (bias {settings['gate_bias']:g}, "
+            "instead of PyTorch's init)",
+            at_last[NAMES[f"{cell.lower()}_pytorch"]],
+            at_last[NAMES[cell.lower()]],
+            what,
         )
-    )
+        for cell in ("LSTM", "GRU")
+    ),
+    *(
+        "From PyTorch's init, at d = "
+        f"{D_LAST}: "
+        + noise.compare(
+            f"the {cell}",
+            at_last[NAMES[f"{cell.lower()}_pytorch"]],
+            "the vanilla RNN",
+            at_last[NAMES["rnn"]],
+        )
+        for cell in ("LSTM", "GRU")
+    ),
+]
+print("\n".join(control_sentences))
 
 # %% [markdown]
 # ## Result
@@ -634,52 +764,30 @@ for name, values in task_accuracy.items():
 # %% tags=["nbval-ignore-output"]
 # (Its blow-up figures change with the CPU, see above; the long-range
 # accuracies are compared in the cells before.)
-from IPython.display import Markdown, display
+from labhelpers.report import answers, record_results
 
-from labhelpers.report import record_results
-
-gated_best = {
-    name: values[-1]
-    for name, values in task_accuracy.items()
-    if name != "vanilla RNN"
-}
 sentence = (
-    "With $W_{hh}$ scaled to $\\sigma_{\\max}$ = "
+    r"With $W_{hh}$ scaled to $\sigma_{\max}$ = "
     f"{', '.join(f'{s:g}' for s in settings['scales'])}, the "
-    f"gradient factor over {T} steps shrank for "
-    f"{', '.join(f'{s:g}' for s in vanishing) or 'none'} and grew "
-    f"for {', '.join(f'{s:g}' for s in exploding) or 'none'}. "
-)
-sentence += (
-    "Without clipping the SGD run's loss became "
-    f"non-finite in epoch {plain_bad_epoch}; "
-    if plain_bad_epoch
-    else "Without clipping the SGD run's loss peaked at "
-    f"{max(plain['loss']):.4g}; "
-)
-sentence += (
-    f"clipped at {settings['clip_threshold']:g} it stayed "
-    f"finite and went from {clipped['loss'][0]:.4f} to "
-    f"{clipped['loss'][-1]:.4f}, and the trained model's mean squared "
-    f"error, {clipped_mse:.3f}, is "
-    + ("below" if beats_zero else "above")
-    + f" the {zero_mse:.3f} of predicting 0 for every sequence. "
-)
-sentence += (
-    "On the long-range task the vanilla RNN fell "
-    f"below 90% test accuracy from d = {rnn_fails_at} "
-    f"({task_accuracy['vanilla RNN'][-1]:.2%} "
-    f"at d = {settings['distances'][-1]}), "
-    if rnn_fails_at
-    else "On the long-range task the vanilla RNN stayed at 90% or more up to "
-    f"d = {settings['distances'][-1]}, "
-)
-sentence += (
-    "where "
-    + ", ".join(
-        f"the {name} reached {value:.2%}" for name, value in gated_best.items()
+    f"gradient factor over {T} steps "
+    + "; ".join(
+        f"for {s:g} {growth_words(norms[T], T, THRESHOLD)}"
+        for s, (norms, _) in norms_by_scale.items()
     )
-    + f" (chance 25%, {task_seconds:.0f} s of training in all)."
+    + ". "
+)
+sentence += clipping_result + " "
+sentence += (
+    "On the long-range task ("
+    + f"{len(seeds)} seed(s), ± "
+    + next(iter(task_figures.values()))[0].source
+    + "): "
+    + "; ".join(
+        reach_words(f"the {name}", settings["distances"], values)
+        for name, values in task_accuracy.items()
+    )
+    + f" (chance 25%, {task_seconds:.0f} s of training in all). "
+    + " ".join(control_sentences)
 )
 display(Markdown(sentence))
 recorded = record_results(
@@ -696,14 +804,26 @@ recorded = record_results(
         "clipped_model_mse": clipped_mse,
         "predict_zero_mse": zero_mse,
         **{
-            f"accuracy_{name.split()[-1].lower()}_d{d}": value
-            for name, values in task_accuracy.items()
-            for d, value in zip(settings["distances"], values)
+            f"accuracy_{key}_d{d}": value
+            for key, name in NAMES.items()
+            for d, value in zip(settings["distances"], task_accuracy[name])
+        },
+        **{
+            f"accuracy_se_{key}_d{d}": figure.se
+            for key, name in NAMES.items()
+            for d, figure in zip(settings["distances"], task_figures[name])
         },
         "long_range_train_seconds": task_seconds,
     },
     settings=settings,
-    model="RNN with W_hh scaled up, trained with clipping",
+    model=(
+        f"RNN({BLOWUP_HIDDEN}) with W_hh = "
+        f"{settings['blowup_scale']:g} x orthogonal, SGD lr "
+        f"{settings['blowup_learning_rate']:g}, clipped at "
+        f"{settings['clip_threshold']:g}; "
+        + ", ".join(NAMES.values())
+        + " on the long-range task"
+    ),
     headline="clipped_final_loss",
 )
 
@@ -723,23 +843,28 @@ recorded = record_results(
 #    sequence? What does that say about what clipping achieves?
 # 6. Along which path does an LSTM or a GRU carry the gradient back, and why
 #    does the initial bias of its gates (`gate_bias`) matter?
-# 7. From which distance $d$ did the vanilla RNN fall below 90% test accuracy
-#    on the long-range task in this run, and what did the LSTM and GRU reach?
+# 7. From which distance $d$ did each model fall below 90% test accuracy on
+#    the long-range task in this run? Which differences between a start made
+#    for long lags and PyTorch's initialisation are larger than their noise?
 # 8. Why does the lesson scale an orthogonal matrix rather than a random
 #    Gaussian one to set $\sigma_{\max}(W_{hh})$?
 #
 # **Try this**
 #
-# - `-p gate_bias 0.0`: PyTorch's default gate biases. How far back do the
-#   LSTM and the GRU learn to look now?
+# - `-p gate_bias 1.0`: the forget-gate bias Jozefowicz et al. (2015)
+#   recommend. How far back do the LSTM and the GRU with opened gates learn to
+#   look now?
+# - `-p task_seeds 3`: the ± becomes the spread over seeds. Is it larger or
+#   smaller than the binomial standard error of one run?
 # - `-p blowup_learning_rate 0.01`: with smaller steps, does the clipped run
 #   beat predicting 0? Does the unclipped run still blow up?
 # - `-p blowup_scale 0.9`: does the unclipped run still blow up when
 #   $W_{hh}$ starts with $\sigma_{\max} < 1$?
 
 # %% [markdown]
-# ```{admonition} Answers
-# :class: dropdown
+# <details>
+# <summary>Answers</summary>
+#
 # 1. Each one-step factor $\mathrm{diag}(1 - h^2) W_{hh}$ has norm at most
 #    $\sigma_{\max}(W_{hh})$, so the product over a lag $m$ has norm at most
 #    $\sigma_{\max}^m$, which goes to 0 when $\sigma_{\max} < 1$. Above 1 the
@@ -749,55 +874,56 @@ recorded = record_results(
 #    factor, so the product falls below the bound of 1.
 # 3. It rescales the gradient $g$ to $c\, g / \lVert g \rVert$: the direction
 #    is kept, the length bounded by $c$.
-# 4. Clipping only shortens gradients that are too long; a vanishing gradient
-#    is too short, and clipping leaves it as it is.
+# 4. A vanilla RNN's total gradient is usually not small: the terms of the
+#    recent lags fill it, and what vanishes is the share of the long-lag terms
+#    (lesson 3 groups the gradient by lag to show this). Clipping multiplies
+#    the whole gradient, every lag's term alike, by one factor
+#    $c / \lVert g \rVert$, so it cannot change the share any lag has: the long
+#    lags stay as small a part of each step as they were.
 # 5. See the next cell. Clipping keeps the run finite; whether the network
 #    learns depends on everything else (learning rate, initial weights,
 #    number of steps).
 # 6. The LSTM's cell state $c_t = f_t \odot c_{t-1} + \dots$ and the GRU's
 #    $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$: along them the gradient is
 #    multiplied by a gate at each step instead of by
-#    $\mathrm{diag}(1 - h^2) W_{hh}$. A gate near 1 carries it far; with bias 0
-#    the gate starts near $\sigma(0) = 0.5$ and the gradient halves per step.
-# 7. See the next cell (and the table above).
+#    $\mathrm{diag}(1 - h^2) W_{hh}$. A gate near 1 carries it far. PyTorch
+#    draws the gate biases uniformly in $\pm 1/\sqrt{\text{hidden}}$, so the
+#    gates start near $\sigma(0) = 0.5$ and the gradient along that path
+#    roughly halves per step; a bias $b$ (`gate_bias`) starts them near
+#    $\sigma(b)$, about 0.95 for $b = 3$.
+# 7. See the next cell, the table of accuracies and the comparisons with their
+#    noise above.
 # 8. An orthogonal matrix times $s$ has every singular value equal to $s$, so
 #    $s$ alone decides whether it shrinks or stretches; a Gaussian matrix
 #    scaled to $\sigma_{\max} = s$ has smaller singular values too, and its
 #    products shrink sooner.
-# ```
+#
+# </details>
 
 # %% tags=["nbval-ignore-output"]
 # (The clipped run's figures change with the CPU: see the blow-up cells.)
-largest_lag_norms = {
-    f"{scale:g}": f"{norms[T]:.2e} (bound {bound[T]:.2e})"
-    for scale, (norms, bound) in norms_by_scale.items()
-}
 display(
     Markdown(
-        "```{admonition} Answers from this run\n"
-        ":class: dropdown\n"
-        f"- Questions 1 and 2: at lag {T}, for each "
-        "$\\sigma_{\\max}(W_{hh})$: "
-        + "; ".join(f"{s}: {v}" for s, v in largest_lag_norms.items())
-        + ".\n"
-        f"- Question 5: the clipped model's mean squared error "
-        f"{clipped_mse:.3f}, predicting 0: {zero_mse:.3f} ("
-        + ("it beat the baseline" if beats_zero else "it did not beat it")
-        + ").\n"
-        "- Question 7: the vanilla RNN "
-        + (
-            f"fell below 90% from d = {rnn_fails_at}"
-            if rnn_fails_at
-            else "stayed at 90% or more at every distance"
+        answers(
+            [
+                f"Questions 1 and 2: at lag {T}, for each "
+                r"$\sigma_{\max}(W_{hh})$: "
+                + "; ".join(
+                    f"{s:g}: {norms[T]:.2e} (bound {bound[T]:.2e}), the "
+                    f"factor {growth_words(norms[T], T, THRESHOLD)}"
+                    for s, (norms, bound) in norms_by_scale.items()
+                )
+                + ".",
+                f"Question 5: {clipping_result}",
+                "Question 7: "
+                + "; ".join(
+                    reach_words(f"the {name}", settings["distances"], values)
+                    for name, values in task_accuracy.items()
+                )
+                + ". "
+                + " ".join(control_sentences),
+            ]
         )
-        + "; at the largest distance, "
-        f"d = {settings['distances'][-1]}: "
-        + ", ".join(
-            f"{name} {values[-1]:.2%}"
-            for name, values in task_accuracy.items()
-        )
-        + ".\n"
-        "```"
     )
 )
 

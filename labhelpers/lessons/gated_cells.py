@@ -1,17 +1,25 @@
-"""Lesson 12 only: how far back the loss at the last step reaches in an RNN, an LSTM and a GRU.
+"""Lessons 12 and 4: how far back the loss at the last step reaches in an RNN, an LSTM, a GRU.
 
 The model is :class:`labhelpers.models.LastStepRNN` (one recurrent layer read at
 its last step, then a linear layer). :func:`gradient_norms_by_lag` runs it
 one step at a time so that autograd keeps the gradient of the loss with respect
-to every state; :func:`open_gates` starts a gated cell remembering.
+to every state (in float64 when asked: a float32 gradient that falls below
+1e-45 becomes 0); :func:`share_at_lag` and :func:`compared_with_rnn` turn
+those norms into the share of the gradient that reaches a lag, with its
+standard error, and into words; :func:`open_gates` starts a gated cell
+remembering (lessons 4 and 12).
 """
 
 from __future__ import annotations
+
+import copy
+import math
 
 import numpy as np
 import torch
 from torch import nn
 
+from .. import noise
 from ..models import LastStepRNN
 
 
@@ -19,7 +27,9 @@ def _state_tensors(state) -> tuple[torch.Tensor, ...]:
     return state if isinstance(state, tuple) else (state,)
 
 
-def gradient_norms_by_lag(model: LastStepRNN, X: torch.Tensor, y: torch.Tensor) -> np.ndarray:
+def gradient_norms_by_lag(
+    model: LastStepRNN, X: torch.Tensor, y: torch.Tensor, dtype: torch.dtype | None = None
+) -> np.ndarray:
     r"""$\lVert \partial L / \partial s_{T-\mathrm{lag}} \rVert$ for every sequence and lag = 0..T.
 
     $L$ is the cross-entropy of the model's last-step output $g_T = W_g h_T + b_g$
@@ -32,6 +42,9 @@ def gradient_norms_by_lag(model: LastStepRNN, X: torch.Tensor, y: torch.Tensor) 
     ``X`` (batch, T, input), ``y`` (batch,) class indices; the model must have
     one layer. Returns (batch, T + 1) float64, entry ``[b, lag]``. The model's
     own weights are used, stepped once per time step, and left unchanged.
+    With ``dtype`` (e.g. ``torch.float64``) a copy of the model in that type
+    computes the gradients, so that norms far below float32's smallest number
+    (about 1e-45) are measured instead of becoming 0.
     """
     if not isinstance(model, LastStepRNN):
         raise ValueError(
@@ -47,6 +60,8 @@ def gradient_norms_by_lag(model: LastStepRNN, X: torch.Tensor, y: torch.Tensor) 
         raise ValueError(
             f"y must hold one class index per sequence, shape ({X.shape[0]},), got {tuple(y.shape)}"
         )
+    if dtype is not None:
+        model = copy.deepcopy(model).to(dtype)
     parameter = next(model.parameters())
     X = X.to(device=parameter.device, dtype=parameter.dtype)
     zeros = torch.zeros(1, X.shape[0], model.rnn.hidden_size, dtype=X.dtype, device=X.device)
@@ -114,3 +129,51 @@ def open_gates(model: LastStepRNN, value: float) -> None:
             for chunk, bias in chunks.items():
                 getattr(model.rnn, f"bias_ih_l{layer}")[chunk * size : (chunk + 1) * size] = bias
                 getattr(model.rnn, f"bias_hh_l{layer}")[chunk * size : (chunk + 1) * size] = 0.0
+
+
+def share_at_lag(norms: np.ndarray, lag: int) -> tuple[noise.Measured, int]:
+    r"""The share of the gradient left at ``lag``, as a mean of $\log_{10}$ over sequences.
+
+    ``norms`` is :func:`gradient_norms_by_lag`'s (batch, T + 1) array. For each
+    sequence the share is ``norms[b, lag] / norms[b, 0]``; the result is the
+    mean of its $\log_{10}$ (the $\log_{10}$ of the geometric mean) with the
+    standard error of that mean over the sequences, and the number of
+    sequences left out because a norm was exactly 0 (underflow: no logarithm).
+    Nothing is floored.
+    """
+    norms = np.asarray(norms, dtype=float)
+    if norms.ndim != 2 or not 0 <= lag < norms.shape[1]:
+        raise ValueError(
+            f"norms must be (batch, T + 1) and lag in 0..T, got shape {norms.shape} and lag {lag}"
+        )
+    positive = (norms[:, lag] > 0) & (norms[:, 0] > 0)
+    zeros = int(np.sum(~positive))
+    logs = np.log10(norms[positive, lag]) - np.log10(norms[positive, 0])
+    if len(logs) == 0:
+        raise ValueError(
+            f"every sequence's gradient norm at lag {lag} or 0 is 0: nothing to measure"
+        )
+    source = f"s.e. of the mean log10 over {len(logs)} sequences"
+    if len(logs) == 1:
+        return noise.Measured(float(logs[0]), 0.0, source), zeros
+    return noise.Measured(
+        float(logs.mean()), float(logs.std(ddof=1) / math.sqrt(len(logs))), source
+    ), zeros
+
+
+def _times(log10_factor: float) -> str:
+    factor = 10.0**log10_factor
+    return f"{factor:.3g}" if factor < 1000 else f"{factor:.1e}"
+
+
+def compared_with_rnn(name: str, gated: noise.Measured, plain: noise.Measured) -> str:
+    """A gated cell's share at the key against the vanilla RNN's, both as :func:`share_at_lag`
+    gives them (log10), in words worded by ``labhelpers.noise.verdict``."""
+    d, se = noise.difference(gated, plain)
+    side = noise.verdict(gated, plain)
+    span = f"{d:+.2f} ± {se:.2f} in log10"
+    if side == "within noise":
+        return f"the {name}'s share is within noise of the RNN's ({span})"
+    if side == "above":
+        return f"the {name} kept {_times(d)} times the RNN's share ({span})"
+    return f"the {name} kept 1/{_times(-d)} of the RNN's share ({span})"
