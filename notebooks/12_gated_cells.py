@@ -83,7 +83,7 @@ if (
 # | `distance` | steps between the key and the answer in the long-range task: the lag the gradient must cover |
 # | `task_hidden_size` | hidden units of the vanilla RNN, the LSTM and the GRU of that task (the same for all three) |
 # | `gradient_sequences` | held-out sequences whose gradient norms are averaged (and whose accuracy is reported) |
-# | `gate_bias` | the bias that opens the gates: LSTM forget gate (input gate: minus it), GRU update gate |
+# | `gate_bias` | the constant bias that opens the gates: LSTM forget gate (input gate: minus it), GRU update gate |
 # | `task_samples`, `task_epochs` | the training of each cell before the last measurement |
 
 # %% tags=["parameters"]
@@ -125,8 +125,11 @@ settings
 # %% [markdown]
 # ## Algorithm
 #
-# ### The LSTM (Hochreiter and Schmidhuber, 1997; with a forget gate)
+# ### The LSTM (Hochreiter and Schmidhuber, 1997), with the forget gate of Gers, Schmidhuber and Cummins (2000)
 #
+# The LSTM of 1997 had no forget gate: its cell state was carried on
+# unchanged. Gers, Schmidhuber and Cummins (2000) added $f_t$, and that form is
+# the one PyTorch and Keras compute and this lesson builds.
 # Besides the hidden state $h_t$ the LSTM keeps a **cell state** $c_t$. Three
 # gates, each a sigmoid of the same affine map of $x_t$ and $h_{t-1}$ that the
 # vanilla RNN uses, decide what the cell forgets ($f_t$), what it writes
@@ -368,13 +371,24 @@ print(f"same weights (b_hh = 0), reset after against reset before the "
 # the layer one step at a time so that autograd keeps the gradient of every
 # state. Three moments:
 #
-# - **PyTorch's initialisation**: every bias small, so every gate near
-#   $\sigma(0) = 0.5$;
+# - **PyTorch's initialisation**: `nn.RNN`, `nn.LSTM` and `nn.GRU` draw every
+#   weight and every bias uniformly in $\pm 1/\sqrt{\text{hidden}}$, so every
+#   gate starts near $\sigma(0) = 0.5$, give or take what the weights add;
 # - **gates opened**: the LSTM's forget gate bias `gate_bias` (and its input
 #   gate's minus it), the GRU's update gate bias `gate_bias`, as lesson 4
-#   starts them (the vanilla RNN has no gate and stays as it was);
+#   starts them (the vanilla RNN has no gate and stays as it was). A constant
+#   positive forget-gate bias is the advice of Gers, Schmidhuber and Cummins
+#   (2000), and Jozefowicz, Zaremba and Sutskever (2015) recommend 1; it is
+#   not chrono initialisation (Tallec and Ollivier, 2018), which draws each
+#   forget bias as $\log u$ with $u \sim U(1, T_{\max} - 1)$;
 # - **after training** from the opened gates: Adam (learning rate 0.01),
 #   clipping at norm 1, batches of 32, as in lesson 4.
+#
+# The gradients are computed in float64, on a float64 copy of each model: in
+# float32 a product of many small factors falls below float32's smallest
+# number (about 1e-45) and becomes exactly 0 (and a saturated unit's
+# $1 - h^2$ is 0 once $\tanh$ rounds to 1). A sequence whose norm is still 0 is
+# left out of the averages and counted, never replaced by a floor.
 
 # %%
 from torch import nn
@@ -404,24 +418,33 @@ print(f"X {tuple(X.shape)} (sequences, T, tokens + key flag); the key is "
 
 
 def geometric_mean(norms):
-    """Geometric mean over the sequences, one value per lag."""
-    tiny = np.finfo(float).tiny
-    return np.exp(np.log(np.maximum(norms, tiny)).mean(axis=0))
+    """Geometric mean over the sequences, one value per lag, of the norms
+    that are above 0 (NaN where none is): nothing is floored."""
+    norms = np.asarray(norms, dtype=float)
+    positive = norms > 0
+    logs = np.where(positive, np.log(np.where(positive, norms, 1.0)), 0.0)
+    with np.errstate(invalid="ignore"):
+        return np.exp(logs.sum(axis=0) / positive.sum(axis=0))
+
+
+def measured_norms(model):
+    """||dL/ds_(T-lag)|| (sequences, T + 1), computed in float64."""
+    return gradient_norms_by_lag(model, X_measure, y_measure,
+                                 dtype=torch.float64)
 
 
 CELLS = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
 MOMENTS = {"PyTorch's initialisation": "init", "gates opened": "opened",
            "after training": "trained"}  # moment -> its name in the metrics
 gradients = {moment: {} for moment in MOMENTS}  # moment -> cell -> by lag
+raw_norms = {moment: {} for moment in MOMENTS}  # moment -> cell -> per seq.
 trained_accuracy, train_seconds = {}, 0.0
 for cell, name in CELLS.items():
     seed_everything(seed)
     model = LastStepRNN(N_TOKENS + 1, H, N_KEYS, cell=cell)
-    gradients["PyTorch's initialisation"][name] = geometric_mean(
-        gradient_norms_by_lag(model, X_measure, y_measure))
+    raw_norms["PyTorch's initialisation"][name] = measured_norms(model)
     open_gates(model, settings["gate_bias"])
-    gradients["gates opened"][name] = geometric_mean(
-        gradient_norms_by_lag(model, X_measure, y_measure))
+    raw_norms["gates opened"][name] = measured_norms(model)
     print(f"{name}: ", end="")
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
     history = fit(model, nn.CrossEntropyLoss(), optimizer,
@@ -430,14 +453,22 @@ for cell, name in CELLS.items():
                   epochs=settings["task_epochs"], clip_grad_norm=1.0,
                   log_every=settings["task_epochs"])
     train_seconds += sum(history["seconds"])
-    gradients["after training"][name] = geometric_mean(
-        gradient_norms_by_lag(model, X_measure, y_measure))
+    raw_norms["after training"][name] = measured_norms(model)
     logits, targets = predict(model, TensorBatches(X_measure, y_measure,
                                                    batch_size=512))
     trained_accuracy[name] = accuracy(targets.numpy(),
                                       logits.argmax(dim=1).numpy())
     print(f"    accuracy on the {n_measure} measured sequences "
           f"{trained_accuracy[name]:.2%}")
+for moment, by_cell in raw_norms.items():
+    for name, norms in by_cell.items():
+        gradients[moment][name] = geometric_mean(norms)
+zero_norms = {(moment, name): int(np.sum(norms == 0))
+              for moment, by_cell in raw_norms.items()
+              for name, norms in by_cell.items()}
+print(f"gradient norms exactly 0 (underflow), in float64, among the "
+      f"{n_measure} x {T + 1} of each model and moment: "
+      f"{sum(zero_norms.values())} in all")
 
 # %% [markdown]
 # For the vanilla RNN, lesson 3 gives the same gradient another way:
@@ -529,38 +560,46 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# How much of the gradient reaches the key: the norm at lag `distance`
-# divided by the norm at lag 0 (1 would mean nothing lost on the way back).
+# How much of the gradient reaches the key: for each sequence the norm at lag
+# `distance` divided by the norm at lag 0 (1 would mean nothing lost on the
+# way back), then the mean of its $\log_{10}$ over the measured sequences, with
+# its standard error (±, in powers of ten); the share shown is $10$ to that
+# mean, the geometric mean of the sequences' shares.
 
 # %%
-reach = {moment: {name: float(by_lag[d] / by_lag[0])
-                  for name, by_lag in gradients[moment].items()}
-         for moment in MOMENTS}
+from labhelpers.lessons.gated_cells import compared_with_rnn, share_at_lag
+
+reach_measured, left_out = {}, {}
+for moment in MOMENTS:
+    reach_measured[moment] = {}
+    for name in CELLS.values():
+        reach_measured[moment][name], left_out[moment, name] = share_at_lag(
+            raw_norms[moment][name], d)
+reach = {moment: {name: 10.0 ** figure.value
+                  for name, figure in row.items()}
+         for moment, row in reach_measured.items()}
 reach_table = pd.DataFrame(
-    {moment: {name: f"{value:.2e}" for name, value in row.items()}
-     for moment, row in reach.items()})
+    {(moment, column): {
+        name: (f"{10.0 ** figure.value:.2e}" if column == "share"
+               else f"{figure.se:.2f}")
+        for name, figure in row.items()}
+     for moment, row in reach_measured.items()
+     for column in ("share", "± (log10)")})
 reach_table.index.name = f"norm at lag {d} / norm at lag 0"
 reach_table
 
 # %%
-def compared_with_rnn(moment, name):
-    """The gated cell's share at the key against the RNN's, in words."""
-    gated, plain = reach[moment][name], reach[moment]["vanilla RNN"]
-    if gated == plain:
-        return f"the {name} kept exactly the RNN's share"
-    factor = gated / plain if gated > plain else plain / gated
-    factor = f"{factor:.3g}" if factor < 1000 else f"{factor:.1e}"
-    if gated > plain:
-        return f"the {name} kept {factor} times the RNN's share"
-    return f"the {name} kept 1/{factor} of the RNN's share"
-
-
+print(f"sequences left out because a norm at lag {d} or 0 was exactly 0: "
+      f"{sum(left_out.values())} of {n_measure} per model and moment, "
+      "in all")
 findings = []
 for moment in MOMENTS:
     shares = ", ".join(f"{name} {value:.2e}"
                        for name, value in reach[moment].items())
-    words = "; ".join(compared_with_rnn(moment, name)
-                      for name in ("LSTM", "GRU"))
+    words = "; ".join(
+        compared_with_rnn(name, reach_measured[moment][name],
+                          reach_measured[moment]["vanilla RNN"])
+        for name in ("LSTM", "GRU"))
     findings.append(f"{moment}: share of the lag-0 gradient left at lag "
                     f"{d}: {shares} ({words})")
 print("\n".join(findings))
@@ -571,7 +610,8 @@ print("\n".join(findings))
 # %%
 from IPython.display import Markdown, display
 
-from labhelpers.report import record_results
+from labhelpers import noise
+from labhelpers.report import answers, record_results
 
 worst_by = {}
 for row in comparisons:
@@ -588,11 +628,14 @@ sentence += (
     + "; ".join(f"{moment}: " + ", ".join(
         f"{name} {value:.2e}" for name, value in reach[moment].items())
         for moment in MOMENTS)
-    + f". After {settings['task_epochs']} epochs the accuracy on "
-    f"{n_measure} held-out sequences was "
-    + ", ".join(f"{name} {value:.2%}"
+    + f" (gradients in float64, geometric means over {n_measure} "
+    f"sequences; {sum(left_out.values())} left out because a norm "
+    f"underflowed to 0). After {settings['task_epochs']} epochs the "
+    f"accuracy on {n_measure} held-out sequences was "
+    + ", ".join(f"{name} {noise.binomial(value, n_measure).show()}"
                 for name, value in trained_accuracy.items())
-    + f" (chance 25%, {train_seconds:.1f} s of training in all).")
+    + f" (chance 25%, ± the binomial standard error; "
+    f"{train_seconds:.1f} s of training in all).")
 display(Markdown(sentence))
 key = {"vanilla RNN": "rnn", "LSTM": "lstm", "GRU": "gru"}
 recorded = record_results(
@@ -603,11 +646,18 @@ recorded = record_results(
              **{f"gradient_share_at_key_{key[name]}_{MOMENTS[moment]}": value
                 for moment in MOMENTS
                 for name, value in reach[moment].items()},
+             **{f"gradient_share_at_key_se_log10_{key[name]}_{MOMENTS[moment]}":
+                figure.se
+                for moment in MOMENTS
+                for name, figure in reach_measured[moment].items()},
+             "gradient_sequences_left_out": sum(left_out.values()),
              **{f"accuracy_{key[name]}": value
                 for name, value in trained_accuracy.items()},
              "train_seconds": train_seconds},
     settings=settings,
-    model="NumPy LSTM and GRU against torch and Keras",
+    model=(f"NumPy LSTM and GRU (input {I_cmp}, hidden {H_cmp}) against "
+           f"torch{' and Keras' if keras_available else ''}; RNN, LSTM and "
+           f"GRU (hidden {H}) on the long-range task, d = {d}"),
     headline="max_abs_difference")
 
 
@@ -637,17 +687,18 @@ recorded = record_results(
 #
 # **Try this**
 #
-# - Set `gate_bias=0`: the "gates opened" panel then starts where PyTorch's
-#   initialisation does. Does training still get the LSTM and the GRU to
-#   solve the task? Compare the accuracies and the third panel.
+# - Set `gate_bias=0`: the opened gates' biases are then exactly 0, close to
+#   PyTorch's small random ones. Does training still get the LSTM and the GRU
+#   to solve the task? Compare the accuracies and the third panel.
 # - Set `distance=100` (and `task_epochs=30`): how does the vanilla RNN's
 #   share at the key change with the distance? Compare its slope with the
 #   $\sigma_{\max}$ lines of lesson 4's panel.
 # - Set `tolerance=1e-17`: which comparison fails first, and why is that not
 #   a bug in either implementation?
-#
-# :::{admonition} Answers
-# :class: dropdown
+
+# %% [markdown]
+# <details>
+# <summary>Answers</summary>
 #
 # 1. $c_t = f_t \odot c_{t-1} + i_t \odot \tilde c_t$ and
 #    $h_t = o_t \odot \tanh(c_t)$. The forget gate $f_t$ decides what is
@@ -674,9 +725,10 @@ recorded = record_results(
 #    bias to minus it, and the GRU's update gate bias to `gate_bias`, so that
 #    the gates start near keeping the state. The vanilla RNN has no gate:
 #    `open_gates` leaves it as it was, so its gradient is the same.
-# 7. The shares measured in this run are below. With PyTorch's biases every
-#    gate starts near $\sigma(0) = 0.5$, and a factor of 0.5 per step along the
-#    memory path is itself a vanishing product ($0.5^{50} \approx 10^{-15}$).
+# 7. The shares measured in this run are below. PyTorch draws every bias
+#    uniformly in $\pm 1/\sqrt{\text{hidden}}$, so every gate starts near
+#    $\sigma(0) = 0.5$, and a factor of 0.5 per step along the memory path is
+#    itself a vanishing product ($0.5^{50} \approx 10^{-15}$).
 #    Compare the first two moments below: how much of the gated cells' lead
 #    over the RNN comes from where their gates start? The first "try this"
 #    trains from PyTorch's values.
@@ -687,7 +739,8 @@ recorded = record_results(
 #
 # Try this: look at the accuracies after training, the third panel and the
 # table of shares; the answers are the run's own numbers.
-# :::
+#
+# </details>
 
 # %%
 lstm_1 = torch.nn.LSTM(I_cmp, H_cmp, batch_first=True)
@@ -706,27 +759,30 @@ if keras_available:
 init = "PyTorch's initialisation"
 rnn_init = reach[init]["vanilla RNN"]
 rnn_opened = reach["gates opened"]["vanilla RNN"]
-answers = [
-    f"3. Input {I_cmp}, hidden {H_cmp}: " + ", ".join(
+run_answers = [
+    f"Question 3: Input {I_cmp}, hidden {H_cmp}: " + ", ".join(
         f"{name} {count:,}" for name, count in counts.items())
     + f". The weights alone are 4 x {H_cmp} x ({I_cmp} + {H_cmp}) = "
     f"{4 * H_cmp * (I_cmp + H_cmp):,} for the LSTM and 3 x {H_cmp} x "
     f"({I_cmp} + {H_cmp}) = {3 * H_cmp * (I_cmp + H_cmp):,} for the GRU; "
     "the rest are biases.",
-    f"4. Largest difference between the two conventions' states: "
+    f"Question 4: Largest difference between the two conventions' states: "
     f"{convention_gap:.3f}.",
-    f"5. Largest difference in the {len(comparisons)} comparisons: "
-    f"{rounding_level(worst)}.",
-    f"6. The vanilla RNN's share at the key: {rnn_init:.2e} before and "
-    f"{rnn_opened:.2e} after `open_gates` "
+    f"Question 5: Largest difference in the {len(comparisons)} "
+    f"comparisons: {rounding_level(worst)}.",
+    f"Question 6: The vanilla RNN's share at the key: {rnn_init:.2e} "
+    f"before and {rnn_opened:.2e} after `open_gates` "
     f"({'equal' if rnn_init == rnn_opened else 'not equal'}).",
-    "7. " + "; ".join(findings) + ". Opening the gates multiplied the "
-    "share at the key by " + " and ".join(
-        f"{reach['gates opened'][name] / reach[init][name]:.3g} for the "
-        f"{name}" for name in ("LSTM", "GRU")) + ".",
+    "Question 7: " + "; ".join(findings) + ". " + " ".join(
+        noise.effect(f"Opening the {name}'s gates",
+                     reach_measured[init][name],
+                     reach_measured["gates opened"][name],
+                     f"log10 share at the key (a factor of "
+                     f"{reach['gates opened'][name] / reach[init][name]:.3g})",
+                     percent=False)
+        for name in ("LSTM", "GRU")),
 ]
-display(Markdown(":::{admonition} Answers from this run\n:class: dropdown\n\n"
-                 + "\n".join(answers) + "\n:::"))
+display(Markdown(answers(run_answers)))
 
 # %% tags=["lab-record"]
 # Your lab record: run the whole notebook first (Restart and run all), and
