@@ -8,6 +8,7 @@ import nbformat
 import pytest
 
 from labhelpers import noise
+from labhelpers.lessons.rnn_cell import tolerance_reading
 from labhelpers.lessons.sum_classifier import against_baselines, rnn_accuracy
 from labhelpers.tools.runner import execute_notebook, records_in
 
@@ -97,3 +98,58 @@ def test_lesson_1_names_the_lab_records_figures_once():
     source = (ROOT / "notebooks" / "01_sum_classifier.py").read_text()
     assert source.count("0.9375") == 1 and source.count("0.94,") == 1
     assert 'model="RNN(' not in source
+
+
+# --- lesson 2: the float64 tolerance and the planted mistake agree ---------------------------
+
+
+def reading(**changes):
+    figures = dict(
+        tolerance=1e-10,
+        catalogue=1e-6,
+        planted_error=1e-8,
+        rounding64=2e-16,
+        planted64=2.3e-8,
+        rounding32=6e-8,
+        planted32=7e-8,
+    )
+    figures.update(changes)
+    return tolerance_reading(**figures)
+
+
+def test_tolerance_reading_separates_rounding_from_the_planted_mistake():
+    text = reading()
+    assert (
+        "float64 rounding (< 1e-14) passes it and the bias off by 1e-08 (2.3e-08) fails it" in text
+    )
+    assert (
+        "The catalogue's bound, 1e-06, passes float32 rounding (6.0e-08) and the bias off" in text
+    )
+    assert "a factor of 1.2: within float32's rounding" in text
+
+
+def test_tolerance_reading_every_branch_reads_right():
+    loose = reading(tolerance=1e-6)  # the catalogue's bound as the tolerance
+    assert "passes it as float64 rounding (< 1e-14) does: this tolerance cannot tell" in loose
+    too_tight = reading(tolerance=1e-17)
+    assert "which even float64 rounding (2.0e-16) fails" in too_tight
+    strict_catalogue = reading(catalogue=1e-9)
+    assert "fails float32 rounding and the bias off by 1e-08 alike" in strict_catalogue
+    only_rounding = reading(catalogue=5e-8)
+    assert "passes float32 rounding (6.0e-08)" not in only_rounding
+    assert "passes the bias off by 1e-08 in float64" in only_rounding
+    shown = reading(rounding32=1e-9, planted32=2.3e-8)
+    assert "float32 shows it too, where float64 shows it at least 2e+06 times" in shown
+    with pytest.raises(ValueError, match="tolerance must be above 0"):
+        reading(tolerance=0.0)
+
+
+def test_lesson_2_asserts_a_float64_tolerance_that_the_planted_mistake_fails():
+    reference = nbformat.read(ROOT / "tests" / "nbval" / "02_rnn_cell.ipynb", as_version=4)
+    text = shown_text(reference)
+    assert "top layer, our b off by 1e-08" in text  # the planted mistake's row
+    assert "the bias off by 1e-08 (Xe-08) fails it" in text or (
+        re.search(r"the bias off by 1e-08 \(\d\.\de-08\) fails it", text)
+    )
+    source = (ROOT / "notebooks" / "02_rnn_cell.py").read_text()
+    assert source.count("tolerance=1e-10") == 3  # every profile
