@@ -7,7 +7,7 @@
 # ---
 
 # %% [markdown]
-# # Lesson 11: from 70% to 90% on IMDB, one change at a time
+# # Lesson 11: a strong recurrent model on IMDB, step by step
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-lab-book/rnn-lab-book/blob/main/notebooks/11_imdb_strong.ipynb)
 #
@@ -48,21 +48,23 @@ if (
 # ## Aim
 #
 # The lab records' recurrent models reach 68-75% (vanilla RNN) and 83.5%
-# (LSTM) on IMDB. A linear model on word and word-pair counts does better than
-# both (the baseline below measures it on the full data). Find out which changes
-# move a recurrent model from the first number towards the linear model's,
-# measure each one, and say plainly where the linear model still wins.
+# (LSTM) on IMDB. The baseline below measures a linear model on word and
+# word-pair counts on the same data. Find out which changes move a recurrent
+# model from the first number towards the linear model's, measure each one
+# with its noise, and set the best recurrent model beside the linear one.
 #
 # ## Objectives
 #
 # - compute the TF-IDF + logistic regression baseline on the same data;
 # - start from lesson 5's model (a tanh RNN read at its last step, reviews padded in
-#   front to 200 words) and add one change at a time: padding that never
+#   front to 200 words) and change it step by step: padding that never
 #   reaches a real word, pooling over every hidden state, a second direction,
 #   gradient clipping, more words and longer reviews, width and dropout, word
-#   vectors, then GRU and LSTM cells;
-# - for every step: test accuracy, seconds per epoch, words per second,
-#   parameters, in one table and one chart;
+#   vectors, then GRU and LSTM cells (the table lists every setting each step
+#   changes);
+# - for every step: test accuracy with its standard error, the difference from
+#   the step it changes, seconds per epoch, words per second, parameters, in
+#   tables and one chart;
 # - measure the speed tricks (length buckets, masking against packed
 #   sequences, threads) instead of assuming them.
 #
@@ -131,11 +133,18 @@ settings
 #   step is ever read, so padding adds neither computation noise nor gradient.
 # - **Pooling over time.** $g = W_g [\max_t h_t; \frac{1}{T}\sum_t h_t] + b_g$
 #   (element-wise max and mean over the review's words). Every $h_t$ is one
-#   step from the output, so every word gets a gradient of its own size,
-#   wherever it is.
-# - **Bidirectional.** A second RNN reads each review backwards;
-#   $h_t = [\overrightarrow{h}_t; \overleftarrow{h}_t]$ sees both sides of word $t$
-#   (the figure below).
+#   step from the output, but the two halves pass the gradient differently:
+#   the mean gives every step $1/T$ of it, the max gives each unit's gradient
+#   only to the step where that unit peaks, and none to the other steps. The
+#   run measures which words each read-out reaches in one step (the table
+#   *Which words the logit reaches in one step* below).
+# - **Bidirectional** (Schuster & Paliwal, 1997). A second RNN reads each review
+#   backwards; $h_t = [\overrightarrow{h}_t; \overleftarrow{h}_t]$ sees both sides
+#   of word $t$ (the figure below).
+# - **Dropout** zeroes each input of a layer with probability $p$ while
+#   training (here on the embeddings and before the output layer, a fresh draw
+#   at every step), not on the recurrent connections. Gal & Ghahramani (2016)
+#   show how to drop those too: one mask per sequence, the same at every step.
 # - **GRU and LSTM** gate the state update. The GRU, written as on the
 #   [notation page](https://github.com/rnn-lab-book/rnn-lab-book/blob/main/book/theory.md)
 #   (PyTorch's convention), keeps
@@ -160,11 +169,12 @@ settings
 # ```
 
 # %% [markdown]
-# ### Bidirectional layers, and where they cannot be used
+# ### Bidirectional layers, and which outputs must not use them
 #
 # The forward states carry $x_1, \dots, x_t$ to the output $g_t$ at step $t$,
 # the backward states $x_t, \dots, x_T$, so every output has read the whole
-# sequence. In red, what $g_2$ reads: the inputs after step 2 among them.
+# sequence (Schuster & Paliwal, 1997). The figure marks every input $g_2$
+# reads: $x_1, x_2$ in blue, and in red $x_3, x_4$, the inputs after step 2.
 
 # %%
 import matplotlib.pyplot as plt
@@ -176,14 +186,18 @@ plt.show()
 
 # %% [markdown]
 # A review is complete before it is classified, so reading it in both
-# directions takes nothing the model should not have. Forecasting (lesson 9)
-# and generation (lesson 10) are different: the output at step $t$ is a guess
-# of $x_{t+1}$. A backward state at $t$ has read $x_{t+1}$ itself, so in
-# training the model could copy the answer, and when it is used there is no
-# $x_{t+1}$ yet to read. Forecasters and generators read only the past
-# (unidirectional, or *causal*, RNNs); bidirectional layers fit tasks that see
-# the whole sequence first: classifying it, or labelling each word of a
-# finished sentence.
+# directions takes nothing the model should not have. The same holds for any
+# model that reads a finished window and gives one output after it: lesson 9's
+# forecaster reads $x_{t-n+1}, \dots, x_t$ and predicts $x_{t+1}$, and a
+# bidirectional encoder of that window reads only the past, so it can
+# forecast. The restriction is on outputs that must not depend on later
+# inputs: a prediction at every step (lesson 10's next character at each
+# position), generation, and streaming (an answer due before the sequence
+# ends). In per-step prediction and generation the output at step $t$ is a
+# guess of $x_{t+1}$, and the backward state at $t$ has read $x_{t+1}$ itself:
+# in training the model could copy the answer, and in use $x_{t+1}$ does not
+# exist yet; in streaming the later inputs have not arrived when the answer is
+# due. Those outputs need a unidirectional (*causal*) RNN.
 #
 # ## Program
 #
@@ -242,14 +256,15 @@ print(f"tokenized in {time.perf_counter() - started:.2f} s")
 # the test reviews. The official split keeps all the reviews of a movie on
 # one side: a test review is about a movie the model never read about. A
 # random validation draw would share movies (actors' names, plots) with the
-# training part, and a model that memorises them looks better on it than on
+# training part, and a model that memorises them can score higher on it than on
 # the test half. So the validation reviews are a block of review numbers (Maas et
 # al. number a movie's reviews together): whole movies, like the test half.
 # Only the split file records those numbers; without it the line above says
 # that validation is a random draw, which may share movies with training.
 #
 # How long are the reviews? The record cuts every review at 200 words; the
-# steps from "30k words, 800 long" on keep the first 800.
+# steps from "more words, longer reviews" on keep the first `maxlen` of this
+# profile (the dotted line).
 
 # %%
 import matplotlib.pyplot as plt
@@ -324,7 +339,7 @@ for split in (
 print(baselines[full.split].description)
 
 # %% [markdown]
-# ### Speed: what a padded step costs, and what PyTorch's packed sequences cost
+# ### Speed: padded steps against PyTorch's packed sequences
 #
 # The textbook way to skip padding in PyTorch is a packed sequence. On a CPU
 # it is slow: PyTorch then runs the input projection step by step instead of
@@ -392,21 +407,40 @@ speed_table
 # %% [markdown]
 # ### The steps
 #
-# Each row changes one thing in the row above (the GRU and LSTM rows change
-# the cell of the word2vec row). Every model is trained from scratch with the
-# same seed; the epoch with the best validation accuracy is tested.
+# Each row is compared with the row above, except the GRU and LSTM rows,
+# which change the cell of the last tanh row. Some rows change several
+# settings at once: the column *changes* lists every setting that differs,
+# computed from the two rows' settings in this profile, and the column *model*
+# describes each model from its own settings. Every model is trained from
+# scratch with the same seed; the epoch with the best validation accuracy is
+# tested.
 
 # %%
-from labhelpers.lessons.imdb_strong import train_step
+from labhelpers.lessons.imdb_strong import (
+    changes_from,
+    compared_with,
+    describe_step,
+    train_step,
+)
 
-pd.DataFrame(
-    [{"model": s.name, "change": s.change, "epochs": s.epochs} for s in steps]
-).set_index("model")
+pd.set_option("display.max_colwidth", None)
+rows = []
+for step, parent in zip(steps, compared_with(steps)):
+    before = None if parent is None else steps[parent]
+    rows.append(
+        {
+            "step": step.name,
+            "model": describe_step(step),
+            "compared with": "" if before is None else before.name,
+            "changes": "" if before is None else changes_from(before, step),
+        }
+    )
+pd.DataFrame(rows).set_index("step")
 
 # %%
 results = []
 for step in steps:
-    print(f"--- {step.name}: {step.change}")
+    print(f"--- {step.name}: {describe_step(step)}")
     results.append(train_step(step, splits, seed=seed, device=device))
     print(
         f"test accuracy {results[-1].test_accuracy:.2%}, "
@@ -416,11 +450,18 @@ for step in steps:
 # %% [markdown]
 # ## Observation
 #
-# The table holds timings, so the notebook tests do not compare its output;
-# the accuracies are compared through the printed lines above and the Result.
+# Each test accuracy with its binomial standard error on the test reviews,
+# and its difference from the row it changes with the standard error of that
+# difference; the verdict is "within noise" under two standard errors
+# (`labhelpers.noise`). One seed per row: the binomial error counts the test
+# sample's luck, not the seed's, so it is a lower bound on the noise between
+# two trainings.
 
-# %% tags=["nbval-ignore-output"]
+# %%
 from IPython.display import Markdown, display
+
+from labhelpers import noise
+from labhelpers.lessons.imdb_strong import step_comparisons, step_effects
 
 if not records.is_imdb:
     display(
@@ -431,27 +472,59 @@ if not records.is_imdb:
             "that corpus, not what they reach on IMDB."
         )
     )
+n_test = len(splits.ids["test"])
+comparisons = step_comparisons(steps, results, n_test)
+comparisons.round({"test accuracy (%)": 2, "±": 2})
+
+# %% [markdown]
+# Time and size of every step (timings, so the notebook tests do not compare
+# this table; the accuracies are compared in the table above).
+
+# %% tags=["nbval-ignore-output"]
 table = pd.DataFrame([r.row() for r in results]).set_index("model")
+table = table.drop(columns=["change", "test accuracy"])
+table.insert(0, "test accuracy (%)", comparisons["test accuracy (%)"])
+table.insert(1, "±", comparisons["±"])
 table["x record wall"] = (
     table["wall s"] / table.loc[RECORD_STEP.name, "wall s"]
 )
-table["gain (points)"] = 100 * table["test accuracy"].diff()
-table.loc[
-    [r.name for r in results if r.config["cell"] != "rnn"], "gain (points)"
-] = 100 * (
-    table["test accuracy"] - table.loc["BiRNN + word2vec", "test accuracy"]
-)
 table.round(
     {
-        "test accuracy": 4,
+        "test accuracy (%)": 2,
+        "±": 2,
         "validation accuracy": 4,
         "s / epoch": 1,
         "tokens / s": 0,
         "wall s": 0,
         "x record wall": 2,
-        "gain (points)": 2,
     }
 )
+
+# %% [markdown]
+# ### Which words the logit reaches in one step
+#
+# On the first batch of validation reviews, with each model's tested weights:
+# the share of the words whose hidden state gets a nonzero gradient from the
+# logit through the read-out alone (not through the recurrence), and the
+# share of words where at least one unit of the state has its maximum over
+# the review, the only words max pooling passes a gradient to. (The record's
+# model, a different class, is left out.)
+
+# %%
+reach = pd.DataFrame(
+    [
+        {
+            "model": r.name,
+            "read-out": r.config["pooling"],
+            "words reached (%)": r.direct_gradient["words"],
+            "(word, unit) pairs reached (%)": r.direct_gradient["pairs"],
+            "words at a unit's maximum (%)": r.direct_gradient["max_words"],
+        }
+        for r in results
+        if r.direct_gradient is not None
+    ]
+).set_index("model")
+(reach.select_dtypes("number") * 100).round(2).join(reach["read-out"])
 
 # %%
 by_name = {r.name: r for r in results}
@@ -465,7 +538,12 @@ colors = [
     for name in names
 ]
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), sharey=True)
-axes[0].barh(names, 100 * table.loc[names, "test accuracy"], color=colors)
+axes[0].barh(
+    names,
+    table.loc[names, "test accuracy (%)"],
+    xerr=2 * table.loc[names, "±"],
+    color=colors,
+)
 axes[0].axvline(
     100 * baselines[full.split].accuracy,
     color="black",
@@ -473,9 +551,11 @@ axes[0].axvline(
     label="TF-IDF + logistic regression "
     f"({baselines[full.split].accuracy:.1%})",
 )
-low = 100 * min(table["test accuracy"].min(), baselines[full.split].accuracy)
+low = min(
+    table["test accuracy (%)"].min(), 100 * baselines[full.split].accuracy
+)
 axes[0].set_xlim(max(0, low - 5), 100)
-axes[0].set_xlabel("test accuracy (%)")
+axes[0].set_xlabel("test accuracy (%), bars: ± 2 standard errors")
 axes[0].legend(loc="lower right", fontsize=8)
 axes[1].barh(names, table.loc[names, "s / epoch"], color=colors)
 axes[1].set_xlabel("seconds per epoch (training and validation)")
@@ -485,24 +565,30 @@ plt.show()
 
 # %%
 record = by_name[RECORD_STEP.name]
-# not the record
+step_of = {step.name: step for step in steps}
+# Chosen by validation accuracy, never by test accuracy.
 vanilla = max(
     (r for r in results[1:] if r.config["cell"] == "rnn"),
-    key=lambda r: r.test_accuracy,
+    key=lambda r: r.val_accuracy,
 )
-best = max(results, key=lambda r: r.test_accuracy)
-gains = table.loc[
-    [r.name for r in results[1:] if r.config["cell"] == "rnn"], "gain (points)"
-]
-biggest = gains.sort_values(ascending=False)
+best = max(results, key=lambda r: r.val_accuracy)
+effects = step_effects(steps, results, n_test)
+largest = sorted(effects, key=lambda e: abs(e[0]), reverse=True)[:3]
 baseline = baselines[full.split].accuracy
+n_baseline = baselines[full.split].n_test
+versus_baseline = noise.compare(
+    f"The best model by validation accuracy, *{best.name}*,",
+    noise.binomial(best.test_accuracy, n_test),
+    "the TF-IDF baseline",
+    noise.binomial(baseline, n_baseline),
+)
 text = (
     "**Reading the run.** The record's model "
     f"reaches {record.test_accuracy:.2%} here. "
-    f"The strongest tanh RNN after it reaches {vanilla.test_accuracy:.2%} "
-    f"({vanilla.name}) and the best model is {best.name} "
-    f"with {best.test_accuracy:.2%}; the TF-IDF "
-    f"baseline on the same split reaches {baseline:.2%}"
+    "Chosen by validation accuracy, the strongest tanh RNN after it is "
+    f"*{vanilla.name}* ({vanilla.test_accuracy:.2%} on the test reviews) "
+    f"and the best model *{best.name}* ({best.test_accuracy:.2%}); "
+    f"the TF-IDF baseline on the same split reaches {baseline:.2%}"
     + (
         " with all the training reviews"
         if len(splits.ids["train"]) < len(full.train) - settings["n_val"]
@@ -514,71 +600,54 @@ if len(splits.ids["train"]) < len(full.train) - settings["n_val"]:
     text += (
         f"These models learned from {len(splits.ids['train'])} "
         f"training reviews only (profile `{profile}`), so "
-        "their accuracies are far below what the same steps "
+        "their accuracies say little about what the same steps "
         "reach on all 22,500: run the `lab` profile, or see "
         "the figures of `bench/imdb_strong.py` in the README. "
     )
 text += (
-    "The largest single gains came from "
-    + ", ".join(
-        f"*{name}* ({gain:+.2f} points)"
-        for name, gain in biggest.head(3).items()
-    )
-    + ". "
+    "The three largest differences between a row and the row it changes: "
+    + " ".join(sentence for _, sentence in largest)
+    + " "
 )
-pool_gain = gains.get("max+mean pooling", np.nan)
-if pool_gain > 1:
+pooled = by_name.get("max+mean pooling")
+last = by_name.get("masked, last state")
+if pooled is not None and last is not None:
     text += (
-        f"Pooling over time gained {pool_gain:+.2f} points. It "
-        "gives every word a one-step path to the output, "
-        "while the last state reaches word $t$ only through "
-        "a product of $T - t$ Jacobians, which shrinks "
-        "geometrically when their norms stay below 1 "
-        "(lesson 4). "
-    )
-elif pool_gain == pool_gain:
-    text += (
-        "Pooling over time changed test accuracy by "
-        f"{pool_gain:+.2f} points in this run, less than the theory "
-        "suggests: check the profile (short "
-        "training) before drawing conclusions. "
+        f"On {pooled.direct_gradient['reviews']} "
+        "validation reviews, the logit read at the last state reaches "
+        f"{last.direct_gradient['words']:.2%} of the words in one step "
+        "(one per review); with max+mean pooling it reaches "
+        f"{pooled.direct_gradient['words']:.0%} of them through the mean, "
+        f"and {pooled.direct_gradient['max_words']:.1%} through the max "
+        "(the words where a unit peaks). "
     )
 clipped = by_name.get("BiRNN + clipping")
 if clipped is not None:
     norms = np.array(clipped.history["grad_norm"])
+    # step_effects has one sentence for every row after the first.
+    clip_effect = dict(zip((r.name for r in results[1:]), effects))[
+        clipped.name
+    ][1]
     text += (
-        "Clipping the gradient norm at 1 rescaled "
-        f"{np.mean(norms > 1):.1%} of the training steps (median norm "
-        f"{np.median(norms):.3f}) and moved test accuracy by "
-        f"{gains.get('BiRNN + clipping', np.nan):+.2f} points"
+        "Clipping the gradient norm at "
+        f"{step_of[clipped.name].clip_grad_norm:g} rescaled "
+        f"{np.mean(norms > step_of[clipped.name].clip_grad_norm):.1%} of "
+        f"the training steps (median norm {np.median(norms):.3f}). "
+        + clip_effect
+        + " "
     )
-    text += (
-        ": a model that pools over time and starts with "
-        "small recurrent weights rarely meets the exploding "
-        "gradients of lesson 4, so clipping is insurance here, not a cure. "
-        if np.mean(norms > 1) < 0.1
-        else ": the gradients often exceeded the threshold, "
-        "so clipping shaped this training. "
-    )
-better = "above" if best.test_accuracy > baseline else "below"
-text += (
-    "The best recurrent model is "
-    f"{abs(best.test_accuracy - baseline) * 100:.2f} points {better} the "
-    "bag-of-words baseline. "
+text += versus_baseline + (
+    f" (The models are tested on {n_test:,} reviews, the baseline on "
+    f"{n_baseline:,}.) "
+    if n_baseline != n_test
+    else " "
 )
-if best.test_accuracy <= baseline:
-    text += (
-        "Sentiment on IMDB is mostly carried by which words "
-        "occur, not by their order, so a linear model on "
-        "word and word-pair counts is hard to "
-        "beat without more text or more training. "
-    )
 text += (
     f"Speed: the strongest tanh RNN took {vanilla.wall_seconds:.2f} "
     "s from start to test accuracy (word vectors "
     "included), the record's configuration "
     f"{record.wall_seconds:.2f} s; the column *x record wall* of the "
-    "table compares them."
+    "timing table sets them side by side."
 )
 display(Markdown(text))
 
@@ -588,15 +657,20 @@ display(Markdown(text))
 # %%
 from labhelpers.report import record_results
 
+measured_best = noise.binomial(best.test_accuracy, n_test)
 sentence = (
-    f"On {len(splits.ids['test'])} "
+    f"On {n_test} "
     f"{'IMDB' if records.is_imdb else 'generated'} test reviews "
     f"(trained on {len(splits.ids['train'])}), the record's "
-    f"model reached {record.test_accuracy:.2%}, the "
-    f"strongest tanh RNN ({vanilla.name}) "
-    f"{vanilla.test_accuracy:.2%} and the best model ({best.name}) "
-    f"{best.test_accuracy:.2%}, against "
-    f"{baseline:.2%} for TF-IDF + logistic regression."
+    f"model reached {noise.binomial(record.test_accuracy, n_test).show()}, "
+    "the strongest tanh RNN by validation accuracy "
+    f"({vanilla.name}) "
+    f"{noise.binomial(vanilla.test_accuracy, n_test).show()} and the best "
+    f"model by validation accuracy ({best.name}: "
+    f"{describe_step(step_of[best.name])}) {measured_best.show()}, "
+    f"against {noise.binomial(baseline, n_baseline).show()} for TF-IDF + "
+    f"logistic regression (± one binomial standard error, points). "
+    + versus_baseline
 )
 if not records.is_imdb:
     sentence += " These are numbers on generated reviews, not on IMDB."
@@ -605,6 +679,7 @@ metrics = {
     "record_test_accuracy": record.test_accuracy,
     "vanilla_test_accuracy": vanilla.test_accuracy,
     "best_test_accuracy": best.test_accuracy,
+    "best_test_accuracy_se": measured_best.se,
     **{
         f"tfidf_{split}_test_accuracy": result.accuracy
         for split, result in baselines.items()
@@ -620,7 +695,7 @@ recorded = record_results(
     data=splits.description,
     metrics=metrics,
     settings=settings,
-    model=f"best of the steps: {best.name}",
+    model=f"{best.name}: {describe_step(step_of[best.name])}",
     headline="best_test_accuracy",
     source=records.source,
     split=records.split,
@@ -633,10 +708,12 @@ recorded = record_results(
 # 1. Lesson 5's model reads only $h_T$ of a review padded in front to 200
 #    words. Through what product does the word at position $t$ reach the
 #    output, and when does that product shrink with $T - t$?
-# 2. What does max and mean pooling over time change for the gradient that
-#    reaches an early word?
-# 3. Why may a bidirectional layer read each review in both directions here,
-#    when lessons 9 and 10 must not?
+# 2. What do max pooling and mean pooling over time each pass to the hidden
+#    state of an early word? Which words does the max reach in one step?
+# 3. A bidirectional layer reads each review in both directions here. Could
+#    lesson 9's window forecaster, which reads a finished window and predicts
+#    the value after it, use one? Could lesson 10's model, which predicts the
+#    next character at every step? Why?
 # 4. In a one-layer bidirectional `nn.RNN`, `out[:, -1]` and `h_n[-1]` are
 #    not the same vector. What does each hold, and which words has each read?
 # 5. In the GRU update $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$, what
@@ -644,8 +721,9 @@ recorded = record_results(
 #    reviews?
 # 6. Why is the validation part a block of whole movies rather than a random
 #    draw of reviews?
-# 7. Which single changes gained the most in this run, and how far is the
-#    best recurrent model from the TF-IDF baseline?
+# 7. Which rows differ most from the row they change, and are those
+#    differences outside the noise? Where does the best recurrent model stand
+#    against the TF-IDF baseline?
 #
 # **Try this**
 #
@@ -656,19 +734,25 @@ recorded = record_results(
 #   steps in the table change?
 
 # %% [markdown]
-# :::{admonition} Answers
-# :class: dropdown
+# <details>
+# <summary>Answers</summary>
 #
 # 1. Through $\prod_{k=t+1}^{T} \partial h_k / \partial h_{k-1}$, each factor
 #    $\mathrm{diag}(1 - h_k^2) W_{hh}$; its norm is at most
 #    $\sigma_{\max}(W_{hh})^{T-t}$, which shrinks geometrically when the
 #    largest singular value is below 1 (lesson 4).
-# 2. Every $h_t$ is one step from the output, so every word has a gradient
-#    path that does not pass through the long product.
-# 3. A review is complete before it is classified, so no input the model
-#    reads lies in the future of the decision. A forecast or a generated
-#    character at step $t$ is a guess of $x_{t+1}$, which the backward
-#    direction would read: at use time it does not exist.
+# 2. Both put every $h_t$ one step from the output, beside the path through
+#    the long product. The mean passes $1/T$ of the gradient to every word's
+#    state; the max passes each unit's gradient only to the step where that
+#    unit peaks, so a word where no unit peaks gets nothing through it. The
+#    table *Which words the logit reaches in one step* measures both.
+# 3. Lesson 9's forecaster can: it reads a finished window of the past and
+#    gives one output after it, so both directions read only the past. Lesson
+#    10's model cannot: its output at step $t$ is a guess of $x_{t+1}$, which
+#    the backward state at $t$ has read, so in training it could copy the
+#    answer, and in generation $x_{t+1}$ does not exist yet. The rule: outputs
+#    that must not depend on later inputs (per-step prediction, generation,
+#    streaming) need a unidirectional RNN.
 # 4. `out[:, -1]` joins the forward state after the last word (it has read
 #    the whole review) with the backward state at the last position (it has
 #    read only the last word). `h_n[-1]` is the backward direction's final
@@ -681,25 +765,23 @@ recorded = record_results(
 #    model that memorises them could score higher there than on the test
 #    half, which shares none.
 # 7. The next cell gives the run's numbers.
-# :::
+#
+# </details>
 
 # %%
-# The numeric answers, from this run (a collapsed block in the book).
-answers = [
-    "7: the largest gains: "
-    + ", ".join(
-        f"{name} ({gain:+.2f} points)"
-        for name, gain in biggest.head(3).items()
-    )
-    + f"; the best model, {best.name}, reaches {best.test_accuracy:.2%}, "
-    f"the TF-IDF baseline {baseline:.2%} "
-    f"({100 * (best.test_accuracy - baseline):+.2f} points).",
-]
+# The numeric answers, from this run (collapsed, like the answers above).
+from labhelpers.report import answers
+
 display(
     Markdown(
-        ":::{admonition} Answers from this run\n:class: dropdown\n\n"
-        + "\n".join(f"- {line}" for line in answers)
-        + "\n:::"
+        answers(
+            [
+                "7: the three largest differences: "
+                + " ".join(sentence for _, sentence in largest)
+                + " "
+                + versus_baseline
+            ]
+        )
     )
 )
 

@@ -72,6 +72,7 @@ def test_tfidf_baseline_learns_the_generated_reviews(synthetic_splits):
         records.test["label"],
     )
     assert 0.5 < result.accuracy <= 1 and result.features > 0
+    assert result.n_test == len(records.test)
 
 
 def test_tfidf_baseline_is_the_plain_scikit_learn_pipeline_fitted_on_training_texts_only(
@@ -213,6 +214,7 @@ def test_direct_gradient_share_is_the_arg_max_step_under_max_pooling(pooling, bi
     ids[1, 9:] = 0  # one shorter review: padding is not a word
     words = int((ids != 0).sum())
     share = direct_gradient_share(model, ids)
+    assert share["reviews"] == 4
     assert model.training and all(p.grad is None for p in model.parameters())
     units = hidden * (2 if bidirectional else 1)
     if pooling == "max":
@@ -224,8 +226,9 @@ def test_direct_gradient_share_is_the_arg_max_step_under_max_pooling(pooling, bi
         distinct = sum(len(set(row.tolist())) for row in arg)
         assert share["pairs"] == pytest.approx(len(ids) * units / (words * units))
         assert share["words"] == pytest.approx(distinct / words) and share["words"] < 1
+        assert share["max_words"] == pytest.approx(share["words"])
     elif pooling == "max+mean":
-        assert share == {"words": 1.0, "pairs": 1.0}
+        assert share["words"] == 1.0 and share["pairs"] == 1.0 and share["max_words"] < 1
     else:  # one step per direction and review
         per_review = 2 if bidirectional else 1
         assert share["words"] == pytest.approx(per_review * len(ids) / words)

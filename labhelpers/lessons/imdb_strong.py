@@ -34,12 +34,14 @@ from ..training import run_epoch
 
 @dataclass
 class BaselineResult:
-    """The TF-IDF + logistic regression baseline: test accuracy, seconds, features."""
+    """The TF-IDF + logistic regression baseline: test accuracy, seconds, features, and the
+    number of test texts (for the accuracy's binomial standard error)."""
 
     accuracy: float
     seconds: float
     features: int
     description: str
+    n_test: int
 
 
 def tfidf_baseline(
@@ -72,7 +74,7 @@ def tfidf_baseline(
         f"TF-IDF of word 1-{ngrams}-grams (min_df={min_df}, sublinear tf), "
         f"logistic regression C={C}"
     )
-    return BaselineResult(accuracy, seconds, train.shape[1], description)
+    return BaselineResult(accuracy, seconds, train.shape[1], description, len(test_labels))
 
 
 # ---------------------------------------------------------------------- one step of the ablation
@@ -321,7 +323,11 @@ def describe_step(config: StepConfig) -> str:
         f"({config.hidden_size})" + (f" x {config.layers} layers" if config.layers > 1 else ""),
         read,
         f"embedding {config.embedding_dim}"
-        + (f" from word2vec ({config.word2vec} passes)" if config.word2vec else ""),
+        + (
+            f" from word2vec ({config.word2vec} pass{'es' if config.word2vec != 1 else ''})"
+            if config.word2vec
+            else ""
+        ),
         f"{config.num_words:,} words",
     ]
     if config.dropout:
@@ -331,7 +337,7 @@ def describe_step(config: StepConfig) -> str:
     parts.append(
         f"Adam lr {config.lr:g}"
         + (f" x {config.lr_decay:g} per epoch" if config.lr_decay != 1 else "")
-        + f", {config.epochs} epochs"
+        + f", {config.epochs} epoch{'s' if config.epochs != 1 else ''}"
     )
     return ", ".join(parts)
 
@@ -431,9 +437,11 @@ def direct_gradient_share(model: PooledReviewRNN, ids: torch.Tensor) -> dict:
     the pooling alone (not through the recurrence), on the reviews ``ids``.
 
     Returns ``{"words": share of real words whose state gets a nonzero gradient in at least
-    one unit, "pairs": share of (word, unit) pairs that get one}``. Max pooling passes each
-    unit's gradient to its arg-max step only; mean pooling to every step (1/T each); the
-    last state to one step per direction.
+    one unit, "pairs": share of (word, unit) pairs that get one, "max_words": share of real
+    words that are the arg-max step of at least one unit, "reviews": how many reviews}``.
+    Max pooling passes each unit's gradient to its arg-max step only ("max_words" is what it
+    reaches, whatever the read-out); mean pooling to every step (1/T each); the last state
+    to one step per direction.
     """
     from ..data.batches import review_lengths
 
@@ -462,9 +470,13 @@ def direct_gradient_share(model: PooledReviewRNN, ids: torch.Tensor) -> dict:
     real = torch.arange(ids.shape[1], device=ids.device)[None, :] < lengths[:, None]
     reached = (grad != 0) & real[:, :, None]
     words = int(real.sum())
+    peaks = kept["states"].detach().masked_fill(~real[:, :, None], float("-inf")).argmax(dim=1)
+    at_a_peak = sum(len(set(row.tolist())) for row in peaks)
     return {
         "words": float(reached.any(dim=2).sum()) / words,
         "pairs": float(reached.sum()) / (words * grad.shape[2]),
+        "max_words": at_a_peak / words,
+        "reviews": len(ids),
     }
 
 
