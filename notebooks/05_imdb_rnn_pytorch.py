@@ -59,7 +59,10 @@ if (
 #   the predictions with `y_batch.sum()`, the test set used for validation, a
 #   tokenizer fitted on the test reviews, and Sigmoid + `BCELoss`;
 # - report the classification report, the confusion matrix and the learning curves;
-# - add the fixes one at a time and measure what each changes;
+# - keep the end of long reviews (`truncating="pre"`), which the record cuts
+#   off (`truncating="post"`);
+# - add the fixes one at a time and measure what each changes, with the
+#   standard error of every test accuracy (`labhelpers.noise`);
 # - measure what limits the RNN: the gradient norm by lag, and a
 #   bag-of-words baseline on the same reviews.
 #
@@ -82,7 +85,7 @@ n_train = None  # type: int, at least 0  Training reviews used, drawn at random 
 n_test = None  # type: int, at least 0  Test reviews used, drawn at random from the 20% test part; 0 uses all of them (the record: 10000).
 n_synthetic = None  # type: int, at least 1  Number of generated reviews when the generated corpus is used.
 num_words = None  # type: int, at least 3  Vocabulary of the tokenizer: ids below num_words are kept, the rest become the OOV id (the record: 10000).
-maxlen = None  # type: int, at least 1  Words per review after padding ("pre") and truncation ("post") (the record: 200).
+maxlen = None  # type: int, at least 1  Words per review after padding (at the start) and truncation (the record cuts the end, "post"; the fixed pipeline the start, "pre") (the record: 200).
 embedding_dim = None  # type: int, at least 1  Size of the word embeddings (the record: 64).
 hidden_size = None  # type: int, at least 1  Hidden units of the RNN (the record: 64).
 learning_rate = None  # type: float, above 0  Adam's learning rate (the record: 0.001).
@@ -131,7 +134,9 @@ settings
 # most frequent words keep their ids, every other word becomes the
 # out-of-vocabulary id 1), and `pad_sequences` makes every review exactly
 # $T = 200$ ids long: shorter reviews get zeros *in front* (`padding="pre"`),
-# longer ones lose their *end* (`truncating="post"`). Then
+# longer ones lose their *end* in the record (`truncating="post"`) and their
+# *start* in the fixed pipeline (`truncating="pre"`), so that $h_T$ reads
+# every review's last word. Then
 #
 # $$e_t = E[w_t], \qquad h_t = \tanh(W_{in} e_t + W_{hh} h_{t-1} + b), \qquad
 # z = W_g h_T + b_g, \qquad p = \sigma(z),$$
@@ -147,6 +152,8 @@ settings
 # model ends in Sigmoid; loss BCELoss       model outputs the logit z; loss BCEWithLogitsLoss
 # validate on the TEST set every epoch      validate on the validation set; keep the best epoch
 # accuracy: (predicted == y_batch.sum())    accuracy: (predicted == y_batch)
+# truncating="post": long reviews lose      truncating="pre": long reviews lose
+#   their end                                 their start
 #                                           test set used once, at the end
 # ```
 
@@ -527,19 +534,29 @@ pd.DataFrame(rows).round(4)
 # ## The fixes, one at a time
 #
 # Each step below changes one thing from the step before and is trained from
-# the same initial weights (same seed), so the change in test accuracy
-# belongs to that one change. Steps 1 to 3 keep the weights of the epoch with
-# the best *validation* accuracy and touch the test set once, at the end.
+# the same initial weights (same seed). A difference between two steps still
+# mixes what that one change did with the noise of one training and of the
+# test sample: lesson 1 measured a spread of several points over seeds alone.
+# So every test accuracy in the table carries its binomial standard error
+# (`labhelpers.noise.binomial`: the luck of the test sample; one training per
+# step cannot measure the seed's share, so the real noise is larger), and each
+# change its own standard error and verdict, "within noise" under two standard
+# errors (`labhelpers.noise.verdict`). Steps 1 to 4 keep the weights of the
+# epoch with the best *validation* accuracy and touch the test set once, at
+# the end.
 #
 # 0. the record's pipeline (accuracy line fixed): the weights after the last
 #    epoch, every epoch watched on the test set;
 # 1. a validation split: part of the training reviews held out, the epoch
 #    chosen on them (the model trains on the rest);
 # 2. the tokenizer fitted on the training reviews only;
-# 3. the logit output with `BCEWithLogitsLoss` instead of Sigmoid + `BCELoss`:
-#    the fixed pipeline.
+# 3. the logit output with `BCEWithLogitsLoss` instead of Sigmoid + `BCELoss`;
+# 4. `truncating="pre"` instead of `"post"`: a review longer than `maxlen`
+#    keeps its last words, next to $h_T$: the fixed pipeline.
 
 # %%
+from labhelpers import noise
+
 rng = np.random.default_rng(seed + 3)
 order = rng.permutation(len(X_train_clean))
 n_val = int(round(settings["validation_fraction"] * len(order)))
@@ -548,6 +565,28 @@ print(
     f"training {len(fit_part)}, validation "
     f"{len(val_part)}, test {len(X_test_clean)} reviews"
 )
+
+# step 4's arrays: the training-only tokenizer, long reviews cut at the start
+fixed = encode_texts(
+    records.train["review"].tolist(),
+    {
+        "train": records.train["review"].tolist(),
+        "test": records.test["review"].tolist(),
+    },
+    num_words=settings["num_words"],
+    oov_token="<OOV>",
+    maxlen=settings["maxlen"],
+    truncating="pre",
+    name=f"e1-{records.source}-train-pre",
+    cache=settings["cache"],
+)
+X_train_fixed, X_test_fixed = (
+    fixed.arrays["train"][train_rows],
+    fixed.arrays["test"][test_rows],
+)
+# only the reviews longer than maxlen differ between "post" and "pre"
+short = clean.lengths["test"][test_rows] <= settings["maxlen"]
+assert np.array_equal(X_test_fixed[short], X_test_clean[short])
 
 
 def train_step(X_tr, X_te, sigmoid):
@@ -584,77 +623,90 @@ print("step 2: + tokenizer fitted on the training reviews only")
 _, tokenizer_history, tokenizer_accuracy = train_step(
     X_train_clean, X_test_clean, sigmoid=True
 )
-print("step 3: + logit output and BCEWithLogitsLoss (the fixed pipeline)")
-model, history, fixed_accuracy = train_step(
+print("step 3: + logit output and BCEWithLogitsLoss")
+post_model, post_history, loss_accuracy = train_step(
     X_train_clean, X_test_clean, sigmoid=False
+)
+print('step 4: + truncating="pre" (the fixed pipeline)')
+model, history, fixed_accuracy = train_step(
+    X_train_fixed, X_test_fixed, sigmoid=False
 )
 best_epoch = int(np.argmax(history["val_accuracy"])) + 1
 
-# %%
-steps = pd.DataFrame(
-    [
-        (
-            "0 record",
-            "as the record ran it (accuracy line fixed)",
-            f"last ({record_history.epochs})",
-            record_test_accuracy,
-        ),
-        (
-            "1 + validation split",
-            f"{len(val_part)} training reviews held out; best epoch on them",
-            int(np.argmax(split_history["val_accuracy"])) + 1,
-            split_accuracy,
-        ),
-        (
-            "2 + tokenizer",
-            "tokenizer fitted on the training reviews only",
-            int(np.argmax(tokenizer_history["val_accuracy"])) + 1,
-            tokenizer_accuracy,
-        ),
-        (
-            "3 + logits loss",
-            "logit output, BCEWithLogitsLoss",
-            best_epoch,
-            fixed_accuracy,
-        ),
-    ],
-    columns=["step", "what changed", "epoch kept", "test accuracy"],
-).set_index("step")
-steps["change"] = steps["test accuracy"].diff()
-steps.round(4)
+
+def kept_epoch(step_history):
+    return int(np.argmax(step_history["val_accuracy"])) + 1
+
+
+def measured(value):
+    return noise.binomial(value, len(y_test))
+
+
+STEPS = [
+    (
+        "0 record",
+        "as the record ran it (accuracy line fixed)",
+        f"last ({record_history.epochs})",
+        measured(record_test_accuracy),
+    ),
+    (
+        "1 + validation split",
+        f"{len(val_part)} training reviews held out; best epoch on them",
+        kept_epoch(split_history),
+        measured(split_accuracy),
+    ),
+    (
+        "2 + tokenizer",
+        "tokenizer fitted on the training reviews only",
+        kept_epoch(tokenizer_history),
+        measured(tokenizer_accuracy),
+    ),
+    (
+        "3 + logits loss",
+        "logit output, BCEWithLogitsLoss",
+        kept_epoch(post_history),
+        measured(loss_accuracy),
+    ),
+    (
+        '4 + truncating="pre"',
+        "long reviews keep their end, lose their start",
+        best_epoch,
+        measured(fixed_accuracy),
+    ),
+]
 
 # %%
 from IPython.display import Markdown, display
 
-fixed_logits, _ = predict(model, batches(X_test_clean, y_test, shuffle=False))
-largest_z = float(fixed_logits.abs().max())
+from labhelpers.lessons.imdb_rnn import steps_table
+
+steps = steps_table(STEPS)
+print(f"± : binomial standard error of {len(y_test)} test reviews, in points")
+steps.round(2)
+
+# %%
+post_logits, _ = predict(
+    post_model, batches(X_test_clean, y_test, shuffle=False)
+)
+largest_z = float(post_logits.abs().max())
 # the smallest z (in steps of 0.25) whose float32 sigmoid is exactly 1
 grid = torch.arange(0.0, 40.0, 0.25)
 saturates = float(grid[torch.sigmoid(grid) == 1.0][0])
-changes = "; ".join(
-    f"{name[2:]}: {change:+.2%}"
-    for name, change in steps["change"].iloc[1:].items()
+changes = " ".join(
+    noise.effect(f"Step {after[0][0]} ({after[1]})", before[3], after[3])
+    for before, after in zip(STEPS, STEPS[1:])
 )
 text = (
-    f"**Reading the table.** Change in test accuracy at each step: "
-    f"{changes}. "
-)
-if abs(steps["change"].iloc[-1]) < 0.5 / len(y_test):
-    text += (
-        "The logits loss changes nothing in this run: it matters only for "
-        "logits large enough to saturate the sigmoid in float32 "
-        f"(sigmoid(z) is exactly 1 from z = {saturates:g}), and the largest "
-        f"|z| the fixed model gives a test review is {largest_z:.1f}. "
-    )
-else:
-    text += (
-        "The largest |z| the fixed model gives a test review is "
-        f"{largest_z:.1f} (in float32 sigmoid(z) is exactly 1 from "
-        f"z = {saturates:g}). "
-    )
-text += (
-    f"With {len(y_test)} test reviews, one review more or less "
-    f"classified right moves test accuracy by {1 / len(y_test):.2%}."
+    f"**Reading the table.** {changes} "
+    "The two losses of step 3 are the same function of $z$; in float32 "
+    "they part where $\\sigma(z)$ rounds to 1 (exactly 1 from "
+    f"$z = {saturates:g}$), and the largest $|z|$ step 3's model gives a "
+    f"test review is {largest_z:.1f}. "
+    f"With {len(y_test)} test reviews, one review more or less classified "
+    f"right moves test accuracy by {1 / len(y_test):.2%}. The standard "
+    "errors count the test sample's luck only, not the seed's: a change "
+    "within noise here is no evidence of an effect, and one above the "
+    "noise may still shrink over several seeds."
 )
 display(Markdown(text))
 
@@ -707,7 +759,7 @@ from labhelpers.metrics import (
     confusion_matrix,
 )
 
-logits, targets = predict(model, batches(X_test_clean, y_test, shuffle=False))
+logits, targets = predict(model, batches(X_test_fixed, y_test, shuffle=False))
 predicted = (logits > 0).long().numpy()
 truth = targets.long().numpy()
 test_accuracy = accuracy(truth, predicted)
@@ -735,7 +787,7 @@ plt.show()
 from labhelpers.lessons.imdb_rnn import saliency_by_position
 
 saliency = saliency_by_position(
-    model, torch.from_numpy(X_test_clean[:1000]).long()
+    model, torch.from_numpy(X_test_fixed[:1000]).long()
 )
 T = settings["maxlen"]
 positions = [p for p in (T - 1, T - 10, T - 25, T - 50, T - 100, 0) if p >= 0]
@@ -754,26 +806,35 @@ for p in positions:
 
 # %% [markdown]
 # And where do the reviews' words sit? With `padding="pre"` a short review
-# ends at the last step; with `truncating="post"` a long one loses its end,
-# which is where reviewers often give their verdict.
+# ends at the last step. A long one loses its end with `truncating="post"`
+# (the record, steps 0 to 3), which is where reviewers often give their
+# verdict, and its start with `truncating="pre"` (step 4). Only the long
+# reviews differ between steps 3 and 4, so they are where step 4 can act:
 
 # %%
 lengths_test = clean.lengths["test"][test_rows]
 cut = lengths_test > T
 print(
     f"test reviews longer than {T} words "
-    f"(their end is cut off): {cut.mean():.1%}"
+    f"(truncated): {cut.mean():.1%} ({cut.sum()} reviews)"
 )
-groups = [
-    ("kept whole (<= %d words)" % T, ~cut),
-    ("truncated (> %d words)" % T, cut),
-]
-for label, mask in groups:
+post_predicted = (post_logits > 0).long().numpy()
+
+
+def subset_accuracy(guess, mask):
+    """Accuracy on the reviews in mask, with its binomial standard error."""
+    return noise.binomial(accuracy(truth[mask], guess[mask]), int(mask.sum()))
+
+
+for label, mask in (
+    (f"kept whole (<= {T} words)", ~cut),
+    (f"truncated (> {T} words)", cut),
+):
     if mask.any():
         print(
-            f"  accuracy on reviews {label}: "
-            f"{accuracy(truth[mask], predicted[mask]):.2%} "
-            f"({mask.sum()} reviews)"
+            f"  accuracy on reviews {label}, {mask.sum()} reviews: "
+            f'step 3 ("post") {subset_accuracy(post_predicted, mask).show()}, '
+            f'step 4 ("pre") {subset_accuracy(predicted, mask).show()}'
         )
 gap = (
     history["accuracy"][best_epoch - 1]
@@ -809,58 +870,47 @@ baseline_accuracy = float(
     (bag_of_words.predict(tfidf.transform(test_texts)) == y_test).mean()
 )
 print(
-    f"bag-of-words test accuracy: {baseline_accuracy:.2%} "
+    f"bag-of-words test accuracy: {measured(baseline_accuracy).show()} "
     f"({len(fit_part)} training reviews, "
     f"{len(tfidf.vocabulary_)} words and word pairs, "
     f"{time.perf_counter() - started:.1f} s); "
-    f"the fixed RNN: {test_accuracy:.2%}"
+    f"the fixed RNN: {measured(test_accuracy).show()}"
 )
 
 # %%
+from labhelpers.lessons.imdb_rnn import (
+    baseline_sentence,
+    fit_sentence,
+    gradient_sentence,
+)
+
 far = max(p for p in positions if p <= T - 51) if T > 51 else 0
-train_best, val_best = max(history["accuracy"]), max(history["val_accuracy"])
-cut_acc = accuracy(truth[cut], predicted[cut]) if cut.any() else float("nan")
-whole_acc = (
-    accuracy(truth[~cut], predicted[~cut]) if (~cut).any() else float("nan")
-)
-times = (
-    f"{saliency[-1] / saliency[far]:.1e} times smaller"
-    if saliency[far] > 0
-    else "zero (it underflows in float32)"
-)
 text = (
-    "**Reading the run.** The gradient of the output with respect to the "
-    f"word {T - 1 - far} steps before the end is {times} than with "
-    "respect to the last word: through that many tanh steps the gradient "
-    "vanishes, and a word that far back can hardly move the output. "
+    "**Reading the run.** "
+    + gradient_sentence(T - 1 - far, saliency[far], saliency[-1])
+    + " "
 )
 if cut.any():
     text += (
-        f"{cut.mean():.0%} of the test reviews are "
-        f"longer than {T} words and lose their ending to "
-        '`truncating="post"`, so for them those last words '
-        "come from the middle of the review; the model "
-        f"scores {cut_acc:.2%} on them and "
-        f"{whole_acc:.2%} on the reviews it reads whole. "
-    )
-if train_best - val_best > 0.05:
-    text += (
-        f"Training accuracy climbs to {train_best:.2%} within "
-        f"{history.epochs} epochs while validation accuracy "
-        f"never passes {val_best:.2%} (epoch {best_epoch}): the model "
-        "fits the training reviews better than it generalises. "
-    )
-else:
-    text += (
-        "The best training and validation accuracies are "
-        f"still close ({train_best:.2%} and {val_best:.2%}): "
-        "this run is too short to overfit. "
+        f"{cut.mean():.0%} of the test reviews are longer than {T} words. "
+        + noise.effect(
+            'Keeping their end (`truncating="pre"`, step 4) instead of '
+            "their start (step 3)",
+            subset_accuracy(post_predicted, cut),
+            subset_accuracy(predicted, cut),
+            what=f"accuracy on those {cut.sum()} reviews",
+        )
+        + " "
     )
 text += (
-    "The bag-of-words baseline, which sees every word, scores "
-    f"{baseline_accuracy:.2%} on the same test reviews against the "
-    f"RNN's {test_accuracy:.2%} (baseline minus RNN: "
-    f"{100 * (baseline_accuracy - test_accuracy):+.2f} points)."
+    fit_sentence(
+        noise.binomial(history["accuracy"][best_epoch - 1], len(fit_part)),
+        noise.binomial(history["val_accuracy"][best_epoch - 1], len(val_part)),
+        history.epochs,
+        best_epoch,
+    )
+    + " "
+    + baseline_sentence(measured(baseline_accuracy), measured(test_accuracy))
 )
 if not records.is_imdb:
     text += (
@@ -875,6 +925,13 @@ display(Markdown(text))
 # %%
 from labhelpers.report import record_results, result_sentence
 
+# lab record 000's own figure (it reported 71-75% after 20 epochs), named once
+RECORD_000 = {"test_accuracy": 0.71}
+description = (
+    f"PyTorch Embedding({settings['num_words']}, {settings['embedding_dim']})"
+    f" -> RNN({settings['hidden_size']}), maxlen {settings['maxlen']}, "
+    "fixed pipeline"
+)
 seconds = sum(history["seconds"]) + sum(record_history["seconds"])
 data_label = (
     records.description
@@ -882,21 +939,28 @@ data_label = (
     else "GENERATED reviews (not IMDB): " + records.description
 )
 sentence = result_sentence(
-    "The fixed RNN pipeline",
+    description,
     {"accuracy": test_accuracy},
     epochs=history.epochs,
     seconds=sum(history["seconds"]),
     data=f"{len(y_test)} "
     f"{'IMDB' if records.is_imdb else 'generated'} test reviews",
-    record={"accuracy": 0.71} if records.is_imdb else None,
+    record=(
+        {"accuracy": RECORD_000["test_accuracy"]} if records.is_imdb else None
+    ),
 )
 sentence += (
-    " The record's pipeline, run as written, scored "
-    f"{record_test_accuracy:.2%} on the same test reviews "
-    "with the accuracy line fixed (the record's own line raises a "
-    f"`{type(record_line_error).__name__}`; the record reported "
-    "71-75% after 20 epochs). The bag-of-words baseline scored "
-    f"{baseline_accuracy:.2%}."
+    f" Its test accuracy is {measured(test_accuracy).show()} "
+    f"({measured(test_accuracy).source}). "
+    + noise.compare(
+        "The fixed pipeline",
+        measured(test_accuracy),
+        "the record's pipeline run as written (accuracy line fixed; the "
+        f"record's own line raises a `{type(record_line_error).__name__}`)",
+        measured(record_test_accuracy),
+    )
+    + " The bag-of-words baseline scored "
+    + f"{measured(baseline_accuracy).show()}."
 )
 if not records.is_imdb:
     sentence += " These are numbers on generated reviews, not on IMDB."
@@ -911,6 +975,8 @@ recorded = record_results(
         "record_accuracy_line_sum_variant": wrong / len(y_test),
         "validation_split_step_test_accuracy": split_accuracy,
         "train_tokenizer_step_test_accuracy": tokenizer_accuracy,
+        "logits_loss_step_test_accuracy": loss_accuracy,
+        "test_accuracy_se": measured(test_accuracy).se,
         "tfidf_test_accuracy": baseline_accuracy,
         "best_test_accuracy_over_epochs": float(test_curve.max()),
         "best_epoch": best_epoch,
@@ -920,9 +986,9 @@ recorded = record_results(
         "uses_imdb": float(records.is_imdb),
     },
     settings=settings,
-    model="PyTorch RNN(64), fixed pipeline",
+    model=description,
     headline="test_accuracy",
-    lab_record={"test_accuracy": 0.71} if records.is_imdb else None,
+    lab_record=RECORD_000 if records.is_imdb else None,
     source=records.source,
     split=records.split,
 )
@@ -944,13 +1010,15 @@ recorded = record_results(
 #    they differ?
 # 5. With `padding="pre"` and `truncating="post"` at `maxlen=200`, which words
 #    of a 500-word review does the model read, and which word is the last one
-#    before $h_T$?
-# 6. Which of the three fixes changed test accuracy the most in this run?
-#    Why should the fixes be added one at a time to answer that?
+#    before $h_T$? And with the fixed pipeline's `truncating="pre"`?
+# 6. Which of the four fixes changed test accuracy the most in this run, and
+#    is that change larger than its noise? Why should the fixes be added one
+#    at a time to answer that?
 # 7. What does the gradient norm by lag say about a word far from the end of
 #    a review?
-# 8. The bag-of-words baseline sees no word order. How does it compare with
-#    the RNN here, and what does that say about what the RNN uses?
+# 8. The bag-of-words baseline sees no word order beyond word pairs. How does
+#    it compare with the RNN here, and what does that say about what the RNN
+#    uses?
 #
 # **Try this**
 #
@@ -960,7 +1028,28 @@ recorded = record_results(
 # - `-p epochs 20` (the record's setting): on which epoch does validation
 #   accuracy peak, and how far does training accuracy climb past it?
 
+# %% [markdown]
+# <details>
+# <summary>Answers</summary>
+#
+# 1. `predicted == y_batch.sum()` compares each prediction with one number,
+#    the batch's count of positives, and gives one boolean per review;
+#    `.item()` converts only a one-element tensor, so on a batch of more
+#    than one review it raises the `RuntimeError` shown above.
+#    `(predicted == y_batch).sum().item()` counts the predictions equal to
+#    their own label.
+# 5. With `truncating="post"`: its first 200 words; the pre-padding only
+#    matters for shorter reviews. The 200th word is read last, so the
+#    review's ending is never seen. With `truncating="pre"`: its last 200
+#    words, and the review's own last word is the one before $h_T$.
+#
+# The answers that depend on this run follow, computed from it.
+#
+# </details>
+
 # %%
+from labhelpers.report import answers
+
 z40 = torch.tensor([40.0], requires_grad=True)
 sig_loss = nn.functional.binary_cross_entropy(
     torch.sigmoid(z40), torch.zeros(1)
@@ -970,55 +1059,42 @@ logit_loss = nn.functional.binary_cross_entropy_with_logits(
     z40, torch.zeros(1)
 )
 (logit_grad,) = torch.autograd.grad(logit_loss, z40)
-biggest = steps["change"].abs().idxmax()
-order_answer = (
-    "A model without word order does better: whatever the RNN gains from "
-    "order does not make up for the words it cannot reach."
-    if baseline_accuracy > test_accuracy
-    else "The RNN does at least as well as a model without word order."
-)
-answers = [
-    f"`predicted == y_batch.sum()` compares each of the {len(y_batch)} "
-    "predictions with one number, the batch's count of positives, and gives "
-    f"{len(y_batch)} booleans; `.item()` converts only a one-element "
-    f'tensor, so it raises "{record_line_error}". '
-    "`(predicted == y_batch).sum().item()` counts the predictions equal to "
-    "their own label.",
-    "Choosing anything (the epoch, the learning rate, the model) by the test "
-    "curve fits that choice to the test reviews, so the figure is biased "
+changes = [
+    (after, noise.difference(after[3], before[3]))
+    for before, after in zip(STEPS, STEPS[1:])
+]
+biggest, (biggest_change, _) = max(changes, key=lambda c: abs(c[1][0]))
+biggest_before = STEPS[STEPS.index(biggest) - 1]
+lines = {
+    2: "Choosing anything (the epoch, the learning rate, the model) by the "
+    "test curve fits that choice to the test reviews, so the figure is biased "
     f"upwards. Here the best test accuracy over the epochs was "
     f"{test_curve.max():.2%} (epoch {test_curve.argmax() + 1}) against "
     f"{test_curve[-1]:.2%} after the last epoch.",
-    "Which words occur in the test reviews and how often: here "
+    3: "Which words occur in the test reviews and how often: here "
     f"{len(vocab_leaky - vocab_clean)} of the {kept} vocabulary words "
     f"differ, and {len(only_test)} of the record's never occur in a "
     "training review. The test reviews lose "
     f"{oov_share(X_test_leaky):.3%} of their words to OOV with the record's "
     f"tokenizer and {oov_share(X_test_clean):.3%} with the training-only one.",
-    f"Sigmoid + `BCELoss`: loss {sig_loss.item():.2f}, gradient "
+    4: f"Sigmoid + `BCELoss`: loss {sig_loss.item():.2f}, gradient "
     f"{sig_grad.item():.4f}; `BCEWithLogitsLoss`: loss "
     f"{logit_loss.item():.2f}, gradient {logit_grad.item():.4f}. In float32 "
     r"$\sigma(40)$ is exactly 1, so $\log(1 - p)$ is clamped at $-100$ and "
     "no gradient flows back.",
-    "Its first 200 words; the pre-padding only matters for shorter "
-    "reviews. The 200th word is read last, so the review's ending is never "
-    "seen.",
-    f'Step "{biggest}" ({steps.loc[biggest, "change"]:+.2%}). Changed '
-    "together, the fixes' effects add up or cancel, and no single figure "
-    "can be attributed to one of them.",
-    f"The gradient for the word {T - 1 - far} steps before the end is "
-    f"{saliency[far] / saliency[-1]:.2e} times that of the last word: that "
-    "word can hardly move the output.",
-    f"Bag-of-words: {baseline_accuracy:.2%}; the RNN: {test_accuracy:.2%}. "
-    + order_answer,
-]
-display(
-    Markdown(
-        ":::{admonition} Answers\n:class: dropdown\n\n"
-        + "\n".join(f"{i}. {a}" for i, a in enumerate(answers, 1))
-        + "\n:::"
-    )
-)
+    6: f"Step {biggest[0][0]} ({biggest[0][2:]}: {biggest[1]}), "
+    f"{100 * biggest_change:+.2f} points. "
+    + noise.effect("That step", biggest_before[3], biggest[3])
+    + " Changed together, the fixes' effects add up or cancel, and no single "
+    "figure can be attributed to one of them; one at a time, each difference "
+    "is between pipelines that differ in one setting, but with one seed per "
+    "step it still holds the noise of that one training.",
+    7: gradient_sentence(T - 1 - far, saliency[far], saliency[-1]),
+    8: baseline_sentence(
+        measured(baseline_accuracy), measured(test_accuracy)
+    ),
+}
+display(Markdown(answers([f"**{i}.** {a}" for i, a in lines.items()])))
 
 
 # %% tags=["lab-record"]

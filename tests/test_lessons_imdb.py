@@ -19,7 +19,14 @@ import numpy as np
 import pytest
 import torch
 
-from labhelpers.lessons.imdb_rnn import record_accuracy_line
+from labhelpers import noise
+from labhelpers.lessons.imdb_rnn import (
+    baseline_sentence,
+    fit_sentence,
+    gradient_sentence,
+    record_accuracy_line,
+    steps_table,
+)
 from labhelpers.runtime import still_running
 
 
@@ -36,6 +43,98 @@ def test_the_variant_that_runs_counts_predictions_equal_to_the_count_of_positive
     output = torch.tensor([0.9, 0.2, 0.8, 0.1])  # predicted 1, 0, 1, 0
     target = torch.tensor([0.0, 1.0, 0.0, 0.0])  # one positive: predictions equal to 1 count
     assert int(record_accuracy_line(output, target)) == 2
+
+
+LAST_WORDS = "The gradient of the output with respect to the word 99 steps before the end"
+
+
+@pytest.mark.parametrize(
+    ("far", "expected"),
+    [
+        (0.0, "is exactly zero (it underflows in float32), while the last word's is 2.00e-01:"),
+        (2e-5, "is 1.0e+04 times smaller than with respect to the last word: through"),
+        (0.25, "is about as large as with respect to the last word (1.25 times it):"),
+        (0.2, "is about as large as with respect to the last word (1.00 times it):"),
+        (3.0, "is 1.5e+01 times larger than with respect to the last word: a word"),
+    ],
+    ids=["zero", "smaller", "about-equal-above", "equal", "larger"],
+)
+def test_the_gradient_sentence_reads_right_in_every_branch(far, expected):
+    """Lesson 5 printed 'is zero (it underflows in float32) than with respect to the
+    last word' on generated reviews: each branch is now a whole sentence of its own."""
+    sentence = gradient_sentence(99, far, 0.2)
+    assert sentence.startswith(LAST_WORDS + " " + expected)
+    assert " than with" not in sentence or "times" in sentence
+    assert "zero) than" not in sentence and sentence.endswith(".")
+    if far == 0:
+        assert "cannot move the output" in sentence
+    elif far < 0.1:
+        assert "hardly move" in sentence
+    elif far > 0.4:
+        assert "moves the output more than the last one" in sentence
+    else:
+        assert "has not vanished" in sentence
+
+
+def test_the_gradient_sentence_refuses_a_last_word_without_gradient():
+    with pytest.raises(ValueError, match="nothing to compare with"):
+        gradient_sentence(10, 0.0, 0.0)
+    with pytest.raises(ValueError, match="finite and at least 0"):
+        gradient_sentence(10, float("nan"), 1.0)
+
+
+def test_the_steps_table_gives_each_change_its_standard_error_and_verdict():
+    steps = [
+        ("0 record", "as run", "last (5)", noise.binomial(0.70, 2500)),
+        ("1 + split", "held out", 3, noise.binomial(0.71, 2500)),  # +1 point: within noise
+        ("2 + tokenizer", "train only", 4, noise.binomial(0.80, 2500)),  # +9: above
+        ("3 + logits", "logit", 2, noise.binomial(0.74, 2500)),  # -6: below
+    ]
+    table = steps_table(steps)
+    assert list(table.columns) == [
+        "what changed", "epoch kept", "test accuracy (%)", "±", "change (points)", "verdict"
+    ]
+    assert table["verdict"].tolist() == ["", "within noise", "above", "below"]
+    assert table.loc["1 + split", "change (points)"] == "+1.00 ± 1.29"
+    assert table.loc["0 record", "±"] == pytest.approx(100 * (0.7 * 0.3 / 2500) ** 0.5)
+    with pytest.raises(ValueError, match="at least one step"):
+        steps_table([])
+
+
+@pytest.mark.parametrize(
+    ("baseline", "expected"),
+    [
+        (0.85, "The bag-of-words baseline beats the RNN by 10.00"),
+        (0.755, "The bag-of-words baseline and the RNN are within noise of each other"),
+        (0.60, "The bag-of-words baseline is worse than the RNN by 15.00"),
+    ],
+    ids=["above", "within-noise", "below"],
+)
+def test_the_baseline_sentence_reads_right_in_every_branch(baseline, expected):
+    sentence = baseline_sentence(noise.binomial(baseline, 2000), noise.binomial(0.75, 2000))
+    assert sentence.startswith(expected)
+    follow = {
+        "above": "does not make up",
+        "within-noise": "no measurable advantage",
+        "below": "do not give the baseline",
+    }
+    side = noise.verdict(noise.binomial(baseline, 2000), noise.binomial(0.75, 2000))
+    assert follow[side.replace(" ", "-")] in sentence
+
+
+@pytest.mark.parametrize(
+    ("train", "expected"),
+    [
+        (0.95, "The model fits the training reviews more closely than new ones"),
+        (0.81, "The run shows no overfitting yet"),
+        (0.60, "Validation accuracy is above training accuracy"),
+    ],
+    ids=["above", "within-noise", "below"],
+)
+def test_the_fit_sentence_reads_right_in_every_branch(train, expected):
+    sentence = fit_sentence(noise.binomial(train, 4000), noise.binomial(0.80, 1000), 5, 3)
+    assert sentence.startswith(expected)
+    assert "(3 of 5; gap" in sentence
 
 
 def test_a_keras_sigmoid_output_trains_on_the_logits_loss(keras):
@@ -216,8 +315,14 @@ def test_every_lesson_ends_with_questions_and_collapsed_answers_before_the_recor
     source = (NOTEBOOKS / f"{name}.py").read_text(encoding="utf-8")
     questions = source.index("# ## Questions")
     record = source.index('# %% tags=["lab-record"]')
-    answers = source.index(":::{admonition} Answers\\n:class: dropdown")
+    # the answers: a static <details> cell or a generated one (labhelpers.report.answers)
+    starts = [
+        source.find(marker, questions)
+        for marker in ("# <details>\n# <summary>Answers", "Markdown(answers(")
+    ]
+    answers = min(start for start in starts if start >= 0)
     assert questions < answers < record
+    assert ":::{admonition}" not in source and ":class: dropdown" not in source
     block = source[questions:answers]
     asked = [line for line in block.splitlines() if re.match(r"# \d\. ", line)]
     assert 5 <= len(asked) <= 8, asked

@@ -1,14 +1,18 @@
 """Lesson 5 only: lab record 000's accuracy line, kept
-to show its defect, and saliency by word position.
+to show its defect, saliency by word position, the sentence that reads it,
+and the table of the fixes added one at a time, each change with its noise.
 
 The record's model is :class:`labhelpers.models.ReviewRNN`.
 """
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 import torch
 
+from .. import noise
 from ..models import ReviewRNN
 
 
@@ -50,3 +54,125 @@ def saliency_by_position(model: ReviewRNN, ids: torch.Tensor, batch_size: int = 
             (grad,) = torch.autograd.grad(z, embedded)
             total += grad.norm(dim=2).sum(dim=0).double().cpu()
     return (total / len(ids)).numpy()
+
+
+# The far word's gradient counts as "about as large as" the last word's within this factor.
+ABOUT_EQUAL = 2.0
+
+
+def gradient_sentence(lag: int, far: float, last: float) -> str:
+    """What the gradient norm by lag says about a word ``lag`` steps before the end.
+
+    ``far`` and ``last`` are the mean ||dz/de_t|| at that word and at the last
+    word (:func:`saliency_by_position`). Four branches: ``far`` is exactly 0
+    (it underflowed in float32), smaller than ``last`` by more than
+    ``ABOUT_EQUAL`` times, within that factor of it, or larger by more.
+    """
+    if not (np.isfinite(far) and np.isfinite(last) and far >= 0 and last >= 0):
+        raise ValueError(f"gradient norms must be finite and at least 0, got {far!r} and {last!r}")
+    if last == 0:
+        raise ValueError("the last word's gradient norm is 0: there is nothing to compare with")
+    where = f"The gradient of the output with respect to the word {lag} steps before the end"
+    if far == 0:
+        return (
+            f"{where} is exactly zero (it underflows in float32), while the last word's is "
+            f"{last:.2e}: through that many steps the gradient vanishes, and a word that far "
+            "back cannot move the output."
+        )
+    ratio = far / last
+    if ratio < 1 / ABOUT_EQUAL:
+        return (
+            f"{where} is {1 / ratio:.1e} times smaller than with respect to the last word: "
+            "through that many steps the gradient vanishes, and a word that far back can "
+            "hardly move the output."
+        )
+    if ratio <= ABOUT_EQUAL:
+        return (
+            f"{where} is about as large as with respect to the last word ({ratio:.2f} times "
+            "it): at this lag the gradient has not vanished, and a word that far back can "
+            "still move the output."
+        )
+    return (
+        f"{where} is {ratio:.1e} times larger than with respect to the last word: a word "
+        "that far back moves the output more than the last one."
+    )
+
+
+def steps_table(
+    steps: Sequence[tuple[str, str, object, noise.Measured]],
+):
+    """The fixes added one at a time: each step's test accuracy with its ±, and its change
+    from the step before with the change's standard error and verdict.
+
+    ``steps`` holds ``(step, what changed, epoch kept, measured test accuracy)``;
+    percentages are in points. The first step has no change.
+    """
+    import pandas as pd
+
+    if not steps:
+        raise ValueError("steps_table needs at least one step")
+    rows = []
+    for i, (name, what, epoch, measured) in enumerate(steps):
+        row = {
+            "step": name,
+            "what changed": what,
+            "epoch kept": epoch,
+            "test accuracy (%)": 100 * measured.value,
+            "±": 100 * measured.se,
+            "change (points)": "",
+            "verdict": "",
+        }
+        if i:
+            d, se = noise.difference(measured, steps[i - 1][3])
+            row["change (points)"] = f"{100 * d:+.2f} ± {100 * se:.2f}"
+            row["verdict"] = noise.verdict(measured, steps[i - 1][3])
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("step")
+
+
+def baseline_sentence(baseline: noise.Measured, rnn: noise.Measured) -> str:
+    """The bag-of-words baseline against the RNN on the same test reviews, worded by
+    :func:`labhelpers.noise.compare`, and what each verdict says about word order."""
+    sentence = noise.compare("The bag-of-words baseline", baseline, "the RNN", rnn)
+    side = noise.verdict(baseline, rnn)
+    if side == "above":
+        return sentence + (
+            " A model that reads no word order past word pairs scores above it here: "
+            "whatever the RNN takes from the order does not make up for what it fails to use."
+        )
+    if side == "within noise":
+        return sentence + (
+            " Reading the words in order shows no measurable advantage here over "
+            "a model that reads no order past word pairs."
+        )
+    return sentence + (
+        " The RNN reads something from these reviews that word counts and word pairs "
+        "do not give the baseline."
+    )
+
+
+def fit_sentence(
+    train: noise.Measured, validation: noise.Measured, epochs: int, best_epoch: int
+) -> str:
+    """Training against validation accuracy at the kept epoch: a gap above the noise
+    (:func:`labhelpers.noise.verdict`) reads as fitting the training reviews more
+    closely than new ones; a gap within noise says the run shows no overfitting."""
+    d, se = noise.difference(train, validation)
+    figures = (
+        f"training accuracy {100 * train.value:.2f}% and validation accuracy "
+        f"{100 * validation.value:.2f}% at the kept epoch ({best_epoch} of {epochs}; "
+        f"gap {100 * d:+.2f} ± {100 * se:.2f} points)"
+    )
+    side = noise.verdict(train, validation)
+    if side == "above":
+        return (
+            f"The model fits the training reviews more closely than new ones: {figures}, "
+            "more than two standard errors apart."
+        )
+    if side == "within noise":
+        return f"The run shows no overfitting yet: {figures}, within noise of each other."
+    return (
+        f"Validation accuracy is above training accuracy: {figures}. Training accuracy is "
+        "averaged over an epoch while the weights still change, and the validation "
+        "reviews are few."
+    )
