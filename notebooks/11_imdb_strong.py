@@ -160,7 +160,7 @@ settings
 #
 # ```text
 # baseline: TF-IDF of words and word pairs -> logistic regression; test accuracy
-# tokenize on the training reviews (30k words, first 800 words of each review)
+# tokenize on the training reviews (num_words words, the first maxlen words of each review)
 # carve a validation part from the training reviews: whole movies, as the test half has
 # for step in (E1 record, masked, pooling, bidirectional, clipping, longer, wider + dropout, word2vec, GRU, LSTM):
 #     model = step's model, trained from scratch with Adam and BCEWithLogitsLoss

@@ -232,3 +232,33 @@ def test_direct_gradient_share_is_the_arg_max_step_under_max_pooling(pooling, bi
     else:  # one step per direction and review
         per_review = 2 if bidirectional else 1
         assert share["words"] == pytest.approx(per_review * len(ids) / words)
+
+
+def test_lesson_11_states_no_rule_the_review_found_false():
+    """Issue 22: a bidirectional encoder of a finished window can forecast (lesson 9); max
+    pooling does not give every word a gradient; the rows do not each change one thing;
+    the sources of the bidirectional RNN and of dropout in RNNs are cited."""
+    import re
+
+    from conftest import ROOT
+
+    text = re.sub(
+        r"\s+",
+        " ",
+        " ".join(
+            line.lstrip("# ")
+            for line in (ROOT / "notebooks" / "11_imdb_strong.py").read_text().splitlines()
+        ),
+    )
+    for false in (
+        r"(cannot|can't|must not|may not) (be used to )?forecast",
+        r"Forecasting \(lesson 9\) and generation \(lesson 10\) are different",
+        r"when lessons 9 and 10 must not",
+        r"gradient of its own size",
+        r"changes one thing",
+        r"one change at a time",
+    ):
+        assert not re.search(false, text, re.IGNORECASE), false
+    assert "a bidirectional encoder of that window reads only the past, so it can forecast" in text
+    assert "per-step prediction, generation, streaming" in text
+    assert "Schuster & Paliwal, 1997" in text and "Gal & Ghahramani (2016)" in text
