@@ -55,12 +55,15 @@ if (
 #
 # - load IMDB in the `keras.datasets.imdb` format (word ids by frequency rank;
 #   0 padding, 1 start, 2 unknown word) and pad it to 200 ids;
-# - train Embedding -> SimpleRNN(128) -> Dense(1, sigmoid) and the same with
-#   LSTM(128), binary cross-entropy, Adam, `validation_split=0.2`;
-# - measure test accuracy and loss, and seconds per training step on this machine;
+# - train Embedding -> SimpleRNN -> Dense(1, sigmoid) and the same with an
+#   LSTM of the same width (128 units in the records), binary cross-entropy,
+#   Adam, `validation_split=0.2`;
+# - measure test accuracy and loss, each accuracy with its standard error,
+#   and seconds per training step on this machine;
 # - draw both learning curves in one figure; measure how jumpy each
 #   validation curve is and how far back each model's gradient reaches;
-# - see why Sigmoid + binary cross-entropy is safe in Keras.
+# - see when Keras turns sigmoid + binary cross-entropy into the logits
+#   loss, when it does not, and the rule that does not depend on it.
 #
 # ## Parameters
 #
@@ -251,23 +254,32 @@ print(
 )
 
 # %% [markdown]
-# ### Sigmoid + binary cross-entropy: a defect in lesson 5, safe here
+# ### Sigmoid + binary cross-entropy: when Keras recovers the logits
 #
 # The records' models end in `Dense(1, activation="sigmoid")` and train with
 # `binary_crossentropy`: the pairing that lesson 5 calls a defect in PyTorch
 # (`Sigmoid` + `BCELoss`), because a saturated probability loses the loss's
-# gradient. Keras (3, with the TensorFlow backend used here) avoids it: its
-# `sigmoid` activation attaches the logits it was given to the probability
-# it returns (`keras.src.activations.sigmoid` sets `_keras_logits`), and the
-# TensorFlow backend's `binary_crossentropy` looks for them and, when it finds
-# them, computes `tf.nn.sigmoid_cross_entropy_with_logits` on the logits
-# instead of the log of a clipped probability. (Keras's PyTorch and JAX
-# backends have no such step: they clip the probability to
-# $[10^{-7}, 1 - 10^{-7}]$.) Measured on negative reviews with logits $z$, as
-# in lesson 5's table: the loss and its gradient $\partial L / \partial z$,
-# for a probability from Keras's `sigmoid`, for the logits with
-# `from_logits=True`, and for a probability from `tf.math.sigmoid`, which
-# carries no logits:
+# gradient. Keras 3 with the TensorFlow backend (used here) undoes the pairing
+# in some cases, not all. Its `binary_crossentropy` first calls `_get_logits`
+# (in `keras/src/backend/tensorflow/nn.py`), which finds logits in one of two
+# ways:
+#
+# 1. through the attribute `_keras_logits` of the output tensor: Keras's
+#    `sigmoid` (`keras.activations.sigmoid`, which
+#    `Dense(activation="sigmoid")` calls) stores its input there;
+# 2. without that attribute, in graph mode only (inside a `tf.function`, as
+#    `model.fit` and `model.evaluate` run), from the input of the TensorFlow
+#    `Sigmoid` op that made the output. An eager tensor has no op to read.
+#
+# When it finds them it computes `tf.nn.sigmoid_cross_entropy_with_logits` on
+# the logits; otherwise it clips the probability to
+# $[\epsilon, 1 - \epsilon]$ ($\epsilon$ = `keras.config.epsilon()`) and takes
+# its log. (Keras's PyTorch and JAX backends have no such step: they always
+# clip.) Measured on negative reviews with logits $z$, as in lesson 5's table:
+# the loss and its gradient $\partial L / \partial z$ for a probability from
+# Keras's `sigmoid`, for the logits with `from_logits=True`, and for a
+# probability from `tf.math.sigmoid` (which sets no `_keras_logits`), eagerly
+# and inside a `tf.function`:
 
 # %%
 import pandas as pd
@@ -276,23 +288,28 @@ z = tf.constant([[-120.0], [-40.0], [-20.0], [0.0], [20.0], [40.0], [120.0]])
 y_neg = tf.zeros_like(z)
 
 
-def loss_and_gradient(to_output, **options):
-    with tf.GradientTape() as tape:
-        tape.watch(z)
-        loss = keras.losses.binary_crossentropy(
-            y_neg, to_output(z), **options
-        )
-    return loss.numpy().ravel(), tape.gradient(loss, z).numpy().ravel()
+def loss_and_gradient(to_output, graph=False, **options):
+    def run(z):
+        with tf.GradientTape() as tape:
+            tape.watch(z)
+            loss = keras.losses.binary_crossentropy(
+                y_neg, to_output(z), **options
+            )
+        return loss, tape.gradient(loss, z)
+
+    loss, grad = (tf.function(run) if graph else run)(z)
+    return loss.numpy().ravel(), grad.numpy().ravel()
 
 
 columns = [f"z={v:g}" for v in z.numpy().ravel()]
 bce_rows = {}
-for name, to_output, options in (
-    ("keras sigmoid + BCE", keras.activations.sigmoid, {}),
-    ("logits, from_logits=True", lambda v: v, {"from_logits": True}),
-    ("tf.math.sigmoid + BCE", tf.math.sigmoid, {}),
+for name, to_output, graph, options in (
+    ("keras sigmoid + BCE", keras.activations.sigmoid, False, {}),
+    ("logits, from_logits=True", lambda v: v, False, {"from_logits": True}),
+    ("tf.math.sigmoid + BCE, eager", tf.math.sigmoid, False, {}),
+    ("tf.math.sigmoid + BCE, tf.function", tf.math.sigmoid, True, {}),
 ):
-    loss, grad = loss_and_gradient(to_output, **options)
+    loss, grad = loss_and_gradient(to_output, graph, **options)
     bce_rows[f"{name}: loss"] = loss
     bce_rows[f"{name}: dloss/dz"] = grad
 bce_table = pd.DataFrame(bce_rows, index=columns).T
@@ -303,22 +320,78 @@ np.testing.assert_array_equal(
 )
 bce_table.round(4)
 
+# %% [markdown]
+# The records' model trains in graph mode with a `Dense` layer's own
+# `sigmoid`, so route 1 applies. Both routes need the loss to receive the
+# sigmoid's own output tensor. Under mixed precision
+# (`keras.mixed_precision.set_global_policy("mixed_float16")`) the `Dense`
+# layer returns float16, and the loss first converts its prediction to
+# float32 (`Loss.__call__` in `keras/src/losses/loss.py`): a new tensor, made
+# by a `Cast` op, with no `_keras_logits`. The loss `model.evaluate` gives
+# one negative review with $z = 120$ (`output_layer_loss`), for the records'
+# output layer in float32 and under `mixed_float16`, and for the same layer
+# without activation, compiled with `BinaryCrossentropy(from_logits=True)`:
+
 # %%
 from IPython.display import Markdown, display
 
+from labhelpers.lessons.keras_imdb import output_layer_loss
+
+confident = 120.0
+sigmoid_layer = 'Dense(1, activation="sigmoid") + BCE'
+logits_layer = "Dense(1) + BCE(from_logits=True)"
+# the float32 logits case is the table's from_logits row above
+policy_losses = pd.Series(
+    {
+        ("float32", sigmoid_layer): output_layer_loss(confident, "float32"),
+        ("mixed_float16", sigmoid_layer): output_layer_loss(
+            confident, "mixed_float16"
+        ),
+        ("mixed_float16", logits_layer): output_layer_loss(
+            confident, "mixed_float16", from_logits=True
+        ),
+    },
+    name=f"loss at z={confident:g} (model.evaluate)",
+)
+policy_losses.index.names = ["dtype policy", "output layer and loss"]
+display(policy_losses.round(2).to_frame())
+lost = policy_losses["mixed_float16", sigmoid_layer]
+kept = policy_losses["mixed_float16", logits_layer]
+# the confident mistake's row of the table above, by short names
+at_120 = {
+    "keras": bce_table.loc["keras sigmoid + BCE: loss", "z=120"],
+    "keras grad": bce_table.loc["keras sigmoid + BCE: dloss/dz", "z=120"],
+    "eager": bce_table.loc["tf.math.sigmoid + BCE, eager: loss", "z=120"],
+    "eager grad": bce_table.loc[
+        "tf.math.sigmoid + BCE, eager: dloss/dz", "z=120"
+    ],
+    "graph": bce_table.loc[
+        "tf.math.sigmoid + BCE, tf.function: loss", "z=120"
+    ],
+}
 display(
     Markdown(
         "With Keras's `sigmoid` the loss of the confident mistake at "
-        "$z = 120$ is "
-        f"{bce_table.loc['keras sigmoid + BCE: loss', 'z=120']:.1f} "
+        f"$z = {confident:g}$ is "
+        f"{at_120['keras']:.1f} "
         "with gradient "
-        f"{bce_table.loc['keras sigmoid + BCE: dloss/dz', 'z=120']:g}, "
-        "the same as the logits loss; a bare probability gives "
-        f"{bce_table.loc['tf.math.sigmoid + BCE: loss', 'z=120']:.2f} "
+        f"{at_120['keras grad']:g}, "
+        "the same as the logits loss. A probability from `tf.math.sigmoid` "
+        "gives "
+        f"{at_120['eager']:.2f} "
         "with gradient "
-        f"{bce_table.loc['tf.math.sigmoid + BCE: dloss/dz', 'z=120']:g}, "
-        "lesson 5's defect. The `Dense` layer's `activation=\"sigmoid\"` is "
-        "Keras's `sigmoid`, so the records' models train on the logits loss."
+        f"{at_120['eager grad']:g} "
+        "eagerly (lesson 5's defect), and "
+        f"{at_120['graph']:.1f} "
+        "inside a `tf.function`, where the `Sigmoid` op is read. Under "
+        f"`mixed_float16` the records' output layer gives {lost:.2f}, "
+        f"where its logits with `from_logits=True` give {kept:.1f}: the "
+        "logits are lost again.\n\n"
+        "**The rule.** Whether Keras finds the logits depends on the "
+        "activation, the execution mode and the dtype policy. Do not rely "
+        "on it: end the model with `Dense(1)` (no activation), compile with "
+        "`keras.losses.BinaryCrossentropy(from_logits=True)`, and apply the "
+        "sigmoid only to read probabilities."
     )
 )
 
@@ -338,6 +411,7 @@ from labhelpers.lessons.keras_imdb import (
     StepTimer,
     ValidationPredictions,
     build_review_classifier,
+    describe_classifier,
     flip_rates,
     history_of,
 )
@@ -371,11 +445,12 @@ def train(cell, recurrent_dropout):
         x_test, y_test, batch_size=256, verbose=0
     )
     print(
-        f"{cell}: {model.count_params()} parameters; test "
-        f"accuracy {test_accuracy:.4f}, test loss {test_loss:.4f}"
+        f"{describe_classifier(model)}: {model.count_params()} parameters; "
+        f"test accuracy {test_accuracy:.4f}, test loss {test_loss:.4f}"
     )
     return dict(
         model=model,
+        description=describe_classifier(model),
         history=history_of(fitted, timer),
         timer=timer,
         predictions=watcher.predictions,
@@ -398,6 +473,8 @@ lstm = train("lstm", recurrent_dropout=settings["recurrent_dropout"])
 import pandas as pd
 from IPython.display import Markdown, display
 
+from labhelpers import noise
+
 if not imdb.is_imdb:
     display(
         Markdown(
@@ -408,20 +485,36 @@ if not imdb.is_imdb:
         )
     )
 runs = {"SimpleRNN": simple, "LSTM": lstm}
+for name, run in runs.items():
+    print(f"{name}: {run['description']}")
+n_val = len(x_train) - split_at
+# one run per model (one seed): the ± of an accuracy is its binomial standard
+# error on the reviews it was measured on, the test sample's luck only
+test_accuracy = {
+    name: noise.binomial(run["test_accuracy"], len(y_test))
+    for name, run in runs.items()
+}
 summary = pd.DataFrame(
     {
         name: {
-            "test accuracy": run["test_accuracy"],
+            "test accuracy": 100 * test_accuracy[name].value,
+            "± (points)": 100 * test_accuracy[name].se,
             "test loss": run["test_loss"],
-            "final val accuracy": run["history"]["val_accuracy"][-1],
-            "best val accuracy": max(run["history"]["val_accuracy"]),
+            "final val accuracy": 100 * run["history"]["val_accuracy"][-1],
+            "best val accuracy": 100 * max(run["history"]["val_accuracy"]),
+            "val ± (points)": 100
+            * noise.binomial(run["history"]["val_accuracy"][-1], n_val).se,
             "parameters": run["model"].count_params(),
         }
         for name, run in runs.items()
     }
 ).T
 summary["parameters"] = summary["parameters"].astype(int)
-summary.round(4)
+print(
+    "accuracies in %; ±: binomial standard error on "
+    f"{len(y_test)} test or {n_val} validation reviews (one seed per model)"
+)
+summary.round(2)
 
 # %%
 # two standard errors of an accuracy of 50% on these test reviews
@@ -448,10 +541,20 @@ elif any(at_chance.values()):
 else:
     verdict = (
         "Both models are above chance (by more than two standard errors, "
-        f"{chance_band:.2%}, on {len(y_test)} reviews); the LSTM's test "
-        "accuracy minus the SimpleRNN's is "
-        f"{lstm['test_accuracy'] - simple['test_accuracy']:+.2%}."
+        f"{chance_band:.2%}, on {len(y_test)} reviews)."
     )
+accuracy_sentence = noise.compare(
+    "In test accuracy, the LSTM",
+    test_accuracy["LSTM"],
+    "the SimpleRNN",
+    test_accuracy["SimpleRNN"],
+)
+verdict += (
+    f" {accuracy_sentence} Each model was trained once "
+    "(one seed): the ± is the binomial standard error of the test sample "
+    "only, and the spread between seeds (lesson 1 measures it) comes on "
+    "top of it."
+)
 display(Markdown(verdict))
 
 # %%
@@ -471,7 +574,9 @@ print(
 
 # %% [markdown]
 # Where does the LSTM's time go? Two things differ from the SimpleRNN: four
-# blocks of gate weights instead of one, and `recurrent_dropout`. Keras's
+# blocks of gate weights instead of one, and `recurrent_dropout` (dropout on
+# the hidden state between steps, one mask per sequence, as proposed by Gal
+# and Ghahramani, 2016). Keras's
 # documentation of `LSTM` lists `recurrent_dropout == 0` among the conditions
 # for its fast cuDNN implementation, which it uses only on a GPU with the
 # TensorFlow backend; on a CPU every LSTM runs Keras's step-by-step loop. The
@@ -500,23 +605,31 @@ no_rd_model.fit(
     verbose=0,
     callbacks=[no_rd_timer],
 )
-per_step_seconds = {
-    "SimpleRNN": simple["timer"].seconds_per_step(),
-    f"LSTM, recurrent_dropout={settings['recurrent_dropout']}": lstm[
-        "timer"
-    ].seconds_per_step(),
-    "LSTM, recurrent_dropout=0": no_rd_timer.seconds_per_step(),
+rd_name = f"LSTM, recurrent_dropout={settings['recurrent_dropout']}"
+# median seconds per step, with the bootstrap standard error of the median
+step_time = {
+    "SimpleRNN": simple["timer"].seconds_per_step_measured(),
+    rd_name: lstm["timer"].seconds_per_step_measured(),
+    "LSTM, recurrent_dropout=0": no_rd_timer.seconds_per_step_measured(),
 }
+per_step_seconds = {name: m.value for name, m in step_time.items()}
+
+
+def seconds(measured):
+    return f"{measured.value:.4f} s ± {measured.se:.4f} s"
+
 recurrent_parameters = {
     "SimpleRNN": simple["model"].layers[1].count_params(),
-    f"LSTM, recurrent_dropout={settings['recurrent_dropout']}": lstm[
-        "model"
-    ].layers[1].count_params(),
+    rd_name: lstm["model"].layers[1].count_params(),
     "LSTM, recurrent_dropout=0": no_rd_model.layers[1].count_params(),
 }
+parameter_ratio = recurrent_parameters[rd_name] // recurrent_parameters[
+    "SimpleRNN"
+]
 speed = pd.DataFrame(
     {
         "s per step (median)": per_step_seconds,
+        "±": {name: m.se for name, m in step_time.items()},
         "recurrent layer's parameters": recurrent_parameters,
     }
 )
@@ -526,7 +639,8 @@ speed["relative to SimpleRNN"] = (
 gpus = tf.config.list_physical_devices("GPU")
 print(
     f"timed on {'a GPU' if gpus else 'the CPU'}; the LSTM without "
-    f"recurrent dropout over {len(no_rd_timer.step_seconds)} steps"
+    f"recurrent dropout over {len(no_rd_timer.step_seconds)} steps; ±: "
+    "bootstrap standard error of the median step"
 )
 speed.round(4)
 
@@ -567,123 +681,150 @@ plt.show()
 # %% [markdown]
 # ### How jumpy are the validation curves, and how far back does each model reach?
 #
-# Three measurements per model: how much validation accuracy moves between
-# epochs, how many validation reviews change their predicted class from one
-# epoch to the next, and how many predictions sit near the 0.5 threshold.
+# Three measurements per model, on the validation reviews: how much
+# validation accuracy moves between epochs, how many validation reviews
+# change their predicted class from one epoch to the next, and how many
+# predictions sit near the 0.5 threshold. The ± are binomial standard errors:
+# of one validation accuracy (the scale of its change), of the share of flips
+# over every review and pair of epochs (counted as independent draws, which
+# the same review in two pairs is not: a lower bound), and of the share near
+# the threshold.
 
 # %%
+n_pairs = max(settings["epochs"] - 1, 1)
+flips = {
+    name: noise.binomial(
+        float(np.mean(flip_rates(run["predictions"])))
+        if settings["epochs"] > 1
+        else 0.0,
+        n_val * n_pairs,
+    )
+    for name, run in runs.items()
+}
+near = {
+    name: noise.binomial(
+        float(np.mean(np.abs(run["predictions"][-1] - 0.5) < 0.1)), n_val
+    )
+    for name, run in runs.items()
+}
 jumps = pd.DataFrame(
     {
         name: {
-            "mean |change| of val accuracy": float(
-                np.mean(np.abs(np.diff(run["history"]["val_accuracy"])))
-            ),
-            "reviews changing class per epoch": float(
-                np.mean(flip_rates(run["predictions"]))
-            ),
-            "predictions within 0.4-0.6 (last epoch)": float(
-                np.mean(np.abs(run["predictions"][-1] - 0.5) < 0.1)
-            ),
+            "mean |change| of val accuracy (%)": 100
+            * float(np.mean(np.abs(np.diff(run["history"]["val_accuracy"]))))
+            if settings["epochs"] > 1
+            else 0.0,
+            "± one val accuracy": 100
+            * noise.binomial(run["history"]["val_accuracy"][-1], n_val).se,
+            "reviews changing class per epoch (%)": 100 * flips[name].value,
+            "± flips": 100 * flips[name].se,
+            "predictions within 0.4-0.6, last epoch (%)": 100
+            * near[name].value,
+            "± near": 100 * near[name].se,
         }
         for name, run in runs.items()
     }
 ).T
-jumps.round(4)
+jumps.round(2)
 
 # %% [markdown]
-# Vanishing gradients are the usual explanation of the SimpleRNN's jumps. The
-# gradient can be measured: the gradient norm by lag, the mean over
-# validation reviews of $\lVert \partial z / \partial e_t \rVert$ for the
-# word $t$ steps before the end, relative to the last word
-# (`gradient_by_position`):
+# How far back does each model's gradient reach? The gradient norm by lag:
+# the mean over validation reviews of $\lVert \partial z / \partial e_t
+# \rVert$ for the word $t$ steps before the end, relative to the last word's
+# (`gradient_norms_by_review`, `relative_gradient`), with its standard error
+# over the reviews. Every lag is compared, in the figure and in the sentence
+# under it; the table shows a few.
 
 # %%
-from labhelpers.lessons.keras_imdb import gradient_by_position
+from labhelpers.lessons.keras_imdb import (
+    gradient_norms_by_review,
+    lag_verdicts,
+    reach_sentence,
+    relative_gradient,
+    versus,
+)
 
 probe = x_train[split_at:][:500]
 T = settings["maxlen"]
 lags = [lag for lag in (0, 10, 25, 50, 100, 199) if lag < T]
-by_position = {
-    name: gradient_by_position(run["model"], probe)
+relative = {
+    name: relative_gradient(gradient_norms_by_review(run["model"], probe))
     for name, run in runs.items()
 }
+verdicts = lag_verdicts(*relative["SimpleRNN"], *relative["LSTM"])
 reach = pd.DataFrame(
     {
-        name: {
-            f"{lag} steps before the end": g[T - 1 - lag] / g[-1]
-            for lag in lags
+        f"{lag} steps before the end": {
+            "SimpleRNN": relative["SimpleRNN"][0][T - 1 - lag],
+            "± SimpleRNN": relative["SimpleRNN"][1][T - 1 - lag],
+            "LSTM": relative["LSTM"][0][T - 1 - lag],
+            "± LSTM": relative["LSTM"][1][T - 1 - lag],
+            "SimpleRNN against LSTM": verdicts.get(lag, ""),
         }
-        for name, g in by_position.items()
+        for lag in lags
     }
-)
+).T
 fig, ax = plt.subplots(figsize=(7, 3.5))
-for name, g in by_position.items():
-    ax.semilogy(np.arange(T)[::-1], g / g[-1], label=name)
+for name, (ratio, se) in relative.items():
+    lag_axis = np.arange(T)[::-1]
+    ax.semilogy(lag_axis, ratio, label=name)
+    ax.fill_between(
+        lag_axis,
+        np.maximum(ratio - 2 * se, ratio * 1e-3),
+        ratio + 2 * se,
+        alpha=0.2,
+    )
 ax.set_xlabel("steps before the end of the review (lag)")
 ax.set_ylabel("||dz/de_t|| / last word's (log)")
-ax.set_title("Gradient norm by lag, after training")
+ax.set_title(
+    f"Gradient norm by lag, after training ({len(probe)} validation "
+    "reviews, ± 2 s.e.)"
+)
 ax.grid(alpha=0.3)
 ax.legend()
 plt.show()
-reach.map(lambda v: f"{v:.2e}")
+reach_text = reach_sentence(verdicts, "SimpleRNN", "LSTM")
+display(Markdown(reach_text))
+reach.map(lambda v: v if isinstance(v, str) else f"{v:.2e}")
 
 # %%
 j = jumps.loc
-simple_jumps = (
-    j["SimpleRNN", "mean |change| of val accuracy"]
-    > j["LSTM", "mean |change| of val accuracy"]
+flip_text = versus(
+    "Reviews changing class per epoch",
+    "SimpleRNN",
+    flips["SimpleRNN"],
+    "LSTM",
+    flips["LSTM"],
 )
-far_lag = max(lag for lag in lags if lag <= 50)
-simple_far = reach.loc[f"{far_lag} steps before the end", "SimpleRNN"]
-lstm_far = reach.loc[f"{far_lag} steps before the end", "LSTM"]
+near_text = versus(
+    "Last predictions within 0.1 of the threshold",
+    "SimpleRNN",
+    near["SimpleRNN"],
+    "LSTM",
+    near["LSTM"],
+)
 text = (
-    "**Reading the run.** From one epoch to the next "
-    "the SimpleRNN's validation accuracy moves by "
-    f"{j['SimpleRNN', 'mean |change| of val accuracy']:.2%} on average and "
-    f"{j['SimpleRNN', 'reviews changing class per epoch']:.1%} "
-    "of the validation reviews change their predicted "
-    "class; for the LSTM the figures are "
-    f"{j['LSTM', 'mean |change| of val accuracy']:.2%} and "
-    f"{j['LSTM', 'reviews changing class per epoch']:.1%}. "
+    "**Reading the run.** From one epoch to the next the SimpleRNN's "
+    "validation accuracy moves by "
+    f"{j['SimpleRNN', 'mean |change| of val accuracy (%)']:.2f} points on "
+    "average and the LSTM's by "
+    f"{j['LSTM', 'mean |change| of val accuracy (%)']:.2f} (one validation "
+    "accuracy has a binomial standard error of about "
+    f"{j['SimpleRNN', '± one val accuracy']:.2f} points). {flip_text} "
+    f"{near_text} {reach_text} These measurements sit side by side: none "
+    "of them measures what makes a validation curve jump, which would need "
+    "an experiment that changes one thing, for example the same comparison "
+    "on reviews short enough for both models to read whole (try "
+    "`-p maxlen 20`), or several seeds per model. "
 )
-if simple_jumps:
-    text += "The SimpleRNN's curve is the jumpier one, as in the records. "
-else:
-    text += "In this run the SimpleRNN's curve is not the jumpier one. "
-text += (
-    f"A word {far_lag} steps before the end moves the SimpleRNN's logit "
-    f"{simple_far:.1e} times as much as the last word does, and the "
-    f"LSTM's {lstm_far:.1e} times: "
-)
-if simple_far < lstm_far:
-    text += (
-        "the SimpleRNN's gradient vanishes faster with the lag, so it "
-        "rests on fewer, later words. "
-    )
-else:
-    text += (
-        "in this run the LSTM's gradient does not reach further back "
-        "than the SimpleRNN's. "
-    )
-near_simple = j["SimpleRNN", "predictions within 0.4-0.6 (last epoch)"]
-near_lstm = j["LSTM", "predictions within 0.4-0.6 (last epoch)"]
-text += (
-    f"{near_simple:.1%} of the SimpleRNN's last predictions and "
-    f"{near_lstm:.1%} of the LSTM's lie within 0.1 of the threshold. "
-    "These measurements sit side by side; they do not prove that the "
-    "vanishing gradient causes the jumps, which would need, for example, "
-    "the same comparison on reviews short enough for both models to read "
-    "whole (try `-p maxlen 20`). "
-)
-rd_name = f"LSTM, recurrent_dropout={settings['recurrent_dropout']}"
 text += (
     f"A training step on {'a GPU' if gpus else 'this CPU'} took "
-    f"{per_step_seconds['SimpleRNN']:.4f} s for the SimpleRNN, "
-    f"{per_step_seconds[rd_name]:.4f} s for the LSTM with "
+    f"{seconds(step_time['SimpleRNN'])} for the SimpleRNN, "
+    f"{seconds(step_time[rd_name])} for the LSTM with "
     f"recurrent_dropout={settings['recurrent_dropout']} and "
-    f"{per_step_seconds['LSTM, recurrent_dropout=0']:.4f} s for the LSTM "
-    "with recurrent_dropout=0; the LSTM's recurrent layer has "
-    f"{recurrent_parameters[rd_name] // recurrent_parameters['SimpleRNN']}"
+    f"{seconds(step_time['LSTM, recurrent_dropout=0'])} for "
+    "the LSTM with recurrent_dropout=0; the LSTM's recurrent layer has "
+    f"{parameter_ratio}"
     " times the SimpleRNN's parameters. "
 )
 if not settings["recurrent_dropout"]:
@@ -691,18 +832,24 @@ if not settings["recurrent_dropout"]:
         "This profile uses no recurrent dropout: the two LSTM figures "
         "are the same model, and their difference is timing noise. "
     )
-if not gpus and settings["recurrent_dropout"]:
+else:
     text += (
-        "On a CPU Keras uses cuDNN for neither LSTM, so the difference "
-        "between the two is the cost of recurrent dropout in Keras's own "
-        "step-by-step loop on this machine (plus timing noise); on a GPU "
-        "Keras would run the LSTM without recurrent dropout on cuDNN, which "
-        "this machine cannot measure."
+        versus(
+            "Seconds per step",
+            f"LSTM with recurrent_dropout={settings['recurrent_dropout']}",
+            step_time[rd_name],
+            "LSTM with recurrent_dropout=0",
+            step_time["LSTM, recurrent_dropout=0"],
+            percent=False,
+            unit=" s",
+        )
+        + " "
     )
-elif not gpus:
+if not gpus:
     text += (
-        "On a GPU Keras would run an LSTM without recurrent dropout on "
-        "cuDNN, which this machine cannot measure."
+        "On a CPU Keras uses cuDNN for no LSTM; on a GPU it would run an "
+        "LSTM without recurrent dropout on cuDNN, which this machine "
+        "cannot measure."
     )
 display(Markdown(text))
 
@@ -715,15 +862,18 @@ from labhelpers.report import record_results
 per_step = {
     name: run["timer"].seconds_per_step() for name, run in runs.items()
 }
+far_lag = min(50, T - 1)
 on_what = (
     f"{len(y_test)} {'IMDB' if imdb.is_imdb else 'generated'} test reviews"
 )
 sentence = (
     f"On {on_what}, after {settings['epochs']} epochs, the "
-    f"SimpleRNN reached {simple['test_accuracy']:.2%} test "
-    f"accuracy (loss {simple['test_loss']:.4f}) and "
-    f"the LSTM {lstm['test_accuracy']:.2%} (loss "
-    f"{lstm['test_loss']:.4f}); a training step took "
+    f"SimpleRNN ({simple['description']}) reached "
+    f"{test_accuracy['SimpleRNN'].show()} points test accuracy (loss "
+    f"{simple['test_loss']:.4f}) and the LSTM ({lstm['description']}) "
+    f"{test_accuracy['LSTM'].show()} points (loss "
+    f"{lstm['test_loss']:.4f}; ±: binomial standard error, one seed "
+    "each); a training step took "
     f"{per_step['SimpleRNN']:.4f} s and {per_step['LSTM']:.4f} s "
     "on this machine. The records reported 68.15% "
     "(loss 0.584) and 83.48% (loss 0.395), "
@@ -747,8 +897,24 @@ recorded = record_results(
         "lstm_no_recurrent_dropout_seconds_per_step": per_step_seconds[
             "LSTM, recurrent_dropout=0"
         ],
-        "simple_rnn_gradient_ratio_far": float(simple_far),
-        "lstm_gradient_ratio_far": float(lstm_far),
+        "simple_rnn_test_accuracy_se": test_accuracy["SimpleRNN"].se,
+        "lstm_test_accuracy_se": test_accuracy["LSTM"].se,
+        # relative gradient norm at lag far_lag (50, or the last lag of
+        # shorter reviews), and the count of lags of each verdict
+        "far_lag": far_lag,
+        "simple_rnn_gradient_ratio_far": float(
+            relative["SimpleRNN"][0][T - 1 - far_lag]
+        ),
+        "lstm_gradient_ratio_far": float(relative["LSTM"][0][T - 1 - far_lag]),
+        "lags_simple_rnn_gradient_above_lstm": sum(
+            v == "above" for v in verdicts.values()
+        ),
+        "lags_simple_rnn_gradient_below_lstm": sum(
+            v == "below" for v in verdicts.values()
+        ),
+        "lags_within_noise": sum(
+            v == "within noise" for v in verdicts.values()
+        ),
         "simple_rnn_seconds_per_epoch": float(
             np.mean(simple["timer"].epoch_seconds)
         ),
@@ -759,7 +925,8 @@ recorded = record_results(
         "lstm_at_chance": float(at_chance["LSTM"]),
     },
     settings=settings,
-    model="Keras LSTM(128) (and SimpleRNN)",
+    # read from the trained models: the settings actually used
+    model=f"Keras {lstm['description']} (and {simple['description']})",
     headline="lstm_test_accuracy",
     lab_record={
         "simple_rnn_test_accuracy": 0.6815,
@@ -779,17 +946,19 @@ recorded = record_results(
 #
 # 1. Write the SimpleRNN's update with the notation page's names. Which Keras
 #    weight holds $W_{hh}$, and why is it transposed?
-# 2. Why is `Dense(1, activation="sigmoid")` with `binary_crossentropy` safe
-#    in Keras with the TensorFlow backend, when `Sigmoid` + `BCELoss` is a
-#    defect in PyTorch? What would a probability from `tf.math.sigmoid` give
-#    for a negative review at $z = 120$?
+# 2. How does Keras with the TensorFlow backend compute the logits loss for
+#    `Dense(1, activation="sigmoid")` with `binary_crossentropy`, when
+#    `Sigmoid` + `BCELoss` is a defect in PyTorch? What does a probability
+#    from `tf.math.sigmoid` give for a negative review at $z = 120$, eagerly
+#    and inside a `tf.function`, and what happens under `mixed_float16`?
+#    Which way of writing the model does not depend on any of this?
 # 3. `pad_sequences` pads and cuts at the start by default. Which words of a
 #    long review do these models read, and which does the lesson 5 record
 #    read?
 # 4. Which reviews does `validation_split=0.2` hold out, and why does that
 #    matter if the data are sorted?
-# 5. How much further back does the LSTM's gradient reach than the
-#    SimpleRNN's, measured here?
+# 5. At which lags does the SimpleRNN's gradient, relative to its last
+#    word's, lie above the LSTM's, below it, or within noise, measured here?
 # 6. Why does the LSTM take longer per step than the SimpleRNN on this
 #    machine, and what changes on a GPU when `recurrent_dropout=0`?
 # 7. The SimpleRNN's validation accuracy moved from epoch to epoch. Which
@@ -804,49 +973,93 @@ recorded = record_results(
 #   review is short?
 # - `-p units 32`: how do parameters, step time and accuracy scale?
 
+# %% [markdown]
+# <details>
+# <summary>Answers</summary>
+#
+# 1. $h_t = \tanh(W_{in} e_t + W_{hh} h_{t-1} + b)$. Keras's
+#    `recurrent_kernel` is $W_{hh}^\top$: Keras multiplies row vectors,
+#    $h_{t-1}^\top K$.
+# 2. Its `binary_crossentropy` looks for logits before it clips: in the
+#    output tensor's `_keras_logits` attribute, which Keras's `sigmoid` (the
+#    `Dense` layer's activation) sets, or, in graph mode only, in the input
+#    of the `Sigmoid` op that made the output. Eagerly, a probability from
+#    `tf.math.sigmoid` has neither, so it is clipped to
+#    $[\epsilon, 1 - \epsilon]$: a bounded loss with gradient 0 at
+#    $z = 120$; inside a `tf.function` the op is read and the loss is the
+#    logits loss. Under `mixed_float16` the loss converts the float16 output
+#    to float32, a new tensor with neither, and the clipped loss comes back.
+#    The rule: end with `Dense(1)` and use
+#    `BinaryCrossentropy(from_logits=True)`. The run's figures are in the
+#    answers from this run.
+# 3. Their last `maxlen` ids; lesson 5's record cuts with
+#    `truncating="post"` and reads the first 200 words.
+# 4. The last 20% of the training reviews, taken before any shuffling: if
+#    the data were sorted (by label, say), the validation part would not look
+#    like the training part.
+# 5. The run's counts and lag ranges are in the answers from this run.
+# 6. It computes four gate blocks per step (its recurrent layer has four
+#    times the SimpleRNN's parameters), and recurrent dropout draws a mask
+#    for the hidden state. On a GPU Keras uses cuDNN for the LSTM only when
+#    `recurrent_dropout` is 0 (among other conditions); on a CPU it never
+#    does.
+# 7. The mean change of validation accuracy between epochs, the share of
+#    validation reviews that change class, and the share of predictions near
+#    0.5, each with its standard error. A cause needs an experiment that
+#    changes one thing, e.g. the same comparison with `maxlen` short enough
+#    that both models read every word, over several seeds.
+#
+# </details>
+
 # %%
-answers = [
-    r"$h_t = \tanh(W_{in} e_t + W_{hh} h_{t-1} + b)$. Keras's "
-    r"`recurrent_kernel` is $W_{hh}^\top$: Keras multiplies row vectors, "
-    r"$h_{t-1}^\top K$.",
-    "Keras's `sigmoid` attaches its logits to its output and the TensorFlow "
-    "backend's `binary_crossentropy` uses them: at $z = 120$ the loss is "
-    f"{bce_table.loc['keras sigmoid + BCE: loss', 'z=120']:.1f} with "
-    "gradient "
-    f"{bce_table.loc['keras sigmoid + BCE: dloss/dz', 'z=120']:g}. A bare "
-    "probability is clipped: loss "
-    f"{bce_table.loc['tf.math.sigmoid + BCE: loss', 'z=120']:.2f}, gradient "
-    f"{bce_table.loc['tf.math.sigmoid + BCE: dloss/dz', 'z=120']:g}.",
-    f"Their last {settings['maxlen']} ids (here "
-    f"{np.mean(lengths > settings['maxlen']):.1%} of the training reviews "
-    "lose their start); lesson 5's record cuts with `truncating=\"post\"` "
-    "and reads the first 200 words.",
-    f"The last {len(x_train) - split_at} of the {len(x_train)} training "
-    "reviews, taken before any shuffling: if the data were sorted (by "
-    "label, say), the validation part would not look like the training "
-    "part.",
-    f"A word {far_lag} steps before the end: SimpleRNN {simple_far:.1e}, "
-    f"LSTM {lstm_far:.1e} of the last word's gradient.",
-    "It computes four gate blocks per step (its recurrent layer has "
-    f"{recurrent_parameters[rd_name] // recurrent_parameters['SimpleRNN']} "
-    "times the parameters); here a step took "
-    f"{per_step_seconds[rd_name]:.4f} s with recurrent_dropout="
-    f"{settings['recurrent_dropout']}, "
-    f"{per_step_seconds['LSTM, recurrent_dropout=0']:.4f} s without, and "
-    f"the SimpleRNN's {per_step_seconds['SimpleRNN']:.4f} s. On a GPU Keras "
-    "uses cuDNN for the LSTM only when `recurrent_dropout` is 0.",
-    "The mean change of validation accuracy "
-    f"({j['SimpleRNN', 'mean |change| of val accuracy']:.2%} against "
-    f"{j['LSTM', 'mean |change| of val accuracy']:.2%}) and the reviews "
-    "changing class; a cause needs an experiment that changes one thing, "
-    "e.g. the same comparison with `maxlen` short enough that both models "
-    "read every word.",
-]
+from labhelpers.report import answers
+
+far = f"{far_lag} steps before the end"
 display(
     Markdown(
-        ":::{admonition} Answers\n:class: dropdown\n\n"
-        + "\n".join(f"{i}. {a}" for i, a in enumerate(answers, 1))
-        + "\n:::"
+        answers(
+            [
+                "2: at $z = 120$ the loss is "
+                f"{at_120['keras']:.1f} "
+                "with gradient "
+                f"{at_120['keras grad']:g}"
+                " for Keras's `sigmoid`; "
+                f"{at_120['eager']:.2f}"
+                " with gradient "
+                f"{at_120['eager grad']:g}"
+                " for `tf.math.sigmoid` eagerly and "
+                f"{at_120['graph']:.1f}"
+                " inside a `tf.function`; under `mixed_float16` the records' "
+                f"output layer gives {lost:.2f}, the logits {kept:.1f}.",
+                f"3: the last {settings['maxlen']} ids (here "
+                f"{np.mean(lengths > settings['maxlen']):.1%} of the "
+                "training reviews lose their start).",
+                f"4: the last {len(x_train) - split_at} of the "
+                f"{len(x_train)} training reviews.",
+                f"5: {reach_text} At {far}: SimpleRNN "
+                f"{reach.loc[far, 'SimpleRNN']:.1e} "
+                f"± {reach.loc[far, '± SimpleRNN']:.1e}, LSTM "
+                f"{reach.loc[far, 'LSTM']:.1e} "
+                f"± {reach.loc[far, '± LSTM']:.1e} of the last word's "
+                "gradient."
+                if far in reach.index
+                else f"5: {reach_text}",
+                "6: a step took "
+                f"{seconds(step_time[rd_name])} with "
+                f"recurrent_dropout={settings['recurrent_dropout']}, "
+                f"{seconds(step_time['LSTM, recurrent_dropout=0'])} without, "
+                "and the SimpleRNN's "
+                f"{seconds(step_time['SimpleRNN'])}; the LSTM's "
+                "recurrent layer has "
+                f"{parameter_ratio}"
+                " times the parameters.",
+                "7: mean change of validation accuracy "
+                f"{j['SimpleRNN', 'mean |change| of val accuracy (%)']:.2f} "
+                "points (SimpleRNN) and "
+                f"{j['LSTM', 'mean |change| of val accuracy (%)']:.2f} "
+                f"(LSTM). {flip_text}",
+            ]
+        )
     )
 )
 
