@@ -194,3 +194,30 @@ def comparison_table(
             }
         )
     return pd.DataFrame(rows).set_index("")
+
+
+def over_items(
+    values: Iterable[float], weights: Iterable[float] | None = None, *, what: str = "items"
+) -> Measured:
+    """The (weighted) mean of one figure over evaluation items, with its standard error.
+
+    For one run's loss averaged over validation chunks (``values`` each chunk's mean loss,
+    ``weights`` its character count): the mean is sum(w x) / sum(w), the loss per character,
+    and its squared standard error k / (k - 1) * sum(w^2 (x - mean)^2) / sum(w)^2, which with
+    equal weights is the usual sd / sqrt(k). Like ``binomial``, it counts the evaluation
+    sample's luck only, not the seed's, and it treats the items as independent.
+    """
+    values = [float(v) for v in values]
+    k = len(values)
+    if k < 2:
+        raise ValueError(f"over_items needs at least 2 items to measure a spread, got {k}")
+    weights = [1.0] * k if weights is None else [float(w) for w in weights]
+    if len(weights) != k:
+        raise ValueError(f"weights must match values: {len(weights)} weights for {k} values")
+    if not all(math.isfinite(w) and w > 0 for w in weights):
+        raise ValueError("weights must be finite and above 0")
+    total = sum(weights)
+    mean = sum(w * v for w, v in zip(weights, values)) / total
+    spread = sum((w * (v - mean)) ** 2 for w, v in zip(weights, values))
+    se = math.sqrt(k / (k - 1) * spread) / total
+    return Measured(mean, se, f"s.e. of the mean over {k:,} {what}")

@@ -59,9 +59,12 @@ if (
 # - on a corpus, train with truncated backpropagation through time (BPTT),
 #   carrying the hidden state from batch to batch, and report loss and
 #   perplexity per epoch;
-# - compare a vanilla RNN, a GRU and an LSTM of the same width;
+# - compare a vanilla RNN, a GRU and an LSTM of the same width, each
+#   validation loss with its standard error;
 # - name teacher forcing (training reads the true previous character) and
 #   measure it against free running (generation reads its own output);
+# - measure the leak of a per-step bidirectional model, whose backward
+#   direction reads the character it is asked to predict;
 # - sample text at several temperatures, reproducibly (seeded).
 #
 # ## Parameters
@@ -81,11 +84,13 @@ train_fraction = None  # type: float in (0, 1)  Share of the corpus, from its st
 cells = None  # type: list of str in {"rnn", "gru", "lstm"}  Recurrent cells to compare, from "rnn", "gru", "lstm".
 embedding_dim = None  # type: int, at least 1  Size of the character embeddings.
 hidden_size = None  # type: int, at least 1  Hidden units of every recurrent model.
-seq_len = None  # type: int, at least 1  Truncation length: characters per batch row, and steps gradients flow back.
+seq_len = None  # type: int, at least 1  Truncation length T: characters per batch row; the loss at step t of a row reaches back t - 1 steps (at most T - 1).
 batch_size = None  # type: int, at least 1  Parallel text streams per batch.
 learning_rate = None  # type: float, above 0  Adam's learning rate on the corpus.
 epochs = None  # type: int, at least 1  Passes over the training text per model.
 clip_grad_norm = None  # type: float, above 0  Gradient-norm clipping threshold during training.
+n_seeds = None  # type: int, at least 1  Trainings of every cell, from seeds seed, seed + 1, ...: with 2 or more a validation loss's standard error is over seeds, with 1 over the validation chunks.
+bidirectional_epochs = None  # type: int, at least 1  Training epochs of the per-step bidirectional model (the leak).
 temperatures = None  # type: list of float, above 0  Sampling temperatures for the generated text.
 sample_length = None  # type: int, at least 1  Characters generated per sample.
 free_run_steps = None  # type: int, at least 1  Characters continued from the validation text to compare teacher forcing with free running.
@@ -103,6 +108,7 @@ PROFILES = {
                   cells=["rnn", "gru", "lstm"], embedding_dim=16,
                   hidden_size=32,  seq_len=50,  batch_size=32,
                   learning_rate=0.005, epochs=1,  clip_grad_norm=1.0,
+                  bidirectional_epochs=1, n_seeds=2,
                   temperatures=[0.5, 1.0, 1.5], sample_length=80,
                   prompt="The ", free_run_steps=10),
     "quick": dict(toy_text="hello world", toy_hidden=16, toy_epochs=100,
@@ -110,6 +116,7 @@ PROFILES = {
                   cells=["rnn", "gru", "lstm"], embedding_dim=32,
                   hidden_size=128, seq_len=100, batch_size=64,
                   learning_rate=0.005, epochs=6,  clip_grad_norm=1.0,
+                  bidirectional_epochs=1, n_seeds=3,
                   temperatures=[0.5, 1.0, 1.5], sample_length=300,
                   prompt="The ", free_run_steps=20),
     "lab":   dict(toy_text="hello world", toy_hidden=16, toy_epochs=100,
@@ -117,6 +124,7 @@ PROFILES = {
                   cells=["rnn", "gru", "lstm"], embedding_dim=64,
                   hidden_size=256, seq_len=100, batch_size=64,
                   learning_rate=0.003, epochs=30, clip_grad_norm=1.0,
+                  bidirectional_epochs=3, n_seeds=1,
                   temperatures=[0.5, 1.0, 1.5], sample_length=500,
                   prompt="The ", free_run_steps=20),
 }
@@ -157,15 +165,34 @@ settings
 # batch takes the next $T$ characters of every stream, so row $b$ of batch $k+1$
 # continues row $b$ of batch $k$. The hidden state is carried over from batch to
 # batch, so the model reads the text as one long sequence, but it is *detached*
-# in between: gradients flow back at most $T$ steps.
+# in between, so a gradient stops at the first step of its chunk. With
+# truncation length $T$, the loss at step $t$ of a chunk ($t = 1, \dots, T$)
+# reaches back $t - 1$ steps, to the chunk's first input: it keeps the lags
+# $m = 0, \dots, t - 1$ of lesson 3, the term of lag $m$ holding $m$ Jacobian
+# factors $\partial h_s / \partial h_{s-1}$. The chunk's last step reaches
+# back the most, $T - 1$ steps; its first step keeps lag 0 alone.
 #
 # **Teacher forcing and free running.** In training the input at every step
 # is the *true* previous character, whatever the model predicted there: this
-# is **teacher forcing**, and it is why one forward pass over the text gives
-# every step's loss. In generation there is no true text: the model's own
-# output is fed back as the next input (**free running**). A model trained
-# only on true contexts then reads contexts made of its own guesses; the
-# lesson measures how much that costs.
+# is **teacher forcing** (Williams & Zipser, 1989), and it is why one forward
+# pass over the text gives every step's loss. In generation there is no true
+# text: the model's own output is fed back as the next input (**free
+# running**). A model trained only on true contexts then reads contexts made
+# of its own guesses; the lesson measures how its predictions change.
+#
+# **Validation loss with its noise.** Every cell trains from `n_seeds` seeds.
+# With two or more, its validation loss is the mean over them, with the
+# standard error of that mean (`labhelpers.noise.over_seeds`): it counts the
+# seed's luck. With one, it is that training's loss, the mean over the
+# validation chunks (one row of one batch, up to $T$ characters), with its
+# standard error over those chunks (`labhelpers.noise.over_items`, weighted
+# by the chunks' characters): it counts the luck of the validation text only,
+# not the seed's, and treats neighbouring chunks as independent.
+#
+# **Reading the answer.** A bidirectional layer's output at step $t$ reads
+# the inputs after step $t$ too. Trained to predict $x_{t+1}$ at step $t$, it
+# can read $x_{t+1}$ itself; the lesson trains one and measures its loss with
+# and without the later characters.
 #
 # **Sampling with a temperature.** To generate, the model's scores are divided
 # by a temperature $\tau$ before the softmax, $p_i \propto \exp(g_{t,i} / \tau)$, one
@@ -183,6 +210,9 @@ settings
 #              for each batch (next T characters of every stream):
 #                  logits, h = model(x, detach(h)); loss = CE; backward; clip; Adam step
 #              validation loss and perplexity
+#          validation loss of every chunk -> mean and its standard error
+# bidirectional model (best cell): each chunk from zeros, teacher forcing
+#      validation loss reading the whole chunk, and reading each prefix only
 # sample from the best model at several temperatures, with a fixed seed
 # ```
 
@@ -357,29 +387,47 @@ print(inspect.getsource(run_bptt_epoch))
 from labhelpers.models import count_parameters
 from labhelpers.training import fit_char_model
 
-char_models, char_histories = {}, {}
-for cell in settings["cells"]:
-    torch.manual_seed(seed)
-    char_models[cell] = CharRNN(
+
+def model_name(cell, bidirectional=False):
+    """A model's name from the settings it was trained with."""
+    direction = "bidirectional " if bidirectional else ""
+    return f"{direction}{cell.upper()}({settings['hidden_size']})"
+
+
+def train_cell(cell, model_seed, log_every=1):
+    """A ``cell`` model trained from ``model_seed``, and its history."""
+    torch.manual_seed(model_seed)
+    model = CharRNN(
         codec.vocab_size,
         settings["hidden_size"],
         cell,
         embedding_dim=settings["embedding_dim"],
     ).to(device)
-    print(
-        f"{cell.upper()}: {count_parameters(char_models[cell]):,} parameters"
-    )
-    char_histories[cell] = fit_char_model(
-        char_models[cell],
-        torch.optim.Adam(
-            char_models[cell].parameters(), lr=settings["learning_rate"]
-        ),
+    history = fit_char_model(
+        model,
+        torch.optim.Adam(model.parameters(), lr=settings["learning_rate"]),
         train_batches,
         val_batches,
         epochs=settings["epochs"],
         device=device,
         clip_grad_norm=settings["clip_grad_norm"],
+        log_every=log_every,
     )
+    return model, history
+
+
+char_models, char_histories, seed_val_losses = {}, {}, {}
+for cell in settings["cells"]:
+    char_models[cell], char_histories[cell] = train_cell(cell, seed)
+    print(
+        f"{model_name(cell)}, seed {seed}: "
+        f"{count_parameters(char_models[cell]):,} parameters"
+    )
+    seed_val_losses[cell] = [char_histories[cell]["val_loss"][-1]]
+    for extra in range(1, settings["n_seeds"]):
+        print(f"{model_name(cell)}, seed {seed + extra}:")
+        _, history = train_cell(cell, seed + extra, settings["epochs"])
+        seed_val_losses[cell].append(history["val_loss"][-1])
 
 # %% [markdown]
 # ## Observation
@@ -388,6 +436,7 @@ for cell in settings["cells"]:
 
 # %%
 import pandas as pd
+from IPython.display import Markdown, display
 
 per_epoch = pd.concat(
     {
@@ -448,12 +497,31 @@ for ax in axes:
 fig.tight_layout()
 plt.show()
 
+# %% [markdown]
+# Each cell's final validation loss with its standard error
+# (`validation_loss`): with `n_seeds` of 2 or more, the mean over the seeds
+# and its standard error over them; with one seed, the loss of that
+# training and its standard error over the validation chunks (`chunk_losses`
+# scores every chunk with the state carried as in training; their mean per
+# character is the loss above). The other columns are the first seed's.
+
 # %%
+from labhelpers import noise
+from labhelpers.lessons.char_rnn import chunk_losses, validation_loss
+
+chunks = {
+    cell: chunk_losses(char_models[cell], val_batches) for cell in char_models
+}
+val_losses = {
+    cell: validation_loss(seed_val_losses[cell], chunks[cell])
+    for cell in char_models
+}
 summary = pd.DataFrame(
     {
-        cell.upper(): {
+        model_name(cell): {
             "parameters": count_parameters(char_models[cell]),
-            "validation loss": history["val_loss"][-1],
+            "validation loss": val_losses[cell].value,
+            "±": val_losses[cell].se,
             "validation perplexity": history["val_perplexity"][-1],
             "seconds per epoch": float(np.mean(history["seconds"])),
         }
@@ -467,15 +535,46 @@ print(
         for name, row in summary.iterrows()
     ),
 )
+print(f"±: {next(iter(val_losses.values())).source}")
 summary.drop(columns="seconds per epoch").round(3)
+
+# %% [markdown]
+# Against the model with the lowest validation loss (a difference under two
+# standard errors reads "within noise"):
+
+# %%
+best_cell = min(val_losses, key=lambda cell: val_losses[cell].value)
+cell_comparisons = [
+    noise.compare(
+        f"The {model_name(best_cell)}",
+        val_losses[best_cell],
+        f"the {model_name(cell)}",
+        val_losses[cell],
+        percent=False,
+        higher_is_better=False,
+    )
+    for cell in val_losses
+    if cell != best_cell
+]
+display(
+    Markdown(
+        " ".join(cell_comparisons) or "One cell only: nothing to compare."
+    )
+)
+noise.comparison_table(
+    {model_name(cell): loss for cell, loss in val_losses.items()},
+    reference=model_name(best_cell),
+    percent=False,
+    higher_is_better=False,
+).round(4)
 
 # %% [markdown]
 # ### Teacher forcing against free running
 #
 # `run_bptt_epoch` trains with teacher forcing: the batch's input is the text
 # and its target the same text shifted by one, so every step reads the true
-# previous character. The model with the lowest validation perplexity now
-# continues the validation text from 64 places. Each reads the
+# previous character. The model of the cell with the lowest validation loss,
+# trained from `seed`, now continues the validation text from 64 places. Each reads the
 # `seq_len` true characters before its place, then predicts the next
 # `free_run_steps` characters: once with teacher forcing (each prediction
 # reads the true characters before it) and once free running (each reads the
@@ -485,9 +584,6 @@ summary.drop(columns="seconds per epoch").round(3)
 # %%
 from labhelpers.lessons.char_rnn import continuation_errors
 
-best_cell = min(
-    char_histories, key=lambda cell: char_histories[cell]["val_loss"][-1]
-)
 best_model = char_models[best_cell].eval()
 k_steps = settings["free_run_steps"]
 forcing = continuation_errors(
@@ -546,14 +642,118 @@ display(
 )
 
 # %% [markdown]
+# What the free-running numbers measure: a greedy character counts as wrong
+# whenever it differs from the validation text, the one continuation that
+# text took. Once a guess differs, the free-running context and the text part
+# ways, and later characters are scored against a continuation the model is
+# no longer writing, however plausible its own. So the gap between the two
+# columns measures divergence from one reference continuation as well as the
+# cost of reading its own guesses; this run does not separate the two.
+#
+# ### A per-step bidirectional model: the leak
+#
 # Generation can only run free: the next character does not exist until the
-# model has chosen it. For the same reason a **bidirectional** RNN, whose
-# backward direction reads the characters after step $t$, cannot generate
-# text: lesson 11 draws one and says where it can be used.
+# model has chosen it. A **bidirectional** layer (Schuster & Paliwal, 1997;
+# lesson 11 draws one) runs a second recurrent layer from the end of the
+# sequence to its start and joins both directions' states at every step: at
+# step $t$ the backward direction has read $x_t, \dots, x_T$, so it has read
+# $x_{t+1}$, the very character step $t$ is trained to predict.
+#
+# `BidirectionalCharRNN` (the cell with the lowest validation loss, the same
+# width and embedding, each chunk read from zeros in both directions) trains
+# for `bidirectional_epochs` epoch(s) with teacher forcing on the same
+# batches. Its validation loss is then measured twice with the same weights:
+# reading every whole chunk, as in training ("whole chunk"), and reading only
+# the characters up to step $t$ ("up to step t": `past_only_losses` reads
+# every prefix of a chunk from zeros and scores its last step, all that
+# generation can read). The reference is the unidirectional model of the same
+# cell trained from `seed`, on the same chunks; every ± is over the
+# validation chunks.
+
+# %%
+from labhelpers.lessons.char_rnn import (
+    BidirectionalCharRNN,
+    leak_sentences,
+    past_only_losses,
+)
+
+torch.manual_seed(seed)
+bidirectional = BidirectionalCharRNN(
+    codec.vocab_size,
+    settings["hidden_size"],
+    best_cell,
+    embedding_dim=settings["embedding_dim"],
+).to(device)
+print(
+    f"{model_name(best_cell, bidirectional=True)}: "
+    f"{count_parameters(bidirectional):,} parameters"
+)
+bidirectional_history = fit_char_model(
+    bidirectional,
+    torch.optim.Adam(bidirectional.parameters(), lr=settings["learning_rate"]),
+    train_batches,
+    val_batches,
+    epochs=settings["bidirectional_epochs"],
+    device=device,
+    clip_grad_norm=settings["clip_grad_norm"],
+)
+leak_losses = {
+    "whole chunk": chunk_losses(bidirectional, val_batches).measured(),
+    "up to step t": past_only_losses(bidirectional, val_batches).measured(),
+}
+leak_table = noise.comparison_table(
+    {
+        f"{model_name(best_cell)}, seed {seed}": chunks[best_cell].measured(),
+        **{
+            f"{model_name(best_cell, bidirectional=True)}, {reads}": loss
+            for reads, loss in leak_losses.items()
+        },
+    },
+    reference=f"{model_name(best_cell)}, seed {seed}",
+    percent=False,
+    higher_is_better=False,
+)
+leak_text = leak_sentences(
+    f"the {model_name(best_cell, bidirectional=True)}",
+    leak_losses["whole chunk"],
+    leak_losses["up to step t"],
+    f"the unidirectional {model_name(best_cell)}",
+    chunks[best_cell].measured(),
+)
+display(Markdown(leak_text))
+leak_table.round(4)
+
+# %% [markdown]
+# Sampled at temperature 1 from `prompt`, re-reading the whole text so far at
+# every step (its backward direction has nothing later to read):
+
+# %%
+from labhelpers.lessons.char_rnn import generate_text
+
+print(
+    generate_text(
+        bidirectional,
+        codec,
+        settings["prompt"],
+        settings["sample_length"],
+        temperature=1.0,
+        seed=seed,
+    )
+)
+
+# %% [markdown]
+# **Where a bidirectional layer may be used.** An output that must not depend
+# on later inputs cannot come from a bidirectional layer: per-step prediction
+# (this lesson's next character), generation (the later inputs do not exist
+# yet) and streaming (they have not arrived). A model that reads a finished
+# window and outputs once after it may read that window both ways: a
+# bidirectional encoder of lesson 9's past window reads only the past and
+# forecasts the value after it.
 #
 # ### Generated text
 #
-# From the model with the lowest validation perplexity, starting from `prompt`,
+# From the unidirectional model that continued the validation text above,
+# starting from `prompt`,
 # with the same seed at every temperature. The entropy of the first sampled
 # character's distribution shows what the temperature does:
 
@@ -599,7 +799,7 @@ from IPython.display import Markdown, display
 from labhelpers.report import record_results
 
 comparison = ", ".join(
-    f"{cell.upper()} {history['val_perplexity'][-1]:.2f}"
+    f"{model_name(cell)} {history['val_perplexity'][-1]:.2f}"
     for cell, history in char_histories.items()
 )
 best_perplexity = char_histories[best_cell]["val_perplexity"][-1]
@@ -608,16 +808,20 @@ uniform_verdict = (
     "below" if best_perplexity < codec.vocab_size else "not below"
 )
 sentence = (
-    f"The toy RNN predicted {toy_correct:.0%} of the next "
-    f"characters of {toy!r} after {settings['toy_epochs']} "
+    f"The toy RNN({settings['toy_hidden']}) predicted {toy_correct:.0%} of "
+    f"the next characters of {toy!r} after {settings['toy_epochs']} "
     f"epochs. On the {corpus_name} corpus ({len(text_corpus):,} "
     f"characters, vocabulary {codec.vocab_size}), after "
     f"{settings['epochs']} epoch(s) of truncated BPTT "
-    f"({settings['seq_len']} steps) the validation perplexities "
-    f"were {comparison}; the best, the {best_cell.upper()}, "
+    f"({settings['seq_len']} steps) the validation perplexities of the "
+    f"models trained from seed {seed} were {comparison}; the "
+    f"{model_name(best_cell)}'s (the cell with the lowest validation loss) "
     f"is {verdict} the {unigram_perplexity:.2f} of a model "
     f"without context and {uniform_verdict} the "
-    f"{codec.vocab_size} of uniform guessing."
+    f"{codec.vocab_size} of uniform guessing.\n\n"
+    + " ".join(cell_comparisons)
+    + " "
+    + leak_text
 )
 display(Markdown(sentence))
 recorded = record_results(
@@ -631,13 +835,24 @@ recorded = record_results(
             f"{cell}_val_perplexity": history["val_perplexity"][-1]
             for cell, history in char_histories.items()
         },
+        **{f"{cell}_val_loss": val_losses[cell].value for cell in val_losses},
+        **{f"{cell}_val_loss_se": val_losses[cell].se for cell in val_losses},
+        "bidirectional_val_loss_teacher_forced": leak_losses[
+            "whole chunk"
+        ].value,
+        "bidirectional_val_loss_past_only": leak_losses["up to step t"].value,
         **{
             f"{cell}_seconds_per_epoch": float(np.mean(history["seconds"]))
             for cell, history in char_histories.items()
         },
     },
     settings=settings,
-    model=f"character-level {best_cell.upper()} (the best cell)",
+    model=(
+        f"character-level {model_name(best_cell)}, embedding "
+        f"{settings['embedding_dim']}, truncated BPTT over "
+        f"{settings['seq_len']} steps (lowest validation loss of "
+        f"{', '.join(cell.upper() for cell in settings['cells'])})"
+    ),
     headline=f"{best_cell}_val_perplexity",
 )
 
@@ -647,9 +862,11 @@ recorded = record_results(
 # 1. For the text "hello world", what are the input and the target of the toy
 #    model, and how long is each?
 # 2. What is perplexity, and what are the two bars the lesson sets beside the
-#    models' perplexities? Where does the best model stand?
+#    models' perplexities? Where does the model with the lowest validation
+#    loss stand? Are the cells' differences above the noise?
 # 3. In truncated BPTT, what does `run_bptt_epoch` carry from batch to batch,
-#    what does it cut, and how many steps back can a gradient travel?
+#    and what does it cut? How many steps back does the gradient of the loss
+#    at step $t$ of a batch reach, and at most?
 # 4. What is teacher forcing, and where in this lesson is it used? What is
 #    free running?
 # 5. At step 1 teacher forcing and free running score the same. Why? How far
@@ -657,19 +874,27 @@ recorded = record_results(
 # 6. What does the temperature do to the entropy of the next-character
 #    distribution? Give the run's entropies.
 # 7. Why are gradient norms clipped when training on the corpus?
-# 8. Why can a bidirectional RNN not generate text?
+# 8. The per-step bidirectional model's teacher-forced validation loss is
+#    compared with the unidirectional model's and with its own loss reading
+#    only up to step $t$. What does its backward direction read at step $t$?
+#    Why can it not generate text that way, and where may a bidirectional
+#    layer be used?
+# 9. The free-running error compares the greedy continuation with the
+#    validation text. Besides reading its own guesses, what makes it grow?
 #
 # **Try this**
 #
-# - `-p seq_len 20`: gradients flow back at most 20 steps. What happens to
-#   the validation perplexity?
+# - `-p seq_len 20`: the loss at step $t$ of a chunk now reaches back at most
+#   19 steps. What happens to the validation perplexity?
+# - `-p bidirectional_epochs 3`: what happens to the bidirectional model's
+#   two losses?
 # - `-p hidden_size 256 -p epochs 12`: a larger, longer-trained model; does
 #   the gap between teacher forcing and free running shrink?
 # - `-p free_run_steps 60`: where does the free-running error level off?
 
 # %% [markdown]
-# :::{admonition} Answers
-# :class: dropdown
+# <details>
+# <summary>Answers</summary>
 #
 # 1. The input is the text without its last character, "hello worl", the
 #    target the text without its first, "ello world": 10 characters each; at
@@ -677,16 +902,19 @@ recorded = record_results(
 # 2. $e^{L}$ with $L$ the mean cross-entropy in nats: the number of
 #    characters the model is as unsure between as if it chose uniformly among
 #    them. The bars: the unigram model (character frequencies, no context)
-#    and uniform guessing (the vocabulary size). The run's numbers are in the
-#    next cell.
+#    and uniform guessing (the vocabulary size). The run's numbers and the
+#    cells' comparisons, each with its standard error, are in the next cell.
 # 3. It carries the hidden state, so row $b$ of a batch continues row $b$ of
 #    the one before, and detaches it, so the gradient stops at the batch
-#    boundary: at most `seq_len` steps back, fewer for the first steps of a
-#    batch.
-# 4. Teacher forcing: in training each step's input is the true previous
-#    character (the batch's input is the text, its target the text shifted
-#    by one), whatever the model predicted. Free running: the model's own
-#    output is fed back as its next input, as `generate_text` does.
+#    boundary. The loss at step $t$ of a batch reaches back $t - 1$ steps, to
+#    the batch's first input (lesson 3's lags $0, \dots, t - 1$); at most
+#    `seq_len` $- 1$ steps, from the batch's last step; its first step keeps
+#    lag 0 alone.
+# 4. Teacher forcing (Williams & Zipser, 1989): in training each step's input
+#    is the true previous character (the batch's input is the text, its
+#    target the text shifted by one), whatever the model predicted. Free
+#    running: the model's own output is fed back as its next input, as
+#    `generate_text` does.
 # 5. Step 1 reads the same true context in both modes. After it, a wrong
 #    free-running guess becomes part of the context, a context the model
 #    never read in training. The run's numbers are in the next cell.
@@ -695,19 +923,37 @@ recorded = record_results(
 #    $\log(\text{vocabulary})$).
 # 7. A single step's gradient can be very large (lesson 4's exploding
 #    gradients); clipping its norm bounds the size of one update.
-# 8. Its backward direction reads the characters after step $t$; when
-#    generating, they have not been chosen yet, and a model trained with them
-#    could copy the next character instead of predicting it (lesson 11).
-# :::
+# 8. At step $t$ its backward direction has read $x_t, \dots, x_T$, which
+#    holds $x_{t+1}$, the character it is trained to predict: with teacher
+#    forcing it can copy the answer, so its loss is too good. When
+#    generating, $x_{t+1}$ does not exist yet: reading only up to step $t$
+#    measures what it can do then. Per-step prediction, generation and
+#    streaming must not read later inputs; a bidirectional encoder of a
+#    finished window that outputs once after it (lesson 9) reads only the
+#    past and may be used. The run's verdicts are in the next cell.
+# 9. A greedy character counts as wrong whenever it differs from the one
+#    continuation the validation text took. Once the continuation parts
+#    from the text, later characters are scored against text the model is no
+#    longer continuing, however plausible its own: the error also measures
+#    divergence from one reference, not only the cost of reading its own
+#    guesses.
+#
+# </details>
 
 # %%
-# The numeric answers, from this run (a collapsed block in the book).
-answers = [
+# The numeric answers, from this run (collapsed until clicked).
+from labhelpers.report import answers
+
+answer_lines = [
     f"1: this run's toy text gives input {toy_codec.decode(toy_input)!r}, "
     f"target {toy_codec.decode(toy_target)!r}.",
-    f"2: the best model, the {best_cell.upper()}, reaches validation "
+    f"2: the {model_name(best_cell)} (seed {seed}) reaches validation "
     f"perplexity {best_perplexity:.2f}; the unigram model "
-    f"{unigram_perplexity:.2f}, uniform guessing {codec.vocab_size}.",
+    f"{unigram_perplexity:.2f}, "
+    f"uniform guessing {codec.vocab_size}. "
+    + (" ".join(cell_comparisons) or "One cell only: nothing to compare."),
+    f"3: with seq_len = {settings['seq_len']}, at most "
+    f"{settings['seq_len'] - 1} steps back.",
     f"5: wrong characters at step 1: {forcing.teacher_error[0]:.1%} in both; "
     f"at step {k_steps}: {forcing.teacher_error[-1]:.1%} with teacher "
     f"forcing, {forcing.free_error[-1]:.1%} free running.",
@@ -717,14 +963,9 @@ answers = [
         for temperature, spread in spreads.items()
     )
     + f"; the uniform maximum is {np.log(codec.vocab_size):.3f}.",
+    "8: " + leak_text,
 ]
-display(
-    Markdown(
-        ":::{admonition} Answers from this run\n:class: dropdown\n\n"
-        + "\n".join(f"- {line}" for line in answers)
-        + "\n:::"
-    )
-)
+display(Markdown(answers(answer_lines)))
 
 
 # %% tags=["lab-record"]

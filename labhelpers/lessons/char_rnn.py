@@ -1,5 +1,6 @@
-"""Lesson 10 only: sampling text from a character-level model with a temperature, and
-teacher forcing set against free running.
+"""Lesson 10 only: sampling text from a character-level model with a temperature,
+teacher forcing set against free running, each validation chunk's loss (for the noise of a
+comparison), and a per-step bidirectional model whose teacher-forced loss leaks the answer.
 
 The model is :class:`labhelpers.models.CharRNN`, trained by
 :func:`labhelpers.training.fit_char_model` on
@@ -15,9 +16,11 @@ from typing import NamedTuple
 
 import numpy as np
 import torch
+from torch import nn
 
-from ..checks import positive_int
-from ..models import CharRNN
+from .. import noise
+from ..checks import one_of, positive_int, positive_ints
+from ..models import CELLS, CharRNN, detach_state
 
 
 def temperature_softmax(logits: torch.Tensor, temperature: float) -> torch.Tensor:
@@ -80,8 +83,10 @@ def generate_text(
     """Continue ``prompt`` by ``length`` characters, sampling one at a time.
 
     The prompt is read to set the hidden state; then each sampled character is
-    fed back as the next input. ``codec`` is a
-    :class:`labhelpers.data.chars.CharCodec`. Returns prompt + continuation.
+    fed back as the next input. A model that returns no state (``None``, as
+    :class:`BidirectionalCharRNN` does) re-reads the whole text so far at every
+    step instead. ``codec`` is a :class:`labhelpers.data.chars.CharCodec`.
+    Returns prompt + continuation.
     """
     positive_int("length", length)
     if not prompt:
@@ -92,12 +97,16 @@ def generate_text(
     model.eval()
     drawn = []
     with torch.no_grad():
-        inputs = torch.as_tensor(codec.encode(prompt), device=device)[None, :]
-        logits, state = model(inputs)
+        read = codec.encode(prompt)
+        logits, state = model(torch.as_tensor(read, device=device)[None, :])
         for _ in range(length):
             index = sample_next(logits[0, -1], temperature, generator)
             drawn.append(int(index))
-            logits, state = model(index.reshape(1, 1).to(device), state)
+            if state is None:  # no state to carry: read the whole text again
+                so_far = np.concatenate([read, drawn]).astype(np.int64)
+                logits, state = model(torch.as_tensor(so_far, device=device)[None, :])
+            else:
+                logits, state = model(index.reshape(1, 1).to(device), state)
     return prompt + codec.decode(drawn)
 
 
@@ -175,3 +184,183 @@ def continuation_errors(
 
     (teacher_error, teacher_loss), (free_error, free_loss) = scores(teacher), scores(free)
     return ContinuationErrors(teacher_error, free_error, teacher_loss, free_loss)
+
+
+class BidirectionalCharRNN(nn.Module):
+    """Embedding -> bidirectional recurrent layer -> Linear(2 hidden, vocab): per-step scores.
+
+    The forward direction's state at step t reads x_1..x_t, the backward direction's
+    x_t..x_T, so the scores at step t read the whole chunk, x_{t+1} included: the very
+    character they are trained to predict. A teacher-forced loss lets the model copy it
+    (the leak lesson 10 measures). Each call reads its chunk alone: both directions start
+    at zeros, and ``forward(x)`` returns ``(logits, None)``, so
+    :func:`labhelpers.training.run_bptt_epoch` carries no state between chunks and
+    :func:`generate_text` re-reads the whole text at every step. Shapes as
+    :class:`labhelpers.models.CharRNN`.
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        hidden_size: int,
+        cell: str = "rnn",
+        embedding_dim: int | None = None,
+    ):
+        super().__init__()
+        embedding_dim = hidden_size if embedding_dim is None else embedding_dim
+        positive_ints(vocab_size=vocab_size, hidden_size=hidden_size, embedding_dim=embedding_dim)
+        one_of("cell", cell, sorted(CELLS))
+        self.cell = cell
+        self.embedding = nn.Embedding(vocab_size, embedding_dim)
+        self.rnn = CELLS[cell](embedding_dim, hidden_size, batch_first=True, bidirectional=True)
+        self.out = nn.Linear(2 * hidden_size, vocab_size)
+
+    def forward(self, x: torch.Tensor, state=None) -> tuple[torch.Tensor, None]:
+        if state is not None:
+            raise ValueError(
+                "a bidirectional model reads each chunk from zeros: its backward direction "
+                "has no state to carry from the text before"
+            )
+        states, _ = self.rnn(self.embedding(x))  # (batch, seq_len, 2 * hidden_size)
+        return self.out(states), None
+
+
+class ChunkLosses(NamedTuple):
+    """Each chunk's mean cross-entropy per character (nats) and its number of characters.
+
+    One entry per (batch, row) of the batches, batch-major. ``measured()`` is their
+    character-weighted mean (the loss per character) with its standard error over chunks.
+    """
+
+    loss: np.ndarray
+    count: np.ndarray
+
+    def measured(self, what: str = "validation chunks") -> noise.Measured:
+        return noise.over_items(self.loss, self.count, what=what)
+
+
+def _device_of(model: nn.Module, device) -> torch.device:
+    return torch.device(device) if device is not None else next(model.parameters()).device
+
+
+def chunk_losses(model: nn.Module, batches, device=None) -> ChunkLosses:
+    """Teacher-forced loss of every chunk (row of every batch), the state carried as in training.
+
+    The state runs from batch to batch as in :func:`labhelpers.training.run_bptt_epoch`
+    (a model that returns ``None`` carries none), so the character-weighted mean of the
+    chunks' losses is that function's loss over the same batches.
+    """
+    device = _device_of(model, device)
+    model.eval()
+    losses, counts, state = [], [], None
+    with torch.no_grad():
+        for inputs, targets in batches:
+            inputs = torch.as_tensor(inputs, device=device)
+            targets = torch.as_tensor(targets, device=device)
+            logits, state = model(inputs, detach_state(state))
+            per_character = nn.functional.cross_entropy(
+                logits.transpose(1, 2).double(), targets, reduction="none"
+            )  # (batch, seq_len)
+            losses.append(per_character.mean(dim=1).cpu().numpy())
+            counts.append(np.full(len(inputs), inputs.shape[1]))
+    if not losses:
+        raise ValueError("the batches were empty: check the corpus and batch sizes")
+    return ChunkLosses(np.concatenate(losses), np.concatenate(counts))
+
+
+def past_only_losses(model: nn.Module, batches, device=None) -> ChunkLosses:
+    """Each chunk's loss when the prediction at step t reads only x_1..x_t of its chunk.
+
+    Every prefix of every chunk is read from a zero state and scored at its last step:
+    what a model can read when it generates (the next character does not exist yet). For
+    a unidirectional model reading each chunk from zeros this equals the teacher-forced
+    loss; for :class:`BidirectionalCharRNN` the difference is what reading the later
+    characters was worth. T forward passes per chunk of T steps.
+    """
+    device = _device_of(model, device)
+    model.eval()
+    losses, counts = [], []
+    with torch.no_grad():
+        for inputs, targets in batches:
+            inputs = torch.as_tensor(inputs, device=device)
+            targets = torch.as_tensor(targets, device=device)
+            total = torch.zeros(len(inputs), dtype=torch.float64, device=device)
+            for t in range(1, inputs.shape[1] + 1):
+                logits, _ = model(inputs[:, :t])
+                total += nn.functional.cross_entropy(
+                    logits[:, -1].double(), targets[:, t - 1], reduction="none"
+                )
+            losses.append((total / inputs.shape[1]).cpu().numpy())
+            counts.append(np.full(len(inputs), inputs.shape[1]))
+    if not losses:
+        raise ValueError("the batches were empty: check the corpus and batch sizes")
+    return ChunkLosses(np.concatenate(losses), np.concatenate(counts))
+
+
+def leak_sentences(
+    name: str,
+    teacher_forced: noise.Measured,
+    past_only: noise.Measured,
+    reference_name: str,
+    reference: noise.Measured,
+) -> str:
+    """What the per-step bidirectional model's losses show, worded from their noise.
+
+    ``teacher_forced`` and ``past_only`` are the bidirectional model's validation loss
+    reading its whole chunk and reading only up to step t; ``reference`` a unidirectional
+    model's teacher-forced loss. The leak is named only when the teacher-forced loss is
+    below both at two standard errors.
+    """
+    unit = "validation loss (nats per character)"
+    against = noise.compare(
+        f"Read teacher-forced, {name}",
+        teacher_forced,
+        reference_name,
+        reference,
+        percent=False,
+        higher_is_better=False,
+    )
+    hidden = noise.effect(
+        f"Hiding from {name} the characters after step t (all that generation can read)",
+        teacher_forced,
+        past_only,
+        unit,
+        percent=False,
+        higher_is_better=False,
+    )
+    below_reference = noise.verdict(teacher_forced, reference, higher_is_better=False) == "above"
+    below_own = noise.verdict(teacher_forced, past_only, higher_is_better=False) == "above"
+    if below_reference and below_own:
+        ending = (
+            f"Its teacher-forced loss is too good: lower than {reference_name} reaches reading "
+            "only the past, and lower than the same weights reach without the later characters. "
+            "At step t its backward direction reads the answer, the next character: the leak."
+        )
+    elif below_own:
+        ending = (
+            "Reading the later characters lowers its loss, but in this run not below "
+            f"{reference_name}'s by two standard errors."
+        )
+    else:
+        ending = (
+            "In this run the later characters did not lower its loss by two standard errors: "
+            "the leak does not show (train it longer)."
+        )
+    return f"{against} {hidden} {ending}"
+
+
+def validation_loss(per_seed, chunks: ChunkLosses) -> noise.Measured:
+    """A cell's validation loss with its standard error: over seeds where there are several.
+
+    ``per_seed`` holds the final validation loss of every training of the cell (one per
+    seed); ``chunks`` the chunk losses of the first. With two seeds or more the result is
+    their mean with the standard error over seeds (``noise.over_seeds``), which counts the
+    seed's luck; with one, the first training's loss with its standard error over the
+    validation chunks (``ChunkLosses.measured``), which counts only the validation text's.
+    """
+    per_seed = [float(loss) for loss in per_seed]
+    if not per_seed:
+        raise ValueError("per_seed needs the validation loss of at least one training")
+    if len(per_seed) >= 2:
+        return noise.over_seeds(per_seed)
+    return chunks.measured()
