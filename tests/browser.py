@@ -11,9 +11,15 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
+import os
 import re
 import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -77,6 +83,69 @@ def chromium_page(user_data_dir: Path, width: int = 1280, height: int = 900):
             yield context.new_page(), requests
         finally:
             context.close()
+
+
+LAB_TOKEN = "labhelpers-test-token"
+
+
+@contextmanager
+def jupyterlab(home: Path, root_dir: Path):
+    """`jupyter lab` on 127.0.0.1 (a free port) serving ``root_dir``, its settings and runtime
+    files under ``home``; yields the base URL (requests need ``?token=LAB_TOKEN``).
+
+    A person watches here, so the server runs without LABHELPERS_BATCH (conftest sets it for
+    the batch runs) and CI."""
+    env = {key: value for key, value in os.environ.items() if key not in ("LABHELPERS_BATCH", "CI")}
+    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
+        env[name] = str(home / name.lower())
+    # The news question would be a pop-up over the notebook; the answer "no" asks nothing online.
+    settings = (
+        home / "jupyter_config_dir" / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
+    )
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
+    port = free_port()
+    command = [
+        str(Path(sys.executable).with_name("jupyter")),
+        "lab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--IdentityProvider.token={LAB_TOKEN}",
+        f"--ServerApp.root_dir={root_dir}",
+    ]
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    log = home / "jupyterlab.log"
+    with open(log, "w") as out:
+        server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_server(server, f"{base}/api/status?token={LAB_TOKEN}", log)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _wait_for_server(server, url, log, timeout=90):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(
+                f"jupyter lab exited with code {server.returncode}:\n{log.read_text()[-3000:]}"
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"jupyter lab did not answer {url} within {timeout} s:\n{log.read_text()[-3000:]}")
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

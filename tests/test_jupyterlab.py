@@ -6,22 +6,15 @@ sets it for the batch runs) and CI: training shows tqdm widget bars and lesson
 layout (jupytext.toml and the lessons' .ipynb/.py pairs), and the profile is
 switched to smoke in the editor, so no file of the repository changes."""
 
-import json
-import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
-from browser import chromium_page, free_port, is_external, require_chromium
+from browser import LAB_TOKEN as TOKEN
+from browser import chromium_page, is_external, jupyterlab, require_chromium
 
 from conftest import ROOT
 
 LESSONS = ("01_sum_classifier", "04_exploding_vanishing")
-TOKEN = "labhelpers-test-token"
 # JupyterLab 4 draws tracebacks and stderr alike: red boxes with this mime type (the
 # error type is listed too, for versions that tell them apart).
 RED_BOXES = (
@@ -56,57 +49,8 @@ def lab(tmp_path_factory):
     for lesson in LESSONS:
         for suffix in (".ipynb", ".py"):
             shutil.copy2(ROOT / "notebooks" / f"{lesson}{suffix}", book / "notebooks")
-    env = {key: value for key, value in os.environ.items() if key not in ("LABHELPERS_BATCH", "CI")}
-    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
-        env[name] = str(home / name.lower())
-    # The news question would be a pop-up over the notebook; the answer "no" asks nothing online.
-    settings = (
-        home / "jupyter_config_dir" / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
-    )
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
-    port = free_port()
-    command = [
-        str(Path(sys.executable).with_name("jupyter")),
-        "lab",
-        "--no-browser",
-        "--ip=127.0.0.1",
-        f"--port={port}",
-        f"--IdentityProvider.token={TOKEN}",
-        f"--ServerApp.root_dir={book}",
-    ]
-    if os.geteuid() == 0:
-        command.append("--allow-root")
-    log = home / "jupyterlab.log"
-    with open(log, "w") as out:
-        server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_server(server, f"{base}/api/status?token={TOKEN}", log)
+    with jupyterlab(home, book) as base:
         yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def wait_for_server(server, url, log, timeout=90):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(
-                f"jupyter lab exited with code {server.returncode}:\n{log.read_text()[-3000:]}"
-            )
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"jupyter lab did not answer {url} within {timeout} s:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="module")
