@@ -7,6 +7,7 @@ import gzip
 import inspect
 import json
 import os
+import re
 import shutil
 import socket
 import sys
@@ -498,12 +499,20 @@ def test_official_without_a_split_file_falls_back_to_the_random_split_and_says_w
     assert "keras-origin.invalid did not answer" in records.split_note
     assert "random 80/20 (random_state=42) split" in records.description
     assert records.description.endswith("NOTE: " + records.split_note)
-    rows = pd.read_csv(path).shape[0]
-    train_rows, test_rows = train_test_split(np.arange(rows), test_size=0.2, random_state=42)
-    assert (
-        records.train.index.tolist() == train_rows.tolist()
-        and records.test.index.tolist() == test_rows.tolist()
-    )
+    texts = pd.read_csv(path)["review"].tolist()
+    train_rows, test_rows = train_test_split(np.arange(len(texts)), test_size=0.2, random_state=42)
+    seen = set()
+
+    def first_copies(rows):  # a repeated text stays only at its first place, training first
+        kept = []
+        for row in rows:
+            if texts[row] not in seen:
+                seen.add(texts[row])
+                kept.append(row)
+        return kept
+
+    assert records.train.index.tolist() == first_copies(train_rows)
+    assert records.test.index.tolist() == first_copies(test_rows)
     assert "review_id" not in records.train
     without = load_review_data("imdb", path, split="official", kagglehub=False, use_keras=False)
     assert without.split == "random" and "use_keras=False" in without.split_note
@@ -1567,3 +1576,32 @@ def test_keras_load_rules_name_the_half_maxlen_empties_and_keep_reviews_oov_empt
     assert [list(x) for x in x_train] == [reviews_train[i] for i in order_train]
     assert [list(x) for x in x_test] == [reviews_test[i] for i in order_test]
     assert y_train.dtype == np.int64 and y_test.tolist() == [[0, 1][i] for i in order_test]
+
+
+def test_repeated_reviews_are_dropped_and_counted_before_training(offline):
+    """A CSV in which every review appears twice: no test review is also a training review,
+    and the description says how many were dropped."""
+    folder = offline / "twice"
+    path = small_imdb(folder)
+    frame = pd.read_csv(path)
+    pd.concat([frame, frame]).to_csv(path, index=False)
+    data = load_review_data("imdb", path, split="random", kagglehub=False)
+    assert not set(data.test["review"]) & set(data.train["review"])
+    assert len(data.train) + len(data.test) == len(frame)
+    # independent count: test rows whose text is among the training rows' texts
+    train_rows, test_rows = split_random(pd.concat([frame, frame]).reset_index(drop=True))
+    leaked = int(test_rows["review"].isin(set(train_rows["review"])).sum())
+    assert (
+        f"{len(frame)} repeated reviews dropped (the first copy of each kept; {leaked} of them "
+        "were test copies of training reviews)"
+    ) in data.description
+
+
+def test_a_damaged_split_file_is_named(offline):
+    path = small_imdb(offline / "kaggle")
+    frame = pd.read_csv(path)
+    write_split(path.parent, ["train", "test"] * (len(frame) // 2), frame["sentiment"])
+    split_file = path.parent / "imdb_50k_meta.csv.gz"
+    split_file.write_bytes(split_file.read_bytes()[:40])  # cut short
+    with pytest.raises(ValueError, match=rf"split file {re.escape(str(split_file))} "):
+        load_review_data("imdb", path, split="official", kagglehub=False)

@@ -355,6 +355,26 @@ def clean_reviews(texts: Sequence[str]) -> list[str]:
 # --------------------------------------------------------------------------- splits
 
 
+def drop_duplicate_reviews(
+    train: pd.DataFrame, test: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
+    """``train`` and ``test`` without repeated reviews: the first copy of each text is kept,
+    training copies first, so no test review is also a training review. Returns the two parts,
+    how many rows were dropped, and how many of those were test copies of a training review.
+    (The IMDB CSV holds 418 repeated reviews, 123 of them on both sides of the official split.)
+    """
+    both = pd.concat([train.assign(_part=0), test.assign(_part=1)])
+    repeated = both.duplicated("review", keep="first")
+    in_train = set(train["review"])
+    leaked = int((repeated & (both["_part"] == 1) & both["review"].isin(in_train)).sum())
+    kept = both[~repeated]
+    parts = (kept[kept["_part"] == part].drop(columns="_part") for part in (0, 1))
+    new_train, new_test = parts
+    for part, old in ((new_train, train), (new_test, test)):
+        part.attrs.update(old.attrs)
+    return new_train, new_test, int(repeated.sum()), leaked
+
+
 def split_random(
     frame: pd.DataFrame, test_size: float = 0.2, random_state: int = 42
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -384,7 +404,18 @@ def read_split_file(split_path: str | Path, frame: pd.DataFrame) -> pd.Series:
     """``"train"`` or ``"test"`` for every row of ``frame``, from the split file, checked against
     it."""
     split_path = Path(split_path)
-    meta = pd.read_csv(split_path, dtype={"split": str, "sentiment": str})
+    try:
+        meta = pd.read_csv(split_path, dtype={"split": str, "sentiment": str})
+    except (gzip.BadGzipFile, EOFError, zlib.error, OSError, UnicodeDecodeError) as error:
+        raise ValueError(
+            f"split file {split_path} cannot be read ({type(error).__name__}: {error}); it may be "
+            "truncated or damaged: copy it again, or move it away to use the random split"
+        ) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise ValueError(
+            f"split file {split_path} is not a CSV of row,split,sentiment ({error}): copy it "
+            "again, or move it away to use the random split"
+        ) from None
     missing = {"row", "split", "sentiment"} - set(meta.columns)
     if missing:
         raise ValueError(f"split file {split_path} lacks the columns {sorted(missing)}")
@@ -523,9 +554,19 @@ def _from_csv(
     clean: bool,
     split_note: str | None = None,
 ) -> ReviewData:
+    # Repeated reviews go before training: a test review that is also a training review
+    # measures memory, not generalisation.
+    train, test, dropped, leaked = drop_duplicate_reviews(train, test)
+    repeated = (
+        f"; {dropped} repeated reviews dropped (the first copy of each kept"
+        + (f"; {leaked} of them were test copies of training reviews)" if leaked else ")")
+        if dropped
+        else ""
+    )
     description = (
         f"IMDB, {len(frame)} reviews from {frame.attrs['source']}; {_SPLIT_NAMES[split]} split: "
         f"{len(train)} training, {len(test)} test reviews"
+        + repeated
         + ("; <br /> tags removed" if clean else "")
     )
     if split_note:
