@@ -59,7 +59,9 @@ if (
 #   match autograd to a relative difference below $10^{-8}$ (float64);
 # - plot the norm of $\partial h_t / \partial h_k$ against the lag $t - k$;
 # - tell apart the two kinds of truncated BPTT, a sliding window and detaching
-#   the state every $n$ steps, and measure what each throws away.
+#   the state every $n$ steps, and measure what each throws away;
+# - measure what training on windows that start from a zero state (lesson 9)
+#   changes besides: the state itself, and the computation per step.
 #
 # ## Parameters
 #
@@ -399,7 +401,12 @@ print(f"average shrink factor per step: {per_step:.3f}")
 # - **a sliding window**: every loss sends its gradient back over the $n$ steps
 #   before it, so the loss at step $t$ keeps every lag $m < n$. In PyTorch: the
 #   loss at step $t$ is computed from $h_{t-n}$, detached, running $n$ steps
-#   forward (one short run per step, so it is used for analysis, not training);
+#   forward. Here $h_{t-n}$ is the true state, from a full forward pass, so
+#   only the gradient is truncated. Every loss needs a run of its own: about
+#   $n$ steps of computation per loss where one pass over the sequence needs
+#   one. Training on windows, as lesson 9 does, starts each window from a zero
+#   state instead: then the state itself cannot carry information older than
+#   the window, not only the gradient (both measured below);
 # - **detaching every $n$ steps** (what lesson 10 does, and what training code
 #   usually means): the sequence is cut into chunks of $n$ steps, the hidden
 #   state is carried from chunk to chunk but detached at every boundary
@@ -534,6 +541,56 @@ for kind, reference in autograd_truncated.items():
     assert difference < 1e-8, (kind, difference)
 
 # %% [markdown]
+# ### Windows that start from a zero state
+#
+# Lesson 9 trains on windows cut from a series, each read from $h = 0$: the
+# same windows as the sliding window above, without the true $h_{t-n}$. The
+# state at the end of a window then differs from the true $h_t$ wherever the
+# steps before the window mattered, and so does the gradient. The cost in
+# computation is counted in cell steps (one $\tanh$ update of a batch):
+
+# %%
+rnn.zero_grad()
+zero_start = np.zeros((B, T, H))  # h_t as the window ending at t computes it
+for t in range(1, T + 1):
+    start = max(0, t - n)
+    out, _ = rnn(torch.from_numpy(x[:, start:t]))  # h = 0 before the window
+    zero_start[:, t - 1] = out[:, -1].detach().numpy()
+    step_loss(out[:, -1], t).backward()
+zero_window_grad = rnn.weight_hh_l0.grad.numpy().copy()
+zero_window_error = relative_error(zero_window_grad)
+# steps t <= n read their window from the sequence's own start, h_0 = 0,
+# so only the steps t > n can differ
+state_gap = np.abs(zero_start - states).max(axis=(0, 2))
+later = state_gap[n:]
+window_steps = sum(min(t, n) for t in range(1, T + 1))
+cell_steps = {
+    "whole sequence (full BPTT, or detach every n)": T,
+    "sliding window from the true state": window_steps + T,
+    "sliding window from a zero state": window_steps,
+}
+print(
+    f"windows of {n} steps from a zero state: the largest difference "
+    f"from the true state is {rounding_level(state_gap[:n].max())} for "
+    f"t <= {n}"
+    + (
+        f" and {later.max():.2e} for t > {n} (mean over those steps "
+        f"{later.mean():.2e})"
+        if len(later)
+        else ""
+    )
+)
+true_window_error = relative_error(truncated_grad(n, "window"))
+print(
+    "their gradient differs from the full one by a relative "
+    f"{zero_window_error:.2e}; the window from the true state's by "
+    f"{true_window_error:.2e}"
+)
+pd.DataFrame({"forward cell steps per sequence": cell_steps}).rename_axis(
+    f"T = {T}, n = {n}"
+)
+
+# %% [markdown]
 # ### What each kind loses
 #
 # Both against the full gradient, for every $n$ from 1 to $T$:
@@ -616,9 +673,13 @@ display(
         "sequence costs memory in proportion to its length (every $h_t$ is "
         "kept for the backward pass). Detaching the state every $n$ steps "
         "bounds that cost: the network still *sees* the whole past through "
-        "the carried state, but its gradient reaches back at most $n - 1$ "
-        "steps, and from most steps fewer, so it cannot *learn* a dependency "
-        "longer than that. For this network, with $n$ = "
+        "the carried state, but the gradient of each loss reaches back at "
+        "most $n - 1$ steps of lag: its longest term, from the last step of "
+        "a chunk to the first, multiplies $n - 1$ one-step Jacobians and "
+        "reaches the $n$ steps of the chunk (lesson 10 counts those steps, "
+        "and says at most $T$ for chunks of $T$ characters). From most steps "
+        "it reaches fewer, and no gradient term links a loss to an input "
+        "more than $n - 1$ steps before it. For this network, with $n$ = "
         f"{n} of {T} steps, detaching every {n} steps changed "
         f"$\\partial L/\\partial W_{{hh}}$ by a relative {detach_error:.2e} "
         f"and a sliding window of {n} steps by {window_error:.2e}: the "
@@ -631,8 +692,10 @@ display(
 # Where the lessons use it: the character-level language model (lesson 10)
 # trains on a long text in chunks, carrying the hidden state across batches
 # and detaching it: truncated BPTT of the second kind, detaching every chunk
-# length. The IMDB lessons do something different: they cut each review to
-# 200 tokens, so the network never sees more than 200 steps, and backpropagate
+# length. Lesson 9 cuts a series into windows and reads each from a zero
+# state: the windows from a zero state measured above, whose state forgets
+# everything before the window. The IMDB lessons cut each review to 200
+# tokens, so the network never sees more than 200 steps, and backpropagate
 # through all of them. The other lessons backpropagate through their whole
 # (short) sequences.
 
@@ -660,7 +723,15 @@ display(
         f"truncating BPTT to {n} steps changed the gradient by a "
         f"relative {detach_error:.2e} when detaching the state every {n} "
         f"steps (as lesson 10 trains) and by {window_error:.2e} with a "
-        f"sliding window of {n} steps."
+        f"sliding window of {n} steps from the true state; windows of {n} "
+        "steps that start from a zero state (as lesson 9 trains) changed "
+        f"it by {zero_window_error:.2e}"
+        + (
+            f", and their last state differed from the true $h_t$ by up "
+            f"to {later.max():.2e}."
+            if len(later)
+            else "."
+        )
     )
 )
 recorded = record_results(
@@ -674,9 +745,10 @@ recorded = record_results(
         "shrink_per_step": per_step,
         "detach_every_n_relative_error": detach_error,
         "sliding_window_relative_error": window_error,
+        "zero_state_window_relative_error": zero_window_error,
     },
     settings=settings,
-    model="hand-written BPTT against autograd",
+    model=f"hand-written BPTT of an RNN (hidden {H}) against autograd",
     headline="grad_W_hh_relative_difference",
 )
 
@@ -712,8 +784,9 @@ recorded = record_results(
 #   factor per step, change with the hidden size?
 
 # %% [markdown]
-# ```{admonition} Answers
-# :class: dropdown
+# <details>
+# <summary>Answers</summary>
+#
 # 1. $h_i = \tanh(a_i)$ with $a_i = W_{hh} h_{i-1} + W_{in} x_i + b$. The chain
 #    rule gives $\partial h_i / \partial a_i \cdot \partial a_i / \partial h_{i-1}$:
 #    the first is diagonal with $\tanh'(a_i) = 1 - h_i^2$, the second is $W_{hh}$.
@@ -743,26 +816,31 @@ recorded = record_results(
 #
 # Try this: with $n = 1$ both keep only lag 0 and give the same error. The
 # other two are for you to measure.
-# ```
+#
+# </details>
 
 # %%
+from labhelpers.report import answers
+
+bound = theory.norm_bound_by_lag(W_hh, T)[-1]
 display(
     Markdown(
-        "```{admonition} Answers from this run\n"
-        ":class: dropdown\n"
-        f"- Question 3: $\\lVert W_{{hh}} \\rVert_2$ = "
-        f"{theory.spectral_norm(W_hh):.4f}, so the bound at lag {T} is "
-        f"{theory.norm_bound_by_lag(W_hh, T)[-1]:.2e}; the measured "
-        f"$\\lVert \\partial h_T / \\partial h_0 \\rVert_2$ (geometric mean "
-        f"over {B} sequences) was {mean_norms[T]:.2e}, "
-        f"{mean_norms[T] / theory.norm_bound_by_lag(W_hh, T)[-1]:.2g} "
-        "times the bound.\n"
-        f"- Question 6: of the {T * (T + 1) // 2} (t, k) pairs, the sliding "
-        f"window of {n} steps kept {kept['window'].sum()}, detaching every "
-        f"{n} steps {kept['detach'].sum()}.\n"
-        f"- Question 7: relative error {detach_error:.2e} detaching every "
-        f"{n} steps, {window_error:.2e} with the sliding window.\n"
-        "```"
+        answers(
+            [
+                "Question 3: $\\lVert W_{hh} \\rVert_2$ = "
+                f"{theory.spectral_norm(W_hh):.4f}, so the bound at lag {T} "
+                f"is {bound:.2e}; the measured $\\lVert \\partial h_T / "
+                "\\partial h_0 \\rVert_2$ (geometric mean over "
+                f"{B} sequences) was {mean_norms[T]:.2e}, "
+                f"{mean_norms[T] / bound:.2g} times the bound.",
+                f"Question 6: of the {T * (T + 1) // 2} (t, k) pairs, the "
+                f"sliding window of {n} steps kept {kept['window'].sum()}, "
+                f"detaching every {n} steps {kept['detach'].sum()}.",
+                f"Question 7: relative error {detach_error:.2e} detaching "
+                f"every {n} steps, {window_error:.2e} with the sliding "
+                "window.",
+            ]
+        )
     )
 )
 

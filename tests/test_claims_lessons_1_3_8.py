@@ -153,3 +153,27 @@ def test_lesson_2_asserts_a_float64_tolerance_that_the_planted_mistake_fails():
     )
     source = (ROOT / "notebooks" / "02_rnn_cell.py").read_text()
     assert source.count("tolerance=1e-10") == 3  # every profile
+
+
+# --- lesson 3: what a window costs, and what "n - 1 steps" counts --------------------------
+
+
+def test_lesson_3_says_what_training_on_windows_costs_and_measures_it():
+    source = (ROOT / "notebooks" / "03_bptt.py").read_text()
+    assert "not training" not in source  # lesson 9 trains on windows from a zero state
+    assert "cannot carry information older than" in source
+    reference = nbformat.read(ROOT / "tests" / "nbval" / "03_bptt.ipynb", as_version=4)
+    text = shown_text(reference)
+    assert re.search(r"windows of 3 steps from a zero state: the largest difference", text)
+    assert "forward cell steps per sequence" in text
+    (record,) = records_in(reference)
+    assert record["metrics"]["zero_state_window_relative_error"] > 0
+
+
+def test_lesson_3_says_what_its_n_minus_1_steps_count():
+    """Lesson 10 says "at most T steps" for chunks of T: lesson 3 says it counts lags
+    (Jacobian factors), and that the same chunk reaches n steps."""
+    reference = nbformat.read(ROOT / "tests" / "nbval" / "03_bptt.ipynb", as_version=4)
+    text = shown_text(reference)
+    assert "reaches back at most $n - 1$ steps of lag" in text
+    assert "multiplies $n - 1$ one-step Jacobians and reaches the $n$ steps" in text
