@@ -777,7 +777,8 @@ plt.show()
 # %% [markdown]
 # ### What limits the RNN?
 #
-# The model reads the review through 200 steps of $h_t = \tanh(\dots)$ and
+# The model reads the review through $T$ (`maxlen`) steps of
+# $h_t = \tanh(\dots)$ and
 # classifies from $h_T$ alone. How much can a word at position $t$ still move
 # the output? The gradient norm by lag: the mean of
 # $\lVert \partial z / \partial e_t \rVert$ over the test reviews, by
@@ -794,7 +795,7 @@ positions = [p for p in (T - 1, T - 10, T - 25, T - 50, T - 100, 0) if p >= 0]
 fig, ax = plt.subplots(figsize=(7, 3.5))
 ax.semilogy(np.arange(1, T + 1), saliency)
 ax.set_xlabel(
-    "position in the padded review (200 = the last step, read by h_T)"
+    f"position in the padded review ({T} = the last step, read by h_T)"
 )
 ax.set_ylabel("mean ||dz / de_t|| (log scale)")
 ax.set_title("How much each position can move the output")
@@ -882,6 +883,7 @@ from labhelpers.lessons.imdb_rnn import (
     baseline_sentence,
     fit_sentence,
     gradient_sentence,
+    selection_sentence,
 )
 
 far = max(p for p in positions if p <= T - 51) if T > 51 else 0
@@ -1068,9 +1070,7 @@ biggest_before = STEPS[STEPS.index(biggest) - 1]
 lines = {
     2: "Choosing anything (the epoch, the learning rate, the model) by the "
     "test curve fits that choice to the test reviews, so the figure is biased "
-    f"upwards. Here the best test accuracy over the epochs was "
-    f"{test_curve.max():.2%} (epoch {test_curve.argmax() + 1}) against "
-    f"{test_curve[-1]:.2%} after the last epoch.",
+    "upwards. " + selection_sentence(test_curve),
     3: "Which words occur in the test reviews and how often: here "
     f"{len(vocab_leaky - vocab_clean)} of the {kept} vocabulary words "
     f"differ, and {len(only_test)} of the record's never occur in a "

@@ -25,6 +25,7 @@ from labhelpers.lessons.imdb_rnn import (
     fit_sentence,
     gradient_sentence,
     record_accuracy_line,
+    selection_sentence,
     steps_table,
 )
 from labhelpers.runtime import still_running
@@ -55,7 +56,7 @@ LAST_WORDS = "The gradient of the output with respect to the word 99 steps befor
         (2e-5, "is 1.0e+04 times smaller than with respect to the last word: through"),
         (0.25, "is about as large as with respect to the last word (1.25 times it):"),
         (0.2, "is about as large as with respect to the last word (1.00 times it):"),
-        (3.0, "is 1.5e+01 times larger than with respect to the last word: a word"),
+        (3.0, "is 1.5e+01 times larger than with respect to the last word: a small"),
     ],
     ids=["zero", "smaller", "about-equal-above", "equal", "larger"],
 )
@@ -67,13 +68,13 @@ def test_the_gradient_sentence_reads_right_in_every_branch(far, expected):
     assert " than with" not in sentence or "times" in sentence
     assert "zero) than" not in sentence and sentence.endswith(".")
     if far == 0:
-        assert "cannot move the output" in sentence
+        assert "does not move the output at all" in sentence
     elif far < 0.1:
-        assert "hardly move" in sentence
+        assert "moves the output 1.0e+04 times less than" in sentence
     elif far > 0.4:
-        assert "moves the output more than the last one" in sentence
+        assert "moves the output more than the same change to the last" in sentence
     else:
-        assert "has not vanished" in sentence
+        assert "moves the output about as much as" in sentence
 
 
 def test_the_gradient_sentence_refuses_a_last_word_without_gradient():
@@ -136,6 +137,20 @@ def test_the_fit_sentence_reads_right_in_every_branch(train, expected):
     assert sentence.startswith(expected)
     assert "(3 of 5; gap" in sentence
 
+
+
+def test_the_selection_sentence_reads_right_when_the_last_epoch_is_best_or_not():
+    assert selection_sentence([0.60, 0.62, 0.6132]) == (
+        "Here the highest test accuracy over the epochs was 62.00% (epoch 2) against "
+        "61.32% after the last epoch (3): a figure chosen on the test curve reads "
+        "0.68 points higher."
+    )
+    assert selection_sentence([0.60, 0.6132]) == (
+        "Here the last epoch (2) also had the highest test accuracy (61.32%), so in this "
+        "run the choice and the last epoch coincide."
+    )
+    with pytest.raises(ValueError, match="one test accuracy per epoch"):
+        selection_sentence([])
 
 def test_a_keras_sigmoid_output_trains_on_the_logits_loss(keras):
     """Lesson 6: Dense(1, sigmoid) + binary_crossentropy in model.evaluate gives the

@@ -76,25 +76,25 @@ def gradient_sentence(lag: int, far: float, last: float) -> str:
     if far == 0:
         return (
             f"{where} is exactly zero (it underflows in float32), while the last word's is "
-            f"{last:.2e}: through that many steps the gradient vanishes, and a word that far "
-            "back cannot move the output."
+            f"{last:.2e}: through that many steps the gradient vanishes, and a small change "
+            "to that word does not move the output at all."
         )
     ratio = far / last
     if ratio < 1 / ABOUT_EQUAL:
         return (
             f"{where} is {1 / ratio:.1e} times smaller than with respect to the last word: "
-            "through that many steps the gradient vanishes, and a word that far back can "
-            "hardly move the output."
+            "through that many steps the gradient shrinks, and a small change to that word "
+            f"moves the output {1 / ratio:.1e} times less than the same change to the last."
         )
     if ratio <= ABOUT_EQUAL:
         return (
             f"{where} is about as large as with respect to the last word ({ratio:.2f} times "
-            "it): at this lag the gradient has not vanished, and a word that far back can "
-            "still move the output."
+            "it): at this lag the gradient has not shrunk, and a small change to that word "
+            "moves the output about as much as the same change to the last."
         )
     return (
-        f"{where} is {ratio:.1e} times larger than with respect to the last word: a word "
-        "that far back moves the output more than the last one."
+        f"{where} is {ratio:.1e} times larger than with respect to the last word: a small "
+        "change to that word moves the output more than the same change to the last."
     )
 
 
@@ -175,4 +175,24 @@ def fit_sentence(
         f"Validation accuracy is above training accuracy: {figures}. Training accuracy is "
         "averaged over an epoch while the weights still change, and the validation "
         "reviews are few."
+    )
+
+
+def selection_sentence(test_curve: Sequence[float]) -> str:
+    """What choosing the epoch on the test curve did in this run: the best test accuracy
+    over the epochs against the last epoch's, or that the two coincide."""
+    curve = np.asarray(test_curve, dtype=float)
+    if curve.ndim != 1 or len(curve) == 0:
+        raise ValueError("test_curve needs one test accuracy per epoch")
+    best = int(np.argmax(curve))
+    if best == len(curve) - 1:
+        return (
+            f"Here the last epoch ({len(curve)}) also had the highest test accuracy "
+            f"({100 * curve[-1]:.2f}%), so in this run the choice and the last epoch coincide."
+        )
+    return (
+        f"Here the highest test accuracy over the epochs was {100 * curve[best]:.2f}% "
+        f"(epoch {best + 1}) against {100 * curve[-1]:.2f}% after the last epoch "
+        f"({len(curve)}): a figure chosen on the test curve reads "
+        f"{100 * (curve[best] - curve[-1]):.2f} points higher."
     )
