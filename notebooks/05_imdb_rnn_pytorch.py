@@ -808,9 +808,9 @@ for p in positions:
 # %% [markdown]
 # And where do the reviews' words sit? With `padding="pre"` a short review
 # ends at the last step. A long one loses its end with `truncating="post"`
-# (the record, steps 0 to 3), which is where reviewers often give their
-# verdict, and its start with `truncating="pre"` (step 4). Only the long
-# reviews differ between steps 3 and 4, so they are where step 4 can act:
+# (the record, steps 0 to 3) and its start with `truncating="pre"`
+# (step 4). Only the long reviews differ between steps 3 and 4, so they are
+# where step 4 can act:
 
 # %%
 lengths_test = clean.lengths["test"][test_rows]
