@@ -190,7 +190,8 @@ def test_leak_sentences_read_right_in_every_branch(teacher, past, reference, say
     if says != "the leak.":
         assert "the leak." not in text and "too good" not in text
     assert text.startswith("Read teacher-forced, the BiGRU(8) ")
-    assert "Hiding from the BiGRU(8) the characters after step t" in text
+    assert "Reading only up to step t (all that generation can read) " in text
+    assert " the BiGRU(8)'s validation loss (nats per character)" in text
 
 
 def test_validation_loss_is_over_seeds_where_there_are_several():

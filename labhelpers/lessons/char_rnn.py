@@ -311,7 +311,6 @@ def leak_sentences(
     model's teacher-forced loss. The leak is named only when the teacher-forced loss is
     below both at two standard errors.
     """
-    unit = "validation loss (nats per character)"
     against = noise.compare(
         f"Read teacher-forced, {name}",
         teacher_forced,
@@ -321,10 +320,10 @@ def leak_sentences(
         higher_is_better=False,
     )
     hidden = noise.effect(
-        f"Hiding from {name} the characters after step t (all that generation can read)",
+        "Reading only up to step t (all that generation can read)",
         teacher_forced,
         past_only,
-        unit,
+        f"{name}'s validation loss (nats per character)",
         percent=False,
         higher_is_better=False,
     )
@@ -344,7 +343,7 @@ def leak_sentences(
     else:
         ending = (
             "In this run the later characters did not lower its loss by two standard errors: "
-            "the leak does not show (train it longer)."
+            "the leak does not show."
         )
     return f"{against} {hidden} {ending}"
 
