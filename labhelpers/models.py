@@ -1,7 +1,7 @@
 """Every PyTorch model of the lessons, with the choices they share.
 
 - :class:`LastStepRNN`: a recurrent layer read at its last step, then a linear layer
-  (lessons 1, 4, 8).
+  (lessons 1, 4, 8); :func:`open_gates` starts its gated cells remembering (lessons 4, 12).
 - :class:`ReviewRNN`: embedding, recurrent layer, last state, one output unit
   (lab record 000; lessons 5, 7).
 - :class:`PooledReviewRNN`: the strong review classifier, masked or packed padding, pooling over
@@ -100,6 +100,37 @@ class LastStepRNN(nn.Module):
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def open_gates(model: LastStepRNN, value: float) -> None:
+    """Start a gated cell remembering: its gates' biases set so that sigma(value) keeps the state.
+
+    LSTM: forget gate bias ``value`` and input gate bias ``-value``; GRU: update
+    gate bias ``value`` (h_t = (1 - z_t) n_t + z_t h_{t-1}, so z_t near 1 keeps
+    h_{t-1}). torch stacks the biases in chunks of hidden_size, LSTM (input,
+    forget, cell, output) and GRU (reset, update, new), and keeps two per gate
+    (``bias_ih``, ``bias_hh``) whose sum acts: the first gets the value, the
+    second zero. A vanilla RNN is left as it is.
+    """
+    if not isinstance(model, LastStepRNN):
+        raise ValueError(
+            f"model must be a labhelpers.models.LastStepRNN, got {type(model).__name__}"
+        )
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"value must be a finite number, got {value!r}")
+    size = model.rnn.hidden_size
+    if isinstance(model.rnn, nn.LSTM):
+        chunks = {1: value, 0: -value}
+    elif isinstance(model.rnn, nn.GRU):
+        chunks = {1: value}
+    else:
+        return
+    with torch.no_grad():
+        for layer in range(model.rnn.num_layers):
+            for chunk, bias in chunks.items():
+                getattr(model.rnn, f"bias_ih_l{layer}")[chunk * size : (chunk + 1) * size] = bias
+                getattr(model.rnn, f"bias_hh_l{layer}")[chunk * size : (chunk + 1) * size] = 0.0
 
 
 State = Union[torch.Tensor, tuple[torch.Tensor, torch.Tensor], None]

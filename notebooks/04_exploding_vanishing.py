@@ -390,8 +390,8 @@ plt.show()
 
 # %%
 from labhelpers.data.long_range import make_long_range_dataset, one_hot
-from labhelpers.lessons.gated_cells import open_gates
 from labhelpers.metrics import accuracy
+from labhelpers.models import open_gates
 from labhelpers.training import predict
 
 N_KEYS, N_TOKENS, PREFIX, N_TEST = 4, 8, 10, 512
@@ -715,10 +715,11 @@ for name, values in task_accuracy.items():
     print(reach_words(name, settings["distances"], values))
 
 # %% [markdown]
-# The fair controls, at the largest distance: each start made for long lags
-# against the same cell from PyTorch's initialisation, and each gated cell
-# against the vanilla RNN when all start from PyTorch's initialisation. Every
-# row is compared with the vanilla RNN from PyTorch's initialisation.
+# The fair controls: each start made for long lags against the same cell from
+# PyTorch's initialisation, at every distance, and each gated cell against the
+# vanilla RNN when all start from PyTorch's initialisation. The table compares
+# every model at the largest distance with the vanilla RNN from PyTorch's
+# initialisation.
 
 # %%
 D_LAST = settings["distances"][-1]
@@ -726,21 +727,23 @@ at_last = {name: figures[-1] for name, figures in task_figures.items()}
 noise.comparison_table(at_last, reference=NAMES["rnn"])
 
 # %%
-what = f"test accuracy at d = {D_LAST}"
+from labhelpers.lessons.exploding import effect_by_distance
+
+distances = settings["distances"]
 control_sentences = [
-    noise.effect(
+    effect_by_distance(
         "Starting the RNN's W_hh orthogonal (instead of PyTorch's init)",
-        at_last[NAMES["rnn"]],
-        at_last[NAMES["rnn_orthogonal"]],
-        what,
+        task_figures[NAMES["rnn"]],
+        task_figures[NAMES["rnn_orthogonal"]],
+        distances,
     ),
     *(
-        noise.effect(
+        effect_by_distance(
             f"Opening the {cell}'s gates (bias {settings['gate_bias']:g}, "
             "instead of PyTorch's init)",
-            at_last[NAMES[f"{cell.lower()}_pytorch"]],
-            at_last[NAMES[cell.lower()]],
-            what,
+            task_figures[NAMES[f"{cell.lower()}_pytorch"]],
+            task_figures[NAMES[cell.lower()]],
+            distances,
         )
         for cell in ("LSTM", "GRU")
     ),
@@ -756,7 +759,7 @@ control_sentences = [
         for cell in ("LSTM", "GRU")
     ),
 ]
-print("\n".join(control_sentences))
+print("\n\n".join(control_sentences))
 
 # %% [markdown]
 # ## Result

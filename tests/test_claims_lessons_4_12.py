@@ -91,7 +91,7 @@ def test_clipping_sentence_branches_on_the_baseline_comparison(clipped, learnt):
         _mse(clipped), _mse(1.095), 4, 16, 1.0,
     )
     assert learnt in text
-    assert text.startswith("Clipped at 1, every loss stayed finite; without clipping, the unclipped")
+    assert text.startswith("Clipped at 1, every loss stayed finite; without clipping, the ")
     assert noise.compare(
         "the clipped model", _mse(clipped), "predicting 0 for every sequence", _mse(1.095),
         percent=False, higher_is_better=False,
@@ -304,3 +304,25 @@ def test_lesson_12_result_holds_no_number_below_1e_300():
 
 def test_smallest_positive_reads_the_old_result():
     assert _smallest_positive("vanilla RNN 5.56e-308, LSTM 2.1e-01") == pytest.approx(5.56e-308)
+
+
+def _acc(value, se=0.02):
+    return noise.Measured(value, se, "binomial")
+
+
+def test_effect_by_distance_every_branch():
+    d = [2, 20, 80]
+    before = [_acc(1.0, 0.0), _acc(0.34), _acc(0.25)]
+    after = [_acc(1.0, 0.0), _acc(1.0, 0.0), _acc(0.26)]
+    text = exploding.effect_by_distance("X", before, after, d)
+    assert text.startswith(noise.effect("X", before[1], _acc(1.0, 0.0), "test accuracy at d = 20"))
+    assert text.endswith("At d = 2, 80 the change is within noise (under 2 standard errors).")
+    text = exploding.effect_by_distance("X", before, [_acc(0.5), _acc(0.1), _acc(0.9)], d)
+    assert text.count("X costs") == 2 and "X gains" in text and "within noise" not in text
+    text = exploding.effect_by_distance("X", before, before, d)
+    assert text == (
+        "X changes the test accuracy by less than 2 standard errors at every distance "
+        "(d = 2, 20, 80): within noise."
+    )
+    with pytest.raises(ValueError, match="one figure per distance"):
+        exploding.effect_by_distance("X", before, before[:2], d)

@@ -197,3 +197,38 @@ def reach_words(
         f"{name} fell below {level:.0%} test accuracy from d = {fails} "
         f"({values[-1]:.2%} at d = {distances[-1]})"
     )
+
+
+def effect_by_distance(
+    change: str,
+    before: Sequence[noise.Measured],
+    after: Sequence[noise.Measured],
+    distances: Sequence[int],
+) -> str:
+    """What a change did to the test accuracy at every distance, worded by ``labhelpers.noise``.
+
+    One ``noise.effect`` sentence per distance where the difference passes the
+    noise level, then the distances where it does not.
+    """
+    if not len(before) == len(after) == len(distances) > 0:
+        raise ValueError(
+            f"one figure per distance: {len(distances)} distances, "
+            f"{len(before)} before and {len(after)} after"
+        )
+    sentences, within = [], []
+    for d, b, a in zip(distances, before, after):
+        if noise.verdict(a, b) == "within noise":
+            within.append(str(d))
+        else:
+            sentences.append(noise.effect(change, b, a, f"test accuracy at d = {d}"))
+    if not sentences:
+        return (
+            f"{change} changes the test accuracy by less than {noise.NOISE_LEVEL:g} standard "
+            f"errors at every distance (d = {', '.join(within)}): within noise."
+        )
+    if within:
+        sentences.append(
+            f"At d = {', '.join(within)} the change is within noise "
+            f"(under {noise.NOISE_LEVEL:g} standard errors)."
+        )
+    return " ".join(sentences)

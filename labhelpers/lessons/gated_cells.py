@@ -1,4 +1,4 @@
-"""Lessons 12 and 4: how far back the loss at the last step reaches in an RNN, an LSTM, a GRU.
+"""Lesson 12 only: how far back the loss at the last step reaches in an RNN, an LSTM and a GRU.
 
 The model is :class:`labhelpers.models.LastStepRNN` (one recurrent layer read at
 its last step, then a linear layer). :func:`gradient_norms_by_lag` runs it
@@ -6,8 +6,8 @@ one step at a time so that autograd keeps the gradient of the loss with respect
 to every state (in float64 when asked: a float32 gradient that falls below
 1e-45 becomes 0); :func:`share_at_lag` and :func:`compared_with_rnn` turn
 those norms into the share of the gradient that reaches a lag, with its
-standard error, and into words; :func:`open_gates` starts a gated cell
-remembering (lessons 4 and 12).
+standard error, and into words. ``open_gates``, which starts a gated cell
+remembering, lives in :mod:`labhelpers.models` (lessons 4 and 12 use it).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from .. import noise
-from ..models import LastStepRNN
+from ..models import LastStepRNN, open_gates  # noqa: F401 (lesson 12 imports it here)
 
 
 def _state_tensors(state) -> tuple[torch.Tensor, ...]:
@@ -98,37 +98,6 @@ def gradient_norms_by_lag(
         )
         norms[:, X.shape[1] - k] = gradient.norm(dim=1).detach().cpu().double().numpy()
     return norms
-
-
-def open_gates(model: LastStepRNN, value: float) -> None:
-    """Start a gated cell remembering: its gates' biases set so that sigma(value) keeps the state.
-
-    LSTM: forget gate bias ``value`` and input gate bias ``-value``; GRU: update
-    gate bias ``value`` (h_t = (1 - z_t) n_t + z_t h_{t-1}, so z_t near 1 keeps
-    h_{t-1}). torch stacks the biases in chunks of hidden_size, LSTM (input,
-    forget, cell, output) and GRU (reset, update, new), and keeps two per gate
-    (``bias_ih``, ``bias_hh``) whose sum acts: the first gets the value, the
-    second zero. A vanilla RNN is left as it is.
-    """
-    if not isinstance(model, LastStepRNN):
-        raise ValueError(
-            f"model must be a labhelpers.models.LastStepRNN, got {type(model).__name__}"
-        )
-    value = float(value)
-    if not np.isfinite(value):
-        raise ValueError(f"value must be a finite number, got {value!r}")
-    size = model.rnn.hidden_size
-    if isinstance(model.rnn, nn.LSTM):
-        chunks = {1: value, 0: -value}
-    elif isinstance(model.rnn, nn.GRU):
-        chunks = {1: value}
-    else:
-        return
-    with torch.no_grad():
-        for layer in range(model.rnn.num_layers):
-            for chunk, bias in chunks.items():
-                getattr(model.rnn, f"bias_ih_l{layer}")[chunk * size : (chunk + 1) * size] = bias
-                getattr(model.rnn, f"bias_hh_l{layer}")[chunk * size : (chunk + 1) * size] = 0.0
 
 
 def share_at_lag(norms: np.ndarray, lag: int) -> tuple[noise.Measured, int]:
