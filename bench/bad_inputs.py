@@ -180,6 +180,13 @@ def fit_cases(folder: Path) -> list[tuple[str, str, object]]:
             checkpoint_path=checkpoint,
         )
 
+    def run_on(device):
+        torch.manual_seed(0)
+        model = LastStepRNN(1, 8, 2)
+        optimizer = torch.optim.Adam(model.parameters())
+        return fit(model, nn.CrossEntropyLoss(), optimizer, batches, epochs=1, device=device,
+                   progress=False)  # fmt: skip
+
     (folder / "a_file").write_text("")
     truncated = folder / "truncated.pt"
     run(checkpoint=truncated, epochs=1)
@@ -192,6 +199,13 @@ def fit_cases(folder: Path) -> list[tuple[str, str, object]]:
             "fit, a NaN in the inputs",
             r"epoch 1: the loss of step 1 of train_batches is not finite",
             lambda: run(data=TensorBatches(nan_X, y, batch_size=16)),
+        ),
+        (
+            "fit(device='cuda') on a torch without CUDA",
+            r"device 'cuda': this torch .* sees no CUDA GPU"
+            if not torch.cuda.is_available()
+            else r"^$",
+            lambda: run_on("cuda"),
         ),
         (
             "fit, a checkpoint path under a file",
@@ -214,6 +228,182 @@ def fit_cases(folder: Path) -> list[tuple[str, str, object]]:
             lambda: run(hidden=16, checkpoint=other),
         ),
         ("fit, an empty validation loader", r"val_batches yielded no batches", lambda: run(val=[])),
+    ]
+
+
+# ---------------------------------------------------------------- the command line (issue 24)
+
+# A refusal of a bad option must come within this many seconds.
+REFUSAL_SECONDS = 30
+
+
+@contextlib.contextmanager
+def servers():
+    """Two local TCP servers that are no Dask scheduler: one silent (a web server waiting for its
+    request, as the dashboard's port), one that speaks first in another protocol."""
+    import socket
+    import threading
+
+    listeners = []
+
+    def serve(greeting: bytes) -> str:
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listeners.append(listener)
+
+        def loop():
+            while True:
+                try:
+                    connection, _ = listener.accept()
+                except OSError:
+                    return
+                listeners.append(connection)
+                if greeting:
+                    connection.sendall(greeting)
+
+        threading.Thread(target=loop, daemon=True).start()
+        return f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+
+    try:
+        yield serve(b""), serve(b"SSH-2.0-OpenSSH_9.2\r\n")
+    finally:
+        for listener in listeners:
+            listener.close()
+
+
+def book_copy(folder: Path) -> Path:
+    """A copy of the book's sources to break things in (notebooks, README, times, config)."""
+    import shutil
+
+    root = folder / "book-copy"
+    if not root.exists():
+        shutil.copytree(ROOT / "notebooks", root / "notebooks")
+        shutil.copytree(ROOT / "book", root / "book")
+        for name in ("README.md", "_config.yml", "_toc.yml"):
+            shutil.copy2(ROOT / name, root / name)
+    return root
+
+
+def cli_cases(folder: Path, silent: str, other: str) -> list[tuple[str, list[str], str, int]]:
+    """(what, arguments of python -m labhelpers, regex of the answer, exit status)."""
+    copy = book_copy(folder)
+    (folder / "tabs.yml").write_text("hidden_size:\n\t- 16\n")
+    (folder / "broken.yml").write_text("hidden_size: [16, 32\n")
+    stale = copy / "notebooks" / "01_sum_classifier.py"
+    stale.write_text(stale.read_text().replace("## Aim", "## Aim (edited in the .py)"))
+    damaged = folder / "damaged-executed"
+    damaged.mkdir(exist_ok=True)
+    (damaged / "01_sum_classifier.ipynb").write_text('{"cells": [')
+    no_block = folder / "no-block"
+    if not no_block.exists():
+        import shutil
+
+        shutil.copytree(copy, no_block)
+        (no_block / "README.md").write_text("# no table here\n")
+    (folder / "notes.ipynb").write_text("my notes\n")
+    (folder / "taken").write_text("a file\n")
+    lesson = ["run", "--only", "01_sum_classifier"]
+    return [
+        ("run --scheduler not-an-address", [*lesson, "--scheduler", "not-an-address"],
+         r"--scheduler 'not-an-address': not an address of the form tcp://HOST:PORT", 1),
+        ("run --scheduler at a silent server (a dashboard port)", [*lesson, "--scheduler", silent],
+         r"sent no Dask greeting within 5 s", 1),
+        ("run --scheduler at a server of another protocol", [*lesson, "--scheduler", other],
+         r"not a Dask scheduler", 1),
+        ("run --grid profile=smoke,quick", [*lesson, "--grid", "profile=smoke,quick"],
+         r"--grid profile=\.\.\.: the profile is chosen with --profile", 1),
+        ("run -p profile lab", [*lesson, "-p", "profile", "lab"],
+         r"-p profile: the profile is chosen with --profile", 1),
+        ("run --grid seed=0:100000", [*lesson, "--grid", "seed=0:100000"],
+         r"100,000 points .*--max-points 100000", 1),
+        ("run --grid prompt='a b',\"a'b\"",
+         ["run", "--only", "10_char_rnn", "--grid", "prompt=a b,a'b"],
+         r"would both be written to 10_char_rnn--prompt=a_b", 1),
+        ("run --sweep with a tab-indented YAML", [*lesson, "--sweep", str(folder / "tabs.yml")],
+         r"tabs.yml: not valid YAML at line 2, column 1", 1),
+        ("run --sweep with a malformed YAML", [*lesson, "--sweep", str(folder / "broken.yml")],
+         r"broken.yml: not valid YAML at line 2", 1),
+        ("run after editing the .py twin only", ["--root", str(copy), *lesson],
+         r"01_sum_classifier.py is newer.*jupytext --sync", 1),
+        ("times --executed with a folder that does not exist",
+         ["times", "--executed", str(folder / "nope")], r"--executed .*nope: no such folder", 1),
+        ("times --executed with a damaged executed copy", ["times", "--executed", str(damaged)],
+         r"01_sum_classifier.ipynb is damaged .*--only 01_sum_classifier", 0),
+        ("times --save with a README without its block",
+         ["--root", str(no_block), "times", "--save", "--executed", str(ROOT / "tests" / "nbval")],
+         r"README.md has no .* block to rewrite: .*nothing was saved", 1),
+        ("record of a text file", ["record", str(folder / "notes.ipynb"), "--name", "A",
+                                   "--register", "1"],
+         r"notes.ipynb is not a Jupyter notebook", 1),
+        ("record --out naming a file", ["record", str(ROOT / "tests" / "nbval" /
+                                                      "01_sum_classifier.ipynb"),
+                                        "--name", "A", "--register", "1", "--out",
+                                        str(folder / "taken")],
+         r"out .*taken is a file: give a folder", 1),
+        ("record with a name of 200 characters", ["record", str(ROOT / "tests" / "nbval" /
+                                                                "01_sum_classifier.ipynb"),
+                                                  "--name", "A" * 200, "--register", "1"],
+         r"name is 200 characters long", 1),
+    ]  # fmt: skip
+
+
+def cli_case(arguments: list[str], expected: str, status: int) -> tuple[bool, str]:
+    """Run ``python -m labhelpers ARGUMENTS``: the answer as expected, in time, and no lock or
+    temporary file left in _build."""
+    import subprocess
+
+    before = set((ROOT / "_build").rglob(".*.lock")) if (ROOT / "_build").exists() else set()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "labhelpers", *arguments],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=REFUSAL_SECONDS,
+        )
+    except subprocess.TimeoutExpired:
+        return False, f"no answer within {REFUSAL_SECONDS} s"
+    answer = " ".join((done.stderr.strip() or done.stdout.strip()).splitlines()[-3:])
+    after = set((ROOT / "_build").rglob(".*.lock")) if (ROOT / "_build").exists() else set()
+    left = after - before
+    good = done.returncode == status and bool(re.search(expected, done.stderr + done.stdout))
+    if left:
+        good, answer = False, f"{answer} (left behind: {', '.join(map(str, left))})"
+    return good, answer
+
+
+def data_cases(folder: Path) -> list[tuple[str, str, object]]:
+    """(what, regex of the expected answer, a function that raises or returns it) for the data."""
+    import gzip
+
+    import pandas as pd
+
+    from labhelpers.data.imdb import load_review_data
+
+    twice = folder / "twice" / "reviews.csv"
+    twice.parent.mkdir(exist_ok=True)
+    rows = [(f"review {i}: {'a fine' if i % 2 else 'a dull'} film", "positive" if i % 2
+             else "negative") for i in range(120)]  # fmt: skip
+    pd.DataFrame(rows * 2, columns=["review", "sentiment"]).to_csv(twice, index=False)
+    damaged = folder / "damaged-split" / "reviews.csv"
+    damaged.parent.mkdir(exist_ok=True)
+    pd.DataFrame(rows, columns=["review", "sentiment"]).to_csv(damaged, index=False)
+    with gzip.open(damaged.parent / "imdb_50k_meta.csv.gz", "wt") as file:
+        file.write("row,split,sentiment\n" + "".join(f"{i},train,x\n" for i in range(120)))
+    split_file = damaged.parent / "imdb_50k_meta.csv.gz"
+    split_file.write_bytes(split_file.read_bytes()[:30])
+    return [
+        (
+            "an IMDB CSV with every review twice",
+            r"120 repeated reviews dropped",
+            lambda: load_review_data("imdb", twice, kagglehub=False).description,
+        ),
+        (
+            "a damaged split file beside the CSV",
+            r"split file .*imdb_50k_meta.csv.gz cannot be read",
+            lambda: load_review_data("imdb", damaged, split="official", kagglehub=False),
+        ),
     ]
 
 
@@ -242,14 +432,27 @@ def main() -> int:
                 f"| {'yes' if good else 'NO'} |",
                 flush=True,
             )
-        for what, expected, make in fit_cases(folder):
+        with servers() as (silent, other):
+            for what, arguments, expected, status in cli_cases(folder, silent, other):
+                if args.only not in what:
+                    continue
+                started = time.perf_counter()
+                good, answer = cli_case(arguments, expected, status)
+                failures += not good
+                print(
+                    f"| `{what}` | {answer[:300]} | {time.perf_counter() - started:.1f} "
+                    f"| {'yes' if good else 'NO'} |",
+                    flush=True,
+                )
+        for what, expected, make in [*fit_cases(folder), *data_cases(folder)]:
             if args.only not in what:
                 continue
             started = time.perf_counter()
             try:
                 with contextlib.redirect_stdout(io.StringIO()):
-                    make()
-                good, answer = False, "accepted"
+                    said = make()
+                answer = said if isinstance(said, str) else "accepted"
+                good = isinstance(said, str) and bool(re.search(expected, said))
             except (ValueError, FloatingPointError) as error:
                 answer = " ".join(str(error).splitlines())
                 good = bool(re.search(expected, answer))
