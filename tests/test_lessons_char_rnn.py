@@ -202,3 +202,18 @@ def test_validation_loss_is_over_seeds_where_there_are_several():
     assert several == noise.over_seeds([2.1, 2.3, 2.0]) and "3 seeds" in several.source
     with pytest.raises(ValueError, match="at least one training"):
         validation_loss([], chunks)
+
+
+def test_lesson_10_says_what_it_counts_and_what_it_compares():
+    """Issue 22: the truncation counted as lesson 3 counts lags, the free-running error's
+    one reference, teacher forcing cited, and the bidirectional restriction stated."""
+    from conftest import ROOT
+
+    text = " ".join((ROOT / "notebooks" / "10_char_rnn.py").read_text().split())
+    assert "gradients flow back at most $T$ steps" not in text
+    assert "reaches back $t - 1$ steps" in text and "back the most, $T - 1$ steps" in text
+    assert "divergence from one reference continuation" in text
+    assert "**teacher forcing** (Williams & Zipser, 1989)" in text
+    assert "cannot generate text" not in text
+    assert "per-step prediction" in text and "streaming" in text
+    assert "bidirectional encoder of lesson 9's past window" in text
