@@ -79,7 +79,7 @@ hidden_size = None  # type: int, at least 1  Size of each RNN layer's hidden sta
 num_layers = None  # type: int, at least 1  Stacked RNN layers of the main model (the record: 2).
 learning_rate = None  # type: float, above 0  Adam's learning rate (the record: 0.01).
 epochs = None  # type: int, at least 1  Full-batch passes over the training data (the record: 100).
-n_seeds = None  # type: int, at least 1  Seeds per model in the one-layer against two-layer comparison.
+n_seeds = None  # type: int, at least 1  Seeds per model in the one-layer against two-layer comparison: with 2 or more, each mean validation MSE carries its standard error over seeds; with 1, the standard error over the validation sequences.
 seed = 0  # type: int, at least 0  Seed of the data and of the first (reported) model.
 device = "auto"  # type: str in {"auto", "cuda", "mps", "cpu"}  "auto" takes CUDA, then MPS, then the CPU.
 
@@ -90,7 +90,7 @@ from labhelpers.profiles import notebook_settings
 PROFILES = {
     "smoke": dict(n_samples=200,  seq_len=20, noise=0.1, train_fraction=0.8,
                   hidden_size=32, num_layers=2, learning_rate=0.01, epochs=20,
-                  n_seeds=1, val_fraction=0.2),
+                  n_seeds=2, val_fraction=0.2),
     "quick": dict(n_samples=1000, seq_len=20, noise=0.1, train_fraction=0.8,
                   hidden_size=32, num_layers=2, learning_rate=0.01, epochs=100,
                   n_seeds=3, val_fraction=0.2),
@@ -340,11 +340,19 @@ print(
 # ### One layer against two, chosen on validation
 #
 # The same training, from several seeds, with one and with two layers; the
-# number of layers with the lower mean validation MSE is kept. The cell
+# number of layers with the lower mean validation MSE is kept. Each mean
+# carries its standard error over the seeds (`labhelpers.noise`), and the
+# verdict column says whether a difference stands above that noise. The cell
 # checks that no test array exists yet when it chooses.
 
 # %%
-import pandas as pd
+from labhelpers.lessons.sequence_regression import (
+    mse_measured,
+    mse_table,
+    squared_errors,
+)
+from labhelpers.noise import compare, over_items
+from labhelpers.training import predict
 
 
 def layer_name(layers):
@@ -369,6 +377,11 @@ for layers in candidates:
                 parameters=count_parameters(run_model),
             )
         )
+        if len(runs[layers]) == 1:  # the first seed's error per sequence
+            val_predicted, _ = predict(run_model, full_batch(X_val, y_val))
+            runs[layers][0]["val_errors"] = squared_errors(
+                val_predicted.numpy(), y_val
+            )
         curves.setdefault(layers, run_history["val_loss"])
 val_mses = {
     layers: [r["val_mse"] for r in runs[layers]] for layers in candidates
@@ -384,19 +397,35 @@ print(
     "test arrays when the choice is made: none; "
     f"chosen on validation: {layer_name(chosen)}"
 )
-comparison = pd.DataFrame(
-    {
-        layer_name(layers): {
-            "parameters": runs[layers][0]["parameters"],
-            "seeds": len(runs[layers]),
-            "mean validation MSE": mean_val[layers],
-            "best validation MSE": np.min(val_mses[layers]),
-            "worst validation MSE": np.max(val_mses[layers]),
-        }
-        for layers in candidates
-    }
-).T.astype({"parameters": int, "seeds": int})
+measured_val = {
+    layer_name(layers): mse_measured(
+        val_mses[layers], runs[layers][0]["val_errors"], "validation sequences"
+    )
+    for layers in candidates
+}
+main_name = layer_name(settings["num_layers"])
+comparison = mse_table(
+    measured_val, reference=main_name, value="mean validation MSE"
+)
+comparison.insert(
+    0, "parameters", [runs[layers][0]["parameters"] for layers in candidates]
+)
+comparison.insert(1, "seeds", [len(runs[layers]) for layers in candidates])
+comparison["best"] = [np.min(val_mses[layers]) for layers in candidates]
+comparison["worst"] = [np.max(val_mses[layers]) for layers in candidates]
+print(f"±: {measured_val[main_name].source}")
 comparison.round(4)
+
+# %%
+layers_sentence = compare(
+    "The 2-layer RNN",
+    measured_val[layer_name(2)],
+    "the 1-layer RNN",
+    measured_val[layer_name(1)],
+    percent=False,
+    higher_is_better=False,
+)
+print(layers_sentence)
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.6))
@@ -452,6 +481,46 @@ ax.grid(alpha=0.3)
 plt.show()
 
 # %% [markdown]
+# Each test MSE with the standard error of the mean over the test sequences
+# (the test sample's luck only: one seed is scored), and each predictor
+# against the RNN:
+
+# %%
+rnn_test_name = (
+    f"RNN ({layer_name(chosen)}, hidden {settings['hidden_size']})"
+)
+test_figures = {
+    rnn_test_name: squared_errors(predicted, targets),
+    "fitting-mean predictor": squared_errors(
+        np.full_like(y_test, y_fit.mean()), y_test
+    ),
+    "last-value predictor": squared_errors(naive_forecast(X_test), y_test),
+}
+measured_test = {
+    name: over_items(errors, what="test sequences")
+    for name, errors in test_figures.items()
+}
+print(f"±: {measured_test[rnn_test_name].source}")
+test_table = mse_table(
+    measured_test, reference=rnn_test_name, value="test MSE"
+)
+test_table.round(4)
+
+# %%
+test_sentence = " ".join(
+    compare(
+        f"The {rnn_test_name}",
+        measured_test[rnn_test_name],
+        f"the {name}",
+        measured_test[name],
+        percent=False,
+        higher_is_better=False,
+    )
+    for name in ("last-value predictor", "fitting-mean predictor")
+)
+print(test_sentence)
+
+# %% [markdown]
 # ## Result
 
 # %%
@@ -470,11 +539,14 @@ sentence = (
     "The record's loss fell from about 0.55 to "
     "about 0.015 in 10 epochs on data it did not describe. "
     f"Over {settings['n_seeds']} seed(s) the mean validation MSE was "
-    f"{two:.4f} with two layers and {one:.4f} with one, so validation "
-    f"chose {layer_name(chosen)}. Scored once on the {len(X_test)} test "
-    f"sequences, the chosen model's MSE is {test_mse:.4f}, against "
-    f"{mean_mse:.4f} for predicting the fitting mean and "
-    f"{last_value_mse:.4f} for repeating the last value."
+    f"{measured_val[layer_name(2)].show(percent=False)} with two layers "
+    f"and {measured_val[layer_name(1)].show(percent=False)} with one "
+    f"({measured_val[layer_name(1)].source}). {layers_sentence} "
+    f"Validation chose {layer_name(chosen)}, the lower mean. Scored once "
+    f"on the {len(X_test)} test sequences, the chosen model's MSE is "
+    f"{test_mse:.4f}, against {mean_mse:.4f} for predicting the fitting "
+    f"mean and {last_value_mse:.4f} for repeating the last value. "
+    f"{test_sentence}"
 )
 display(Markdown(sentence))
 recorded = record_results(
@@ -528,8 +600,8 @@ recorded = record_results(
 #   predictor change?
 
 # %% [markdown]
-# :::{admonition} Answers
-# :class: dropdown
+# <details>
+# <summary>Answers</summary>
 #
 # 1. Choosing on the test set fits the choice to those particular test
 #    sequences, so their score is optimistic: it is no longer an estimate for
@@ -552,13 +624,16 @@ recorded = record_results(
 # 6. and 7.: 6 from the next cell; 7: no. Once a choice depends on the test
 #    score, the test set has become a validation set and a new, untouched test
 #    set would be needed for an honest estimate.
-# :::
+#
+# </details>
 
 # %%
-# The numeric answers, from this run (a collapsed block in the book).
+# The numeric answers, from this run (collapsed until clicked).
+from labhelpers.report import answers
+
 H = settings["hidden_size"]
 one_layer = H * 1 + H * H + 2 * H + H + 1
-answers = [
+answer_lines = [
     f"3: one layer {one_layer} (formula), "
     f"{runs[1][0]['parameters']} counted; two layers "
     f"{one_layer + 2 * H * H + 2 * H} (formula), "
@@ -571,15 +646,10 @@ answers = [
     f"6: mean validation MSE {mean_val[1]:.4f} (one layer, seeds from "
     f"{min(val_mses[1]):.4f} to {max(val_mses[1]):.4f}) against "
     f"{mean_val[2]:.4f} (two layers, {min(val_mses[2]):.4f} to "
-    f"{max(val_mses[2]):.4f}), over {settings['n_seeds']} seed(s).",
+    f"{max(val_mses[2]):.4f}), over {settings['n_seeds']} seed(s). "
+    + layers_sentence,
 ]
-display(
-    Markdown(
-        ":::{admonition} Answers from this run\n:class: dropdown\n\n"
-        + "\n".join(f"- {line}" for line in answers)
-        + "\n:::"
-    )
-)
+display(Markdown(answers(answer_lines)))
 
 
 # %% tags=["lab-record"]

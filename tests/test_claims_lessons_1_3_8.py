@@ -9,6 +9,7 @@ import pytest
 
 from labhelpers import noise
 from labhelpers.lessons.rnn_cell import tolerance_reading
+from labhelpers.lessons.sequence_regression import mse_measured, mse_table, squared_errors
 from labhelpers.lessons.sum_classifier import against_baselines, rnn_accuracy
 from labhelpers.tools.runner import execute_notebook, records_in
 
@@ -177,3 +178,52 @@ def test_lesson_3_says_what_its_n_minus_1_steps_count():
     text = shown_text(reference)
     assert "reaches back at most $n - 1$ steps of lag" in text
     assert "multiplies $n - 1$ one-step Jacobians and reaches the $n$ steps" in text
+
+
+# --- lesson 8: one layer against two, and the RNN against the predictors, with their noise ---
+
+
+def test_mse_measured_over_seeds_or_over_sequences():
+    assert mse_measured([0.03, 0.05], [0.1, 0.2], "validation sequences") == noise.over_seeds(
+        [0.03, 0.05]
+    )
+    one = mse_measured([0.04], [0.02, 0.06, 0.04], "validation sequences")
+    assert one.value == pytest.approx(0.04)
+    assert one.se == pytest.approx(0.02 / 3**0.5)  # sd 0.02 over 3 sequences
+    assert "3 validation sequences" in one.source
+    with pytest.raises(ValueError, match="at least one seed"):
+        mse_measured([], [0.1, 0.2], "validation sequences")
+
+
+def test_squared_errors_per_sequence():
+    errors = squared_errors([[1.0], [2.0]], [[0.5], [2.0]])
+    assert errors.tolist() == [0.25, 0.0]
+    with pytest.raises(ValueError, match="must match"):
+        squared_errors([[1.0, 2.0]], [[1.0]])
+
+
+def test_mse_table_shows_four_decimals_and_says_which_way_is_lower():
+    figures = {
+        "RNN": noise.Measured(0.0370, 0.0056, "s"),
+        "last value": noise.Measured(0.0743, 0.0121, "s"),
+        "close": noise.Measured(0.0380, 0.0050, "s"),
+        "lower": noise.Measured(0.0100, 0.0010, "s"),
+    }
+    table = mse_table(figures, reference="RNN", value="test MSE")
+    assert table.loc["last value", "vs RNN"] == "+0.0373 ± 0.0133"
+    verdicts = table["verdict (above: lower MSE)"]
+    assert list(verdicts) == ["", "below", "within noise", "above"]
+    assert table.loc["RNN", "test MSE"] == 0.0370 and "±" in table.columns
+
+
+def test_lesson_8_tables_carry_their_noise_and_the_result_its_verdicts():
+    reference = nbformat.read(
+        ROOT / "tests" / "nbval" / "08_sequence_regression.ipynb", as_version=4
+    )
+    text = shown_text(reference)
+    assert "±: s.e. of the mean over 2 seeds" in text  # the layers' table
+    assert "±: s.e. of the mean over 40 test sequences" in text  # the test table
+    assert re.search(r"The 2-layer RNN (and the 1-layer RNN are within noise|beats|is worse)", text)
+    assert re.search(
+        r"The RNN \(1 layer, hidden 32\) (beats|is worse than|and) the last-value", text
+    )
