@@ -221,3 +221,44 @@ def over_items(
     spread = sum((w * (v - mean)) ** 2 for w, v in zip(weights, values))
     se = math.sqrt(k / (k - 1) * spread) / total
     return Measured(mean, se, f"s.e. of the mean over {k:,} {what}")
+
+
+def rmse_block_bootstrap(errors, block: int, draws: int = 1000, seed: int = 0) -> Measured:
+    """The RMSE of forecast ``errors`` with a moving-block bootstrap standard error.
+
+    ``errors`` (actual minus forecast) has one row per test window, in time order:
+    shape (windows,) or (windows, steps ahead); the RMSE is taken over every entry.
+    Neighbouring windows' errors are correlated (they share most of their inputs),
+    so the rows are resampled in blocks of ``block`` consecutive windows (Kunsch
+    1989): ``ceil(windows / block)`` blocks with random starts, joined and cut to
+    ``windows`` rows, ``draws`` times. The standard error is the standard deviation
+    (ddof=1) of the ``draws`` RMSEs; a NumPy generator seeded with ``seed`` makes
+    it the same on every run. Like :func:`binomial`, it counts the test period's
+    luck only, not the seed's.
+    """
+    import numpy as np
+
+    errors = np.asarray(errors, dtype=np.float64)
+    if errors.ndim not in (1, 2) or len(errors) < 2:
+        raise ValueError(
+            f"errors must be (windows,) or (windows, steps) with at least 2 windows, "
+            f"got shape {errors.shape}"
+        )
+    if not np.all(np.isfinite(errors)):
+        raise ValueError("errors must be finite")
+    positive_int("block", block)
+    positive_int("draws", draws)
+    windows = len(errors)
+    if block > windows:
+        raise ValueError(f"block={block} is longer than the {windows} test windows")
+    squared = (errors**2).reshape(windows, -1).mean(axis=1)
+    rng = np.random.default_rng(seed)
+    blocks = -(-windows // block)
+    starts = rng.integers(0, windows - block + 1, size=(draws, blocks))
+    rows = (starts[:, :, None] + np.arange(block)).reshape(draws, -1)[:, :windows]
+    rmses = np.sqrt(squared[rows].mean(axis=1))
+    return Measured(
+        float(np.sqrt(squared.mean())),
+        float(rmses.std(ddof=1)),
+        f"block-bootstrap s.e. of {windows} test windows (blocks of {block})",
+    )

@@ -58,8 +58,10 @@ if (
 # - train an LSTM on a sine wave and plot actual against predicted values;
 # - repeat record 003's demo: a ReLU LSTM learns 1, 2, ..., 10 and predicts what
 #   follows [5, 6, 7];
-# - on a real series, compare an RNN and an LSTM with the naive (last value)
-#   and seasonal-naive (same month last year) forecasts, by RMSE and MAE;
+# - on a real series, compare an RNN, an LSTM and a bidirectional LSTM (which
+#   reads its past window both ways) with the naive (last value) and
+#   seasonal-naive (same month last year) forecasts, by RMSE with its standard
+#   error, and MAE;
 # - forecast many steps ahead by feeding predictions back, and watch the errors grow.
 #
 # ## Parameters
@@ -81,7 +83,8 @@ series_name = None  # type: str in {"elnino", "co2", "sunspots"}  Measured serie
 window = None  # type: int, at least 1  Lookback window for the measured series (months, or years for sunspots).
 train_fraction = None  # type: float in (0, 1)  Share of the measured series, from its start, used for training; the rest is the test period.
 val_fraction = None  # type: float in (0, 1)  Share of the training windows, the latest ones, held out to watch validation loss.
-hidden_size = None  # type: int, at least 1  Hidden units of the RNN and the LSTM on the measured series.
+hidden_size = None  # type: int, at least 1  Hidden units of the RNN and the LSTM on the measured series (per direction for the bidirectional LSTM).
+n_seeds = None  # type: int, at least 1  Seeds each network on the measured series trains from: with 2 or more, its RMSE is the mean with its standard error over seeds; with 1, a block-bootstrap standard error over the test windows.
 learning_rate = None  # type: float, above 0  Adam's learning rate for the sine wave and the measured series.
 batch_size = None  # type: int, at least 1  Windows per gradient step.
 epochs = None  # type: int, at least 1  Training epochs on the measured series.
@@ -98,17 +101,20 @@ PROFILES = {
                   sine_window=20, sine_epochs=5,  demo_hidden=50,
                   demo_epochs=60,  series_name="elnino", window=24,
                   train_fraction=0.8, val_fraction=0.15, hidden_size=16,
-                  learning_rate=0.003, batch_size=32, epochs=8,   horizon=12),
+                  learning_rate=0.003, batch_size=32, epochs=8,   horizon=12,
+                  n_seeds=1),
     "quick": dict(sine_points=1000, sine_period=50.0, sine_noise=0.05,
                   sine_window=20, sine_epochs=20, demo_hidden=50,
                   demo_epochs=200, series_name="elnino", window=24,
                   train_fraction=0.8, val_fraction=0.15, hidden_size=32,
-                  learning_rate=0.003, batch_size=32, epochs=60,  horizon=24),
+                  learning_rate=0.003, batch_size=32, epochs=60,  horizon=24,
+                  n_seeds=3),
     "lab":   dict(sine_points=2000, sine_period=50.0, sine_noise=0.05,
                   sine_window=20, sine_epochs=50, demo_hidden=50,
                   demo_epochs=200, series_name="elnino", window=24,
                   train_fraction=0.8, val_fraction=0.15, hidden_size=64,
-                  learning_rate=0.003, batch_size=32, epochs=200, horizon=24),
+                  learning_rate=0.003, batch_size=32, epochs=200, horizon=24,
+                  n_seeds=5),
 }
 # fmt: on
 # Checks the parameters, then fills in the profile's values.
@@ -154,25 +160,42 @@ settings
 # same month last year). A model that does not beat them has learned nothing
 # useful, however low its training loss.
 #
+# **Noise.** One training is one draw. With `n_seeds` of 2 or more, each
+# network trains from that many seeds and its RMSE is the mean over them with
+# the standard error of that mean. With one seed, and for the baselines (which
+# do not train), the standard error comes from a moving-block bootstrap over
+# the test windows: neighbouring windows share most of their values, so whole
+# blocks of consecutive windows are resampled. The bootstrap counts the luck of
+# the test period, the seeds the luck of training. Two RMSEs are called within
+# noise when they differ by less than two standard errors of the difference.
+#
 # **Multi-step.** A one-step model forecasts $k$ steps ahead recursively: it
 # predicts $\hat s_{t+1}$, slides the window to include it, predicts
 # $\hat s_{t+2}$, and so on; its own errors come back as inputs.
 #
-# **Only the past.** Every model here reads its window forwards, from the
-# oldest value to the newest. A **bidirectional** RNN (lesson 11 draws one)
-# also reads it backwards, so its output at step $t$ depends on the values
-# after $t$: a forecast made at time $t$ does not have them, and a model
-# trained with them would be reading its own answer. It cannot forecast.
+# **Only the past, read either way.** Every model here reads a finished window
+# of past values, $s_{t-w+1}, \dots, s_t$, and outputs once, for the value
+# after it. A **bidirectional** RNN (lesson 11 draws one) adds a second layer
+# that reads the same window from its newest value to its oldest. Both
+# directions read only values up to the forecast origin $t$, so a
+# bidirectional encoder of a past window is a valid forecaster: this lesson
+# trains one beside the others. The restriction is on outputs that must not
+# depend on later inputs: a prediction at every step of a sequence (there the
+# backward state at step $t$ has read the values after $t$), generating text
+# (lesson 10) and streaming, where each output is due before the next input
+# arrives.
 #
 # ```text
 # split the series in time: training part | test part
 # fit the scaler on the training part; scale everything
 # window the training part -> (X_train, y_train); the last 15% of them validate
 # window the test part (reading back w values) -> (X_test, y_test)
-# for cell in RNN, LSTM:
-#     train Linear(cell(X)[last step]) with MSE and Adam
-#     forecast the test period one step ahead, and recursively up to H steps
-# score all forecasts and both baselines in the original units (RMSE, MAE)
+# for network in RNN, LSTM, bidirectional LSTM:
+#     for each of n_seeds seeds:
+#         train Linear(network(X)[last step]) with MSE and Adam
+#         forecast the test period one step ahead, and recursively up to H steps
+# score all forecasts and both baselines in the original units (RMSE, MAE),
+# each RMSE with its standard error (over seeds, or a block bootstrap)
 # ```
 #
 # The error measures, over all forecasts:
@@ -224,15 +247,28 @@ print(
 # %% [markdown]
 # ### A sine wave (records 002 and 003)
 #
-# An LSTM (32 units) with a linear layer on its last step, trained with MSE and
-# Adam (learning rate 0.01); the last 20% of the wave, in time, is the test
-# period.
+# An LSTM with a linear layer on its last step, trained with MSE and Adam (its
+# width and learning rate are printed below). The last 20% of the wave, in
+# time, is the test period; the latest `val_fraction` of the training windows
+# are held out to validate during training, so the test windows are read only
+# once, for the final score.
 
 # %%
 from labhelpers.data.batches import TensorBatches
 from labhelpers.data.series import forecast_errors, sine_wave
 from labhelpers.models import LastStepRNN, count_parameters
+from labhelpers.noise import rmse_block_bootstrap
 from labhelpers.training import fit, predict
+
+SINE_HIDDEN, SINE_RATE = 32, 0.01  # the sine LSTM's width and learning rate
+
+
+def hold_out_latest(X_part, y_part):
+    """Split training windows in time: the latest `val_fraction` validate."""
+    n_val = max(1, int(round(len(X_part) * settings["val_fraction"])))
+    fitted = X_part[:-n_val], y_part[:-n_val]
+    return fitted, (X_part[-n_val:], y_part[-n_val:])
+
 
 wave = sine_wave(
     settings["sine_points"],
@@ -241,10 +277,18 @@ wave = sine_wave(
     seed=seed,
 )
 sine = split_windows(wave, settings["sine_window"], train_fraction=0.8)
+(X_sine_fit, y_sine_fit), (X_sine_val, y_sine_val) = hold_out_latest(
+    sine.X_train, sine.y_train
+)
 print(
     f"sine wave of {len(wave)} points (period "
     f"{settings['sine_period']:g}, noise {settings['sine_noise']:g}); "
-    f"train pairs {sine.X_train.shape}, test pairs {sine.X_test.shape}"
+    f"pairs: fit {X_sine_fit.shape}, validation {X_sine_val.shape} (the "
+    f"latest training windows), test {sine.X_test.shape}"
+)
+print(
+    f"model: LSTM({SINE_HIDDEN}) read at its last step, Linear({SINE_HIDDEN}, "
+    f"1); Adam, learning rate {SINE_RATE:g}"
 )
 
 
@@ -258,13 +302,13 @@ def batches(X_part, y_part, shuffle, size=None):
 
 
 torch.manual_seed(seed)
-sine_model = LastStepRNN(1, 32, 1, cell="lstm").to(device)
+sine_model = LastStepRNN(1, SINE_HIDDEN, 1, cell="lstm").to(device)
 sine_history = fit(
     sine_model,
     nn.MSELoss(),
-    torch.optim.Adam(sine_model.parameters(), lr=0.01),
-    batches(sine.X_train, sine.y_train, shuffle=True),
-    batches(sine.X_test, sine.y_test, False),
+    torch.optim.Adam(sine_model.parameters(), lr=SINE_RATE),
+    batches(X_sine_fit, y_sine_fit, shuffle=True),
+    batches(X_sine_val, y_sine_val, False),
     epochs=settings["sine_epochs"],
     device=device,
     accuracy_fn=None,
@@ -275,10 +319,13 @@ sine_predicted = sine.scaler.inverse_transform(
 )
 sine_actual = sine.scaler.inverse_transform(sine.y_test)
 sine_errors = forecast_errors(sine_actual, sine_predicted)
+sine_rmse = rmse_block_bootstrap(
+    sine_actual - sine_predicted, block=settings["sine_window"], seed=seed
+)
 print(
-    f"test period: RMSE {sine_errors['rmse']:.4f}, "
-    f"MAE {sine_errors['mae']:.4f} "
-    f"(the noise alone has standard deviation {settings['sine_noise']:g})"
+    f"test period: RMSE {sine_rmse.show(percent=False)} ({sine_rmse.source}), "
+    f"MAE {sine_errors['mae']:.4f}; the noise alone has standard "
+    f"deviation {settings['sine_noise']:g}"
 )
 
 # %%
@@ -293,7 +340,7 @@ axes[0].plot(
 axes[0].plot(
     sine.test_target_time,
     sine_predicted[:, 0],
-    label="LSTM, one step ahead",
+    label=f"LSTM({SINE_HIDDEN}), one step ahead",
     linewidth=1,
 )
 axes[0].set_xlabel("time step")
@@ -340,12 +387,22 @@ print(inspect.getsource(ActivationLSTM.forward))
 counting = arithmetic_sequence(1, 1, 10)
 X_count, y_count = make_windows(counting, window=3)
 probes = torch.tensor([[5.0, 6.0, 7.0], [11.0, 12.0, 13.0]])[:, :, None]
+
+
+def output_bound(linear):
+    """b_g -/+ sum|W_g|: where W_g h + b_g lies for every h in (-1, 1)."""
+    reach = linear.weight.abs().sum().item()
+    return linear.bias.item() - reach, linear.bias.item() + reach
+
+
 demo_rows, demo_models = [], {}
 for activation in ("relu", "tanh"):
     torch.manual_seed(seed)
     demo = LastStepActivationLSTM(
         1, settings["demo_hidden"], 1, activation=activation
     ).to(device)
+    if activation == "tanh":
+        bound_before = output_bound(demo.out)
     demo_history = fit(
         demo,
         nn.MSELoss(),
@@ -382,16 +439,37 @@ demo_table.round(3)
 
 # %% [markdown]
 # With tanh every hidden state lies in $(-1, 1)$ (it is $o_t \odot
-# 	anh(c_t)$ with $o_t \in (0, 1)$), so the output $W_g h_T + b_g$ of the
-# tanh model can never leave $b_g \pm \sum_j |W_{g,j}|$, whatever the input;
-# a ReLU cell has no such ceiling. What the run shows:
+# \tanh(c_t)$ with $o_t \in (0, 1)$), so for given weights the output
+# $W_g h_T + b_g$ of the tanh model cannot leave $b_g \pm \sum_j |W_{g,j}|$,
+# whatever the input; a ReLU cell has no such bound. The bound is set by the
+# weights, so training moves it. What the run shows, before and after
+# training:
 
 # %%
 from IPython.display import Markdown, display
 
-linear = demo_models["tanh"].out
-reach = linear.weight.abs().sum().item()
-low, high = linear.bias.item() - reach, linear.bias.item() + reach
+
+def bound_sentence(before, after, target, epochs):
+    """Where the tanh model's output bound was, where it is, and `target`."""
+    (low_0, high_0), (low_1, high_1) = before, after
+    inside = low_1 <= target <= high_1
+    ending = (
+        "inside the trained interval, so the bound alone does not keep "
+        "these weights from answering it"
+        if inside
+        else "outside the trained interval, so no input makes these weights "
+        "answer it"
+    )
+    return (
+        f"The tanh model's outputs are confined to [{low_0:.2f}, "
+        f"{high_0:.2f}] by its weights before training and to "
+        f"[{low_1:.2f}, {high_1:.2f}] after {epochs} epochs (half-width "
+        f"{(high_0 - low_0) / 2:.2f}, then {(high_1 - low_1) / 2:.2f}). "
+        f"{target:g} lies {ending}."
+    )
+
+
+low, high = output_bound(demo_models["tanh"].out)
 relu_row, tanh_row = demo_table.loc["relu"], demo_table.loc["tanh"]
 closer = {
     probe: min(
@@ -409,9 +487,11 @@ display(
         f"{relu_row['after [5, 6, 7]']:.2f} and tanh "
         f"{tanh_row['after [5, 6, 7]']:.2f}; after [11, 12, 13] (answer "
         f"14) ReLU predicts {relu_row['after [11, 12, 13]']:.2f} and tanh "
-        f"{tanh_row['after [11, 12, 13]']:.2f}. The trained tanh model's "
-        f"outputs are confined to [{low:.2f}, {high:.2f}] by its weights. "
-        f"Closer to the answer: {closer['[5, 6, 7]']} after [5, 6, 7], "
+        f"{tanh_row['after [11, 12, 13]']:.2f}. "
+        + bound_sentence(
+            bound_before, (low, high), 14, settings["demo_epochs"]
+        )
+        + f" Closer to the answer: {closer['[5, 6, 7]']} after [5, 6, 7], "
         f"{closer['[11, 12, 13]']} after [11, 12, 13]."
     )
 )
@@ -419,8 +499,9 @@ display(
 # %% [markdown]
 # [5, 6, 7] is one of the training windows, so 8 is a value the model has seen
 # as a target: this demo checks fitting, not forecasting. [11, 12, 13] lies
-# beyond every training value; the tanh model cannot answer outside the
-# interval printed above, however far the input goes.
+# beyond every training value; with its trained weights the tanh model cannot
+# answer outside the trained interval printed above, however far the input
+# goes. More training changes the weights and so moves that interval.
 #
 # ### A real measured series
 
@@ -448,9 +529,7 @@ split = split_windows(
     settings["window"],
     train_fraction=settings["train_fraction"],
 )
-n_val = max(1, int(round(len(split.X_train) * settings["val_fraction"])))
-X_fit, y_fit = split.X_train[:-n_val], split.y_train[:-n_val]
-X_val, y_val = split.X_train[-n_val:], split.y_train[-n_val:]
+(X_fit, y_fit), (X_val, y_val) = hold_out_latest(split.X_train, split.y_train)
 print(
     f"training part: {split.n_train} values to "
     f"{when(split.n_train - 1)}; scaler fitted on them alone "
@@ -491,99 +570,188 @@ ax.grid(alpha=0.3)
 plt.show()
 
 # %% [markdown]
-# Train an RNN and an LSTM of the same width, each read at its last step:
+# Train an RNN, an LSTM and a bidirectional LSTM of the same width per
+# direction, each read at its last step (the bidirectional one at the last
+# step of its forward half and the first step of its backward half, where each
+# has read the whole window), from each of `n_seeds` seeds:
 
 # %%
+width = settings["hidden_size"]
+networks = {
+    f"RNN({width})": dict(cell="rnn"),
+    f"LSTM({width})": dict(cell="lstm"),
+    f"bidirectional LSTM(2×{width})": dict(cell="lstm", bidirectional=True),
+}
+rnn_name, lstm_name, bi_name = networks
+seeds = [seed + k for k in range(settings["n_seeds"])]
 models, histories = {}, {}
-for cell in ("rnn", "lstm"):
-    torch.manual_seed(seed)
-    models[cell] = LastStepRNN(1, settings["hidden_size"], 1, cell=cell).to(
-        device
-    )
-    print(f"{cell.upper()}: {count_parameters(models[cell])} parameters")
-    histories[cell] = fit(
-        models[cell],
-        nn.MSELoss(),
-        torch.optim.Adam(
-            models[cell].parameters(), lr=settings["learning_rate"]
-        ),
-        batches(X_fit, y_fit, shuffle=True),
-        batches(X_val, y_val, shuffle=False),
-        epochs=settings["epochs"],
-        device=device,
-        accuracy_fn=None,
-        log_every=max(1, settings["epochs"] // 4),
-    )
+for name, layout in networks.items():
+    models[name] = []
+    for run_seed in seeds:
+        torch.manual_seed(run_seed)
+        model = LastStepRNN(1, width, 1, **layout).to(device)
+        if run_seed == seed:
+            print(f"{name}: {count_parameters(model)} parameters")
+        history = fit(
+            model,
+            nn.MSELoss(),
+            torch.optim.Adam(model.parameters(), lr=settings["learning_rate"]),
+            batches(X_fit, y_fit, shuffle=True),
+            batches(X_val, y_val, shuffle=False),
+            epochs=settings["epochs"],
+            device=device,
+            accuracy_fn=None,
+            log_every=(
+                max(1, settings["epochs"] // 4)
+                if run_seed == seed
+                else settings["epochs"]
+            ),
+        )
+        models[name].append(model)
+        histories.setdefault(name, history)
+print(f"each network trained from seeds {seeds}")
 
 # %% [markdown]
 # ## Observation
 #
-# Training and validation loss (scaled units) of both networks:
+# Training and validation loss (scaled units) of the three networks, first
+# seed:
 
 # %%
 fig, ax = plt.subplots(figsize=(6.5, 3.6))
-for cell, history in histories.items():
+for name, history in histories.items():
     epochs_axis = np.arange(1, history.epochs + 1)
-    (line,) = ax.plot(
-        epochs_axis, history["loss"], label=f"{cell.upper()} training"
-    )
+    (line,) = ax.plot(epochs_axis, history["loss"], label=f"{name} training")
     ax.plot(
         epochs_axis,
         history["val_loss"],
         linestyle="--",
         color=line.get_color(),
-        label=f"{cell.upper()} validation",
+        label=f"{name} validation",
     )
 ax.set_yscale("log")
 ax.set_xlabel("epoch")
 ax.set_ylabel("MSE, scaled units (log scale)")
-ax.set_title(f"{measured.name}: learning curves")
-ax.legend()
+ax.set_title(f"{measured.name}: learning curves (seed {seed})")
+ax.legend(fontsize=8)
 ax.grid(alpha=0.3)
 plt.show()
 
 # %% [markdown]
-# One step ahead over the test period, in the series' own units:
+# One step ahead over the test period, in the series' own units. Each RMSE has
+# its standard error (the `s.e. from` column says which kind); every forecast
+# is set against the reference baseline, the one of the two with the lower
+# RMSE over the validation period (chosen without the test period):
 
 # %%
+from labhelpers import noise
 from labhelpers.data.series import naive_forecast, seasonal_naive_forecast
 
+naive_name = "naive (last value)"
+seasonal_name = f"seasonal naive ({season} steps back)"
+
+
+def baseline_forecasts(X_part, steps=1):
+    """Both baselines' forecasts of windows `X_part`, in the series' units."""
+    return {
+        naive_name: split.scaler.inverse_transform(
+            naive_forecast(X_part, steps)
+        ),
+        seasonal_name: split.scaler.inverse_transform(
+            seasonal_naive_forecast(X_part, season, steps)
+        ),
+    }
+
+
+def measured_rmse(forecasts, actual_part, block):
+    """RMSE with its s.e.: over seeds if several, else a block bootstrap."""
+    if len(forecasts) >= 2:
+        return noise.over_seeds(
+            forecast_errors(actual_part, f)["rmse"] for f in forecasts
+        )
+    return noise.rmse_block_bootstrap(
+        actual_part - forecasts[0],
+        block=min(block, len(actual_part)),
+        seed=seed,
+    )
+
+
+scaled = split.scaler.transform(series.to_numpy())
+
+
+def reference_baseline(steps):
+    """The baseline with the lower RMSE on the validation period, 1 to `steps`
+    ahead: the reference, chosen without the test period."""
+    steps = min(steps, len(X_val))
+    first = split.n_train - len(X_val) - split.window
+    X_part, y_part = make_windows(
+        scaled[first : split.n_train], split.window, horizon=steps
+    )
+    actual_part = split.scaler.inverse_transform(y_part)
+    rmse = {
+        name: forecast_errors(actual_part, forecast)["rmse"]
+        for name, forecast in baseline_forecasts(X_part, steps).items()
+    }
+    print(
+        f"validation RMSE, 1 to {steps} steps ahead: "
+        + ", ".join(f"{name} {value:.4f}" for name, value in rmse.items())
+        + f" {measured.units}; reference: {min(rmse, key=rmse.get)}"
+    )
+    return min(rmse, key=rmse.get)
+
+
+def rmse_table(figures, forecasts, actual_part, reference):
+    """RMSE ± s.e., its source, MAE, and each row against `reference`."""
+    table = noise.comparison_table(
+        figures, reference, percent=False, higher_is_better=False
+    )
+    table["verdict"] = table["verdict"].replace(
+        {"above": "lower RMSE", "below": "higher RMSE"}
+    )
+    table.insert(2, "s.e. from", [f.source for f in figures.values()])
+    table.insert(
+        3,
+        f"MAE ({measured.units})",
+        [
+            np.mean([forecast_errors(actual_part, f)["mae"] for f in runs])
+            for runs in forecasts.values()
+        ],
+    )
+    return table.rename(columns={"value": f"RMSE ({measured.units})"})
+
+
+reference = reference_baseline(1)
 actual = split.scaler.inverse_transform(split.y_test)
 one_step = {
-    cell.upper(): split.scaler.inverse_transform(
-        predict(model, batches(split.X_test, split.y_test, False))[0]
-    )
-    for cell, model in models.items()
+    name: [
+        split.scaler.inverse_transform(
+            predict(model, batches(split.X_test, split.y_test, False))[0]
+        )
+        for model in runs
+    ]
+    for name, runs in models.items()
 }
-one_step["naive (last value)"] = split.scaler.inverse_transform(
-    naive_forecast(split.X_test)
+one_step.update(
+    {name: [f] for name, f in baseline_forecasts(split.X_test).items()}
 )
-one_step[f"seasonal naive ({season} steps back)"] = (
-    split.scaler.inverse_transform(
-        seasonal_naive_forecast(split.X_test, season)
-    )
-)
-one_step_table = pd.DataFrame(
-    {
-        name: forecast_errors(actual, forecast)
-        for name, forecast in one_step.items()
-    }
-).T
-one_step_table.columns = [
-    f"RMSE ({measured.units})",
-    f"MAE ({measured.units})",
-]
+one_step_rmse = {
+    name: measured_rmse(forecasts, actual, season)
+    for name, forecasts in one_step.items()
+}
+one_step_table = rmse_table(one_step_rmse, one_step, actual, reference)
 one_step_table.round(4)
 
 # %%
 test_time = series.index[split.test_target_time]
 fig, ax = plt.subplots(figsize=(10, 3.6))
 ax.plot(test_time, actual[:, 0], color="black", linewidth=1.4, label="actual")
-for name in ("RNN", "LSTM", f"seasonal naive ({season} steps back)"):
-    ax.plot(test_time, one_step[name][:, 0], linewidth=0.9, label=name)
+for name in (*networks, seasonal_name):
+    ax.plot(test_time, one_step[name][0][:, 0], linewidth=0.9, label=name)
 ax.set_xlabel(series.index.name)
 ax.set_ylabel(series.name)
-ax.set_title(f"{measured.name}, test period: one-step-ahead forecasts")
+ax.set_title(
+    f"{measured.name}, test period: one-step-ahead forecasts (seed {seed})"
+)
 ax.legend(fontsize=8)
 ax.grid(alpha=0.3)
 plt.show()
@@ -598,37 +766,36 @@ from labhelpers.data.series import recursive_forecast
 from labhelpers.training import next_value_predictor
 
 H = settings["horizon"]
-scaled = split.scaler.transform(series.to_numpy())
+multi_reference = reference_baseline(H)
 X_multi, y_multi = make_windows(
     scaled[split.n_train - split.window :], split.window, horizon=H
 )
 actual_multi = split.scaler.inverse_transform(y_multi)
 multi = {
-    cell.upper(): split.scaler.inverse_transform(
-        recursive_forecast(next_value_predictor(model), X_multi, H)
-    )
-    for cell, model in models.items()
+    name: [
+        split.scaler.inverse_transform(
+            recursive_forecast(next_value_predictor(model), X_multi, H)
+        )
+        for model in runs
+    ]
+    for name, runs in models.items()
 }
-multi["naive (last value)"] = split.scaler.inverse_transform(
-    naive_forecast(X_multi, H)
-)
-multi[f"seasonal naive ({season} steps back)"] = (
-    split.scaler.inverse_transform(seasonal_naive_forecast(X_multi, season, H))
-)
+multi.update({name: [f] for name, f in baseline_forecasts(X_multi, H).items()})
 rmse_by_lead = pd.DataFrame(
     {
-        name: np.sqrt(((forecast - actual_multi) ** 2).mean(axis=0))
-        for name, forecast in multi.items()
+        name: np.mean(
+            [np.sqrt(((f - actual_multi) ** 2).mean(axis=0)) for f in runs],
+            axis=0,
+        )
+        for name, runs in multi.items()
     },
     index=pd.RangeIndex(1, H + 1, name="steps ahead"),
 )
-multi_table = pd.DataFrame(
-    {
-        name: forecast_errors(actual_multi, forecast)
-        for name, forecast in multi.items()
-    }
-).T
-multi_table.columns = [f"RMSE ({measured.units})", f"MAE ({measured.units})"]
+multi_rmse = {
+    name: measured_rmse(forecasts, actual_multi, max(season, H))
+    for name, forecasts in multi.items()
+}
+multi_table = rmse_table(multi_rmse, multi, actual_multi, multi_reference)
 print(
     f"{len(X_multi)} forecast origins, {H} steps each; "
     f"errors over all of them and all 1..{H} steps ahead:"
@@ -663,7 +830,7 @@ axes[1].plot(
     label="actual",
 )
 for name in multi:
-    axes[1].plot(lead_time, multi[name][origin], linewidth=0.9, label=name)
+    axes[1].plot(lead_time, multi[name][0][origin], linewidth=0.9, label=name)
 axes[1].set_xlabel(series.index.name)
 axes[1].set_ylabel(series.name)
 axes[1].set_title(f"{H}-step forecast from the start of the test period")
@@ -678,59 +845,79 @@ plt.show()
 # ## Result
 
 # %%
-from IPython.display import Markdown, display
-
 from labhelpers.report import record_results
 
-rmse_column = one_step_table.columns[0]
-baseline_names = [name for name in one_step_table.index if "naive" in name]
-best_baseline = one_step_table.loc[baseline_names, rmse_column].idxmin()
-best_baseline_rmse = one_step_table.loc[best_baseline, rmse_column]
-verdicts = []
-for name in ("RNN", "LSTM"):
-    rmse = one_step_table.loc[name, rmse_column]
-    verdict = "beats" if rmse < best_baseline_rmse else "loses to"
-    verdicts.append(f"the {name} {verdict} it with {rmse:.3f}")
-multi_column = multi_table.columns[0]
-multi_best = multi_table[multi_column].idxmin()
+
+def versus(figures, name, other):
+    """One RMSE comparison, worded by labhelpers.noise from the noise."""
+    label = {naive_name: "forecast", seasonal_name: "forecast"}
+    sentence = noise.compare(
+        f"the {name} {label.get(name, '')}".strip(),
+        figures[name],
+        f"the {other} {label.get(other, '')}".strip(),
+        figures[other],
+        percent=False,
+        higher_is_better=False,
+    )
+    return sentence[0].upper() + sentence[1:]
+
+
+def comparisons(figures, reference):
+    """Each network against `reference`, then bidirectional against LSTM."""
+    return [versus(figures, name, reference) for name in networks] + [
+        versus(figures, bi_name, lstm_name)
+    ]
+
+
+runs_text = (
+    f"mean over {len(seeds)} seeds, {seeds[0]} to {seeds[-1]}"
+    if len(seeds) > 1
+    else f"seed {seed}"
+)
+one_step_lines = comparisons(one_step_rmse, reference)
+multi_lines = comparisons(multi_rmse, multi_reference)
 sentence = (
-    "On the sine wave the LSTM forecast the test period "
-    f"one step ahead with RMSE {sine_errors['rmse']:.4f}. "
+    f"On the sine wave the LSTM({SINE_HIDDEN}) forecast the test period "
+    f"one step ahead with RMSE {sine_rmse.show(percent=False)}. "
     f"Record 003's ReLU LSTM ({settings['demo_hidden']} "
     f"units, {settings['demo_epochs']} epochs) predicted "
     f"{demo_after_567:.2f} after [5, 6, 7] (the record: 8.01). "
-    f"On {measured.name} ({len(series)} values, test "
-    f"period from {when(split.n_train)}), the best "
-    f"baseline one step ahead is the {best_baseline} forecast "
-    f"with RMSE {best_baseline_rmse:.3f} {measured.units}; "
-    f"{' and '.join(verdicts)}. Over 1 to {H} steps "
-    f"ahead the lowest RMSE is the {multi_best}'s "
-    f"({multi_table.loc[multi_best, multi_column]:.3f} {measured.units})."
+    f"On {measured.name} ({len(series)} values, test period from "
+    f"{when(split.n_train)}; networks: {runs_text}), RMSE in "
+    f"{measured.units} against the baseline of lower RMSE on the "
+    "validation period, one step ahead:\n\n"
+    + "\n".join(f"- {line}" for line in one_step_lines)
+    + f"\n\nOver 1 to {H} steps ahead (recursive):\n\n"
+    + "\n".join(f"- {line}" for line in multi_lines)
 )
 display(Markdown(sentence))
+metrics = {
+    "sine_test_rmse": sine_rmse.value,
+    "sine_test_rmse_se": sine_rmse.se,
+    "demo_prediction_after_567": demo_after_567,
+}
+for key, name in (
+    ("rnn", rnn_name),
+    ("lstm", lstm_name),
+    ("bilstm", bi_name),
+    ("naive", naive_name),
+    ("seasonal_naive", seasonal_name),
+):
+    metrics[f"{key}_test_rmse"] = one_step_rmse[name].value
+    metrics[f"{key}_test_rmse_se"] = one_step_rmse[name].se
+    metrics[f"{key}_multistep_rmse"] = multi_rmse[name].value
+    metrics[f"{key}_multistep_rmse_se"] = multi_rmse[name].se
 recorded = record_results(
     "E4 forecasting",
     profile,
     data=f"sine wave; arithmetic sequence; statsmodels {measured.name}",
-    metrics={
-        "sine_test_rmse": sine_errors["rmse"],
-        "demo_prediction_after_567": demo_after_567,
-        "rnn_test_rmse": one_step_table.loc["RNN", rmse_column],
-        "lstm_test_rmse": one_step_table.loc["LSTM", rmse_column],
-        "naive_test_rmse": one_step_table.loc[
-            "naive (last value)", rmse_column
-        ],
-        "seasonal_naive_test_rmse": one_step_table.loc[
-            baseline_names[-1], rmse_column
-        ],
-        "rnn_multistep_rmse": multi_table.loc["RNN", multi_column],
-        "lstm_multistep_rmse": multi_table.loc["LSTM", multi_column],
-        "seasonal_naive_multistep_rmse": multi_table.loc[
-            baseline_names[-1], multi_column
-        ],
-    },
+    metrics=metrics,
     settings=settings,
-    model=f"RNN on {measured.name}, one step ahead",
+    model=(
+        f"{rnn_name} read at its last step ({settings['window']}-step "
+        f"window, {settings['epochs']} epochs, {runs_text}) on "
+        f"{measured.name}, one step ahead"
+    ),
     headline="rnn_test_rmse",
     lab_record={"demo_prediction_after_567": 8.01},
 )
@@ -744,14 +931,17 @@ recorded = record_results(
 #    pairs not be shuffled before the split in time?
 # 3. Test windows read the last $w$ training values. Is that a leak?
 # 4. What do the naive and seasonal-naive forecasts score one step ahead, and
-#    did the RNN and the LSTM beat the better of them?
+#    did the RNN, the LSTM and the bidirectional LSTM beat the reference
+#    baseline by more than the noise?
 # 5. How does the recursive forecast's error change with the lead time, and
 #    why? Compare its RMSE one step and `horizon` steps ahead.
 # 6. Record 003 reports 8.01 after [5, 6, 7]. Why does that test fitting, not
 #    forecasting?
-# 7. Why can the tanh model not answer 14 after [11, 12, 13], however long it
-#    trains?
-# 8. Why can a bidirectional RNN not be used to forecast?
+# 7. For given weights, why can the tanh model's output not leave an interval,
+#    whatever the input? What did training do to that interval here, and can
+#    the model answer 14 after [11, 12, 13]?
+# 8. The bidirectional LSTM reads each window backwards as well. Why is it
+#    still a forecaster here, and where may a bidirectional RNN not be used?
 #
 # **Try this**
 #
@@ -760,11 +950,11 @@ recorded = record_results(
 # - `-p window 12`: one year of context instead of two; what happens to the
 #   networks' errors against the seasonal-naive forecast?
 # - `-p demo_epochs 1000`: does the ReLU model get closer to 8 after
-#   [5, 6, 7], and does the tanh model ever reach 14?
+#   [5, 6, 7], and where does the tanh model's interval move?
 
 # %% [markdown]
-# :::{admonition} Answers
-# :class: dropdown
+# <details>
+# <summary>Answers</summary>
 #
 # 1. $n - w - H + 1$ pairs; `X` is (pairs, $w$, 1) and `y` (pairs, $H$).
 # 2. Any statistic taken from the test period (its minimum, its maximum)
@@ -777,40 +967,48 @@ recorded = record_results(
 #    earlier predictions as inputs, so their errors enter later windows, and
 #    the horizon is further from anything the model has read.
 # 6. [5, 6, 7] -> 8 is one of the seven training pairs.
-# 7. Its hidden state lies in $(-1, 1)$, so its output cannot leave
-#    $b_g \pm \sum_j |W_{g,j}|$; the run's interval is in the next cell.
-# 8. Its backward direction reads the window from its newest value to its
-#    oldest, and in a forecast of $x_{t+1}$ made at $t$ the values after $t$
-#    do not exist yet; trained with them it would read its own answer
-#    (lesson 11).
-# :::
+# 7. Its hidden state lies in $(-1, 1)$, so for given weights its output
+#    cannot leave $b_g \pm \sum_j |W_{g,j}|$. That interval is computed from
+#    the weights, so training moves it; 14 is within reach only if the
+#    trained interval holds it. The run's interval before and after training
+#    is in the next cell.
+# 8. Both directions read only the window, which ends at the forecast origin
+#    $t$: no value after $t$ enters, so the forecast uses only the past, as
+#    the forward models' forecasts do. A bidirectional layer is ruled out
+#    where an output must not depend on later inputs: a prediction at every
+#    step of a sequence (the backward state at step $t$ has read the values
+#    after $t$), generation (lesson 10) and streaming. Its scores against the
+#    LSTM are in the next cell.
+#
+# </details>
 
 # %%
-# The numeric answers, from this run (a collapsed block in the book).
-rmse = one_step_table[rmse_column]
-lstm_lead = rmse_by_lead["LSTM"]
-answers = [
+# The numeric answers, from this run (collapsed until clicked).
+from labhelpers.report import answers
+
+lstm_lead = rmse_by_lead[lstm_name]
+shown = [
     f"1: the ramp of 10 values, window 3, horizon 2 gave {len(X_demo)} "
     f"pairs, X {X_demo.shape}, y {y_demo.shape}.",
-    f"4: naive {rmse['naive (last value)']:.3f}, seasonal naive "
-    f"{rmse[baseline_names[-1]]:.3f}, RNN {rmse['RNN']:.3f}, LSTM "
-    f"{rmse['LSTM']:.3f} {measured.units} (RMSE). Against the better "
-    f"baseline, the {best_baseline} forecast: "
-    + "; ".join(verdicts)
-    + ".",
-    f"5: the LSTM's recursive RMSE is {lstm_lead.iloc[0]:.3f} one step "
-    f"ahead and {lstm_lead.iloc[-1]:.3f} {H} steps ahead.",
-    f"6: the ReLU model predicted {demo_after_567:.2f} after [5, 6, 7].",
-    f"7: the trained tanh model's outputs are confined to "
-    f"[{low:.2f}, {high:.2f}].",
-]
-display(
-    Markdown(
-        ":::{admonition} Answers from this run\n:class: dropdown\n\n"
-        + "\n".join(f"- {line}" for line in answers)
-        + "\n:::"
+    "4: one-step RMSE ("
+    + ", ".join(
+        f"{name} {figure.show(percent=False)}"
+        for name, figure in one_step_rmse.items()
     )
-)
+    + f" {measured.units}). "
+    + " ".join(one_step_lines[:-1]),
+    f"5: the {lstm_name}'s recursive RMSE is {lstm_lead.iloc[0]:.3f} one "
+    f"step ahead and {lstm_lead.iloc[-1]:.3f} {H} steps ahead "
+    f"({measured.units}, {runs_text}).",
+    f"6: the ReLU model predicted {demo_after_567:.2f} after [5, 6, 7].",
+    "7: "
+    + bound_sentence(bound_before, (low, high), 14, settings["demo_epochs"])
+    + " After [11, 12, 13] it predicted "
+    + f"{tanh_row['after [11, 12, 13]']:.2f}.",
+    f"8 (one step ahead): {one_step_lines[-1]}",
+    f"8 (1 to {H} steps ahead): {multi_lines[-1]}",
+]
+display(Markdown(answers(shown)))
 
 
 # %% tags=["lab-record"]
