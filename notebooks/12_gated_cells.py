@@ -218,7 +218,7 @@ print(inspect.getsource(theory.gru_cell_forward))
 # The same random inputs and random initial states go through PyTorch's
 # layers (in float64) and through ours, with the weights copied from the
 # layers' `state_dict()`. The biases are drawn from $[-1, 1]$ rather than
-# PyTorch's small default range, so that a bias in the wrong gate shows.
+# PyTorch's default range, $\pm 1/\sqrt{\text{hidden}}$, so that a bias in the wrong gate shows.
 
 # %%
 import numpy as np
