@@ -120,15 +120,16 @@ settings
 # The book's [notation page](https://github.com/rnn-lab-book/rnn-lab-book/blob/main/book/theory.md)
 # gives their names in PyTorch and Keras. In code, a batch of sequences is an array of shape (batch, T, input)
 # (batch first), vectors sit in rows, and $W h$ becomes `h @ W.T`. With several
-# layers, layer $\ell$ reads the states of layer $\ell - 1$ as its input.
+# layers ($N_L$ of them), layer $\ell$ reads the states of layer $\ell - 1$ as
+# its input.
 #
 # ```text
-# for each layer l = 1..L:                  # input of layer 1: x; of layer l: the states of layer l-1
+# for each layer l = 1..N_L:                # input of layer 1: x; of layer l: the states of layer l-1
 #     h = h0[l]                             # zeros unless given
 #     for t = 1..T:
 #         h = tanh(h @ W_hh[l].T + input[:, t] @ W_in[l].T + b[l])
 #         states[l][:, t] = h
-# g = states[L] @ W_g.T
+# g = states[N_L] @ W_g.T                 # the top layer's states; L is the loss (lesson 3)
 # ```
 
 # %% [markdown]
