@@ -122,7 +122,13 @@ def machine_description() -> dict[str, Any]:
         if torch.cuda.is_available():
             info["gpu"] = torch.cuda.get_device_name(0)
     if "tensorflow" in sys.modules:
-        info["tensorflow"] = sys.modules["tensorflow"].__version__
+        tf = sys.modules["tensorflow"]
+        info["tensorflow"] = tf.__version__
+        # The sizes of its two thread pools; 0 is TensorFlow's default, every core.
+        info["tensorflow_threads"] = {
+            "intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
+            "inter_op": tf.config.threading.get_inter_op_parallelism_threads(),
+        }
     return info
 
 

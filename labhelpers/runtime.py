@@ -229,7 +229,23 @@ def import_keras(needed_for: str = "Keras (lessons 2 and 6)"):
     if "tensorflow" not in sys.modules:
         with _stderr_to_devnull():
             require("tensorflow", "keras", needed_for)
+        _bound_tensorflow_threads(sys.modules["tensorflow"])
     return require("keras", "keras", needed_for, package="tensorflow")
+
+
+def _bound_tensorflow_threads(tf) -> None:
+    """Give TensorFlow's two thread pools the sizes the batch runner asks for
+    (``TF_NUM_INTRAOP_THREADS``, ``TF_NUM_INTEROP_THREADS``) through its own API, before it makes
+    them: a kernel of a parallel build then uses its share of the cores (OMP_NUM_THREADS does not
+    bound TensorFlow). Unset, TensorFlow keeps its default, every core."""
+    for variable, setter in (
+        ("TF_NUM_INTRAOP_THREADS", tf.config.threading.set_intra_op_parallelism_threads),
+        ("TF_NUM_INTEROP_THREADS", tf.config.threading.set_inter_op_parallelism_threads),
+    ):
+        value = os.environ.get(variable, "")
+        if value.isdigit() and int(value) > 0:
+            with contextlib.suppress(RuntimeError):  # pools already made: too late to change
+                setter(int(value))
 
 
 _KNOWN = ("auto", "cuda", "mps", "cpu")

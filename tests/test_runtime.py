@@ -162,3 +162,27 @@ def test_unknown_or_missing_device_is_a_clear_error():
     if not torch.cuda.is_available():
         with pytest.raises(RuntimeError, match="Change runtime type"):
             choose_device("cuda")
+
+
+@pytest.mark.parametrize("threads", ["1", None])
+def test_tensorflow_takes_the_thread_counts_the_runner_gives_and_the_results_record_them(threads):
+    """OMP_NUM_THREADS does not bound TensorFlow's pools: import_keras sets them from the
+    runner's TF_NUM_*_THREADS, and the recorded machine says what they were (0: every core)."""
+    pytest.importorskip("tensorflow", reason="TensorFlow is not installed")
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_NUM_")}
+    if threads:
+        env |= {"TF_NUM_INTRAOP_THREADS": threads, "TF_NUM_INTEROP_THREADS": threads}
+    code = (
+        "import json; from labhelpers.runtime import import_keras; import_keras(); "
+        "from labhelpers.report import machine_description; "
+        "print(json.dumps(machine_description()['tensorflow_threads']))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    expected = int(threads) if threads else 0
+    assert json.loads(done.stdout.splitlines()[-1]) == {"intra_op": expected, "inter_op": expected}
