@@ -331,9 +331,9 @@ def leak_sentences(
     below_own = noise.verdict(teacher_forced, past_only, higher_is_better=False) == "above"
     if below_reference and below_own:
         ending = (
-            f"Its teacher-forced loss is too good: lower than {reference_name} reaches reading "
-            "only the past, and lower than the same weights reach without the later characters. "
-            "At step t its backward direction reads the answer, the next character: the leak."
+            f"Its teacher-forced loss is too good: lower than that of {reference_name}, which "
+            "reads only the past, and lower than its own without the later characters. At step "
+            "t its backward direction reads the answer, the next character: the leak."
         )
     elif below_own:
         ending = (
