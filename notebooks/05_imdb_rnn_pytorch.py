@@ -536,7 +536,8 @@ pd.DataFrame(rows).round(4)
 # Each step below changes one thing from the step before and is trained from
 # the same initial weights (same seed). A difference between two steps still
 # mixes what that one change did with the noise of one training and of the
-# test sample: lesson 1 measured a spread of several points over seeds alone.
+# test sample (lesson 1 measured how far runs that differ only in their seed
+# land apart).
 # So every test accuracy in the table carries its binomial standard error
 # (`labhelpers.noise.binomial`: the luck of the test sample; one training per
 # step cannot measure the seed's share, so the real noise is larger), and each
