@@ -843,7 +843,8 @@ else:
             percent=False,
             unit=" s",
         )
-        + " "
+        + " (The ± counts the spread of the steps within each run, not "
+        "a change in this machine's load between the runs.) "
     )
 if not gpus:
     text += (
