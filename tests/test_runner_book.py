@@ -298,12 +298,25 @@ def book_in_chromium(built_book, tmp_path_factory):
                 "raw tex": raw_tex(page),
                 "external requests": [url for url in requests[first:] if is_external(url)],
                 "cut code": cut_code(page),
+                "answers": answers_blocks(page),
             }
             if name in SCREENSHOTS:
                 page.screenshot(
                     path=shots / name.replace("/", "_").replace(".html", ".png"), full_page=True
                 )
     return seen, shots
+
+
+def answers_blocks(page) -> dict:
+    """The page's <details> blocks (the lessons' answers): how many, and the summaries of
+    those open or showing more than their summary before any click."""
+    return page.evaluate("""() => {
+      const blocks = [...document.querySelectorAll('main details')];
+      const shown = blocks.filter(d => d.open || [...d.children].some(
+        c => c.tagName !== 'SUMMARY' && c.checkVisibility()));
+      return {count: blocks.length,
+              shown: shown.map(d => (d.querySelector('summary') || d).innerText.slice(0, 60))};
+    }""")
 
 
 def pages_with(seen, key) -> str:
@@ -351,3 +364,17 @@ def test_book_code_cells_fit_the_code_column(book_in_chromium):
     seen, _ = book_in_chromium
     cut = pages_with(seen, "cut code")
     assert not cut, f"code cells wider than the page's code column:\n{cut}"
+
+
+def test_every_lesson_page_has_its_answers_collapsed(book_in_chromium):
+    # Each lesson ends with questions whose answers are <details> blocks: closed, nothing but
+    # the summary visible until a click (tests/test_answers_browser.py clicks them open).
+    seen, _ = book_in_chromium
+    lessons = {
+        name: found["answers"] for name, found in seen.items() if name.startswith("notebooks/")
+    }
+    assert len(lessons) == len(list_notebooks(ROOT))
+    missing = [name for name, answers in lessons.items() if not answers["count"]]
+    assert not missing, f"lesson pages without a <details> answers block: {missing}"
+    shown = {name: answers["shown"] for name, answers in lessons.items() if answers["shown"]}
+    assert not shown, f"answers shown before a click: {shown}"
