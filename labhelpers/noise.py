@@ -178,7 +178,9 @@ def comparison_table(
     import pandas as pd
 
     if reference not in figures:
-        raise ValueError(f"reference {reference!r} must be one of the figures: {', '.join(figures)}")
+        raise ValueError(
+            f"reference {reference!r} must be one of the figures: {', '.join(figures)}"
+        )
     scale = 100.0 if percent else 1.0
     base = figures[reference]
     rows = []
@@ -189,7 +191,11 @@ def comparison_table(
                 "": name,
                 "value": scale * figure.value,
                 "±": scale * figure.se,
-                f"vs {reference}": "" if name == reference else f"{scale * d:+.2f} ± {scale * se:.2f}",
+                f"vs {reference}": ""
+                if name == reference
+                else (
+                    f"{scale * d:+.2f} ± {scale * se:.2f}" if percent else f"{d:+.4g} ± {se:.2g}"
+                ),
                 "verdict": "" if name == reference else verdict(figure, base, higher_is_better),
             }
         )
