@@ -303,7 +303,7 @@ def _shown(name: str, value) -> str:
     if name == "clip_grad_norm":
         return "none" if value is None else f"norm {value:g}"
     if name == "word2vec":
-        return "0 (random start)" if not value else str(value)
+        return "none" if not value else str(value)
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, int):
