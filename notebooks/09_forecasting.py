@@ -83,7 +83,7 @@ series_name = None  # type: str in {"elnino", "co2", "sunspots"}  Measured serie
 window = None  # type: int, at least 1  Lookback window for the measured series (months, or years for sunspots).
 train_fraction = None  # type: float in (0, 1)  Share of the measured series, from its start, used for training; the rest is the test period.
 val_fraction = None  # type: float in (0, 1)  Share of the training windows, the latest ones, held out to watch validation loss.
-hidden_size = None  # type: int, at least 1  Hidden units of the RNN and the LSTM on the measured series (per direction for the bidirectional LSTM).
+hidden_size = None  # type: int, at least 1  Hidden units of the RNN, the LSTM and each direction of the bidirectional LSTM on the measured series.
 n_seeds = None  # type: int, at least 1  Seeds each network on the measured series trains from: with 2 or more, its RMSE is the mean with its standard error over seeds; with 1, a block-bootstrap standard error over the test windows.
 learning_rate = None  # type: float, above 0  Adam's learning rate for the sine wave and the measured series.
 batch_size = None  # type: int, at least 1  Windows per gradient step.
@@ -692,8 +692,9 @@ def reference_baseline(steps):
         name: forecast_errors(actual_part, forecast)["rmse"]
         for name, forecast in baseline_forecasts(X_part, steps).items()
     }
+    ahead = "1 step" if steps == 1 else f"1 to {steps} steps"
     print(
-        f"validation RMSE, 1 to {steps} steps ahead: "
+        f"validation RMSE, {ahead} ahead: "
         + ", ".join(f"{name} {value:.4f}" for name, value in rmse.items())
         + f" {measured.units}; reference: {min(rmse, key=rmse.get)}"
     )
