@@ -440,7 +440,7 @@ from IPython.display import Markdown, display
 
 per_epoch = pd.concat(
     {
-        cell.upper(): pd.DataFrame(
+        model_name(cell): pd.DataFrame(
             {
                 key: history[key]
                 for key in ("loss", "perplexity", "val_loss", "val_perplexity")
@@ -463,7 +463,7 @@ for cell, history in char_histories.items():
         epochs_axis,
         history["loss"],
         marker="o",
-        label=f"{cell.upper()} training",
+        label=f"{model_name(cell)} training",
     )
     axes[0].plot(
         epochs_axis,
@@ -471,14 +471,14 @@ for cell, history in char_histories.items():
         marker="o",
         linestyle="--",
         color=line.get_color(),
-        label=f"{cell.upper()} validation",
+        label=f"{model_name(cell)} validation",
     )
     axes[1].plot(
         epochs_axis,
         history["val_perplexity"],
         marker="o",
         color=line.get_color(),
-        label=cell.upper(),
+        label=model_name(cell),
     )
 axes[1].axhline(
     unigram_perplexity,
@@ -617,7 +617,7 @@ for ax, key, label in (
     ax.set_ylabel(label)
     ax.grid(alpha=0.3)
     ax.legend()
-axes[0].set_title(f"{best_cell.upper()}: greedy continuation errors")
+axes[0].set_title(f"{model_name(best_cell)}: greedy continuation errors")
 axes[1].set_title("Loss of the text's k-th character")
 fig.tight_layout()
 plt.show()
@@ -630,8 +630,9 @@ free_mean = float(forcing.free_error.mean())
 display(
     Markdown(
         f"Over {k_steps} steps from 64 places of the validation text, the "
-        f"{best_cell.upper()} predicted a wrong character {teacher_mean:.1%} "
-        f"of the time with teacher forcing and {free_mean:.1%} free "
+        f"{model_name(best_cell)} predicted a wrong character "
+        f"{teacher_mean:.1%} of the time with teacher forcing and "
+        f"{free_mean:.1%} free "
         f"running (step 1: {forcing.teacher_error[0]:.1%} in both; step "
         f"{k_steps}: {forcing.teacher_error[-1]:.1%} against "
         f"{forcing.free_error[-1]:.1%}). The mean loss of the true character "
@@ -785,7 +786,7 @@ for temperature in settings["temperatures"]:
         seed=seed,
     )
     print(
-        f"--- {best_cell.upper()}, temperature {temperature:g} "
+        f"--- {model_name(best_cell)}, temperature {temperature:g} "
         f"(entropy of the first draw {spread:.3f} nats)"
     )
     print(samples[temperature])
