@@ -620,8 +620,9 @@ def run_bptt_epoch(
     """One pass over truncated-BPTT batches; trains when an optimizer is given.
 
     The hidden state starts at zeros, is carried from each batch to the next
-    and detached in between, so gradients flow back at most one batch
-    (``seq_len`` steps). Returns the mean cross-entropy per character (nats).
+    and detached in between, so a loss at step t of a batch reaches back t - 1 steps: at most
+    ``seq_len`` - 1, from a batch's last step. Returns the mean cross-entropy per character
+    (nats).
     """
     training = optimizer is not None
     model.train(training)

@@ -58,9 +58,7 @@ def test_no_control_characters_in_pages_and_sources(path):
         assert not CONTROL.search(line), f"{path.name}:{number} holds a control character: {line!r}"
 
 
-@pytest.mark.parametrize(
-    "path", NOTEBOOKS + REFERENCES, ids=lambda p: f"{p.parent.name}/{p.stem}"
-)
+@pytest.mark.parametrize("path", NOTEBOOKS + REFERENCES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_no_control_characters_in_notebook_sources_and_outputs(path):
     notebook = json.loads(path.read_text(encoding="utf-8"))
     for index, cell in enumerate(notebook["cells"]):
@@ -71,9 +69,7 @@ def test_no_control_characters_in_notebook_sources_and_outputs(path):
                 continue
             shown.append(output.get("text", ""))
             shown.extend(
-                value
-                for mime, value in output.get("data", {}).items()
-                if mime.startswith("text/")
+                value for mime, value in output.get("data", {}).items() if mime.startswith("text/")
             )
         for text in _strings(shown):
             match = CONTROL.search(text.replace("\r", "") if "\r" in text else text)
@@ -81,7 +77,7 @@ def test_no_control_characters_in_notebook_sources_and_outputs(path):
 
 
 def test_no_tex_command_swallowed_by_an_escape_in_labhelpers_strings():
-    """"\tanh", "\frac", "\beta", "\right" in a string that is not raw become a control
+    """ "\tanh", "\frac", "\beta", "\right" in a string that is not raw become a control
     character and the rest of the word; separators such as Keras's filter "\t\n" do not."""
     swallowed = re.compile(r"[\x07\x08\x09\x0b\x0c\x0d][a-z]")
     for path in sorted((ROOT / "labhelpers").rglob("*.py")):
@@ -120,7 +116,9 @@ def test_noise_words_every_branch():
     assert "within noise" in noise.effect("X", b, close)
     # Lower is better (a loss): the smaller figure is the one that beats.
     low, high = noise.Measured(0.1, 0.01, "s"), noise.Measured(0.5, 0.01, "s")
-    assert noise.compare("L", low, "H", high, percent=False, higher_is_better=False).startswith("L beats H")
+    assert noise.compare("L", low, "H", high, percent=False, higher_is_better=False).startswith(
+        "L beats H"
+    )
     assert noise.verdict(high, low, higher_is_better=False) == "below"
 
 
@@ -149,8 +147,11 @@ def test_binomial_and_seed_errors_against_direct_formulas():
 
 def test_comparison_table_marks_each_row_against_the_reference():
     table = noise.comparison_table(
-        {"base": noise.binomial(0.70, 1000), "good": noise.binomial(0.80, 1000),
-         "same": noise.binomial(0.71, 1000)},
+        {
+            "base": noise.binomial(0.70, 1000),
+            "good": noise.binomial(0.80, 1000),
+            "same": noise.binomial(0.71, 1000),
+        },
         reference="base",
     )
     assert list(table["verdict"]) == ["", "above", "within noise"]
@@ -174,7 +175,9 @@ def test_answers_collapse_outside_the_book_too(path):
     notebook = nbformat.read(path, as_version=4)
     sources = [cell.source for cell in notebook.cells]
     assert not any(":class: dropdown" in s or "{admonition}" in s for s in sources)
-    static = [c.source for c in notebook.cells if c.cell_type == "markdown" and "<details>" in c.source]
+    static = [
+        c.source for c in notebook.cells if c.cell_type == "markdown" and "<details>" in c.source
+    ]
     assert static, "the lesson's answers are a <details> block"
     for source in static:
         assert source.lstrip().startswith("<details>") and source.rstrip().endswith("</details>")

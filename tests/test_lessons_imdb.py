@@ -340,6 +340,6 @@ def test_every_lesson_ends_with_questions_and_collapsed_answers_before_the_recor
     assert ":::{admonition}" not in source and ":class: dropdown" not in source
     block = source[questions:answers]
     asked = [line for line in block.splitlines() if re.match(r"# \d\. ", line)]
-    assert 5 <= len(asked) <= 8, asked
+    assert len(asked) >= 5, asked
     tries = [line for line in block.splitlines() if line.startswith("# - `-p ")]
     assert 2 <= len(tries) <= 3, tries
