@@ -170,6 +170,45 @@ class CharRNN(nn.Module):
         return self.out(states), state
 
 
+class BidirectionalCharRNN(nn.Module):
+    """Embedding -> bidirectional recurrent layer -> Linear(2 hidden, vocab): per-step scores.
+
+    The forward direction's state at step t reads x_1..x_t, the backward direction's
+    x_t..x_T, so the scores at step t read the whole chunk, x_{t+1} included: the very
+    character they are trained to predict. A teacher-forced loss lets the model copy it
+    (the leak lesson 10 measures). Each call reads its chunk alone: both directions start
+    at zeros, and ``forward(x)`` returns ``(logits, None)``, so
+    :func:`labhelpers.training.run_bptt_epoch` carries no state between chunks and
+    :func:`labhelpers.lessons.char_rnn.generate_text` re-reads the whole text at every step.
+    Shapes as :class:`CharRNN`.
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        hidden_size: int,
+        cell: str = "rnn",
+        embedding_dim: int | None = None,
+    ):
+        super().__init__()
+        embedding_dim = hidden_size if embedding_dim is None else embedding_dim
+        positive_ints(vocab_size=vocab_size, hidden_size=hidden_size, embedding_dim=embedding_dim)
+        one_of("cell", cell, sorted(CELLS))
+        self.cell = cell
+        self.embedding = nn.Embedding(vocab_size, embedding_dim)
+        self.rnn = CELLS[cell](embedding_dim, hidden_size, batch_first=True, bidirectional=True)
+        self.out = nn.Linear(2 * hidden_size, vocab_size)
+
+    def forward(self, x: torch.Tensor, state=None) -> tuple[torch.Tensor, None]:
+        if state is not None:
+            raise ValueError(
+                "a bidirectional model reads each chunk from zeros: its backward direction "
+                "has no state to carry from the text before"
+            )
+        states, _ = self.rnn(self.embedding(x))  # (batch, seq_len, 2 * hidden_size)
+        return self.out(states), None
+
+
 def detach_state(state: State) -> State:
     """The same state cut from the autograd graph: gradients stop here (truncated BPTT)."""
     if state is None:

@@ -672,11 +672,8 @@ display(
 # validation chunks.
 
 # %%
-from labhelpers.lessons.char_rnn import (
-    BidirectionalCharRNN,
-    leak_sentences,
-    past_only_losses,
-)
+from labhelpers.lessons.char_rnn import leak_sentences, past_only_losses
+from labhelpers.models import BidirectionalCharRNN
 
 torch.manual_seed(seed)
 bidirectional = BidirectionalCharRNN(

@@ -9,7 +9,6 @@ from labhelpers import noise
 from labhelpers.data.batches import BPTTBatches
 from labhelpers.data.chars import CharCodec
 from labhelpers.lessons.char_rnn import (
-    BidirectionalCharRNN,
     ChunkLosses,
     chunk_losses,
     entropy,
@@ -20,7 +19,7 @@ from labhelpers.lessons.char_rnn import (
     temperature_softmax,
     validation_loss,
 )
-from labhelpers.models import CharRNN
+from labhelpers.models import BidirectionalCharRNN, CharRNN
 from labhelpers.runtime import seed_everything
 from labhelpers.training import run_bptt_epoch
 
