@@ -241,6 +241,17 @@ def embedding_matrix(
     return matrix, found
 
 
+def require_coverage(found: np.ndarray, source: str) -> None:
+    """Stop when no word row came from the vectors (``found`` of :func:`embedding_matrix`): a
+    comparison of "pre-trained" against random embeddings would then compare two random ones."""
+    if not np.asarray(found)[1:].any():
+        raise ValueError(
+            f"the vectors of {source} hold none of the {len(found) - 1} words of the vocabulary, "
+            "so no row of the embedding comes from them: check that the file is a GloVe text "
+            "file of lower-case words (glove_path), or leave glove_path empty for word2vec"
+        )
+
+
 #: gensim's name for the 100-dimensional GloVe vectors (Wikipedia 2014 + Gigaword 5, 400k words).
 GLOVE_GENSIM_NAME = "glove-wiki-gigaword-100"
 

@@ -380,8 +380,8 @@ plt.show()
 #   gate bias minus it. A constant positive forget-gate bias is the advice of
 #   Gers, Schmidhuber and Cummins (2000); Jozefowicz, Zaremba and Sutskever
 #   (2015) recommend 1. (Chrono initialisation, Tallec and Ollivier 2018, is a
-#   different start: it draws each forget bias as $\log u$ with
-#   $u \sim U(1, T_{\max} - 1)$.)
+#   different start: it draws each forget bias as $\log u$ with $u$ uniform
+#   in $[1, T_{\max} - 1]$.)
 #
 # Each accuracy comes with its noise: with several seeds (`task_seeds`, each a
 # new draw of the data and of the weights) the standard error of their mean,
@@ -861,8 +861,6 @@ recorded = record_results(
 #   smaller than the binomial standard error of one run?
 # - `-p blowup_learning_rate 0.01`: with smaller steps, does the clipped run
 #   beat predicting 0? Does the unclipped run still blow up?
-# - `-p blowup_scale 0.9`: does the unclipped run still blow up when
-#   $W_{hh}$ starts with $\sigma_{\max} < 1$?
 
 # %% [markdown]
 # <details>

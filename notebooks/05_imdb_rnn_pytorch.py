@@ -99,6 +99,7 @@ device = "auto"  # type: str in {"auto", "cuda", "mps", "cpu"}  "auto" takes CUD
 
 # %%
 from labhelpers.data.imdb import check_data_path
+from labhelpers.lessons.imdb_rnn import check_split_sizes
 from labhelpers.profiles import notebook_settings
 
 # fmt: off
@@ -122,8 +123,9 @@ PROFILES = {
 # fmt: on
 # Checks the parameters, then fills in the profile's values.
 settings = notebook_settings(PROFILES)
-# A data_path that cannot be used stops here, whatever the profile.
+# A data_path or a sample size that cannot be used stops here, whatever the profile.
 check_data_path(settings["data"], data_path)
+check_split_sizes(settings["n_train"], settings["validation_fraction"])
 settings
 
 # %% [markdown]

@@ -278,6 +278,7 @@ from labhelpers.embeddings import (
     download_glove,
     embedding_matrix,
     read_glove,
+    require_coverage,
     train_word2vec,
 )
 from labhelpers.text import text_to_word_sequence
@@ -321,6 +322,7 @@ print(f"{vectors.source} ({time.perf_counter() - started:.2f} s)")
 matrix, found = embedding_matrix(
     tokenizer.word_index, vectors, settings["num_words"], seed=seed
 )
+require_coverage(found, vectors.source)  # no conclusion about unused vectors
 print(
     f"embedding matrix {matrix.shape}: {found.sum()} of the "
     f"{settings['num_words'] - 1} word rows come from the vectors"

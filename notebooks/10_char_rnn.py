@@ -99,6 +99,7 @@ seed = 0  # type: int, at least 0  Seed of the models and of the sampling.
 device = "auto"  # type: str in {"auto", "cuda", "mps", "cpu"}  "auto" takes CUDA, then MPS, then the CPU.
 
 # %%
+from labhelpers.lessons.char_rnn import check_settings
 from labhelpers.profiles import notebook_settings
 
 # fmt: off
@@ -131,10 +132,7 @@ PROFILES = {
 # fmt: on
 # Checks the parameters, then fills in the profile's values.
 settings = notebook_settings(PROFILES)
-if not settings["prompt"]:
-    raise ValueError(
-        "prompt must hold at least one character: the samples continue it"
-    )
+check_settings(settings)  # toy_text, prompt and max_chars, before any data
 settings
 
 # %% [markdown]
@@ -888,7 +886,6 @@ recorded = record_results(
 #   two losses?
 # - `-p hidden_size 256 -p epochs 12`: a larger, longer-trained model; does
 #   the gap between teacher forcing and free running shrink?
-# - `-p free_run_steps 60`: where does the free-running error level off?
 
 # %% [markdown]
 # <details>

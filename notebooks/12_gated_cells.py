@@ -380,7 +380,7 @@ print(f"same weights (b_hh = 0), reset after against reset before the "
 #   positive forget-gate bias is the advice of Gers, Schmidhuber and Cummins
 #   (2000), and Jozefowicz, Zaremba and Sutskever (2015) recommend 1; it is
 #   not chrono initialisation (Tallec and Ollivier, 2018), which draws each
-#   forget bias as $\log u$ with $u \sim U(1, T_{\max} - 1)$;
+#   forget bias as $\log u$ with $u$ uniform in $[1, T_{\max} - 1]$;
 # - **after training** from the opened gates: Adam (learning rate 0.01),
 #   clipping at norm 1, batches of 32, as in lesson 4.
 #

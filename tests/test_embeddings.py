@@ -203,8 +203,9 @@ def test_most_similar_is_cosine_similarity_ranked_stably_without_the_word_itself
         ranked = sorted(scores, key=lambda w: (-scores[w], words.index(w)))
         got = vectors.most_similar(word, 12)
         assert [w for w, _ in got] == ranked[:12]
-        np.testing.assert_allclose([s for _, s in got], [scores[w] for w in ranked[:12]],
-                                   rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(
+            [s for _, s in got], [scores[w] for w in ranked[:12]], rtol=1e-5, atol=1e-6
+        )
         assert len(vectors.most_similar(word)) == 5  # n = 5 by default
     # asked for more words than there are: every other word, never the word itself
     assert vectors.most_similar("w1", 100)[-1][0] != "w1"
@@ -234,21 +235,27 @@ def test_read_glove_keeps_number_words_blank_lines_and_one_value_vectors(tmp_pat
 
 def test_read_glove_messages_name_the_file_and_line(tmp_path):
     missing = tmp_path / "missing.txt"
-    with pytest.raises(FileNotFoundError, match=exactly(
-        f"GloVe path {str(missing)!r} does not exist (download e.g. glove.6B.100d.txt, "
-        "or leave glove_path empty to train word2vec vectors instead)"
-    )):
+    with pytest.raises(
+        FileNotFoundError,
+        match=exactly(
+            f"GloVe path {str(missing)!r} does not exist (download e.g. glove.6B.100d.txt, "
+            "or leave glove_path empty to train word2vec vectors instead)"
+        ),
+    ):
         read_glove(missing)
     long_word = "x" * 70
     path = glove_file(tmp_path, ["the 1 2", long_word])
-    with pytest.raises(ValueError, match=exactly(
-        f"{path} line 2: expected a word and its values, got {(long_word + chr(10))[:60]!r}"
-    )):
+    with pytest.raises(
+        ValueError,
+        match=exactly(
+            f"{path} line 2: expected a word and its values, got {(long_word + chr(10))[:60]!r}"
+        ),
+    ):
         read_glove(path)
     path = glove_file(tmp_path, ["the 1 2 X"], "stray.txt")
-    with pytest.raises(ValueError, match=exactly(
-        f"{path} line 1: the values after 'the' are not all numbers"
-    )):
+    with pytest.raises(
+        ValueError, match=exactly(f"{path} line 1: the values after 'the' are not all numbers")
+    ):
         read_glove(path)
     path = tmp_path / "latin1.txt"
     path.write_bytes("caf\u00e9 1 2\n".encode("latin-1"))
@@ -263,19 +270,24 @@ def test_embedding_matrix_draws_the_other_rows_from_the_known_vectors_statistics
     word_index = {"pad": 0, "one": 1, "last": 5, "beyond": 6, "unknown": 2}
     matrix, found = embedding_matrix(word_index, vectors, num_words=6)  # seed 0 by default
     stored = vectors.vectors
-    expected = np.random.default_rng(0).normal(
-        float(stored.mean()), float(stored.std()), size=(6, 2)
-    ).astype(np.float32)
+    expected = (
+        np.random.default_rng(0)
+        .normal(float(stored.mean()), float(stored.std()), size=(6, 2))
+        .astype(np.float32)
+    )
     expected[0] = 0.0  # padding stays zero even when a word claims id 0
     expected[1], expected[5] = stored[0], stored[1]
     np.testing.assert_array_equal(matrix, expected)
     assert found.dtype == bool and found.tolist() == [False, True, False, False, False, True]
 
 
-@pytest.mark.parametrize("rows, mean, std", [
-    (np.zeros((0, 3)), 0.0, 0.1),  # no vectors at all: N(0, 0.1)
-    (np.full((2, 3), 0.5), 0.5, 0.1),  # no spread: N(mean, 0.1)
-])
+@pytest.mark.parametrize(
+    "rows, mean, std",
+    [
+        (np.zeros((0, 3)), 0.0, 0.1),  # no vectors at all: N(0, 0.1)
+        (np.full((2, 3), 0.5), 0.5, 0.1),  # no spread: N(mean, 0.1)
+    ],
+)
 def test_embedding_matrix_without_statistics_falls_back_to_a_small_spread(rows, mean, std):
     words = [f"w{i}" for i in range(len(rows))]
     matrix, _ = embedding_matrix({}, WordVectors(words, rows), num_words=4, seed=3)
@@ -285,9 +297,10 @@ def test_embedding_matrix_without_statistics_falls_back_to_a_small_spread(rows, 
 
 
 def test_embedding_matrix_message_names_the_wrong_type():
-    with pytest.raises(TypeError, match=exactly(
-        "vectors must be WordVectors (from train_word2vec or read_glove), got dict"
-    )):
+    with pytest.raises(
+        TypeError,
+        match=exactly("vectors must be WordVectors (from train_word2vec or read_glove), got dict"),
+    ):
         embedding_matrix({"a": 1}, {"a": [1.0]}, num_words=3)
 
 
@@ -312,19 +325,35 @@ def test_word2vec_defaults_and_skip_gram_are_gensims(sentences):
 
 
 def test_word2vec_messages_are_whole():
-    with pytest.raises(TypeError, match=exactly(
-        "sentences must be a list of tokenized texts (lists of words), got a string"
-    )):
+    with pytest.raises(
+        TypeError,
+        match=exactly("sentences must be a list of tokenized texts (lists of words), got a string"),
+    ):
         train_word2vec("a b c")
-    with pytest.raises(ValueError, match=exactly(
-        "sentences is empty: there is nothing to train word vectors on"
-    )):
+    with pytest.raises(
+        ValueError, match=exactly("sentences is empty: there is nothing to train word vectors on")
+    ):
         train_word2vec([])
-    with pytest.raises(TypeError, match=exactly(
-        "sentences must hold lists of words (str); item 1 is str. "
-        "Tokenize first, e.g. with labhelpers.text.text_to_word_sequence."
-    )):
+    with pytest.raises(
+        TypeError,
+        match=exactly(
+            "sentences must hold lists of words (str); item 1 is str. "
+            "Tokenize first, e.g. with labhelpers.text.text_to_word_sequence."
+        ),
+    ):
         train_word2vec([["a"], "b c"])
     for name in ("vector_size", "window", "min_count", "epochs", "workers"):
         with pytest.raises(ValueError, match=exactly(f"{name} must be a positive integer, got 0")):
             train_word2vec([["a", "a"]], **{name: 0})
+
+
+def test_vectors_that_share_no_word_are_refused_before_any_conclusion():
+    from labhelpers.embeddings import require_coverage
+
+    words = ["alpha", "beta"]
+    vectors = WordVectors(words, np.ones((2, 3), dtype=np.float32), source="glove.txt")
+    _, found = embedding_matrix({"film": 1, "good": 2}, vectors, num_words=3)
+    with pytest.raises(ValueError, match=r"glove.txt hold none of the 2 words .*glove_path"):
+        require_coverage(found, vectors.source)
+    _, found = embedding_matrix({"alpha": 1, "good": 2}, vectors, num_words=3)
+    require_coverage(found, vectors.source)  # one word is enough to be used

@@ -216,3 +216,21 @@ def test_lesson_10_says_what_it_counts_and_what_it_compares():
     assert "cannot generate text" not in text
     assert "per-step prediction" in text and "streaming" in text
     assert "bidirectional encoder of lesson 9's past window" in text
+
+
+def test_lesson_10_settings_that_cannot_work_are_named():
+    from labhelpers.lessons.char_rnn import check_settings
+
+    good = dict(toy_text="hello world", prompt="The ", max_chars=0, train_fraction=0.9,
+                batch_size=32, seq_len=50)  # fmt: skip
+    check_settings(good)
+    check_settings({**good, "max_chars": 1779})  # 32 x 50 + 1 = 1601 training characters
+    for change, message in [
+        ({"toy_text": ""}, r"toy_text must hold at least 2 characters .*got ''"),
+        ({"toy_text": "a"}, r"toy_text must hold at least 2 characters"),
+        ({"prompt": ""}, r"prompt must hold at least one character"),
+        ({"max_chars": 100}, r"max_chars=100 leaves too little text .*at least 1779, or 0"),
+        ({"max_chars": 1778}, r"max_chars=1778 .*at least 1779"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            check_settings({**good, **change})

@@ -93,7 +93,12 @@ def test_the_steps_table_gives_each_change_its_standard_error_and_verdict():
     ]
     table = steps_table(steps)
     assert list(table.columns) == [
-        "what changed", "epoch kept", "test accuracy (%)", "±", "change (points)", "verdict"
+        "what changed",
+        "epoch kept",
+        "test accuracy (%)",
+        "±",
+        "change (points)",
+        "verdict",
     ]
     assert table["verdict"].tolist() == ["", "within noise", "above", "below"]
     assert table.loc["1 + split", "change (points)"] == "+1.00 ± 1.29"
@@ -138,7 +143,6 @@ def test_the_fit_sentence_reads_right_in_every_branch(train, expected):
     assert "(3 of 5; gap" in sentence
 
 
-
 def test_the_selection_sentence_reads_right_when_the_last_epoch_is_best_or_not():
     assert selection_sentence([0.60, 0.62, 0.6132]) == (
         "Here the highest test accuracy over the epochs was 62.00% (epoch 2) against "
@@ -151,6 +155,7 @@ def test_the_selection_sentence_reads_right_when_the_last_epoch_is_best_or_not()
     )
     with pytest.raises(ValueError, match="one test accuracy per epoch"):
         selection_sentence([])
+
 
 def test_a_keras_sigmoid_output_trains_on_the_logits_loss(keras):
     """Lesson 6: Dense(1, sigmoid) + binary_crossentropy in model.evaluate gives the
@@ -343,3 +348,18 @@ def test_every_lesson_ends_with_questions_and_collapsed_answers_before_the_recor
     assert len(asked) >= 5, asked
     tries = [line for line in block.splitlines() if line.startswith("# - `-p ")]
     assert 2 <= len(tries) <= 3, tries
+
+
+@pytest.mark.parametrize(
+    "n_train, fraction, smallest",
+    [(1, 0.2, 3), (2, 0.2, 3), (1, 0.5, 2), (4, 0.9, 5)],
+)
+def test_lesson_5_refuses_a_sample_with_an_empty_split(n_train, fraction, smallest):
+    from labhelpers.lessons.imdb_rnn import check_split_sizes
+
+    with pytest.raises(ValueError, match=rf"n_train={n_train} .*at least {smallest}, or 0"):
+        check_split_sizes(n_train, fraction)
+    n_val = round(fraction * smallest)  # the suggestion itself works
+    assert 1 <= n_val < smallest
+    check_split_sizes(smallest, fraction)
+    check_split_sizes(0, fraction)

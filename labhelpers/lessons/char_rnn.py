@@ -324,3 +324,26 @@ def validation_loss(per_seed, chunks: ChunkLosses) -> noise.Measured:
     if len(per_seed) >= 2:
         return noise.over_seeds(per_seed)
     return chunks.measured()
+
+
+def check_settings(settings) -> None:
+    """Lesson 10's settings that its declarations cannot state, refused in the settings cell with
+    the parameter's name (later they stop a data cell with a message about the text):
+    ``toy_text`` needs an input and a target character, ``prompt`` a character to continue, and
+    ``max_chars`` (0: the whole corpus) room for one training batch of ``batch_size`` rows of
+    ``seq_len`` steps and a validation row."""
+    if len(settings["toy_text"]) < 2:
+        raise ValueError(
+            f"toy_text must hold at least 2 characters (an input and the target after it), got "
+            f"{settings['toy_text']!r}"
+        )
+    if not settings["prompt"]:
+        raise ValueError("prompt must hold at least one character: the samples continue it")
+    fraction, rows, steps = settings["train_fraction"], settings["batch_size"], settings["seq_len"]
+    needed = max(math.ceil((rows * steps + 1) / fraction), math.ceil((steps + 1) / (1 - fraction)))
+    if settings["max_chars"] and settings["max_chars"] < needed:
+        raise ValueError(
+            f"max_chars={settings['max_chars']} leaves too little text for one training batch "
+            f"({rows} rows of {steps} steps, {fraction:g} of the text) and a validation row: give "
+            f"at least {needed}, or 0 for the whole corpus"
+        )

@@ -196,3 +196,18 @@ def selection_sentence(test_curve: Sequence[float]) -> str:
         f"({len(curve)}): a figure chosen on the test curve reads "
         f"{100 * (curve[best] - curve[-1]):.2f} points higher."
     )
+
+
+def check_split_sizes(n_train: int, validation_fraction: float) -> None:
+    """Refuse, in the settings cell, an ``n_train`` (0: every training review) whose validation
+    share or training remainder would be empty: training would stop later on an empty split."""
+    if not n_train:
+        return
+    n_val = int(round(validation_fraction * n_train))
+    if n_val < 1 or n_train - n_val < 1:
+        smallest = next(n for n in range(2, 10_000) if 1 <= round(validation_fraction * n) < n)
+        raise ValueError(
+            f"n_train={n_train} with validation_fraction={validation_fraction:g} leaves "
+            f"{n_val} validation and {n_train - n_val} training reviews: give n_train of at least "
+            f"{smallest}, or 0 for every training review"
+        )
