@@ -3,19 +3,23 @@ targets).
 
 On a copy of the book in a temporary folder, with the IMDB data of ``$LABHELPERS_DATA_DIR``:
 
+0. a teaching assistant's first build: a fresh copy with no ``_build`` at all (no remembered
+   run times: the runner orders by the committed lesson times), in parallel with the runner's
+   defaults, then the HTML; target: at most 8 minutes;
 1. the whole quick build as the runner did it before (one notebook at a time, the libraries'
    own thread counts: ``--jobs 1 --threads 0``), then the HTML;
 2. the whole quick build in parallel (the runner's defaults), then the HTML, from a clean
-   ``_build``; target: at most 8 minutes and at least 1.6 times faster than 1;
+   ``_build`` that keeps the run times the earlier steps remembered (a TA's second build);
+   target: at most 8 minutes and at least 1.6 times faster than 1;
 3. a rebuild after editing one Markdown cell of lesson 1: target at most lesson 1's run time
    plus the HTML build (nothing else executed);
 4. a 3 x 5 sweep of lesson 1 (hidden size x seeds), quick profile: target under 3 minutes.
 
-Prints every figure with the machine's load (``os.getloadavg``) before and after each step,
-writes them to ``_build/bench/batch_build.json`` and exits with status 1 when a target is missed
-(2 when the IMDB data is missing).
+Names the CPU, prints every figure with the machine's load (``os.getloadavg``) before and after
+each step, writes them to ``_build/bench/batch_build.json`` and exits with status 1 when a target
+is missed (2 when the IMDB data is missing).
 
-    python bench/batch_build.py [--only-steps 1,2,3,4] [--keep]
+    python bench/batch_build.py [--only-steps 0,1,2,3,4] [--keep]
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from pathlib import Path
 
 import nbformat
 
+from labhelpers.report import cpu_model
 from labhelpers.tools.book import build_book
 from labhelpers.tools.runner import find_root, run
 from labhelpers.tools.timings import measurements
@@ -46,14 +51,10 @@ def load() -> str:
 
 
 def copy_book(folder: Path) -> Path:
-    """The book's sources, and the runner's memory of run times when this checkout has one (a
-    TA's second build starts the longest notebooks first; a first build goes in lesson order)."""
+    """The book's sources as a fresh clone has them: no ``_build``, so no remembered run times
+    (the runner then orders by the committed ``book/lesson_times.json``)."""
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy2(ROOT / name, folder / name)
-    times = ROOT / "_build" / "cache" / "run_seconds.json"
-    if times.exists():
-        (folder / "_build" / "cache").mkdir(parents=True)
-        shutil.copy2(times, folder / "_build" / "cache" / times.name)
     shutil.copytree(ROOT / "book", folder / "book")
     shutil.copytree(ROOT / "notebooks", folder / "notebooks")
     return folder
@@ -91,9 +92,16 @@ def longest_cells(executed: Path, count: int = 5) -> list[tuple[float, str]]:
     return sorted(timed_cells, reverse=True)[:count]
 
 
+def clean_build(root: Path) -> None:
+    """A clean build's ``_build``: everything goes but the run times the runner remembered."""
+    for built in (root / "_build").iterdir():
+        if built.name != "cache":
+            shutil.rmtree(built) if built.is_dir() else built.unlink()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only-steps", default="1,2,3,4", help="which steps to run, e.g. 2,3")
+    parser.add_argument("--only-steps", default="0,1,2,3,4", help="which steps to run, e.g. 0,2")
     parser.add_argument(
         "--keep", action="store_true", help="keep the temporary book (its path is printed)"
     )
@@ -107,11 +115,23 @@ def main() -> int:
         return 2
     folder = Path(tempfile.mkdtemp(prefix="batch-build-"))
     root = copy_book(folder)
-    figures: dict = {"cores": os.cpu_count(), "load at start": load()}
-    figures["run times remembered"] = (root / "_build" / "cache" / "run_seconds.json").exists()
+    figures: dict = {"cpu": cpu_model(), "cores": os.cpu_count(), "load at start": load()}
+    print(f"CPU: {figures['cpu']}, {figures['cores']} cores", flush=True)
     quiet = figures.setdefault("lines", []).append
     missed = []
     try:
+        if 0 in steps:
+            timed("0 first build notebooks", figures, run, "quick", root=root, log=quiet)
+            figures["0 notebook seconds"] = notebook_seconds(root, "first")
+            timed("0 first build HTML", figures, build_book, root)
+            first = (
+                figures["0 first build notebooks"]["seconds"]
+                + figures["0 first build HTML"]["seconds"]
+            )
+            figures["0 whole first build seconds"] = round(first, 1)
+            if first > WHOLE_BUILD_LIMIT:
+                missed.append(f"first build {first:.0f} s > {WHOLE_BUILD_LIMIT} s")
+            clean_build(root)
         if 1 in steps:
             timed(
                 "1 sequential notebooks",
@@ -126,10 +146,11 @@ def main() -> int:
             )
             figures["1 notebook seconds"] = notebook_seconds(root, "sequential")
             timed("1 sequential HTML", figures, build_book, root)
-            for built in (root / "_build").iterdir():  # a clean build; the run times stay
-                if built.name != "cache":
-                    shutil.rmtree(built) if built.is_dir() else built.unlink()
+            clean_build(root)
         if 2 in steps:
+            figures["2 run times remembered"] = (
+                root / "_build" / "cache" / "run_seconds.json"
+            ).exists()
             timed("2 parallel notebooks", figures, run, "quick", root=root, force=True, log=quiet)
             figures["2 notebook seconds"] = notebook_seconds(root, "parallel")
             figures["2 lesson 11 longest cells"] = longest_cells(
