@@ -246,9 +246,10 @@ def require_coverage(found: np.ndarray, source: str) -> None:
     comparison of "pre-trained" against random embeddings would then compare two random ones."""
     if not np.asarray(found)[1:].any():
         raise ValueError(
-            f"the vectors of {source} hold none of the {len(found) - 1} words of the vocabulary, "
-            "so no row of the embedding comes from them: check that the file is a GloVe text "
-            "file of lower-case words (glove_path), or leave glove_path empty for word2vec"
+            f"no row of the embedding comes from the pre-trained vectors ({source}): none of the "
+            f"{len(found) - 1} words of the vocabulary has a vector there. Check that the file "
+            "is a GloVe text file of lower-case words (glove_path), or leave glove_path empty "
+            "for word2vec"
         )
 
 

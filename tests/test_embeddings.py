@@ -353,7 +353,7 @@ def test_vectors_that_share_no_word_are_refused_before_any_conclusion():
     words = ["alpha", "beta"]
     vectors = WordVectors(words, np.ones((2, 3), dtype=np.float32), source="glove.txt")
     _, found = embedding_matrix({"film": 1, "good": 2}, vectors, num_words=3)
-    with pytest.raises(ValueError, match=r"glove.txt hold none of the 2 words .*glove_path"):
+    with pytest.raises(ValueError, match=r"\(glove.txt\): none of the 2 words .*glove_path"):
         require_coverage(found, vectors.source)
     _, found = embedding_matrix({"alpha": 1, "good": 2}, vectors, num_words=3)
     require_coverage(found, vectors.source)  # one word is enough to be used
