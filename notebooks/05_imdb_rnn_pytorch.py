@@ -123,7 +123,7 @@ PROFILES = {
 # fmt: on
 # Checks the parameters, then fills in the profile's values.
 settings = notebook_settings(PROFILES)
-# A data_path or a sample size that cannot be used stops here, whatever the profile.
+# A data_path or n_train that cannot work stops here, whatever the profile.
 check_data_path(settings["data"], data_path)
 check_split_sizes(settings["n_train"], settings["validation_fraction"])
 settings
