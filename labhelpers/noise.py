@@ -98,6 +98,13 @@ def verdict(a: Measured, b: Measured, higher_is_better: bool = True) -> str:
     return "above" if d > 0 else "below"
 
 
+def _signed(d: float, se: float, percent: bool) -> str:
+    """``+1.20 ± 0.80 points`` (a fraction) or ``+0.0123 ± 0.004``: a difference and its error."""
+    if percent:
+        return f"{100 * d:+.2f} ± {100 * se:.2f} points"
+    return f"{d:+.4g} ± {se:.2g}"
+
+
 def _amount(d: float, se: float, percent: bool) -> str:
     if percent:
         return f"{100 * abs(d):.2f} ± {100 * se:.2f} points"
@@ -121,7 +128,7 @@ def compare(
     d, se = difference(a, b)
     side = verdict(a, b, higher_is_better)
     if side == "within noise":
-        signed = f"{100 * d:+.2f} ± {100 * se:.2f} points" if percent else f"{d:+.4g} ± {se:.2g}"
+        signed = _signed(d, se, percent)
         return (
             f"{name_a} and {name_b} are within noise of each other ({signed}, "
             f"under {NOISE_LEVEL:g} standard errors)."
@@ -150,7 +157,7 @@ def effect(
     d, se = difference(after, before)
     side = verdict(after, before, higher_is_better)
     if side == "within noise":
-        signed = f"{100 * d:+.2f} ± {100 * se:.2f} points" if percent else f"{d:+.4g} ± {se:.2g}"
+        signed = _signed(d, se, percent)
         return (
             f"{change} changes {what} by {signed}: within noise "
             f"(under {NOISE_LEVEL:g} standard errors)."
