@@ -447,6 +447,32 @@ recorded = record_results(
 # 8. The split takes the first 80% of the rows for training. Why is that safe
 #    for these generated sequences but not for a time series?
 #
+# Beyond this run:
+#
+# 9. Why read the last hidden state $h_T$ rather than the mean of
+#    $h_1, \dots, h_T$? Suppose a unit held the running sum
+#    $S_t = x_1 + \dots + x_t$ exactly: what would the mean over steps hold,
+#    and could a linear layer on it apply the rule $S_T > \theta$?
+# 10. What cross-entropy does a model reach that ignores its input and always
+#     answers the same probabilities? Which constant probabilities are best,
+#     and what is their loss when the two classes are equally common?
+# 11. Why are the two classes about equally common when $\theta = 5$ and
+#     $T = 10$? What would $\theta = 3$ do to the baseline of always
+#     answering the larger class, and to what an accuracy of 95% means?
+# 12. A unit that adds needs $h_t \approx h_{t-1} + w\, x_t$, but $\tanh$
+#     flattens out beyond about $\pm 2$. How can a $\tanh$ unit carry a
+#     running sum of ten values, and what happens to the sums it can still
+#     tell apart as $T$ grows with the same weights?
+# 13. The output layer gives two logits. Would one logit with a sigmoid and a
+#     binary cross-entropy be a different model? How many parameters would it
+#     save?
+# 14. With `batch_size` 0 the record trains on one batch of all the training
+#     sequences. How many optimizer steps do 50 epochs make, and how many would
+#     they make with batches of 32? What does each step see in either case?
+# 15. The classes here are about balanced, and F1 is reported beside accuracy.
+#     When do the two tell different stories, and which one does always
+#     answering the larger class inflate?
+#
 # **Try this**
 #
 # - `-p epochs 20`: the record's other run stopped at 20 epochs near 67%. Where
@@ -478,14 +504,59 @@ recorded = record_results(
 #    from the same distribution. In a time series the rows are ordered in time:
 #    training must come before the test period (lesson 9), and a shuffled
 #    split would let the model learn from the future.
+# 9. The mean of the partial sums is
+#    $\tfrac1T \sum_t S_t = \tfrac1T \sum_k (T - k + 1)\, x_k$: it weighs
+#    $x_1$ $T$ times as much as $x_T$. The rule needs every value with the same
+#    weight, so no threshold on that mean applies it exactly, while $h_T$ can
+#    hold $S_T$ itself. Pooling over steps helps when evidence is spread along
+#    the sequence and the last state forgets the start (long reviews, lesson
+#    11); here the last state has read everything the label depends on.
+# 10. A constant prediction $(1 - q, q)$ has cross-entropy
+#     $-\bar y \ln q - (1 - \bar y) \ln (1 - q)$, where $\bar y$ is the
+#     share of class 1; it is lowest at $q = \bar y$, where it equals the
+#     entropy of the labels. With equal classes that is $\ln 2 \approx 0.693$:
+#     a loss at or above it means the model has learnt nothing from the
+#     input. The run's value is in the next cell.
+# 11. Each $x_t$ is uniform on $[0, 1)$ with mean $\tfrac12$ and variance
+#     $\tfrac1{12}$, so the sum has mean $T/2 = 5 = \theta$ and is
+#     symmetric about it: half the sequences fall on each side. With
+#     $\theta = 3$ the threshold lies about
+#     $2 / \sqrt{10/12} \approx 2.2$ standard deviations below the mean
+#     (normal approximation), so about 99% of the sequences are class 1:
+#     always answering 1 scores about 99%, and 95% would be below that floor.
+# 12. $\tanh(z) \approx z$ for small $z$: with a small input weight $w$ and a
+#     recurrent weight near 1, the state $w S_t$ stays in the near-linear range
+#     and the output layer rescales it. Sums spread more with larger $T$
+#     (standard deviation $\sqrt{T/12}$), so the same $w$ pushes large sums
+#     into the flat part of $\tanh$, where different sums give nearly the same
+#     state; a smaller $w$ keeps them apart but leaves less room between sums
+#     near the threshold.
+# 13. The same model: the softmax of two logits depends only on their
+#     difference, $\mathrm{softmax}(g)_1 = \sigma(g_1 - g_0)$, so one logit
+#     $g_1 - g_0$ with a sigmoid gives the same predictions and loss. It saves
+#     one row of $W_g$ and one entry of $b_g$: hidden $+ 1$ parameters.
+# 14. One step per epoch: 50 steps, each on the exact gradient of the whole
+#     training loss. With batches of 32 an epoch makes
+#     $\lceil N / 32 \rceil$ steps for $N$ training sequences (25 for the
+#     record's 800, 1250 in 50 epochs), each on a noisy estimate of that
+#     gradient from 32 sequences.
+# 15. Accuracy counts every mistake alike; F1 of class 1 ignores the true
+#     negatives and drops when class 1 is rare and missed. Always answering
+#     the larger class has accuracy equal to that class's share (about 99% in
+#     question 11's case), while its F1 for the smaller class is 0. With
+#     balanced classes and errors on both sides, as here, the two lie close.
 #
 # </details>
 
 # %%
 # The numeric answers, from this run (collapsed until clicked).
+from scipy.stats import entropy
+
 from labhelpers.report import answers
 
 H = settings["hidden_size"]
+share = y_train.mean()  # question 10: the best constant prediction's loss
+constant_loss = entropy([share, 1 - share])  # natural log, as the loss
 formula = H * 1 + H * H + 2 * H + 2 * H + 2
 answer_lines = [
     f"3: $W_{{in}}$ {H}, $W_{{hh}}$ {H * H}, biases {2 * H}, $W_g$ {2 * H}, "
@@ -509,6 +580,10 @@ answer_lines = [
     f"{seed_accuracies.min():.2%} to {seed_accuracies.max():.2%} (standard "
     f"deviation {seed_accuracies.std():.2%}); single runs closer than that "
     "range may differ by the seed alone.",
+    f"10: class 1 is {share:.2%} of the training sequences; the best "
+    f"constant prediction has cross-entropy {constant_loss:.4f} there "
+    f"($\\ln 2$ = {np.log(2):.4f}), and the RNN's final validation loss "
+    f"is {history['val_loss'][-1]:.4f}.",
 ]
 display(Markdown(answers(answer_lines)))
 
