@@ -591,6 +591,30 @@ recorded = record_results(
 # 7. float32's difference passes the catalogue's bound of $10^{-6}$. Why then
 #    do the checks run in float64, against a tolerance far below $10^{-6}$?
 #
+# Beyond this run:
+#
+# 8. Why does the vanilla RNN squash its state with $\tanh$ rather than a
+#    ReLU? What can happen to $h_t$ over many steps with a ReLU when
+#    $W_{hh}$ has an eigenvalue above 1, and what does $\tanh$ rule out?
+# 9. Remove the $\tanh$ (the identity instead). Write $h_T$ as a sum over
+#    the inputs $x_t$. What kind of function of the sequence is it, and does
+#    stacking a second such layer change that?
+# 10. Why does the hidden state start at $h_0 = 0$? Name two other choices
+#     and what each would let the network do.
+# 11. The batch is computed in one matrix product per step, but the $T$ steps
+#     run one after the other. Why can they not run in parallel like the
+#     batch? Which part of the update could be computed for every step at
+#     once, before the loop?
+# 12. `nn.RNN` without `batch_first=True` expects (T, batch, input). What
+#     happens if a (batch, T, input) array is passed to such a layer? Would
+#     an error tell you?
+# 13. `nn.RNN` draws every weight uniformly in
+#     $\pm 1/\sqrt{\text{hidden}}$. Why does the range shrink as the
+#     layer widens? Consider the variance of one entry of $W_{hh} h$.
+# 14. How many parameters does this run's two-layer `nn.RNN` have? Why is
+#     the second layer's input matrix (hidden, hidden) and not
+#     (hidden, input)?
+#
 # **Try this**
 #
 # - `-p seq_len 500`: does the float32 difference grow with the length of the
@@ -629,6 +653,47 @@ recorded = record_results(
 #    (machine epsilon $1.2 \cdot 10^{-7}$) is already larger than the planted
 #    error. The run's figures are in the next cell's answers and in the
 #    Observation table.
+# 8. $\tanh$ keeps every entry of $h_t$ in $(-1, 1)$ whatever the weights, so
+#    the state cannot grow without bound over many steps; it is also centred
+#    on 0, so a unit can carry a sign. A ReLU is unbounded above: with
+#    $W_{hh} = 1.1\, I$, for instance, a positive state is multiplied by 1.1
+#    at every step and grows geometrically with $t$. ReLU RNNs can be trained
+#    with care (Le, Jaitly and Hinton, 2015, start $W_{hh}$ at the identity),
+#    but the bound of $\tanh$ is what makes the plain cell safe to run for
+#    long sequences. Its derivative $1 - h^2$ is at most 1, which lesson 4
+#    meets again as a vanishing factor.
+# 9. $h_T = \sum_{t=1}^{T} W_{hh}^{\,T-t} (W_{in} x_t + b)$ (with $h_0 = 0$):
+#    a linear function of the inputs, a fixed filter that weighs $x_t$ by
+#    the matrix power $W_{hh}^{T-t}$. A second linear layer applied to those
+#    states is again linear in the inputs; without the nonlinearity, depth
+#    and recurrence add no kind of function a single linear map of the
+#    whole sequence could not compute.
+# 10. Zero means the network knows nothing before the first input, and every
+#     sequence starts alike. A learnt $h_0$ (one more parameter vector of size
+#     hidden, trained like the others) lets it start from a useful state; a
+#     state carried over from the previous batch lets one long text be read
+#     in pieces (truncated backpropagation, lessons 3 and 10), with the
+#     gradient cut at the boundary.
+# 11. $h_t$ needs $h_{t-1}$: the steps form a chain of $T$ dependent matrix
+#     products, while the sequences of a batch do not depend on one another,
+#     so they are rows of one product. The input part $W_{in} x_t + b$ does
+#     not depend on the state and can be computed for all $T$ steps in one
+#     product before the loop; only $W_{hh} h_{t-1}$ must wait.
+# 12. The layer reads the first axis as time: it treats the batch's
+#     sequences as the steps of `seq_len` parallel sequences. No error is
+#     raised: the last axis is the features in both layouts, so every shape
+#     fits, and the model silently carries a state from one example to the
+#     next. Only the meaning of the axes tells the two apart, which is why
+#     the book writes `batch_first=True` everywhere.
+# 13. An entry of $W_{hh} h$ sums hidden products $w_j h_j$. With $w_j$
+#     uniform in $\pm a$ (variance $a^2/3$) and independent of $h$, the sum
+#     has variance $\text{hidden} \cdot \tfrac{a^2}{3} \overline{h^2}$;
+#     $a = 1/\sqrt{\text{hidden}}$ makes it $\overline{h^2}/3$, the same for
+#     every width, so wider layers do not push the $\tanh$ into saturation.
+# 14. Layer 2 reads the states of layer 1, vectors of size hidden, so its
+#     $W_{in}$ is (hidden, hidden); it adds hidden $\times$ hidden for
+#     $W_{in}$ and $W_{hh}$ each, and two bias vectors. The run's count is in
+#     the next cell.
 #
 # </details>
 
@@ -662,6 +727,11 @@ display(
                 f"{caught} this run's tolerance of {tolerance:g} and "
                 f"{catalogue_caught} the catalogue's "
                 f"{CATALOGUE_TOLERANCE:g}.",
+                "Question 14: the two-layer `nn.RNN` has "
+                f"{sum(p.numel() for p in torch_rnns[2].parameters())} "
+                f"parameters: {torch_parameters} in layer 1, "
+                f"{hidden}x{hidden} + {hidden}x{hidden} + 2x{hidden} = "
+                f"{2 * hidden * hidden + 2 * hidden} in layer 2.",
             ]
         )
     )
