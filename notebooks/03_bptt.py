@@ -773,6 +773,27 @@ recorded = record_results(
 # 8. Why are the checks against autograd made in float64 and as *relative*
 #    differences?
 #
+# Beyond this run:
+#
+# 9. Why does the memory of backpropagation through a whole sequence grow in
+#    proportion to $T$? Which quantities of the forward pass does the
+#    backward pass need at step $k$?
+# 10. Detaching every $n$ steps bounds that memory. What does it trade for
+#     it? Can a network trained so still use something it read more than $n$
+#     steps ago, and can it *learn* to keep such a thing?
+# 11. In a training loop that carries the state from one chunk to the next,
+#     what happens at the second `loss.backward()` if the state is not
+#     detached? And if `retain_graph=True` silences the error?
+# 12. Detaching $h$ keeps its value and drops its gradient; starting each
+#     window from $h = 0$ drops both. What can the network use from before
+#     the window in each case?
+# 13. Write $\partial L / \partial W_{in}$ and $\partial L / \partial b$ by
+#     analogy with the double sum for $W_{hh}$. Which factor changes?
+# 14. Real-time recurrent learning (Williams and Zipser, 1989) carries
+#     $\partial h_t / \partial W_{hh}$ forwards while the network runs, so it
+#     keeps no past states. What shape is that quantity, and what does
+#     carrying it forwards ask for per step in memory and in computation?
+#
 # **Try this**
 #
 # - `-p truncate 1`: what do the two kinds of truncation keep now, and what do
@@ -813,6 +834,45 @@ recorded = record_results(
 # 8. In float64 the rounding differences are about $10^{-16}$, so any real
 #    mistake stands out by many orders of magnitude; relative differences,
 #    because the size of the gradient depends on the data and the weights.
+# 9. Each term at step $k$ needs $h_k$ (for $1 - h_k^2$) and $h_{k-1}$, and
+#    the pass back through step $k$ needs them again: the forward pass must
+#    keep every state (autograd keeps what each operation saved), a
+#    (batch, hidden) array per step, so memory grows linearly with $T$.
+#    Computation grows linearly too, but it is spread over time; the memory
+#    is held all at once.
+# 10. It keeps $n$ steps of states in memory and makes one update per chunk,
+#     so a long text gives many updates; in exchange no gradient term links a
+#     loss to anything more than $n - 1$ steps before it. The carried state
+#     still holds what the network keeps from earlier chunks, so it can use
+#     it, but nothing in the gradient rewards keeping information longer
+#     than a chunk: a longer dependency can only be learnt where it already
+#     helps within $n$ steps. The truncated gradient is not the gradient of
+#     the loss (question 7 measures how far from it).
+# 11. The second backward pass would continue through the state into the
+#     first chunk's graph, whose saved tensors the first backward pass
+#     freed: PyTorch raises an error about backwarding through the graph a
+#     second time. With `retain_graph=True` it runs, but every backward pass
+#     then goes back to the start of the text: the graph, its memory and
+#     each step's computation grow with everything read so far, and the
+#     earlier chunks' gradients are counted again at every step.
+# 12. Detached, the state still carries what the network computed from
+#     everything before the window, so its output can depend on it; only the
+#     training signal stops at the boundary. From zero, the window is all the
+#     network knows: the state at its end differs from the true $h_t$
+#     wherever earlier steps mattered (measured above).
+# 13. The same double sum with $h_{k-1}^\top$ replaced by $x_k^\top$ for
+#     $W_{in}$ (its use at step $k$ multiplies $x_k$), and by nothing for $b$:
+#     $\partial L/\partial b = \sum_t \sum_{k \le t}
+#     (\partial h_t/\partial h_k)^\top \partial L^{(t)}/\partial h_t
+#     \odot (1 - h_k^2)$. The Jacobian products are shared by all three.
+# 14. It is a (hidden, hidden, hidden) array: how each entry of $h_t$ moves
+#     with each entry of $W_{hh}$. Each step multiplies it by the one-step
+#     Jacobian and adds the direct term, about $\text{hidden}^4$
+#     multiplications, and keeps $\text{hidden}^3$ numbers whatever $T$ is.
+#     BPTT instead keeps $T$ states of size hidden and does about
+#     $\text{hidden}^2$ work per step and sequence: it needs less memory
+#     whenever $T < \text{hidden}^2$, and about $\text{hidden}^2$ times less
+#     computation.
 #
 # Try this: with $n = 1$ both keep only lag 0 and give the same error. The
 # other two are for you to measure.
