@@ -658,3 +658,378 @@ def plot_accuracy_by_distance(
     ax.legend()
     fig.tight_layout()
     return save_figure(fig, path)
+
+
+# ------------------------------------------------------------------ gated cells (lesson 12)
+#
+# Every drawn element of the cell diagrams has a gid that names it with the symbol of lesson
+# 12's equations, so that a test can rebuild what each gate reads and writes: "state:x_t" (a
+# value entering or leaving the cell), "gate:f_t" (a gate's box: its sigmoid or tanh), "op:..."
+# (a pointwise operation), "product:n_t" (the GRU's W^{n}_{hh} product), "bus" (the line that
+# brings x_t and h_{t-1} to the gates), "edge:SOURCE -> TARGET" (an arrow), and for texts
+# "function:...", "weights:..." (the weights a box applies) and "label:..." (an arrow's value).
+
+
+class _CellDiagram:
+    """A small drawing kit for the gated cells: boxes, pointwise operations, arrows."""
+
+    def __init__(self, ax, weights_colour="#8b1a1a"):
+        self.ax = ax
+        self.weights_colour = weights_colour
+
+    def cell(self, width, height):
+        from matplotlib.patches import FancyBboxPatch
+
+        self.ax.add_patch(
+            FancyBboxPatch(
+                (0, 0),
+                width,
+                height,
+                boxstyle="round,pad=0.1",
+                facecolor="#f4f4f4",
+                edgecolor="#555555",
+                linewidth=1.5,
+                gid="cell",
+                zorder=0,
+            )
+        )
+
+    def gate(self, symbol, xy, function, weights, colour, weights_at=(0.12, -0.62)):
+        """A gate's box (its nonlinearity written in it), the weights it applies beside it."""
+        from matplotlib.patches import FancyBboxPatch
+
+        x, y = xy
+        self.ax.add_patch(
+            FancyBboxPatch(
+                (x - 0.45, y - 0.26),
+                0.9,
+                0.52,
+                boxstyle="round,pad=0.04",
+                facecolor=colour,
+                edgecolor="black",
+                linewidth=1.3,
+                gid=f"gate:{symbol}",
+                zorder=3,
+            )
+        )
+        self.ax.text(
+            x, y, f"${function}$", ha="center", va="center", fontsize=13, zorder=4,
+            gid=f"function:{symbol}",
+        )  # fmt: skip
+        self.weights(symbol, (x + weights_at[0], y + weights_at[1]), weights)
+
+    def weights(self, symbol, xy, weights, ha="left"):
+        self.ax.text(
+            *xy,
+            "\n".join(f"${line}$" for line in weights),
+            ha=ha,
+            va="center",
+            fontsize=9.5,
+            color=self.weights_colour,
+            gid=f"weights:{symbol}",
+            zorder=4,
+        )
+
+    def product(self, symbol, xy, text, colour):
+        """The GRU's recurrent product of the candidate, a box of its own (its weights in it)."""
+        from matplotlib.patches import FancyBboxPatch
+
+        x, y = xy
+        self.ax.add_patch(
+            FancyBboxPatch(
+                (x - 0.62, y - 0.22),
+                1.24,
+                0.44,
+                boxstyle="round,pad=0.04",
+                facecolor="white",
+                edgecolor=colour,
+                linewidth=1.6,
+                gid=f"product:{symbol}",
+                zorder=3,
+            )
+        )
+        self.ax.text(
+            x, y, f"${text}$", ha="center", va="center", fontsize=11, color=self.weights_colour,
+            gid=f"weights:{symbol}", zorder=4,
+        )  # fmt: skip
+
+    def op(self, name, xy, text, fontsize=13):
+        from matplotlib.patches import Circle
+
+        self.ax.add_patch(
+            Circle(xy, 0.26, facecolor="white", edgecolor="black", linewidth=1.3, gid=f"op:{name}",
+                   zorder=3)
+        )  # fmt: skip
+        self.ax.text(*xy, f"${text}$", ha="center", va="center", fontsize=fontsize, zorder=4)
+
+    def state(self, symbol, xy, ha="center"):
+        self.ax.text(
+            *xy, f"${symbol}$", ha=ha, va="center", fontsize=14, gid=f"state:{symbol}", zorder=4
+        )
+
+    def edge(
+        self,
+        source,
+        target,
+        start,
+        end,
+        label=None,
+        label_at=None,
+        connection="arc3",
+        colour="black",
+        over=False,
+        head=True,
+    ):
+        """An arrow from ``source`` to ``target`` (their gids), with the value it carries.
+
+        ``over``: drawn above the arrows it crosses, with a white gap around it.
+        """
+        from matplotlib import patheffects
+        from matplotlib.patches import FancyArrowPatch
+
+        self.ax.add_patch(
+            FancyArrowPatch(
+                start,
+                end,
+                arrowstyle="-|>" if head else "-",
+                mutation_scale=13,
+                linewidth=1.4,
+                color=colour,
+                connectionstyle=connection,
+                gid=f"edge:{source} -> {target}",
+                zorder=2.5 if over else 2,
+                path_effects=[patheffects.withStroke(linewidth=5, foreground="#f4f4f4")]
+                if over
+                else None,
+                shrinkA=0,
+                shrinkB=0,
+            )
+        )
+        if label is not None:
+            self.ax.text(
+                *label_at,
+                f"${label}$",
+                ha="center",
+                va="center",
+                fontsize=12,
+                gid=f"label:{label}",
+                zorder=4,
+            )
+
+    def dot(self, xy):
+        """Where a line branches."""
+        self.ax.plot(*xy, marker="o", markersize=5, color="black", zorder=3)
+
+    def bus(self, start, end):
+        self.ax.plot(
+            [start[0], end[0]], [start[1], end[1]], color="black", linewidth=1.4, gid="bus",
+            zorder=2, solid_capstyle="butt",
+        )  # fmt: skip
+
+
+def _cell_axes(width, height):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9.6, 7.4))
+    ax.set_xlim(-1.6, width + 1.6)
+    ax.set_ylim(-2.5, height + 0.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return fig, ax
+
+
+def _gate_weights(gate: str, biases: Sequence[str]) -> list[str]:
+    """The weights a gate applies, as lesson 12 writes them: W^{g}_{in}, W^{g}_{hh}, b^{g}..."""
+    return [rf"W^{{{gate}}}_{{in}},\ W^{{{gate}}}_{{hh}}", r",\ ".join(biases)]
+
+
+def plot_lstm_cell(path: str | Path | None = None):
+    r"""The LSTM cell of lesson 12 (with the forget gate of Gers et al. 2000): what each gate
+    reads and writes.
+
+    Along the top runs the cell state, $c_{t-1}$ in and $c_t$ out; along the bottom the line
+    that brings $x_t$ and $h_{t-1}$ to the four boxes: the forget, input and output gates
+    ($\sigma$) and the candidate $\tilde c_t$ ($\tanh$), each with its own weights
+    $W^{g}_{in}, W^{g}_{hh}, b^{g}$. $f_t$ scales $c_{t-1}$, $i_t$ scales $\tilde c_t$, their
+    sum is $c_t$, and $o_t \odot \tanh(c_t)$ leaves as $h_t$. Every element has a ``gid``
+    naming it with the lesson's symbols (see the comment above ``_CellDiagram``).
+    """
+    width, height, top, low = 10.0, 6.0, 5.2, 0.8
+    fig, ax = _cell_axes(width, height)
+    draw = _CellDiagram(ax)
+    draw.cell(width, height)
+    gate_colour, candidate_colour = "#fde2c4", "#dbe9f6"
+    x_f, x_i, x_c, x_o, x_out = 1.6, 3.4, 5.2, 7.0, 8.6
+    y_gate, y_mid = 2.4, 3.9
+    # Inputs: c_{t-1} (top left), h_{t-1} (bottom left) and x_t (from below) onto the bus.
+    draw.state("c_{t-1}", (-0.35, top), ha="right")
+    draw.state("h_{t-1}", (-0.35, low), ha="right")
+    draw.state("x_t", (0.9, -0.75))
+    draw.bus((0.3, low), (x_o, low))
+    draw.edge("state:h_{t-1}", "bus", (-0.3, low), (0.3, low), head=False)
+    draw.edge("state:x_t", "bus", (0.9, -0.5), (0.9, low))
+    gates = (
+        ("f_t", x_f, r"\sigma", "f", gate_colour),
+        ("i_t", x_i, r"\sigma", "i", gate_colour),
+        (r"\tilde c_t", x_c, r"\tanh", "c", candidate_colour),
+        ("o_t", x_o, r"\sigma", "o", gate_colour),
+    )
+    for symbol, x, function, letter, colour in gates:
+        draw.gate(symbol, (x, y_gate), function, _gate_weights(letter, [f"b^{{{letter}}}"]), colour)
+        draw.edge("bus", f"gate:{symbol}", (x, low), (x, y_gate - 0.3))
+    # The cell state: forget, then add what the input gate lets in.
+    draw.op("mul_f", (x_f, top), r"\odot")
+    draw.op("add_c", ((x_i + x_c) / 2, top), "+")
+    draw.op("mul_i", ((x_i + x_c) / 2, y_mid), r"\odot")
+    draw.edge("state:c_{t-1}", "op:mul_f", (-0.3, top), (x_f - 0.26, top))
+    draw.edge("gate:f_t", "op:mul_f", (x_f, y_gate + 0.3), (x_f, top - 0.26), "f_t",
+              (x_f - 0.3, (y_gate + top) / 2))  # fmt: skip
+    middle = (x_i + x_c) / 2
+    draw.edge("gate:i_t", "op:mul_i", (x_i, y_gate + 0.3), (middle - 0.2, y_mid - 0.17), "i_t",
+              (x_i - 0.05, y_mid - 0.55))  # fmt: skip
+    draw.edge(r"gate:\tilde c_t", "op:mul_i", (x_c, y_gate + 0.3), (middle + 0.2, y_mid - 0.17),
+              r"\tilde c_t", (x_c + 0.15, y_mid - 0.55))  # fmt: skip
+    draw.edge("op:mul_f", "op:add_c", (x_f + 0.26, top), (middle - 0.26, top))
+    draw.edge("op:mul_i", "op:add_c", (middle, y_mid + 0.26), (middle, top - 0.26))
+    draw.edge("op:add_c", "state:c_t", (middle + 0.26, top), (width + 0.3, top))
+    draw.state("c_t", (width + 0.35, top), ha="left")
+    # The output: o_t times tanh(c_t), out as h_t.
+    draw.op("tanh_c", (x_out, y_mid), r"\tanh", fontsize=10)
+    draw.op("mul_o", (x_out, y_gate), r"\odot")
+    draw.edge("state:c_t", "op:tanh_c", (x_out, top), (x_out, y_mid + 0.26))
+    draw.dot((x_out, top))
+    draw.edge("gate:o_t", "op:mul_o", (x_o + 0.49, y_gate), (x_out - 0.26, y_gate), "o_t",
+              ((x_o + x_out) / 2 + 0.1, y_gate + 0.25))  # fmt: skip
+    draw.edge("op:tanh_c", "op:mul_o", (x_out, y_mid - 0.26), (x_out, y_gate + 0.26))
+    draw.edge("op:mul_o", "state:h_t", (x_out, y_gate - 0.26), (width + 0.3, low),
+              connection="angle,angleA=-90,angleB=180,rad=0")  # fmt: skip
+    draw.state("h_t", (width + 0.35, low), ha="left")
+    return _finish_diagram(
+        fig,
+        ax,
+        (width / 2, -1.45),
+        r"every box reads $x_t$ and $h_{t-1}$ with its own weights; $f_t$ and $i_t$ write the "
+        r"cell state $c_t$, $o_t$ lets $\tanh(c_t)$ out as $h_t$",
+        (width / 2, -2.2),
+        r"$c_t = f_t \odot c_{t-1} + i_t \odot \tilde c_t, \qquad h_t = o_t \odot \tanh(c_t)$",
+        14,
+        "The LSTM cell: three gates and a candidate, two states",
+        path,
+    )
+
+
+def plot_gru_cell(reset_after: bool = True, path: str | Path | None = None):
+    r"""The GRU cell of lesson 12 in one of its two conventions: what each gate reads and writes.
+
+    Along the top runs the state, $h_{t-1}$ in and $h_t$ out; the reset gate $r_t$ and the
+    update gate $z_t$ ($\sigma$) read $x_t$ and $h_{t-1}$ from the bottom line; the candidate
+    $n_t$ ($\tanh$) reads $x_t$ and, through the reset path (drawn in colour), $h_{t-1}$; the
+    output mixes them, $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$.
+
+    ``reset_after=True`` (the book's: PyTorch, cuDNN, Keras ``GRU(reset_after=True)``): the
+    reset gate scales the product, $r_t \odot (W^{n}_{hh} h_{t-1} + b^{n}_{hh})$, and every
+    gate has two biases, $b^{g}_{in}$ and $b^{g}_{hh}$. ``reset_after=False`` (Cho et al.
+    2014, Keras ``GRU(reset_after=False)``): it scales the state before the product,
+    $W^{n}_{hh} (r_t \odot h_{t-1})$, and every gate has one bias $b^{g}$. Every element has a
+    ``gid`` naming it with the lesson's symbols (see the comment above ``_CellDiagram``).
+    """
+    if not isinstance(reset_after, (bool, np.bool_)):
+        raise ValueError(f"reset_after must be True or False, got {reset_after!r}")
+    width, height, top, low = 10.0, 6.0, 5.2, 0.8
+    fig, ax = _cell_axes(width, height)
+    draw = _CellDiagram(ax)
+    draw.cell(width, height)
+    gate_colour, candidate_colour, reset_colour = "#fde2c4", "#dbe9f6", "#6a3d9a"
+    x_r, x_path, x_n, x_z, x_out = 1.5, 4.1, 5.7, 7.3, 8.9
+    y_gate, y_high, y_low, y_mix = 2.2, 4.25, 3.25, 3.95
+
+    def biases(gate):
+        if reset_after:
+            return [f"b^{{{gate}}}_{{in}}", f"b^{{{gate}}}_{{hh}}"]
+        return [f"b^{{{gate}}}"]
+
+    # Inputs: h_{t-1} along the top, and down the left side onto the bus with x_t.
+    draw.state("h_{t-1}", (-0.35, top), ha="right")
+    draw.state("x_t", (0.9, -0.75))
+    draw.bus((0.3, low), (x_z, low))
+    draw.edge("state:h_{t-1}", "bus", (0.3, top), (0.3, low), head=False)
+    draw.edge("state:x_t", "bus", (0.9, -0.5), (0.9, low))
+    draw.gate("r_t", (x_r, y_gate), r"\sigma", _gate_weights("r", biases("r")), gate_colour)
+    draw.gate("z_t", (x_z, y_gate), r"\sigma", _gate_weights("z", biases("z")), gate_colour,
+              weights_at=(0.55, 0.55))  # fmt: skip
+    draw.edge("bus", "gate:r_t", (x_r, low), (x_r, y_gate - 0.3))
+    draw.edge("bus", "gate:z_t", (x_z, low), (x_z, y_gate - 0.3))
+    # The candidate reads x_t from the bus, and h_{t-1} through the reset path.
+    candidate_in = ["W^{n}_{in}", "b^{n}_{in}" if reset_after else "b^{n}"]
+    draw.gate("n_t", (x_n, y_gate), r"\tanh", [r",\ ".join(candidate_in)], candidate_colour,
+              weights_at=(0.12, -0.62))  # fmt: skip
+    draw.edge("bus", "gate:n_t", (x_n, low), (x_n, y_gate - 0.3), "x_t", (x_n - 0.3, 1.3))
+    draw.op("mul_r", (x_path, y_low if reset_after else y_high), r"\odot")
+    if reset_after:
+        draw.product("n_t", (x_path, y_high), r"W^{n}_{hh}\,\cdot\; + b^{n}_{hh}", reset_colour)
+        draw.edge("state:h_{t-1}", "product:n_t", (x_path, top), (x_path, y_high + 0.26),
+                  colour=reset_colour)  # fmt: skip
+        draw.edge("product:n_t", "op:mul_r", (x_path, y_high - 0.26), (x_path, y_low + 0.26),
+                  colour=reset_colour)  # fmt: skip
+        draw.edge("op:mul_r", "gate:n_t", (x_path + 0.18, y_low - 0.18), (x_n - 0.3, y_gate + 0.3),
+                  colour=reset_colour)  # fmt: skip
+        reset_target = (x_path - 0.26, y_low)
+    else:
+        draw.product("n_t", (x_path, y_low), r"W^{n}_{hh}\,\cdot", reset_colour)
+        draw.edge("state:h_{t-1}", "op:mul_r", (x_path, top), (x_path, y_high + 0.26),
+                  colour=reset_colour)  # fmt: skip
+        draw.edge("op:mul_r", "product:n_t", (x_path, y_high - 0.26), (x_path, y_low + 0.26),
+                  colour=reset_colour)  # fmt: skip
+        draw.edge("product:n_t", "gate:n_t", (x_path + 0.3, y_low - 0.26),
+                  (x_n - 0.3, y_gate + 0.3), colour=reset_colour)  # fmt: skip
+        reset_target = (x_path - 0.26, y_high)
+    draw.dot((x_path, top))
+    draw.dot((0.3, top))
+    draw.edge("gate:r_t", "op:mul_r", (x_r, y_gate + 0.3), reset_target, "r_t",
+              (x_r - 0.3, (y_gate + reset_target[1]) / 2 + 0.2),
+              connection="angle,angleA=90,angleB=180,rad=0", colour=reset_colour)  # fmt: skip
+    # The output: z_t keeps h_{t-1}, 1 - z_t lets the candidate in.
+    draw.op("mul_z", (x_z, top), r"\odot")
+    draw.op("add_h", (x_out, top), "+")
+    draw.op("one_minus", (x_out, y_gate), "1-", fontsize=11)
+    draw.op("mul_n", (x_out, y_mix), r"\odot")
+    draw.edge("state:h_{t-1}", "op:mul_z", (-0.3, top), (x_z - 0.26, top))
+    draw.edge("gate:z_t", "op:mul_z", (x_z, y_gate + 0.3), (x_z, top - 0.26), "z_t",
+              (x_z - 0.3, y_gate + 0.85))  # fmt: skip
+    draw.edge("gate:z_t", "op:one_minus", (x_z + 0.49, y_gate), (x_out - 0.26, y_gate))
+    draw.edge("op:one_minus", "op:mul_n", (x_out, y_gate + 0.26), (x_out, y_mix - 0.26))
+    draw.edge("gate:n_t", "op:mul_n", (x_n, y_gate + 0.3), (x_out - 0.26, y_mix), "n_t",
+              (x_n - 0.3, y_mix - 0.3), connection="angle,angleA=90,angleB=180,rad=0",
+              over=True)  # fmt: skip
+    draw.edge("op:mul_z", "op:add_h", (x_z + 0.26, top), (x_out - 0.26, top))
+    draw.edge("op:mul_n", "op:add_h", (x_out, y_mix + 0.26), (x_out, top - 0.26))
+    draw.edge("op:add_h", "state:h_t", (x_out + 0.26, top), (width + 0.3, top))
+    draw.state("h_t", (width + 0.35, top), ha="left")
+    if reset_after:
+        caption = (
+            r"reset after the product (PyTorch, cuDNN, Keras reset_after=True): $r_t$ scales "
+            r"$W^{n}_{hh} h_{t-1} + b^{n}_{hh}$"
+        )
+        candidate = (
+            r"$n_t = \tanh(W^{n}_{in} x_t + b^{n}_{in} + "
+            r"r_t \odot (W^{n}_{hh} h_{t-1} + b^{n}_{hh}))$"
+        )
+        title = "The GRU cell, reset after the product (the book's convention)"
+    else:
+        caption = (
+            r"reset before the product (Cho et al. 2014, Keras reset_after=False): $r_t$ scales "
+            r"$h_{t-1}$, then $W^{n}_{hh}$ mixes the units"
+        )
+        candidate = r"$n_t = \tanh(W^{n}_{in} x_t + W^{n}_{hh} (r_t \odot h_{t-1}) + b^{n})$"
+        title = "The GRU cell, reset before the product (the other convention)"
+    return _finish_diagram(
+        fig,
+        ax,
+        (width / 2, -1.45),
+        caption,
+        (width / 2, -2.2),
+        candidate + r", $\quad h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$",
+        13,
+        title,
+        path,
+    )
