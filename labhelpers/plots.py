@@ -660,6 +660,80 @@ def plot_accuracy_by_distance(
     return save_figure(fig, path)
 
 
+def plot_unit_activations(
+    text: str,
+    activations: Mapping[str, Sequence[float]],
+    width: int = 80,
+    limit: float = 1.0,
+    title: str | None = None,
+    path: str | Path | None = None,
+):
+    """One hidden unit's activation at every character of a passage, coloured character by
+    character: one panel per unit, the passage wrapped every ``width`` characters.
+
+    ``activations`` maps a panel's title to one value per character of ``text`` (the unit's
+    state after reading that character). Each character is drawn in the cell of an image
+    whose colour is its value, on a diverging scale from -``limit`` (blue) to +``limit``
+    (red): 1 suits the tanh-bounded states of RNN, GRU and LSTM outputs. Spaces show as
+    ``·`` and newlines as ``¶``, so that every character has a visible cell; a character on a
+    dark cell (beyond 0.6 ``limit``) is written in white. Returns the
+    figure (one image and ``len(text)`` text artists per panel, and one colour bar).
+    """
+    import matplotlib.pyplot as plt
+
+    if not text:
+        raise ValueError("text is empty: give the passage whose characters are coloured")
+    if not activations:
+        raise ValueError("activations is empty: give at least one {title: value per character}")
+    if not (isinstance(width, int) and width > 0):
+        raise ValueError(f"width must be a positive integer, got {width!r}")
+    if not (math.isfinite(limit) and limit > 0):
+        raise ValueError(f"limit must be a positive number, got {limit!r}")
+    rows = -(-len(text) // width)
+    fig, axes = plt.subplots(
+        len(activations),
+        1,
+        figsize=(0.125 * width + 1.2, (0.22 * rows + 0.5) * len(activations) + 0.4),
+        squeeze=False,
+        layout="constrained",
+    )
+    shown = {" ": "·", "\n": "¶"}
+    for ax, (name, values) in zip(axes[:, 0], activations.items()):
+        values = np.asarray(values, dtype=float)
+        if values.shape != (len(text),):
+            raise ValueError(
+                f"activations[{name!r}] has shape {values.shape}, the text {len(text)} characters"
+            )
+        grid = np.full(rows * width, np.nan)
+        grid[: len(text)] = values
+        image = ax.imshow(
+            grid.reshape(rows, width),
+            cmap="RdBu_r",
+            vmin=-limit,
+            vmax=limit,
+            aspect="auto",
+            interpolation="nearest",
+        )
+        for index, char in enumerate(text):
+            ax.text(
+                index % width,
+                index // width,
+                shown.get(char, char),
+                ha="center",
+                va="center",
+                fontsize=7,
+                family="monospace",
+                color="white" if abs(values[index]) > 0.6 * limit else "black",
+            )
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(name, fontsize=9, loc="left")
+    fig.colorbar(image, ax=axes[:, 0].tolist(), fraction=0.02, pad=0.01, label="activation")
+    if title:
+        fig.suptitle(title)
+    return save_figure(fig, path)
+
+
 # ------------------------------------------------------------------ gated cells (lesson 12)
 #
 # Every drawn element of the cell diagrams has a gid that names it with the symbol of lesson

@@ -234,3 +234,274 @@ def test_lesson_10_settings_that_cannot_work_are_named():
     ]:
         with pytest.raises(ValueError, match=message):
             check_settings({**good, **change})
+
+
+def test_checkpoint_epochs_are_before_first_middle_and_last():
+    from labhelpers.lessons.char_rnn import checkpoint_epochs
+
+    assert checkpoint_epochs(1) == [0, 1]
+    assert checkpoint_epochs(2) == [0, 1, 2]
+    assert checkpoint_epochs(5) == [0, 1, 3, 5]
+    assert checkpoint_epochs(6) == [0, 1, 3, 6]
+    with pytest.raises(ValueError, match="epochs must be a positive integer"):
+        checkpoint_epochs(0)
+
+
+def test_fit_with_checkpoints_trains_as_fit_char_model_and_keeps_the_weights(capsys):
+    """Issue 25: samples from several points of the lesson's own training, no extra training."""
+    from labhelpers.lessons.char_rnn import fit_with_checkpoints
+    from labhelpers.training import fit_char_model
+
+    codec, batches = _char_batches()
+
+    def fresh():
+        torch.manual_seed(7)
+        model = CharRNN(codec.vocab_size, 8, "gru", embedding_dim=4)
+        return model, torch.optim.Adam(model.parameters(), lr=0.01)
+
+    model, optimizer = fresh()
+    expected = fit_char_model(model, optimizer, batches, batches, epochs=3, device="cpu")
+    printed = capsys.readouterr().out
+    again, optimizer = fresh()
+    start = {name: value.clone() for name, value in again.state_dict().items()}
+    history, weights = fit_with_checkpoints(
+        again, optimizer, batches, batches, epochs=3, checkpoints=[0, 1, 3], device="cpu"
+    )
+    lines = capsys.readouterr().out
+    assert sorted(weights) == [0, 1, 3]
+    for key in ("loss", "val_loss", "perplexity", "val_perplexity"):
+        assert history[key] == expected[key]
+    assert history.epochs == 3 and len(history["seconds"]) == 3
+    strip = [line.rsplit("(", 1)[0] for line in printed.splitlines()]  # seconds differ
+    assert [line.rsplit("(", 1)[0] for line in lines.splitlines()] == strip
+    assert len(strip) == 3 and strip[0].startswith("epoch 1/3")
+    for name, value in model.state_dict().items():
+        torch.testing.assert_close(weights[3][name], value, rtol=0, atol=0)
+        torch.testing.assert_close(weights[0][name], start[name], rtol=0, atol=0)
+    assert not torch.equal(weights[1]["out.weight"], weights[3]["out.weight"])
+    # a copy, not the live tensors
+    weights[3]["out.weight"].add_(1.0)
+    assert not torch.equal(weights[3]["out.weight"], again.state_dict()["out.weight"])
+    _, quiet = fit_with_checkpoints(
+        fresh()[0], fresh()[1], batches, None, epochs=4, checkpoints=[2], log_every=2, device="cpu"
+    )
+    assert sorted(quiet) == [2]
+    assert [line.split()[1] for line in capsys.readouterr().out.splitlines()] == ["2/4", "4/4"]
+    with pytest.raises(ValueError, match=r"checkpoints must lie in 0..2, got \[3\]"):
+        fit_with_checkpoints(model, optimizer, batches, None, epochs=2, checkpoints=[3])
+
+
+def test_known_word_share_counts_runs_of_letters():
+    from labhelpers.lessons.char_rnn import known_word_share, words_of
+
+    words = words_of('The fire, "the fire" burns.\nRain fell in 2001.')
+    assert words == {"the", "fire", "burns", "rain", "fell", "in"}
+    assert known_word_share("the Fire xqz burnz, rain.", words) == (3, 5)
+    assert known_word_share("", words) == (0, 0)
+    assert known_word_share("...  ,", words) == (0, 0)
+
+
+def test_text_properties_by_hand():
+    from labhelpers.lessons.char_rnn import TEXT_PROPERTIES, text_properties
+
+    text = 'He said "no, go" now\n"open'
+    assert len(text) == 26
+    found = text_properties(text)
+    assert tuple(found) == TEXT_PROPERTIES
+    # fmt: off
+    #        H  e  _  s  a  i  d  _  "  n  o  ,  _  g  o  "  _  n  o  w  \n "  o  p  e  n
+    quotes = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
+    into   = [1, 2, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5]
+    space  = [0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+    # fmt: on
+    np.testing.assert_array_equal(found["inside quotes"], quotes)
+    np.testing.assert_array_equal(found["letters into the word"], into)
+    np.testing.assert_array_equal(found["just read a space"], space)
+
+
+def test_hidden_states_are_the_recurrent_layers_output_read_in_streams():
+    from labhelpers.lessons.char_rnn import hidden_states
+
+    seed_everything(6)
+    codec, _ = _char_batches()
+    ids = codec.encode("the cat sat on the mat and the dog ate the hat")  # 46 characters
+    for cell in ("rnn", "gru", "lstm"):
+        model = CharRNN(codec.vocab_size, 5, cell, embedding_dim=3)
+        states, n = hidden_states(model, ids)
+        assert states.shape == (46, 5) and n == 46
+        # an independent reading: the RNN cell by hand for "rnn", the layer step by step else
+        if cell == "rnn":
+            rnn, h, by_hand = model.rnn, torch.zeros(5), []
+            with torch.no_grad():
+                for index in ids:
+                    e = model.embedding.weight[index]
+                    h = torch.tanh(
+                        rnn.weight_ih_l0 @ e
+                        + rnn.bias_ih_l0
+                        + rnn.weight_hh_l0 @ h
+                        + rnn.bias_hh_l0
+                    )
+                    by_hand.append(h.numpy().copy())
+            np.testing.assert_allclose(states, np.array(by_hand), rtol=1e-5, atol=1e-6)
+        with torch.no_grad():
+            state, steps = None, []
+            for index in ids:
+                out, state = model.rnn(model.embedding(torch.tensor([[index]])), state)
+                steps.append(out[0, 0].numpy())
+        np.testing.assert_allclose(states, np.array(steps), rtol=1e-5, atol=1e-6)
+        # three streams of 15: each row read from zeros; the last character dropped
+        rows, n = hidden_states(model, ids, streams=3)
+        assert rows.shape == (45, 5) and n == 45
+        for row in range(3):
+            alone, _ = hidden_states(model, ids[15 * row : 15 * (row + 1)])
+            np.testing.assert_allclose(rows[15 * row : 15 * (row + 1)], alone, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="too few for 50 streams"):
+        hidden_states(model, ids, streams=50)
+
+
+def test_unit_correlations_match_numpy_corrcoef():
+    from labhelpers.lessons.char_rnn import unit_correlations
+
+    rng = np.random.default_rng(0)
+    values = rng.integers(0, 2, size=200).astype(float)
+    activations = rng.normal(size=(200, 4))
+    activations[:, 1] += 2 * values  # correlated
+    activations[:, 2] = -activations[:, 1] + 0.1 * rng.normal(size=200)  # anti-correlated
+    activations[:, 3] = 0.5  # constant: no correlation
+    r = unit_correlations(activations, values)
+    for unit in range(3):
+        assert r[unit] == pytest.approx(np.corrcoef(activations[:, unit], values)[0, 1], rel=1e-12)
+    assert np.isnan(r[3]) and r[1] > 0.5 and r[2] < -0.5
+    assert np.isnan(unit_correlations(activations, np.ones(200))).all()
+    with pytest.raises(ValueError, match=r"activations must be \(n, units\)"):
+        unit_correlations(activations, values[:-1])
+
+
+def test_block_correlation_is_the_mean_of_the_blocks_r_with_its_standard_error():
+    from labhelpers.lessons.char_rnn import block_correlation
+
+    rng = np.random.default_rng(1)
+    values = rng.integers(0, 2, size=103).astype(float)
+    column = values + rng.normal(size=103)
+    measured = block_correlation(column, values, blocks=4)  # blocks of 25, 3 dropped
+    rs = [
+        np.corrcoef(column[25 * b : 25 * (b + 1)], values[25 * b : 25 * (b + 1)])[0, 1]
+        for b in range(4)
+    ]
+    assert measured.value == pytest.approx(np.mean(rs), rel=1e-12)
+    assert measured.se == pytest.approx(np.std(rs, ddof=1) / 2, rel=1e-10)
+    assert measured.source == "s.e. of the mean over 4 blocks of 25 characters"
+    flat = values.copy()
+    flat[:75] = 1.0  # the property does not vary in the first three blocks
+    assert block_correlation(column, flat, blocks=4) is None
+    flat[:50] = values[:50]  # the first two vary again: three blocks with the last
+    three = block_correlation(column, flat, blocks=4)
+    assert three.value == pytest.approx(np.mean([rs[0], rs[1], rs[3]]), rel=1e-12)
+    assert three.source == "s.e. of the mean over 3 blocks of 25 characters"
+    with pytest.raises(ValueError, match="same length of at least 8"):
+        block_correlation(column[:7], values[:7], blocks=4)
+
+
+def test_find_unit_chooses_on_training_text_and_orients_held_out_by_its_sign():
+    from labhelpers.lessons.char_rnn import block_correlation, find_unit
+
+    rng = np.random.default_rng(2)
+    train_values = rng.integers(0, 2, size=400).astype(float)
+    held_values = rng.integers(0, 2, size=400).astype(float)
+    train = rng.normal(size=(400, 6))
+    held = rng.normal(size=(400, 6))
+    train[:, 4] -= 3 * train_values  # unit 4: strongly, negatively correlated
+    held[:, 4] -= 3 * held_values
+    train[:, 1] += 1 * train_values  # unit 1: weaker, positive
+    found = find_unit("p", train, train_values, held, held_values, blocks=5, seed=3)
+    assert found.unit == 4 and found.train_r < -0.5
+    assert found.train_r == pytest.approx(np.corrcoef(train[:, 4], train_values)[0, 1])
+    plain = block_correlation(held[:, 4], held_values, 5)
+    assert found.held_out.value == pytest.approx(-plain.value) and found.held_out.value > 0.5
+    assert found.held_out.se == plain.se
+    assert found.random_unit != 4 and found.random_unit in range(6)
+    assert found.random_unit == find_unit("p", train, train_values, held, held_values, 5, 3)[4]
+    sign = np.sign(found.random_train_r)
+    random_plain = block_correlation(held[:, found.random_unit], held_values, 5)
+    assert found.random_held_out.value == pytest.approx(sign * random_plain.value)
+    with pytest.raises(ValueError, match="does not vary in the training text"):
+        find_unit("p", train, np.zeros(400), held, held_values)
+
+
+def _finding(held, random_held):
+    from labhelpers.lessons.char_rnn import UnitFinding
+
+    return UnitFinding(
+        "inside quotes", 7, 0.61, held and _loss(held, 0.02), 3, -0.05,
+        random_held and _loss(random_held, 0.02),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "held, random_held, says",
+    [
+        (0.55, 0.03, "higher by 0.520 ± 0.028, more than 2 standard errors."),
+        (0.04, 0.03, "a difference of +0.010 ± 0.028, within noise (under 2 standard errors)."),
+        (0.01, 0.30, "lower by 0.290 ± 0.028, more than 2 standard errors: the training text"),
+        (None, 0.03, "too few blocks where the property and both units vary"),
+        (0.55, None, "too few blocks where the property and both units vary"),
+    ],
+)
+def test_unit_sentence_reads_right_in_every_branch(held, random_held, says):
+    from labhelpers.lessons.char_rnn import unit_sentence
+
+    text = unit_sentence(_finding(held, random_held))
+    assert text.startswith(
+        'For the property "inside quotes", unit 7 has the largest correlation on the training '
+        "text (r = +0.610)"
+    )
+    assert says in text and text.endswith(".")
+    if held and random_held:
+        assert f"{held:+.3f} ± 0.020 (test), against {random_held:+.3f} ± 0.020 for unit 3," in text
+
+
+def test_passage_around_holds_the_first_quote():
+    from labhelpers.lessons.char_rnn import passage_around
+
+    text = "a" * 500 + '"' + "b" * 500
+    assert passage_around(text, length=240, before=60) == 440
+    assert passage_around('"' + "b" * 500, length=240) == 0
+    assert passage_around("a" * 300 + '"', length=240) == 61  # kept inside the text
+    assert passage_around("no quote here" * 30, length=240) == 0
+
+
+def test_unit_activations_figure_colours_every_character(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from labhelpers.plots import plot_unit_activations
+
+    text = 'He said "go"\nnow'
+    values = np.linspace(-1, 1, len(text))
+    fig = plot_unit_activations(
+        text, {"unit 3": values, "unit 9": -values}, width=5, title="t", path=tmp_path / "u.png"
+    )
+    panels = [ax for ax in fig.axes if ax.get_title(loc="left")]
+    assert [ax.get_title(loc="left") for ax in panels] == ["unit 3", "unit 9"]
+    assert len(fig.axes) == 3 and fig.axes[2].get_ylabel() == "activation"  # the colour bar
+    for ax, sign in zip(panels, (1, -1)):
+        (image,) = ax.get_images()
+        grid = np.ma.filled(image.get_array(), np.nan)
+        assert grid.shape == (4, 5)  # 16 characters wrapped every 5
+        np.testing.assert_allclose(grid.reshape(-1)[:16], sign * values)
+        assert np.isnan(grid.reshape(-1)[16:]).all()
+        assert image.get_clim() == (-1.0, 1.0) and image.get_cmap().name == "RdBu_r"
+        texts = ax.texts
+        assert "".join(t.get_text() for t in texts) == 'He·said·"go"¶now'
+        assert [t.get_position() for t in texts][7] == (2, 1)  # the 8th character: row 1, col 2
+        # each character's cell is coloured by its own value
+        colours = image.cmap(image.norm(grid.reshape(-1)[:16]))
+        assert not np.allclose(colours[0], colours[-1])
+        # white on the dark cells, beyond 0.6 in size
+        white = [t.get_color() == "white" for t in texts]
+        assert white == list(np.abs(values) > 0.6)
+    assert (tmp_path / "u.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(ValueError, match=r"activations\['x'\] has shape \(3,\), the text 16"):
+        plot_unit_activations(text, {"x": [0.0, 1.0, 2.0]})
+    with pytest.raises(ValueError, match="text is empty"):
+        plot_unit_activations("", {"x": []})

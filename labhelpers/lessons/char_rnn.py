@@ -347,3 +347,303 @@ def check_settings(settings) -> None:
             f"({rows} rows of {steps} steps, {fraction:g} of the text) and a validation row: give "
             f"at least {needed}, or 0 for the whole corpus"
         )
+
+
+def checkpoint_epochs(epochs: int) -> list[int]:
+    """The epochs after which lesson 10 keeps the weights to sample from: 0 (before training),
+    the first, the middle (rounded up) and the last, each once, in order."""
+    epochs = positive_int("epochs", epochs)
+    return sorted({0, 1, -(-epochs // 2), epochs})
+
+
+def fit_with_checkpoints(
+    model: CharRNN,
+    optimizer: torch.optim.Optimizer,
+    train_batches,
+    val_batches,
+    *,
+    epochs: int,
+    checkpoints,
+    log_every: int = 1,
+    **fit_options,
+):
+    """:func:`labhelpers.training.fit_char_model`, one epoch at a time, keeping the weights.
+
+    Returns ``(history, weights)``: the history and printed lines of ``fit_char_model`` over
+    ``epochs`` epochs (the same training: the optimizer and the model carry over from epoch to
+    epoch, and an epoch draws nothing at random), and ``weights[e]``, a copy of the model's
+    ``state_dict`` after epoch ``e`` for every ``e`` in ``checkpoints`` (0: before training).
+    ``fit_options`` go to ``fit_char_model`` (``device``, ``clip_grad_norm``).
+    """
+    import contextlib
+    import io
+
+    from ..report import epoch_line
+    from ..training import History, NonFiniteLoss, fit_char_model
+
+    epochs = positive_int("epochs", epochs)
+    log_every = positive_int("log_every", log_every)
+    wanted = {int(epoch) for epoch in checkpoints}
+    if not wanted <= set(range(epochs + 1)):
+        raise ValueError(f"checkpoints must lie in 0..{epochs}, got {sorted(wanted)}")
+
+    def copy_weights():
+        return {name: value.detach().cpu().clone() for name, value in model.state_dict().items()}
+
+    weights = {0: copy_weights()} if 0 in wanted else {}
+    history = History()
+    for epoch in range(1, epochs + 1):
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                one = fit_char_model(
+                    model, optimizer, train_batches, val_batches, epochs=1, **fit_options
+                )
+        except NonFiniteLoss as error:
+            message = str(error).replace("epoch 1:", f"epoch {epoch}:", 1)
+            raise NonFiniteLoss(message, error.step) from None
+        for key, values in one.items():
+            history.setdefault(key, []).extend(values)
+        if epoch % log_every == 0 or epoch == epochs:
+            shown = {
+                key: history[key][-1]
+                for key in ("loss", "perplexity", "val_loss", "val_perplexity")
+                if key in history
+            }
+            print(epoch_line(epoch, epochs, shown, history["seconds"][-1]))
+        if epoch in wanted:
+            weights[epoch] = copy_weights()
+    return history, weights
+
+
+def known_word_share(text: str, words) -> tuple[int, int]:
+    """``(known, total)``: how many of the words of ``text`` are in ``words``.
+
+    A word is a run of letters (``str.isalpha``), compared in lower case; ``words`` is a set of
+    lower-case words, such as :func:`words_of` the training text.
+    """
+    found = _words(text)
+    return sum(word in words for word in found), len(found)
+
+
+def _words(text: str) -> list[str]:
+    found, current = [], []
+    for char in text + " ":
+        if char.isalpha():
+            current.append(char.lower())
+        elif current:
+            found.append("".join(current))
+            current = []
+    return found
+
+
+def words_of(text: str) -> set[str]:
+    """The distinct words of ``text``: runs of letters, in lower case."""
+    return set(_words(text))
+
+
+# The properties of the text read so far that lesson 10 looks for in single hidden units.
+TEXT_PROPERTIES = ("inside quotes", "letters into the word", "just read a space")
+
+
+def text_properties(text: str) -> dict[str, np.ndarray]:
+    """Simple properties of a text at every position t, from the characters read up to x_t.
+
+    - ``"inside quotes"``: 1.0 where an odd number of double quotes (") have been read since
+      the last newline (an opening quote is inside, its closing quote outside), else 0.0;
+    - ``"letters into the word"``: how many characters have been read since the last space or
+      newline (0.0 at a space or newline);
+    - ``"just read a space"``: 1.0 where x_t is a space, else 0.0.
+
+    Each is an array of shape (len(text),), aligned with the hidden state after reading x_t.
+    """
+    n = len(text)
+    quotes, into_word, space = np.zeros(n), np.zeros(n), np.zeros(n)
+    inside, run = False, 0
+    for t, char in enumerate(text):
+        if char == "\n":
+            inside, run = False, 0
+        elif char == " ":
+            run = 0
+        else:
+            run += 1
+            if char == '"':
+                inside = not inside
+        quotes[t], into_word[t], space[t] = float(inside), float(run), float(char == " ")
+    return {
+        "inside quotes": quotes,
+        "letters into the word": into_word,
+        "just read a space": space,
+    }
+
+
+def hidden_states(model: CharRNN, ids, streams: int = 1, device=None) -> tuple[np.ndarray, int]:
+    """The recurrent layer's output (the hidden state h_t read by the output layer) at every
+    character of ``ids``, shape (n, hidden_size), and n.
+
+    The text is cut into ``streams`` contiguous rows of equal length, read side by side from
+    zero states (the first characters of each row are read without their past), and joined
+    back in text order; the last ``len(ids) % streams`` characters are dropped, so n is
+    ``streams * (len(ids) // streams)``. For an LSTM this is h_t, not the cell c_t.
+    """
+    streams = positive_int("streams", streams)
+    ids = np.asarray(ids)
+    if ids.ndim != 1:
+        raise ValueError(f"ids must be a 1-D array of character indices, got shape {ids.shape}")
+    length = len(ids) // streams
+    if length < 1:
+        raise ValueError(f"{len(ids)} characters are too few for {streams} streams")
+    device = _device_of(model, device)
+    rows = torch.as_tensor(ids[: streams * length].reshape(streams, length), device=device)
+    model.eval()
+    with torch.no_grad():
+        states, _ = model.rnn(model.embedding(rows))  # (streams, length, hidden)
+    states = states.double().cpu().numpy()
+    return states.reshape(streams * length, -1), streams * length
+
+
+def unit_correlations(activations, values) -> np.ndarray:
+    """Pearson's r between every column of ``activations`` (n, units) and ``values`` (n,).
+
+    A column, or ``values``, that does not vary has no correlation: NaN.
+    """
+    activations = np.asarray(activations, dtype=np.float64)
+    values = np.asarray(values, dtype=np.float64)
+    if activations.ndim != 2 or values.shape != activations.shape[:1]:
+        raise ValueError(
+            f"activations must be (n, units) and values (n,), got {activations.shape} and "
+            f"{values.shape}"
+        )
+    a = activations - activations.mean(axis=0)
+    v = values - values.mean()
+    scale = np.sqrt((a**2).sum(axis=0) * (v**2).sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (a * v[:, None]).sum(axis=0) / scale
+    return np.where(scale > 0, r, np.nan)
+
+
+def block_correlation(column, values, blocks: int) -> noise.Measured | None:
+    """Pearson's r of one unit's activations with ``values``, measured in ``blocks`` contiguous
+    blocks of equal length (the remainder dropped): the mean of the blocks' r, with its
+    standard error over them (``noise.over_items``). Neighbouring characters are far from
+    independent; blocks of many characters nearly are. Blocks where the unit or the property
+    does not vary are left out; None when fewer than 2 blocks remain.
+    """
+    blocks = positive_int("blocks", blocks)
+    column = np.asarray(column, dtype=np.float64)
+    values = np.asarray(values, dtype=np.float64)
+    size = len(values) // blocks
+    if column.shape != values.shape or column.ndim != 1 or size < 2:
+        raise ValueError(
+            f"column and values must be two arrays of the same length of at least {2 * blocks}, "
+            f"got shapes {column.shape} and {values.shape}"
+        )
+    rs = [
+        unit_correlations(
+            column[b * size : (b + 1) * size, None], values[b * size : (b + 1) * size]
+        )[0]
+        for b in range(blocks)
+    ]
+    rs = [r for r in rs if np.isfinite(r)]
+    if len(rs) < 2:
+        return None
+    return noise.over_items(rs, what=f"blocks of {size:,} characters")
+
+
+class UnitFinding(NamedTuple):
+    """One property's most correlated unit, chosen on training text, and a random unit.
+
+    ``train_r``: the chosen unit's r on the training text (its sign orients ``held_out``);
+    ``held_out``: its r on held-out text times that sign, with its standard error over blocks
+    (None where too few blocks vary); the same three for ``random_unit``.
+    """
+
+    name: str
+    unit: int
+    train_r: float
+    held_out: noise.Measured | None
+    random_unit: int
+    random_train_r: float
+    random_held_out: noise.Measured | None
+
+
+def find_unit(
+    name: str,
+    train_activations,
+    train_values,
+    held_activations,
+    held_values,
+    blocks: int = 20,
+    seed: int = 0,
+) -> UnitFinding:
+    """The unit whose activation correlates most (largest |r|) with a property on the training
+    text, and a unit drawn at random among the others (``seed``), both measured on held-out
+    text by :func:`block_correlation`, each oriented by the sign of its training r."""
+    train_r = unit_correlations(train_activations, train_values)
+    if not np.isfinite(train_r).any():
+        raise ValueError(f"{name!r} does not vary in the training text, or no unit does")
+    unit = int(np.nanargmax(np.abs(train_r)))
+    others = [u for u in range(len(train_r)) if u != unit and np.isfinite(train_r[u])]
+    if not others:
+        raise ValueError("a random unit needs at least 2 units that vary")
+    random_unit = int(np.random.default_rng(seed).choice(others))
+    held_activations = np.asarray(held_activations, dtype=np.float64)
+
+    def held_out(u):
+        measured = block_correlation(held_activations[:, u], held_values, blocks)
+        if measured is None:
+            return None
+        sign = 1.0 if train_r[u] >= 0 else -1.0
+        return noise.Measured(sign * measured.value, measured.se, measured.source)
+
+    return UnitFinding(
+        name,
+        unit,
+        float(train_r[unit]),
+        held_out(unit),
+        random_unit,
+        float(train_r[random_unit]),
+        held_out(random_unit),
+    )
+
+
+def unit_sentence(finding: UnitFinding) -> str:
+    """What a :class:`UnitFinding` shows, worded from the noise of the held-out correlations."""
+    chosen = (
+        f'For the property "{finding.name}", unit {finding.unit} has the largest correlation '
+        f"on the training text (r = {finding.train_r:+.3f})"
+    )
+    if finding.held_out is None or finding.random_held_out is None:
+        return (
+            f"{chosen}; the held-out text has too few blocks where the property and both units "
+            "vary to measure it there."
+        )
+    d, se = noise.difference(finding.held_out, finding.random_held_out)
+    side = noise.verdict(finding.held_out, finding.random_held_out)
+    held = (
+        "on the held-out text, its sign taken from the training text, its r is "
+        f"{finding.held_out.value:+.3f} ± {finding.held_out.se:.3f} ({finding.held_out.source}), "
+        f"against {finding.random_held_out.value:+.3f} ± {finding.random_held_out.se:.3f} for unit "
+        f"{finding.random_unit}, drawn at random (its sign taken the same way)"
+    )
+    if side == "above":
+        ending = f"higher by {d:.3f} ± {se:.3f}, more than {noise.NOISE_LEVEL:g} standard errors."
+    elif side == "below":
+        ending = (
+            f"lower by {-d:.3f} ± {se:.3f}, more than {noise.NOISE_LEVEL:g} standard errors: the "
+            "training text's choice does not hold on held-out text."
+        )
+    else:
+        ending = (
+            f"a difference of {d:+.3f} ± {se:.3f}, within noise (under "
+            f"{noise.NOISE_LEVEL:g} standard errors)."
+        )
+    return f"{chosen}; {held}: {ending}"
+
+
+def passage_around(text: str, char: str = '"', length: int = 240, before: int = 60) -> int:
+    """Where a passage of ``length`` characters starts so that it holds the first ``char`` of
+    ``text`` about ``before`` characters in (0 when ``char`` is absent), kept inside the text."""
+    length = positive_int("length", length)
+    found = text.find(char)
+    start = max(0, found - before) if found >= 0 else 0
+    return max(0, min(start, len(text) - length))
