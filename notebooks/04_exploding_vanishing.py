@@ -852,6 +852,31 @@ recorded = record_results(
 # 8. Why does the lesson scale an orthogonal matrix rather than a random
 #    Gaussian one to set $\sigma_{\max}(W_{hh})$?
 #
+# Beyond this run:
+#
+# 9. Another common condition uses the spectral radius $\rho(W_{hh})$, the
+#    largest $|\lambda|$ of its eigenvalues, instead of $\sigma_{\max}$.
+#    What does $\rho$ say about the product $W_{hh}^{\,m}$ for large $m$?
+#    Can $\lVert A^m \rVert_2$ grow for a few steps when $\rho(A) < 1$? Try
+#    $A = \begin{pmatrix} 0.5 & 10 \\ 0 & 0.5 \end{pmatrix}$.
+# 10. Clipping by norm keeps the gradient's direction. What does clipping
+#     every entry to $[-c, c]$ (clipping by value) do to the direction, and
+#     is the clipped step still downhill?
+# 11. Part 2 trains with plain SGD. For one weight, what step does Adam take
+#     when one gradient is far larger than every gradient before it? Why is
+#     Adam less thrown by a single exploding gradient, and why does part 3
+#     clip anyway?
+# 12. On the long-range task the key is $d$ steps before the answer. Which
+#     terms of the gradient teach the network to *store* the key when it is
+#     read, and what happens to them as $d$ grows in a vanilla RNN?
+# 13. If a forget gate stayed at the value its bias gives it, what share of
+#     the gradient along the cell path would survive 100 steps with a bias
+#     of 0, of 1 and of 3?
+# 14. What does a clipping threshold $c$ far below the usual gradient norm
+#     turn training into, and what does one far above it do?
+# 15. Can an LSTM's gradient explode? Which paths through the cell does the
+#     forget gate not control?
+#
 # **Try this**
 #
 # - `-p gate_bias 1.0`: the forget-gate bias Jozefowicz et al. (2015)
@@ -898,6 +923,54 @@ recorded = record_results(
 #    $s$ alone decides whether it shrinks or stretches; a Gaussian matrix
 #    scaled to $\sigma_{\max} = s$ has smaller singular values too, and its
 #    products shrink sooner.
+# 9. $\lVert A^m \rVert^{1/m} \to \rho(A)$ as $m$ grows (Gelfand's
+#    formula): for long products $\rho < 1$ means shrinking and $\rho > 1$
+#    growing (without the $\tanh$ factors). Since $\rho \le \sigma_{\max}$,
+#    the spectral radius says nothing about short lags: the example has
+#    $\rho = 0.5$ but $A^2 = \begin{pmatrix} 0.25 & 10 \\ 0 & 0.25
+#    \end{pmatrix}$, of norm above 10, and the corner of $A^m$,
+#    $10\, m\, 0.5^{m-1}$, falls below 1 only at $m = 8$. For an orthogonal matrix times
+#    $s$, as in part 1, $\rho = \sigma_{\max} = s$ and the two conditions
+#    agree.
+# 10. It cuts the large entries and keeps the small ones, so the direction
+#     turns towards the small entries. Every clipped entry keeps its sign,
+#     so the clipped vector $\tilde g$ still has $g^\top \tilde g > 0$: a
+#     small enough step along it still lowers the loss, but it no longer
+#     follows the gradient. Clipping by norm scales every entry alike and
+#     changes only the length.
+# 11. Adam divides a running mean of the gradient by the square root of a
+#     running mean of its square. When one gradient $g$ dominates both, the
+#     step is about $\eta\, (1 - \beta_1) / \sqrt{1 - \beta_2}$, about
+#     $3.2\, \eta$ with the default $\beta_1 = 0.9$, $\beta_2 = 0.999$,
+#     whatever the size of $g$, where SGD steps $\eta\, g$. Adam's step is
+#     bounded per weight but not zero, its memory of the large gradient then
+#     shrinks the following steps for a while, and a few large gradients in
+#     a row still move the weights far: clipping bounds the whole step
+#     directly.
+# 12. The terms that link the loss at the last step to the step where the
+#     key was read: lag $d$ or more. In a vanilla RNN they carry the product
+#     of $d$ one-step Jacobians, which shrinks geometrically with $d$
+#     (part 1), while the recent steps' terms do not shrink. The update that
+#     would teach the network to keep the key becomes a vanishing share of
+#     each step (question 4), so training sees almost nothing of it.
+# 13. $\sigma(0)^{100} = 0.5^{100} \approx 8 \cdot 10^{-31}$,
+#     $\sigma(1)^{100} \approx 0.731^{100} \approx 2.5 \cdot 10^{-14}$ and
+#     $\sigma(3)^{100} \approx 0.953^{100} \approx 0.008$: only the largest
+#     bias leaves a usable share. Real gates move with their inputs, so this
+#     is the start, not the trained network.
+# 14. Far below: every step is clipped, so every step has the same length,
+#     (learning rate) $\times\, c$, along the gradient's direction, whatever
+#     the gradient's size: normalised gradient descent, whose steps do not
+#     shrink as the gradient does near a minimum. Far above: it is never reached and training
+#     is plain training, with no protection from a blow-up. A useful $c$ sits
+#     just above the usual norms, so that only the rare large steps are cut;
+#     the run's gradient norms (part 2's figure) show where that is.
+# 15. Yes. The cell path is multiplied by $f_t$, but the gates, $\tilde c_t$
+#     and $h_t$ also depend on $h_{t-1}$ through recurrent weights, and those
+#     paths multiply the gradient by weight matrices and gate derivatives,
+#     like a vanilla RNN's: with large recurrent weights they can grow. Gated
+#     cells make vanishing along the cell path avoidable, not explosion
+#     impossible; lessons 10 and 11 clip their LSTMs and GRUs too.
 #
 # </details>
 
