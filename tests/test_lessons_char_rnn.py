@@ -153,6 +153,28 @@ def test_past_only_matches_teacher_forcing_for_a_causal_model_not_a_bidirectiona
         both_ways(x, torch.zeros(2, 3, 8))
 
 
+def test_past_only_of_a_bidirectional_model_equals_reading_every_prefix():
+    """Issue 27: two passes per chunk instead of T, the same losses as one pass per prefix."""
+    seed_everything(8)
+    codec, batches = _char_batches()
+    for cell in ("rnn", "gru", "lstm"):
+        model = BidirectionalCharRNN(codec.vocab_size, 6, cell, embedding_dim=4)
+        fast = past_only_losses(model, batches)
+        by_prefix = []
+        with torch.no_grad():
+            for inputs, targets in batches:
+                inputs, targets = torch.as_tensor(inputs), torch.as_tensor(targets)
+                per_step = [
+                    torch.nn.functional.cross_entropy(
+                        model(inputs[:, :t])[0][:, -1].double(), targets[:, t - 1], reduction="none"
+                    )
+                    for t in range(1, inputs.shape[1] + 1)
+                ]
+                by_prefix.append(torch.stack(per_step, dim=1).mean(dim=1).numpy())
+        np.testing.assert_allclose(fast.loss, np.concatenate(by_prefix), rtol=1e-5, atol=1e-6)
+        assert set(fast.count) == {10, 3}
+
+
 def test_generate_text_rereads_the_text_for_a_model_without_state():
     seed_everything(5)
     codec = CharCodec("the cat sat on the mat")

@@ -20,7 +20,7 @@ from torch import nn
 
 from .. import noise
 from ..checks import positive_int
-from ..models import CharRNN, detach_state
+from ..models import BidirectionalCharRNN, CharRNN, detach_state
 
 
 def temperature_softmax(logits: torch.Tensor, temperature: float) -> torch.Tensor:
@@ -236,7 +236,13 @@ def past_only_losses(model: nn.Module, batches, device=None) -> ChunkLosses:
     what a model can read when it generates (the next character does not exist yet). For
     a unidirectional model reading each chunk from zeros this equals the teacher-forced
     loss; for :class:`BidirectionalCharRNN` the difference is what reading the later
-    characters was worth. T forward passes per chunk of T steps.
+    characters was worth.
+
+    A :class:`BidirectionalCharRNN` takes two passes per chunk: on the prefix x_1..x_t its
+    forward direction at step t is the whole chunk's (it reads x_1..x_t either way), and its
+    backward direction, starting at the prefix's end from zeros, has read x_t alone there, so
+    every x_t is also read alone. Any other model takes T forward passes per chunk of T steps,
+    one per prefix.
     """
     device = _device_of(model, device)
     model.eval()
@@ -245,17 +251,34 @@ def past_only_losses(model: nn.Module, batches, device=None) -> ChunkLosses:
         for inputs, targets in batches:
             inputs = torch.as_tensor(inputs, device=device)
             targets = torch.as_tensor(targets, device=device)
-            total = torch.zeros(len(inputs), dtype=torch.float64, device=device)
-            for t in range(1, inputs.shape[1] + 1):
-                logits, _ = model(inputs[:, :t])
-                total += nn.functional.cross_entropy(
-                    logits[:, -1].double(), targets[:, t - 1], reduction="none"
-                )
+            if isinstance(model, BidirectionalCharRNN):
+                total = nn.functional.cross_entropy(
+                    _bidirectional_prefix_logits(model, inputs).transpose(1, 2).double(),
+                    targets,
+                    reduction="none",
+                ).sum(dim=1)
+            else:
+                total = torch.zeros(len(inputs), dtype=torch.float64, device=device)
+                for t in range(1, inputs.shape[1] + 1):
+                    logits, _ = model(inputs[:, :t])
+                    total += nn.functional.cross_entropy(
+                        logits[:, -1].double(), targets[:, t - 1], reduction="none"
+                    )
             losses.append((total / inputs.shape[1]).cpu().numpy())
             counts.append(np.full(len(inputs), inputs.shape[1]))
     if not losses:
         raise ValueError("the batches were empty: check the corpus and batch sizes")
     return ChunkLosses(np.concatenate(losses), np.concatenate(counts))
+
+
+def _bidirectional_prefix_logits(model: BidirectionalCharRNN, inputs: torch.Tensor):
+    """Scores at every step t of ``inputs`` (batch, T) from the prefix x_1..x_t alone."""
+    hidden = model.rnn.hidden_size
+    embedded = model.embedding(inputs)  # (batch, T, embedding)
+    whole, _ = model.rnn(embedded)  # forward half at t: x_1..x_t, as on the prefix
+    alone, _ = model.rnn(embedded.reshape(-1, 1, embedded.shape[-1]))  # each x_t from zeros
+    backward = alone.reshape(*inputs.shape, 2 * hidden)[..., hidden:]
+    return model.out(torch.cat([whole[..., :hidden], backward], dim=-1))
 
 
 def leak_sentences(
