@@ -148,6 +148,21 @@ settings
 # rows $[W^{i}_{in}; W^{f}_{in}; W^{c}_{in}; W^{o}_{in}]$, $W_{hh}$ is
 # $(4\,\text{hidden}, \text{hidden})$ and $b$ is $(4\,\text{hidden},)$, in the
 # order PyTorch (`weight_ih_l0`) and Keras (`kernel`, transposed) both use.
+
+# %%
+import matplotlib.pyplot as plt
+
+from labhelpers.plots import plot_gru_cell, plot_lstm_cell
+
+plot_lstm_cell()
+plt.show()
+
+# %% [markdown]
+# The four boxes along the bottom all read $x_t$ and $h_{t-1}$, each with its
+# own block of weights. Only $f_t$ and $i_t$ (with the candidate
+# $\tilde c_t$) write the cell state along the top, where $c_{t-1}$ reaches
+# $c_t$ through one product and one sum, with no weight matrix on the way;
+# $o_t$ decides how much of $\tanh(c_t)$ leaves as $h_t$.
 #
 # ### The GRU (Cho et al., 2014), the book's convention
 #
@@ -167,11 +182,37 @@ settings
 # $b_{hh}$: $b^{n}_{hh}$ sits inside the reset gate's product, so it cannot be
 # folded into $b^{n}_{in}$. PyTorch stacks the gates as (reset, update, new),
 # Keras as (update, reset, new).
+
+# %%
+plot_gru_cell(reset_after=True)
+plt.show()
+
+# %% [markdown]
+# One state runs along the top: $z_t$ keeps a share of $h_{t-1}$ and
+# $1 - z_t$ lets the candidate $n_t$ in. The candidate reads $x_t$ from the
+# bottom line and $h_{t-1}$ only through the reset path (in colour), where
+# $r_t$ scales the product $W^{n}_{hh} h_{t-1} + b^{n}_{hh}$.
 #
 # **The other convention**, Keras's `GRU(reset_after=False)` (the form of
-# Cho et al.'s paper), resets the state *before* the product and has one bias:
+# Cho et al.'s paper), resets the state *before* the product and has one bias
+# per gate ($b^{r}$ and $b^{z}$ act as the sums $b^{r}_{in} + b^{r}_{hh}$ and
+# $b^{z}_{in} + b^{z}_{hh}$ would):
 #
-# $$n_t = \tanh\big(W^{n}_{in} x_t + W^{n}_{hh} (r_t \odot h_{t-1}) + b^{n}\big).$$
+# $$\begin{aligned}
+# r_t &= \sigma(W^{r}_{in} x_t + W^{r}_{hh} h_{t-1} + b^{r}), &
+# z_t &= \sigma(W^{z}_{in} x_t + W^{z}_{hh} h_{t-1} + b^{z}),\\
+# n_t &= \tanh\big(W^{n}_{in} x_t + W^{n}_{hh} (r_t \odot h_{t-1}) + b^{n}\big), &
+# h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}.
+# \end{aligned}$$
+
+# %%
+plot_gru_cell(reset_after=False)
+plt.show()
+
+# %% [markdown]
+# The same cell with the reset path reversed: $r_t$ scales $h_{t-1}$ unit by
+# unit first, and only then does $W^{n}_{hh}$ mix the units, so the candidate
+# is a different function of the same weights (measured below).
 #
 # ### Why gates can help
 #
@@ -684,6 +725,28 @@ recorded = record_results(
 #    What does that say about training a gated cell from PyTorch's defaults
 #    on a long-range task?
 # 8. Why is the LSTM's state measured as $(h_k, c_k)$ and not as $h_k$ alone?
+# 9. What does the forget gate's bias do at initialisation? PyTorch starts it
+#    small and random like every other weight; Keras's `LSTM` starts it at 1
+#    (`unit_forget_bias=True`, its default). What is $f_t$ for a zero input
+#    and state in each case, and how much of $c_k$ is left after `distance`
+#    steps at that value?
+# 10. Why does an LSTM have two states, $c_t$ and $h_t$, when the GRU has one?
+#     What can the output gate do that one state would not allow?
+# 11. What does the GRU's update gate interpolate between? What do $z_t = 1$
+#     and $z_t = 0$ do, and which two gates of the LSTM does it stand for?
+# 12. Why do the two GRU conventions give different states with the same
+#     weights (question 4)? When is $r_t \odot (W^{n}_{hh} h_{t-1})$ equal to
+#     $W^{n}_{hh} (r_t \odot h_{t-1})$?
+# 13. Why are the gates sigmoids and the candidates ($\tilde c_t$, $n_t$)
+#     tanh?
+# 14. How many parameters has a vanilla `nn.RNN` layer with this run's input
+#     and hidden sizes? Why are PyTorch's LSTM and GRU exactly four and three
+#     times as large?
+# 15. In the LSTM's figure, which path takes $c_{t-1}$ to $c_t$, and what
+#     multiplies a gradient passed back along it? What multiplies it along
+#     the vanilla RNN's path from $h_{t-1}$ to $h_t$?
+# 16. What does a reset gate near 0 do to the GRU's candidate, and what does
+#     that let the cell do?
 #
 # **Try this**
 #
@@ -736,6 +799,53 @@ recorded = record_results(
 #    gradient of the later loss reaches step $k$ through both. The path
 #    through $c$ is the one multiplied by the forget gate; measuring $h_k$
 #    alone would miss it.
+# 9. It sets how much of the cell state each step keeps before training has
+#    taught the gate anything: for a zero input and state
+#    $f_t = \sigma(b^{f})$. PyTorch draws `bias_ih` and `bias_hh` uniformly in
+#    $\pm 1/\sqrt{\text{hidden}}$, so $f_t$ starts near $\sigma(0) = 0.5$ and a
+#    step keeps about half of $c_{t-1}$ (and passes back about half of its
+#    gradient); Keras's $b^{f} = 1$ gives $\sigma(1) \approx 0.73$, which
+#    Jozefowicz, Zaremba and Sutskever (2015) recommend. A product of such
+#    factors over many steps is what separates the two; this run's fresh
+#    layers give the numbers below.
+# 10. $c_t$ is the memory: along the top of the figure it changes only by the
+#     gated product and sum, never through a weight matrix or a squashing
+#     function. $h_t = o_t \odot \tanh(c_t)$ is what the cell shows: the
+#     gates, the next layer and the output read it. With $o_t$ near 0 the cell
+#     hides what it keeps without erasing it; with one state, everything kept
+#     would be shown and pass through $W_{hh}$ at every step. The GRU lets
+#     $z_t$ decide what is kept, and shows all of it.
+# 11. Unit by unit, between the candidate $n_t$ and the old state $h_{t-1}$:
+#     $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$. $z_t = 1$ copies
+#     $h_{t-1}$ whatever the input; $z_t = 0$ replaces it with $n_t$. It does
+#     the work of the LSTM's forget gate ($z_t$ in place of $f_t$) and input
+#     gate ($1 - z_t$ in place of $i_t$), tied so that they sum to 1.
+# 12. The reset gate scales units one by one; $W^{n}_{hh}$ mixes them. After
+#     the product, row $j$ of $W^{n}_{hh} h_{t-1}$ is scaled by $r_{t,j}$, the
+#     reset of the unit being computed; before it, each unit $k$ of $h_{t-1}$
+#     is scaled by $r_{t,k}$ before the mixing. The two agree when every unit
+#     has the same reset value (or when $W^{n}_{hh}$ is diagonal); the run's
+#     check of a reset gate equal for every unit is below.
+# 13. A gate's value is a share: of the old cell state to keep, of the
+#     candidate to write, of the memory to show. The sigmoid's values lie in
+#     $(0, 1)$, near 0 (shut) or 1 (open) when its argument is large. A
+#     candidate is a value to write, negative or positive: $\tanh$, in
+#     $(-1, 1)$ and centred on 0 like the vanilla RNN's state.
+# 14. The counts are below. Each of the LSTM's four blocks ($i$, $f$, $c$,
+#     $o$) and of the GRU's three ($r$, $z$, $n$) is the affine map of a
+#     vanilla RNN layer, with its own $W_{in}$, $W_{hh}$ and two biases in
+#     PyTorch.
+# 15. The top line: one product with $f_t$ and one sum. Along it
+#     $\partial c_t / \partial c_{t-1}$ contains $\mathrm{diag}(f_t)$, with no
+#     weight matrix and no $\tanh$ derivative, so a forget gate near 1 passes
+#     the gradient back nearly whole. The vanilla RNN's only path multiplies
+#     it by $\mathrm{diag}(1 - h_t^2)\, W_{hh}$ at every step (lesson 4). The
+#     gradient panels above measure how much reaches the key in each cell.
+# 16. With $r_t$ near 0 the candidate's recurrent term vanishes
+#     ($r_t \odot (W^{n}_{hh} h_{t-1} + b^{n}_{hh})$, or
+#     $W^{n}_{hh} (r_t \odot h_{t-1})$), so $n_t$ is computed from $x_t$ alone:
+#     the cell can write a value that does not depend on what it held, and
+#     with $z_t$ near 0 start afresh.
 #
 # Try this: look at the accuracies after training, the third panel and the
 # table of shares; the answers are the run's own numbers.
@@ -743,10 +853,20 @@ recorded = record_results(
 # </details>
 
 # %%
+torch.manual_seed(seed)
 lstm_1 = torch.nn.LSTM(I_cmp, H_cmp, batch_first=True)
 gru_1 = torch.nn.GRU(I_cmp, H_cmp, batch_first=True)
 counts = {"PyTorch LSTM": sum(p.numel() for p in lstm_1.parameters()),
           "PyTorch GRU": sum(p.numel() for p in gru_1.parameters())}
+rnn_1 = torch.nn.RNN(I_cmp, H_cmp, batch_first=True)
+rnn_count = sum(p.numel() for p in rnn_1.parameters())
+assert counts["PyTorch LSTM"] == 4 * rnn_count
+assert counts["PyTorch GRU"] == 3 * rnn_count
+# The forget gate at initialisation: rows hidden..2 hidden are f's.
+b_f = (lstm_1.bias_ih_l0 + lstm_1.bias_hh_l0)[H_cmp:2 * H_cmp].detach()
+f_torch = torch.sigmoid(b_f.double()).numpy()
+KERAS_FORGET_BIAS = 1.0  # what unit_forget_bias=True adds to Keras's 0
+f_keras = 1 / (1 + np.exp(-KERAS_FORGET_BIAS))
 if keras_available:
     for name, layer in (
             ("Keras LSTM", keras.layers.LSTM(H_cmp)),
@@ -756,6 +876,19 @@ if keras_available:
              keras.layers.GRU(H_cmp, reset_after=False))):
         layer.build((None, T_cmp, I_cmp))
         counts[name] = layer.count_params()
+        if name == "Keras LSTM":  # Keras's forget biases, as built
+            keras_b_f = layer.get_weights()[2][H_cmp:2 * H_cmp]
+            assert np.all(keras_b_f == KERAS_FORGET_BIAS)
+# Question 12: a reset gate with the same value for every unit (its weights
+# and bias 0, so r_t = 0.5) makes the two conventions the same function.
+W_in_u, W_hh_u = after.W_in.copy(), after.W_hh.copy()
+b_u = after.b_in.copy()
+W_in_u[:H_cmp], W_hh_u[:H_cmp], b_u[:H_cmp] = 0.0, 0.0, 0.0
+uniform_states = [
+    theory.gru_forward(x, [theory.GRULayerWeights(
+        W_in_u, W_hh_u, b_u, np.zeros_like(b_u), reset_after=flag)])[0]
+    for flag in (True, False)]
+uniform_gap = float(np.max(np.abs(uniform_states[0] - uniform_states[1])))
 init = "PyTorch's initialisation"
 rnn_init = reach[init]["vanilla RNN"]
 rnn_opened = reach["gates opened"]["vanilla RNN"]
@@ -781,6 +914,23 @@ run_answers = [
                      f"{reach['gates opened'][name] / reach[init][name]:.3g})",
                      percent=False)
         for name in ("LSTM", "GRU")),
+    f"Question 9: A fresh `nn.LSTM` (hidden {H_cmp}): forget-gate biases "
+    f"(`bias_ih` + `bias_hh`) from {b_f.min():.3f} to {b_f.max():.3f}, so "
+    f"$f_t$ from {f_torch.min():.3f} to {f_torch.max():.3f} for a zero "
+    f"input and state (mean {f_torch.mean():.3f}); Keras's bias "
+    f"{KERAS_FORGET_BIAS:g} gives {f_keras:.3f}. Over {d} such steps (the "
+    f"task's distance) what is left of $c_k$, and of the gradient passed "
+    f"back along the cell state, is scaled by $f_t^{{{d}}}$: "
+    f"{np.mean(f_torch ** d):.1e} (PyTorch, mean over the units) or "
+    f"{f_keras ** d:.1e} (Keras).",
+    f"Question 12: Same weights, a reset gate that is 0.5 for every unit: "
+    f"the two conventions' states differ by {rounding_level(uniform_gap)}; "
+    f"with the reset gate of the weights, by {convention_gap:.3f} "
+    "(question 4).",
+    f"Question 14: `nn.RNN` (input {I_cmp}, hidden {H_cmp}): "
+    f"{rnn_count:,} = {H_cmp} x ({I_cmp} + {H_cmp}) + 2 x {H_cmp}; "
+    f"LSTM {counts['PyTorch LSTM']:,} = 4 x {rnn_count:,}, "
+    f"GRU {counts['PyTorch GRU']:,} = 3 x {rnn_count:,}.",
 ]
 display(Markdown(answers(run_answers)))
 
