@@ -590,6 +590,30 @@ recorded = record_results(
 # 7. After the test score is seen, may you go back and try three layers? What
 #    happens to the meaning of the test score if you do?
 #
+# Beyond this run:
+#
+# 8. What does the second layer read at step $t$, and what does stacking add
+#    to the computation of one step that a single layer lacks?
+# 9. Why must the first layer hand the second its state at *every* step, and
+#    not only its last state $h^{(1)}_T$? What is the Keras setting for this?
+# 10. Without noise, show that $y = 2\cos(\omega)\, x_{T-1} - x_{T-2}$ (use
+#     $\sin(a + \omega) + \sin(a - \omega) = 2 \sin a \cos \omega$). Why
+#     can one linear regression on the last two values still not solve the
+#     task, and what does the noise add to the difficulty?
+# 11. The target is the clean value $\sin(\omega T + \varphi)$, not the next
+#     noisy input. What lowest MSE could any predictor reach if the target
+#     carried the noise $\sigma \varepsilon_T$ too?
+# 12. The MSE is in squared units of the target. What is $\sqrt{\mathrm{MSE}}$,
+#     and which constant would minimise the mean *absolute* error, where the
+#     mean minimises the MSE?
+# 13. The gradient that reaches the first layer's early steps in a two-layer
+#     network passes through more factors than in a one-layer one. Which? Why
+#     can a second layer leave the validation MSE where it was, or raise it,
+#     though it can represent everything one layer can?
+# 14. The one-layer against two-layer comparison carries a standard error
+#     over seeds, the test MSE one over test sequences. What kind of luck
+#     does each count, and what does each leave out?
+#
 # **Try this**
 #
 # - `-p n_seeds 10`: does the choice between one and two layers stay the same
@@ -624,6 +648,40 @@ recorded = record_results(
 # 6. and 7.: 6 from the next cell; 7: no. Once a choice depends on the test
 #    score, the test set has become a validation set and a new, untouched test
 #    set would be needed for an honest estimate.
+# 8. The first layer's state $h^{(1)}_t$: features computed from
+#    $x_1, \dots, x_t$, not the raw value. Each step then passes through two
+#    nonlinear stages, $\tanh$ of layer 1 and $\tanh$ of layer 2, and the
+#    network keeps two memories, one per layer; a single layer maps
+#    $(h_{t-1}, x_t)$ to $h_t$ with one affine map and one $\tanh$.
+# 9. The second layer is recurrent too: it reads one input per step, and
+#    its input at step $t$ is $h^{(1)}_t$. Given only $h^{(1)}_T$ it would
+#    have a single step to read. In Keras every layer below the top needs
+#    `return_sequences=True`; `nn.RNN(num_layers=2)` does it inside.
+# 10. With $s_t = \sin(\omega t + \varphi)$, $s_T + s_{T-2} =
+#     2 \cos(\omega)\, s_{T-1}$, so $y = 2 \cos(\omega)\, s_{T-1} - s_{T-2}$.
+#     The coefficient $2 \cos \omega$ changes from sequence to sequence, so
+#     $y$ is no fixed linear function of the last values: the network must
+#     estimate $\omega$ from the window and multiply by it. With noise, two
+#     values give a poor estimate; the whole window must be averaged over.
+# 11. $\sigma^2$: the noise at step $T$ is independent of everything the
+#     network reads, so even the exact clean value misses it by
+#     $\sigma \varepsilon_T$, with mean square $\sigma^2$. A clean target
+#     leaves no such floor; only what the noisy window cannot tell remains.
+# 12. The root mean squared error, in the target's own units: a typical size
+#     of one error (weighted towards the large ones). The mean absolute error
+#     is smallest at the median of the targets.
+# 13. Besides the product of one-step Jacobians along time, a gradient from
+#     the top layer to layer 1 crosses $W^{(2)}_{in}$ and a second
+#     $\mathrm{diag}(1 - h^2)$ at each step it goes up. The deeper network
+#     also has more parameters to fit from the same sequences and a harder
+#     optimisation: being able to represent the one-layer solution does not
+#     mean training finds something at least as good, and the spread over
+#     seeds can cover any difference.
+# 14. The seeds change the model's start while the sequences stay: their
+#     spread counts the luck of the initial weights, on one validation set,
+#     and not which sequences were drawn. The test error over sequences
+#     counts the luck of the test sample for one trained model, and not the
+#     seed. A full account would vary both.
 #
 # </details>
 
