@@ -1107,3 +1107,42 @@ def plot_gru_cell(reset_after: bool = True, path: str | Path | None = None):
         title,
         path,
     )
+
+
+def plot_loss_against_baselines(
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    baselines: Mapping[str, float],
+    title: str = "Training loss against the unigram baseline",
+    xlabel: str = "update step",
+    ylabel: str = "cross-entropy (nats per character)",
+    path: str | Path | None = None,
+):
+    """Loss curves against the step, with each baseline as a dashed horizontal line.
+
+    ``curves`` maps a label to ``(steps, values)`` (a curve of one point is drawn as a marker);
+    ``baselines`` maps a label to a constant loss, for example the unigram model's cross-entropy
+    on the same text, drawn dashed in its own colour. Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    if not curves:
+        raise ValueError("curves is empty: give at least one {label: (steps, values)}")
+    fig, ax = plt.subplots(figsize=(7.5, 4.4))
+    for index, (label, (steps, values)) in enumerate(curves.items()):
+        steps, values = np.asarray(steps, dtype=float), np.asarray(values, dtype=float)
+        if steps.ndim != 1 or steps.shape != values.shape or len(steps) == 0:
+            raise ValueError(
+                f"curves[{label!r}] must be two non-empty 1-D sequences of one length, got "
+                f"shapes {steps.shape} and {values.shape}"
+            )
+        ax.plot(steps, values, color=f"C{index % 10}", linewidth=1.5,
+                marker="o" if len(steps) < 30 else None, markersize=4, label=label)  # fmt: skip
+    for index, (label, value) in enumerate(baselines.items(), start=len(curves)):
+        ax.axhline(value, color=f"C{index % 10}", linestyle="--", linewidth=1.2, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    return save_figure(fig, path)
