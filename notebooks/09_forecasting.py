@@ -944,6 +944,28 @@ recorded = record_results(
 # 8. The bidirectional LSTM reads each window backwards as well. Why is it
 #    still a forecaster here, and where may a bidirectional RNN not be used?
 #
+# Beyond this run:
+#
+# 9. Why is the naive forecast the first baseline of any forecast? For which
+#    kind of series is it the best forecast possible? The mean absolute scaled
+#    error (MASE) divides a forecast's MAE by the naive forecast's: what does
+#    a MASE of 1 mean?
+# 10. Suppose the scaler took its min and max from the whole series, and the
+#     test period rose above every training value (as `co2` does). What
+#     would the scaled training values then tell the model about the future,
+#     and what difficulty would the test score no longer show?
+# 11. RMSE is never below MAE. When are they equal, and what does a large gap
+#     between them say about the errors?
+# 12. Why would resampling single test windows, each independently, give a
+#     standard error that is too small? What do neighbouring windows share?
+# 13. Instead of feeding its predictions back, a model could output all
+#     `horizon` values at once (a direct forecast). What does each strategy
+#     train on, and what does the recursive one meet at test time that it
+#     never saw in training?
+# 14. Why scale the series at all before a $\tanh$ network reads it? What
+#     would raw values in the hundreds do to the first step's units and their
+#     gradients?
+#
 # **Try this**
 #
 # - `-p series_name co2`: a trending series whose test period lies above
@@ -980,6 +1002,44 @@ recorded = record_results(
 #    step of a sequence (the backward state at step $t$ has read the values
 #    after $t$), generation (lesson 10) and streaming. Its scores against the
 #    LSTM are in the next cell.
+# 9. It needs no training and is hard to beat wherever a series moves little
+#    from one step to the next. For a random walk, $s_{t+1} = s_t +
+#    \varepsilon_{t+1}$ with independent zero-mean steps, the expected next
+#    value given the past is $s_t$ itself: no forecast has a lower expected
+#    squared error. A model that does not go below the naive error has
+#    learnt nothing the last value did not already say. A MASE of 1 means an
+#    error equal to the naive forecast's (Hyndman and Koehler, 2006, scale by
+#    the naive forecast's MAE over the training part); below 1, lower than
+#    it.
+# 10. Every training value would be scaled below 1 by a maximum taken from
+#     the future, so the scaled level says how far the series still has to
+#     rise: the model can learn that from data it should not have. It would
+#     also never meet an input above the range it was trained on, while a
+#     real forecaster must: the test's hardest part, leaving the trained
+#     range, would be hidden.
+# 11. They are equal when every error has the same size. RMSE squares the
+#     errors before averaging, so a few large errors raise it far more than
+#     MAE; a large gap says the errors are uneven: mostly small, with some
+#     large misses.
+# 12. Neighbouring windows share all but one of their values, so their
+#     errors are correlated: a period the model gets wrong spoils many
+#     windows at once. Resampling windows independently treats them as
+#     independent draws, counts far more information than there is, and
+#     gives too small an error. Resampling blocks of consecutive windows
+#     keeps that correlation inside each block.
+# 13. The recursive model trains one step ahead on true inputs (teacher
+#     forcing, Williams and Zipser, 1989) and at test time reads its own
+#     predictions, with their errors, which it never saw in training: the
+#     errors compound with the lead time. A direct model is trained for every
+#     lead time on true inputs and reads none of its own outputs, but learns
+#     `horizon` outputs from the same windows and gives no step the benefit
+#     of the previous prediction.
+# 14. $\tanh$ is flat beyond a few units: inputs in the hundreds put
+#     $W_{in} x_t$ far out, so nearly every first-step unit starts at
+#     $\pm 1$, $1 - h^2 \approx 0$ and the gradient through it vanishes;
+#     the units would then tell inputs apart only by their sign. Scaling to
+#     about $[0, 1]$ keeps the units in their sensitive range at the usual
+#     initial weights, and puts every series on the same footing.
 #
 # </details>
 
