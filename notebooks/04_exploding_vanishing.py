@@ -858,7 +858,7 @@ recorded = record_results(
 #    largest $|\lambda|$ of its eigenvalues, instead of $\sigma_{\max}$.
 #    What does $\rho$ say about the product $W_{hh}^{\,m}$ for large $m$?
 #    Can $\lVert A^m \rVert_2$ grow for a few steps when $\rho(A) < 1$? Try
-#    $A = \begin{pmatrix} 0.5 & 10 \\ 0 & 0.5 \end{pmatrix}$.
+#    the $2 \times 2$ matrix $A$ with rows $(0.5, 10)$ and $(0, 0.5)$.
 # 10. Clipping by norm keeps the gradient's direction. What does clipping
 #     every entry to $[-c, c]$ (clipping by value) do to the direction, and
 #     is the clipped step still downhill?
@@ -927,11 +927,11 @@ recorded = record_results(
 #    formula): for long products $\rho < 1$ means shrinking and $\rho > 1$
 #    growing (without the $\tanh$ factors). Since $\rho \le \sigma_{\max}$,
 #    the spectral radius says nothing about short lags: the example has
-#    $\rho = 0.5$ but $A^2 = \begin{pmatrix} 0.25 & 10 \\ 0 & 0.25
-#    \end{pmatrix}$, of norm above 10, and the corner of $A^m$,
-#    $10\, m\, 0.5^{m-1}$, falls below 1 only at $m = 8$. For an orthogonal matrix times
-#    $s$, as in part 1, $\rho = \sigma_{\max} = s$ and the two conditions
-#    agree.
+#    $\rho = 0.5$ but $A^2$ has rows $(0.25, 10)$ and $(0, 0.25)$, of norm
+#    above 10, and the corner of $A^m$, $10\, m\, 0.5^{m-1}$, falls below 1
+#    only at $m = 8$. For an orthogonal
+#    matrix times $s$, as in part 1, $\rho = \sigma_{\max} = s$ and the two
+#    conditions agree.
 # 10. It cuts the large entries and keeps the small ones, so the direction
 #     turns towards the small entries. Every clipped entry keeps its sign,
 #     so the clipped vector $\tilde g$ still has $g^\top \tilde g > 0$: a
@@ -961,10 +961,11 @@ recorded = record_results(
 # 14. Far below: every step is clipped, so every step has the same length,
 #     (learning rate) $\times\, c$, along the gradient's direction, whatever
 #     the gradient's size: normalised gradient descent, whose steps do not
-#     shrink as the gradient does near a minimum. Far above: it is never reached and training
-#     is plain training, with no protection from a blow-up. A useful $c$ sits
-#     just above the usual norms, so that only the rare large steps are cut;
-#     the run's gradient norms (part 2's figure) show where that is.
+#     shrink as the gradient does near a minimum. Far above: it is never
+#     reached and training is plain training, with no protection from a
+#     blow-up. A useful $c$ sits just above the usual norms, so that only the
+#     rare large steps are cut; the run's gradient norms (part 2's figure)
+#     show where that is.
 # 15. Yes. The cell path is multiplied by $f_t$, but the gates, $\tilde c_t$
 #     and $h_t$ also depend on $h_{t-1}$ through recurrent weights, and those
 #     paths multiply the gradient by weight matrices and gate derivatives,
