@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from labhelpers import theory
+from labhelpers import noise, theory
+from labhelpers.data.chars import unigram_cross_entropy
 from labhelpers.lessons import rnn_by_hand as R
 from labhelpers.plots import plot_loss_against_baselines
 
@@ -217,17 +218,52 @@ def test_known_word_share_and_smoothed():
         R.smoothed([1.0], 0)
 
 
+def test_unigram_probabilities_are_unigram_cross_entropys_model():
+    train, held = np.array([0, 0, 1, 2, 0]), np.array([1, 0, 3])
+    probabilities = R.unigram_probabilities(train, 4)
+    np.testing.assert_allclose(probabilities, [4 / 9, 2 / 9, 2 / 9, 1 / 9])
+    expected = unigram_cross_entropy(train, held, 4)
+    assert -np.log(probabilities[held]).mean() == pytest.approx(expected, rel=1e-14)
+
+
+def test_loss_against_unigram_pairs_the_chunks():
+    params = R.init_params(4, 3, seed=0)
+    text = np.random.default_rng(0).integers(0, 4, 23)
+    probabilities = R.unigram_probabilities(text[:10], 4)
+    loss, gap = R.loss_against_unigram(params, text, probabilities, 2, 4)
+    rows, h = R.streams(text, 2), np.zeros((2, 3))
+    losses, gaps, counts = [], [], []
+    for start in (0, 4, 8):
+        targets = rows[:, start + 1 : start + 5]
+        value, cache = R.forward(params, rows[:, start : start + targets.shape[1]], targets, h)
+        h = cache[2][:, -1]
+        losses.append(value)
+        gaps.append(value - np.mean(-np.log(probabilities[targets])))
+        counts.append(targets.size)
+    assert loss == noise.over_items(losses, counts, what="chunks of 2 x 4 characters")
+    assert gap.value == pytest.approx(np.average(gaps, weights=counts), rel=1e-12)
+    assert gap.se == pytest.approx(noise.over_items(gaps, counts).se, rel=1e-12)
+    assert loss.value == pytest.approx(R.mean_loss(params, text, 2, 4), rel=1e-14)
+
+
 @pytest.mark.parametrize(
-    "loss, expected",
+    "gap, expected",
     [
-        (1.5, "1.500 nats per character, is 1.500 below the unigram model's 3.000"),
-        (3.0, "equals the unigram model's 3.000 nats per character"),
-        (3.25, "3.250 nats per character, is 0.250 above the unigram model's 3.000"),
+        (-0.5, "1.500 nats per character, is 0.500 ± 0.100 below the unigram model's 2.000 on "
+         "the same characters (more than 2 standard errors)"),
+        (-0.15, "1.500 nats per character, is within noise of the unigram model's 1.650 on the "
+         "same characters (-0.150 ± 0.100, under 2 standard errors)"),
+        (0.0, "is within noise of the unigram model's 1.500"),
+        (0.25, "1.500 nats per character, is 0.250 ± 0.100 above the unigram model's 1.250"),
     ],
-)
-def test_baseline_reading_every_branch(loss, expected):
-    sentence = R.baseline_reading(loss, 3.0, "the loss")
-    assert sentence.startswith("the loss") and expected in sentence
+)  # fmt: skip
+def test_baseline_reading_every_branch(gap, expected):
+    sentence = R.baseline_reading(
+        noise.Measured(1.5, 0.01, "test"), noise.Measured(gap, 0.1, "test"), "the loss"
+    )
+    assert sentence.startswith("the loss, ") and expected in sentence
+    zero = R.baseline_reading(noise.Measured(1.5, 0, "t"), noise.Measured(0.0, 0.0, "t"), "L")
+    assert "within noise" in zero
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .. import theory
+from .. import noise, theory
 from ..checks import positive_int
 
 PARAMETERS = ("W_in", "W_hh", "b", "W_g", "b_g")
@@ -137,19 +137,49 @@ def streams(indices, batch_size: int) -> np.ndarray:
     return indices[: length * batch_size].reshape(batch_size, length)
 
 
-def mean_loss(params, indices, batch_size: int, seq_len: int) -> float:
-    """Cross-entropy (nats per character) of the model on a text read in ``batch_size`` streams,
-    ``seq_len`` steps at a time, the state carried from chunk to chunk."""
+def _chunk_losses(params, indices, batch_size: int, seq_len: int):
+    """(mean loss, targets, characters) of each chunk of a text read as :func:`train` reads it."""
     rows = streams(indices, batch_size)
     h = np.zeros((rows.shape[0], params["W_hh"].shape[0]))
-    total, count = 0.0, 0
     with threadpool_limits(1):
         for start in range(0, rows.shape[1] - 1, seq_len):
             targets = rows[:, start + 1 : start + seq_len + 1]
             inputs = rows[:, start : start + targets.shape[1]]
             loss, cache = forward(params, inputs, targets, h)
-            total, count, h = total + loss * targets.size, count + targets.size, cache[2][:, -1]
+            h = cache[2][:, -1]
+            yield loss, targets
+
+
+def mean_loss(params, indices, batch_size: int, seq_len: int) -> float:
+    """Cross-entropy (nats per character) of the model on a text read in ``batch_size`` streams,
+    ``seq_len`` steps at a time, the state carried from chunk to chunk."""
+    total, count = 0.0, 0
+    for loss, targets in _chunk_losses(params, indices, batch_size, seq_len):
+        total, count = total + loss * targets.size, count + targets.size
     return total / count
+
+
+def unigram_probabilities(train_indices, vocab_size: int, smoothing: float = 1.0) -> np.ndarray:
+    """The unigram model of :func:`labhelpers.data.chars.unigram_cross_entropy`: each
+    character's frequency in the training text, add-``smoothing``."""
+    counts = np.bincount(np.asarray(train_indices).reshape(-1), minlength=vocab_size)
+    return (counts + smoothing) / (counts.sum() + smoothing * vocab_size)
+
+
+def loss_against_unigram(
+    params, indices, probabilities, batch_size: int, seq_len: int
+) -> tuple[noise.Measured, noise.Measured]:
+    """The model's loss on a text and its difference from the unigram model's on the same
+    characters (model minus unigram), each a mean over the chunks weighted by their characters
+    with its standard error (:func:`labhelpers.noise.over_items`): the difference is paired,
+    chunk by chunk."""
+    losses, gaps, counts = [], [], []
+    for loss, targets in _chunk_losses(params, indices, batch_size, seq_len):
+        losses.append(loss)
+        gaps.append(loss + float(np.log(probabilities[targets]).mean()))
+        counts.append(targets.size)
+    what = f"chunks of {batch_size} x {seq_len} characters"
+    return noise.over_items(losses, counts, what=what), noise.over_items(gaps, counts, what=what)
 
 
 def train(
@@ -288,21 +318,21 @@ def smoothed(values: Sequence[float], window: int) -> np.ndarray:
 # ----------------------------------------------------------------- sentences
 
 
-def baseline_reading(loss: float, baseline: float, what: str) -> str:
-    """Where a loss stands against the unigram model's cross-entropy, in words; ``what`` names
-    the loss ("the training loss over the last 100 steps")."""
-    gap = baseline - loss
-    if gap > 0:
+def baseline_reading(loss: noise.Measured, gap: noise.Measured, what: str) -> str:
+    """Where a loss stands against the unigram model's on the same characters, worded from the
+    paired difference ``gap`` (loss minus unigram) and its standard error: under
+    ``noise.NOISE_LEVEL`` standard errors it reads "within noise". ``what`` names the loss."""
+    unigram = loss.value - gap.value
+    head = f"{what}, {loss.value:.3f} nats per character,"
+    if abs(gap.value) < noise.NOISE_LEVEL * gap.se or gap.value == 0:
         return (
-            f"{what}, {loss:.3f} nats per character, is {gap:.3f} below the unigram model's "
-            f"{baseline:.3f}: reading the characters before it, the network is less surprised by "
-            "the next one than the characters' frequencies alone are"
+            f"{head} is within noise of the unigram model's {unigram:.3f} on the same characters "
+            f"({gap.value:+.3f} ± {gap.se:.3f}, under {noise.NOISE_LEVEL:g} standard errors)"
         )
-    if gap == 0:
-        return f"{what} equals the unigram model's {baseline:.3f} nats per character"
+    side = "below" if gap.value < 0 else "above"
     return (
-        f"{what}, {loss:.3f} nats per character, is {-gap:.3f} above the unigram model's "
-        f"{baseline:.3f}: it has not yet learned even the characters' frequencies"
+        f"{head} is {abs(gap.value):.3f} ± {gap.se:.3f} {side} the unigram model's "
+        f"{unigram:.3f} on the same characters (more than {noise.NOISE_LEVEL:g} standard errors)"
     )
 
 
