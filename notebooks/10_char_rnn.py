@@ -65,7 +65,13 @@ if (
 #   measure it against free running (generation reads its own output);
 # - measure the leak of a per-step bidirectional model, whose backward
 #   direction reads the character it is asked to predict;
-# - sample text at several temperatures, reproducibly (seeded).
+# - sample text at several temperatures, reproducibly (seeded), and from the
+#   model as it was before training and after its first, middle and last
+#   epochs;
+# - find, by measurement, the hidden unit that follows a property of the text
+#   (inside quotes, letters into the word, a space just read) most closely,
+#   chosen on training text and measured on held-out text against a random
+#   unit, and watch it over a passage, character by character.
 #
 # ## Parameters
 #
@@ -116,8 +122,8 @@ PROFILES = {
                   corpus="lee", max_chars=0,     train_fraction=0.9,
                   cells=["rnn", "gru", "lstm"], embedding_dim=32,
                   hidden_size=128, seq_len=100, batch_size=64,
-                  learning_rate=0.005, epochs=6,  clip_grad_norm=1.0,
-                  bidirectional_epochs=1, n_seeds=3,
+                  learning_rate=0.005, epochs=5,  clip_grad_norm=1.0,
+                  bidirectional_epochs=1, n_seeds=2,
                   temperatures=[0.5, 1.0, 1.5], sample_length=300,
                   prompt="The ", free_run_steps=20),
     "lab":   dict(toy_text="hello world", toy_hidden=16, toy_epochs=100,
@@ -211,7 +217,10 @@ settings
 #          validation loss of every chunk -> mean and its standard error
 # bidirectional model (best cell): each chunk from zeros, teacher forcing
 #      validation loss reading the whole chunk, and reading each prefix only
-# sample from the best model at several temperatures, with a fixed seed
+# sample from the best model at several temperatures, with a fixed seed,
+#      and from its copies kept before training and after epochs 1, middle, last
+# hidden units: r of every unit with a property on training text -> largest |r|;
+#      its r on validation text (20 blocks: mean and s.e.) against a random unit's
 # ```
 
 # %% [markdown]
@@ -382,8 +391,8 @@ print(inspect.getsource(run_bptt_epoch))
 # what an exploding gradient does without it).
 
 # %%
+from labhelpers.lessons.char_rnn import checkpoint_epochs, fit_with_checkpoints
 from labhelpers.models import count_parameters
-from labhelpers.training import fit_char_model
 
 
 def model_name(cell, bidirectional=False):
@@ -392,31 +401,43 @@ def model_name(cell, bidirectional=False):
     return f"{direction}{cell.upper()}({settings['hidden_size']})"
 
 
-def train_cell(cell, model_seed, log_every=1):
-    """A ``cell`` model trained from ``model_seed``, and its history."""
-    torch.manual_seed(model_seed)
-    model = CharRNN(
+def new_model(cell):
+    """An untrained ``cell`` model of the lesson's sizes."""
+    return CharRNN(
         codec.vocab_size,
         settings["hidden_size"],
         cell,
         embedding_dim=settings["embedding_dim"],
     ).to(device)
-    history = fit_char_model(
+
+
+def train_cell(cell, model_seed, log_every=1, checkpoints=()):
+    """A ``cell`` model trained from ``model_seed``, its history, and its
+    weights after each epoch of ``checkpoints`` (0: before training)."""
+    torch.manual_seed(model_seed)
+    model = new_model(cell)
+    history, weights = fit_with_checkpoints(
         model,
         torch.optim.Adam(model.parameters(), lr=settings["learning_rate"]),
         train_batches,
         val_batches,
         epochs=settings["epochs"],
+        checkpoints=checkpoints,
         device=device,
         clip_grad_norm=settings["clip_grad_norm"],
         log_every=log_every,
     )
-    return model, history
+    return model, history, weights
 
 
-char_models, char_histories, seed_val_losses = {}, {}, {}
+# the first seed's weights before training, after the first, the middle
+# and the last epoch: the samples along training come from them
+checkpoints = checkpoint_epochs(settings["epochs"])
+char_models, char_histories, char_weights, seed_val_losses = {}, {}, {}, {}
 for cell in settings["cells"]:
-    char_models[cell], char_histories[cell] = train_cell(cell, seed)
+    char_models[cell], char_histories[cell], char_weights[cell] = train_cell(
+        cell, seed, checkpoints=checkpoints
+    )
     print(
         f"{model_name(cell)}, seed {seed}: "
         f"{count_parameters(char_models[cell]):,} parameters"
@@ -424,7 +445,7 @@ for cell in settings["cells"]:
     seed_val_losses[cell] = [char_histories[cell]["val_loss"][-1]]
     for extra in range(1, settings["n_seeds"]):
         print(f"{model_name(cell)}, seed {seed + extra}:")
-        _, history = train_cell(cell, seed + extra, settings["epochs"])
+        _, history, _ = train_cell(cell, seed + extra, settings["epochs"])
         seed_val_losses[cell].append(history["val_loss"][-1])
 
 # %% [markdown]
@@ -672,6 +693,7 @@ display(
 # %%
 from labhelpers.lessons.char_rnn import leak_sentences, past_only_losses
 from labhelpers.models import BidirectionalCharRNN
+from labhelpers.training import fit_char_model
 
 torch.manual_seed(seed)
 bidirectional = BidirectionalCharRNN(
@@ -787,6 +809,141 @@ for temperature in settings["temperatures"]:
     print(samples[temperature])
 
 # %% [markdown]
+# ### The text as training goes on
+#
+# The first seed's model of the same cell was kept before training (epoch 0,
+# random weights) and after its first, middle and last epochs
+# (`fit_with_checkpoints`: the same training, one epoch at a time). Each copy
+# continues `prompt` with the same seed, at the lowest of `temperatures`.
+# Beside each sample: its validation loss at that epoch, and how many of its
+# words (runs of letters) occur in the training text.
+
+# %%
+from labhelpers.lessons.char_rnn import known_word_share, words_of
+
+training_words = words_of(text_corpus.text[: len(train_text)])
+along_temperature = min(settings["temperatures"])
+along = {}
+for epoch, weights in char_weights[best_cell].items():
+    snapshot = new_model(best_cell)
+    snapshot.load_state_dict(weights)
+    sample = generate_text(
+        snapshot,
+        codec,
+        settings["prompt"],
+        settings["sample_length"],
+        temperature=along_temperature,
+        seed=seed,
+    )
+    continuation = sample[len(settings["prompt"]) :]
+    known, total = known_word_share(continuation, training_words)
+    along[epoch] = (sample, known, total)
+    val_loss = char_histories[best_cell]["val_loss"][epoch - 1]
+    loss = f"validation loss {val_loss:.3f}" if epoch else "random weights"
+    print(
+        f"--- {model_name(best_cell)}, seed {seed}, after epoch {epoch} "
+        f"({loss}; {known} of {total} words in the training text)"
+    )
+    print(sample)
+
+# %% [markdown]
+# ### Hidden units you can watch
+#
+# Each of the model's hidden units is one number per character: its state
+# $h_t$ after reading $x_t$. Some units have been found to follow a property
+# of the text, such as being inside quotes (Karpathy, 2015). This lesson looks
+# for such units by measurement: for each of three properties of the text read
+# so far (an odd number of `"` since the start of the line; how many
+# characters since the last space; whether the character just read is a
+# space), it takes the unit whose activation correlates most with it (Pearson
+# r, largest in size) over the start of the training text, then measures that
+# unit's r on the validation text, in the direction found on the training
+# text, against a unit drawn at random. The maximum of many correlations is
+# high partly by luck, so the choice is made on one text and measured on
+# another. Neighbouring characters are far from independent, so the held-out
+# r is measured in 20 blocks of the validation text, with its standard error
+# over them (`find_unit`, `block_correlation`).
+
+# %%
+from labhelpers.lessons.char_rnn import (
+    TEXT_PROPERTIES,
+    find_unit,
+    hidden_states,
+    text_properties,
+    unit_sentence,
+)
+
+# 16 streams read side by side, each from zeros
+chosen_on, n_chosen = hidden_states(
+    best_model, train_text[: 2 * len(val_text)], streams=16
+)
+held_out, n_held = hidden_states(best_model, val_text, streams=16)
+properties = text_properties(text_corpus.text)
+findings = {
+    name: find_unit(
+        name,
+        chosen_on,
+        properties[name][:n_chosen],
+        held_out,
+        properties[name][len(train_text) : len(train_text) + n_held],
+        blocks=20,
+        seed=seed,
+    )
+    for name in TEXT_PROPERTIES
+}
+print(
+    f"{model_name(best_cell)}, seed {seed}: {chosen_on.shape[1]} units; "
+    f"chosen on {n_chosen:,} training characters, measured on "
+    f"{n_held:,} validation characters"
+)
+display(Markdown("\n\n".join(unit_sentence(f) for f in findings.values())))
+pd.DataFrame(
+    {
+        name: {
+            "unit": f.unit,
+            "r (training)": f.train_r,
+            "r (held out)": getattr(f.held_out, "value", np.nan),
+            "±": getattr(f.held_out, "se", np.nan),
+            "random unit": f.random_unit,
+            "its r (held out)": getattr(f.random_held_out, "value", np.nan),
+            "its ±": getattr(f.random_held_out, "se", np.nan),
+        }
+        for name, f in findings.items()
+    }
+).T.astype({"unit": int, "random unit": int}).round(3)
+
+# %% [markdown]
+# The units over a passage of the validation text that holds its first
+# quote, coloured character by character (red: positive, blue: negative;
+# `·` is a space, `¶` a new line):
+
+# %%
+from labhelpers.lessons.char_rnn import passage_around
+from labhelpers.plots import plot_unit_activations
+
+val_string = text_corpus.text[len(train_text) : len(train_text) + n_held]
+start = passage_around(val_string, '"', length=160, before=40)
+passage = val_string[start : start + 160]
+shown_units = {
+    f"unit {f.unit}, most correlated with {name!r} "
+    f"(r = {f.train_r:+.2f} on training text)": held_out[
+        start : start + len(passage), f.unit
+    ]
+    for name, f in findings.items()
+}
+random_unit = findings[TEXT_PROPERTIES[0]].random_unit
+shown_units[f"unit {random_unit}, drawn at random"] = held_out[
+    start : start + len(passage), random_unit
+]
+plot_unit_activations(
+    passage,
+    shown_units,
+    width=80,
+    title=f"{model_name(best_cell)}: hidden units over the validation text",
+)
+plt.show()
+
+# %% [markdown]
 # ## Result
 
 # %%
@@ -877,6 +1034,26 @@ recorded = record_results(
 #    layer be used?
 # 9. The free-running error compares the greedy continuation with the
 #    validation text. Besides reading its own guesses, what makes it grow?
+# 10. How did the samples taken along the training change from random weights
+#     to the last epoch? Give the run's validation losses and shares of
+#     words found in the training text.
+# 11. Which unit correlates most with being inside quotes on the training
+#     text, and how strong is its correlation on held-out text against a
+#     random unit's? Is the difference above the noise? Why is the unit
+#     chosen on one text and measured on another?
+# 12. Between two chunks of truncated BPTT the hidden state is carried over
+#     but detached. What would go wrong without the detach, and what would go
+#     wrong if the state were reset to zeros instead?
+# 13. Weight tying uses the embedding table $E$ as the output layer's $W_g$.
+#     What shapes must match, and what would it save in this character model?
+#     Why does it matter far more in a word model?
+# 14. The unigram model's validation perplexity is a number of characters.
+#     What does it mean, and why is it below the vocabulary size?
+# 15. What does sampling become as $\tau \to 0$, and as $\tau \to \infty$? Does
+#     the temperature change which character is the most likely?
+# 16. A unit's activation can correlate strongly with a property of the text
+#     without the model using that unit for its predictions. How? What
+#     measurement would show whether the model uses it?
 #
 # **Try this**
 #
@@ -932,6 +1109,47 @@ recorded = record_results(
 #    longer continuing, however plausible its own: the error also measures
 #    divergence from one reference, not only the cost of reading its own
 #    guesses.
+# 10. Before training the model's scores are nearly equal for every
+#     character, so its sample draws characters almost uniformly, whatever
+#     their frequency in the text. The run's losses and shares of words
+#     found in the training text, epoch by epoch, are in the next cell.
+# 11. The run's unit and figures are in the next cell. Among many units the
+#     largest of their correlations is large partly by luck (like the best of
+#     many models on a validation set), so it is measured on text that played
+#     no part in choosing it; a random unit measured the same way is the bar.
+# 12. Without the detach, the next chunk's backward pass would run into the
+#     graph of every chunk before it: the graph grows with the text read,
+#     memory and time per step grow with it, and PyTorch refuses to
+#     backpropagate a second time through a graph it has already freed. With
+#     the state reset to zeros, the gradient would still stop at the chunk's
+#     start, but the forward pass of every chunk would start without its
+#     context: its first characters would be predicted from nothing, and
+#     the model would never learn to use more than one chunk of the past.
+# 13. $E$ is vocabulary $\times$ embedding and $W_g$ vocabulary $\times$
+#     hidden, so tying needs the embedding size equal to the hidden size (or
+#     a projection between them). It shares one table between input and
+#     output (Press & Wolf, 2017). With a vocabulary of a few dozen
+#     characters it saves few parameters (the run's count is in the next
+#     cell); with a vocabulary of tens of thousands of words the two tables
+#     are most of the model.
+# 14. It is $e^{H}$, with $H$ the cross-entropy of the validation text under
+#     the training text's character frequencies: a model that knows only
+#     how often each character occurs is as unsure as if it chose uniformly
+#     among that many characters. It is below the vocabulary size because
+#     the frequencies are uneven (spaces and `e` are common, `X` is rare);
+#     uniform guessing scores the vocabulary size.
+# 15. As $\tau \to 0$ all the probability goes to the most likely
+#     character: greedy decoding, deterministic and prone to loops. As
+#     $\tau \to \infty$ the distribution becomes uniform over the vocabulary.
+#     Dividing every score by the same $\tau > 0$ keeps their order, so the
+#     most likely character stays the same.
+# 16. A correlation says that the unit and the property move together, not
+#     that the output layer reads the unit: its column of $W_g$ may be small,
+#     other units may carry the same information, or the unit may follow
+#     something else that goes with the property (a unit that reacts to a
+#     space correlates with "letters into the word" too). Setting the unit to
+#     a constant (ablation) and measuring the change of the loss, on the
+#     characters where the property matters, tests whether the model uses it.
 #
 # </details>
 
@@ -939,6 +1157,8 @@ recorded = record_results(
 # The numeric answers, from this run (collapsed until clicked).
 from labhelpers.report import answers
 
+output_weights = codec.vocab_size * settings["hidden_size"]
+best_parameters = count_parameters(best_model)
 answer_lines = [
     f"1: this run's toy text gives input {toy_codec.decode(toy_input)!r}, "
     f"target {toy_codec.decode(toy_target)!r}.",
@@ -959,6 +1179,28 @@ answer_lines = [
     )
     + f"; the uniform maximum is {np.log(codec.vocab_size):.3f}.",
     "8: " + leak_text,
+    "10: "
+    + "; ".join(
+        f"epoch {epoch} ("
+        + (
+            f"validation loss "
+            f"{char_histories[best_cell]['val_loss'][epoch - 1]:.3f}"
+            if epoch
+            else "random weights"
+        )
+        + f"): {known} of {total} words in the training text"
+        for epoch, (_, known, total) in along.items()
+    )
+    + ".",
+    "11: " + unit_sentence(findings["inside quotes"]),
+    f"13: the {model_name(best_cell)}'s output weights $W_g$ hold "
+    f"{codec.vocab_size} x {settings['hidden_size']} = {output_weights:,} "
+    f"of its {best_parameters:,} parameters "
+    f"({output_weights / best_parameters:.0%}); its embedding is "
+    f"{settings['embedding_dim']} wide.",
+    f"14: the unigram model's validation perplexity is "
+    f"{unigram_perplexity:.2f}, against {codec.vocab_size} characters in "
+    "the vocabulary.",
 ]
 display(Markdown(answers(answer_lines)))
 
