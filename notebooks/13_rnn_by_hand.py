@@ -251,7 +251,7 @@ print(
 # %%
 import inspect
 
-from labhelpers.lessons import rnn_by_hand
+import labhelpers.lessons.rnn_by_hand as rnn_by_hand
 
 model_source = "\n\n".join(
     inspect.getsource(function)
