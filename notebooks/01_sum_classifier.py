@@ -508,15 +508,16 @@ recorded = record_results(
 #    $\tfrac1T \sum_t S_t = \tfrac1T \sum_k (T - k + 1)\, x_k$: it weighs
 #    $x_1$ $T$ times as much as $x_T$. The rule needs every value with the same
 #    weight, so no threshold on that mean applies it exactly, while $h_T$ can
-#    hold $S_T$ itself. Pooling over steps helps when evidence is spread along
-#    the sequence and the last state forgets the start (long reviews, lesson
-#    11); here the last state has read everything the label depends on.
+#    hold $S_T$ itself. Pooling over steps is meant for evidence spread along
+#    a long sequence, whose start the last state may have forgotten (lesson
+#    11 tries it on reviews); here the last state has read everything the
+#    label depends on.
 # 10. A constant prediction $(1 - q, q)$ has cross-entropy
 #     $-\bar y \ln q - (1 - \bar y) \ln (1 - q)$, where $\bar y$ is the
 #     share of class 1; it is lowest at $q = \bar y$, where it equals the
 #     entropy of the labels. With equal classes that is $\ln 2 \approx 0.693$:
-#     a loss at or above it means the model has learnt nothing from the
-#     input. The run's value is in the next cell.
+#     a model whose loss is not below it does no more than a constant
+#     prediction. The run's value is in the next cell.
 # 11. Each $x_t$ is uniform on $[0, 1)$ with mean $\tfrac12$ and variance
 #     $\tfrac1{12}$, so the sum has mean $T/2 = 5 = \theta$ and is
 #     symmetric about it: half the sequences fall on each side. With

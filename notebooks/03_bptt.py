@@ -851,10 +851,11 @@ recorded = record_results(
 # 11. The second backward pass would continue through the state into the
 #     first chunk's graph, whose saved tensors the first backward pass
 #     freed: PyTorch raises an error about backwarding through the graph a
-#     second time. With `retain_graph=True` it runs, but every backward pass
-#     then goes back to the start of the text: the graph, its memory and
-#     each step's computation grow with everything read so far, and the
-#     earlier chunks' gradients are counted again at every step.
+#     second time. With `retain_graph=True` that error goes, but every
+#     backward pass then runs back to the start of the text: the graph, its
+#     memory and each step's computation grow with everything read so far
+#     (and PyTorch may stop with another error, since the optimizer has
+#     changed in place the weights that the old graph saved).
 # 12. Detached, the state still carries what the network computed from
 #     everything before the window, so its output can depend on it; only the
 #     training signal stops at the boundary. From zero, the window is all the

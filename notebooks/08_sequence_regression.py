@@ -661,8 +661,8 @@ recorded = record_results(
 #     2 \cos(\omega)\, s_{T-1}$, so $y = 2 \cos(\omega)\, s_{T-1} - s_{T-2}$.
 #     The coefficient $2 \cos \omega$ changes from sequence to sequence, so
 #     $y$ is no fixed linear function of the last values: the network must
-#     estimate $\omega$ from the window and multiply by it. With noise, two
-#     values give a poor estimate; the whole window must be averaged over.
+#     estimate $\omega$ from the window and multiply by it. With noise, the
+#     last few values give a poor estimate; the whole window must be used.
 # 11. $\sigma^2$: the noise at step $T$ is independent of everything the
 #     network reads, so even the exact clean value misses it by
 #     $\sigma \varepsilon_T$, with mean square $\sigma^2$. A clean target
