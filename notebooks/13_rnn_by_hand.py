@@ -101,15 +101,15 @@ from labhelpers.profiles import notebook_settings
 PROFILES = {
     "smoke": dict(corpus="lee", max_chars=20000, train_fraction=0.9,
                   hidden_size=16, batch_size=8, seq_len=16, steps=60,
-                  learning_rate=5e-3, max_norm=5.0, samples=3,
+                  learning_rate=5e-3, max_norm=1.0, samples=3,
                   sample_length=60, check_hidden=3),
     "quick": dict(corpus="lee", max_chars=0, train_fraction=0.9,
                   hidden_size=64, batch_size=32, seq_len=25, steps=2000,
-                  learning_rate=5e-3, max_norm=5.0, samples=5,
+                  learning_rate=5e-3, max_norm=1.0, samples=5,
                   sample_length=160, check_hidden=6),
     "lab":   dict(corpus="lee", max_chars=0, train_fraction=0.9,
                   hidden_size=128, batch_size=32, seq_len=32, steps=10000,
-                  learning_rate=3e-3, max_norm=5.0, samples=6,
+                  learning_rate=3e-3, max_norm=1.0, samples=6,
                   sample_length=240, check_hidden=8),
 }
 # fmt: on
