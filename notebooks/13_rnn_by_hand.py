@@ -464,6 +464,16 @@ plot_loss_against_baselines(
 )
 plt.show()
 
+# %% [markdown]
+# ### The samples and the final losses
+#
+# The samples are the lines printed during training. For each, the table
+# gives the validation loss at that point and the share of its words (cut at
+# spaces, punctuation at their ends removed) that occur in the training text:
+# a rough count of how much of the sample is spelled like the text. The
+# final losses are measured once more on the whole training and validation
+# texts, chunk by chunk, beside the unigram model's on the same characters.
+
 # %%
 from IPython.display import Markdown, display
 
@@ -490,7 +500,6 @@ display(
             "words found in the training text": [
                 f"{shares[s]:.0%}" for s in written
             ],
-            "sample": [written[s] for s in written],
         },
         index=pd.Index(list(written), name="step"),
     )
@@ -526,8 +535,9 @@ from labhelpers.report import record_results
 
 display(
     Markdown(
-        f"Every gradient of the character-level RNN derived by hand "
-        f"(W_in, W_hh, b, W_g, b_g and h_0) matched central differences to "
+        "Every gradient of the character-level RNN derived by hand "
+        "($W_{in}$, $W_{hh}$, $b$, $W_g$, $b_g$ and $h_0$) matched central "
+        f"differences to "
         f"a relative {fd_worst:.1e} and `nn.RNN`'s autograd to "
         f"{rounding_level(autograd_worst)} (float64); the sweep's "
         f"$\\partial L/\\partial W_{{hh}}$ matched lesson 3's double sum to "
@@ -675,9 +685,11 @@ display(
                 f"Question 9: {clipped_steps} of {settings['steps']} steps "
                 f"(threshold {settings['max_norm']:g}); the largest norm "
                 f"was {max(history['grad_norm']):.2f}.",
-                f"Question 11: at step {first_step} the sample read "
-                f"{written[first_step][:60]!r}, at step {last_step} "
-                f"{written[last_step][:60]!r}; {words_sentence}.",
+                f"Question 11: at step {first_step} the sample began "
+                f"{rnn_by_hand.code_span(written[first_step][:60])}, at "
+                f"step {last_step} "
+                f"{rnn_by_hand.code_span(written[last_step][:60])}; "
+                f"{words_sentence}.",
                 "Question 13: this text's unigram perplexity is "
                 f"{perplexity(unigram['validation']):.1f} on the validation "
                 f"text; the RNN's is {perplexity(final_val):.1f}.",

@@ -315,3 +315,17 @@ def test_loss_against_baselines_draws_curves_and_dashed_baselines(tmp_path):
         plot_loss_against_baselines({}, {})
     with pytest.raises(ValueError, match=r"curves\['a'\] must be two non-empty"):
         plot_loss_against_baselines({"a": ([1, 2], [1.0])}, {})
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("a$b_c$", "`a$b_c$`"),
+        ("x`y", "``x`y``"),
+        ("``a", "``` ``a ```"),
+        ("say\nso", "`say\\nso`"),
+        ("", "(no text)"),
+    ],
+)
+def test_code_span_shows_a_sample_as_it_is(text, expected):
+    assert R.code_span(text) == expected

@@ -369,3 +369,16 @@ def word_share_reading(shares: Mapping[int, float]) -> str:
         f"the share of sampled words found in the training text {trend} from {first:.0%} at "
         f"step {first_step} to {last:.0%} at step {last_step}"
     )
+
+
+def code_span(text: str) -> str:
+    """``text`` as a Markdown code span, shown as it is: its newlines written ``\\n``, fenced by
+    more backticks than any run inside it (and padded when it starts or ends with one), so that
+    a sampled ``$`` or ``*`` is never read as maths or emphasis; "(no text)" for ``""``."""
+    if not text:
+        return "(no text)"
+    text = text.replace("\n", "\\n")
+    runs = [len(run) for run in "".join(c if c == "`" else " " for c in text).split()]
+    fence = "`" * (max(runs, default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
