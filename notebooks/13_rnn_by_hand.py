@@ -345,9 +345,10 @@ check_table.assign(
 )
 
 # %% [markdown]
-# Finite differences agree to about $\varepsilon^2$ (their own truncation
-# error) and autograd to float64 rounding: two independent checks, one that
-# knows nothing of the derivation and one that knows nothing of ours.
+# Finite differences agree within their own errors (truncation of order
+# $\varepsilon^2$, rounding of order $10^{-16} / \varepsilon$) and autograd
+# to float64 rounding: two independent checks, one that knows nothing of the
+# derivation and one that knows nothing of ours.
 #
 # **The sweep is lesson 3's double sum.** Lesson 3 assembled
 # $\partial L/\partial W_{hh}$ term by term, one per (loss $t$, earlier step
@@ -622,10 +623,10 @@ recorded = record_results(
 # 3. $\sum_t \delta_t x_t^\top$ with one-hot $x_t$ adds $\delta_t$ to the
 #    column of the character read at step $t$; the other columns get 0.
 # 4. The figures are in the answers from this run. Central differences carry
-#    a truncation error of order $\varepsilon^2$ times the third derivative,
-#    about $10^{-10}$ relative, and rounding of order float64's $10^{-16}$
-#    divided by $\varepsilon$; autograd makes only the rounding error of the
-#    same products as ours.
+#    a truncation error of order $\varepsilon^2 = 10^{-10}$ times the loss's
+#    third derivative, and a rounding error of order float64's $10^{-16}$
+#    times the loss divided by $\varepsilon$; autograd makes only the rounding
+#    error of the same products as ours.
 # 5. The truncation error shrinks as $\varepsilon^2$ and the rounding error
 #    grows as $10^{-16} / \varepsilon$: about $10^{-5}$ keeps both near
 #    $10^{-10}$. At $10^{-12}$ rounding dominates ($10^{-4}$ relative), at
