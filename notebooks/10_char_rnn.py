@@ -811,8 +811,9 @@ for temperature in settings["temperatures"]:
 # %% [markdown]
 # ### The text as training goes on
 #
-# The first seed's model of the same cell was kept before training (epoch 0,
-# random weights) and after its first, middle and last epochs
+# The model of the cell with the lowest validation loss, trained from `seed`,
+# was kept before training (epoch 0, random weights) and after its first,
+# middle and last epochs
 # (`fit_with_checkpoints`: the same training, one epoch at a time). Each copy
 # continues `prompt` with the same seed, at the lowest of `temperatures`.
 # Beside each sample: its validation loss at that epoch, and how many of its
@@ -854,8 +855,8 @@ for epoch, weights in char_weights[best_cell].items():
 # of the text, such as being inside quotes (Karpathy, 2015). This lesson looks
 # for such units by measurement: for each of three properties of the text read
 # so far (an odd number of `"` since the start of the line; how many
-# characters since the last space; whether the character just read is a
-# space), it takes the unit whose activation correlates most with it (Pearson
+# characters since the last space or new line; whether the character just
+# read is a space), it takes the unit whose activation correlates most with it (Pearson
 # r, largest in size) over the start of the training text, then measures that
 # unit's r on the validation text, in the direction found on the training
 # text, against a unit drawn at random. The maximum of many correlations is
@@ -1109,10 +1110,11 @@ recorded = record_results(
 #    longer continuing, however plausible its own: the error also measures
 #    divergence from one reference, not only the cost of reading its own
 #    guesses.
-# 10. Before training the model's scores are nearly equal for every
-#     character, so its sample draws characters almost uniformly, whatever
-#     their frequency in the text. The run's losses and shares of words
-#     found in the training text, epoch by epoch, are in the next cell.
+# 10. Before training the output layer's weights are small and random, so
+#     the scores of all characters are close: the sample is a jumble of
+#     letters, digits and symbols with no regard for how often each occurs
+#     in the text. The run's losses and shares of words found in the
+#     training text, epoch by epoch, are in the next cell.
 # 11. The run's unit and figures are in the next cell. Among many units the
 #     largest of their correlations is large partly by luck (like the best of
 #     many models on a validation set), so it is measured on text that played
@@ -1128,10 +1130,11 @@ recorded = record_results(
 # 13. $E$ is vocabulary $\times$ embedding and $W_g$ vocabulary $\times$
 #     hidden, so tying needs the embedding size equal to the hidden size (or
 #     a projection between them). It shares one table between input and
-#     output (Press & Wolf, 2017). With a vocabulary of a few dozen
-#     characters it saves few parameters (the run's count is in the next
-#     cell); with a vocabulary of tens of thousands of words the two tables
-#     are most of the model.
+#     output (Press & Wolf, 2017), and saves one table of vocabulary
+#     $\times$ hidden parameters (the run's count and share are in the next
+#     cell). A character vocabulary has a few dozen rows; a word vocabulary
+#     has tens of thousands, and each table then often holds more parameters
+#     than the recurrent layer.
 # 14. It is $e^{H}$, with $H$ the cross-entropy of the validation text under
 #     the training text's character frequencies: a model that knows only
 #     how often each character occurs is as unsure as if it chose uniformly

@@ -540,7 +540,7 @@ def unit_correlations(activations, values) -> np.ndarray:
     v = values - values.mean()
     scale = np.sqrt((a**2).sum(axis=0) * (v**2).sum())
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = (a * v[:, None]).sum(axis=0) / scale
+        r = (v @ a) / scale
     return np.where(scale > 0, r, np.nan)
 
 
