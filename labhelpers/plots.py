@@ -619,10 +619,15 @@ def plot_accuracy_by_distance(
     chance: float | None = None,
     title: str = "Long-range task: test accuracy against the distance d",
     path: str | Path | None = None,
+    *,
+    labels: Sequence[str] | None = None,
+    xlabel: str = "distance d: steps between the key token and the answer (log scale)",
 ):
     """Test accuracy (in %) against the distance d, one line per model, with the chance level.
 
-    ``accuracies`` maps a model name to one accuracy in [0, 1] per distance.
+    ``accuracies`` maps a model name to one accuracy in [0, 1] per distance. ``labels``
+    (ranges of distances, one per point) places the points evenly, named by them, instead of
+    on a log scale of ``distances``.
     """
     import matplotlib.pyplot as plt
     from matplotlib.ticker import PercentFormatter
@@ -646,12 +651,15 @@ def plot_accuracy_by_distance(
         ax.axhline(
             100 * chance, color="grey", linestyle="--", linewidth=1, label=f"chance ({chance:.0%})"
         )
-    ax.set_xscale("log")
-    ax.set_xticks(distances, [str(d) for d in distances])
-    ax.minorticks_off()
+    if labels is None:
+        ax.set_xscale("log")
+        ax.set_xticks(distances, [str(d) for d in distances])
+        ax.minorticks_off()
+    else:
+        ax.set_xticks(distances, list(labels))
     ax.set_ylim(0, 105)
     ax.yaxis.set_major_formatter(PercentFormatter())
-    ax.set_xlabel("distance d: steps between the key token and the answer (log scale)")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("test accuracy")
     ax.set_title(title)
     ax.grid(alpha=0.3)

@@ -291,23 +291,83 @@ def test_download_glove_rejects_a_timeout_that_is_not_positive():
 # ---------------------------------------------------------------- lesson 6: its generated reviews
 
 
-def test_long_range_reviews_hold_one_sentiment_word_that_gives_the_label_far_from_the_end(keras):
-    from labhelpers.data.reviews import NEGATIVE_WORDS, POSITIVE_WORDS
-    from labhelpers.lessons.keras_imdb import long_range_reviews
+def test_long_range_reviews_open_with_cues_of_the_label_at_every_distance_from_the_end(keras):
+    from labhelpers.data.reviews import (
+        NEGATIVE_WORDS,
+        POSITIVE_WORDS,
+        RARE_NEGATIVE_WORDS,
+        RARE_POSITIVE_WORDS,
+    )
+    from labhelpers.lessons.keras_imdb import long_range_reviews, steps_after_last_cue
 
+    positive, negative = POSITIVE_WORDS + RARE_POSITIVE_WORDS, NEGATIVE_WORDS + RARE_NEGATIVE_WORDS
     data = long_range_reviews(400, seed=3)
     assert data.source == "synthetic" and not data.is_imdb
     assert len(data.x_train) == len(data.x_test) == 200
     distances = []
-    for ids, label in zip(list(data.x_train) + list(data.x_test), [*data.y_train, *data.y_test]):
+    for ids, label in zip(data.x_train, data.y_train):
         words = data.decode(ids).split()
-        cues = [i for i, w in enumerate(words) if w in POSITIVE_WORDS + NEGATIVE_WORDS]
-        assert len(cues) == 1, words  # one sentiment word, no negation
-        assert (words[cues[0]] in POSITIVE_WORDS) == bool(label)
-        distances.append(len(words) - 1 - cues[0])
-    # at least 2 neutral sentences follow the cue (each of 5 words or more)
-    assert min(distances) >= 10
+        cues = [i for i, w in enumerate(words) if w in positive + negative]
+        assert 1 <= len(cues) <= 4, words  # one or two cue sentences, no negation
+        assert all((words[i] in positive) == bool(label) for i in cues), words
+        distances.append(len(words) - 1 - cues[-1])
+    # a test review's rare sentiment word may be missing from the training reviews' word index
+    for ids, label in zip(data.x_test, data.y_test):
+        words = data.decode(ids).split()
+        assert all((w in positive) == bool(label) for w in words if w in positive + negative)
+    # reviews that end on a cue and reviews whose cue sits many sentences back
+    assert min(distances) == 0 and max(distances) >= 60
     assert np.mean(data.y_train) == pytest.approx(0.5, abs=0.1)
+    # steps_after_last_cue reads the same distances from the padded ids
+    padded = np.zeros((len(data.x_train), 300), dtype=np.int64)
+    for row, ids in zip(padded, data.x_train):
+        row[-len(ids):] = ids
+    assert steps_after_last_cue(data, padded).tolist() == distances
+
+
+def test_steps_after_last_cue_is_minus_one_where_the_cues_were_cut_away(keras):
+    from labhelpers.lessons.keras_imdb import long_range_reviews, steps_after_last_cue
+
+    data = long_range_reviews(40, seed=1)
+    no_cue = np.full((1, 5), data.word_index["the"] + data.index_from)
+    assert steps_after_last_cue(data, no_cue).tolist() == [-1]
+
+
+def test_accuracy_by_distance_groups_the_reviews_and_gives_each_group_its_binomial_error(keras):
+    from labhelpers import noise
+    from labhelpers.lessons.keras_imdb import accuracy_by_distance, nearest_and_farthest
+
+    steps = np.array([0, 3, 9, 10, 29, 75, 80, 200])
+    right = np.array([1, 1, 0, 1, 0, 0, 1, 0], dtype=bool)
+    rows = accuracy_by_distance(steps, {"LSTM": right, "SimpleRNN": ~right})
+    assert [(label, n) for label, n, _ in rows] == [("0-9", 3), ("10-29", 2), ("60 or more", 3)]
+    assert rows[0][2]["LSTM"] == noise.binomial(2 / 3, 3)
+    assert rows[2][2]["SimpleRNN"] == noise.binomial(2 / 3, 3)
+    assert nearest_and_farthest(rows) == {
+        "n_near_cue": 3,
+        "n_far_cue": 3,
+        "lstm_near_cue_accuracy": 2 / 3,
+        "simple_rnn_near_cue_accuracy": 1 / 3,
+        "lstm_far_cue_accuracy": 1 / 3,
+        "simple_rnn_far_cue_accuracy": 2 / 3,
+    }
+    assert nearest_and_farthest([]) == {}
+
+
+def test_the_distance_sentence_reads_right_in_every_branch(keras):
+    from labhelpers import noise
+    from labhelpers.lessons.keras_imdb import distance_sentence
+
+    near = ("0-9", 500, {"A": noise.binomial(0.9, 500), "B": noise.binomial(0.89, 500)})
+    far = ("60 or more", 400, {"A": noise.binomial(0.9, 400), "B": noise.binomial(0.5, 400)})
+    both = distance_sentence([near, far], "A", "B")
+    assert both.startswith("On the 500 test reviews whose last cue lies 0-9 words from the end")
+    assert "the A and the B are within noise of each other" in both
+    far_part = "On the 400 test reviews whose last cue lies 60 or more words from the end, the A "
+    assert far_part in both
+    assert "the A beats the B by 40.00" in both
+    assert distance_sentence([near], "A", "B").count("On the") == 1
+    assert distance_sentence([], "A", "B") == "No test review holds a cue the models could read."
 
 
 # ---------------------------------------------------------------- the notebooks' text

@@ -15,7 +15,7 @@ import numpy as np
 from .. import noise
 from ..checks import one_of, positive_int, positive_ints
 from ..data.imdb import KerasImdb, KerasLoadArgs, generated_in_keras_format
-from ..data.reviews import make_review_corpus
+from ..data.reviews import SENTIMENT_WORDS, make_review_corpus
 from ..report import epoch_line
 from ..runtime import import_keras
 
@@ -378,26 +378,29 @@ def long_range_reviews(
     *,
     num_words: int | None = None,
     seed: int = 0,
-    tail_sentences: tuple[int, int] = (2, 8),
+    tail_sentences: tuple[int, int] = (0, 12),
     fallback_reason: str | None = None,
 ) -> KerasImdb:
-    """Generated reviews whose label is one word far from the end, in the ``keras.datasets.imdb``
-    format: lesson 6's stand-in for IMDB.
+    """Generated reviews whose cues sit at every distance from the end, in the
+    ``keras.datasets.imdb`` format: lesson 6's stand-in for IMDB.
 
-    Each review (:func:`labhelpers.data.reviews.make_review_corpus`, no
-    negation, no mixed reviews) holds one cue sentence with a sentiment word,
-    followed by ``tail_sentences`` neutral sentences: a model that reads the
-    review to its end must carry that one word across the tail. The first half
-    is the training part (its word index is fitted on it), the second the test
-    part. ``fallback_reason`` says why IMDB is not used.
+    Each review (:func:`labhelpers.data.reviews.make_review_corpus`, no negation, no mixed
+    reviews) opens with one or two cue sentences, followed by ``tail_sentences`` neutral
+    sentences: a model that reads the review to its end must carry the cues across that tail.
+    Reviews with a short tail let any model learn the sentiment words; those with a long one
+    show how far back each model reaches (:func:`labhelpers.data.reviews.words_after_last_cue`
+    measures the distance). The first half is the training part (its word index is fitted on
+    it), the second the test part. ``fallback_reason`` says why IMDB is not used.
     """
     positive_int("n_reviews", n_reviews)
     frame = make_review_corpus(
         int(n_reviews),
         seed=seed,
+        cues=(1, 2),
         negation_rate=0.0,
         mixed_rate=0.0,
-        tail_sentences=tail_sentences,
+        neutral_sentences=tail_sentences,
+        cue_place="start",
     )
     labels = (frame["sentiment"] == "positive").to_numpy().astype(np.int64)
     half = len(frame) // 2
@@ -407,11 +410,85 @@ def long_range_reviews(
         frame["review"].iloc[half:].tolist(),
         labels[:half],
         labels[half:],
-        what=(f", one sentiment word per review followed by {low} to {high} neutral sentences"),
+        what=(f", one or two cue sentences per review followed by {low} to {high} neutral ones"),
         seed=seed,
         fallback_reason=fallback_reason,
         args=KerasLoadArgs(num_words=num_words),
     )
+
+
+def steps_after_last_cue(imdb: KerasImdb, x: np.ndarray) -> np.ndarray:
+    """For each review of ``x`` (ids padded and cut as ``pad_sequences`` does, at the start),
+    how many ids follow its last sentiment word of the generated corpus: the steps a model that
+    reads to the end must carry that cue. -1 for a review whose sentiment words were cut away."""
+    cue_ids = [
+        imdb.word_index[word] + imdb.index_from
+        for word in SENTIMENT_WORDS
+        if word in imdb.word_index
+    ]
+    is_cue = np.isin(np.asarray(x), cue_ids)
+    steps = np.argmax(is_cue[:, ::-1], axis=1)  # the first cue from the end
+    return np.where(is_cue.any(axis=1), steps, -1)
+
+
+DISTANCE_BINS = ((0, 9), (10, 29), (30, 59), (60, None))
+
+
+def accuracy_by_distance(
+    steps: np.ndarray, correct: dict[str, np.ndarray], bins=DISTANCE_BINS
+) -> list[tuple[str, int, dict[str, noise.Measured]]]:
+    """Test accuracy of each model on the reviews whose last cue lies ``low``..``high`` steps
+    from the end (``high`` None: no upper end), with its binomial standard error.
+
+    ``correct`` maps a model's name to one boolean per review (its prediction was right).
+    Rows: (the range in words, the number of reviews, {model: accuracy}); empty bins left out.
+    """
+    steps = np.asarray(steps)
+    rows = []
+    for low, high in bins:
+        inside = (steps >= low) & (steps <= (steps.max() if high is None else high))
+        if not inside.any():
+            continue
+        label = f"{low}-{high}" if high is not None else f"{low} or more"
+        rows.append(
+            (
+                label,
+                int(inside.sum()),
+                {
+                    name: noise.binomial(
+                        float(np.mean(np.asarray(right)[inside])), int(inside.sum())
+                    )
+                    for name, right in correct.items()
+                },
+            )
+        )
+    return rows
+
+
+def nearest_and_farthest(rows) -> dict[str, float]:
+    """The recorded figures of :func:`accuracy_by_distance`: each model's accuracy on the nearest
+    and on the farthest group (``simple_rnn_near_cue_accuracy``...), and the groups' sizes."""
+    if not rows:
+        return {}
+    figures = {"n_near_cue": rows[0][1], "n_far_cue": rows[-1][1]}
+    for where, (_, _, accuracy) in (("near", rows[0]), ("far", rows[-1])):
+        for name, measured in accuracy.items():
+            key = name.lower().replace("simplernn", "simple_rnn")
+            figures[f"{key}_{where}_cue_accuracy"] = measured.value
+    return figures
+
+
+def distance_sentence(rows, name_a: str, name_b: str) -> str:
+    """The nearest and the farthest rows of :func:`accuracy_by_distance`, model a against b."""
+    if not rows:
+        return "No test review holds a cue the models could read."
+    parts = []
+    for label, n, accuracy in (rows[0], rows[-1]) if len(rows) > 1 else rows[:1]:
+        parts.append(
+            f"On the {n} test reviews whose last cue lies {label} words from the end, "
+            + noise.compare(f"the {name_a}", accuracy[name_a], f"the {name_b}", accuracy[name_b])
+        )
+    return " ".join(parts)
 
 
 def output_layer_loss(z: float, dtype: str = "float32", *, from_logits: bool = False) -> float:
