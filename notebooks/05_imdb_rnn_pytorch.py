@@ -1031,6 +1031,32 @@ recorded = record_results(
 #    it compare with the RNN here, and what does that say about what the RNN
 #    uses?
 #
+# Beyond this run:
+#
+# 9. `ReviewRNN`'s recurrent layer is built batch first. What shape does it
+#    read, what shape does `nn.RNN` expect by default, and what happens if a
+#    (batch, $T$, embedding) tensor reaches a layer built without
+#    `batch_first=True`? Would an error tell you?
+# 10. Write the cross-entropy of one review as a function of the logit $z$
+#     alone and show that its derivative is $\sigma(z) - y$. Why does this
+#     form keep a gradient for a confident mistake, and how can
+#     $\log(1 + e^{z})$ be computed for $z = 1000$ without overflow?
+# 11. Why must the reviews that choose the epoch come from the training part,
+#     even though the model never trains on them? Why do steps 1 to 4 all use
+#     the same held-out reviews?
+# 12. What does the OOV id 1 stand for, and what does the model learn in its
+#     row $E[1]$? What would a review's ids lose if the tokenizer had no
+#     `oov_token`?
+# 13. With `padding="post"`, a 50-word review would be followed by 150
+#     padding ids before $h_T$. What would the model have to do to classify
+#     it, and why does `padding="pre"` suit a model that reads only $h_T$?
+# 14. A share $q$ of the training reviews is positive. Which constant
+#     probability minimises the mean cross-entropy, what loss and accuracy
+#     does it reach, and what does a validation loss that stays at that level
+#     say about a model?
+# 15. Which part of `ReviewRNN` holds most of its trainable parameters? After
+#     one batch, which rows of $E$ have a nonzero gradient?
+#
 # **Try this**
 #
 # - `-p maxlen 100`, then `-p maxlen 400`: how do the share of truncated
@@ -1053,6 +1079,53 @@ recorded = record_results(
 #    matters for shorter reviews. The 200th word is read last, so the
 #    review's ending is never seen. With `truncating="pre"`: its last 200
 #    words, and the review's own last word is the one before $h_T$.
+# 9. It reads ids of shape (batch, $T$), so the embedding gives
+#    (batch, $T$, embedding) and the layer returns every $h_t$ as
+#    (batch, $T$, hidden); `states[:, -1]` is then $h_T$ of every review.
+#    `nn.RNN` expects ($T$, batch, embedding) by default. A batch-first
+#    tensor given to such a layer is read with the batch as time: it runs one
+#    step per review and treats the positions as the batch, so each "sequence"
+#    is one position's words across the reviews. The shapes still fit, so no
+#    error is raised; only the accuracy shows it.
+# 10. With $p = \sigma(z)$, $\log p = -\log(1 + e^{-z})$ and
+#     $\log(1 - p) = -\log(1 + e^{z})$, so the loss is
+#     $\log(1 + e^{z}) - y z$, whose derivative is
+#     $e^{z} / (1 + e^{z}) - y = \sigma(z) - y$. For a negative review with
+#     a large $z$ it is close to 1: the mistake keeps pushing $z$ down,
+#     where Sigmoid + `BCELoss` loses the gradient once $\sigma(z)$ rounds
+#     to 1. Computed as
+#     $\max(z, 0) + \log(1 + e^{-|z|})$, no exponential exceeds 1.
+# 11. Whatever is chosen on a set (the epoch, the learning rate, the
+#     model) fits that set's luck, so its accuracy there is optimistic. The
+#     test accuracy estimates how the model does on new reviews only if
+#     nothing was chosen on them. With the same held-out reviews (and the
+#     same initial weights), steps differ in one setting only; a new split
+#     per step would add the luck of its draw to each difference.
+# 12. Every word outside the `num_words - 2` most frequent words of the
+#     texts the tokenizer was fitted on, or never seen by it. Its row $E[1]$ is trained
+#     on all of them together, so it holds what rare and unknown words share
+#     on average. Without an `oov_token` those words are dropped: the review
+#     becomes shorter, and the model cannot tell that a word was there.
+# 13. Its last word would be read 150 steps before $h_T$, and the state would
+#     have to carry what it learned through 150 steps of $\tanh$ reading the
+#     padding's row $E[0]$. With `padding="pre"` the padding comes first and
+#     every review's last word is read just before $h_T$, where (question 7)
+#     a word moves the output most.
+# 14. The constant $q$ itself: the loss
+#     $-[q \log p + (1 - q) \log(1 - p)]$ is smallest at $p = q$, where it
+#     equals the entropy $H(q) = -q \log q - (1 - q) \log(1 - q)$, which is
+#     $\log 2 \approx 0.693$ at $q = 1/2$; its accuracy is the majority
+#     class's share, $\max(q, 1 - q)$, on a set with the same balance. A
+#     model whose validation loss stays there has learned nothing from the
+#     words that it can use on new reviews.
+# 15. $E$ has `num_words` $\times$ `embedding_dim` numbers, `nn.RNN`
+#     embedding $\times$ hidden $+$ hidden $\times$ hidden $+ 2 \times$
+#     hidden (two bias vectors whose sum is $b$), and $W_g$, $b_g$ hidden
+#     $+ 1$: with a vocabulary of thousands of words and a few dozen units,
+#     the embedding holds nearly all of the printed count. Only the rows of
+#     the ids that occur in the batch (padding and OOV included) have a
+#     nonzero gradient; Adam's running averages still move rows that had one
+#     in earlier batches.
 #
 # The answers that depend on this run follow, computed from it.
 #
