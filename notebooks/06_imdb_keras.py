@@ -1031,6 +1031,37 @@ recorded = record_results(
 #    measurements in this lesson describe that, and which experiment would
 #    show its cause?
 #
+# Beyond this run:
+#
+# 8. Along the cell state, what is $\partial c_t / \partial c_{t-1}$ when
+#    the path through $h_{t-1}$ is left out, and what is the SimpleRNN's
+#    $\partial h_t / \partial h_{t-1}$? Why can the first stay near 1 over
+#    many steps when the second shrinks?
+# 9. Keras initialises the forget gate's bias $b^{(f)}$ at 1
+#    (`unit_forget_bias=True`). Near what value does $f_t$ start, and why
+#    does a start above $\sigma(0) = 0.5$ help the cell and its gradient
+#    last over the first epochs?
+# 10. What does `recurrent_dropout` multiply by its mask, and how often is a
+#     new mask drawn? What does `dropout` drop instead? Why can cuDNN's fused
+#     LSTM not run with `recurrent_dropout` above 0?
+# 11. Dropout is on in `fit` and off in `evaluate` and `predict`. What does
+#     Keras do so that a unit's expected input is the same in both, and why
+#     can the training accuracy of an epoch lie below its validation accuracy?
+# 12. Following the rule, you end the model with `Dense(1)` and compile with
+#     `BinaryCrossentropy(from_logits=True)` and `metrics=["accuracy"]`.
+#     What does `predict` now return, which threshold on $z$ matches
+#     $p > 0.5$, and what does the `"accuracy"` metric compute on those
+#     outputs?
+# 13. `fit(..., shuffle=True)` shuffles the training reviews every epoch.
+#     Why does that not change which reviews validate, and how would you
+#     hold out a random 20% instead? What does the validation accuracy
+#     estimate if the last reviews differ from the rest (other films, other
+#     years, one class)?
+# 14. On the generated reviews, the test accuracy is grouped by the number of
+#     words after the last cue. What does this measure that the gradient norm
+#     by lag does not? Why are reviews whose cues were cut away left out, and
+#     why can the same measurement not be made on IMDB?
+#
 # **Try this**
 #
 # - `-p recurrent_dropout 0.0`: how do the LSTM's step time and test
@@ -1074,6 +1105,52 @@ recorded = record_results(
 #    0.5, each with its standard error. A cause needs an experiment that
 #    changes one thing, e.g. the same comparison with `maxlen` short enough
 #    that both models read every word, over several seeds.
+# 8. $c_t = f_t \odot c_{t-1} + i_t \odot \tilde c_t$, so that part is
+#    $\mathrm{diag}(f_t)$: no weight matrix and no $\tanh$ derivative, and
+#    close to the identity when the forget gates are near 1. The SimpleRNN's
+#    is $\mathrm{diag}(1 - h_t^2)\, W_{hh}$ at every step; a product of
+#    many of them shrinks when their norms are below 1, which saturated
+#    units ($1 - h_t^2 \approx 0$) make likely. The LSTM can learn to keep
+#    $f_t \approx 1$ for the units that must remember.
+# 9. Near $\sigma(1) \approx 0.73$ (the weights' contribution starts
+#    small and spreads it around that). After $k$ steps a cell keeps a share
+#    $\prod f_t$ of what was written: $0.73^{10} \approx 0.04$ against
+#    $0.5^{10} \approx 0.001$, so more of the cell, and of its gradient,
+#    survives from early words until training moves the gates. Jozefowicz
+#    et al. (2015) recommend this start.
+# 10. The previous hidden state $h_{t-1}$ where it enters the recurrent
+#     weights (with a separate mask for each gate's product in Keras's
+#     LSTM); the mask is drawn once per batch and used at every step, as Gal
+#     and Ghahramani (2016) propose, so the same units are silenced along
+#     the whole review. `dropout` drops components of the input $e_t$, also
+#     with one mask per batch. cuDNN runs the whole recurrence in one fused
+#     call, with no place to multiply $h_{t-1}$ by a mask between steps, so
+#     Keras falls back to its own step-by-step loop.
+# 11. Inverted dropout: during training the kept values are divided by
+#     $1 - \text{rate}$, so their expectation equals the value without
+#     dropout, and nothing is rescaled at test time. The history's training
+#     accuracy is the mean over the epoch's batches, made with dropout on
+#     and with weights that were still changing; the validation accuracy
+#     is measured after the epoch, without dropout, by the final weights.
+# 12. The logit $z$, not a probability: apply `keras.ops.sigmoid` to read
+#     $p$; $p > 0.5$ exactly when $z > 0$. The `"accuracy"` metric becomes
+#     `BinaryAccuracy` with its default threshold 0.5, applied to $z$: it
+#     counts a review positive only when $z > 0.5$, that is $p > \sigma(0.5)
+#     \approx 0.62$. Use `keras.metrics.BinaryAccuracy(threshold=0.0)`.
+# 13. Keras cuts the validation part off the end of the arrays before it
+#     shuffles anything, and shuffles only the training part. Shuffle the
+#     indices yourself (with a seed) and pass `validation_data=`, or shuffle
+#     the arrays before `fit`. The validation accuracy then estimates the
+#     accuracy on reviews like the last ones, not like the test reviews: a
+#     choice made on it can be fitted to the wrong kind of review.
+# 14. It measures whether the trained model classifies right when the
+#     evidence lies far back, which is what reach is for; the gradient norm
+#     measures only how much a small change of a word's embedding moves
+#     $z$, which need not decide the class. A review whose sentiment words
+#     were all cut off by `pad_sequences` has no cue to carry: no model can
+#     do more than guess on it. IMDB's reviews carry no label of where their
+#     sentiment is stated, and it is often stated in many places, so there
+#     is no single distance to group by.
 #
 # </details>
 
