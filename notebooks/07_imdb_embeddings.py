@@ -708,6 +708,33 @@ recorded = record_results(
 # 7. Why can *good* and *bad* have similar vectors, and what must the
 #    classifier still learn?
 #
+# Beyond this run:
+#
+# 8. A sentiment word occurs in three of the labelled training reviews and
+#    in thirty of the unlabelled ones word2vec reads. What can the random
+#    embedding learn about it, and what can the word2vec vector bring? When
+#    would pre-training on more unlabelled text help most?
+# 9. Fine-tuning moves the rows of the words that occur in the labelled
+#    reviews; the rows of words that never occur there stay where
+#    pre-training put them. Why can that hurt on test reviews full of such
+#    words, and what does freezing keep that fine-tuning may lose?
+# 10. Row 0 is all zeros and never trains. Does that make a padding step
+#     leave the state unchanged? Write $h_t$ for a padding step of the simple
+#     RNN.
+# 11. Why is the similarity of word vectors measured by the cosine of their
+#     angle rather than by their dot product? What does a cosine of 0 say
+#     about two words?
+# 12. What does `w2v_min_count` drop, which rows of the embedding matrix do
+#     those words get, and why can a vector from a word's two occurrences be
+#     worth less than none?
+# 13. The full softmax of the CBOW objective normalises over every word of
+#     the vocabulary. What does negative sampling compute instead, and why is
+#     it cheaper?
+# 14. GloVe vectors come from Wikipedia and news text; word2vec here from
+#     the training reviews. What does each know about movie reviews that the
+#     other does not? Why must the tokenizer split and lower-case text as the
+#     vectors' own text was?
+#
 # **Try this**
 #
 # - `-p cell rnn` (the record's simple RNN) against `-p cell lstm`: for which
@@ -727,6 +754,51 @@ recorded = record_results(
 # 7. Both fill the same places in sentences, and vectors learned from
 #    contexts put such words close together; which way a judgement points
 #    comes only from the labels.
+# 8. The random row of a word moves only when the word is in a labelled
+#    batch: three reviews give it a few small gradient steps, and a word
+#    absent from the labelled reviews keeps its random start. Word2vec
+#    places the word by its contexts in all the reviews it reads; if those
+#    contexts resemble those of words the classifier has learned (as in
+#    "superb and moving"), its vector lies near theirs and the classifier
+#    reads it alike. It helps most when labels are few, the unlabelled text
+#    is large and like the test text, and many test words are rare in the
+#    labelled reviews.
+# 9. The classifier's weights adapt to the moved rows, while the unseen
+#    words' rows stay in the pre-trained arrangement: those words may no
+#    longer land where their neighbours now are, and a test review full of
+#    them is read with vectors the classifier was not fitted to. Freezing
+#    keeps every word in one arrangement, learned from the same text, so a
+#    word the labels never showed is still read like its neighbours; it
+#    gives up adapting the vectors to the labels.
+# 10. No: with $e_t = 0$ the update is $h_t = \tanh(W_{hh} h_{t-1} + b)$,
+#     which in general differs from $h_{t-1}$ (from $h_0 = 0$ it gives
+#     $\tanh(b)$). The padding steps still move the state (row 0 is zeros in
+#     all three models, so they read it alike), and how many of them there
+#     are can reach $h_T$.
+# 11. The cosine compares directions only; the dot product grows with the
+#     vectors' lengths, which also reflect how often and in how many
+#     contexts a word was trained, so long vectors would look similar to
+#     everything. A cosine of 0 means orthogonal vectors: in this geometry
+#     the two words share no direction. Opposite directions give $-1$, and
+#     words of opposite meaning used in the same places need not point apart
+#     (question 7).
+# 12. Every word seen fewer than `w2v_min_count` times in the reviews
+#     word2vec reads: it gets no vector, and its row of the matrix is drawn
+#     at random at the known vectors' scale (as for the OOV id). A vector
+#     fitted to one or two contexts is mostly noise of where those few
+#     windows fell, and it would still look like a learned vector to the
+#     classifier.
+# 13. For each word and its context, the logistic loss of the true word
+#     against a few ($k$, gensim's default 5) words drawn from a smoothed
+#     frequency distribution: $k + 1$ dot products and sigmoids instead of
+#     one dot product per vocabulary word and their normalisation (the
+#     companion paper of Mikolov et al., 2013, in the bibliography).
+# 14. GloVe has seen far more text and knows general English, including
+#     words the reviews use too rarely to learn; word2vec on the reviews
+#     knows the reviews' own usage, their names and sentiment words in
+#     context, and nothing outside them. A word is looked up by its string:
+#     if the tokenizer keeps case, punctuation or markup (`<br />`) that the
+#     vectors' text did not, many words find no vector and get random rows.
 #
 # The answers that depend on this run follow, computed from it.
 #
