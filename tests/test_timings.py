@@ -135,21 +135,45 @@ def test_the_table_has_every_lesson_and_profile_and_says_where_it_was_measured(t
     ) in table
 
 
-def test_the_note_under_a_column_names_each_cpu_model_it_was_measured_on(tmp_path):
-    """Times compare only on one CPU model: a column measured on two says both, and a measurement
-    recorded before results named the CPU says what it has."""
+def test_a_profile_measured_on_two_cpu_models_has_a_column_for_each(tmp_path):
+    """Times compare only on one CPU model: a profile measured on two gets a column per model,
+    and a measurement recorded before results named the CPU gets its own."""
     xeon, epyc = "Intel(R) Xeon(R) CPU @ 2.20GHz", "AMD EPYC 7B13"
     executed_notebook(tmp_path, "01_sum_classifier", profile="lab", cpu=xeon)
-    executed_notebook(tmp_path, "08_sequence_regression", profile="lab", cpu=epyc)
+    executed_notebook(tmp_path, "08_sequence_regression", profile="lab", cpu=epyc, seconds=30)
     executed_notebook(tmp_path, "09_forecasting", profile="lab")
-    assert [m["cpu"] for m in measurements(tmp_path)] == [xeon, epyc, None]
-    table = times_table(ROOT, measurements(tmp_path))
-    (note,) = [line for line in table.splitlines() if line.startswith("- lab")]
-    assert note == (
-        "- lab: CPU, 2 cores (AMD EPYC 7B13), 1 torch thread, 2 notebooks at a time, 2026-11-30; "
-        f"CPU, 2 cores ({xeon}), 1 torch thread, 2 notebooks at a time, 2026-11-30; "
-        "CPU, 2 cores, 1 torch thread, 2 notebooks at a time, 2026-11-30."
+    quick = tmp_path / "quick"
+    quick.mkdir()
+    executed_notebook(quick, "09_forecasting", profile="quick", cpu=epyc)
+    times = measurements(tmp_path) + measurements(quick)
+    assert [m["cpu"] for m in times] == [xeon, epyc, None, epyc]
+    table = times_table(ROOT, times).splitlines()
+    assert table[0] == (
+        f"| lesson | smoke | quick | lab (AMD EPYC 7B13) | lab (CPU not named) | lab ({xeon}) |"
     )
+    rows = {line.split("`")[1]: line for line in table[2:] if line.startswith("| ")}
+    assert rows["08_sequence_regression"].endswith(
+        "| not measured | not measured | 30 s | not measured | not measured |"
+    )
+    assert rows["09_forecasting"].endswith(
+        "| not measured | 1 min 15 s | not measured | 1 min 15 s | not measured |"
+    )
+    assert (
+        "- lab (AMD EPYC 7B13): CPU, 2 cores (AMD EPYC 7B13), 1 torch thread, 2 notebooks at a "
+        "time, 2026-11-30."
+    ) in table
+    assert "- quick: CPU, 2 cores (AMD EPYC 7B13), 1 torch thread, 2 notebooks at a time, " \
+        "2026-11-30." in table
+
+
+def test_a_new_measurement_keeps_another_cpu_models_and_replaces_an_unnamed_one():
+    def m(cpu, seconds, notebook="01_sum_classifier"):
+        return {"notebook": notebook, "profile": "quick", "device": "CPU", "cpu": cpu,
+                "seconds": seconds}
+
+    old = [m("Intel Xeon", 1.0), m(None, 2.0), m("AMD EPYC", 3.0), m(None, 4.0, "02_rnn_cell")]
+    result = merged(old, [m("AMD EPYC", 9.0)])
+    assert sorted(x["seconds"] for x in result) == [1.0, 4.0, 9.0]
 
 
 def book_copy(tmp_path: Path, times: list[dict] | None) -> Path:

@@ -77,15 +77,29 @@ def measurements(executed_dir: Path, warn=None) -> list[dict]:
 
 
 def merged(kept: list[dict], new: list[dict]) -> list[dict]:
-    """``kept`` with each (notebook, profile, device) measured again in ``new`` replaced."""
+    """``kept`` with each (notebook, profile, device, CPU model) measured again in ``new``
+    replaced; a kept measurement that names no CPU model (recorded before results named it) is
+    replaced by a new one of any model."""
 
     def key(m: dict) -> tuple:
         return m["notebook"], m["profile"], m["device"]
 
-    fresh = {key(m): m for m in new}
+    fresh = {(*key(m), m.get("cpu")): m for m in new}
+    renewed = {key(m) for m in new}
     return sorted(
-        [m for m in kept if key(m) not in fresh] + list(fresh.values()),
-        key=lambda m: (m["notebook"], PROFILE_NAMES.index(m["profile"]), m["device"]),
+        [
+            m
+            for m in kept
+            if (*key(m), m.get("cpu")) not in fresh
+            and not (m.get("cpu") is None and key(m) in renewed)
+        ]
+        + list(fresh.values()),
+        key=lambda m: (
+            m["notebook"],
+            PROFILE_NAMES.index(m["profile"]),
+            m["device"],
+            m.get("cpu") or "",
+        ),
     )
 
 
@@ -115,23 +129,39 @@ def _how(m: dict) -> str:
     return f"{m['device']}, {m['cores']} cores{cpu}{threads}{at_once}, {m['date']}"
 
 
+def _column(m: dict, split: set) -> tuple:
+    """A measurement's column: profile and device, and the CPU model where its profile was
+    measured on more than one (times compare only on one model)."""
+    profile, device = m["profile"], m["device"]
+    return profile, device, (m.get("cpu") or "CPU not named") if (profile, device) in split else ""
+
+
 def times_table(root: Path, times: list[dict]) -> str:
-    """The Markdown table: one row per lesson, one column per profile and device, each column's
-    machine and date under it. Cells not measured say so."""
+    """The Markdown table: one row per lesson, one column per profile and device (and CPU model,
+    where a profile was measured on several), each column's machine and date under it. Cells not
+    measured say so."""
+    models: dict[tuple, set] = {}
+    for m in times:
+        if m["device"] == "CPU" and m.get("cpu"):
+            models.setdefault((m["profile"], m["device"]), set()).add(m["cpu"])
+    split = {column for column, found in models.items() if len(found) > 1}
     columns = sorted(
-        {(m["profile"], m["device"]) for m in times} | {(p, "CPU") for p in PROFILE_NAMES},
-        key=lambda c: (c[1] != "CPU", c[1], PROFILE_NAMES.index(c[0])),
+        {_column(m, split) for m in times}
+        | {(p, "CPU", "") for p in PROFILE_NAMES if (p, "CPU") not in split},
+        key=lambda c: (c[1] != "CPU", c[1], PROFILE_NAMES.index(c[0]), c[2]),
     )
-    headers = [p if d == "CPU" else f"{p}, {d}" for p, d in columns]
+    headers = [
+        (p if d == "CPU" else f"{p}, {d}") + (f" ({cpu})" if cpu else "") for p, d, cpu in columns
+    ]
     lines = [
         "| lesson | " + " | ".join(headers) + " |",
         "| --- |" + " ---: |" * len(columns),
     ]
-    by_cell = {(m["notebook"], m["profile"], m["device"]): m for m in times}
+    by_cell = {(m["notebook"], *_column(m, split)): m for m in times}
     for path in list_notebooks(root):
         cells = []
-        for profile, device in columns:
-            m = by_cell.get((path.stem, profile, device))
+        for column in columns:
+            m = by_cell.get((path.stem, *column))
             if m is None:
                 cells.append("not measured")
             else:
@@ -141,10 +171,8 @@ def times_table(root: Path, times: list[dict]) -> str:
         title = lesson_title(path).removeprefix("Lesson ").split(":")[0]
         lines.append(f"| {title} `{path.stem}` | " + " | ".join(cells) + " |")
     notes = []
-    for (profile, device), header in zip(columns, headers):
-        setups = sorted(
-            {_how(m) for m in times if (m["profile"], m["device"]) == (profile, device)}
-        )
+    for column, header in zip(columns, headers):
+        setups = sorted({_how(m) for m in times if _column(m, split) == column})
         if setups:
             notes.append(f"- {header}: {'; '.join(setups)}.")
     return "\n".join(lines) + "\n\n" + "\n".join(notes) + ("\n" if notes else "")
