@@ -162,14 +162,21 @@ def test_a_profile_measured_on_two_cpu_models_has_a_column_for_each(tmp_path):
         "- lab (AMD EPYC 7B13): CPU, 2 cores (AMD EPYC 7B13), 1 torch thread, 2 notebooks at a "
         "time, 2026-11-30."
     ) in table
-    assert "- quick: CPU, 2 cores (AMD EPYC 7B13), 1 torch thread, 2 notebooks at a time, " \
+    assert (
+        "- quick: CPU, 2 cores (AMD EPYC 7B13), 1 torch thread, 2 notebooks at a time, "
         "2026-11-30." in table
+    )
 
 
 def test_a_new_measurement_keeps_another_cpu_models_and_replaces_an_unnamed_one():
     def m(cpu, seconds, notebook="01_sum_classifier"):
-        return {"notebook": notebook, "profile": "quick", "device": "CPU", "cpu": cpu,
-                "seconds": seconds}
+        return {
+            "notebook": notebook,
+            "profile": "quick",
+            "device": "CPU",
+            "cpu": cpu,
+            "seconds": seconds,
+        }
 
     old = [m("Intel Xeon", 1.0), m(None, 2.0), m("AMD EPYC", 3.0), m(None, 4.0, "02_rnn_cell")]
     result = merged(old, [m("AMD EPYC", 9.0)])
