@@ -72,8 +72,8 @@ def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _first_occurrences(codes: np.ndarray) -> np.ndarray:
-    """Index of the first occurrence of each code, for codes numbered in order of first "
-    "appearance."""
+    """Index of the first occurrence of each code, for codes numbered in order of first
+    appearance."""
     return np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
 
 
@@ -688,8 +688,8 @@ class WordTokenizer:
     # ----- saving
 
     def get_config(self) -> dict:
-        """Settings and counts, JSON-serialisable; :meth:`from_config` rebuilds the same "
-        "tokenizer."""
+        """Settings and counts, JSON-serialisable; :meth:`from_config` rebuilds the same
+        tokenizer."""
         return {
             "num_words": self.num_words,
             "oov_token": self.oov_token,

@@ -1,5 +1,5 @@
-"""labhelpers.data.imdb (finding, reading, splitting, the Keras format) and the IMDB model "
-"helpers."""
+"""labhelpers.data.imdb (finding, reading, splitting, the Keras format) and the IMDB model
+helpers."""
 
 import contextlib
 import csv
@@ -91,8 +91,8 @@ def offline(monkeypatch, tmp_path):
 
 
 def small_imdb(folder: Path, n: int = 60) -> Path:
-    """A CSV of n short reviews, half of them positive, in ``folder``, with no split file beside "
-    "it."""
+    """A CSV of n short reviews, half of them positive, in ``folder``, with no split file beside
+    it."""
     folder.mkdir(parents=True, exist_ok=True)
     rows = [
         (

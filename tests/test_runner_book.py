@@ -260,8 +260,8 @@ REDIRECT = '<meta http-equiv="Refresh" content="0; url='
 
 
 def redirect_target(page) -> str | None:
-    """Where a page that only redirects (index.html) sends the reader; None for a page of its "
-    "own."""
+    """Where a page that only redirects (index.html) sends the reader; None for a page of its
+    own."""
     text = page.read_text().strip()
     return (
         text[len(REDIRECT) :].split('"')[0]

@@ -453,11 +453,9 @@ def split_official(
         split_path = find_split_file(source) if source else None
         if split_path is None:
             raise FileNotFoundError(
-                "the official train/test split is not recorded in the Kaggle CSV, and no split "
-                "file "
-                f"({' or '.join(SPLIT_NAMES)}) lies beside {source or 'this data'}. Use "
-                "split='random' "
-                "(the lab record's 80/20 split) or pass split_path."
+                "the official train/test split is not recorded in the Kaggle CSV, and no "
+                f"split file ({' or '.join(SPLIT_NAMES)}) lies beside {source or 'this data'}. "
+                "Use split='random' (the lab record's 80/20 split) or pass split_path."
             )
     split = read_split_file(split_path, frame)
     ids = pd.read_csv(split_path, usecols=lambda column: column == "acl_id")
@@ -633,10 +631,8 @@ def load_review_data(
                 )
                 description = (
                     "IMDB from keras.datasets.imdb (word ids decoded back to words: lower case, "
-                    "no "
-                    f"punctuation); official 25k/25k split: {len(train)} training, {len(test)} "
-                    "test "
-                    f"reviews. NOTE: {note}"
+                    f"no punctuation); official 25k/25k split: {len(train)} training, "
+                    f"{len(test)} test reviews. NOTE: {note}"
                 )
                 npz = _keras_datasets() / "imdb.npz"
                 return ReviewData(
@@ -652,8 +648,7 @@ def load_review_data(
             if frame is not None:
                 note = (
                     f"the official 25k/25k split was asked for, but {why} and {what}; so this is "
-                    "the lab "
-                    "record's random 80/20 split (random_state=42)"
+                    "the lab record's random 80/20 split (random_state=42)"
                 )
                 return _from_csv(frame, *split_random(frame), "random", clean, note)
             not_found = ImdbNotFoundError(f"{str(not_found).rstrip('.')}; {what}.")
@@ -685,8 +680,8 @@ def load_review_data(
 
 
 def find_word_index(csv_path: str | Path | None = None) -> Path | None:
-    """The official ``imdb_word_index.json`` beside the CSV or in ``$LABHELPERS_DATA_DIR``, or "
-    "None."""
+    """The official ``imdb_word_index.json`` beside the CSV or in ``$LABHELPERS_DATA_DIR``, or
+    None."""
     folders = [Path(csv_path).parent] if csv_path else []
     if os.environ.get(DATA_DIR_ENV):
         folders.append(Path(os.environ[DATA_DIR_ENV]).expanduser())
@@ -778,8 +773,7 @@ def _keras_download(
     except StillRunning:
         return None, (
             f"keras.datasets.imdb gave no answer within {timeout:g} s; a download it started "
-            "carries "
-            "on in the background, and a later run finds it in Keras's cache"
+            "carries on in the background, and a later run finds it in Keras's cache"
         )
     except Exception as error:  # a failed download, a damaged file: said, not raised
         return None, f"keras.datasets.imdb failed: {_short(error)}"

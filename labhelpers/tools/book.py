@@ -94,8 +94,8 @@ def summary_table(records: list[dict]) -> list[str]:
 
 
 def _baseline_line(record: dict, baseline: dict | None) -> list[str]:
-    """The bag-of-words baseline on the split of an IMDB record, from the record that measured "
-    "it."""
+    """The bag-of-words baseline on the split of an IMDB record, from the record that measured
+    it."""
     if record.get("source") != "imdb" or record.get("split") is None:
         return []
     split = record["split"]
@@ -108,10 +108,9 @@ def _baseline_line(record: dict, baseline: dict | None) -> list[str]:
         ]
     return [
         f"Bag-of-words baseline on the same split ({split}; TF-IDF of words and word pairs + "
-        "logistic "
-        f"regression, all the split's training reviews, measured by {_lesson_of(baseline)}): "
-        f"**{_format_metric('accuracy', value)}** test accuracy. A recurrent model below it is "
-        "reported as such.",
+        "logistic regression, all the split's training reviews, measured by "
+        f"{_lesson_of(baseline)}): **{_format_metric('accuracy', value)}** test accuracy. A "
+        "recurrent model below it is reported as such.",
         "",
     ]
 
@@ -185,13 +184,13 @@ def module_map(root: Path) -> list[tuple[str, str, list[str]]]:
 
 
 def module_map_page(root: Path) -> str:
-    """The book's page that says where each helper lives and which lessons use it (MyST "
-    "Markdown)."""
+    """The book's page that says where each helper lives and which lessons use it (MyST
+    Markdown)."""
     lines = [
         "# Where the helpers live",
         "",
-        "Every module of `labhelpers`, what it holds (the first paragraph of its docstring), and "
-        "the",
+        "Every module of `labhelpers`, what it holds (the first paragraph of its docstring), "
+        "and the",
         "lessons whose notebooks import it. Written by the book build from the code itself.",
         "",
         "| module | what it holds | lessons |",

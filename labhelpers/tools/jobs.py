@@ -69,8 +69,8 @@ _LOCK = threading.Lock()
 
 
 class _QuietWhenStopped(logging.Filter):
-    """Drop papermill's log lines ("Kernel died ...") from the threads of jobs stopped on "
-    "purpose."""
+    """Drop papermill's log lines ("Kernel died ...") from the threads of jobs stopped on
+    purpose."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return record.thread not in _STOPPED_THREADS

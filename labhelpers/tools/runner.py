@@ -353,10 +353,9 @@ class _Claim:
             self.file.close()
             self.file = None
             return (
-                f"another run ({holder}) is executing it into {self.path.parent} right now; this "
-                "run "
-                "leaves it to that one (run it again when that one has finished, or use another "
-                "--root)"
+                f"another run ({holder}) is executing it into {self.path.parent} right now; "
+                "this run leaves it to that one (run it again when that one has finished, or "
+                "use another --root)"
             )
         self.file.seek(0)
         self.file.truncate()

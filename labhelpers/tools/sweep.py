@@ -44,8 +44,8 @@ def parse_grid_option(text: str) -> tuple[str, list[Any]]:
 
 
 def read_sweep_file(path: Path) -> dict[str, list[Any]]:
-    """A YAML sweep file: ``name: [values]`` per swept parameter (a single value is a list of "
-    "one)."""
+    """A YAML sweep file: ``name: [values]`` per swept parameter (a single value is a list of
+    one)."""
     import yaml
 
     if not path.is_file():
@@ -172,8 +172,8 @@ def write_sweep(
     failed: Mapping[str, str],
     profile: str,
 ) -> dict[str, Path]:
-    """Write the sweep's table (CSV and Markdown), one plot per swept parameter and "
-    "``sweep.json``."""
+    """Write the sweep's table (CSV and Markdown), one plot per swept parameter and
+    ``sweep.json``."""
     import pandas as pd
 
     rows = sweep_rows(entries)
@@ -213,8 +213,8 @@ def write_sweep(
 
 
 def _plot(folder: Path, table, name: str, grid: Mapping[str, list[Any]]) -> Path | None:
-    """The headline metric against ``name``: mean over the other swept values, bars from min to "
-    "max."""
+    """The headline metric against ``name``: mean over the other swept values, bars from min
+    to max."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -269,8 +269,8 @@ def sweep_page(folder: Path) -> str | None:
     lines = [
         "# The last sweep",
         "",
-        f"Profile `{sweep['profile']}`; {grid}: {sweep['finished']} of {sweep['points']} points "
-        "finished.",
+        f"Profile `{sweep['profile']}`; {grid}: {sweep['finished']} of {sweep['points']} "
+        "points finished.",
         "Written by `python -m labhelpers run --grid ...`; the table is also in "
         "`_build/sweeps/last/sweep.csv`.",
         "",
