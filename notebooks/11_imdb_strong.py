@@ -731,6 +731,35 @@ recorded = record_results(
 #    differences outside the noise? Where does the best recurrent model stand
 #    against the TF-IDF baseline?
 #
+# Beyond this run:
+#
+# 8. Why should pooling over time matter more for a 600-word review than for
+#    a 40-word one, when the model is otherwise read at its last state? Which
+#    row of the table answers whether it mattered here?
+# 9. A long, mostly neutral review has one strong cue; another has many weak
+#    ones. What does the max over time keep of each, and the mean? Why does
+#    the lesson join both?
+# 10. A site wants a sentiment that updates after every word while the user
+#     is still typing. Which of this lesson's read-outs can update after one
+#     more step of work per word, and what must a bidirectional model do
+#     each time a word arrives? On what kind of text was it trained?
+# 11. Why are reviews batched with others of similar length? In a random
+#     batch, how many steps are computed for each review, and which of them
+#     are wasted? What does `LengthBuckets` do so that batches still come in
+#     a new random order every epoch?
+# 12. What does a packed sequence spare the recurrent layer, and what does
+#     it make PyTorch do on a CPU that the masked, padded batch does not?
+#     Why can padding at the end with a mask read each review exactly as a
+#     packed sequence would?
+# 13. Why is TF-IDF of words and word pairs with a logistic regression a
+#     strong baseline for the sentiment of a whole review? Name two things a
+#     recurrent model can represent that it cannot.
+# 14. Dropout here is drawn afresh at every step, on the embeddings and
+#     before the output, never on the recurrent connection. If a fresh mask
+#     at every step dropped each unit of $h_{t-1}$ with probability $p$, how
+#     likely would one unit's content survive $k$ steps untouched? What do
+#     Gal & Ghahramani (2016) do instead?
+#
 # **Try this**
 #
 # - `-p profile lab`: all 22,500 training reviews; which steps still gain?
@@ -771,6 +800,58 @@ recorded = record_results(
 #    model that memorises them could score higher there than on the test
 #    half, which shares none.
 # 7. The next cell gives the run's numbers.
+# 8. Read at its last state, a word $T - t$ steps from the end reaches the
+#    output only through a product of $T - t$ Jacobians (question 1), and
+#    most words of a 600-word review are hundreds of steps away; in a
+#    40-word review none is far. Pooling puts every word's state one step
+#    from the output whatever the length. The row *max+mean pooling*,
+#    against the row it changes, measures it (with its noise), and the
+#    table *Which words the logit reaches in one step* shows the paths.
+# 9. The max keeps, per unit, the strongest activation anywhere in the
+#    review: the one strong cue survives however long the review, but many
+#    weak cues count no more than the largest of them. The mean adds up all
+#    the steps and divides by $T$: it counts how much evidence there is, but
+#    one cue in a long review is diluted by $1/T$. Joined, the output layer
+#    can weigh both.
+# 10. A unidirectional model keeps its state: one step per new word gives
+#     $h_t$, and a running max and a running mean update from it, so the
+#     last-state and pooled read-outs all update at one step's cost. The
+#     backward direction starts at the last word, so every new word changes
+#     all its states: it must re-read the whole text, at a cost that grows
+#     with the length. And it was trained on complete reviews, so its
+#     answer on a half-written one is read outside the text it learned from.
+# 11. A batch is computed to its longest review, so each review costs that
+#     many steps and every step after its own last word is padding: in a
+#     random batch one long review makes all the short ones wasteful. With
+#     `shuffle`, `LengthBuckets` shuffles the reviews, cuts them into pools
+#     of `pool_batches` batches, sorts each pool by length, cuts it into
+#     batches and shuffles the batches: each batch is of similar length, and
+#     both the batches' contents and their order change every epoch.
+# 12. It computes no padded step: at each time step only the reviews still
+#     running are in the batch. On a CPU PyTorch then runs the recurrence,
+#     input projection included, step by step on shrinking batches, where
+#     the masked model computes $W_{in} e_t$ for the whole padded batch in
+#     one large product (the speed table measures both). Padding comes after
+#     the words, so no padded step reaches a real word's state going
+#     forward; the backward direction reads each review reversed within its
+#     length, and the read-out ignores padded positions, so the states read
+#     are the same.
+# 13. Much of a review's sentiment is carried by which words occur,
+#     wherever they stand; word pairs add short negations ("not good"); the
+#     sublinear counts and the idf weights lower frequent, uninformative
+#     words; the logistic regression on those features is a convex problem,
+#     so the solver reaches its optimum (to its tolerance) with no poor
+#     local minimum or epoch to choose; and it reads every word of every
+#     review. It cannot represent order beyond two words (a negation three
+#     words before its adjective, which way a contrast such as "but"
+#     turns), and it knows nothing about a word absent from its training
+#     features, where word vectors place such a word near similar ones.
+# 14. $(1 - p)^k$: with $p = 0.3$ (the dropout of the row *BiRNN wider +
+#     dropout*) about $0.03$ after ten steps, so memory
+#     longer than a few steps would be cut at random in every training
+#     review. Gal & Ghahramani draw one mask per sequence and use it at every
+#     step, so the same units are dropped along the whole review and the
+#     others keep their content.
 #
 # </details>
 
