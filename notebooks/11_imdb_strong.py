@@ -820,7 +820,7 @@ recorded = record_results(
 #     all its states: it must re-read the whole text, at a cost that grows
 #     with the length. And it was trained on complete reviews, so its
 #     answer on a half-written one is read outside the text it learned from.
-# 11. A batch is computed to its longest review, so each review costs that
+# 11. A batch is computed to its longest review, so each review takes that
 #     many steps and every step after its own last word is padding: in a
 #     random batch one long review makes all the short ones wasteful. With
 #     `shuffle`, `LengthBuckets` shuffles the reviews, cuts them into pools
