@@ -1075,10 +1075,16 @@ recorded = record_results(
 #    than one review it raises the `RuntimeError` shown above.
 #    `(predicted == y_batch).sum().item()` counts the predictions equal to
 #    their own label.
+# 2. From this run: in the cell after these answers.
+# 3. From this run: in the cell after these answers.
+# 4. From this run: in the cell after these answers.
 # 5. With `truncating="post"`: its first 200 words; the pre-padding only
 #    matters for shorter reviews. The 200th word is read last, so the
 #    review's ending is never seen. With `truncating="pre"`: its last 200
 #    words, and the review's own last word is the one before $h_T$.
+# 6. From this run: in the cell after these answers.
+# 7. From this run: in the cell after these answers.
+# 8. From this run: in the cell after these answers.
 # 9. It reads ids of shape (batch, $T$), so the embedding gives
 #    (batch, $T$, embedding) and the layer returns every $h_t$ as
 #    (batch, $T$, hidden); `states[:, -1]` is then $h_T$ of every review.

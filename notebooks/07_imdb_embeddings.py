@@ -748,9 +748,14 @@ recorded = record_results(
 # <details>
 # <summary>Answers</summary>
 #
+# 1. From this run: in the cell after these answers.
 # 2. The test reviews must stay unseen: vectors fitted on them would carry
 #    what those reviews contain into the model, as the record's tokenizer
 #    did in lesson 5.
+# 3. From this run: in the cell after these answers.
+# 4. From this run: in the cell after these answers.
+# 5. From this run: in the cell after these answers.
+# 6. From this run: in the cell after these answers.
 # 7. Both fill the same places in sentences, and vectors learned from
 #    contexts put such words close together; which way a judgement points
 #    comes only from the labels.
