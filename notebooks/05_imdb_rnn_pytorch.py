@@ -1108,15 +1108,16 @@ recorded = record_results(
 #     same initial weights), steps differ in one setting only; a new split
 #     per step would add the luck of its draw to each difference.
 # 12. Every word outside the `num_words - 2` most frequent words of the
-#     texts the tokenizer was fitted on, or never seen by it. Its row $E[1]$ is trained
-#     on all of them together, so it holds what rare and unknown words share
-#     on average. Without an `oov_token` those words are dropped: the review
+#     texts the tokenizer was fitted on, or never seen by it. Its row
+#     $E[1]$ is trained on all of them together, so it holds what rare and
+#     unknown words share on average. Without an `oov_token` those words are dropped: the review
 #     becomes shorter, and the model cannot tell that a word was there.
 # 13. Its last word would be read 150 steps before $h_T$, and the state would
 #     have to carry what it learned through 150 steps of $\tanh$ reading the
 #     padding's row $E[0]$. With `padding="pre"` the padding comes first and
-#     every review's last word is read just before $h_T$, where (question 7)
-#     a word moves the output most.
+#     every review's last word is read just before $h_T$, with nothing
+#     between it and the output (question 7 measures how the reach of a
+#     word falls with its distance from the end).
 # 14. The constant $q$ itself: the loss
 #     $-[q \log p + (1 - q) \log(1 - p)]$ is smallest at $p = q$, where it
 #     equals the entropy $H(q) = -q \log q - (1 - q) \log(1 - q)$, which is

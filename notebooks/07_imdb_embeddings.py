@@ -765,7 +765,7 @@ recorded = record_results(
 #    places the word by its contexts in all the reviews it reads; if those
 #    contexts resemble those of words the classifier has learned (as in
 #    "superb and moving"), its vector lies near theirs and the classifier
-#    reads it alike. It helps most when labels are few, the unlabelled text
+#    reads it alike. It can help most when labels are few, the unlabelled text
 #    is large and like the test text, and many test words are rare in the
 #    labelled reviews.
 # 9. The classifier's weights adapt to the moved rows, while the unseen

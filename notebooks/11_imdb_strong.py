@@ -814,8 +814,9 @@ recorded = record_results(
 #    one cue in a long review is diluted by $1/T$. Joined, the output layer
 #    can weigh both.
 # 10. A unidirectional model keeps its state: one step per new word gives
-#     $h_t$, and a running max and a running mean update from it, so the
-#     last-state and pooled read-outs all update at one step's cost. The
+#     $h_t$, and a running max and a running mean update from it, so a
+#     last-state or pooled read-out of a unidirectional layer updates at
+#     one step's cost. The
 #     backward direction starts at the last word, so every new word changes
 #     all its states: it must re-read the whole text, at a cost that grows
 #     with the length. And it was trained on complete reviews, so its
