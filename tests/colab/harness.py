@@ -62,6 +62,7 @@ NOT_ON_COLAB = (
     "jupyter-book",
     "sphinx-mathjax-offline",
     "pytest",
+    "pytest-xdist",
     "mutmut",
     "pypdf",
     "playwright",
