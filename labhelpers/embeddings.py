@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 

@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import math
-from typing import Callable, Union
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -133,7 +133,7 @@ def open_gates(model: LastStepRNN, value: float) -> None:
                 getattr(model.rnn, f"bias_hh_l{layer}")[chunk * size : (chunk + 1) * size] = 0.0
 
 
-State = Union[torch.Tensor, tuple[torch.Tensor, torch.Tensor], None]
+State = torch.Tensor | tuple[torch.Tensor, torch.Tensor] | None
 
 
 class CharRNN(nn.Module):

@@ -22,8 +22,8 @@ variances (``difference``) is the usual conservative approximation.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from .checks import positive_int
 

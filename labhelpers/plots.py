@@ -4,8 +4,8 @@ theory lessons' gradient norms), as PNG matplotlib figures."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 import numpy as np
 

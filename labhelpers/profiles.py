@@ -12,8 +12,9 @@ import ast
 import difflib
 import operator
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 PROFILE_NAMES = ("smoke", "quick", "lab")
 PROFILE_HELP = {

@@ -10,7 +10,8 @@ import datetime as _dt
 import json
 import os
 import platform
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 

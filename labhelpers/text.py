@@ -20,10 +20,10 @@ import json
 import operator
 import os
 import zipfile
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -570,7 +570,7 @@ class WordTokenizer:
 
     # ----- fitting
 
-    def fit_on_texts(self, texts: Sequence[str | list[str]]) -> "WordTokenizer":
+    def fit_on_texts(self, texts: Sequence[str | list[str]]) -> WordTokenizer:
         """Count the words of ``texts`` (adding to earlier calls) and rank them. Returns ``self``.
 
         Each text is a string, or a list of words (as the Keras ``Tokenizer`` takes them).
@@ -702,7 +702,7 @@ class WordTokenizer:
         }
 
     @classmethod
-    def from_config(cls, config: Mapping) -> "WordTokenizer":
+    def from_config(cls, config: Mapping) -> WordTokenizer:
         tokenizer = cls(
             config["num_words"],
             config["oov_token"],

@@ -14,6 +14,7 @@ receives, the notebook JSON, is checked in test_claims.py."""
 import shutil
 import subprocess
 import sys
+from contextlib import suppress
 from pathlib import Path
 
 import nbformat
@@ -130,14 +131,14 @@ def answers_problems(page, root_selector: str, expected: int, maths: bool) -> li
     """What is wrong with the answers on ``page`` (empty when all is well): the check, then
     a click on each summary and the check of what it shows."""
     root = page.locator(root_selector).first
-    try:  # Markdown renders a moment after its cell is attached, and outputs after that
+    # Markdown renders a moment after its cell is attached, and outputs after that. On
+    # Playwright's TimeoutError the count below says what is there.
+    with suppress(Exception):
         page.wait_for_function(
             "([root, n]) => document.querySelectorAll(root + ' details').length >= n",
             arg=[root_selector, expected],
             timeout=15_000,
         )
-    except Exception:  # Playwright's TimeoutError: the count below says what is there
-        pass
     before = root.evaluate(_DETAILS_JS)
     if len(before) != expected:
         visible = root.inner_text()
@@ -158,7 +159,7 @@ def answers_problems(page, root_selector: str, expected: int, maths: bool) -> li
         try:
             # MathJax typesets when the cell renders or when the page starts; wait for it.
             page.wait_for_function(
-                "d => d.open && (!%s || d.querySelector('mjx-container'))" % str(maths).lower(),
+                f"d => d.open && (!{str(maths).lower()} || d.querySelector('mjx-container'))",
                 arg=details.element_handle(),
                 timeout=15_000,
             )

@@ -23,10 +23,9 @@ def test_a_failure_keeps_the_old_file_and_leaves_no_temporary_file(tmp_path):
     path = tmp_path / "model.pt"
     path.write_bytes(b"old")
     for error in (ValueError, KeyboardInterrupt):
-        with pytest.raises(error):
-            with atomic_write(path) as file:
-                file.write(b"half of the new")
-                raise error()
+        with pytest.raises(error), atomic_write(path) as file:
+            file.write(b"half of the new")
+            raise error()
     assert path.read_bytes() == b"old"
     assert os.listdir(tmp_path) == ["model.pt"]
 
@@ -41,6 +40,5 @@ def test_two_writers_of_one_path_use_separate_temporary_files(tmp_path):
 
 
 def test_mode_is_checked():
-    with pytest.raises(ValueError, match="mode must be 'wb' or 'w'"):
-        with atomic_write("x", "a"):
-            pass
+    with pytest.raises(ValueError, match="mode must be 'wb' or 'w'"), atomic_write("x", "a"):
+        pass

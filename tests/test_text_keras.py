@@ -73,8 +73,8 @@ def test_pad_sequences_gives_kerass_answer(keras, name, maxlen):
         for truncating in ("pre", "post"):
             kwargs = dict(options, padding=padding, truncating=truncating)
             same_answer(
-                lambda: pad_sequences(sequences, **kwargs),
-                lambda: keras.utils.pad_sequences(sequences, **kwargs),
+                lambda kwargs=kwargs: pad_sequences(sequences, **kwargs),
+                lambda kwargs=kwargs: keras.utils.pad_sequences(sequences, **kwargs),
             )
 
 

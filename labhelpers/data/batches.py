@@ -11,7 +11,7 @@ batches, reviews in length buckets, text for truncated BPTT.
 from __future__ import annotations
 
 import math
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import torch

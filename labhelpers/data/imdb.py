@@ -33,9 +33,9 @@ import re
 import socket
 import urllib.request
 import zlib
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -514,7 +514,7 @@ class ReviewData:
     def is_imdb(self) -> bool:
         return self.source == "imdb"
 
-    def subset(self, n_train: int | None, n_test: int | None, seed: int = 0) -> "ReviewData":
+    def subset(self, n_train: int | None, n_test: int | None, seed: int = 0) -> ReviewData:
         """The first ``n_train`` / ``n_test`` rows of a random shuffle of each part (None: all of
         it)."""
 
@@ -719,9 +719,12 @@ def find_genuine_keras_npz(csv_path: str | Path | None = None) -> Path | None:
         candidates += [folder / name for name in KERAS_NPZ_NAMES]
     candidates.append(_keras_datasets() / "imdb.npz")
     for candidate in candidates:
-        if candidate.is_file() and candidate.stat().st_size == 17_464_789:
-            if hashlib.sha256(candidate.read_bytes()).hexdigest() == KERAS_NPZ_SHA256:
-                return candidate
+        if (
+            candidate.is_file()
+            and candidate.stat().st_size == 17_464_789
+            and hashlib.sha256(candidate.read_bytes()).hexdigest() == KERAS_NPZ_SHA256
+        ):
+            return candidate
     return None
 
 

@@ -12,8 +12,8 @@ at time ``t`` (its *forecast origin*) predicts the ``horizon`` values at times
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd

@@ -9,7 +9,7 @@ runs every branch.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 from .. import noise
 

@@ -7,7 +7,7 @@ The record's model is :class:`labhelpers.models.ReviewRNN`.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch

@@ -18,7 +18,7 @@ loss with respect to the initial state.
 
 from __future__ import annotations
 
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 from threadpoolctl import threadpool_limits

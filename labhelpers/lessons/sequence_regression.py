@@ -9,7 +9,7 @@ the standard error of the mean over the sequences it was measured on
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 

@@ -8,7 +8,7 @@ standard error. Every comparison sentence comes from :func:`labhelpers.noise.com
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from .. import noise
 

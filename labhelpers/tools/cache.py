@@ -22,9 +22,11 @@ import hashlib
 import json
 import os
 import platform
+from collections.abc import Mapping
+from contextlib import suppress
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 LIBRARIES = (
     "numpy",
@@ -90,10 +92,8 @@ def versions() -> dict[str, str]:
     """Python's version and those of the numerical libraries that are installed."""
     found = {"python": platform.python_version()}
     for name in LIBRARIES:
-        try:
+        with suppress(metadata.PackageNotFoundError):
             found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
     return found
 
 

@@ -21,6 +21,7 @@ import signal
 import tempfile
 import threading
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -183,17 +184,14 @@ def stop_jobs(run_id: str) -> dict[str, bytes]:
         _STOPPED_THREADS.update(thread for _, _, thread in running.values())
     partial = {}
     for name, (manager, output, _) in running.items():
-        try:
+        with suppress(OSError):
             partial[name] = output.read_bytes()
-        except OSError:
-            pass
         provisioner = getattr(manager, "provisioner", None)
         pid = getattr(provisioner, "pid", None)
         if pid:
-            try:  # the kernel leads a session of its own: stop it and whatever it started
+            # the kernel leads a session of its own: stop it and whatever it started
+            with suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
     deadline = time.monotonic() + 10  # let each job's own clean-up remove its folder
     while (
         any(output.parent.exists() for _, output, _ in running.values())

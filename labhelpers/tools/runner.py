@@ -22,9 +22,10 @@ import signal
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from ..files import atomic_write
 from ..profiles import check_profile
@@ -344,7 +345,7 @@ class _Claim:
         except ImportError:  # Windows: no claim, copies are still written whole (atomic_write)
             return None
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.file = open(self.path, "a+")
+        self.file = open(self.path, "a+")  # noqa: SIM115 (held open: the lock lasts as long)
         try:
             fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -15,8 +15,9 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ..files import atomic_write
 from ..profiles import convert_parameter, declared_parameters
@@ -224,7 +225,7 @@ def _plot(folder: Path, table, name: str, grid: Mapping[str, list[Any]]) -> Path
         return None  # seeds are the spread of the other plots
     figure, axis = plt.subplots(figsize=(5, 3.5))
     drawn = False
-    for (notebook, record, headline), group in table.groupby(
+    for (_notebook, record, headline), group in table.groupby(
         ["notebook", "record", "headline"], sort=False
     ):
         values = group.groupby(name, sort=False)[headline]

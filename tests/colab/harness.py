@@ -37,8 +37,9 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import yaml
 from packaging.requirements import Requirement
@@ -107,9 +108,9 @@ def colab_distributions(
         needs[key] = set()
         for line in dist.requires or []:
             requirement = Requirement(line)
-            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-                if _key(requirement.name) in dists:
-                    needs[key].add(_key(requirement.name))
+            applies = requirement.marker is None or requirement.marker.evaluate({"extra": ""})
+            if applies and _key(requirement.name) in dists:
+                needs[key].add(_key(requirement.name))
     required = set().union(*needs.values())
     excluded_keys = {_key(name) for name in excluded}
     kept: set[str] = set()
@@ -247,7 +248,7 @@ class ColabHarness:
 
     # ---------------------------------------------------------------- building
 
-    def start(self) -> "ColabHarness":
+    def start(self) -> ColabHarness:
         if not (self.wheelhouse / ".complete").exists():
             raise HarnessError(
                 f"the wheelhouse {self.wheelhouse} is missing: run `make colab-wheelhouse` "
@@ -492,7 +493,7 @@ class ColabHarness:
             shutil.rmtree(self.tmp, ignore_errors=True)
             self.tmp = None
 
-    def __enter__(self) -> "ColabHarness":
+    def __enter__(self) -> ColabHarness:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -28,9 +28,9 @@ import gzip
 import hashlib
 import json
 import shutil
-import socket
 import threading
 import zipfile
+from contextlib import suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -58,9 +58,9 @@ def write_dataset_zip(csv_source: Path, archive: Path) -> str:
     with (
         opener(csv_source, "rb") as source,
         zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as bundle,
+        bundle.open(FILE_NAME, "w", force_zip64=True) as member,
     ):
-        with bundle.open(FILE_NAME, "w", force_zip64=True) as member:
-            shutil.copyfileobj(source, member, 1 << 20)
+        shutil.copyfileobj(source, member, 1 << 20)
     partial.replace(archive)
     digest = hashlib.md5()
     with open(archive, "rb") as file:
@@ -95,7 +95,7 @@ class KaggleStandIn:
     def slug(self) -> str:
         return DATASET
 
-    def start(self) -> "KaggleStandIn":
+    def start(self) -> KaggleStandIn:
         handler = type("Handler", (_Handler,), {"stand_in": self})
         try:
             self._server = ThreadingHTTPServer((HOST, self.port), handler)
@@ -120,7 +120,7 @@ class KaggleStandIn:
             self._thread.join(timeout=10)
             self._server = self._thread = None
 
-    def __enter__(self) -> "KaggleStandIn":
+    def __enter__(self) -> KaggleStandIn:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -202,9 +202,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(size))
         self.send_header("x-goog-hash", f"md5={self.stand_in.md5_b64}")
         self.end_headers()
-        with open(self.stand_in.archive, "rb") as file:
-            try:
-                shutil.copyfileobj(file, self.wfile, 1 << 20)
-            except (BrokenPipeError, ConnectionResetError, socket.timeout):
-                pass  # the client gave up; kagglehub reports it on its side
+        # A client that gave up: kagglehub reports it on its side.
+        with (
+            open(self.stand_in.archive, "rb") as file,
+            suppress(TimeoutError, BrokenPipeError, ConnectionResetError),
+        ):
+            shutil.copyfileobj(file, self.wfile, 1 << 20)
         return None
