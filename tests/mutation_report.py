@@ -78,8 +78,9 @@ def module_results(root: Path = ROOT) -> dict[str, dict[str, int | None]]:
     return results
 
 
-def score_table(results: dict[str, dict[str, int | None]], equivalent: dict[str, str],
-                target: float) -> tuple[str, list[str]]:
+def score_table(
+    results: dict[str, dict[str, int | None]], equivalent: dict[str, str], target: float
+) -> tuple[str, list[str]]:
     """The Markdown report and the list of problems (a module under target, a stale entry)."""
     rows, survivors, problems = [], [], []
     known = {name for codes in results.values() for name in codes}
@@ -107,8 +108,10 @@ def score_table(results: dict[str, dict[str, int | None]], equivalent: dict[str,
         line, score = row(module, counts)
         rows.append(line)
         if score < target:
-            problems.append(f"{module}: {score:.1f}% of non-equivalent mutants killed, "
-                            f"under the target {target:g}%")
+            problems.append(
+                f"{module}: {score:.1f}% of non-equivalent mutants killed, "
+                f"under the target {target:g}%"
+            )
         totals.update(counts)
     rows.append(row("**all**", totals)[0])
     lines = [
@@ -133,8 +136,12 @@ def score_table(results: dict[str, dict[str, int | None]], equivalent: dict[str,
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "_build" / "mutation" / "report.md")
-    parser.add_argument("--target", type=float, default=85.0,
-                        help="the lowest score a module may have, in percent (default 85)")
+    parser.add_argument(
+        "--target",
+        type=float,
+        default=85.0,
+        help="the lowest score a module may have, in percent (default 85)",
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from labhelpers.files import atomic_write

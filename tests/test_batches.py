@@ -146,9 +146,9 @@ def test_length_buckets_defaults_and_messages():
     assert [b[1].tolist() for b in batches] == [[1, 0], [0]]  # sorted by length, longest first
     one = LengthBuckets(post_padded([4]), [1], batch_size=2)  # a single review is enough
     assert [b[0].shape for b in one] == [(1, 4)]
-    with pytest.raises(ValueError, match=exactly(
-        "ids and labels must have the same length, got 3 and 2"
-    )):
+    with pytest.raises(
+        ValueError, match=exactly("ids and labels must have the same length, got 3 and 2")
+    ):
         LengthBuckets(ids, [0, 1], batch_size=2)
     with pytest.raises(ValueError, match=exactly("ids is empty: there are no reviews to batch")):
         LengthBuckets(np.zeros((0, 4), dtype=np.int64), [], batch_size=2)

@@ -146,9 +146,10 @@ def test_shifted_pair_flattens_and_accepts_two_characters():
     np.testing.assert_array_equal(targets, [5, 6, 7])
     inputs, targets = shifted_pair([8, 9])
     assert inputs.tolist() == [8] and targets.tolist() == [9]
-    with pytest.raises(ValueError, match=exactly(
-        "a sequence needs at least 2 characters for an input and its target, got 1"
-    )):
+    with pytest.raises(
+        ValueError,
+        match=exactly("a sequence needs at least 2 characters for an input and its target, got 1"),
+    ):
         shifted_pair([1])
 
 
@@ -159,15 +160,19 @@ def test_split_text_boundaries_and_messages():
     train, val = split_text(np.arange(4), 0.5)  # two characters on each side is enough
     assert train.tolist() == [0, 1] and val.tolist() == [2, 3]
     for fraction in (0, 1, 1.5, True):
-        with pytest.raises(ValueError, match=exactly(
-            f"train_fraction must lie strictly between 0 and 1, got {fraction!r}"
-        )):
+        with pytest.raises(
+            ValueError,
+            match=exactly(f"train_fraction must lie strictly between 0 and 1, got {fraction!r}"),
+        ):
             split_text(np.arange(100), fraction)
     for n, fraction in ((3, 0.5), (5, 0.2), (5, 0.7)):
-        with pytest.raises(ValueError, match=exactly(
-            f"train_fraction={fraction} of {n} characters leaves a part with "
-            "fewer than 2 characters: use a longer text"
-        )):
+        with pytest.raises(
+            ValueError,
+            match=exactly(
+                f"train_fraction={fraction} of {n} characters leaves a part with "
+                "fewer than 2 characters: use a longer text"
+            ),
+        ):
             split_text(np.arange(n), fraction)
 
 
@@ -186,26 +191,29 @@ def test_unigram_cross_entropy_messages():
     with pytest.raises(ValueError, match=exactly("vocab_size must be a positive integer, got 0")):
         unigram_cross_entropy([0], [0], 0)
     for smoothing in (0, -1.0):
-        with pytest.raises(ValueError, match=exactly(
-            "smoothing must be positive (it keeps unseen characters possible), "
-            f"got {smoothing!r}"
-        )):
+        with pytest.raises(
+            ValueError,
+            match=exactly(
+                "smoothing must be positive (it keeps unseen characters possible), "
+                f"got {smoothing!r}"
+            ),
+        ):
             unigram_cross_entropy([0], [0], 2, smoothing=smoothing)
-    with pytest.raises(ValueError, match=exactly(
-        "eval_indices is empty: there is nothing to score"
-    )):
+    with pytest.raises(
+        ValueError, match=exactly("eval_indices is empty: there is nothing to score")
+    ):
         unigram_cross_entropy([0, 1], [], 2)
-    with pytest.raises(ValueError, match=exactly(
-        "train_indices hold index 5, outside vocab_size=2"
-    )):
+    with pytest.raises(
+        ValueError, match=exactly("train_indices hold index 5, outside vocab_size=2")
+    ):
         unigram_cross_entropy([0, 5], [0], 2)
 
 
 def test_lee_is_the_default_corpus_read_from_gensims_test_data():
     try:  # found through gensim's installed files, without importing it (slow)
-        path = Path(metadata.distribution("gensim").locate_file(
-            "gensim/test/test_data/lee_background.cor"
-        ))
+        path = Path(
+            metadata.distribution("gensim").locate_file("gensim/test/test_data/lee_background.cor")
+        )
     except metadata.PackageNotFoundError:
         pytest.skip("gensim, which ships the Lee corpus, is not installed")
     corpus = load_corpus(max_chars=80)  # name="lee" by default
@@ -221,14 +229,18 @@ def test_lee_without_its_file_says_where_else_to_look(monkeypatch, tmp_path):
     fake = tmp_path / "gensim"
     fake.mkdir()
     monkeypatch.setattr(
-        chars.importlib.util, "find_spec",
+        chars.importlib.util,
+        "find_spec",
         lambda name: type("Spec", (), {"submodule_search_locations": [str(fake)]})(),
     )
     assert not available_corpora()["lee"]  # a gensim without test/test_data/lee_background.cor
-    with pytest.raises(FileNotFoundError, match=exactly(
-        "the 'lee' corpus ships with gensim, but this gensim has no test/test_data/"
-        "lee_background.cor; use name='python_docs', which ships with Python"
-    )):
+    with pytest.raises(
+        FileNotFoundError,
+        match=exactly(
+            "the 'lee' corpus ships with gensim, but this gensim has no test/test_data/"
+            "lee_background.cor; use name='python_docs', which ships with Python"
+        ),
+    ):
         load_corpus("lee")
 
 
@@ -261,10 +273,13 @@ def test_tiny_shakespeare_cache_places_timeout_and_messages(tmp_path, monkeypatc
     with pytest.raises(ValueError, match=exactly("the corpus 'tiny_shakespeare' is empty")):
         load_corpus("tiny_shakespeare")
     missing = tmp_path / "elsewhere" / "tiny_shakespeare.txt"
-    with pytest.raises(FileNotFoundError, match=exactly(
-        f"{missing} does not exist: pass download=True to fetch tiny Shakespeare (network "
-        "needed), or use an offline corpus, name='lee' or name='python_docs'"
-    )):
+    with pytest.raises(
+        FileNotFoundError,
+        match=exactly(
+            f"{missing} does not exist: pass download=True to fetch tiny Shakespeare (network "
+            "needed), or use an offline corpus, name='lee' or name='python_docs'"
+        ),
+    ):
         load_corpus("tiny_shakespeare", cache_dir=missing.parent)
     waits = []
 
@@ -275,10 +290,13 @@ def test_tiny_shakespeare_cache_places_timeout_and_messages(tmp_path, monkeypatc
     import urllib.request
 
     monkeypatch.setattr(urllib.request, "urlopen", refuse)
-    with pytest.raises(ConnectionError, match=exactly(
-        f"could not download {chars.TINY_SHAKESPEARE_URL} within 10.0 s (refused); "
-        "use an offline corpus, name='lee' or name='python_docs'"
-    )):
+    with pytest.raises(
+        ConnectionError,
+        match=exactly(
+            f"could not download {chars.TINY_SHAKESPEARE_URL} within 10.0 s (refused); "
+            "use an offline corpus, name='lee' or name='python_docs'"
+        ),
+    ):
         load_corpus("tiny_shakespeare", cache_dir=missing.parent, download=True)
     assert waits == [10.0]  # the default bound reaches urlopen
 

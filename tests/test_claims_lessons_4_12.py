@@ -32,8 +32,15 @@ REFERENCE_12 = ROOT / "tests" / "nbval" / "12_gated_cells.ipynb"
 
 @pytest.mark.parametrize(
     "factor, kind",
-    [(0.0, "vanishes"), (0.05, "vanishes"), (0.5, "shrinks"), (1.0, "stays"),
-     (1.27, "grows"), (10.0, "grows"), (78.9, "explodes")],
+    [
+        (0.0, "vanishes"),
+        (0.05, "vanishes"),
+        (0.5, "shrinks"),
+        (1.0, "stays"),
+        (1.27, "grows"),
+        (10.0, "grows"),
+        (78.9, "explodes"),
+    ],
 )
 def test_growth_is_called_exploding_only_past_the_threshold(factor, kind):
     assert exploding.growth_kind(factor, 10) == kind
@@ -80,22 +87,38 @@ def _mse(value, se=0.05):
 
 @pytest.mark.parametrize(
     "clipped, learnt",
-    [(1.6, "did not learn the sum, and"), (1.1, "did not learn the sum measurably"),
-     (0.4, "learnt part of the sum")],
+    [
+        (1.6, "did not learn the sum, and"),
+        (1.1, "did not learn the sum measurably"),
+        (0.4, "learnt part of the sum"),
+    ],
 )
 def test_clipping_sentence_branches_on_the_baseline_comparison(clipped, learnt):
     """The sentence the old lesson typed ("It did not make the network learn the sum")
     whatever the comparison said now follows the noise helper's verdict."""
     text = exploding.clipping_sentence(
-        1.0, "the unclipped run's loss became non-finite in epoch 2", True,
-        _mse(clipped), _mse(1.095), 4, 16, 1.0,
+        1.0,
+        "the unclipped run's loss became non-finite in epoch 2",
+        True,
+        _mse(clipped),
+        _mse(1.095),
+        4,
+        16,
+        1.0,
     )
     assert learnt in text
     assert text.startswith("Clipped at 1, every loss stayed finite; without clipping, the ")
-    assert noise.compare(
-        "the clipped model", _mse(clipped), "predicting 0 for every sequence", _mse(1.095),
-        percent=False, higher_is_better=False,
-    ) in text
+    assert (
+        noise.compare(
+            "the clipped model",
+            _mse(clipped),
+            "predicting 0 for every sequence",
+            _mse(1.095),
+            percent=False,
+            higher_is_better=False,
+        )
+        in text
+    )
     if clipped == 0.4:
         assert "37% of that baseline's" in text
 
@@ -107,10 +130,12 @@ def test_clipping_sentence_says_when_the_clipped_loss_was_not_finite():
 
 @pytest.mark.parametrize(
     "share, steps, words",
-    [(1.0, 16, "Every one of its 16 steps was clipped"),
-     (0.0, 16, "None of its 16 steps was clipped"),
-     (0.25, 16, "25% of its 16 steps were clipped."),
-     (0.5, 0, None)],
+    [
+        (1.0, 16, "Every one of its 16 steps was clipped"),
+        (0.0, 16, "None of its 16 steps was clipped"),
+        (0.25, 16, "25% of its 16 steps were clipped."),
+        (0.5, 0, None),
+    ],
 )
 def test_clipping_sentence_share_of_clipped_steps(share, steps, words):
     text = exploding.clipping_sentence(1.0, "x", True, _mse(1.6), _mse(1.0), 4, steps, share)
@@ -197,9 +222,14 @@ def test_lesson_4_measures_the_fair_controls_with_their_noise():
     are trained and scored beside the others, in a table with a ± column."""
     shown = "\n".join(out for _, out in _outputs(REFERENCE_4))
     hidden = 8  # the smoke profile's task_hidden_size: names come from the settings
-    for name in (f"RNN({hidden}), PyTorch's init", f"RNN({hidden}), orthogonal W_hh",
-                 f"LSTM({hidden}), PyTorch's init", f"LSTM({hidden}), gates opened, bias 3",
-                 f"GRU({hidden}), PyTorch's init", f"GRU({hidden}), gates opened, bias 3"):
+    for name in (
+        f"RNN({hidden}), PyTorch's init",
+        f"RNN({hidden}), orthogonal W_hh",
+        f"LSTM({hidden}), PyTorch's init",
+        f"LSTM({hidden}), gates opened, bias 3",
+        f"GRU({hidden}), PyTorch's init",
+        f"GRU({hidden}), gates opened, bias 3",
+    ):
         assert name in shown
     table = next(out for _, out in _outputs(REFERENCE_4) if "accuracy %" in out)
     assert "±" in table

@@ -101,3 +101,14 @@ def test_ruff_finds_nothing():
         text=True,
     )
     assert done.returncode == 0, done.stdout[-3000:]
+
+
+def test_ruff_format_leaves_the_package_the_tests_and_the_benchmarks_as_they_are():
+    ruff = Path(sys.executable).parent / "ruff"
+    done = subprocess.run(
+        [str(ruff), "format", "--check", "labhelpers", "tests", "bench"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]

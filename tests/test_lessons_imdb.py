@@ -321,7 +321,7 @@ def test_long_range_reviews_open_with_cues_of_the_label_at_every_distance_from_t
     # steps_after_last_cue reads the same distances from the padded ids
     padded = np.zeros((len(data.x_train), 300), dtype=np.int64)
     for row, ids in zip(padded, data.x_train):
-        row[-len(ids):] = ids
+        row[-len(ids) :] = ids
     assert steps_after_last_cue(data, padded).tolist() == distances
 
 

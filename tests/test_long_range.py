@@ -75,9 +75,9 @@ def test_bad_arguments_are_named(argument, value):
     with pytest.raises(ValueError, match=argument):
         make_long_range_dataset(**kwargs)
     if argument != "n_keys":
-        with pytest.raises(ValueError, match=exactly(
-            f"{argument} must be a positive integer, got {value!r}"
-        )):
+        with pytest.raises(
+            ValueError, match=exactly(f"{argument} must be a positive integer, got {value!r}")
+        ):
             make_long_range_dataset(**kwargs)
 
 
@@ -146,38 +146,54 @@ def test_long_range_messages_name_the_parameter_and_the_fix():
     with pytest.raises(ValueError, match=exactly("prefix must be a non-negative integer, got -1")):
         make_long_range_dataset(4, 2, prefix=-1)
     for prefix in (True, 1.0):
-        with pytest.raises(ValueError, match=exactly(
-            f"prefix must be a non-negative integer, got {prefix!r}"
-        )):
+        with pytest.raises(
+            ValueError, match=exactly(f"prefix must be a non-negative integer, got {prefix!r}")
+        ):
             make_long_range_dataset(4, 2, prefix=prefix)
-    with pytest.raises(ValueError, match=exactly(
-        "n_keys must be at least 2 (with one key there is nothing to remember), got 1"
-    )):
+    with pytest.raises(
+        ValueError,
+        match=exactly(
+            "n_keys must be at least 2 (with one key there is nothing to remember), got 1"
+        ),
+    ):
         make_long_range_dataset(4, 2, n_keys=1)
     with pytest.raises(ValueError, match=exactly("n_keys must be a positive integer, got 0")):
         make_long_range_dataset(4, 2, n_keys=0)
-    with pytest.raises(ValueError, match=exactly(
-        "tokens must lie in [0, vocab_size) = [0, 2), got values from 0 to 2"
-    )):
+    with pytest.raises(
+        ValueError,
+        match=exactly("tokens must lie in [0, vocab_size) = [0, 2), got values from 0 to 2"),
+    ):
         one_hot(np.array([[0, 2], [1, 1]]), 2)
-    with pytest.raises(ValueError, match=exactly(
-        "tokens must lie in [0, vocab_size) = [0, 3), got values from -1 to 1"
-    )):
+    with pytest.raises(
+        ValueError,
+        match=exactly("tokens must lie in [0, vocab_size) = [0, 3), got values from -1 to 1"),
+    ):
         one_hot(np.array([-1, 1]), 3)
     with pytest.raises(ValueError, match=exactly("tokens must be integers, got dtype float64")):
         one_hot(np.array([0.5]), 2)
 
 
-@pytest.mark.parametrize("n_keys, n_distractors, prefix, shared", [
-    (2, 1, 0, False), (2, 3, 2, True), (5, 2, 1, False), (3, 1, 4, True),
-])
+@pytest.mark.parametrize(
+    "n_keys, n_distractors, prefix, shared",
+    [
+        (2, 1, 0, False),
+        (2, 3, 2, True),
+        (5, 2, 1, False),
+        (3, 1, 4, True),
+    ],
+)
 def test_long_range_keys_are_balanced_and_the_other_tokens_span_their_symbols(
     n_keys, n_distractors, prefix, shared
 ):
     n = 4 * n_keys + 1
     tokens, labels = make_long_range_dataset(
-        n, 30, n_keys=n_keys, n_distractors=n_distractors, prefix=prefix,
-        shared_tokens=shared, seed=5,
+        n,
+        30,
+        n_keys=n_keys,
+        n_distractors=n_distractors,
+        prefix=prefix,
+        shared_tokens=shared,
+        seed=5,
     )
     assert tokens.shape == (n, prefix + 31) and tokens.dtype == np.int64
     np.testing.assert_array_equal(tokens[:, prefix], labels)
@@ -185,7 +201,7 @@ def test_long_range_keys_are_balanced_and_the_other_tokens_span_their_symbols(
     np.testing.assert_array_equal(np.bincount(labels, minlength=n_keys), [5] + [4] * (n_keys - 1))
     assert not np.array_equal(labels, np.arange(n) % n_keys)  # shuffled, not in cycle order
     others = np.delete(tokens, prefix, axis=1)
-    symbols = set(range(n_keys + n_distractors)) if shared else set(
-        range(n_keys, n_keys + n_distractors)
+    symbols = (
+        set(range(n_keys + n_distractors)) if shared else set(range(n_keys, n_keys + n_distractors))
     )
     assert set(np.unique(others)) == symbols

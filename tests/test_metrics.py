@@ -135,17 +135,15 @@ def test_confusion_matrix_with_more_classes_and_f1_of_either_class():
 
 
 def test_metric_messages():
-    with pytest.raises(ValueError, match=exactly(
-        "y_true and y_pred must have the same length, got 2 and 1"
-    )):
+    with pytest.raises(
+        ValueError, match=exactly("y_true and y_pred must have the same length, got 2 and 1")
+    ):
         accuracy([0, 1], [1])
-    with pytest.raises(ValueError, match=exactly(
-        "y_true and y_pred are empty: there is nothing to score"
-    )):
+    with pytest.raises(
+        ValueError, match=exactly("y_true and y_pred are empty: there is nothing to score")
+    ):
         f1_score([], [])
-    with pytest.raises(ValueError, match=exactly(
-        "target_names has 1 names but the labels need 2"
-    )):
+    with pytest.raises(ValueError, match=exactly("target_names has 1 names but the labels need 2")):
         classification_report_table([0, 1], [1, 1], ["only"])
 
 

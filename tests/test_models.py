@@ -304,20 +304,25 @@ def test_review_models_name_a_size_that_is_not_positive(model_class, position):
 
 
 def test_review_rnn_messages():
-    with pytest.raises(ValueError, match=exactly(
-        "cell must be one of 'gru', 'lstm', 'rnn'; got 'RNN'"
-    )):
+    with pytest.raises(
+        ValueError, match=exactly("cell must be one of 'gru', 'lstm', 'rnn'; got 'RNN'")
+    ):
         ReviewRNN(6, 2, 3, cell="RNN")
-    with pytest.raises(ValueError, match=exactly(
-        "embedding_weights must have shape (vocab_size, embedding_dim) = (6, 2), got (6, 3)"
-    )):
+    with pytest.raises(
+        ValueError,
+        match=exactly(
+            "embedding_weights must have shape (vocab_size, embedding_dim) = (6, 2), got (6, 3)"
+        ),
+    ):
         ReviewRNN(6, 2, 3, embedding_weights=np.zeros((6, 3)))
-    with pytest.raises(ValueError, match=exactly(
-        "freeze_embedding=True needs embedding_weights: freezing a random embedding "
-        "would leave it random"
-    )):
+    with pytest.raises(
+        ValueError,
+        match=exactly(
+            "freeze_embedding=True needs embedding_weights: freezing a random embedding "
+            "would leave it random"
+        ),
+    ):
         ReviewRNN(6, 2, 3, freeze_embedding=True)
-
 
 
 @pytest.mark.parametrize(
@@ -369,7 +374,10 @@ def test_reverse_within_length_builds_its_index_on_the_device_of_its_input():
 def test_pooled_review_rnn_defaults_padding_row_and_pretrained_start():
     model = PooledReviewRNN(10, 4, 3)
     assert (model.cell, model.pooling, model.padding, model.directions) == (
-        "rnn", "max", "masked", 2
+        "rnn",
+        "max",
+        "masked",
+        2,
     )
     assert len(model.layers) == 1 and model.dropout.p == 0.0
     assert model.embedding.padding_idx == 0
@@ -424,7 +432,7 @@ def test_pooled_review_rnn_messages():
         ("pooling", "sum", "'last', 'max', 'mean', 'max+mean'"),
         ("padding", "pad", "'masked', 'packed'"),
     ):
-        with pytest.raises(ValueError, match=exactly(
-            f"{name} must be one of {choices}; got {value!r}"
-        )):
+        with pytest.raises(
+            ValueError, match=exactly(f"{name} must be one of {choices}; got {value!r}")
+        ):
             PooledReviewRNN(6, 2, 3, **{name: value})

@@ -6,8 +6,13 @@ from mutation_report import read_equivalent, score_table
 
 def test_the_score_leaves_out_equivalent_mutants_and_flags_what_is_wrong():
     results = {
-        "labhelpers/a.py": {"a.x_f__mutmut_1": 1, "a.x_f__mutmut_2": 3, "a.x_f__mutmut_3": 0,
-                            "a.x_f__mutmut_4": 0, "a.x_f__mutmut_5": 36},
+        "labhelpers/a.py": {
+            "a.x_f__mutmut_1": 1,
+            "a.x_f__mutmut_2": 3,
+            "a.x_f__mutmut_3": 0,
+            "a.x_f__mutmut_4": 0,
+            "a.x_f__mutmut_5": 36,
+        },
         "labhelpers/b.py": {"b.x_g__mutmut_1": 1, "b.x_g__mutmut_2": 33, "b.x_g__mutmut_3": None},
     }
     equivalent = {"a.x_f__mutmut_4": "why", "b.x_g__mutmut_1": "why", "gone.x__mutmut_1": "why"}

@@ -84,9 +84,7 @@ def test_double_cues_name_two_words_of_one_side():
         words = [w for w in text_to_word_sequence(review.replace("<br />", " ")) if w in WORD_SIGN]
         assert len(words) == 2 and len({WORD_SIGN[w] for w in words}) == 1, review
     single = make_review_corpus(300, seed=4, cues=(1, 1), mixed_rate=0.0, double_rate=0.0)
-    assert all(
-        sum(w in WORD_SIGN for w in text_to_word_sequence(r)) == 1 for r in single["review"]
-    )
+    assert all(sum(w in WORD_SIGN for w in text_to_word_sequence(r)) == 1 for r in single["review"])
 
 
 def test_rare_words_are_rarer_down_the_list():
@@ -116,8 +114,15 @@ def test_the_corpus_is_described_from_its_generator_arguments():
         "label), 50% of cues with two sentiment words of one side, drawn from common and rare "
         "words"
     )
-    start = make_review_corpus(4, cues=(1, 2), neutral_sentences=(0, 12), cue_place="start",
-                               negation_rate=0, mixed_rate=0, double_rate=1)
+    start = make_review_corpus(
+        4,
+        cues=(1, 2),
+        neutral_sentences=(0, 12),
+        cue_place="start",
+        negation_rate=0,
+        mixed_rate=0,
+        double_rate=1,
+    )
     assert describe_corpus(start.attrs["generator"]).startswith(
         "1-2 cue sentences per review after at most two of, and before the rest of, 0-12 "
         "neutral ones; 0% of cues negated"
@@ -176,8 +181,9 @@ def test_the_same_arguments_give_the_same_reviews_on_every_machine():
     # The docstring's promise across machines and versions, checked against reviews recorded
     # from this generator (Python's Mersenne Twister): a change to the generator changes
     # every synthetic number of the book, so it must be deliberate and change this digest.
-    frame = make_review_corpus(40, seed=3, label_noise=0.2, negation_rate=0.5, mixed_rate=0.6,
-                               neutral_sentences=(1, 5))
+    frame = make_review_corpus(
+        40, seed=3, label_noise=0.2, negation_rate=0.5, mixed_rate=0.6, neutral_sentences=(1, 5)
+    )
     text = "\n".join(frame.review + "\t" + frame.sentiment)
     assert hashlib.sha256(text.encode()).hexdigest() == (
         "41072bb638aab07a57065fb6bcb8729ce2ca064c05e174d266a8dcd4d8b1b502"
@@ -185,12 +191,19 @@ def test_the_same_arguments_give_the_same_reviews_on_every_machine():
 
 
 def test_the_generator_records_its_arguments_and_defaults():
-    frame = make_review_corpus(7, seed=2, negation_rate=1, mixed_rate=0.0,
-                               neutral_sentences=(0, 0))
+    frame = make_review_corpus(7, seed=2, negation_rate=1, mixed_rate=0.0, neutral_sentences=(0, 0))
     assert frame.attrs == {
-        "generator": {"n_reviews": 7, "seed": 2, "cues": [3, 5], "negation_rate": 1.0,
-                      "mixed_rate": 0.0, "double_rate": 0.5, "neutral_sentences": [0, 0],
-                      "cue_place": "anywhere", "label_noise": 0.0},
+        "generator": {
+            "n_reviews": 7,
+            "seed": 2,
+            "cues": [3, 5],
+            "negation_rate": 1.0,
+            "mixed_rate": 0.0,
+            "double_rate": 0.5,
+            "neutral_sentences": [0, 0],
+            "cue_place": "anywhere",
+            "label_noise": 0.0,
+        },
         "source": "synthetic",
     }
     assert (frame.sentiment == "negative").sum() == 4  # one more negative when odd
@@ -198,30 +211,49 @@ def test_the_generator_records_its_arguments_and_defaults():
         name: parameter.default
         for name, parameter in inspect.signature(make_review_corpus).parameters.items()
     }
-    assert defaults == {"n_reviews": 2000, "seed": 0, "cues": (3, 5), "negation_rate": 0.25,
-                        "mixed_rate": 0.25, "double_rate": 0.5, "neutral_sentences": (2, 8),
-                        "cue_place": "anywhere", "label_noise": 0.0}
+    assert defaults == {
+        "n_reviews": 2000,
+        "seed": 0,
+        "cues": (3, 5),
+        "negation_rate": 0.25,
+        "mixed_rate": 0.25,
+        "double_rate": 0.5,
+        "neutral_sentences": (2, 8),
+        "cue_place": "anywhere",
+        "label_noise": 0.0,
+    }
 
 
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"n_reviews": 1}, "n_reviews must be an integer of at least 2 (one review per class), "
-                           "got 1"),
-        ({"n_reviews": True}, "n_reviews must be an integer of at least 2 (one review per class), "
-                              "got True"),
+        (
+            {"n_reviews": 1},
+            "n_reviews must be an integer of at least 2 (one review per class), got 1",
+        ),
+        (
+            {"n_reviews": True},
+            "n_reviews must be an integer of at least 2 (one review per class), got True",
+        ),
         ({"seed": -1}, "seed must be a non-negative integer, got -1"),
         ({"seed": 1.0}, "seed must be a non-negative integer, got 1.0"),
         ({"seed": False}, "seed must be a non-negative integer, got False"),
         ({"negation_rate": 1.5}, "negation_rate must be a number between 0 and 1, got 1.5"),
         ({"mixed_rate": -0.1}, "mixed_rate must be a number between 0 and 1, got -0.1"),
         ({"label_noise": "a"}, "label_noise must be a number between 0 and 1, got 'a'"),
-        ({"neutral_sentences": (5, 2)},
-         "neutral_sentences must be two integers (low, high) with 0 <= low <= high, got (5, 2)"),
-        ({"neutral_sentences": (-1, 2)},
-         "neutral_sentences must be two integers (low, high) with 0 <= low <= high, got (-1, 2)"),
-        ({"neutral_sentences": (1.0, 2)},
-         "neutral_sentences must be two integers (low, high) with 0 <= low <= high, got (1.0, 2)"),
+        (
+            {"neutral_sentences": (5, 2)},
+            "neutral_sentences must be two integers (low, high) with 0 <= low <= high, got (5, 2)",
+        ),
+        (
+            {"neutral_sentences": (-1, 2)},
+            "neutral_sentences must be two integers (low, high) with 0 <= low <= high, got (-1, 2)",
+        ),
+        (
+            {"neutral_sentences": (1.0, 2)},
+            "neutral_sentences must be two integers (low, high) with 0 <= low <= high, "
+            "got (1.0, 2)",
+        ),
     ],
 )
 def test_bad_arguments_have_whole_messages(kwargs, message):

@@ -344,9 +344,9 @@ def test_sine_wave_and_arithmetic_sequence_against_their_formulas():
         sine_wave(0)
     with pytest.raises(ValueError, match=exactly("noise must be a non-negative number, got -1")):
         sine_wave(10, noise=-1)
-    with pytest.raises(ValueError, match=exactly(
-        "start and step must be finite numbers, got start=inf, step=1"
-    )):
+    with pytest.raises(
+        ValueError, match=exactly("start and step must be finite numbers, got start=inf, step=1")
+    ):
         arithmetic_sequence(float("inf"), 1)
 
 
@@ -354,10 +354,13 @@ def test_check_series_returns_float64_and_its_messages_are_whole():
     values = check_series([1, 2, 3])
     assert values.dtype == np.float64 and values.tolist() == [1.0, 2.0, 3.0]
     np.testing.assert_array_equal(check_series(np.array([[4], [5]])), [4.0, 5.0])
-    with pytest.raises(ValueError, match=exactly(
-        "prices contains 2 NaN or infinite value(s), first at position 1: "
-        "fill or drop them first (for example pandas' .interpolate() or .dropna())"
-    )):
+    with pytest.raises(
+        ValueError,
+        match=exactly(
+            "prices contains 2 NaN or infinite value(s), first at position 1: "
+            "fill or drop them first (for example pandas' .interpolate() or .dropna())"
+        ),
+    ):
         check_series([1.0, np.nan, 2.0, np.inf], "prices")
 
 
@@ -371,9 +374,10 @@ def test_windows_and_scalers_keep_their_dtypes():
     assert scaler.inverse_transform(single).dtype == np.float64
     np.testing.assert_array_equal(scaler.transform(single), [0.25, 0.75])
     np.testing.assert_array_equal(scaler.inverse_transform(single), [4.0, 6.0])
-    with pytest.raises(ValueError, match=exactly(
-        "train_values are all equal (3.0): there is no spread to scale by"
-    )):
+    with pytest.raises(
+        ValueError,
+        match=exactly("train_values are all equal (3.0): there is no spread to scale by"),
+    ):
         fit_scaler([3.0])
 
 
@@ -386,9 +390,10 @@ def test_check_windows_boundaries_and_the_names_it_is_given():
     with pytest.raises(ValueError, match=exactly("steps must be a positive integer, got 0")):
         check_windows(10, 2, 0, names=("lookback", "steps"))
     for fraction in (0, 1, "0.5", True):
-        with pytest.raises(ValueError, match=exactly(
-            f"train_fraction must lie strictly between 0 and 1, got {fraction!r}"
-        )):
+        with pytest.raises(
+            ValueError,
+            match=exactly(f"train_fraction must lie strictly between 0 and 1, got {fraction!r}"),
+        ):
             check_windows(10, 2, 1, fraction)
 
 
@@ -404,8 +409,12 @@ def test_split_windows_holds_exactly_the_windows_of_the_scaled_parts(scaling):
     scaled = split.scaler.transform(series)
     X_train, y_train = make_windows(scaled[:24], 4, 2)
     X_test, y_test = make_windows(scaled[20:], 4, 2)
-    for got, expected in ((split.X_train, X_train), (split.y_train, y_train),
-                          (split.X_test, X_test), (split.y_test, y_test)):
+    for got, expected in (
+        (split.X_train, X_train),
+        (split.y_train, y_train),
+        (split.X_test, X_test),
+        (split.y_test, y_test),
+    ):
         np.testing.assert_array_equal(got, expected)
     np.testing.assert_array_equal(split.train_target_time, np.arange(4, 23))
     np.testing.assert_array_equal(split.test_target_time, np.arange(24, 29))
@@ -419,19 +428,25 @@ def test_forecast_baselines_take_2d_windows_and_refuse_other_shapes():
     np.testing.assert_array_equal(seasonal_naive_forecast(X, 3), [[1.0], [4.0]])  # window == season
     np.testing.assert_array_equal(seasonal_naive_forecast(X, 2, horizon=3), [[2, 3, 2], [5, 6, 5]])
     for bad in (np.zeros((2, 3, 2)), np.zeros((0, 3)), np.zeros((3, 0)), np.zeros(5)):
-        with pytest.raises(ValueError, match=exactly(
-            "X must hold windows of shape (pairs, window) or (pairs, window, 1), "
-            f"got {bad.shape}"
-        )):
+        with pytest.raises(
+            ValueError,
+            match=exactly(
+                "X must hold windows of shape (pairs, window) or (pairs, window, 1), "
+                f"got {bad.shape}"
+            ),
+        ):
             naive_forecast(bad)
     with pytest.raises(ValueError, match=exactly("season must be a positive integer, got 0")):
         seasonal_naive_forecast(X, 0)
     with pytest.raises(ValueError, match=exactly("horizon must be a positive integer, got 0")):
         seasonal_naive_forecast(X, 2, horizon=0)
-    with pytest.raises(ValueError, match=exactly(
-        "season=4 is longer than the window (3 values): "
-        "the window must hold at least one full season"
-    )):
+    with pytest.raises(
+        ValueError,
+        match=exactly(
+            "season=4 is longer than the window (3 values): "
+            "the window must hold at least one full season"
+        ),
+    ):
         seasonal_naive_forecast(X, 4)
 
 
@@ -440,12 +455,13 @@ def test_forecast_errors_are_computed_in_float64():
     y_pred = np.array([0.3, 0.2, 1.1], dtype=np.float32)
     error = y_true.astype(np.float64) - y_pred.astype(np.float64)
     assert forecast_errors(y_true, y_pred) == {
-        "rmse": float(np.sqrt(np.mean(error**2))), "mae": float(np.mean(np.abs(error)))
+        "rmse": float(np.sqrt(np.mean(error**2))),
+        "mae": float(np.mean(np.abs(error))),
     }
     assert forecast_errors([2.0], [0.5]) == {"rmse": 1.5, "mae": 1.5}
-    with pytest.raises(ValueError, match=exactly(
-        "y_true and y_pred are empty: there is nothing to score"
-    )):
+    with pytest.raises(
+        ValueError, match=exactly("y_true and y_pred are empty: there is nothing to score")
+    ):
         forecast_errors([], [])
 
 
@@ -459,17 +475,21 @@ def test_recursive_forecast_feeds_float32_windows_and_checks_the_shape():
     forecasts = recursive_forecast(predict_next, np.array([[1.0, 2.0], [3.0, 0.5]]), 3)
     np.testing.assert_array_equal(forecasts, [[4, 8, 16], [1, 2, 4]])
     assert seen == [np.float32] * 3
-    with pytest.raises(ValueError, match=exactly(
-        "predict_next must return one value per window (2), got shape (4,)"
-    )):
+    with pytest.raises(
+        ValueError,
+        match=exactly("predict_next must return one value per window (2), got shape (4,)"),
+    ):
         recursive_forecast(lambda windows: np.zeros((2, 2)), np.ones((2, 3)), 1)
 
 
-@pytest.mark.parametrize("name, units, season, values_name, index_name, index_dtype", [
-    ("co2", "ppm", 12, "co2 (ppm)", "month", "datetime64[us]"),
-    ("elnino", "deg C", 12, "sea-surface temperature (deg C)", "month", "datetime64[us]"),
-    ("sunspots", "sunspot number", 11, "sunspot number", "year", "int64"),
-])
+@pytest.mark.parametrize(
+    "name, units, season, values_name, index_name, index_dtype",
+    [
+        ("co2", "ppm", 12, "co2 (ppm)", "month", "datetime64[us]"),
+        ("elnino", "deg C", 12, "sea-surface temperature (deg C)", "month", "datetime64[us]"),
+        ("sunspots", "sunspot number", 11, "sunspot number", "year", "int64"),
+    ],
+)
 def test_measured_series_carry_their_names_units_and_index(
     name, units, season, values_name, index_name, index_dtype
 ):

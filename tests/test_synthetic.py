@@ -90,26 +90,34 @@ def test_a_sum_equal_to_the_threshold_is_class_0():
 
 
 def test_sum_dataset_messages_give_the_balanced_threshold():
-    with pytest.raises(ValueError, match=exactly(
-        "threshold=12.0 makes one class empty: sums of 8 values in [0, 1) lie between 0 and 8. "
-        "Choose a threshold inside (0, 8), for example seq_len / 2 = 4.0 for balanced classes."
-    )):
+    with pytest.raises(
+        ValueError,
+        match=exactly(
+            "threshold=12.0 makes one class empty: sums of 8 values in [0, 1) lie between 0 and 8. "
+            "Choose a threshold inside (0, 8), for example seq_len / 2 = 4.0 for balanced classes."
+        ),
+    ):
         make_sum_dataset(100, 8, 12.0)
-    with pytest.raises(ValueError, match=exactly(
-        "threshold=2.5 left every one of the 1 sequences in class 1; "
-        "use more samples or a threshold nearer seq_len / 2 = 3.0"
-    )):
+    with pytest.raises(
+        ValueError,
+        match=exactly(
+            "threshold=2.5 left every one of the 1 sequences in class 1; "
+            "use more samples or a threshold nearer seq_len / 2 = 3.0"
+        ),
+    ):
         make_sum_dataset(1, 6, 2.5, seed=0)
 
 
 def test_split_in_order_messages():
     X, y = make_sum_dataset(10, 4, 2.0)
     for fraction in (0, 0.0, 1, 1.5):
-        with pytest.raises(ValueError, match=exactly(
-            f"train_fraction must lie strictly between 0 and 1, got {fraction!r}"
-        )):
+        with pytest.raises(
+            ValueError,
+            match=exactly(f"train_fraction must lie strictly between 0 and 1, got {fraction!r}"),
+        ):
             split_in_order(X, y, fraction)
-    with pytest.raises(ValueError, match=exactly(
-        "train_fraction=0.01 of 10 rows leaves one side empty; use more samples"
-    )):
+    with pytest.raises(
+        ValueError,
+        match=exactly("train_fraction=0.01 of 10 rows leaves one side empty; use more samples"),
+    ):
         split_in_order(X, y, 0.01)

@@ -549,9 +549,14 @@ def test_init_rnn_weights_draws_w_in_w_hh_b_in_order_from_one_generator():
             init_rnn_weights(*args)
 
 
-@pytest.mark.parametrize("states_dtype, w_dtype", [
-    (np.float32, np.float32), (np.float64, np.float32), (np.float32, np.float64),
-])
+@pytest.mark.parametrize(
+    "states_dtype, w_dtype",
+    [
+        (np.float32, np.float32),
+        (np.float64, np.float32),
+        (np.float32, np.float64),
+    ],
+)
 def test_jacobian_product_keeps_the_dtype_of_its_inputs(states_dtype, w_dtype):
     rng = np.random.default_rng(0)
     states = np.tanh(rng.normal(size=(2, 4, 3))).astype(states_dtype)
@@ -576,9 +581,9 @@ def test_jacobian_norms_up_to_an_earlier_step():
 def test_spectral_norm_orthogonal_and_bound_corner_cases():
     assert spectral_norm(np.array([[-3.0]])) == 3.0  # a 1 x 1 matrix
     for shape in ((3,), (0, 0)):
-        with pytest.raises(ValueError, match=exactly(
-            f"W must be a non-empty matrix, got shape {shape}"
-        )):
+        with pytest.raises(
+            ValueError, match=exactly(f"W must be a non-empty matrix, got shape {shape}")
+        ):
             spectral_norm(np.ones(shape))
     # the QR factor with R's diagonal made positive: Q^T M is upper triangular, diagonal > 0
     Q = random_orthogonal(8, seed=3)
@@ -586,15 +591,15 @@ def test_spectral_norm_orthogonal_and_bound_corner_cases():
     np.testing.assert_allclose(np.tril(R, -1), 0, atol=1e-12)
     assert (np.diag(R) > 0).all()
     np.testing.assert_array_equal(random_orthogonal(4), random_orthogonal(4, seed=0))
-    with pytest.raises(ValueError, match=exactly(
-        "W_hh must be a square (hidden, hidden) matrix, got shape (2, 3)"
-    )):
+    with pytest.raises(
+        ValueError, match=exactly("W_hh must be a square (hidden, hidden) matrix, got shape (2, 3)")
+    ):
         scale_to_spectral_norm(np.ones((2, 3)), 1.0)
     np.testing.assert_array_equal(norm_bound_by_lag(np.array([[0.5]]), 0), [1.0])
     for lag in (True, 2.0, -1):
-        with pytest.raises(ValueError, match=exactly(
-            f"max_lag must be a non-negative integer, got {lag!r}"
-        )):
+        with pytest.raises(
+            ValueError, match=exactly(f"max_lag must be a non-negative integer, got {lag!r}")
+        ):
             norm_bound_by_lag(np.eye(2), lag)
 
 
@@ -607,24 +612,33 @@ def test_weights_from_a_state_dict_take_the_dtype_asked_for():
         "bias_hh_l0": rng.normal(size=3),
     }
     (single,) = weights_from_torch(state, dtype=np.float32)
-    for got, want in ((single.W_in, state["weight_ih_l0"]), (single.W_hh, state["weight_hh_l0"]),
-                      (single.b, state["bias_ih_l0"].astype(np.float32)
-                       + state["bias_hh_l0"].astype(np.float32))):
+    for got, want in (
+        (single.W_in, state["weight_ih_l0"]),
+        (single.W_hh, state["weight_hh_l0"]),
+        (single.b, state["bias_ih_l0"].astype(np.float32) + state["bias_hh_l0"].astype(np.float32)),
+    ):
         assert got.dtype == np.float32
         np.testing.assert_array_equal(got, want.astype(np.float32))
     (double,) = weights_from_torch({k: v.astype(np.float32) for k, v in state.items()})
     assert {a.dtype for a in (double.W_in, double.W_hh, double.b)} == {np.dtype(np.float64)}
-    (no_bias,) = weights_from_torch({k: state[k] for k in ("weight_ih_l0", "weight_hh_l0")},
-                                    dtype=np.float32)
+    (no_bias,) = weights_from_torch(
+        {k: state[k] for k in ("weight_ih_l0", "weight_hh_l0")}, dtype=np.float32
+    )
     assert no_bias.b.dtype == np.float32 and no_bias.b.tolist() == [0.0, 0.0, 0.0]
-    with pytest.raises(ValueError, match=exactly(
-        "state_dict has no 'weight_ih_l0': pass the state_dict() of a torch.nn.RNN, "
-        "got keys ['weight']"
-    )):
+    with pytest.raises(
+        ValueError,
+        match=exactly(
+            "state_dict has no 'weight_ih_l0': pass the state_dict() of a torch.nn.RNN, "
+            "got keys ['weight']"
+        ),
+    ):
         weights_from_torch({"weight": np.zeros(1)})
-    with pytest.raises(ValueError, match=exactly(
-        "state_dict is of a bidirectional RNN; only unidirectional RNNs are supported"
-    )):
+    with pytest.raises(
+        ValueError,
+        match=exactly(
+            "state_dict is of a bidirectional RNN; only unidirectional RNNs are supported"
+        ),
+    ):
         weights_from_torch({**state, "weight_ih_l0_reverse": state["weight_ih_l0"]})
 
 
@@ -646,31 +660,37 @@ def test_bptt_terms_and_jacobian_products_keep_the_widest_dtype(double):
 
 def test_more_theory_messages_are_whole():
     states = np.zeros((2, 3, 2))
-    with pytest.raises(ValueError, match=exactly(
-        "W_hh must be a square (hidden, hidden) matrix, got shape (2, 3)"
-    )):
+    with pytest.raises(
+        ValueError, match=exactly("W_hh must be a square (hidden, hidden) matrix, got shape (2, 3)")
+    ):
         step_jacobians(states, np.zeros((2, 3)))
-    with pytest.raises(ValueError, match=exactly(
-        "W_hh must be a square (hidden, hidden) matrix, got shape (2,)"
-    )):
+    with pytest.raises(
+        ValueError, match=exactly("W_hh must be a square (hidden, hidden) matrix, got shape (2,)")
+    ):
         step_jacobians(states, np.zeros(2))
-    with pytest.raises(ValueError, match=exactly(
-        "states holds a sequence of length 0 (states.shape[-2] == 0): give at least one step"
-    )):
+    with pytest.raises(
+        ValueError,
+        match=exactly(
+            "states holds a sequence of length 0 (states.shape[-2] == 0): give at least one step"
+        ),
+    ):
         step_jacobians(np.zeros((2, 0, 2)), np.eye(2))
     with pytest.raises(ValueError, match=exactly("k must be an integer time step, got 1.5")):
         jacobian_product(states, np.eye(2), 2, 1.5)
-    with pytest.raises(ValueError, match=exactly(
-        "W_g must have shape (output, hidden) = (output, 2), got (4, 3)"
-    )):
+    with pytest.raises(
+        ValueError, match=exactly("W_g must have shape (output, hidden) = (output, 2), got (4, 3)")
+    ):
         rnn_output(states, np.zeros((4, 3)))
     with pytest.raises(ValueError, match=exactly("b_g must have shape (output,) = (4,), got (2,)")):
         rnn_output(states, np.zeros((4, 2)), np.zeros(2))
-    with pytest.raises(ValueError, match=exactly(
-        "states must have shape (batch, T, hidden), got (3, 2)"
-    )):
+    with pytest.raises(
+        ValueError, match=exactly("states must have shape (batch, T, hidden), got (3, 2)")
+    ):
         bptt_grad_W_hh_by_lag(states[0], np.zeros((2, 2)), states[0], np.eye(2))
-    with pytest.raises(ValueError, match=exactly(
-        "dL_dh must have the shape of states, (batch, T, hidden) = (2, 3, 2), got (2, 2, 2)"
-    )):
+    with pytest.raises(
+        ValueError,
+        match=exactly(
+            "dL_dh must have the shape of states, (batch, T, hidden) = (2, 3, 2), got (2, 2, 2)"
+        ),
+    ):
         bptt_grad_W_hh_by_lag(states, np.zeros((2, 2)), states[:, :2], np.eye(2))
