@@ -48,19 +48,34 @@ def loaders(batch_size=32):
     )
 
 
-def test_fit_learns_and_reports_keras_keys():
-    model, optimizer = make()
-    train, val = loaders()
-    history = fit(
-        model,
-        nn.CrossEntropyLoss(),
-        optimizer,
-        train,
-        val,
-        epochs=30,
-        progress=False,
-        log_every=100,
-    )
+class SumTaskRun:
+    """The sum task's model and optimizer (``make()``) and batches (``loaders()``); ``fit``
+    trains them with the cross-entropy and no progress bar, each keyword replacing one of
+    :func:`fit`'s arguments."""
+
+    def __init__(self):
+        self.model, self.optimizer = make()
+        self.train, self.val = loaders()
+
+    def fit(self, **arguments):
+        defaults = {
+            "model": self.model,
+            "loss_fn": nn.CrossEntropyLoss(),
+            "optimizer": self.optimizer,
+            "train_batches": self.train,
+            "val_batches": self.val,
+            "progress": False,
+        }
+        return fit(**{**defaults, **arguments})
+
+
+@pytest.fixture
+def trainer():
+    return SumTaskRun()
+
+
+def test_fit_learns_and_reports_keras_keys(trainer):
+    history = trainer.fit(epochs=30, log_every=100)
     assert isinstance(history, History) and history.epochs == 30
     assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy", "seconds"}
     assert all(len(values) == 30 for values in history.values())
@@ -68,37 +83,33 @@ def test_fit_learns_and_reports_keras_keys():
     assert history["val_accuracy"][-1] > 0.8
 
 
-def test_fit_matches_a_hand_written_loop_exactly():
-    train, val = loaders()
-    model, optimizer = make()
+def test_fit_matches_a_hand_written_loop_exactly(trainer):
     torch.manual_seed(5)
-    history = fit(model, nn.CrossEntropyLoss(), optimizer, train, val, epochs=3, progress=False)
+    history = trainer.fit(epochs=3)
 
     reference, ref_optimizer = make()
     torch.manual_seed(5)
     losses = []
     for _ in range(3):
         total, count = 0.0, 0
-        for inputs, target in train:
+        for inputs, target in trainer.train:
             loss = nn.functional.cross_entropy(reference(inputs), target)
             ref_optimizer.zero_grad()
             loss.backward()
             ref_optimizer.step()
             total, count = total + loss.item() * len(target), count + len(target)
         losses.append(total / count)
-    for ours, theirs in zip(model.parameters(), reference.parameters()):
+    for ours, theirs in zip(trainer.model.parameters(), reference.parameters()):
         torch.testing.assert_close(ours, theirs, rtol=0, atol=0)
     assert history["loss"] == pytest.approx(losses, rel=1e-6)
     with torch.no_grad():
-        X_val, y_val = next(iter(val))
+        X_val, y_val = next(iter(trainer.val))
         expected = nn.functional.cross_entropy(reference(X_val), y_val).item()
     assert history["val_loss"][-1] == pytest.approx(expected, rel=1e-6)
 
 
-def test_plain_lines_every_n_epochs(capsys):
-    model, optimizer = make()
-    train, val = loaders()
-    fit(model, nn.CrossEntropyLoss(), optimizer, train, val, epochs=5, progress=False, log_every=2)
+def test_plain_lines_every_n_epochs(capsys, trainer):
+    trainer.fit(epochs=5, log_every=2)
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[1] for line in lines] == ["2/5", "4/5", "5/5"]
     assert "val_accuracy" in lines[0]
@@ -121,59 +132,33 @@ def test_regression_without_accuracy():
     assert set(history) == {"loss", "seconds"}
 
 
-def test_gradient_clipping_records_the_norm_before_clipping():
-    model, optimizer = make()
-    train, _ = loaders()
-    history = fit(
-        model,
-        nn.CrossEntropyLoss(),
-        optimizer,
-        train,
-        epochs=2,
-        clip_grad_norm=1e-3,
-        progress=False,
-    )
-    assert len(history["grad_norm"]) == 2 * len(train)
+def test_gradient_clipping_records_the_norm_before_clipping(trainer):
+    history = trainer.fit(val_batches=None, epochs=2, clip_grad_norm=1e-3)
+    assert len(history["grad_norm"]) == 2 * len(trainer.train)
     assert min(history["grad_norm"]) > 1e-3  # measured before clipping
-    total = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in model.parameters()]))
+    total = torch.linalg.vector_norm(
+        torch.stack([p.grad.norm() for p in trainer.model.parameters()])
+    )
     assert total.item() <= 1e-3 * 1.0001  # the last step's gradient was clipped
 
 
-def test_infinite_clip_records_norms_without_clipping():
-    model, optimizer = make()
-    train, _ = loaders()
-    history = fit(
-        model,
-        nn.CrossEntropyLoss(),
-        optimizer,
-        train,
-        epochs=1,
-        clip_grad_norm=math.inf,
-        progress=False,
+def test_infinite_clip_records_norms_without_clipping(trainer):
+    history = trainer.fit(val_batches=None, epochs=1, clip_grad_norm=math.inf)
+    total = torch.linalg.vector_norm(
+        torch.stack([p.grad.norm() for p in trainer.model.parameters()])
     )
-    total = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in model.parameters()]))
     assert history["grad_norm"][-1] == pytest.approx(total.item(), rel=1e-5)
 
 
-def test_early_stopping_restores_the_best_weights(capsys):
-    model, optimizer = make()
-    train, val = loaders()
-    for group in optimizer.param_groups:
+def test_early_stopping_restores_the_best_weights(capsys, trainer):
+    for group in trainer.optimizer.param_groups:
         group["lr"] = 0.5  # too large on purpose: validation loss soon gets worse
-    history = fit(
-        model,
-        nn.CrossEntropyLoss(),
-        optimizer,
-        train,
-        val,
-        epochs=60,
-        progress=False,
-        log_every=100,
-        early_stopping=EarlyStopping("val_loss", patience=3),
+    history = trainer.fit(
+        epochs=60, log_every=100, early_stopping=EarlyStopping("val_loss", patience=3)
     )
     best_epoch = min(range(history.epochs), key=lambda e: history["val_loss"][e])
     assert history.epochs == best_epoch + 1 + 3
-    _, val_loss = _evaluate(model, val)
+    _, val_loss = _evaluate(trainer.model, trainer.val)
     assert val_loss == pytest.approx(history["val_loss"][best_epoch], rel=1e-5)
     assert "Early stopping" in capsys.readouterr().out
 
@@ -185,11 +170,9 @@ def _evaluate(model, batches):
     ).item()
 
 
-def test_checkpoint_resume_gives_the_same_model_as_one_run(tmp_path):
-    train, val = loaders()
-    model, optimizer = make()
+def test_checkpoint_resume_gives_the_same_model_as_one_run(tmp_path, trainer):
     torch.manual_seed(1)
-    straight = fit(model, nn.CrossEntropyLoss(), optimizer, train, val, epochs=4, progress=False)
+    straight = trainer.fit(epochs=4)
 
     path = tmp_path / "run.pt"
     first, first_optimizer = make()
@@ -198,8 +181,8 @@ def test_checkpoint_resume_gives_the_same_model_as_one_run(tmp_path):
         first,
         nn.CrossEntropyLoss(),
         first_optimizer,
-        train,
-        val,
+        trainer.train,
+        trainer.val,
         epochs=2,
         progress=False,
         checkpoint_path=path,
@@ -211,14 +194,14 @@ def test_checkpoint_resume_gives_the_same_model_as_one_run(tmp_path):
         resumed_model,
         nn.CrossEntropyLoss(),
         resumed_optimizer,
-        train,
-        val,
+        trainer.train,
+        trainer.val,
         epochs=4,
         progress=False,
         checkpoint_path=path,
     )
     assert resumed["loss"] == pytest.approx(straight["loss"], rel=1e-6)
-    for ours, theirs in zip(resumed_model.parameters(), model.parameters()):
+    for ours, theirs in zip(resumed_model.parameters(), trainer.model.parameters()):
         torch.testing.assert_close(ours, theirs)
 
 
@@ -266,18 +249,11 @@ class InterruptingBatches:
             yield batch
 
 
-def test_ctrl_c_returns_the_finished_epochs_and_keeps_the_checkpoint(tmp_path, capsys):
-    train, val = loaders()
-    model, optimizer = make()
+def test_ctrl_c_returns_the_finished_epochs_and_keeps_the_checkpoint(tmp_path, capsys, trainer):
     path = tmp_path / "run.pt"
-    history = fit(
-        model,
-        nn.CrossEntropyLoss(),
-        optimizer,
-        InterruptingBatches(train, after=2 * len(train) + 1),
-        val,
+    history = trainer.fit(
+        train_batches=InterruptingBatches(trainer.train, after=2 * len(trainer.train) + 1),
         epochs=5,
-        progress=False,
         checkpoint_path=path,
     )
     assert history.epochs == 2
@@ -297,20 +273,16 @@ def test_ctrl_c_returns_the_finished_epochs_and_keeps_the_checkpoint(tmp_path, c
         ),
     ],
 )
-def test_bad_arguments(kwargs, message):
-    model, optimizer = make()
-    train, val = loaders()
+def test_bad_arguments(kwargs, message, trainer):
     with pytest.raises(ValueError, match=message):
-        fit(model, nn.CrossEntropyLoss(), optimizer, train, **{"val_batches": val, **kwargs})
+        trainer.fit(**{"val_batches": trainer.val, **kwargs})
 
 
-def test_an_empty_loader_is_named():
-    model, optimizer = make()
-    train, _ = loaders()
+def test_an_empty_loader_is_named(trainer):
     with pytest.raises(ValueError, match="train_batches yielded no batches"):
-        fit(model, nn.CrossEntropyLoss(), optimizer, [], epochs=1, progress=False)
+        trainer.fit(train_batches=[], val_batches=None, epochs=1)
     with pytest.raises(ValueError, match="val_batches yielded no batches"):
-        fit(model, nn.CrossEntropyLoss(), optimizer, train, [], epochs=1, progress=False)
+        trainer.fit(val_batches=[], epochs=1)
 
 
 def test_a_learning_rate_of_zero_is_refused_before_training():
@@ -348,46 +320,31 @@ def poisoned(batches, epoch, step):
     return Poisoned()
 
 
-def test_a_nan_loss_stops_training_naming_the_epoch_and_the_step(tmp_path, capsys):
-    model, optimizer = make()
-    train, val = loaders()
+def test_a_nan_loss_stops_training_naming_the_epoch_and_the_step(tmp_path, capsys, trainer):
     path = tmp_path / "run.pt"
     with pytest.raises(
         FloatingPointError,
         match=r"epoch 3: the loss of step 2 of train_batches is not finite.*"
         r"holds epoch 2.*learning rate too high \(it is 0.02",
     ):
-        fit(
-            model,
-            nn.CrossEntropyLoss(),
-            optimizer,
-            poisoned(train, epoch=3, step=2),
-            val,
-            epochs=6,
-            progress=False,
-            checkpoint_path=path,
+        trainer.fit(
+            train_batches=poisoned(trainer.train, epoch=3, step=2), epochs=6, checkpoint_path=path
         )
     # the last good epoch, not the poisoned one
     assert torch.load(path, weights_only=True)["epoch"] == 2
     assert capsys.readouterr().out.count("epoch ") == 2  # epochs 3 to 6 did not run
 
 
-def test_a_non_finite_gradient_norm_stops_a_clipped_run():
-    model, optimizer = make()
-    train, _ = loaders()
-
+def test_a_non_finite_gradient_norm_stops_a_clipped_run(trainer):
     # sqrt at 0: the loss is 0, its gradient is not finite
     def finite_loss_nan_gradient(output, target):
         return torch.sqrt(output.sum() * 0.0)
 
     with pytest.raises(FloatingPointError, match="epoch 1: the loss or gradient norm of step 1"):
-        fit(
-            model,
-            finite_loss_nan_gradient,
-            optimizer,
-            train,
+        trainer.fit(
+            loss_fn=finite_loss_nan_gradient,
+            val_batches=None,
             epochs=2,
-            progress=False,
             clip_grad_norm=1.0,
             accuracy_fn=None,
         )
@@ -405,16 +362,11 @@ def test_the_bptt_loop_stops_at_a_non_finite_loss():
         fit_char_model(model, torch.optim.Adam(model.parameters(), lr=0.01), batches, epochs=2)
 
 
-def test_a_run_may_keep_going_through_non_finite_losses_when_asked():
-    model, optimizer = make()
-    train, _ = loaders()
-    history = fit(
-        model,
-        nn.CrossEntropyLoss(),
-        optimizer,
-        poisoned(train, epoch=1, step=1),
+def test_a_run_may_keep_going_through_non_finite_losses_when_asked(trainer):
+    history = trainer.fit(
+        train_batches=poisoned(trainer.train, epoch=1, step=1),
+        val_batches=None,
         epochs=2,
-        progress=False,
         stop_on_non_finite=False,
     )
     assert history.epochs == 2 and not math.isfinite(history["loss"][0])
@@ -429,22 +381,11 @@ def test_a_run_may_keep_going_through_non_finite_losses_when_asked():
     ],
 )
 def test_a_checkpoint_path_that_cannot_be_written_stops_before_the_first_epoch(
-    tmp_path, where, message, capsys
+    tmp_path, where, message, capsys, trainer
 ):
     (tmp_path / "file").write_text("not a folder")
-    model, optimizer = make()
-    train, val = loaders()
     with pytest.raises(ValueError, match=message):
-        fit(
-            model,
-            nn.CrossEntropyLoss(),
-            optimizer,
-            train,
-            val,
-            epochs=2,
-            progress=False,
-            checkpoint_path=tmp_path / where,
-        )
+        trainer.fit(epochs=2, checkpoint_path=tmp_path / where)
     assert "epoch 1" not in capsys.readouterr().out
 
 
@@ -589,21 +530,10 @@ def test_early_stopping_improves_in_the_monitors_direction_by_more_than_min_delt
     assert EarlyStopping(monitor, patience=2, min_delta=min_delta).improved(value, best) is improved
 
 
-def test_early_stopping_on_accuracy_keeps_the_most_accurate_epoch(capsys):
-    model, optimizer = make()
-    train, val = loaders()
-    history = fit(
-        model,
-        nn.CrossEntropyLoss(),
-        optimizer,
-        train,
-        val,
-        epochs=12,
-        progress=False,
-        early_stopping=EarlyStopping("val_accuracy", patience=12),
-    )
+def test_early_stopping_on_accuracy_keeps_the_most_accurate_epoch(capsys, trainer):
+    history = trainer.fit(epochs=12, early_stopping=EarlyStopping("val_accuracy", patience=12))
     best = int(np.argmax(history["val_accuracy"]))  # the first epoch with the highest accuracy
-    accuracy, _ = _evaluate(model, val)
+    accuracy, _ = _evaluate(trainer.model, trainer.val)
     assert accuracy / 64 == pytest.approx(history["val_accuracy"][best])
     assert f"Restored the weights of epoch {best + 1} (best val_accuracy" in capsys.readouterr().out
 
@@ -611,17 +541,10 @@ def test_early_stopping_on_accuracy_keeps_the_most_accurate_epoch(capsys):
 # ---------------------------------------------------------------- closing mutants (issue 13)
 
 
-def test_a_nan_loss_message_is_whole_and_names_its_step():
-    model, optimizer = make()
-    train, _ = loaders()
+def test_a_nan_loss_message_is_whole_and_names_its_step(trainer):
     with pytest.raises(FloatingPointError) as error:
-        fit(
-            model,
-            nn.CrossEntropyLoss(),
-            optimizer,
-            poisoned(train, epoch=1, step=2),
-            epochs=2,
-            progress=False,
+        trainer.fit(
+            train_batches=poisoned(trainer.train, epoch=1, step=2), val_batches=None, epochs=2
         )
     assert str(error.value) == (
         "epoch 1: the loss of step 2 of train_batches is not finite, so training stopped: "
@@ -910,7 +833,7 @@ def test_run_signature_and_its_differences_in_words():
 
 
 def test_a_checkpoint_folder_that_refuses_a_file_stops_before_the_first_epoch(
-    tmp_path, monkeypatch, capsys
+    tmp_path, monkeypatch, capsys, trainer
 ):
     """A read-only mount: os.access says yes to root, so fit tries a file there (here refused as
     a read-only file system would) before the first epoch's work."""
@@ -920,49 +843,18 @@ def test_a_checkpoint_folder_that_refuses_a_file_stops_before_the_first_epoch(
         raise OSError(30, "Read-only file system")
 
     monkeypatch.setattr(tempfile, "TemporaryFile", read_only)
-    model, optimizer = make()
-    train, val = loaders()
     with pytest.raises(ValueError, match=r"is not writable \(Read-only file system\)"):
-        fit(
-            model,
-            nn.CrossEntropyLoss(),
-            optimizer,
-            train,
-            val,
-            epochs=1,
-            progress=False,
-            checkpoint_path=tmp_path / "run.pt",
-        )
+        trainer.fit(epochs=1, checkpoint_path=tmp_path / "run.pt")
     assert "epoch 1" not in capsys.readouterr().out
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this torch sees a CUDA GPU")
-def test_a_device_this_torch_lacks_is_named_with_the_fix():
-    model, optimizer = make()
-    train, val = loaders()
+def test_a_device_this_torch_lacks_is_named_with_the_fix(trainer):
     with pytest.raises(
         ValueError,
         match=r"device 'cuda': this torch .* sees no CUDA GPU; pass "
         r"device='cpu'",
     ):
-        fit(
-            model,
-            nn.CrossEntropyLoss(),
-            optimizer,
-            train,
-            val,
-            epochs=1,
-            device="cuda",
-            progress=False,
-        )
+        trainer.fit(epochs=1, device="cuda")
     with pytest.raises(ValueError, match=r"device 'gpu' is not a torch device"):
-        fit(
-            model,
-            nn.CrossEntropyLoss(),
-            optimizer,
-            train,
-            val,
-            epochs=1,
-            device="gpu",
-            progress=False,
-        )
+        trainer.fit(epochs=1, device="gpu")
