@@ -30,6 +30,7 @@ import shutil
 import sys
 import tempfile
 import time
+from itertools import pairwise
 from pathlib import Path
 
 from labhelpers import noise
@@ -128,7 +129,7 @@ def step_changes(metrics: dict) -> dict[str, tuple[float, float, str]]:
     error and verdict."""
     n = int(metrics["n_test"])
     changes = {}
-    for before, after in zip(STEPS, STEPS[1:]):
+    for before, after in pairwise(STEPS):
         a = noise.binomial(metrics[f"{after} test_accuracy"], n)
         b = noise.binomial(metrics[f"{before} test_accuracy"], n)
         d, se = noise.difference(a, b)

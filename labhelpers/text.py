@@ -22,7 +22,7 @@ import os
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, pairwise
 from pathlib import Path
 
 import numpy as np
@@ -645,7 +645,7 @@ class WordTokenizer:
         ids, lengths = self.texts_to_ragged(texts)
         bounds = np.concatenate([[0], np.cumsum(lengths)]).tolist()
         flat = ids.tolist()
-        return [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+        return [flat[a:b] for a, b in pairwise(bounds)]
 
     def texts_to_padded(
         self,

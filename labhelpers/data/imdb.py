@@ -35,6 +35,7 @@ import urllib.request
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -961,7 +962,7 @@ def keras_load_rules(
         bounds = np.concatenate([[0], np.cumsum(lengths)]).tolist()
         flat = ids.tolist()
         x = np.empty(len(kept), dtype=object)  # indexed by stored position; only kept ones filled
-        for i, a, b in zip(np.flatnonzero(kept).tolist(), bounds[:-1], bounds[1:]):
+        for i, (a, b) in zip(np.flatnonzero(kept).tolist(), pairwise(bounds)):
             x[i] = flat[a:b]  # one by one: lists of equal lengths must not make a 2-D array
         x_y.append((x[order], labels[order]))
     return x_y[0], x_y[1]

@@ -9,6 +9,7 @@ This module imports Keras (and so TensorFlow) at its top, through
 from __future__ import annotations
 
 import time
+from itertools import pairwise
 
 import numpy as np
 
@@ -175,7 +176,7 @@ def flip_rates(predictions: list[np.ndarray]) -> np.ndarray:
     """Share of reviews whose predicted class (p > 0.5) changes
     from one epoch to the next; shape (epochs - 1,)."""
     classes = [p > 0.5 for p in predictions]
-    return np.array([np.mean(a != b) for a, b in zip(classes[:-1], classes[1:])])
+    return np.array([np.mean(a != b) for a, b in pairwise(classes)])
 
 
 def gradient_norms_by_review(
