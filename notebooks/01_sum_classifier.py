@@ -496,10 +496,11 @@ recorded = record_results(
 #    $b_g$ (2,): the run's count and the formula are printed in the next cell.
 # 4. `CrossEntropyLoss` applies log-softmax itself; a softmax before it is
 #    applied twice, which squashes the logits and weakens the gradients.
-# 5. and 7. The next cell gives the run's numbers.
+# 5. From this run: in the cell after these answers.
 # 6. Expected: those whose sum lies close to the threshold, where the model
 #    must resolve a small difference in a state squashed by $\tanh$ at every
 #    step. The next cell gives the run's distances.
+# 7. From this run: in the cell after these answers.
 # 8. The rows are drawn independently, so the first 800 and the last 200 come
 #    from the same distribution. In a time series the rows are ordered in time:
 #    training must come before the test period (lesson 9), and a shuffled

@@ -645,9 +645,10 @@ recorded = record_results(
 # 5. Consecutive values of a slow sine are close, so the last value is a
 #    good guess; an RNN must learn the frequency and phase from the noisy
 #    window to predict the step itself.
-# 6. and 7.: 6 from the next cell; 7: no. Once a choice depends on the test
-#    score, the test set has become a validation set and a new, untouched test
-#    set would be needed for an honest estimate.
+# 6. From this run: in the cell after these answers.
+# 7. No. Once a choice depends on the test score, the test set has become a
+#    validation set and a new, untouched test set would be needed for an
+#    honest estimate.
 # 8. The first layer's state $h^{(1)}_t$: features computed from
 #    $x_1, \dots, x_t$, not the raw value. Each step then passes through two
 #    nonlinear stages, $\tanh$ of layer 1 and $\tanh$ of layer 2, and the

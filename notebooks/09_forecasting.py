@@ -986,9 +986,11 @@ recorded = record_results(
 #    period it has already learned from.
 # 3. No: a forecaster at the start of the test period knows the past, and the
 #    test *targets* all lie in the test period.
-# 4. and 5. The next cell gives the run's numbers. Each recursive step reads
-#    earlier predictions as inputs, so their errors enter later windows, and
-#    the horizon is further from anything the model has read.
+# 4. From this run: in the cell after these answers.
+# 5. From this run: in the cell after these answers, and in general: each
+#    recursive step reads earlier predictions as inputs, so their errors
+#    enter later windows, and the horizon is further from anything the model
+#    has read.
 # 6. [5, 6, 7] -> 8 is one of the seven training pairs.
 # 7. Its hidden state lies in $(-1, 1)$, so for given weights its output
 #    cannot leave $b_g \pm \sum_j |W_{g,j}|$. That interval is computed from

@@ -183,3 +183,46 @@ def test_answers_collapse_outside_the_book_too(path):
         assert source.lstrip().startswith("<details>") and source.rstrip().endswith("</details>")
         body = source.split("</summary>", 1)[1]
         assert body.startswith("\n\n"), "a blank line after <summary> makes the answers Markdown"
+
+
+def numbered_items_out_of_count(markdown: str) -> list[tuple[str, int]]:
+    """(number written, number shown) of each numbered list item a CommonMark renderer renumbers:
+    it numbers a list from its first item on, whatever the later items say."""
+    from markdown_it import MarkdownIt
+
+    wrong, lists = [], []
+    for token in MarkdownIt("commonmark").parse(markdown):
+        if token.type == "ordered_list_open":
+            start = token.attrGet("start")
+            lists.append([1 if start is None else int(start), 0])
+        elif token.type == "ordered_list_close":
+            lists.pop()
+        elif token.type == "list_item_open" and lists and token.info:
+            first, index = lists[-1]
+            if int(token.info) != first + index:
+                wrong.append((token.info, first + index))
+            lists[-1][1] += 1
+    return wrong
+
+
+def test_the_renumbering_check_reads_lists_as_commonmark_does():
+    assert numbered_items_out_of_count("1. a\n2. b\n") == []
+    assert numbered_items_out_of_count("0. a\n1. b\n") == []
+    # lesson 1's answers as they were: "5. and 7." then 6, 8
+    assert numbered_items_out_of_count("4. a\n5. and 7. b\n6. c\n8. d\n") == [("8", 7)]
+    assert numbered_items_out_of_count("1. a\n5. b\n6. c\n") == [("5", 2), ("6", 3)]
+    assert numbered_items_out_of_count("1. a\n\ntext\n\n5. b\n") == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_numbered_list_shows_the_numbers_it_is_written_with(path):
+    """A question or answer numbered 8 must not show as 7: CommonMark renumbers a list that skips
+    a number (an answers cell that says "5. and 7." once showed every later answer one lower)."""
+    notebook = nbformat.read(path, as_version=4)
+    wrong = [
+        (index, found)
+        for index, cell in enumerate(notebook.cells)
+        if cell.cell_type == "markdown"
+        for found in numbered_items_out_of_count(cell.source)
+    ]
+    assert wrong == []
