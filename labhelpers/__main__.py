@@ -32,18 +32,7 @@ examples:
 """
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m labhelpers", description="Run the lab book's notebooks and build the book."
-    )
-    parser.add_argument(
-        "--root",
-        type=Path,
-        default=None,
-        help="the lab book's folder (default: found from the working directory)",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-
+def _add_run(commands) -> None:
     run = commands.add_parser(
         "run",
         help="execute notebooks with papermill into _build/executed/ and collect their results",
@@ -51,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         epilog=RUN_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    run.set_defaults(handler=_run)
     run.add_argument(
         "--profile",
         default="quick",
@@ -115,13 +105,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     run.add_argument("--book", action="store_true", help="build the HTML book afterwards")
 
-    commands.add_parser(
-        "book", help="build the HTML book into _build/html/ from the executed notebooks"
-    )
+
+def _add_times(commands) -> None:
     times = commands.add_parser(
         "times",
         help="print how long each executed lesson took; --save keeps it for the book and README",
     )
+    times.set_defaults(handler=_times)
     times.add_argument(
         "--executed",
         type=Path,
@@ -134,14 +124,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="merge them into book/lesson_times.json and rewrite the README's table",
     )
-    references = commands.add_parser(
-        "references", help="regenerate the nbval references in tests/nbval/ (smoke profile)"
-    )
-    references.add_argument("--only", action="append", metavar="NAME")
-    commands.add_parser(
-        "colab", help="rewrite each notebook's Colab badge and install line from _config.yml"
-    )
+
+
+def _add_record(commands) -> None:
     record = commands.add_parser("record", help="write the lab record of an executed notebook")
+    record.set_defaults(handler=_record)
     record.add_argument(
         "notebook", type=Path, metavar="EXECUTED.ipynb", help="the notebook, executed to its end"
     )
@@ -162,79 +149,133 @@ def main(argv: list[str] | None = None) -> int:
         help="folder for NAME.record.html and .pdf (default: beside it)",
     )
 
+
+def _make_parser() -> argparse.ArgumentParser:
+    """The command line's parser: each command's subparser names its handler (``args.handler``)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m labhelpers", description="Run the lab book's notebooks and build the book."
+    )
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=None,
+        help="the lab book's folder (default: found from the working directory)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    _add_run(commands)
+    commands.add_parser(
+        "book", help="build the HTML book into _build/html/ from the executed notebooks"
+    ).set_defaults(handler=_book)
+    _add_times(commands)
+    references = commands.add_parser(
+        "references", help="regenerate the nbval references in tests/nbval/ (smoke profile)"
+    )
+    references.set_defaults(handler=_references)
+    references.add_argument("--only", action="append", metavar="NAME")
+    commands.add_parser(
+        "colab", help="rewrite each notebook's Colab badge and install line from _config.yml"
+    ).set_defaults(handler=_colab)
+    _add_record(commands)
+    return parser
+
+
+def _grid(args: argparse.Namespace, parser: argparse.ArgumentParser) -> dict[str, list]:
+    """The sweep of ``--sweep FILE`` and every ``--grid``; a parameter swept twice is an error."""
+    from .tools.sweep import parse_grid_option, read_sweep_file
+
+    grid = read_sweep_file(args.sweep) if args.sweep else {}
+    for option in args.grid:
+        name, values = parse_grid_option(option)
+        if name in grid:
+            parser.error(f"--grid {option!r}: {name} is already swept")
+        grid[name] = values
+    return grid
+
+
+def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    from .tools import runner
+
+    if args.profile not in PROFILE_NAMES:
+        parser.error(f"--profile must be one of {', '.join(PROFILE_NAMES)}, got {args.profile!r}")
+    parameters = {key: runner.parse_value(value) for key, value in args.parameter}
+    grid = _grid(args, parser)
+    results = runner.run(
+        args.profile,
+        args.only,
+        parameters,
+        args.root,
+        grid=grid or None,
+        jobs=args.jobs,
+        threads=args.threads,
+        force=args.force,
+        scheduler=args.scheduler,
+        max_points=args.max_points or runner.MAX_POINTS,
+    )
+    print(f"{'Sweep table written to' if grid else 'Results collected in'} {results}")
+    if args.book:
+        _book(args, parser)
+
+
+def _book(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    from .tools.book import build_book
+
+    print(f"Book built in {build_book(args.root)}")
+
+
+def _times(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    from .tools import runner, timings
+
+    root = runner.find_root(args.root)
+    executed = args.executed or root / "_build" / "executed"
+    if args.save:
+        timings.save_times(root, executed)
+        print(f"Saved in {timings.TIMES_FILE} and README.md:")
+    times = timings.merged(timings.read_times(root), timings.measurements(executed))
+    print(timings.times_table(root, times))
+
+
+def _references(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    from .tools import runner
+
+    for path, changed in runner.make_references(args.only, args.root).items():
+        print(f"Wrote {path}")
+        if changed:
+            print("  compared output changed (say why in the commit):")
+            print("\n".join(f"    {line}" for line in changed))
+
+
+def _colab(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    from .tools import runner
+    from .tools.colab import sync_colab
+
+    changed = sync_colab(runner.find_root(args.root))
+    print(
+        "Updated: " + ", ".join(p.name for p in changed)
+        if changed
+        else "Every notebook is current."
+    )
+    if changed:
+        print("Now run: jupytext --sync notebooks/*.py")
+
+
+def _record(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    from .record import make_record
+
+    html, pdf = make_record(
+        args.notebook, args.name, args.register, args.date, args.experiment, args.out
+    )
+    print(f"Lab record written: {html} and {pdf}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` and run its command's handler; return the exit status (0, 1 on an error,
+    130 when interrupted)."""
+    parser = _make_parser()
     args = parser.parse_args(argv)
     from .tools import runner
 
     try:
-        if args.command == "run":
-            if args.profile not in PROFILE_NAMES:
-                parser.error(
-                    f"--profile must be one of {', '.join(PROFILE_NAMES)}, got {args.profile!r}"
-                )
-            from .tools.sweep import parse_grid_option, read_sweep_file
-
-            parameters = {key: runner.parse_value(value) for key, value in args.parameter}
-            grid = read_sweep_file(args.sweep) if args.sweep else {}
-            for option in args.grid:
-                name, values = parse_grid_option(option)
-                if name in grid:
-                    parser.error(f"--grid {option!r}: {name} is already swept")
-                grid[name] = values
-            results = runner.run(
-                args.profile,
-                args.only,
-                parameters,
-                args.root,
-                grid=grid or None,
-                jobs=args.jobs,
-                threads=args.threads,
-                force=args.force,
-                scheduler=args.scheduler,
-                max_points=args.max_points or runner.MAX_POINTS,
-            )
-            print(f"{'Sweep table written to' if grid else 'Results collected in'} {results}")
-            if args.book:
-                from .tools.book import build_book
-
-                print(f"Book built in {build_book(args.root)}")
-        elif args.command == "book":
-            from .tools.book import build_book
-
-            print(f"Book built in {build_book(args.root)}")
-        elif args.command == "times":
-            from .tools import timings
-
-            root = runner.find_root(args.root)
-            executed = args.executed or root / "_build" / "executed"
-            if args.save:
-                timings.save_times(root, executed)
-                print(f"Saved in {timings.TIMES_FILE} and README.md:")
-            times = timings.merged(timings.read_times(root), timings.measurements(executed))
-            print(timings.times_table(root, times))
-        elif args.command == "references":
-            for path, changed in runner.make_references(args.only, args.root).items():
-                print(f"Wrote {path}")
-                if changed:
-                    print("  compared output changed (say why in the commit):")
-                    print("\n".join(f"    {line}" for line in changed))
-        elif args.command == "colab":
-            from .tools.colab import sync_colab
-
-            changed = sync_colab(runner.find_root(args.root))
-            print(
-                "Updated: " + ", ".join(p.name for p in changed)
-                if changed
-                else "Every notebook is current."
-            )
-            if changed:
-                print("Now run: jupytext --sync notebooks/*.py")
-        elif args.command == "record":
-            from .record import make_record
-
-            html, pdf = make_record(
-                args.notebook, args.name, args.register, args.date, args.experiment, args.out
-            )
-            print(f"Lab record written: {html} and {pdf}")
+        args.handler(args, parser)
     except runner.Interrupted as stopped:
         print(stopped, file=sys.stderr)
         return 130
