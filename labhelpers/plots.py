@@ -96,6 +96,52 @@ def plot_confusion_matrix(
     return save_figure(fig, path)
 
 
+def _unrolled_node(ax, x, y, text, colour) -> None:
+    """A node of :func:`plot_unrolled_rnn`: ``text`` in a rounded box at (x, y)."""
+    from matplotlib.patches import FancyBboxPatch
+
+    ax.add_patch(
+        FancyBboxPatch(
+            (x - 0.28, y - 0.2),
+            0.56,
+            0.4,
+            boxstyle="round,pad=0.04",
+            facecolor=colour,
+            edgecolor="black",
+            linewidth=1.2,
+        )
+    )
+    ax.text(x, y, text, ha="center", va="center", fontsize=13)
+
+
+def _weight_arrow(ax, start, end, label, offset=(0.0, 0.0)) -> None:
+    """An arrow of :func:`plot_unrolled_rnn` from ``start`` to ``end``, with the weight it carries
+    written at its middle (moved by ``offset``)."""
+    from matplotlib.patches import FancyArrowPatch
+
+    ax.add_patch(
+        FancyArrowPatch(
+            start,
+            end,
+            arrowstyle="-|>",
+            mutation_scale=14,
+            linewidth=1.3,
+            color="black",
+            connectionstyle="arc3",
+        )
+    )
+    middle = ((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1])
+    ax.text(
+        *middle,
+        label,
+        ha="center",
+        va="center",
+        fontsize=11,
+        color="#8b1a1a",
+        bbox=dict(facecolor="white", edgecolor="none", pad=0.5),
+    )
+
+
 def plot_unrolled_rnn(steps: int = 3, path: str | Path | None = None):
     """The vanilla RNN folded (left) and unrolled over ``steps`` time steps (right).
 
@@ -105,7 +151,7 @@ def plot_unrolled_rnn(steps: int = 3, path: str | Path | None = None):
     equations are written under the drawing.
     """
     import matplotlib.pyplot as plt
-    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+    from matplotlib.patches import FancyArrowPatch
 
     if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 8:
         raise ValueError(
@@ -118,49 +164,12 @@ def plot_unrolled_rnn(steps: int = 3, path: str | Path | None = None):
     ax.set_aspect("equal")
     ax.axis("off")
 
-    def node(x, y, text, colour):
-        ax.add_patch(
-            FancyBboxPatch(
-                (x - 0.28, y - 0.2),
-                0.56,
-                0.4,
-                boxstyle="round,pad=0.04",
-                facecolor=colour,
-                edgecolor="black",
-                linewidth=1.2,
-            )
-        )
-        ax.text(x, y, text, ha="center", va="center", fontsize=13)
-
-    def arrow(start, end, label, offset=(0.0, 0.0), style="-|>", connection="arc3"):
-        ax.add_patch(
-            FancyArrowPatch(
-                start,
-                end,
-                arrowstyle=style,
-                mutation_scale=14,
-                linewidth=1.3,
-                color="black",
-                connectionstyle=connection,
-            )
-        )
-        middle = ((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1])
-        ax.text(
-            *middle,
-            label,
-            ha="center",
-            va="center",
-            fontsize=11,
-            color="#8b1a1a",
-            bbox=dict(facecolor="white", edgecolor="none", pad=0.5),
-        )
-
     # Folded: one cell with a loop through W_hh.
-    node(0, 0, r"$x_t$", colours["x"])
-    node(0, 1, r"$h_t$", colours["h"])
-    node(0, 2, r"$g_t$", colours["g"])
-    arrow((0, 0.24), (0, 0.76), r"$W_{in}$", offset=(0.3, 0))
-    arrow((0, 1.24), (0, 1.76), r"$W_g$", offset=(0.28, 0))
+    _unrolled_node(ax, 0, 0, r"$x_t$", colours["x"])
+    _unrolled_node(ax, 0, 1, r"$h_t$", colours["h"])
+    _unrolled_node(ax, 0, 2, r"$g_t$", colours["g"])
+    _weight_arrow(ax, (0, 0.24), (0, 0.76), r"$W_{in}$", offset=(0.3, 0))
+    _weight_arrow(ax, (0, 1.24), (0, 1.76), r"$W_g$", offset=(0.28, 0))
     ax.add_patch(
         FancyArrowPatch(
             (0.32, 1.1),
@@ -178,15 +187,15 @@ def plot_unrolled_rnn(steps: int = 3, path: str | Path | None = None):
 
     # Unrolled: h_0, then one column per time step.
     first = 2.0
-    node(first, 1, r"$h_0$", colours["h0"])
+    _unrolled_node(ax, first, 1, r"$h_0$", colours["h0"])
     for step in range(1, steps + 1):
         x = first + step
-        node(x, 0, rf"$x_{{{step}}}$", colours["x"])
-        node(x, 1, rf"$h_{{{step}}}$", colours["h"])
-        node(x, 2, rf"$g_{{{step}}}$", colours["g"])
-        arrow((x, 0.24), (x, 0.76), r"$W_{in}$", offset=(0.26, 0.0))
-        arrow((x, 1.24), (x, 1.76), r"$W_g$", offset=(0.24, 0.0))
-        arrow((x - 0.68, 1), (x - 0.32, 1), r"$W_{hh}$", offset=(0, 0.2))
+        _unrolled_node(ax, x, 0, rf"$x_{{{step}}}$", colours["x"])
+        _unrolled_node(ax, x, 1, rf"$h_{{{step}}}$", colours["h"])
+        _unrolled_node(ax, x, 2, rf"$g_{{{step}}}$", colours["g"])
+        _weight_arrow(ax, (x, 0.24), (x, 0.76), r"$W_{in}$", offset=(0.26, 0.0))
+        _weight_arrow(ax, (x, 1.24), (x, 1.76), r"$W_g$", offset=(0.24, 0.0))
+        _weight_arrow(ax, (x - 0.68, 1), (x - 0.32, 1), r"$W_{hh}$", offset=(0, 0.2))
     return _finish_diagram(
         fig,
         ax,
@@ -213,89 +222,53 @@ def _finish_diagram(
     return save_figure(fig, path)
 
 
-def plot_bidirectional_rnn(
-    steps: int = 4, focus: int | None = None, path: str | Path | None = None
-):
-    """A bidirectional RNN unrolled over ``steps`` steps, and what its output at one step reads.
+_BIDIRECTIONAL_HALF = 0.22  # half a node's width in plot_bidirectional_rnn
+_BOLD_EDGE = "#222222"  # the outline of the states on g_focus's paths
 
-    Bottom row: inputs x_t. Above them the forward states, each fed by the one on its left
-    (the past), and the backward states, each fed by the one on its right (the future);
-    on top the output of step t reads both, h_t = [forward h_t; backward h_t]. For step
-    ``focus`` (default: the second) every input its output reads is marked, and the legend
-    says how: the forward states bring x_1..x_focus (past and current, blue), the backward
-    states x_focus..x_T, so the inputs after ``focus`` (the future, red) are read too; the
-    states on those paths and g_focus are outlined in bold black. Each node's patch has a
-    ``gid`` ("x_3", "fwd_3", "bwd_3", "g_3") for tests. The equations are written under the
-    drawing (Schuster & Paliwal 1997 introduced the architecture).
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
-    if isinstance(steps, bool) or not isinstance(steps, int) or not 2 <= steps <= 8:
-        raise ValueError(
-            f"steps must be an integer from 2 to 8 (one step has no future to show), got {steps!r}"
+def _bidirectional_node(ax, x, y, text, colour, bold=False, edge=None, gid=None) -> None:
+    """A node of :func:`plot_bidirectional_rnn`: ``text`` in a rounded box at (x, y), outlined in
+    bold on g_focus's paths, its patch named ``gid``."""
+    from matplotlib.patches import FancyBboxPatch
+
+    half = _BIDIRECTIONAL_HALF
+    ax.add_patch(
+        FancyBboxPatch(
+            (x - half, y - 0.18),
+            2 * half,
+            0.36,
+            boxstyle="round,pad=0.03",
+            facecolor=colour,
+            edgecolor=edge or (_BOLD_EDGE if bold else "black"),
+            linewidth=2.6 if bold else 1.1,
+            zorder=2,
+            gid=gid,
         )
-    focus = 2 if focus is None else focus
-    if isinstance(focus, bool) or not isinstance(focus, int) or not 1 <= focus < steps:
-        raise ValueError(
-            f"focus must be a step from 1 to steps - 1 = {steps - 1} (a step with a "
-            f"future), got {focus!r}"
-        )
-    colours = {"x": "#dbe9f6", "f": "#fde2c4", "b": "#e4d7f2", "y": "#d9f0d3", "0": "#eeeeee"}
-    # What g_focus reads: inputs up to focus (past and current) and after it (the future).
-    read = {"past": ("#a6cee3", "#1f5fa8"), "future": ("#fbb4ae", "#b22222"), "path": "#222222"}
-    fig, ax = plt.subplots(figsize=(1.9 * (steps + 2) + 1.0, 5.6))
-    ax.set_xlim(-0.9, steps + 1.6)
-    ax.set_ylim(-1.5, 3.35)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    # Forward states left of their input's column, backward states right of it and higher,
-    # so that no arrow crosses a node.
-    half, shift = 0.22, 0.26
-    rows = {"x": 0.0, "f": 1.0, "b": 1.75, "y": 2.75}
+    )
+    ax.text(x, y, text, ha="center", va="center", fontsize=12, zorder=3)
 
-    def node(x, y, text, colour, bold=False, edge=None, gid=None):
-        ax.add_patch(
-            FancyBboxPatch(
-                (x - half, y - 0.18),
-                2 * half,
-                0.36,
-                boxstyle="round,pad=0.03",
-                facecolor=colour,
-                edgecolor=edge or (read["path"] if bold else "black"),
-                linewidth=2.6 if bold else 1.1,
-                zorder=2,
-                gid=gid,
-            )
-        )
-        ax.text(x, y, text, ha="center", va="center", fontsize=12, zorder=3)
 
-    def arrow(start, end, colour="black"):
-        ax.add_patch(
-            FancyArrowPatch(
-                start, end, arrowstyle="-|>", mutation_scale=12, linewidth=1.1, color=colour
-            )
-        )
+def _arrow(ax, start, end, colour="black") -> None:
+    """A plain arrow of :func:`plot_bidirectional_rnn` from ``start`` to ``end``."""
+    from matplotlib.patches import FancyArrowPatch
 
-    fwd, bwd = r"\overrightarrow{h}", r"\overleftarrow{h}"
-    node(1 - 1 - shift, rows["f"], rf"${fwd}_0$", colours["0"])
-    node(steps + 1 + shift, rows["b"], rf"${bwd}_{{{steps + 1}}}$", colours["0"])
-    for step in range(1, steps + 1):
-        x = float(step)
-        f, b = x - shift, x + shift
-        # g_focus reads every input: up to focus in blue, after it (the future) in red; bold
-        # black outlines: the states that bring both sides to g_focus, and g_focus.
-        face, edge = read["past" if step <= focus else "future"]
-        node(x, rows["x"], rf"$x_{{{step}}}$", face, True, edge, f"x_{step}")
-        node(f, rows["f"], rf"${fwd}_{{{step}}}$", colours["f"], step <= focus, gid=f"fwd_{step}")
-        node(b, rows["b"], rf"${bwd}_{{{step}}}$", colours["b"], step >= focus, gid=f"bwd_{step}")
-        node(x, rows["y"], rf"$g_{{{step}}}$", colours["y"], step == focus, gid=f"g_{step}")
-        arrow((x - 0.1, rows["x"] + 0.2), (f, rows["f"] - 0.2))
-        arrow((x + 0.1, rows["x"] + 0.2), (b, rows["b"] - 0.2))
-        arrow((f, rows["f"] + 0.2), (x - 0.1, rows["y"] - 0.2))
-        arrow((b, rows["b"] + 0.2), (x + 0.1, rows["y"] - 0.2))
-        arrow((f - 1 + half + 0.02, rows["f"]), (f - half - 0.02, rows["f"]), colour="#c06000")
-        arrow((b + 1 - half - 0.02, rows["b"]), (b + half + 0.02, rows["b"]), colour="#6a3d9a")
+    ax.add_patch(
+        FancyArrowPatch(
+            start, end, arrowstyle="-|>", mutation_scale=12, linewidth=1.1, color=colour
+        )
+    )
+
+
+def _span(first: int, last: int) -> str:
+    """``$x_2$`` or ``$x_1, \\dots, x_3$``: the inputs from step ``first`` to ``last``."""
+    return rf"$x_{{{first}}}$" if first == last else rf"$x_{{{first}}}, \dots, x_{{{last}}}$"
+
+
+def _bidirectional_legend(ax, read, focus: int, past: str, future: str, steps: int, rows) -> None:
+    """The labels of :func:`plot_bidirectional_rnn`'s two directions, and the legend under it:
+    which inputs g_focus reads, and how."""
+    from matplotlib.patches import Patch
+
     ax.text(
         -0.9, rows["f"] - 0.45, "forward: reads the past", ha="left", fontsize=10, color="#c06000"
     )
@@ -307,11 +280,6 @@ def plot_bidirectional_rnn(
         fontsize=10,
         color="#6a3d9a",
     )
-
-    def span(first, last):
-        return rf"$x_{{{first}}}$" if first == last else rf"$x_{{{first}}}, \dots, x_{{{last}}}$"
-
-    past, future = span(1, focus), span(focus + 1, steps)
     handles = [
         Patch(
             facecolor=read["past"][0],
@@ -340,12 +308,81 @@ def plot_bidirectional_rnn(
         fontsize=10,
         frameon=False,
     )
+
+
+def plot_bidirectional_rnn(
+    steps: int = 4, focus: int | None = None, path: str | Path | None = None
+):
+    """A bidirectional RNN unrolled over ``steps`` steps, and what its output at one step reads.
+
+    Bottom row: inputs x_t. Above them the forward states, each fed by the one on its left
+    (the past), and the backward states, each fed by the one on its right (the future);
+    on top the output of step t reads both, h_t = [forward h_t; backward h_t]. For step
+    ``focus`` (default: the second) every input its output reads is marked, and the legend
+    says how: the forward states bring x_1..x_focus (past and current, blue), the backward
+    states x_focus..x_T, so the inputs after ``focus`` (the future, red) are read too; the
+    states on those paths and g_focus are outlined in bold black. Each node's patch has a
+    ``gid`` ("x_3", "fwd_3", "bwd_3", "g_3") for tests. The equations are written under the
+    drawing (Schuster & Paliwal 1997 introduced the architecture).
+    """
+    import matplotlib.pyplot as plt
+
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 2 <= steps <= 8:
+        raise ValueError(
+            f"steps must be an integer from 2 to 8 (one step has no future to show), got {steps!r}"
+        )
+    focus = 2 if focus is None else focus
+    if isinstance(focus, bool) or not isinstance(focus, int) or not 1 <= focus < steps:
+        raise ValueError(
+            f"focus must be a step from 1 to steps - 1 = {steps - 1} (a step with a "
+            f"future), got {focus!r}"
+        )
+    colours = {"x": "#dbe9f6", "f": "#fde2c4", "b": "#e4d7f2", "y": "#d9f0d3", "0": "#eeeeee"}
+    # What g_focus reads: inputs up to focus (past and current) and after it (the future).
+    read = {"past": ("#a6cee3", "#1f5fa8"), "future": ("#fbb4ae", "#b22222"), "path": _BOLD_EDGE}
+    fig, ax = plt.subplots(figsize=(1.9 * (steps + 2) + 1.0, 5.6))
+    ax.set_xlim(-0.9, steps + 1.6)
+    ax.set_ylim(-1.5, 3.35)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    # Forward states left of their input's column, backward states right of it and higher,
+    # so that no arrow crosses a node.
+    half, shift = _BIDIRECTIONAL_HALF, 0.26
+    rows = {"x": 0.0, "f": 1.0, "b": 1.75, "y": 2.75}
+
+    fwd, bwd = r"\overrightarrow{h}", r"\overleftarrow{h}"
+    _bidirectional_node(ax, 1 - 1 - shift, rows["f"], rf"${fwd}_0$", colours["0"])
+    _bidirectional_node(ax, steps + 1 + shift, rows["b"], rf"${bwd}_{{{steps + 1}}}$", colours["0"])
+    for step in range(1, steps + 1):
+        x = float(step)
+        f, b = x - shift, x + shift
+        # g_focus reads every input: up to focus in blue, after it (the future) in red; bold
+        # black outlines: the states that bring both sides to g_focus, and g_focus.
+        face, edge = read["past" if step <= focus else "future"]
+        _bidirectional_node(ax, x, rows["x"], rf"$x_{{{step}}}$", face, True, edge, f"x_{step}")
+        _bidirectional_node(
+            ax, f, rows["f"], rf"${fwd}_{{{step}}}$", colours["f"], step <= focus, gid=f"fwd_{step}"
+        )
+        _bidirectional_node(
+            ax, b, rows["b"], rf"${bwd}_{{{step}}}$", colours["b"], step >= focus, gid=f"bwd_{step}"
+        )
+        _bidirectional_node(
+            ax, x, rows["y"], rf"$g_{{{step}}}$", colours["y"], step == focus, gid=f"g_{step}"
+        )
+        _arrow(ax, (x - 0.1, rows["x"] + 0.2), (f, rows["f"] - 0.2))
+        _arrow(ax, (x + 0.1, rows["x"] + 0.2), (b, rows["b"] - 0.2))
+        _arrow(ax, (f, rows["f"] + 0.2), (x - 0.1, rows["y"] - 0.2))
+        _arrow(ax, (b, rows["b"] + 0.2), (x + 0.1, rows["y"] - 0.2))
+        _arrow(ax, (f - 1 + half + 0.02, rows["f"]), (f - half - 0.02, rows["f"]), colour="#c06000")
+        _arrow(ax, (b + 1 - half - 0.02, rows["b"]), (b + half + 0.02, rows["b"]), colour="#6a3d9a")
+    past, future = _span(1, focus), _span(focus + 1, steps)
+    _bidirectional_legend(ax, read, focus, past, future, steps, rows)
     return _finish_diagram(
         fig,
         ax,
         ((steps + 0.7) / 2, -0.6),
         rf"$g_{{{focus}}}$ reads every input: {past} through the forward states, "
-        rf"{span(focus, steps)} through the backward states, so {future}, the inputs after "
+        rf"{_span(focus, steps)} through the backward states, so {future}, the inputs after "
         rf"step {focus}, too",
         ((steps + 0.7) / 2, -1.2),
         rf"${fwd}_t = \tanh(\overrightarrow{{W}}_{{hh}}\,{fwd}_{{t-1}} + "
@@ -513,6 +550,31 @@ def _log_panel(ax, xlabel: str, ylabel: str, title: str) -> None:
     ax.legend(fontsize=8)
 
 
+def _clipping_loss_panel(ax, loss_plain: np.ndarray, loss_clipped: np.ndarray, threshold) -> None:
+    """The left panel of :func:`plot_clipping_comparison`: both runs' loss per epoch, a
+    non-finite loss marked with a cross at the top edge."""
+    for values, label, colour in (
+        (loss_plain, "no clipping", "C3"),
+        (loss_clipped, f"clipped at {threshold:g}", "C0"),
+    ):
+        epochs = np.arange(1, len(values) + 1)
+        ax.plot(epochs, _finite(values), marker="o", markersize=3, color=colour, label=label)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            ax.plot(
+                epochs[bad],
+                np.ones(bad.sum()),
+                linestyle="none",
+                marker="x",
+                markersize=8,
+                color=colour,
+                transform=ax.get_xaxis_transform(),
+                clip_on=False,
+                label=f"{label}: loss inf/NaN from epoch {_first_bad(values) + 1}",
+            )
+    _log_panel(ax, "epoch", "training loss (MSE, log scale)", "Training loss per epoch")
+
+
 def plot_clipping_comparison(
     loss_plain: Sequence[float],
     loss_clipped: Sequence[float],
@@ -556,27 +618,7 @@ def plot_clipping_comparison(
             threshold, color="black", linestyle="--", linewidth=1, label=f"threshold {threshold:g}"
         )
 
-    ax = axes[0]
-    for values, label, colour in (
-        (loss_plain, "no clipping", "C3"),
-        (loss_clipped, f"clipped at {threshold:g}", "C0"),
-    ):
-        epochs = np.arange(1, len(values) + 1)
-        ax.plot(epochs, _finite(values), marker="o", markersize=3, color=colour, label=label)
-        bad = ~np.isfinite(values)
-        if bad.any():
-            ax.plot(
-                epochs[bad],
-                np.ones(bad.sum()),
-                linestyle="none",
-                marker="x",
-                markersize=8,
-                color=colour,
-                transform=ax.get_xaxis_transform(),
-                clip_on=False,
-                label=f"{label}: loss inf/NaN from epoch {_first_bad(values) + 1}",
-            )
-    _log_panel(ax, "epoch", "training loss (MSE, log scale)", "Training loss per epoch")
+    _clipping_loss_panel(axes[0], loss_plain, loss_clipped, threshold)
 
     ax = axes[1]
     steps = np.arange(1, len(norm_plain) + 1)
@@ -1000,6 +1042,36 @@ def plot_lstm_cell(path: str | Path | None = None):
     )
 
 
+def _gru_biases(gate: str, reset_after: bool) -> list[str]:
+    """The biases of a GRU gate: ``b^{g}_{in}`` and ``b^{g}_{hh}`` reset after, ``b^{g}``
+    before."""
+    if reset_after:
+        return [f"b^{{{gate}}}_{{in}}", f"b^{{{gate}}}_{{hh}}"]
+    return [f"b^{{{gate}}}"]
+
+
+def _gru_caption(reset_after: bool) -> tuple[str, str, str]:
+    """The caption, the candidate's equation and the title of :func:`plot_gru_cell`."""
+    if reset_after:
+        caption = (
+            r"reset after the product (PyTorch, cuDNN, Keras reset_after=True): $r_t$ scales "
+            r"$W^{n}_{hh} h_{t-1} + b^{n}_{hh}$"
+        )
+        candidate = (
+            r"$n_t = \tanh(W^{n}_{in} x_t + b^{n}_{in} + "
+            r"r_t \odot (W^{n}_{hh} h_{t-1} + b^{n}_{hh}))$"
+        )
+        title = "The GRU cell, reset after the product (the book's convention)"
+    else:
+        caption = (
+            r"reset before the product (Cho et al. 2014, Keras reset_after=False): $r_t$ scales "
+            r"$h_{t-1}$, then $W^{n}_{hh}$ mixes the units"
+        )
+        candidate = r"$n_t = \tanh(W^{n}_{in} x_t + W^{n}_{hh} (r_t \odot h_{t-1}) + b^{n})$"
+        title = "The GRU cell, reset before the product (the other convention)"
+    return caption, candidate, title
+
+
 def plot_gru_cell(reset_after: bool = True, path: str | Path | None = None):
     r"""The GRU cell of lesson 12 in one of its two conventions: what each gate reads and writes.
 
@@ -1025,20 +1097,15 @@ def plot_gru_cell(reset_after: bool = True, path: str | Path | None = None):
     x_r, x_path, x_n, x_z, x_out = 1.5, 4.1, 5.7, 7.3, 8.9
     y_gate, y_high, y_low, y_mix = 2.2, 4.25, 3.25, 3.95
 
-    def biases(gate):
-        if reset_after:
-            return [f"b^{{{gate}}}_{{in}}", f"b^{{{gate}}}_{{hh}}"]
-        return [f"b^{{{gate}}}"]
-
     # Inputs: h_{t-1} along the top, and down the left side onto the bus with x_t.
     draw.state("h_{t-1}", (-0.35, top), ha="right")
     draw.state("x_t", (0.9, -0.75))
     draw.bus((0.3, low), (x_z, low))
     draw.edge("state:h_{t-1}", "bus", (0.3, top), (0.3, low), head=False)
     draw.edge("state:x_t", "bus", (0.9, -0.5), (0.9, low))
-    draw.gate("r_t", (x_r, y_gate), r"\sigma", _gate_weights("r", biases("r")), gate_colour)
-    draw.gate("z_t", (x_z, y_gate), r"\sigma", _gate_weights("z", biases("z")), gate_colour,
-              weights_at=(0.55, 0.55))  # fmt: skip
+    weights = {gate: _gate_weights(gate, _gru_biases(gate, reset_after)) for gate in "rz"}
+    draw.gate("r_t", (x_r, y_gate), r"\sigma", weights["r"], gate_colour)
+    draw.gate("z_t", (x_z, y_gate), r"\sigma", weights["z"], gate_colour, weights_at=(0.55, 0.55))
     draw.edge("bus", "gate:r_t", (x_r, low), (x_r, y_gate - 0.3))
     draw.edge("bus", "gate:z_t", (x_z, low), (x_z, y_gate - 0.3))
     # The candidate reads x_t from the bus, and h_{t-1} through the reset path.
@@ -1087,23 +1154,7 @@ def plot_gru_cell(reset_after: bool = True, path: str | Path | None = None):
     draw.edge("op:mul_n", "op:add_h", (x_out, y_mix + 0.26), (x_out, top - 0.26))
     draw.edge("op:add_h", "state:h_t", (x_out + 0.26, top), (width + 0.3, top))
     draw.state("h_t", (width + 0.35, top), ha="left")
-    if reset_after:
-        caption = (
-            r"reset after the product (PyTorch, cuDNN, Keras reset_after=True): $r_t$ scales "
-            r"$W^{n}_{hh} h_{t-1} + b^{n}_{hh}$"
-        )
-        candidate = (
-            r"$n_t = \tanh(W^{n}_{in} x_t + b^{n}_{in} + "
-            r"r_t \odot (W^{n}_{hh} h_{t-1} + b^{n}_{hh}))$"
-        )
-        title = "The GRU cell, reset after the product (the book's convention)"
-    else:
-        caption = (
-            r"reset before the product (Cho et al. 2014, Keras reset_after=False): $r_t$ scales "
-            r"$h_{t-1}$, then $W^{n}_{hh}$ mixes the units"
-        )
-        candidate = r"$n_t = \tanh(W^{n}_{in} x_t + W^{n}_{hh} (r_t \odot h_{t-1}) + b^{n})$"
-        title = "The GRU cell, reset before the product (the other convention)"
+    caption, candidate, title = _gru_caption(reset_after)
     return _finish_diagram(
         fig,
         ax,
