@@ -19,9 +19,68 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 # `make test` and CI run the same tests.
 if (ROOT.parent / "shared" / "data").is_dir():
     os.environ.setdefault("LABHELPERS_DATA_DIR", str(ROOT.parent / "shared" / "data"))
+# Shared by every pytest-xdist worker (and every checkout): matplotlib writes its font cache
+# under a lock file, Keras its keras.json only when missing.
 _cache = Path(tempfile.gettempdir()) / "labhelpers-test-cache"
 os.environ.setdefault("MPLCONFIGDIR", str(_cache / "matplotlib"))
 os.environ.setdefault("KERAS_HOME", str(_cache / "keras"))
+# `make test` runs the tests in pytest-xdist workers, one per core (pyproject's addopts): each
+# worker, and the notebook kernels and subprocesses it starts, gets its share of the cores, as
+# the batch runner gives each of its jobs one thread per library. Set before torch is imported.
+_workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+if _workers > 1:
+    from labhelpers.tools.jobs import THREAD_VARIABLES
+
+    _cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    _share = str(max(1, (_cores or 1) // _workers))
+    for _name in THREAD_VARIABLES:
+        os.environ.setdefault(_name, _share)
+
+# The files whose tests take longest on a 2-core machine, longest first: pytest-xdist hands
+# whole files to its workers in this order, the rest after them in their usual order, so that
+# no worker starts a long file when the other is nearly done.
+SLOW_FIRST = (
+    "tests/test_colab_harness.py",
+    "tests/test_runner_book.py",
+    "tests/test_runner_batch.py",
+    "tests/test_answers_browser.py",
+    "tests/test_jupyterlab.py",
+    "tests/test_notebooks.py",
+)
+# Tests that must run on the worker of another file, after it: both bind kagglesdk's fixed
+# port 7777 (the Colab harness's stand-in Kaggle for its whole module).
+SAME_WORKER_AS = {
+    "tests/test_imdb.py::test_the_real_kagglehub_client_is_given_up_at_the_configured_limit": (
+        "tests/test_colab_harness.py"
+    ),
+}
+
+
+def _file_of(item) -> str:
+    path = Path(item.path)
+    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: place for place, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(_file_of(item), len(rank)))  # stable: files keep order
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` (pyproject's addopts): each test file runs whole on one worker (a
+    notebook's nbval cells share one kernel and run in order; a module's fixtures are built once),
+    the files in collection order (SLOW_FIRST), and SAME_WORKER_AS's tests with their file."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FileScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return SAME_WORKER_AS.get(nodeid.split("[")[0], nodeid.split("::")[0])
+
+    config.option.loadscopereorder = False  # keep SLOW_FIRST's order, not the number of tests
+    return FileScheduling(config, log)
 
 
 def pytest_collectstart(collector):
