@@ -219,18 +219,7 @@ def fit(
     Ctrl-C (KeyboardInterrupt) stops after the current batch and returns the
     history of the finished epochs; the model keeps its latest weights.
     """
-    positive_int("epochs", epochs)
-    positive_int("log_every", log_every)
-    if clip_grad_norm is not None and not clip_grad_norm > 0:
-        raise ValueError(
-            f"clip_grad_norm must be positive (or None for no clipping), got {clip_grad_norm!r}"
-        )
-    if (
-        early_stopping is not None
-        and val_batches is None
-        and early_stopping.monitor.startswith("val_")
-    ):
-        raise ValueError(f"early stopping on {early_stopping.monitor!r} needs val_batches")
+    _check_fit_settings(epochs, log_every, clip_grad_norm, early_stopping, val_batches)
     rate = _learning_rate(optimizer)
     device = usable_device(device) if device is not None else next(model.parameters()).device
     model.to(device)
@@ -267,16 +256,7 @@ def fit(
             try:
                 one_epoch.run(train_batches, val_batches, history)
             except NonFiniteLoss as error:
-                raise NonFiniteLoss(
-                    f"epoch {epoch}: {error}, so training stopped: the weights are no longer usable"
-                    + (
-                        f" (the checkpoint {checkpoint.path} holds epoch {checkpoint.saved_epoch})."
-                        if checkpoint and checkpoint.saved_epoch
-                        else "."
-                    )
-                    + _non_finite_advice(rate),
-                    error.step,
-                ) from None
+                raise _stopped_at(epoch, error, checkpoint, rate) from None
             show(epoch, history)
             stop = early_stopping is not None and best.update(early_stopping, history, epoch, model)
             if checkpoint:
@@ -288,14 +268,7 @@ def fit(
                 )
                 break
     except KeyboardInterrupt:
-        print(
-            f"Interrupted: returning the history of {history.epochs} finished epochs"
-            + (
-                f"; the checkpoint {checkpoint.path} holds {checkpoint.saved_epoch} of them."
-                if checkpoint
-                else "."
-            )
-        )
+        print(_interrupted_line(history, checkpoint))
     finally:
         show.close()
     if best.state is not None:
@@ -305,6 +278,47 @@ def fit(
             f"{early_stopping.monitor} {best.value:.4f})."
         )
     return history
+
+
+def _check_fit_settings(epochs, log_every, clip_grad_norm, early_stopping, val_batches) -> None:
+    """Raise a ValueError naming the first setting of :func:`fit` that cannot work."""
+    positive_int("epochs", epochs)
+    positive_int("log_every", log_every)
+    if clip_grad_norm is not None and not clip_grad_norm > 0:
+        raise ValueError(
+            f"clip_grad_norm must be positive (or None for no clipping), got {clip_grad_norm!r}"
+        )
+    if (
+        early_stopping is not None
+        and val_batches is None
+        and early_stopping.monitor.startswith("val_")
+    ):
+        raise ValueError(f"early stopping on {early_stopping.monitor!r} needs val_batches")
+
+
+def _stopped_at(epoch: int, error: NonFiniteLoss, checkpoint, rate) -> NonFiniteLoss:
+    """The error that ends :func:`fit` at a non-finite loss: the epoch, where the last good
+    weights are, and what to change."""
+    return NonFiniteLoss(
+        f"epoch {epoch}: {error}, so training stopped: the weights are no longer usable"
+        + (
+            f" (the checkpoint {checkpoint.path} holds epoch {checkpoint.saved_epoch})."
+            if checkpoint and checkpoint.saved_epoch
+            else "."
+        )
+        + _non_finite_advice(rate),
+        error.step,
+    )
+
+
+def _interrupted_line(history: History, checkpoint) -> str:
+    """What :func:`fit` says when Ctrl-C stops it: what it returns, and what the checkpoint
+    holds."""
+    return f"Interrupted: returning the history of {history.epochs} finished epochs" + (
+        f"; the checkpoint {checkpoint.path} holds {checkpoint.saved_epoch} of them."
+        if checkpoint
+        else "."
+    )
 
 
 def _empty_history(accuracy: bool, validation: bool, clipping: bool, scheduler: bool) -> History:
