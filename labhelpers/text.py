@@ -868,17 +868,9 @@ def encode_texts(
         lengths[group] = counts
     if cache:
         meta = {**expected, "rows": {n: len(groups[n]) for n in names}}
-        stored = {
-            "meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
-            "tokenizer": np.frombuffer(json.dumps(tokenizer.get_config()).encode(), dtype=np.uint8),
-        }
-        stored.update({f"x_{n}": arrays[n] for n in names})
-        stored.update({f"len_{n}": lengths[n] for n in names})
-        try:
-            with atomic_write(path) as file:
-                np.savez(file, **stored)
-        except OSError as error:  # a read-only home folder must not stop a lesson
-            note = (note + "; " if note else "") + f"could not write the cache ({error})"
+        failed = _write_token_cache(path, meta, tokenizer, arrays, lengths)
+        if failed:
+            note = (note + "; " if note else "") + failed
             path = None
         note = note or f"tokenized and cached in {path}"
     return EncodedTexts(
@@ -890,3 +882,21 @@ def encode_texts(
         False,
         note or "tokenized (no cache)",
     )
+
+
+def _write_token_cache(path: Path, meta: dict, tokenizer, arrays, lengths) -> str | None:
+    """Store :func:`encode_texts`' arrays (``x_GROUP``, ``len_GROUP``), its tokenizer and ``meta``
+    in ``path``; None when written, else why not (a read-only home folder must not stop a
+    lesson)."""
+    stored = {
+        "meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+        "tokenizer": np.frombuffer(json.dumps(tokenizer.get_config()).encode(), dtype=np.uint8),
+    }
+    stored.update({f"x_{n}": arrays[n] for n in arrays})
+    stored.update({f"len_{n}": lengths[n] for n in arrays})
+    try:
+        with atomic_write(path) as file:
+            np.savez(file, **stored)
+    except OSError as error:
+        return f"could not write the cache ({error})"
+    return None
