@@ -23,7 +23,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -575,6 +575,21 @@ def _minutes(seconds: float) -> str:
     )
 
 
+@dataclass
+class _Progress:
+    """What a run has done so far: its progress lines (``[3/12] NAME: ...``) and its summary."""
+
+    total: int
+    log: Callable[[str], None]
+    skipped: int = 0  # reused, unchanged
+    done: int = 0
+    failures: dict[str, str] = field(default_factory=dict)  # job name: why
+
+    def say(self, name: str, what: str) -> None:
+        """Log a line for a job that has just been reused, refused, done or failed."""
+        self.log(f"[{self.skipped + len(self.failures) + self.done}/{self.total}] {name}: {what}")
+
+
 def run(
     profile: str,
     only: Iterable[str] | None = None,
@@ -605,8 +620,7 @@ def run(
     does not stop the others: the run ends with :class:`NotebookFailed`
     naming every failure, its notebook as far as it got in ``NAME.failed.ipynb``.
     """
-    from .cache import run_key, shared_identity
-    from .jobs import Job, execute_job, stop_jobs, thread_environment
+    from .jobs import thread_environment
 
     check_profile(profile)
     if scheduler:
@@ -620,150 +634,220 @@ def run(
         root, select_notebooks(root, only), profile, dict(parameters or {}), grid, max_points
     )
     started = time.perf_counter()
-    shared = shared_identity()
-    sources = {path: read_notebook(path) for path in {job.notebook for job in planned}}
-    to_run, skipped, failures, done = [], 0, {}, 0
-    remembered, committed = run_times(root), committed_times(root)
-    for job in planned:
-        job.key = run_key(sources[job.notebook], job.parameters, shared)
-        said = None if force else reuse(job, sources[job.notebook])
-        if said:
-            skipped += 1
-            log(f"[{skipped}/{len(planned)}] {job.name}: {said}")
-            continue
-        job.expected_seconds = expected_seconds(job, remembered, committed)
-        to_run.append(job)
-    claims = {}
-    for job in list(to_run):
-        claim = _Claim(job.executed)
-        refused = claim.take()
-        if refused:
-            failures[job.name] = refused
-            to_run.remove(job)
-            log(f"[{skipped + len(failures)}/{len(planned)}] {job.name}: NOT RUN: {refused}")
-        else:
-            claims[job.name] = claim
-    run_id = uuid.uuid4().hex
+    progress = _Progress(len(planned), log)
+    to_run = _not_reused(root, planned, force, progress)
+    to_run, claims = _claimed(to_run, progress)
     # The longest first (by the last run's time, or the committed lesson times on a first build),
     # so one long notebook does not finish alone at the end.
     to_run.sort(key=lambda job: -job.expected_seconds)
     try:
         if to_run:
-            from dask.distributed import as_completed
-
-            client, cluster = _open_client(scheduler, min(jobs, len(to_run)))
-            try:
-                futures = {}
-                for order, job in enumerate(to_run):
-                    spec = Job(
-                        job.name,
-                        job.notebook.read_bytes(),
-                        job.parameters,
-                        run_id,
-                        env,
-                        cwd=str(job.notebook.parent),
-                    )
-                    futures[
-                        client.submit(
-                            execute_job,
-                            spec,
-                            key=f"{job.name}-{run_id}",
-                            pure=False,
-                            retries=retries,
-                            priority=len(to_run) - order,
-                        )
-                    ] = job
-                for future in as_completed(futures):
-                    job = futures[future]
-                    count = skipped + len(failures) + done + 1
-                    try:
-                        answer = future.result()
-                    except Exception as error:  # around the notebook: Dask has used up its retries
-                        answer = {
-                            "status": "failed",
-                            "notebook": None,
-                            "seconds": 0,
-                            "error": f"{type(error).__name__}: {error}",
-                            "worker": "?",
-                        }
-                    if answer["status"] == "done":
-                        try:
-                            _store(job, answer, None if scheduler else min(jobs, len(to_run)))
-                        except NotebookFailed as error:
-                            answer = {**answer, "status": "failed", "error": str(error)}
-                    if answer["status"] == "done":
-                        done += 1
-                        remember_run_time(root, job, answer["seconds"])
-                        _beside(job.executed, "failed").unlink(missing_ok=True)
-                        _beside(job.executed, "partial").unlink(missing_ok=True)
-                        if job.point is None:
-                            collect_results(root)
-                        log(
-                            f"[{count}/{len(planned)}] {job.name}: done in "
-                            f"{_minutes(answer['seconds'])}"
-                        )
-                    else:
-                        kept = ""
-                        if answer["notebook"]:
-                            with atomic_write(_beside(job.executed, "failed"), "wb") as file:
-                                file.write(answer["notebook"])
-                            failed_copy = _beside(job.executed, "failed")
-                            kept = f"\n  the notebook as far as it got: {failed_copy}"
-                        failures[job.name] = answer["error"].strip() + kept
-                        log(
-                            f"[{count}/{len(planned)}] {job.name}: FAILED: "
-                            f"{answer['error'].splitlines()[0]}"
-                        )
-                    claims.pop(job.name).release()
-            except KeyboardInterrupt:
-                signal.signal(
-                    signal.SIGINT, signal.SIG_IGN
-                )  # a second Ctrl-C must not cut the clean-up short
-                try:
-                    kept = []
-                    with contextlib.suppress(Exception):
-                        for found in client.run(stop_jobs, run_id).values():
-                            for name, notebook in found.items():
-                                job = next(job for job in to_run if job.name == name)
-                                with atomic_write(_beside(job.executed, "partial"), "wb") as file:
-                                    file.write(notebook)
-                                kept.append(
-                                    _beside(job.executed, "partial").relative_to(root).as_posix()
-                                )
-                    where = ", ".join(sorted(kept))
-                    partial = f", kept as far as they got in {where}" if kept else ""
-                    raise Interrupted(
-                        f"Interrupted: stopped {len(kept)} running notebook(s){partial}; "
-                        f"the {done} that finished in this run and all earlier results are kept"
-                    ) from None
-                finally:
-                    _close_quietly(client, cluster)
-                    for claim in claims.values():
-                        claim.release()
-                    signal.signal(signal.SIGINT, signal.default_int_handler)
-            _close_quietly(client, cluster)
+            at_once = min(jobs, len(to_run))
+            _execute(root, to_run, claims, progress, env, scheduler, at_once, retries)
     finally:  # no lock file outlives the run, whatever stopped it
         for claim in claims.values():
             claim.release()
     results = (
-        collect_results(root) if not grid else _write_sweep(root, planned, grid, failures, profile)
+        collect_results(root)
+        if not grid
+        else _write_sweep(root, planned, grid, progress.failures, profile)
     )
     where = (
         f"on the cluster at {scheduler}"
         if scheduler
         else f"with {min(jobs, max(len(to_run), 1))} at a time"
     )
+    _summarise(progress, f"{_minutes(time.perf_counter() - started)} {where}")
+    return results
+
+
+def _not_reused(root: Path, planned: list[Planned], force: bool, progress: _Progress):
+    """The jobs that must run, each with its key and expected time; the others reuse their copy
+    (unless ``force``) and say so."""
+    from .cache import run_key, shared_identity
+
+    shared = shared_identity()
+    sources = {path: read_notebook(path) for path in {job.notebook for job in planned}}
+    remembered, committed = run_times(root), committed_times(root)
+    to_run = []
+    for job in planned:
+        job.key = run_key(sources[job.notebook], job.parameters, shared)
+        said = None if force else reuse(job, sources[job.notebook])
+        if said:
+            progress.skipped += 1
+            progress.say(job.name, said)
+            continue
+        job.expected_seconds = expected_seconds(job, remembered, committed)
+        to_run.append(job)
+    return to_run
+
+
+def _claimed(to_run: list[Planned], progress: _Progress) -> tuple[list[Planned], dict[str, _Claim]]:
+    """The jobs whose executed copy this run could claim, and the claims by job name; a job that
+    another run is executing is a failure, not run."""
+    claimed, claims = [], {}
+    for job in to_run:
+        claim = _Claim(job.executed)
+        refused = claim.take()
+        if refused:
+            progress.failures[job.name] = refused
+            progress.say(job.name, f"NOT RUN: {refused}")
+        else:
+            claims[job.name] = claim
+            claimed.append(job)
+    return claimed, claims
+
+
+def _execute(
+    root: Path,
+    to_run: list[Planned],
+    claims: dict[str, _Claim],
+    progress: _Progress,
+    env: Mapping[str, str],
+    scheduler: str | None,
+    at_once: int,
+    retries: int,
+) -> None:
+    """Run the jobs on Dask (``at_once`` local workers, or the scheduler's), each finished job
+    stored and its claim released as it completes; Ctrl-C stops them (see :func:`_stop`)."""
+    from dask.distributed import as_completed
+
+    run_id = uuid.uuid4().hex
+    client, cluster = _open_client(scheduler, at_once)
+    try:
+        futures = _submit(client, to_run, env, run_id, retries)
+        for future in as_completed(futures):
+            job = futures[future]
+            _finish(root, job, _answer(future), progress, None if scheduler else at_once)
+            claims.pop(job.name).release()
+    except KeyboardInterrupt:
+        _stop(root, client, cluster, to_run, claims, run_id, progress.done)
+    _close_quietly(client, cluster)
+
+
+def _submit(client, to_run: list[Planned], env, run_id: str, retries: int) -> dict:
+    """Submit every job, the first of ``to_run`` with the highest priority; the futures' jobs."""
+    from .jobs import Job, execute_job
+
+    futures = {}
+    for order, job in enumerate(to_run):
+        spec = Job(
+            job.name,
+            job.notebook.read_bytes(),
+            job.parameters,
+            run_id,
+            env,
+            cwd=str(job.notebook.parent),
+        )
+        future = client.submit(
+            execute_job,
+            spec,
+            key=f"{job.name}-{run_id}",
+            pure=False,
+            retries=retries,
+            priority=len(to_run) - order,
+        )
+        futures[future] = job
+    return futures
+
+
+def _answer(future) -> dict[str, Any]:
+    """A finished job's answer (see :func:`labhelpers.tools.jobs.execute_job`), or a failure when
+    the job failed around its notebook and Dask has used up its retries."""
+    try:
+        return future.result()
+    except Exception as error:
+        return {
+            "status": "failed",
+            "notebook": None,
+            "seconds": 0,
+            "error": f"{type(error).__name__}: {error}",
+            "worker": "?",
+        }
+
+
+def _finish(
+    root: Path, job: Planned, answer: Mapping[str, Any], progress: _Progress, at_once: int | None
+) -> None:
+    """Store a done job (its copy, records and time; the results collected) or keep a failed one's
+    notebook as far as it got; say which."""
+    if answer["status"] == "done":
+        try:
+            _store(job, answer, at_once)
+        except NotebookFailed as error:
+            answer = {**answer, "status": "failed", "error": str(error)}
+    if answer["status"] == "done":
+        progress.done += 1
+        remember_run_time(root, job, answer["seconds"])
+        _beside(job.executed, "failed").unlink(missing_ok=True)
+        _beside(job.executed, "partial").unlink(missing_ok=True)
+        if job.point is None:
+            collect_results(root)
+        progress.say(job.name, f"done in {_minutes(answer['seconds'])}")
+        return
+    kept = ""
+    if answer["notebook"]:
+        kept = f"\n  the notebook as far as it got: {_keep(job, 'failed', answer['notebook'])}"
+    progress.failures[job.name] = answer["error"].strip() + kept
+    progress.say(job.name, f"FAILED: {answer['error'].splitlines()[0]}")
+
+
+def _keep(job: Planned, kind: str, notebook: bytes) -> Path:
+    """Write a notebook that did not finish beside the job's executed copy (``kind``: failed,
+    partial); return where."""
+    kept = _beside(job.executed, kind)
+    with atomic_write(kept, "wb") as file:
+        file.write(notebook)
+    return kept
+
+
+def _stop(
+    root: Path,
+    client,
+    cluster,
+    to_run: list[Planned],
+    claims: dict[str, _Claim],
+    run_id: str,
+    done: int,
+) -> None:
+    """After Ctrl-C: stop the running notebooks, keep each as far as it got, close the cluster,
+    release the claims, and raise :class:`Interrupted` saying what was kept."""
+    from .jobs import stop_jobs
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
+    try:
+        kept = []
+        with contextlib.suppress(Exception):
+            for found in client.run(stop_jobs, run_id).values():
+                for name, notebook in found.items():
+                    job = next(job for job in to_run if job.name == name)
+                    kept.append(_keep(job, "partial", notebook).relative_to(root).as_posix())
+        where = ", ".join(sorted(kept))
+        partial = f", kept as far as they got in {where}" if kept else ""
+        raise Interrupted(
+            f"Interrupted: stopped {len(kept)} running notebook(s){partial}; "
+            f"the {done} that finished in this run and all earlier results are kept"
+        ) from None
+    finally:
+        _close_quietly(client, cluster)
+        for claim in claims.values():
+            claim.release()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _summarise(progress: _Progress, took: str) -> None:
+    """Log the run's counts and time; raise :class:`NotebookFailed` naming every failure."""
+    failures = progress.failures
+    log, total = progress.log, progress.total
     log(
-        f"{len(planned)} job(s): {done} done, {len(failures)} failed, {skipped} skipped "
-        "(unchanged); "
-        f"{_minutes(time.perf_counter() - started)} {where}"
+        f"{total} job(s): {progress.done} done, {len(failures)} failed, {progress.skipped} "
+        f"skipped (unchanged); {took}"
     )
     if failures:
         raise NotebookFailed(
-            f"{len(failures)} of {len(planned)} job(s) failed:\n"
+            f"{len(failures)} of {total} job(s) failed:\n"
             + "\n".join(f"- {name}: {error}" for name, error in failures.items())
         )
-    return results
 
 
 def _write_sweep(
