@@ -181,7 +181,7 @@ def test_lesson_ends_with_questions_and_collapsed_answers_before_the_record_cell
     )
     questions, answers = cells[start].source, cells[start + 1].source
     numbered = re.findall(r"^(\d+)\. ", questions, flags=re.M)
-    assert len(numbered) >= 5 and numbered == [str(i + 1) for i in range(len(numbered))]
+    assert len(numbered) >= 12 and numbered == [str(i + 1) for i in range(len(numbered))]
     tries = re.findall(r"^- `-p \w+ ", questions.split("**Try this**")[1], flags=re.M)
     assert 2 <= len(tries) <= 3
     # Collapsed in JupyterLab, Colab and the book alike (issue 22): a <details> block.
