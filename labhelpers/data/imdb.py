@@ -656,6 +656,14 @@ def load_review_data(
         if data == "imdb":
             raise not_found
         reason = str(not_found).splitlines()[-1].removeprefix("What happened: ").rstrip(".")
+    return _synthetic_reviews(n_synthetic, seed, corpus, clean, split, reason)
+
+
+def _synthetic_reviews(
+    n_synthetic: int, seed: int, corpus: Mapping | None, clean: bool, split: str, reason
+) -> ReviewData:
+    """:func:`load_review_data`'s generated corpus, split as asked; ``reason``, why IMDB was not
+    used (None when the corpus was asked for), is said in its description and on the terminal."""
     from .reviews import describe_corpus, make_review_corpus
 
     frame = make_review_corpus(n_synthetic, seed=seed, **(corpus or {}))
@@ -1065,8 +1073,6 @@ def load_keras_imdb(
     """
     if data not in ("auto", "imdb", "synthetic"):
         raise ValueError(f"data must be 'auto', 'imdb' or 'synthetic', got {data!r}")
-    from ..text import WordTokenizer
-
     args = KerasLoadArgs(num_words, skip_top, maxlen, seed, start_char, oov_char, index_from)
 
     reason = None
@@ -1108,63 +1114,75 @@ def load_keras_imdb(
                     "keras",
                 )
         if frame is not None:
-            note = None
-            if split_file is not None:
-                (train, test), split = split_official(frame, split_file), "official"
-            else:
-                (train, test), split = split_random(frame), "random"
-                note = (
-                    "keras.datasets.imdb has the official 25k/25k split, but "
-                    f"{_no_split_file(source)} and "
-                    f"{what}; so this is the lab record's random 80/20 split (random_state=42)"
-                )
-            if word_index is not None:
-                index_text = f"the official word index {index_path}"
-            else:
-                word_index = WordTokenizer().fit_on_texts(train["review"].tolist()).word_index
-                index_text = (
-                    f"a word index fitted on its {len(train)} training reviews (the official "
-                    f"{' or '.join(WORD_INDEX_NAMES)} is not here)"
-                )
-            built = keras_format(
-                train["review"].tolist(),
-                test["review"].tolist(),
-                train["label"],
-                test["label"],
-                word_index,
-                **asdict(args),
-            )
-            description = (
-                f"IMDB in the keras.datasets.imdb format, built offline from {source} with "
-                f"{index_text}; {_SPLIT_NAMES[split]} split: {len(built[0][0])} training, "
-                f"{len(built[1][0])} test reviews"
-            )
-            if note:
-                description += f". NOTE: {note}"
-            return KerasImdb.made_by(
-                args, *built, word_index, description, "imdb", None, split, note
-            )
+            return _keras_from_csv(frame, split_file, index_path, word_index, what, args)
         if genuine:  # Keras's loader was tried too
             not_found = ImdbNotFoundError(f"{str(not_found).rstrip('.')}; {what}.")
         if data == "imdb":
             raise not_found
         reason = str(not_found).splitlines()[-1].removeprefix("What happened: ").rstrip(".")
-    records = load_review_data(
-        "synthetic", split="official", n_synthetic=n_synthetic, seed=synthetic_seed
-    )
+    return _keras_synthetic(n_synthetic, synthetic_seed, reason, args)
+
+
+def _keras_synthetic(n_synthetic: int, seed: int, reason: str | None, args) -> KerasImdb:
+    """:func:`load_keras_imdb`'s generated corpus, cut in two halves; ``reason``, why IMDB was not
+    used (None when the corpus was asked for), is said on the terminal too."""
+    reviews = load_review_data("synthetic", split="official", n_synthetic=n_synthetic, seed=seed)
     generated = generated_in_keras_format(
-        records.train["review"].tolist(),
-        records.test["review"].tolist(),
-        records.train["label"],
-        records.test["label"],
+        reviews.train["review"].tolist(),
+        reviews.test["review"].tolist(),
+        reviews.train["label"],
+        reviews.test["label"],
         what=" in the keras.datasets.imdb format",
-        seed=synthetic_seed,
+        seed=seed,
         fallback_reason=reason,
         args=args,
     )
     if reason:
         tell_terminal(f"labhelpers NOTE: {generated.description}")
     return generated
+
+
+def _keras_from_csv(frame, split_file, index_path, word_index, what: str, args) -> KerasImdb:
+    """:func:`load_keras_imdb`'s offline build from the CSV ``frame``: the official split when
+    ``split_file`` is there (else the random one, and ``what`` says why Keras's loader gave no
+    split), the official word index when found (else one fitted on the training reviews)."""
+    from ..text import WordTokenizer
+
+    source = frame.attrs["source"]
+    note = None
+    if split_file is not None:
+        (train, test), split = split_official(frame, split_file), "official"
+    else:
+        (train, test), split = split_random(frame), "random"
+        note = (
+            "keras.datasets.imdb has the official 25k/25k split, but "
+            f"{_no_split_file(source)} and "
+            f"{what}; so this is the lab record's random 80/20 split (random_state=42)"
+        )
+    if word_index is not None:
+        index_text = f"the official word index {index_path}"
+    else:
+        word_index = WordTokenizer().fit_on_texts(train["review"].tolist()).word_index
+        index_text = (
+            f"a word index fitted on its {len(train)} training reviews (the official "
+            f"{' or '.join(WORD_INDEX_NAMES)} is not here)"
+        )
+    built = keras_format(
+        train["review"].tolist(),
+        test["review"].tolist(),
+        train["label"],
+        test["label"],
+        word_index,
+        **asdict(args),
+    )
+    description = (
+        f"IMDB in the keras.datasets.imdb format, built offline from {source} with "
+        f"{index_text}; {_SPLIT_NAMES[split]} split: {len(built[0][0])} training, "
+        f"{len(built[1][0])} test reviews"
+    )
+    if note:
+        description += f". NOTE: {note}"
+    return KerasImdb.made_by(args, *built, word_index, description, "imdb", None, split, note)
 
 
 def generated_in_keras_format(
