@@ -111,6 +111,8 @@ def jupyterlab(home: Path, root_dir: Path):
         "--no-browser",
         "--ip=127.0.0.1",
         f"--port={port}",
+        # Taken since free_port (another pytest-xdist worker's server): fail, not serve elsewhere.
+        "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={LAB_TOKEN}",
         f"--ServerApp.root_dir={root_dir}",
     ]
