@@ -36,16 +36,21 @@ if _workers > 1:
     for _name in THREAD_VARIABLES:
         os.environ.setdefault(_name, _share)
 
-# The files whose tests take longest on a 2-core machine, longest first: pytest-xdist hands
-# whole files to its workers in this order, the rest after them in their usual order, so that
-# no worker starts a long file when the other is nearly done.
+# The files whose tests take longest on a 2-core machine, longest first (seconds in one
+# parallel run while other jobs loaded the machine): pytest-xdist hands whole files to its
+# workers in this order, the rest after them in their usual order, so that no worker starts a
+# long file when the other is nearly done.
 SLOW_FIRST = (
-    "tests/test_colab_harness.py",
-    "tests/test_runner_book.py",
-    "tests/test_runner_batch.py",
-    "tests/test_answers_browser.py",
-    "tests/test_jupyterlab.py",
-    "tests/test_notebooks.py",
+    "tests/test_colab_harness.py",  # 800
+    "tests/test_runner_batch.py",  # 404
+    "tests/test_runner_book.py",  # 392
+    "tests/test_jupyterlab.py",  # 89
+    "tests/test_answers_browser.py",  # 81
+    "tests/test_notebooks.py",  # 72
+    "tests/test_record.py",  # 70
+    "tests/nbval/06_imdb_keras.ipynb",  # 52
+    "tests/test_profiles.py",  # 40
+    "tests/test_runtime.py",  # 38
 )
 # Tests that must run on the worker of another file, after it: both bind kagglesdk's fixed
 # port 7777 (the Colab harness's stand-in Kaggle for its whole module).
