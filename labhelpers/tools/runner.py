@@ -465,6 +465,12 @@ def _quiet_distributed_logs() -> None:
     logging.getLogger("distributed").setLevel(logging.CRITICAL)
 
 
+# How long the clean-up after Ctrl-C waits for each answer of the workers: a worker that the same
+# Ctrl-C reached may never answer, and the run must still stop (the notebook it held is then not
+# kept as partial).
+WORKER_ANSWER_SECONDS = 15
+
+
 def _close_quietly(client, cluster) -> None:
     """Close the client, and the local cluster if this run started one, without the log lines of
     its shutdown: the cluster's scheduler stops before its workers, whose next heartbeat then logs
@@ -472,8 +478,8 @@ def _close_quietly(client, cluster) -> None:
     _quiet_distributed_logs()
     if cluster is not None:  # a shared cluster's workers go on and keep their logs
         with contextlib.suppress(Exception):
-            client.run(_quiet_distributed_logs)
-            client.run(_quiet_distributed_logs, nanny=True)
+            client.run(_quiet_distributed_logs, callback_timeout=WORKER_ANSWER_SECONDS)
+            client.run(_quiet_distributed_logs, nanny=True, callback_timeout=WORKER_ANSWER_SECONDS)
     with contextlib.suppress(Exception):
         client.close(timeout=10)
     if cluster is not None:
@@ -818,7 +824,8 @@ def _stop(
     try:
         kept = []
         with contextlib.suppress(Exception):
-            for found in client.run(stop_jobs, run_id).values():
+            stopped = client.run(stop_jobs, run_id, callback_timeout=WORKER_ANSWER_SECONDS)
+            for found in stopped.values():
                 for name, notebook in found.items():
                     job = next(job for job in to_run if job.name == name)
                     kept.append(_keep(job, "partial", notebook).relative_to(root).as_posix())
