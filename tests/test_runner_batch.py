@@ -318,6 +318,14 @@ def training_started(path: Path) -> bool:
         return False
 
 
+def ctrl_c_as_in_a_terminal() -> None:
+    """In the runner's process, before Python starts: Ctrl-C handled as a terminal's shell leaves
+    it. A test run started in the background without job control (`make test &`, a CI harness)
+    ignores SIGINT, a child inherits an ignored signal, and Python then raises no
+    KeyboardInterrupt: under pytest-xdist so started, the runner never stopped on Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize(
     "stop",
     [
@@ -349,6 +357,7 @@ def test_ctrl_c_or_sigterm_stops_with_one_line_and_keeps_the_partial_notebook_an
         "20000",
         start_new_session=True,
         env={**os.environ, "TMPDIR": str(jobs)},
+        preexec_fn=ctrl_c_as_in_a_terminal,
     )
     deadline = time.monotonic() + 120
     while not any(training_started(path) for path in jobs.glob("labhelpers-job-*/*.ipynb")):
