@@ -33,20 +33,14 @@ import time
 from itertools import pairwise
 from pathlib import Path
 
+from batch_build import copy_book  # the same fresh copy of the book as the build benchmark
+
 from labhelpers import noise
 from labhelpers.report import cpu_model
 from labhelpers.tools.runner import find_root, run
 
 ROOT = find_root(Path(__file__).resolve().parent)
 LESSONS = ["05_imdb_rnn_pytorch", "06_imdb_keras", "07_imdb_embeddings", "11_imdb_strong"]
-
-
-def copy_book(folder: Path) -> Path:
-    for name in ("_config.yml", "_toc.yml"):
-        shutil.copy2(ROOT / name, folder / name)
-    shutil.copytree(ROOT / "book", folder / "book")
-    shutil.copytree(ROOT / "notebooks", folder / "notebooks")
-    return folder
 
 
 def lesson_metrics(root: Path) -> dict[str, dict[str, float]]:
