@@ -1,6 +1,6 @@
 # The two commands of the README, and the chores behind them.
 #   make book   execute every notebook (quick profile) and build the HTML book into _build/html/
-#               (with a sample lab record of lesson 1, printed to PDF by Chromium)
+#               (with a sample lab report of lesson 1, printed to PDF by Chromium)
 #   make test   unit tests and notebook regression tests (pytest --nbval)
 # Both first create .venv/ with pinned versions when it is missing or out of date.
 
@@ -69,12 +69,12 @@ mutation: $(INSTALLED)
 
 # Speed targets (IMDB ones need LABHELPERS_DATA_DIR). The long accuracy runs are run
 # by hand: bench/imdb_records.py (the IMDB lessons' lab profiles, about an hour),
-# bench/imdb_strong.py (lesson 11's models and the record configuration, about an hour),
+# bench/imdb_strong.py (lesson 11's models and the lab record's configuration, about an hour),
 # bench/batch_build.py (the runner: sequential against parallel quick build, rebuild, sweep; ~25 min).
 bench: $(INSTALLED)
 	$(BIN)/python bench/fit_overhead.py
 	$(BIN)/python bench/tokenizer_speed.py
-	$(BIN)/python bench/record_speed.py
+	$(BIN)/python bench/lab_report_speed.py
 
 # What the Colab test harness (tests/colab/) lets pip install offline: gensim, the package of
 # the notebooks' install cell that a Colab runtime lacks (at its pinned version), and

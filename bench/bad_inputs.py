@@ -343,17 +343,17 @@ def cli_cases(folder: Path, silent: str, other: str) -> list[tuple[str, list[str
         ("times --save with a README without its block",
          ["--root", str(no_block), "times", "--save", "--executed", str(ROOT / "tests" / "nbval")],
          r"README.md has no .* block to rewrite: .*nothing was saved", 1),
-        ("record of a text file", ["record", str(folder / "notes.ipynb"), "--name", "A",
-                                   "--register", "1"],
+        ("lab-report of a text file", ["lab-report", str(folder / "notes.ipynb"), "--name", "A",
+                                       "--register", "1"],
          r"notes.ipynb is not a Jupyter notebook", 1),
-        ("record --out naming a file", ["record", str(ROOT / "tests" / "nbval" /
-                                                      "01_sum_classifier.ipynb"),
-                                        "--name", "A", "--register", "1", "--out",
-                                        str(folder / "taken")],
+        ("lab-report --out naming a file", ["lab-report", str(ROOT / "tests" / "nbval" /
+                                                              "01_sum_classifier.ipynb"),
+                                            "--name", "A", "--register", "1", "--out",
+                                            str(folder / "taken")],
          r"out .*taken is a file: give a folder", 1),
-        ("record with a name of 200 characters", ["record", str(ROOT / "tests" / "nbval" /
-                                                                "01_sum_classifier.ipynb"),
-                                                  "--name", "A" * 200, "--register", "1"],
+        ("lab-report with a name of 200 characters", ["lab-report", str(ROOT / "tests" / "nbval" /
+                                                                        "01_sum_classifier.ipynb"),
+                                                      "--name", "A" * 200, "--register", "1"],
          r"name is 200 characters long", 1),
     ]  # fmt: skip
 
@@ -389,7 +389,7 @@ def data_cases(folder: Path) -> list[tuple[str, str, object]]:
 
     import pandas as pd
 
-    from labhelpers.data.imdb import load_review_data
+    from labhelpers.data.review_data import load_review_data
 
     twice = folder / "twice" / "reviews.csv"
     twice.parent.mkdir(exist_ok=True)

@@ -64,14 +64,14 @@ def main() -> int:
                 )
                 continue
             seconds = time.perf_counter() - started
-            for record in results_of(executed):
+            for result in results_of(executed):
                 accuracies = {
-                    k: v for k, v in record["metrics"].items() if k.endswith("test_accuracy")
+                    k: v for k, v in result["metrics"].items() if k.endswith("test_accuracy")
                 }
                 print(
                     f"{name}: {seconds:.0f} s (install cell "
                     f"{install_cell_seconds(executed):.1f} s); "
-                    f"data: {record['data']}"
+                    f"data: {result['data']}"
                 )
                 print("    " + ", ".join(f"{k} {v:.2%}" for k, v in accuracies.items()), flush=True)
     return 1 if failed else 0

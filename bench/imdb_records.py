@@ -83,7 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from labhelpers.tools.runner import execute_notebook, parse_value, results_of
+    from labhelpers.notebook_file import read, saved_results
+    from labhelpers.tools.runner import execute_notebook
+    from labhelpers.tools.sweep import parse_value
 
     data_dir = Path(args.data_dir or os.environ.get("LABHELPERS_DATA_DIR") or "").expanduser()
     if not (data_dir / "imdb_50k.csv.gz").is_file():
@@ -108,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             ROOT / "notebooks" / f"{name}.ipynb", out / f"{name}.ipynb", parameters
         )
         wall = time.perf_counter() - started
-        record = results_of(executed)[-1]
+        record = saved_results(read(executed))[-1]
         records[name] = {**record, "wall_seconds": wall}
         metrics = record["metrics"]
         for model, accuracy_key, seconds_key in MODELS[name]:

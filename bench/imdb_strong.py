@@ -37,13 +37,14 @@ from pathlib import Path
 
 import torch
 
-from labhelpers.data.imdb import load_review_data, split_reviews
+from labhelpers.data.review_data import load_review_data
 from labhelpers.files import atomic_write
 from labhelpers.lessons.imdb_strong import (
     ENCODING,
     RECORD_STEP,
     StepConfig,
     ablation_steps,
+    split_reviews,
     tfidf_baseline,
     train_step,
     training_throughput,
@@ -56,8 +57,8 @@ VANILLA_TARGET, MINUTES_LIMIT = 0.88, 20.0
 
 def load_splits(data_dir: str):
     os.environ["LABHELPERS_DATA_DIR"] = data_dir
-    records = load_review_data("imdb", split="official", clean=True)
-    return records, split_reviews(records, **ENCODING)
+    reviews = load_review_data("imdb", split="official", clean=True)
+    return reviews, split_reviews(reviews, **ENCODING)
 
 
 WORKER_SPLITS = None  # a worker process's encoded reviews, loaded once by start_worker
@@ -132,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = str(data_dir.resolve())
 
     started = time.perf_counter()
-    records, splits = load_splits(data_dir)
+    reviews, splits = load_splits(data_dir)
     print(splits.description, flush=True)
     report = {
         "machine": machine_description(),
@@ -148,10 +149,10 @@ def main(argv: list[str] | None = None) -> int:
         return save(report)
 
     baseline = tfidf_baseline(
-        records.train["review"],
-        records.train["label"],
-        records.test["review"],
-        records.test["label"],
+        reviews.train["review"],
+        reviews.train["label"],
+        reviews.test["review"],
+        reviews.test["label"],
     )
     print(
         f"Baseline: {baseline.description}: {baseline.accuracy:.2%} "

@@ -2,7 +2,7 @@
 generated reviews, each comparison the lesson is about checked for its direction and its noise.
 
 On a copy of the book in a temporary folder, the four notebooks run through the batch runner with
-``data="synthetic"`` (what a fresh machine without IMDB runs). From their recorded results:
+``data="synthetic"`` (what a fresh machine without IMDB runs). From their saved results:
 
 - lesson 5: the fixed RNN pipeline's test accuracy lies above chance (50%);
 - lesson 6: the LSTM's test accuracy lies above the SimpleRNN's; on the reviews whose last cue is
@@ -44,7 +44,7 @@ LESSONS = ["05_imdb_rnn_pytorch", "06_imdb_keras", "07_imdb_embeddings", "11_imd
 
 
 def lesson_metrics(root: Path) -> dict[str, dict[str, float]]:
-    """Each lesson's recorded metrics, by the lesson's number ("5", "6", ...)."""
+    """Each lesson's saved metrics, by the lesson's number ("5", "6", ...)."""
     return {
         str(int(path.name[:2])): json.loads(path.read_text())[0]["metrics"]
         for path in sorted((root / "_build" / "results").glob("[0-9][0-9]_*.json"))

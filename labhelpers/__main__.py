@@ -1,4 +1,4 @@
-"""Command line: ``python -m labhelpers run | book | times | references | colab | record``."""
+"""Command line: ``python -m labhelpers run | book | times | references | colab | lab-report``."""
 
 from __future__ import annotations
 
@@ -126,27 +126,29 @@ def _add_times(commands) -> None:
     )
 
 
-def _add_record(commands) -> None:
-    record = commands.add_parser("record", help="write the lab record of an executed notebook")
-    record.set_defaults(handler=_record)
-    record.add_argument(
+def _add_lab_report(commands) -> None:
+    report = commands.add_parser(
+        "lab-report", help="write the lab report (HTML and PDF) of an executed notebook"
+    )
+    report.set_defaults(handler=_lab_report)
+    report.add_argument(
         "notebook", type=Path, metavar="EXECUTED.ipynb", help="the notebook, executed to its end"
     )
-    record.add_argument("--name", required=True, help="the student's name, as the record shows it")
-    record.add_argument("--register", required=True, help="the student's register number")
-    record.add_argument("--date", default=None, help="YYYY-MM-DD (default: today)")
-    record.add_argument(
+    report.add_argument("--name", required=True, help="the student's name, as the report shows it")
+    report.add_argument("--register", required=True, help="the student's register number")
+    report.add_argument("--date", default=None, help="YYYY-MM-DD (default: today)")
+    report.add_argument(
         "--experiment",
         default=None,
         metavar="N",
         help="the experiment number (default: the lesson number of the title)",
     )
-    record.add_argument(
+    report.add_argument(
         "--out",
         type=Path,
         default=None,
         metavar="DIR",
-        help="folder for NAME.record.html and .pdf (default: beside it)",
+        help="folder for NAME.lab-report.html and .pdf (default: beside it)",
     )
 
 
@@ -175,7 +177,7 @@ def _make_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "colab", help="rewrite each notebook's Colab badge and install line from _config.yml"
     ).set_defaults(handler=_colab)
-    _add_record(commands)
+    _add_lab_report(commands)
     return parser
 
 
@@ -194,10 +196,11 @@ def _grid(args: argparse.Namespace, parser: argparse.ArgumentParser) -> dict[str
 
 def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
     from .tools import runner
+    from .tools.sweep import parse_value
 
     if args.profile not in PROFILE_NAMES:
         parser.error(f"--profile must be one of {', '.join(PROFILE_NAMES)}, got {args.profile!r}")
-    parameters = {key: runner.parse_value(value) for key, value in args.parameter}
+    parameters = {key: parse_value(value) for key, value in args.parameter}
     grid = _grid(args, parser)
     results = runner.run(
         args.profile,
@@ -235,9 +238,9 @@ def _times(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
 
 
 def _references(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
-    from .tools import runner
+    from .tools.references import make_references
 
-    for path, changed in runner.make_references(args.only, args.root).items():
+    for path, changed in make_references(args.only, args.root).items():
         print(f"Wrote {path}")
         if changed:
             print("  compared output changed (say why in the commit):")
@@ -258,13 +261,13 @@ def _colab(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
         print("Now run: jupytext --sync notebooks/*.py")
 
 
-def _record(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
-    from .record import make_record
+def _lab_report(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    from .lab_report import make_lab_report
 
-    html, pdf = make_record(
+    html, pdf = make_lab_report(
         args.notebook, args.name, args.register, args.date, args.experiment, args.out
     )
-    print(f"Lab record written: {html} and {pdf}")
+    print(f"Lab report written: {html} and {pdf}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -276,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         args.handler(args, parser)
-    except runner.Interrupted as stopped:
+    except runner.RunInterrupted as stopped:
         print(stopped, file=sys.stderr)
         return 130
     except KeyboardInterrupt:  # before any notebook started, or while results were being collected

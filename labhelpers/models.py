@@ -1,7 +1,7 @@
 """Every PyTorch model of the lessons, with the choices they share.
 
 - :class:`LastStepRNN`: a recurrent layer read at its last step, then a linear layer
-  (lessons 1, 4, 8); :func:`open_gates` starts its gated cells remembering (lessons 4, 12).
+  (lessons 1, 4, 8).
 - :class:`ReviewRNN`: embedding, recurrent layer, last state, one output unit
   (lab record 000; lessons 5, 7).
 - :class:`PooledReviewRNN`: the strong review classifier, masked or packed padding, pooling over
@@ -24,7 +24,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .checks import one_of, positive_int, positive_ints
-from .data.batches import review_lengths
+from .text import review_lengths
 
 CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
 
@@ -102,37 +102,6 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def open_gates(model: LastStepRNN, value: float) -> None:
-    """Start a gated cell remembering: its gates' biases set so that sigma(value) keeps the state.
-
-    LSTM: forget gate bias ``value`` and input gate bias ``-value``; GRU: update
-    gate bias ``value`` (h_t = (1 - z_t) n_t + z_t h_{t-1}, so z_t near 1 keeps
-    h_{t-1}). torch stacks the biases in chunks of hidden_size, LSTM (input,
-    forget, cell, output) and GRU (reset, update, new), and keeps two per gate
-    (``bias_ih``, ``bias_hh``) whose sum acts: the first gets the value, the
-    second zero. A vanilla RNN is left as it is.
-    """
-    if not isinstance(model, LastStepRNN):
-        raise ValueError(
-            f"model must be a labhelpers.models.LastStepRNN, got {type(model).__name__}"
-        )
-    value = float(value)
-    if not np.isfinite(value):
-        raise ValueError(f"value must be a finite number, got {value!r}")
-    size = model.rnn.hidden_size
-    if isinstance(model.rnn, nn.LSTM):
-        chunks = {1: value, 0: -value}
-    elif isinstance(model.rnn, nn.GRU):
-        chunks = {1: value}
-    else:
-        return
-    with torch.no_grad():
-        for layer in range(model.rnn.num_layers):
-            for chunk, bias in chunks.items():
-                getattr(model.rnn, f"bias_ih_l{layer}")[chunk * size : (chunk + 1) * size] = bias
-                getattr(model.rnn, f"bias_hh_l{layer}")[chunk * size : (chunk + 1) * size] = 0.0
-
-
 State = torch.Tensor | tuple[torch.Tensor, torch.Tensor] | None
 
 
@@ -161,16 +130,21 @@ class CharRNN(nn.Module):
         positive_ints(vocab_size=vocab_size, hidden_size=hidden_size, embedding_dim=embedding_dim)
         one_of("cell", cell, sorted(CELLS))
         self.cell = cell
-        self.embedding = nn.Embedding(vocab_size, embedding_dim)
-        self.rnn = _recurrent_layer(cell, embedding_dim, hidden_size, num_layers)
-        self.out = nn.Linear(hidden_size, vocab_size)
+        self.embedding = nn.Embedding(vocab_size, embedding_dim)  # created in this order: the
+        self.rnn = self._layer(cell, embedding_dim, hidden_size, num_layers)  # seed gives the
+        directions = 2 if self.rnn.bidirectional else 1  # same weights in either class
+        self.out = nn.Linear(directions * hidden_size, vocab_size)
+
+    @staticmethod
+    def _layer(cell: str, embedding_dim: int, hidden_size: int, num_layers: int) -> nn.Module:
+        return _recurrent_layer(cell, embedding_dim, hidden_size, num_layers)
 
     def forward(self, x: torch.Tensor, state: State = None) -> tuple[torch.Tensor, State]:
         states, state = self.rnn(self.embedding(x), state)  # states: (batch, seq_len, hidden_size)
         return self.out(states), state
 
 
-class BidirectionalCharRNN(nn.Module):
+class BidirectionalCharRNN(CharRNN):
     """Embedding -> bidirectional recurrent layer -> Linear(2 hidden, vocab): per-step scores.
 
     The forward direction's state at step t reads x_1..x_t, the backward direction's
@@ -184,20 +158,13 @@ class BidirectionalCharRNN(nn.Module):
     """
 
     def __init__(
-        self,
-        vocab_size: int,
-        hidden_size: int,
-        cell: str = "rnn",
-        embedding_dim: int | None = None,
+        self, vocab_size: int, hidden_size: int, cell: str = "rnn", embedding_dim: int | None = None
     ):
-        super().__init__()
-        embedding_dim = hidden_size if embedding_dim is None else embedding_dim
-        positive_ints(vocab_size=vocab_size, hidden_size=hidden_size, embedding_dim=embedding_dim)
-        one_of("cell", cell, sorted(CELLS))
-        self.cell = cell
-        self.embedding = nn.Embedding(vocab_size, embedding_dim)
-        self.rnn = CELLS[cell](embedding_dim, hidden_size, batch_first=True, bidirectional=True)
-        self.out = nn.Linear(2 * hidden_size, vocab_size)
+        super().__init__(vocab_size, hidden_size, cell, embedding_dim)
+
+    @staticmethod
+    def _layer(cell: str, embedding_dim: int, hidden_size: int, num_layers: int) -> nn.Module:
+        return CELLS[cell](embedding_dim, hidden_size, batch_first=True, bidirectional=True)
 
     def forward(self, x: torch.Tensor, state=None) -> tuple[torch.Tensor, None]:
         if state is not None:
@@ -398,13 +365,13 @@ class PooledReviewRNN(nn.Module):
         embedding_dim: int,
         hidden_size: int,
         *,
-        cell: str = "rnn",
         layers: int = 1,
         bidirectional: bool = True,
         pooling: str = "max",
         padding: str = "masked",
         dropout: float = 0.0,
         embedding_weights: np.ndarray | torch.Tensor | None = None,
+        cell: str = "rnn",
     ):
         super().__init__()
         positive_ints(

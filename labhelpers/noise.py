@@ -111,6 +111,18 @@ def _amount(d: float, se: float, percent: bool) -> str:
     return f"{abs(d):.4g} ± {se:.2g}"
 
 
+_UNDER = f"under {NOISE_LEVEL:g} standard errors"
+_BEYOND = f"more than {NOISE_LEVEL:g} standard errors"
+
+
+def _in_words(
+    a: Measured, b: Measured, higher_is_better: bool, percent: bool
+) -> tuple[str, str, str]:
+    """``a - b`` as a verdict, a signed difference with its error, and an unsigned amount."""
+    d, se = difference(a, b)
+    return verdict(a, b, higher_is_better), _signed(d, se, percent), _amount(d, se, percent)
+
+
 def compare(
     name_a: str,
     a: Measured,
@@ -125,19 +137,11 @@ def compare(
     >>> compare("the LSTM", binomial(0.85, 2000), "the SimpleRNN", binomial(0.70, 2000))
     'the LSTM beats the SimpleRNN by 15.00 ± 1.30 points (more than 2 standard errors).'
     """
-    d, se = difference(a, b)
-    side = verdict(a, b, higher_is_better)
-    if side == "within noise":
-        signed = _signed(d, se, percent)
-        return (
-            f"{name_a} and {name_b} are within noise of each other ({signed}, "
-            f"under {NOISE_LEVEL:g} standard errors)."
-        )
-    verb = "beats" if side == "above" else "is worse than"
-    return (
-        f"{name_a} {verb} {name_b} by {_amount(d, se, percent)} "
-        f"(more than {NOISE_LEVEL:g} standard errors)."
-    )
+    side, signed, amount = _in_words(a, b, higher_is_better, percent)
+    verb = {"above": "beats", "below": "is worse than"}.get(side)
+    if verb is None:
+        return f"{name_a} and {name_b} are within noise of each other ({signed}, {_UNDER})."
+    return f"{name_a} {verb} {name_b} by {amount} ({_BEYOND})."
 
 
 def effect(
@@ -146,28 +150,20 @@ def effect(
     after: Measured,
     what: str = "test accuracy",
     *,
-    percent: bool = True,
     higher_is_better: bool = True,
+    percent: bool = True,
 ) -> str:
     """One sentence on what a change did to a figure: gains, costs, or within noise.
 
     >>> effect("Pooling", binomial(0.70, 2000), binomial(0.80, 2000))
     'Pooling gains 10.00 ± 1.36 points of test accuracy (more than 2 standard errors).'
     """
-    d, se = difference(after, before)
-    side = verdict(after, before, higher_is_better)
-    if side == "within noise":
-        signed = _signed(d, se, percent)
-        return (
-            f"{change} changes {what} by {signed}: within noise "
-            f"(under {NOISE_LEVEL:g} standard errors)."
-        )
-    verb = "gains" if side == "above" else "costs"
+    side, signed, amount = _in_words(after, before, higher_is_better, percent)
     unit = "of " if percent else "in "
-    return (
-        f"{change} {verb} {_amount(d, se, percent)} {unit}{what} "
-        f"(more than {NOISE_LEVEL:g} standard errors)."
-    )
+    verb = {"above": "gains", "below": "costs"}.get(side)
+    if verb is None:
+        return f"{change} changes {what} by {signed}: within noise ({_UNDER})."
+    return f"{change} {verb} {amount} {unit}{what} ({_BEYOND})."
 
 
 def comparison_table(

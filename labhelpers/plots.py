@@ -96,21 +96,28 @@ def plot_confusion_matrix(
     return save_figure(fig, path)
 
 
-def _unrolled_node(ax, x, y, text, colour) -> None:
-    """A node of :func:`plot_unrolled_rnn`: ``text`` in a rounded box at (x, y)."""
+def _rounded_box(ax, centre, half_size, colour, edge="black", linewidth=1.2, pad=0.04, **patch):
+    """A rounded box of the diagrams centred at ``centre``; ``half_size`` is (width, height) / 2."""
     from matplotlib.patches import FancyBboxPatch
 
+    (x, y), (half_width, half_height) = centre, half_size
     ax.add_patch(
         FancyBboxPatch(
-            (x - 0.28, y - 0.2),
-            0.56,
-            0.4,
-            boxstyle="round,pad=0.04",
+            (x - half_width, y - half_height),
+            2 * half_width,
+            2 * half_height,
+            boxstyle=f"round,pad={pad}",
             facecolor=colour,
-            edgecolor="black",
-            linewidth=1.2,
+            edgecolor=edge,
+            linewidth=linewidth,
+            **patch,
         )
     )
+
+
+def _unrolled_node(ax, x, y, text, colour) -> None:
+    """A node of :func:`plot_unrolled_rnn`: ``text`` in a rounded box at (x, y)."""
+    _rounded_box(ax, (x, y), (0.28, 0.2), colour)
     ax.text(x, y, text, ha="center", va="center", fontsize=13)
 
 
@@ -229,22 +236,10 @@ _BOLD_EDGE = "#222222"  # the outline of the states on g_focus's paths
 def _bidirectional_node(ax, x, y, text, colour, bold=False, edge=None, gid=None) -> None:
     """A node of :func:`plot_bidirectional_rnn`: ``text`` in a rounded box at (x, y), outlined in
     bold on g_focus's paths, its patch named ``gid``."""
-    from matplotlib.patches import FancyBboxPatch
-
-    half = _BIDIRECTIONAL_HALF
-    ax.add_patch(
-        FancyBboxPatch(
-            (x - half, y - 0.18),
-            2 * half,
-            0.36,
-            boxstyle="round,pad=0.03",
-            facecolor=colour,
-            edgecolor=edge or (_BOLD_EDGE if bold else "black"),
-            linewidth=2.6 if bold else 1.1,
-            zorder=2,
-            gid=gid,
-        )
-    )
+    edge = edge or (_BOLD_EDGE if bold else "black")
+    linewidth = 2.6 if bold else 1.1
+    _rounded_box(ax, (x, y), (_BIDIRECTIONAL_HALF, 0.18), colour, edge, linewidth, 0.03, zorder=2)
+    ax.patches[-1].set_gid(gid)
     ax.text(x, y, text, ha="center", va="center", fontsize=12, zorder=3)
 
 
@@ -710,6 +705,134 @@ def plot_accuracy_by_distance(
     return save_figure(fig, path)
 
 
+def plot_model_histories(
+    histories: Mapping[str, Mapping[str, Sequence[float]]],
+    keys: Sequence[str] = ("accuracy", "loss"),
+    title: str | None = None,
+    path: str | Path | None = None,
+):
+    """Several models' learning curves side by side: one panel per metric in ``keys``.
+
+    ``histories`` maps a model name to its Keras-like history (``key`` and ``val_key`` per
+    epoch). Each model has its own colour: training solid with circles, validation dashed
+    with squares (lesson 6: SimpleRNN against LSTM). Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    if not histories:
+        raise ValueError("histories is empty: give at least one {model: history}")
+    fig, axes = plt.subplots(1, len(keys), figsize=(5.5 * len(keys), 3.8), squeeze=False)
+    for ax, key in zip(axes[0], keys):
+        for index, (name, history) in enumerate(histories.items()):
+            epochs = np.arange(1, len(history[key]) + 1)
+            style = dict(color=f"C{index % 10}", markersize=3)
+            ax.plot(epochs, history[key], marker="o", label=f"{name} training", **style)
+            ax.plot(epochs, history[f"val_{key}"], marker="s", linestyle="--",
+                    label=f"{name} validation", **style)  # fmt: skip
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(key)
+        ax.set_title(f"{key} per epoch")
+        ax.set_xticks(epochs)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def plot_relative_gradient_by_lag(
+    relative: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    n_reviews: int,
+    path: str | Path | None = None,
+):
+    """Each model's gradient norm by lag, relative to the last word's, on a log scale (lesson 6).
+
+    ``relative`` maps a model name to ``(ratio, se)`` by position (the last position is
+    lag 0), as ``lessons.keras_imdb.relative_gradient`` returns them; the band is ± 2 standard
+    errors, kept above a thousandth of the ratio for the log scale. ``n_reviews``: how many
+    reviews the means are over, for the title. Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    for name, (ratio, se) in relative.items():
+        ratio, se = np.asarray(ratio, dtype=float), np.asarray(se, dtype=float)
+        lag_axis = np.arange(len(ratio))[::-1]
+        ax.semilogy(lag_axis, ratio, label=name)
+        ax.fill_between(
+            lag_axis, np.maximum(ratio - 2 * se, ratio * 1e-3), ratio + 2 * se, alpha=0.2
+        )
+    ax.set_xlabel("steps before the end of the review (lag)")
+    ax.set_ylabel("||dz/de_t|| / last word's (log)")
+    ax.set_title(f"Gradient norm by lag, after training ({n_reviews} validation reviews, ± 2 s.e.)")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return save_figure(fig, path)
+
+
+def plot_review_lengths(lengths: Sequence[int], maxlen: int, record_cut: int = 200):
+    """Lesson 11: a histogram of the words per training review, with a line at the record's cut
+    (``record_cut``, dashed) and at the profile's ``maxlen`` (dotted), each labelled with the share
+    of the reviews longer than it. Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    lengths = np.asarray(lengths)
+    if lengths.ndim != 1 or len(lengths) == 0:
+        raise ValueError("lengths needs one word count per review: give at least one review")
+    fig, ax = plt.subplots(figsize=(8, 3))
+    ax.hist(lengths, bins=60, color="tab:blue", alpha=0.8)
+    for cut, style in ((record_cut, "--"), (maxlen, ":")):
+        longer = f"{np.mean(lengths > cut):.0%} of reviews longer"
+        ax.axvline(cut, color="black", linestyle=style, label=f"cut at {cut}: {longer}")
+    ax.set_xlabel(f"words per training review (first {maxlen} kept)")
+    ax.set_ylabel("reviews")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+# The colour of each kind of lesson 11's steps: the record's model, a tanh RNN, a gated cell.
+STEP_COLOURS = {"record": "tab:gray", "rnn": "tab:blue", "gated": "tab:orange"}
+
+
+def plot_steps_against_baseline(
+    steps: Sequence[str],
+    accuracy: Sequence[float],
+    se: Sequence[float],
+    seconds: Sequence[float],
+    kinds: Sequence[str],
+    baseline: float,
+):
+    """Lesson 11's steps side by side, the first on top: test accuracy (%) with bars of ± 2
+    standard errors (``se``, points) and the TF-IDF ``baseline`` (a share) as a dashed line, and
+    seconds per epoch. ``kinds`` colours each step by :data:`STEP_COLOURS`. Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    columns = [list(steps), list(accuracy), list(se), list(seconds), list(kinds)]
+    if len({len(column) for column in columns}) != 1 or not columns[0]:
+        raise ValueError(
+            "steps, accuracy, se, seconds and kinds need one value per step, at least one step"
+        )
+    unknown = sorted(set(kinds) - set(STEP_COLOURS))
+    if unknown:
+        raise ValueError(f"kinds {unknown} are not among {', '.join(STEP_COLOURS)}")
+    names, accuracy, se, seconds, kinds = (column[::-1] for column in columns)
+    colours = [STEP_COLOURS[kind] for kind in kinds]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), sharey=True)
+    axes[0].barh(names, accuracy, xerr=2 * np.asarray(se), color=colours)
+    axes[0].axvline(100 * baseline, color="black", linestyle="--",
+                    label=f"TF-IDF + logistic regression ({baseline:.1%})")  # fmt: skip
+    axes[0].set_xlim(max(0, min(min(accuracy), 100 * baseline) - 5), 100)
+    axes[0].set_xlabel("test accuracy (%), bars: ± 2 standard errors")
+    axes[0].legend(loc="lower right", fontsize=8)
+    axes[1].barh(names, seconds, color=colours)
+    axes[1].set_xlabel("seconds per epoch (training and validation)")
+    axes[0].set_title("gray: the record; blue: tanh RNN; orange: gated cells")
+    fig.tight_layout()
+    return fig
+
+
 def plot_unit_activations(
     text: str,
     activations: Mapping[str, Sequence[float]],
@@ -820,21 +943,9 @@ class _CellDiagram:
 
     def gate(self, symbol, xy, function, weights, colour, weights_at=(0.12, -0.62)):
         """A gate's box (its nonlinearity written in it), the weights it applies beside it."""
-        from matplotlib.patches import FancyBboxPatch
-
         x, y = xy
-        self.ax.add_patch(
-            FancyBboxPatch(
-                (x - 0.45, y - 0.26),
-                0.9,
-                0.52,
-                boxstyle="round,pad=0.04",
-                facecolor=colour,
-                edgecolor="black",
-                linewidth=1.3,
-                gid=f"gate:{symbol}",
-                zorder=3,
-            )
+        _rounded_box(
+            self.ax, xy, (0.45, 0.26), colour, linewidth=1.3, gid=f"gate:{symbol}", zorder=3
         )
         self.ax.text(
             x, y, f"${function}$", ha="center", va="center", fontsize=13, zorder=4,
@@ -856,22 +967,9 @@ class _CellDiagram:
 
     def product(self, symbol, xy, text, colour):
         """The GRU's recurrent product of the candidate, a box of its own (its weights in it)."""
-        from matplotlib.patches import FancyBboxPatch
-
         x, y = xy
-        self.ax.add_patch(
-            FancyBboxPatch(
-                (x - 0.62, y - 0.22),
-                1.24,
-                0.44,
-                boxstyle="round,pad=0.04",
-                facecolor="white",
-                edgecolor=colour,
-                linewidth=1.6,
-                gid=f"product:{symbol}",
-                zorder=3,
-            )
-        )
+        box = dict(gid=f"product:{symbol}", zorder=3)
+        _rounded_box(self.ax, xy, (0.62, 0.22), "white", colour, 1.6, **box)
         self.ax.text(
             x, y, f"${text}$", ha="center", va="center", fontsize=11, color=self.weights_colour,
             gid=f"weights:{symbol}", zorder=4,

@@ -1,4 +1,4 @@
-"""The lab-record report: Observation table, Result sentence, recorded results.
+"""What a run reports: the Observation table, the Result sentence and the saved results.
 
 Everything here is computed from a run (its history and metrics), so the
 Observation and Result of a notebook are never typed in by hand.
@@ -16,10 +16,7 @@ from typing import Any
 import pandas as pd
 
 from .checks import positive_int
-
-# Outputs of this MIME type carry a notebook's results; the batch runner reads
-# them back from the executed notebook and nbval does not compare them.
-RESULTS_MIME = "application/vnd.labhelpers.results+json"
+from .notebook_file import RESULTS_MIME
 
 
 def observation_table(history: Mapping[str, Sequence[float]], every: int = 1) -> pd.DataFrame:
@@ -39,18 +36,6 @@ def observation_table(history: Mapping[str, Sequence[float]], every: int = 1) ->
     table.insert(0, "epoch", range(1, n_epochs + 1))
     keep = [i for i in range(n_epochs) if (i + 1) % every == 0 or i == n_epochs - 1]
     return table.iloc[keep].set_index("epoch")
-
-
-def epoch_summary(values: Mapping[str, float]) -> str:
-    """``loss 0.4700  accuracy 0.8875``: an epoch's figures,
-    four decimals each, as every training loop shows them."""
-    return "  ".join(f"{name} {value:.4f}" for name, value in values.items())
-
-
-def epoch_line(epoch: int, epochs: int, values: Mapping[str, float], seconds: float) -> str:
-    """``epoch  7/20  loss 0.4700 ...  (0.35 s)``: the one
-    line per epoch of every lesson (torch and Keras alike)."""
-    return f"epoch {epoch:>{len(str(epochs))}}/{epochs}  {epoch_summary(values)}  ({seconds:.2f} s)"
 
 
 def percent(value: float) -> str:
@@ -133,32 +118,41 @@ def machine_description() -> dict[str, Any]:
     return info
 
 
-def record_results(
+def _json_value(value: Any) -> Any:
+    """A setting as JSON holds it: a torch device (or any other object) as its text."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_json_value(item) for item in value]
+    return str(value)
+
+
+def report_result(
+    sentence: str,
+    settings: Mapping[str, Any],
+    *,
     title: str,
-    profile: str,
     data: str,
     metrics: Mapping[str, float],
-    settings: Mapping[str, Any] | None = None,
-    *,
     model: str,
     headline: str,
     lab_record: Mapping[str, float] | None = None,
     source: str | None = None,
     split: str | None = None,
     baselines: Mapping[str, float] | None = None,
-) -> dict[str, Any]:
-    """Record a notebook's key results for the Results page and return them.
+) -> None:
+    """Show a lesson's Result and save its results for the Results page, in one call.
 
-    ``model`` says in words what was trained or checked; ``headline`` names the
-    metric the Results page's cross-lesson table shows; ``lab_record`` holds the
-    lab record's own figures by metric name, where it reported any. For the
-    review lessons, ``source`` is where the reviews came from (``"imdb"`` or
-    ``"synthetic"``), ``split`` the IMDB split used (``"official"`` or
-    ``"random"``) and ``baselines`` the bag-of-words test accuracy by split,
-    which the Results page sets beside every IMDB result of the same split.
-    In a notebook the record is displayed as an output of its own MIME type,
-    which the batch runner collects from the executed notebook; its plain-text
-    form is a short deterministic line, so regression tests are unaffected.
+    ``sentence`` (Markdown) is displayed: it is the Result a student reads and copies.
+    The results saved beside it: ``settings`` (the notebook's, with its ``profile``), what
+    ``data`` the run used, ``metrics`` by name, ``model`` in words, ``headline`` (the metric
+    the Results page's cross-lesson table shows), ``lab_record`` (the lab record's own figures
+    by metric name, where it reported any) and, for the review lessons, ``source`` (``"imdb"``
+    or ``"synthetic"``), ``split`` (``"official"`` or ``"random"``) and ``baselines`` (the
+    bag-of-words test accuracy by split, which the Results page sets beside every IMDB result
+    of the same split). The results are displayed as an output of their own MIME type, which
+    the batch runner collects from the executed notebook; its plain-text form is a short
+    deterministic line, so regression tests are unaffected. Outside IPython it only checks them.
     """
     if headline not in metrics:
         raise ValueError(
@@ -169,34 +163,35 @@ def record_results(
         raise ValueError(
             f"lab_record names {unknown}, which are not among the metrics {', '.join(metrics)}"
         )
-    record = {
+    results = {
         "title": title,
-        "profile": profile,
+        "profile": settings.get("profile"),
         "data": data,
         "model": model,
         "headline": headline,
+        "sentence": sentence,
         "lab_record": {name: float(value) for name, value in (lab_record or {}).items()},
         "source": source,
         "split": split,
         "baselines": {name: float(value) for name, value in (baselines or {}).items()},
         "metrics": {name: float(value) for name, value in metrics.items()},
-        "settings": dict(settings or {}),
+        "settings": {name: _json_value(value) for name, value in settings.items()},
         "machine": machine_description(),
         "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
-    json.dumps(record)  # fail here, not in the runner, if something is not JSON
+    json.dumps(results)  # fail here, not in the runner, if something is not JSON
     try:
-        from IPython.display import display
+        from IPython.display import Markdown, display
     except ImportError:
-        return record
+        return
+    display(Markdown(sentence))
     display(
         {
-            RESULTS_MIME: record,
-            "text/plain": f"Results of {title} recorded ({len(record['metrics'])} figures).",
+            RESULTS_MIME: results,
+            "text/plain": f"Results of {title} saved ({len(results['metrics'])} figures).",
         },
         raw=True,
     )
-    return record
 
 
 ROUNDING_BOUND = 1e-14

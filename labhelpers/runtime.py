@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-BATCH_ENV = "LABHELPERS_BATCH"
+from .environment import BATCH_ENV
+
 # Programs that execute notebooks with nobody watching, and programs that show them to a person.
 BATCH_PROGRAMS = (
     "papermill",

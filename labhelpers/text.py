@@ -28,11 +28,11 @@ from pathlib import Path
 import numpy as np
 
 from .checks import as_list, check_texts, one_of, positive_int
+from .environment import CACHE_DIR_ENV, labhelpers_cache
 from .files import atomic_write
 
 DEFAULT_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 PADDING_CHOICES = ("pre", "post")
-CACHE_ENV = "LABHELPERS_CACHE_DIR"
 CACHE_VERSION = 1
 
 # Masks keeping the first k bytes of a little-endian 8-byte word (k = 0..8).
@@ -493,6 +493,13 @@ def pad_sequences(
     return _pad_steps(sequences, lengths, maxlen, padding, truncating, value, dtype)
 
 
+def review_lengths(ids):
+    """Words per review of a post-padded id matrix (a torch tensor of shape (n, maxlen)): the
+    count of non-zero ids (at least 1). Here, beside the padding, so that the models and the
+    batchers share it without importing each other."""
+    return (ids != 0).sum(dim=1).clamp(min=1)
+
+
 # --------------------------------------------------------------------------- tokenizer
 
 
@@ -730,8 +737,8 @@ class WordTokenizer:
 
 def cache_folder() -> Path:
     """Where tokenized arrays are kept: ``$LABHELPERS_CACHE_DIR``, else ``~/.cache/labhelpers``."""
-    base = os.environ.get(CACHE_ENV)
-    return Path(base).expanduser() if base else Path.home() / ".cache" / "labhelpers"
+    base = os.environ.get(CACHE_DIR_ENV)
+    return Path(base).expanduser() if base else labhelpers_cache()
 
 
 def texts_fingerprint(*groups: Sequence[str]) -> str:

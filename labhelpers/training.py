@@ -27,7 +27,7 @@ from .checks import positive_int
 from .files import atomic_write
 from .metrics import perplexity
 from .models import CharRNN, detach_state
-from .report import epoch_line, epoch_summary
+from .progress import epoch_line, epoch_summary
 from .runtime import is_interactive
 
 

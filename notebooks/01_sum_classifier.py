@@ -13,35 +13,10 @@
 #
 # Experiment E6 of the lab catalogue (lab record 004).
 
-# %%
-# Colab only: install labhelpers and the packages the lessons use that Colab
-# lacks (gensim and the rest of the `colab` extra); Colab's own torch,
-# TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
-import importlib.util
-import subprocess
-import sys
-import time
-
-if (
-    "google.colab" in sys.modules
-    and importlib.util.find_spec("labhelpers") is None
-):
-    started = time.perf_counter()
-    url = "https://github.com/rnn-lab-book/rnn-lab-book"
-    requirement = f"labhelpers[colab] @ git+{url}@main"
-    pip = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", requirement],
-        capture_output=True,
-        text=True,
-    )
-    if pip.returncode != 0:
-        print(pip.stdout, pip.stderr, sep="\n")
-        raise RuntimeError(
-            "pip could not install labhelpers: "
-            "its own message is printed above."
-        )
-    seconds = time.perf_counter() - started
-    print(f"labhelpers and the lessons' packages installed in {seconds:.0f} s")
+# %% tags=["install", "remove-cell"] language="bash"
+# # Colab only: install labhelpers and the packages the lessons use that Colab lacks.
+# [ -z "$COLAB_RELEASE_TAG" ] || python -m pip show -q labhelpers ||
+#   python -m pip install -q "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"
 
 # %% [markdown]
 # ## Aim
@@ -64,38 +39,23 @@ if (
 # `papermill 01_sum_classifier.ipynb out.ipynb -p profile lab -p epochs 100`.
 
 # %% tags=["parameters"]
-profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (the record's settings).
-n_samples = None  # type: int, at least 1  Number of generated sequences (the record: 1000).
-seq_len = None  # type: int, at least 1  Time steps per sequence (the record: 10).
-threshold = None  # type: float  A sequence is labelled 1 when its sum exceeds this (the record: 5).
-train_fraction = None  # type: float in (0, 1)  Share of the sequences, taken in order, used for training; the rest validate (the record: 0.8).
-hidden_size = None  # type: int, at least 1  Size of the RNN's hidden state h_t (the record: 16).
-learning_rate = None  # type: float, above 0  Adam's learning rate (the record: 0.01).
-epochs = None  # type: int, at least 1  Passes over the training data (the record: 50).
-batch_size = None  # type: int, at least 0  Sequences per gradient step; 0 trains on the full batch, as the record does.
-n_seeds = None  # type: int, at least 1  How many seeds to train for the spread of accuracy across initialisations.
-seed = 0  # type: int, at least 0  Seed of the data and of the first (reported) model.
-device = "auto"  # type: str in {"auto", "cuda", "mps", "cpu"}  "auto" takes CUDA, then MPS, then the CPU.
-
-# %%
 from labhelpers.profiles import notebook_settings
 
-# fmt: off
-PROFILES = {
-    "smoke": dict(n_samples=200,  seq_len=10, threshold=5.0,
-                  train_fraction=0.8, hidden_size=16, learning_rate=0.01,
-                  epochs=20, batch_size=0, n_seeds=2),
-    "quick": dict(n_samples=1000, seq_len=10, threshold=5.0,
-                  train_fraction=0.8, hidden_size=16, learning_rate=0.01,
-                  epochs=50, batch_size=0, n_seeds=10),
-    "lab":   dict(n_samples=1000, seq_len=10, threshold=5.0,
-                  train_fraction=0.8, hidden_size=16, learning_rate=0.01,
-                  epochs=50, batch_size=0, n_seeds=10),
-}
-# fmt: on
-# Checks the parameters, then fills in the profile's values.
-settings = notebook_settings(PROFILES)
-settings
+profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab".
+n_samples = None  # type: int, at least 1  Number of generated sequences.
+seq_len = None  # type: int, at least 1  Time steps per sequence.
+threshold = None  # type: float  A sequence is labelled 1 when its sum exceeds this.
+train_fraction = None  # type: float in (0, 1)  Share of the sequences, taken in order, used for training; the rest validate.
+hidden_size = None  # type: int, at least 1  Size of the RNN's hidden state h_t.
+learning_rate = None  # type: float, above 0  Adam's learning rate.
+epochs = None  # type: int, at least 1  Passes over the training data.
+batch_size = None  # type: int, at least 0  Sequences per gradient step; 0 trains on the full batch, as the record does.
+n_seeds = None  # type: int, at least 1  How many seeds to train for the spread of accuracy across initialisations.
+seed = None  # type: int, at least 0  Seed of the data and of the first (reported) model.
+device = None  # type: str in {"auto", "cuda", "mps", "cpu"}  "auto" takes CUDA, then MPS, then the CPU.
+
+# %%
+settings = notebook_settings()
 
 # %% [markdown]
 # ## Algorithm
@@ -136,27 +96,24 @@ import torch
 from torch import nn
 
 from labhelpers.data.synthetic import make_sum_dataset, split_in_order
-from labhelpers.runtime import choose_device, describe_device, seed_everything
+from labhelpers.runtime import describe_device, seed_everything
 
-seed_everything(seed)
-device = choose_device(device)
+seed_everything(settings.seed)
 X, y = make_sum_dataset(
-    settings["n_samples"],
-    settings["seq_len"],
-    settings["threshold"],
-    seed=seed,
+    settings.n_samples,
+    settings.seq_len,
+    settings.threshold,
+    seed=settings.seed,
 )
-X_train, y_train, X_val, y_val = split_in_order(
-    X, y, settings["train_fraction"]
-)
+X_train, y_train, X_val, y_val = split_in_order(X, y, settings.train_fraction)
 print(
     f"X {X.shape}, y {y.shape}; train {len(X_train)}, validation {len(X_val)}"
 )
 print(
-    f"class 1 (sum > {settings['threshold']}): {y_train.mean():.1%} of "
+    f"class 1 (sum > {settings.threshold}): {y_train.mean():.1%} of "
     f"training, {y_val.mean():.1%} of validation"
 )
-print(f"device: {describe_device(device)}")
+print(f"device: {describe_device(settings.device)}")
 
 # %% [markdown]
 # ### Model
@@ -189,7 +146,7 @@ print(inspect.getsource(run_epoch))
 
 # %%
 def batches(X_part, y_part, shuffle):
-    size = settings["batch_size"] or len(X_part)  # 0: the full batch
+    size = settings.batch_size or len(X_part)  # 0: the full batch
     return TensorBatches(
         torch.from_numpy(X_part),
         torch.from_numpy(y_part),
@@ -200,24 +157,22 @@ def batches(X_part, y_part, shuffle):
 
 def train(model_seed, log_every=10):
     torch.manual_seed(model_seed)
-    model = LastStepRNN(1, settings["hidden_size"], 2).to(device)
-    optimizer = torch.optim.Adam(
-        model.parameters(), lr=settings["learning_rate"]
-    )
+    model = LastStepRNN(1, settings.hidden_size, 2).to(settings.device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=settings.learning_rate)
     history = fit(
         model,
         nn.CrossEntropyLoss(),
         optimizer,
         batches(X_train, y_train, shuffle=True),
         batches(X_val, y_val, shuffle=False),
-        epochs=settings["epochs"],
-        device=device,
+        epochs=settings.epochs,
+        device=settings.device,
         log_every=log_every,
     )
     return model, history
 
 
-model, history = train(seed)
+model, history = train(settings.seed)
 print(f"{count_parameters(model)} trainable parameters")
 
 # %% [markdown]
@@ -235,7 +190,7 @@ observation_table(history, every=10).drop(columns="seconds").round(4)
 import matplotlib.pyplot as plt
 
 plot_history(
-    history, title=f"RNN(hidden {settings['hidden_size']}) on the sum task"
+    history, title=f"RNN(hidden {settings.hidden_size}) on the sum task"
 )
 plt.show()
 window = min(10, history.epochs - 1)
@@ -265,8 +220,8 @@ from labhelpers.metrics import (
 logits, targets = predict(model, batches(X_val, y_val, shuffle=False))
 predicted = logits.argmax(dim=1).numpy()
 names = [
-    f"sum <= {settings['threshold']:g}",
-    f"sum > {settings['threshold']:g}",
+    f"sum <= {settings.threshold:g}",
+    f"sum > {settings.threshold:g}",
 ]
 classification_report_table(targets.numpy(), predicted, names).round(4)
 
@@ -282,7 +237,7 @@ plt.show()
 # %%
 sums = X_val.sum(axis=(1, 2))
 wrong = predicted != targets.numpy()
-distance = np.abs(sums - settings["threshold"])
+distance = np.abs(sums - settings.threshold)
 print(f"{wrong.sum()} of {len(wrong)} validation sequences are misclassified")
 if wrong.any():
     print(
@@ -299,16 +254,16 @@ if wrong.any():
 
 # %%
 # The lab record's own figures (record 004), used by the Result sentence and
-# by the recorded results alike.
+# by the saved results alike.
 LAB_RECORD = {"accuracy": 0.94, "f1": 0.9375}
 print(
     "the lab record, one run: "
     + ", ".join(f"{name} {value:.4g}" for name, value in LAB_RECORD.items())
 )
 seed_accuracies = [history["val_accuracy"][-1]]
-for extra_seed in range(seed + 1, seed + settings["n_seeds"]):
+for extra_seed in range(settings.seed + 1, settings.seed + settings.n_seeds):
     _, other = train(
-        extra_seed, log_every=settings["epochs"]
+        extra_seed, log_every=settings.epochs
     )  # only the last epoch's line
     seed_accuracies.append(other["val_accuracy"][-1])
 seed_accuracies = np.array(seed_accuracies)
@@ -338,26 +293,23 @@ from sklearn.linear_model import LogisticRegression
 from labhelpers import noise
 from labhelpers.lessons.sum_classifier import against_baselines, rnn_accuracy
 
-T_steps = settings["seq_len"]
-rule_predicted = (
-    X_val.sum(axis=(1, 2)) > settings["threshold"]
-).astype(y_val.dtype)
+T_steps = settings.seq_len
+rule_predicted = (X_val.sum(axis=(1, 2)) > settings.threshold).astype(
+    y_val.dtype
+)
 rule_accuracy = accuracy(y_val, rule_predicted)
 logistic = LogisticRegression(max_iter=1000).fit(X_train[:, :, 0], y_train)
 logistic_accuracy = accuracy(y_val, logistic.predict(X_val[:, :, 0]))
 majority = max(y_val.mean(), 1 - y_val.mean())
-model_name = f"RNN({settings['hidden_size']}), last state -> linear"
-rnn_name = (
-    f"the RNN (hidden {settings['hidden_size']}, "
-    + (
-        f"mean of {len(seed_accuracies)} seeds)"
-        if len(seed_accuracies) > 1
-        else f"seed {seed})"
-    )
+model_name = f"RNN({settings.hidden_size}), last state -> linear"
+rnn_name = f"the RNN (hidden {settings.hidden_size}, " + (
+    f"mean of {len(seed_accuracies)} seeds)"
+    if len(seed_accuracies) > 1
+    else f"seed {settings.seed})"
 )
 larger_class = "always answering the larger class"
 baselines = {
-    f"the exact rule (sum > {settings['threshold']:g})": noise.binomial(
+    f"the exact rule (sum > {settings.threshold:g})": noise.binomial(
         rule_accuracy, len(y_val)
     ),
     f"logistic regression on the {T_steps} raw values": noise.binomial(
@@ -379,18 +331,16 @@ print(baseline_sentence)
 # ## Result
 
 # %%
-from IPython.display import Markdown, display
-
-from labhelpers.report import record_results, result_sentence
+from labhelpers.report import report_result, result_sentence
 
 val_accuracy = accuracy(targets.numpy(), predicted)
 val_f1 = f1_score(targets.numpy(), predicted)
 data = (
     f"{len(X_val)} generated validation sequences "
-    f"(seed {seed}, {settings['n_samples']} in all)"
+    f"(seed {settings.seed}, {settings.n_samples} in all)"
 )
 sentence = result_sentence(
-    f"An RNN with {settings['hidden_size']} hidden units",
+    f"An RNN with {settings.hidden_size} hidden units",
     {"accuracy": val_accuracy, "f1": val_f1},
     epochs=history.epochs,
     seconds=sum(history["seconds"]),
@@ -405,10 +355,10 @@ sentence += (
     f"regression on the raw values {logistic_accuracy:.2%} and always "
     f"answering the larger class {majority:.2%}. {baseline_sentence}"
 )
-display(Markdown(sentence))
-recorded = record_results(
-    "E6 sum classifier",
-    profile,
+report_result(
+    sentence,
+    settings,
+    title="E6 sum classifier",
     data="generated sum sequences",
     metrics={
         "val_accuracy": val_accuracy,
@@ -419,7 +369,6 @@ recorded = record_results(
         "majority_class_val_accuracy": majority,
         "train_seconds": sum(history["seconds"]),
     },
-    settings=settings,
     model=model_name,
     headline="val_accuracy",
     lab_record={f"val_{name}": value for name, value in LAB_RECORD.items()},
@@ -552,11 +501,12 @@ recorded = record_results(
 
 # %%
 # The numeric answers, from this run (collapsed until clicked).
+from IPython.display import Markdown, display
 from scipy.stats import entropy
 
 from labhelpers.report import answers
 
-H = settings["hidden_size"]
+H = settings.hidden_size
 share = y_train.mean()  # question 10: the best constant prediction's loss
 constant_loss = entropy([share, 1 - share])  # natural log, as the loss
 formula = H * 1 + H * H + 2 * H + 2 * H + 2
@@ -590,14 +540,8 @@ answer_lines = [
 display(Markdown(answers(answer_lines)))
 
 
-# %% tags=["lab-record"]
-# Your lab record: run the whole notebook first (Restart and run all), and
-# outside Colab save it (Ctrl+S). Then fill in your name and register number
-# and run this cell: it writes the record as HTML and PDF from this run (on
-# Colab it also downloads both). Left empty, it only says how to use it.
-student_name = ""  # e.g. "A. Student"
-register_number = ""  # e.g. "21BCE1234"
+# %% tags=["lab-report"]
+# Run all, save, fill in your name and register number, run: your lab report.
+from labhelpers.lab_report import write_lab_report
 
-from labhelpers.record import record_this_notebook
-
-record_this_notebook(student_name, register_number)
+write_lab_report(student_name="", register_number="")

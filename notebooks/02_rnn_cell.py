@@ -14,35 +14,10 @@
 # Theory T1 of the lab catalogue: the hidden-state update and the output, as the
 # lab records write them by hand.
 
-# %%
-# Colab only: install labhelpers and the packages the lessons use that Colab
-# lacks (gensim and the rest of the `colab` extra); Colab's own torch,
-# TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
-import importlib.util
-import subprocess
-import sys
-import time
-
-if (
-    "google.colab" in sys.modules
-    and importlib.util.find_spec("labhelpers") is None
-):
-    started = time.perf_counter()
-    url = "https://github.com/rnn-lab-book/rnn-lab-book"
-    requirement = f"labhelpers[colab] @ git+{url}@main"
-    pip = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", requirement],
-        capture_output=True,
-        text=True,
-    )
-    if pip.returncode != 0:
-        print(pip.stdout, pip.stderr, sep="\n")
-        raise RuntimeError(
-            "pip could not install labhelpers: "
-            "its own message is printed above."
-        )
-    seconds = time.perf_counter() - started
-    print(f"labhelpers and the lessons' packages installed in {seconds:.0f} s")
+# %% tags=["install", "remove-cell"] language="bash"
+# # Colab only: install labhelpers and the packages the lessons use that Colab lacks.
+# [ -z "$COLAB_RELEASE_TAG" ] || python -m pip show -q labhelpers ||
+#   python -m pip install -q "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"
 
 # %% [markdown]
 # ## Aim
@@ -62,37 +37,27 @@ if (
 #
 # ## Parameters
 #
-# Pick a profile with `profile`; leave a parameter at `None` to take the
-# profile's value. With papermill:
+# Pick a profile with `profile`. A parameter left at `None` takes its
+# profile's value (lab, quick or smoke, all in
+# `labhelpers/lesson_settings.py`); set it to override. The cell after the
+# parameters shows the values used. With papermill:
 # `papermill 02_rnn_cell.ipynb out.ipynb -p profile lab -p hidden_size 64`.
 
 # %% tags=["parameters"]
-profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (the record's sizes).
+from labhelpers.profiles import notebook_settings
+
+profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab".
 batch_size = None  # type: int, at least 1  Sequences in the batch (the first dimension of x).
 seq_len = None  # type: int, at least 1  Time steps T per sequence.
 input_size = None  # type: int, at least 1  Features per time step (the size of x_t).
 hidden_size = None  # type: int, at least 1  Size of the hidden state h_t.
 output_size = None  # type: int, at least 1  Size of the output g_t (the rows of W_g).
 tolerance = None  # type: float, above 0  Largest absolute difference allowed between our float64 hidden states and a framework's (the catalogue's example, 1e-6, would also pass a bias off by 1e-8).
-compare_keras = True  # type: bool  Also compare with Keras SimpleRNN (imports TensorFlow: a few seconds).
-seed = 0  # type: int, at least 0  Seed of the inputs and of the frameworks' weights.
+compare_keras = None  # type: bool  Also compare with Keras SimpleRNN (imports TensorFlow: a few seconds).
+seed = None  # type: int, at least 0  Seed of the inputs and of the frameworks' weights.
 
 # %%
-from labhelpers.profiles import notebook_settings
-
-# fmt: off
-PROFILES = {
-    "smoke": dict(batch_size=3,    seq_len=6,  input_size=3, hidden_size=5,
-                  output_size=2, tolerance=1e-10),
-    "quick": dict(batch_size=32,   seq_len=50, input_size=8, hidden_size=32,
-                  output_size=4, tolerance=1e-10),
-    "lab":   dict(batch_size=1000, seq_len=10, input_size=1, hidden_size=16,
-                  output_size=2, tolerance=1e-10),
-}
-# fmt: on
-# Checks the parameters, then fills in the profile's values.
-settings = notebook_settings(PROFILES)
-settings
+settings = notebook_settings()
 
 # %% [markdown]
 # ## Algorithm
@@ -168,16 +133,16 @@ import numpy as np
 
 from labhelpers.runtime import seed_everything
 
-seed_everything(seed)
-rng = np.random.default_rng(seed)
+seed_everything(settings.seed)
+rng = np.random.default_rng(settings.seed)
 # float64
 x = rng.normal(
-    size=(settings["batch_size"], settings["seq_len"], settings["input_size"])
+    size=(settings.batch_size, settings.seq_len, settings.input_size)
 )
 (layer,) = theory.init_rnn_weights(
-    settings["input_size"], settings["hidden_size"], seed=seed
+    settings.input_size, settings.hidden_size, seed=settings.seed
 )
-h0 = np.zeros((settings["batch_size"], settings["hidden_size"]))
+h0 = np.zeros((settings.batch_size, settings.hidden_size))
 h1 = theory.rnn_cell_forward(x[:, 0], h0, layer.W_in, layer.W_hh, layer.b)
 print(
     f"x {x.shape} (batch, T, input); W_in {layer.W_in.shape}, "
@@ -240,17 +205,17 @@ def compare(
         f"largest absolute difference {shown}"
     )
     if check:
-        assert difference < settings["tolerance"], (
-            f"{framework} differs by {difference} (> {settings['tolerance']})"
+        assert difference < settings.tolerance, (
+            f"{framework} differs by {difference} (> {settings.tolerance})"
         )
 
 
 torch_rnns = {}
 for num_layers in (1, 2):
-    torch.manual_seed(seed)
+    torch.manual_seed(settings.seed)
     rnn = torch.nn.RNN(
-        settings["input_size"],
-        settings["hidden_size"],
+        settings.input_size,
+        settings.hidden_size,
         num_layers=num_layers,
         batch_first=True,
     ).double()
@@ -283,7 +248,7 @@ for num_layers in (1, 2):
 # %%
 two_layers = torch_rnns[2]
 lower = torch.nn.RNN(
-    settings["input_size"], settings["hidden_size"], batch_first=True
+    settings.input_size, settings.hidden_size, batch_first=True
 ).double()
 with torch.no_grad():
     for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
@@ -327,7 +292,7 @@ CATALOGUE_TOLERANCE = 1e-6  # the lab catalogue's example bound
 print(
     f"float32 below the catalogue's {CATALOGUE_TOLERANCE:g}: "
     f"{difference32 < CATALOGUE_TOLERANCE}; below this run's tolerance "
-    f"{settings['tolerance']:g}: {difference32 < settings['tolerance']}"
+    f"{settings.tolerance:g}: {difference32 < settings.tolerance}"
 )
 
 planted_error = 1e-8
@@ -361,11 +326,10 @@ from IPython.display import Markdown, display
 
 from labhelpers.lessons.rnn_cell import tolerance_reading
 
-tolerance = settings["tolerance"]
 display(
     Markdown(
         tolerance_reading(
-            tolerance=tolerance,
+            tolerance=settings.tolerance,
             catalogue=CATALOGUE_TOLERANCE,
             planted_error=planted_error,
             rounding64=difference64,
@@ -387,9 +351,9 @@ display(
 # %%
 from labhelpers.theory import rnn_output
 
-torch.manual_seed(seed)
+torch.manual_seed(settings.seed)
 readout = torch.nn.Linear(
-    settings["hidden_size"], settings["output_size"], bias=False
+    settings.hidden_size, settings.output_size, bias=False
 ).double()
 rnn = torch_rnns[1]
 with torch.no_grad():
@@ -410,7 +374,7 @@ compare("torch nn.Linear", 1, g, torch_g, "output g_t, every step")
 
 # %%
 keras_available = False
-if compare_keras:
+if settings.compare_keras:
     try:
         from labhelpers.runtime import import_keras
 
@@ -423,15 +387,17 @@ if compare_keras:
             "Install it with: pip install 'labhelpers[keras]'"
         )
 if keras_available:
-    seed_everything(seed)  # seeds TensorFlow too, now that it is imported
+    seed_everything(
+        settings.seed
+    )  # seeds TensorFlow too, now that it is imported
     for num_layers in (1, 2):
         layers = [
             keras.layers.SimpleRNN(
-                settings["hidden_size"],
+                settings.hidden_size,
                 return_sequences=True,
                 dtype="float64",
                 bias_initializer=keras.initializers.RandomUniform(
-                    -0.5, 0.5, seed=seed + n
+                    -0.5, 0.5, seed=settings.seed + n
                 ),
             )
             for n in range(num_layers)
@@ -439,7 +405,7 @@ if keras_available:
         model = keras.Sequential(
             [
                 keras.Input(
-                    (settings["seq_len"], settings["input_size"]),
+                    (settings.seq_len, settings.input_size),
                     dtype="float64",
                 ),
                 *layers,
@@ -476,7 +442,7 @@ if keras_available:
 import pandas as pd
 
 table = pd.DataFrame(comparisons)
-table["below tolerance"] = table["max_abs_difference"] < settings["tolerance"]
+table["below tolerance"] = table["max_abs_difference"] < settings.tolerance
 table["max_abs_difference"] = [
     rounding_level(value) if dtype == "float64" else f"{value:.1e}"
     for value, dtype in zip(table["max_abs_difference"], table["dtype"])
@@ -521,9 +487,7 @@ display(
 # ## Result
 
 # %%
-from IPython.display import Markdown, display
-
-from labhelpers.report import record_results
+from labhelpers.report import report_result
 
 worst = {
     name: max(
@@ -534,9 +498,9 @@ worst = {
     for name in dict.fromkeys(row["framework"] for row in comparisons)
 }
 shape = (
-    f"{settings['batch_size']} sequences of {settings['seq_len']} "
-    f"steps, input {settings['input_size']}, "
-    f"hidden {settings['hidden_size']}"
+    f"{settings.batch_size} sequences of {settings.seq_len} "
+    f"steps, input {settings.input_size}, "
+    f"hidden {settings.hidden_size}"
 )
 sentence = (
     "The NumPy RNN reproduced every hidden state "
@@ -551,13 +515,13 @@ if "Keras SimpleRNN" in worst:
 sentence += (
     ", and the output $g_t = W_g h_t$ to within "
     f"{rounding_level(worst['torch nn.Linear'])}, in float64 on {shape} "
-    f"(tolerance {settings['tolerance']:g})."
+    f"(tolerance {settings.tolerance:g})."
 )
-display(Markdown(sentence))
-recorded = record_results(
-    "T1 RNN cell from scratch",
-    profile,
-    data=f"random float64 inputs (seed {seed}): {shape}",
+report_result(
+    sentence,
+    settings,
+    title="T1 RNN cell from scratch",
+    data=f"random float64 inputs (seed {settings.seed}): {shape}",
     metrics={
         {
             "torch nn.RNN": "max_abs_difference_torch_rnn",
@@ -566,8 +530,7 @@ recorded = record_results(
         }[name]: value
         for name, value in worst.items()
     },
-    settings=settings,
-    model=f"NumPy RNN cell (hidden {settings['hidden_size']}, 1 and 2 "
+    model=f"NumPy RNN cell (hidden {settings.hidden_size}, 1 and 2 "
     "layers) against torch nn.RNN",
     headline="max_abs_difference_torch_rnn",
 )
@@ -700,13 +663,13 @@ recorded = record_results(
 # %%
 from labhelpers.report import answers
 
-hidden, inputs = settings["hidden_size"], settings["input_size"]
+hidden, inputs = settings.hidden_size, settings.input_size
 torch_parameters = sum(p.numel() for p in torch_rnns[1].parameters())
 ours_parameters = (
     sum(array.size for array in (right_weights[0].W_in, right_weights[0].W_hh))
     + right_weights[0].b.size
 )
-caught = "fails" if wrong64 >= tolerance else "passes"
+caught = "fails" if wrong64 >= settings.tolerance else "passes"
 catalogue_caught = "fails" if wrong64 >= CATALOGUE_TOLERANCE else "passes"
 display(
     Markdown(
@@ -724,7 +687,7 @@ display(
                 f"off by {planted_error:g} moved it to {wrong32:.1e}, while "
                 "in float64 it moved the difference from "
                 f"{rounding_level(difference64)} to {wrong64:.1e}, which "
-                f"{caught} this run's tolerance of {tolerance:g} and "
+                f"{caught} this run's tolerance of {settings.tolerance:g} and "
                 f"{catalogue_caught} the catalogue's "
                 f"{CATALOGUE_TOLERANCE:g}.",
                 "Question 14: the two-layer `nn.RNN` has "
@@ -738,14 +701,8 @@ display(
 )
 
 
-# %% tags=["lab-record"]
-# Your lab record: run the whole notebook first (Restart and run all), and
-# outside Colab save it (Ctrl+S). Then fill in your name and register number
-# and run this cell: it writes the record as HTML and PDF from this run (on
-# Colab it also downloads both). Left empty, it only says how to use it.
-student_name = ""  # e.g. "A. Student"
-register_number = ""  # e.g. "21BCE1234"
+# %% tags=["lab-report"]
+# Run all, save, fill in your name and register number, run: your lab report.
+from labhelpers.lab_report import write_lab_report
 
-from labhelpers.record import record_this_notebook
-
-record_this_notebook(student_name, register_number)
+write_lab_report(student_name="", register_number="")

@@ -14,35 +14,10 @@
 # Theory T2 of the lab catalogue: the gradient of an RNN's loss with respect to
 # its recurrent weights, written out as the records derive it by hand.
 
-# %%
-# Colab only: install labhelpers and the packages the lessons use that Colab
-# lacks (gensim and the rest of the `colab` extra); Colab's own torch,
-# TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
-import importlib.util
-import subprocess
-import sys
-import time
-
-if (
-    "google.colab" in sys.modules
-    and importlib.util.find_spec("labhelpers") is None
-):
-    started = time.perf_counter()
-    url = "https://github.com/rnn-lab-book/rnn-lab-book"
-    requirement = f"labhelpers[colab] @ git+{url}@main"
-    pip = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", requirement],
-        capture_output=True,
-        text=True,
-    )
-    if pip.returncode != 0:
-        print(pip.stdout, pip.stderr, sep="\n")
-        raise RuntimeError(
-            "pip could not install labhelpers: "
-            "its own message is printed above."
-        )
-    seconds = time.perf_counter() - started
-    print(f"labhelpers and the lessons' packages installed in {seconds:.0f} s")
+# %% tags=["install", "remove-cell"] language="bash"
+# # Colab only: install labhelpers and the packages the lessons use that Colab lacks.
+# [ -z "$COLAB_RELEASE_TAG" ] || python -m pip show -q labhelpers ||
+#   python -m pip install -q "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"
 
 # %% [markdown]
 # ## Aim
@@ -65,39 +40,26 @@ if (
 #
 # ## Parameters
 #
+# Pick a profile with `profile`. A parameter left at `None` takes its
+# profile's value (lab, quick or smoke, all in
+# `labhelpers/lesson_settings.py`); set it to override. The cell after the
+# parameters shows the values used. With papermill:
 # `papermill 03_bptt.ipynb out.ipynb -p profile lab -p seq_len 200`.
 
 # %% tags=["parameters"]
-profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (longer sequences).
+from labhelpers.profiles import notebook_settings
+
+profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab".
 batch_size = None  # type: int, at least 1  Sequences in the batch.
 seq_len = None  # type: int, at least 1  Time steps T per sequence.
 input_size = None  # type: int, at least 1  Features per time step (the size of x_t).
 hidden_size = None  # type: int, at least 1  Size of the hidden state h_t.
 output_size = None  # type: int, at least 1  Size of the output g_t, compared with a random target y_t at every step.
 truncate = None  # type: int, at least 1  Steps n of the truncated-BPTT examples (a sliding window keeps lags below n; detaching every n steps keeps lags up to (t - 1) mod n).
-seed = 0  # type: int, at least 0  Seed of the inputs, the targets and the weights.
+seed = None  # type: int, at least 0  Seed of the inputs, the targets and the weights.
 
 # %%
-from labhelpers.profiles import notebook_settings
-
-# fmt: off
-PROFILES = {
-    "smoke": dict(batch_size=2,  seq_len=8,   input_size=3, hidden_size=4,
-                  output_size=2, truncate=3),
-    "quick": dict(batch_size=8,  seq_len=40,  input_size=4, hidden_size=16,
-                  output_size=2, truncate=10),
-    "lab":   dict(batch_size=32, seq_len=100, input_size=4, hidden_size=32,
-                  output_size=2, truncate=20),
-}
-# fmt: on
-# Checks the parameters, then fills in the profile's values.
-settings = notebook_settings(PROFILES)
-if settings["truncate"] > settings["seq_len"]:
-    raise ValueError(
-        f"truncate ({settings['truncate']}) must be "
-        f"at most seq_len ({settings['seq_len']})"
-    )
-settings
+settings = notebook_settings()
 
 # %% [markdown]
 # ## Algorithm
@@ -160,13 +122,13 @@ from labhelpers import theory
 from labhelpers.report import rounding_level
 from labhelpers.runtime import seed_everything
 
-seed_everything(seed)
-B, T, H = settings["batch_size"], settings["seq_len"], settings["hidden_size"]
-rng = np.random.default_rng(seed)
-x = rng.normal(size=(B, T, settings["input_size"]))
-targets = rng.normal(size=(B, T, settings["output_size"]))
-W_g = rng.normal(size=(settings["output_size"], H)) / np.sqrt(H)
-rnn = torch.nn.RNN(settings["input_size"], H, batch_first=True).double()
+seed_everything(settings.seed)
+B, T, H = settings.batch_size, settings.seq_len, settings.hidden_size
+rng = np.random.default_rng(settings.seed)
+x = rng.normal(size=(B, T, settings.input_size))
+targets = rng.normal(size=(B, T, settings.output_size))
+W_g = rng.normal(size=(settings.output_size, H)) / np.sqrt(H)
+rnn = torch.nn.RNN(settings.input_size, H, batch_first=True).double()
 (layer,) = theory.weights_from_torch(rnn.state_dict())
 W_hh = layer.W_hh
 h0 = np.zeros((B, H))
@@ -424,7 +386,7 @@ print(inspect.getsource(theory.truncated_bptt_lags))
 # %%
 import pandas as pd
 
-n = settings["truncate"]
+n = settings.truncate
 kept = {
     kind: theory.truncated_bptt_lags(T, n, kind)
     for kind in ("window", "detach")
@@ -596,6 +558,8 @@ pd.DataFrame({"forward cell steps per sequence": cell_steps}).rename_axis(
 # Both against the full gradient, for every $n$ from 1 to $T$:
 
 # %%
+from labhelpers.lessons.bptt import plot_truncation_errors
+
 # Frobenius norm of each lag's share
 term_norms = np.linalg.norm(terms, axis=(1, 2))
 n_values = np.arange(1, T + 1)
@@ -604,34 +568,7 @@ errors = {
     for kind in ("window", "detach")
 }
 
-fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
-left.semilogy(
-    np.arange(T),
-    np.where(term_norms > 0, term_norms, np.nan),
-    marker="o",
-    markersize=3,
-)
-left.set_xlabel("lag m = t - k (time steps)")
-left.set_ylabel("Frobenius norm of the lag-m terms (log scale)")
-left.set_title(r"Share of $\partial L/\partial W_{hh}$ from each lag")
-left.grid(alpha=0.3)
-for kind, marker in (("window", "o"), ("detach", "s")):
-    right.semilogy(
-        n_values,
-        np.where(errors[kind] > 0, errors[kind], np.nan),
-        marker=marker,
-        markersize=3,
-        label={"window": "sliding window", "detach": "detach every n steps"}[
-            kind
-        ],
-    )
-right.axvline(n, color="grey", linestyle="--", label=f"n = {n} (the example)")
-right.set_xlabel("steps n")
-right.set_ylabel("relative error of the gradient (log scale)")
-right.set_title("Truncated BPTT against the full gradient")
-right.grid(alpha=0.3)
-right.legend()
-fig.tight_layout()
+plot_truncation_errors(term_norms, errors, n)
 plt.show()
 
 # %%
@@ -703,41 +640,38 @@ display(
 # ## Result
 
 # %%
-from IPython.display import Markdown, display
+from labhelpers.report import report_result
 
-from labhelpers.report import record_results
-
-display(
-    Markdown(
-        "The hand-written Jacobian products $\\partial "
-        "h_T/\\partial h_k$ matched autograd to a relative "
-        f"difference of {rounding_level(product_relative)}, and $\\partial "
-        "L/\\partial W_{hh}$ assembled as the sum over earlier "
-        "steps matched `nn.RNN`'s autograd to "
-        f"{rounding_level(grad_relative)} "
-        f"(float64, {B} sequences of {T} steps, hidden {H}). "
-        "With `nn.RNN`'s initial weights ($\\lVert W_{hh} "
-        f"\\rVert_2$ = {theory.spectral_norm(W_hh):.2f}) the gradient "
-        f"factor shrank by {per_step:.3f} per step on "
-        f"average, to {mean_norms[T]:.1e} after {T} steps; "
-        f"truncating BPTT to {n} steps changed the gradient by a "
-        f"relative {detach_error:.2e} when detaching the state every {n} "
-        f"steps (as lesson 10 trains) and by {window_error:.2e} with a "
-        f"sliding window of {n} steps from the true state; windows of {n} "
-        "steps that start from a zero state (as lesson 9 trains) changed "
-        f"it by {zero_window_error:.2e}"
-        + (
-            f", and their last state differed from the true $h_t$ by up "
-            f"to {later.max():.2e}."
-            if len(later)
-            else "."
-        )
+sentence = (
+    "The hand-written Jacobian products $\\partial "
+    "h_T/\\partial h_k$ matched autograd to a relative "
+    f"difference of {rounding_level(product_relative)}, and $\\partial "
+    "L/\\partial W_{hh}$ assembled as the sum over earlier "
+    "steps matched `nn.RNN`'s autograd to "
+    f"{rounding_level(grad_relative)} "
+    f"(float64, {B} sequences of {T} steps, hidden {H}). "
+    "With `nn.RNN`'s initial weights ($\\lVert W_{hh} "
+    f"\\rVert_2$ = {theory.spectral_norm(W_hh):.2f}) the gradient "
+    f"factor shrank by {per_step:.3f} per step on "
+    f"average, to {mean_norms[T]:.1e} after {T} steps; "
+    f"truncating BPTT to {n} steps changed the gradient by a "
+    f"relative {detach_error:.2e} when detaching the state every {n} "
+    f"steps (as lesson 10 trains) and by {window_error:.2e} with a "
+    f"sliding window of {n} steps from the true state; windows of {n} "
+    "steps that start from a zero state (as lesson 9 trains) changed "
+    f"it by {zero_window_error:.2e}"
+    + (
+        f", and their last state differed from the true $h_t$ by up "
+        f"to {later.max():.2e}."
+        if len(later)
+        else "."
     )
 )
-recorded = record_results(
-    "T2 backpropagation through time",
-    profile,
-    data=f"random float64 sequences (seed {seed})",
+report_result(
+    sentence,
+    settings,
+    title="T2 backpropagation through time",
+    data=f"random float64 sequences (seed {settings.seed})",
     metrics={
         "jacobian_product_relative_difference": product_relative,
         "grad_W_hh_relative_difference": grad_relative,
@@ -747,7 +681,6 @@ recorded = record_results(
         "sliding_window_relative_error": window_error,
         "zero_state_window_relative_error": zero_window_error,
     },
-    settings=settings,
     model=f"hand-written BPTT of an RNN (hidden {H}) against autograd",
     headline="grad_W_hh_relative_difference",
 )
@@ -906,14 +839,8 @@ display(
 )
 
 
-# %% tags=["lab-record"]
-# Your lab record: run the whole notebook first (Restart and run all), and
-# outside Colab save it (Ctrl+S). Then fill in your name and register number
-# and run this cell: it writes the record as HTML and PDF from this run (on
-# Colab it also downloads both). Left empty, it only says how to use it.
-student_name = ""  # e.g. "A. Student"
-register_number = ""  # e.g. "21BCE1234"
+# %% tags=["lab-report"]
+# Run all, save, fill in your name and register number, run: your lab report.
+from labhelpers.lab_report import write_lab_report
 
-from labhelpers.record import record_this_notebook
-
-record_this_notebook(student_name, register_number)
+write_lab_report(student_name="", register_number="")

@@ -15,35 +15,10 @@
 # up over long lags, what gradient clipping does about the second, and what
 # gated cells do about the first.
 
-# %%
-# Colab only: install labhelpers and the packages the lessons use that Colab
-# lacks (gensim and the rest of the `colab` extra); Colab's own torch,
-# TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
-import importlib.util
-import subprocess
-import sys
-import time
-
-if (
-    "google.colab" in sys.modules
-    and importlib.util.find_spec("labhelpers") is None
-):
-    started = time.perf_counter()
-    url = "https://github.com/rnn-lab-book/rnn-lab-book"
-    requirement = f"labhelpers[colab] @ git+{url}@main"
-    pip = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", requirement],
-        capture_output=True,
-        text=True,
-    )
-    if pip.returncode != 0:
-        print(pip.stdout, pip.stderr, sep="\n")
-        raise RuntimeError(
-            "pip could not install labhelpers: "
-            "its own message is printed above."
-        )
-    seconds = time.perf_counter() - started
-    print(f"labhelpers and the lessons' packages installed in {seconds:.0f} s")
+# %% tags=["install", "remove-cell"] language="bash"
+# # Colab only: install labhelpers and the packages the lessons use that Colab lacks.
+# [ -z "$COLAB_RELEASE_TAG" ] || python -m pip show -q labhelpers ||
+#   python -m pip install -q "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"
 
 # %% [markdown]
 # ## Aim
@@ -66,11 +41,17 @@ if (
 #
 # ## Parameters
 #
+# Pick a profile with `profile`. A parameter left at `None` takes its
+# profile's value (lab, quick or smoke, all in
+# `labhelpers/lesson_settings.py`); set it to override. The cell after the
+# parameters shows the values used. With papermill:
 # `papermill 04_exploding_vanishing.ipynb out.ipynb -p profile lab -p distances "[10, 50, 100, 200]"`.
 
 # %% tags=["parameters"]
-profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (longer runs).
-scales = None  # type: list of float, above 0  Largest singular values of W_hh to compare (the catalogue: 0.5, 0.9, 1.0, 1.1, 1.5).
+from labhelpers.profiles import notebook_settings
+
+profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab".
+scales = None  # type: list of float, above 0  Largest singular values of W_hh to compare.
 hidden_size = None  # type: int, at least 1  Hidden units of the networks whose gradient norms are measured.
 norm_seq_len = None  # type: int, at least 1  Time steps of the sequences whose gradient norms are measured (the largest lag).
 norm_sequences = None  # type: int, at least 1  Sequences averaged in the gradient-norm plots.
@@ -88,40 +69,10 @@ task_hidden_size = None  # type: int, at least 1  Hidden units of the RNN, LSTM 
 gate_bias = None  # type: float  Bias of the LSTM forget gate (its input gate gets minus it) and of the GRU update gate in the "gates opened" models (the control models keep PyTorch's biases, drawn uniformly in ±1/sqrt(hidden)).
 task_seeds = None  # type: int, at least 1  Seeds (data and weights) per model and distance in the long-range task; with 1 the ± is the binomial standard error of the test accuracy.
 growth_threshold = None  # type: float, above 1  A gradient factor over the whole sequence above this is called exploding, below its inverse vanishing.
-seed = 0  # type: int, at least 0  Seed of the data and of the weights.
+seed = None  # type: int, at least 0  Seed of the data and of the weights.
 
 # %%
-from labhelpers.profiles import notebook_settings
-
-CATALOGUE_SCALES = [0.5, 0.9, 1.0, 1.1, 1.5]
-# fmt: off
-PROFILES = {
-    "smoke": dict(scales=CATALOGUE_SCALES, hidden_size=32, norm_seq_len=30,
-                  norm_sequences=4,  input_scale=0.5, blowup_seq_len=50,
-                  blowup_samples=128,  blowup_scale=2.0,
-                  blowup_learning_rate=0.1, blowup_epochs=4,
-                  clip_threshold=1.0, distances=[2, 8],
-                  task_samples=64,   task_epochs=2,  task_hidden_size=8,
-                  gate_bias=3.0, task_seeds=2, growth_threshold=10.0),
-    "quick": dict(scales=CATALOGUE_SCALES, hidden_size=32, norm_seq_len=60,
-                  norm_sequences=16, input_scale=0.5, blowup_seq_len=50,
-                  blowup_samples=512,  blowup_scale=2.0,
-                  blowup_learning_rate=0.1, blowup_epochs=10,
-                  clip_threshold=1.0, distances=[2, 5, 10, 20, 40, 80],
-                  task_samples=512,  task_epochs=30, task_hidden_size=32,
-                  gate_bias=3.0, task_seeds=1, growth_threshold=10.0),
-    "lab":   dict(scales=CATALOGUE_SCALES, hidden_size=64, norm_seq_len=100,
-                  norm_sequences=64, input_scale=0.5, blowup_seq_len=100,
-                  blowup_samples=2048, blowup_scale=2.0,
-                  blowup_learning_rate=0.1, blowup_epochs=30,
-                  clip_threshold=1.0, distances=[2, 5, 10, 20, 40, 80, 160],
-                  task_samples=2048, task_epochs=30, task_hidden_size=64,
-                  gate_bias=3.0, task_seeds=1, growth_threshold=10.0),
-}
-# fmt: on
-# Checks the parameters, then fills in the profile's values.
-settings = notebook_settings(PROFILES)
-settings
+settings = notebook_settings()
 
 # %% [markdown]
 # ## Algorithm
@@ -184,13 +135,15 @@ import numpy as np
 from labhelpers import theory
 from labhelpers.runtime import seed_everything
 
-seed_everything(seed)
-H, T = settings["hidden_size"], settings["norm_seq_len"]
-Q = theory.random_orthogonal(H, seed=seed)
-W_in = theory.init_rnn_weights(4, H, seed=seed)[0].W_in
+seed_everything(settings.seed)
+H, T = settings.hidden_size, settings.norm_seq_len
+Q = theory.random_orthogonal(H, seed=settings.seed)
+W_in = theory.init_rnn_weights(4, H, seed=settings.seed)[0].W_in
 norm_inputs = (
-    np.random.default_rng(seed).normal(size=(settings["norm_sequences"], T, 4))
-    * settings["input_scale"]
+    np.random.default_rng(settings.seed).normal(
+        size=(settings.norm_sequences, T, 4)
+    )
+    * settings.input_scale
 )
 
 
@@ -206,10 +159,10 @@ def gradient_norms(scale):
     return mean, theory.norm_bound_by_lag(W_hh, T)
 
 
-norms_by_scale = {scale: gradient_norms(scale) for scale in settings["scales"]}
+norms_by_scale = {scale: gradient_norms(scale) for scale in settings.scales}
 print(
     f"W_hh = s Q with Q a random {H}x{H} orthogonal matrix; "
-    f"{settings['norm_sequences']} sequences of {T} steps"
+    f"{settings.norm_sequences} sequences of {T} steps"
 )
 
 # %%
@@ -219,7 +172,7 @@ from labhelpers.plots import plot_norms_by_lag
 
 labels = {
     scale: rf"$\sigma_{{\max}}(W_{{hh}})$ = {scale:g}"
-    for scale in settings["scales"]
+    for scale in settings.scales
 }
 plot_norms_by_lag(
     {labels[s]: norms for s, (norms, _) in norms_by_scale.items()},
@@ -242,7 +195,7 @@ from labhelpers.plots import show_gradient_norm_slider
 
 shown = show_gradient_norm_slider(
     gradient_norms,
-    settings["scales"],
+    settings.scales,
     value=1.0,
     limits=(0.3, 2.0),
     ylim=(1e-20, 1e12),
@@ -278,12 +231,12 @@ from labhelpers.training import fit
 # spin).
 torch.set_num_threads(1)
 BLOWUP_HIDDEN = 32
-rng = np.random.default_rng(seed)
+rng = np.random.default_rng(settings.seed)
 blowup_X = rng.normal(
-    size=(settings["blowup_samples"], settings["blowup_seq_len"], 1)
+    size=(settings.blowup_samples, settings.blowup_seq_len, 1)
 ).astype(np.float32)
 # (n, 1)
-blowup_y = (blowup_X.sum(axis=1) / np.sqrt(settings["blowup_seq_len"])).astype(
+blowup_y = (blowup_X.sum(axis=1) / np.sqrt(settings.blowup_seq_len)).astype(
     np.float32
 )
 print(
@@ -293,19 +246,21 @@ print(
 
 
 def blowup_run(clip):
-    seed_everything(seed)
+    seed_everything(settings.seed)
     model = LastStepRNN(1, BLOWUP_HIDDEN, 1)
     with torch.no_grad():
         model.rnn.weight_hh_l0.copy_(
             torch.from_numpy(
                 theory.scale_to_spectral_norm(
-                    theory.random_orthogonal(BLOWUP_HIDDEN, seed=seed),
-                    settings["blowup_scale"],
+                    theory.random_orthogonal(
+                        BLOWUP_HIDDEN, seed=settings.seed
+                    ),
+                    settings.blowup_scale,
                 ).astype(np.float32)
             )
         )
     optimizer = torch.optim.SGD(
-        model.parameters(), lr=settings["blowup_learning_rate"]
+        model.parameters(), lr=settings.blowup_learning_rate
     )
     batches = TensorBatches(
         torch.from_numpy(blowup_X),
@@ -320,10 +275,10 @@ def blowup_run(clip):
         nn.MSELoss(),
         optimizer,
         batches,
-        epochs=settings["blowup_epochs"],
+        epochs=settings.blowup_epochs,
         accuracy_fn=None,
         clip_grad_norm=clip,
-        log_every=max(1, settings["blowup_epochs"] // 5),
+        log_every=max(1, settings.blowup_epochs // 5),
         stop_on_non_finite=False,
     )
     return history, model
@@ -331,8 +286,8 @@ def blowup_run(clip):
 
 print("without clipping:")
 plain, _ = blowup_run(math.inf)
-print(f"with clipping at {settings['clip_threshold']:g}:")
-clipped, clipped_model = blowup_run(settings["clip_threshold"])
+print(f"with clipping at {settings.clip_threshold:g}:")
+clipped, clipped_model = blowup_run(settings.clip_threshold)
 
 # %%
 from labhelpers.plots import plot_clipping_comparison
@@ -342,11 +297,11 @@ plot_clipping_comparison(
     clipped["loss"],
     plain["grad_norm"],
     clipped["grad_norm"],
-    settings["clip_threshold"],
+    settings.clip_threshold,
     title=f"Vanilla RNN (hidden {BLOWUP_HIDDEN}), "
-    f"W_hh = {settings['blowup_scale']:g} x orthogonal, "
-    f"SGD lr {settings['blowup_learning_rate']:g}, "
-    f"sequences of {settings['blowup_seq_len']} steps",
+    f"W_hh = {settings.blowup_scale:g} x orthogonal, "
+    f"SGD lr {settings.blowup_learning_rate:g}, "
+    f"sequences of {settings.blowup_seq_len} steps",
 )
 plt.show()
 
@@ -390,8 +345,8 @@ plt.show()
 
 # %%
 from labhelpers.data.long_range import make_long_range_dataset, one_hot
+from labhelpers.lessons.gated_cells import open_gates
 from labhelpers.metrics import accuracy
-from labhelpers.models import open_gates
 from labhelpers.training import predict
 
 N_KEYS, N_TOKENS, PREFIX, N_TEST = 4, 8, 10, 512
@@ -404,7 +359,7 @@ def long_range_run(cell, start, distance, run_seed):
     W_hh a random orthogonal matrix) or "opened" (gated cell, open_gates).
     """
     tokens, labels = make_long_range_dataset(
-        settings["task_samples"] + N_TEST,
+        settings.task_samples + N_TEST,
         distance,
         n_keys=N_KEYS,
         n_distractors=N_TOKENS - N_KEYS,
@@ -415,31 +370,31 @@ def long_range_run(cell, start, distance, run_seed):
     # (n, PREFIX + d + 1, N_TOKENS + 1)
     X = torch.from_numpy(one_hot(tokens, N_TOKENS, mark_position=PREFIX))
     y = torch.from_numpy(labels)
-    n = settings["task_samples"]
+    n = settings.task_samples
     seed_everything(run_seed)
     model = LastStepRNN(
-        N_TOKENS + 1, settings["task_hidden_size"], N_KEYS, cell=cell
+        N_TOKENS + 1, settings.task_hidden_size, N_KEYS, cell=cell
     )
     if start == "orthogonal":
         with torch.no_grad():
             model.rnn.weight_hh_l0.copy_(
                 torch.from_numpy(
                     theory.random_orthogonal(
-                        settings["task_hidden_size"], seed=run_seed
+                        settings.task_hidden_size, seed=run_seed
                     ).astype(np.float32)
                 )
             )
     elif start == "opened":
-        open_gates(model, settings["gate_bias"])
+        open_gates(model, settings.gate_bias)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
     history = fit(
         model,
         nn.CrossEntropyLoss(),
         optimizer,
         TensorBatches(X[:n], y[:n], batch_size=32, shuffle=True),
-        epochs=settings["task_epochs"],
+        epochs=settings.task_epochs,
         clip_grad_norm=1.0,
-        log_every=settings["task_epochs"],
+        log_every=settings.task_epochs,
     )
     logits, targets = predict(
         model, TensorBatches(X[n:], y[n:], batch_size=512)
@@ -450,9 +405,9 @@ def long_range_run(cell, start, distance, run_seed):
 
 
 # Each model's name is built from the settings it ran with.
-H_TASK = settings["task_hidden_size"]
-OPENED = f"gates opened, bias {settings['gate_bias']:g}"
-MODELS = {  # key in the recorded metrics: (name, cell, start)
+H_TASK = settings.task_hidden_size
+OPENED = f"gates opened, bias {settings.gate_bias:g}"
+MODELS = {  # key in the saved metrics: (name, cell, start)
     "rnn": (f"RNN({H_TASK}), PyTorch's init", "rnn", "pytorch"),
     "rnn_orthogonal": (f"RNN({H_TASK}), orthogonal W_hh", "rnn", "orthogonal"),
     "lstm_pytorch": (f"LSTM({H_TASK}), PyTorch's init", "lstm", "pytorch"),
@@ -461,11 +416,11 @@ MODELS = {  # key in the recorded metrics: (name, cell, start)
     "gru": (f"GRU({H_TASK}), {OPENED}", "gru", "opened"),
 }
 NAMES = {key: name for key, (name, _, _) in MODELS.items()}
-seeds = [seed + k for k in range(settings["task_seeds"])]
+seeds = [settings.seed + k for k in range(settings.task_seeds)]
 # model name -> one list of test accuracies (one per seed) per distance
 task_runs = {name: [] for name in NAMES.values()}
 task_seconds = 0.0
-for distance in settings["distances"]:
+for distance in settings.distances:
     for name, cell, start in MODELS.values():
         task_runs[name].append([])
         for run_seed in seeds:
@@ -487,7 +442,7 @@ import pandas as pd
 
 from labhelpers.lessons.exploding import growth_kind, growth_words
 
-THRESHOLD = settings["growth_threshold"]
+THRESHOLD = settings.growth_threshold
 lags = sorted({1, min(10, T), T})
 rows = []
 for scale, (norms, bound) in norms_by_scale.items():
@@ -571,10 +526,10 @@ print(
     )
 )
 print(
-    f"with clipping at {settings['clip_threshold']:g}: loss from "
+    f"with clipping at {settings.clip_threshold:g}: loss from "
     f"{clipped['loss'][0]:.4f} to {clipped['loss'][-1]:.4f}, "
     f"always finite: {bool(np.all(np.isfinite(clipped['loss'])))}; "
-    f"{np.mean(clipped_norms > settings['clip_threshold']):.0%} "
+    f"{np.mean(clipped_norms > settings.clip_threshold):.0%} "
     f"of {len(clipped_norms)} steps clipped, "
     f"largest norm before clipping {clipped_norms.max():.3g}"
 )
@@ -650,12 +605,12 @@ print(
 # (The clipped run's figures change with the CPU: see the blow-up cells.)
 from labhelpers.lessons.exploding import clipping_sentence, unclipped_words
 
-clipped_share = float(np.mean(clipped_norms > settings["clip_threshold"]))
+clipped_share = float(np.mean(clipped_norms > settings.clip_threshold))
 unclipped, plain_blew_up = unclipped_words(
     plain_bad_epoch, plain["loss"][0], finite_max(plain["loss"])
 )
 clipping_result = clipping_sentence(
-    settings["clip_threshold"],
+    settings.clip_threshold,
     unclipped,
     bool(np.all(np.isfinite(clipped["loss"]))),
     clipped_fit,
@@ -686,12 +641,12 @@ task_accuracy = {
 }
 print(f"±: {next(iter(task_figures.values()))[0].source}")
 plot_accuracy_by_distance(
-    settings["distances"],
+    settings.distances,
     task_accuracy,
     chance=1 / N_KEYS,
     title="Long-range task: test accuracy against d "
-    f"({settings['task_samples']} training "
-    f"sequences, {settings['task_epochs']} epochs, "
+    f"({settings.task_samples} training "
+    f"sequences, {settings.task_epochs} epochs, "
     f"{len(seeds)} seed(s))",
 )
 plt.show()
@@ -703,7 +658,7 @@ accuracy_table = pd.DataFrame(
             round(100 * (f.value if column == "accuracy %" else f.se), 2)
             for f in (figures[i] for figures in task_figures.values())
         ]
-        for i, d in enumerate(settings["distances"])
+        for i, d in enumerate(settings.distances)
         for column in ("accuracy %", "±")
     },
     index=pd.Index(list(task_figures), name="model"),
@@ -712,7 +667,7 @@ accuracy_table
 
 # %%
 for name, values in task_accuracy.items():
-    print(reach_words(name, settings["distances"], values))
+    print(reach_words(name, settings.distances, values))
 
 # %% [markdown]
 # The fair controls: each start made for long lags against the same cell from
@@ -722,28 +677,27 @@ for name, values in task_accuracy.items():
 # initialisation.
 
 # %%
-D_LAST = settings["distances"][-1]
+D_LAST = settings.distances[-1]
 at_last = {name: figures[-1] for name, figures in task_figures.items()}
 noise.comparison_table(at_last, reference=NAMES["rnn"])
 
 # %%
 from labhelpers.lessons.exploding import effect_by_distance
 
-distances = settings["distances"]
 control_sentences = [
     effect_by_distance(
         "Starting the RNN's W_hh orthogonal (instead of PyTorch's init)",
         task_figures[NAMES["rnn"]],
         task_figures[NAMES["rnn_orthogonal"]],
-        distances,
+        settings.distances,
     ),
     *(
         effect_by_distance(
-            f"Opening the {cell}'s gates (bias {settings['gate_bias']:g}, "
+            f"Opening the {cell}'s gates (bias {settings.gate_bias:g}, "
             "instead of PyTorch's init)",
             task_figures[NAMES[f"{cell.lower()}_pytorch"]],
             task_figures[NAMES[cell.lower()]],
-            distances,
+            settings.distances,
         )
         for cell in ("LSTM", "GRU")
     ),
@@ -767,11 +721,11 @@ print("\n\n".join(control_sentences))
 # %% tags=["nbval-ignore-output"]
 # (Its blow-up figures change with the CPU, see above; the long-range
 # accuracies are compared in the cells before.)
-from labhelpers.report import answers, record_results
+from labhelpers.report import answers, report_result
 
 sentence = (
     r"With $W_{hh}$ scaled to $\sigma_{\max}$ = "
-    f"{', '.join(f'{s:g}' for s in settings['scales'])}, the "
+    f"{', '.join(f'{s:g}' for s in settings.scales)}, the "
     f"gradient factor over {T} steps "
     + "; ".join(
         f"for {s:g} {growth_words(norms[T], T, THRESHOLD)}"
@@ -786,17 +740,20 @@ sentence += (
     + next(iter(task_figures.values()))[0].source
     + "): "
     + "; ".join(
-        reach_words(f"the {name}", settings["distances"], values)
+        reach_words(f"the {name}", settings.distances, values)
         for name, values in task_accuracy.items()
     )
     + f" (chance 25%, {task_seconds:.0f} s of training in all). "
     + " ".join(control_sentences)
 )
-display(Markdown(sentence))
-recorded = record_results(
-    "T3 exploding and vanishing gradients",
-    profile,
-    data=f"random sequences and the generated long-range task (seed {seed})",
+report_result(
+    sentence,
+    settings,
+    title="T3 exploding and vanishing gradients",
+    data=(
+        "random sequences and the generated long-range task "
+        f"(seed {settings.seed})"
+    ),
     metrics={
         **{
             f"norm_at_lag_{T}_scale_{s:g}": norms[T]
@@ -809,21 +766,20 @@ recorded = record_results(
         **{
             f"accuracy_{key}_d{d}": value
             for key, name in NAMES.items()
-            for d, value in zip(settings["distances"], task_accuracy[name])
+            for d, value in zip(settings.distances, task_accuracy[name])
         },
         **{
             f"accuracy_se_{key}_d{d}": figure.se
             for key, name in NAMES.items()
-            for d, figure in zip(settings["distances"], task_figures[name])
+            for d, figure in zip(settings.distances, task_figures[name])
         },
         "long_range_train_seconds": task_seconds,
     },
-    settings=settings,
     model=(
         f"RNN({BLOWUP_HIDDEN}) with W_hh = "
-        f"{settings['blowup_scale']:g} x orthogonal, SGD lr "
-        f"{settings['blowup_learning_rate']:g}, clipped at "
-        f"{settings['clip_threshold']:g}; "
+        f"{settings.blowup_scale:g} x orthogonal, SGD lr "
+        f"{settings.blowup_learning_rate:g}, clipped at "
+        f"{settings.clip_threshold:g}; "
         + ", ".join(NAMES.values())
         + " on the long-range task"
     ),
@@ -992,7 +948,7 @@ display(
                 f"Question 5: {clipping_result}",
                 "Question 7: "
                 + "; ".join(
-                    reach_words(f"the {name}", settings["distances"], values)
+                    reach_words(f"the {name}", settings.distances, values)
                     for name, values in task_accuracy.items()
                 )
                 + ". "
@@ -1003,14 +959,8 @@ display(
 )
 
 
-# %% tags=["lab-record"]
-# Your lab record: run the whole notebook first (Restart and run all), and
-# outside Colab save it (Ctrl+S). Then fill in your name and register number
-# and run this cell: it writes the record as HTML and PDF from this run (on
-# Colab it also downloads both). Left empty, it only says how to use it.
-student_name = ""  # e.g. "A. Student"
-register_number = ""  # e.g. "21BCE1234"
+# %% tags=["lab-report"]
+# Run all, save, fill in your name and register number, run: your lab report.
+from labhelpers.lab_report import write_lab_report
 
-from labhelpers.record import record_this_notebook
-
-record_this_notebook(student_name, register_number)
+write_lab_report(student_name="", register_number="")

@@ -13,35 +13,10 @@
 #
 # Experiment E1 of the lab catalogue (lab record 000).
 
-# %%
-# Colab only: install labhelpers and the packages the lessons use that Colab
-# lacks (gensim and the rest of the `colab` extra); Colab's own torch,
-# TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
-import importlib.util
-import subprocess
-import sys
-import time
-
-if (
-    "google.colab" in sys.modules
-    and importlib.util.find_spec("labhelpers") is None
-):
-    started = time.perf_counter()
-    url = "https://github.com/rnn-lab-book/rnn-lab-book"
-    requirement = f"labhelpers[colab] @ git+{url}@main"
-    pip = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", requirement],
-        capture_output=True,
-        text=True,
-    )
-    if pip.returncode != 0:
-        print(pip.stdout, pip.stderr, sep="\n")
-        raise RuntimeError(
-            "pip could not install labhelpers: "
-            "its own message is printed above."
-        )
-    seconds = time.perf_counter() - started
-    print(f"labhelpers and the lessons' packages installed in {seconds:.0f} s")
+# %% tags=["install", "remove-cell"] language="bash"
+# # Colab only: install labhelpers and the packages the lessons use that Colab lacks.
+# [ -z "$COLAB_RELEASE_TAG" ] || python -m pip show -q labhelpers ||
+#   python -m pip install -q "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"
 
 # %% [markdown]
 # ## Aim
@@ -69,7 +44,9 @@ if (
 # ## Parameters
 #
 # Pick a profile with `profile`; leave a parameter at `None` to take the
-# profile's value, or set it to override. `lab` is the record's exact settings
+# profile's value (`lab`, `quick` and `smoke` are all in
+# `labhelpers/lesson_settings.py`), or set it to override; the cell after the
+# parameters shows the values this run uses. `lab` is the record's exact settings
 # (all 50,000 reviews, 20 epochs). `quick` keeps the record's model and
 # tokenizer but trains on a random 5,000 of the 40,000 training reviews and
 # tests on 2,500 of the 10,000 test reviews, for 5 epochs. `smoke` runs on the
@@ -83,55 +60,29 @@ if (
 # With papermill: `papermill 05_imdb_rnn_pytorch.ipynb out.ipynb -p profile lab`.
 
 # %% tags=["parameters"]
-profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (the record's settings).
+from labhelpers.profiles import notebook_settings
+
+profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab".
 data = None  # type: str in {"imdb", "synthetic", "auto"}  "imdb", "synthetic" (generated reviews) or "auto" (IMDB when it is found, else the generated reviews, said so in the output).
-data_path = ""  # type: str  The IMDB CSV or its folder; empty: $LABHELPERS_DATA_DIR, then kagglehub's cache.
-n_train = None  # type: int, at least 0  Training reviews used, drawn at random from the 80% training part; 0 uses all of them (the record: 40000).
-n_test = None  # type: int, at least 0  Test reviews used, drawn at random from the 20% test part; 0 uses all of them (the record: 10000).
+data_path = None  # type: str  The IMDB CSV or its folder; empty: $LABHELPERS_DATA_DIR, then kagglehub's cache.
+n_train = None  # type: int, at least 0  Training reviews used, drawn at random from the 80% training part; 0 uses all of them.
+n_test = None  # type: int, at least 0  Test reviews used, drawn at random from the 20% test part; 0 uses all of them.
 n_synthetic = None  # type: int, at least 1  Number of generated reviews when the generated corpus is used.
-num_words = None  # type: int, at least 3  Vocabulary of the tokenizer: ids below num_words are kept, the rest become the OOV id (the record: 10000).
-maxlen = None  # type: int, at least 1  Words per review after padding (at the start) and truncation (the record cuts the end, "post"; the fixed pipeline the start, "pre") (the record: 200).
-embedding_dim = None  # type: int, at least 1  Size of the word embeddings (the record: 64).
-hidden_size = None  # type: int, at least 1  Hidden units of the RNN (the record: 64).
-learning_rate = None  # type: float, above 0  Adam's learning rate (the record: 0.001).
-epochs = None  # type: int, at least 1  Passes over the training reviews (the record: 20).
-batch_size = None  # type: int, at least 1  Reviews per gradient step (the record: 64).
+num_words = None  # type: int, at least 3  Vocabulary of the tokenizer: ids below num_words are kept, the rest become the OOV id.
+maxlen = None  # type: int, at least 1  Words per review after padding (at the start) and truncation.
+embedding_dim = None  # type: int, at least 1  Size of the word embeddings.
+hidden_size = None  # type: int, at least 1  Hidden units of the RNN.
+learning_rate = None  # type: float, above 0  Adam's learning rate.
+epochs = None  # type: int, at least 1  Passes over the training reviews.
+batch_size = None  # type: int, at least 1  Reviews per gradient step.
 validation_fraction = None  # type: float in (0, 1)  Share of the training reviews held out for validation in the fixed pipeline.
 cache = None  # type: bool  Keep the tokenized arrays on disk ($LABHELPERS_CACHE_DIR or ~/.cache/labhelpers) so a second run does not tokenize again.
 threads = None  # type: int, at least 0  CPU threads for torch; 0 keeps torch's default. 1 is as fast for this small model and much faster on a busy machine.
-seed = 0  # type: int, at least 0  Seed of the subsets, the validation split and the models.
-device = "auto"  # type: str in {"auto", "cuda", "mps", "cpu"}  "auto" takes CUDA, then MPS, then the CPU.
+seed = None  # type: int, at least 0  Seed of the subsets, the validation split and the models.
+device = None  # type: str in {"auto", "cuda", "mps", "cpu"}  "auto" takes CUDA, then MPS, then the CPU.
 
 # %%
-from labhelpers.data.imdb import check_data_path
-from labhelpers.lessons.imdb_rnn import check_split_sizes
-from labhelpers.profiles import notebook_settings
-
-# fmt: off
-PROFILES = {
-    "smoke": dict(data="synthetic", n_train=0,     n_test=0,
-                  n_synthetic=2000,  num_words=400,   maxlen=60,
-                  embedding_dim=16, hidden_size=16, learning_rate=0.01,
-                  epochs=6,  batch_size=32, validation_fraction=0.2,
-                  cache=False, threads=1),
-    "quick": dict(data="auto",      n_train=5000,  n_test=2500,
-                  n_synthetic=8000,  num_words=10000, maxlen=200,
-                  embedding_dim=64, hidden_size=64, learning_rate=0.001,
-                  epochs=5,  batch_size=64, validation_fraction=0.2,
-                  cache=True,  threads=1),
-    "lab":   dict(data="auto",      n_train=0,     n_test=0,
-                  n_synthetic=50000, num_words=10000, maxlen=200,
-                  embedding_dim=64, hidden_size=64, learning_rate=0.001,
-                  epochs=20, batch_size=64, validation_fraction=0.2,
-                  cache=True,  threads=0),
-}
-# fmt: on
-# Checks the parameters, then fills in the profile's values.
-settings = notebook_settings(PROFILES)
-# A data_path or n_train that cannot work stops here, whatever the profile.
-check_data_path(settings["data"], data_path)
-check_split_sizes(settings["n_train"], settings["validation_fraction"])
-settings
+settings = notebook_settings()
 
 # %% [markdown]
 # ## Algorithm
@@ -176,57 +127,25 @@ import numpy as np
 import torch
 from torch import nn
 
-from labhelpers.data.imdb import load_review_data
-from labhelpers.runtime import choose_device, describe_device, seed_everything
-
-seed_everything(seed)
-device = choose_device(device)
-if settings["threads"]:
-    torch.set_num_threads(settings["threads"])
-records = load_review_data(
-    settings["data"],
-    data_path or None,
-    split="random",
-    n_synthetic=settings["n_synthetic"],
-    seed=seed,
+from labhelpers.lessons.imdb_rnn import (
+    encode_reviews,
+    load_lesson_reviews,
+    rows_used,
 )
-print(records.description)
-if records.fallback_reason:
-    print(
-        "NOTE: these are generated reviews, not IMDB; "
-        "every number below is a number about them."
-    )
-print(f"device: {describe_device(device)}")
 
-
-def pick(n_available, n_wanted, offset):
-    """Positions of a random subset (0: all),
-    the same for every run with this seed."""
-    if not n_wanted or n_wanted >= n_available:
-        return np.arange(n_available)
-    return np.sort(
-        np.random.default_rng(seed + offset).permutation(n_available)[
-            :n_wanted
-        ]
-    )
-
-
-train_rows, test_rows = (
-    pick(len(records.train), settings["n_train"], 1),
-    pick(len(records.test), settings["n_test"], 2),
+reviews, train_rows, test_rows, y_train, y_test = load_lesson_reviews(
+    settings, split="random"
 )
-y_train = records.train["label"].to_numpy()[train_rows].astype(np.float32)
-y_test = records.test["label"].to_numpy()[test_rows].astype(np.float32)
 print(
-    f"training reviews used: {len(train_rows)} of {len(records.train)}; "
-    f"test reviews used: {len(test_rows)} of {len(records.test)}"
+    f"training reviews used: {len(train_rows)} of {len(reviews.train)}; "
+    f"test reviews used: {len(test_rows)} of {len(reviews.test)}"
 )
 print(
     f"positive: {y_train.mean():.1%} of training, {y_test.mean():.1%} of test"
 )
 print(
     "first training review:",
-    records.train["review"].iloc[train_rows[0]][:300],
+    reviews.train["review"].iloc[train_rows[0]][:300],
     "...",
 )
 
@@ -234,38 +153,25 @@ print(
 # ### The record's tokenizer: fitted on every review
 #
 # The record fits the tokenizer on the whole CSV, test reviews included, then
-# pads and splits. `labhelpers.text.encode_texts` does the fitting and padding
-# (with the Keras `Tokenizer`'s rules; a test checks that the ids are the same)
-# and keeps the arrays on disk, so a second run reads them back.
+# pads and splits. `encode_reviews` (`labhelpers.lessons.imdb_rnn`, on
+# `labhelpers.text.encode_texts`) does the fitting and padding (with the Keras
+# `Tokenizer`'s rules; a test checks that the ids are the same) and keeps the
+# arrays on disk, so a second run reads them back.
 
 # %%
-from labhelpers.text import encode_texts
-
-all_reviews = (
-    records.train["review"].tolist() + records.test["review"].tolist()
-)
 started = time.perf_counter()
-leaky = encode_texts(
-    all_reviews,
-    {
-        "train": records.train["review"].tolist(),
-        "test": records.test["review"].tolist(),
-    },
-    num_words=settings["num_words"],
-    oov_token="<OOV>",
-    maxlen=settings["maxlen"],
+leaky = encode_reviews(
+    reviews,
+    settings,
+    f"e1-{reviews.source}-all",
     truncating="post",
-    name=f"e1-{records.source}-all",
-    cache=settings["cache"],
+    fit_on_test=True,
 )
 print(
     f"{'read back from the cache' if leaky.from_cache else 'tokenized'} "
     f"in {time.perf_counter() - started:.2f} s"
 )
-X_train_leaky, X_test_leaky = (
-    leaky.arrays["train"][train_rows],
-    leaky.arrays["test"][test_rows],
-)
+X_train_leaky, X_test_leaky = rows_used(leaky, train_rows, test_rows)
 print(
     f"X_train {X_train_leaky.shape}, X_test "
     f"{X_test_leaky.shape}, ids from 0 to {X_train_leaky.max()}"
@@ -287,8 +193,7 @@ print(
 # %%
 import inspect
 
-from labhelpers.data.batches import TensorBatches
-from labhelpers.lessons.imdb_rnn import record_accuracy_line
+from labhelpers.lessons.imdb_rnn import record_accuracy_line, review_batches
 from labhelpers.models import ReviewRNN, count_parameters
 from labhelpers.training import (
     EarlyStopping,
@@ -302,20 +207,15 @@ print(inspect.getsource(ReviewRNN.forward))
 
 
 def batches(X, y, shuffle):
-    return TensorBatches(
-        torch.from_numpy(X).long(),
-        torch.from_numpy(y),
-        batch_size=settings["batch_size"],
-        shuffle=shuffle,
-    )
+    return review_batches(X, y, settings.batch_size, shuffle)
 
 
 def new_model(sigmoid):
-    torch.manual_seed(seed)
+    torch.manual_seed(settings.seed)
     return ReviewRNN(
-        settings["num_words"],
-        settings["embedding_dim"],
-        settings["hidden_size"],
+        settings.num_words,
+        settings.embedding_dim,
+        settings.hidden_size,
         sigmoid=sigmoid,
     )
 
@@ -323,7 +223,7 @@ def new_model(sigmoid):
 record_model = new_model(sigmoid=True)
 print(f"{count_parameters(record_model)} trainable parameters")
 optimizer = torch.optim.Adam(
-    record_model.parameters(), lr=settings["learning_rate"]
+    record_model.parameters(), lr=settings.learning_rate
 )
 record_history = fit(
     record_model,
@@ -331,8 +231,8 @@ record_history = fit(
     optimizer,
     batches(X_train_leaky, y_train, shuffle=True),
     batches(X_test_leaky, y_test, shuffle=False),
-    epochs=settings["epochs"],
-    device=device,
+    epochs=settings.epochs,
+    device=settings.device,
     accuracy_fn=probability_accuracy,
 )
 
@@ -355,10 +255,8 @@ record_history = fit(
 record_model.eval()
 correct = 0
 with torch.no_grad():
-    X_batch, y_batch = next(
-        iter(batches(X_test_leaky, y_test, shuffle=False))
-    )
-    outputs = record_model(X_batch.to(device)).cpu()
+    X_batch, y_batch = next(iter(batches(X_test_leaky, y_test, shuffle=False)))
+    outputs = record_model(X_batch.to(settings.device)).cpu()
     predicted = (outputs.squeeze() > 0.5).float()
     try:
         correct += (predicted == y_batch.sum()).item()  # the record's line
@@ -400,15 +298,11 @@ wrong = right = 0
 record_model.eval()
 with torch.no_grad():
     for inputs, target in batches(X_test_leaky, y_test, shuffle=False):
-        output = record_model(inputs.to(device)).cpu()
+        output = record_model(inputs.to(settings.device)).cpu()
         wrong += int(record_accuracy_line(output, target))
         right += int(probability_accuracy(output, target))
-print(
-    f"(predicted == y_batch.sum()).sum(): {wrong / len(y_test):.2%}"
-)
-print(
-    f"(predicted == y_batch).sum():       {right / len(y_test):.2%}"
-)
+print(f"(predicted == y_batch.sum()).sum(): {wrong / len(y_test):.2%}")
+print(f"(predicted == y_batch).sum():       {right / len(y_test):.2%}")
 record_test_accuracy = right / len(y_test)
 
 # %% [markdown]
@@ -445,25 +339,12 @@ print(
 # training reviews only:
 
 # %%
-clean = encode_texts(
-    records.train["review"].tolist(),
-    {
-        "train": records.train["review"].tolist(),
-        "test": records.test["review"].tolist(),
-    },
-    num_words=settings["num_words"],
-    oov_token="<OOV>",
-    maxlen=settings["maxlen"],
-    truncating="post",
-    name=f"e1-{records.source}-train",
-    cache=settings["cache"],
+clean = encode_reviews(
+    reviews, settings, f"e1-{reviews.source}-train", truncating="post"
 )
-X_train_clean, X_test_clean = (
-    clean.arrays["train"][train_rows],
-    clean.arrays["test"][test_rows],
-)
+X_train_clean, X_test_clean = rows_used(clean, train_rows, test_rows)
 # ids 2..num_words-1 are words, 1 is the OOV id
-kept = settings["num_words"] - 2
+kept = settings.num_words - 2
 vocab_leaky = set(list(leaky.tokenizer.word_index)[1 : kept + 1])
 vocab_clean = set(list(clean.tokenizer.word_index)[1 : kept + 1])
 train_words = set(clean.tokenizer.word_counts)
@@ -565,9 +446,9 @@ pd.DataFrame(rows).round(4)
 # %%
 from labhelpers import noise
 
-rng = np.random.default_rng(seed + 3)
+rng = np.random.default_rng(settings.seed + 3)
 order = rng.permutation(len(X_train_clean))
-n_val = int(round(settings["validation_fraction"] * len(order)))
+n_val = int(round(settings.validation_fraction * len(order)))
 val_part, fit_part = order[:n_val], order[n_val:]
 print(
     f"training {len(fit_part)}, validation "
@@ -575,25 +456,12 @@ print(
 )
 
 # step 4's arrays: the training-only tokenizer, long reviews cut at the start
-fixed = encode_texts(
-    records.train["review"].tolist(),
-    {
-        "train": records.train["review"].tolist(),
-        "test": records.test["review"].tolist(),
-    },
-    num_words=settings["num_words"],
-    oov_token="<OOV>",
-    maxlen=settings["maxlen"],
-    truncating="pre",
-    name=f"e1-{records.source}-train-pre",
-    cache=settings["cache"],
+fixed = encode_reviews(
+    reviews, settings, f"e1-{reviews.source}-train-pre", truncating="pre"
 )
-X_train_fixed, X_test_fixed = (
-    fixed.arrays["train"][train_rows],
-    fixed.arrays["test"][test_rows],
-)
+X_train_fixed, X_test_fixed = rows_used(fixed, train_rows, test_rows)
 # only the reviews longer than maxlen differ between "post" and "pre"
-short = clean.lengths["test"][test_rows] <= settings["maxlen"]
+short = clean.lengths["test"][test_rows] <= settings.maxlen
 assert np.array_equal(X_test_fixed[short], X_test_clean[short])
 
 
@@ -603,21 +471,17 @@ def train_step(X_tr, X_te, sigmoid):
     step_history = fit(
         step_model,
         nn.BCELoss() if sigmoid else nn.BCEWithLogitsLoss(),
-        torch.optim.Adam(
-            step_model.parameters(), lr=settings["learning_rate"]
-        ),
+        torch.optim.Adam(step_model.parameters(), lr=settings.learning_rate),
         batches(X_tr[fit_part], y_train[fit_part], shuffle=True),
         batches(X_tr[val_part], y_train[val_part], shuffle=False),
-        epochs=settings["epochs"],
-        device=device,
+        epochs=settings.epochs,
+        device=settings.device,
         accuracy_fn=probability_accuracy if sigmoid else logits_accuracy,
         early_stopping=EarlyStopping(
-            monitor="val_accuracy", patience=settings["epochs"]
+            monitor="val_accuracy", patience=settings.epochs
         ),
     )
-    out, targets = predict(
-        step_model, batches(X_te, y_test, shuffle=False)
-    )
+    out, targets = predict(step_model, batches(X_te, y_test, shuffle=False))
     guess = (out > (0.5 if sigmoid else 0.0)).float()
     step_accuracy = float((guess == targets).float().mean())
     return step_model, step_history, step_accuracy
@@ -726,11 +590,11 @@ from IPython.display import Markdown, display
 
 from labhelpers.report import observation_table
 
-if not records.is_imdb:
+if not reviews.is_imdb:
     display(
         Markdown(
             "**These runs used generated reviews, "
-            f"not IMDB** ({records.description}). "
+            f"not IMDB** ({reviews.description}). "
             "Their numbers say how the pipeline behaves "
             "on that corpus, not what it reaches on IMDB."
         )
@@ -793,21 +657,17 @@ plt.show()
 # position:
 
 # %%
-from labhelpers.lessons.imdb_rnn import saliency_by_position
+from labhelpers.lessons.imdb_rnn import (
+    plot_saliency_by_position,
+    saliency_by_position,
+)
 
 saliency = saliency_by_position(
     model, torch.from_numpy(X_test_fixed[:1000]).long()
 )
-T = settings["maxlen"]
+T = settings.maxlen
 positions = [p for p in (T - 1, T - 10, T - 25, T - 50, T - 100, 0) if p >= 0]
-fig, ax = plt.subplots(figsize=(7, 3.5))
-ax.semilogy(np.arange(1, T + 1), saliency)
-ax.set_xlabel(
-    f"position in the padded review ({T} = the last step, read by h_T)"
-)
-ax.set_ylabel("mean ||dz / de_t|| (log scale)")
-ax.set_title("How much each position can move the output")
-ax.grid(alpha=0.3)
+plot_saliency_by_position(saliency)
 plt.show()
 print("steps before the end -> sensitivity relative to the last word:")
 for p in positions:
@@ -869,8 +729,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 started = time.perf_counter()
-train_texts = records.train["review"].to_numpy()[train_rows][fit_part]
-test_texts = records.test["review"].to_numpy()[test_rows]
+train_texts = reviews.train["review"].to_numpy()[train_rows][fit_part]
+test_texts = reviews.test["review"].to_numpy()[test_rows]
 tfidf = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
 bag_of_words = LogisticRegression(C=4.0, max_iter=1000).fit(
     tfidf.fit_transform(train_texts), y_train[fit_part]
@@ -922,7 +782,7 @@ text += (
     + " "
     + baseline_sentence(measured(baseline_accuracy), measured(test_accuracy))
 )
-if not records.is_imdb:
+if not reviews.is_imdb:
     text += (
         " These are generated reviews: the figures say nothing about "
         "what the same models reach on IMDB."
@@ -933,20 +793,19 @@ display(Markdown(text))
 # ## Result
 
 # %%
-from labhelpers.report import record_results, result_sentence
+from labhelpers.report import report_result, result_sentence
 
 # lab record 000's own figure (it reported 71-75% after 20 epochs), named once
 RECORD_000 = {"test_accuracy": 0.71}
 description = (
-    f"PyTorch Embedding({settings['num_words']}, {settings['embedding_dim']})"
-    f" -> RNN({settings['hidden_size']}), maxlen {settings['maxlen']}, "
+    f"PyTorch Embedding({settings.num_words}, {settings.embedding_dim})"
+    f" -> RNN({settings.hidden_size}), maxlen {settings.maxlen}, "
     "fixed pipeline"
 )
-seconds = sum(history["seconds"]) + sum(record_history["seconds"])
 data_label = (
-    records.description
-    if records.is_imdb
-    else "GENERATED reviews (not IMDB): " + records.description
+    reviews.description
+    if reviews.is_imdb
+    else "GENERATED reviews (not IMDB): " + reviews.description
 )
 sentence = result_sentence(
     description,
@@ -954,9 +813,9 @@ sentence = result_sentence(
     epochs=history.epochs,
     seconds=sum(history["seconds"]),
     data=f"{len(y_test)} "
-    f"{'IMDB' if records.is_imdb else 'generated'} test reviews",
+    f"{'IMDB' if reviews.is_imdb else 'generated'} test reviews",
     record=(
-        {"accuracy": RECORD_000["test_accuracy"]} if records.is_imdb else None
+        {"accuracy": RECORD_000["test_accuracy"]} if reviews.is_imdb else None
     ),
 )
 sentence += (
@@ -972,12 +831,12 @@ sentence += (
     + " The bag-of-words baseline scored "
     + f"{measured(baseline_accuracy).show()}."
 )
-if not records.is_imdb:
+if not reviews.is_imdb:
     sentence += " These are numbers on generated reviews, not on IMDB."
-display(Markdown(sentence))
-recorded = record_results(
-    "E1 IMDB RNN (PyTorch)",
-    profile,
+report_result(
+    sentence,
+    settings,
+    title="E1 IMDB RNN (PyTorch)",
     data=data_label,
     metrics={
         "test_accuracy": test_accuracy,
@@ -994,14 +853,13 @@ recorded = record_results(
         "epochs": history.epochs,
         "seconds_per_epoch": float(np.mean(history["seconds"])),
         "record_seconds_per_epoch": float(np.mean(record_history["seconds"])),
-        "uses_imdb": float(records.is_imdb),
+        "uses_imdb": float(reviews.is_imdb),
     },
-    settings=settings,
     model=description,
     headline="test_accuracy",
-    lab_record=RECORD_000 if records.is_imdb else None,
-    source=records.source,
-    split=records.split,
+    lab_record=RECORD_000 if reviews.is_imdb else None,
+    source=reviews.source,
+    split=reviews.split,
 )
 
 
@@ -1179,21 +1037,13 @@ lines = {
     "is between pipelines that differ in one setting, but with one seed per "
     "step it still holds the noise of that one training.",
     7: gradient_sentence(T - 1 - far, saliency[far], saliency[-1]),
-    8: baseline_sentence(
-        measured(baseline_accuracy), measured(test_accuracy)
-    ),
+    8: baseline_sentence(measured(baseline_accuracy), measured(test_accuracy)),
 }
 display(Markdown(answers([f"**{i}.** {a}" for i, a in lines.items()])))
 
 
-# %% tags=["lab-record"]
-# Your lab record: run the whole notebook first (Restart and run all), and
-# outside Colab save it (Ctrl+S). Then fill in your name and register number
-# and run this cell: it writes the record as HTML and PDF from this run (on
-# Colab it also downloads both). Left empty, it only says how to use it.
-student_name = ""  # e.g. "A. Student"
-register_number = ""  # e.g. "21BCE1234"
+# %% tags=["lab-report"]
+# Run all, save, fill in your name and register number, run: your lab report.
+from labhelpers.lab_report import write_lab_report
 
-from labhelpers.record import record_this_notebook
-
-record_this_notebook(student_name, register_number)
+write_lab_report(student_name="", register_number="")

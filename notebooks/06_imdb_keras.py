@@ -13,35 +13,10 @@
 #
 # Experiment E2 of the lab catalogue (lab records 001 and 002).
 
-# %%
-# Colab only: install labhelpers and the packages the lessons use that Colab
-# lacks (gensim and the rest of the `colab` extra); Colab's own torch,
-# TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
-import importlib.util
-import subprocess
-import sys
-import time
-
-if (
-    "google.colab" in sys.modules
-    and importlib.util.find_spec("labhelpers") is None
-):
-    started = time.perf_counter()
-    url = "https://github.com/rnn-lab-book/rnn-lab-book"
-    requirement = f"labhelpers[colab] @ git+{url}@main"
-    pip = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", requirement],
-        capture_output=True,
-        text=True,
-    )
-    if pip.returncode != 0:
-        print(pip.stdout, pip.stderr, sep="\n")
-        raise RuntimeError(
-            "pip could not install labhelpers: "
-            "its own message is printed above."
-        )
-    seconds = time.perf_counter() - started
-    print(f"labhelpers and the lessons' packages installed in {seconds:.0f} s")
+# %% tags=["install", "remove-cell"] language="bash"
+# # Colab only: install labhelpers and the packages the lessons use that Colab lacks.
+# [ -z "$COLAB_RELEASE_TAG" ] || python -m pip show -q labhelpers ||
+#   python -m pip install -q "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"
 
 # %% [markdown]
 # ## Aim
@@ -67,8 +42,10 @@ if (
 #
 # ## Parameters
 #
-# Pick a profile with `profile`; leave a parameter at `None` to take the
-# profile's value, or set it to override. `lab` is the records' settings on the
+# Pick a profile with `profile`; a parameter left at `None` takes its
+# profile's value (`lab`, `quick` or `smoke`, all in
+# `labhelpers/lesson_settings.py`), and the cell after the parameters shows
+# the values used. `lab` is the records' settings on the
 # full official split (25,000 training and 25,000 test reviews, 5 epochs; the
 # LSTM with recurrent dropout is the slow part, and the Observation times it;
 # the book's page *How long each lesson takes* gives each profile's time).
@@ -84,53 +61,27 @@ if (
 # `papermill 06_imdb_keras.ipynb out.ipynb -p profile lab`.
 
 # %% tags=["parameters"]
+from labhelpers.profiles import notebook_settings
+
 profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (the records' settings).
 data = None  # type: str in {"imdb", "synthetic", "auto"}  "imdb", "synthetic" (generated reviews) or "auto" (IMDB when it is found, else the generated reviews, said so in the output).
-data_path = ""  # type: str  The IMDB CSV or its folder; empty: $LABHELPERS_DATA_DIR, then kagglehub's cache.
+data_path = None  # type: str  The IMDB CSV or its folder; empty: $LABHELPERS_DATA_DIR, then kagglehub's cache.
 n_train = None  # type: int, at least 0  Training reviews used, the first of the shuffled official training half; 0 uses all 25000.
 n_test = None  # type: int, at least 0  Test reviews used, the first of the shuffled official test half; 0 uses all 25000.
 n_synthetic = None  # type: int, at least 1  Number of generated reviews when the generated corpus is used.
-num_words = None  # type: int, at least 4  Ids kept: words ranked below num_words (the records: 10000).
-maxlen = None  # type: int, at least 1  Ids per review after pad_sequences (Keras defaults: pad and cut at the start) (the records: 200).
-embedding_dim = None  # type: int, at least 1  Size of the word embeddings (the records: 128).
-units = None  # type: int, at least 1  Units of the SimpleRNN and of the LSTM (the records: 128).
-dropout = None  # type: float in [0, 1)  Dropout on the recurrent layers' inputs (the records: 0.2).
-recurrent_dropout = None  # type: float in [0, 1)  Dropout on the LSTM's hidden state between steps (record 002: 0.2).
-epochs = None  # type: int, at least 1  Passes over the training reviews (the records: 5).
-batch_size = None  # type: int, at least 1  Reviews per training step (the records: 64).
-validation_split = None  # type: float in (0, 1)  Share of the training reviews (the last ones) Keras holds out for validation (the records: 0.2).
-seed = 0  # type: int, at least 0  Seed of TensorFlow, Keras and NumPy.
+num_words = None  # type: int, at least 4  Ids kept: words ranked below num_words.
+maxlen = None  # type: int, at least 1  Ids per review after pad_sequences (Keras defaults: pad and cut at the start).
+embedding_dim = None  # type: int, at least 1  Size of the word embeddings.
+units = None  # type: int, at least 1  Units of the SimpleRNN and of the LSTM.
+dropout = None  # type: float in [0, 1)  Dropout on the recurrent layers' inputs.
+recurrent_dropout = None  # type: float in [0, 1)  Dropout on the LSTM's hidden state between steps.
+epochs = None  # type: int, at least 1  Passes over the training reviews.
+batch_size = None  # type: int, at least 1  Reviews per training step.
+validation_split = None  # type: float in (0, 1)  Share of the training reviews (the last ones) Keras holds out for validation.
+seed = None  # type: int, at least 0  Seed of TensorFlow, Keras and NumPy.
 
 # %%
-from labhelpers.data.imdb import check_data_path
-from labhelpers.profiles import notebook_settings
-
-# fmt: off
-PROFILES = {
-    # smoke's recurrent_dropout is 0: with it the graph takes seconds longer
-    # to build.
-    "smoke": dict(data="synthetic", n_train=0,    n_test=0,
-                  n_synthetic=2000,  num_words=400,   maxlen=60,
-                  embedding_dim=16,  units=16,  dropout=0.2,
-                  recurrent_dropout=0.0, epochs=4, batch_size=32,
-                  validation_split=0.2),
-    "quick": dict(data="auto",      n_train=3000, n_test=3000,
-                  n_synthetic=10000,  num_words=10000, maxlen=200,
-                  embedding_dim=128, units=128, dropout=0.2,
-                  recurrent_dropout=0.2, epochs=3, batch_size=64,
-                  validation_split=0.2),
-    "lab":   dict(data="auto",      n_train=0,    n_test=0,
-                  n_synthetic=50000, num_words=10000, maxlen=200,
-                  embedding_dim=128, units=128, dropout=0.2,
-                  recurrent_dropout=0.2, epochs=5, batch_size=64,
-                  validation_split=0.2),
-}
-# fmt: on
-# Checks the parameters, then fills in the profile's values.
-settings = notebook_settings(PROFILES)
-# A data_path that cannot be used stops here, whatever the profile.
-check_data_path(settings["data"], data_path)
-settings
+settings = notebook_settings()
 
 # %% [markdown]
 # ## Algorithm
@@ -178,30 +129,30 @@ keras = import_keras()
 import numpy as np
 import tensorflow as tf
 
-from labhelpers.data.imdb import load_keras_imdb
+from labhelpers.data.keras_imdb import load_keras_imdb
 from labhelpers.lessons.keras_imdb import long_range_reviews
 from labhelpers.runtime import seed_everything
 
 # TensorFlow is imported: seeds it and asks for deterministic ops
-seed_everything(seed)
-if settings["data"] == "synthetic":
+seed_everything(settings.seed)
+if settings.data == "synthetic":
     imdb = long_range_reviews(
-        settings["n_synthetic"], num_words=settings["num_words"], seed=seed
+        settings.n_synthetic, num_words=settings.num_words, seed=settings.seed
     )
 else:
     imdb = load_keras_imdb(
-        settings["num_words"],
-        data_path or None,
-        data=settings["data"],
-        n_synthetic=settings["n_synthetic"],
-        synthetic_seed=seed,
+        settings.num_words,
+        settings.data_path or None,
+        data=settings.data,
+        n_synthetic=settings.n_synthetic,
+        synthetic_seed=settings.seed,
     )
     if not imdb.is_imdb:
         # the generated reviews this lesson needs: one word far from the end
         imdb = long_range_reviews(
-            settings["n_synthetic"],
-            num_words=settings["num_words"],
-            seed=seed,
+            settings.n_synthetic,
+            num_words=settings.num_words,
+            seed=settings.seed,
             fallback_reason=imdb.fallback_reason,
         )
 print(imdb.description)
@@ -221,12 +172,12 @@ def first(n, part):
 
 
 x_train_ids, y_train = (
-    first(settings["n_train"], imdb.x_train),
-    first(settings["n_train"], imdb.y_train),
+    first(settings.n_train, imdb.x_train),
+    first(settings.n_train, imdb.y_train),
 )
 x_test_ids, y_test = (
-    first(settings["n_test"], imdb.x_test),
-    first(settings["n_test"], imdb.y_test),
+    first(settings.n_test, imdb.x_test),
+    first(settings.n_test, imdb.y_test),
 )
 print(
     f"training reviews: {len(x_train_ids)} of {len(imdb.x_train)}, "
@@ -239,18 +190,18 @@ print("first training review, ids:", x_train_ids[0][:16], "...")
 print("decoded:", imdb.decode(x_train_ids[0][:16]), "...")
 
 # %%
-x_train = keras.utils.pad_sequences(x_train_ids, maxlen=settings["maxlen"])
-x_test = keras.utils.pad_sequences(x_test_ids, maxlen=settings["maxlen"])
+x_train = keras.utils.pad_sequences(x_train_ids, maxlen=settings.maxlen)
+x_test = keras.utils.pad_sequences(x_test_ids, maxlen=settings.maxlen)
 lengths = np.array([len(x) for x in x_train_ids])
 print(f"x_train {x_train.shape}, x_test {x_test.shape}")
 print(
     f"review length in ids: median {np.median(lengths):.0f}; "
-    f"{np.mean(lengths > settings['maxlen']):.1%} of the "
+    f"{np.mean(lengths > settings.maxlen):.1%} of the "
     "training reviews are longer than "
-    f"{settings['maxlen']} and lose their start"
+    f"{settings.maxlen} and lose their start"
 )
 # where Keras cuts validation_split
-split_at = int(np.floor(len(x_train) * (1 - settings["validation_split"])))
+split_at = int(np.floor(len(x_train) * (1 - settings.validation_split)))
 print(
     f"Keras trains on the first {split_at} and validates on "
     f"the last {len(x_train) - split_at} training reviews"
@@ -422,27 +373,27 @@ from labhelpers.lessons.keras_imdb import (
 print(inspect.getsource(build_review_classifier))
 
 
-def train(cell, recurrent_dropout):
+def train(cell, recurrent_rate):
     # the same initial weights and batch order for a given seed
-    keras.utils.set_random_seed(seed)
+    keras.utils.set_random_seed(settings.seed)
     model = build_review_classifier(
         cell,
-        settings["num_words"],
-        settings["embedding_dim"],
-        settings["units"],
-        maxlen=settings["maxlen"],
-        dropout=settings["dropout"],
-        recurrent_dropout=recurrent_dropout,
+        settings.num_words,
+        settings.embedding_dim,
+        settings.units,
+        maxlen=settings.maxlen,
+        dropout=settings.dropout,
+        recurrent_dropout=recurrent_rate,
     )
     timer, watcher = StepTimer(), ValidationPredictions(x_train[split_at:])
     fitted = model.fit(
         x_train,
         y_train,
-        epochs=settings["epochs"],
-        batch_size=settings["batch_size"],
-        validation_split=settings["validation_split"],
+        epochs=settings.epochs,
+        batch_size=settings.batch_size,
+        validation_split=settings.validation_split,
         verbose=0,
-        callbacks=[timer, EpochLog(settings["epochs"]), watcher],
+        callbacks=[timer, EpochLog(settings.epochs), watcher],
     )
     test_loss, test_accuracy = model.evaluate(
         x_test, y_test, batch_size=256, verbose=0
@@ -463,11 +414,11 @@ def train(cell, recurrent_dropout):
 
 
 print("SimpleRNN(dropout) - records 001 and 002")
-simple = train("simple_rnn", recurrent_dropout=0.0)
+simple = train("simple_rnn", recurrent_rate=0.0)
 
 # %%
 print("LSTM(dropout, recurrent_dropout) - record 002")
-lstm = train("lstm", recurrent_dropout=settings["recurrent_dropout"])
+lstm = train("lstm", recurrent_rate=settings.recurrent_dropout)
 
 # %% [markdown]
 # ## Observation
@@ -562,10 +513,10 @@ display(Markdown(verdict))
 
 # %%
 for name, run in runs.items():
-    steps = len(run["timer"].step_seconds) // settings["epochs"]
+    steps = len(run["timer"].step_seconds) // settings.epochs
     print(
         f"{name:9s}: {run['timer'].seconds_per_step():.4f} s "
-        f"per step (median, batch {settings['batch_size']}), "
+        f"per step (median, batch {settings.batch_size}), "
         f"{np.mean(run['timer'].epoch_seconds):.2f} "
         f"s per epoch of {steps} steps"
     )
@@ -588,15 +539,15 @@ print(
 
 # %% tags=["nbval-ignore-output"]
 timing_steps = 12
-n_timed = min(len(x_train), timing_steps * settings["batch_size"])
-keras.utils.set_random_seed(seed)
+n_timed = min(len(x_train), timing_steps * settings.batch_size)
+keras.utils.set_random_seed(settings.seed)
 no_rd_model = build_review_classifier(
     "lstm",
-    settings["num_words"],
-    settings["embedding_dim"],
-    settings["units"],
-    maxlen=settings["maxlen"],
-    dropout=settings["dropout"],
+    settings.num_words,
+    settings.embedding_dim,
+    settings.units,
+    maxlen=settings.maxlen,
+    dropout=settings.dropout,
     recurrent_dropout=0.0,
 )
 no_rd_timer = StepTimer()
@@ -604,11 +555,11 @@ no_rd_model.fit(
     x_train[:n_timed],
     y_train[:n_timed],
     epochs=1,
-    batch_size=settings["batch_size"],
+    batch_size=settings.batch_size,
     verbose=0,
     callbacks=[no_rd_timer],
 )
-rd_name = f"LSTM, recurrent_dropout={settings['recurrent_dropout']}"
+rd_name = f"LSTM, recurrent_dropout={settings.recurrent_dropout}"
 # median seconds per step, with the bootstrap standard error of the median
 step_time = {
     "SimpleRNN": simple["timer"].seconds_per_step_measured(),
@@ -621,14 +572,15 @@ per_step_seconds = {name: m.value for name, m in step_time.items()}
 def seconds(measured):
     return f"{measured.value:.4f} s ± {measured.se:.4f} s"
 
+
 recurrent_parameters = {
     "SimpleRNN": simple["model"].layers[1].count_params(),
     rd_name: lstm["model"].layers[1].count_params(),
     "LSTM, recurrent_dropout=0": no_rd_model.layers[1].count_params(),
 }
-parameter_ratio = recurrent_parameters[rd_name] // recurrent_parameters[
-    "SimpleRNN"
-]
+parameter_ratio = (
+    recurrent_parameters[rd_name] // recurrent_parameters["SimpleRNN"]
+)
 speed = pd.DataFrame(
     {
         "s per step (median)": per_step_seconds,
@@ -650,35 +602,12 @@ speed.round(4)
 # %%
 import matplotlib.pyplot as plt
 
-epochs_axis = np.arange(1, settings["epochs"] + 1)
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
-for ax, key in zip(axes, ("accuracy", "loss")):
-    for (name, run), color in zip(runs.items(), ("tab:blue", "tab:orange")):
-        ax.plot(
-            epochs_axis,
-            run["history"][key],
-            color=color,
-            marker="o",
-            markersize=3,
-            label=f"{name} training",
-        )
-        ax.plot(
-            epochs_axis,
-            run["history"][f"val_{key}"],
-            color=color,
-            marker="s",
-            markersize=3,
-            linestyle="--",
-            label=f"{name} validation",
-        )
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(key)
-    ax.set_title(f"{key} per epoch")
-    ax.set_xticks(epochs_axis)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-fig.suptitle("SimpleRNN against LSTM, same data and settings")
-fig.tight_layout()
+from labhelpers.plots import plot_model_histories
+
+plot_model_histories(
+    {name: run["history"] for name, run in runs.items()},
+    title="SimpleRNN against LSTM, same data and settings",
+)
 plt.show()
 
 # %% [markdown]
@@ -694,11 +623,11 @@ plt.show()
 # the threshold.
 
 # %%
-n_pairs = max(settings["epochs"] - 1, 1)
+n_pairs = max(settings.epochs - 1, 1)
 flips = {
     name: noise.binomial(
         float(np.mean(flip_rates(run["predictions"])))
-        if settings["epochs"] > 1
+        if settings.epochs > 1
         else 0.0,
         n_val * n_pairs,
     )
@@ -715,7 +644,7 @@ jumps = pd.DataFrame(
         name: {
             "mean |change| of val accuracy (%)": 100
             * float(np.mean(np.abs(np.diff(run["history"]["val_accuracy"]))))
-            if settings["epochs"] > 1
+            if settings.epochs > 1
             else 0.0,
             "± one val accuracy": 100
             * noise.binomial(run["history"]["val_accuracy"][-1], n_val).se,
@@ -746,9 +675,10 @@ from labhelpers.lessons.keras_imdb import (
     relative_gradient,
     versus,
 )
+from labhelpers.plots import plot_relative_gradient_by_lag
 
 probe = x_train[split_at:][:500]
-T = settings["maxlen"]
+T = settings.maxlen
 lags = [lag for lag in (0, 10, 25, 50, 100, 199) if lag < T]
 relative = {
     name: relative_gradient(gradient_norms_by_review(run["model"], probe))
@@ -767,24 +697,7 @@ reach = pd.DataFrame(
         for lag in lags
     }
 ).T
-fig, ax = plt.subplots(figsize=(7, 3.5))
-for name, (ratio, se) in relative.items():
-    lag_axis = np.arange(T)[::-1]
-    ax.semilogy(lag_axis, ratio, label=name)
-    ax.fill_between(
-        lag_axis,
-        np.maximum(ratio - 2 * se, ratio * 1e-3),
-        ratio + 2 * se,
-        alpha=0.2,
-    )
-ax.set_xlabel("steps before the end of the review (lag)")
-ax.set_ylabel("||dz/de_t|| / last word's (log)")
-ax.set_title(
-    f"Gradient norm by lag, after training ({len(probe)} validation "
-    "reviews, ± 2 s.e.)"
-)
-ax.grid(alpha=0.3)
-ax.legend()
+plot_relative_gradient_by_lag(relative, len(probe))
 plt.show()
 reach_text = reach_sentence(verdicts, "SimpleRNN", "LSTM")
 display(Markdown(reach_text))
@@ -816,9 +729,10 @@ else:
         name: (run["model"].predict(x_test, verbose=0)[:, 0] > 0.5) == y_test
         for name, run in runs.items()
     }
-    by_distance = accuracy_by_distance(steps[steps >= 0], {
-        name: right[steps >= 0] for name, right in correct.items()
-    })
+    by_distance = accuracy_by_distance(
+        steps[steps >= 0],
+        {name: right[steps >= 0] for name, right in correct.items()},
+    )
     plot_accuracy_by_distance(
         np.arange(len(by_distance)),
         {
@@ -839,10 +753,7 @@ else:
             {
                 label: {
                     "reviews": n,
-                    **{
-                        f"{name}": m.show()
-                        for name, m in row.items()
-                    },
+                    **{f"{name}": m.show() for name, m in row.items()},
                 }
                 for label, n, row in by_distance
             }
@@ -883,13 +794,13 @@ text += (
     f"A training step on {'a GPU' if gpus else 'this CPU'} took "
     f"{seconds(step_time['SimpleRNN'])} for the SimpleRNN, "
     f"{seconds(step_time[rd_name])} for the LSTM with "
-    f"recurrent_dropout={settings['recurrent_dropout']} and "
+    f"recurrent_dropout={settings.recurrent_dropout} and "
     f"{seconds(step_time['LSTM, recurrent_dropout=0'])} for "
     "the LSTM with recurrent_dropout=0; the LSTM's recurrent layer has "
     f"{parameter_ratio}"
     " times the SimpleRNN's parameters. "
 )
-if not settings["recurrent_dropout"]:
+if not settings.recurrent_dropout:
     text += (
         "This profile uses no recurrent dropout: the two LSTM figures "
         "are the same model, and their difference is timing noise. "
@@ -898,7 +809,7 @@ else:
     text += (
         versus(
             "Seconds per step",
-            f"LSTM with recurrent_dropout={settings['recurrent_dropout']}",
+            f"LSTM with recurrent_dropout={settings.recurrent_dropout}",
             step_time[rd_name],
             "LSTM with recurrent_dropout=0",
             step_time["LSTM, recurrent_dropout=0"],
@@ -920,7 +831,7 @@ display(Markdown(text))
 # ## Result
 
 # %%
-from labhelpers.report import record_results
+from labhelpers.report import report_result
 
 per_step = {
     name: run["timer"].seconds_per_step() for name, run in runs.items()
@@ -930,7 +841,7 @@ on_what = (
     f"{len(y_test)} {'IMDB' if imdb.is_imdb else 'generated'} test reviews"
 )
 sentence = (
-    f"On {on_what}, after {settings['epochs']} epochs, the "
+    f"On {on_what}, after {settings.epochs} epochs, the "
     f"SimpleRNN ({simple['description']}) reached "
     f"{test_accuracy['SimpleRNN'].show()} points test accuracy (loss "
     f"{simple['test_loss']:.4f}) and the LSTM ({lstm['description']}) "
@@ -945,10 +856,10 @@ sentence = (
 sentence += " " + verdict.replace("**", "")
 if not imdb.is_imdb:
     sentence += " These are numbers on generated reviews, not on IMDB."
-display(Markdown(sentence))
-recorded = record_results(
-    "E2 IMDB SimpleRNN vs LSTM (Keras)",
-    profile,
+report_result(
+    sentence,
+    settings,
+    title="E2 IMDB SimpleRNN vs LSTM (Keras)",
     data=imdb.description,
     metrics={
         "simple_rnn_test_accuracy": simple["test_accuracy"],
@@ -982,7 +893,7 @@ recorded = record_results(
             np.mean(simple["timer"].epoch_seconds)
         ),
         "lstm_seconds_per_epoch": float(np.mean(lstm["timer"].epoch_seconds)),
-        "epochs": settings["epochs"],
+        "epochs": settings.epochs,
         "uses_imdb": float(imdb.is_imdb),
         "simple_rnn_at_chance": float(at_chance["SimpleRNN"]),
         "lstm_at_chance": float(at_chance["LSTM"]),
@@ -990,7 +901,6 @@ recorded = record_results(
         # generated reviews only: accuracy by the distance of the last cue
         **distance_metrics,
     },
-    settings=settings,
     # read from the trained models: the settings actually used
     model=f"Keras {lstm['description']} (and {simple['description']})",
     headline="lstm_test_accuracy",
@@ -1174,8 +1084,8 @@ display(
                 f"{at_120['graph']:.1f}"
                 " inside a `tf.function`; under `mixed_float16` the records' "
                 f"output layer gives {lost:.2f}, the logits {kept:.1f}.",
-                f"3: the last {settings['maxlen']} ids (here "
-                f"{np.mean(lengths > settings['maxlen']):.1%} of the "
+                f"3: the last {settings.maxlen} ids (here "
+                f"{np.mean(lengths > settings.maxlen):.1%} of the "
                 "training reviews lose their start).",
                 f"4: the last {len(x_train) - split_at} of the "
                 f"{len(x_train)} training reviews.",
@@ -1189,7 +1099,7 @@ display(
                 else f"5: {reach_text}",
                 "6: a step took "
                 f"{seconds(step_time[rd_name])} with "
-                f"recurrent_dropout={settings['recurrent_dropout']}, "
+                f"recurrent_dropout={settings.recurrent_dropout}, "
                 f"{seconds(step_time['LSTM, recurrent_dropout=0'])} without, "
                 "and the SimpleRNN's "
                 f"{seconds(step_time['SimpleRNN'])}; the LSTM's "
@@ -1207,14 +1117,8 @@ display(
 )
 
 
-# %% tags=["lab-record"]
-# Your lab record: run the whole notebook first (Restart and run all), and
-# outside Colab save it (Ctrl+S). Then fill in your name and register number
-# and run this cell: it writes the record as HTML and PDF from this run (on
-# Colab it also downloads both). Left empty, it only says how to use it.
-student_name = ""  # e.g. "A. Student"
-register_number = ""  # e.g. "21BCE1234"
+# %% tags=["lab-report"]
+# Run all, save, fill in your name and register number, run: your lab report.
+from labhelpers.lab_report import write_lab_report
 
-from labhelpers.record import record_this_notebook
-
-record_this_notebook(student_name, register_number)
+write_lab_report(student_name="", register_number="")

@@ -13,35 +13,10 @@
 #
 # Experiment E7 of the lab catalogue (lab record 003).
 
-# %%
-# Colab only: install labhelpers and the packages the lessons use that Colab
-# lacks (gensim and the rest of the `colab` extra); Colab's own torch,
-# TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
-import importlib.util
-import subprocess
-import sys
-import time
-
-if (
-    "google.colab" in sys.modules
-    and importlib.util.find_spec("labhelpers") is None
-):
-    started = time.perf_counter()
-    url = "https://github.com/rnn-lab-book/rnn-lab-book"
-    requirement = f"labhelpers[colab] @ git+{url}@main"
-    pip = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", requirement],
-        capture_output=True,
-        text=True,
-    )
-    if pip.returncode != 0:
-        print(pip.stdout, pip.stderr, sep="\n")
-        raise RuntimeError(
-            "pip could not install labhelpers: "
-            "its own message is printed above."
-        )
-    seconds = time.perf_counter() - started
-    print(f"labhelpers and the lessons' packages installed in {seconds:.0f} s")
+# %% tags=["install", "remove-cell"] language="bash"
+# # Colab only: install labhelpers and the packages the lessons use that Colab lacks.
+# [ -z "$COLAB_RELEASE_TAG" ] || python -m pip show -q labhelpers ||
+#   python -m pip install -q "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"
 
 # %% [markdown]
 # ## Aim
@@ -66,7 +41,9 @@ if (
 # ## Parameters
 #
 # Pick a profile with `profile`; leave a parameter at `None` to take the
-# profile's value, or set it to override. `lab` is lab record 003's run: a
+# profile's value (`lab`, `quick` and `smoke` are all in
+# `labhelpers/lesson_settings.py`), or set it to override; the cell after the
+# parameters shows the values this run uses. `lab` is lab record 003's run: a
 # simple RNN on pre-trained vectors, trained on the official 25,000 training
 # reviews and tested on the 25,000 test reviews, 5 epochs per model; it
 # downloads GloVe vectors through gensim's downloader (waiting at most
@@ -86,11 +63,13 @@ if (
 # `papermill 07_imdb_embeddings.ipynb out.ipynb -p profile lab -p glove_path glove.6B.100d.txt`.
 
 # %% tags=["parameters"]
+from labhelpers.profiles import notebook_settings
+
 profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (full data).
 data = None  # type: str in {"imdb", "synthetic", "auto"}  "imdb", "synthetic" (generated reviews) or "auto" (IMDB when it is found, else the generated reviews, said so in the output).
-data_path = ""  # type: str  The IMDB CSV or its folder; empty: $LABHELPERS_DATA_DIR, then kagglehub's cache.
-glove_path = ""  # type: str  A GloVe text file (word and values per line, .txt or .gz); empty: the profile's `glove` download, else word2vec trained on the training reviews.
-glove = None  # type: str  gensim's name of the GloVe vectors to download (e.g. "glove-wiki-gigaword-100"); "" downloads nothing and trains word2vec instead.
+data_path = None  # type: str  The IMDB CSV or its folder; empty: $LABHELPERS_DATA_DIR, then kagglehub's cache.
+glove_path = None  # type: str  A GloVe text file (word and values per line, .txt or .gz); empty: the profile's `glove` download, else word2vec trained on the training reviews.
+glove = None  # type: str  gensim-data's name of the GloVe vectors to download; "" downloads nothing and trains word2vec instead.
 glove_timeout = None  # type: float, above 0  Seconds to wait for gensim's downloader before falling back to word2vec.
 n_train = None  # type: int, at least 0  Training reviews the classifiers learn from, drawn from the official training half (the random 80% when the official split cannot be had); 0 uses all.
 n_test = None  # type: int, at least 0  Test reviews, drawn from the official test half (or the random 20%); 0 uses all.
@@ -109,44 +88,11 @@ w2v_window = None  # type: int, at least 1  word2vec context: words on each side
 w2v_min_count = None  # type: int, at least 1  word2vec keeps words seen at least this often.
 cache = None  # type: bool  Keep the tokenized arrays on disk ($LABHELPERS_CACHE_DIR or ~/.cache/labhelpers).
 threads = None  # type: int, at least 0  CPU threads for torch; 0 keeps torch's default. 1 is faster on a busy machine.
-seed = 0  # type: int, at least 0  Seed of the subsets, the word vectors and the models.
-device = "auto"  # type: str in {"auto", "cuda", "mps", "cpu"}  "auto" takes CUDA, then MPS, then the CPU.
+seed = None  # type: int, at least 0  Seed of the subsets, the word vectors and the models.
+device = None  # type: str in {"auto", "cuda", "mps", "cpu"}  "auto" takes CUDA, then MPS, then the CPU.
 
 # %%
-from labhelpers.data.imdb import check_data_path
-from labhelpers.profiles import notebook_settings
-
-# fmt: off
-PROFILES = {
-    "smoke": dict(data="synthetic", n_train=1000, n_test=0,
-                  glove="",          glove_timeout=30.0,
-                  n_synthetic=3000,  num_words=400,   maxlen=60,
-                  embedding_dim=16,  hidden_size=16, cell="lstm",
-                  learning_rate=0.01, epochs=4, batch_size=32,
-                  validation_fraction=0.2, w2v_epochs=3, w2v_window=5,
-                  w2v_min_count=2, cache=False, threads=1),
-    "quick": dict(data="auto",      n_train=5000, n_test=5000,
-                  glove="",          glove_timeout=300.0,
-                  n_synthetic=20000, num_words=10000, maxlen=200,
-                  embedding_dim=64,  hidden_size=32, cell="lstm",
-                  learning_rate=0.002, epochs=4, batch_size=64,
-                  validation_fraction=0.2, w2v_epochs=3, w2v_window=5,
-                  w2v_min_count=3, cache=True,  threads=1),
-    # lab: record 003's simple RNN on GloVe (word2vec offline)
-    "lab":   dict(data="auto",      n_train=0,    n_test=0,
-                  glove="glove-wiki-gigaword-100", glove_timeout=300.0,
-                  n_synthetic=50000, num_words=10000, maxlen=200,
-                  embedding_dim=100, hidden_size=64, cell="rnn",
-                  learning_rate=0.001, epochs=5, batch_size=64,
-                  validation_fraction=0.1, w2v_epochs=5, w2v_window=5,
-                  w2v_min_count=2, cache=True,  threads=0),
-}
-# fmt: on
-# Checks the parameters, then fills in the profile's values.
-settings = notebook_settings(PROFILES)
-# A data_path that cannot be used stops here, whatever the profile.
-check_data_path(settings["data"], data_path)
-settings
+settings = notebook_settings()
 
 # %% [markdown]
 # ## Algorithm
@@ -191,76 +137,25 @@ import numpy as np
 import torch
 from torch import nn
 
-from labhelpers.data.imdb import load_review_data
-from labhelpers.runtime import choose_device, describe_device, seed_everything
-from labhelpers.text import encode_texts
-
-seed_everything(seed)
-device = choose_device(device)
-if settings["threads"]:
-    torch.set_num_threads(settings["threads"])
-records = load_review_data(
-    settings["data"],
-    data_path or None,
-    split="official",
-    clean=True,
-    n_synthetic=settings["n_synthetic"],
-    seed=seed,
+from labhelpers.lessons.imdb_rnn import (
+    encode_reviews,
+    load_lesson_reviews,
+    rows_used,
 )
-print(records.description)
-if not records.is_imdb:
-    print(
-        "NOTE: these are generated reviews, not IMDB; "
-        "every number below is a number about them."
-    )
-print(f"device: {describe_device(device)}")
 
+reviews, train_rows, test_rows, y_all, y_test = load_lesson_reviews(
+    settings, split="official", clean=True
+)
 started = time.perf_counter()
-encoded = encode_texts(
-    records.train["review"].tolist(),
-    {
-        "train": records.train["review"].tolist(),
-        "test": records.test["review"].tolist(),
-    },
-    num_words=settings["num_words"],
-    oov_token="<OOV>",
-    maxlen=settings["maxlen"],
-    name=f"e7-{records.source}-official",
-    cache=settings["cache"],
-)
+encoded = encode_reviews(reviews, settings, f"e7-{reviews.source}-official")
 print(
     f"{'read back from the cache' if encoded.from_cache else 'tokenized'} "
     f"in {time.perf_counter() - started:.2f} s"
 )
 tokenizer = encoded.tokenizer
-
-
-def pick(n_available, n_wanted, offset):
-    """Positions of a random subset (0: all),
-    the same for every run with this seed."""
-    if not n_wanted or n_wanted >= n_available:
-        return np.arange(n_available)
-    return np.sort(
-        np.random.default_rng(seed + offset).permutation(n_available)[
-            :n_wanted
-        ]
-    )
-
-
-train_rows, test_rows = (
-    pick(len(records.train), settings["n_train"], 1),
-    pick(len(records.test), settings["n_test"], 2),
-)
-X_all, y_all = (
-    encoded.arrays["train"][train_rows],
-    records.train["label"].to_numpy()[train_rows].astype(np.float32),
-)
-X_test, y_test = (
-    encoded.arrays["test"][test_rows],
-    records.test["label"].to_numpy()[test_rows].astype(np.float32),
-)
-order = np.random.default_rng(seed + 3).permutation(len(X_all))
-n_val = int(round(settings["validation_fraction"] * len(order)))
+X_all, X_test = rows_used(encoded, train_rows, test_rows)
+order = np.random.default_rng(settings.seed + 3).permutation(len(X_all))
+n_val = int(round(settings.validation_fraction * len(order)))
 X_train, y_train = X_all[order[n_val:]], y_all[order[n_val:]]
 X_val, y_val = X_all[order[:n_val]], y_all[order[:n_val]]
 print(
@@ -291,47 +186,47 @@ from labhelpers.text import text_to_word_sequence
 
 started = time.perf_counter()
 vectors = None
-if glove_path:
-    vectors = read_glove(glove_path, vocabulary=tokenizer.word_index)
-elif settings["glove"]:
+if settings.glove_path:
+    vectors = read_glove(settings.glove_path, vocabulary=tokenizer.word_index)
+elif settings.glove:
     vectors, how = download_glove(
-        settings["glove"],
+        settings.glove,
         vocabulary=tokenizer.word_index,
-        timeout=settings["glove_timeout"],
+        timeout=settings.glove_timeout,
     )
     if vectors is None:
         print(f"No GloVe vectors: {how}.")
         print("Word2vec vectors are trained on the training reviews instead.")
 if vectors is not None:
     pretrained = "GloVe"
-    if vectors.dim != settings["embedding_dim"]:
+    if vectors.dim != settings.embedding_dim:
         print(
             f"embedding_dim set to {vectors.dim}, "
             "the dimension of the GloVe vectors"
         )
-        settings["embedding_dim"] = vectors.dim
+        settings.embedding_dim = vectors.dim
 else:
     pretrained = "word2vec"
     sentences = [
-        text_to_word_sequence(text) for text in records.train["review"]
+        text_to_word_sequence(text) for text in reviews.train["review"]
     ]
     vectors = train_word2vec(
         sentences,
-        vector_size=settings["embedding_dim"],
-        window=settings["w2v_window"],
-        min_count=settings["w2v_min_count"],
-        epochs=settings["w2v_epochs"],
-        seed=seed,
+        vector_size=settings.embedding_dim,
+        window=settings.w2v_window,
+        min_count=settings.w2v_min_count,
+        epochs=settings.w2v_epochs,
+        seed=settings.seed,
     )
 print(f"pre-trained vectors used: {pretrained}")
 print(f"{vectors.source} ({time.perf_counter() - started:.2f} s)")
 matrix, found = embedding_matrix(
-    tokenizer.word_index, vectors, settings["num_words"], seed=seed
+    tokenizer.word_index, vectors, settings.num_words, seed=settings.seed
 )
 require_coverage(found, vectors.source)  # no conclusion about unused vectors
 print(
     f"embedding matrix {matrix.shape}: {found.sum()} of the "
-    f"{settings['num_words'] - 1} word rows come from the vectors"
+    f"{settings.num_words - 1} word rows come from the vectors"
 )
 
 # %% [markdown]
@@ -370,9 +265,12 @@ from IPython.display import Markdown, display
 if "good" in vectors and "bad" in vectors:
     norms = np.linalg.norm(vectors.vectors, axis=1)
     norms[norms == 0] = 1
-    to_good = vectors.vectors @ vectors["good"] / norms / norms[
-        vectors.index["good"]
-    ]
+    to_good = (
+        vectors.vectors
+        @ vectors["good"]
+        / norms
+        / norms[vectors.index["good"]]
+    )
     good_bad = to_good[vectors.index["bad"]]
     others = len(vectors) - 2  # every word but 'good' and 'bad'
     # 'good' itself (similarity 1) is left out of the count
@@ -388,9 +286,7 @@ if "good" in vectors and "bad" in vectors:
             "way they point, and the classifier still has to learn that."
         )
     else:
-        text += (
-            "Here 'bad' is not among the words nearest to 'good'."
-        )
+        text += "Here 'bad' is not among the words nearest to 'good'."
     display(Markdown(text))
 
 # %% [markdown]
@@ -407,7 +303,7 @@ if "good" in vectors and "bad" in vectors:
 # %%
 import inspect
 
-from labhelpers.data.batches import TensorBatches
+from labhelpers.lessons.imdb_rnn import review_batches
 from labhelpers.models import ReviewRNN, count_parameters
 from labhelpers.training import EarlyStopping, fit, logits_accuracy, predict
 
@@ -415,12 +311,7 @@ print(inspect.getsource(ReviewRNN))
 
 
 def batches(X, y, shuffle):
-    return TensorBatches(
-        torch.from_numpy(X).long(),
-        torch.from_numpy(y),
-        batch_size=settings["batch_size"],
-        shuffle=shuffle,
-    )
+    return review_batches(X, y, settings.batch_size, shuffle)
 
 
 VARIANTS = {
@@ -433,18 +324,18 @@ VARIANTS = {
 results = {}
 for name, options in VARIANTS.items():
     print(f"--- embedding: {name}")
-    torch.manual_seed(seed)
+    torch.manual_seed(settings.seed)
     model = ReviewRNN(
-        settings["num_words"],
-        settings["embedding_dim"],
-        settings["hidden_size"],
-        cell=settings["cell"],
+        settings.num_words,
+        settings.embedding_dim,
+        settings.hidden_size,
+        cell=settings.cell,
         padding_idx=0,
         **options,
     )
     optimizer = torch.optim.Adam(
         [p for p in model.parameters() if p.requires_grad],
-        lr=settings["learning_rate"],
+        lr=settings.learning_rate,
     )
     history = fit(
         model,
@@ -452,11 +343,11 @@ for name, options in VARIANTS.items():
         optimizer,
         batches(X_train, y_train, True),
         batches(X_val, y_val, False),
-        epochs=settings["epochs"],
-        device=device,
+        epochs=settings.epochs,
+        device=settings.device,
         accuracy_fn=logits_accuracy,
         early_stopping=EarlyStopping(
-            monitor="val_accuracy", patience=settings["epochs"]
+            monitor="val_accuracy", patience=settings.epochs
         ),
     )
     logits, targets = predict(model, batches(X_test, y_test, False))
@@ -480,11 +371,11 @@ print(
 # %%
 from IPython.display import Markdown, display
 
-if not records.is_imdb:
+if not reviews.is_imdb:
     display(
         Markdown(
             "**These runs used generated reviews, "
-            f"not IMDB** ({records.description}). "
+            f"not IMDB** ({reviews.description}). "
             "Their numbers say how the embeddings behave "
             "on that corpus, not what they reach on IMDB."
         )
@@ -526,44 +417,13 @@ compared.round(2).join(table.round(4))
 # %%
 import matplotlib.pyplot as plt
 
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
-for name, r in results.items():
-    epochs_axis = np.arange(1, r["history"].epochs + 1)
-    (line,) = axes[0].plot(
-        epochs_axis,
-        r["history"]["val_accuracy"],
-        marker="o",
-        markersize=3,
-        label=f"{name}",
-    )
-    axes[0].plot(
-        epochs_axis,
-        r["history"]["accuracy"],
-        color=line.get_color(),
-        linestyle=":",
-        alpha=0.7,
-    )
-    axes[1].plot(
-        epochs_axis,
-        r["history"]["val_loss"],
-        marker="o",
-        markersize=3,
-        color=line.get_color(),
-        label=name,
-    )
-axes[0].set_title("accuracy per epoch (solid: validation, dotted: training)")
-axes[0].set_ylabel("accuracy")
-axes[1].set_title("validation loss per epoch")
-axes[1].set_ylabel("binary cross-entropy")
-for ax in axes:
-    ax.set_xlabel("epoch")
-    ax.grid(alpha=0.3)
-    ax.legend(title="embedding", fontsize=8)
-fig.suptitle(
-    f"{settings['cell'].upper()}({settings['hidden_size']}) on "
-    f"{'IMDB' if records.is_imdb else 'generated'} reviews: three embeddings"
+from labhelpers.lessons.imdb_rnn import plot_embedding_histories
+
+plot_embedding_histories(
+    {name: r["history"] for name, r in results.items()},
+    title=f"{settings.cell.upper()}({settings.hidden_size}) on "
+    f"{'IMDB' if reviews.is_imdb else 'generated'} reviews: three embeddings",
 )
-fig.tight_layout()
 plt.show()
 
 # %%
@@ -605,10 +465,10 @@ text = (
     f"of {results['random']['trainable']}: its "
     "embedding cannot move to fit the training reviews. "
 )
-if pretrained == "word2vec" and len(train_rows) < len(records.train):
+if pretrained == "word2vec" and len(train_rows) < len(reviews.train):
     text += (
         "The word2vec vectors were learned from all "
-        f"{len(records.train)} training reviews, without their "
+        f"{len(reviews.train)} training reviews, without their "
         f"labels, while the classifiers learn from {len(X_train)} "
         "labelled ones: pre-training brings in text "
         "the classifiers never see, and structure learned "
@@ -636,16 +496,16 @@ display(Markdown(text))
 # ## Result
 
 # %%
-from labhelpers.report import record_results
+from labhelpers.report import report_result
 
 description = (
-    f"{settings['cell'].upper()}({settings['hidden_size']}) on "
-    f"Embedding({settings['num_words']}, {settings['embedding_dim']}), "
-    f"maxlen {settings['maxlen']}"
+    f"{settings.cell.upper()}({settings.hidden_size}) on "
+    f"Embedding({settings.num_words}, {settings.embedding_dim}), "
+    f"maxlen {settings.maxlen}"
 )
 sentence = (
-    f"On {len(X_test)} {'IMDB' if records.is_imdb else 'generated'} "
-    f"test reviews, after {settings['epochs']} epochs of {description}, "
+    f"On {len(X_test)} {'IMDB' if reviews.is_imdb else 'generated'} "
+    f"test reviews, after {settings.epochs} epochs of {description}, "
     "test accuracy was "
     + ", ".join(
         f"{test_figures[name].show()} with the {name} embedding"
@@ -655,13 +515,13 @@ sentence = (
     f"{vectors.source}). Chosen on validation accuracy: the {chosen} "
     "embedding."
 )
-if not records.is_imdb:
+if not reviews.is_imdb:
     sentence += " These are numbers on generated reviews, not on IMDB."
-display(Markdown(sentence))
-recorded = record_results(
-    "E7 IMDB pre-trained embeddings",
-    profile,
-    data=records.description,
+report_result(
+    sentence,
+    settings,
+    title="E7 IMDB pre-trained embeddings",
+    data=reviews.description,
     metrics={
         "random_test_accuracy": accuracies["random"],
         "frozen_test_accuracy": accuracies["pre-trained, frozen"],
@@ -671,23 +531,22 @@ recorded = record_results(
         "n_test": len(y_test),
         "train_accuracy": results[chosen]["history"]["accuracy"][-1],
         "train_loss": results[chosen]["history"]["loss"][-1],
-        "epochs": settings["epochs"],
+        "epochs": settings.epochs,
         "seconds_per_epoch": float(
             np.mean(
                 [s for r in results.values() for s in r["history"]["seconds"]]
             )
         ),
         "vectors_found": int(found.sum()),
-        "uses_imdb": float(records.is_imdb),
+        "uses_imdb": float(reviews.is_imdb),
         "uses_glove": float(pretrained == "GloVe"),
     },
-    settings=settings,
     model=f"{description}, {chosen} {pretrained} embedding "
     "(chosen of three on validation accuracy)",
     headline="test_accuracy",
-    lab_record=RECORD_003 if records.is_imdb else None,
-    source=records.source,
-    split=records.split,
+    lab_record=RECORD_003 if reviews.is_imdb else None,
+    source=reviews.source,
+    split=reviews.split,
 )
 
 
@@ -839,14 +698,8 @@ lines = {
 display(Markdown(answers([f"**{i}.** {a}" for i, a in lines.items()])))
 
 
-# %% tags=["lab-record"]
-# Your lab record: run the whole notebook first (Restart and run all), and
-# outside Colab save it (Ctrl+S). Then fill in your name and register number
-# and run this cell: it writes the record as HTML and PDF from this run (on
-# Colab it also downloads both). Left empty, it only says how to use it.
-student_name = ""  # e.g. "A. Student"
-register_number = ""  # e.g. "21BCE1234"
+# %% tags=["lab-report"]
+# Run all, save, fill in your name and register number, run: your lab report.
+from labhelpers.lab_report import write_lab_report
 
-from labhelpers.record import record_this_notebook
-
-record_this_notebook(student_name, register_number)
+write_lab_report(student_name="", register_number="")

@@ -13,35 +13,10 @@
 #
 # Experiment E3 of the lab catalogue (lab record 001).
 
-# %%
-# Colab only: install labhelpers and the packages the lessons use that Colab
-# lacks (gensim and the rest of the `colab` extra); Colab's own torch,
-# TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
-import importlib.util
-import subprocess
-import sys
-import time
-
-if (
-    "google.colab" in sys.modules
-    and importlib.util.find_spec("labhelpers") is None
-):
-    started = time.perf_counter()
-    url = "https://github.com/rnn-lab-book/rnn-lab-book"
-    requirement = f"labhelpers[colab] @ git+{url}@main"
-    pip = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", requirement],
-        capture_output=True,
-        text=True,
-    )
-    if pip.returncode != 0:
-        print(pip.stdout, pip.stderr, sep="\n")
-        raise RuntimeError(
-            "pip could not install labhelpers: "
-            "its own message is printed above."
-        )
-    seconds = time.perf_counter() - started
-    print(f"labhelpers and the lessons' packages installed in {seconds:.0f} s")
+# %% tags=["install", "remove-cell"] language="bash"
+# # Colab only: install labhelpers and the packages the lessons use that Colab lacks.
+# [ -z "$COLAB_RELEASE_TAG" ] || python -m pip show -q labhelpers ||
+#   python -m pip install -q "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"
 
 # %% [markdown]
 # ## Aim
@@ -64,44 +39,31 @@ if (
 #
 # ## Parameters
 #
-# Pick a profile with `profile`; leave a parameter at `None` to take the
-# profile's value, or set it to override. With papermill:
+# Pick a profile with `profile`; a parameter left at `None` takes its
+# profile's value (`lab`, `quick` or `smoke`, all in
+# `labhelpers/lesson_settings.py`), and the cell after the parameters shows
+# the values used. With papermill:
 # `papermill 08_sequence_regression.ipynb out.ipynb -p profile lab -p num_layers 3`.
 
 # %% tags=["parameters"]
-profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (the record's settings).
+from labhelpers.profiles import notebook_settings
+
+profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab".
 n_samples = None  # type: int, at least 1  Number of generated sequences (training and test together).
 seq_len = None  # type: int, at least 1  Time steps per sequence.
 noise = None  # type: float, at least 0  Standard deviation of the Gaussian noise added to every input value.
 train_fraction = None  # type: float in (0, 1)  Share of the sequences, taken in order, used for training; the rest are the test set.
 val_fraction = None  # type: float in (0, 1)  Share of the training sequences, the last ones, held out to validate: they choose the number of layers.
-hidden_size = None  # type: int, at least 1  Size of each RNN layer's hidden state (the record: 32).
-num_layers = None  # type: int, at least 1  Stacked RNN layers of the main model (the record: 2).
-learning_rate = None  # type: float, above 0  Adam's learning rate (the record: 0.01).
-epochs = None  # type: int, at least 1  Full-batch passes over the training data (the record: 100).
+hidden_size = None  # type: int, at least 1  Size of each RNN layer's hidden state.
+num_layers = None  # type: int, at least 1  Stacked RNN layers of the main model.
+learning_rate = None  # type: float, above 0  Adam's learning rate.
+epochs = None  # type: int, at least 1  Full-batch passes over the training data.
 n_seeds = None  # type: int, at least 1  Seeds per model in the one-layer against two-layer comparison: with 2 or more, each mean validation MSE carries its standard error over seeds; with 1, the standard error over the validation sequences.
-seed = 0  # type: int, at least 0  Seed of the data and of the first (reported) model.
-device = "auto"  # type: str in {"auto", "cuda", "mps", "cpu"}  "auto" takes CUDA, then MPS, then the CPU.
+seed = None  # type: int, at least 0  Seed of the data and of the first (reported) model.
+device = None  # type: str in {"auto", "cuda", "mps", "cpu"}  "auto" takes CUDA, then MPS, then the CPU.
 
 # %%
-from labhelpers.profiles import notebook_settings
-
-# fmt: off
-PROFILES = {
-    "smoke": dict(n_samples=200,  seq_len=20, noise=0.1, train_fraction=0.8,
-                  hidden_size=32, num_layers=2, learning_rate=0.01, epochs=20,
-                  n_seeds=2, val_fraction=0.2),
-    "quick": dict(n_samples=1000, seq_len=20, noise=0.1, train_fraction=0.8,
-                  hidden_size=32, num_layers=2, learning_rate=0.01, epochs=100,
-                  n_seeds=3, val_fraction=0.2),
-    "lab":   dict(n_samples=1000, seq_len=20, noise=0.1, train_fraction=0.8,
-                  hidden_size=32, num_layers=2, learning_rate=0.01, epochs=100,
-                  n_seeds=10, val_fraction=0.2),
-}
-# fmt: on
-# Checks the parameters, then fills in the profile's values.
-settings = notebook_settings(PROFILES)
-settings
+settings = notebook_settings()
 
 # %% [markdown]
 # ## Algorithm
@@ -161,30 +123,29 @@ from torch import nn
 
 from labhelpers.data.series import make_sine_sequences
 from labhelpers.data.synthetic import split_in_order
-from labhelpers.runtime import choose_device, describe_device, seed_everything
+from labhelpers.runtime import describe_device, seed_everything
 
-seed_everything(seed)
-device = choose_device(device)
+seed_everything(settings.seed)
 
 
 def sine_data():
     """Every sequence and its target: X (n, T, 1), y (n, 1); seeded."""
     return make_sine_sequences(
-        settings["n_samples"],
-        settings["seq_len"],
-        settings["noise"],
-        seed=seed,
+        settings.n_samples,
+        settings.seq_len,
+        settings.noise,
+        seed=settings.seed,
     )
 
 
 # split_in_order returns (X_train, y_train, X_test, y_test): keep the first two
-X_train, y_train = split_in_order(*sine_data(), settings["train_fraction"])[:2]
+X_train, y_train = split_in_order(*sine_data(), settings.train_fraction)[:2]
 X_fit, y_fit, X_val, y_val = split_in_order(
-    X_train, y_train, 1 - settings["val_fraction"]
+    X_train, y_train, 1 - settings.val_fraction
 )
-n_test = settings["n_samples"] - len(X_train)
+n_test = settings.n_samples - len(X_train)
 print(
-    f"{settings['n_samples']} sequences of {settings['seq_len']} steps: "
+    f"{settings.n_samples} sequences of {settings.seq_len} steps: "
     f"fit {len(X_fit)}, validation {len(X_val)} (the end of the training "
     f"part), test {n_test} (the last, not read yet)"
 )
@@ -192,32 +153,14 @@ print(
     f"targets: mean {y_fit.mean():.3f}, "
     f"variance {y_fit.var():.3f} (fitting part)"
 )
-print(f"device: {describe_device(device)}")
+print(f"device: {describe_device(settings.device)}")
 
 # %%
 import matplotlib.pyplot as plt
 
-fig, ax = plt.subplots(figsize=(7, 3.2))
-steps = np.arange(settings["seq_len"])
-for i in range(3):
-    (line,) = ax.plot(
-        steps, X_fit[i, :, 0], marker=".", label=f"sequence {i}"
-    )
-    ax.plot(
-        settings["seq_len"],
-        y_fit[i, 0],
-        marker="*",
-        markersize=12,
-        color=line.get_color(),
-    )
-ax.set_xlabel("time step t")
-ax.set_ylabel("value")
-ax.set_title(
-    "Three training sequences; the star is "
-    "the target (the next, noise-free value)"
-)
-ax.legend(loc="lower left", fontsize=8)
-ax.grid(alpha=0.3)
+from labhelpers.lessons.sequence_regression import plot_sequences_with_targets
+
+plot_sequences_with_targets(X_fit, y_fit)
 plt.show()
 
 # %% [markdown]
@@ -256,27 +199,25 @@ def full_batch(X_part, y_part):
 def train(layers, model_seed, log_every=10):
     """Fit on the fitting sequences; validation loss after every epoch."""
     torch.manual_seed(model_seed)
-    model = LastStepRNN(1, settings["hidden_size"], 1, num_layers=layers).to(
-        device
+    model = LastStepRNN(1, settings.hidden_size, 1, num_layers=layers).to(
+        settings.device
     )
-    optimizer = torch.optim.Adam(
-        model.parameters(), lr=settings["learning_rate"]
-    )
+    optimizer = torch.optim.Adam(model.parameters(), lr=settings.learning_rate)
     history = fit(
         model,
         nn.MSELoss(),
         optimizer,
         full_batch(X_fit, y_fit),
         full_batch(X_val, y_val),
-        epochs=settings["epochs"],
-        device=device,
+        epochs=settings.epochs,
+        device=settings.device,
         accuracy_fn=None,
         log_every=log_every,
     )
     return model, history
 
 
-model, history = train(settings["num_layers"], seed)
+model, history = train(settings.num_layers, settings.seed)
 print(f"{count_parameters(model)} trainable parameters")
 
 # %% [markdown]
@@ -301,15 +242,13 @@ observation_table(history, every=10).drop(columns="seconds").rename(
 ).round(4)
 
 # %%
-from labhelpers.plots import plot_history
+from labhelpers.lessons.sequence_regression import plot_mse_history
 
-fig = plot_history(
+plot_mse_history(
     history,
-    title=f"{settings['num_layers']}-layer RNN "
-    f"(hidden {settings['hidden_size']}), sequence regression",
+    title=f"{settings.num_layers}-layer RNN "
+    f"(hidden {settings.hidden_size}), sequence regression",
 )
-fig.axes[0].set_yscale("log")
-fig.axes[0].set_ylabel("MSE (log scale)")
 plt.show()
 
 # %% [markdown]
@@ -359,16 +298,16 @@ def layer_name(layers):
     return f"{layers} layer{'s' if layers > 1 else ''}"
 
 
-candidates = sorted({1, 2, settings["num_layers"]})
+candidates = sorted({1, 2, settings.num_layers})
 runs = {layers: [] for layers in candidates}
 curves = {}
 for layers in candidates:
-    for model_seed in range(seed, seed + settings["n_seeds"]):
-        if layers == settings["num_layers"] and model_seed == seed:
+    for model_seed in range(settings.seed, settings.seed + settings.n_seeds):
+        if layers == settings.num_layers and model_seed == settings.seed:
             run_model, run_history = model, history  # already trained above
         else:
             run_model, run_history = train(
-                layers, model_seed, log_every=settings["epochs"]
+                layers, model_seed, log_every=settings.epochs
             )
         runs[layers].append(
             dict(
@@ -403,7 +342,7 @@ measured_val = {
     )
     for layers in candidates
 }
-main_name = layer_name(settings["num_layers"])
+main_name = layer_name(settings.num_layers)
 comparison = mse_table(
     measured_val, reference=main_name, value="mean validation MSE"
 )
@@ -428,22 +367,15 @@ layers_sentence = compare(
 print(layers_sentence)
 
 # %%
-fig, ax = plt.subplots(figsize=(6, 3.6))
-for layers, curve in curves.items():
-    ax.plot(
-        np.arange(1, len(curve) + 1),
-        curve,
-        label=f"{layer_name(layers)} (seed {seed})",
-    )
-ax.axhline(
-    val_last_mse, color="gray", linestyle="--", label="last-value predictor"
+from labhelpers.lessons.sequence_regression import plot_validation_curves
+
+plot_validation_curves(
+    {
+        f"{layer_name(layers)} (seed {settings.seed})": curve
+        for layers, curve in curves.items()
+    },
+    val_last_mse,
 )
-ax.set_yscale("log")
-ax.set_xlabel("epoch")
-ax.set_ylabel("validation MSE (log scale)")
-ax.set_title("One RNN layer against two")
-ax.legend()
-ax.grid(alpha=0.3)
 plt.show()
 
 # %% [markdown]
@@ -454,9 +386,10 @@ plt.show()
 # Nothing is chosen after this.
 
 # %%
+from labhelpers.lessons.sequence_regression import plot_predicted_against_true
 from labhelpers.training import predict
 
-X_test, y_test = split_in_order(*sine_data(), settings["train_fraction"])[2:]
+X_test, y_test = split_in_order(*sine_data(), settings.train_fraction)[2:]
 chosen_model = runs[chosen][0]["model"]
 predicted, targets = predict(chosen_model, full_batch(X_test, y_test))
 predicted, targets = predicted.numpy(), targets.numpy()
@@ -468,16 +401,7 @@ print(
     f"last-value predictor {last_value_mse:.4f}"
 )
 
-fig, ax = plt.subplots(figsize=(4.2, 4))
-ax.scatter(targets[:, 0], predicted[:, 0], s=10, alpha=0.6)
-ax.plot(
-    [-1, 1], [-1, 1], color="black", linewidth=1, label="perfect prediction"
-)
-ax.set_xlabel("true next value")
-ax.set_ylabel("predicted next value")
-ax.set_title(f"Test sequences (MSE {test_mse:.4f})")
-ax.legend()
-ax.grid(alpha=0.3)
+plot_predicted_against_true(targets, predicted, test_mse)
 plt.show()
 
 # %% [markdown]
@@ -486,9 +410,7 @@ plt.show()
 # against the RNN:
 
 # %%
-rnn_test_name = (
-    f"RNN ({layer_name(chosen)}, hidden {settings['hidden_size']})"
-)
+rnn_test_name = f"RNN ({layer_name(chosen)}, hidden {settings.hidden_size})"
 test_figures = {
     rnn_test_name: squared_errors(predicted, targets),
     "fitting-mean predictor": squared_errors(
@@ -526,19 +448,19 @@ print(test_sentence)
 # %%
 from IPython.display import Markdown, display
 
-from labhelpers.report import record_results
+from labhelpers.report import report_result
 
 one, two = mean_val[1], mean_val[2]
 at_ten = history["val_loss"][min(10, history.epochs) - 1]
 sentence = (
-    f"A {settings['num_layers']}-layer RNN with "
-    f"{settings['hidden_size']} hidden units reached a validation MSE of "
+    f"A {settings.num_layers}-layer RNN with "
+    f"{settings.hidden_size} hidden units reached a validation MSE of "
     f"{history['val_loss'][-1]:.4f} after {history.epochs} full-batch "
     f"epochs ({sum(history['seconds']):.2f} s of training; "
     f"{at_ten:.4f} after epoch {min(10, history.epochs)}). "
     "The record's loss fell from about 0.55 to "
     "about 0.015 in 10 epochs on data it did not describe. "
-    f"Over {settings['n_seeds']} seed(s) the mean validation MSE was "
+    f"Over {settings.n_seeds} seed(s) the mean validation MSE was "
     f"{measured_val[layer_name(2)].show(percent=False)} with two layers "
     f"and {measured_val[layer_name(1)].show(percent=False)} with one "
     f"({measured_val[layer_name(1)].source}). {layers_sentence} "
@@ -548,11 +470,11 @@ sentence = (
     f"mean and {last_value_mse:.4f} for repeating the last value. "
     f"{test_sentence}"
 )
-display(Markdown(sentence))
-recorded = record_results(
-    "E3 sequence regression",
-    profile,
-    data=f"generated noisy sine sequences (seed {seed})",
+report_result(
+    sentence,
+    settings,
+    title="E3 sequence regression",
+    data=f"generated noisy sine sequences (seed {settings.seed})",
     metrics={
         "test_mse": test_mse,
         "val_mse": history["val_loss"][-1],
@@ -564,8 +486,7 @@ recorded = record_results(
         "chosen_layers": float(chosen),
         "train_seconds": sum(history["seconds"]),
     },
-    settings=settings,
-    model=f"{layer_name(chosen)} RNN({settings['hidden_size']}), "
+    model=f"{layer_name(chosen)} RNN({settings.hidden_size}), "
     "chosen on validation",
     headline="test_mse",
 )
@@ -690,7 +611,7 @@ recorded = record_results(
 # The numeric answers, from this run (collapsed until clicked).
 from labhelpers.report import answers
 
-H = settings["hidden_size"]
+H = settings.hidden_size
 one_layer = H * 1 + H * H + 2 * H + H + 1
 answer_lines = [
     f"3: one layer {one_layer} (formula), "
@@ -705,20 +626,14 @@ answer_lines = [
     f"6: mean validation MSE {mean_val[1]:.4f} (one layer, seeds from "
     f"{min(val_mses[1]):.4f} to {max(val_mses[1]):.4f}) against "
     f"{mean_val[2]:.4f} (two layers, {min(val_mses[2]):.4f} to "
-    f"{max(val_mses[2]):.4f}), over {settings['n_seeds']} seed(s). "
+    f"{max(val_mses[2]):.4f}), over {settings.n_seeds} seed(s). "
     + layers_sentence,
 ]
 display(Markdown(answers(answer_lines)))
 
 
-# %% tags=["lab-record"]
-# Your lab record: run the whole notebook first (Restart and run all), and
-# outside Colab save it (Ctrl+S). Then fill in your name and register number
-# and run this cell: it writes the record as HTML and PDF from this run (on
-# Colab it also downloads both). Left empty, it only says how to use it.
-student_name = ""  # e.g. "A. Student"
-register_number = ""  # e.g. "21BCE1234"
+# %% tags=["lab-report"]
+# Run all, save, fill in your name and register number, run: your lab report.
+from labhelpers.lab_report import write_lab_report
 
-from labhelpers.record import record_this_notebook
-
-record_this_notebook(student_name, register_number)
+write_lab_report(student_name="", register_number="")

@@ -13,35 +13,10 @@
 #
 # Experiment E4 of the lab catalogue (lab records 002 and 003).
 
-# %%
-# Colab only: install labhelpers and the packages the lessons use that Colab
-# lacks (gensim and the rest of the `colab` extra); Colab's own torch,
-# TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
-import importlib.util
-import subprocess
-import sys
-import time
-
-if (
-    "google.colab" in sys.modules
-    and importlib.util.find_spec("labhelpers") is None
-):
-    started = time.perf_counter()
-    url = "https://github.com/rnn-lab-book/rnn-lab-book"
-    requirement = f"labhelpers[colab] @ git+{url}@main"
-    pip = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", requirement],
-        capture_output=True,
-        text=True,
-    )
-    if pip.returncode != 0:
-        print(pip.stdout, pip.stderr, sep="\n")
-        raise RuntimeError(
-            "pip could not install labhelpers: "
-            "its own message is printed above."
-        )
-    seconds = time.perf_counter() - started
-    print(f"labhelpers and the lessons' packages installed in {seconds:.0f} s")
+# %% tags=["install", "remove-cell"] language="bash"
+# # Colab only: install labhelpers and the packages the lessons use that Colab lacks.
+# [ -z "$COLAB_RELEASE_TAG" ] || python -m pip show -q labhelpers ||
+#   python -m pip install -q "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"
 
 # %% [markdown]
 # ## Aim
@@ -66,19 +41,23 @@ if (
 #
 # ## Parameters
 #
-# Pick a profile with `profile`; leave a parameter at `None` to take the
-# profile's value, or set it to override. With papermill:
+# Pick a profile with `profile`; a parameter left at `None` takes its
+# profile's value (`lab`, `quick` or `smoke`, all in
+# `labhelpers/lesson_settings.py`), and the cell after the parameters shows
+# the values used. With papermill:
 # `papermill 09_forecasting.ipynb out.ipynb -p profile lab -p series_name co2`.
 
 # %% tags=["parameters"]
+from labhelpers.profiles import notebook_settings
+
 profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (longer training).
 sine_points = None  # type: int, at least 1  Length of the generated sine wave.
 sine_period = None  # type: float, above 0  Period of the sine wave, in steps.
 sine_noise = None  # type: float, at least 0  Standard deviation of the noise added to the sine wave.
 sine_window = None  # type: int, at least 1  Lookback window (input steps) for the sine wave.
 sine_epochs = None  # type: int, at least 1  Training epochs of the sine-wave LSTM.
-demo_hidden = None  # type: int, at least 1  Units of record 003's ReLU LSTM (the record: 50).
-demo_epochs = None  # type: int, at least 1  Training epochs of record 003's demo (the record: 200).
+demo_hidden = None  # type: int, at least 1  Units of record 003's ReLU LSTM.
+demo_epochs = None  # type: int, at least 1  Training epochs of record 003's demo.
 series_name = None  # type: str in {"elnino", "co2", "sunspots"}  Measured series from statsmodels: "elnino" (sea temperature), "co2" (Mauna Loa) or "sunspots".
 window = None  # type: int, at least 1  Lookback window for the measured series (months, or years for sunspots).
 train_fraction = None  # type: float in (0, 1)  Share of the measured series, from its start, used for training; the rest is the test period.
@@ -89,52 +68,11 @@ learning_rate = None  # type: float, above 0  Adam's learning rate for the sine 
 batch_size = None  # type: int, at least 1  Windows per gradient step.
 epochs = None  # type: int, at least 1  Training epochs on the measured series.
 horizon = None  # type: int, at least 1  Steps ahead for the recursive multi-step forecasts.
-seed = 0  # type: int, at least 0  Seed of the generated data and of the models.
-device = "auto"  # type: str in {"auto", "cuda", "mps", "cpu"}  "auto" takes CUDA, then MPS, then the CPU.
+seed = None  # type: int, at least 0  Seed of the generated data and of the models.
+device = None  # type: str in {"auto", "cuda", "mps", "cpu"}  "auto" takes CUDA, then MPS, then the CPU.
 
 # %%
-from labhelpers.profiles import notebook_settings
-
-# fmt: off
-PROFILES = {
-    "smoke": dict(sine_points=400,  sine_period=50.0, sine_noise=0.05,
-                  sine_window=20, sine_epochs=5,  demo_hidden=50,
-                  demo_epochs=60,  series_name="elnino", window=24,
-                  train_fraction=0.8, val_fraction=0.15, hidden_size=16,
-                  learning_rate=0.003, batch_size=32, epochs=8,   horizon=12,
-                  n_seeds=1),
-    "quick": dict(sine_points=1000, sine_period=50.0, sine_noise=0.05,
-                  sine_window=20, sine_epochs=20, demo_hidden=50,
-                  demo_epochs=200, series_name="elnino", window=24,
-                  train_fraction=0.8, val_fraction=0.15, hidden_size=32,
-                  learning_rate=0.003, batch_size=32, epochs=60,  horizon=24,
-                  n_seeds=3),
-    "lab":   dict(sine_points=2000, sine_period=50.0, sine_noise=0.05,
-                  sine_window=20, sine_epochs=50, demo_hidden=50,
-                  demo_epochs=200, series_name="elnino", window=24,
-                  train_fraction=0.8, val_fraction=0.15, hidden_size=64,
-                  learning_rate=0.003, batch_size=32, epochs=200, horizon=24,
-                  n_seeds=5),
-}
-# fmt: on
-# Checks the parameters, then fills in the profile's values.
-settings = notebook_settings(PROFILES)
-# The windows must fit the series they cut: checked now, before the first
-# model trains.
-from labhelpers.data.series import check_windows, load_statsmodels_series
-
-check_windows(
-    settings["sine_points"],
-    settings["sine_window"],
-    names=("sine_window", "horizon"),
-)
-check_windows(
-    len(load_statsmodels_series(settings["series_name"]).values),
-    settings["window"],
-    settings["horizon"],
-    settings["train_fraction"],
-)
-settings
+settings = notebook_settings()
 
 # %% [markdown]
 # ## Algorithm
@@ -215,11 +153,10 @@ import torch
 from torch import nn
 
 from labhelpers.data.series import make_windows, split_windows
-from labhelpers.runtime import choose_device, describe_device, seed_everything
+from labhelpers.runtime import describe_device, seed_everything
 
-seed_everything(seed)
-device = choose_device(device)
-print(f"device: {describe_device(device)}")
+seed_everything(settings.seed)
+print(f"device: {describe_device(settings.device)}")
 ramp = np.arange(10.0)
 X_demo, y_demo = make_windows(ramp, window=3, horizon=2)
 print(
@@ -265,24 +202,24 @@ SINE_HIDDEN, SINE_RATE = 32, 0.01  # the sine LSTM's width and learning rate
 
 def hold_out_latest(X_part, y_part):
     """Split training windows in time: the latest `val_fraction` validate."""
-    n_val = max(1, int(round(len(X_part) * settings["val_fraction"])))
+    n_val = max(1, int(round(len(X_part) * settings.val_fraction)))
     fitted = X_part[:-n_val], y_part[:-n_val]
     return fitted, (X_part[-n_val:], y_part[-n_val:])
 
 
 wave = sine_wave(
-    settings["sine_points"],
-    settings["sine_period"],
-    settings["sine_noise"],
-    seed=seed,
+    settings.sine_points,
+    settings.sine_period,
+    settings.sine_noise,
+    seed=settings.seed,
 )
-sine = split_windows(wave, settings["sine_window"], train_fraction=0.8)
+sine = split_windows(wave, settings.sine_window, train_fraction=0.8)
 (X_sine_fit, y_sine_fit), (X_sine_val, y_sine_val) = hold_out_latest(
     sine.X_train, sine.y_train
 )
 print(
     f"sine wave of {len(wave)} points (period "
-    f"{settings['sine_period']:g}, noise {settings['sine_noise']:g}); "
+    f"{settings.sine_period:g}, noise {settings.sine_noise:g}); "
     f"pairs: fit {X_sine_fit.shape}, validation {X_sine_val.shape} (the "
     f"latest training windows), test {sine.X_test.shape}"
 )
@@ -296,23 +233,23 @@ def batches(X_part, y_part, shuffle, size=None):
     return TensorBatches(
         torch.from_numpy(X_part),
         torch.from_numpy(y_part),
-        batch_size=size or settings["batch_size"],
+        batch_size=size or settings.batch_size,
         shuffle=shuffle,
     )
 
 
-torch.manual_seed(seed)
-sine_model = LastStepRNN(1, SINE_HIDDEN, 1, cell="lstm").to(device)
+torch.manual_seed(settings.seed)
+sine_model = LastStepRNN(1, SINE_HIDDEN, 1, cell="lstm").to(settings.device)
 sine_history = fit(
     sine_model,
     nn.MSELoss(),
     torch.optim.Adam(sine_model.parameters(), lr=SINE_RATE),
     batches(X_sine_fit, y_sine_fit, shuffle=True),
     batches(X_sine_val, y_sine_val, False),
-    epochs=settings["sine_epochs"],
-    device=device,
+    epochs=settings.sine_epochs,
+    device=settings.device,
     accuracy_fn=None,
-    log_every=max(1, settings["sine_epochs"] // 4),
+    log_every=max(1, settings.sine_epochs // 4),
 )
 sine_predicted = sine.scaler.inverse_transform(
     predict(sine_model, batches(sine.X_test, sine.y_test, False))[0]
@@ -320,42 +257,27 @@ sine_predicted = sine.scaler.inverse_transform(
 sine_actual = sine.scaler.inverse_transform(sine.y_test)
 sine_errors = forecast_errors(sine_actual, sine_predicted)
 sine_rmse = rmse_block_bootstrap(
-    sine_actual - sine_predicted, block=settings["sine_window"], seed=seed
+    sine_actual - sine_predicted,
+    block=settings.sine_window,
+    seed=settings.seed,
 )
 print(
     f"test period: RMSE {sine_rmse.show(percent=False)} ({sine_rmse.source}), "
     f"MAE {sine_errors['mae']:.4f}; the noise alone has standard "
-    f"deviation {settings['sine_noise']:g}"
+    f"deviation {settings.sine_noise:g}"
 )
 
 # %%
 import matplotlib.pyplot as plt
 
-fig, axes = plt.subplots(
-    1, 2, figsize=(11, 3.6), gridspec_kw={"width_ratios": [2.2, 1]}
-)
-axes[0].plot(
-    sine.test_target_time, sine_actual[:, 0], label="actual", linewidth=1
-)
-axes[0].plot(
+from labhelpers.lessons.forecasting import plot_sine_test
+
+plot_sine_test(
     sine.test_target_time,
-    sine_predicted[:, 0],
+    sine_actual,
+    sine_predicted,
     label=f"LSTM({SINE_HIDDEN}), one step ahead",
-    linewidth=1,
 )
-axes[0].set_xlabel("time step")
-axes[0].set_ylabel("value")
-axes[0].set_title("Sine wave, test period: actual and predicted")
-axes[0].set_ylim(-1.7, 1.3)
-axes[0].legend(loc="lower center", ncol=2)
-axes[1].scatter(sine_actual[:, 0], sine_predicted[:, 0], s=6, alpha=0.6)
-axes[1].plot([-1.2, 1.2], [-1.2, 1.2], color="black", linewidth=1)
-axes[1].set_xlabel("actual value")
-axes[1].set_ylabel("predicted value")
-axes[1].set_title("Predicted against actual")
-for ax in axes:
-    ax.grid(alpha=0.3)
-fig.tight_layout()
 plt.show()
 
 # %% [markdown]
@@ -397,10 +319,10 @@ def output_bound(linear):
 
 demo_rows, demo_models = [], {}
 for activation in ("relu", "tanh"):
-    torch.manual_seed(seed)
+    torch.manual_seed(settings.seed)
     demo = LastStepActivationLSTM(
-        1, settings["demo_hidden"], 1, activation=activation
-    ).to(device)
+        1, settings.demo_hidden, 1, activation=activation
+    ).to(settings.device)
     if activation == "tanh":
         bound_before = output_bound(demo.out)
     demo_history = fit(
@@ -408,14 +330,14 @@ for activation in ("relu", "tanh"):
         nn.MSELoss(),
         torch.optim.Adam(demo.parameters(), lr=0.001),
         batches(X_count, y_count, shuffle=True, size=32),
-        epochs=settings["demo_epochs"],
-        device=device,
+        epochs=settings.demo_epochs,
+        device=settings.device,
         accuracy_fn=None,
-        log_every=settings["demo_epochs"],
+        log_every=settings.demo_epochs,
     )
     demo_models[activation] = demo.eval()
     with torch.no_grad():
-        after = demo(probes.to(device)).cpu()[:, 0]
+        after = demo(probes.to(settings.device)).cpu()[:, 0]
     demo_rows.append(
         {
             "activation": activation,
@@ -449,7 +371,7 @@ demo_table.round(3)
 from IPython.display import Markdown, display
 
 
-def bound_sentence(before, after, target, epochs):
+def bound_sentence(before, after, target, trained_epochs):
     """Where the tanh model's output bound was, where it is, and `target`."""
     (low_0, high_0), (low_1, high_1) = before, after
     inside = low_1 <= target <= high_1
@@ -463,8 +385,9 @@ def bound_sentence(before, after, target, epochs):
     return (
         f"The tanh model's outputs are confined to [{low_0:.2f}, "
         f"{high_0:.2f}] by its weights before training and to "
-        f"[{low_1:.2f}, {high_1:.2f}] after {epochs} epochs (half-width "
-        f"{(high_0 - low_0) / 2:.2f}, then {(high_1 - low_1) / 2:.2f}). "
+        f"[{low_1:.2f}, {high_1:.2f}] after {trained_epochs} epochs "
+        f"(half-width {(high_0 - low_0) / 2:.2f}, "
+        f"then {(high_1 - low_1) / 2:.2f}). "
         f"{target:g} lies {ending}."
     )
 
@@ -480,7 +403,7 @@ closer = {
 }
 display(
     Markdown(
-        f"After {settings['demo_epochs']} epochs the training MSE is "
+        f"After {settings.demo_epochs} epochs the training MSE is "
         f"{relu_row['final training MSE']:.3f} with ReLU and "
         f"{tanh_row['final training MSE']:.3f} with tanh. After "
         f"[5, 6, 7] (answer 8) ReLU predicts "
@@ -488,9 +411,7 @@ display(
         f"{tanh_row['after [5, 6, 7]']:.2f}; after [11, 12, 13] (answer "
         f"14) ReLU predicts {relu_row['after [11, 12, 13]']:.2f} and tanh "
         f"{tanh_row['after [11, 12, 13]']:.2f}. "
-        + bound_sentence(
-            bound_before, (low, high), 14, settings["demo_epochs"]
-        )
+        + bound_sentence(bound_before, (low, high), 14, settings.demo_epochs)
         + f" Closer to the answer: {closer['[5, 6, 7]']} after [5, 6, 7], "
         f"{closer['[11, 12, 13]']} after [11, 12, 13]."
     )
@@ -508,7 +429,7 @@ display(
 # %%
 from labhelpers.data.series import load_statsmodels_series
 
-measured = load_statsmodels_series(settings["series_name"])
+measured = load_statsmodels_series(settings.series_name)
 series = measured.values
 season = measured.season
 
@@ -526,8 +447,8 @@ print(
 )
 split = split_windows(
     series.to_numpy(),
-    settings["window"],
-    train_fraction=settings["train_fraction"],
+    settings.window,
+    train_fraction=settings.train_fraction,
 )
 (X_fit, y_fit), (X_val, y_val) = hold_out_latest(split.X_train, split.y_train)
 print(
@@ -548,25 +469,9 @@ print(
 )
 
 # %%
-fig, ax = plt.subplots(figsize=(10, 3.4))
-ax.plot(
-    series.index[: split.n_train],
-    series.to_numpy()[: split.n_train],
-    linewidth=0.9,
-    label="training part",
-)
-ax.plot(
-    series.index[split.n_train :],
-    series.to_numpy()[split.n_train :],
-    linewidth=0.9,
-    label="test period",
-)
-ax.axvline(series.index[split.n_train], color="gray", linestyle="--")
-ax.set_xlabel(series.index.name)
-ax.set_ylabel(series.name)
-ax.set_title(f"{measured.name}: the split in time")
-ax.legend(loc="upper left")
-ax.grid(alpha=0.3)
+from labhelpers.lessons.forecasting import plot_split_in_time
+
+plot_split_in_time(series, split.n_train, measured.name)
 plt.show()
 
 # %% [markdown]
@@ -576,35 +481,35 @@ plt.show()
 # has read the whole window), from each of `n_seeds` seeds:
 
 # %%
-width = settings["hidden_size"]
+width = settings.hidden_size
 networks = {
     f"RNN({width})": dict(cell="rnn"),
     f"LSTM({width})": dict(cell="lstm"),
     f"bidirectional LSTM(2×{width})": dict(cell="lstm", bidirectional=True),
 }
 rnn_name, lstm_name, bi_name = networks
-seeds = [seed + k for k in range(settings["n_seeds"])]
+seeds = [settings.seed + k for k in range(settings.n_seeds)]
 models, histories = {}, {}
 for name, layout in networks.items():
     models[name] = []
     for run_seed in seeds:
         torch.manual_seed(run_seed)
-        model = LastStepRNN(1, width, 1, **layout).to(device)
-        if run_seed == seed:
+        model = LastStepRNN(1, width, 1, **layout).to(settings.device)
+        if run_seed == settings.seed:
             print(f"{name}: {count_parameters(model)} parameters")
         history = fit(
             model,
             nn.MSELoss(),
-            torch.optim.Adam(model.parameters(), lr=settings["learning_rate"]),
+            torch.optim.Adam(model.parameters(), lr=settings.learning_rate),
             batches(X_fit, y_fit, shuffle=True),
             batches(X_val, y_val, shuffle=False),
-            epochs=settings["epochs"],
-            device=device,
+            epochs=settings.epochs,
+            device=settings.device,
             accuracy_fn=None,
             log_every=(
-                max(1, settings["epochs"] // 4)
-                if run_seed == seed
-                else settings["epochs"]
+                max(1, settings.epochs // 4)
+                if run_seed == settings.seed
+                else settings.epochs
             ),
         )
         models[name].append(model)
@@ -618,23 +523,11 @@ print(f"each network trained from seeds {seeds}")
 # seed:
 
 # %%
-fig, ax = plt.subplots(figsize=(6.5, 3.6))
-for name, history in histories.items():
-    epochs_axis = np.arange(1, history.epochs + 1)
-    (line,) = ax.plot(epochs_axis, history["loss"], label=f"{name} training")
-    ax.plot(
-        epochs_axis,
-        history["val_loss"],
-        linestyle="--",
-        color=line.get_color(),
-        label=f"{name} validation",
-    )
-ax.set_yscale("log")
-ax.set_xlabel("epoch")
-ax.set_ylabel("MSE, scaled units (log scale)")
-ax.set_title(f"{measured.name}: learning curves (seed {seed})")
-ax.legend(fontsize=8)
-ax.grid(alpha=0.3)
+from labhelpers.lessons.forecasting import plot_learning_curves
+
+plot_learning_curves(
+    histories, f"{measured.name}: learning curves (seed {settings.seed})"
+)
 plt.show()
 
 # %% [markdown]
@@ -672,7 +565,7 @@ def measured_rmse(forecasts, actual_part, block):
     return noise.rmse_block_bootstrap(
         actual_part - forecasts[0],
         block=min(block, len(actual_part)),
-        seed=seed,
+        seed=settings.seed,
     )
 
 
@@ -744,17 +637,16 @@ one_step_table.round(4)
 
 # %%
 test_time = series.index[split.test_target_time]
-fig, ax = plt.subplots(figsize=(10, 3.6))
-ax.plot(test_time, actual[:, 0], color="black", linewidth=1.4, label="actual")
-for name in (*networks, seasonal_name):
-    ax.plot(test_time, one_step[name][0][:, 0], linewidth=0.9, label=name)
-ax.set_xlabel(series.index.name)
-ax.set_ylabel(series.name)
-ax.set_title(
-    f"{measured.name}, test period: one-step-ahead forecasts (seed {seed})"
+from labhelpers.lessons.forecasting import plot_forecasts
+
+plot_forecasts(
+    test_time,
+    actual[:, 0],
+    {name: one_step[name][0][:, 0] for name in (*networks, seasonal_name)},
+    series,
+    f"{measured.name}, test period: one-step-ahead forecasts "
+    f"(seed {settings.seed})",
 )
-ax.legend(fontsize=8)
-ax.grid(alpha=0.3)
 plt.show()
 
 # %% [markdown]
@@ -766,7 +658,7 @@ plt.show()
 from labhelpers.data.series import recursive_forecast
 from labhelpers.training import next_value_predictor
 
-H = settings["horizon"]
+H = settings.horizon
 multi_reference = reference_baseline(H)
 X_multi, y_multi = make_windows(
     scaled[split.n_train - split.window :], split.window, horizon=H
@@ -804,49 +696,27 @@ print(
 multi_table.round(4)
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
-for name in rmse_by_lead:
-    axes[0].plot(
-        rmse_by_lead.index, rmse_by_lead[name], marker=".", label=name
-    )
-axes[0].set_xlabel("steps ahead")
-axes[0].set_ylabel(f"RMSE ({measured.units})")
-axes[0].set_title("Error against lead time (recursive forecasts)")
-axes[0].legend(fontsize=8)
+from labhelpers.lessons.forecasting import plot_multi_step
+
 origin = 0
-lead_time = series.index[split.n_train + origin : split.n_train + origin + H]
-context = series.iloc[split.n_train - split.window : split.n_train]
-axes[1].plot(
-    context.index,
-    context.to_numpy(),
-    color="gray",
-    linewidth=1,
-    label="last training window",
+plot_multi_step(
+    rmse_by_lead,
+    measured.units,
+    context=series.iloc[split.n_train - split.window : split.n_train],
+    lead_time=series.index[
+        split.n_train + origin : split.n_train + origin + H
+    ],
+    actual=actual_multi[origin],
+    forecasts={name: multi[name][0][origin] for name in multi},
+    series=series,
 )
-axes[1].plot(
-    lead_time,
-    actual_multi[origin],
-    color="black",
-    linewidth=1.4,
-    label="actual",
-)
-for name in multi:
-    axes[1].plot(lead_time, multi[name][0][origin], linewidth=0.9, label=name)
-axes[1].set_xlabel(series.index.name)
-axes[1].set_ylabel(series.name)
-axes[1].set_title(f"{H}-step forecast from the start of the test period")
-axes[1].tick_params(axis="x", labelrotation=30)
-axes[1].legend(fontsize=7)
-for ax in axes:
-    ax.grid(alpha=0.3)
-fig.tight_layout()
 plt.show()
 
 # %% [markdown]
 # ## Result
 
 # %%
-from labhelpers.report import record_results
+from labhelpers.report import report_result
 
 
 def versus(figures, name, other):
@@ -873,15 +743,15 @@ def comparisons(figures, reference):
 runs_text = (
     f"mean over {len(seeds)} seeds, {seeds[0]} to {seeds[-1]}"
     if len(seeds) > 1
-    else f"seed {seed}"
+    else f"seed {settings.seed}"
 )
 one_step_lines = comparisons(one_step_rmse, reference)
 multi_lines = comparisons(multi_rmse, multi_reference)
 sentence = (
     f"On the sine wave the LSTM({SINE_HIDDEN}) forecast the test period "
     f"one step ahead with RMSE {sine_rmse.show(percent=False)}. "
-    f"Record 003's ReLU LSTM ({settings['demo_hidden']} "
-    f"units, {settings['demo_epochs']} epochs) predicted "
+    f"Record 003's ReLU LSTM ({settings.demo_hidden} "
+    f"units, {settings.demo_epochs} epochs) predicted "
     f"{demo_after_567:.2f} after [5, 6, 7] (the record: 8.01). "
     f"On {measured.name} ({len(series)} values, test period from "
     f"{when(split.n_train)}; networks: {runs_text}), RMSE in "
@@ -891,7 +761,6 @@ sentence = (
     + f"\n\nOver 1 to {H} steps ahead (recursive):\n\n"
     + "\n".join(f"- {line}" for line in multi_lines)
 )
-display(Markdown(sentence))
 metrics = {
     "sine_test_rmse": sine_rmse.value,
     "sine_test_rmse_se": sine_rmse.se,
@@ -908,15 +777,15 @@ for key, name in (
     metrics[f"{key}_test_rmse_se"] = one_step_rmse[name].se
     metrics[f"{key}_multistep_rmse"] = multi_rmse[name].value
     metrics[f"{key}_multistep_rmse_se"] = multi_rmse[name].se
-recorded = record_results(
-    "E4 forecasting",
-    profile,
+report_result(
+    sentence,
+    settings,
+    title="E4 forecasting",
     data=f"sine wave; arithmetic sequence; statsmodels {measured.name}",
     metrics=metrics,
-    settings=settings,
     model=(
-        f"{rnn_name} read at its last step ({settings['window']}-step "
-        f"window, {settings['epochs']} epochs, {runs_text}) on "
+        f"{rnn_name} read at its last step ({settings.window}-step "
+        f"window, {settings.epochs} epochs, {runs_text}) on "
         f"{measured.name}, one step ahead"
     ),
     headline="rnn_test_rmse",
@@ -1065,7 +934,7 @@ shown = [
     f"({measured.units}, {runs_text}).",
     f"6: the ReLU model predicted {demo_after_567:.2f} after [5, 6, 7].",
     "7: "
-    + bound_sentence(bound_before, (low, high), 14, settings["demo_epochs"])
+    + bound_sentence(bound_before, (low, high), 14, settings.demo_epochs)
     + " After [11, 12, 13] it predicted "
     + f"{tanh_row['after [11, 12, 13]']:.2f}.",
     f"8 (one step ahead): {one_step_lines[-1]}",
@@ -1074,14 +943,8 @@ shown = [
 display(Markdown(answers(shown)))
 
 
-# %% tags=["lab-record"]
-# Your lab record: run the whole notebook first (Restart and run all), and
-# outside Colab save it (Ctrl+S). Then fill in your name and register number
-# and run this cell: it writes the record as HTML and PDF from this run (on
-# Colab it also downloads both). Left empty, it only says how to use it.
-student_name = ""  # e.g. "A. Student"
-register_number = ""  # e.g. "21BCE1234"
+# %% tags=["lab-report"]
+# Run all, save, fill in your name and register number, run: your lab report.
+from labhelpers.lab_report import write_lab_report
 
-from labhelpers.record import record_this_notebook
-
-record_this_notebook(student_name, register_number)
+write_lab_report(student_name="", register_number="")

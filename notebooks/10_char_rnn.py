@@ -13,35 +13,10 @@
 #
 # Experiment E5 of the lab catalogue (lab record 002, "Week-11 RNN").
 
-# %%
-# Colab only: install labhelpers and the packages the lessons use that Colab
-# lacks (gensim and the rest of the `colab` extra); Colab's own torch,
-# TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
-import importlib.util
-import subprocess
-import sys
-import time
-
-if (
-    "google.colab" in sys.modules
-    and importlib.util.find_spec("labhelpers") is None
-):
-    started = time.perf_counter()
-    url = "https://github.com/rnn-lab-book/rnn-lab-book"
-    requirement = f"labhelpers[colab] @ git+{url}@main"
-    pip = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", requirement],
-        capture_output=True,
-        text=True,
-    )
-    if pip.returncode != 0:
-        print(pip.stdout, pip.stderr, sep="\n")
-        raise RuntimeError(
-            "pip could not install labhelpers: "
-            "its own message is printed above."
-        )
-    seconds = time.perf_counter() - started
-    print(f"labhelpers and the lessons' packages installed in {seconds:.0f} s")
+# %% tags=["install", "remove-cell"] language="bash"
+# # Colab only: install labhelpers and the packages the lessons use that Colab lacks.
+# [ -z "$COLAB_RELEASE_TAG" ] || python -m pip show -q labhelpers ||
+#   python -m pip install -q "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"
 
 # %% [markdown]
 # ## Aim
@@ -75,11 +50,15 @@ if (
 #
 # ## Parameters
 #
-# Pick a profile with `profile`; leave a parameter at `None` to take the
-# profile's value, or set it to override. With papermill:
+# Pick a profile with `profile`; a parameter left at `None` takes its
+# profile's value (`lab`, `quick` or `smoke`, all in
+# `labhelpers/lesson_settings.py`), and the cell after the parameters shows
+# the values used. With papermill:
 # `papermill 10_char_rnn.ipynb out.ipynb -p profile lab -p corpus python_docs`.
 
 # %% tags=["parameters"]
+from labhelpers.profiles import notebook_settings
+
 profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (longer training).
 toy_text = None  # type: str  The short string of the record-style toy model.
 toy_hidden = None  # type: int, at least 1  Embedding and hidden size of the toy model.
@@ -101,45 +80,11 @@ temperatures = None  # type: list of float, above 0  Sampling temperatures for t
 sample_length = None  # type: int, at least 1  Characters generated per sample.
 free_run_steps = None  # type: int, at least 1  Characters continued from the validation text to compare teacher forcing with free running.
 prompt = None  # type: str  Text the generated samples start from.
-seed = 0  # type: int, at least 0  Seed of the models and of the sampling.
-device = "auto"  # type: str in {"auto", "cuda", "mps", "cpu"}  "auto" takes CUDA, then MPS, then the CPU.
+seed = None  # type: int, at least 0  Seed of the models and of the sampling.
+device = None  # type: str in {"auto", "cuda", "mps", "cpu"}  "auto" takes CUDA, then MPS, then the CPU.
 
 # %%
-from labhelpers.lessons.char_rnn import check_settings
-from labhelpers.profiles import notebook_settings
-
-# fmt: off
-PROFILES = {
-    "smoke": dict(toy_text="hello world", toy_hidden=16, toy_epochs=60,
-                  corpus="lee", max_chars=20000, train_fraction=0.9,
-                  cells=["rnn", "gru", "lstm"], embedding_dim=16,
-                  hidden_size=32,  seq_len=50,  batch_size=32,
-                  learning_rate=0.005, epochs=1,  clip_grad_norm=1.0,
-                  bidirectional_epochs=1, n_seeds=2,
-                  temperatures=[0.5, 1.0, 1.5], sample_length=80,
-                  prompt="The ", free_run_steps=10),
-    "quick": dict(toy_text="hello world", toy_hidden=16, toy_epochs=100,
-                  corpus="lee", max_chars=0,     train_fraction=0.9,
-                  cells=["rnn", "gru", "lstm"], embedding_dim=32,
-                  hidden_size=128, seq_len=100, batch_size=64,
-                  learning_rate=0.005, epochs=5,  clip_grad_norm=1.0,
-                  bidirectional_epochs=1, n_seeds=2,
-                  temperatures=[0.5, 1.0, 1.5], sample_length=300,
-                  prompt="The ", free_run_steps=20),
-    "lab":   dict(toy_text="hello world", toy_hidden=16, toy_epochs=100,
-                  corpus="lee", max_chars=0,     train_fraction=0.9,
-                  cells=["rnn", "gru", "lstm"], embedding_dim=64,
-                  hidden_size=256, seq_len=100, batch_size=64,
-                  learning_rate=0.003, epochs=30, clip_grad_norm=1.0,
-                  bidirectional_epochs=3, n_seeds=1,
-                  temperatures=[0.5, 1.0, 1.5], sample_length=500,
-                  prompt="The ", free_run_steps=20),
-}
-# fmt: on
-# Checks the parameters, then fills in the profile's values.
-settings = notebook_settings(PROFILES)
-check_settings(settings)  # toy_text, prompt and max_chars, before any data
-settings
+settings = notebook_settings()
 
 # %% [markdown]
 # ## Algorithm
@@ -233,12 +178,11 @@ import numpy as np
 import torch
 
 from labhelpers.data.chars import CharCodec, shifted_pair
-from labhelpers.runtime import choose_device, describe_device, seed_everything
+from labhelpers.runtime import describe_device, seed_everything
 
-seed_everything(seed)
-device = choose_device(device)
-print(f"device: {describe_device(device)}")
-toy = settings["toy_text"]
+seed_everything(settings.seed)
+print(f"device: {describe_device(settings.device)}")
+toy = settings.toy_text
 toy_codec = CharCodec(toy)
 print(
     f"text {toy!r}: {len(toy)} characters, "
@@ -260,9 +204,9 @@ import inspect
 from labhelpers.models import CharRNN
 from labhelpers.training import run_bptt_epoch
 
-torch.manual_seed(seed)
-toy_model = CharRNN(toy_codec.vocab_size, settings["toy_hidden"], "rnn").to(
-    device
+torch.manual_seed(settings.seed)
+toy_model = CharRNN(toy_codec.vocab_size, settings.toy_hidden, "rnn").to(
+    settings.device
 )
 print(toy_model)
 print(inspect.getsource(CharRNN.forward))
@@ -276,11 +220,13 @@ print(inspect.getsource(CharRNN.forward))
 # shape (1, len - 1): one batch of one row
 toy_batches = [(toy_input[None, :], toy_target[None, :])]
 toy_optimizer = torch.optim.Adam(toy_model.parameters(), lr=0.01)
-toy_x = torch.as_tensor(toy_input[None, :], device=device)
-report_every = max(1, settings["toy_epochs"] // 5)
-for epoch in range(1, settings["toy_epochs"] + 1):
-    toy_loss = run_bptt_epoch(toy_model, toy_batches, device, toy_optimizer)
-    if epoch % report_every == 0 or epoch in (1, settings["toy_epochs"]):
+toy_x = torch.as_tensor(toy_input[None, :], device=settings.device)
+report_every = max(1, settings.toy_epochs // 5)
+for epoch in range(1, settings.toy_epochs + 1):
+    toy_loss = run_bptt_epoch(
+        toy_model, toy_batches, settings.device, toy_optimizer
+    )
+    if epoch % report_every == 0 or epoch in (1, settings.toy_epochs):
         with torch.no_grad():
             toy_logits, _ = toy_model.eval()(toy_x)
         guess = toy_codec.decode(toy_logits[0].argmax(dim=-1).cpu())
@@ -300,31 +246,24 @@ print(f"{toy_correct:.0%} of the next characters predicted correctly")
 # ### The corpus
 
 # %%
-from labhelpers.checks import require
 from labhelpers.data.chars import (
-    available_corpora,
+    corpus_or_python_docs,
     load_corpus,
     split_text,
     unigram_cross_entropy,
 )
 
-corpus_name = settings["corpus"]
-if corpus_name == "lee" and not available_corpora()["lee"]:
-    try:
-        require("gensim", "text", "the Lee corpus")
-    except ModuleNotFoundError as missing:
-        print(f"{missing}. This run uses Python's own help texts instead.")
-    corpus_name = "python_docs"
+corpus_name = corpus_or_python_docs(settings.corpus)
 text_corpus = load_corpus(
     corpus_name,
-    max_chars=settings["max_chars"] or None,
+    max_chars=settings.max_chars or None,
     download=corpus_name == "tiny_shakespeare",
 )
 codec = CharCodec(text_corpus.text)
 # a character the corpus lacks stops the lesson here
-codec.encode(settings["prompt"], name="prompt")
+codec.encode(settings.prompt, name="prompt")
 encoded = codec.encode(text_corpus.text)
-train_text, val_text = split_text(encoded, settings["train_fraction"])
+train_text, val_text = split_text(encoded, settings.train_fraction)
 print(f"corpus: {text_corpus.source}")
 print(
     f"{len(text_corpus):,} characters "
@@ -355,21 +294,17 @@ print(
 # %%
 from labhelpers.data.batches import BPTTBatches
 
-train_batches = BPTTBatches(
-    train_text, settings["batch_size"], settings["seq_len"]
-)
+train_batches = BPTTBatches(train_text, settings.batch_size, settings.seq_len)
 val_batches = BPTTBatches(
     val_text,
-    min(
-        settings["batch_size"], len(val_text) // (2 * settings["seq_len"]) or 1
-    ),
-    settings["seq_len"],
+    min(settings.batch_size, len(val_text) // (2 * settings.seq_len) or 1),
+    settings.seq_len,
 )
 print(
     f"training: {train_batches.batch_size} streams "
     f"of {train_batches.stream_len:,} characters, "
     f"{len(train_batches)} batches of up to "
-    f"{settings['seq_len']} steps per epoch"
+    f"{settings.seq_len} steps per epoch"
 )
 print(
     f"validation: {val_batches.batch_size} streams "
@@ -398,17 +333,17 @@ from labhelpers.models import count_parameters
 def model_name(cell, bidirectional=False):
     """A model's name from the settings it was trained with."""
     direction = "bidirectional " if bidirectional else ""
-    return f"{direction}{cell.upper()}({settings['hidden_size']})"
+    return f"{direction}{cell.upper()}({settings.hidden_size})"
 
 
 def new_model(cell):
     """An untrained ``cell`` model of the lesson's sizes."""
     return CharRNN(
         codec.vocab_size,
-        settings["hidden_size"],
+        settings.hidden_size,
         cell,
-        embedding_dim=settings["embedding_dim"],
-    ).to(device)
+        embedding_dim=settings.embedding_dim,
+    ).to(settings.device)
 
 
 def train_cell(cell, model_seed, log_every=1, checkpoints=()):
@@ -418,13 +353,13 @@ def train_cell(cell, model_seed, log_every=1, checkpoints=()):
     model = new_model(cell)
     history, weights = fit_with_checkpoints(
         model,
-        torch.optim.Adam(model.parameters(), lr=settings["learning_rate"]),
+        torch.optim.Adam(model.parameters(), lr=settings.learning_rate),
         train_batches,
         val_batches,
-        epochs=settings["epochs"],
+        epochs=settings.epochs,
         checkpoints=checkpoints,
-        device=device,
-        clip_grad_norm=settings["clip_grad_norm"],
+        device=settings.device,
+        clip_grad_norm=settings.clip_grad_norm,
         log_every=log_every,
     )
     return model, history, weights
@@ -432,20 +367,22 @@ def train_cell(cell, model_seed, log_every=1, checkpoints=()):
 
 # the first seed's weights before training, after the first, the middle
 # and the last epoch: the samples along training come from them
-checkpoints = checkpoint_epochs(settings["epochs"])
+checkpoints = checkpoint_epochs(settings.epochs)
 char_models, char_histories, char_weights, seed_val_losses = {}, {}, {}, {}
-for cell in settings["cells"]:
+for cell in settings.cells:
     char_models[cell], char_histories[cell], char_weights[cell] = train_cell(
-        cell, seed, checkpoints=checkpoints
+        cell, settings.seed, checkpoints=checkpoints
     )
     print(
-        f"{model_name(cell)}, seed {seed}: "
+        f"{model_name(cell)}, seed {settings.seed}: "
         f"{count_parameters(char_models[cell]):,} parameters"
     )
     seed_val_losses[cell] = [char_histories[cell]["val_loss"][-1]]
-    for extra in range(1, settings["n_seeds"]):
-        print(f"{model_name(cell)}, seed {seed + extra}:")
-        _, history, _ = train_cell(cell, seed + extra, settings["epochs"])
+    for extra in range(1, settings.n_seeds):
+        print(f"{model_name(cell)}, seed {settings.seed + extra}:")
+        _, history, _ = train_cell(
+            cell, settings.seed + extra, settings.epochs
+        )
         seed_val_losses[cell].append(history["val_loss"][-1])
 
 # %% [markdown]
@@ -475,45 +412,12 @@ per_epoch.round(3)
 # %%
 import matplotlib.pyplot as plt
 
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
-for cell, history in char_histories.items():
-    epochs_axis = np.arange(1, history.epochs + 1)
-    (line,) = axes[0].plot(
-        epochs_axis,
-        history["loss"],
-        marker="o",
-        label=f"{model_name(cell)} training",
-    )
-    axes[0].plot(
-        epochs_axis,
-        history["val_loss"],
-        marker="o",
-        linestyle="--",
-        color=line.get_color(),
-        label=f"{model_name(cell)} validation",
-    )
-    axes[1].plot(
-        epochs_axis,
-        history["val_perplexity"],
-        marker="o",
-        color=line.get_color(),
-        label=model_name(cell),
-    )
-axes[1].axhline(
+from labhelpers.lessons.char_rnn import plot_char_histories
+
+plot_char_histories(
+    {model_name(cell): history for cell, history in char_histories.items()},
     unigram_perplexity,
-    color="gray",
-    linestyle=":",
-    label="no context (unigram)",
 )
-axes[0].set_ylabel("cross-entropy (nats per character)")
-axes[0].set_title("Loss per epoch")
-axes[1].set_ylabel("validation perplexity")
-axes[1].set_title("Validation perplexity per epoch")
-for ax in axes:
-    ax.set_xlabel("epoch")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-fig.tight_layout()
 plt.show()
 
 # %% [markdown]
@@ -604,9 +508,14 @@ noise.comparison_table(
 from labhelpers.lessons.char_rnn import continuation_errors
 
 best_model = char_models[best_cell].eval()
-k_steps = settings["free_run_steps"]
+k_steps = settings.free_run_steps
 forcing = continuation_errors(
-    best_model, val_text, settings["seq_len"], k_steps, starts=64, seed=seed
+    best_model,
+    val_text,
+    settings.seq_len,
+    k_steps,
+    starts=64,
+    seed=settings.seed,
 )
 forcing_table = pd.DataFrame(
     {
@@ -620,25 +529,9 @@ forcing_table = pd.DataFrame(
 forcing_table.iloc[:: max(1, k_steps // 10)].round(3)
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
-for ax, key, label in (
-    (axes[0], "error", "share of wrong greedy characters"),
-    (axes[1], "loss", "cross-entropy of the true character (nats)"),
-):
-    for mode in ("teacher forcing", "free running"):
-        ax.plot(
-            forcing_table.index,
-            forcing_table[f"{mode}: {key}"],
-            marker="o",
-            label=mode,
-        )
-    ax.set_xlabel("step k after the true context")
-    ax.set_ylabel(label)
-    ax.grid(alpha=0.3)
-    ax.legend()
-axes[0].set_title(f"{model_name(best_cell)}: greedy continuation errors")
-axes[1].set_title("Loss of the text's k-th character")
-fig.tight_layout()
+from labhelpers.lessons.char_rnn import plot_continuation_errors
+
+plot_continuation_errors(forcing, model_name(best_cell))
 plt.show()
 
 # %%
@@ -695,25 +588,25 @@ from labhelpers.lessons.char_rnn import leak_sentences, past_only_losses
 from labhelpers.models import BidirectionalCharRNN
 from labhelpers.training import fit_char_model
 
-torch.manual_seed(seed)
+torch.manual_seed(settings.seed)
 bidirectional = BidirectionalCharRNN(
     codec.vocab_size,
-    settings["hidden_size"],
+    settings.hidden_size,
     best_cell,
-    embedding_dim=settings["embedding_dim"],
-).to(device)
+    embedding_dim=settings.embedding_dim,
+).to(settings.device)
 print(
     f"{model_name(best_cell, bidirectional=True)}: "
     f"{count_parameters(bidirectional):,} parameters"
 )
 bidirectional_history = fit_char_model(
     bidirectional,
-    torch.optim.Adam(bidirectional.parameters(), lr=settings["learning_rate"]),
+    torch.optim.Adam(bidirectional.parameters(), lr=settings.learning_rate),
     train_batches,
     val_batches,
-    epochs=settings["bidirectional_epochs"],
-    device=device,
-    clip_grad_norm=settings["clip_grad_norm"],
+    epochs=settings.bidirectional_epochs,
+    device=settings.device,
+    clip_grad_norm=settings.clip_grad_norm,
 )
 leak_losses = {
     "whole chunk": chunk_losses(bidirectional, val_batches).measured(),
@@ -721,13 +614,15 @@ leak_losses = {
 }
 leak_table = noise.comparison_table(
     {
-        f"{model_name(best_cell)}, seed {seed}": chunks[best_cell].measured(),
+        f"{model_name(best_cell)}, seed {settings.seed}": chunks[
+            best_cell
+        ].measured(),
         **{
             f"{model_name(best_cell, bidirectional=True)}, {reads}": loss
             for reads, loss in leak_losses.items()
         },
     },
-    reference=f"{model_name(best_cell)}, seed {seed}",
+    reference=f"{model_name(best_cell)}, seed {settings.seed}",
     percent=False,
     higher_is_better=False,
 )
@@ -752,10 +647,10 @@ print(
     generate_text(
         bidirectional,
         codec,
-        settings["prompt"],
-        settings["sample_length"],
+        settings.prompt,
+        settings.sample_length,
         temperature=1.0,
-        seed=seed,
+        seed=settings.seed,
     )
 )
 
@@ -784,12 +679,12 @@ from labhelpers.lessons.char_rnn import (
 
 with torch.no_grad():
     prompt_logits, _ = best_model(
-        torch.as_tensor(codec.encode(settings["prompt"]), device=device)[
+        torch.as_tensor(codec.encode(settings.prompt), device=settings.device)[
             None, :
         ]
     )
 samples, spreads = {}, {}
-for temperature in settings["temperatures"]:
+for temperature in settings.temperatures:
     spread = entropy(
         temperature_softmax(prompt_logits[0, -1].cpu(), temperature)
     ).item()
@@ -797,10 +692,10 @@ for temperature in settings["temperatures"]:
     samples[temperature] = generate_text(
         best_model,
         codec,
-        settings["prompt"],
-        settings["sample_length"],
+        settings.prompt,
+        settings.sample_length,
         temperature=temperature,
-        seed=seed,
+        seed=settings.seed,
     )
     print(
         f"--- {model_name(best_cell)}, temperature {temperature:g} "
@@ -823,7 +718,7 @@ for temperature in settings["temperatures"]:
 from labhelpers.lessons.char_rnn import known_word_share, words_of
 
 training_words = words_of(text_corpus.text[: len(train_text)])
-along_temperature = min(settings["temperatures"])
+along_temperature = min(settings.temperatures)
 along = {}
 for epoch, weights in char_weights[best_cell].items():
     snapshot = new_model(best_cell)
@@ -831,18 +726,19 @@ for epoch, weights in char_weights[best_cell].items():
     sample = generate_text(
         snapshot,
         codec,
-        settings["prompt"],
-        settings["sample_length"],
+        settings.prompt,
+        settings.sample_length,
         temperature=along_temperature,
-        seed=seed,
+        seed=settings.seed,
     )
-    continuation = sample[len(settings["prompt"]) :]
+    continuation = sample[len(settings.prompt) :]
     known, total = known_word_share(continuation, training_words)
     along[epoch] = (sample, known, total)
     val_loss = char_histories[best_cell]["val_loss"][epoch - 1]
     loss = f"validation loss {val_loss:.3f}" if epoch else "random weights"
     print(
-        f"--- {model_name(best_cell)}, seed {seed}, after epoch {epoch} "
+        f"--- {model_name(best_cell)}, seed {settings.seed}, "
+        f"after epoch {epoch} "
         f"({loss}; {known} of {total} words in the training text)"
     )
     print(sample)
@@ -888,12 +784,13 @@ findings = {
         held_out,
         properties[name][len(train_text) : len(train_text) + n_held],
         blocks=20,
-        seed=seed,
+        seed=settings.seed,
     )
     for name in TEXT_PROPERTIES
 }
 print(
-    f"{model_name(best_cell)}, seed {seed}: {chosen_on.shape[1]} units; "
+    f"{model_name(best_cell)}, seed {settings.seed}: "
+    f"{chosen_on.shape[1]} units; "
     f"chosen on {n_chosen:,} training characters, measured on "
     f"{n_held:,} validation characters"
 )
@@ -950,7 +847,7 @@ plt.show()
 # %%
 from IPython.display import Markdown, display
 
-from labhelpers.report import record_results
+from labhelpers.report import report_result
 
 comparison = ", ".join(
     f"{model_name(cell)} {history['val_perplexity'][-1]:.2f}"
@@ -962,13 +859,13 @@ uniform_verdict = (
     "below" if best_perplexity < codec.vocab_size else "not below"
 )
 sentence = (
-    f"The toy RNN({settings['toy_hidden']}) predicted {toy_correct:.0%} of "
-    f"the next characters of {toy!r} after {settings['toy_epochs']} "
+    f"The toy RNN({settings.toy_hidden}) predicted {toy_correct:.0%} of "
+    f"the next characters of {toy!r} after {settings.toy_epochs} "
     f"epochs. On the {corpus_name} corpus ({len(text_corpus):,} "
     f"characters, vocabulary {codec.vocab_size}), after "
-    f"{settings['epochs']} epoch(s) of truncated BPTT "
-    f"({settings['seq_len']} steps) the validation perplexities of the "
-    f"models trained from seed {seed} were {comparison}; the "
+    f"{settings.epochs} epoch(s) of truncated BPTT "
+    f"({settings.seq_len} steps) the validation perplexities of the "
+    f"models trained from seed {settings.seed} were {comparison}; the "
     f"{model_name(best_cell)}'s (the cell with the lowest validation loss) "
     f"is {verdict} the {unigram_perplexity:.2f} of a model "
     f"without context and {uniform_verdict} the "
@@ -977,10 +874,10 @@ sentence = (
     + " "
     + leak_text
 )
-display(Markdown(sentence))
-recorded = record_results(
-    "E5 character-level RNN",
-    profile,
+report_result(
+    sentence,
+    settings,
+    title="E5 character-level RNN",
     data=f"{text_corpus.source}; {len(text_corpus)} characters",
     metrics={
         "toy_accuracy": toy_correct,
@@ -1000,12 +897,11 @@ recorded = record_results(
             for cell, history in char_histories.items()
         },
     },
-    settings=settings,
     model=(
         f"character-level {model_name(best_cell)}, embedding "
-        f"{settings['embedding_dim']}, truncated BPTT over "
-        f"{settings['seq_len']} steps (lowest validation loss of "
-        f"{', '.join(cell.upper() for cell in settings['cells'])})"
+        f"{settings.embedding_dim}, truncated BPTT over "
+        f"{settings.seq_len} steps (lowest validation loss of "
+        f"{', '.join(cell.upper() for cell in settings.cells)})"
     ),
     headline=f"{best_cell}_val_perplexity",
 )
@@ -1160,18 +1056,19 @@ recorded = record_results(
 # The numeric answers, from this run (collapsed until clicked).
 from labhelpers.report import answers
 
-output_weights = codec.vocab_size * settings["hidden_size"]
+output_weights = codec.vocab_size * settings.hidden_size
 best_parameters = count_parameters(best_model)
 answer_lines = [
     f"1: this run's toy text gives input {toy_codec.decode(toy_input)!r}, "
     f"target {toy_codec.decode(toy_target)!r}.",
-    f"2: the {model_name(best_cell)} (seed {seed}) reaches validation "
+    f"2: the {model_name(best_cell)} (seed {settings.seed}) reaches "
+    "validation "
     f"perplexity {best_perplexity:.2f}; the unigram model "
     f"{unigram_perplexity:.2f}, "
     f"uniform guessing {codec.vocab_size}. "
     + (" ".join(cell_comparisons) or "One cell only: nothing to compare."),
-    f"3: with seq_len = {settings['seq_len']}, at most "
-    f"{settings['seq_len'] - 1} steps back.",
+    f"3: with seq_len = {settings.seq_len}, at most "
+    f"{settings.seq_len - 1} steps back.",
     f"5: wrong characters at step 1: {forcing.teacher_error[0]:.1%} in both; "
     f"at step {k_steps}: {forcing.teacher_error[-1]:.1%} with teacher "
     f"forcing, {forcing.free_error[-1]:.1%} free running.",
@@ -1197,10 +1094,10 @@ answer_lines = [
     + ".",
     "11: " + unit_sentence(findings["inside quotes"]),
     f"13: the {model_name(best_cell)}'s output weights $W_g$ hold "
-    f"{codec.vocab_size} x {settings['hidden_size']} = {output_weights:,} "
+    f"{codec.vocab_size} x {settings.hidden_size} = {output_weights:,} "
     f"of its {best_parameters:,} parameters "
     f"({output_weights / best_parameters:.0%}); its embedding is "
-    f"{settings['embedding_dim']} wide.",
+    f"{settings.embedding_dim} wide.",
     f"14: the unigram model's validation perplexity is "
     f"{unigram_perplexity:.2f}, against {codec.vocab_size} characters in "
     "the vocabulary.",
@@ -1208,14 +1105,8 @@ answer_lines = [
 display(Markdown(answers(answer_lines)))
 
 
-# %% tags=["lab-record"]
-# Your lab record: run the whole notebook first (Restart and run all), and
-# outside Colab save it (Ctrl+S). Then fill in your name and register number
-# and run this cell: it writes the record as HTML and PDF from this run (on
-# Colab it also downloads both). Left empty, it only says how to use it.
-student_name = ""  # e.g. "A. Student"
-register_number = ""  # e.g. "21BCE1234"
+# %% tags=["lab-report"]
+# Run all, save, fill in your name and register number, run: your lab report.
+from labhelpers.lab_report import write_lab_report
 
-from labhelpers.record import record_this_notebook
-
-record_this_notebook(student_name, register_number)
+write_lab_report(student_name="", register_number="")

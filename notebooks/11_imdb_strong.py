@@ -14,35 +14,10 @@
 # Beyond the lab records: lesson 5's model (lab record 000, experiment E1) made strong, step by
 # step, on the official 25k/25k split, and set beside a bag-of-words baseline.
 
-# %%
-# Colab only: install labhelpers and the packages the lessons use that Colab
-# lacks (gensim and the rest of the `colab` extra); Colab's own torch,
-# TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
-import importlib.util
-import subprocess
-import sys
-import time
-
-if (
-    "google.colab" in sys.modules
-    and importlib.util.find_spec("labhelpers") is None
-):
-    started = time.perf_counter()
-    url = "https://github.com/rnn-lab-book/rnn-lab-book"
-    requirement = f"labhelpers[colab] @ git+{url}@main"
-    pip = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", requirement],
-        capture_output=True,
-        text=True,
-    )
-    if pip.returncode != 0:
-        print(pip.stdout, pip.stderr, sep="\n")
-        raise RuntimeError(
-            "pip could not install labhelpers: "
-            "its own message is printed above."
-        )
-    seconds = time.perf_counter() - started
-    print(f"labhelpers and the lessons' packages installed in {seconds:.0f} s")
+# %% tags=["install", "remove-cell"] language="bash"
+# # Colab only: install labhelpers and the packages the lessons use that Colab lacks.
+# [ -z "$COLAB_RELEASE_TAG" ] || python -m pip show -q labhelpers ||
+#   python -m pip install -q "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"
 
 # %% [markdown]
 # ## Aim
@@ -80,11 +55,19 @@ if (
 # model read at its last state misses the cues far from the end, as on IMDB;
 # the data line says what they hold. The book's page *How long
 # each lesson takes* gives the time each profile took on a 2-core CPU.
+#
+# Pick a profile with `profile`; leave a parameter at `None` to take the
+# profile's value (`lab`, `quick` and `smoke` are all in
+# `labhelpers/lesson_settings.py`), or set it to override; the cell after the
+# parameters shows the values this run uses. With papermill:
+# `papermill 11_imdb_strong.ipynb out.ipynb -p profile lab`.
 
 # %% tags=["parameters"]
+from labhelpers.profiles import notebook_settings
+
 profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (full data).
 data = None  # type: str in {"imdb", "synthetic", "auto"}  "imdb", "synthetic" (generated reviews) or "auto" (IMDB when it is found, else the generated reviews, said so in the output).
-data_path = ""  # type: str  The IMDB CSV or its folder; empty: $LABHELPERS_DATA_DIR, then kagglehub's cache.
+data_path = None  # type: str  The IMDB CSV or its folder; empty: $LABHELPERS_DATA_DIR, then kagglehub's cache.
 n_train = None  # type: int, at least 0  Training reviews (validation ones not counted), drawn from the official training half; 0 uses all.
 n_test = None  # type: int, at least 0  Test reviews, drawn from the official test half; 0 uses all 25000.
 n_val = None  # type: int, at least 1  Validation reviews carved from the training half (chooses each model's best epoch).
@@ -96,31 +79,11 @@ maxlen = None  # type: int, at least 1  Cap on words per review (the steps use 2
 w2v_epochs = None  # type: int, at least 1  Cap on word2vec passes for the steps that use word vectors.
 speed_batches = None  # type: int, at least 1  Training batches timed per setting in the speed section.
 threads = None  # type: int, at least 0  CPU threads for torch while training; 0 keeps torch's default.
-seed = 0  # type: int, at least 0  Seed of the subsets, the word vectors and the models.
-device = "auto"  # type: str in {"auto", "cuda", "mps", "cpu"}  "auto" takes CUDA, then MPS, then the CPU.
+seed = None  # type: int, at least 0  Seed of the subsets, the word vectors and the models.
+device = None  # type: str in {"auto", "cuda", "mps", "cpu"}  "auto" takes CUDA, then MPS, then the CPU.
 
 # %%
-from labhelpers.data.imdb import check_data_path
-from labhelpers.profiles import notebook_settings
-
-# fmt: off
-PROFILES = {
-    "smoke": dict(data="synthetic", n_train=0,    n_test=0,    n_val=60,
-                  n_synthetic=600,   epochs=1, max_units=16,  num_words=2000,
-                  maxlen=120, w2v_epochs=1, speed_batches=3,  threads=1),
-    "quick": dict(data="auto",      n_train=2500, n_test=2000, n_val=500,
-                  n_synthetic=6000,  epochs=2, max_units=128, num_words=30000,
-                  maxlen=400, w2v_epochs=3, speed_batches=2,  threads=1),
-    "lab":   dict(data="auto",      n_train=0,    n_test=0,    n_val=2500,
-                  n_synthetic=50000, epochs=0, max_units=128, num_words=30000,
-                  maxlen=800, w2v_epochs=5, speed_batches=15, threads=1),
-}
-# fmt: on
-# Checks the parameters, then fills in the profile's values.
-settings = notebook_settings(PROFILES)
-# A data_path that cannot be used stops here, whatever the profile.
-check_data_path(settings["data"], data_path)
-settings
+settings = notebook_settings()
 
 # %% [markdown]
 # ## Algorithm
@@ -215,43 +178,48 @@ import numpy as np
 import pandas as pd
 import torch
 
-from labhelpers.data.imdb import load_review_data, split_reviews
-from labhelpers.lessons.imdb_strong import RECORD_STEP, ablation_steps
-from labhelpers.runtime import choose_device, describe_device, seed_everything
+from labhelpers.data.review_data import load_review_data
+from labhelpers.lessons.imdb_strong import (
+    RECORD_STEP,
+    ablation_steps,
+    split_reviews,
+)
+from labhelpers.runtime import describe_device, seed_everything
 
-seed_everything(seed)
-device = choose_device(device)
-if settings["threads"]:
-    torch.set_num_threads(settings["threads"])
+seed_everything(settings.seed)
+if settings.threads:
+    torch.set_num_threads(settings.threads)
 full = load_review_data(
-    settings["data"],
-    data_path or None,
+    settings.data,
+    settings.data_path or None,
     split="official",
     clean=True,
-    n_synthetic=settings["n_synthetic"],
-    seed=seed,
+    n_synthetic=settings.n_synthetic,
+    seed=settings.seed,
 )
 n_train_wanted = (
-    settings["n_train"] + settings["n_val"] if settings["n_train"] else None
+    settings.n_train + settings.n_val if settings.n_train else None
 )
-records = full.subset(n_train_wanted, settings["n_test"] or None, seed=seed)
-if not records.is_imdb:
+reviews = full.subset(
+    n_train_wanted, settings.n_test or None, seed=settings.seed
+)
+if not reviews.is_imdb:
     print(
         "NOTE: these are generated reviews, not IMDB; "
         "every number below is a number about them."
     )
 print(
-    f"device: {describe_device(device)}; "
+    f"device: {describe_device(settings.device)}; "
     f"torch threads: {torch.get_num_threads()}"
 )
 started = time.perf_counter()
 splits = split_reviews(
-    records,
-    num_words=settings["num_words"],
-    maxlen=settings["maxlen"],
-    n_val=settings["n_val"],
-    seed=seed,
-    cache=records.is_imdb,
+    reviews,
+    num_words=settings.num_words,
+    maxlen=settings.maxlen,
+    n_val=settings.n_val,
+    seed=settings.seed,
+    cache=reviews.is_imdb,
 )
 print(splits.description)
 print(f"tokenized in {time.perf_counter() - started:.2f} s")
@@ -274,24 +242,13 @@ print(f"tokenized in {time.perf_counter() - started:.2f} s")
 # %%
 import matplotlib.pyplot as plt
 
-from labhelpers.data.batches import review_lengths
+from labhelpers.plots import plot_review_lengths
+from labhelpers.text import review_lengths
 
 lengths = review_lengths(
     torch.from_numpy(splits.ids["train"].astype(np.int64))
 ).numpy()
-fig, ax = plt.subplots(figsize=(8, 3))
-ax.hist(lengths, bins=60, color="tab:blue", alpha=0.8)
-for cut, style in ((200, "--"), (settings["maxlen"], ":")):
-    ax.axvline(
-        cut,
-        color="black",
-        linestyle=style,
-        label=f"cut at {cut}: {np.mean(lengths > cut):.0%} of reviews longer",
-    )
-ax.set_xlabel(f"words per training review (first {settings['maxlen']} kept)")
-ax.set_ylabel("reviews")
-ax.legend()
-fig.tight_layout()
+plot_review_lengths(lengths, settings.maxlen)
 plt.show()
 print(
     f"median {np.median(lengths):.0f} words, mean {lengths.mean():.0f}, "
@@ -315,18 +272,18 @@ from labhelpers.lessons.imdb_strong import tfidf_baseline
 baselines = {}
 # Without the official split (no split file, no Keras download) only the
 # random one is measured.
-both = full.split == "official" and not settings["n_train"]
+both = full.split == "official" and not settings.n_train
 for split in ("official", "random") if both else (full.split,):
     whole = (
         full
         if split == full.split
         else load_review_data(
-            settings["data"],
-            data_path or None,
+            settings.data,
+            settings.data_path or None,
             split=split,
             clean=True,
-            n_synthetic=settings["n_synthetic"],
-            seed=seed,
+            n_synthetic=settings.n_synthetic,
+            seed=settings.seed,
         )
     )
     baselines[split] = tfidf_baseline(
@@ -366,15 +323,15 @@ from labhelpers.lessons.imdb_strong import training_throughput
 
 def fit_to_profile(step):
     """A step with the profile's caps applied."""
-    units = settings["max_units"]
+    units = settings.max_units
     return replace(
         step,
         embedding_dim=min(step.embedding_dim, units),
         hidden_size=min(step.hidden_size, units),
-        num_words=min(step.num_words, settings["num_words"]),
-        maxlen=min(step.maxlen, settings["maxlen"]),
-        epochs=settings["epochs"] or step.epochs,
-        word2vec=min(step.word2vec, settings["w2v_epochs"]),
+        num_words=min(step.num_words, settings.num_words),
+        maxlen=min(step.maxlen, settings.maxlen),
+        epochs=settings.epochs or step.epochs,
+        word2vec=min(step.word2vec, settings.w2v_epochs),
     )
 
 
@@ -395,9 +352,9 @@ for label, variant in (
         speed = training_throughput(
             variant,
             splits,
-            batches=settings["speed_batches"],
+            batches=settings.speed_batches,
             threads=n_threads,
-            seed=seed,
+            seed=settings.seed,
         )
         speed_rows.append(
             {"input": label, "threads": n_threads, "words / s": round(speed)}
@@ -447,7 +404,9 @@ pd.DataFrame(rows).set_index("step")
 results = []
 for step in steps:
     print(f"--- {step.name}: {describe_step(step)}")
-    results.append(train_step(step, splits, seed=seed, device=device))
+    results.append(
+        train_step(step, splits, seed=settings.seed, device=settings.device)
+    )
     print(
         f"test accuracy {results[-1].test_accuracy:.2%}, "
         f"{results[-1].wall_seconds:.2f} s"
@@ -469,17 +428,17 @@ from IPython.display import Markdown, display
 from labhelpers import noise
 from labhelpers.lessons.imdb_strong import step_comparisons, step_effects
 
-if not records.is_imdb:
+if not reviews.is_imdb:
     display(
         Markdown(
             "**These runs used generated reviews, "
-            f"not IMDB** ({records.description}). "
+            f"not IMDB** ({reviews.description}). "
             "Their numbers say how the steps behave on "
             "that corpus, not what they reach on IMDB."
         )
     )
-n_test = len(splits.ids["test"])
-comparisons = step_comparisons(steps, results, n_test)
+n_test_reviews = len(splits.ids["test"])
+comparisons = step_comparisons(steps, results, n_test_reviews)
 comparisons.round({"test accuracy (%)": 2, "±": 2})
 
 # %% [markdown]
@@ -533,40 +492,24 @@ reach = pd.DataFrame(
 (reach.select_dtypes("number") * 100).round(2).join(reach["read-out"])
 
 # %%
+from labhelpers.plots import plot_steps_against_baseline
+
 by_name = {r.name: r for r in results}
-names = list(table.index)[::-1]
-colors = [
-    "tab:gray"
-    if name == RECORD_STEP.name
-    else "tab:blue"
-    if by_name[name].config["cell"] == "rnn"
-    else "tab:orange"
-    for name in names
-]
-fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), sharey=True)
-axes[0].barh(
-    names,
-    table.loc[names, "test accuracy (%)"],
-    xerr=2 * table.loc[names, "±"],
-    color=colors,
+plot_steps_against_baseline(
+    table.index,
+    table["test accuracy (%)"],
+    table["±"],
+    table["s / epoch"],
+    kinds=[
+        "record"
+        if name == RECORD_STEP.name
+        else "rnn"
+        if by_name[name].config["cell"] == "rnn"
+        else "gated"
+        for name in table.index
+    ],
+    baseline=baselines[full.split].accuracy,
 )
-axes[0].axvline(
-    100 * baselines[full.split].accuracy,
-    color="black",
-    linestyle="--",
-    label="TF-IDF + logistic regression "
-    f"({baselines[full.split].accuracy:.1%})",
-)
-low = min(
-    table["test accuracy (%)"].min(), 100 * baselines[full.split].accuracy
-)
-axes[0].set_xlim(max(0, low - 5), 100)
-axes[0].set_xlabel("test accuracy (%), bars: ± 2 standard errors")
-axes[0].legend(loc="lower right", fontsize=8)
-axes[1].barh(names, table.loc[names, "s / epoch"], color=colors)
-axes[1].set_xlabel("seconds per epoch (training and validation)")
-axes[0].set_title("gray: the record; blue: tanh RNN; orange: gated cells")
-fig.tight_layout()
 plt.show()
 
 # %%
@@ -578,13 +521,13 @@ vanilla = max(
     key=lambda r: r.val_accuracy,
 )
 best = max(results, key=lambda r: r.val_accuracy)
-effects = step_effects(steps, results, n_test)
+effects = step_effects(steps, results, n_test_reviews)
 largest = sorted(effects, key=lambda e: abs(e[0]), reverse=True)[:3]
 baseline = baselines[full.split].accuracy
 n_baseline = baselines[full.split].n_test
 versus_baseline = noise.compare(
     f"The best model by validation accuracy, *{best.name}*,",
-    noise.binomial(best.test_accuracy, n_test),
+    noise.binomial(best.test_accuracy, n_test_reviews),
     "the TF-IDF baseline",
     noise.binomial(baseline, n_baseline),
 )
@@ -597,15 +540,15 @@ text = (
     f"the TF-IDF baseline on the same split reaches {baseline:.2%}"
     + (
         " with all the training reviews"
-        if len(splits.ids["train"]) < len(full.train) - settings["n_val"]
+        if len(splits.ids["train"]) < len(full.train) - settings.n_val
         else ""
     )
     + ". "
 )
-if len(splits.ids["train"]) < len(full.train) - settings["n_val"]:
+if len(splits.ids["train"]) < len(full.train) - settings.n_val:
     text += (
         f"These models learned from {len(splits.ids['train'])} "
-        f"training reviews only (profile `{profile}`), so "
+        f"training reviews only (profile `{settings.profile}`), so "
         "their accuracies say little about what the same steps "
         "reach on all 22,500: run the `lab` profile, or see "
         "the figures of `bench/imdb_strong.py` in the README. "
@@ -643,9 +586,9 @@ if clipped is not None:
         + " "
     )
 text += versus_baseline + (
-    f" (The models are tested on {n_test:,} reviews, the baseline on "
+    f" (The models are tested on {n_test_reviews:,} reviews, the baseline on "
     f"{n_baseline:,}.) "
-    if n_baseline != n_test
+    if n_baseline != n_test_reviews
     else " "
 )
 text += (
@@ -661,51 +604,52 @@ display(Markdown(text))
 # ## Result
 
 # %%
-from labhelpers.report import record_results
+from labhelpers.report import report_result
 
-measured_best = noise.binomial(best.test_accuracy, n_test)
+measured_best = noise.binomial(best.test_accuracy, n_test_reviews)
 sentence = (
-    f"On {n_test} "
-    f"{'IMDB' if records.is_imdb else 'generated'} test reviews "
+    f"On {n_test_reviews} "
+    f"{'IMDB' if reviews.is_imdb else 'generated'} test reviews "
     f"(trained on {len(splits.ids['train'])}), the record's "
-    f"model reached {noise.binomial(record.test_accuracy, n_test).show()}, "
+    "model reached "
+    f"{noise.binomial(record.test_accuracy, n_test_reviews).show()}, "
     "the strongest tanh RNN by validation accuracy "
     f"({vanilla.name}) "
-    f"{noise.binomial(vanilla.test_accuracy, n_test).show()} and the best "
+    f"{noise.binomial(vanilla.test_accuracy, n_test_reviews).show()} "
+    "and the best "
     f"model by validation accuracy ({best.name}: "
     f"{describe_step(step_of[best.name])}) {measured_best.show()}, "
     f"against {noise.binomial(baseline, n_baseline).show()} for TF-IDF + "
     f"logistic regression (± one binomial standard error, points). "
     + versus_baseline
 )
-if not records.is_imdb:
+if not reviews.is_imdb:
     sentence += " These are numbers on generated reviews, not on IMDB."
-display(Markdown(sentence))
 metrics = {
     "record_test_accuracy": record.test_accuracy,
     "vanilla_test_accuracy": vanilla.test_accuracy,
     "best_test_accuracy": best.test_accuracy,
     "best_test_accuracy_se": measured_best.se,
-    "n_test": n_test,
+    "n_test": n_test_reviews,
     **{
         f"tfidf_{split}_test_accuracy": result.accuracy
         for split, result in baselines.items()
     },
     "vanilla_wall_seconds": vanilla.wall_seconds,
     "record_wall_seconds": record.wall_seconds,
-    "uses_imdb": float(records.is_imdb),
+    "uses_imdb": float(reviews.is_imdb),
 }
 metrics.update({f"{r.name} test_accuracy": r.test_accuracy for r in results})
-recorded = record_results(
-    "Strong recurrent models on IMDB",
-    profile,
+report_result(
+    sentence,
+    settings,
+    title="Strong recurrent models on IMDB",
     data=splits.description,
     metrics=metrics,
-    settings=settings,
     model=f"{best.name}: {describe_step(step_of[best.name])}",
     headline="best_test_accuracy",
-    source=records.source,
-    split=records.split,
+    source=reviews.source,
+    split=reviews.split,
     baselines={split: result.accuracy for split, result in baselines.items()},
 )
 
@@ -875,14 +819,8 @@ display(
 )
 
 
-# %% tags=["lab-record"]
-# Your lab record: run the whole notebook first (Restart and run all), and
-# outside Colab save it (Ctrl+S). Then fill in your name and register number
-# and run this cell: it writes the record as HTML and PDF from this run (on
-# Colab it also downloads both). Left empty, it only says how to use it.
-student_name = ""  # e.g. "A. Student"
-register_number = ""  # e.g. "21BCE1234"
+# %% tags=["lab-report"]
+# Run all, save, fill in your name and register number, run: your lab report.
+from labhelpers.lab_report import write_lab_report
 
-from labhelpers.record import record_this_notebook
-
-record_this_notebook(student_name, register_number)
+write_lab_report(student_name="", register_number="")

@@ -17,35 +17,10 @@
 # other lessons train, the LSTM and the GRU, and measures what lesson 4 only
 # said: how much of the gradient a gate carries back.
 
-# %%
-# Colab only: install labhelpers and the packages the lessons use that Colab
-# lacks (gensim and the rest of the `colab` extra); Colab's own torch,
-# TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
-import importlib.util
-import subprocess
-import sys
-import time
-
-if (
-    "google.colab" in sys.modules
-    and importlib.util.find_spec("labhelpers") is None
-):
-    started = time.perf_counter()
-    url = "https://github.com/rnn-lab-book/rnn-lab-book"
-    requirement = f"labhelpers[colab] @ git+{url}@main"
-    pip = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", requirement],
-        capture_output=True,
-        text=True,
-    )
-    if pip.returncode != 0:
-        print(pip.stdout, pip.stderr, sep="\n")
-        raise RuntimeError(
-            "pip could not install labhelpers: "
-            "its own message is printed above."
-        )
-    seconds = time.perf_counter() - started
-    print(f"labhelpers and the lessons' packages installed in {seconds:.0f} s")
+# %% tags=["install", "remove-cell"] language="bash"
+# # Colab only: install labhelpers and the packages the lessons use that Colab lacks.
+# [ -z "$COLAB_RELEASE_TAG" ] || python -m pip show -q labhelpers ||
+#   python -m pip install -q "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"
 
 # %% [markdown]
 # ## Aim
@@ -71,8 +46,10 @@ if (
 #
 # ## Parameters
 #
-# Pick a profile with `profile`; leave a parameter at `None` to take the
-# profile's value. With papermill:
+# Pick a profile with `profile`; a parameter left at `None` takes its
+# profile's value (`lab`, `quick` or `smoke`, all in
+# `labhelpers/lesson_settings.py`), and the cell after the parameters shows
+# the values used. With papermill:
 # `papermill 12_gated_cells.ipynb out.ipynb -p profile lab -p distance 200`.
 #
 # | parameter | what it sets |
@@ -87,40 +64,25 @@ if (
 # | `task_samples`, `task_epochs` | the training of each cell before the last measurement |
 
 # %% tags=["parameters"]
+from labhelpers.profiles import notebook_settings
+
 profile = "quick"  # type: str  "smoke" (tests), "quick" (CPU book), "lab".
 batch_size = None  # type: int, at least 1  Compared sequences.
 seq_len = None  # type: int, at least 1  Steps per compared sequence.
 input_size = None  # type: int, at least 1  Inputs per step (compared).
 hidden_size = None  # type: int, at least 1  Hidden size (compared).
 tolerance = None  # type: float, above 0  Largest difference allowed.
-compare_keras = True  # type: bool  Also compare with Keras.
+compare_keras = None  # type: bool  Also compare with Keras.
 distance = None  # type: int, at least 1  Lag of the key (task).
 task_hidden_size = None  # type: int, at least 1  Hidden units (task).
 gradient_sequences = None  # type: int, at least 1  Measured sequences.
 gate_bias = None  # type: float  Bias that opens the gates (lesson 4).
 task_samples = None  # type: int, at least 1  Training sequences.
 task_epochs = None  # type: int, at least 1  Training epochs.
-seed = 0  # type: int, at least 0  Seed of the data and the weights.
+seed = None  # type: int, at least 0  Seed of the data and the weights.
 
 # %%
-from labhelpers.profiles import notebook_settings
-
-PROFILES = {
-    "smoke": dict(batch_size=3, seq_len=6, input_size=3, hidden_size=5,
-                  tolerance=1e-6, distance=20, task_hidden_size=16,
-                  gradient_sequences=64, gate_bias=3.0, task_samples=128,
-                  task_epochs=3),
-    "quick": dict(batch_size=32, seq_len=50, input_size=8, hidden_size=32,
-                  tolerance=1e-6, distance=50, task_hidden_size=32,
-                  gradient_sequences=256, gate_bias=3.0, task_samples=1024,
-                  task_epochs=15),
-    "lab": dict(batch_size=64, seq_len=100, input_size=16, hidden_size=64,
-                tolerance=1e-6, distance=100, task_hidden_size=64,
-                gradient_sequences=512, gate_bias=3.0, task_samples=2048,
-                task_epochs=30),
-}
-settings = notebook_settings(PROFILES)  # checks, then fills in the profile
-settings
+settings = notebook_settings()
 
 # %% [markdown]
 # ## Algorithm
@@ -268,10 +230,10 @@ import torch
 from labhelpers.report import rounding_level
 from labhelpers.runtime import seed_everything
 
-seed_everything(seed)
-rng = np.random.default_rng(seed)
-B, T_cmp = settings["batch_size"], settings["seq_len"]
-I_cmp, H_cmp = settings["input_size"], settings["hidden_size"]
+seed_everything(settings.seed)
+rng = np.random.default_rng(settings.seed)
+B, T_cmp = settings.batch_size, settings.seq_len
+I_cmp, H_cmp = settings.input_size, settings.hidden_size
 x = rng.normal(size=(B, T_cmp, I_cmp))  # (batch, T, input), float64
 comparisons = []  # one row per check, for the Observation table
 
@@ -279,12 +241,21 @@ comparisons = []  # one row per check, for the Observation table
 def compare(framework, layers, ours, theirs, what):
     """Print, record and assert the largest absolute difference."""
     difference = float(np.max(np.abs(ours - theirs)))
-    comparisons.append(dict(framework=framework, layers=layers,
-                            compared=what, max_abs_difference=difference))
-    print(f"{framework}, {layers} layer(s), {what}: "
-          f"largest absolute difference {rounding_level(difference)}")
-    assert difference < settings["tolerance"], \
-        f"{framework} differs by {difference} (> {settings['tolerance']})"
+    comparisons.append(
+        dict(
+            framework=framework,
+            layers=layers,
+            compared=what,
+            max_abs_difference=difference,
+        )
+    )
+    print(
+        f"{framework}, {layers} layer(s), {what}: "
+        f"largest absolute difference {rounding_level(difference)}"
+    )
+    assert difference < settings.tolerance, (
+        f"{framework} differs by {difference} (> {settings.tolerance})"
+    )
 
 
 def wide_biases(module):
@@ -298,31 +269,48 @@ def wide_biases(module):
 for layers in (1, 2):
     h0 = rng.normal(size=(layers, B, H_cmp)) * 0.5
     c0 = rng.normal(size=(layers, B, H_cmp)) * 0.5
-    torch.manual_seed(seed)
-    lstm = torch.nn.LSTM(I_cmp, H_cmp, num_layers=layers,
-                         batch_first=True).double()
+    torch.manual_seed(settings.seed)
+    lstm = torch.nn.LSTM(
+        I_cmp, H_cmp, num_layers=layers, batch_first=True
+    ).double()
     wide_biases(lstm)
     with torch.no_grad():
-        out, (h_n, c_n) = lstm(torch.from_numpy(x),
-                               (torch.from_numpy(h0), torch.from_numpy(c0)))
+        out, (h_n, c_n) = lstm(
+            torch.from_numpy(x), (torch.from_numpy(h0), torch.from_numpy(c0))
+        )
     ours, ours_h, ours_c = theory.lstm_forward(
-        x, theory.lstm_weights_from_torch(lstm.state_dict()), h0, c0)
-    compare("torch nn.LSTM", layers, ours[-1], out.numpy(),
-            "top layer, every step")
-    compare("torch nn.LSTM", layers, ours_c, c_n.numpy(),
-            "cell state c_n, every layer")
-    torch.manual_seed(seed)
-    gru = torch.nn.GRU(I_cmp, H_cmp, num_layers=layers,
-                       batch_first=True).double()
+        x, theory.lstm_weights_from_torch(lstm.state_dict()), h0, c0
+    )
+    compare(
+        "torch nn.LSTM", layers, ours[-1], out.numpy(), "top layer, every step"
+    )
+    compare(
+        "torch nn.LSTM",
+        layers,
+        ours_c,
+        c_n.numpy(),
+        "cell state c_n, every layer",
+    )
+    torch.manual_seed(settings.seed)
+    gru = torch.nn.GRU(
+        I_cmp, H_cmp, num_layers=layers, batch_first=True
+    ).double()
     wide_biases(gru)
     with torch.no_grad():
         out, h_n = gru(torch.from_numpy(x), torch.from_numpy(h0))
     ours, ours_h = theory.gru_forward(
-        x, theory.gru_weights_from_torch(gru.state_dict()), h0)
-    compare("torch nn.GRU", layers, ours[-1], out.numpy(),
-            "top layer, every step")
-    compare("torch nn.GRU", layers, ours_h, h_n.numpy(),
-            "every layer, last step (h_n)")
+        x, theory.gru_weights_from_torch(gru.state_dict()), h0
+    )
+    compare(
+        "torch nn.GRU", layers, ours[-1], out.numpy(), "top layer, every step"
+    )
+    compare(
+        "torch nn.GRU",
+        layers,
+        ours_h,
+        h_n.numpy(),
+        "every layer, last step (h_n)",
+    )
 
 # %% [markdown]
 # ### Against Keras `LSTM` and `GRU`, both GRU conventions
@@ -336,68 +324,103 @@ for layers in (1, 2):
 
 # %%
 keras_available = False
-if compare_keras:
+if settings.compare_keras:
     try:
         from labhelpers.runtime import import_keras
 
         keras = import_keras()  # without TensorFlow's start-up lines
         keras_available = True
     except ImportError:
-        print("Keras (TensorFlow) is not installed here: skipping the "
-              "Keras comparison. Install it with: "
-              "pip install 'labhelpers[keras]'")
+        print(
+            "Keras (TensorFlow) is not installed here: skipping the "
+            "Keras comparison. Install it with: "
+            "pip install 'labhelpers[keras]'"
+        )
 if keras_available:
-    seed_everything(seed)  # seeds TensorFlow too, now that it is imported
+    seed_everything(
+        settings.seed
+    )  # seeds TensorFlow too, now that it is imported
 
     def keras_run(make_layer, layers):
         """The top layer's states of `layers` stacked Keras layers."""
         stacked = [make_layer(n) for n in range(layers)]
         model = keras.Sequential(
-            [keras.Input((T_cmp, I_cmp), dtype="float64"), *stacked])
+            [keras.Input((T_cmp, I_cmp), dtype="float64"), *stacked]
+        )
         return np.asarray(model(x)), [s.get_weights() for s in stacked]
 
     def wide(n):
-        return keras.initializers.RandomUniform(-1.0, 1.0, seed=seed + n)
+        return keras.initializers.RandomUniform(
+            -1.0, 1.0, seed=settings.seed + n
+        )
 
     for layers in (1, 2):
         states, weights = keras_run(
             lambda n: keras.layers.LSTM(
-                H_cmp, return_sequences=True, dtype="float64",
-                unit_forget_bias=False, bias_initializer=wide(n)), layers)
+                H_cmp,
+                return_sequences=True,
+                dtype="float64",
+                unit_forget_bias=False,
+                bias_initializer=wide(n),
+            ),
+            layers,
+        )
         ours, _, _ = theory.lstm_forward(
-            x, theory.lstm_weights_from_keras(weights))
-        compare("Keras LSTM", layers, ours[-1], states,
-                "top layer, every step")
+            x, theory.lstm_weights_from_keras(weights)
+        )
+        compare(
+            "Keras LSTM", layers, ours[-1], states, "top layer, every step"
+        )
         for reset_after in (True, False):
             states, weights = keras_run(
                 lambda n: keras.layers.GRU(
-                    H_cmp, return_sequences=True, dtype="float64",
-                    reset_after=reset_after, bias_initializer=wide(n)),
-                layers)
+                    H_cmp,
+                    return_sequences=True,
+                    dtype="float64",
+                    reset_after=reset_after,
+                    bias_initializer=wide(n),
+                ),
+                layers,
+            )
             if layers == 1:
-                print(f"  GRU(reset_after={reset_after}): bias shape "
-                      f"{weights[0][2].shape}")
+                print(
+                    f"  GRU(reset_after={reset_after}): bias shape "
+                    f"{weights[0][2].shape}"
+                )
             ours, _ = theory.gru_forward(
-                x, theory.gru_weights_from_keras(weights))
-            compare(f"Keras GRU(reset_after={reset_after})", layers,
-                    ours[-1], states, "top layer, every step")
+                x, theory.gru_weights_from_keras(weights)
+            )
+            compare(
+                f"Keras GRU(reset_after={reset_after})",
+                layers,
+                ours[-1],
+                states,
+                "top layer, every step",
+            )
 
 # %% [markdown]
 # The two conventions are two different functions, not two spellings of one:
 # the same weights give different states.
 
 # %%
-after, = theory.init_gru_weights(I_cmp, H_cmp, seed=seed)
-before = theory.GRULayerWeights(after.W_in, after.W_hh, after.b_in,
-                                np.zeros_like(after.b_hh),
-                                reset_after=False)
-same_biases = theory.GRULayerWeights(after.W_in, after.W_hh, after.b_in,
-                                     np.zeros_like(after.b_hh))
+(after,) = theory.init_gru_weights(I_cmp, H_cmp, seed=settings.seed)
+before = theory.GRULayerWeights(
+    after.W_in,
+    after.W_hh,
+    after.b_in,
+    np.zeros_like(after.b_hh),
+    reset_after=False,
+)
+same_biases = theory.GRULayerWeights(
+    after.W_in, after.W_hh, after.b_in, np.zeros_like(after.b_hh)
+)
 states_before, _ = theory.gru_forward(x, [before])
 states_after, _ = theory.gru_forward(x, [same_biases])
 convention_gap = float(np.max(np.abs(states_before - states_after)))
-print(f"same weights (b_hh = 0), reset after against reset before the "
-      f"product: largest difference {convention_gap:.3f}")
+print(
+    f"same weights (b_hh = 0), reset after against reset before the "
+    f"product: largest difference {convention_gap:.3f}"
+)
 
 # %% [markdown]
 # ### Why gates help, measured
@@ -444,18 +467,26 @@ from labhelpers.training import fit, predict
 print(inspect.getsource(gradient_norms_by_lag))
 torch.set_num_threads(1)  # tiny networks: one thread is the fastest
 N_KEYS, N_TOKENS, PREFIX = 4, 8, 10
-d, H = settings["distance"], settings["task_hidden_size"]
-n_train, n_measure = settings["task_samples"], settings["gradient_sequences"]
+d, H = settings.distance, settings.task_hidden_size
+n_train, n_measure = settings.task_samples, settings.gradient_sequences
 tokens, labels = make_long_range_dataset(
-    n_train + n_measure, d, n_keys=N_KEYS, n_distractors=N_TOKENS - N_KEYS,
-    shared_tokens=True, prefix=PREFIX, seed=seed)
+    n_train + n_measure,
+    d,
+    n_keys=N_KEYS,
+    n_distractors=N_TOKENS - N_KEYS,
+    shared_tokens=True,
+    prefix=PREFIX,
+    seed=settings.seed,
+)
 X = torch.from_numpy(one_hot(tokens, N_TOKENS, mark_position=PREFIX))
 y = torch.from_numpy(labels)
 T = X.shape[1]
 X_train, y_train = X[:n_train], y[:n_train]
 X_measure, y_measure = X[n_train:], y[n_train:]
-print(f"X {tuple(X.shape)} (sequences, T, tokens + key flag); the key is "
-      f"at step {PREFIX + 1}, lag {T - (PREFIX + 1)} from the last step")
+print(
+    f"X {tuple(X.shape)} (sequences, T, tokens + key flag); the key is "
+    f"at step {PREFIX + 1}, lag {T - (PREFIX + 1)} from the last step"
+)
 
 
 def geometric_mean(norms):
@@ -470,46 +501,62 @@ def geometric_mean(norms):
 
 def measured_norms(model):
     """||dL/ds_(T-lag)|| (sequences, T + 1), computed in float64."""
-    return gradient_norms_by_lag(model, X_measure, y_measure,
-                                 dtype=torch.float64)
+    return gradient_norms_by_lag(
+        model, X_measure, y_measure, dtype=torch.float64
+    )
 
 
 CELLS = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
-MOMENTS = {"PyTorch's initialisation": "init", "gates opened": "opened",
-           "after training": "trained"}  # moment -> its name in the metrics
+MOMENTS = {
+    "PyTorch's initialisation": "init",
+    "gates opened": "opened",
+    "after training": "trained",
+}  # moment -> its name in the metrics
 gradients = {moment: {} for moment in MOMENTS}  # moment -> cell -> by lag
 raw_norms = {moment: {} for moment in MOMENTS}  # moment -> cell -> per seq.
 trained_accuracy, train_seconds = {}, 0.0
 for cell, name in CELLS.items():
-    seed_everything(seed)
+    seed_everything(settings.seed)
     model = LastStepRNN(N_TOKENS + 1, H, N_KEYS, cell=cell)
     raw_norms["PyTorch's initialisation"][name] = measured_norms(model)
-    open_gates(model, settings["gate_bias"])
+    open_gates(model, settings.gate_bias)
     raw_norms["gates opened"][name] = measured_norms(model)
     print(f"{name}: ", end="")
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
-    history = fit(model, nn.CrossEntropyLoss(), optimizer,
-                  TensorBatches(X_train, y_train, batch_size=32,
-                                shuffle=True),
-                  epochs=settings["task_epochs"], clip_grad_norm=1.0,
-                  log_every=settings["task_epochs"])
+    history = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optimizer,
+        TensorBatches(X_train, y_train, batch_size=32, shuffle=True),
+        epochs=settings.task_epochs,
+        clip_grad_norm=1.0,
+        log_every=settings.task_epochs,
+    )
     train_seconds += sum(history["seconds"])
     raw_norms["after training"][name] = measured_norms(model)
-    logits, targets = predict(model, TensorBatches(X_measure, y_measure,
-                                                   batch_size=512))
-    trained_accuracy[name] = accuracy(targets.numpy(),
-                                      logits.argmax(dim=1).numpy())
-    print(f"    accuracy on the {n_measure} measured sequences "
-          f"{trained_accuracy[name]:.2%}")
+    logits, targets = predict(
+        model, TensorBatches(X_measure, y_measure, batch_size=512)
+    )
+    trained_accuracy[name] = accuracy(
+        targets.numpy(), logits.argmax(dim=1).numpy()
+    )
+    print(
+        f"    accuracy on the {n_measure} measured sequences "
+        f"{trained_accuracy[name]:.2%}"
+    )
 for moment, by_cell in raw_norms.items():
     for name, norms in by_cell.items():
         gradients[moment][name] = geometric_mean(norms)
-zero_norms = {(moment, name): int(np.sum(norms == 0))
-              for moment, by_cell in raw_norms.items()
-              for name, norms in by_cell.items()}
-print(f"gradient norms exactly 0 (underflow), in float64, among the "
-      f"{n_measure} x {T + 1} of each model and moment: "
-      f"{sum(zero_norms.values())} in all")
+zero_norms = {
+    (moment, name): int(np.sum(norms == 0))
+    for moment, by_cell in raw_norms.items()
+    for name, norms in by_cell.items()
+}
+print(
+    f"gradient norms exactly 0 (underflow), in float64, among the "
+    f"{n_measure} x {T + 1} of each model and moment: "
+    f"{sum(zero_norms.values())} in all"
+)
 
 # %% [markdown]
 # For the vanilla RNN, lesson 3 gives the same gradient another way:
@@ -518,7 +565,7 @@ print(f"gradient norms exactly 0 (underflow), in float64, among the "
 # `theory.jacobian_products_to`. A check, in float64, on the untrained RNN:
 
 # %%
-seed_everything(seed)
+seed_everything(settings.seed)
 rnn_model = LastStepRNN(N_TOKENS + 1, H, N_KEYS).double()
 X64 = X_measure[:8].double()
 by_autograd = gradient_norms_by_lag(rnn_model, X64, y_measure[:8])
@@ -531,11 +578,14 @@ p /= p.sum(axis=1, keepdims=True)
 dL_dh_T = (p - np.eye(N_KEYS)[y_measure[:8].numpy()]) @ W_g
 products = theory.jacobian_products_to(rnn_states[0], layer.W_hh)
 by_jacobians = np.linalg.norm(
-    np.einsum("blij,bi->blj", products, dL_dh_T), axis=2)
+    np.einsum("blij,bi->blj", products, dL_dh_T), axis=2
+)
 jacobian_gap = float(np.max(np.abs(by_autograd - by_jacobians)))
-print(f"autograd against lesson 3's Jacobian products: largest "
-      f"difference {rounding_level(jacobian_gap)}")
-assert jacobian_gap < settings["tolerance"]
+print(
+    f"autograd against lesson 3's Jacobian products: largest "
+    f"difference {rounding_level(jacobian_gap)}"
+)
+assert jacobian_gap < settings.tolerance
 
 # %% [markdown]
 # ## Observation
@@ -546,16 +596,18 @@ assert jacobian_gap < settings["tolerance"]
 import pandas as pd
 
 table = pd.DataFrame(comparisons)
-table["below tolerance"] = table["max_abs_difference"] < settings["tolerance"]
+table["below tolerance"] = table["max_abs_difference"] < settings.tolerance
 table["max_abs_difference"] = table["max_abs_difference"].map(rounding_level)
 table
 
 # %%
 worst = max(row["max_abs_difference"] for row in comparisons)
-print(f"{len(comparisons)} comparisons, "
-      f"largest difference {rounding_level(worst)} "
-      f"(float64 machine epsilon {np.finfo(np.float64).eps:.1e}); "
-      f"the two GRU conventions differ by up to {convention_gap:.3f}")
+print(
+    f"{len(comparisons)} comparisons, "
+    f"largest difference {rounding_level(worst)} "
+    f"(float64 machine epsilon {np.finfo(np.float64).eps:.1e}); "
+    f"the two GRU conventions differ by up to {convention_gap:.3f}"
+)
 
 # %% [markdown]
 # ### The gradient against the lag, beside lesson 4's picture
@@ -571,33 +623,27 @@ print(f"{len(comparisons)} comparisons, "
 # %%
 import matplotlib.pyplot as plt
 
-from labhelpers.plots import plot_norms_by_lag
+from labhelpers.lessons.gated_cells import plot_gradients_beside_lesson_4
 
 SCALES = [0.5, 0.9, 1.0, 1.1, 1.5]
-Q = theory.random_orthogonal(H, seed=seed)
-W_in4 = theory.init_rnn_weights(4, H, seed=seed)[0].W_in
-inputs4 = np.random.default_rng(seed).normal(size=(16, T, 4)) * 0.5
+Q = theory.random_orthogonal(H, seed=settings.seed)
+W_in4 = theory.init_rnn_weights(4, H, seed=settings.seed)[0].W_in
+inputs4 = np.random.default_rng(settings.seed).normal(size=(16, T, 4)) * 0.5
 lesson4_norms, lesson4_bounds = {}, {}
 for scale in SCALES:
     W_hh = theory.scale_to_spectral_norm(Q, scale)
     states4, _ = theory.rnn_forward(
-        inputs4, [theory.RNNLayerWeights(W_in4, W_hh, np.zeros(H))])
+        inputs4, [theory.RNNLayerWeights(W_in4, W_hh, np.zeros(H))]
+    )
     label = rf"$\sigma_{{\max}}$ = {scale:g}"
     lesson4_norms[label] = geometric_mean(
-        theory.jacobian_norms_by_lag(states4[0], W_hh))
+        theory.jacobian_norms_by_lag(states4[0], W_hh)
+    )
     lesson4_bounds[label] = theory.norm_bound_by_lag(W_hh, T)
 
-fig, axes = plt.subplots(2, 2, figsize=(13, 9))
-plot_norms_by_lag(lesson4_norms, lesson4_bounds, ax=axes[0, 0],
-                  title=f"Lesson 4: vanilla RNN, T = {T}, hidden {H}",
-                  ylim=(1e-20, 1e12))
-for ax, moment in zip(axes.flat[1:], MOMENTS):
-    plot_norms_by_lag(gradients[moment], ax=ax,
-                      title=f"{moment}: RNN, LSTM, GRU (hidden {H})",
-                      ylabel=r"$\|\partial L/\partial s_{T-\mathrm{lag}}\|$"
-                             " (log scale)")
-    ax.axvline(d, color="grey", linestyle=":", linewidth=1)
-fig.tight_layout()
+plot_gradients_beside_lesson_4(
+    lesson4_norms, lesson4_bounds, gradients, seq_len=T, hidden=H, distance=d
+)
 plt.show()
 
 # %% [markdown]
@@ -615,34 +661,52 @@ for moment in MOMENTS:
     reach_measured[moment] = {}
     for name in CELLS.values():
         reach_measured[moment][name], left_out[moment, name] = share_at_lag(
-            raw_norms[moment][name], d)
-reach = {moment: {name: 10.0 ** figure.value
-                  for name, figure in row.items()}
-         for moment, row in reach_measured.items()}
+            raw_norms[moment][name], d
+        )
+reach = {
+    moment: {name: 10.0**figure.value for name, figure in row.items()}
+    for moment, row in reach_measured.items()
+}
 reach_table = pd.DataFrame(
-    {(moment, column): {
-        name: (f"{10.0 ** figure.value:.2e}" if column == "share"
-               else f"{figure.se:.2f}")
-        for name, figure in row.items()}
-     for moment, row in reach_measured.items()
-     for column in ("share", "± (log10)")})
+    {
+        (moment, column): {
+            name: (
+                f"{10.0**figure.value:.2e}"
+                if column == "share"
+                else f"{figure.se:.2f}"
+            )
+            for name, figure in row.items()
+        }
+        for moment, row in reach_measured.items()
+        for column in ("share", "± (log10)")
+    }
+)
 reach_table.index.name = f"norm at lag {d} / norm at lag 0"
 reach_table
 
 # %%
-print(f"sequences left out because a norm at lag {d} or 0 was exactly 0: "
-      f"{sum(left_out.values())} of {n_measure} per model and moment, "
-      "in all")
+print(
+    f"sequences left out because a norm at lag {d} or 0 was exactly 0: "
+    f"{sum(left_out.values())} of {n_measure} per model and moment, "
+    "in all"
+)
 findings = []
 for moment in MOMENTS:
-    shares = ", ".join(f"{name} {value:.2e}"
-                       for name, value in reach[moment].items())
+    shares = ", ".join(
+        f"{name} {value:.2e}" for name, value in reach[moment].items()
+    )
     words = "; ".join(
-        compared_with_rnn(name, reach_measured[moment][name],
-                          reach_measured[moment]["vanilla RNN"])
-        for name in ("LSTM", "GRU"))
-    findings.append(f"{moment}: share of the lag-0 gradient left at lag "
-                    f"{d}: {shares} ({words})")
+        compared_with_rnn(
+            name,
+            reach_measured[moment][name],
+            reach_measured[moment]["vanilla RNN"],
+        )
+        for name in ("LSTM", "GRU")
+    )
+    findings.append(
+        f"{moment}: share of the lag-0 gradient left at lag "
+        f"{d}: {shares} ({words})"
+    )
 print("\n".join(findings))
 
 # %% [markdown]
@@ -652,7 +716,7 @@ print("\n".join(findings))
 from IPython.display import Markdown, display
 
 from labhelpers import noise
-from labhelpers.report import answers, record_results
+from labhelpers.report import answers, report_result
 
 worst_by = {}
 for row in comparisons:
@@ -660,46 +724,67 @@ for row in comparisons:
     worst_by[name] = max(worst_by.get(name, 0.0), row["max_abs_difference"])
 sentence = (
     "The NumPy LSTM and GRU reproduced "
-    + ", ".join(f"{name} to within {rounding_level(value)}"
-                for name, value in worst_by.items())
-    + f" (1 and 2 layers, float64, tolerance {settings['tolerance']:g}). ")
+    + ", ".join(
+        f"{name} to within {rounding_level(value)}"
+        for name, value in worst_by.items()
+    )
+    + f" (1 and 2 layers, float64, tolerance {settings.tolerance:g}). "
+)
 sentence += (
     f"On the long-range task (key {d} steps back, hidden {H}), the share "
     f"of the last step's gradient that reached the key's state was "
-    + "; ".join(f"{moment}: " + ", ".join(
-        f"{name} {value:.2e}" for name, value in reach[moment].items())
-        for moment in MOMENTS)
+    + "; ".join(
+        f"{moment}: "
+        + ", ".join(
+            f"{name} {value:.2e}" for name, value in reach[moment].items()
+        )
+        for moment in MOMENTS
+    )
     + f" (gradients in float64, geometric means over {n_measure} "
     f"sequences; {sum(left_out.values())} left out because a norm "
-    f"underflowed to 0). After {settings['task_epochs']} epochs the "
+    f"underflowed to 0). After {settings.task_epochs} epochs the "
     f"accuracy on {n_measure} held-out sequences was "
-    + ", ".join(f"{name} {noise.binomial(value, n_measure).show()}"
-                for name, value in trained_accuracy.items())
+    + ", ".join(
+        f"{name} {noise.binomial(value, n_measure).show()}"
+        for name, value in trained_accuracy.items()
+    )
     + f" (chance 25%, ± the binomial standard error; "
-    f"{train_seconds:.1f} s of training in all).")
-display(Markdown(sentence))
+    f"{train_seconds:.1f} s of training in all)."
+)
 key = {"vanilla RNN": "rnn", "LSTM": "lstm", "GRU": "gru"}
-recorded = record_results(
-    "Gated cells from scratch", profile,
+report_result(
+    sentence,
+    settings,
+    title="Gated cells from scratch",
     data=f"random float64 inputs and the generated long-range task "
-         f"(seed {seed})",
-    metrics={"max_abs_difference": worst,
-             **{f"gradient_share_at_key_{key[name]}_{MOMENTS[moment]}": value
-                for moment in MOMENTS
-                for name, value in reach[moment].items()},
-             **{f"gradient_share_at_key_se_log10_{key[name]}_{MOMENTS[moment]}":
-                figure.se
-                for moment in MOMENTS
-                for name, figure in reach_measured[moment].items()},
-             "gradient_sequences_left_out": sum(left_out.values()),
-             **{f"accuracy_{key[name]}": value
-                for name, value in trained_accuracy.items()},
-             "train_seconds": train_seconds},
-    settings=settings,
-    model=(f"NumPy LSTM and GRU (input {I_cmp}, hidden {H_cmp}) against "
-           f"torch{' and Keras' if keras_available else ''}; RNN, LSTM and "
-           f"GRU (hidden {H}) on the long-range task, d = {d}"),
-    headline="max_abs_difference")
+    f"(seed {settings.seed})",
+    metrics={
+        "max_abs_difference": worst,
+        **{
+            f"gradient_share_at_key_{key[name]}_{MOMENTS[moment]}": value
+            for moment in MOMENTS
+            for name, value in reach[moment].items()
+        },
+        **{
+            f"gradient_share_at_key_se_log10_{key[name]}_"
+            f"{MOMENTS[moment]}": figure.se
+            for moment in MOMENTS
+            for name, figure in reach_measured[moment].items()
+        },
+        "gradient_sequences_left_out": sum(left_out.values()),
+        **{
+            f"accuracy_{key[name]}": value
+            for name, value in trained_accuracy.items()
+        },
+        "train_seconds": train_seconds,
+    },
+    model=(
+        f"NumPy LSTM and GRU (input {I_cmp}, hidden {H_cmp}) against "
+        f"torch{' and Keras' if keras_available else ''}; RNN, LSTM and "
+        f"GRU (hidden {H}) on the long-range task, d = {d}"
+    ),
+    headline="max_abs_difference",
+)
 
 
 # %% [markdown]
@@ -853,31 +938,38 @@ recorded = record_results(
 # </details>
 
 # %%
-torch.manual_seed(seed)
+torch.manual_seed(settings.seed)
 lstm_1 = torch.nn.LSTM(I_cmp, H_cmp, batch_first=True)
 gru_1 = torch.nn.GRU(I_cmp, H_cmp, batch_first=True)
-counts = {"PyTorch LSTM": sum(p.numel() for p in lstm_1.parameters()),
-          "PyTorch GRU": sum(p.numel() for p in gru_1.parameters())}
+counts = {
+    "PyTorch LSTM": sum(p.numel() for p in lstm_1.parameters()),
+    "PyTorch GRU": sum(p.numel() for p in gru_1.parameters()),
+}
 rnn_1 = torch.nn.RNN(I_cmp, H_cmp, batch_first=True)
 rnn_count = sum(p.numel() for p in rnn_1.parameters())
 assert counts["PyTorch LSTM"] == 4 * rnn_count
 assert counts["PyTorch GRU"] == 3 * rnn_count
 # The forget gate at initialisation: rows hidden..2 hidden are f's.
-b_f = (lstm_1.bias_ih_l0 + lstm_1.bias_hh_l0)[H_cmp:2 * H_cmp].detach()
+b_f = (lstm_1.bias_ih_l0 + lstm_1.bias_hh_l0)[H_cmp : 2 * H_cmp].detach()
 f_torch = torch.sigmoid(b_f.double()).numpy()
 KERAS_FORGET_BIAS = 1.0  # what unit_forget_bias=True adds to Keras's 0
 f_keras = 1 / (1 + np.exp(-KERAS_FORGET_BIAS))
 if keras_available:
     for name, layer in (
-            ("Keras LSTM", keras.layers.LSTM(H_cmp)),
-            ("Keras GRU(reset_after=True)",
-             keras.layers.GRU(H_cmp, reset_after=True)),
-            ("Keras GRU(reset_after=False)",
-             keras.layers.GRU(H_cmp, reset_after=False))):
+        ("Keras LSTM", keras.layers.LSTM(H_cmp)),
+        (
+            "Keras GRU(reset_after=True)",
+            keras.layers.GRU(H_cmp, reset_after=True),
+        ),
+        (
+            "Keras GRU(reset_after=False)",
+            keras.layers.GRU(H_cmp, reset_after=False),
+        ),
+    ):
         layer.build((None, T_cmp, I_cmp))
         counts[name] = layer.count_params()
         if name == "Keras LSTM":  # Keras's forget biases, as built
-            keras_b_f = layer.get_weights()[2][H_cmp:2 * H_cmp]
+            keras_b_f = layer.get_weights()[2][H_cmp : 2 * H_cmp]
             assert np.all(keras_b_f == KERAS_FORGET_BIAS)
 # Question 12: a reset gate with the same value for every unit (its weights
 # and bias 0, so r_t = 0.5) makes the two conventions the same function.
@@ -885,16 +977,23 @@ W_in_u, W_hh_u = after.W_in.copy(), after.W_hh.copy()
 b_u = after.b_in.copy()
 W_in_u[:H_cmp], W_hh_u[:H_cmp], b_u[:H_cmp] = 0.0, 0.0, 0.0
 uniform_states = [
-    theory.gru_forward(x, [theory.GRULayerWeights(
-        W_in_u, W_hh_u, b_u, np.zeros_like(b_u), reset_after=flag)])[0]
-    for flag in (True, False)]
+    theory.gru_forward(
+        x,
+        [
+            theory.GRULayerWeights(
+                W_in_u, W_hh_u, b_u, np.zeros_like(b_u), reset_after=flag
+            )
+        ],
+    )[0]
+    for flag in (True, False)
+]
 uniform_gap = float(np.max(np.abs(uniform_states[0] - uniform_states[1])))
 init = "PyTorch's initialisation"
 rnn_init = reach[init]["vanilla RNN"]
 rnn_opened = reach["gates opened"]["vanilla RNN"]
 run_answers = [
-    f"Question 3: Input {I_cmp}, hidden {H_cmp}: " + ", ".join(
-        f"{name} {count:,}" for name, count in counts.items())
+    f"Question 3: Input {I_cmp}, hidden {H_cmp}: "
+    + ", ".join(f"{name} {count:,}" for name, count in counts.items())
     + f". The weights alone are 4 x {H_cmp} x ({I_cmp} + {H_cmp}) = "
     f"{4 * H_cmp * (I_cmp + H_cmp):,} for the LSTM and 3 x {H_cmp} x "
     f"({I_cmp} + {H_cmp}) = {3 * H_cmp * (I_cmp + H_cmp):,} for the GRU; "
@@ -906,14 +1005,20 @@ run_answers = [
     f"Question 6: The vanilla RNN's share at the key: {rnn_init:.2e} "
     f"before and {rnn_opened:.2e} after `open_gates` "
     f"({'equal' if rnn_init == rnn_opened else 'not equal'}).",
-    "Question 7: " + "; ".join(findings) + ". " + " ".join(
-        noise.effect(f"Opening the {name}'s gates",
-                     reach_measured[init][name],
-                     reach_measured["gates opened"][name],
-                     f"log10 share at the key (a factor of "
-                     f"{reach['gates opened'][name] / reach[init][name]:.3g})",
-                     percent=False)
-        for name in ("LSTM", "GRU")),
+    "Question 7: "
+    + "; ".join(findings)
+    + ". "
+    + " ".join(
+        noise.effect(
+            f"Opening the {name}'s gates",
+            reach_measured[init][name],
+            reach_measured["gates opened"][name],
+            f"log10 share at the key (a factor of "
+            f"{reach['gates opened'][name] / reach[init][name]:.3g})",
+            percent=False,
+        )
+        for name in ("LSTM", "GRU")
+    ),
     f"Question 9: A fresh `nn.LSTM` (hidden {H_cmp}): forget-gate biases "
     f"(`bias_ih` + `bias_hh`) from {b_f.min():.3f} to {b_f.max():.3f}, so "
     f"$f_t$ from {f_torch.min():.3f} to {f_torch.max():.3f} for a zero "
@@ -921,8 +1026,8 @@ run_answers = [
     f"{KERAS_FORGET_BIAS:g} gives {f_keras:.3f}. Over {d} such steps (the "
     f"task's distance) what is left of $c_k$, and of the gradient passed "
     f"back along the cell state, is scaled by $f_t^{{{d}}}$: "
-    f"{np.mean(f_torch ** d):.1e} (PyTorch, mean over the units) or "
-    f"{f_keras ** d:.1e} (Keras).",
+    f"{np.mean(f_torch**d):.1e} (PyTorch, mean over the units) or "
+    f"{f_keras**d:.1e} (Keras).",
     f"Question 12: Same weights, a reset gate that is 0.5 for every unit: "
     f"the two conventions' states differ by {rounding_level(uniform_gap)}; "
     f"with the reset gate of the weights, by {convention_gap:.3f} "
@@ -934,14 +1039,8 @@ run_answers = [
 ]
 display(Markdown(answers(run_answers)))
 
-# %% tags=["lab-record"]
-# Your lab record: run the whole notebook first (Restart and run all), and
-# outside Colab save it (Ctrl+S). Then fill in your name and register number
-# and run this cell: it writes the record as HTML and PDF from this run (on
-# Colab it also downloads both). Left empty, it only says how to use it.
-student_name = ""  # e.g. "A. Student"
-register_number = ""  # e.g. "21BCE1234"
+# %% tags=["lab-report"]
+# Run all, save, fill in your name and register number, run: your lab report.
+from labhelpers.lab_report import write_lab_report
 
-from labhelpers.record import record_this_notebook
-
-record_this_notebook(student_name, register_number)
+write_lab_report(student_name="", register_number="")

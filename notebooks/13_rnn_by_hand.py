@@ -18,35 +18,10 @@
 # a character-level RNN with nothing but NumPy: forward, backward, update and
 # sampling, each checked against an independent computation.
 
-# %%
-# Colab only: install labhelpers and the packages the lessons use that Colab
-# lacks (gensim and the rest of the `colab` extra); Colab's own torch,
-# TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
-import importlib.util
-import subprocess
-import sys
-import time
-
-if (
-    "google.colab" in sys.modules
-    and importlib.util.find_spec("labhelpers") is None
-):
-    started = time.perf_counter()
-    url = "https://github.com/rnn-lab-book/rnn-lab-book"
-    requirement = f"labhelpers[colab] @ git+{url}@main"
-    pip = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", requirement],
-        capture_output=True,
-        text=True,
-    )
-    if pip.returncode != 0:
-        print(pip.stdout, pip.stderr, sep="\n")
-        raise RuntimeError(
-            "pip could not install labhelpers: "
-            "its own message is printed above."
-        )
-    seconds = time.perf_counter() - started
-    print(f"labhelpers and the lessons' packages installed in {seconds:.0f} s")
+# %% tags=["install", "remove-cell"] language="bash"
+# # Colab only: install labhelpers and the packages the lessons use that Colab lacks.
+# [ -z "$COLAB_RELEASE_TAG" ] || python -m pip show -q labhelpers ||
+#   python -m pip install -q "labhelpers[colab] @ git+https://github.com/rnn-lab-book/rnn-lab-book@main"
 
 # %% [markdown]
 # ## Aim
@@ -76,10 +51,16 @@ if (
 #
 # ## Parameters
 #
+# Pick a profile with `profile`. A parameter left at `None` takes its
+# profile's value (lab, quick or smoke, all in
+# `labhelpers/lesson_settings.py`); set it to override. The cell after the
+# parameters shows the values used. With papermill:
 # `papermill 13_rnn_by_hand.ipynb out.ipynb -p profile lab -p hidden_size 128`.
 
 # %% tags=["parameters"]
-profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab" (longer training).
+from labhelpers.profiles import notebook_settings
+
+profile = "quick"  # type: str  Profile for every setting left at None: "smoke" (seconds, tests), "quick" (CPU book build) or "lab".
 corpus = None  # type: str in {"lee", "python_docs"}  "lee" (news text shipped with gensim, as lesson 10) or "python_docs" (ships with Python).
 max_chars = None  # type: int, at least 0  Keep only the first characters of the corpus; 0 keeps all of it.
 train_fraction = None  # type: float in (0, 1)  Share of the text, from its start, used for training; the rest validates.
@@ -92,30 +73,10 @@ max_norm = None  # type: float, above 0  Gradient-norm clipping threshold c.
 samples = None  # type: int, at least 2  Points of training (the first before any update) at which the network writes a sample.
 sample_length = None  # type: int, at least 1  Characters per sample.
 check_hidden = None  # type: int, at least 1  Hidden size of the small network whose gradients are checked entry by entry.
-seed = 0  # type: int, at least 0  Seed of the weights and of the samples.
+seed = None  # type: int, at least 0  Seed of the weights and of the samples.
 
 # %%
-from labhelpers.profiles import notebook_settings
-
-# fmt: off
-PROFILES = {
-    "smoke": dict(corpus="lee", max_chars=20000, train_fraction=0.9,
-                  hidden_size=16, batch_size=8, seq_len=16, steps=60,
-                  learning_rate=5e-3, max_norm=1.0, samples=3,
-                  sample_length=60, check_hidden=3),
-    "quick": dict(corpus="lee", max_chars=0, train_fraction=0.9,
-                  hidden_size=64, batch_size=32, seq_len=25, steps=2000,
-                  learning_rate=5e-3, max_norm=1.0, samples=5,
-                  sample_length=160, check_hidden=6),
-    "lab":   dict(corpus="lee", max_chars=0, train_fraction=0.9,
-                  hidden_size=128, batch_size=32, seq_len=32, steps=10000,
-                  learning_rate=3e-3, max_norm=1.0, samples=6,
-                  sample_length=240, check_hidden=8),
-}
-# fmt: on
-# Checks the parameters, then fills in the profile's values.
-settings = notebook_settings(PROFILES)
-settings
+settings = notebook_settings()
 
 # %% [markdown]
 # ## Algorithm
@@ -194,26 +155,19 @@ settings
 # gensim is missing. The first part trains, the end validates.
 
 # %%
-from labhelpers.checks import require
 from labhelpers.data.chars import (
     CharCodec,
-    available_corpora,
+    corpus_or_python_docs,
     load_corpus,
     split_text,
     unigram_cross_entropy,
 )
 
-corpus_name = settings["corpus"]
-if corpus_name == "lee" and not available_corpora()["lee"]:
-    try:
-        require("gensim", "text", "the Lee corpus")
-    except ModuleNotFoundError as missing:
-        print(f"{missing}. This run uses Python's own help texts instead.")
-    corpus_name = "python_docs"
-text_corpus = load_corpus(corpus_name, max_chars=settings["max_chars"] or None)
+corpus_name = corpus_or_python_docs(settings.corpus)
+text_corpus = load_corpus(corpus_name, max_chars=settings.max_chars or None)
 codec = CharCodec(text_corpus.text)
 encoded = codec.encode(text_corpus.text)
-train_text, val_text = split_text(encoded, settings["train_fraction"])
+train_text, val_text = split_text(encoded, settings.train_fraction)
 V = codec.vocab_size
 print(f"corpus: {text_corpus.source}")
 print(
@@ -286,13 +240,13 @@ import pandas as pd
 
 from labhelpers.report import rounding_level
 
-check_rng = np.random.default_rng(seed)
-small = rnn_by_hand.init_params(V, settings["check_hidden"], seed=seed)
+check_rng = np.random.default_rng(settings.seed)
+small = rnn_by_hand.init_params(V, settings.check_hidden, seed=settings.seed)
 small["b_g"] = 0.3 * check_rng.normal(size=V)
 check_steps = 8
 rows = rnn_by_hand.streams(train_text[: 2 * (check_steps + 1)], 2)
 check_inputs, check_targets = rows[:, :-1], rows[:, 1:]
-check_h0 = 0.5 * check_rng.normal(size=(2, settings["check_hidden"]))
+check_h0 = 0.5 * check_rng.normal(size=(2, settings.check_hidden))
 
 check_loss, cache = rnn_by_hand.forward(
     small, check_inputs, check_targets, check_h0
@@ -361,9 +315,7 @@ from labhelpers import theory
 
 _, h0_used, states, p, _ = cache
 dL_dg = p.copy()
-dL_dg[
-    np.arange(2)[:, None], np.arange(check_steps)[None], check_targets
-] -= 1
+dL_dg[np.arange(2)[:, None], np.arange(check_steps)[None], check_targets] -= 1
 dL_dg /= check_targets.size
 double_sum = theory.bptt_grad_W_hh(
     states, h0_used, dL_dg @ small["W_g"], small["W_hh"]
@@ -388,11 +340,11 @@ assert sweep_vs_sum < 1e-10
 # %%
 import time
 
-H = settings["hidden_size"]
-params = rnn_by_hand.init_params(V, H, seed=seed)
+H = settings.hidden_size
+params = rnn_by_hand.init_params(V, H, seed=settings.seed)
 sample_steps = [
-    int(round(settings["steps"] * f))
-    for f in np.linspace(0, 1, settings["samples"]) ** 2
+    int(round(settings.steps * f))
+    for f in np.linspace(0, 1, settings.samples) ** 2
 ]
 sample_steps = sorted(set(sample_steps))
 first = codec.char2idx.get(" ", 0)
@@ -404,19 +356,18 @@ written, val_losses = {}, {}
 
 def write_sample(step, params):
     if step in sample_steps:
-        rng = np.random.default_rng([seed, step])
+        rng = np.random.default_rng([settings.seed, step])
         text = codec.decode(
             rnn_by_hand.sample(
-                params, np.zeros(H), first, settings["sample_length"], rng
+                params, np.zeros(H), first, settings.sample_length, rng
             )
         )
         written[step] = text
         val_losses[step] = rnn_by_hand.mean_loss(
-            params, val_text, settings["batch_size"], settings["seq_len"]
+            params, val_text, settings.batch_size, settings.seq_len
         )
         print(
-            f"step {step:5d}, validation loss {val_losses[step]:.3f}: "
-            f"{text!r}"
+            f"step {step:5d}, validation loss {val_losses[step]:.3f}: {text!r}"
         )
 
 
@@ -425,15 +376,15 @@ write_sample(0, params)
 history = rnn_by_hand.train(
     params,
     train_text,
-    steps=settings["steps"],
-    batch_size=settings["batch_size"],
-    seq_len=settings["seq_len"],
-    lr=settings["learning_rate"],
-    max_norm=settings["max_norm"],
+    steps=settings.steps,
+    batch_size=settings.batch_size,
+    seq_len=settings.seq_len,
+    lr=settings.learning_rate,
+    max_norm=settings.max_norm,
     on_step=write_sample,
 )
 seconds = time.perf_counter() - started
-print(f"{settings['steps']} updates and the samples in {seconds:.1f} s")
+print(f"{settings.steps} updates and the samples in {seconds:.1f} s")
 
 # %% [markdown]
 # ## Observation
@@ -445,8 +396,8 @@ import matplotlib.pyplot as plt
 
 from labhelpers.plots import plot_loss_against_baselines
 
-step_axis = np.arange(1, settings["steps"] + 1)
-window = max(1, min(100, settings["steps"] // 10))
+step_axis = np.arange(1, settings.steps + 1)
+window = max(1, min(100, settings.steps // 10))
 plot_loss_against_baselines(
     {
         "training loss (each step's chunk)": (step_axis, history["loss"]),
@@ -460,8 +411,7 @@ plot_loss_against_baselines(
         "unigram model, training text": unigram["training"],
         "unigram model, validation text": unigram["validation"],
     },
-    title=f"A {H}-unit RNN trained by hand on {len(train_text):,} "
-    "characters",
+    title=f"A {H}-unit RNN trained by hand on {len(train_text):,} characters",
 )
 plt.show()
 
@@ -484,8 +434,8 @@ measured = {
         params,
         indices,
         probabilities,
-        settings["batch_size"],
-        settings["seq_len"],
+        settings.batch_size,
+        settings.seq_len,
     )
     for part, indices in (("training", train_text), ("validation", val_text))
 }
@@ -512,7 +462,7 @@ validation_sentence = rnn_by_hand.baseline_reading(
     *measured["validation"], "its loss on the validation text"
 )
 clipping_sentence = rnn_by_hand.clipping_reading(
-    history["clipped"], settings["max_norm"]
+    history["clipped"], settings.max_norm
 )
 words_sentence = rnn_by_hand.word_share_reading(shares)
 display(
@@ -532,25 +482,24 @@ display(
 # ## Result
 
 # %%
-from labhelpers.report import record_results
+from labhelpers.report import report_result
 
-display(
-    Markdown(
-        "Every gradient of the character-level RNN derived by hand "
-        "($W_{in}$, $W_{hh}$, $b$, $W_g$, $b_g$ and $h_0$) matched central "
-        f"differences to "
-        f"a relative {fd_worst:.1e} and `nn.RNN`'s autograd to "
-        f"{rounding_level(autograd_worst)} (float64); the sweep's "
-        f"$\\partial L/\\partial W_{{hh}}$ matched lesson 3's double sum to "
-        f"{rounding_level(sweep_vs_sum)}. Trained in NumPy ({model_lines} "
-        f"lines of model) for {settings['steps']} steps on "
-        f"{len(train_text):,} characters, {training_sentence}; "
-        f"{validation_sentence}."
-    )
+sentence = (
+    "Every gradient of the character-level RNN derived by hand "
+    "($W_{in}$, $W_{hh}$, $b$, $W_g$, $b_g$ and $h_0$) matched central "
+    f"differences to "
+    f"a relative {fd_worst:.1e} and `nn.RNN`'s autograd to "
+    f"{rounding_level(autograd_worst)} (float64); the sweep's "
+    f"$\\partial L/\\partial W_{{hh}}$ matched lesson 3's double sum to "
+    f"{rounding_level(sweep_vs_sum)}. Trained in NumPy ({model_lines} "
+    f"lines of model) for {settings.steps} steps on "
+    f"{len(train_text):,} characters, {training_sentence}; "
+    f"{validation_sentence}."
 )
-recorded = record_results(
-    "A whole RNN by hand",
-    profile,
+report_result(
+    sentence,
+    settings,
+    title="A whole RNN by hand",
     data=f"{text_corpus.name} ({len(text_corpus):,} characters)",
     metrics={
         "finite_difference_relative_difference": fd_worst,
@@ -561,7 +510,6 @@ recorded = record_results(
         "unigram_val_cross_entropy": unigram["validation"],
         "sampled_known_word_share": shares[max(shares)],
     },
-    settings=settings,
     model=f"character RNN (hidden {H}) in NumPy, gradients by hand",
     headline="val_cross_entropy",
 )
@@ -683,8 +631,8 @@ display(
                 f"training text and {unigram['validation']:.3f} on the "
                 f"validation text, $\\log V$ = {np.log(V):.3f}; "
                 f"{training_sentence}; {validation_sentence}.",
-                f"Question 9: {clipped_steps} of {settings['steps']} steps "
-                f"(threshold {settings['max_norm']:g}); the largest norm "
+                f"Question 9: {clipped_steps} of {settings.steps} steps "
+                f"(threshold {settings.max_norm:g}); the largest norm "
                 f"was {max(history['grad_norm']):.2f}.",
                 f"Question 11: at step {first_step} the sample began "
                 f"{rnn_by_hand.code_span(written[first_step][:60])}, at "
@@ -700,14 +648,8 @@ display(
 )
 
 
-# %% tags=["lab-record"]
-# Your lab record: run the whole notebook first (Restart and run all), and
-# outside Colab save it (Ctrl+S). Then fill in your name and register number
-# and run this cell: it writes the record as HTML and PDF from this run (on
-# Colab it also downloads both). Left empty, it only says how to use it.
-student_name = ""  # e.g. "A. Student"
-register_number = ""  # e.g. "21BCE1234"
+# %% tags=["lab-report"]
+# Run all, save, fill in your name and register number, run: your lab report.
+from labhelpers.lab_report import write_lab_report
 
-from labhelpers.record import record_this_notebook
-
-record_this_notebook(student_name, register_number)
+write_lab_report(student_name="", register_number="")

@@ -47,7 +47,7 @@ SLOW_FIRST = (
     "tests/test_jupyterlab.py",  # 89
     "tests/test_answers_browser.py",  # 81
     "tests/test_notebooks.py",  # 72
-    "tests/test_record.py",  # 70
+    "tests/test_lab_report.py",  # 70
     "tests/nbval/06_imdb_keras.ipynb",  # 52
     "tests/test_profiles.py",  # 40
     "tests/test_runtime.py",  # 38
@@ -89,7 +89,7 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 def pytest_collectstart(collector):
-    # The recorded-results output carries timings; its text/plain line is still compared.
+    # The saved-results output carries timings; its text/plain line is still compared.
     if collector.fspath and collector.fspath.ext == ".ipynb":
         collector.skip_compare += ("application/vnd.labhelpers.results+json", "stderr")
 
@@ -150,7 +150,8 @@ def post_padded(lengths, vocab=50, width=None, seed=0):
 def synthetic_splits():
     """Generated reviews in the official-split layout and
     their encoded splits (tokenizer, validation carve)."""
-    from labhelpers.data.imdb import load_review_data, split_reviews
+    from labhelpers.data.review_data import load_review_data
+    from labhelpers.lessons.imdb_strong import split_reviews
 
-    records = load_review_data("synthetic", split="official", n_synthetic=400)
-    return records, split_reviews(records, num_words=500, maxlen=60, n_val=40, cache=False)
+    reviews = load_review_data("synthetic", split="official", n_synthetic=400)
+    return reviews, split_reviews(reviews, num_words=500, maxlen=60, n_val=40, cache=False)

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from labhelpers.data.batches import BPTTBatches, LengthBuckets, TensorBatches, review_lengths
+from labhelpers.data.batches import BPTTBatches, LengthBuckets, TensorBatches
+from labhelpers.text import review_lengths
 
 from conftest import post_padded
 

@@ -185,18 +185,18 @@ def test_describe_classifier_reads_the_settings_from_the_model(lesson):
     )
 
 
-def _record_results_model_argument():
+def _report_result_model_argument():
     tree = ast.parse(SOURCE.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "record_results":
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "report_result":
             return next(k.value for k in node.keywords if k.arg == "model")
-    raise AssertionError("lesson 6 calls record_results")
+    raise AssertionError("lesson 6 calls report_result")
 
 
 def test_the_recorded_model_description_is_built_not_typed():
     """Issue 22: 'Keras LSTM(128) (and SimpleRNN)' was typed, wrong for the smoke profile
     and for every -p units run."""
-    model = _record_results_model_argument()
+    model = _report_result_model_argument()
     assert not isinstance(model, ast.Constant)
     assert "description" in ast.unparse(model)
     assert "LSTM(128)" not in SOURCE.read_text(encoding="utf-8")

@@ -8,10 +8,12 @@ import nbformat
 import pytest
 
 from labhelpers import noise
+from labhelpers.lesson_settings import LESSONS
 from labhelpers.lessons.rnn_cell import tolerance_reading
 from labhelpers.lessons.sequence_regression import mse_measured, mse_table, squared_errors
 from labhelpers.lessons.sum_classifier import against_baselines, rnn_accuracy
-from labhelpers.tools.runner import execute_notebook, records_in
+from labhelpers.notebook_file import saved_results
+from labhelpers.tools.runner import execute_notebook
 
 from conftest import ROOT
 
@@ -76,13 +78,13 @@ def shown_text(notebook) -> str:
 
 
 def test_a_hidden_size_sweep_point_records_its_own_model_description(lesson_1_hidden_8):
-    (record,) = records_in(lesson_1_hidden_8)
+    (record,) = saved_results(lesson_1_hidden_8)
     assert record["settings"]["hidden_size"] == 8
     assert "RNN(8)" in record["model"] and "16" not in record["model"]
 
 
 def test_lesson_1_shows_the_exact_rule_and_logistic_regression_beside_the_rnn(lesson_1_hidden_8):
-    (record,) = records_in(lesson_1_hidden_8)
+    (record,) = saved_results(lesson_1_hidden_8)
     assert record["metrics"]["exact_rule_val_accuracy"] == 1.0
     assert 0.5 <= record["metrics"]["logistic_regression_val_accuracy"] <= 1.0
     text = shown_text(lesson_1_hidden_8)
@@ -152,8 +154,9 @@ def test_lesson_2_asserts_a_float64_tolerance_that_the_planted_mistake_fails():
     assert "the bias off by 1e-08 (Xe-08) fails it" in text or (
         re.search(r"the bias off by 1e-08 \(\d\.\de-08\) fails it", text)
     )
-    source = (ROOT / "notebooks" / "02_rnn_cell.py").read_text()
-    assert source.count("tolerance=1e-10") == 3  # every profile
+    (lesson,) = [lesson for lesson in LESSONS if lesson.name == "rnn_cell"]
+    tolerances = {name: values["tolerance"] for name, values in lesson.table().items()}
+    assert tolerances == {"lab": 1e-10, "quick": 1e-10, "smoke": 1e-10}  # every profile
 
 
 # --- lesson 3: what a window costs, and what "n - 1 steps" counts --------------------------
@@ -167,7 +170,7 @@ def test_lesson_3_says_what_training_on_windows_costs_and_measures_it():
     text = shown_text(reference)
     assert re.search(r"windows of 3 steps from a zero state: the largest difference", text)
     assert "forward cell steps per sequence" in text
-    (record,) = records_in(reference)
+    (record,) = saved_results(reference)
     assert record["metrics"]["zero_state_window_relative_error"] > 0
 
 

@@ -37,7 +37,7 @@ def test_sync_rewrites_stale_notebooks_once(fork):
     assert sync_colab(fork) == [path]
     text = path.read_text()
     assert badge(fork, "01_sum_classifier") in text and install_cell(fork) in text
-    assert 'url = "https://github.com/someone/fork"' in text and "@dev" in text
+    assert '"labhelpers[colab] @ git+https://github.com/someone/fork@dev"' in text
     assert "rnn-lab-book/rnn-lab-book" not in text
     assert sync_colab(fork) == []
 

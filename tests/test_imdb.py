@@ -1,5 +1,5 @@
-"""labhelpers.data.imdb (finding, reading, splitting, the Keras format) and the IMDB model
-helpers."""
+"""labhelpers.data.imdb (finding, reading, splitting), labhelpers.data.review_data,
+labhelpers.data.keras_imdb (the Keras format) and the IMDB model helpers."""
 
 import contextlib
 import csv
@@ -22,22 +22,22 @@ import pandas as pd
 import pytest
 
 from labhelpers.data import imdb
+from labhelpers.data import keras_imdb as kimdb
 from labhelpers.data.imdb import (
     ImdbNotFoundError,
     clean_review,
     clean_reviews,
     find_imdb_csv,
     kagglehub_cached_csv,
-    keras_format,
     load_imdb,
-    load_keras_imdb,
-    load_review_data,
     read_imdb_csv,
     split_imdb,
     split_official,
     split_random,
-    split_reviews,
 )
+from labhelpers.data.keras_imdb import keras_format, load_keras_imdb
+from labhelpers.data.review_data import load_review_data
+from labhelpers.lessons.imdb_strong import ReviewSplits, split_reviews
 from labhelpers.runtime import still_running
 
 DATA_DIR = os.environ.get("LABHELPERS_DATA_DIR")
@@ -86,7 +86,7 @@ def offline(monkeypatch, tmp_path):
         "KAGGLE_API_ENVIRONMENT", "LOCALHOST"
     )  # http://localhost: never the real Kaggle
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
-    monkeypatch.setattr(imdb, "KERAS_HOST", "keras-origin.invalid")
+    monkeypatch.setattr(kimdb, "KERAS_HOST", "keras-origin.invalid")
     return tmp_path
 
 
@@ -554,23 +554,23 @@ def test_imdb_not_found_with_the_official_split_asks_keras_then_falls_back(offli
 
 def test_the_keras_route_fails_fast_when_its_host_does_not_answer(offline):
     started = time.perf_counter()
-    parts, what = imdb.keras_official_reviews()
+    parts, what = kimdb.keras_official_reviews()
     took = time.perf_counter() - started
     print(f"keras.datasets.imdb offline: {took:.3f} s")
     assert parts is None and what.startswith(
         "keras.datasets.imdb was not tried: keras-origin.invalid did not answer"
     )
-    assert "keras" not in sys.modules or took < imdb.PROBE_TIMEOUT  # no download attempt, no wait
+    assert "keras" not in sys.modules or took < kimdb.PROBE_TIMEOUT  # no download attempt, no wait
 
 
 def test_the_real_keras_client_offline_fails_fast_and_is_said(offline, monkeypatch, keras):
     """Keras's own downloader, through a proxy that refuses (so no host probe, and no network even
     if there is one)."""
-    monkeypatch.setattr(imdb, "KERAS_HOST", "storage.googleapis.com")
+    monkeypatch.setattr(kimdb, "KERAS_HOST", "storage.googleapis.com")
     monkeypatch.setenv("https_proxy", "http://127.0.0.1:9")
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
     started = time.perf_counter()
-    parts, what = imdb.keras_official_reviews(timeout=60)
+    parts, what = kimdb.keras_official_reviews(timeout=60)
     took = time.perf_counter() - started
     print(f"keras.datasets.imdb through a refusing proxy: {took:.2f} s")
     assert parts is None and what.startswith("keras.datasets.imdb failed: ") and "imdb" in what
@@ -584,7 +584,7 @@ def load_data_defaults(keras) -> dict:
 
 
 def test_keras_load_args_are_load_datas_with_its_defaults(keras):
-    assert asdict(imdb.KerasLoadArgs()) == load_data_defaults(keras)
+    assert asdict(kimdb.KerasLoadArgs()) == load_data_defaults(keras)
 
 
 def test_contract_the_official_split_from_keras_decodes_its_word_ids(offline, monkeypatch, keras):
@@ -607,7 +607,7 @@ def test_contract_the_official_split_from_keras_decodes_its_word_ids(offline, mo
     (offline / "keras-home" / "datasets" / "imdb.npz").write_bytes(b"cached")  # so no host is asked
     defaults = load_data_defaults(keras)
     monkeypatch.setattr(keras.datasets.imdb, "load_data", load_data)
-    (train, test), what = imdb.keras_official_reviews(word_index)
+    (train, test), what = kimdb.keras_official_reviews(word_index)
     # every word kept (ids below 4 + 4), load_data's other arguments its defaults
     assert calls == [{**defaults, "num_words": 8}]
     assert what == "read from Keras's cache"
@@ -934,7 +934,7 @@ def test_a_file_with_the_wrong_hash_is_not_taken_for_keras_imdb_npz(tmp_path, mo
     (tmp_path / "keras" / "imdb.npz").write_bytes(b"\0" * 1000)
     monkeypatch.setenv("LABHELPERS_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
-    assert imdb.find_genuine_keras_npz() is None
+    assert kimdb.find_genuine_keras_npz() is None
 
 
 def test_the_genuine_keras_file_is_read_by_keras_itself(monkeypatch, tmp_path, keras_models):
@@ -951,7 +951,7 @@ def test_the_genuine_keras_file_is_read_by_keras_itself(monkeypatch, tmp_path, k
             np.array([0]),
         )
 
-    monkeypatch.setattr(imdb, "find_genuine_keras_npz", lambda csv_path=None: npz)
+    monkeypatch.setattr(kimdb, "find_genuine_keras_npz", lambda csv_path=None: npz)
     monkeypatch.setattr(keras.datasets.imdb, "load_data", fake_load_data)
     data = load_keras_imdb(100, kagglehub=False, maxlen=50, seed=7, index_from=2, start_char=None)
     options = dict(skip_top=0, maxlen=50, seed=7, start_char=None, oov_char=2, index_from=2)
@@ -1169,7 +1169,7 @@ def test_split_reviews_carves_validation_from_training(synthetic_splits):
 def test_validation_is_a_block_of_review_ids_per_label_when_ids_are_known():
     import pandas as pd
 
-    from labhelpers.data.imdb import validation_rows
+    from labhelpers.lessons.imdb_strong import validation_rows
 
     frame = pd.DataFrame({"label": [0, 1] * 10, "review_id": list(range(20))[::-1]})
     rows = validation_rows(frame, 4)
@@ -1191,11 +1191,9 @@ def test_split_reviews_without_review_ids_draws_validation_at_random_and_says_so
     no review ids."""
     import csv
 
-    from labhelpers.data import imdb
-
     monkeypatch.delenv("LABHELPERS_DATA_DIR", raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
-    monkeypatch.setattr(imdb, "KERAS_HOST", "keras-origin.invalid")  # never resolves: no network
+    monkeypatch.setattr(kimdb, "KERAS_HOST", "keras-origin.invalid")  # never resolves: no network
     with open(tmp_path / "IMDB Dataset.csv", "w", newline="") as file:
         writer = csv.writer(file)
         writer.writerow(("review", "sentiment"))
@@ -1310,7 +1308,7 @@ def test_clean_reaches_the_imdb_reviews_of_either_split_and_the_description_says
 
 def test_the_random_fallback_of_the_official_split_says_why_in_one_sentence(offline):
     path = small_imdb(offline / "kaggle")
-    _, what = imdb.keras_official_reviews()
+    _, what = kimdb.keras_official_reviews()
     records = load_review_data("imdb", path, split="official", kagglehub=False, clean=True)
     why = f"no split file (imdb_50k_meta.csv.gz or imdb_50k_meta.csv) lies beside {path}"
     assert records.split_note == (
@@ -1329,7 +1327,7 @@ def test_the_random_fallback_of_the_official_split_says_why_in_one_sentence(offl
 
 def test_load_keras_imdb_says_where_its_arrays_come_from_in_whole_sentences(offline, capfd):
     path = small_imdb(offline / "kaggle")
-    _, what = imdb._keras_download(imdb.KerasLoadArgs(), None, imdb.KERAS_TIMEOUT)
+    _, what = kimdb._keras_download(kimdb.KerasLoadArgs(), None, kimdb.KERAS_TIMEOUT)
     data = load_keras_imdb(None, path, data="imdb", kagglehub=False)
     assert data.split_note == (
         "keras.datasets.imdb has the official 25k/25k split, but no split file "
@@ -1357,7 +1355,7 @@ def test_load_keras_imdb_says_where_its_arrays_come_from_in_whole_sentences(offl
     )
     assert capfd.readouterr().err == f"labhelpers NOTE: {default.description}\n"
     halves = load_review_data("synthetic", split="official")
-    expected = imdb.generated_in_keras_format(
+    expected = kimdb.generated_in_keras_format(
         halves.train["review"].tolist(),
         halves.test["review"].tolist(),
         halves.train["label"],
@@ -1381,7 +1379,7 @@ def test_split_reviews_is_the_tokenizer_on_training_reviews_padded_at_the_end_an
 ):
     """Against the tokenizer called directly (fitted on the training reviews, OOV token, padded
     and cut at the end) and the validation draw of validation_rows."""
-    from labhelpers.data.imdb import validation_rows
+    from labhelpers.lessons.imdb_strong import validation_rows
     from labhelpers.text import WordTokenizer
 
     monkeypatch.setenv("LABHELPERS_CACHE_DIR", str(tmp_path / "cache"))
@@ -1441,7 +1439,7 @@ def test_review_splits_inputs_against_a_loop_over_each_review():
     """Ids at or above num_words become the OOV id 1; the first maxlen ids are kept; "fixed" pads
     in front (the record's layout), "buckets" at the end."""
     encoded = np.array([[5, 2, 9, 7, 0, 0], [3, 8, 4, 6, 1, 2], [0, 0, 0, 0, 0, 0]])
-    splits = imdb.ReviewSplits({"train": encoded}, {}, {}, [], "")
+    splits = ReviewSplits({"train": encoded}, {}, {}, [], "")
     for num_words, maxlen in ((6, 4), (10, 6), (3, 1)):
         for batching in ("fixed", "buckets"):
             expected = []
@@ -1477,7 +1475,7 @@ def test_a_subset_of_each_part_and_its_description():
 
 
 def test_a_word_index_file_is_checked_with_whole_messages(tmp_path):
-    from labhelpers.data.imdb import load_word_index
+    from labhelpers.data.keras_imdb import load_word_index
 
     path = tmp_path / "imdb_word_index.json"
     with pytest.raises(FileNotFoundError) as raised:
@@ -1517,24 +1515,24 @@ def test_contract_the_keras_download_says_whether_it_read_the_cache_downloaded_f
 
     monkeypatch.setattr(keras.datasets.imdb, "load_data", load_data)
     monkeypatch.setattr(keras.datasets.imdb, "get_word_index", lambda: index)
-    monkeypatch.setattr(imdb, "_unreachable", lambda host: None)  # as if online
+    monkeypatch.setattr(kimdb, "_unreachable", lambda host: None)  # as if online
     datasets = offline / "keras-home" / "datasets"
     datasets.mkdir(parents=True)
     (datasets / "imdb.npz").write_bytes(b"cached")
-    args = imdb.KerasLoadArgs(num_words=50)
-    got, what = imdb._keras_download(args, None, 10)
+    args = kimdb.KerasLoadArgs(num_words=50)
+    got, what = kimdb._keras_download(args, None, 10)
     assert what == "downloaded by keras.datasets.imdb"  # no word index in the cache: fetched
     assert got[2] == index and calls[-1]["num_words"] == 50
     (datasets / "imdb_word_index.json").write_text(json.dumps(index))
-    assert imdb._keras_download(args, None, 10)[1] == "read from Keras's cache"
-    assert imdb._keras_download(args, None, 10, all_words=True)[0] is not None
+    assert kimdb._keras_download(args, None, 10)[1] == "read from Keras's cache"
+    assert kimdb._keras_download(args, None, 10, all_words=True)[0] is not None
     assert calls[-1]["num_words"] == 6  # every word: the largest rank + 4
 
     def broken(**arguments):
         raise OSError("the download was cut")
 
     monkeypatch.setattr(keras.datasets.imdb, "load_data", broken)
-    got, what = imdb._keras_download(args, index, 10)
+    got, what = kimdb._keras_download(args, index, 10)
     assert got is None and what == "keras.datasets.imdb failed: OSError: the download was cut"
 
     def hanging(**arguments):
@@ -1543,7 +1541,7 @@ def test_contract_the_keras_download_says_whether_it_read_the_cache_downloaded_f
 
     monkeypatch.setattr(keras.datasets.imdb, "load_data", hanging)
     try:
-        got, what = imdb._keras_download(args, index, 0.2)
+        got, what = kimdb._keras_download(args, index, 0.2)
     finally:
         release.set()
     assert got is None and what == (
@@ -1553,7 +1551,7 @@ def test_contract_the_keras_download_says_whether_it_read_the_cache_downloaded_f
 
 
 def test_keras_load_rules_name_the_half_maxlen_empties_and_keep_reviews_oov_empties():
-    from labhelpers.data.imdb import KerasLoadArgs, keras_load_rules
+    from labhelpers.data.keras_imdb import KerasLoadArgs, keras_load_rules
 
     train = ([1, 2, 3, 1], [3, 1], [1, 0])  # ranks one after the other, lengths, labels
     test = ([5, 6, 7, 8], [2, 2], [0, 1])

@@ -2,6 +2,7 @@
 
 import ast
 import pkgutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -55,11 +56,16 @@ def test_the_module_map_lists_every_module_and_the_lessons_that_import_it():
 @pytest.mark.parametrize(
     "path", sorted((PACKAGE / "lessons").glob("[a-z]*.py")), ids=lambda p: p.stem
 )
-def test_a_lesson_module_serves_the_one_lesson_its_docstring_names(path):
+def test_a_lesson_module_names_the_lessons_it_serves(path):
+    # "Lesson 4 only: ..." or "Lessons 4 and 12: ...": exactly the lessons whose notebooks
+    # import it.
     name = f"labhelpers.lessons.{path.stem}"
     lessons = dict((n, lessons) for n, _, lessons in module_map(ROOT))[name]
-    assert len(lessons) == 1
-    assert ast.get_docstring(ast.parse(path.read_text())).startswith(f"{lessons[0]} only:")
+    assert lessons, f"{name} serves no lesson"
+    opening = re.match(r"Lessons? [\d, and]+", ast.get_docstring(ast.parse(path.read_text())))
+    assert opening, "the docstring opens with the lessons it serves"
+    named = [int(number) for number in re.findall(r"\d+", opening.group())]
+    assert sorted(named) == sorted(int(label.split()[-1]) for label in lessons), opening.group()
 
 
 def test_torch_models_live_in_models_py():
@@ -112,3 +118,40 @@ def test_ruff_format_leaves_the_package_the_tests_and_the_benchmarks_as_they_are
         text=True,
     )
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+
+
+def labhelpers_imports(path: Path) -> set[str]:
+    """The ``labhelpers`` modules a module of the package imports (relative imports resolved),
+    at its top or inside its functions."""
+    package = path.relative_to(ROOT).with_suffix("").parts[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            base = list(package[: len(package) - node.level + 1]) if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            names = [f"{module}.{alias.name}" for alias in node.names]
+            found |= {module, *names}
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+    return {name for name in found if name.startswith("labhelpers")}
+
+
+def test_tools_are_imported_by_no_other_module_and_the_sweep_not_by_the_runners_reverse():
+    outside = {
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in SOURCES
+        if "tools" not in path.parts and path.name != "__main__.py"
+        for name in labhelpers_imports(path)
+        if name.startswith("labhelpers.tools")
+    }
+    assert outside == set()
+    sweep = labhelpers_imports(PACKAGE / "tools" / "sweep.py")
+    assert not [name for name in sweep if name.startswith("labhelpers.tools.runner")]
+    assert "labhelpers.tools.sweep" in labhelpers_imports(PACKAGE / "tools" / "runner.py")
+    low = labhelpers_imports(PACKAGE / "notebook_file.py")
+    assert low <= {
+        "labhelpers.profiles",
+        "labhelpers.profiles.Declared",
+        "labhelpers.profiles.declared_parameters",
+    }
+    assert "labhelpers.report" not in labhelpers_imports(PACKAGE / "training.py")

@@ -391,17 +391,17 @@ def test_the_lessons_maths_uses_the_notation_pages_names(name):
 
 
 @pytest.mark.parametrize("name", LESSONS)
-def test_every_lesson_ends_with_questions_and_collapsed_answers_before_the_record(name):
+def test_every_lesson_ends_with_questions_and_collapsed_answers_before_the_lab_report(name):
     source = (NOTEBOOKS / f"{name}.py").read_text(encoding="utf-8")
     questions = source.index("# ## Questions")
-    record = source.index('# %% tags=["lab-record"]')
+    report = source.index('# %% tags=["lab-report"]')
     # the answers: a static <details> cell or a generated one (labhelpers.report.answers)
     starts = [
         source.find(marker, questions)
         for marker in ("# <details>\n# <summary>Answers", "Markdown(answers(")
     ]
     answers = min(start for start in starts if start >= 0)
-    assert questions < answers < record
+    assert questions < answers < report
     assert ":::{admonition}" not in source and ":class: dropdown" not in source
     block = source[questions:answers]
     asked = [line for line in block.splitlines() if re.match(r"# \d+\. ", line)]

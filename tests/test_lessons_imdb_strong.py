@@ -64,15 +64,15 @@ def test_train_step_measures_what_it_reports(synthetic_splits, step, one_torch_t
 
 
 def test_tfidf_baseline_learns_the_generated_reviews(synthetic_splits):
-    records, _ = synthetic_splits
+    reviews, _ = synthetic_splits
     result = tfidf_baseline(
-        records.train["review"],
-        records.train["label"],
-        records.test["review"],
-        records.test["label"],
+        reviews.train["review"],
+        reviews.train["label"],
+        reviews.test["review"],
+        reviews.test["label"],
     )
     assert 0.5 < result.accuracy <= 1 and result.features > 0
-    assert result.n_test == len(records.test)
+    assert result.n_test == len(reviews.test)
 
 
 def test_tfidf_baseline_is_the_plain_scikit_learn_pipeline_fitted_on_training_texts_only(
@@ -82,8 +82,8 @@ def test_tfidf_baseline_is_the_plain_scikit_learn_pipeline_fitted_on_training_te
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    records, _ = synthetic_splits
-    train, test = records.train, records.test
+    reviews, _ = synthetic_splits
+    train, test = reviews.train, reviews.test
     result = tfidf_baseline(
         train["review"], train["label"], test["review"], test["label"], ngrams=2, min_df=2, C=4.0
     )

@@ -172,10 +172,10 @@ def test_bidirectional_figure_names_both_directions_marks_the_future_and_saves_p
         "11_imdb_strong",
     ],
 )
-def test_lesson_ends_with_questions_and_collapsed_answers_before_the_record_cell(name):
+def test_lesson_ends_with_questions_and_collapsed_answers_before_the_lab_report_cell(name):
     cells = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4).cells
-    record = next(i for i, c in enumerate(cells) if "lab-record" in c.metadata.get("tags", []))
-    assert record == len(cells) - 1
+    report = next(i for i, c in enumerate(cells) if "lab-report" in c.metadata.get("tags", []))
+    assert report == len(cells) - 1
     start = next(
         i for i, c in enumerate(cells) if c.cell_type == "markdown" and "## Questions" in c.source
     )
@@ -187,7 +187,7 @@ def test_lesson_ends_with_questions_and_collapsed_answers_before_the_record_cell
     # Collapsed in JupyterLab, Colab and the book alike (issue 22): a <details> block.
     assert answers.startswith("<details>\n<summary>Answers</summary>\n\n")
     assert answers.rstrip().endswith("</details>")
-    # The numeric answers come from the run: a code cell between the answers and the record,
+    # The numeric answers come from the run: a code cell between the answers and the lab report,
     # shown collapsed by labhelpers.report.answers.
-    numeric = [c for c in cells[start + 2 : record] if c.cell_type == "code"]
+    numeric = [c for c in cells[start + 2 : report] if c.cell_type == "code"]
     assert numeric and "answers(" in numeric[0].source

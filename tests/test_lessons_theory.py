@@ -275,14 +275,14 @@ THEORY_LESSONS = ["02_rnn_cell", "03_bptt", "04_exploding_vanishing"]
 
 @pytest.mark.parametrize("name", THEORY_LESSONS)
 def test_the_lesson_ends_with_questions_and_collapsed_answers(name):
-    """5-8 questions and 2-3 'try this' exercises naming a parameter, before the lab-record
+    """5-8 questions and 2-3 'try this' exercises naming a parameter, before the lab-report
     cell; answers in a <details> block, static and generated."""
     cells = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8"))["cells"]
     sources = ["".join(cell["source"]) for cell in cells]
-    record = next(
-        i for i, cell in enumerate(cells) if "lab-record" in cell["metadata"].get("tags", [])
+    report = next(
+        i for i, cell in enumerate(cells) if "lab-report" in cell["metadata"].get("tags", [])
     )
-    assert record == len(cells) - 1, "the lab-record cell must be the last"
+    assert report == len(cells) - 1, "the lab-report cell must be the last"
     starts = [i for i, text in enumerate(sources) if text.startswith("## Questions")]
     assert len(starts) == 1 and cells[starts[0]]["cell_type"] == "markdown"
     questions = sources[starts[0]]
@@ -293,12 +293,12 @@ def test_the_lesson_ends_with_questions_and_collapsed_answers(name):
     # Collapsed in JupyterLab, Colab and the book alike (issue 22): a <details> block.
     answers = [
         text
-        for text in sources[starts[0] : record]
+        for text in sources[starts[0] : report]
         if text.startswith("<details>\n<summary>Answers</summary>\n\n")
     ]
     assert len(answers) == 1 and answers[0].rstrip().endswith("</details>")
     # the numeric answers are displayed by a code cell, collapsed by labhelpers.report.answers
     assert any(
         cell["cell_type"] == "code" and "answers(" in text
-        for cell, text in zip(cells[starts[0] : record], sources[starts[0] : record])
+        for cell, text in zip(cells[starts[0] : report], sources[starts[0] : report])
     )

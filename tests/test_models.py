@@ -8,7 +8,6 @@ import pytest
 import torch
 from torch import nn
 
-from labhelpers.data.batches import review_lengths
 from labhelpers.models import (
     ActivationLSTM,
     CharRNN,
@@ -21,6 +20,7 @@ from labhelpers.models import (
     reverse_within_length,
 )
 from labhelpers.runtime import seed_everything
+from labhelpers.text import review_lengths
 
 from conftest import post_padded
 

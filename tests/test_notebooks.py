@@ -1,6 +1,5 @@
 """Checks of the notebooks themselves: pairing, parameters, Colab cells, references."""
 
-import importlib.util
 import subprocess
 import sys
 
@@ -80,59 +79,54 @@ def test_colab_badge_and_install_cell_follow_the_config(path):
     assert expected_source(ROOT, source, path.stem) == source, "run: python -m labhelpers colab"
     notebook = nbformat.read(path, as_version=4)
     assert badge(ROOT, path.stem) in notebook.cells[0].source
-    assert notebook.cells[1].source.rstrip() == install_cell(ROOT).rstrip()
+    assert notebook.cells[1].source == "%%bash\n" + install_script()
+    assert notebook.cells[1].metadata.tags == ["install", "remove-cell"]
 
 
-def test_install_cell_fits_the_books_code_column():
-    # ruff lets a line ending in a URL run long; the book's code column does not.
-    assert max(len(line) for line in install_cell(ROOT).splitlines()) <= 79
+def install_script() -> str:
+    """The bash the install cell runs: its .ipynb form, without the %%bash line."""
+    notebook = jupytext.reads(install_cell(ROOT) + "\n# %% [markdown]\n# x\n", fmt="py:percent")
+    source = notebook.cells[0].source
+    assert source.startswith("%%bash\n")
+    return source.removeprefix("%%bash\n")
 
 
-FIND_SPEC = importlib.util.find_spec  # before any test patches it
-
-
-def run_install_cell(monkeypatch, *, colab: bool, installed: bool, pip_returncode: int = 0):
-    """Execute the install cell; returns the pip commands it ran
-    (pip itself is not run here: see test_colab_harness)."""
-    import types
-
-    if colab:
-        monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
-    else:
-        monkeypatch.delitem(sys.modules, "google.colab", raising=False)
-    find_spec = FIND_SPEC
-    monkeypatch.setattr(
-        importlib.util,
-        "find_spec",
-        lambda name, *a: None if name == "labhelpers" and not installed else find_spec(name, *a),
+def run_install_cell(tmp_path, *, colab: bool, installed: bool, pip_returncode: int = 0):
+    """Run the install cell's bash with a stand-in ``python`` that logs each pip command and
+    answers ``pip show`` as an installed or missing labhelpers would; returns the commands and
+    the cell's exit status."""
+    log = tmp_path / "pip.log"
+    fake = tmp_path / "bin" / "python"
+    fake.parent.mkdir(parents=True)
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'echo "$*" >> {log}\n'
+        f'[ "$3" = show ] && exit {0 if installed else 1}\n'
+        f"exit {pip_returncode}\n"
     )
-    commands = []
-
-    def fake_run(command, **kwargs):
-        commands.append(command)
-        return subprocess.CompletedProcess(
-            command, pip_returncode, "", "ERROR: No matching distribution found"
-        )
-
-    monkeypatch.setattr(subprocess, "run", fake_run)
-    exec(install_cell(ROOT), {})
-    return commands
+    fake.chmod(0o755)
+    env = {"PATH": f"{fake.parent}:/usr/bin:/bin"}
+    if colab:
+        env["COLAB_RELEASE_TAG"] = "release-colab-20261201"
+    done = subprocess.run(["bash", "-c", install_script()], env=env, capture_output=True)
+    commands = log.read_text().splitlines() if log.exists() else []
+    return commands, done.returncode
 
 
-def test_install_cell_installs_only_on_colab_and_only_once(monkeypatch, capsys):
-    assert run_install_cell(monkeypatch, colab=False, installed=False) == []
-    assert run_install_cell(monkeypatch, colab=True, installed=True) == []
-    [command] = run_install_cell(monkeypatch, colab=True, installed=False)
-    assert command[1:4] == ["-m", "pip", "install"] and command[-1] == install_requirement(
-        ROOT
-    ).strip('"')
-    assert "installed in" in capsys.readouterr().out  # how long it took
+def test_install_cell_installs_only_on_colab_and_only_once(tmp_path):
+    assert run_install_cell(tmp_path / "a", colab=False, installed=False) == ([], 0)
+    shown, status = run_install_cell(tmp_path / "b", colab=True, installed=True)
+    assert (shown, status) == (["-m pip show -q labhelpers"], 0)
+    commands, status = run_install_cell(tmp_path / "c", colab=True, installed=False)
+    requirement = install_requirement(ROOT).strip('"')
+    assert commands == ["-m pip show -q labhelpers", f"-m pip install -q {requirement}"]
+    assert status == 0
 
 
-def test_install_cell_shows_pips_own_error(monkeypatch, capsys):
-    with pytest.raises(RuntimeError, match="pip could not install labhelpers"):
-        run_install_cell(monkeypatch, colab=True, installed=False, pip_returncode=1)
-    assert "ERROR: No matching distribution found" in capsys.readouterr().out
+def test_a_failed_install_fails_the_cell(tmp_path):
+    # IPython's %%bash raises on a nonzero status: the run stops under pip's own messages.
+    _, status = run_install_cell(tmp_path, colab=True, installed=False, pip_returncode=1)
+    assert status == 1
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)

@@ -9,14 +9,13 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from labhelpers.notebook_file import RESULTS_MIME  # noqa: E402
 from labhelpers.plots import plot_confusion_matrix, plot_history  # noqa: E402
+from labhelpers.progress import epoch_line, epoch_summary  # noqa: E402
 from labhelpers.report import (  # noqa: E402
-    RESULTS_MIME,
-    epoch_line,
-    epoch_summary,
     machine_description,
     observation_table,
-    record_results,
+    report_result,
     result_sentence,
 )
 
@@ -80,38 +79,47 @@ def test_result_sentence_states_measured_and_record_numbers():
     assert "record" not in result_sentence("M", {"accuracy": 0.5}, 1, 0.1, "d")
 
 
-def test_record_results_is_json_and_displayed_with_its_mime(monkeypatch):
+def test_report_result_shows_the_sentence_and_saves_json_with_its_mime(monkeypatch):
+    import torch
+    from IPython.display import Markdown
+
+    from labhelpers.profiles import Settings
+
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append(obj))
-    record = record_results(
-        "E6",
-        "smoke",
-        "generated",
-        {"val_accuracy": np.float32(0.75)},
-        {"epochs": 3},
+    settings = Settings(profile="smoke", epochs=3, device=torch.device("cpu"), sizes=(2, 5))
+    result = dict(
+        title="E6",
+        data="generated",
+        metrics={"val_accuracy": np.float32(0.75)},
         model="RNN(16)",
         headline="val_accuracy",
         lab_record={"val_accuracy": 0.94},
     )
-    assert json.loads(json.dumps(record))["metrics"] == {"val_accuracy": 0.75}
-    assert (record["model"], record["headline"], record["lab_record"]) == (
+    assert report_result("The RNN reached **75%**.", settings, **result) is None
+    sentence, saved = shown
+    assert isinstance(sentence, Markdown) and sentence.data == "The RNN reached **75%**."
+    results = saved[RESULTS_MIME]
+    assert json.loads(json.dumps(results)) == results
+    assert results["metrics"] == {"val_accuracy": 0.75}
+    assert (results["profile"], results["sentence"]) == ("smoke", "The RNN reached **75%**.")
+    assert results["settings"] == {
+        "profile": "smoke",
+        "epochs": 3,
+        "device": "cpu",
+        "sizes": [2, 5],
+    }
+    assert (results["model"], results["headline"], results["lab_record"]) == (
         "RNN(16)",
         "val_accuracy",
         {"val_accuracy": 0.94},
     )
-    assert record["machine"]["cpu_count"] == os.cpu_count()
-    assert shown[0][RESULTS_MIME] == record
-    assert shown[0]["text/plain"] == "Results of E6 recorded (1 figures)."
-    with pytest.raises(TypeError):
-        record_results(
-            "E6", "smoke", "generated", {"a": 1.0}, {"model": object()}, model="m", headline="a"
-        )
-    with pytest.raises(ValueError, match="headline 'loss' must name one of the metrics: a"):
-        record_results("E6", "smoke", "generated", {"a": 1.0}, model="m", headline="loss")
+    assert results["machine"]["cpu_count"] == os.cpu_count()
+    assert saved["text/plain"] == "Results of E6 saved (1 figures)."
+    with pytest.raises(ValueError, match="headline 'loss' must name one of the metrics"):
+        report_result("s", settings, **{**result, "headline": "loss", "lab_record": None})
     with pytest.raises(ValueError, match=r"lab_record names \['f1'\]"):
-        record_results(
-            "E6", "smoke", "generated", {"a": 1.0}, model="m", headline="a", lab_record={"f1": 0.9}
-        )
+        report_result("s", settings, **{**result, "lab_record": {"f1": 0.9}})
 
 
 def test_epoch_line_is_the_one_format_of_every_training_loop():

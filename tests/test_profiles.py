@@ -13,11 +13,14 @@ from labhelpers.profiles import (
     PARAMETER_TYPES,
     PROFILE_NAMES,
     Declared,
+    Lesson,
+    Settings,
     check_parameters,
     check_profile,
     check_rules,
     convert_parameter,
     declared_parameters,
+    lesson_of,
     resolve_settings,
 )
 from labhelpers.tools.runner import list_notebooks, notebook_parameters
@@ -100,25 +103,14 @@ def test_a_list_parameter_takes_one_value_or_commas_as_people_type_them():
 
 
 def notebook_declarations_and_profiles(path: Path):
-    """A notebook's declared parameters, defaults and PROFILES table, from its .py source."""
-    import ast
-
+    """A notebook's declared parameters, defaults (its parameters cell) and profile table (its
+    lesson's entry in labhelpers/lesson_settings.py)."""
     source = path.with_suffix(".py").read_text()
     cell = source.split('# %% tags=["parameters"]\n', 1)[1].split("\n# %%", 1)[0]
     defaults = {}
     exec(cell, {}, defaults)
-    # The constants the table is written with (PROFILES and names like CATALOGUE_SCALES), in order.
-    constants = []
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and all(
-            isinstance(t, ast.Name) and t.id.isupper() for t in node.targets
-        ):
-            constants.append(node)
-            if node.targets[0].id == "PROFILES":
-                break
-    namespace = {}
-    exec(compile(ast.Module(constants, type_ignores=[]), str(path), "exec"), namespace)
-    return declared_parameters(cell), defaults, namespace["PROFILES"]
+    declared = declared_parameters(cell)
+    return declared, defaults, lesson_of(declared).table()
 
 
 @pytest.mark.parametrize("path", list_notebooks(ROOT), ids=lambda p: p.stem)
@@ -139,6 +131,8 @@ def test_every_profile_obeys_the_rules_its_notebook_declares(path):
                 f"{profile}: {name} has another type"
             )
         check_rules(declared, {**defaults, **settings}, profile)
+        for rule in lesson_of(declared).rules:  # the checks that relate settings
+            rule(Settings(settings))
 
 
 @pytest.mark.parametrize(
@@ -222,7 +216,7 @@ def test_plain_papermill_saves_plain_lines_and_takes_yaml_strings_by_their_type(
     settings = next(
         cell
         for cell in notebook["cells"]
-        if "notebook_settings(PROFILES)" in "".join(cell["source"])
+        if "".join(cell["source"]) == "settings = notebook_settings()"
     )
     assert "'learning_rate': 0.001" in "".join(settings["outputs"][0]["data"]["text/plain"])
 
@@ -310,3 +304,33 @@ def test_unknown_setting_and_incomplete_table_are_errors():
         resolve_settings("quick", TABLE, {"epoch": 3})
     with pytest.raises(ValueError, match="no entry for"):
         resolve_settings("quick", {"quick": {}}, {})
+
+
+def test_a_lesson_table_is_the_lab_values_with_each_profiles_changes():
+    lesson = Lesson("toy", lab={"epochs": 50, "hidden_size": 16}, smoke={"epochs": 2})
+    assert lesson.table() == {
+        "smoke": {"epochs": 2, "hidden_size": 16},
+        "quick": {"epochs": 50, "hidden_size": 16},
+        "lab": {"epochs": 50, "hidden_size": 16},
+    }
+    with pytest.raises(ValueError, match=r"toy: the quick profile changes unknown \['epoch'\]"):
+        Lesson("toy", lab={"epochs": 50}, quick={"epoch": 5}).table()
+
+
+def test_settings_read_as_attributes_and_name_the_missing_one():
+    settings = Settings(profile="smoke", epochs=3)
+    assert (settings.epochs, settings.profile, settings["epochs"]) == (3, "smoke", 3)
+    with pytest.raises(AttributeError, match=r"no setting 'epoch'.*\['epochs', 'profile'\]"):
+        _ = settings.epoch
+
+
+def test_a_lesson_is_found_by_the_largest_set_of_its_parameters():
+    from labhelpers.lesson_settings import LESSONS
+
+    by_name = {lesson.name: lesson for lesson in LESSONS}
+    five, seven = by_name["imdb_rnn_pytorch"], by_name["imdb_embeddings"]
+    assert set(five.lab) < set(seven.lab)  # lesson 7 declares all of lesson 5's and more
+    assert lesson_of({"profile", *five.lab}) is five
+    assert lesson_of({"profile", *seven.lab}) is seven
+    with pytest.raises(RuntimeError, match="run the cell tagged `parameters` first"):
+        lesson_of({"profile", "hidden_size"})

@@ -17,9 +17,10 @@ import pytest
 import torch
 
 from labhelpers.__main__ import main
+from labhelpers.notebook_file import read, saved_results
 from labhelpers.tools.cache import data_identity, refresh_markdown, run_key, shared_identity
 from labhelpers.tools.jobs import THREAD_VARIABLES
-from labhelpers.tools.runner import default_jobs, results_of, run, run_times
+from labhelpers.tools.runner import default_jobs, run, run_times
 from labhelpers.tools.sweep import check_grid, parse_grid_option, point_name, sweep_page
 
 from conftest import ROOT
@@ -91,7 +92,7 @@ def test_parallel_run_reports_each_job_and_a_summary(ran):
             for r in records
             if r["notebook"] == name
         ]
-        assert mine == results_of(executed)
+        assert mine == saved_results(read(executed))
         ours = json.loads(executed.read_text())["metadata"]["labhelpers"]
         assert ours["run_key"] and ours["at_once"] == min(default_jobs(), len(SMALL))
     assert {r["machine"]["torch_threads"] for r in records} == {1}  # one thread per job
@@ -251,7 +252,7 @@ def test_a_sweep_of_two_values_makes_two_executed_notebooks_and_one_table(ran, t
         notebook = json.loads(executed.read_text())
         assert notebook["metadata"]["papermill"]["parameters"]["hidden_size"] == row.hidden_size
         assert notebook["metadata"]["labhelpers"]["point"] == {"hidden_size": row.hidden_size}
-        assert results_of(executed)[0]["metrics"]["val_accuracy"] == row.val_accuracy
+        assert saved_results(read(executed))[0]["metrics"]["val_accuracy"] == row.val_accuracy
     assert (folder / "last" / "sweep_hidden_size.png").stat().st_size > 1000
     page = sweep_page(folder / "last")
     assert "![sweep_hidden_size.png](sweep/sweep_hidden_size.png)" in page
@@ -278,7 +279,7 @@ def test_a_failing_sweep_point_keeps_the_others_results_and_exits_non_zero(ran, 
     executed = root / "_build" / "sweeps" / "executed"
     assert (executed / "01_sum_classifier--device=cuda.failed.ipynb").exists()
     assert not (executed / "01_sum_classifier--device=cuda.ipynb").exists()
-    assert results_of(executed / "01_sum_classifier--device=cpu.ipynb")
+    assert saved_results(read(executed / "01_sum_classifier--device=cpu.ipynb"))
     table = (root / "_build" / "sweeps" / "last" / "sweep.csv").read_text().splitlines()
     assert len(table) == 2 and table[1].startswith("01_sum_classifier,cpu,")
 
@@ -295,7 +296,7 @@ def test_two_runs_of_the_same_notebook_at_once_do_not_overwrite_each_other_silen
     refused = next(err for process, (_, err) in zip(runs, outputs) if process.returncode == 1)
     assert "01_sum_classifier: another run (pid " in refused and "is executing it into" in refused
     executed = root / "_build" / "executed" / "01_sum_classifier.ipynb"
-    assert results_of(executed)  # whole, readable, from the run that went ahead
+    assert saved_results(read(executed))  # whole, readable, from the run that went ahead
 
 
 def running(cell) -> bool:
@@ -379,7 +380,7 @@ def test_ctrl_c_or_sigterm_stops_with_one_line_and_keeps_the_partial_notebook_an
     ]
     before_training = partial.cells[: partial.cells.index(training_cell(partial))]
     assert all(cell.execution_count for cell in before_training if cell.cell_type == "code")
-    assert not results_of(root / "_build" / "executed" / "01_sum_classifier.partial.ipynb")
+    assert not saved_results(read(root / "_build" / "executed" / "01_sum_classifier.partial.ipynb"))
     after = {path: path.read_bytes() for path in before}
     assert after == before  # earlier executed copies and results untouched
     assert not list(jobs.glob("labhelpers-job-*/*.ipynb"))

@@ -10,8 +10,10 @@ from html import unescape
 import pytest
 
 from labhelpers.__main__ import main
+from labhelpers.notebook_file import read, saved_results
 from labhelpers.tools.book import build_book, results_page
-from labhelpers.tools.runner import list_notebooks, parse_value, results_of, run, select_notebooks
+from labhelpers.tools.runner import list_notebooks, run, select_notebooks
+from labhelpers.tools.sweep import parse_value
 
 from conftest import ROOT
 
@@ -102,14 +104,14 @@ def test_book_has_every_lesson_and_the_results_page(built_book):
     ) in text
 
 
-def test_book_shows_a_sample_lab_record_of_lesson_1_made_from_its_run(built_book):
+def test_book_shows_a_sample_lab_report_of_lesson_1_made_from_its_run(built_book):
     _, records, html = built_book
-    page = (html / "book" / "sample_record.html").read_text()
-    assert 'src="../_static/records/01_sum_classifier.record.html"' in page
-    folder = html / "_static" / "records"
-    assert (folder / "01_sum_classifier.record.pdf").read_bytes().startswith(b"%PDF-")
+    page = (html / "book" / "sample_lab_report.html").read_text()
+    assert 'src="../_static/lab_reports/01_sum_classifier.lab-report.html"' in page
+    folder = html / "_static" / "lab_reports"
+    assert (folder / "01_sum_classifier.lab-report.pdf").read_bytes().startswith(b"%PDF-")
     record = next(r for r in records if r["notebook"] == "01_sum_classifier")
-    shown = (folder / "01_sum_classifier.record.html").read_text()
+    shown = (folder / "01_sum_classifier.lab-report.html").read_text()
     text = " ".join(unescape(re.sub(r"<[^>]+>", " ", shown)).split())
     assert f"accuracy {100 * record['metrics']['val_accuracy']:.2f}%" in text  # this run's Result
     assert "Profile smoke" in text and "A. Student (sample)" in text
@@ -121,8 +123,8 @@ def test_book_shows_the_last_sweep_on_a_page_of_its_own(built_book):
     text = " ".join(unescape(re.sub(r"<[^>]+>", " ", page)).split())
     assert "The last sweep" in text and "2 of 2 points finished" in text
     for seed in (0, 1):  # each point's figure, as its executed notebook recorded it
-        record = results_of(
-            root / "_build" / "sweeps" / "executed" / f"01_sum_classifier--seed={seed}.ipynb"
+        record = saved_results(
+            read(root / "_build" / "sweeps" / "executed" / f"01_sum_classifier--seed={seed}.ipynb")
         )[0]
         assert f"01_sum_classifier {seed} {record['title']} val_accuracy" in text
         assert f"{record['metrics']['val_accuracy']:.4g}" in text

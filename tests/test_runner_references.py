@@ -1,10 +1,13 @@
 """Regenerating an nbval reference says which compared output lines changed (not timings)."""
 
+import os
 import shutil
 
 import nbformat
 
-from labhelpers.tools.runner import compared_lines, make_references, strip_for_reference
+from labhelpers.environment import BATCH_ENV
+from labhelpers.tools.references import compared_lines, make_references, strip_for_reference
+from labhelpers.tools.runner import execute_notebook
 
 from conftest import ROOT
 
@@ -63,3 +66,19 @@ def test_a_reference_keeps_no_stderr(tmp_path):
     nbformat.write(notebook, tmp_path / "executed.ipynb")
     strip_for_reference(tmp_path / "executed.ipynb", tmp_path / "reference.ipynb")
     assert compared_lines(tmp_path / "reference.ipynb") == ["kept"]
+
+
+def test_execute_notebook_gives_the_batch_flag_to_the_kernel_and_leaves_this_process_as_it_was(
+    tmp_path, monkeypatch
+):
+    monkeypatch.delenv(BATCH_ENV, raising=False)  # conftest sets it for the test process
+    before = dict(os.environ)
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(f"import os\nprint(repr(os.environ.get({BATCH_ENV!r})))")]
+    )
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nbformat.write(notebook, tmp_path / "seen.ipynb")
+    executed = execute_notebook(tmp_path / "seen.ipynb", tmp_path / "out" / "seen.ipynb", {})
+    assert dict(os.environ) == before
+    (output,) = nbformat.read(executed, as_version=4).cells[0].outputs
+    assert output.text == "'1'\n"

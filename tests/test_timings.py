@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from labhelpers.report import RESULTS_MIME
+from labhelpers.notebook_file import RESULTS_MIME
 from labhelpers.tools.runner import list_notebooks
 from labhelpers.tools.timings import (
     README_END,
@@ -128,10 +128,10 @@ def test_the_table_has_every_lesson_and_profile_and_says_where_it_was_measured(t
         "| not measured | 2 min 10 s (generated reviews) | not measured | not measured |"
     )
     assert rows["09_forecasting"].endswith("| not measured | 2 min 10 s | not measured | 20 s |")
-    assert "- quick: CPU, 2 cores, 1 torch thread, 2 notebooks at a time, 2026-11-30." in table
+    assert "- quick: 2 CPU cores, 1 torch thread, 2 notebooks at a time, 2026-11-30." in table
     assert (
-        "- quick, GPU (NVIDIA H200): GPU (NVIDIA H200), 2 cores, 1 torch thread, one notebook at "
-        "a time, 2026-11-30."
+        "- quick, GPU (NVIDIA H200): 2 CPU cores, GPU NVIDIA H200, 1 torch thread, one notebook "
+        "at a time, 2026-11-30."
     ) in table
 
 
@@ -159,11 +159,11 @@ def test_a_profile_measured_on_two_cpu_models_has_a_column_for_each(tmp_path):
         "| not measured | 1 min 15 s | not measured | 1 min 15 s | not measured |"
     )
     assert (
-        "- lab (AMD EPYC 7B13): CPU, 2 cores (AMD EPYC 7B13), 1 torch thread, 2 notebooks at a "
+        "- lab (AMD EPYC 7B13): 2 CPU cores (AMD EPYC 7B13), 1 torch thread, 2 notebooks at a "
         "time, 2026-11-30."
     ) in table
     assert (
-        "- quick: CPU, 2 cores (AMD EPYC 7B13), 1 torch thread, 2 notebooks at a time, "
+        "- quick: 2 CPU cores (AMD EPYC 7B13), 1 torch thread, 2 notebooks at a time, "
         "2026-11-30." in table
     )
 

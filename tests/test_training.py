@@ -13,7 +13,7 @@ from labhelpers.data.batches import BPTTBatches, TensorBatches
 from labhelpers.data.chars import CharCodec
 from labhelpers.lessons.char_rnn import generate_text
 from labhelpers.models import CharRNN, LastStepRNN
-from labhelpers.report import epoch_line
+from labhelpers.progress import epoch_line
 from labhelpers.runtime import seed_everything
 from labhelpers.training import (
     EarlyStopping,

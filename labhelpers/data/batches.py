@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from ..checks import positive_int
+from ..text import review_lengths
 
 
 class TensorBatches:
@@ -59,11 +60,6 @@ def _as_ids(ids) -> torch.Tensor:
             f"{ids.dtype}"
         )
     return ids.long()
-
-
-def review_lengths(ids: torch.Tensor) -> torch.Tensor:
-    """Words per review of a post-padded id matrix: the count of non-zero ids (at least 1)."""
-    return (ids != 0).sum(dim=1).clamp(min=1)
 
 
 class LengthBuckets:

@@ -20,7 +20,6 @@ cache offline.
 from __future__ import annotations
 
 import importlib.util
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..checks import positive_int, require
+from ..environment import data_dir, labhelpers_cache
 from ..files import atomic_write
 
 TINY_SHAKESPEARE_URL = (
@@ -121,9 +121,7 @@ def _lee_path() -> Path | None:
 
 
 def _default_cache() -> Path:
-    if os.environ.get("LABHELPERS_DATA_DIR"):
-        return Path(os.environ["LABHELPERS_DATA_DIR"])
-    return Path.home() / ".cache" / "labhelpers"
+    return data_dir() or labhelpers_cache()
 
 
 def available_corpora() -> dict[str, bool]:
@@ -133,6 +131,19 @@ def available_corpora() -> dict[str, bool]:
         "python_docs": importlib.util.find_spec("pydoc_data") is not None,
         "tiny_shakespeare": (_default_cache() / "tiny_shakespeare.txt").is_file(),
     }
+
+
+def corpus_or_python_docs(name: str) -> str:
+    """The corpus a lesson reads: ``name``, or ``"python_docs"`` when ``name`` is ``"lee"`` and
+    gensim's copy is missing (lessons 10 and 13 run without gensim). When gensim is not
+    installed it prints so, with the command that installs it."""
+    if name != "lee" or available_corpora()["lee"]:
+        return name
+    try:
+        require("gensim", "text", "the Lee corpus")
+    except ModuleNotFoundError as missing:
+        print(f"{missing}. This run uses Python's own help texts instead.")
+    return "python_docs"
 
 
 def load_corpus(

@@ -1,6 +1,7 @@
 """Lesson 10 only: sampling text from a character-level model with a temperature,
 teacher forcing set against free running, each validation chunk's loss (for the noise of a
-comparison), and a per-step bidirectional model whose teacher-forced loss leaks the answer.
+comparison), a per-step bidirectional model whose teacher-forced loss leaks the answer, and the
+lesson's figures of the learning curves and of teacher forcing against free running.
 
 The model is :class:`labhelpers.models.CharRNN`, trained by
 :func:`labhelpers.training.fit_char_model` on
@@ -401,7 +402,7 @@ def fit_with_checkpoints(
     import contextlib
     import io
 
-    from ..report import epoch_line
+    from ..progress import epoch_line
     from ..training import History, NonFiniteLoss, fit_char_model
 
     epochs = positive_int("epochs", epochs)
@@ -670,3 +671,60 @@ def passage_around(text: str, char: str = '"', length: int = 240, before: int = 
     found = text.find(char)
     start = max(0, found - before) if found >= 0 else 0
     return max(0, min(start, len(text) - length))
+
+
+# ---------------------------------------------------------------- figures
+
+
+def plot_char_histories(histories, unigram_perplexity: float):
+    """Each model's loss per epoch (training solid, validation dashed, one colour per model)
+    and its validation perplexity beside the unigram model's (no context, dotted).
+
+    ``histories`` maps a model's name to its history (``loss``, ``val_loss`` and
+    ``val_perplexity`` per epoch). Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    for name, history in histories.items():
+        epochs_axis = np.arange(1, len(history["loss"]) + 1)
+        (line,) = axes[0].plot(epochs_axis, history["loss"], marker="o", label=f"{name} training")
+        colour = line.get_color()
+        axes[0].plot(epochs_axis, history["val_loss"], marker="o", linestyle="--", color=colour,
+                     label=f"{name} validation")  # fmt: skip
+        axes[1].plot(epochs_axis, history["val_perplexity"], marker="o", color=colour, label=name)
+    axes[1].axhline(unigram_perplexity, color="gray", linestyle=":", label="no context (unigram)")
+    axes[0].set_ylabel("cross-entropy (nats per character)")
+    axes[0].set_title("Loss per epoch")
+    axes[1].set_ylabel("validation perplexity")
+    axes[1].set_title("Validation perplexity per epoch")
+    for ax in axes:
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_continuation_errors(forcing: ContinuationErrors, model_name: str):
+    """Teacher forcing against free running by step k after the true context
+    (:func:`continuation_errors`): the share of wrong greedy characters, and beside it the
+    loss of the text's k-th character. ``model_name`` titles the first panel."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+    steps = np.arange(1, len(forcing.teacher_error) + 1)
+    for ax, key, label in (
+        (axes[0], "error", "share of wrong greedy characters"),
+        (axes[1], "loss", "cross-entropy of the true character (nats)"),
+    ):
+        for mode, prefix in (("teacher forcing", "teacher"), ("free running", "free")):
+            ax.plot(steps, getattr(forcing, f"{prefix}_{key}"), marker="o", label=mode)
+        ax.set_xlabel("step k after the true context")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    axes[0].set_title(f"{model_name}: greedy continuation errors")
+    axes[1].set_title("Loss of the text's k-th character")
+    fig.tight_layout()
+    return fig

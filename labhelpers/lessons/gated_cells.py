@@ -1,4 +1,8 @@
-"""Lesson 12 only: how far back the loss at the last step reaches in an RNN, an LSTM and a GRU.
+"""Lessons 4 and 12: gated cells started remembering, and how far back their gradient reaches.
+
+:func:`open_gates` starts an LSTM or a GRU remembering (its gates' biases opened): lesson 4
+trains such cells on its long-range task, lesson 12 measures their gradients. The rest serves
+lesson 12: how far back the loss at the last step reaches in an RNN, an LSTM and a GRU.
 
 The model is :class:`labhelpers.models.LastStepRNN` (one recurrent layer read at
 its last step, then a linear layer). :func:`gradient_norms_by_lag` runs it
@@ -6,8 +10,7 @@ one step at a time so that autograd keeps the gradient of the loss with respect
 to every state (in float64 when asked: a float32 gradient that falls below
 1e-45 becomes 0); :func:`share_at_lag` and :func:`compared_with_rnn` turn
 those norms into the share of the gradient that reaches a lag, with its
-standard error, and into words. ``open_gates``, which starts a gated cell
-remembering, lives in :mod:`labhelpers.models` (lessons 4 and 12 use it).
+standard error, and into words.
 """
 
 from __future__ import annotations
@@ -20,7 +23,38 @@ import torch
 from torch import nn
 
 from .. import noise
-from ..models import LastStepRNN, open_gates  # noqa: F401 (lesson 12 imports it here)
+from ..models import LastStepRNN
+
+
+def open_gates(model: LastStepRNN, value: float) -> None:
+    """Start a gated cell remembering: its gates' biases set so that sigma(value) keeps the state.
+
+    LSTM: forget gate bias ``value`` and input gate bias ``-value``; GRU: update
+    gate bias ``value`` (h_t = (1 - z_t) n_t + z_t h_{t-1}, so z_t near 1 keeps
+    h_{t-1}). torch stacks the biases in chunks of hidden_size, LSTM (input,
+    forget, cell, output) and GRU (reset, update, new), and keeps two per gate
+    (``bias_ih``, ``bias_hh``) whose sum acts: the first gets the value, the
+    second zero. A vanilla RNN is left as it is.
+    """
+    if not isinstance(model, LastStepRNN):
+        raise ValueError(
+            f"model must be a labhelpers.models.LastStepRNN, got {type(model).__name__}"
+        )
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"value must be a finite number, got {value!r}")
+    size = model.rnn.hidden_size
+    if isinstance(model.rnn, nn.LSTM):
+        chunks = {1: value, 0: -value}
+    elif isinstance(model.rnn, nn.GRU):
+        chunks = {1: value}
+    else:
+        return
+    with torch.no_grad():
+        for layer in range(model.rnn.num_layers):
+            for chunk, bias in chunks.items():
+                getattr(model.rnn, f"bias_ih_l{layer}")[chunk * size : (chunk + 1) * size] = bias
+                getattr(model.rnn, f"bias_hh_l{layer}")[chunk * size : (chunk + 1) * size] = 0.0
 
 
 def _state_tensors(state) -> tuple[torch.Tensor, ...]:
@@ -146,3 +180,25 @@ def compared_with_rnn(name: str, gated: noise.Measured, plain: noise.Measured) -
     if side == "above":
         return f"the {name} kept {_times(d)} times the RNN's share ({span})"
     return f"the {name} kept 1/{_times(-d)} of the RNN's share ({span})"
+
+
+def plot_gradients_beside_lesson_4(
+    lesson4_norms, lesson4_bounds, gradients, seq_len: int, hidden: int, distance: int
+):
+    """The lesson's gradient figure: lesson 4's vanilla-RNN norms and bounds by lag (first
+    panel), then one panel per moment of ``gradients`` (moment -> {cell name: norm by lag}),
+    each with a dotted line at the key's lag ``distance``. Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    from ..plots import plot_norms_by_lag
+
+    fig, axes = plt.subplots(2, 2, figsize=(13, 9))
+    title = f"Lesson 4: vanilla RNN, T = {seq_len}, hidden {hidden}"
+    plot_norms_by_lag(lesson4_norms, lesson4_bounds, title, ylim=(1e-20, 1e12), ax=axes[0, 0])
+    ylabel = r"$\|\partial L/\partial s_{T-\mathrm{lag}}\|$ (log scale)"
+    for ax, moment in zip(axes.flat[1:], gradients):
+        title = f"{moment}: RNN, LSTM, GRU (hidden {hidden})"
+        plot_norms_by_lag(gradients[moment], title=title, ylabel=ylabel, ax=ax)
+        ax.axvline(distance, color="grey", linestyle=":", linewidth=1)
+    fig.tight_layout()
+    return fig

@@ -1,19 +1,163 @@
-"""Lesson 5 only: lab record 000's accuracy line, kept
-to show its defect, saliency by word position, the sentence that reads it,
-and the table of the fixes added one at a time, each change with its noise.
+"""Lessons 5 and 7 (IMDB with a PyTorch RNN; with pre-trained word embeddings).
+
+Both lessons: the data cell (:func:`load_lesson_reviews`, the rows drawn by :func:`pick_rows`),
+the tokenizing of the reviews (:func:`encode_reviews`, :func:`rows_used`) and their batches
+(:func:`review_batches`). Lesson 7: the learning curves of its three embeddings
+(:func:`plot_embedding_histories`). Lesson 5: lab record 000's accuracy line, kept to show its
+defect, saliency by word position, its figure and the sentence that reads it, and the table of
+the fixes added one at a time, each change with its noise.
 
 The record's model is :class:`labhelpers.models.ReviewRNN`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import torch
 
 from .. import noise
+from ..data.batches import TensorBatches
+from ..data.review_data import ReviewData, load_review_data
 from ..models import ReviewRNN
+from ..runtime import describe_device, seed_everything
+from ..text import EncodedTexts, encode_texts
+
+
+def pick_rows(n_available: int, n_wanted: int, seed: int) -> np.ndarray:
+    """Sorted positions of a random ``n_wanted`` of ``n_available`` rows (0, or at least
+    ``n_available``: all of them), the same for every run with this seed.
+
+    Positions rather than a subset of the reviews (:meth:`ReviewData.subset` draws other rows):
+    lesson 5's record fits its tokenizer on every review, then trains on these rows.
+    """
+    if not n_wanted or n_wanted >= n_available:
+        return np.arange(n_available)
+    return np.sort(np.random.default_rng(seed).permutation(n_available)[:n_wanted])
+
+
+class LessonReviews(NamedTuple):
+    """The reviews of lessons 5 and 7, the positions of the rows the lesson uses in
+    ``reviews.train`` and ``reviews.test``, and those rows' labels (float32, 1 positive)."""
+
+    reviews: ReviewData
+    train_rows: np.ndarray
+    test_rows: np.ndarray
+    y_train: np.ndarray
+    y_test: np.ndarray
+
+
+def load_lesson_reviews(settings, split: str, clean: bool = False) -> LessonReviews:
+    """The data cell of lessons 5 and 7: seed everything, set torch's threads, load the reviews
+    (:func:`labhelpers.data.review_data.load_review_data` with ``split`` and ``clean``), print
+    where they come from and the device, and draw ``n_train`` training and ``n_test`` test rows
+    (:func:`pick_rows`, seeds ``seed + 1`` and ``seed + 2``).
+
+    ``settings`` is the notebook's settings (``seed``, ``threads``, ``data``, ``data_path``,
+    ``n_synthetic``, ``n_train``, ``n_test``, ``device``).
+    """
+    seed_everything(settings.seed)
+    if settings.threads:
+        torch.set_num_threads(settings.threads)
+    reviews = load_review_data(
+        settings.data,
+        settings.data_path or None,
+        split=split,
+        clean=clean,
+        n_synthetic=settings.n_synthetic,
+        seed=settings.seed,
+    )
+    print(reviews.description)
+    if not reviews.is_imdb:
+        print(
+            "NOTE: these are generated reviews, not IMDB; "
+            "every number below is a number about them."
+        )
+    print(f"device: {describe_device(settings.device)}")
+    train_rows = pick_rows(len(reviews.train), settings.n_train, settings.seed + 1)
+    test_rows = pick_rows(len(reviews.test), settings.n_test, settings.seed + 2)
+    return LessonReviews(
+        reviews,
+        train_rows,
+        test_rows,
+        reviews.train["label"].to_numpy()[train_rows].astype(np.float32),
+        reviews.test["label"].to_numpy()[test_rows].astype(np.float32),
+    )
+
+
+def encode_reviews(
+    reviews: ReviewData, settings, name: str, *, truncating: str = "pre", fit_on_test: bool = False
+) -> EncodedTexts:
+    """Word ids of every training and test review, padded at the start to ``settings.maxlen``
+    and cut at ``truncating``'s end, by a tokenizer of ``settings.num_words`` ids (OOV id 1)
+    fitted on the training reviews, or on every review with ``fit_on_test`` (lab record 000's
+    leak); kept on disk under ``name`` when ``settings.cache``
+    (:func:`labhelpers.text.encode_texts`).
+    """
+    train, test = reviews.train["review"].tolist(), reviews.test["review"].tolist()
+    return encode_texts(
+        train + test if fit_on_test else train,
+        {"train": train, "test": test},
+        num_words=settings.num_words,
+        oov_token="<OOV>",
+        maxlen=settings.maxlen,
+        truncating=truncating,
+        name=name,
+        cache=settings.cache,
+    )
+
+
+def rows_used(encoded: EncodedTexts, train_rows: np.ndarray, test_rows: np.ndarray):
+    """The word ids of the rows a lesson uses (:class:`LessonReviews`): ``(X_train, X_test)``."""
+    return encoded.arrays["train"][train_rows], encoded.arrays["test"][test_rows]
+
+
+def review_batches(X: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool) -> TensorBatches:
+    """Batches of word ids ``X`` (as int64) and float labels ``y`` for the lessons' models."""
+    return TensorBatches(
+        torch.from_numpy(X).long(), torch.from_numpy(y), batch_size=batch_size, shuffle=shuffle
+    )
+
+
+def plot_embedding_histories(histories: Mapping[str, Mapping[str, Sequence[float]]], title: str):
+    """Lesson 7's learning curves of its embeddings, side by side: validation accuracy (solid,
+    circles) and training accuracy (dotted, same colour) per epoch, and validation loss per
+    epoch. ``histories`` maps an embedding's name to its history (``accuracy``,
+    ``val_accuracy``, ``val_loss`` per epoch). Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    if not histories:
+        raise ValueError("histories is empty: give at least one {embedding: history}")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    for name, history in histories.items():
+        epochs_axis = np.arange(1, len(history["val_accuracy"]) + 1)
+        (line,) = axes[0].plot(
+            epochs_axis, history["val_accuracy"], marker="o", markersize=3, label=name
+        )
+        axes[0].plot(
+            epochs_axis, history["accuracy"], color=line.get_color(), linestyle=":", alpha=0.7
+        )
+        axes[1].plot(
+            epochs_axis,
+            history["val_loss"],
+            marker="o",
+            markersize=3,
+            color=line.get_color(),
+            label=name,
+        )
+    panels = (
+        ("accuracy per epoch (solid: validation, dotted: training)", "accuracy"),
+        ("validation loss per epoch", "binary cross-entropy"),
+    )
+    for ax, (panel_title, ylabel) in zip(axes, panels):
+        ax.set(title=panel_title, xlabel="epoch", ylabel=ylabel)
+        ax.grid(alpha=0.3)
+        ax.legend(title="embedding", fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
 
 
 def record_accuracy_line(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -54,6 +198,26 @@ def saliency_by_position(model: ReviewRNN, ids: torch.Tensor, batch_size: int = 
             (grad,) = torch.autograd.grad(z, embedded)
             total += grad.norm(dim=2).sum(dim=0).double().cpu()
     return (total / len(ids)).numpy()
+
+
+def plot_saliency_by_position(saliency: np.ndarray):
+    """Lesson 5's figure of :func:`saliency_by_position`: the mean ||dz/de_t|| at each position
+    of the padded review (1 to ``seq_len``, the last read by h_T), on a log scale. Returns the
+    figure."""
+    import matplotlib.pyplot as plt
+
+    saliency = np.asarray(saliency)
+    if saliency.ndim != 1 or len(saliency) == 0:
+        raise ValueError(
+            "saliency needs one value per position: give the result of saliency_by_position"
+        )
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    ax.semilogy(np.arange(1, len(saliency) + 1), saliency)
+    ax.set_xlabel(f"position in the padded review ({len(saliency)} = the last step, read by h_T)")
+    ax.set_ylabel("mean ||dz / de_t|| (log scale)")
+    ax.set_title("How much each position can move the output")
+    ax.grid(alpha=0.3)
+    return fig
 
 
 # The far word's gradient counts as "about as large as" the last word's within this factor.

@@ -1,6 +1,8 @@
 """Lesson 11 only: the steps from the record's model to
 a strong IMDB classifier, and the bag-of-words baseline.
 
+- :func:`split_reviews`: the reviews encoded once (:class:`ReviewSplits`), with a validation
+  part carved from the training reviews (:func:`validation_rows`).
 - :class:`StepConfig`, :func:`ablation_steps`: one change per step (masking, pooling, both
   directions, clipping, a larger vocabulary, dropout, word vectors, GRU/LSTM), each trained by
   :func:`train_step` on :class:`labhelpers.models.PooledReviewRNN` with
@@ -27,9 +29,129 @@ from torch import nn
 
 from ..checks import one_of, positive_int
 from ..data.batches import LengthBuckets
-from ..data.imdb import ReviewSplits
 from ..models import PooledReviewRNN
 from ..training import run_epoch
+
+
+@dataclass
+class ReviewSplits:
+    """Reviews encoded once at the largest vocabulary and length, cut down per step by :meth:`ids`.
+
+    ``ids[part]`` has shape (n, maxlen), padded and truncated at the end;
+    ``labels[part]`` float32. Parts: ``"train"``, ``"val"`` (carved from the
+    training reviews), ``"test"``. ``train_texts`` are the texts of the
+    ``"train"`` part, for word2vec.
+    """
+
+    ids: dict
+    labels: dict
+    word_index: dict
+    train_texts: list
+    description: str
+
+    @property
+    def maxlen(self) -> int:
+        return self.ids["train"].shape[1]
+
+    def inputs(self, part: str, num_words: int, maxlen: int, batching: str) -> np.ndarray:
+        """Ids of a part with words ranked ``num_words`` or below mapped to the OOV id 1, first
+        ``maxlen`` words.
+
+        ``batching="fixed"``: padded in front to exactly ``maxlen`` (the record's
+        layout); ``"buckets"``: padded at the end.
+        """
+        if maxlen > self.maxlen:
+            raise ValueError(
+                f"maxlen {maxlen} is longer than the encoded reviews ({self.maxlen}): "
+                "encode with a larger maxlen"
+            )
+        ids = self.ids[part][:, :maxlen]
+        ids = np.where(ids >= num_words, 1, ids).astype(np.int64)
+        if batching == "fixed":  # move each review's words to the end: "pre" padding
+            lengths = (ids != 0).sum(axis=1)
+            shift = (maxlen - lengths)[:, None]
+            columns = (np.arange(maxlen)[None, :] - shift) % maxlen
+            ids = np.take_along_axis(ids, columns, axis=1)
+        return ids
+
+
+def validation_rows(train, n_val: int, seed: int = 0) -> np.ndarray:
+    """Positions of the validation reviews in the training frame ``train``.
+
+    The official split keeps each movie's reviews on one side, so a test review
+    is about a movie the model never read about. A random validation part would
+    share movies (names, plots) with the training part and score higher than
+    the test set. With ``review_id`` (Maas et al.'s numbering, where a movie's
+    reviews are numbered together) the validation part is, for each label, the
+    reviews with the highest numbers: a block of whole movies but the one at
+    its edge. Without it (the random split, the official split taken from
+    ``keras.datasets.imdb``, generated reviews), a random draw seeded by ``seed``.
+    """
+    if "review_id" not in train:
+        return np.sort(np.random.default_rng(seed).permutation(len(train))[:n_val])
+    labels = train["label"].to_numpy()
+    ids = train["review_id"].to_numpy()
+    rows = []
+    for label, share in zip((0, 1), (n_val // 2, n_val - n_val // 2)):
+        candidates = np.flatnonzero(labels == label)
+        rows.append(
+            candidates[np.argsort(ids[candidates], kind="stable")[len(candidates) - share :]]
+        )
+    return np.sort(np.concatenate(rows))
+
+
+def split_reviews(
+    reviews, *, num_words: int, maxlen: int, n_val: int, seed: int = 0, cache: bool = True
+) -> ReviewSplits:
+    """Tokenize ``reviews`` (:class:`labhelpers.data.review_data.ReviewData`) on the training
+    reviews; carve a validation part."""
+    from ..text import encode_texts
+
+    positive_int("n_val", n_val)
+    train_texts, test_texts = reviews.train["review"].tolist(), reviews.test["review"].tolist()
+    if n_val >= len(train_texts):
+        raise ValueError(f"n_val={n_val} leaves no training reviews (there are {len(train_texts)})")
+    encoded = encode_texts(
+        train_texts,
+        {"train": train_texts, "test": test_texts},
+        num_words=num_words,
+        oov_token="<OOV>",
+        maxlen=maxlen,
+        padding="post",
+        truncating="post",
+        name=f"strong-{reviews.source}-{reviews.split}",
+        cache=cache,
+    )
+    val = validation_rows(reviews.train, n_val, seed)
+    if "review_id" in reviews.train:
+        carve = "a block of review ids: other movies"
+    elif reviews.is_imdb:
+        carve = (
+            f"a random draw, seed {seed}: this split has no review ids, so validation may share "
+            "movies with training"
+        )
+    else:
+        carve = "random"  # generated reviews are about no movie
+    train = np.setdiff1d(np.arange(len(train_texts)), val)
+    labels = reviews.train["label"].to_numpy().astype(np.float32)
+    return ReviewSplits(
+        ids={
+            "train": encoded.arrays["train"][train],
+            "val": encoded.arrays["train"][val],
+            "test": encoded.arrays["test"],
+        },
+        labels={
+            "train": labels[train],
+            "val": labels[val],
+            "test": reviews.test["label"].to_numpy().astype(np.float32),
+        },
+        word_index=encoded.tokenizer.word_index,
+        train_texts=[train_texts[i] for i in train],
+        description=(
+            f"{reviews.description}; {len(train)} training, {n_val} validation ({carve}, "
+            f"carved from the training reviews), {len(test_texts)} test"
+        ),
+    )
 
 
 @dataclass
@@ -443,7 +565,7 @@ def direct_gradient_share(model: PooledReviewRNN, ids: torch.Tensor) -> dict:
     reaches, whatever the read-out); mean pooling to every step (1/T each); the last state
     to one step per direction.
     """
-    from ..data.batches import review_lengths
+    from ..text import review_lengths
 
     method = "_states_masked" if model.padding == "masked" else "_states_packed"
     original = getattr(model, method)

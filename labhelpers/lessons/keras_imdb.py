@@ -15,9 +15,9 @@ import numpy as np
 
 from .. import noise
 from ..checks import one_of, positive_int, positive_ints
-from ..data.imdb import KerasImdb, KerasLoadArgs, generated_in_keras_format
+from ..data.keras_imdb import KerasImdb, KerasLoadArgs, generated_in_keras_format
 from ..data.reviews import SENTIMENT_WORDS, make_review_corpus
-from ..report import epoch_line
+from ..progress import epoch_line
 from ..runtime import import_keras
 
 keras = import_keras("labhelpers.lessons.keras_imdb (lesson 6, IMDB with Keras)")

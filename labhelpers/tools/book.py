@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ..machine import machine_in_words
+from ..notebook_file import read, saved_results
 from .colab import BADGE_IMAGE
 from .runner import find_root, list_notebooks
 from .timings import times_page
@@ -57,48 +59,48 @@ def lesson_label(notebook: str) -> str:
     return f"Lesson {int(notebook[:2])}" if notebook[:2].isdigit() else notebook
 
 
-def _lesson_of(record: dict) -> str:
-    return lesson_label(record.get("notebook") or record["title"])
+def _lesson_of(result: dict) -> str:
+    return lesson_label(result.get("notebook") or result["title"])
 
 
-def data_in_words(record: dict) -> str:
-    """The data of a record, short: which corpus, and for IMDB which split."""
-    if record.get("source") == "imdb":
+def data_in_words(result: dict) -> str:
+    """The data of a result, short: which corpus, and for IMDB which split."""
+    if result.get("source") == "imdb":
         return {
             "official": "IMDB, official 25k/25k split",
             "random": "IMDB, random 80/20 split",
-        }.get(record.get("split"), "IMDB")
-    if record.get("source") == "synthetic":
+        }.get(result.get("split"), "IMDB")
+    if result.get("source") == "synthetic":
         return "generated reviews (not IMDB)"
-    return record["data"].split(";")[0].split(" (")[0]
+    return result["data"].split(";")[0].split(" (")[0]
 
 
-def summary_table(records: list[dict]) -> list[str]:
+def summary_table(results: list[dict]) -> list[str]:
     """The cross-lesson table: lesson, model, data, profile, our figure, the lab record's figure."""
     lines = [
         "| lesson | model | data | profile | our figure | the lab record's figure |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    for record in records:
-        name = record.get("headline") or next(iter(record["metrics"]), None)
+    for result in results:
+        name = result.get("headline") or next(iter(result["metrics"]), None)
         if name is None:
             continue
-        ours = f"{metric_words(name)} {_format_metric(name, record['metrics'][name])}"
-        theirs = record.get("lab_record", {}).get(name)
+        ours = f"{metric_words(name)} {_format_metric(name, result['metrics'][name])}"
+        theirs = result.get("lab_record", {}).get(name)
         lines.append(
-            f"| {_lesson_of(record)} | {record.get('model', record['title'])} | "
-            f"{data_in_words(record)} | {record['profile']} | {ours} | "
+            f"| {_lesson_of(result)} | {result.get('model', result['title'])} | "
+            f"{data_in_words(result)} | {result['profile']} | {ours} | "
             f"{_format_metric(name, theirs) if theirs is not None else 'not reported'} |"
         )
     return lines + [""]
 
 
-def _baseline_line(record: dict, baseline: dict | None) -> list[str]:
-    """The bag-of-words baseline on the split of an IMDB record, from the record that measured
+def _baseline_line(result: dict, baseline: dict | None) -> list[str]:
+    """The bag-of-words baseline on the split of an IMDB result, from the result that measured
     it."""
-    if record.get("source") != "imdb" or record.get("split") is None:
+    if result.get("source") != "imdb" or result.get("split") is None:
         return []
-    split = record["split"]
+    split = result["split"]
     value = (baseline or {}).get("baselines", {}).get(split)
     if value is None:
         return [
@@ -116,8 +118,8 @@ def _baseline_line(record: dict, baseline: dict | None) -> list[str]:
     ]
 
 
-def results_page(records: list[dict]) -> str:
-    """The Results page (MyST Markdown) for the collected records; IMDB results get the baseline
+def results_page(results: list[dict]) -> str:
+    """The Results page (MyST Markdown) for the collected results; IMDB results get the baseline
     beside them."""
     lines = [
         "# Results",
@@ -128,34 +130,31 @@ def results_page(records: list[dict]) -> str:
         "shrink a lesson for a CPU: check a notebook's profile before comparing with a lab record.",
         "",
     ]
-    if not records:
+    if not results:
         lines.append(
             "No results were collected: run `python -m labhelpers run` before building the book."
         )
     else:
-        lines += summary_table(records)
-    baseline = next((r for r in records if r.get("source") == "imdb" and r.get("baselines")), None)
-    for record in records:
-        machine = record.get("machine", {})
-        where = f"{machine.get('platform', 'unknown')}, {machine.get('cpu_count', '?')} CPU cores"
-        if "gpu" in machine:
-            where += f", GPU {machine['gpu']}"
+        lines += summary_table(results)
+    baseline = next((r for r in results if r.get("source") == "imdb" and r.get("baselines")), None)
+    for result in results:
+        where = machine_in_words(result.get("machine", {}))
         lines += [
-            f"## {record.get('lesson') or _lesson_of(record)}",
+            f"## {result.get('lesson') or _lesson_of(result)}",
             "",
-            f"Notebook [{record['notebook']}](../notebooks/{record['notebook']}.ipynb); "
-            f"profile `{record['profile']}`; data: {record['data']}; machine: {where}; "
-            f"finished {record['finished']}.",
+            f"Notebook [{result['notebook']}](../notebooks/{result['notebook']}.ipynb); "
+            f"profile `{result['profile']}`; data: {result['data']}; machine: {where}; "
+            f"finished {result['finished']}.",
             "",
             "| figure | value |",
             "| --- | --- |",
         ]
         lines += [
             f"| {metric_words(name)} | {_format_metric(name, value)} |"
-            for name, value in record["metrics"].items()
+            for name, value in result["metrics"].items()
         ]
         lines.append("")
-        lines += _baseline_line(record, baseline)
+        lines += _baseline_line(result, baseline)
     return "\n".join(lines) + "\n"
 
 
@@ -230,10 +229,12 @@ def stage_sources(root: Path) -> Path:
             text.replace(BADGE_IMAGE, LOCAL_BADGE), encoding="utf-8"
         )
     results_path = root / "_build" / "results.json"
-    records = json.loads(results_path.read_text()) if results_path.exists() else []
-    (stage / "book" / "results.md").write_text(results_page(records))
+    results = json.loads(results_path.read_text()) if results_path.exists() else []
+    (stage / "book" / "results.md").write_text(results_page(results))
     (stage / "book" / "modules.md").write_text(module_map_page(root))
-    (stage / "book" / "sample_record.md").write_text(sample_record_page(executed_dir, stage))
+    (stage / "book" / "sample_lab_report.md").write_text(
+        sample_lab_report_page(executed_dir, stage)
+    )
     (stage / "book" / "lesson_times.md").write_text(times_page(root, executed_dir))
     stage_sweep(root, stage)
     return stage
@@ -243,21 +244,19 @@ SAMPLE_LESSON = "01_sum_classifier"
 SAMPLE_STUDENT = {"name": "A. Student (sample)", "register": "SAMPLE-0001"}
 
 
-def sample_record_page(executed_dir: Path, stage: Path) -> str:
-    """The page that shows lesson 1's lab record, made from this build's run (MyST Markdown).
+def sample_lab_report_page(executed_dir: Path, stage: Path) -> str:
+    """The page that shows lesson 1's lab report, made from this build's run (MyST Markdown).
 
-    The record's HTML and PDF go to the book's ``_static/records/``. Where no
-    Chromium can print the PDF, the page says so (and why) instead of showing a record.
+    The report's HTML and PDF go to the book's ``_static/lab_reports/``. Where no
+    Chromium can print the PDF, the page says so (and why) instead of showing a report.
     """
-    import nbformat
-
-    from ..record import make_record, recorded_results
+    from ..lab_report import make_lab_report
 
     executed = executed_dir / f"{SAMPLE_LESSON}.ipynb"
     lines = [
-        "# A sample lab record",
+        "# A sample lab report",
         "",
-        "The lab record that `python -m labhelpers record` (or the last cell of Lesson 1)",
+        "The lab report that `python -m labhelpers lab-report` (or the last cell of Lesson 1)",
         "makes from a run: a header with the student's name, register number and date, the",
         "run's profile, data, machine and time, then Aim, Objectives, Algorithm, Program,",
         "Observation and Result, every figure taken from the run itself. This one was made",
@@ -265,24 +264,24 @@ def sample_record_page(executed_dir: Path, stage: Path) -> str:
         "says how to make yours.",
         "",
     ]
-    results = recorded_results(nbformat.read(executed, as_version=4)) or {}
+    results = next(iter(saved_results(read(executed))), {})
     date = str(results.get("finished", ""))[:10] or None
     try:
-        html, pdf = make_record(
+        html, pdf = make_lab_report(
             executed,
             SAMPLE_STUDENT["name"],
             SAMPLE_STUDENT["register"],
             date=date,
-            out=stage / "_static" / "records",
+            out=stage / "_static" / "lab_reports",
         )
     except RuntimeError as error:  # no Chromium or MathJax copy here: the page says so
-        print(f"warning: the sample lab record was not made: {error}", file=sys.stderr)
+        print(f"warning: the sample lab report was not made: {error}", file=sys.stderr)
         return "\n".join(lines + [f"**Not made in this build:** {error}", ""])
     lines += [
-        f"The record as [PDF (A4)](../_static/records/{pdf.name}) and as "
-        f"[HTML](../_static/records/{html.name}) (it opens offline).",
+        f"The report as [PDF (A4)](../_static/lab_reports/{pdf.name}) and as "
+        f"[HTML](../_static/lab_reports/{html.name}) (it opens offline).",
         "",
-        f'<iframe src="../_static/records/{html.name}" title="Sample lab record of Lesson 1" '
+        f'<iframe src="../_static/lab_reports/{html.name}" title="Sample lab report of Lesson 1" '
         'style="width: 100%; height: 80vh; border: 1px solid #999;"></iframe>',
         "",
     ]

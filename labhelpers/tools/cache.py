@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 from collections.abc import Mapping
 from contextlib import suppress
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from ..environment import DATA_DIR_ENV, data_dir, kagglehub_cache
 
 LIBRARIES = (
     "numpy",
@@ -53,15 +54,10 @@ def _files_identity(folder: Path) -> list[tuple[str, int, int]]:
 def data_identity(parameters: Mapping[str, Any]) -> dict[str, Any]:
     """What data a notebook can find, by file identity (not content: the IMDB CSV is 60 MB)."""
     found: dict[str, Any] = {}
-    folder = os.environ.get("LABHELPERS_DATA_DIR")
-    if folder and Path(folder).expanduser().is_dir():
-        found["LABHELPERS_DATA_DIR"] = [
-            str(Path(folder).expanduser().resolve()),
-            _files_identity(Path(folder).expanduser()),
-        ]
-    kaggle = (
-        Path(os.environ.get("KAGGLEHUB_CACHE") or Path.home() / ".cache" / "kagglehub") / "datasets"
-    )
+    folder = data_dir()
+    if folder is not None and folder.is_dir():
+        found[DATA_DIR_ENV] = [str(folder.resolve()), _files_identity(folder)]
+    kaggle = kagglehub_cache() / "datasets"
     if kaggle.is_dir():
         found["kagglehub"] = _files_identity(kaggle)
     for name, value in sorted(parameters.items()):

@@ -19,40 +19,20 @@ import yaml
 
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BADGE_PATTERN = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
-# The install cell: from its first comment line to the next cell marker.
-INSTALL_PATTERN = re.compile(r"^# Colab only:.*?(?=^# %%)", flags=re.MULTILINE | re.DOTALL)
-# The notebooks' code cells hold at most 79 characters, and so does this cell
-# once filled in (tests/test_notebooks.py checks it): the repository's URL has a
-# line of its own.
+# The install cell: its tags line (Jupyter Book's remove-cell keeps it out of the book) to the
+# next cell marker.
+INSTALL_TAGS = '# %% tags=["install", "remove-cell"] language="bash"'
+INSTALL_PATTERN = re.compile(
+    rf"^{re.escape(INSTALL_TAGS)}\n.*?(?=^# %%)", flags=re.MULTILINE | re.DOTALL
+)
+# A bash cell: pip runs only on Colab (which sets COLAB_RELEASE_TAG) and only while labhelpers
+# is missing; its messages show in the cell, and a failed install stops the run there (IPython's
+# %%bash raises on a nonzero exit). Ruff leaves a cell magic alone; the .py twin holds it as
+# comments.
 INSTALL_CELL = """\
-# Colab only: install labhelpers and the packages the lessons use that Colab
-# lacks (gensim and the rest of the `colab` extra); Colab's own torch,
-# TensorFlow, Keras and NumPy are kept. Does nothing elsewhere.
-import importlib.util
-import subprocess
-import sys
-import time
-
-if (
-    "google.colab" in sys.modules
-    and importlib.util.find_spec("labhelpers") is None
-):
-    started = time.perf_counter()
-    url = "{url}"
-    requirement = f"labhelpers[colab] @ git+{{url}}@{branch}"
-    pip = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", requirement],
-        capture_output=True,
-        text=True,
-    )
-    if pip.returncode != 0:
-        print(pip.stdout, pip.stderr, sep="\\n")
-        raise RuntimeError(
-            "pip could not install labhelpers: "
-            "its own message is printed above."
-        )
-    seconds = time.perf_counter() - started
-    print(f"labhelpers and the lessons' packages installed in {{seconds:.0f}} s")
+# # Colab only: install labhelpers and the packages the lessons use that Colab lacks.
+# [ -z "$COLAB_RELEASE_TAG" ] || python -m pip show -q labhelpers ||
+#   python -m pip install -q "labhelpers[colab] @ git+{url}@{branch}"
 
 """
 
@@ -89,18 +69,17 @@ def install_requirement(root: Path) -> str:
 
 
 def install_cell(root: Path) -> str:
-    """The code of every notebook's Colab install cell
-    (py:percent text, without its ``# %%`` line)."""
+    """Every notebook's Colab install cell as py:percent text, its ``# %%`` tags line first."""
     url, branch, _ = repository(root)
-    return INSTALL_CELL.format(url=url, branch=branch)
+    return INSTALL_TAGS + "\n" + INSTALL_CELL.format(url=url, branch=branch)
 
 
 def expected_source(root: Path, source: str, notebook: str) -> str:
     """``source`` (a notebook's py:percent text) with its badge and install cell made current."""
     if not BADGE_PATTERN.search(source) or not INSTALL_PATTERN.search(source):
         raise ValueError(
-            f"{notebook} needs an 'Open In Colab' badge and a Colab install cell starting with "
-            '"# Colab only:"; copy them from notebooks/01_sum_classifier.py'
+            f"{notebook} needs an 'Open In Colab' badge and a Colab install cell tagged "
+            f"{INSTALL_TAGS[5:]!r}; copy them from notebooks/01_sum_classifier.py"
         )
     source = BADGE_PATTERN.sub(lambda _: badge(root, notebook), source)
     return INSTALL_PATTERN.sub(lambda _: install_cell(root), source, count=1)

@@ -21,10 +21,13 @@ import signal
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ..environment import BATCH_ENV
 
 # The variables that give a kernel one thread per library (torch, NumPy's BLAS, TensorFlow).
 THREAD_VARIABLES = (
@@ -97,27 +100,44 @@ def _failing_line(traceback: list[str] | None) -> str:
     return f"\n    at {marked[0]}" if marked else ""
 
 
+def start_batch_kernel(env: Mapping[str, str | None], cwd: str):
+    """Start a python3 kernel in ``cwd`` for papermill's ``km``: this process's variables with
+    ``LABHELPERS_BATCH=1`` and ``env`` on top (None removes one), given to the kernel alone (this
+    process's ``os.environ`` stays as it is). Stop it with :func:`stop_kernel`."""
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    # Curve encryption for the kernel's sockets (its kernelspec declares support): ipykernel then
+    # has no reason to print its "running over TCP without encryption" warning for every notebook.
+    # nbclient runs the kernel's client in this thread's event loop (jupyter_core's run_sync): so
+    # does this.
+    manager = AsyncKernelManager(kernel_name="python3", transport_encryption="auto")
+    variables = {**os.environ, BATCH_ENV: "1", **env}
+    variables = {name: value for name, value in variables.items() if value is not None}
+    run_sync(manager.start_kernel)(env=variables, cwd=cwd)
+    return manager
+
+
+def stop_kernel(manager) -> None:
+    """Shut down the kernel of :func:`start_batch_kernel` now, if it still runs."""
+    from jupyter_core.utils import run_sync
+
+    if manager.has_kernel:
+        run_sync(manager.shutdown_kernel)(now=True)
+
+
 def execute_job(job: Job) -> dict[str, Any]:
     """Execute ``job`` on this worker: ``{"status", "notebook" (bytes), "error", "seconds",
     "worker"}``."""
     import nbformat
     import papermill as pm
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
 
     started = time.perf_counter()
     folder = Path(tempfile.mkdtemp(prefix="labhelpers-job-"))
     source, output = folder / "source.ipynb", folder / f"{job.name}.ipynb"
     source.write_bytes(job.source)
     cwd = job.cwd if job.cwd and Path(job.cwd).is_dir() else str(folder)
-    # Curve encryption for the kernel's sockets (its kernelspec declares support): ipykernel then
-    # has no reason to print its "running over TCP without encryption" warning for every notebook.
-    # nbclient runs the kernel's client in this thread's event loop (jupyter_core's run_sync): so
-    # does this.
-    manager = AsyncKernelManager(kernel_name="python3", transport_encryption="auto")
-    env = {**os.environ, "LABHELPERS_BATCH": "1", **job.env}
-    env = {name: value for name, value in env.items() if value is not None}
-    run_sync(manager.start_kernel)(env=env, cwd=cwd)
+    manager = start_batch_kernel(job.env, cwd)
     with _LOCK:
         _RUNNING.setdefault(job.run_id, {})[job.name] = (manager, output, threading.get_ident())
         papermill_log = logging.getLogger("papermill")
@@ -148,8 +168,7 @@ def execute_job(job: Job) -> dict[str, Any]:
     finally:
         with _LOCK:
             _RUNNING.get(job.run_id, {}).pop(job.name, None)
-        if manager.has_kernel:
-            run_sync(manager.shutdown_kernel)(now=True)
+        stop_kernel(manager)
     try:
         notebook = output.read_bytes() if output.exists() else None
         if notebook is not None and status == "done":

@@ -2,7 +2,7 @@
 
 ``python -m labhelpers run --profile quick [--only NAME] [-p key value] [--grid name=v1,v2]``
 executes ``notebooks/*.ipynb`` into ``_build/executed/`` (sweep points into
-``_build/sweeps/executed/``) and collects every notebook's recorded results
+``_build/sweeps/executed/``) and collects every notebook's saved results
 (see :func:`labhelpers.report.record_results`) into ``_build/results.json``.
 The jobs run on a local Dask cluster or an existing scheduler's workers
 (:mod:`labhelpers.tools.jobs`, what a worker does); :mod:`labhelpers.tools.cache`
@@ -12,12 +12,9 @@ grid and the sweep's table and plots.
 
 from __future__ import annotations
 
-import ast
 import contextlib
-import difflib
 import json
 import os
-import re
 import signal
 import threading
 import time
@@ -28,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from ..files import atomic_write
+from ..notebook_file import read, saved_results, title_of
 from ..profiles import check_profile
-from ..report import RESULTS_MIME
+from .sweep import check_given, check_grid, point_name, points, write_sweep
 
 
 class NotebookFailed(RuntimeError):
@@ -72,28 +70,6 @@ def select_notebooks(root: Path, only: Iterable[str] | None = None) -> list[Path
     return chosen
 
 
-def lesson_title(path: Path) -> str:
-    """The notebook's title, its first Markdown heading without the ``#``: ``Lesson 1: does the sum
-    ...``."""
-    import nbformat
-
-    for cell in nbformat.read(path, as_version=4).cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                if line.startswith("# "):
-                    return line[2:].strip()
-    return path.stem
-
-
-def parse_value(text: str) -> Any:
-    """A ``-p key value`` value: a Python literal (3, 0.01, True, None, "x") or else the plain
-    string."""
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
-
-
 def notebook_parameters(path: Path) -> dict[str, Any]:
     """The parameters a notebook declares in its ``parameters`` cell, by name."""
     import papermill as pm
@@ -113,48 +89,37 @@ def reject_unknown_parameters(path: Path, parameters: Mapping[str, Any]) -> None
 
 
 def execute_notebook(source: Path, output: Path, parameters: Mapping[str, Any]) -> Path:
-    """Execute ``source`` into ``output`` with papermill; raise :class:`NotebookFailed` on error."""
+    """Execute ``source`` into ``output`` with papermill; raise :class:`NotebookFailed` on error.
+
+    The kernel runs as in a batch run (``LABHELPERS_BATCH=1``: training loops print plain lines,
+    no progress bars); this process's own variables stay as they are.
+    """
     import papermill as pm
 
+    from .jobs import start_batch_kernel, stop_kernel, without_colours
+
     output.parent.mkdir(parents=True, exist_ok=True)
-    # Training loops print plain lines instead of progress bars in batch runs.
-    os.environ["LABHELPERS_BATCH"] = "1"
+    kernel = start_batch_kernel({}, str(source.parent))
     try:
         pm.execute_notebook(
             str(source),
             str(output),
             parameters=dict(parameters),
+            km=kernel,
             kernel_name="python3",
             cwd=str(source.parent),
             progress_bar=False,
             request_save_on_cell_execute=False,
         )
     except pm.PapermillExecutionError as error:
-        from .jobs import without_colours
-
         trace = without_colours("\n".join(error.traceback[-8:])) if error.traceback else ""
         raise NotebookFailed(
             f"{source.name} failed in cell {error.exec_count} with {error.ename}: {error.evalue}\n"
             f"{trace}\nThe executed notebook, with every output up to the error, is {output}"
         ) from None
+    finally:
+        stop_kernel(kernel)
     return output
-
-
-def records_in(notebook: Mapping[str, Any]) -> list[dict]:
-    """The records an executed notebook (JSON or nbformat) displayed with
-    :func:`labhelpers.report.record_results`."""
-    return [
-        output["data"][RESULTS_MIME]
-        for cell in notebook["cells"]
-        if cell["cell_type"] == "code"
-        for output in cell.get("outputs", [])
-        if RESULTS_MIME in output.get("data", {})
-    ]
-
-
-def results_of(executed: Path) -> list[dict]:
-    """The records the executed notebook at ``executed`` displayed."""
-    return records_in(read_notebook(executed))
 
 
 def write_json_atomically(path: Path, data: Any) -> None:
@@ -162,7 +127,7 @@ def write_json_atomically(path: Path, data: Any) -> None:
         file.write(json.dumps(data, indent=2) + "\n")
 
 
-class Interrupted(RuntimeError):
+class RunInterrupted(RuntimeError):
     """Ctrl-C: the run stopped; the message says what was kept."""
 
 
@@ -186,10 +151,6 @@ def default_jobs() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # macOS, Windows
         return os.cpu_count() or 1
-
-
-def read_notebook(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def check_pair_in_sync(path: Path) -> None:
@@ -227,9 +188,6 @@ def plan(
     """Every job of a run, each checked against its notebook before anything runs."""
     import math
 
-    from ..profiles import convert_parameter, declared_parameters
-    from .sweep import check_grid, parameters_cell, point_name, points
-
     if "profile" in parameters or "profile" in (grid or {}):
         how = "-p profile" if "profile" in parameters else "--grid profile=..."
         raise ValueError(
@@ -248,23 +206,10 @@ def plan(
     for path in notebooks:
         check_pair_in_sync(path)
         reject_unknown_parameters(path, {**parameters, "profile": profile})
-        declared = declared_parameters(parameters_cell(read_notebook(path)))
-        for (
-            name,
-            value,
-        ) in parameters.items():  # a value of the wrong type or range, before anything runs
-            if name not in declared:
-                continue  # profile, checked by the notebook
-            try:
-                problem = declared[name].check(
-                    name, convert_parameter(name, value, declared[name].type)
-                )
-            except ValueError as error:
-                problem = str(error)
-            if problem:
-                raise ValueError(f"{path.name}: {problem} (-p {name} ...)")
+        notebook = read(path)
+        check_given(path.name, notebook, parameters)
         if grid:
-            checked = check_grid(path.stem, read_notebook(path), grid, parameters)
+            checked = check_grid(path.stem, notebook, grid, parameters)
             for point in points(checked):
                 name = point_name(path.stem, point)
                 planned.append(
@@ -311,7 +256,7 @@ def reuse(job: Planned, source: dict) -> str | None:
     if not (job.executed.exists() and job.results.exists()):
         return None
     try:
-        executed = read_notebook(job.executed)
+        executed = read(job.executed)
         json.loads(job.results.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError):  # a copy cut short: run the notebook again
         return None
@@ -489,7 +434,7 @@ def _close_quietly(client, cluster) -> None:
 
 def _store(job: Planned, answer: Mapping[str, Any], at_once: int | None) -> list[dict]:
     """Write a finished job's executed copy (with its key, and ``at_once``, how many notebooks ran
-    at the same time, None on a shared cluster) and its records; return the records."""
+    at the same time, None on a shared cluster) and its results; return the results."""
     import nbformat
 
     executed = nbformat.reads(answer["notebook"].decode("utf-8"), as_version=4)
@@ -500,21 +445,21 @@ def _store(job: Planned, answer: Mapping[str, Any], at_once: int | None) -> list
         "worker": answer["worker"],
         "at_once": at_once,
     }
-    records = records_in(executed)
-    if not records:
+    results = saved_results(executed)
+    if not results:
         raise NotebookFailed(f"{job.name} ran but recorded no results: it must call record_results")
     with atomic_write(job.executed, "w") as file:
         nbformat.write(executed, file)
-    lesson = lesson_title(job.notebook)
+    lesson = title_of(read(job.notebook)) or job.notebook.stem
     extra = {"point": job.point} if job.point is not None else {}
     write_json_atomically(
         job.results,
         [
-            {"notebook": job.notebook.stem, "lesson": lesson, **extra, **record}
-            for record in records
+            {"notebook": job.notebook.stem, "lesson": lesson, **extra, **result}
+            for result in results
         ],
     )
-    return records
+    return results
 
 
 def _beside(executed: Path, kind: str) -> Path:
@@ -620,7 +565,7 @@ def run(
     with ``threads`` threads per library (0: the libraries' defaults), or on
     the cluster of the scheduler at ``scheduler``. A job whose key (see
     :mod:`labhelpers.tools.cache`) matches its executed copy is not run again
-    unless ``force``. Each notebook's records go to a file of their own as it
+    unless ``force``. Each notebook's results go to a file of their own as it
     finishes and ``results.json`` is assembled from all of them, so a failure,
     Ctrl-C or a second run at once loses nothing that finished. A failing job
     does not stop the others: the run ends with :class:`NotebookFailed`
@@ -673,7 +618,7 @@ def _not_reused(root: Path, planned: list[Planned], force: bool, progress: _Prog
     from .cache import run_key, shared_identity
 
     shared = shared_identity()
-    sources = {path: read_notebook(path) for path in {job.notebook for job in planned}}
+    sources = {path: read(path) for path in {job.notebook for job in planned}}
     remembered, committed = run_times(root), committed_times(root)
     to_run = []
     for job in planned:
@@ -775,7 +720,7 @@ def _answer(future) -> dict[str, Any]:
 def _finish(
     root: Path, job: Planned, answer: Mapping[str, Any], progress: _Progress, at_once: int | None
 ) -> None:
-    """Store a done job (its copy, records and time; the results collected) or keep a failed one's
+    """Store a done job (its copy, results and time; the results collected) or keep a failed one's
     notebook as far as it got; say which."""
     if answer["status"] == "done":
         try:
@@ -817,7 +762,7 @@ def _stop(
     done: int,
 ) -> None:
     """After Ctrl-C: stop the running notebooks, keep each as far as it got, close the cluster,
-    release the claims, and raise :class:`Interrupted` saying what was kept."""
+    release the claims, and raise :class:`RunInterrupted` saying what was kept."""
     from .jobs import stop_jobs
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
@@ -831,7 +776,7 @@ def _stop(
                     kept.append(_keep(job, "partial", notebook).relative_to(root).as_posix())
         where = ", ".join(sorted(kept))
         partial = f", kept as far as they got in {where}" if kept else ""
-        raise Interrupted(
+        raise RunInterrupted(
             f"Interrupted: stopped {len(kept)} running notebook(s){partial}; "
             f"the {done} that finished in this run and all earlier results are kept"
         ) from None
@@ -864,14 +809,12 @@ def _write_sweep(
     failures: Mapping[str, str],
     profile: str,
 ) -> Path:
-    """The sweep's table and plots from the points' records (those that exist now)."""
-    from .sweep import write_sweep
-
+    """The sweep's table and plots from the points' results (those that exist now)."""
     entries = [
-        {"notebook": job.notebook.stem, "point": job.point, "records": records}
+        {"notebook": job.notebook.stem, "point": job.point, "results": results}
         for job in planned
         if job.results.exists() and job.name not in failures
-        if (records := read_results_file(job.results, job.name)) is not None
+        if (results := read_results_file(job.results, job.name)) is not None
     ]
     written = write_sweep(
         root / "_build" / "sweeps" / "last",
@@ -890,10 +833,10 @@ def read_results_file(path: Path, name: str) -> list[dict] | None:
     import sys
 
     try:
-        records = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(records, list):
+        results = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(results, list):
             raise ValueError("not a list of results")
-        return records
+        return results
     except (ValueError, UnicodeDecodeError) as error:
         notebook = name.split("--")[0]
         print(
@@ -905,93 +848,11 @@ def read_results_file(path: Path, name: str) -> list[dict] | None:
 
 
 def collect_results(root: Path) -> Path:
-    """Write ``_build/results.json``: every notebook's records (``_build/results/*.json``), in
+    """Write ``_build/results.json``: every notebook's results (``_build/results/*.json``), in
     lesson order."""
-    records = []
+    results = []
     for path in sorted((root / "_build" / "results").glob("[0-9][0-9]_*.json")):
-        records.extend(read_results_file(path, path.stem) or [])
+        results.extend(read_results_file(path, path.stem) or [])
     results_path = root / "_build" / "results.json"
-    write_json_atomically(results_path, records)
+    write_json_atomically(results_path, results)
     return results_path
-
-
-def strip_for_reference(executed: Path, reference: Path) -> None:
-    """Copy an executed notebook as an nbval reference, without stderr outputs.
-
-    A papermill run records stderr lines (warnings, TensorFlow's start-up logs)
-    that nbval's own kernel does not produce.
-    """
-    import nbformat
-
-    notebook = nbformat.read(executed, as_version=4)
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            cell.outputs = [
-                o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")
-            ]
-    with atomic_write(reference, "w") as file:
-        nbformat.write(notebook, file)
-
-
-def compared_lines(notebook_path: Path, sanitize: Path | None = None) -> list[str]:
-    """The output lines nbval compares in a notebook, after the rules of ``sanitize``.
-
-    Text of the code cells' outputs (streams, text/plain, text/markdown), cells
-    tagged ``nbval-ignore-output`` left out, each line rewritten by the regex
-    rules of the sanitize file (tests/nbval_sanitize.cfg: timings and the like).
-    """
-    import configparser
-
-    import nbformat
-
-    rules = []
-    if sanitize is not None and sanitize.exists():
-        parser = configparser.ConfigParser(interpolation=None)
-        parser.read(sanitize)
-        rules = [
-            (re.compile(parser[name]["regex"]), parser[name]["replace"])
-            for name in parser.sections()
-        ]
-    lines = []
-    for cell in nbformat.read(notebook_path, as_version=4).cells:
-        if cell.cell_type != "code" or "nbval-ignore-output" in cell.metadata.get("tags", []):
-            continue
-        for output in cell.get("outputs", []):
-            data = output.get("data", {})
-            text = output.get("text", "") or data.get("text/plain", "") + data.get(
-                "text/markdown", ""
-            )
-            for line in text.splitlines():
-                for pattern, replacement in rules:
-                    line = pattern.sub(replacement, line)
-                lines.append(line)
-    return lines
-
-
-def make_references(
-    only: Iterable[str] | None = None, root: Path | None = None
-) -> dict[Path, list[str]]:
-    """Regenerate the nbval references (smoke profile) in ``tests/nbval/``.
-
-    Returns each reference written with the compared lines that changed
-    (``- old`` / ``+ new``, after the sanitize rules), so that a change that
-    moves a compared number is seen, and said in its commit, not accepted silently.
-    """
-    root = find_root(root)
-    sanitize = root / "tests" / "nbval_sanitize.cfg"
-    made = {}
-    for path in select_notebooks(root, only):
-        print(f"Executing {path.name} (profile smoke) for its reference", flush=True)
-        executed = execute_notebook(
-            path, root / "_build" / "references" / path.name, {"profile": "smoke"}
-        )
-        reference = root / "tests" / "nbval" / path.name
-        before = compared_lines(reference, sanitize) if reference.exists() else []
-        strip_for_reference(executed, reference)
-        after = compared_lines(reference, sanitize)
-        made[reference] = [
-            line
-            for line in difflib.unified_diff(before, after, lineterm="", n=0)
-            if line[:1] in "+-" and not line.startswith(("+++", "---"))
-        ]
-    return made

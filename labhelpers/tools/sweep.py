@@ -1,17 +1,20 @@
-"""Parameter sweeps: a grid of values, checked against the notebook, and the sweep's table and
-plots.
+"""A run's parameter values (``-p``, ``--grid``) checked against the notebook, and the sweep's table
+and plots.
 
+``-p hidden_size 32`` gives one value, checked like every swept value: declared by the
+notebook's parameters cell, of its type, within its range (:func:`check_given`).
 ``--grid hidden_size=16,32,64 --grid seed=0:5`` (or a YAML file of
 ``name: [values]``) gives every combination as one job; each executed copy is
 named by its parameters, ``01_sum_classifier--hidden_size=16--seed=0.ipynb``.
 The last sweep's results are written to ``_build/sweeps/last/``: ``sweep.csv``,
-``sweep.md`` (one row per point and record) and ``sweep_NAME.png``, the
+``sweep.md`` (one row per point and result) and ``sweep_NAME.png``, the
 headline metric against each swept parameter, mean and spread over the others
 (the seeds).
 """
 
 from __future__ import annotations
 
+import ast
 import itertools
 import json
 import re
@@ -20,16 +23,24 @@ from pathlib import Path
 from typing import Any
 
 from ..files import atomic_write
-from ..profiles import convert_parameter, declared_parameters
+from ..notebook_file import declared
+from ..profiles import Declared, convert_parameter
 
 GRID_FORMS = "NAME=V1,V2,... or NAME=START:STOP (integers START to STOP-1)"
+
+
+def parse_value(text: str) -> Any:
+    """A ``-p key value`` value: a Python literal (3, 0.01, True, None, "x") or else the plain
+    string."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
 
 
 def parse_grid_option(text: str) -> tuple[str, list[Any]]:
     """``hidden_size=16,32`` -> ``("hidden_size", [16, 32])``; ``seed=0:5`` -> ``("seed", [0, 1, 2,
     3, 4])``."""
-    from .runner import parse_value
-
     name, sep, values = text.partition("=")
     name = name.strip()
     if not sep or not name.isidentifier() or not values.strip():
@@ -76,12 +87,27 @@ def read_sweep_file(path: Path) -> dict[str, list[Any]]:
     }
 
 
-def parameters_cell(notebook: Mapping[str, Any]) -> str:
-    """The source of the cell tagged ``parameters``."""
-    for cell in notebook["cells"]:
-        if "parameters" in cell.get("metadata", {}).get("tags", []):
-            return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-    return ""
+def _checked(declaration: Declared, name: str, value: Any) -> Any:
+    """``value`` as its declared type, or a ValueError saying why it is not a value of ``name``."""
+    value = convert_parameter(name, value, declaration.type)
+    problem = declaration.check(name, value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def check_given(
+    notebook_name: str, notebook: Mapping[str, Any], parameters: Mapping[str, Any]
+) -> None:
+    """Raise a ValueError for a ``-p`` value of the wrong type or range, before anything runs (a
+    name the cell does not declare, the profile among them, is left to the notebook)."""
+    declarations = declared(notebook)
+    for name, value in parameters.items():
+        if name in declarations:
+            try:
+                _checked(declarations[name], name, value)
+            except ValueError as error:
+                raise ValueError(f"{notebook_name}: {error} (-p {name} ...)") from None
 
 
 def check_grid(
@@ -92,27 +118,22 @@ def check_grid(
 ) -> dict[str, list[Any]]:
     """Every swept name declared by the notebook and every value of its declared type: the converted
     grid."""
-    declared = declared_parameters(parameters_cell(notebook))
+    declarations = declared(notebook)
     checked = {}
     for name, values in grid.items():
-        if name not in declared:
+        if name not in declarations:
             raise ValueError(
                 f"{notebook_name} has no parameter {name!r} to sweep; "
-                f"its parameters are: {', '.join(declared)}"
+                f"its parameters are: {', '.join(declarations)}"
             )
         if name in fixed:
             raise ValueError(f"{name} is both swept (--grid) and fixed (-p): keep one")
         if not values:
             raise ValueError(f"the sweep of {name} has no values")
         try:
-            converted = [convert_parameter(name, value, declared[name].type) for value in values]
+            converted = [_checked(declarations[name], name, value) for value in values]
         except ValueError as error:
             raise ValueError(f"the sweep of {notebook_name}: {error}") from None
-        problems = [
-            problem for value in converted if (problem := declared[name].check(name, value))
-        ]
-        if problems:
-            raise ValueError(f"the sweep of {notebook_name}: {problems[0]}")
         if len(set(map(repr, converted))) != len(converted):
             raise ValueError(f"the sweep of {name} repeats a value: {values}")
         checked[name] = converted
@@ -136,20 +157,20 @@ def point_name(notebook: str, point: Mapping[str, Any]) -> str:
 
 
 def sweep_rows(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """One row per point and record: notebook, the swept values, the record's title and metrics.
+    """One row per point and result: notebook, the swept values, the result's title and metrics.
 
-    ``entries`` holds ``{"notebook", "point", "records"}`` for each point that finished.
+    ``entries`` holds ``{"notebook", "point", "results"}`` for each point that finished.
     """
     rows = []
     for entry in entries:
-        for record in entry["records"]:
+        for result in entry["results"]:
             rows.append(
                 {
                     "notebook": entry["notebook"],
                     **entry["point"],
-                    "record": record["title"],
-                    "headline": record.get("headline") or next(iter(record["metrics"]), ""),
-                    **record["metrics"],
+                    "result": result["title"],
+                    "headline": result.get("headline") or next(iter(result["metrics"]), ""),
+                    **result["metrics"],
                 }
             )
     return rows
@@ -225,8 +246,8 @@ def _plot(folder: Path, table, name: str, grid: Mapping[str, list[Any]]) -> Path
         return None  # seeds are the spread of the other plots
     figure, axis = plt.subplots(figsize=(5, 3.5))
     drawn = False
-    for (_notebook, record, headline), group in table.groupby(
-        ["notebook", "record", "headline"], sort=False
+    for (_notebook, result, headline), group in table.groupby(
+        ["notebook", "result", "headline"], sort=False
     ):
         values = group.groupby(name, sort=False)[headline]
         stats = values.agg(["mean", "min", "max", "count"]).reindex(
@@ -239,7 +260,7 @@ def _plot(folder: Path, table, name: str, grid: Mapping[str, list[Any]]) -> Path
             yerr=[stats["mean"] - stats["min"], stats["max"] - stats["mean"]],
             marker="o",
             capsize=4,
-            label=f"{record}: {headline}",
+            label=f"{result}: {headline}",
         )
         axis.set_xticks(list(positions), [str(value) for value in stats.index])
         drawn = True

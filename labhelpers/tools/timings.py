@@ -16,8 +16,10 @@ import json
 from pathlib import Path
 
 from ..files import atomic_write
+from ..machine import machine_in_words
+from ..notebook_file import read, saved_results, title_of
 from ..profiles import PROFILE_NAMES
-from .runner import lesson_title, list_notebooks, records_in, write_json_atomically
+from .runner import list_notebooks, write_json_atomically
 
 TIMES_FILE = Path("book") / "lesson_times.json"
 README_START = "<!-- lesson times: written by `python -m labhelpers times --save` -->"
@@ -27,9 +29,9 @@ README_END = "<!-- end of lesson times -->"
 def measurement(executed: Path) -> dict | None:
     """The run time of one executed notebook and what it ran on; None for a notebook that did not
     finish or recorded no results."""
-    notebook = json.loads(executed.read_text(encoding="utf-8"))
+    notebook = read(executed)
     papermill = notebook["metadata"].get("papermill", {})
-    records = records_in(notebook)
+    records = saved_results(notebook)
     if papermill.get("duration") is None or papermill.get("exception") or not records:
         return None
     record, machine = records[0], records[0]["machine"]
@@ -125,8 +127,11 @@ def _how(m: dict) -> str:
     )
     threads = m["threads"]
     threads = f", {threads} torch thread{'s' * (threads != 1)}" if threads else ""
-    cpu = f" ({m['cpu']})" if m.get("cpu") else ""  # measurements before 2026-12-06 lack it
-    return f"{m['device']}, {m['cores']} cores{cpu}{threads}{at_once}, {m['date']}"
+    # The GPU of a measurement is in its device, "GPU (NAME)"; measurements before 2026-12-06
+    # name no CPU model.
+    gpu = m["device"].removeprefix("GPU (").removesuffix(")") if m["device"] != "CPU" else None
+    machine = {"cpu_count": m["cores"], "cpu": m.get("cpu"), "gpu": gpu}
+    return f"{machine_in_words(machine)}{threads}{at_once}, {m['date']}"
 
 
 def _column(m: dict, split: set) -> tuple:
@@ -168,7 +173,7 @@ def times_table(root: Path, times: list[dict]) -> str:
                 cells.append(
                     duration_words(m["seconds"]) + (" (generated reviews)" * m["generated_data"])
                 )
-        title = lesson_title(path).removeprefix("Lesson ").split(":")[0]
+        title = (title_of(read(path)) or path.stem).removeprefix("Lesson ").split(":")[0]
         lines.append(f"| {title} `{path.stem}` | " + " | ".join(cells) + " |")
     notes = []
     for column, header in zip(columns, headers):

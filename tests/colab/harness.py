@@ -504,7 +504,7 @@ class ColabHarness:
 
 
 def results_of(executed: Path) -> list[dict]:
-    """The records a notebook displayed with ``labhelpers.report.record_results``."""
+    """The results a notebook saved with ``labhelpers.report.record_results``."""
     import nbformat
 
     notebook = nbformat.read(executed, as_version=4)

@@ -1,13 +1,13 @@
-"""How long one lab record takes to render: HTML and A4 PDF from an executed notebook.
+"""How long one lab report takes to render: HTML and A4 PDF from an executed notebook.
 
-Lessons 1 and 5 are executed in the smoke profile (not timed), then each record
-is rendered ``--repeats`` times with ``make_record`` (nbconvert, MathJax offline,
+Lessons 1 and 5 are executed in the smoke profile (not timed), then each lab report
+is rendered ``--repeats`` times with ``make_lab_report`` (nbconvert, MathJax offline,
 Chromium's print to PDF). The script prints the first (cold: Chromium and the
 template loaded for the first time, as a student's one render) and the median
 seconds of each lesson, and exits with status 1 when the slowest render is over
 the 30 s target of a 2-core machine.
 
-    python bench/record_speed.py [--repeats 3]
+    python bench/lab_report_speed.py [--repeats 3]
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from labhelpers.record import make_record
+from labhelpers.lab_report import make_lab_report
 from labhelpers.tools.runner import execute_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,13 +44,13 @@ def main(argv: list[str] | None = None) -> int:
             seconds = []
             for _ in range(args.repeats):
                 started = time.perf_counter()
-                make_record(executed, "Asha Raman", "21BCE1234", out=Path(folder) / "out")
+                make_lab_report(executed, "Asha Raman", "21BCE1234", out=Path(folder) / "out")
                 seconds.append(time.perf_counter() - started)
             slowest = max(seconds)
             verdict = "met" if slowest < LIMIT_SECONDS else "MISSED"
             missed += slowest >= LIMIT_SECONDS
             print(
-                f"{lesson}: record rendered in {seconds[0]:.1f} s the first time, median "
+                f"{lesson}: lab report rendered in {seconds[0]:.1f} s the first time, median "
                 f"{statistics.median(seconds):.1f} s of {args.repeats}; target under "
                 f"{LIMIT_SECONDS:.0f} s: {verdict}"
             )

@@ -1,8 +1,8 @@
-"""The lab record a student hands in, made from an executed notebook: HTML and PDF.
+"""The lab report a student hands in, made from an executed notebook: HTML and PDF.
 
-``python -m labhelpers record EXECUTED.ipynb --name ... --register ...`` (or the
-notebook's last cell, :func:`record_this_notebook`) writes ``NAME.record.html``
-and ``NAME.record.pdf``. The record holds a header (name, register number,
+``python -m labhelpers lab-report EXECUTED.ipynb --name ... --register ...`` (or the
+notebook's last cell, :func:`write_lab_report`) writes ``NAME.lab-report.html``
+and ``NAME.lab-report.pdf``. The lab report holds a header (name, register number,
 date, experiment number and title, and the run: profile, data, machine, run
 time), then the notebook's sections Aim, Objectives, Algorithm, Program,
 Observation and Result:
@@ -18,15 +18,15 @@ Observation and Result:
 Every figure in it comes from the notebook's stored outputs and the results it
 recorded with :func:`labhelpers.report.record_results`; nothing is re-run or
 typed in. A run that would mislead is refused, each case with an error class of
-its own (:class:`NotExecuted`, :class:`StoppedWithError`, :class:`Interrupted`,
+its own (:class:`NotExecuted`, :class:`StoppedWithError`, :class:`StoppedByInterrupt`,
 :class:`RanOutOfOrder`).
 
 How the PDF is made: nbconvert renders the HTML with a template of ours
-(``templates/lab_record``), headless Chromium (driven by Playwright) typesets
+(``templates/lab_report``), headless Chromium (driven by Playwright) typesets
 the maths with the MathJax copy of the ``sphinx-mathjax-offline`` package
 (SVG output, so the saved HTML needs no script or font to show it) and prints
-the page to an A4 PDF. Chromium rather than a TeX engine because the record is
-HTML already (pandas tables, PNG figures, MathJax maths print as they look on
+the page to an A4 PDF. Chromium rather than a TeX engine because the lab report
+is HTML already (pandas tables, PNG figures, MathJax maths print as they look on
 screen, with no HTML-to-LaTeX conversion that would lose the tables' styling),
 it works offline, and it is one package away on every platform: Debian's
 ``chromium`` or the browser ``python -m playwright install chromium`` fetches.
@@ -35,7 +35,6 @@ A TeX route needs a TeX distribution (hundreds of MB) and pandoc.
 
 from __future__ import annotations
 
-import ast
 import concurrent.futures
 import datetime as _dt
 import importlib.util
@@ -49,19 +48,32 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from .environment import CHROMIUM_ENV, user_cache
 from .files import atomic_write
-from .report import RESULTS_MIME
-from .tools.colab import INSTALL_CELL
+from .machine import machine_in_words
+from .notebook_file import (
+    INJECTED_TAG,
+    INSTALL_TAG,
+    PARAMETERS_TAG,
+    RESULTS_MIME,
+    parameter_values,
+    run_cells,
+    saved_results,
+    source_of,
+    tags_of,
+    title_of,
+)
 
 SECTIONS = ("Aim", "Objectives", "Algorithm", "Program", "Observation", "Result")
 PARAMETERS_SECTION = "Parameters"  # its code (parameters cells, profile table) is scaffolding
-# Sections of a lesson that a record leaves out: the parameters, and the questions for the student.
+# Sections of a lesson a lab report leaves out: the parameters, and the questions for the student.
 LEFT_OUT = (PARAMETERS_SECTION, "Questions")
-RECORD_TAG = "lab-record"  # the notebook's own record cell: not part of the run it records
-SCAFFOLDING_TAGS = {"parameters", "injected-parameters", RECORD_TAG}
-INSTALL_FIRST_LINE = INSTALL_CELL.splitlines()[0]
+REPORT_TAG = "lab-report"  # the notebook's own lab-report cell: not part of the run it reports
+SCAFFOLDING_TAGS = {PARAMETERS_TAG, INJECTED_TAG, INSTALL_TAG, REPORT_TAG}
+# The install cell of notebooks saved before it carried its tag opens with this line.
+UNTAGGED_INSTALL_START = "# Colab only: install labhelpers"
 TEMPLATES = Path(__file__).parent / "templates"
-# Chromium with no way out: the record loads only local files.
+# Chromium with no way out: the lab report loads only local files.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -73,46 +85,41 @@ CHROMIUM_ARGS = [
 ]
 
 # The notebook's last cell (notebooks/01_sum_classifier.py holds it verbatim; a test checks).
-RECORD_CELL = """\
-# Your lab record: run the whole notebook first (Restart and run all), and
-# outside Colab save it (Ctrl+S). Then fill in your name and register number
-# and run this cell: it writes the record as HTML and PDF from this run (on
-# Colab it also downloads both). Left empty, it only says how to use it.
-student_name = ""  # e.g. "A. Student"
-register_number = ""  # e.g. "21BCE1234"
+REPORT_CELL = """\
+# Run all, save, fill in your name and register number, run: your lab report.
+from labhelpers.lab_report import write_lab_report
 
-from labhelpers.record import record_this_notebook
-
-record_this_notebook(student_name, register_number)
+write_lab_report(student_name="", register_number="")
 """
 
 
-class RecordRefused(ValueError):
-    """The stored run would give a misleading record; the message says why and what to do."""
+class ReportRefused(ValueError):
+    """The stored run would give a misleading lab report; the message says why and what to do."""
 
 
-class NotExecuted(RecordRefused):
+class NotExecuted(ReportRefused):
     """The notebook was not executed, or not to its end."""
 
 
-class StoppedWithError(RecordRefused):
+class StoppedWithError(ReportRefused):
     """A cell raised an error."""
 
 
-class Interrupted(RecordRefused):
+class StoppedByInterrupt(ReportRefused):
     """The run was interrupted (Ctrl-C, the stop button, a kernel interrupt)."""
 
 
-class RanOutOfOrder(RecordRefused):
+class RanOutOfOrder(ReportRefused):
     """The cells did not run once each, top to bottom."""
 
 
-class NotThisRun(RecordRefused):
+class NotThisRun(ReportRefused):
     """In a notebook: the saved file does not hold this kernel's run (not saved since)."""
 
 
 _RERUN = (
-    "Restart the kernel and run all cells (or run it with papermill), then make the record again."
+    "Restart the kernel and run all cells (or run it with papermill), "
+    "then make the lab report again."
 )
 
 
@@ -121,27 +128,16 @@ def _label(cell: dict, index: int) -> str:
     return f"cell {index + 1} (In [{count}])" if count is not None else f"cell {index + 1}"
 
 
-def run_cells(notebook: dict) -> list[tuple[int, dict]]:
-    """``(index, cell)`` of the code cells that make the run: not empty, not the record cell."""
-    return [
-        (i, cell)
-        for i, cell in enumerate(notebook["cells"])
-        if cell["cell_type"] == "code"
-        and cell["source"].strip()
-        and RECORD_TAG not in cell.get("metadata", {}).get("tags", [])
-    ]
-
-
 def check_run(notebook: dict, name: str = "the notebook") -> None:
-    """Raise a :class:`RecordRefused` subclass unless the stored run is one clean run in order.
+    """Raise a :class:`ReportRefused` subclass unless the stored run is one clean run in order.
 
     In this order: no cell ran (:class:`NotExecuted`); an error output
-    (:class:`Interrupted` for ``KeyboardInterrupt``, else :class:`StoppedWithError`;
+    (:class:`StoppedByInterrupt` for ``KeyboardInterrupt``, else :class:`StoppedWithError`;
     papermill's own failure flag counts too); cells that never ran after
     others did (:class:`NotExecuted`); execution counts that are not 1, 2, 3, ...
     down the notebook (:class:`RanOutOfOrder`).
     """
-    cells = run_cells(notebook)
+    cells = run_cells(notebook, {REPORT_TAG})
     ran = [
         (i, cell)
         for i, cell in cells
@@ -158,7 +154,7 @@ def check_run(notebook: dict, name: str = "the notebook") -> None:
                 continue
             where = f"{_label(cell, i)}: {output.get('ename')}: {output.get('evalue')}"
             if output.get("ename") == "KeyboardInterrupt":
-                raise Interrupted(
+                raise StoppedByInterrupt(
                     f"{name} was interrupted in {where}; the cells after it did not run. {_RERUN}"
                 )
             raise StoppedWithError(
@@ -210,50 +206,11 @@ def _split_markdown(source: str) -> list[tuple[str | None, str]]:
 
 
 def _is_scaffolding(cell: dict, section: str | None) -> bool:
-    tags = set(cell.get("metadata", {}).get("tags", []))
-    first_line = cell["source"].lstrip().splitlines()[0] if cell["source"].strip() else ""
     return (
-        bool(tags & SCAFFOLDING_TAGS)
-        or first_line == INSTALL_FIRST_LINE
+        bool(set(tags_of(cell)) & SCAFFOLDING_TAGS)
+        or source_of(cell).lstrip().startswith(UNTAGGED_INSTALL_START)
         or section == PARAMETERS_SECTION
     )
-
-
-def title_of(notebook: dict) -> str:
-    """The notebook's first ``# heading``: ``Lesson 1: does the sum exceed a threshold? ...``."""
-    for cell in notebook["cells"]:
-        if cell["cell_type"] == "markdown":
-            for line in cell["source"].splitlines():
-                if line.startswith("# "):
-                    return line[2:].strip()
-    raise ValueError(
-        "the notebook has no '# title' line in a Markdown cell: "
-        "a lab record needs the experiment's title"
-    )
-
-
-def recorded_results(notebook: dict) -> dict[str, Any] | None:
-    """The first record the run displayed with :func:`labhelpers.report.record_results`, or None."""
-    for cell in notebook["cells"]:
-        for output in cell.get("outputs", []):
-            if RESULTS_MIME in output.get("data", {}):
-                return output["data"][RESULTS_MIME]
-    return None
-
-
-def _literal_assignments(source: str) -> dict[str, Any]:
-    values = {}
-    for node in ast.parse(source).body:
-        if (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-        ):
-            try:
-                values[node.targets[0].id] = ast.literal_eval(node.value)
-            except ValueError:
-                continue
-    return values
 
 
 def settings_used(notebook: dict, results: dict | None) -> dict[str, Any]:
@@ -262,11 +219,7 @@ def settings_used(notebook: dict, results: dict | None) -> dict[str, Any]:
     A parameter left at None takes its profile's value, which the run recorded
     in its results' ``settings``.
     """
-    parameters: dict[str, Any] = {}
-    for tag in ("parameters", "injected-parameters"):
-        for cell in notebook["cells"]:
-            if cell["cell_type"] == "code" and tag in cell.get("metadata", {}).get("tags", []):
-                parameters.update(_literal_assignments(cell["source"]))
+    parameters = parameter_values(notebook)
     recorded = (results or {}).get("settings", {})
     merged = {name: value for name, value in parameters.items() if value is not None}
     merged.update(recorded)
@@ -281,7 +234,7 @@ def run_seconds(notebook: dict) -> float | None:
     if duration is not None:
         return float(duration)
     total, found = 0.0, False
-    for _, cell in run_cells(notebook):
+    for _, cell in run_cells(notebook, {REPORT_TAG}):
         meta = cell.get("metadata", {})
         timing = meta.get("execution", {})
         if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
@@ -291,20 +244,6 @@ def run_seconds(notebook: dict) -> float | None:
         elif "elapsed" in meta.get("executionInfo", {}):  # Colab, in milliseconds
             total, found = total + meta["executionInfo"]["elapsed"] / 1000, True
     return total if found else None
-
-
-def _machine_in_words(machine: dict) -> str:
-    words = f"{machine.get('platform', 'unknown')}, {machine.get('cpu_count', '?')} CPU cores"
-    if machine.get("cpu"):
-        words += f" ({machine['cpu']})"
-    if machine.get("gpu"):
-        words += f", GPU {machine['gpu']}"
-    versions = [
-        f"{package} {machine[package]}"
-        for package in ("python", "torch", "tensorflow")
-        if package in machine
-    ]
-    return words + (f"; {', '.join(versions)}" if versions else "")
 
 
 def _when(iso: str) -> str:
@@ -326,11 +265,11 @@ def _value_in_words(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-def record_notebook(notebook: dict, results: dict | None) -> dict:
-    """The record's body as a notebook (nbformat 4 dict): headings, prose, code, outputs, in order.
+def lab_report_notebook(notebook: dict, results: dict | None) -> dict:
+    """The lab report's body as a notebook (nbformat 4 dict): headings, prose, code, outputs.
 
-    Cells tagged ``record-output-only`` show their outputs without code,
-    ``record-code-only`` their code without outputs (nbconvert's
+    Cells tagged ``report-output-only`` show their outputs without code,
+    ``report-code-only`` their code without outputs (nbconvert's
     TagRemovePreprocessor reads the tags).
     """
     found: dict[str, list[dict]] = {name: [] for name in SECTIONS}
@@ -360,12 +299,12 @@ def record_notebook(notebook: dict, results: dict | None) -> dict:
             if section in ("Program", "Aim", "Objectives", "Algorithm"):
                 found["Program"].append(code)
             else:
-                later_code.append({**code, "metadata": {"tags": ["record-code-only"]}})
-                found[section].append({**code, "metadata": {"tags": ["record-output-only"]}})
+                later_code.append({**code, "metadata": {"tags": ["report-code-only"]}})
+                found[section].append({**code, "metadata": {"tags": ["report-output-only"]}})
     missing = [name for name in SECTIONS if not found[name]]
     if missing:
         raise ValueError(
-            f"the notebook has no '## {missing[0]}' section (a lab record needs all of "
+            f"the notebook has no '## {missing[0]}' section (a lab report needs all of "
             f"{', '.join(SECTIONS)}): is it one of the lab book's lessons?"
         )
     settings = settings_used(notebook, results)
@@ -386,7 +325,7 @@ def record_notebook(notebook: dict, results: dict | None) -> dict:
                 }
             )
             cells += later_code
-    cells = [{**cell, "id": f"record-{k}"} for k, cell in enumerate(cells)]
+    cells = [{**cell, "id": f"report-{k}"} for k, cell in enumerate(cells)]
     return {
         "cells": cells,
         "metadata": {
@@ -400,7 +339,7 @@ def record_notebook(notebook: dict, results: dict | None) -> dict:
 
 
 def _shown_outputs(cell: dict) -> list[dict]:
-    """A cell's outputs for the record: stderr and the recorded-results output are left out."""
+    """A cell's outputs for the lab report: stderr and the saved-results output are left out."""
     shown = []
     for output in cell.get("outputs", []):
         if output.get("output_type") == "stream" and output.get("name") == "stderr":
@@ -419,7 +358,7 @@ def result_sentences(notebook: dict) -> list[str]:
             for heading, _ in _split_markdown(cell["source"]):
                 if heading in SECTIONS or heading in LEFT_OUT:
                     section = heading
-        elif section == "Result" and RECORD_TAG not in cell.get("metadata", {}).get("tags", []):
+        elif section == "Result" and REPORT_TAG not in cell.get("metadata", {}).get("tags", []):
             for output in cell.get("outputs", []):
                 text = output.get("data", {}).get("text/markdown")
                 if text:
@@ -453,7 +392,7 @@ def _required_text(name: str, value: Any) -> str:
     text = " ".join(value.split())
     if len(text) > FIELD_LIMIT:
         raise ValueError(
-            f"{name} is {len(text)} characters long, more than the record's header holds "
+            f"{name} is {len(text)} characters long, more than the lab report's header holds "
             f"({FIELD_LIMIT}): shorten it (initials for middle names, for example)"
         )
     return text
@@ -490,6 +429,11 @@ def header_fields(
 ) -> dict[str, Any]:
     """The header's fields, each a string: the student's, the experiment's and the run's."""
     title = title_of(notebook)
+    if title is None:
+        raise ValueError(
+            "the notebook has no '# title' line in a Markdown cell: "
+            "a lab report needs the experiment's title"
+        )
     match = re.match(r"Lesson (\d+):\s*(.+)", title)
     if experiment is None:
         if not match:
@@ -503,7 +447,7 @@ def header_fields(
     run = {
         "Profile": str(settings_used(notebook, results).get("profile", "not recorded")),
         "Data": (results or {}).get("data", "not recorded"),
-        "Machine": _machine_in_words(machine) if machine else "not recorded",
+        "Machine": machine_in_words(machine, versions=True) if machine else "not recorded",
         "Run time": f"{seconds:.1f} s (whole notebook)" if seconds is not None else "not recorded",
         "Finished": _when(results.get("finished"))
         if results and results.get("finished")
@@ -528,8 +472,8 @@ def mathjax_script() -> Path:
     spec = importlib.util.find_spec("sphinx-mathjax-offline")
     if spec is None or spec.origin is None:
         raise RuntimeError(
-            "the record renders maths with the MathJax copy of the package "
-            "sphinx-mathjax-offline, which is not installed: pip install 'labhelpers[record]'"
+            "the lab report renders maths with the MathJax copy of the package "
+            "sphinx-mathjax-offline, which is not installed: pip install 'labhelpers[lab-report]'"
         )
     script = Path(spec.origin).parent / "static" / "mathjax" / "tex-svg.js"
     if not script.is_file():
@@ -540,7 +484,7 @@ def mathjax_script() -> Path:
 def clean_html(html: str | bytes) -> str:
     """The notebook's HTML (Markdown cells, HTML outputs, highlighted code) without active content.
 
-    A notebook is a student's file, and a teaching assistant opens the record in a browser:
+    A notebook is a student's file, and a teaching assistant opens the lab report in a browser:
     event handlers (``onerror``), ``javascript:`` links, scripts, iframes and forms go; text,
     maths (TeX stays text until MathJax typesets it), tables, figures (``data:`` images), code
     highlighting (``class``) and the answers' ``<details>`` stay. nh3 is the Rust sanitizer
@@ -579,15 +523,15 @@ _SVG_ATTRIBUTES = {
 }  # fmt: skip
 
 
-def record_html(notebook: dict, header: dict, mathjax_url: str) -> str:
-    """The record as HTML (nbconvert, template ``lab_record``); MathJax yet to run in a browser.
+def lab_report_html(notebook: dict, header: dict, mathjax_url: str) -> str:
+    """The lab report as HTML (nbconvert, template ``lab_report``); MathJax yet to run in a browser.
     Everything from the notebook passes :func:`clean_html`."""
     import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
     exporter = HTMLExporter(
-        template_name="lab_record",
+        template_name="lab_report",
         extra_template_basedirs=[str(TEMPLATES)],
         exclude_input_prompt=True,
         exclude_output_prompt=True,
@@ -596,17 +540,17 @@ def record_html(notebook: dict, header: dict, mathjax_url: str) -> str:
     exporter.register_filter("clean_html", clean_html)
     exporter.register_preprocessor(
         TagRemovePreprocessor(
-            remove_input_tags={"record-output-only"}, remove_all_outputs_tags={"record-code-only"}
+            remove_input_tags={"report-output-only"}, remove_all_outputs_tags={"report-code-only"}
         ),
         enabled=True,
     )
-    css = (TEMPLATES / "lab_record" / "record.css").read_text(encoding="utf-8")
+    css = (TEMPLATES / "lab_report" / "lab_report.css").read_text(encoding="utf-8")
     body = nbformat.from_dict(notebook)
     html, _ = exporter.from_notebook_node(
         body,
         resources={
             "metadata": {"name": header["lesson"]},
-            "record": {**header, "css": css, "mathjax_url": mathjax_url},
+            "lab_report": {**header, "css": css, "mathjax_url": mathjax_url},
         },
     )
     return html
@@ -614,10 +558,10 @@ def record_html(notebook: dict, header: dict, mathjax_url: str) -> str:
 
 def chromium_executable() -> str | None:
     """The Chromium to drive: ``$LABHELPERS_CHROMIUM``, a system one, else Playwright's (None)."""
-    chosen = os.environ.get("LABHELPERS_CHROMIUM")
+    chosen = os.environ.get(CHROMIUM_ENV)
     if chosen:
         if not Path(chosen).is_file():
-            raise RuntimeError(f"LABHELPERS_CHROMIUM names {chosen}, which does not exist")
+            raise RuntimeError(f"{CHROMIUM_ENV} names {chosen}, which does not exist")
         return chosen
     for name in ("chromium", "chromium-browser"):
         found = shutil.which(name)
@@ -645,7 +589,7 @@ _FOOTER = (
 )
 
 
-def print_record(html: str, folder: Path, footer: str) -> tuple[str, bytes]:
+def print_lab_report(html: str, folder: Path, footer: str) -> tuple[str, bytes]:
     """Typeset the maths in headless Chromium; return the final HTML (no scripts) and the A4 PDF."""
     try:
         from playwright.sync_api import Error as PlaywrightError
@@ -653,9 +597,9 @@ def print_record(html: str, folder: Path, footer: str) -> tuple[str, bytes]:
     except ImportError:
         raise RuntimeError(
             "the PDF is printed by Chromium through Playwright, which is not installed: "
-            "pip install 'labhelpers[record]'"
+            "pip install 'labhelpers[lab-report]'"
         ) from None
-    page_file = folder / "record.html"
+    page_file = folder / "lab_report.html"
     page_file.write_text(html, encoding="utf-8")
     with sync_playwright() as playwright:
         executable = chromium_executable()
@@ -664,7 +608,7 @@ def print_record(html: str, folder: Path, footer: str) -> tuple[str, bytes]:
         except PlaywrightError as error:
             raise RuntimeError(
                 "no Chromium to print the PDF with. On Debian `apt-get install chromium` "
-                "(or set LABHELPERS_CHROMIUM to a Chromium or Chrome), elsewhere and on Colab "
+                f"(or set {CHROMIUM_ENV} to a Chromium or Chrome), elsewhere and on Colab "
                 "`python -m playwright install --with-deps chromium`. "
                 f"Playwright said: {str(error)[:300]}"
             ) from None
@@ -697,10 +641,10 @@ def _escape(text: str) -> str:
 def _check_out_folder(folder: Path) -> None:
     """``out`` must be a folder this process can write (made when missing)."""
     if folder.exists() and not folder.is_dir():
-        raise ValueError(f"out {folder} is a file: give a folder for the record's two files")
+        raise ValueError(f"out {folder} is a file: give a folder for the lab report's two files")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder, prefix=".record-writable-"):
+        with tempfile.TemporaryFile(dir=folder, prefix=".lab-report-writable-"):
             pass
     except OSError as error:
         raise ValueError(
@@ -708,7 +652,7 @@ def _check_out_folder(folder: Path) -> None:
         ) from None
 
 
-def make_record(
+def make_lab_report(
     executed_ipynb: str | Path,
     name: str,
     register: str,
@@ -716,13 +660,13 @@ def make_record(
     experiment: int | str | None = None,
     out: str | Path | None = None,
 ) -> tuple[Path, Path]:
-    """Write the lab record of an executed notebook as HTML and PDF; return ``(html, pdf)``.
+    """Write the lab report of an executed notebook as HTML and PDF; return ``(html, pdf)``.
 
     ``name`` and ``register`` are the student's; ``date`` is ``YYYY-MM-DD``
     (default today); ``experiment`` defaults to the lesson number of the title;
     ``out`` is the folder (default: the notebook's), and the files are named
-    after the notebook: ``01_sum_classifier.record.html`` and ``.pdf``. A run
-    that would mislead raises a :class:`RecordRefused` subclass and writes nothing.
+    after the notebook: ``01_sum_classifier.lab-report.html`` and ``.pdf``. A run
+    that would mislead raises a :class:`ReportRefused` subclass and writes nothing.
     """
     import nbformat
 
@@ -737,9 +681,9 @@ def make_record(
             ".ipynb file (Restart and run all, save, then this)"
         ) from None
     check_run(notebook, path.name)
-    results = recorded_results(notebook)
+    results = next(iter(saved_results(notebook)), None)
     header = header_fields(notebook, results, name, register, date, experiment)
-    body = record_notebook(notebook, results)
+    body = lab_report_notebook(notebook, results)
     folder = Path(out) if out is not None else path.parent
     _check_out_folder(folder)  # before Chromium's work, not after it
     unprintable = glyphs_without_font(header["name"] + header["register"])
@@ -748,7 +692,7 @@ def make_record(
             f"the name or register number holds {''.join(unprintable)!r}, which no installed "
             "font can draw: the PDF shows empty boxes there. Install a font that has them "
             "(Debian: fonts-noto-cjk for Chinese, Japanese and Korean, fonts-noto-color-emoji "
-            "for emoji) and make the record again",
+            "for emoji) and make the lab report again",
             stacklevel=2,
         )
     stem = path.name.removesuffix(".ipynb")
@@ -756,10 +700,10 @@ def make_record(
         f"{header['name']} ({header['register']}): experiment {header['experiment']}, "
         f"{header['title']}"
     )[:160]
-    with tempfile.TemporaryDirectory(prefix="lab-record-") as scratch:
-        html = record_html(body, header, mathjax_script().as_uri())
-        final, pdf = print_record(html, Path(scratch), footer)
-    html_path, pdf_path = folder / f"{stem}.record.html", folder / f"{stem}.record.pdf"
+    with tempfile.TemporaryDirectory(prefix="lab-report-") as scratch:
+        html = lab_report_html(body, header, mathjax_script().as_uri())
+        final, pdf = print_lab_report(html, Path(scratch), footer)
+    html_path, pdf_path = folder / f"{stem}.lab-report.html", folder / f"{stem}.lab-report.pdf"
     with atomic_write(html_path, "w") as file:
         file.write(final)
     with atomic_write(pdf_path, "wb") as file:
@@ -775,7 +719,7 @@ def _on_colab() -> bool:
 
 
 def _colab_prepare() -> None:
-    """On Colab: install what the record needs (Playwright, its Chromium, MathJax, the nh3
+    """On Colab: install what the lab report needs (Playwright, its Chromium, MathJax, the nh3
     sanitizer) when missing."""
     wanted = [
         package
@@ -790,7 +734,7 @@ def _colab_prepare() -> None:
         print(f"Installing {', '.join(wanted)} for the PDF (once per Colab session)...", flush=True)
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *wanted], check=True)
         importlib.invalidate_caches()  # so that this process finds the packages just installed
-    marker = Path.home() / ".cache" / "labhelpers-record-chromium"
+    marker = user_cache() / "labhelpers-lab-report-chromium"
     if not marker.exists():
         print(
             "Installing Chromium for the PDF (once per Colab session, about a minute)...",
@@ -815,9 +759,9 @@ def _this_notebook(scratch: Path) -> Path:
 
         live = _message.blocking_request("get_ipynb", timeout_sec=60)["ipynb"]
         name = Path(
-            live.get("metadata", {}).get("colab", {}).get("name") or "lab_record.ipynb"
+            live.get("metadata", {}).get("colab", {}).get("name") or "lab_report.ipynb"
         ).name
-        path = scratch / (name if name.endswith(".ipynb") else "lab_record.ipynb")
+        path = scratch / (name if name.endswith(".ipynb") else "lab_report.ipynb")
         nbformat.write(nbformat.from_dict(live), str(path))
         return path
     from IPython import get_ipython
@@ -832,7 +776,7 @@ def _this_notebook(scratch: Path) -> Path:
             return Path(candidate)
     raise RuntimeError(
         "could not tell which notebook this is: save it, then call "
-        "make_record('NOTEBOOK.ipynb', name, register) from labhelpers.record"
+        "make_lab_report('NOTEBOOK.ipynb', name, register) from labhelpers.lab_report"
     )
 
 
@@ -842,7 +786,7 @@ def check_same_run(notebook: dict, history: list[str], name: str) -> None:
     ``history`` is IPython's ``In`` list (``In[n]`` is the code run as ``In [n]``).
     Cells with magics (``%``, ``!``) are passed over: IPython stores them rewritten.
     """
-    for i, cell in run_cells(notebook):
+    for i, cell in run_cells(notebook, {REPORT_TAG}):
         count, code = cell.get("execution_count"), cell["source"].strip()
         if count is None or re.search(r"^\s*[%!]", code, flags=re.MULTILINE):
             continue
@@ -854,24 +798,24 @@ def check_same_run(notebook: dict, history: list[str], name: str) -> None:
             )
 
 
-def record_this_notebook(
-    name: str,
-    register: str,
+def write_lab_report(
+    student_name: str,
+    register_number: str,
     date: str | None = None,
     experiment: int | None = None,
     out: str | Path | None = None,
 ) -> tuple[Path, Path] | None:
-    """The notebook's last cell: make the record of this notebook's run; on Colab, download it too.
+    """The notebook's last cell: make the lab report of this run; on Colab, download it too.
 
-    With ``name`` or ``register`` empty it only prints how to use it (so a
+    With ``student_name`` or ``register_number`` empty it only prints how to use it (so a
     batch run or a regression test passes over it). Outside Colab it reads the
     notebook's saved file: save the notebook after running it.
     """
-    if not (isinstance(name, str) and name.strip()) or not (
-        isinstance(register, str) and register.strip()
+    if not (isinstance(student_name, str) and student_name.strip()) or not (
+        isinstance(register_number, str) and register_number.strip()
     ):
         print(
-            "To make your lab record: run the whole notebook, save it, then fill in student_name "
+            "To make your lab report: run the whole notebook, save it, then fill in student_name "
             "and register_number in this cell and run it."
         )
         return None
@@ -880,7 +824,7 @@ def record_this_notebook(
 
     if _on_colab():
         _colab_prepare()
-    with tempfile.TemporaryDirectory(prefix="lab-record-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="lab-report-") as scratch:
         source = _this_notebook(Path(scratch))
         shell = get_ipython()
         if shell is not None:
@@ -889,12 +833,18 @@ def record_this_notebook(
             )
         folder = Path(out) if out is not None else (Path.cwd() if _on_colab() else source.parent)
         # In a kernel an asyncio loop is running, where Playwright's sync API refuses to work:
-        # the record is made in a thread of its own.
+        # the lab report is made in a thread of its own.
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
             html, pdf = pool.submit(
-                make_record, source, name, register, date, experiment, folder
+                make_lab_report,
+                source,
+                student_name,
+                register_number,
+                date,
+                experiment,
+                folder,
             ).result()
-    print(f"Lab record written: {html} and {pdf}")
+    print(f"Lab report written: {html} and {pdf}")
     if _on_colab():
         from google.colab import files
 

@@ -1,12 +1,18 @@
-"""The lab record under bad input: a hostile notebook, a wrong --out, a file that is no notebook,
+"""The lab report under bad input: a hostile notebook, a wrong --out, a file that is no notebook,
 a name too long for the header or in a script no font draws. Checked before Chromium's work."""
 
 import nbformat
 import pytest
 
-from labhelpers import record
+from labhelpers import lab_report
 from labhelpers.__main__ import main
-from labhelpers.record import clean_html, header_fields, make_record, record_html, record_notebook
+from labhelpers.lab_report import (
+    clean_html,
+    header_fields,
+    lab_report_html,
+    lab_report_notebook,
+    make_lab_report,
+)
 
 HOSTILE = (
     "# Lesson 9: a hostile notebook\n\n## Aim\n\n"
@@ -43,10 +49,12 @@ def executed_notebook():
     )
 
 
-def test_the_records_html_keeps_no_active_content_from_the_notebook():
+def test_the_lab_reports_html_keeps_no_active_content_from_the_notebook():
     notebook = executed_notebook()
     header = header_fields(notebook, None, "A. Student", "21BCE1234", "2026-12-07", None)
-    html = record_html(record_notebook(notebook, None), header, "file:///mathjax/tex-svg.js")
+    html = lab_report_html(
+        lab_report_notebook(notebook, None), header, "file:///mathjax/tex-svg.js"
+    )
     for active in ("onerror", "javascript:", "alert(3)", "<iframe", "onmouseover"):
         assert active not in html, active
     # the template's own MathJax script stays; nothing else runs
@@ -72,7 +80,7 @@ def test_a_file_that_is_no_notebook_is_named(tmp_path):
     text = tmp_path / "notes.ipynb"
     text.write_text("these are my notes\n")
     with pytest.raises(ValueError, match=r"notes.ipynb is not a Jupyter notebook .*executed"):
-        make_record(text, "A", "1")
+        make_lab_report(text, "A", "1")
 
 
 @pytest.fixture
@@ -82,10 +90,10 @@ def lesson_run(tmp_path, monkeypatch):
     path = tmp_path / "run.ipynb"
     nbformat.write(executed_notebook(), path)
     printed = []
-    monkeypatch.setattr(record, "mathjax_script", lambda: tmp_path / "tex-svg.js")
+    monkeypatch.setattr(lab_report, "mathjax_script", lambda: tmp_path / "tex-svg.js")
     monkeypatch.setattr(
-        record,
-        "print_record",
+        lab_report,
+        "print_lab_report",
         lambda html, folder, footer: printed.append(1) or ("<html>", b"%PDF"),
     )
     return path, printed
@@ -95,7 +103,7 @@ def test_out_naming_a_file_is_refused_before_printing(lesson_run, tmp_path):
     path, printed = lesson_run
     (tmp_path / "taken").write_text("x")
     with pytest.raises(ValueError, match=r"out .*taken is a file: give a folder"):
-        make_record(path, "A", "1", out=tmp_path / "taken")
+        make_lab_report(path, "A", "1", out=tmp_path / "taken")
     assert printed == []
 
 
@@ -109,37 +117,46 @@ def test_out_that_cannot_be_written_is_refused_before_printing(lesson_run, tmp_p
 
     monkeypatch.setattr(tempfile, "TemporaryFile", read_only)
     with pytest.raises(ValueError, match=r"cannot be written \(Read-only file system\)"):
-        make_record(path, "A", "1", out=tmp_path / "records")
+        make_lab_report(path, "A", "1", out=tmp_path / "reports")
     assert printed == []
 
 
 def test_a_name_longer_than_the_header_holds_is_refused(lesson_run):
     path, printed = lesson_run
     with pytest.raises(ValueError, match=r"name is 200 characters long.*shorten it"):
-        make_record(path, "A" * 200, "1")
+        make_lab_report(path, "A" * 200, "1")
     assert printed == []
-    html, pdf = make_record(path, "A" * 80, "1")  # at the limit
+    html, pdf = make_lab_report(path, "A" * 80, "1")  # at the limit
     assert printed == [1] and html.exists() and pdf.exists()
 
 
 def test_a_name_no_font_can_draw_is_warned_about(lesson_run, monkeypatch):
     path, printed = lesson_run
-    monkeypatch.setattr(record, "glyphs_without_font", lambda text: ["王"])
+    monkeypatch.setattr(lab_report, "glyphs_without_font", lambda text: ["王"])
     with pytest.warns(UserWarning, match=r"'王'.*no installed font.*fonts-noto-cjk"):
-        make_record(path, "王小明", "1")
+        make_lab_report(path, "王小明", "1")
 
 
-@pytest.mark.skipif(not record.shutil.which("fc-list"), reason="fontconfig (fc-list) is absent")
+@pytest.mark.skipif(not lab_report.shutil.which("fc-list"), reason="fontconfig (fc-list) is absent")
 def test_fontconfig_is_asked_per_character():
-    assert record.glyphs_without_font("Asha Raman") == []  # Latin: never asked
+    assert lab_report.glyphs_without_font("Asha Raman") == []  # Latin: never asked
     # A private-use character no font has
-    assert record.glyphs_without_font("\ue000") == ["\ue000"]
+    assert lab_report.glyphs_without_font("\ue000") == ["\ue000"]
 
 
 def test_the_command_line_names_a_bad_out(lesson_run, tmp_path, capsys):
     path, _ = lesson_run
     (tmp_path / "taken").write_text("x")
     code = main(
-        ["record", str(path), "--name", "A", "--register", "1", "--out", str(tmp_path / "taken")]
+        [
+            "lab-report",
+            str(path),
+            "--name",
+            "A",
+            "--register",
+            "1",
+            "--out",
+            str(tmp_path / "taken"),
+        ]
     )
     assert code == 1 and "is a file: give a folder" in capsys.readouterr().err

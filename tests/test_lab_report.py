@@ -1,7 +1,7 @@
-"""The lab record (issue 15): from an executed notebook to HTML and A4 PDF; the runs it refuses.
+"""The lab report (issue 15): from an executed notebook to HTML and A4 PDF; the runs it refuses.
 
-Lessons 1 and 5 are executed here (smoke profile) and their records rendered; the PDF is read back
-with pypdf: its text (header, sections, code, Result sentence) and its images (the notebook's
+Lessons 1 and 5 are executed here (smoke profile) and their lab reports rendered; the PDF is read
+back with pypdf: its text (header, sections, code, Result sentence) and its images (the notebook's
 figures, pixel for pixel). Whether anything is cut at the page edge is measured in Chromium at the
 PDF's print width.
 """
@@ -17,19 +17,20 @@ import pytest
 from browser import chromium_page, require_chromium
 
 from labhelpers.__main__ import main
-from labhelpers.record import (
-    RECORD_CELL,
-    RECORD_TAG,
-    Interrupted,
+from labhelpers.lab_report import (
+    REPORT_CELL,
+    REPORT_TAG,
     NotExecuted,
     NotThisRun,
     RanOutOfOrder,
+    StoppedByInterrupt,
     StoppedWithError,
     check_run,
     check_same_run,
     header_fields,
-    make_record,
+    make_lab_report,
 )
+from labhelpers.report import RESULTS_MIME
 from labhelpers.tools.runner import NotebookFailed, execute_notebook
 
 from conftest import ROOT
@@ -38,7 +39,7 @@ SECTIONS = ["Aim", "Objectives", "Algorithm", "Program", "Observation", "Result"
 STUDENT = {"name": "Asha Raman", "register": "21BCE1234", "date": "2026-11-30"}
 A4_CONTENT_WIDTH_PX = round(
     (210 - 2 * 14) / 25.4 * 96
-)  # A4 less the 14 mm margins make_record prints with
+)  # A4 less the 14 mm margins make_lab_report prints with
 
 
 def pdf_text(pdf) -> str:
@@ -86,12 +87,10 @@ def notebook_pngs(notebook) -> list[np.ndarray]:
 
 
 def displayed_result(notebook) -> str:
-    """The Markdown that the cell calling record_results displayed: the run's Result sentence."""
+    """The Markdown that the cell saving the run's results displayed: the Result sentence."""
     for cell in notebook.cells:
-        if (
-            cell.cell_type == "code"
-            and "record_results(" in cell.source
-            and "result_sentence(" in cell.source
+        if cell.cell_type == "code" and any(
+            RESULTS_MIME in o.get("data", {}) for o in cell.outputs
         ):
             shown = [
                 o["data"]["text/markdown"]
@@ -99,7 +98,7 @@ def displayed_result(notebook) -> str:
                 if "text/markdown" in o.get("data", {})
             ]
             return shown[-1]
-    raise AssertionError("no cell calls result_sentence and record_results")
+    raise AssertionError("no cell displayed a Result sentence and saved the results")
 
 
 def markdown_text(markdown: str) -> str:
@@ -108,7 +107,7 @@ def markdown_text(markdown: str) -> str:
 
 
 @pytest.fixture(scope="module", params=["01_sum_classifier", "05_imdb_rnn_pytorch"])
-def record(request, tmp_path_factory):
+def lab_report(request, tmp_path_factory):
     """(executed notebook, html, pdf) for a lesson run in the smoke profile (its speed: bench/)."""
     require_chromium()
     folder = tmp_path_factory.mktemp(request.param)
@@ -118,14 +117,14 @@ def record(request, tmp_path_factory):
         {"profile": "smoke"},
     )
     if request.param == "01_sum_classifier":
-        html, pdf = make_record(
+        html, pdf = make_lab_report(
             executed, STUDENT["name"], STUDENT["register"], STUDENT["date"], out=folder / "out"
         )
     else:  # the command line
         assert (
             main(
                 [
-                    "record",
+                    "lab-report",
                     str(executed),
                     "--name",
                     STUDENT["name"],
@@ -141,12 +140,14 @@ def record(request, tmp_path_factory):
             )
             == 0
         )
-        html, pdf = (folder / "out" / f"{request.param}.record.{kind}" for kind in ("html", "pdf"))
+        html, pdf = (
+            folder / "out" / f"{request.param}.lab-report.{kind}" for kind in ("html", "pdf")
+        )
     return nbformat.read(executed, as_version=4), html, pdf
 
 
-def test_pdf_holds_the_header_and_the_six_sections_in_order(record):
-    notebook, _, pdf = record
+def test_pdf_holds_the_header_and_the_six_sections_in_order(lab_report):
+    notebook, _, pdf = lab_report
     text = pdf_text(pdf)
     title = next(
         line[2:]
@@ -160,7 +161,7 @@ def test_pdf_holds_the_header_and_the_six_sections_in_order(record):
         STUDENT["name"],
         STUDENT["register"],
         "30 November 2026",
-        f"Lab record: experiment {int(number)}",
+        f"Lab report: experiment {int(number)}",
         experiment[0].upper() + experiment[1:],
         "smoke",
     ):
@@ -176,8 +177,8 @@ def test_pdf_holds_the_header_and_the_six_sections_in_order(record):
     assert positions == sorted(positions)
 
 
-def test_pdf_images_are_the_notebooks_figures(record):
-    notebook, _, pdf = record
+def test_pdf_images_are_the_notebooks_figures(lab_report):
+    notebook, _, pdf = lab_report
     expected, found = notebook_pngs(notebook), pdf_images(pdf)
     assert len(expected) >= 2 and len(found) == len(expected)
     for figure, image in zip(expected, found):
@@ -186,14 +187,14 @@ def test_pdf_images_are_the_notebooks_figures(record):
         )  # same pixels, not resampled
 
 
-def test_result_sentence_in_the_pdf_is_the_notebooks(record):
-    notebook, _, pdf = record
+def test_result_sentence_in_the_pdf_is_the_notebooks(lab_report):
+    notebook, _, pdf = lab_report
     sentence = markdown_text(displayed_result(notebook))
     assert re.search(r"\d+\.\d\d%", sentence)  # it carries the run's numbers
     text = " ".join(
         re.sub(r"-\n", "-", body_text(pdf)).split()
     )  # a line broken after a hyphen: 71-75%
-    result = text[text.rindex(" Result ") :]  # the Result section, last in the record
+    result = text[text.rindex(" Result ") :]  # the Result section, last in the lab report
 
     def tight(words):  # the PDF's text puts a space after inline code: "RuntimeError ;"
         return re.sub(r" ([;:,.)])", r"\1", " ".join(words.split()))
@@ -201,11 +202,11 @@ def test_result_sentence_in_the_pdf_is_the_notebooks(record):
     assert tight(sentence) in tight(result)
 
 
-def test_every_program_line_is_in_the_pdf_and_nothing_is_wider_than_the_page(record, tmp_path):
-    notebook, html, pdf = record
+def test_every_program_line_is_in_the_pdf_and_nothing_is_wider_than_the_page(lab_report, tmp_path):
+    notebook, html, pdf = lab_report
     text = squeezed(body_text(pdf))
-    scaffolding = {"parameters", "injected-parameters", RECORD_TAG}
-    # The lesson's questions (and the cell that shows their answers) stay out of the record.
+    scaffolding = {"parameters", "injected-parameters", "install", REPORT_TAG}
+    # The lesson's questions (and the cell that shows their answers) stay out of the lab report.
     questions = next(
         (
             i
@@ -214,14 +215,12 @@ def test_every_program_line_is_in_the_pdf_and_nothing_is_wider_than_the_page(rec
         ),
         len(notebook.cells),
     )
-    code = [
-        cell.source
-        for cell in notebook.cells[:questions]
-        if cell.cell_type == "code"
-        and not scaffolding & set(cell.metadata.get("tags", []))
-        and not cell.source.startswith("# Colab only:")
-        and "PROFILES = {" not in cell.source
-    ]
+    section, code = None, []  # the code of the Parameters section is scaffolding too
+    for cell in notebook.cells[:questions]:
+        if cell.cell_type == "markdown":
+            section = ([section] + re.findall(r"^## (.+?)\s*$", cell.source, flags=re.M))[-1]
+        elif not scaffolding & set(cell.metadata.get("tags", [])) and section != "Parameters":
+            code.append(cell.source)
     lines = [line for source in code for line in source.splitlines() if line.strip()]
     assert len(lines) > 30 and [line for line in lines if squeezed(line) not in text] == []
     with chromium_page(tmp_path / "profile", width=A4_CONTENT_WIDTH_PX, height=1100) as (
@@ -241,8 +240,8 @@ def test_every_program_line_is_in_the_pdf_and_nothing_is_wider_than_the_page(rec
     assert wide == []
 
 
-def test_maths_is_typeset_into_the_html_which_needs_no_script(record):
-    notebook, html, pdf = record
+def test_maths_is_typeset_into_the_html_which_needs_no_script(lab_report):
+    notebook, html, pdf = lab_report
     page = html.read_text()
     assert "<script" not in page and 'src="http' not in page
     markdown = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
@@ -273,10 +272,10 @@ def small_notebook(*sources):
 
 
 def refused(notebook, path, error):
-    """make_record on ``notebook`` (saved at ``path``) raises ``error`` and writes nothing."""
+    """make_lab_report on ``notebook`` (saved at ``path``) raises ``error`` and writes nothing."""
     nbformat.write(notebook, path)
     with pytest.raises(error) as caught:
-        make_record(path, **STUDENT, out=path.parent / "out")
+        make_lab_report(path, **STUDENT, out=path.parent / "out")
     assert not (path.parent / "out").exists()
     return str(caught.value)
 
@@ -309,7 +308,7 @@ def test_an_interrupted_notebook_is_refused(tmp_path):
     client = NotebookClient(notebook, timeout=3, interrupt_on_timeout=True, kernel_name="python3")
     with pytest.raises(CellExecutionError):
         client.execute()  # the kernel is interrupted in the second cell, as the stop button does
-    message = refused(notebook, tmp_path / "interrupted.ipynb", Interrupted)
+    message = refused(notebook, tmp_path / "interrupted.ipynb", StoppedByInterrupt)
     assert "interrupted in cell 4 (In [2])" in message
 
 
@@ -348,21 +347,21 @@ def test_the_machine_line_names_the_cpu_model_when_the_results_have_it(cpu, word
     assert fields["run"]["Machine"] == f"Linux-6, {words}; python 3.11.7, torch 2.13.0"
 
 
-def test_bad_header_fields_are_named(record, tmp_path):
-    notebook, *_ = record
+def test_bad_header_fields_are_named(lab_report, tmp_path):
+    notebook, *_ = lab_report
     path = tmp_path / "run.ipynb"
     nbformat.write(notebook, path)
     with pytest.raises(ValueError, match="name must be given"):
-        make_record(path, " ", "21BCE1234")
+        make_lab_report(path, " ", "21BCE1234")
     with pytest.raises(ValueError, match="date must be written YYYY-MM-DD"):
-        make_record(path, "A", "21BCE1234", date="30/11/2026")
+        make_lab_report(path, "A", "21BCE1234", date="30/11/2026")
 
 
 def test_the_command_line_reports_a_refusal(tmp_path, capsys):
     assert (
         main(
             [
-                "record",
+                "lab-report",
                 str(ROOT / "notebooks" / "02_rnn_cell.ipynb"),
                 "--name",
                 "A",
@@ -380,26 +379,26 @@ def test_the_command_line_reports_a_refusal(tmp_path, capsys):
 # --- the notebook's own cell --------------------------------------------------------------------
 
 
-def test_lesson_01_ends_with_the_record_cell_which_does_nothing_in_a_batch_run():
+def test_lesson_01_ends_with_the_lab_report_cell_which_does_nothing_in_a_batch_run():
     lesson = nbformat.read(ROOT / "notebooks" / "01_sum_classifier.ipynb", as_version=4)
     last = lesson.cells[-1]
-    assert last.metadata.get("tags") == [RECORD_TAG] and last.source == RECORD_CELL.rstrip("\n")
-    assert max(len(line) for line in RECORD_CELL.splitlines()) <= 79
+    assert last.metadata.get("tags") == [REPORT_TAG] and last.source == REPORT_CELL.rstrip("\n")
+    assert max(len(line) for line in REPORT_CELL.splitlines()) <= 79
     reference = nbformat.read(ROOT / "tests" / "nbval" / "01_sum_classifier.ipynb", as_version=4)
     assert [
         o.get("text", "") for o in reference.cells[-1].outputs
     ] == [  # in a batch run, only this
-        "To make your lab record: run the whole notebook, save it, then fill in student_name and "
+        "To make your lab report: run the whole notebook, save it, then fill in student_name and "
         "register_number in this cell and run it.\n"
     ]
 
 
-def test_every_record_cell_is_the_template_and_the_last_cell():
-    # Lesson 1 has it; the other lessons get the same cell (copied from RECORD_CELL) later.
+def test_every_lab_report_cell_is_the_template_and_the_last_cell():
+    # Lesson 1 has it; the other lessons get the same cell (copied from REPORT_CELL) later.
     sources = {path.stem: path.read_text() for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.py")}
-    having = sorted(name for name, source in sources.items() if RECORD_TAG in source)
+    having = sorted(name for name, source in sources.items() if REPORT_TAG in source)
     assert "01_sum_classifier" in having
-    cell = f'# %% tags=["{RECORD_TAG}"]\n{RECORD_CELL}'
+    cell = f'# %% tags=["{REPORT_TAG}"]\n{REPORT_CELL}'
     assert [name for name in having if not sources[name].endswith(cell)] == []
 
 
@@ -407,25 +406,25 @@ def test_a_saved_file_that_is_not_this_kernels_run_is_refused():
     notebook = small_notebook("x = 1", "y = 2")
     for count, cell in enumerate(notebook.cells[2:4], start=1):
         cell.execution_count = count
-    check_same_run(notebook, ["", "x = 1", "y = 2", "record_this_notebook(...)"], "run.ipynb")
+    check_same_run(notebook, ["", "x = 1", "y = 2", "write_lab_report(...)"], "run.ipynb")
     with pytest.raises(NotThisRun, match="Save the notebook"):
         check_same_run(
             notebook, ["", "x = 1", "y = 3"], "run.ipynb"
         )  # the file is older than the run
 
 
-def test_the_record_cell_makes_the_record_of_the_saved_run_inside_the_kernel(tmp_path, monkeypatch):
+def test_the_lab_report_cell_reports_the_saved_run_inside_the_kernel(tmp_path, monkeypatch):
     from nbclient import NotebookClient
 
     require_chromium()
     notebook = small_notebook("x = 6 * 7", "print(f'the answer is {x}')")
-    record_cell = nbformat.v4.new_code_cell(
-        RECORD_CELL.replace('""  # e.g. "A. Student"', '"Asha Raman"').replace(
+    report_cell = nbformat.v4.new_code_cell(
+        REPORT_CELL.replace('""  # e.g. "A. Student"', '"Asha Raman"').replace(
             '""  # e.g. "21BCE1234"', '"21BCE1234"'
         )
     )
-    record_cell.metadata["tags"] = [RECORD_TAG]
-    notebook.cells.append(record_cell)
+    report_cell.metadata["tags"] = [REPORT_TAG]
+    notebook.cells.append(report_cell)
     path = tmp_path / "lesson.ipynb"
     monkeypatch.setenv(
         "JPY_SESSION_NAME", str(path)
@@ -436,17 +435,17 @@ def test_the_record_cell_makes_the_record_of_the_saved_run_inside_the_kernel(tmp
             client.execute_cell(notebook.cells[index], index)
         nbformat.write(notebook, path)
         client.execute_cell(
-            record_cell, len(notebook.cells) - 1
+            report_cell, len(notebook.cells) - 1
         )  # the student fills in the cell and runs it
-    printed = "".join(output.get("text", "") for output in record_cell.outputs)
+    printed = "".join(output.get("text", "") for output in report_cell.outputs)
     assert [
-        o for o in record_cell.outputs if o.output_type == "error"
-    ] == [] and "Lab record written" in printed
-    assert "the answer is 42" in pdf_text(tmp_path / "lesson.record.pdf")
+        o for o in report_cell.outputs if o.output_type == "error"
+    ] == [] and "Lab report written" in printed
+    assert "the answer is 42" in pdf_text(tmp_path / "lesson.lab-report.pdf")
 
 
-def test_the_questions_at_a_lessons_end_stay_out_of_the_record():
-    from labhelpers.record import record_notebook, result_sentences
+def test_the_questions_at_a_lessons_end_stay_out_of_the_lab_report():
+    from labhelpers.lab_report import lab_report_notebook, result_sentences
 
     def markdown(text):
         return {"cell_type": "markdown", "metadata": {}, "source": text}
@@ -479,7 +478,7 @@ def test_the_questions_at_a_lessons_end_stay_out_of_the_record():
             "data": {"text/markdown": "The answer from this run: 42."},
         }
     ]
-    body = record_notebook({"cells": cells, "metadata": {}}, None)
+    body = lab_report_notebook({"cells": cells, "metadata": {}}, None)
     text = "\n".join(cell["source"] for cell in body["cells"])
     assert (
         "the result" in text
@@ -488,3 +487,18 @@ def test_the_questions_at_a_lessons_end_stay_out_of_the_record():
         and "42" not in text
     )
     assert not any("42" in sentence for sentence in result_sentences({"cells": cells}))
+
+
+def test_the_install_cell_stays_out_by_its_tag_or_in_an_older_file_by_its_first_line():
+    from labhelpers.lab_report import lab_report_notebook
+
+    tagged = "%%bash\n# Colab only: install labhelpers ...\npip install labhelpers"
+    untagged = "# Colab only: install labhelpers and the packages the lessons use\nimport sys"
+    notebook = small_notebook(tagged, untagged, "x = 6 * 7")
+    notebook.cells[2].metadata["tags"] = ["install", "remove-cell"]
+    shown = [
+        cell["source"]
+        for cell in lab_report_notebook(notebook, None)["cells"]
+        if cell["cell_type"] == "code"
+    ]
+    assert shown == ["x = 6 * 7"]
