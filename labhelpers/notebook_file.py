@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-from .profiles import Declared, declared_parameters
+from .parameters import Declared, declared_parameters
 
 # Outputs of this MIME type carry a notebook's results (written by
 # labhelpers.report.record_results); the batch runner reads them back from the

@@ -19,3 +19,12 @@ def epoch_line(epoch: int, epochs: int, values: Mapping[str, float], seconds: fl
     """``epoch  7/20  loss 0.4700 ...  (0.35 s)``: the one
     line per epoch of every lesson (torch and Keras alike)."""
     return f"epoch {epoch:>{len(str(epochs))}}/{epochs}  {epoch_summary(values)}  ({seconds:.2f} s)"
+
+
+PERPLEXITY_FIGURES = ("loss", "perplexity", "val_loss", "val_perplexity")
+
+
+def perplexity_epoch_line(history: Mapping[str, list[float]], epoch: int, epochs: int) -> str:
+    """The epoch line of a character model: its last loss and perplexity (and validation's)."""
+    shown = {key: history[key][-1] for key in PERPLEXITY_FIGURES if key in history}
+    return epoch_line(epoch, epochs, shown, history["seconds"][-1])

@@ -27,7 +27,7 @@ from .checks import positive_int
 from .files import atomic_write
 from .metrics import perplexity
 from .models import CharRNN, detach_state
-from .progress import epoch_line, epoch_summary
+from .progress import epoch_line, epoch_summary, perplexity_epoch_line
 from .runtime import is_interactive
 
 
@@ -702,12 +702,7 @@ def fit_char_model(
             history["val_perplexity"].append(perplexity(val_loss))
         history["seconds"].append(time.perf_counter() - started)
         if epoch % log_every == 0 or epoch == epochs:
-            shown = {
-                key: history[key][-1]
-                for key in ("loss", "perplexity", "val_loss", "val_perplexity")
-                if key in history
-            }
-            print(epoch_line(epoch, epochs, shown, history["seconds"][-1]))
+            print(perplexity_epoch_line(history, epoch, epochs))
     return history
 
 

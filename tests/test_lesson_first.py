@@ -17,7 +17,8 @@ import nbformat
 import pytest
 
 from labhelpers.lesson_settings import LESSONS
-from labhelpers.profiles import declared_parameters, lesson_of
+from labhelpers.parameters import declared_parameters
+from labhelpers.profiles import lesson_of
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))

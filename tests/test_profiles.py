@@ -9,17 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from labhelpers.profiles import (
+from labhelpers.parameters import (
     PARAMETER_TYPES,
-    PROFILE_NAMES,
     Declared,
-    Lesson,
-    Settings,
     check_parameters,
-    check_profile,
     check_rules,
     convert_parameter,
     declared_parameters,
+)
+from labhelpers.profiles import (
+    PROFILE_NAMES,
+    Lesson,
+    Settings,
+    check_profile,
     lesson_of,
     resolve_settings,
 )

@@ -402,7 +402,7 @@ def fit_with_checkpoints(
     import contextlib
     import io
 
-    from ..progress import epoch_line
+    from ..progress import perplexity_epoch_line
     from ..training import History, NonFiniteLoss, fit_char_model
 
     epochs = positive_int("epochs", epochs)
@@ -428,12 +428,7 @@ def fit_with_checkpoints(
         for key, values in one.items():
             history.setdefault(key, []).extend(values)
         if epoch % log_every == 0 or epoch == epochs:
-            shown = {
-                key: history[key][-1]
-                for key in ("loss", "perplexity", "val_loss", "val_perplexity")
-                if key in history
-            }
-            print(epoch_line(epoch, epochs, shown, history["seconds"][-1]))
+            print(perplexity_epoch_line(history, epoch, epochs))
         if epoch in wanted:
             weights[epoch] = copy_weights()
     return history, weights

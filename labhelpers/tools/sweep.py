@@ -24,7 +24,7 @@ from typing import Any
 
 from ..files import atomic_write
 from ..notebook_file import declared
-from ..profiles import Declared, convert_parameter
+from ..parameters import Declared, convert_parameter
 
 GRID_FORMS = "NAME=V1,V2,... or NAME=START:STOP (integers START to STOP-1)"
 
