@@ -19,9 +19,9 @@ import time
 import torch
 from torch import nn
 
+from labhelpers.base.runtime import choose_device, describe_device
 from labhelpers.data.batches import TensorBatches
 from labhelpers.models import LastStepRNN
-from labhelpers.runtime import choose_device, describe_device
 from labhelpers.training import fit
 
 LIMIT = 1.05

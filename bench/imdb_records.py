@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from labhelpers.notebook_file import read, saved_results
+    from labhelpers.base.notebook_file import read, saved_results
     from labhelpers.tools.runner import execute_notebook
     from labhelpers.tools.sweep import parse_value
 

@@ -37,8 +37,8 @@ from pathlib import Path
 
 import torch
 
+from labhelpers.base.files import atomic_write
 from labhelpers.data.review_data import load_review_data
-from labhelpers.files import atomic_write
 from labhelpers.lessons.imdb_strong import (
     ENCODING,
     RECORD_STEP,

@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from labhelpers.text import WordTokenizer
+    from labhelpers.data.text import WordTokenizer
 
     if args.synthetic:
         from labhelpers.data.reviews import make_review_corpus

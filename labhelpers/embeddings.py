@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .checks import positive_int, positive_ints, require
-from .runtime import StillRunning, bounded
+from .base.checks import positive_int, positive_ints, require
+from .base.runtime import StillRunning, bounded
 
 
 @dataclass
@@ -114,7 +114,7 @@ def train_word2vec(
         if isinstance(sentence, str) or not all(isinstance(w, str) for w in sentence):
             raise TypeError(
                 f"sentences must hold lists of words (str); item {i} is {type(sentence).__name__}. "
-                "Tokenize first, e.g. with labhelpers.text.text_to_word_sequence."
+                "Tokenize first, e.g. with labhelpers.data.text.text_to_word_sequence."
             )
     positive_ints(
         vector_size=vector_size, window=window, min_count=min_count, epochs=epochs, workers=workers

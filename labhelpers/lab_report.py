@@ -48,10 +48,10 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from .environment import CHROMIUM_ENV, user_cache
-from .files import atomic_write
-from .machine import machine_in_words
-from .notebook_file import (
+from .base.environment import CHROMIUM_ENV, user_cache
+from .base.files import atomic_write
+from .base.machine import machine_in_words
+from .base.notebook_file import (
     INJECTED_TAG,
     INSTALL_TAG,
     PARAMETERS_TAG,

@@ -23,8 +23,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from .checks import one_of, positive_int, positive_ints
-from .text import review_lengths
+from .base.checks import one_of, positive_int, positive_ints
+from .data.text import review_lengths
 
 CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
 

@@ -25,7 +25,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .checks import positive_int
+from .base.checks import positive_int
 
 # A difference under this many standard errors is called "within noise".
 NOISE_LEVEL = 2.0

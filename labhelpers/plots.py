@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .files import atomic_write
+from .base.files import atomic_write
 
 
 def save_figure(fig, path: str | Path | None):
@@ -465,7 +465,7 @@ def show_gradient_norm_slider(
 
     ``compute(scale)`` returns ``(norms, bound)``, each one value per lag. With
     a person at a live notebook (JupyterLab, Colab; see
-    :func:`labhelpers.runtime.is_interactive`) and ipywidgets installed, an
+    :func:`labhelpers.base.runtime.is_interactive`) and ipywidgets installed, an
     ``interact`` slider over ``limits`` redraws one line per move. Otherwise
     (papermill, the HTML book, the tests) no widget is made: it draws the
     static figure for every scale in ``scales``.
@@ -473,7 +473,7 @@ def show_gradient_norm_slider(
     """
     import matplotlib.pyplot as plt
 
-    from .runtime import is_interactive
+    from .base.runtime import is_interactive
 
     if not scales:
         raise ValueError("scales is empty: give the scales the static figure should show")

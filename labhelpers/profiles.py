@@ -12,7 +12,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .parameters import INJECTED_MARK, Declared, check_parameters, check_rules, declared_parameters
+from .base.parameters import (
+    INJECTED_MARK,
+    Declared,
+    check_parameters,
+    check_rules,
+    declared_parameters,
+)
 
 PROFILE_NAMES = ("smoke", "quick", "lab")
 PROFILE_HELP = {
@@ -142,7 +148,7 @@ def notebook_settings() -> Settings:
     for rule in lesson.rules:
         rule(settings)
     if "device" in settings:
-        from .runtime import choose_device
+        from .base.runtime import choose_device
 
         settings["device"] = choose_device(settings["device"])
     from IPython.display import display

@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from .checks import positive_int
-from .notebook_file import RESULTS_MIME
+from .base.checks import positive_int
+from .base.notebook_file import RESULTS_MIME
 
 
 def observation_table(history: Mapping[str, Sequence[float]], every: int = 1) -> pd.DataFrame:

@@ -25,7 +25,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .checks import positive_int
+from .base.checks import positive_int
 
 __all__ = [
     "RNNLayerWeights",

@@ -23,12 +23,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from .checks import positive_int
-from .files import atomic_write
+from .base.checks import positive_int
+from .base.files import atomic_write
+from .base.progress import epoch_line, epoch_summary, perplexity_epoch_line
+from .base.runtime import is_interactive
 from .metrics import perplexity
 from .models import CharRNN, detach_state
-from .progress import epoch_line, epoch_summary, perplexity_epoch_line
-from .runtime import is_interactive
 
 
 class History(dict):
@@ -211,7 +211,7 @@ def fit(
       scheduler and clipping (else a ValueError says what differs).
     - ``log_every``: in batch runs, print one line every n epochs (and the last).
     - ``progress``: a tqdm bar (True) or plain lines (False); default: a bar
-      when a person is watching (see :func:`labhelpers.runtime.is_interactive`).
+      when a person is watching (see :func:`labhelpers.base.runtime.is_interactive`).
     - ``stop_on_non_finite``: raise :class:`NonFiniteLoss` after the first epoch
       with a NaN or infinite loss (or clipped gradient norm), naming the epoch
       and step; False keeps training (lesson 4 shows an explosion on purpose).
@@ -460,7 +460,7 @@ def usable_device(device: torch.device | str) -> torch.device:
     except (RuntimeError, TypeError) as error:
         raise ValueError(
             f"device {device!r} is not a torch device ({error}); use 'cpu', 'cuda' or 'mps', "
-            "or labhelpers.runtime.choose_device('auto')"
+            "or labhelpers.base.runtime.choose_device('auto')"
         ) from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(

@@ -95,8 +95,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from labhelpers.base.runtime import describe_device, seed_everything
 from labhelpers.data.synthetic import make_sum_dataset, split_in_order
-from labhelpers.runtime import describe_device, seed_everything
 
 seed_everything(settings.seed)
 X, y = make_sum_dataset(

@@ -131,7 +131,7 @@ print(inspect.getsource(theory.rnn_forward))
 # %%
 import numpy as np
 
-from labhelpers.runtime import seed_everything
+from labhelpers.base.runtime import seed_everything
 
 seed_everything(settings.seed)
 rng = np.random.default_rng(settings.seed)
@@ -376,7 +376,7 @@ compare("torch nn.Linear", 1, g, torch_g, "output g_t, every step")
 keras_available = False
 if settings.compare_keras:
     try:
-        from labhelpers.runtime import import_keras
+        from labhelpers.base.runtime import import_keras
 
         keras = import_keras()  # without TensorFlow's start-up lines on stderr
         keras_available = True

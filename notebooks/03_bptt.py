@@ -119,8 +119,8 @@ import numpy as np
 import torch
 
 from labhelpers import theory
+from labhelpers.base.runtime import seed_everything
 from labhelpers.report import rounding_level
-from labhelpers.runtime import seed_everything
 
 seed_everything(settings.seed)
 B, T, H = settings.batch_size, settings.seq_len, settings.hidden_size

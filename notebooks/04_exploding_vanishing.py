@@ -133,7 +133,7 @@ settings = notebook_settings()
 import numpy as np
 
 from labhelpers import theory
-from labhelpers.runtime import seed_everything
+from labhelpers.base.runtime import seed_everything
 
 seed_everything(settings.seed)
 H, T = settings.hidden_size, settings.norm_seq_len

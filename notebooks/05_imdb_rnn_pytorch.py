@@ -154,7 +154,7 @@ print(
 #
 # The record fits the tokenizer on the whole CSV, test reviews included, then
 # pads and splits. `encode_reviews` (`labhelpers.lessons.imdb_rnn`, on
-# `labhelpers.text.encode_texts`) does the fitting and padding (with the Keras
+# `labhelpers.data.text.encode_texts`) does the fitting and padding (with the Keras
 # `Tokenizer`'s rules; a test checks that the ids are the same) and keeps the
 # arrays on disk, so a second run reads them back.
 

@@ -122,16 +122,16 @@ settings = notebook_settings()
 # ### Data
 
 # %%
-from labhelpers.runtime import import_keras
+from labhelpers.base.runtime import import_keras
 
 # TensorFlow's start-up lines on stderr are not errors: they are kept out
 keras = import_keras()
 import numpy as np
 import tensorflow as tf
 
+from labhelpers.base.runtime import seed_everything
 from labhelpers.data.keras_imdb import load_keras_imdb
 from labhelpers.lessons.keras_imdb import long_range_reviews
-from labhelpers.runtime import seed_everything
 
 # TensorFlow is imported: seeds it and asks for deterministic ops
 seed_everything(settings.seed)

@@ -175,6 +175,7 @@ print(
 # thread so that the same seed gives the same vectors.
 
 # %%
+from labhelpers.data.text import text_to_word_sequence
 from labhelpers.embeddings import (
     download_glove,
     embedding_matrix,
@@ -182,7 +183,6 @@ from labhelpers.embeddings import (
     require_coverage,
     train_word2vec,
 )
-from labhelpers.text import text_to_word_sequence
 
 started = time.perf_counter()
 vectors = None

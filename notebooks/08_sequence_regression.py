@@ -121,9 +121,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from labhelpers.base.runtime import describe_device, seed_everything
 from labhelpers.data.series import make_sine_sequences
 from labhelpers.data.synthetic import split_in_order
-from labhelpers.runtime import describe_device, seed_everything
 
 seed_everything(settings.seed)
 

@@ -152,8 +152,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from labhelpers.base.runtime import describe_device, seed_everything
 from labhelpers.data.series import make_windows, split_windows
-from labhelpers.runtime import describe_device, seed_everything
 
 seed_everything(settings.seed)
 print(f"device: {describe_device(settings.device)}")

@@ -177,8 +177,8 @@ settings = notebook_settings()
 import numpy as np
 import torch
 
+from labhelpers.base.runtime import describe_device, seed_everything
 from labhelpers.data.chars import CharCodec, shifted_pair
-from labhelpers.runtime import describe_device, seed_everything
 
 seed_everything(settings.seed)
 print(f"device: {describe_device(settings.device)}")

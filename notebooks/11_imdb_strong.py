@@ -178,13 +178,13 @@ import numpy as np
 import pandas as pd
 import torch
 
+from labhelpers.base.runtime import describe_device, seed_everything
 from labhelpers.data.review_data import load_review_data
 from labhelpers.lessons.imdb_strong import (
     RECORD_STEP,
     ablation_steps,
     split_reviews,
 )
-from labhelpers.runtime import describe_device, seed_everything
 
 seed_everything(settings.seed)
 if settings.threads:
@@ -242,8 +242,8 @@ print(f"tokenized in {time.perf_counter() - started:.2f} s")
 # %%
 import matplotlib.pyplot as plt
 
+from labhelpers.data.text import review_lengths
 from labhelpers.plots import plot_review_lengths
-from labhelpers.text import review_lengths
 
 lengths = review_lengths(
     torch.from_numpy(splits.ids["train"].astype(np.int64))

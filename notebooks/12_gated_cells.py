@@ -227,8 +227,8 @@ print(inspect.getsource(theory.gru_cell_forward))
 import numpy as np
 import torch
 
+from labhelpers.base.runtime import seed_everything
 from labhelpers.report import rounding_level
-from labhelpers.runtime import seed_everything
 
 seed_everything(settings.seed)
 rng = np.random.default_rng(settings.seed)
@@ -326,7 +326,7 @@ for layers in (1, 2):
 keras_available = False
 if settings.compare_keras:
     try:
-        from labhelpers.runtime import import_keras
+        from labhelpers.base.runtime import import_keras
 
         keras = import_keras()  # without TensorFlow's start-up lines
         keras_available = True

@@ -115,7 +115,7 @@ def keras():
     """Keras, imported as the lessons import it (without TensorFlow's start-up lines)."""
     if importlib.util.find_spec("keras") is None:
         pytest.skip("Keras (TensorFlow) is not installed: nothing to compare with")
-    from labhelpers.runtime import import_keras
+    from labhelpers.base.runtime import import_keras
 
     return import_keras()
 

@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    from labhelpers.files import atomic_write
+    from labhelpers.base.files import atomic_write
 
     report, problems = score_table(module_results(), read_equivalent(), args.target)
     with atomic_write(args.out, "w") as file:

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from labhelpers.data.batches import BPTTBatches, LengthBuckets, TensorBatches
-from labhelpers.text import review_lengths
+from labhelpers.data.text import review_lengths
 
 from conftest import post_padded
 

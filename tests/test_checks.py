@@ -4,7 +4,7 @@ import sys
 import numpy as np
 import pytest
 
-from labhelpers.checks import as_list, one_of, positive_int
+from labhelpers.base.checks import as_list, one_of, positive_int
 
 
 def test_positive_int_accepts_python_and_numpy_integers():
@@ -45,13 +45,13 @@ INSTALL = (
 def test_require_returns_the_module():
     import json
 
-    from labhelpers.checks import require
+    from labhelpers.base.checks import require
 
     assert require("json", "text", "a test") is json
 
 
 def test_require_says_what_needs_a_missing_module_and_how_to_install_it(monkeypatch):
-    from labhelpers.checks import require
+    from labhelpers.base.checks import require
 
     monkeypatch.setitem(sys.modules, "gensim", None)  # as if gensim were not installed
     with pytest.raises(
@@ -65,7 +65,7 @@ def test_require_says_what_needs_a_missing_module_and_how_to_install_it(monkeypa
 
 
 def test_require_keeps_the_error_of_a_dependency_of_the_module(tmp_path, monkeypatch):
-    from labhelpers.checks import require
+    from labhelpers.base.checks import require
 
     (tmp_path / "half_installed.py").write_text("import labhelpers_missing_dependency\n")
     monkeypatch.syspath_prepend(str(tmp_path))

@@ -8,11 +8,11 @@ import nbformat
 import pytest
 
 from labhelpers import noise
+from labhelpers.base.notebook_file import saved_results
 from labhelpers.lesson_settings import LESSONS
 from labhelpers.lessons.rnn_cell import tolerance_reading
 from labhelpers.lessons.sequence_regression import mse_measured, mse_table, squared_errors
 from labhelpers.lessons.sum_classifier import against_baselines, rnn_accuracy
-from labhelpers.notebook_file import saved_results
 from labhelpers.tools.runner import execute_notebook
 
 from conftest import ROOT

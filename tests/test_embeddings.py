@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from labhelpers.data.reviews import make_review_corpus
+from labhelpers.data.text import text_to_word_sequence
 from labhelpers.embeddings import (
     WordVectors,
     embedding_matrix,
@@ -16,7 +17,6 @@ from labhelpers.embeddings import (
     stable_hash,
     train_word2vec,
 )
-from labhelpers.text import text_to_word_sequence
 
 GLOVE_LINES = ["the 0.1 0.2 -0.3", "film -1.5 2.0 0.25", "good 1e-3 4 5", "naïve 0 0 1"]
 
@@ -78,7 +78,7 @@ def test_word2vec_matches_gensim_and_is_reproducible(sentences):
 def test_word2vec_is_the_same_in_another_process(sentences):
     code = (
         "import sys; from labhelpers.embeddings import train_word2vec; "
-        "from labhelpers.text import text_to_word_sequence;"
+        "from labhelpers.data.text import text_to_word_sequence;"
         "from labhelpers.data.reviews import make_review_corpus;"
         "s = [text_to_word_sequence(t) for t in make_review_corpus(300, seed=0)['review']];"
         "v = train_word2vec(s, vector_size=8, epochs=1, "
@@ -338,7 +338,7 @@ def test_word2vec_messages_are_whole():
         TypeError,
         match=exactly(
             "sentences must hold lists of words (str); item 1 is str. "
-            "Tokenize first, e.g. with labhelpers.text.text_to_word_sequence."
+            "Tokenize first, e.g. with labhelpers.data.text.text_to_word_sequence."
         ),
     ):
         train_word2vec([["a"], "b c"])

@@ -3,8 +3,8 @@ folder computed when asked for."""
 
 from pathlib import Path
 
-from labhelpers import environment
-from labhelpers.environment import (
+from labhelpers.base import environment
+from labhelpers.base.environment import (
     DATA_DIR_ENV,
     KAGGLEHUB_CACHE_ENV,
     data_dir,

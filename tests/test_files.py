@@ -1,10 +1,10 @@
-"""labhelpers.files.atomic_write: a file is replaced whole or not at all."""
+"""labhelpers.base.files.atomic_write: a file is replaced whole or not at all."""
 
 import os
 
 import pytest
 
-from labhelpers.files import atomic_write
+from labhelpers.base.files import atomic_write
 
 
 def test_the_new_content_replaces_the_file_in_one_step(tmp_path):

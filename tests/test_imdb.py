@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from labhelpers.base.runtime import still_running
 from labhelpers.data import imdb
 from labhelpers.data import keras_imdb as kimdb
 from labhelpers.data.imdb import (
@@ -38,7 +39,6 @@ from labhelpers.data.imdb import (
 from labhelpers.data.keras_imdb import keras_format, load_keras_imdb
 from labhelpers.data.review_data import load_review_data
 from labhelpers.lessons.imdb_strong import ReviewSplits, split_reviews
-from labhelpers.runtime import still_running
 
 DATA_DIR = os.environ.get("LABHELPERS_DATA_DIR")
 IMDB_CSV = Path(DATA_DIR, "imdb_50k.csv.gz") if DATA_DIR else None
@@ -729,7 +729,7 @@ LOAD_DATA_ARGUMENTS = [
 
 def stored_ranks(texts):
     """What the genuine imdb.npz stores for a review: its words' ranks (others left out)."""
-    from labhelpers.text import text_to_word_sequence
+    from labhelpers.data.text import text_to_word_sequence
 
     x = np.empty(len(texts), dtype=object)
     for i, text in enumerate(texts):
@@ -849,7 +849,7 @@ def test_the_keras_format_falls_back_to_generated_reviews(offline):
 
 
 def test_load_keras_imdb_with_only_a_csv_uses_the_random_split_and_a_fitted_word_index(offline):
-    from labhelpers.text import WordTokenizer, text_to_word_sequence
+    from labhelpers.data.text import WordTokenizer, text_to_word_sequence
 
     path = small_imdb(offline / "kaggle")
     started = time.perf_counter()
@@ -981,7 +981,7 @@ def test_the_keras_format_built_from_the_real_files():
     assert data.word_index["the"] == 1 and data.word_index["br"] == 7
     first = data.decode(data.x_train[0])
     assert first.startswith("<START> ") and len(first.split()) == len(data.x_train[0])
-    from labhelpers.text import text_to_word_sequence
+    from labhelpers.data.text import text_to_word_sequence
 
     # The test reviews in Keras's order (one RandomState(113) shuffles training, then test):
     # their ids are the words found in the word index, rank + 3, 2 for rank + 3 >= 10000;
@@ -1379,8 +1379,8 @@ def test_split_reviews_is_the_tokenizer_on_training_reviews_padded_at_the_end_an
 ):
     """Against the tokenizer called directly (fitted on the training reviews, OOV token, padded
     and cut at the end) and the validation draw of validation_rows."""
+    from labhelpers.data.text import WordTokenizer
     from labhelpers.lessons.imdb_strong import validation_rows
-    from labhelpers.text import WordTokenizer
 
     monkeypatch.setenv("LABHELPERS_CACHE_DIR", str(tmp_path / "cache"))
     records = load_review_data("synthetic", n_synthetic=60, seed=2)

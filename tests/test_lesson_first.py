@@ -16,8 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from labhelpers.base.parameters import declared_parameters
 from labhelpers.lesson_settings import LESSONS
-from labhelpers.parameters import declared_parameters
 from labhelpers.profiles import lesson_of
 
 ROOT = Path(__file__).resolve().parents[1]

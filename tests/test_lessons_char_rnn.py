@@ -6,6 +6,7 @@ import torch
 from scipy.stats import entropy as scipy_entropy
 
 from labhelpers import noise
+from labhelpers.base.runtime import seed_everything
 from labhelpers.data.batches import BPTTBatches
 from labhelpers.data.chars import CharCodec
 from labhelpers.lessons.char_rnn import (
@@ -20,7 +21,6 @@ from labhelpers.lessons.char_rnn import (
     validation_loss,
 )
 from labhelpers.models import BidirectionalCharRNN, CharRNN
-from labhelpers.runtime import seed_everything
 from labhelpers.training import run_bptt_epoch
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

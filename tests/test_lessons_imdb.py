@@ -20,6 +20,7 @@ import pytest
 import torch
 
 from labhelpers import noise
+from labhelpers.base.runtime import still_running
 from labhelpers.lessons.imdb_rnn import (
     baseline_sentence,
     fit_sentence,
@@ -28,7 +29,6 @@ from labhelpers.lessons.imdb_rnn import (
     selection_sentence,
     steps_table,
 )
-from labhelpers.runtime import still_running
 
 
 def test_the_records_accuracy_line_as_written_raises_on_a_batch_of_64():

@@ -1,6 +1,6 @@
 """The machine in words: one wording for the lab report, the Results page and the lesson times."""
 
-from labhelpers.machine import machine_in_words
+from labhelpers.base.machine import machine_in_words
 
 MACHINE = {
     "platform": "Linux-6.8",

@@ -8,6 +8,8 @@ import pytest
 import torch
 from torch import nn
 
+from labhelpers.base.runtime import seed_everything
+from labhelpers.data.text import review_lengths
 from labhelpers.models import (
     ActivationLSTM,
     CharRNN,
@@ -19,8 +21,6 @@ from labhelpers.models import (
     detach_state,
     reverse_within_length,
 )
-from labhelpers.runtime import seed_everything
-from labhelpers.text import review_lengths
 
 from conftest import post_padded
 

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from labhelpers.notebook_file import (
+from labhelpers.base.notebook_file import (
     RESULTS_MIME,
     declared,
     parameter_values,
@@ -120,7 +120,7 @@ def test_the_reader_imports_nothing_heavy_and_no_tool():
         [
             sys.executable,
             "-c",
-            "import sys, labhelpers.notebook_file; print(' '.join(sorted(sys.modules)))",
+            "import sys, labhelpers.base.notebook_file; print(' '.join(sorted(sys.modules)))",
         ],
         capture_output=True,
         text=True,

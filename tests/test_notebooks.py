@@ -169,8 +169,8 @@ def test_an_unknown_profile_stops_the_notebook_with_a_clear_error(tmp_path):
 def test_importing_labhelpers_imports_no_framework():
     code = (
         "import labhelpers, labhelpers.profiles, "
-        "labhelpers.metrics, labhelpers.report, labhelpers.runtime, "
-        "labhelpers.files, labhelpers.tools.runner, sys; "
+        "labhelpers.metrics, labhelpers.report, labhelpers.base.runtime, "
+        "labhelpers.base.files, labhelpers.tools.runner, sys; "
         "assert 'torch' not in sys.modules and 'tensorflow' not in sys.modules, sorted(sys.modules)"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

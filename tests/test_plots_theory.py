@@ -101,7 +101,7 @@ def test_slider_falls_back_to_a_static_figure_in_batch_runs(monkeypatch, capsys)
 
 
 def test_slider_uses_ipywidgets_interact_when_a_person_watches(monkeypatch):
-    import labhelpers.runtime
+    import labhelpers.base.runtime
 
     calls = {}
 
@@ -113,7 +113,7 @@ def test_slider_uses_ipywidgets_interact_when_a_person_watches(monkeypatch):
         interact=interact, FloatSlider=lambda **kwargs: types.SimpleNamespace(**kwargs)
     )
     monkeypatch.setitem(sys.modules, "ipywidgets", fake)
-    monkeypatch.setattr(labhelpers.runtime, "is_interactive", lambda: True)
+    monkeypatch.setattr(labhelpers.base.runtime, "is_interactive", lambda: True)
     shown = []
     monkeypatch.setattr(plt, "show", lambda: shown.append(plt.gcf()))
     assert (

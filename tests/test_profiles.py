@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from labhelpers.parameters import (
+from labhelpers.base.parameters import (
     PARAMETER_TYPES,
     Declared,
     check_parameters,

@@ -18,7 +18,7 @@ from labhelpers.data.reviews import (
     make_review_corpus,
     words_after_last_cue,
 )
-from labhelpers.text import text_to_word_sequence
+from labhelpers.data.text import text_to_word_sequence
 
 WORD_SIGN = {
     **{w: 1 for w in POSITIVE_WORDS + RARE_POSITIVE_WORDS},

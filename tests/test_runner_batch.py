@@ -17,7 +17,7 @@ import pytest
 import torch
 
 from labhelpers.__main__ import main
-from labhelpers.notebook_file import read, saved_results
+from labhelpers.base.notebook_file import read, saved_results
 from labhelpers.tools.cache import data_identity, refresh_markdown, run_key, shared_identity
 from labhelpers.tools.jobs import THREAD_VARIABLES
 from labhelpers.tools.runner import default_jobs, run, run_times

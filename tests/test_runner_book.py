@@ -10,7 +10,7 @@ from html import unescape
 import pytest
 
 from labhelpers.__main__ import main
-from labhelpers.notebook_file import read, saved_results
+from labhelpers.base.notebook_file import read, saved_results
 from labhelpers.tools.book import build_book, results_page
 from labhelpers.tools.runner import list_notebooks, run, select_notebooks
 from labhelpers.tools.sweep import parse_value

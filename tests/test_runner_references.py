@@ -5,7 +5,7 @@ import shutil
 
 import nbformat
 
-from labhelpers.environment import BATCH_ENV
+from labhelpers.base.environment import BATCH_ENV
 from labhelpers.tools.references import compared_lines, make_references, strip_for_reference
 from labhelpers.tools.runner import execute_notebook
 

@@ -1,4 +1,4 @@
-"""labhelpers.runtime: who started the kernel (a person or a batch run), and a quiet TensorFlow."""
+"""labhelpers.base.runtime: who started the kernel (a person or a batch run), a quiet TensorFlow."""
 
 import os
 import random
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from labhelpers.runtime import (
+from labhelpers.base.runtime import (
     _program,
     choose_device,
     describe_device,
@@ -38,7 +38,7 @@ def test_program_names_what_a_command_line_runs(argv, program):
 
 def test_a_kernel_started_by_pytest_counts_as_batch():
     # This test's own process is a child of pytest, as a kernel started by nbval is.
-    code = "from labhelpers.runtime import kernel_launcher; print(kernel_launcher())"
+    code = "from labhelpers.base.runtime import kernel_launcher; print(kernel_launcher())"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
@@ -60,12 +60,12 @@ def test_a_kernel_asks_its_launcher(monkeypatch):
     monkeypatch.delenv("LABHELPERS_BATCH", raising=False)
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.setitem(sys.modules, "ipykernel", sys.modules.get("ipykernel") or object())
-    monkeypatch.setattr("labhelpers.runtime.kernel_launcher", lambda: "batch")
+    monkeypatch.setattr("labhelpers.base.runtime.kernel_launcher", lambda: "batch")
     assert is_interactive() is False
-    monkeypatch.setattr("labhelpers.runtime.kernel_launcher", lambda: "frontend")
+    monkeypatch.setattr("labhelpers.base.runtime.kernel_launcher", lambda: "frontend")
     assert is_interactive() is True
     # Colab, VS Code: a person
-    monkeypatch.setattr("labhelpers.runtime.kernel_launcher", lambda: None)
+    monkeypatch.setattr("labhelpers.base.runtime.kernel_launcher", lambda: None)
     assert is_interactive() is True
 
 
@@ -78,7 +78,7 @@ def test_import_keras_keeps_tensorflows_start_up_lines_out_of_stderr():
         [
             sys.executable,
             "-c",
-            "from labhelpers.runtime import import_keras; "
+            "from labhelpers.base.runtime import import_keras; "
             "keras = import_keras(); print(keras.__name__)",
         ],
         capture_output=True,
@@ -96,7 +96,7 @@ def test_tell_terminal_reaches_the_terminal_of_a_papermill_run_not_only_the_note
     notebook = nbformat.v4.new_notebook(
         cells=[
             nbformat.v4.new_code_cell(
-                "from labhelpers.runtime import "
+                "from labhelpers.base.runtime import "
                 "tell_terminal\ntell_terminal('fell back to generated reviews')"
             )
         ]
@@ -178,7 +178,7 @@ def test_tensorflow_takes_the_thread_counts_the_runner_gives_and_the_results_rec
     if threads:
         env |= {"TF_NUM_INTRAOP_THREADS": threads, "TF_NUM_INTEROP_THREADS": threads}
     code = (
-        "import json; from labhelpers.runtime import import_keras; import_keras(); "
+        "import json; from labhelpers.base.runtime import import_keras; import_keras(); "
         "from labhelpers.report import machine_description; "
         "print(json.dumps(machine_description()['tensorflow_threads']))"
     )

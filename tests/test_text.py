@@ -1,4 +1,4 @@
-"""labhelpers.text: the word tokenizer and pad_sequences against Keras, and the on-disk cache."""
+"""labhelpers.data.text: the word tokenizer and pad_sequences against Keras, and the disk cache."""
 
 import os
 import random
@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from labhelpers import text as text_module
+from labhelpers.data import text as text_module
 from labhelpers.data.reviews import make_review_corpus
-from labhelpers.text import (
+from labhelpers.data.text import (
     DEFAULT_FILTERS,
     WordTokenizer,
     cache_folder,
@@ -388,7 +388,7 @@ def test_encode_texts_records_its_settings_names_its_file_and_says_what_it_did(c
     import hashlib
     import json
 
-    from labhelpers.text import CACHE_VERSION, DEFAULT_FILTERS, pad_sequences
+    from labhelpers.data.text import CACHE_VERSION, DEFAULT_FILTERS, pad_sequences
 
     fit = ["The film was GOOD, good and long", "a Bad film; bad bad", "long long LONG film"]
     test = ["Good film, long and good and bad and long", "unseen words only"]

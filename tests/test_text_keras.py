@@ -1,4 +1,4 @@
-"""labhelpers.text against the real Keras classes, on the cases the Keras team tests them with.
+"""labhelpers.data.text against the real Keras classes, on the cases the Keras team tests them with.
 
 The cases follow what keras-preprocessing's ``tests/text_test.py`` and
 ``tests/sequence_test.py`` and Keras 3's ``keras/src/utils/sequence_utils_test.py``
@@ -12,7 +12,7 @@ purpose (documented in the docstrings) each have a test that shows both answers.
 import numpy as np
 import pytest
 
-from labhelpers.text import WordTokenizer, pad_sequences
+from labhelpers.data.text import WordTokenizer, pad_sequences
 
 
 @pytest.fixture(scope="module")

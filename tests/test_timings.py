@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from labhelpers.notebook_file import RESULTS_MIME
+from labhelpers.base.notebook_file import RESULTS_MIME
 from labhelpers.tools.runner import list_notebooks
 from labhelpers.tools.timings import (
     README_END,

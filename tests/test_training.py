@@ -9,12 +9,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from labhelpers.base.progress import epoch_line
+from labhelpers.base.runtime import seed_everything
 from labhelpers.data.batches import BPTTBatches, TensorBatches
 from labhelpers.data.chars import CharCodec
 from labhelpers.lessons.char_rnn import generate_text
 from labhelpers.models import CharRNN, LastStepRNN
-from labhelpers.progress import epoch_line
-from labhelpers.runtime import seed_everything
 from labhelpers.training import (
     EarlyStopping,
     History,

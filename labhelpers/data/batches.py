@@ -16,8 +16,8 @@ from collections.abc import Iterator
 import numpy as np
 import torch
 
-from ..checks import positive_int
-from ..text import review_lengths
+from ..base.checks import positive_int
+from .text import review_lengths
 
 
 class TensorBatches:

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..checks import positive_int, require
-from ..environment import data_dir, labhelpers_cache
-from ..files import atomic_write
+from ..base.checks import positive_int, require
+from ..base.environment import data_dir, labhelpers_cache
+from ..base.files import atomic_write
 
 TINY_SHAKESPEARE_URL = (
     "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"

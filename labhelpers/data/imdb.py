@@ -32,9 +32,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..checks import check_texts, require
-from ..environment import DATA_DIR_ENV, kagglehub_cache
-from ..runtime import StillRunning, bounded
+from ..base.checks import check_texts, require
+from ..base.environment import DATA_DIR_ENV, kagglehub_cache
+from ..base.runtime import StillRunning, bounded
 
 KAGGLE_HANDLE = "lakshmi25npathi/imdb-dataset-of-50k-movie-reviews/versions/1"
 KAGGLE_FILE = "IMDB Dataset.csv"

@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..checks import check_texts
-from ..environment import data_dir
-from ..runtime import StillRunning, bounded, import_keras, tell_terminal
+from ..base.checks import check_texts
+from ..base.environment import data_dir
+from ..base.runtime import StillRunning, bounded, import_keras, tell_terminal
 from .imdb import (
     LABELS,
     SPLIT_DESCRIPTIONS,
@@ -240,7 +240,7 @@ def keras_format(
     Returns ``(x_train, y_train), (x_test, y_test)``: object arrays of int
     lists and int64 label arrays.
     """
-    from ..text import lookup_words
+    from .text import lookup_words
 
     args = KerasLoadArgs(**load_data_args)
     vocabulary = sorted(word_index, key=word_index.__getitem__)
@@ -604,7 +604,7 @@ def _keras_from_csv(frame, split_file, index_path, word_index, what: str, args) 
     """:func:`load_keras_imdb`'s offline build from the CSV ``frame``: the official split when
     ``split_file`` is there (else the random one, and ``what`` says why Keras's loader gave no
     split), the official word index when found (else one fitted on the training reviews)."""
-    from ..text import WordTokenizer
+    from .text import WordTokenizer
 
     source = frame.attrs["source"]
     note = None
@@ -659,7 +659,7 @@ def generated_in_keras_format(
     ``what`` (its start included: ", one ..." or " in ...") and ``seed`` describe them in the
     ``description``, with ``fallback_reason``, why IMDB is not used.
     """
-    from ..text import WordTokenizer
+    from .text import WordTokenizer
 
     word_index = WordTokenizer().fit_on_texts(train_texts).word_index
     built = keras_format(train_texts, test_texts, y_train, y_test, word_index, **asdict(args))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..checks import positive_int
+from ..base.checks import positive_int
 
 
 def make_long_range_dataset(

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..runtime import tell_terminal
+from ..base.runtime import tell_terminal
 from .imdb import (
     LABELS,
     SPLIT_DESCRIPTIONS,

@@ -475,9 +475,9 @@ def words_after_last_cue(review: str) -> int:
     """How many words of ``review`` follow its last sentiment word (0: the review ends on one).
 
     The distance a model that reads to the end carries the review's last cue. Words are
-    split as :func:`labhelpers.text.text_to_word_sequence` does, ``<br />`` removed.
+    split as :func:`labhelpers.data.text.text_to_word_sequence` does, ``<br />`` removed.
     """
-    from ..text import text_to_word_sequence
+    from .text import text_to_word_sequence
 
     words = text_to_word_sequence(review.replace("<br />", " "))
     sentiment = set(SENTIMENT_WORDS)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..checks import positive_int, require
+from ..base.checks import positive_int, require
 
 
 def _fraction(name: str, value) -> float:

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from .. import noise
-from ..checks import positive_int
+from ..base.checks import positive_int
 from ..models import BidirectionalCharRNN, CharRNN, detach_state
 
 
@@ -402,7 +402,7 @@ def fit_with_checkpoints(
     import contextlib
     import io
 
-    from ..progress import perplexity_epoch_line
+    from ..base.progress import perplexity_epoch_line
     from ..training import History, NonFiniteLoss, fit_char_model
 
     epochs = positive_int("epochs", epochs)

@@ -19,11 +19,11 @@ import numpy as np
 import torch
 
 from .. import noise
+from ..base.runtime import describe_device, seed_everything
 from ..data.batches import TensorBatches
 from ..data.review_data import ReviewData, load_review_data
+from ..data.text import EncodedTexts, encode_texts
 from ..models import ReviewRNN
-from ..runtime import describe_device, seed_everything
-from ..text import EncodedTexts, encode_texts
 
 
 def pick_rows(n_available: int, n_wanted: int, seed: int) -> np.ndarray:
@@ -94,7 +94,7 @@ def encode_reviews(
     and cut at ``truncating``'s end, by a tokenizer of ``settings.num_words`` ids (OOV id 1)
     fitted on the training reviews, or on every review with ``fit_on_test`` (lab record 000's
     leak); kept on disk under ``name`` when ``settings.cache``
-    (:func:`labhelpers.text.encode_texts`).
+    (:func:`labhelpers.data.text.encode_texts`).
     """
     train, test = reviews.train["review"].tolist(), reviews.test["review"].tolist()
     return encode_texts(

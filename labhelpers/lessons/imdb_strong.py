@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..checks import one_of, positive_int
+from ..base.checks import one_of, positive_int
 from ..data.batches import LengthBuckets
 from ..models import PooledReviewRNN
 from ..training import run_epoch
@@ -105,7 +105,7 @@ def split_reviews(
 ) -> ReviewSplits:
     """Tokenize ``reviews`` (:class:`labhelpers.data.review_data.ReviewData`) on the training
     reviews; carve a validation part."""
-    from ..text import encode_texts
+    from ..data.text import encode_texts
 
     positive_int("n_val", n_val)
     train_texts, test_texts = reviews.train["review"].tolist(), reviews.test["review"].tolist()
@@ -565,7 +565,7 @@ def direct_gradient_share(model: PooledReviewRNN, ids: torch.Tensor) -> dict:
     reaches, whatever the read-out); mean pooling to every step (1/T each); the last state
     to one step per direction.
     """
-    from ..text import review_lengths
+    from ..data.text import review_lengths
 
     method = "_states_masked" if model.padding == "masked" else "_states_packed"
     original = getattr(model, method)
@@ -654,8 +654,8 @@ def step_batches(config: StepConfig, splits: ReviewSplits, part: str, seed: int 
 
 def word2vec_weights(config: StepConfig, splits: ReviewSplits, seed: int = 0) -> np.ndarray:
     """An embedding matrix from word2vec (CBOW) trained on the training part's texts."""
+    from ..data.text import text_to_word_sequence
     from ..embeddings import embedding_matrix, train_word2vec
-    from ..text import text_to_word_sequence
 
     sentences = [text_to_word_sequence(text) for text in splits.train_texts]
     vectors = train_word2vec(
@@ -679,8 +679,8 @@ def train_step(
     Wall time counts everything the step adds to the shared encoding: word
     vectors, training, validation and test passes.
     """
+    from ..base.runtime import seed_everything
     from ..models import count_parameters
-    from ..runtime import seed_everything
     from ..training import EarlyStopping, fit, logits_accuracy, predict
 
     started = time.perf_counter()

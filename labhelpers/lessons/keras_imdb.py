@@ -2,7 +2,7 @@
 records 001 and 002, and callbacks that measure them.
 
 This module imports Keras (and so TensorFlow) at its top, through
-:func:`labhelpers.runtime.import_keras`. The torch side of the IMDB lessons is
+:func:`labhelpers.base.runtime.import_keras`. The torch side of the IMDB lessons is
 :class:`labhelpers.models.ReviewRNN`.
 """
 
@@ -14,11 +14,11 @@ from itertools import pairwise
 import numpy as np
 
 from .. import noise
-from ..checks import one_of, positive_int, positive_ints
+from ..base.checks import one_of, positive_int, positive_ints
+from ..base.progress import epoch_line
+from ..base.runtime import import_keras
 from ..data.keras_imdb import KerasImdb, KerasLoadArgs, generated_in_keras_format
 from ..data.reviews import SENTIMENT_WORDS, make_review_corpus
-from ..progress import epoch_line
-from ..runtime import import_keras
 
 keras = import_keras("labhelpers.lessons.keras_imdb (lesson 6, IMDB with Keras)")
 

@@ -24,7 +24,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .. import noise, theory
-from ..checks import positive_int
+from ..base.checks import positive_int
 
 PARAMETERS = ("W_in", "W_hh", "b", "W_g", "b_g")
 

@@ -16,8 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ..machine import machine_in_words
-from ..notebook_file import read, saved_results
+from ..base.machine import machine_in_words
+from ..base.notebook_file import read, saved_results
 from .colab import BADGE_IMAGE
 from .runner import find_root, list_notebooks
 from .timings import times_page

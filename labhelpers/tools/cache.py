@@ -27,7 +27,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from ..environment import DATA_DIR_ENV, data_dir, kagglehub_cache
+from ..base.environment import DATA_DIR_ENV, data_dir, kagglehub_cache
 
 LIBRARIES = (
     "numpy",

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..environment import BATCH_ENV
+from ..base.environment import BATCH_ENV
 
 # The variables that give a kernel one thread per library (torch, NumPy's BLAS, TensorFlow).
 THREAD_VARIABLES = (

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..files import atomic_write
+from ..base.files import atomic_write
 from .runner import execute_notebook, find_root, select_notebooks
 
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..files import atomic_write
-from ..notebook_file import read, saved_results, title_of
+from ..base.files import atomic_write
+from ..base.notebook_file import read, saved_results, title_of
 from ..profiles import check_profile
 from .sweep import check_given, check_grid, point_name, points, write_sweep
 

@@ -22,9 +22,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..files import atomic_write
-from ..notebook_file import declared
-from ..parameters import Declared, convert_parameter
+from ..base.files import atomic_write
+from ..base.notebook_file import declared
+from ..base.parameters import Declared, convert_parameter
 
 GRID_FORMS = "NAME=V1,V2,... or NAME=START:STOP (integers START to STOP-1)"
 

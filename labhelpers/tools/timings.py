@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..files import atomic_write
-from ..machine import machine_in_words
-from ..notebook_file import read, saved_results, title_of
+from ..base.files import atomic_write
+from ..base.machine import machine_in_words
+from ..base.notebook_file import read, saved_results, title_of
 from ..profiles import PROFILE_NAMES
 from .runner import list_notebooks, write_json_atomically
 

@@ -6,7 +6,7 @@ variable                  what it does                                         w
 ``LABHELPERS_BATCH``      ``1``: a batch run (plain lines, static figures);    the runner (for each
                           ``0``: a person watches; unset: guessed from the     kernel it starts),
                           program that started the kernel                      the tests, a user
-                          (:func:`labhelpers.runtime.is_interactive`)
+                          (:func:`labhelpers.base.runtime.is_interactive`)
 ``LABHELPERS_DATA_DIR``   a folder holding data files: the IMDB CSV and its    a user, CI, the
                           word index, ``tiny_shakespeare.txt``; looked in      tests (``../shared/
                           before any download                                  data``)

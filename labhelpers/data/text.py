@@ -27,9 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .checks import as_list, check_texts, one_of, positive_int
-from .environment import CACHE_DIR_ENV, labhelpers_cache
-from .files import atomic_write
+from ..base.checks import as_list, check_texts, one_of, positive_int
+from ..base.environment import CACHE_DIR_ENV, labhelpers_cache
+from ..base.files import atomic_write
 
 DEFAULT_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 PADDING_CHOICES = ("pre", "post")
