@@ -69,7 +69,7 @@ mutation: $(INSTALLED)
 
 # Speed targets (IMDB ones need LABHELPERS_DATA_DIR). The long accuracy runs are run
 # by hand: bench/imdb_records.py (the IMDB lessons' lab profiles, about an hour),
-# bench/imdb_strong.py (lesson 11's models and the lab record's configuration, about an hour),
+# bench/imdb_strong.py (lesson 13's models and the lab record's configuration, about an hour),
 # bench/batch_build.py (the runner: sequential against parallel quick build, rebuild, sweep; ~25 min).
 bench: $(INSTALLED)
 	$(BIN)/python bench/fit_overhead.py

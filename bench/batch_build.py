@@ -153,8 +153,8 @@ def main() -> int:  # noqa: C901 (one branch per benchmark step, run by hand)
             ).exists()
             timed("2 parallel notebooks", figures, run, "quick", root=root, force=True, log=quiet)
             figures["2 notebook seconds"] = notebook_seconds(root, "parallel")
-            figures["2 lesson 11 longest cells"] = longest_cells(
-                root / "_build" / "executed" / "11_imdb_strong.ipynb"
+            figures["2 lesson 13 longest cells"] = longest_cells(
+                root / "_build" / "executed" / "13_imdb_strong.ipynb"
             )
             timed("2 parallel HTML", figures, build_book, root)
             whole = (

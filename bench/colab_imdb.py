@@ -6,7 +6,7 @@ Kaggle on 127.0.0.1:7777 that serves ../shared/data's CSV), runs each IMDB
 notebook with papermill and prints which data it used, its key accuracy and
 its time. Slow (minutes per notebook); run by hand:
 
-    .venv/bin/python bench/colab_imdb.py [--only 05_imdb_rnn_pytorch ...] [--colab-cache]
+    .venv/bin/python bench/colab_imdb.py [--only 07_imdb_rnn_pytorch ...] [--colab-cache]
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from colab.harness import ColabHarness, imdb_source, install_cell_seconds, results_of  # noqa: E402
 
-NOTEBOOKS = ("05_imdb_rnn_pytorch", "06_imdb_keras", "07_imdb_embeddings", "11_imdb_strong")
+NOTEBOOKS = ("07_imdb_rnn_pytorch", "08_imdb_keras", "09_imdb_embeddings", "13_imdb_strong")
 
 
 def main() -> int:

@@ -10,7 +10,7 @@ start without the data (``--data-dir`` or ``LABHELPERS_DATA_DIR``).
     # all three, lab profile (long)
     python bench/imdb_records.py --data-dir ../shared/data
     # one of them, a parameter changed
-    python bench/imdb_records.py --only 05_imdb_rnn_pytorch -p threads 1
+    python bench/imdb_records.py --only 07_imdb_rnn_pytorch -p threads 1
     # the book build's settings
     python bench/imdb_records.py --profile quick
 
@@ -28,20 +28,20 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ("05_imdb_rnn_pytorch", "06_imdb_keras", "07_imdb_embeddings")
+NOTEBOOKS = ("07_imdb_rnn_pytorch", "08_imdb_keras", "09_imdb_embeddings")
 
 # The lab profiles' test accuracy must reach the reference figures measured on these machines
 # (../shared/LABS.md) less a margin for seeds and library versions: the script exits 1 below them.
 TARGETS = {  # (notebook, accuracy key): (reference, what it reproduces)
-    ("05_imdb_rnn_pytorch", "record_pipeline_test_accuracy"): (0.714, "record 000's pipeline"),
-    ("06_imdb_keras", "simple_rnn_test_accuracy"): (0.768, "records 001/002's SimpleRNN(128)"),
-    ("06_imdb_keras", "lstm_test_accuracy"): (0.850, "record 002's LSTM(128)"),
+    ("07_imdb_rnn_pytorch", "record_pipeline_test_accuracy"): (0.714, "record 000's pipeline"),
+    ("08_imdb_keras", "simple_rnn_test_accuracy"): (0.768, "records 001/002's SimpleRNN(128)"),
+    ("08_imdb_keras", "lstm_test_accuracy"): (0.850, "record 002's LSTM(128)"),
 }
 MARGIN = 0.03
 
 # For each notebook: (model, test accuracy key, seconds-per-epoch key) as the notebook records them.
 MODELS = {
-    "05_imdb_rnn_pytorch": [
+    "07_imdb_rnn_pytorch": [
         (
             "RNN, the record's pipeline (accuracy line fixed)",
             "record_pipeline_test_accuracy",
@@ -49,11 +49,11 @@ MODELS = {
         ),
         ("RNN, the fixed pipeline", "test_accuracy", "seconds_per_epoch"),
     ],
-    "06_imdb_keras": [
+    "08_imdb_keras": [
         ("SimpleRNN(128)", "simple_rnn_test_accuracy", "simple_rnn_seconds_per_epoch"),
         ("LSTM(128, recurrent dropout)", "lstm_test_accuracy", "lstm_seconds_per_epoch"),
     ],
-    "07_imdb_embeddings": [
+    "09_imdb_embeddings": [
         ("LSTM, random embedding", "random_test_accuracy", "seconds_per_epoch"),
         ("LSTM, pre-trained frozen", "frozen_test_accuracy", "seconds_per_epoch"),
         ("LSTM, pre-trained fine-tuned", "fine_tuned_test_accuracy", "seconds_per_epoch"),

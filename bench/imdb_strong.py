@@ -1,4 +1,4 @@
-"""Lesson 11's models trained from scratch on the official
+"""Lesson 13's models trained from scratch on the official
 IMDB split, with the E1 record configuration beside them.
 
 For every step of ``labhelpers.lessons.imdb_strong.ablation_steps()`` (and the record

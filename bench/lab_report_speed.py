@@ -1,6 +1,6 @@
 """How long one lab report takes to render: HTML and A4 PDF from an executed notebook.
 
-Lessons 1 and 5 are executed in the smoke profile (not timed), then each lab report
+Lessons 1 and 7 are executed in the smoke profile (not timed), then each lab report
 is rendered ``--repeats`` times with ``make_lab_report`` (nbconvert, MathJax offline,
 Chromium's print to PDF). The script prints the first (cold: Chromium and the
 template loaded for the first time, as a student's one render) and the median
@@ -23,7 +23,7 @@ from labhelpers.lab_report import make_lab_report
 from labhelpers.tools.runner import execute_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
-LESSONS = ("01_sum_classifier", "05_imdb_rnn_pytorch")
+LESSONS = ("01_sum_classifier", "07_imdb_rnn_pytorch")
 LIMIT_SECONDS = 30.0
 
 

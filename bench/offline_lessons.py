@@ -1,15 +1,15 @@
-"""The offline book teaches too (issue 23): lessons 5, 6, 7 and 11 in the quick profile on the
+"""The offline book teaches too (issue 23): lessons 7, 8, 9 and 13 in the quick profile on the
 generated reviews, each comparison the lesson is about checked for its direction and its noise.
 
 On a copy of the book in a temporary folder, the four notebooks run through the batch runner with
 ``data="synthetic"`` (what a fresh machine without IMDB runs). From their saved results:
 
-- lesson 5: the fixed RNN pipeline's test accuracy lies above chance (50%);
-- lesson 6: the LSTM's test accuracy lies above the SimpleRNN's; on the reviews whose last cue is
+- lesson 7: the fixed RNN pipeline's test accuracy lies above chance (50%);
+- lesson 8: the LSTM's test accuracy lies above the SimpleRNN's; on the reviews whose last cue is
   far from the end it does too, and the SimpleRNN's accuracy there lies below its accuracy on the
   reviews whose cue is near the end (its weakness is distance);
-- lesson 7: the LSTM started from word2vec and fine-tuned lies above the one started at random;
-- lesson 11: max+mean pooling lies above the masked last-state model, and the best model by
+- lesson 9: the LSTM started from word2vec and fine-tuned lies above the one started at random;
+- lesson 13: max+mean pooling lies above the masked last-state model, and the best model by
   validation lies above the record's model; with ``--imdb``, no step of the ablation lies above
   noise one way on one data and the other way on the other.
 
@@ -40,7 +40,7 @@ from labhelpers.report import cpu_model
 from labhelpers.tools.runner import find_root, run
 
 ROOT = find_root(Path(__file__).resolve().parent)
-LESSONS = ["05_imdb_rnn_pytorch", "06_imdb_keras", "07_imdb_embeddings", "11_imdb_strong"]
+LESSONS = ["07_imdb_rnn_pytorch", "08_imdb_keras", "09_imdb_embeddings", "13_imdb_strong"]
 
 
 def lesson_metrics(root: Path) -> dict[str, dict[str, float]]:
@@ -106,7 +106,7 @@ SHOWN = [
 ]
 
 
-# Lesson 11's ablation, each step against the one it changes (labhelpers.lessons.imdb_strong).
+# Lesson 13's ablation, each step against the one it changes (labhelpers.lessons.imdb_strong).
 STEPS = [
     "E1 record",
     "masked, last state",
@@ -120,7 +120,7 @@ STEPS = [
 
 
 def step_changes(metrics: dict) -> dict[str, tuple[float, float, str]]:
-    """Lesson 11: each step's change of test accuracy from the step before, with its standard
+    """Lesson 13: each step's change of test accuracy from the step before, with its standard
     error and verdict."""
     n = int(metrics["n_test"])
     changes = {}
@@ -198,7 +198,7 @@ def main() -> int:  # noqa: C901 (one branch per lesson checked, run by hand)
     print("|" + " --- |" * len(header))
     for row in rows:
         print("| " + " | ".join(row[h] for h in header) + " |")
-    # Lesson 11's large steps: a step above noise on both data must point the same way.
+    # Lesson 13's large steps: a step above noise on both data must point the same way.
     changes = {
         data: step_changes(metrics[data]["11"]) for data in datasets if "11" in metrics[data]
     }
@@ -213,7 +213,7 @@ def main() -> int:  # noqa: C901 (one branch per lesson checked, run by hand)
         print(f"| {step} | " + " | ".join(cells) + " |")
         sides = {changes[data][step][2] for data in changes} - {"within noise"}
         if len(sides) > 1:
-            failed.append(f"lesson 11: {step} is {' on one data and '.join(sorted(sides))}")
+            failed.append(f"lesson 13: {step} is {' on one data and '.join(sorted(sides))}")
     out = ROOT / "_build" / "bench" / "offline_lessons.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
@@ -222,7 +222,7 @@ def main() -> int:  # noqa: C901 (one branch per lesson checked, run by hand)
                 "cpu": cpu_model(),
                 "seconds": seconds,
                 "rows": rows,
-                "lesson 11 steps": changes,
+                "lesson 13 steps": changes,
                 "metrics": metrics,
             },
             indent=1,

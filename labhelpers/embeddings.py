@@ -122,7 +122,7 @@ def train_word2vec(
     gensim_models = require(
         "gensim.models",
         "text",
-        "train_word2vec (word vectors of lessons 7 and 11)",
+        "train_word2vec (word vectors of lessons 9 and 13)",
         package="gensim",
     )
 

@@ -1,14 +1,14 @@
 """Every PyTorch model of the lessons, with the choices they share.
 
 - :class:`LastStepRNN`: a recurrent layer read at its last step, then a linear layer
-  (lessons 1, 4, 8).
+  (lessons 1, 5, 10).
 - :class:`ReviewRNN`: embedding, recurrent layer, last state, one output unit
-  (lab record 000; lessons 5, 7).
+  (lab record 000; lessons 7, 9).
 - :class:`PooledReviewRNN`: the strong review classifier, masked or packed padding, pooling over
-  time (lesson 11).
+  time (lesson 13).
 - :class:`ActivationLSTM` and :class:`LastStepActivationLSTM`: an LSTM with a choosable activation
-  (lesson 9).
-- :class:`CharRNN`: a character-level language model that carries its state (lesson 10).
+  (lesson 11).
+- :class:`CharRNN`: a character-level language model that carries its state (lesson 12).
 
 ``CELLS`` maps ``"rnn"``, ``"gru"``, ``"lstm"`` to the torch layers every model accepts.
 """
@@ -61,7 +61,7 @@ class LastStepRNN(nn.Module):
     ``bidirectional=True`` adds a second layer that reads the window from its last
     step to its first; the output layer reads the forward state at the last step
     and the backward state at the first step (each has then read the whole
-    window), concatenated: ``2 * hidden_size`` features. Lesson 9 uses it as a
+    window), concatenated: ``2 * hidden_size`` features. Lesson 11 uses it as a
     forecaster: the window holds only the past, so reading it both ways uses no
     value after the forecast origin.
     """
@@ -150,7 +150,7 @@ class BidirectionalCharRNN(CharRNN):
     The forward direction's state at step t reads x_1..x_t, the backward direction's
     x_t..x_T, so the scores at step t read the whole chunk, x_{t+1} included: the very
     character they are trained to predict. A teacher-forced loss lets the model copy it
-    (the leak lesson 10 measures). Each call reads its chunk alone: both directions start
+    (the leak lesson 12 measures). Each call reads its chunk alone: both directions start
     at zeros, and ``forward(x)`` returns ``(logits, None)``, so
     :func:`labhelpers.training.run_bptt_epoch` carries no state between chunks and
     :func:`labhelpers.lessons.char_rnn.generate_text` re-reads the whole text at every step.

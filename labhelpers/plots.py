@@ -715,7 +715,7 @@ def plot_model_histories(
 
     ``histories`` maps a model name to its Keras-like history (``key`` and ``val_key`` per
     epoch). Each model has its own colour: training solid with circles, validation dashed
-    with squares (lesson 6: SimpleRNN against LSTM). Returns the figure.
+    with squares (lesson 8: SimpleRNN against LSTM). Returns the figure.
     """
     import matplotlib.pyplot as plt
 
@@ -746,7 +746,7 @@ def plot_relative_gradient_by_lag(
     n_reviews: int,
     path: str | Path | None = None,
 ):
-    """Each model's gradient norm by lag, relative to the last word's, on a log scale (lesson 6).
+    """Each model's gradient norm by lag, relative to the last word's, on a log scale (lesson 8).
 
     ``relative`` maps a model name to ``(ratio, se)`` by position (the last position is
     lag 0), as ``lessons.keras_imdb.relative_gradient`` returns them; the band is ± 2 standard
@@ -772,7 +772,7 @@ def plot_relative_gradient_by_lag(
 
 
 def plot_review_lengths(lengths: Sequence[int], maxlen: int, record_cut: int = 200):
-    """Lesson 11: a histogram of the words per training review, with a line at the record's cut
+    """Lesson 13: a histogram of the words per training review, with a line at the record's cut
     (``record_cut``, dashed) and at the profile's ``maxlen`` (dotted), each labelled with the share
     of the reviews longer than it. Returns the figure."""
     import matplotlib.pyplot as plt
@@ -792,7 +792,7 @@ def plot_review_lengths(lengths: Sequence[int], maxlen: int, record_cut: int = 2
     return fig
 
 
-# The colour of each kind of lesson 11's steps: the record's model, a tanh RNN, a gated cell.
+# The colour of each kind of lesson 13's steps: the record's model, a tanh RNN, a gated cell.
 STEP_COLOURS = {"record": "tab:gray", "rnn": "tab:blue", "gated": "tab:orange"}
 
 
@@ -804,7 +804,7 @@ def plot_steps_against_baseline(
     kinds: Sequence[str],
     baseline: float,
 ):
-    """Lesson 11's steps side by side, the first on top: test accuracy (%) with bars of ± 2
+    """Lesson 13's steps side by side, the first on top: test accuracy (%) with bars of ± 2
     standard errors (``se``, points) and the TF-IDF ``baseline`` (a share) as a dashed line, and
     seconds per epoch. ``kinds`` colours each step by :data:`STEP_COLOURS`. Returns the figure."""
     import matplotlib.pyplot as plt
@@ -907,7 +907,7 @@ def plot_unit_activations(
     return save_figure(fig, path)
 
 
-# ------------------------------------------------------------------ gated cells (lesson 12)
+# ------------------------------------------------------------------ gated cells (lesson 6)
 #
 # Every drawn element of the cell diagrams has a gid that names it with the symbol of lesson
 # 12's equations, so that a test can rebuild what each gate reads and writes: "state:x_t" (a
@@ -1061,12 +1061,12 @@ def _cell_axes(width, height):
 
 
 def _gate_weights(gate: str, biases: Sequence[str]) -> list[str]:
-    """The weights a gate applies, as lesson 12 writes them: W^{g}_{in}, W^{g}_{hh}, b^{g}..."""
+    """The weights a gate applies, as lesson 6 writes them: W^{g}_{in}, W^{g}_{hh}, b^{g}..."""
     return [rf"W^{{{gate}}}_{{in}},\ W^{{{gate}}}_{{hh}}", r",\ ".join(biases)]
 
 
 def plot_lstm_cell(path: str | Path | None = None):
-    r"""The LSTM cell of lesson 12 (with the forget gate of Gers et al. 2000): what each gate
+    r"""The LSTM cell of lesson 6 (with the forget gate of Gers et al. 2000): what each gate
     reads and writes.
 
     Along the top runs the cell state, $c_{t-1}$ in and $c_t$ out; along the bottom the line
@@ -1171,7 +1171,7 @@ def _gru_caption(reset_after: bool) -> tuple[str, str, str]:
 
 
 def plot_gru_cell(reset_after: bool = True, path: str | Path | None = None):
-    r"""The GRU cell of lesson 12 in one of its two conventions: what each gate reads and writes.
+    r"""The GRU cell of lesson 6 in one of its two conventions: what each gate reads and writes.
 
     Along the top runs the state, $h_{t-1}$ in and $h_t$ out; the reset gate $r_t$ and the
     update gate $z_t$ ($\sigma$) read $x_t$ and $h_{t-1}$ from the bottom line; the candidate

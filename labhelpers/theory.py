@@ -704,7 +704,7 @@ def norm_bound_by_lag(W_hh: np.ndarray, max_lag: int) -> np.ndarray:
     return spectral_norm(W_hh) ** np.arange(int(max_lag) + 1, dtype=np.float64)
 
 
-# ------------------------------------------------------------------- gated cells (lesson 12)
+# ------------------------------------------------------------------- gated cells (lesson 6)
 #
 # LSTM, gates stacked in PyTorch's (and Keras's) order input, forget, cell, output:
 #   i_t = sigma(W_in^i x_t + W_hh^i h_{t-1} + b^i)    f_t = sigma(W_in^f x_t + W_hh^f h_{t-1} + b^f)

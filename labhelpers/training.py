@@ -214,7 +214,7 @@ def fit(
       when a person is watching (see :func:`labhelpers.base.runtime.is_interactive`).
     - ``stop_on_non_finite``: raise :class:`NonFiniteLoss` after the first epoch
       with a NaN or infinite loss (or clipped gradient norm), naming the epoch
-      and step; False keeps training (lesson 4 shows an explosion on purpose).
+      and step; False keeps training (lesson 5 shows an explosion on purpose).
 
     Ctrl-C (KeyboardInterrupt) stops after the current batch and returns the
     history of the finished epochs; the model keeps its latest weights.

@@ -452,7 +452,7 @@ report_result(
 # 7. From this run: in the cell after these answers.
 # 8. The rows are drawn independently, so the first 800 and the last 200 come
 #    from the same distribution. In a time series the rows are ordered in time:
-#    training must come before the test period (lesson 9), and a shuffled
+#    training must come before the test period (lesson 11), and a shuffled
 #    split would let the model learn from the future.
 # 9. The mean of the partial sums is
 #    $\tfrac1T \sum_t S_t = \tfrac1T \sum_k (T - k + 1)\, x_k$: it weighs

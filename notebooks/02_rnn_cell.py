@@ -623,7 +623,7 @@ report_result(
 #    at every step and grows geometrically with $t$. ReLU RNNs can be trained
 #    with care (Le, Jaitly and Hinton, 2015, start $W_{hh}$ at the identity),
 #    but the bound of $\tanh$ is what makes the plain cell safe to run for
-#    long sequences. Its derivative $1 - h^2$ is at most 1, which lesson 4
+#    long sequences. Its derivative $1 - h^2$ is at most 1, which lesson 5
 #    meets again as a vanishing factor.
 # 9. $h_T = \sum_{t=1}^{T} W_{hh}^{\,T-t} (W_{in} x_t + b)$ (with $h_0 = 0$):
 #    a linear function of the inputs, a fixed filter that weighs $x_t$ by
@@ -635,7 +635,7 @@ report_result(
 #     sequence starts alike. A learnt $h_0$ (one more parameter vector of size
 #     hidden, trained like the others) lets it start from a useful state; a
 #     state carried over from the previous batch lets one long text be read
-#     in pieces (truncated backpropagation, lessons 3 and 10), with the
+#     in pieces (truncated backpropagation, lessons 3 and 12), with the
 #     gradient cut at the boundary.
 # 11. $h_t$ needs $h_{t-1}$: the steps form a chain of $T$ dependent matrix
 #     products, while the sequences of a batch do not depend on one another,

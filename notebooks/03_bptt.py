@@ -35,7 +35,7 @@
 # - plot the norm of $\partial h_t / \partial h_k$ against the lag $t - k$;
 # - tell apart the two kinds of truncated BPTT, a sliding window and detaching
 #   the state every $n$ steps, and measure what each throws away;
-# - measure what training on windows that start from a zero state (lesson 9)
+# - measure what training on windows that start from a zero state (lesson 11)
 #   changes besides: the state itself, and the computation per step.
 #
 # ## Parameters
@@ -366,10 +366,10 @@ print(f"average shrink factor per step: {per_step:.3f}")
 #   forward. Here $h_{t-n}$ is the true state, from a full forward pass, so
 #   only the gradient is truncated. Every loss needs a run of its own: about
 #   $n$ steps of computation per loss where one pass over the sequence needs
-#   one. Training on windows, as lesson 9 does, starts each window from a zero
+#   one. Training on windows, as lesson 11 does, starts each window from a zero
 #   state instead: then the state itself cannot carry information older than
 #   the window, not only the gradient (both measured below);
-# - **detaching every $n$ steps** (what lesson 10 does, and what training code
+# - **detaching every $n$ steps** (what lesson 12 does, and what training code
 #   usually means): the sequence is cut into chunks of $n$ steps, the hidden
 #   state is carried from chunk to chunk but detached at every boundary
 #   (`h = h.detach()`). The loss at step $t$ reaches back only to the first step
@@ -505,7 +505,7 @@ for kind, reference in autograd_truncated.items():
 # %% [markdown]
 # ### Windows that start from a zero state
 #
-# Lesson 9 trains on windows cut from a series, each read from $h = 0$: the
+# Lesson 11 trains on windows cut from a series, each read from $h = 0$: the
 # same windows as the sliding window above, without the true $h_{t-n}$. The
 # state at the end of a window then differs from the true $h_t$ wherever the
 # steps before the window mattered, and so does the gradient. The cost in
@@ -613,7 +613,7 @@ display(
         "the carried state, but the gradient of each loss reaches back at "
         "most $n - 1$ steps of lag: its longest term, from the last step of "
         "a chunk to the first, multiplies $n - 1$ one-step Jacobians and "
-        "reaches the $n$ steps of the chunk (lesson 10 counts those steps, "
+        "reaches the $n$ steps of the chunk (lesson 12 counts those steps, "
         "and says at most $T$ for chunks of $T$ characters). From most steps "
         "it reaches fewer, and no gradient term links a loss to an input "
         "more than $n - 1$ steps before it. For this network, with $n$ = "
@@ -626,10 +626,10 @@ display(
 )
 
 # %% [markdown]
-# Where the lessons use it: the character-level language model (lesson 10)
+# Where the lessons use it: the character-level language model (lesson 12)
 # trains on a long text in chunks, carrying the hidden state across batches
 # and detaching it: truncated BPTT of the second kind, detaching every chunk
-# length. Lesson 9 cuts a series into windows and reads each from a zero
+# length. Lesson 11 cuts a series into windows and reads each from a zero
 # state: the windows from a zero state measured above, whose state forgets
 # everything before the window. The IMDB lessons cut each review to 200
 # tokens, so the network never sees more than 200 steps, and backpropagate
@@ -656,9 +656,9 @@ sentence = (
     f"average, to {mean_norms[T]:.1e} after {T} steps; "
     f"truncating BPTT to {n} steps changed the gradient by a "
     f"relative {detach_error:.2e} when detaching the state every {n} "
-    f"steps (as lesson 10 trains) and by {window_error:.2e} with a "
+    f"steps (as lesson 12 trains) and by {window_error:.2e} with a "
     f"sliding window of {n} steps from the true state; windows of {n} "
-    "steps that start from a zero state (as lesson 9 trains) changed "
+    "steps that start from a zero state (as lesson 11 trains) changed "
     f"it by {zero_window_error:.2e}"
     + (
         f", and their last state differed from the true $h_t$ by up "

@@ -48,7 +48,7 @@ SLOW_FIRST = (
     "tests/test_answers_browser.py",  # 81
     "tests/test_notebooks.py",  # 72
     "tests/test_lab_report.py",  # 70
-    "tests/nbval/06_imdb_keras.ipynb",  # 52
+    "tests/nbval/08_imdb_keras.ipynb",  # 52
     "tests/test_profiles.py",  # 40
     "tests/test_runtime.py",  # 38
 )

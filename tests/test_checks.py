@@ -56,11 +56,11 @@ def test_require_says_what_needs_a_missing_module_and_how_to_install_it(monkeypa
     monkeypatch.setitem(sys.modules, "gensim", None)  # as if gensim were not installed
     with pytest.raises(
         ModuleNotFoundError,
-        match="^lesson 7 needs gensim, which is not installed. "
+        match="^lesson 9 needs gensim, which is not installed. "
         + INSTALL.format(package="gensim", extra="text")
         + "$",
     ) as error:
-        require("gensim", "text", "lesson 7")
+        require("gensim", "text", "lesson 9")
     assert error.value.name == "gensim"
 
 
@@ -82,7 +82,7 @@ def test_word2vec_without_gensim(monkeypatch):
     monkeypatch.setitem(sys.modules, "gensim.models", None)
     with pytest.raises(
         ModuleNotFoundError,
-        match=r"^train_word2vec \(word vectors of lessons 7 and 11\) needs "
+        match=r"^train_word2vec \(word vectors of lessons 9 and 13\) needs "
         r"gensim.models, which is not installed. " + INSTALL.format(package="gensim", extra="text"),
     ):
         train_word2vec([["a", "b"], ["a", "b"]])
@@ -108,7 +108,7 @@ def test_measured_series_without_statsmodels(monkeypatch):
     monkeypatch.setitem(sys.modules, "statsmodels.datasets", None)
     with pytest.raises(
         ModuleNotFoundError,
-        match=r"^load_statsmodels_series \(lesson 9's measured series\) needs "
+        match=r"^load_statsmodels_series \(lesson 11's measured series\) needs "
         r"statsmodels.datasets, which is not installed. "
         + INSTALL.format(package="statsmodels", extra="series"),
     ):
@@ -122,7 +122,7 @@ def test_the_keras_models_without_tensorflow(monkeypatch):
     monkeypatch.delitem(sys.modules, "labhelpers.lessons.keras_imdb", raising=False)
     with pytest.raises(
         ModuleNotFoundError,
-        match=r"^labhelpers.lessons.keras_imdb \(lesson 6, IMDB with Keras\) needs "
+        match=r"^labhelpers.lessons.keras_imdb \(lesson 8, IMDB with Keras\) needs "
         r"keras, which is not installed. " + INSTALL.format(package="tensorflow", extra="keras"),
     ):
         importlib.import_module("labhelpers.lessons.keras_imdb")

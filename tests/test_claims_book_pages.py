@@ -1,6 +1,6 @@
 """The book's own pages (glossary, notation, bibliography) state no rule issue 22 found
 false, and cite what the lessons use. Lesson sources are checked by each lesson's tests;
-"a bidirectional RNN cannot forecast" in any page by test_claims_lesson_9."""
+"a bidirectional RNN cannot forecast" in any page by test_claims_lesson_11."""
 
 import re
 
@@ -19,7 +19,7 @@ def sentences(text: str) -> list[str]:
 
 
 FALSE_RULES = {
-    # Clipping bounds each update; lesson 4 shows it neither makes the RNN learn nor
+    # Clipping bounds each update; lesson 5 shows it neither makes the RNN learn nor
     # changes the share of the long-lag terms.
     "clipping cures": re.compile(r"\bclip\w*\b[^.]{0,80}\bcure", re.I),
     "cures exploding": re.compile(r"\bcures?\s+(the\s+)?exploding", re.I),
@@ -57,7 +57,7 @@ def test_the_patterns_catch_the_old_wording():
 
 def test_a_constant_gate_bias_is_never_called_chrono_initialisation():
     """Tallec & Ollivier's chrono initialisation draws each unit's forget bias at random;
-    lessons 4 and 12 set one constant bias: a sentence naming both says they differ."""
+    lessons 5 and 6 set one constant bias: a sentence naming both says they differ."""
     for page in PAGES:
         for sentence in sentences(page.read_text()):
             if "chrono" in sentence.lower() and "gate_bias" in sentence:

@@ -22,10 +22,10 @@ SMOKE = [path.stem for path in notebooks(ROOT)]
 # The IMDB lessons with the stand-in Kaggle's data, small sizes. Colab's cache route first:
 # once kagglehub has downloaded the dataset into its cache folder, labhelpers finds it there.
 IMDB_RUNS = [
-    ("06_imdb_keras", dict(n_train=400, n_test=200), True),
-    ("11_imdb_strong", dict(n_train=300, n_test=200, n_val=60), True),
-    ("05_imdb_rnn_pytorch", dict(n_train=400, n_test=200), False),
-    ("07_imdb_embeddings", dict(n_train=400, n_test=200, w2v_epochs=1), False),
+    ("08_imdb_keras", dict(n_train=400, n_test=200), True),
+    ("13_imdb_strong", dict(n_train=300, n_test=200, n_val=60), True),
+    ("07_imdb_rnn_pytorch", dict(n_train=400, n_test=200), False),
+    ("09_imdb_embeddings", dict(n_train=400, n_test=200, w2v_epochs=1), False),
 ]
 
 

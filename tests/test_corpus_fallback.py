@@ -1,4 +1,4 @@
-"""The corpus lessons 10 and 13 read: the Lee corpus where gensim ships it, else Python's help."""
+"""The corpus lessons 12 and 4 read: the Lee corpus where gensim ships it, else Python's help."""
 
 import re
 import sys

@@ -2,7 +2,7 @@
 
 A person watches here, so the server runs without LABHELPERS_BATCH (conftest
 sets it for the batch runs) and CI: training shows tqdm widget bars and lesson
-04 shows its slider. JupyterLab serves a temporary copy of the repository's
+05 shows its slider. JupyterLab serves a temporary copy of the repository's
 layout (jupytext.toml and the lessons' .ipynb/.py pairs), and the profile is
 switched to smoke in the editor, so no file of the repository changes."""
 
@@ -14,7 +14,7 @@ from browser import chromium_page, is_external, jupyterlab, require_chromium
 
 from conftest import ROOT
 
-LESSONS = ("01_sum_classifier", "04_exploding_vanishing")
+LESSONS = ("01_sum_classifier", "05_exploding_vanishing")
 # JupyterLab 4 draws tracebacks and stderr alike: red boxes with this mime type (the
 # error type is listed too, for versions that tell them apart).
 RED_BOXES = (
@@ -141,9 +141,9 @@ def test_lesson_runs_in_jupyterlab_with_progress_bars_and_figures(
 
 
 def test_slider_of_lesson_04_redraws_the_figure(run_lesson, screenshots):
-    page = run_lesson("04_exploding_vanishing")
+    page = run_lesson("05_exploding_vanishing")
     interact = page.locator(".jp-OutputArea-output .widget-interact")
-    assert interact.count() == 1, f"no slider in lesson 04; outputs: {output_summary(page)}"
+    assert interact.count() == 1, f"no slider in lesson 05; outputs: {output_summary(page)}"
     figure = interact.locator(FIGURE)
     figure.wait_for()
     before = figure.get_attribute("src")

@@ -15,7 +15,7 @@ from labhelpers.lab_report import (
 )
 
 HOSTILE = (
-    "# Lesson 9: a hostile notebook\n\n## Aim\n\n"
+    "# Lesson 11: a hostile notebook\n\n## Aim\n\n"
     '<img src=x onerror="alert(1)"> <a href="javascript:alert(2)">click</a> '
     '<script>alert(3)</script><iframe src="https://example.com"></iframe>\n\n'
     "Maths stays: $a < b$ and $h_t = \\tanh(x)$.\n\n"

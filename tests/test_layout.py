@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import labhelpers
-from labhelpers.tools.book import lesson_label, module_map, module_map_page
+from labhelpers.tools.book import LAYERS, layer_of, lesson_label, module_map, module_map_page
 
 from conftest import ROOT
 
@@ -50,14 +50,14 @@ def test_the_module_map_lists_every_module_and_the_lessons_that_import_it():
             expected.setdefault(name, []).append(lesson_label(source.stem))
     assert {name: lessons for name, lessons in rows.items() if lessons} == expected
     page = module_map_page(ROOT)
-    assert "| `labhelpers.models` | Every PyTorch model of the lessons" in page
+    assert "| `labhelpers.models` | 3 core | Every PyTorch model of the lessons" in page
 
 
 @pytest.mark.parametrize(
     "path", sorted((PACKAGE / "lessons").glob("[a-z]*.py")), ids=lambda p: p.stem
 )
 def test_a_lesson_module_names_the_lessons_it_serves(path):
-    # "Lesson 4 only: ..." or "Lessons 4 and 12: ...": exactly the lessons whose notebooks
+    # "Lesson 5 only: ..." or "Lessons 5 and 6: ...": exactly the lessons whose notebooks
     # import it.
     name = f"labhelpers.lessons.{path.stem}"
     lessons = dict((n, lessons) for n, _, lessons in module_map(ROOT))[name]
@@ -148,10 +148,25 @@ def test_tools_are_imported_by_no_other_module_and_the_sweep_not_by_the_runners_
     sweep = labhelpers_imports(PACKAGE / "tools" / "sweep.py")
     assert not [name for name in sweep if name.startswith("labhelpers.tools.runner")]
     assert "labhelpers.tools.sweep" in labhelpers_imports(PACKAGE / "tools" / "runner.py")
-    low = labhelpers_imports(PACKAGE / "notebook_file.py")
-    assert low <= {
-        "labhelpers.profiles",
-        "labhelpers.profiles.Declared",
-        "labhelpers.profiles.declared_parameters",
-    }
+    assert "labhelpers.report" not in labhelpers_imports(PACKAGE / "training.py")
+
+
+def test_each_module_imports_only_from_its_layer_or_below():
+    order = [name for name, _ in LAYERS]
+    upward = []
+    for path in SOURCES:
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        if module == "labhelpers":  # the package's docstring, no import
+            continue
+        layer = layer_of(module)
+        assert layer is not None, f"{module} belongs to no layer of labhelpers.tools.book.LAYERS"
+        for name in labhelpers_imports(path):
+            imported = layer_of(name)
+            if imported is None or name == "labhelpers":
+                continue
+            if layer != "tools, apart" and order.index(imported) < order.index(layer):
+                upward.append(f"{module} ({layer}) imports {name} ({imported})")
+    assert upward == []
+    # the crossings the review found, each gone
+    assert not labhelpers_imports(PACKAGE / "models.py") & {"labhelpers.data.batches"}
     assert "labhelpers.report" not in labhelpers_imports(PACKAGE / "training.py")

@@ -230,14 +230,14 @@ def test_lesson_10_says_what_it_counts_and_what_it_compares():
     one reference, teacher forcing cited, and the bidirectional restriction stated."""
     from conftest import ROOT
 
-    text = " ".join((ROOT / "notebooks" / "10_char_rnn.py").read_text().split())
+    text = " ".join((ROOT / "notebooks" / "12_char_rnn.py").read_text().split())
     assert "gradients flow back at most $T$ steps" not in text
     assert "reaches back $t - 1$ steps" in text and "back the most, $T - 1$ steps" in text
     assert "divergence from one reference continuation" in text
     assert "**teacher forcing** (Williams & Zipser, 1989)" in text
     assert "cannot generate text" not in text
     assert "per-step prediction" in text and "streaming" in text
-    assert "bidirectional encoder of lesson 9's past window" in text
+    assert "bidirectional encoder of lesson 11's past window" in text
 
 
 def test_lesson_10_settings_that_cannot_work_are_named():

@@ -1,4 +1,4 @@
-"""Lessons 5-7 (IMDB): the checks behind the lessons' corrected claims.
+"""Lessons 7-9 (IMDB): the checks behind the lessons' corrected claims.
 
 Each test guards a statement the notebooks make from a measurement: the
 record's accuracy line fails, Keras's sigmoid + binary cross-entropy is the
@@ -61,7 +61,7 @@ LAST_WORDS = "The gradient of the output with respect to the word 99 steps befor
     ids=["zero", "smaller", "about-equal-above", "equal", "larger"],
 )
 def test_the_gradient_sentence_reads_right_in_every_branch(far, expected):
-    """Lesson 5 printed 'is zero (it underflows in float32) than with respect to the
+    """Lesson 7 printed 'is zero (it underflows in float32) than with respect to the
     last word' on generated reviews: each branch is now a whole sentence of its own."""
     sentence = gradient_sentence(99, far, 0.2)
     assert sentence.startswith(LAST_WORDS + " " + expected)
@@ -158,7 +158,7 @@ def test_the_selection_sentence_reads_right_when_the_last_epoch_is_best_or_not()
 
 
 def test_a_keras_sigmoid_output_trains_on_the_logits_loss(keras):
-    """Lesson 6: Dense(1, sigmoid) + binary_crossentropy in model.evaluate gives the
+    """Lesson 8: Dense(1, sigmoid) + binary_crossentropy in model.evaluate gives the
     logits loss at z = 120 (120), not the clipped probability's (-log(1e-7) = 16.12)."""
     model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1, activation="sigmoid")])
     model.compile(loss="binary_crossentropy")
@@ -170,7 +170,7 @@ def test_a_keras_sigmoid_output_trains_on_the_logits_loss(keras):
 
 
 def test_gradient_by_position_equals_finite_differences(keras):
-    """Lesson 6: the gradient norm by lag is ||dz/de_t||, z the logit before the sigmoid."""
+    """Lesson 8: the gradient norm by lag is ||dz/de_t||, z the logit before the sigmoid."""
     from labhelpers.lessons.keras_imdb import build_review_classifier, gradient_by_position
 
     keras.utils.set_random_seed(0)
@@ -198,7 +198,7 @@ def test_gradient_by_position_equals_finite_differences(keras):
     np.testing.assert_allclose(ours, expected, rtol=2e-3, atol=1e-6)
 
 
-# ---------------------------------------------------------------- lesson 7: GloVe through gensim
+# ---------------------------------------------------------------- lesson 9: GloVe through gensim
 
 
 @contextlib.contextmanager
@@ -288,7 +288,7 @@ def test_download_glove_rejects_a_timeout_that_is_not_positive():
         download_glove(timeout=0)
 
 
-# ---------------------------------------------------------------- lesson 6: its generated reviews
+# ---------------------------------------------------------------- lesson 8: its generated reviews
 
 
 def test_long_range_reviews_open_with_cues_of_the_label_at_every_distance_from_the_end(keras):
@@ -372,7 +372,7 @@ def test_the_distance_sentence_reads_right_in_every_branch(keras):
 
 # ---------------------------------------------------------------- the notebooks' text
 
-LESSONS = ("05_imdb_rnn_pytorch", "06_imdb_keras", "07_imdb_embeddings")
+LESSONS = ("07_imdb_rnn_pytorch", "08_imdb_keras", "09_imdb_embeddings")
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 

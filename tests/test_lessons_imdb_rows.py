@@ -1,4 +1,4 @@
-"""Lessons 5 and 7's shared data cell (labhelpers.lessons.imdb_rnn): the rows each lesson draws,
+"""Lessons 7 and 9's shared data cell (labhelpers.lessons.imdb_rnn): the rows each lesson draws,
 the reviews and labels it hands on, and the tokenizing with and without the record's leak."""
 
 from types import SimpleNamespace

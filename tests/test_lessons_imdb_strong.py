@@ -235,7 +235,7 @@ def test_direct_gradient_share_is_the_arg_max_step_under_max_pooling(pooling, bi
 
 
 def test_lesson_11_states_no_rule_the_review_found_false():
-    """Issue 22: a bidirectional encoder of a finished window can forecast (lesson 9); max
+    """Issue 22: a bidirectional encoder of a finished window can forecast (lesson 11); max
     pooling does not give every word a gradient; the rows do not each change one thing;
     the sources of the bidirectional RNN and of dropout in RNNs are cited."""
     import re
@@ -247,13 +247,13 @@ def test_lesson_11_states_no_rule_the_review_found_false():
         " ",
         " ".join(
             line.lstrip("# ")
-            for line in (ROOT / "notebooks" / "11_imdb_strong.py").read_text().splitlines()
+            for line in (ROOT / "notebooks" / "13_imdb_strong.py").read_text().splitlines()
         ),
     )
     for false in (
         r"(cannot|can't|must not|may not) (be used to )?forecast",
-        r"Forecasting \(lesson 9\) and generation \(lesson 10\) are different",
-        r"when lessons 9 and 10 must not",
+        r"Forecasting \(lesson 11\) and generation \(lesson 12\) are different",
+        r"when lessons 11 and 12 must not",
         r"gradient of its own size",
         r"changes one thing",
         r"one change at a time",

@@ -1,4 +1,4 @@
-"""Lesson 13's RNN by hand: its gradients against autograd and finite differences, Adam against
+"""Lesson 4's RNN by hand: its gradients against autograd and finite differences, Adam against
 torch.optim.Adam, clipping against clip_grad_norm_, sampling, training and the sentences."""
 
 import matplotlib

@@ -1,6 +1,6 @@
 """Checks of the sequence lessons (01, 08-11) that their references cannot make: one GRU
-convention across the notation page and lesson 11 and what it computes, lesson 10's teacher
-forcing against free running, lesson 11's bidirectional figure, and the Questions section
+convention across the notation page and lesson 13 and what it computes, lesson 12's teacher
+forcing against free running, lesson 13's bidirectional figure, and the Questions section
 that ends each of these lessons."""
 
 import re
@@ -40,10 +40,10 @@ def gru_updates(path: Path) -> list[tuple[int, str]]:
 
 def test_lesson_11_writes_the_gru_update_as_the_notation_page_does():
     page = [rule for _, rule in gru_updates(ROOT / "book" / "theory.md")]
-    lesson_path = ROOT / "notebooks" / "11_imdb_strong.py"
+    lesson_path = ROOT / "notebooks" / "13_imdb_strong.py"
     lesson = gru_updates(lesson_path)
     assert page, "book/theory.md states no GRU update h_t = ..."
-    assert lesson, "lesson 11 states no GRU update h_t = ..."
+    assert lesson, "lesson 13 states no GRU update h_t = ..."
     # The lesson's own rule (its first) is the page's; another form may only be shown as
     # what "some texts" write.
     assert lesson[0][1] == page[0], (lesson[0][1], page[0])
@@ -166,10 +166,10 @@ def test_bidirectional_figure_names_both_directions_marks_the_future_and_saves_p
     "name",
     [
         "01_sum_classifier",
-        "08_sequence_regression",
-        "09_forecasting",
-        "10_char_rnn",
-        "11_imdb_strong",
+        "10_sequence_regression",
+        "11_forecasting",
+        "12_char_rnn",
+        "13_imdb_strong",
     ],
 )
 def test_lesson_ends_with_questions_and_collapsed_answers_before_the_lab_report_cell(name):

@@ -1,4 +1,4 @@
-"""Lessons 02-04 (theory): the two kinds of truncated BPTT against autograd, the notation, and
+"""Lessons 2-6 (theory): the two kinds of truncated BPTT against autograd, the notation, and
 the notebooks' links (every lesson's: a relative link outside notebooks/ breaks on Colab)."""
 
 import json
@@ -180,7 +180,7 @@ THEORY_FILES = [
     "labhelpers/theory.py",
     "notebooks/02_rnn_cell.py",
     "notebooks/03_bptt.py",
-    "notebooks/04_exploding_vanishing.py",
+    "notebooks/05_exploding_vanishing.py",
 ]
 # Other names of the book's W_in and W_g (and of W_hh, as the records write it): allowed only
 # in a paragraph that says that the lab records write them.
@@ -270,7 +270,7 @@ def test_no_notebook_links_outside_notebooks_by_a_relative_path(notebook):
 
 # --------------------------------------------------------------------------- questions
 
-THEORY_LESSONS = ["02_rnn_cell", "03_bptt", "04_exploding_vanishing"]
+THEORY_LESSONS = ["02_rnn_cell", "03_bptt", "05_exploding_vanishing"]
 
 
 @pytest.mark.parametrize("name", THEORY_LESSONS)

@@ -331,7 +331,7 @@ def test_review_rnn_messages():
     ids=["random", "frozen", "fine-tuned"],
 )
 def test_review_rnn_padding_row_is_zero_and_never_trained_in_every_variant(options):
-    """Lesson 7's three embeddings read padding alike: with padding_idx=0 row 0 is
+    """Lesson 9's three embeddings read padding alike: with padding_idx=0 row 0 is
     zeros, a pre-trained row 0 included, and a training step leaves it zeros."""
     options = dict(options)
     if options.pop("pretrained", False):

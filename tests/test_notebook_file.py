@@ -40,7 +40,7 @@ def small_notebook() -> nbformat.NotebookNode:
     return new_notebook(
         cells=[
             new_markdown_cell("Not a title\n## Aim"),
-            new_markdown_cell("Intro\n# Lesson 7: words in order\n# Lesson 8: not this one"),
+            new_markdown_cell("Intro\n# Lesson 9: words in order\n# Lesson 10: not this one"),
             new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
             new_code_cell("# Parameters\nseed = 5\n", metadata={"tags": ["injected-parameters"]}),
             new_code_cell("   \n"),
@@ -79,7 +79,7 @@ def test_every_reader_reads_the_files_json_as_nbformat_reads_it(both_forms):
 
 def test_the_title_is_the_first_level_one_heading(both_forms):
     _, from_file = both_forms
-    assert title_of(from_file) == "Lesson 7: words in order"
+    assert title_of(from_file) == "Lesson 9: words in order"
     assert title_of(new_notebook(cells=[new_markdown_cell("## Aim")])) is None
 
 

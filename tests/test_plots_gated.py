@@ -1,6 +1,6 @@
-"""Lesson 12's LSTM and GRU cell diagrams, read from their artists and checked against the
+"""Lesson 6's LSTM and GRU cell diagrams, read from their artists and checked against the
 lesson's own equations: the symbols, the gates and their weights, and what each value is
-computed from (issue 25). The equations are parsed from notebooks/12_gated_cells.py, so that a
+computed from (issue 25). The equations are parsed from notebooks/06_gated_cells.py, so that a
 symbol renamed in the lesson and not in the figure (or the other way round) fails here."""
 
 import re
@@ -16,7 +16,7 @@ import pytest
 from labhelpers.plots import plot_gru_cell, plot_lstm_cell
 
 ROOT = Path(__file__).resolve().parents[1]
-LESSON_12 = ROOT / "notebooks" / "12_gated_cells.py"
+LESSON_6 = ROOT / "notebooks" / "06_gated_cells.py"
 
 # The symbols of the lesson's equations: weights W^{g}_{in}, biases b^{g} or b^{g}_{in}, the
 # states and gates (x_t, h_{t-1}, \tilde c_t...), and the functions.
@@ -43,8 +43,8 @@ def figures():
 
 
 def lesson_block(after: str) -> str:
-    """The first display equation ($$...$$) of lesson 12's Markdown after the line ``after``."""
-    text = re.sub(r"^# ?", "", LESSON_12.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    """The first display equation ($$...$$) of lesson 6's Markdown after the line ``after``."""
+    text = re.sub(r"^# ?", "", LESSON_6.read_text(encoding="utf-8"), flags=re.MULTILINE)
     start = text.index(after)
     return re.search(r"\$\$(.*?)\$\$", text[start:], re.DOTALL).group(1)
 

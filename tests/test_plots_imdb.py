@@ -1,4 +1,4 @@
-"""The figures of the IMDB lessons 5, 7 and 11, read from their artists: the data drawn, the axes'
+"""The figures of the IMDB lessons 7, 9 and 13, read from their artists: the data drawn, the axes'
 labels and titles."""
 
 import matplotlib

@@ -1,4 +1,4 @@
-"""The figures of lessons 6, 8, 9, 10 and 12, moved out of their notebooks: each test reads
+"""The figures of lessons 8, 10, 11, 12 and 6, moved out of their notebooks: each test reads
 the drawn artists back (line data, labels, titles) and compares them with the data given."""
 
 import matplotlib
@@ -22,7 +22,7 @@ def _lines(ax):
     return {line.get_label(): line for line in ax.get_lines()}
 
 
-# ---------------------------------------------------------------- lesson 6
+# ---------------------------------------------------------------- lesson 8
 
 
 def test_model_histories_draw_each_models_training_and_validation_per_metric():
@@ -75,7 +75,7 @@ def test_relative_gradient_by_lag_puts_the_last_position_at_lag_0_with_a_2_se_ba
     assert sorted(set(np.round(band[band[:, 0] == 1][:, 1], 12))) == [0.08, 0.12]
 
 
-# ---------------------------------------------------------------- lesson 8
+# ---------------------------------------------------------------- lesson 10
 
 
 def test_sequences_with_targets_draw_each_sequence_and_its_target_star_in_one_colour():
@@ -135,7 +135,7 @@ def test_predicted_against_true_scatters_the_pairs_and_names_the_mse():
     assert list(_lines(ax)["perfect prediction"].get_xdata()) == [-1, 1]
 
 
-# ---------------------------------------------------------------- lesson 9
+# ---------------------------------------------------------------- lesson 11
 
 
 def test_sine_test_draws_actual_and_predicted_in_time_and_against_each_other():
@@ -235,7 +235,7 @@ def test_multi_step_draws_the_error_by_lead_and_the_forecast_after_the_last_wind
     assert forecast.get_title() == "2-step forecast from the start of the test period"
 
 
-# ---------------------------------------------------------------- lesson 10
+# ---------------------------------------------------------------- lesson 12
 
 
 def test_char_histories_draw_loss_and_perplexity_per_model_against_the_unigram():
@@ -281,7 +281,7 @@ def test_continuation_errors_draw_teacher_forcing_and_free_running_by_step():
     assert loss.get_ylabel() == "cross-entropy of the true character (nats)"
 
 
-# ---------------------------------------------------------------- lesson 12
+# ---------------------------------------------------------------- lesson 6
 
 
 def test_gradients_beside_lesson_4_draw_lesson_4s_panel_then_one_panel_per_moment():
@@ -296,7 +296,7 @@ def test_gradients_beside_lesson_4_draw_lesson_4s_panel_then_one_panel_per_momen
     }
     fig = lesson.plot_gradients_beside_lesson_4(lesson4, bounds, gradients, 3, 8, distance=2)
     first, *moments = fig.axes
-    assert first.get_title() == "Lesson 4: vanilla RNN, T = 3, hidden 8"
+    assert first.get_title() == "Lesson 5: vanilla RNN, T = 3, hidden 8"
     assert list(_lines(first)["scale 0.5"].get_ydata()) == [1.0, 0.5, 0.25]
     assert first.get_ylim() == pytest.approx((1e-20, 1e12))
     assert len(moments) == 3

@@ -238,24 +238,24 @@ BAD_SETTINGS = [
     ("01_sum_classifier", {"train_fraction": 1.0}, r"train_fraction must be in \(0, 1\), got 1.0"),
     ("03_bptt", {"truncate": 50, "seq_len": 8}, r"truncate \(50\) must be at most seq_len \(8\)"),
     (
-        "04_exploding_vanishing",
+        "05_exploding_vanishing",
         {"scales": "0.5, -1"},
         r"every value of scales must be above 0, got -1.0",
     ),
     (
-        "05_imdb_rnn_pytorch",
+        "07_imdb_rnn_pytorch",
         {"num_words": 1, "threads": -1},
         r"num_words must be at least 3, got 1\n- threads must be at least 0, got -1",
     ),
-    ("06_imdb_keras", {"maxlen": 0}, "maxlen must be at least 1, got 0"),
-    ("09_forecasting", {"window": 1000}, "fewer than window=1000 \\+ horizon=12"),
+    ("08_imdb_keras", {"maxlen": 0}, "maxlen must be at least 1, got 0"),
+    ("11_forecasting", {"window": 1000}, "fewer than window=1000 \\+ horizon=12"),
     (
-        "10_char_rnn",
+        "12_char_rnn",
         {"cells": "gru, tanh"},
         r"every value of cells must be in \{\"rnn\", \"gru\", \"lstm\"\}, got 'tanh'",
     ),
-    ("10_char_rnn", {"temperatures": 0}, "every value of temperatures must be above 0, got 0.0"),
-    ("10_char_rnn", {"prompt": ""}, "prompt must hold at least one character"),
+    ("12_char_rnn", {"temperatures": 0}, "every value of temperatures must be above 0, got 0.0"),
+    ("12_char_rnn", {"prompt": ""}, "prompt must hold at least one character"),
 ]
 
 
@@ -331,7 +331,7 @@ def test_a_lesson_is_found_by_the_largest_set_of_its_parameters():
 
     by_name = {lesson.name: lesson for lesson in LESSONS}
     five, seven = by_name["imdb_rnn_pytorch"], by_name["imdb_embeddings"]
-    assert set(five.lab) < set(seven.lab)  # lesson 7 declares all of lesson 5's and more
+    assert set(five.lab) < set(seven.lab)  # lesson 9 declares all of lesson 7's and more
     assert lesson_of({"profile", *five.lab}) is five
     assert lesson_of({"profile", *seven.lab}) is seven
     with pytest.raises(RuntimeError, match="run the cell tagged `parameters` first"):

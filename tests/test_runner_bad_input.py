@@ -32,8 +32,8 @@ def test_a_sweep_too_large_is_refused_before_planning():
 
 
 def test_two_values_with_one_file_name_are_refused():
-    with pytest.raises(ValueError, match=r"would both be written to 10_char_rnn--prompt=a_b"):
-        plan(ROOT, one("10_char_rnn"), "smoke", {}, {"prompt": ["a b", "a'b"]})
+    with pytest.raises(ValueError, match=r"would both be written to 12_char_rnn--prompt=a_b"):
+        plan(ROOT, one("12_char_rnn"), "smoke", {}, {"prompt": ["a b", "a'b"]})
 
 
 def test_a_repeated_only_runs_once():
@@ -98,13 +98,13 @@ def test_a_damaged_results_file_is_named_and_the_others_are_collected(tmp_path, 
     results = tmp_path / "_build" / "results"
     results.mkdir(parents=True)
     (results / "01_sum_classifier.json").write_text(json.dumps([{"title": "one"}]))
-    (results / "05_imdb_rnn_pytorch.json").write_text('[{"title": "cut sh')
-    (results / "08_sequence_regression.json").write_text(json.dumps([{"title": "eight"}]))
+    (results / "07_imdb_rnn_pytorch.json").write_text('[{"title": "cut sh')
+    (results / "10_sequence_regression.json").write_text(json.dumps([{"title": "eight"}]))
     written = collect_results(tmp_path)
     assert [r["title"] for r in json.loads(written.read_text())] == ["one", "eight"]
     error = capsys.readouterr().err
-    assert "05_imdb_rnn_pytorch.json is damaged" in error
-    assert "run --force --only 05_imdb_rnn_pytorch" in error
+    assert "07_imdb_rnn_pytorch.json is damaged" in error
+    assert "run --force --only 07_imdb_rnn_pytorch" in error
 
 
 def test_a_damaged_executed_copy_is_run_again_not_reused(tmp_path):

@@ -1,6 +1,6 @@
 """The batch runner for teaching assistants: sweeps, parallel and incremental runs, Dask, Ctrl-C.
 
-Each test runs lessons 1, 2 or 8 in the smoke profile on a copy of the book in a temporary folder.
+Each test runs lessons 1, 2 or 10 in the smoke profile on a copy of the book in a temporary folder.
 """
 
 import json
@@ -25,7 +25,7 @@ from labhelpers.tools.sweep import check_grid, parse_grid_option, point_name, sw
 
 from conftest import ROOT
 
-SMALL = ("01_sum_classifier", "08_sequence_regression")
+SMALL = ("01_sum_classifier", "10_sequence_regression")
 
 
 def book_with(folder: Path, names=SMALL) -> Path:
@@ -63,7 +63,7 @@ def end_time(executed: Path) -> str:
 
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory):
-    """Lessons 1 and 8 run once (smoke): a book that later tests copy and change."""
+    """Lessons 1 and 10 run once (smoke): a book that later tests copy and change."""
     root = book_with(tmp_path_factory.mktemp("ran"))
     lines = []
     run("smoke", root=root, log=lines.append)
@@ -126,13 +126,13 @@ def test_a_changed_notebook_runs_again_and_an_unchanged_one_does_not(ran, tmp_pa
     root = copy_of(ran, tmp_path)
     executed = {name: root / "_build" / "executed" / f"{name}.ipynb" for name in SMALL}
     before = {name: end_time(path) for name, path in executed.items()}
-    # Lesson 8: one code cell changes. Lesson 1: only a Markdown cell does.
-    lesson8 = nbformat.read(root / "notebooks" / "08_sequence_regression.ipynb", as_version=4)
+    # Lesson 10: one code cell changes. Lesson 1: only a Markdown cell does.
+    lesson8 = nbformat.read(root / "notebooks" / "10_sequence_regression.ipynb", as_version=4)
     code = next(
         cell for cell in lesson8.cells if cell.cell_type == "code" and "import" in cell.source
     )
     code.source += "\n# a changed line"
-    nbformat.write(lesson8, root / "notebooks" / "08_sequence_regression.ipynb")
+    nbformat.write(lesson8, root / "notebooks" / "10_sequence_regression.ipynb")
     lesson1 = nbformat.read(root / "notebooks" / "01_sum_classifier.ipynb", as_version=4)
     markdown = next(
         cell for cell in lesson1.cells if cell.cell_type == "markdown" and "## Aim" in cell.source
@@ -141,7 +141,7 @@ def test_a_changed_notebook_runs_again_and_an_unchanged_one_does_not(ran, tmp_pa
     nbformat.write(lesson1, root / "notebooks" / "01_sum_classifier.ipynb")
     lines = []
     run("smoke", root=root, log=lines.append)
-    assert end_time(executed["08_sequence_regression"]) != before["08_sequence_regression"]
+    assert end_time(executed["10_sequence_regression"]) != before["10_sequence_regression"]
     assert end_time(executed["01_sum_classifier"]) == before["01_sum_classifier"]
     assert "01_sum_classifier: unchanged code, Markdown updated in the executed copy" in "\n".join(
         lines
@@ -307,7 +307,7 @@ def training_cell(notebook):
     return next(
         cell
         for cell in notebook["cells"]
-        if cell["cell_type"] == "code" and "history = train(seed)" in "".join(cell["source"])
+        if cell["cell_type"] == "code" and "history = train(settings.seed)" in "".join(cell["source"])
     )
 
 

@@ -54,7 +54,7 @@ def test_two_runs_at_once_keep_both_notebooks_results(tmp_path):
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy2(ROOT / name, tmp_path / name)
     (tmp_path / "notebooks").mkdir()
-    for name in ("01_sum_classifier", "08_sequence_regression"):
+    for name in ("01_sum_classifier", "10_sequence_regression"):
         shutil.copy2(ROOT / "notebooks" / f"{name}.ipynb", tmp_path / "notebooks")
     runs = [
         subprocess.Popen(
@@ -74,14 +74,14 @@ def test_two_runs_at_once_keep_both_notebooks_results(tmp_path):
             stderr=subprocess.STDOUT,
             text=True,
         )
-        for name in ("01_sum_classifier", "08_sequence_regression")
+        for name in ("01_sum_classifier", "10_sequence_regression")
     ]
     outputs = [run.communicate(timeout=600)[0] for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     records = json.loads((tmp_path / "_build" / "results.json").read_text())
     assert [record["notebook"] for record in records] == [
         "01_sum_classifier",
-        "08_sequence_regression",
+        "10_sequence_regression",
     ]
 
 
@@ -167,23 +167,23 @@ def test_results_page_sets_the_baseline_of_the_same_split_beside_every_imdb_resu
     # The page reads the records' fields, not their prose: the data lines here say nothing of the
     # split.
     strong = imdb_record(
-        "11_imdb_strong",
+        "13_imdb_strong",
         "IMDB reviews",
         "imdb",
         "official",
         {"official": 0.9071, "random": 0.9152},
         best_test_accuracy=0.9,
     )
-    e1 = imdb_record("05_imdb_rnn_pytorch", "IMDB reviews", "imdb", "random", test_accuracy=0.75)
+    e1 = imdb_record("07_imdb_rnn_pytorch", "IMDB reviews", "imdb", "random", test_accuracy=0.75)
     e2 = imdb_record(
-        "06_imdb_keras",
+        "08_imdb_keras",
         "IMDB in the keras.datasets.imdb format",
         "imdb",
         "official",
         test_accuracy=0.8,
     )
     generated = imdb_record(
-        "07_imdb_embeddings", "SYNTHETIC reviews", "synthetic", "official", test_accuracy=0.6
+        "09_imdb_embeddings", "SYNTHETIC reviews", "synthetic", "official", test_accuracy=0.6
     )
     other = imdb_record("01_sum_classifier", "generated sum sequences", val_accuracy=0.93)
     page = results_page([e1, e2, generated, other, strong])
@@ -191,14 +191,14 @@ def test_results_page_sets_the_baseline_of_the_same_split_beside_every_imdb_resu
     assert (
         "**91.52%**" in sections[1]
         and "(random;" in sections[1]
-        and "measured by Lesson 11" in sections[1]
+        and "measured by Lesson 13" in sections[1]
     )
     assert "**90.71%**" in sections[2] and "(official;" in sections[2]
     assert "baseline" not in sections[3] and "baseline" not in sections[4]
     without = results_page([e1])
     assert "Bag-of-words baseline on the random split: not measured in this build" in without
     only_random = imdb_record(
-        "11_imdb_strong", "IMDB reviews", "imdb", "random", {"random": 0.9152}, x=1.0
+        "13_imdb_strong", "IMDB reviews", "imdb", "random", {"random": 0.9152}, x=1.0
     )
     assert "official split: not measured in this build" in results_page([e2, only_random])
 
@@ -210,7 +210,7 @@ def test_results_page_without_results_says_what_to_run():
 def test_results_page_opens_with_one_table_in_words():
     e1 = {
         **imdb_record(
-            "05_imdb_rnn_pytorch",
+            "07_imdb_rnn_pytorch",
             "IMDB, 50000 reviews",
             "imdb",
             "random",
@@ -223,7 +223,7 @@ def test_results_page_opens_with_one_table_in_words():
     }
     e3 = {
         **imdb_record(
-            "08_sequence_regression", "generated noisy sine sequences (seed 0)", test_mse=0.0196
+            "10_sequence_regression", "generated noisy sine sequences (seed 0)", test_mse=0.0196
         ),
         "model": "2-layer RNN(32)",
         "headline": "test_mse",
@@ -232,11 +232,11 @@ def test_results_page_opens_with_one_table_in_words():
     page = results_page([e1, e3])
     table = page.split("\n## ")[0]
     assert (
-        "| Lesson 5 | PyTorch RNN(64) | IMDB, random 80/20 split | lab | test accuracy 75.00% | "
+        "| Lesson 7 | PyTorch RNN(64) | IMDB, random 80/20 split | lab | test accuracy 75.00% | "
         "71.00% |" in table
     )
     assert (
-        "| Lesson 8 | 2-layer RNN(32) | generated noisy sine sequences | lab | test MSE 0.0196 | "
+        "| Lesson 10 | 2-layer RNN(32) | generated noisy sine sequences | lab | test MSE 0.0196 | "
         "not reported |" in table
     )
     assert (
@@ -257,7 +257,7 @@ from browser import (  # noqa: E402
     wait_for_mathjax,
 )
 
-SCREENSHOTS = ("notebooks/04_exploding_vanishing.html", "book/results.html")
+SCREENSHOTS = ("notebooks/05_exploding_vanishing.html", "book/results.html")
 REDIRECT = '<meta http-equiv="Refresh" content="0; url='
 
 

@@ -1,4 +1,4 @@
-"""The NumPy LSTM and GRU of labhelpers.theory against torch and Keras, and lesson 12's gradient by
+"""The NumPy LSTM and GRU of labhelpers.theory against torch and Keras, and lesson 6's gradient by
 lag."""
 
 import numpy as np
@@ -236,7 +236,7 @@ def test_bad_shapes_and_inputs_are_named():
         gru_weights_from_torch({"weight": np.zeros(3)})
 
 
-# ---------------------------------------------------------------------- lesson 12's gradient by lag
+# ---------------------------------------------------------------------- lesson 6's gradient by lag
 
 
 def numpy_last_step_loss(cell, layer, W_g, b_g, x_rest, state, label):

@@ -65,9 +65,9 @@ def executed_notebook(
 
 
 def test_a_measurement_is_papermills_duration_with_what_the_notebook_ran_on(tmp_path):
-    path = executed_notebook(tmp_path, "05_imdb_rnn_pytorch", source="synthetic")
+    path = executed_notebook(tmp_path, "07_imdb_rnn_pytorch", source="synthetic")
     assert measurement(path) == {
-        "notebook": "05_imdb_rnn_pytorch",
+        "notebook": "07_imdb_rnn_pytorch",
         "profile": "quick",
         "seconds": 75.0,
         "device": "CPU",
@@ -78,7 +78,7 @@ def test_a_measurement_is_papermills_duration_with_what_the_notebook_ran_on(tmp_
         "generated_data": True,
         "date": "2026-11-30",
     }
-    gpu = executed_notebook(tmp_path, "06_imdb_keras", gpu="NVIDIA H200", source="imdb")
+    gpu = executed_notebook(tmp_path, "08_imdb_keras", gpu="NVIDIA H200", source="imdb")
     assert measurement(gpu)["device"] == "GPU (NVIDIA H200)"
     assert measurement(gpu)["generated_data"] is False
 
@@ -88,8 +88,8 @@ def test_unfinished_notebooks_and_sweep_points_are_not_measured(tmp_path):
     assert measurement(failed) is None
     executed_notebook(tmp_path, "01_sum_classifier.partial")
     executed_notebook(tmp_path, "01_sum_classifier--hidden_size=16")
-    executed_notebook(tmp_path, "08_sequence_regression", seconds=3)
-    assert [m["notebook"] for m in measurements(tmp_path)] == ["08_sequence_regression"]
+    executed_notebook(tmp_path, "10_sequence_regression", seconds=3)
+    assert [m["notebook"] for m in measurements(tmp_path)] == ["10_sequence_regression"]
 
 
 def test_a_new_measurement_replaces_only_its_own_lesson_profile_and_device():
@@ -114,20 +114,20 @@ def test_durations_in_words(seconds, words):
 
 
 def test_the_table_has_every_lesson_and_profile_and_says_where_it_was_measured(tmp_path):
-    for name in ("05_imdb_rnn_pytorch", "09_forecasting"):
-        executed_notebook(tmp_path, name, seconds=130, source="synthetic" * (name[1] == "5"))
+    for name in ("07_imdb_rnn_pytorch", "11_forecasting"):
+        executed_notebook(tmp_path, name, seconds=130, source="synthetic" * name.startswith("07"))
     gpu = tmp_path / "gpu"
     gpu.mkdir()
-    executed_notebook(gpu, "09_forecasting", gpu="NVIDIA H200", seconds=20, at_once=1)
+    executed_notebook(gpu, "11_forecasting", gpu="NVIDIA H200", seconds=20, at_once=1)
     times = measurements(tmp_path) + measurements(gpu)
     table = times_table(ROOT, times).splitlines()
     assert table[0] == "| lesson | smoke | quick | lab | quick, GPU (NVIDIA H200) |"
     rows = {line.split("`")[1]: line for line in table[2:] if line.startswith("| ")}
     assert list(rows) == [path.stem for path in list_notebooks(ROOT)]
-    assert rows["05_imdb_rnn_pytorch"].endswith(
+    assert rows["07_imdb_rnn_pytorch"].endswith(
         "| not measured | 2 min 10 s (generated reviews) | not measured | not measured |"
     )
-    assert rows["09_forecasting"].endswith("| not measured | 2 min 10 s | not measured | 20 s |")
+    assert rows["11_forecasting"].endswith("| not measured | 2 min 10 s | not measured | 20 s |")
     assert "- quick: 2 CPU cores, 1 torch thread, 2 notebooks at a time, 2026-11-30." in table
     assert (
         "- quick, GPU (NVIDIA H200): 2 CPU cores, GPU NVIDIA H200, 1 torch thread, one notebook "
@@ -140,11 +140,11 @@ def test_a_profile_measured_on_two_cpu_models_has_a_column_for_each(tmp_path):
     and a measurement recorded before results named the CPU gets its own."""
     xeon, epyc = "Intel(R) Xeon(R) CPU @ 2.20GHz", "AMD EPYC 7B13"
     executed_notebook(tmp_path, "01_sum_classifier", profile="lab", cpu=xeon)
-    executed_notebook(tmp_path, "08_sequence_regression", profile="lab", cpu=epyc, seconds=30)
-    executed_notebook(tmp_path, "09_forecasting", profile="lab")
+    executed_notebook(tmp_path, "10_sequence_regression", profile="lab", cpu=epyc, seconds=30)
+    executed_notebook(tmp_path, "11_forecasting", profile="lab")
     quick = tmp_path / "quick"
     quick.mkdir()
-    executed_notebook(quick, "09_forecasting", profile="quick", cpu=epyc)
+    executed_notebook(quick, "11_forecasting", profile="quick", cpu=epyc)
     times = measurements(tmp_path) + measurements(quick)
     assert [m["cpu"] for m in times] == [xeon, epyc, None, epyc]
     table = times_table(ROOT, times).splitlines()
@@ -152,10 +152,10 @@ def test_a_profile_measured_on_two_cpu_models_has_a_column_for_each(tmp_path):
         f"| lesson | smoke | quick | lab (AMD EPYC 7B13) | lab (CPU not named) | lab ({xeon}) |"
     )
     rows = {line.split("`")[1]: line for line in table[2:] if line.startswith("| ")}
-    assert rows["08_sequence_regression"].endswith(
+    assert rows["10_sequence_regression"].endswith(
         "| not measured | not measured | 30 s | not measured | not measured |"
     )
-    assert rows["09_forecasting"].endswith(
+    assert rows["11_forecasting"].endswith(
         "| not measured | 1 min 15 s | not measured | 1 min 15 s | not measured |"
     )
     assert (
@@ -254,13 +254,13 @@ def test_a_refused_save_leaves_the_committed_times_as_they_were(tmp_path):
 
 def test_a_damaged_executed_copy_is_named_and_the_others_still_count(tmp_path):
     executed_notebook(tmp_path, "01_sum_classifier", seconds=31)
-    damaged = tmp_path / "08_sequence_regression.ipynb"
+    damaged = tmp_path / "10_sequence_regression.ipynb"
     damaged.write_text('{"cells": [')  # cut short
     warnings = []
     found = measurements(tmp_path, warn=warnings.append)
     assert [m["notebook"] for m in found] == ["01_sum_classifier"]
     (warning,) = warnings
-    assert str(damaged) in warning and "--only 08_sequence_regression" in warning
+    assert str(damaged) in warning and "--only 10_sequence_regression" in warning
 
 
 def test_a_missing_executed_folder_is_an_error_naming_the_option(tmp_path):

@@ -211,7 +211,7 @@ def _stderr_to_devnull():
         os.close(saved)
 
 
-def import_keras(needed_for: str = "Keras (lessons 2 and 6)"):
+def import_keras(needed_for: str = "Keras (lessons 2 and 8)"):
     """Import Keras (with TensorFlow) without TensorFlow's
     start-up lines, and return the ``keras`` module.
 

@@ -3,9 +3,9 @@ batches, reviews in length buckets, text for truncated BPTT.
 
 - :class:`TensorBatches`: ``(inputs, targets)`` tensors cut into (shuffled) batches.
 - :class:`LengthBuckets`: padded reviews grouped with others of similar length,
-  each batch cut at its longest review (lesson 11).
+  each batch cut at its longest review (lesson 13).
 - :class:`BPTTBatches`: one long encoded text cut into parallel streams and
-  windows for truncated backpropagation through time (lesson 10).
+  windows for truncated backpropagation through time (lesson 12).
 """
 
 from __future__ import annotations

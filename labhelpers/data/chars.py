@@ -1,4 +1,4 @@
-"""Text for the character-level RNN (lesson 10): a character codec, corpora that ship
+"""Text for the character-level RNN (lesson 12): a character codec, corpora that ship
 offline, a split in order and the unigram baseline. NumPy only (the batches are in
 :mod:`labhelpers.data.batches`).
 
@@ -135,7 +135,7 @@ def available_corpora() -> dict[str, bool]:
 
 def corpus_or_python_docs(name: str) -> str:
     """The corpus a lesson reads: ``name``, or ``"python_docs"`` when ``name`` is ``"lee"`` and
-    gensim's copy is missing (lessons 10 and 13 run without gensim). When gensim is not
+    gensim's copy is missing (lessons 12 and 4 run without gensim). When gensim is not
     installed it prints so, with the command that installs it."""
     if name != "lee" or available_corpora()["lee"]:
         return name

@@ -1,4 +1,4 @@
-"""IMDB in the ``keras.datasets.imdb`` format (lesson 6), from the best source there is.
+"""IMDB in the ``keras.datasets.imdb`` format (lesson 8), from the best source there is.
 
 :func:`load_keras_imdb` tries its sources in the order of :data:`KERAS_IMDB_SOURCES`: Keras's
 own loader on the genuine ``imdb.npz`` found here; the format built offline

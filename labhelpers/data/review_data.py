@@ -1,4 +1,4 @@
-"""The reviews of lessons 5, 7 and 11: IMDB split for training and test, or generated reviews.
+"""The reviews of lessons 7, 9 and 13: IMDB split for training and test, or generated reviews.
 
 :func:`load_review_data` tries the sources of :data:`REVIEW_SOURCES` in order: the IMDB CSV
 (:mod:`labhelpers.data.imdb`) with the split asked for; for the official split without its

@@ -9,7 +9,7 @@ which gives word vectors trained on the reviews something that tells the sides a
 sentences ("it runs for about 97 minutes ...", makers' names few reviews share) sit around the
 cues: by default the cues fall anywhere in the review, so some lie near its end and some far
 from it; ``cue_place="start"`` puts them first, before a tail a model must carry them across
-(lesson 6). Some reviews have ``<br /><br />`` paragraph breaks, as IMDB's do.
+(lesson 8). Some reviews have ``<br /><br />`` paragraph breaks, as IMDB's do.
 
 The sizes are calibrated by measurement (``bench/offline_lessons.py``) so that each IMDB
 lesson's quick profile learns them on a 2-core CPU and its comparison comes out as on IMDB.
@@ -199,7 +199,7 @@ _FILLERS = (
     "{maker} plays {name}",
 )
 # Makers' names from syllables: a long tail of words that few reviews share, as in IMDB, so a
-# tokenizer fitted on the test reviews too (lesson 5's record) takes in words that no training
+# tokenizer fitted on the test reviews too (lesson 7's record) takes in words that no training
 # review has.
 _SYLLABLES = ("ka", "lo", "mi", "ren", "tos", "va", "dur", "bel", "sha", "nik", "or", "pel", "zu")
 _SLOTS = {

@@ -398,7 +398,7 @@ def load_statsmodels_series(name: str = "co2") -> MeasuredSeries:
     datasets = require(
         "statsmodels.datasets",
         "series",
-        "load_statsmodels_series (lesson 9's measured series)",
+        "load_statsmodels_series (lesson 11's measured series)",
         package="statsmodels",
     )
     if name == "co2":

@@ -1,4 +1,4 @@
-"""Lesson 10 only: sampling text from a character-level model with a temperature,
+"""Lesson 12 only: sampling text from a character-level model with a temperature,
 teacher forcing set against free running, each validation chunk's loss (for the noise of a
 comparison), a per-step bidirectional model whose teacher-forced loss leaks the answer, and the
 lesson's figures of the learning curves and of teacher forcing against free running.
@@ -351,7 +351,7 @@ def validation_loss(per_seed, chunks: ChunkLosses) -> noise.Measured:
 
 
 def check_settings(settings) -> None:
-    """Lesson 10's settings that its declarations cannot state, refused in the settings cell with
+    """Lesson 12's settings that its declarations cannot state, refused in the settings cell with
     the parameter's name (later they stop a data cell with a message about the text):
     ``toy_text`` needs an input and a target character, ``prompt`` a character to continue, and
     ``max_chars`` (0: the whole corpus) room for one training batch of ``batch_size`` rows of
@@ -374,7 +374,7 @@ def check_settings(settings) -> None:
 
 
 def checkpoint_epochs(epochs: int) -> list[int]:
-    """The epochs after which lesson 10 keeps the weights to sample from: 0 (before training),
+    """The epochs after which lesson 12 keeps the weights to sample from: 0 (before training),
     the first, the middle (rounded up) and the last, each once, in order."""
     epochs = positive_int("epochs", epochs)
     return sorted({0, 1, -(-epochs // 2), epochs})
@@ -460,7 +460,7 @@ def words_of(text: str) -> set[str]:
     return set(_words(text))
 
 
-# The properties of the text read so far that lesson 10 looks for in single hidden units.
+# The properties of the text read so far that lesson 12 looks for in single hidden units.
 TEXT_PROPERTIES = ("inside quotes", "letters into the word", "just read a space")
 
 

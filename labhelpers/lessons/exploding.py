@@ -1,8 +1,8 @@
-"""Lesson 4 only: the sentences its run writes, each worded from what was measured.
+"""Lesson 5 only: the sentences its run writes, each worded from what was measured.
 
 Every function here returns words that depend on a measurement (a growth
 factor, a loss, a test accuracy), so that no branch of a generated sentence
-can say something the run did not show; ``tests/test_claims_lessons_4_12.py``
+can say something the run did not show; ``tests/test_claims_lessons_5_6.py``
 runs every branch.
 """
 

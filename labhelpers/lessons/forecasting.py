@@ -1,4 +1,4 @@
-"""Lesson 9: the figures of forecasting a sine wave and a measured series.
+"""Lesson 11: the figures of forecasting a sine wave and a measured series.
 
 Each function draws one of the lesson's figures from arrays the notebook has
 computed (forecasts and actual values in the series' own units) and returns

@@ -1,8 +1,8 @@
-"""Lessons 4 and 12: gated cells started remembering, and how far back their gradient reaches.
+"""Lessons 5 and 6: gated cells started remembering, and how far back their gradient reaches.
 
-:func:`open_gates` starts an LSTM or a GRU remembering (its gates' biases opened): lesson 4
-trains such cells on its long-range task, lesson 12 measures their gradients. The rest serves
-lesson 12: how far back the loss at the last step reaches in an RNN, an LSTM and a GRU.
+:func:`open_gates` starts an LSTM or a GRU remembering (its gates' biases opened): lesson 5
+trains such cells on its long-range task, lesson 6 measures their gradients. The rest serves
+lesson 6: how far back the loss at the last step reaches in an RNN, an LSTM and a GRU.
 
 The model is :class:`labhelpers.models.LastStepRNN` (one recurrent layer read at
 its last step, then a linear layer). :func:`gradient_norms_by_lag` runs it
@@ -185,7 +185,7 @@ def compared_with_rnn(name: str, gated: noise.Measured, plain: noise.Measured) -
 def plot_gradients_beside_lesson_4(
     lesson4_norms, lesson4_bounds, gradients, seq_len: int, hidden: int, distance: int
 ):
-    """The lesson's gradient figure: lesson 4's vanilla-RNN norms and bounds by lag (first
+    """The lesson's gradient figure: lesson 5's vanilla-RNN norms and bounds by lag (first
     panel), then one panel per moment of ``gradients`` (moment -> {cell name: norm by lag}),
     each with a dotted line at the key's lag ``distance``. Returns the figure."""
     import matplotlib.pyplot as plt
@@ -193,7 +193,7 @@ def plot_gradients_beside_lesson_4(
     from ..plots import plot_norms_by_lag
 
     fig, axes = plt.subplots(2, 2, figsize=(13, 9))
-    title = f"Lesson 4: vanilla RNN, T = {seq_len}, hidden {hidden}"
+    title = f"Lesson 5: vanilla RNN, T = {seq_len}, hidden {hidden}"
     plot_norms_by_lag(lesson4_norms, lesson4_bounds, title, ylim=(1e-20, 1e12), ax=axes[0, 0])
     ylabel = r"$\|\partial L/\partial s_{T-\mathrm{lag}}\|$ (log scale)"
     for ax, moment in zip(axes.flat[1:], gradients):

@@ -1,9 +1,9 @@
-"""Lessons 5 and 7 (IMDB with a PyTorch RNN; with pre-trained word embeddings).
+"""Lessons 7 and 9 (IMDB with a PyTorch RNN; with pre-trained word embeddings).
 
 Both lessons: the data cell (:func:`load_lesson_reviews`, the rows drawn by :func:`pick_rows`),
 the tokenizing of the reviews (:func:`encode_reviews`, :func:`rows_used`) and their batches
-(:func:`review_batches`). Lesson 7: the learning curves of its three embeddings
-(:func:`plot_embedding_histories`). Lesson 5: lab record 000's accuracy line, kept to show its
+(:func:`review_batches`). Lesson 9: the learning curves of its three embeddings
+(:func:`plot_embedding_histories`). Lesson 7: lab record 000's accuracy line, kept to show its
 defect, saliency by word position, its figure and the sentence that reads it, and the table of
 the fixes added one at a time, each change with its noise.
 
@@ -31,7 +31,7 @@ def pick_rows(n_available: int, n_wanted: int, seed: int) -> np.ndarray:
     ``n_available``: all of them), the same for every run with this seed.
 
     Positions rather than a subset of the reviews (:meth:`ReviewData.subset` draws other rows):
-    lesson 5's record fits its tokenizer on every review, then trains on these rows.
+    lesson 7's record fits its tokenizer on every review, then trains on these rows.
     """
     if not n_wanted or n_wanted >= n_available:
         return np.arange(n_available)
@@ -39,7 +39,7 @@ def pick_rows(n_available: int, n_wanted: int, seed: int) -> np.ndarray:
 
 
 class LessonReviews(NamedTuple):
-    """The reviews of lessons 5 and 7, the positions of the rows the lesson uses in
+    """The reviews of lessons 7 and 9, the positions of the rows the lesson uses in
     ``reviews.train`` and ``reviews.test``, and those rows' labels (float32, 1 positive)."""
 
     reviews: ReviewData
@@ -50,7 +50,7 @@ class LessonReviews(NamedTuple):
 
 
 def load_lesson_reviews(settings, split: str, clean: bool = False) -> LessonReviews:
-    """The data cell of lessons 5 and 7: seed everything, set torch's threads, load the reviews
+    """The data cell of lessons 7 and 9: seed everything, set torch's threads, load the reviews
     (:func:`labhelpers.data.review_data.load_review_data` with ``split`` and ``clean``), print
     where they come from and the device, and draw ``n_train`` training and ``n_test`` test rows
     (:func:`pick_rows`, seeds ``seed + 1`` and ``seed + 2``).
@@ -122,7 +122,7 @@ def review_batches(X: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool)
 
 
 def plot_embedding_histories(histories: Mapping[str, Mapping[str, Sequence[float]]], title: str):
-    """Lesson 7's learning curves of its embeddings, side by side: validation accuracy (solid,
+    """Lesson 9's learning curves of its embeddings, side by side: validation accuracy (solid,
     circles) and training accuracy (dotted, same colour) per epoch, and validation loss per
     epoch. ``histories`` maps an embedding's name to its history (``accuracy``,
     ``val_accuracy``, ``val_loss`` per epoch). Returns the figure."""
@@ -165,7 +165,7 @@ def record_accuracy_line(output: torch.Tensor, target: torch.Tensor) -> torch.Te
     predictions compared with ``y_batch.sum()``.
 
     The record writes ``(predicted == y_batch.sum()).item()``, which raises a
-    ``RuntimeError`` on any batch of more than one review (lesson 5 runs it).
+    ``RuntimeError`` on any batch of more than one review (lesson 7 runs it).
     This is the variant that runs: ``(predicted == y_batch.sum()).sum()`` counts
     the predictions (0 or 1) that equal the number of positive reviews in the
     batch, which is almost never 0 or 1, so the "accuracy" is close to zero
@@ -201,7 +201,7 @@ def saliency_by_position(model: ReviewRNN, ids: torch.Tensor, batch_size: int = 
 
 
 def plot_saliency_by_position(saliency: np.ndarray):
-    """Lesson 5's figure of :func:`saliency_by_position`: the mean ||dz/de_t|| at each position
+    """Lesson 7's figure of :func:`saliency_by_position`: the mean ||dz/de_t|| at each position
     of the padded review (1 to ``seq_len``, the last read by h_T), on a log scale. Returns the
     figure."""
     import matplotlib.pyplot as plt

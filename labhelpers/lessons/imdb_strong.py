@@ -1,4 +1,4 @@
-"""Lesson 11 only: the steps from the record's model to
+"""Lesson 13 only: the steps from the record's model to
 a strong IMDB classifier, and the bag-of-words baseline.
 
 - :func:`split_reviews`: the reviews encoded once (:class:`ReviewSplits`), with a validation

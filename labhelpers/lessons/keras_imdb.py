@@ -1,4 +1,4 @@
-"""Lesson 6 only: the Keras review classifiers of lab
+"""Lesson 8 only: the Keras review classifiers of lab
 records 001 and 002, and callbacks that measure them.
 
 This module imports Keras (and so TensorFlow) at its top, through
@@ -20,7 +20,7 @@ from ..base.runtime import import_keras
 from ..data.keras_imdb import KerasImdb, KerasLoadArgs, generated_in_keras_format
 from ..data.reviews import SENTIMENT_WORDS, make_review_corpus
 
-keras = import_keras("labhelpers.lessons.keras_imdb (lesson 6, IMDB with Keras)")
+keras = import_keras("labhelpers.lessons.keras_imdb (lesson 8, IMDB with Keras)")
 
 RECURRENT_LAYERS = {
     "simple_rnn": keras.layers.SimpleRNN,
@@ -383,7 +383,7 @@ def long_range_reviews(
     fallback_reason: str | None = None,
 ) -> KerasImdb:
     """Generated reviews whose cues sit at every distance from the end, in the
-    ``keras.datasets.imdb`` format: lesson 6's stand-in for IMDB.
+    ``keras.datasets.imdb`` format: lesson 8's stand-in for IMDB.
 
     Each review (:func:`labhelpers.data.reviews.make_review_corpus`, no negation, no mixed
     reviews) opens with one or two cue sentences, followed by ``tail_sentences`` neutral

@@ -1,4 +1,4 @@
-"""Lesson 13 only: a character-level vanilla RNN in NumPy, every gradient by hand, trained with
+"""Lesson 4 only: a character-level vanilla RNN in NumPy, every gradient by hand, trained with
 Adam written out.
 
 The model is lesson 2's forward pass (:func:`labhelpers.theory.rnn_forward` on one-hot
@@ -125,7 +125,7 @@ def clip_gradients(grads: dict, max_norm: float) -> float:
 
 def streams(indices, batch_size: int) -> np.ndarray:
     """The text cut into ``batch_size`` streams of equal length, one per row (the tail that does
-    not fill a row is dropped), as lesson 10 reads its corpus."""
+    not fill a row is dropped), as lesson 12 reads its corpus."""
     indices = np.asarray(indices).reshape(-1)
     batch_size = positive_int("batch_size", batch_size)
     length = len(indices) // batch_size

@@ -1,4 +1,4 @@
-"""Lesson 8: a validation or test MSE with its noise, and the lesson's figures.
+"""Lesson 10: a validation or test MSE with its noise, and the lesson's figures.
 
 One layer against two is trained from several seeds: the mean MSE over seeds
 with the standard error of that mean (:func:`labhelpers.noise.over_seeds`).

@@ -54,7 +54,7 @@ def metric_words(name: str) -> str:
 
 
 def lesson_label(notebook: str) -> str:
-    """``Lesson 5`` for ``05_imdb_rnn_pytorch``: the number every page and file name uses (other
+    """``Lesson 7`` for ``07_imdb_rnn_pytorch``: the number every page and file name uses (other
     names as they are)."""
     return f"Lesson {int(notebook[:2])}" if notebook[:2].isdigit() else notebook
 
@@ -105,7 +105,7 @@ def _baseline_line(result: dict, baseline: dict | None) -> list[str]:
     if value is None:
         return [
             f"Bag-of-words baseline on the {split} split: not measured in this build "
-            "(lesson 11 measures it on IMDB, the random split when it trains on all the "
+            "(lesson 13 measures it on IMDB, the random split when it trains on all the "
             "reviews, as in the lab profile).",
             "",
         ]
@@ -158,6 +158,41 @@ def results_page(results: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# The package's layers, top first (labhelpers/__init__.py says what each holds): a module imports
+# only from its own layer or below (tests/test_layout.py); tools/ stands apart.
+LAYERS = (
+    (
+        "1 notebook entry",
+        ("labhelpers.profiles", "labhelpers.lesson_settings", "labhelpers.lab_report"),
+    ),
+    ("2 lessons", ("labhelpers.lessons",)),
+    (
+        "3 core",
+        (
+            "labhelpers.models",
+            "labhelpers.training",
+            "labhelpers.metrics",
+            "labhelpers.noise",
+            "labhelpers.embeddings",
+            "labhelpers.theory",
+            "labhelpers.plots",
+            "labhelpers.report",
+        ),
+    ),
+    ("4 data and text", ("labhelpers.data",)),
+    ("5 shared helpers", ("labhelpers.base",)),
+    ("tools, apart", ("labhelpers.tools", "labhelpers.__main__")),
+)
+
+
+def layer_of(module: str) -> str | None:
+    """The name of the layer ``module`` (``labhelpers.x.y``) belongs to, None if none."""
+    for name, prefixes in LAYERS:
+        if any(module == prefix or module.startswith(prefix + ".") for prefix in prefixes):
+            return name
+    return None
+
+
 def module_map(root: Path) -> list[tuple[str, str, list[str]]]:
     """``(module, the first line of its docstring, the lessons that import it)`` for every module of
     labhelpers."""
@@ -189,12 +224,19 @@ def module_map_page(root: Path) -> str:
     lines = [
         "# Where the helpers live",
         "",
-        "Every module of `labhelpers`, what it holds (the first paragraph of its docstring), "
-        "and the",
-        "lessons whose notebooks import it. Written by the book build from the code itself.",
+        "Every module of `labhelpers`, its layer, what it holds (the first paragraph of its "
+        "docstring) and the lessons whose notebooks import it. Written by the book build from "
+        "the code itself.",
         "",
-        "| module | what it holds | lessons |",
-        "| --- | --- | --- |",
+        "The layers, top first; a module imports only from its own layer or below: 1, what a "
+        "notebook calls first and last (its settings, its lab report); 2, `lessons/`, code a few "
+        "lessons share; 3, the core (models, training, metrics, noise, figures, the report); 4, "
+        "`data/`, the datasets, batchers and tokenizers; 5, `base/`, the small shared helpers. "
+        "`tools/` (the runner, the book build, `python -m labhelpers`) stands apart: no other "
+        "module imports it.",
+        "",
+        "| module | layer | what it holds | lessons |",
+        "| --- | --- | --- | --- |",
     ]
     for name, summary, lessons in module_map(root):
         users = ", ".join(lessons) or (
@@ -202,7 +244,8 @@ def module_map_page(root: Path) -> str:
             if name.startswith("labhelpers.tools")
             else "none: other modules use it"
         )
-        lines.append(f"| `{name}` | {summary.replace('|', '/')} | {users} |")
+        layer = layer_of(name) or "none"
+        lines.append(f"| `{name}` | {layer} | {summary.replace('|', '/')} | {users} |")
     return "\n".join(lines) + "\n"
 
 
