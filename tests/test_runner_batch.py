@@ -307,7 +307,8 @@ def training_cell(notebook):
     return next(
         cell
         for cell in notebook["cells"]
-        if cell["cell_type"] == "code" and "history = train(settings.seed)" in "".join(cell["source"])
+        if cell["cell_type"] == "code"
+        and "history = train(settings.seed)" in "".join(cell["source"])
     )
 
 
