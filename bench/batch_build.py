@@ -35,7 +35,8 @@ from pathlib import Path
 
 import nbformat
 
-from labhelpers.report import cpu_model
+from labhelpers.base.environment import DATA_DIR_ENV
+from labhelpers.base.machine import cpu_model
 from labhelpers.tools.book import build_book
 from labhelpers.tools.runner import find_root, run
 from labhelpers.tools.timings import measurements
@@ -107,7 +108,7 @@ def main() -> int:  # noqa: C901 (one branch per benchmark step, run by hand)
     )
     args = parser.parse_args()
     steps = {int(step) for step in args.only_steps.split(",")}
-    if not os.environ.get("LABHELPERS_DATA_DIR"):
+    if not os.environ.get(DATA_DIR_ENV):
         print(
             "LABHELPERS_DATA_DIR is not set: the targets are for a build with the IMDB data",
             file=sys.stderr,

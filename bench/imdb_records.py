@@ -27,6 +27,8 @@ import sys
 import time
 from pathlib import Path
 
+from labhelpers.base.environment import DATA_DIR_ENV
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ("07_imdb_rnn_pytorch", "08_imdb_keras", "09_imdb_embeddings")
 
@@ -87,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     from labhelpers.tools.runner import execute_notebook
     from labhelpers.tools.sweep import parse_value
 
-    data_dir = Path(args.data_dir or os.environ.get("LABHELPERS_DATA_DIR") or "").expanduser()
+    data_dir = Path(args.data_dir or os.environ.get(DATA_DIR_ENV) or "").expanduser()
     if not (data_dir / "imdb_50k.csv.gz").is_file():
         print(
             "The IMDB data were not found: pass --data-dir "
@@ -95,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             "(Without them the notebooks would fall back to generated reviews.)"
         )
         return 2
-    os.environ["LABHELPERS_DATA_DIR"] = str(data_dir.resolve())
+    os.environ[DATA_DIR_ENV] = str(data_dir.resolve())
     parameters = {
         "profile": args.profile,
         "data": "imdb",

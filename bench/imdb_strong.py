@@ -37,7 +37,9 @@ from pathlib import Path
 
 import torch
 
+from labhelpers.base.environment import BATCH_ENV, DATA_DIR_ENV
 from labhelpers.base.files import atomic_write
+from labhelpers.base.machine import machine_description
 from labhelpers.data.review_data import load_review_data
 from labhelpers.lessons.imdb_strong import (
     ENCODING,
@@ -49,14 +51,13 @@ from labhelpers.lessons.imdb_strong import (
     train_step,
     training_throughput,
 )
-from labhelpers.report import machine_description
 
 ROOT = Path(__file__).resolve().parents[1]
 VANILLA_TARGET, MINUTES_LIMIT = 0.88, 20.0
 
 
 def load_splits(data_dir: str):
-    os.environ["LABHELPERS_DATA_DIR"] = data_dir
+    os.environ[DATA_DIR_ENV] = data_dir
     reviews = load_review_data("imdb", split="official", clean=True)
     return reviews, split_reviews(reviews, **ENCODING)
 
@@ -69,7 +70,7 @@ def start_worker(data_dir: str, threads: int) -> None:
     batch-mode logging, the reviews read once."""
     global WORKER_SPLITS
     torch.set_num_threads(threads)
-    os.environ["LABHELPERS_BATCH"] = "1"
+    os.environ[BATCH_ENV] = "1"
     _, WORKER_SPLITS = load_splits(data_dir)
 
 
@@ -123,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-speed", action="store_true", help="skip the speed section")
     args = parser.parse_args(argv)
 
-    data_dir = Path(args.data_dir or os.environ.get("LABHELPERS_DATA_DIR") or "").expanduser()
+    data_dir = Path(args.data_dir or os.environ.get(DATA_DIR_ENV) or "").expanduser()
     if not (data_dir / "imdb_50k.csv.gz").is_file():
         print(
             "The IMDB data were not found: pass --data-dir "

@@ -36,7 +36,8 @@ from pathlib import Path
 from batch_build import copy_book  # the same fresh copy of the book as the build benchmark
 
 from labhelpers import noise
-from labhelpers.report import cpu_model
+from labhelpers.base.environment import DATA_DIR_ENV
+from labhelpers.base.machine import cpu_model
 from labhelpers.tools.runner import find_root, run
 
 ROOT = find_root(Path(__file__).resolve().parent)
@@ -155,7 +156,7 @@ def main() -> int:  # noqa: C901 (one branch per lesson checked, run by hand)
     parser.add_argument("--imdb", action="store_true", help="also run the lessons on IMDB")
     parser.add_argument("--keep", action="store_true", help="keep the temporary books")
     args = parser.parse_args()
-    if args.imdb and not os.environ.get("LABHELPERS_DATA_DIR"):
+    if args.imdb and not os.environ.get(DATA_DIR_ENV):
         print("--imdb needs LABHELPERS_DATA_DIR (the folder of the IMDB CSV)", file=sys.stderr)
         return 2
     datasets = ["synthetic"] + (["imdb"] if args.imdb else [])

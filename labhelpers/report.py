@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
-import platform
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from .base.checks import positive_int
+from .base.machine import machine_description
 from .base.notebook_file import RESULTS_MIME
 
 
@@ -74,48 +73,6 @@ def result_sentence(
         else:
             sentence += f" The lab record reported {reported}."
     return sentence
-
-
-def cpu_model() -> str | None:
-    """The processor's name as Linux gives it (``model name`` in /proc/cpuinfo); None elsewhere.
-    Run times compare only between machines of one CPU model, whatever their core count."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.partition(":")[2].strip() or None
-    except OSError:
-        pass
-    return None
-
-
-def machine_description() -> dict[str, Any]:
-    """Which machine produced a result: OS, CPU model and count, Python, torch and its device."""
-    info: dict[str, Any] = {
-        "platform": platform.platform(terse=True),
-        "machine": platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "python": platform.python_version(),
-    }
-    if cpu := cpu_model():
-        info["cpu"] = cpu
-    import sys
-
-    if "torch" in sys.modules:
-        torch = sys.modules["torch"]
-        info["torch"] = torch.__version__
-        info["torch_threads"] = torch.get_num_threads()
-        if torch.cuda.is_available():
-            info["gpu"] = torch.cuda.get_device_name(0)
-    if "tensorflow" in sys.modules:
-        tf = sys.modules["tensorflow"]
-        info["tensorflow"] = tf.__version__
-        # The sizes of its two thread pools; 0 is TensorFlow's default, every core.
-        info["tensorflow_threads"] = {
-            "intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
-            "inter_op": tf.config.threading.get_inter_op_parallelism_threads(),
-        }
-    return info
 
 
 def _json_value(value: Any) -> Any:

@@ -34,8 +34,10 @@
 #
 # ## Parameters
 #
-# Pick a profile with `profile`; leave a parameter at `None` to take the
-# profile's value, or set it to override. With papermill:
+# Pick a profile with `profile`. A parameter left at `None` takes its
+# profile's value (lab, quick or smoke, all in
+# `labhelpers/lesson_settings.toml`); set it to override. The cell after the
+# parameters shows the values used. With papermill:
 # `papermill 01_sum_classifier.ipynb out.ipynb -p profile lab -p epochs 100`.
 
 # %% tags=["parameters"]

@@ -42,7 +42,7 @@
 #
 # Pick a profile with `profile`. A parameter left at `None` takes its
 # profile's value (lab, quick or smoke, all in
-# `labhelpers/lesson_settings.py`); set it to override. The cell after the
+# `labhelpers/lesson_settings.toml`); set it to override. The cell after the
 # parameters shows the values used. With papermill:
 # `papermill 03_bptt.ipynb out.ipynb -p profile lab -p seq_len 200`.
 

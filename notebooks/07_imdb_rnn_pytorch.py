@@ -45,7 +45,7 @@
 #
 # Pick a profile with `profile`; leave a parameter at `None` to take the
 # profile's value (`lab`, `quick` and `smoke` are all in
-# `labhelpers/lesson_settings.py`), or set it to override; the cell after the
+# `labhelpers/lesson_settings.toml`), or set it to override; the cell after the
 # parameters shows the values this run uses. `lab` is the record's exact settings
 # (all 50,000 reviews, 20 epochs). `quick` keeps the record's model and
 # tokenizer but trains on a random 5,000 of the 40,000 training reviews and

@@ -44,7 +44,7 @@
 #
 # Pick a profile with `profile`; a parameter left at `None` takes its
 # profile's value (`lab`, `quick` or `smoke`, all in
-# `labhelpers/lesson_settings.py`), and the cell after the parameters shows
+# `labhelpers/lesson_settings.toml`), and the cell after the parameters shows
 # the values used. `lab` is the records' settings on the
 # full official split (25,000 training and 25,000 test reviews, 5 epochs; the
 # LSTM with recurrent dropout is the slow part, and the Observation times it;

@@ -42,7 +42,7 @@
 #
 # Pick a profile with `profile`; leave a parameter at `None` to take the
 # profile's value (`lab`, `quick` and `smoke` are all in
-# `labhelpers/lesson_settings.py`), or set it to override; the cell after the
+# `labhelpers/lesson_settings.toml`), or set it to override; the cell after the
 # parameters shows the values this run uses. `lab` is lab record 003's run: a
 # simple RNN on pre-trained vectors, trained on the official 25,000 training
 # reviews and tested on the 25,000 test reviews, 5 epochs per model; it

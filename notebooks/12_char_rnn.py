@@ -52,7 +52,7 @@
 #
 # Pick a profile with `profile`; a parameter left at `None` takes its
 # profile's value (`lab`, `quick` or `smoke`, all in
-# `labhelpers/lesson_settings.py`), and the cell after the parameters shows
+# `labhelpers/lesson_settings.toml`), and the cell after the parameters shows
 # the values used. With papermill:
 # `papermill 12_char_rnn.ipynb out.ipynb -p profile lab -p corpus python_docs`.
 

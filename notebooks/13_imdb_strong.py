@@ -58,7 +58,7 @@
 #
 # Pick a profile with `profile`; leave a parameter at `None` to take the
 # profile's value (`lab`, `quick` and `smoke` are all in
-# `labhelpers/lesson_settings.py`), or set it to override; the cell after the
+# `labhelpers/lesson_settings.toml`), or set it to override; the cell after the
 # parameters shows the values this run uses. With papermill:
 # `papermill 13_imdb_strong.ipynb out.ipynb -p profile lab`.
 

@@ -2,12 +2,23 @@
 
 import importlib.util
 import os
+import re
 import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def says(*phrases: str) -> str:
+    """A pytest.raises pattern: the message holds these phrases, in this order.
+
+    An error message is checked for the parameter it names and the fix it gives (and the
+    value it reports), not its whole wording, so a rewording keeps the test passing while
+    a message that loses its argument or its fix fails it."""
+    return "(?s)" + ".*".join(re.escape(phrase) for phrase in phrases)
+
 
 # Set before any kernel starts, so nbval's and papermill's kernels inherit it:
 # plain progress lines instead of bars, and no writes into the home folder.

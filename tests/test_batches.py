@@ -1,8 +1,6 @@
 """labhelpers.data.batches: every batcher covers its data
 once, in a reproducible order, and rejects bad input."""
 
-import re
-
 import numpy as np
 import pytest
 import torch
@@ -10,7 +8,7 @@ import torch
 from labhelpers.data.batches import BPTTBatches, LengthBuckets, TensorBatches
 from labhelpers.data.text import review_lengths
 
-from conftest import post_padded
+from conftest import post_padded, says
 
 
 def test_tensor_batches_cover_every_row_once_and_shuffle_by_seed():
@@ -105,11 +103,6 @@ def test_bptt_batches_reject_bad_input():
 # ---------------------------------------------------------------- closing mutants (issue 13)
 
 
-def exactly(message):
-    """A pytest.raises pattern that matches the whole message and nothing else."""
-    return "^" + re.escape(message) + "$"
-
-
 def documented_order(lengths, batch_size, shuffle, pool_batches, seed, epoch):
     """The batches of row numbers that LengthBuckets' docstring describes, built here."""
     if not shuffle:
@@ -147,13 +140,11 @@ def test_length_buckets_defaults_and_messages():
     assert [b[1].tolist() for b in batches] == [[1, 0], [0]]  # sorted by length, longest first
     one = LengthBuckets(post_padded([4]), [1], batch_size=2)  # a single review is enough
     assert [b[0].shape for b in one] == [(1, 4)]
-    with pytest.raises(
-        ValueError, match=exactly("ids and labels must have the same length, got 3 and 2")
-    ):
+    with pytest.raises(ValueError, match=says("ids and labels", "same length", "got 3 and 2")):
         LengthBuckets(ids, [0, 1], batch_size=2)
-    with pytest.raises(ValueError, match=exactly("ids is empty: there are no reviews to batch")):
+    with pytest.raises(ValueError, match=says("ids", "empty")):
         LengthBuckets(np.zeros((0, 4), dtype=np.int64), [], batch_size=2)
     for name in ("batch_size", "pool_batches"):
         kwargs = {"batch_size": 2, name: 0}
-        with pytest.raises(ValueError, match=exactly(f"{name} must be a positive integer, got 0")):
+        with pytest.raises(ValueError, match=says(name, "positive integer", "got 0")):
             LengthBuckets(ids, [0, 1, 0], **kwargs)

@@ -6,6 +6,8 @@ import pytest
 
 from labhelpers.base.checks import as_list, one_of, positive_int
 
+from conftest import says
+
 
 def test_positive_int_accepts_python_and_numpy_integers():
     assert positive_int("n", 3) == 3 and positive_int("n", np.int64(2)) == 2
@@ -28,7 +30,8 @@ def test_as_list_takes_any_iterable_but_not_one_string():
     assert as_list((n for n in "ab"), "texts", "a sequence", "fix") == ["a", "b"]
     for one in ("ab", b"ab"):
         with pytest.raises(
-            TypeError, match=f"^texts must be a sequence, got a single {type(one).__name__}; fix$"
+            TypeError,
+            match=says("texts", "a sequence", f"got a single {type(one).__name__}", "fix"),
         ):
             as_list(one, "texts", "a sequence", "fix")
     with pytest.raises(TypeError, match="^texts must be a sequence, got int$"):
@@ -37,9 +40,10 @@ def test_as_list_takes_any_iterable_but_not_one_string():
 
 # --------------------------------------------------------------------------- optional packages
 
-INSTALL = (
-    r"Install it with: pip install '{package}(>=[0-9.]+)?' \(labhelpers' optional group '{extra}'\)"
-)
+
+def install(package, extra):
+    """The fix a missing-package message gives: the pip command and labhelpers' extra."""
+    return f"pip install '{package}", f"optional group '{extra}'"
 
 
 def test_require_returns_the_module():
@@ -56,9 +60,7 @@ def test_require_says_what_needs_a_missing_module_and_how_to_install_it(monkeypa
     monkeypatch.setitem(sys.modules, "gensim", None)  # as if gensim were not installed
     with pytest.raises(
         ModuleNotFoundError,
-        match="^lesson 9 needs gensim, which is not installed. "
-        + INSTALL.format(package="gensim", extra="text")
-        + "$",
+        match=says("lesson 9 needs gensim", *install("gensim", "text")),
     ) as error:
         require("gensim", "text", "lesson 9")
     assert error.value.name == "gensim"
@@ -82,8 +84,7 @@ def test_word2vec_without_gensim(monkeypatch):
     monkeypatch.setitem(sys.modules, "gensim.models", None)
     with pytest.raises(
         ModuleNotFoundError,
-        match=r"^train_word2vec \(word vectors of lessons 9 and 13\) needs "
-        r"gensim.models, which is not installed. " + INSTALL.format(package="gensim", extra="text"),
+        match=says("train_word2vec", "needs gensim.models", *install("gensim", "text")),
     ):
         train_word2vec([["a", "b"], ["a", "b"]])
 
@@ -95,8 +96,9 @@ def test_the_lee_corpus_without_gensim(monkeypatch):
     assert available_corpora()["lee"] is False
     with pytest.raises(
         ModuleNotFoundError,
-        match=r"^load_corpus\('lee'\) \(without gensim use name='python_docs'\) "
-        r"needs gensim, which is not installed. " + INSTALL.format(package="gensim", extra="text"),
+        match=says(
+            "load_corpus('lee')", "name='python_docs'", "needs gensim", *install("gensim", "text")
+        ),
     ):
         load_corpus("lee")
 
@@ -108,9 +110,11 @@ def test_measured_series_without_statsmodels(monkeypatch):
     monkeypatch.setitem(sys.modules, "statsmodels.datasets", None)
     with pytest.raises(
         ModuleNotFoundError,
-        match=r"^load_statsmodels_series \(lesson 11's measured series\) needs "
-        r"statsmodels.datasets, which is not installed. "
-        + INSTALL.format(package="statsmodels", extra="series"),
+        match=says(
+            "load_statsmodels_series",
+            "needs statsmodels.datasets",
+            *install("statsmodels", "series"),
+        ),
     ):
         load_statsmodels_series("co2")
 
@@ -122,7 +126,6 @@ def test_the_keras_models_without_tensorflow(monkeypatch):
     monkeypatch.delitem(sys.modules, "labhelpers.lessons.keras_imdb", raising=False)
     with pytest.raises(
         ModuleNotFoundError,
-        match=r"^labhelpers.lessons.keras_imdb \(lesson 8, IMDB with Keras\) needs "
-        r"keras, which is not installed. " + INSTALL.format(package="tensorflow", extra="keras"),
+        match=says("labhelpers.lessons.keras_imdb", "needs keras", *install("tensorflow", "keras")),
     ):
         importlib.import_module("labhelpers.lessons.keras_imdb")

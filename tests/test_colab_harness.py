@@ -119,9 +119,9 @@ def test_imdb_notebook_uses_kaggle_data(harness, notebook, sizes, colab_cache, t
         {"profile": "smoke", "data": "imdb", **sizes},
         colab_cache=colab_cache,
     )
-    records = results_of(executed)
-    assert records, f"{notebook} recorded no results"
-    data = " ".join(record["data"] for record in records)
+    results = results_of(executed)
+    assert results, f"{notebook} recorded no results"
+    data = " ".join(result["data"] for result in results)
     assert "SYNTHETIC" not in data.upper() and "GENERATED" not in data.upper(), data
     if colab_cache:  # kagglehub's Colab route: the dataset mounted by the runtime
         assert f"{harness.mount_folder}/{kaggle_server.DATASET}/" in data, data
@@ -136,9 +136,9 @@ def test_imdb_notebook_uses_kaggle_data(harness, notebook, sizes, colab_cache, t
             harness.server.paths_requested()
         )
     assert "random 80/20" in data, f"{notebook} did not use the random 80/20 split: {data}"
-    for record in records:
-        if "uses_imdb" in record["metrics"]:
-            assert record["metrics"]["uses_imdb"] == 1.0
+    for result in results:
+        if "uses_imdb" in result["metrics"]:
+            assert result["metrics"]["uses_imdb"] == 1.0
 
 
 def test_second_server_on_the_port_says_so(harness):

@@ -40,6 +40,8 @@ from labhelpers.data.keras_imdb import keras_format, load_keras_imdb
 from labhelpers.data.review_data import load_review_data
 from labhelpers.lessons.imdb_strong import ReviewSplits, split_reviews
 
+from conftest import says
+
 DATA_DIR = os.environ.get("LABHELPERS_DATA_DIR")
 IMDB_CSV = Path(DATA_DIR, "imdb_50k.csv.gz") if DATA_DIR else None
 needs_imdb = pytest.mark.skipif(
@@ -345,8 +347,7 @@ def test_an_empty_file(tmp_path):
 def test_wrong_columns(tmp_path):
     write_csv(tmp_path / "x.csv", header=("text", "label"))
     with pytest.raises(
-        ValueError,
-        match=r"has the columns \['text', 'label'\]; an IMDB CSV has exactly review,sentiment",
+        ValueError, match=says("columns ['text', 'label']", "exactly review,sentiment")
     ):
         read_imdb_csv(tmp_path / "x.csv")
 
@@ -355,8 +356,9 @@ def test_labels_other_than_positive_or_negative(tmp_path):
     write_csv(tmp_path / "x.csv", rows=ROWS + [("meh", "neutral"), ("ok", "Positive")])
     with pytest.raises(
         ValueError,
-        match=r"sentiment must be 'positive' or 'negative', but 2 rows "
-        r".*'Positive', 'neutral'.*row 4",
+        match=says(
+            "sentiment", "'positive' or 'negative'", "2 rows", "'Positive', 'neutral'", "row 4"
+        ),
     ):
         read_imdb_csv(tmp_path / "x.csv")
 
@@ -448,11 +450,11 @@ def test_a_split_file_of_another_csv_is_refused(tmp_path):
 
 
 def test_the_generated_corpus_is_used_and_said_to_be_used(offline):
-    records = load_review_data("auto", n_synthetic=100, kagglehub=False)
-    assert records.source == "synthetic" and not records.is_imdb
-    assert "SYNTHETIC" in records.description and "IMDB was not found" in records.description
-    assert "LABHELPERS_DATA_DIR" in records.fallback_reason
-    assert len(records.train) == 80 and len(records.test) == 20
+    reviews = load_review_data("auto", n_synthetic=100, kagglehub=False)
+    assert reviews.source == "synthetic" and not reviews.is_imdb
+    assert "SYNTHETIC" in reviews.description and "IMDB was not found" in reviews.description
+    assert "LABHELPERS_DATA_DIR" in reviews.fallback_reason
+    assert len(reviews.train) == 80 and len(reviews.test) == 20
     asked = load_review_data("synthetic", n_synthetic=100, split="official")
     assert asked.fallback_reason is None and len(asked.train) == 50
     with pytest.raises(ImdbNotFoundError):
@@ -489,16 +491,16 @@ def test_official_without_a_split_file_falls_back_to_the_random_split_and_says_w
     else:
         path = small_imdb(folder)
     started = time.perf_counter()
-    records = load_review_data("auto", path, split="official", kagglehub=False)
+    reviews = load_review_data("auto", path, split="official", kagglehub=False)
     print(f"official split asked, no split file, offline: {time.perf_counter() - started:.2f} s")
-    assert records.is_imdb and records.split == "random" and records.fallback_reason is None
+    assert reviews.is_imdb and reviews.split == "random" and reviews.fallback_reason is None
     assert (
-        "no split file" in records.split_note
-        and "keras.datasets.imdb was not tried" in records.split_note
+        "no split file" in reviews.split_note
+        and "keras.datasets.imdb was not tried" in reviews.split_note
     )
-    assert "keras-origin.invalid did not answer" in records.split_note
-    assert "random 80/20 (random_state=42) split" in records.description
-    assert records.description.endswith("NOTE: " + records.split_note)
+    assert "keras-origin.invalid did not answer" in reviews.split_note
+    assert "random 80/20 (random_state=42) split" in reviews.description
+    assert reviews.description.endswith("NOTE: " + reviews.split_note)
     texts = pd.read_csv(path)["review"].tolist()
     train_rows, test_rows = train_test_split(np.arange(len(texts)), test_size=0.2, random_state=42)
     seen = set()
@@ -511,43 +513,43 @@ def test_official_without_a_split_file_falls_back_to_the_random_split_and_says_w
                 kept.append(row)
         return kept
 
-    assert records.train.index.tolist() == first_copies(train_rows)
-    assert records.test.index.tolist() == first_copies(test_rows)
-    assert "review_id" not in records.train
+    assert reviews.train.index.tolist() == first_copies(train_rows)
+    assert reviews.test.index.tolist() == first_copies(test_rows)
+    assert "review_id" not in reviews.train
     without = load_review_data("imdb", path, split="official", kagglehub=False, use_keras=False)
     assert without.split == "random" and "use_keras=False" in without.split_note
-    assert without.train.index.equals(records.train.index)
+    assert without.train.index.equals(reviews.train.index)
     asked = load_review_data("imdb", path, split="random", kagglehub=False)
     assert asked.split == "random" and asked.split_note is None and "NOTE" not in asked.description
 
 
 def test_a_subset_keeps_the_split_and_its_note(offline):
-    records = load_review_data(
+    reviews = load_review_data(
         "imdb", small_imdb(offline / "kaggle"), split="official", kagglehub=False
     )
-    part = records.subset(10, 5)
+    part = reviews.subset(10, 5)
     assert (part.split, part.split_note, part.path) == (
-        records.split,
-        records.split_note,
-        records.path,
+        reviews.split,
+        reviews.split_note,
+        reviews.path,
     )
 
 
 def test_with_the_split_file_the_official_split_has_no_note(tmp_path):
     path = write_csv(tmp_path / "imdb_50k.csv.gz")
     write_split(tmp_path, ["train", "test", "test", "train"], [s for _, s in ROWS])
-    records = load_review_data("imdb", path, split="official", kagglehub=False)
-    assert records.split == "official" and records.split_note is None
-    assert records.train.index.tolist() == [0, 3] and records.train["review_id"].tolist() == [
+    reviews = load_review_data("imdb", path, split="official", kagglehub=False)
+    assert reviews.split == "official" and reviews.split_note is None
+    assert reviews.train.index.tolist() == [0, 3] and reviews.train["review_id"].tolist() == [
         100,
         103,
     ]
 
 
 def test_imdb_not_found_with_the_official_split_asks_keras_then_falls_back(offline):
-    records = load_review_data("auto", split="official", kagglehub=False, n_synthetic=40)
-    assert records.source == "synthetic" and records.split == "official"
-    assert "; keras.datasets.imdb was not tried" in records.fallback_reason
+    reviews = load_review_data("auto", split="official", kagglehub=False, n_synthetic=40)
+    assert reviews.source == "synthetic" and reviews.split == "official"
+    assert "; keras.datasets.imdb was not tried" in reviews.fallback_reason
     with pytest.raises(ImdbNotFoundError, match="keras-origin.invalid did not answer"):
         load_review_data("imdb", split="official", kagglehub=False)
 
@@ -621,20 +623,20 @@ def test_contract_the_official_split_from_keras_decodes_its_word_ids(offline, mo
     (path.parent / "imdb_word_index.json").write_text(
         json.dumps(word_index)
     )  # found beside the CSV
-    records = load_review_data("imdb", path, split="official", kagglehub=False)
-    assert records.split == "official" and records.is_imdb and len(records.train) == 2
+    reviews = load_review_data("imdb", path, split="official", kagglehub=False)
+    assert reviews.split == "official" and reviews.is_imdb and len(reviews.train) == 2
     why = f"no split file (imdb_50k_meta.csv.gz or imdb_50k_meta.csv) lies beside {path}"
-    assert records.split_note == (
+    assert reviews.split_note == (
         f"{why}, so the official split and its texts come from keras.datasets.imdb "
         "(read from Keras's cache)"
     )
-    assert records.description == (
+    assert reviews.description == (
         "IMDB from keras.datasets.imdb (word ids decoded back to words: lower case, no "
         "punctuation); official 25k/25k split: 2 training, 1 test reviews. NOTE: "
-        + records.split_note
+        + reviews.split_note
     )
-    assert records.path == str(offline / "keras-home" / "datasets" / "imdb.npz")
-    assert records.test["review"].tolist() == ["film bad"]
+    assert reviews.path == str(offline / "keras-home" / "datasets" / "imdb.npz")
+    assert reviews.test["review"].tolist() == ["film bad"]
     index_only = offline / "index-only"  # a data folder with the word index and no CSV
     index_only.mkdir()
     shutil.copy(path.parent / "imdb_word_index.json", index_only)
@@ -647,12 +649,12 @@ def test_contract_the_official_split_from_keras_decodes_its_word_ids(offline, mo
 
 
 def test_a_subset_is_random_and_reproducible():
-    records = load_review_data("synthetic", n_synthetic=200)
-    a, b = records.subset(50, 10, seed=1), records.subset(50, 10, seed=1)
+    reviews = load_review_data("synthetic", n_synthetic=200)
+    a, b = reviews.subset(50, 10, seed=1), reviews.subset(50, 10, seed=1)
     assert len(a.train) == 50 and len(a.test) == 10 and a.train.index.equals(b.train.index)
-    assert records.subset(None, None) is records
+    assert reviews.subset(None, None) is reviews
     with pytest.raises(ValueError, match="subset sizes must be integers"):
-        records.subset(1, 5)
+        reviews.subset(1, 5)
 
 
 # --------------------------------------------------------------------------- the Keras format
@@ -813,12 +815,12 @@ def test_load_keras_imdb_applies_every_load_data_argument_offline(offline):
         num_words=30, skip_top=4, maxlen=120, seed=5, start_char=3, oov_char=1, index_from=4
     )
     data = load_keras_imdb(data="synthetic", n_synthetic=80, synthetic_seed=2, **arguments)
-    records = load_review_data("synthetic", split="official", n_synthetic=80, seed=2)
+    reviews = load_review_data("synthetic", split="official", n_synthetic=80, seed=2)
     (x_train, y_train), (x_test, y_test) = keras_format(
-        records.train["review"].tolist(),
-        records.test["review"].tolist(),
-        records.train["label"],
-        records.test["label"],
+        reviews.train["review"].tolist(),
+        reviews.test["review"].tolist(),
+        reviews.train["label"],
+        reviews.test["label"],
         data.word_index,
         **arguments,
     )
@@ -862,18 +864,18 @@ def test_load_keras_imdb_with_only_a_csv_uses_the_random_split_and_a_fitted_word
     )
     assert "a word index fitted on its 48 training reviews" in data.description
     assert data.description.endswith("NOTE: " + data.split_note)
-    records = load_review_data(
+    reviews = load_review_data(
         "imdb", path, kagglehub=False
     )  # the record's random split of the same CSV
     assert (
-        data.word_index == WordTokenizer().fit_on_texts(records.train["review"].tolist()).word_index
+        data.word_index == WordTokenizer().fit_on_texts(reviews.train["review"].tolist()).word_index
     )
-    order = np.arange(len(records.train))
+    order = np.arange(len(reviews.train))
     np.random.RandomState(113).shuffle(order)  # Keras's shuffle of the training half
     # num_words=None is, as in Keras, num_words = the largest id: that one word is out of vocabulary
     rarest = max(data.word_index, key=data.word_index.get)
     for row, ids, label in zip(order, data.x_train, data.y_train):
-        review = records.train.iloc[row]
+        review = reviews.train.iloc[row]
         words = ["<OOV>" if w == rarest else w for w in text_to_word_sequence(review["review"])]
         assert data.decode(ids).split() == ["<START>"] + words
         assert label == review["label"]
@@ -1035,7 +1037,7 @@ def test_review_rnn_starts_from_pre_trained_vectors_frozen_or_not():
     assert weights[0, 0] == 0  # the caller's array is not changed
     with pytest.raises(
         ValueError,
-        match=r"embedding_weights must have shape \(vocab_size, embedding_dim\) = \(10, 4\)",
+        match=says("embedding_weights", "(vocab_size, embedding_dim) = (10, 4)"),
     ):
         ReviewRNN(10, 4, 4, embedding_weights=weights)
     with pytest.raises(ValueError, match="freeze_embedding=True needs embedding_weights"):
@@ -1151,9 +1153,9 @@ def test_flip_rates_count_reviews_changing_class(keras_models):
 
 
 def test_split_reviews_carves_validation_from_training(synthetic_splits):
-    records, splits = synthetic_splits
-    assert len(splits.ids["train"]) + len(splits.ids["val"]) == len(records.train)
-    assert len(splits.ids["test"]) == len(records.test)
+    reviews, splits = synthetic_splits
+    assert len(splits.ids["train"]) + len(splits.ids["val"]) == len(reviews.train)
+    assert len(splits.ids["test"]) == len(reviews.test)
     assert len(splits.train_texts) == len(splits.ids["train"])
     fixed = splits.inputs("train", 100, 30, "fixed")
     post = splits.inputs("train", 100, 30, "buckets")
@@ -1204,18 +1206,18 @@ def test_split_reviews_without_review_ids_draws_validation_at_random_and_says_so
             )
             for i in range(100)
         )
-    records = load_review_data("imdb", tmp_path, split="official", kagglehub=False)
-    assert records.split == "random" and "review_id" not in records.train
-    splits = split_reviews(records, num_words=50, maxlen=10, n_val=16, seed=3, cache=False)
+    reviews = load_review_data("imdb", tmp_path, split="official", kagglehub=False)
+    assert reviews.split == "random" and "review_id" not in reviews.train
+    splits = split_reviews(reviews, num_words=50, maxlen=10, n_val=16, seed=3, cache=False)
     expected = np.sort(
         np.random.default_rng(3).permutation(80)[:16]
     )  # validation_rows' seeded draw
     assert (
         splits.labels["val"].tolist()
-        == records.train["label"].to_numpy()[expected].astype(np.float32).tolist()
+        == reviews.train["label"].to_numpy()[expected].astype(np.float32).tolist()
     )
     assert splits.train_texts == [
-        t for i, t in enumerate(records.train["review"]) if i not in set(expected)
+        t for i, t in enumerate(reviews.train["review"]) if i not in set(expected)
     ]
     assert (
         "16 validation (a random draw, seed 3: this split has no review ids" in splits.description
@@ -1231,7 +1233,7 @@ def test_a_data_path_that_cannot_be_used_is_refused_before_loading(tmp_path):
     check_data_path("auto", csv_file.parent)
     check_data_path("synthetic", "")  # empty: the usual places
     with pytest.raises(
-        FileNotFoundError, match=r"data_path 'imbd_typo.csv' does not exist: give the IMDB CSV"
+        FileNotFoundError, match=says("data_path 'imbd_typo.csv'", "does not exist", "IMDB CSV")
     ):
         check_data_path(
             "synthetic", "imbd_typo.csv"
@@ -1239,7 +1241,7 @@ def test_a_data_path_that_cannot_be_used_is_refused_before_loading(tmp_path):
     with pytest.raises(FileNotFoundError, match="is a folder without any of"):
         check_data_path("imdb", tmp_path)
     with pytest.raises(
-        ValueError, match=r"data is 'synthetic' .* which would ignore it: set data to 'imdb'"
+        ValueError, match=says("data is 'synthetic'", "would ignore it", "set data to 'imdb'")
     ):
         check_data_path("synthetic", csv_file)
 
@@ -1256,25 +1258,25 @@ def test_load_review_data_without_arguments_is_2000_generated_reviews_of_seed_0_
 
     from labhelpers.data.reviews import describe_corpus, make_review_corpus
 
-    records = load_review_data()
+    reviews = load_review_data()
     corpus = make_review_corpus(2000, seed=0)
     train, test = train_test_split(corpus, test_size=0.2, random_state=42)
-    assert records.train["review"].tolist() == train["review"].tolist()
-    assert records.test["review"].tolist() == test["review"].tolist()
-    assert any("<br />" in review for review in records.train["review"])  # not cleaned
-    assert records.train["label"].dtype == np.int64
-    assert records.train["label"].tolist() == [int(s == "positive") for s in train["sentiment"]]
+    assert reviews.train["review"].tolist() == train["review"].tolist()
+    assert reviews.test["review"].tolist() == test["review"].tolist()
+    assert any("<br />" in review for review in reviews.train["review"])  # not cleaned
+    assert reviews.train["label"].dtype == np.int64
+    assert reviews.train["label"].tolist() == [int(s == "positive") for s in train["sentiment"]]
     with pytest.raises(ImdbNotFoundError) as raised:
         load_review_data("imdb")
     last_line = str(raised.value).splitlines()[-1]
     assert last_line.startswith("What happened: ") and last_line.endswith(".")
-    assert records.fallback_reason == last_line[len("What happened: ") :].rstrip(".")
-    assert "kagglehub" in records.fallback_reason  # asked by default
-    assert records.fallback_reason != load_review_data(kagglehub=False).fallback_reason
-    assert records.description == (
+    assert reviews.fallback_reason == last_line[len("What happened: ") :].rstrip(".")
+    assert "kagglehub" in reviews.fallback_reason  # asked by default
+    assert reviews.fallback_reason != load_review_data(kagglehub=False).fallback_reason
+    assert reviews.description == (
         "SYNTHETIC reviews generated by labhelpers (not IMDB): 2000 reviews, seed 0; "
         f"1600 training, 400 test; {describe_corpus(make_review_corpus(4).attrs['generator'])}. "
-        f"IMDB was not found ({records.fallback_reason}), so this run falls back to them"
+        f"IMDB was not found ({reviews.fallback_reason}), so this run falls back to them"
     )
     cleaned = load_review_data("synthetic", n_synthetic=40, seed=3, clean=True)
     expected = clean_reviews(make_review_corpus(40, seed=3)["review"])
@@ -1309,14 +1311,14 @@ def test_clean_reaches_the_imdb_reviews_of_either_split_and_the_description_says
 def test_the_random_fallback_of_the_official_split_says_why_in_one_sentence(offline):
     path = small_imdb(offline / "kaggle")
     _, what = kimdb.keras_official_reviews()
-    records = load_review_data("imdb", path, split="official", kagglehub=False, clean=True)
+    reviews = load_review_data("imdb", path, split="official", kagglehub=False, clean=True)
     why = f"no split file (imdb_50k_meta.csv.gz or imdb_50k_meta.csv) lies beside {path}"
-    assert records.split_note == (
+    assert reviews.split_note == (
         f"the official 25k/25k split was asked for, but {why} and {what}; so this is the lab "
         "record's random 80/20 split (random_state=42)"
     )
     assert (
-        "<br />" not in " ".join(records.train["review"]) and "tags removed" in records.description
+        "<br />" not in " ".join(reviews.train["review"]) and "tags removed" in reviews.description
     )
     with pytest.raises(ImdbNotFoundError) as raised:
         load_review_data("imdb", split="official", kagglehub=False)
@@ -1383,33 +1385,33 @@ def test_split_reviews_is_the_tokenizer_on_training_reviews_padded_at_the_end_an
     from labhelpers.lessons.imdb_strong import validation_rows
 
     monkeypatch.setenv("LABHELPERS_CACHE_DIR", str(tmp_path / "cache"))
-    records = load_review_data("synthetic", n_synthetic=60, seed=2)
-    splits = split_reviews(records, num_words=30, maxlen=8, n_val=10)  # seed 0, cached
-    train_texts, test_texts = records.train["review"].tolist(), records.test["review"].tolist()
+    reviews = load_review_data("synthetic", n_synthetic=60, seed=2)
+    splits = split_reviews(reviews, num_words=30, maxlen=8, n_val=10)  # seed 0, cached
+    train_texts, test_texts = reviews.train["review"].tolist(), reviews.test["review"].tolist()
     tokenizer = WordTokenizer(num_words=30, oov_token="<OOV>").fit_on_texts(train_texts)
 
     def padded(texts):
         return np.array([(s[:8] + [0] * 8)[:8] for s in tokenizer.texts_to_sequences(texts)])
 
-    val = validation_rows(records.train, 10, 0)
+    val = validation_rows(reviews.train, 10, 0)
     rest = np.setdiff1d(np.arange(48), val)
     assert np.array_equal(splits.ids["train"], padded(train_texts)[rest])
     assert np.array_equal(splits.ids["val"], padded(train_texts)[val])
     assert np.array_equal(splits.ids["test"], padded(test_texts))
-    labels = records.train["label"].to_numpy()
+    labels = reviews.train["label"].to_numpy()
     assert splits.labels["train"].dtype == splits.labels["test"].dtype == np.float32
     assert splits.labels["val"].tolist() == labels[val].tolist()
-    assert splits.labels["test"].tolist() == records.test["label"].tolist()
+    assert splits.labels["test"].tolist() == reviews.test["label"].tolist()
     assert splits.word_index == tokenizer.word_index and "<OOV>" in splits.word_index
     assert splits.description == (
-        f"{records.description}; 38 training, 10 validation (random, carved from the training "
+        f"{reviews.description}; 38 training, 10 validation (random, carved from the training "
         "reviews), 12 test"
     )
     assert list((tmp_path / "cache").rglob("strong-synthetic-random-*.npz"))  # cached by default
     with pytest.raises(ValueError, match=r"^n_val=48 leaves no training reviews \(there are 48\)$"):
-        split_reviews(records, num_words=30, maxlen=8, n_val=48)
+        split_reviews(reviews, num_words=30, maxlen=8, n_val=48)
     with pytest.raises(ValueError, match=r"^n_val must be a positive integer, got 0$"):
-        split_reviews(records, num_words=30, maxlen=8, n_val=0)
+        split_reviews(reviews, num_words=30, maxlen=8, n_val=0)
     path = write_csv(tmp_path / "imdb_50k.csv.gz")
     write_split(tmp_path, ["train", "test", "train", "train"], [s for _, s in ROWS])
     official = load_review_data("imdb", path, split="official", kagglehub=False)
@@ -1457,18 +1459,18 @@ def test_review_splits_inputs_against_a_loop_over_each_review():
 
 
 def test_a_subset_of_each_part_and_its_description():
-    records = load_review_data("synthetic", n_synthetic=50)
-    assert records.subset(40, 10) is records and records.subset(None, 99) is records
-    part = records.subset(None, 5, seed=4)
-    assert part.train is records.train
-    assert part.test.index.tolist() == records.test.sample(n=5, random_state=4).index.tolist()
+    reviews = load_review_data("synthetic", n_synthetic=50)
+    assert reviews.subset(40, 10) is reviews and reviews.subset(None, 99) is reviews
+    part = reviews.subset(None, 5, seed=4)
+    assert part.train is reviews.train
+    assert part.test.index.tolist() == reviews.test.sample(n=5, random_state=4).index.tolist()
     assert part.description == (
-        records.description + "; a random subset of 40 training and 5 test reviews"
+        reviews.description + "; a random subset of 40 training and 5 test reviews"
     )
-    assert len(records.subset(2, 2).train) == 2
+    assert len(reviews.subset(2, 2).train) == 2
     for size in (1, 2.5, True):
         with pytest.raises(ValueError) as raised:
-            records.subset(size, None)
+            reviews.subset(size, None)
         assert str(raised.value) == (
             f"subset sizes must be integers of at least 2 (or None), got {size!r}"
         )

@@ -103,3 +103,19 @@ def test_the_machinery_cells_are_one_line_each(path):
         if cell.cell_type == "code" and "report_result(" in cell.source
     ]
     assert len(calls) == 1 and "record_results" not in "".join(c.source for c in notebook.cells)
+
+
+DRAWING = re.compile(r"\bplt\.(subplots|figure|plot|bar|hist|imshow|scatter)\(|\bax(es)?\b[\[.]")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_every_figure_is_drawn_by_a_labhelpers_function(path):
+    notebook = nbformat.read(path, as_version=4)
+    drawn = [
+        line.strip()
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for line in cell.source.splitlines()
+        if DRAWING.search(line) and not line.lstrip().startswith("#")
+    ]
+    assert drawn == [], "draw it in labhelpers/plots.py or the lesson's module, with a test"

@@ -9,11 +9,11 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from labhelpers.base.machine import machine_description  # noqa: E402
 from labhelpers.base.notebook_file import RESULTS_MIME  # noqa: E402
 from labhelpers.base.progress import epoch_line, epoch_summary  # noqa: E402
 from labhelpers.plots import plot_confusion_matrix, plot_history  # noqa: E402
 from labhelpers.report import (  # noqa: E402
-    machine_description,
     observation_table,
     report_result,
     result_sentence,

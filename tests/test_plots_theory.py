@@ -20,6 +20,8 @@ from labhelpers.plots import (
     show_gradient_norm_slider,
 )
 
+from conftest import says
+
 
 @pytest.fixture(autouse=True)
 def close_figures():
@@ -168,7 +170,7 @@ def test_accuracy_by_distance_in_percent_with_chance():
     assert legend == ["RNN", "LSTM", "chance (25%)"]
     assert "distance" in ax.get_xlabel() and "accuracy" in ax.get_ylabel()
     with pytest.raises(
-        ValueError, match=r"accuracies\['RNN'\] has \(1,\) values, distances has \(2,\)"
+        ValueError, match=says("accuracies['RNN'] has (1,) values", "distances has (2,)")
     ):
         plot_accuracy_by_distance([5, 50], {"RNN": [1.0]})
     with pytest.raises(ValueError, match="accuracies is empty"):

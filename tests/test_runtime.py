@@ -179,7 +179,7 @@ def test_tensorflow_takes_the_thread_counts_the_runner_gives_and_the_results_rec
         env |= {"TF_NUM_INTRAOP_THREADS": threads, "TF_NUM_INTEROP_THREADS": threads}
     code = (
         "import json; from labhelpers.base.runtime import import_keras; import_keras(); "
-        "from labhelpers.report import machine_description; "
+        "from labhelpers.base.machine import machine_description; "
         "print(json.dumps(machine_description()['tensorflow_threads']))"
     )
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)

@@ -1,7 +1,6 @@
 """The NumPy RNN of labhelpers.theory against torch.nn.RNN, Keras SimpleRNN and autograd."""
 
 import math
-import re
 import sys
 
 import numpy as np
@@ -29,6 +28,8 @@ from labhelpers.theory import (
     weights_from_keras,
     weights_from_torch,
 )
+
+from conftest import says
 
 # (batch, T, input, hidden, layers): the shapes that are easy to get wrong.
 SHAPES = [
@@ -157,7 +158,7 @@ def test_keras_weights_are_transposed_and_checked():
     (layer,) = weights_from_keras([[kernel, recurrent, bias]])
     assert layer.W_in.shape == (5, 3) and np.array_equal(layer.b, bias)
     with pytest.raises(
-        ValueError, match=r"layer_weights\[0\] must be \[kernel, recurrent_kernel, bias\]"
+        ValueError, match=says("layer_weights[0]", "[kernel, recurrent_kernel, bias]")
     ):
         weights_from_keras([[kernel]])
     with pytest.raises(ValueError, match="layer_weights is empty"):
@@ -431,21 +432,19 @@ def test_mismatched_weight_shapes_are_named():
         RNNLayerWeights(np.ones((3, 2)), np.ones((3, 3)), np.ones(4))
     layer = RNNLayerWeights(np.ones((3, 2)), np.eye(3), np.zeros(3))
     with pytest.raises(
-        ValueError, match=r"layers\[0\].W_in has shape \(3, 2\) but x has 5 input features"
+        ValueError, match=says("layers[0].W_in has shape (3, 2)", "x has 5 input features")
     ):
         rnn_forward(np.ones((1, 4, 5)), [layer])
     with pytest.raises(
         ValueError,
-        match=r"layers\[1\].W_in has shape \(3, 2\) but the layer below has 3 hidden units",
+        match=says("layers[1].W_in has shape (3, 2)", "layer below has 3 hidden units"),
     ):
         rnn_forward(np.ones((1, 4, 2)), [layer, layer])
     with pytest.raises(ValueError, match=r"x_t must have shape \(batch, input\) = \(batch, 2\)"):
         rnn_cell_forward(np.ones((1, 5)), np.zeros((1, 3)), layer.W_in, layer.W_hh, layer.b)
     with pytest.raises(ValueError, match=r"h_prev must have shape"):
         rnn_cell_forward(np.ones((2, 2)), np.zeros((1, 3)), layer.W_in, layer.W_hh, layer.b)
-    with pytest.raises(
-        ValueError, match=r"h0 must have shape \(layers, batch, hidden\) = \(1, 1, 3\)"
-    ):
+    with pytest.raises(ValueError, match=says("h0", "(layers, batch, hidden) = (1, 1, 3)")):
         rnn_forward(np.ones((1, 4, 2)), [layer], h0=np.zeros((1, 3)))
     with pytest.raises(ValueError, match=r"W_g must have shape \(output, hidden\) = \(output, 3\)"):
         rnn_output(np.ones((2, 3)), np.ones((1, 4)))
@@ -480,15 +479,11 @@ def test_other_bad_arguments_are_named():
     states = np.zeros((4, 3))
     with pytest.raises(ValueError, match=r"t must be a time step between 1 and T = 4, got 5"):
         jacobian_product(states, np.eye(3), 5, 0)
-    with pytest.raises(
-        ValueError, match=r"k must be a time step between 0 and t = 2 \(k <= t\), got 3"
-    ):
+    with pytest.raises(ValueError, match=says("k must be", "between 0 and t = 2", "got 3")):
         jacobian_product(states, np.eye(3), 2, 3)
     with pytest.raises(ValueError, match=r"t must be an integer time step"):
         jacobian_product(states, np.eye(3), 2.0, 1)
-    with pytest.raises(
-        ValueError, match=r"states must have shape \(\.\.\., T, hidden\) = \(\.\.\., T, 2\)"
-    ):
+    with pytest.raises(ValueError, match=says("states", "(..., T, hidden) = (..., T, 2)")):
         step_jacobians(states, np.eye(2))
     with pytest.raises(ValueError, match=r"dL_dh must have the shape of states"):
         bptt_grad_W_hh(np.zeros((1, 4, 3)), np.zeros((1, 3)), np.zeros((1, 4, 2)), np.eye(3))
@@ -525,11 +520,6 @@ def test_theory_module_imports_no_framework():
 # ---------------------------------------------------------------- closing mutants (issue 13)
 
 
-def exactly(message):
-    """A pytest.raises pattern that matches the whole message and nothing else."""
-    return "^" + re.escape(message) + "$"
-
-
 def test_init_rnn_weights_draws_w_in_w_hh_b_in_order_from_one_generator():
     rng = np.random.default_rng(4)
     bound = 1 / np.sqrt(3)
@@ -545,7 +535,7 @@ def test_init_rnn_weights_draws_w_in_w_hh_b_in_order_from_one_generator():
     for name in ("W_in", "W_hh", "b"):
         np.testing.assert_array_equal(getattr(default[0], name), getattr(explicit[0], name))
     for name, args in (("input_size", (0, 3)), ("num_layers", (2, 3, 0))):
-        with pytest.raises(ValueError, match=exactly(f"{name} must be a positive integer, got 0")):
+        with pytest.raises(ValueError, match=says(name, "positive integer", "got 0")):
             init_rnn_weights(*args)
 
 
@@ -582,7 +572,7 @@ def test_spectral_norm_orthogonal_and_bound_corner_cases():
     assert spectral_norm(np.array([[-3.0]])) == 3.0  # a 1 x 1 matrix
     for shape in ((3,), (0, 0)):
         with pytest.raises(
-            ValueError, match=exactly(f"W must be a non-empty matrix, got shape {shape}")
+            ValueError, match=says("W must be", "non-empty matrix", f"got shape {shape}")
         ):
             spectral_norm(np.ones(shape))
     # the QR factor with R's diagonal made positive: Q^T M is upper triangular, diagonal > 0
@@ -592,13 +582,13 @@ def test_spectral_norm_orthogonal_and_bound_corner_cases():
     assert (np.diag(R) > 0).all()
     np.testing.assert_array_equal(random_orthogonal(4), random_orthogonal(4, seed=0))
     with pytest.raises(
-        ValueError, match=exactly("W_hh must be a square (hidden, hidden) matrix, got shape (2, 3)")
+        ValueError, match=says("W_hh", "square (hidden, hidden) matrix", "got shape (2, 3)")
     ):
         scale_to_spectral_norm(np.ones((2, 3)), 1.0)
     np.testing.assert_array_equal(norm_bound_by_lag(np.array([[0.5]]), 0), [1.0])
     for lag in (True, 2.0, -1):
         with pytest.raises(
-            ValueError, match=exactly(f"max_lag must be a non-negative integer, got {lag!r}")
+            ValueError, match=says("max_lag", "non-negative integer", f"got {lag!r}")
         ):
             norm_bound_by_lag(np.eye(2), lag)
 
@@ -627,17 +617,12 @@ def test_weights_from_a_state_dict_take_the_dtype_asked_for():
     assert no_bias.b.dtype == np.float32 and no_bias.b.tolist() == [0.0, 0.0, 0.0]
     with pytest.raises(
         ValueError,
-        match=exactly(
-            "state_dict has no 'weight_ih_l0': pass the state_dict() of a torch.nn.RNN, "
-            "got keys ['weight']"
-        ),
+        match=says("state_dict has no 'weight_ih_l0'", "torch.nn.RNN", "got keys ['weight']"),
     ):
         weights_from_torch({"weight": np.zeros(1)})
     with pytest.raises(
         ValueError,
-        match=exactly(
-            "state_dict is of a bidirectional RNN; only unidirectional RNNs are supported"
-        ),
+        match=says("state_dict", "bidirectional", "only unidirectional"),
     ):
         weights_from_torch({**state, "weight_ih_l0_reverse": state["weight_ih_l0"]})
 
@@ -658,39 +643,33 @@ def test_bptt_terms_and_jacobian_products_keep_the_widest_dtype(double):
     assert products.dtype == np.result_type(arrays["states"], arrays["W_hh"])
 
 
-def test_more_theory_messages_are_whole():
+def test_more_theory_messages_name_the_argument_and_the_rule():
     states = np.zeros((2, 3, 2))
     with pytest.raises(
-        ValueError, match=exactly("W_hh must be a square (hidden, hidden) matrix, got shape (2, 3)")
+        ValueError, match=says("W_hh", "square (hidden, hidden) matrix", "got shape (2, 3)")
     ):
         step_jacobians(states, np.zeros((2, 3)))
     with pytest.raises(
-        ValueError, match=exactly("W_hh must be a square (hidden, hidden) matrix, got shape (2,)")
+        ValueError, match=says("W_hh", "square (hidden, hidden) matrix", "got shape (2,)")
     ):
         step_jacobians(states, np.zeros(2))
     with pytest.raises(
         ValueError,
-        match=exactly(
-            "states holds a sequence of length 0 (states.shape[-2] == 0): give at least one step"
-        ),
+        match=says("states", "length 0", "at least one step"),
     ):
         step_jacobians(np.zeros((2, 0, 2)), np.eye(2))
-    with pytest.raises(ValueError, match=exactly("k must be an integer time step, got 1.5")):
+    with pytest.raises(ValueError, match=says("k must be", "integer time step", "got 1.5")):
         jacobian_product(states, np.eye(2), 2, 1.5)
     with pytest.raises(
-        ValueError, match=exactly("W_g must have shape (output, hidden) = (output, 2), got (4, 3)")
+        ValueError, match=says("W_g", "(output, hidden) = (output, 2)", "got (4, 3)")
     ):
         rnn_output(states, np.zeros((4, 3)))
-    with pytest.raises(ValueError, match=exactly("b_g must have shape (output,) = (4,), got (2,)")):
+    with pytest.raises(ValueError, match=says("b_g", "(output,) = (4,)", "got (2,)")):
         rnn_output(states, np.zeros((4, 2)), np.zeros(2))
-    with pytest.raises(
-        ValueError, match=exactly("states must have shape (batch, T, hidden), got (3, 2)")
-    ):
+    with pytest.raises(ValueError, match=says("states", "(batch, T, hidden)", "got (3, 2)")):
         bptt_grad_W_hh_by_lag(states[0], np.zeros((2, 2)), states[0], np.eye(2))
     with pytest.raises(
         ValueError,
-        match=exactly(
-            "dL_dh must have the shape of states, (batch, T, hidden) = (2, 3, 2), got (2, 2, 2)"
-        ),
+        match=says("dL_dh", "shape of states", "(batch, T, hidden) = (2, 3, 2)", "got (2, 2, 2)"),
     ):
         bptt_grad_W_hh_by_lag(states, np.zeros((2, 2)), states[:, :2], np.eye(2))
