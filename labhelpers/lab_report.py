@@ -16,7 +16,7 @@ Observation and Result:
 - Result: the sentence the run displayed.
 
 Every figure in it comes from the notebook's stored outputs and the results it
-recorded with :func:`labhelpers.report.record_results`; nothing is re-run or
+saved with :func:`labhelpers.report.report_result`; nothing is re-run or
 typed in. A run that would mislead is refused, each case with an error class of
 its own (:class:`NotExecuted`, :class:`StoppedWithError`, :class:`StoppedByInterrupt`,
 :class:`RanOutOfOrder`).

@@ -325,7 +325,7 @@ def test_lesson_12_result_holds_no_number_below_1e_300():
     checked = 0
     for path in paths:
         for source, shown in _outputs(path):
-            if "record_results(" in source or "run_answers" in source:
+            if "report_result(" in source or "run_answers" in source:
                 checked += 1
                 assert _smallest_positive(shown) >= 1e-300, f"{path}: {shown[:300]}"
                 assert not re.search(r"e\+(2\d\d|3\d\d)\b", shown), f"{path}: {shown[:300]}"

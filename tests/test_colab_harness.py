@@ -103,7 +103,7 @@ def test_notebook_runs_in_colab_harness(harness, notebook, tmp_path):
     executed = harness.execute(
         f"notebooks/{notebook}.ipynb", tmp_path / f"{notebook}.ipynb", {"profile": "smoke"}
     )
-    assert results_of(executed), f"{notebook} recorded no results"
+    assert results_of(executed), f"{notebook} saved no results"
 
 
 @pytest.mark.parametrize(
@@ -120,7 +120,7 @@ def test_imdb_notebook_uses_kaggle_data(harness, notebook, sizes, colab_cache, t
         colab_cache=colab_cache,
     )
     results = results_of(executed)
-    assert results, f"{notebook} recorded no results"
+    assert results, f"{notebook} saved no results"
     data = " ".join(result["data"] for result in results)
     assert "SYNTHETIC" not in data.upper() and "GENERATED" not in data.upper(), data
     if colab_cache:  # kagglehub's Colab route: the dataset mounted by the runtime

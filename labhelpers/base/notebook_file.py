@@ -19,7 +19,7 @@ from typing import Any
 from .parameters import Declared, declared_parameters
 
 # Outputs of this MIME type carry a notebook's results (written by
-# labhelpers.report.record_results); the batch runner reads them back from the
+# labhelpers.report.report_result); the batch runner reads them back from the
 # executed notebook and nbval does not compare them.
 RESULTS_MIME = "application/vnd.labhelpers.results+json"
 PARAMETERS_TAG = "parameters"  # papermill's tag of the parameters cell
@@ -98,7 +98,7 @@ def parameter_values(notebook: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def saved_results(notebook: Mapping[str, Any]) -> list[dict]:
-    """Every result the run saved with :func:`labhelpers.report.record_results` (an output of
+    """Every result the run saved with :func:`labhelpers.report.report_result` (an output of
     type :data:`RESULTS_MIME`), in order."""
     return [
         output["data"][RESULTS_MIME]

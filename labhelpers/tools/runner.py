@@ -3,7 +3,7 @@
 ``python -m labhelpers run --profile quick [--only NAME] [-p key value] [--grid name=v1,v2]``
 executes ``notebooks/*.ipynb`` into ``_build/executed/`` (sweep points into
 ``_build/sweeps/executed/``) and collects every notebook's saved results
-(see :func:`labhelpers.report.record_results`) into ``_build/results.json``.
+(see :func:`labhelpers.report.report_result`) into ``_build/results.json``.
 The jobs run on a local Dask cluster or an existing scheduler's workers
 (:mod:`labhelpers.tools.jobs`, what a worker does); :mod:`labhelpers.tools.cache`
 decides which notebooks must run again, :mod:`labhelpers.tools.sweep` makes the
@@ -447,7 +447,7 @@ def _store(job: Planned, answer: Mapping[str, Any], at_once: int | None) -> list
     }
     results = saved_results(executed)
     if not results:
-        raise NotebookFailed(f"{job.name} ran but recorded no results: it must call record_results")
+        raise NotebookFailed(f"{job.name} ran but saved no results: it must call report_result")
     with atomic_write(job.executed, "w") as file:
         nbformat.write(executed, file)
     lesson = title_of(read(job.notebook)) or job.notebook.stem

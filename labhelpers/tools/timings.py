@@ -28,7 +28,7 @@ README_END = "<!-- end of lesson times -->"
 
 def measurement(executed: Path) -> dict | None:
     """The run time of one executed notebook and what it ran on; None for a notebook that did not
-    finish or recorded no results."""
+    finish or saved no results."""
     notebook = read(executed)
     papermill = notebook["metadata"].get("papermill", {})
     records = saved_results(notebook)

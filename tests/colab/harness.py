@@ -504,7 +504,7 @@ class ColabHarness:
 
 
 def results_of(executed: Path) -> list[dict]:
-    """The results a notebook saved with ``labhelpers.report.record_results``."""
+    """The results a notebook saved with ``labhelpers.report.report_result``."""
     import nbformat
 
     notebook = nbformat.read(executed, as_version=4)
