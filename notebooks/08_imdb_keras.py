@@ -131,6 +131,7 @@ import tensorflow as tf
 
 from labhelpers.base.runtime import seed_everything
 from labhelpers.data.keras_imdb import load_keras_imdb
+from labhelpers.data.reviews import GENERATED_NOTE
 from labhelpers.lessons.keras_imdb import long_range_reviews
 
 # TensorFlow is imported: seeds it and asks for deterministic ops
@@ -157,10 +158,7 @@ else:
         )
 print(imdb.description)
 if not imdb.is_imdb:
-    print(
-        "NOTE: these are generated reviews, not IMDB; "
-        "every number below is a number about them."
-    )
+    print(GENERATED_NOTE)
 print(
     f"TensorFlow {tf.__version__}, Keras {keras.__version__}, devices: "
     f"{[d.device_type for d in tf.config.list_physical_devices()]}"

@@ -180,6 +180,7 @@ import torch
 
 from labhelpers.base.runtime import describe_device, seed_everything
 from labhelpers.data.review_data import load_review_data
+from labhelpers.data.reviews import GENERATED_NOTE
 from labhelpers.lessons.imdb_strong import (
     RECORD_STEP,
     ablation_steps,
@@ -204,10 +205,7 @@ reviews = full.subset(
     n_train_wanted, settings.n_test or None, seed=settings.seed
 )
 if not reviews.is_imdb:
-    print(
-        "NOTE: these are generated reviews, not IMDB; "
-        "every number below is a number about them."
-    )
+    print(GENERATED_NOTE)
 print(
     f"device: {describe_device(settings.device)}; "
     f"torch threads: {torch.get_num_threads()}"

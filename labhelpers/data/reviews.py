@@ -25,6 +25,11 @@ import random
 import numpy as np
 import pandas as pd
 
+# What a lesson prints under its data's description when the reviews are these, not IMDB.
+GENERATED_NOTE = (
+    "NOTE: these are generated reviews, not IMDB; every number below is a number about them."
+)
+
 POSITIVE_WORDS = (
     "good",
     "great",

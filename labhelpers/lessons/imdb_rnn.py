@@ -22,6 +22,7 @@ from .. import noise
 from ..base.runtime import describe_device, seed_everything
 from ..data.batches import TensorBatches
 from ..data.review_data import ReviewData, load_review_data
+from ..data.reviews import GENERATED_NOTE
 from ..data.text import EncodedTexts, encode_texts
 from ..models import ReviewRNN
 
@@ -71,10 +72,7 @@ def load_lesson_reviews(settings, split: str, clean: bool = False) -> LessonRevi
     )
     print(reviews.description)
     if not reviews.is_imdb:
-        print(
-            "NOTE: these are generated reviews, not IMDB; "
-            "every number below is a number about them."
-        )
+        print(GENERATED_NOTE)
     print(f"device: {describe_device(settings.device)}")
     train_rows = pick_rows(len(reviews.train), settings.n_train, settings.seed + 1)
     test_rows = pick_rows(len(reviews.test), settings.n_test, settings.seed + 2)

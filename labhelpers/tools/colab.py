@@ -17,11 +17,13 @@ from pathlib import Path
 
 import yaml
 
+from ..base.notebook_file import INSTALL_TAG
+
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BADGE_PATTERN = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
 # The install cell: its tags line (Jupyter Book's remove-cell keeps it out of the book) to the
 # next cell marker.
-INSTALL_TAGS = '# %% tags=["install", "remove-cell"] language="bash"'
+INSTALL_TAGS = f'# %% tags=["{INSTALL_TAG}", "remove-cell"] language="bash"'
 INSTALL_PATTERN = re.compile(
     rf"^{re.escape(INSTALL_TAGS)}\n.*?(?=^# %%)", flags=re.MULTILINE | re.DOTALL
 )
