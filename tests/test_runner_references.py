@@ -82,3 +82,62 @@ def test_execute_notebook_gives_the_batch_flag_to_the_kernel_and_leaves_this_pro
     assert dict(os.environ) == before
     (output,) = nbformat.read(executed, as_version=4).cells[0].outputs
     assert output.text == "'1'\n"
+
+
+def kernels_on_a_taken_port(monkeypatch, collide):
+    """Make the kernels start_batch_kernel starts: the first ``collide`` of them with their
+    control port already taken, as when another kernel grabs it between the port's choice and the
+    kernel's bind. Returns the managers made, and closes the port's socket at the end."""
+    import socket
+
+    import jupyter_client.manager
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    monkeypatch.setattr("labhelpers.tools.jobs.KERNEL_READY_SECONDS", 30.0)
+    made = []
+
+    class Manager(jupyter_client.manager.AsyncKernelManager):
+        def __init__(self, **settings):
+            super().__init__(**settings)
+            if len(made) < collide:  # its own port, not one from jupyter_client's port cache
+                self.cache_ports = False
+                self.control_port = taken.getsockname()[1]
+            made.append(self)
+
+    monkeypatch.setattr(jupyter_client.manager, "AsyncKernelManager", Manager)
+    return made, taken
+
+
+def test_a_kernel_that_dies_on_a_taken_port_is_started_again(monkeypatch):
+    from jupyter_core.utils import run_sync
+
+    from labhelpers.tools.jobs import start_batch_kernel, stop_kernel
+
+    made, taken = kernels_on_a_taken_port(monkeypatch, collide=1)
+    try:
+        manager = start_batch_kernel({}, str(ROOT))
+        try:
+            assert len(made) == 2 and manager is made[1]
+            assert not run_sync(made[0].is_alive)() and run_sync(manager.is_alive)()
+        finally:
+            stop_kernel(manager)
+    finally:
+        taken.close()
+
+
+def test_kernels_that_keep_dying_are_an_error_and_none_is_left_running(monkeypatch):
+    import pytest
+    from jupyter_core.utils import run_sync
+
+    from labhelpers.tools import jobs
+
+    monkeypatch.setattr(jobs, "KERNEL_STARTS", 2)
+    made, taken = kernels_on_a_taken_port(monkeypatch, collide=2)
+    try:
+        with pytest.raises(RuntimeError, match="died"):
+            jobs.start_batch_kernel({}, str(ROOT))
+        assert len(made) == 2 and not any(run_sync(m.is_alive)() for m in made)
+    finally:
+        taken.close()

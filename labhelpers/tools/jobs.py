@@ -100,22 +100,54 @@ def _failing_line(traceback: list[str] | None) -> str:
     return f"\n    at {marked[0]}" if marked else ""
 
 
+# Tries at starting a kernel: the ports of its connection file are picked free, then bound by the
+# kernel a moment later, and another kernel starting meanwhile (a second job, a parallel test
+# worker) can take one first; the kernel then dies with "Address already in use" before it
+# answers. A fresh start picks other ports.
+KERNEL_STARTS = 3
+KERNEL_READY_SECONDS = 60.0  # nbclient's own start-up timeout
+
+
 def start_batch_kernel(env: Mapping[str, str | None], cwd: str):
-    """Start a python3 kernel in ``cwd`` for papermill's ``km``: this process's variables with
-    ``LABHELPERS_BATCH=1`` and ``env`` on top (None removes one), given to the kernel alone (this
-    process's ``os.environ`` stays as it is). Stop it with :func:`stop_kernel`."""
+    """Start a python3 kernel in ``cwd`` for papermill's ``km``, and wait until it answers: this
+    process's variables with ``LABHELPERS_BATCH=1`` and ``env`` on top (None removes one), given
+    to the kernel alone (this process's ``os.environ`` stays as it is). A kernel that dies before
+    answering is started again, :data:`KERNEL_STARTS` times at most; one that does not answer in
+    :data:`KERNEL_READY_SECONDS` is an error at once. Stop it with
+    :func:`stop_kernel`."""
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
-    # Curve encryption for the kernel's sockets (its kernelspec declares support): ipykernel then
-    # has no reason to print its "running over TCP without encryption" warning for every notebook.
-    # nbclient runs the kernel's client in this thread's event loop (jupyter_core's run_sync): so
-    # does this.
-    manager = AsyncKernelManager(kernel_name="python3", transport_encryption="auto")
     variables = {**os.environ, BATCH_ENV: "1", **env}
     variables = {name: value for name, value in variables.items() if value is not None}
-    run_sync(manager.start_kernel)(env=variables, cwd=cwd)
-    return manager
+    for attempt in range(1, KERNEL_STARTS + 1):
+        # Curve encryption for the kernel's sockets (its kernelspec declares support): ipykernel
+        # then has no reason to print its "running over TCP without encryption" warning for every
+        # notebook. nbclient runs the kernel's client in this thread's event loop (jupyter_core's
+        # run_sync): so does this.
+        manager = AsyncKernelManager(kernel_name="python3", transport_encryption="auto")
+        run_sync(manager.start_kernel)(env=variables, cwd=cwd)
+        try:
+            _wait_until_it_answers(manager)
+        except RuntimeError:  # it died before replying to kernel_info, or did not reply in time
+            died = not run_sync(manager.is_alive)()
+            stop_kernel(manager)
+            if died and attempt < KERNEL_STARTS:
+                continue
+            raise
+        return manager
+
+
+def _wait_until_it_answers(manager) -> None:
+    """Wait for the kernel's reply to kernel_info; RuntimeError if it dies first."""
+    from jupyter_core.utils import run_sync
+
+    client = manager.client()
+    client.start_channels()
+    try:
+        run_sync(client.wait_for_ready)(timeout=KERNEL_READY_SECONDS)
+    finally:
+        client.stop_channels()
 
 
 def stop_kernel(manager) -> None:
